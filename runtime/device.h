@@ -1,0 +1,87 @@
+/* device.h: where operator groups run.
+ *
+ * The scheduling core drives a device through this interface and never
+ * knows which one it is: the simulated GPU (sim/), the CUDA executor
+ * (runtime/cuda/) or a test double. Like SQLite's VFS or ggml's backends, a
+ * device is a table of function pointers (dev_iface) beside an opaque
+ * context.
+ *
+ * Time is int64_t nanoseconds on the device's own clock: virtual for the
+ * simulator, CLOCK_MONOTONIC since the device was opened for CUDA. The core
+ * reads it with now() and never looks at another clock.
+ *
+ * Protocol: setup() once with the run's services (the device allocates an
+ * executor per service, sized for the largest batch and sequence length),
+ * then any number of wait_until() / run_group(), then free().
+ */
+#ifndef ABACUS_DEVICE_H
+#define ABACUS_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zoo.h"
+
+/* What the device needs to know of a service. */
+typedef struct dev_service {
+	const zoo_model *model;
+	int max_batch;
+	int max_seq; /* 0 for models without a sequence length */
+} dev_service;
+
+/* One query's ops [start, end) on service `service`, continuing from the
+ * activation left by the segment that ended at `start` (op 0 starts from a
+ * fresh input). */
+typedef struct dev_segment {
+	int service;
+	int batch, seq;
+	int start, end;
+} dev_segment;
+
+/* At most one segment per service, launched together. */
+typedef struct dev_group {
+	int n;
+	const dev_segment *seg;
+} dev_group;
+
+/* Facts stored with a run. Empty strings where not applicable. */
+typedef struct dev_info {
+	char gpu[64];    /* profile or GPU name, e.g. "h100" / "NVIDIA H100 80GB HBM3" */
+	char driver[32];
+	char cuda[32];
+	char cudnn[32];
+} dev_info;
+
+typedef struct dev_iface {
+	const char *name; /* "sim", "cuda" */
+	/* Prepares executors for the services. Optional (NULL: nothing to do). */
+	int (*setup)(void *ctx, const dev_service *svc, int n);
+	int64_t (*now)(void *ctx);
+	/* Idles until t (the simulator jumps its clock; CUDA sleeps). */
+	int (*wait_until)(void *ctx, int64_t t);
+	/* Runs a group; returns once every segment has ended. seg_end[i] is the
+	 * device time segment i ended; the group ends at the latest of them,
+	 * which is also now() afterwards. */
+	int (*run_group)(void *ctx, const dev_group *g, int64_t *seg_end);
+	void (*info)(void *ctx, dev_info *out);
+	/* Message of the last failure, for the caller's error line. */
+	const char *(*errmsg)(void *ctx);
+	void (*free)(void *ctx);
+} dev_iface;
+
+typedef struct device {
+	const dev_iface *iface;
+	void *ctx;
+} device;
+
+/* Calls through the interface; device_free(NULL) and a NULL ctx are
+ * harmless. */
+int device_setup(device *d, const dev_service *svc, int n);
+int64_t device_now(device *d);
+int device_wait_until(device *d, int64_t t);
+int device_run_group(device *d, const dev_group *g, int64_t *seg_end);
+void device_info(device *d, dev_info *out);
+const char *device_errmsg(device *d);
+void device_free(device *d);
+
+#endif

@@ -1,0 +1,77 @@
+/* load.h: where queries come from.
+ *
+ * A load is an open-loop stream of arrivals in time order, read one at a
+ * time (a million-query run never holds them all). Kinds, each a
+ * constructor behind the same interface:
+ *
+ *  - poisson: one Poisson process at `qps` over all services, each arrival
+ *    picking a service uniformly; or, when every service has its own rate,
+ *    one process per service merged in time order.
+ *  - trace:   a CSV of arrivals, header required, columns
+ *             time_ms,model,batch[,seq]  (`model` may be a model name or a
+ *             0-based service index; rows must be in time order).
+ *  - rates:   a per-minute rate file (header `minute,qps`, as
+ *             cluster-load-per-minute.csv): a Poisson process whose rate is
+ *             constant within each minute; time_scale = 60 plays a minute of
+ *             the file in one second, qps_scale multiplies every rate.
+ *
+ * Batch and sequence length are drawn uniformly from the service's lists
+ * (poisson, rates), or taken from the trace row (which must be one the
+ * service allows only if `strict`; otherwise any positive value is taken).
+ *
+ * Errors are reported with the file, line and column: "x.csv:7:3: batch
+ * 'abc' is not a positive integer".
+ */
+#ifndef ABACUS_LOAD_H
+#define ABACUS_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+typedef struct load_service {
+	const char *model; /* name, for matching trace rows */
+	const int *batches;
+	int n_batches;
+	const int *seqs; /* NULL / 0 when the model has no sequence length */
+	int n_seqs;
+	double qps; /* per-service rate, poisson only; 0 = share the total */
+} load_service;
+
+typedef struct load_arrival {
+	int64_t t; /* ns since the start of the run */
+	int service;
+	int batch, seq;
+} load_arrival;
+
+typedef struct load load;
+
+typedef struct load_iface {
+	const char *kind;
+	/* 1: wrote the next arrival; 0: no more; -1: error (load_errmsg). */
+	int (*next)(load *l, load_arrival *out);
+	void (*free)(load *l);
+} load_iface;
+
+struct load {
+	const load_iface *iface;
+	char err[512];
+};
+
+/* qps > 0 is the total rate over all services; it is ignored when every
+ * service has qps > 0. limit: the number of arrivals (> 0). */
+load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit, uint64_t seed,
+                       char *err, size_t errlen);
+/* limit 0: every row. */
+load *load_trace_new(const char *path, const load_service *svc, int n, int64_t limit, char *err,
+                     size_t errlen);
+/* limit 0: until the file's last minute ends. */
+load *load_rates_new(const char *path, const load_service *svc, int n, double time_scale,
+                     double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen);
+
+int load_next(load *l, load_arrival *out);
+const char *load_errmsg(const load *l);
+void load_free(load *l);
+
+#endif

@@ -1,0 +1,81 @@
+/* store.h: results.db, the SQLite file every run lands in.
+ *
+ * One database, many runs. A run is first inserted with status 'running'
+ * and committed at once, so a run that is killed stays visible as not
+ * finished; its per-query rows are written in transactions of many rows;
+ * at the end the run is updated to 'done' (or 'failed' / 'interrupted' with
+ * the error). Nothing here deletes or rewrites an earlier run.
+ *
+ * The schema is versioned with PRAGMA user_version; store_open creates it
+ * or migrates older versions forward and refuses a newer one.
+ *
+ * Every function returns 0 on success or -1 with a human message in
+ * store_errmsg() that names the file and the problem ("results.db is
+ * locked by another process", "x.db is not an abacus database: file is not
+ * a database", "results.db is read-only").
+ */
+#ifndef ABACUS_STORE_H
+#define ABACUS_STORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct store store;
+
+/* What a run is, stored when it begins. Strings may be empty, not NULL. */
+typedef struct store_run_info {
+	const char *name;
+	const char *device; /* "sim" | "cuda" */
+	const char *gpu;    /* profile name, e.g. "h100" */
+	const char *policy;
+	const char *config; /* the full configuration, as text (Lua table syntax) */
+	int64_t seed;
+	const char *gpu_name, *driver, *cuda, *cudnn; /* live device facts */
+} store_run_info;
+
+typedef struct store_service_row {
+	int idx;
+	const char *model;
+	double qos_ms;
+	const char *batches; /* "1,4,8" */
+	const char *seqs;    /* "8,16" or "" */
+} store_service_row;
+
+typedef struct store_query_row {
+	int64_t id; /* 0.. within the run */
+	int service;
+	const char *model;
+	int batch, seq; /* seq 0 when the model has none */
+	double arrival_ms, start_ms, end_ms, latency_ms; /* start/end/latency < 0: never ran */
+	int dropped, violated;
+} store_query_row;
+
+typedef struct store_summary {
+	int64_t completed, dropped;
+	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps;
+	double duration_ms;
+} store_summary;
+
+/* Opens (creating if needed) and checks the database. NULL on failure with
+ * the message in err. */
+store *store_open(const char *path, char *err, size_t errlen);
+void store_close(store *s);
+const char *store_errmsg(const store *s);
+
+int store_run_begin(store *s, const store_run_info *info, const store_service_row *svc, int n_svc,
+                    int64_t *run_id);
+/* Per-query rows: append between begin and commit; rows are flushed in
+ * transactions of many rows, so a crash loses at most the open one. */
+int store_queries_begin(store *s, int64_t run_id);
+int store_query_add(store *s, const store_query_row *row);
+int store_queries_commit(store *s);
+/* status: "done", "failed" or "interrupted"; error may be NULL. */
+int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
+                  const char *error);
+
+/* Prints the runs as a table (id, name, device, gpu, policy, status,
+ * queries, p99, violations, goodput, started). A 'running' run whose
+ * process is gone is shown as 'died'. */
+int store_print_runs(store *s, FILE *out, int limit);
+
+#endif
