@@ -21,6 +21,26 @@
  *
  * Errors are reported with the file, line and column: "x.csv:7:3: batch
  * 'abc' is not a positive integer".
+ *
+ * More precisely:
+ *  - The constructors copy `svc` (lists and names included); the caller's
+ *    arrays need not outlive the load.
+ *  - poisson with some services at qps > 0 and others at 0: each service
+ *    with a rate is its own process, and those at 0 share one process at
+ *    the total `qps`, picking among themselves uniformly. Each process has
+ *    its own rng stream split from `seed`.
+ *  - CSV files: header row first; columns in any order, mapped by name;
+ *    fields split on commas (no quoting) with whitespace trimmed; blank
+ *    lines and lines starting with '#' skipped. An empty field counts as
+ *    missing. Column numbers in messages are 1-based field numbers.
+ *  - trace: `time_ms` is absolute (ms since the run start, >= 0, never
+ *    going backwards); `model` matches the first service with that model
+ *    name, else is read as a 0-based index; `seq` is required for a service
+ *    with seqs and refused for one without. Rows are read as next() asks,
+ *    so a bad row fails next() (-1, message in l->err) and every later call.
+ *  - rates: minutes must be 0, 1, 2, ... in order; qps >= 0; the file is
+ *    read and checked by the constructor. Arrivals pick a service uniformly
+ *    over all services (per-service qps is not used).
  */
 #ifndef ABACUS_LOAD_H
 #define ABACUS_LOAD_H
@@ -66,7 +86,11 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
 /* limit 0: every row. */
 load *load_trace_new(const char *path, const load_service *svc, int n, int64_t limit, char *err,
                      size_t errlen);
-/* limit 0: until the file's last minute ends. */
+/* load_trace_new, but a row's batch (and seq) must be in its service's
+ * lists ("strict" above). */
+load *load_trace_strict_new(const char *path, const load_service *svc, int n, int64_t limit,
+                            char *err, size_t errlen);
+/* limit 0: until the file's last minute ends. time_scale > 0, qps_scale > 0. */
 load *load_rates_new(const char *path, const load_service *svc, int n, double time_scale,
                      double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen);
 
