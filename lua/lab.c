@@ -1,0 +1,541 @@
+/* lab.c: the `abacus` Lua table and the scenario runner.
+ *
+ * abacus.run{...} reads its table into a run_config field by field; each
+ * reader names the field it wants ("services[2].batch") in its error, and
+ * errors are raised with luaL_error so they carry the script's file:line.
+ * Memory that must survive an error (the services array) is a userdata,
+ * so a longjmp out of the reader leaks nothing.
+ */
+#include "lab.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abacus_lua.h"
+#include "run.h"
+#include "sched.h"
+#include "zoo.h"
+
+#define LAB_KEY "abacus.lab"
+
+static lab *get_lab(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* ---- field readers: the table is at index t ---- */
+
+static const char *opt_string(lua_State *L, int t, const char *key, const char *where,
+                              const char *def)
+{
+	int ty = lua_getfield(L, t, key);
+	const char *s = def;
+	if (ty == LUA_TSTRING)
+		s = lua_tostring(L, -1);
+	else if (ty != LUA_TNIL)
+		luaL_error(L, "abacus.run: field '%s%s' must be a string, got %s", where, key,
+		           luaL_typename(L, -1));
+	lua_pop(L, 1); /* the string stays alive: the table holds it */
+	return s;
+}
+
+static double opt_number(lua_State *L, int t, const char *key, const char *where, double def,
+                         int *present)
+{
+	int ty = lua_getfield(L, t, key);
+	double v = def;
+	if (present)
+		*present = ty != LUA_TNIL;
+	if (ty == LUA_TNUMBER)
+		v = lua_tonumber(L, -1);
+	else if (ty != LUA_TNIL)
+		luaL_error(L, "abacus.run: field '%s%s' must be a number, got %s", where, key,
+		           luaL_typename(L, -1));
+	lua_pop(L, 1);
+	if (!isfinite(v))
+		luaL_error(L, "abacus.run: field '%s%s' must be a finite number", where, key);
+	return v;
+}
+
+static lua_Integer opt_integer(lua_State *L, int t, const char *key, const char *where,
+                               lua_Integer def)
+{
+	int ty = lua_getfield(L, t, key);
+	lua_Integer v = def;
+	if (ty == LUA_TNUMBER) {
+		int ok;
+		v = lua_tointegerx(L, -1, &ok);
+		if (!ok)
+			luaL_error(L, "abacus.run: field '%s%s' must be an integer, got %s", where, key,
+			           lua_tostring(L, -1));
+	} else if (ty != LUA_TNIL) {
+		luaL_error(L, "abacus.run: field '%s%s' must be an integer, got %s", where, key,
+		           luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static int opt_bool(lua_State *L, int t, const char *key, const char *where, int def)
+{
+	int ty = lua_getfield(L, t, key);
+	int v = def;
+	if (ty == LUA_TBOOLEAN)
+		v = lua_toboolean(L, -1);
+	else if (ty != LUA_TNIL)
+		luaL_error(L, "abacus.run: field '%s%s' must be a boolean, got %s", where, key,
+		           luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
+/* A positive integer or a list of them. Returns the count. */
+static int int_list(lua_State *L, int t, const char *key, const char *where, int *out, int max)
+{
+	int ty = lua_getfield(L, t, key);
+	int n = 0;
+	if (ty == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (ty == LUA_TNUMBER) {
+		int ok;
+		lua_Integer v = lua_tointegerx(L, -1, &ok);
+		if (!ok || v < 1 || v > 1 << 20)
+			luaL_error(L, "abacus.run: field '%s%s' must be a positive integer, got %s", where,
+			           key, lua_tostring(L, -1));
+		out[n++] = (int)v;
+	} else if (ty == LUA_TTABLE) {
+		lua_Integer len = luaL_len(L, -1);
+		if (len < 1)
+			luaL_error(L, "abacus.run: field '%s%s' is an empty list", where, key);
+		if (len > max)
+			luaL_error(L, "abacus.run: field '%s%s' has %d values, at most %d allowed", where,
+			           key, (int)len, max);
+		for (lua_Integer i = 1; i <= len; i++) {
+			int ok;
+			lua_geti(L, -1, i);
+			lua_Integer v = lua_tointegerx(L, -1, &ok);
+			if (!ok || v < 1 || v > 1 << 20)
+				luaL_error(L, "abacus.run: field '%s%s[%d]' must be a positive integer, got %s",
+				           where, key, (int)i, luaL_tolstring(L, -1, NULL));
+			out[n++] = (int)v;
+			lua_pop(L, 1);
+		}
+	} else {
+		luaL_error(L, "abacus.run: field '%s%s' must be a number or a list of numbers, got %s",
+		           where, key, luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+	return n;
+}
+
+/* Rejects keys not in `known` (NULL-terminated): a typo must not pass
+ * silently as a default. */
+static void check_keys(lua_State *L, int t, const char *where, const char *const *known)
+{
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "abacus.run: '%s' has a non-string key %s", where[0] ? where : "table",
+			           luaL_tolstring(L, -1, NULL));
+		const char *k = lua_tostring(L, -1);
+		int ok = 0;
+		for (int i = 0; known[i]; i++)
+			ok |= strcmp(k, known[i]) == 0;
+		if (!ok) {
+			luaL_Buffer b;
+			luaL_buffinit(L, &b);
+			for (int i = 0; known[i]; i++) {
+				if (i)
+					luaL_addstring(&b, ", ");
+				luaL_addstring(&b, known[i]);
+			}
+			luaL_pushresult(&b);
+			luaL_error(L, "abacus.run: unknown field '%s%s' (valid: %s)", where, k,
+			           lua_tostring(L, -1));
+		}
+	}
+}
+
+static const char *const run_keys[] = {
+	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
+	"seed",  "ways",   "threshold_ms", "abandon",  "noise",         "kappa",     "tf32",
+	"graphs", "store_queries", "profile", "data_dir", NULL};
+static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
+static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
+
+static void read_services(lua_State *L, int t, run_config *c)
+{
+	if (lua_getfield(L, t, "services") != LUA_TTABLE)
+		luaL_error(L, "abacus.run: field 'services' must be a list of tables, got %s",
+		           luaL_typename(L, -1));
+	int st = lua_gettop(L);
+	lua_Integer n = luaL_len(L, st);
+	if (n < 1)
+		luaL_error(L, "abacus.run: field 'services' is empty: a run needs at least one service");
+	if (n > 1024)
+		luaL_error(L, "abacus.run: field 'services' has %d entries, at most 1024", (int)n);
+	c->svc = lua_newuserdatauv(L, (size_t)n * sizeof *c->svc, 0);
+	memset(c->svc, 0, (size_t)n * sizeof *c->svc);
+	lua_setfield(L, LUA_REGISTRYINDEX, "abacus.run.services"); /* keep alive */
+	c->n_svc = (int)n;
+	for (lua_Integer i = 1; i <= n; i++) {
+		char where[48];
+		snprintf(where, sizeof where, "services[%d].", (int)i);
+		if (lua_geti(L, st, i) != LUA_TTABLE)
+			luaL_error(L, "abacus.run: field 'services[%d]' must be a table, got %s", (int)i,
+			           luaL_typename(L, -1));
+		int s = lua_gettop(L);
+		check_keys(L, s, where, svc_keys);
+		run_service *rs = &c->svc[i - 1];
+		const char *model = opt_string(L, s, "model", where, NULL);
+		if (!model)
+			luaL_error(L, "abacus.run: field '%smodel' is missing", where);
+		snprintf(rs->model, sizeof rs->model, "%s", model);
+		rs->n_batches = int_list(L, s, "batch", where, rs->batches, RUN_MAX_CHOICES);
+		if (rs->n_batches == 0)
+			luaL_error(L, "abacus.run: field '%sbatch' is missing (a number or a list)", where);
+		rs->n_seqs = int_list(L, s, "seq", where, rs->seqs, RUN_MAX_CHOICES);
+		int present;
+		rs->qos_ms = opt_number(L, s, "qos_ms", where, 0, &present);
+		if (!present)
+			luaL_error(L, "abacus.run: field '%sqos_ms' is missing", where);
+		rs->qps = opt_number(L, s, "qps", where, 0, NULL);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+static void read_load(lua_State *L, int t, run_config *c)
+{
+	int ty = lua_getfield(L, t, "load");
+	if (ty == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (ty != LUA_TTABLE)
+		luaL_error(L, "abacus.run: field 'load' must be a table, got %s", luaL_typename(L, -1));
+	int l = lua_gettop(L);
+	check_keys(L, l, "load.", load_keys);
+	c->load = opt_string(L, l, "kind", "load.", "poisson");
+	c->qps = opt_number(L, l, "qps", "load.", 0, NULL);
+	c->load_file = opt_string(L, l, "file", "load.", NULL);
+	c->time_scale = opt_number(L, l, "time_scale", "load.", 1.0, NULL);
+	c->qps_scale = opt_number(L, l, "qps_scale", "load.", 1.0, NULL);
+	lua_pop(L, 1);
+}
+
+/* ---- canonical text of the table, stored as the run's config ----
+ * Built in a C buffer rather than a luaL_Buffer: the walk pushes values
+ * between appends, which a luaL_Buffer does not allow. */
+
+typedef struct text {
+	char *p;
+	size_t len, cap;
+	int oom;
+} text;
+
+static void put(text *t, const char *s, size_t n)
+{
+	if (t->oom)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *np = realloc(t->p, cap);
+		if (!np) {
+			t->oom = 1;
+			return;
+		}
+		t->p = np;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void puts_(text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void serialize(lua_State *L, int idx, text *t, int depth)
+{
+	idx = lua_absindex(L, idx);
+	switch (lua_type(L, idx)) {
+	case LUA_TTABLE: {
+		if (depth > 16) {
+			puts_(t, "{...}");
+			return;
+		}
+		puts_(t, "{");
+		lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_geti(L, idx, i);
+			if (i > 1)
+				puts_(t, ", ");
+			serialize(L, -1, t, depth + 1);
+			lua_pop(L, 1);
+		}
+		/* string keys, sorted, so equal configs give equal text; the
+		 * table keeps the key strings alive */
+		enum { MAXK = 64 };
+		const char *keys[MAXK];
+		int nk = 0;
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) == LUA_TSTRING && nk < MAXK)
+				keys[nk++] = lua_tostring(L, -1);
+		}
+		qsort(keys, (size_t)nk, sizeof *keys, key_cmp);
+		for (int i = 0; i < nk; i++) {
+			if (i || n)
+				puts_(t, ", ");
+			puts_(t, keys[i]);
+			puts_(t, " = ");
+			lua_getfield(L, idx, keys[i]);
+			serialize(L, -1, t, depth + 1);
+			lua_pop(L, 1);
+		}
+		puts_(t, "}");
+		return;
+	}
+	case LUA_TSTRING: {
+		const char *s = lua_tostring(L, idx);
+		puts_(t, "\"");
+		for (; *s; s++) {
+			char buf[8];
+			if (*s == '"' || *s == '\\') {
+				buf[0] = '\\';
+				buf[1] = *s;
+				put(t, buf, 2);
+			} else if ((unsigned char)*s < 32) {
+				snprintf(buf, sizeof buf, "\\%d", (unsigned char)*s);
+				puts_(t, buf);
+			} else {
+				put(t, s, 1);
+			}
+		}
+		puts_(t, "\"");
+		return;
+	}
+	case LUA_TNUMBER:
+	case LUA_TBOOLEAN:
+	case LUA_TNIL:
+		puts_(t, luaL_tolstring(L, idx, NULL));
+		lua_pop(L, 1);
+		return;
+	default:
+		puts_(t, "nil --[[");
+		puts_(t, luaL_typename(L, idx));
+		puts_(t, "]]");
+	}
+}
+
+static void push_result(lua_State *L, const run_config *c, const run_result *r)
+{
+	lua_createtable(L, 0, 16);
+	lua_pushinteger(L, r->run_id);
+	lua_setfield(L, -2, "run_id");
+	lua_pushstring(L, c->name);
+	lua_setfield(L, -2, "name");
+	lua_pushstring(L, c->policy);
+	lua_setfield(L, -2, "policy");
+	lua_pushinteger(L, r->m.completed);
+	lua_setfield(L, -2, "completed");
+	lua_pushinteger(L, r->m.dropped);
+	lua_setfield(L, -2, "dropped");
+	lua_pushinteger(L, r->m.violated);
+	lua_setfield(L, -2, "violated");
+	lua_pushnumber(L, r->m.p50_ms);
+	lua_setfield(L, -2, "p50_ms");
+	lua_pushnumber(L, r->m.p99_ms);
+	lua_setfield(L, -2, "p99_ms");
+	lua_pushnumber(L, r->m.mean_ms);
+	lua_setfield(L, -2, "mean_ms");
+	lua_pushnumber(L, r->m.violation_ratio);
+	lua_setfield(L, -2, "violation_ratio");
+	lua_pushnumber(L, r->m.throughput_qps);
+	lua_setfield(L, -2, "throughput_qps");
+	lua_pushnumber(L, r->m.duration_ms);
+	lua_setfield(L, -2, "duration_ms");
+	lua_pushinteger(L, r->groups);
+	lua_setfield(L, -2, "groups");
+	lua_pushnumber(L, r->wall_s);
+	lua_setfield(L, -2, "wall_s");
+	lua_pushnumber(L, r->decision_us);
+	lua_setfield(L, -2, "decision_us");
+}
+
+static int l_run(lua_State *L)
+{
+	lab *b = get_lab(L);
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	if (b->stop && *b->stop)
+		return luaL_error(L, "abacus.run: interrupted");
+	check_keys(L, 1, "", run_keys);
+	run_config c;
+	run_config_default(&c);
+	c.name = opt_string(L, 1, "name", "", c.name);
+	c.device = opt_string(L, 1, "device", "", c.device);
+	c.gpu = opt_string(L, 1, "gpu", "", c.gpu);
+	c.policy = opt_string(L, 1, "policy", "", c.policy);
+	read_services(L, 1, &c);
+	read_load(L, 1, &c);
+	lua_Integer q = opt_integer(L, 1, "queries", "", c.queries);
+	c.queries = q;
+	c.seed = (uint64_t)opt_integer(L, 1, "seed", "", (lua_Integer)c.seed);
+	c.ways = (int)opt_integer(L, 1, "ways", "", c.ways);
+	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, NULL);
+	c.abandon = opt_bool(L, 1, "abandon", "", c.abandon);
+	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
+	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
+	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
+	c.graphs = opt_bool(L, 1, "graphs", "", c.graphs);
+	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
+	c.profile = opt_string(L, 1, "profile", "", NULL);
+	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
+	c.stop = b->stop;
+
+	text cfg = {0};
+	serialize(L, 1, &cfg, 0);
+	lua_pushstring(L, cfg.oom || !cfg.p ? "" : cfg.p);
+	free(cfg.p);
+	c.config_text = lua_tostring(L, -1);
+
+	char err[1024];
+	if (run_config_check(&c, err, sizeof err))
+		return luaL_error(L, "abacus.run: %s", err);
+	if (!b->st) {
+		b->st = store_open(b->db_path, err, sizeof err);
+		if (!b->st)
+			return luaL_error(L, "abacus.run: %s", err);
+	}
+	run_result r;
+	int rc = run_execute(&c, b->st, &r, err, sizeof err);
+	if (rc)
+		return luaL_error(L, "abacus.run: %s", err);
+	b->runs++;
+	push_result(L, &c, &r);
+	return 1;
+}
+
+static int l_models(lua_State *L)
+{
+	const char *const *names = zoo_names();
+	lua_newtable(L);
+	for (int i = 0; names[i]; i++) {
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+static int l_policies(lua_State *L)
+{
+	const sched_policy *const *p = sched_policies();
+	lua_newtable(L);
+	for (int i = 0; p[i]; i++) {
+		lua_pushstring(L, p[i]->name);
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+/* Builds the abacus table, sets it as a global and as package.loaded's. */
+static void open_abacus(lua_State *L, lab *b)
+{
+	lua_newtable(L);
+	lua_pushlightuserdata(L, b);
+	lua_pushcclosure(L, l_run, 1);
+	lua_setfield(L, -2, "run");
+	lua_pushcfunction(L, l_models);
+	lua_setfield(L, -2, "models");
+	lua_pushcfunction(L, l_policies);
+	lua_setfield(L, -2, "policies");
+	lua_pushstring(L, b->db_path);
+	lua_setfield(L, -2, "db");
+	if (luaL_loadbuffer(L, abacus_lua, sizeof abacus_lua, "=abacus.lua") != LUA_OK)
+		lua_error(L);
+	lua_pushvalue(L, -2);
+	lua_call(L, 1, 0);
+	lua_pushvalue(L, -1);
+	lua_setglobal(L, "abacus");
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "abacus");
+	lua_pop(L, 2);
+}
+
+typedef struct boot {
+	lab *b;
+	const char *path;
+	int argc;
+	char **argv;
+} boot;
+
+/* Runs inside lua_pcall so that a failure while setting up is a Lua error
+ * like any other. */
+static int l_boot(lua_State *L)
+{
+	boot *bt = lua_touserdata(L, 1);
+	luaL_openlibs(L);
+	open_abacus(L, bt->b);
+	/* arg as the standalone interpreter sets it */
+	lua_createtable(L, bt->argc, 1);
+	lua_pushstring(L, bt->path);
+	lua_rawseti(L, -2, 0);
+	for (int i = 0; i < bt->argc; i++) {
+		lua_pushstring(L, bt->argv[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setglobal(L, "arg");
+	if (luaL_loadfile(L, bt->path) != LUA_OK)
+		return lua_error(L);
+	for (int i = 0; i < bt->argc; i++)
+		lua_pushstring(L, bt->argv[i]);
+	lua_call(L, bt->argc, 0);
+	return 0;
+}
+
+int lab_run_file(lab *b, const char *path, int argc, char **argv, char *err, size_t errlen)
+{
+	lua_State *L = luaL_newstate();
+	if (!L) {
+		snprintf(err, errlen, "cannot create a Lua state: out of memory");
+		return -1;
+	}
+	boot bt = {b, path, argc, argv};
+	lua_pushcfunction(L, l_boot);
+	lua_pushlightuserdata(L, &bt);
+	int rc = 0;
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		snprintf(err, errlen, "%s", msg ? msg : "error object is not a string");
+		rc = b->stop && *b->stop ? 130 : -1;
+	}
+	lua_close(L);
+	return rc;
+}
+
+void lab_close(lab *b)
+{
+	store_close(b->st);
+	b->st = NULL;
+}

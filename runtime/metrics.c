@@ -1,0 +1,90 @@
+/* metrics.c: percentiles by selection (linear time: a million latencies
+ * need no sort). */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int64_t metrics_select(int64_t *v, size_t n, size_t k)
+{
+	/* Wirth's selection: Hoare partitions around v[k], keeping the side
+	 * that holds k. Signed indices: j may step below lo. */
+	int64_t lo = 0, hi = (int64_t)n - 1, kk = (int64_t)k;
+	while (lo < hi) {
+		int64_t pivot = v[kk], i = lo, j = hi;
+		do {
+			while (v[i] < pivot)
+				i++;
+			while (pivot < v[j])
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			lo = i;
+		if (kk < i)
+			hi = j;
+	}
+	return v[kk];
+}
+
+int64_t metrics_percentile(int64_t *v, size_t n, double p)
+{
+	size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return metrics_select(v, n, rank - 1);
+}
+
+int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, metrics *out)
+{
+	*out = (metrics){0};
+	int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
+	if (!lat)
+		return -1;
+	size_t nl = 0;
+	int64_t first = -1, last = -1, good = 0;
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		const sched_query *x = &q[i];
+		if (first < 0 || x->arrival < first)
+			first = x->arrival;
+		if (x->arrival > last)
+			last = x->arrival;
+		if (x->state == SCHED_DONE) {
+			int64_t l = x->end - x->arrival;
+			lat[nl++] = l;
+			sum += (double)l;
+			out->completed++;
+			if (x->end > last)
+				last = x->end;
+			if (l > svc[x->service].qos)
+				out->violated++;
+			else
+				good++;
+		} else if (x->state == SCHED_DROPPED) {
+			out->dropped++;
+			out->violated++;
+		} else {
+			out->waiting++;
+		}
+	}
+	if (nl) {
+		out->mean_ms = sum / (double)nl / 1e6;
+		out->p99_ms = (double)metrics_percentile(lat, nl, 99.0) / 1e6;
+		out->p50_ms = (double)metrics_percentile(lat, nl, 50.0) / 1e6;
+	}
+	int64_t finished = out->completed + out->dropped;
+	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
+	out->duration_ms = first >= 0 ? (double)(last - first) / 1e6 : 0.0;
+	out->throughput_qps = out->duration_ms > 0 ? (double)good / (out->duration_ms / 1e3) : 0.0;
+	free(lat);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* metrics.h: what a run's queries add up to.
+ *
+ * Definitions (the same for every policy and device):
+ *  - latency: end - arrival of a completed query;
+ *  - p50, p99: nearest-rank percentiles of the completed queries'
+ *    latencies; mean likewise;
+ *  - violated: dropped, or completed later than arrival + QoS;
+ *  - violation_ratio: violated / (completed + dropped);
+ *  - duration: from the first arrival to the last event (the last end or
+ *    the last arrival, whichever is later);
+ *  - throughput_qps (goodput): completed within QoS per second of duration.
+ */
+#ifndef ABACUS_METRICS_H
+#define ABACUS_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sched.h"
+
+typedef struct metrics {
+	int64_t completed, dropped, violated, waiting;
+	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps, duration_ms;
+} metrics;
+
+/* 0, or -1 when out of memory. */
+int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, metrics *out);
+
+/* The k-th smallest (0-based) of v[0..n), reordering v. n > 0. */
+int64_t metrics_select(int64_t *v, size_t n, size_t k);
+/* Nearest-rank percentile p in (0, 100] of v[0..n), reordering v. */
+int64_t metrics_percentile(int64_t *v, size_t n, double p);
+
+#endif

@@ -1,0 +1,32 @@
+/* policy.c: the table of policies `policy = "..."` may name. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sched.h"
+
+extern const sched_policy sched_policy_fcfs, sched_policy_sjf, sched_policy_edf;
+
+static const sched_policy *const policies[] = {&sched_policy_fcfs, &sched_policy_sjf,
+                                               &sched_policy_edf, NULL};
+
+const sched_policy *const *sched_policies(void)
+{
+	return policies;
+}
+
+const sched_policy *sched_policy_find(const char *name)
+{
+	for (int i = 0; policies[i]; i++)
+		if (strcmp(policies[i]->name, name) == 0)
+			return policies[i];
+	return NULL;
+}
+
+void sched_policy_names(char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; policies[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+		                         policies[i]->name);
+}

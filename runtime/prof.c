@@ -1,0 +1,342 @@
+/* prof.c: measured solo latencies with interpolation, roofline fallback. */
+#include "prof.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ABACUS_SOURCE_DIR
+#define ABACUS_SOURCE_DIR "."
+#endif
+
+typedef struct prof_row {
+	char model[ZOO_NAME_MAX];
+	int op, batch, seq;
+	double us;
+} prof_row;
+
+struct prof {
+	const gpu_spec *gpu;
+	char path[1024];
+	prof_row *rows;
+	size_t n, cap;
+};
+
+const char *prof_default_data_dir(void)
+{
+	const char *env = getenv("ABACUS_DATA");
+	if (env && *env)
+		return env;
+	return ABACUS_SOURCE_DIR "/data";
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const prof_row *x = a, *y = b;
+	int c = strcmp(x->model, y->model);
+	if (c)
+		return c;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->batch < y->batch ? -1 : x->batch > y->batch;
+}
+
+/* Splits a CSV line in place; returns the field count. */
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (n < max) {
+		f[n++] = p;
+		char *c = strchr(p, ',');
+		if (!c)
+			break;
+		*c = '\0';
+		p = c + 1;
+	}
+	for (int i = 0; i < n; i++) {
+		char *s = f[i];
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+			*--e = '\0';
+		f[i] = s;
+	}
+	return n;
+}
+
+static int parse_int(const char *s, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 1 << 24)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int load_csv(prof *p, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot open profile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[512];
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *fld[8];
+		if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
+			continue;
+		if (lineno == 1 && strncmp(line, "model,", 6) == 0)
+			continue;
+		int nf = split(line, fld, 8);
+		if (nf < 5) {
+			snprintf(err, errlen, "%s:%d: expected model,op,batch,seq,median_us[,p99_us], got %d fields",
+			         path, lineno, nf);
+			rc = -1;
+			break;
+		}
+		prof_row r;
+		memset(&r, 0, sizeof r);
+		snprintf(r.model, sizeof r.model, "%s", fld[0]);
+		char *end;
+		int col = 0;
+		if (parse_int(fld[1], &r.op))
+			col = 2;
+		else if (parse_int(fld[2], &r.batch) || r.batch < 1)
+			col = 3;
+		else if (parse_int(fld[3], &r.seq))
+			col = 4;
+		else {
+			r.us = strtod(fld[4], &end);
+			if (end == fld[4] || *end || !(r.us > 0) || !isfinite(r.us))
+				col = 5;
+		}
+		if (col) {
+			snprintf(err, errlen, "%s:%d:%d: bad value '%s'", path, lineno, col, fld[col - 1]);
+			rc = -1;
+			break;
+		}
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 1024;
+			prof_row *nr = realloc(p->rows, cap * sizeof *nr);
+			if (!nr) {
+				snprintf(err, errlen, "out of memory reading %s", path);
+				rc = -1;
+				break;
+			}
+			p->rows = nr;
+			p->cap = cap;
+		}
+		p->rows[p->n++] = r;
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "error reading %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0)
+		qsort(p->rows, p->n, sizeof *p->rows, row_cmp);
+	return rc;
+}
+
+prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen)
+{
+	const gpu_spec *g = gpu_find(gpu);
+	if (!g) {
+		char names[128];
+		gpu_names_join(names, sizeof names);
+		snprintf(err, errlen, "unknown gpu '%s' (known: %s)", gpu, names);
+		return NULL;
+	}
+	prof *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->gpu = g;
+	if (path) {
+		snprintf(p->path, sizeof p->path, "%s", path);
+		if (load_csv(p, path, err, errlen)) {
+			prof_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s/ops.csv", data_dir ? data_dir : prof_default_data_dir(),
+	         gpu);
+	FILE *f = fopen(path, "r");
+	if (f)
+		fclose(f);
+	return prof_new_file(gpu, f ? path : NULL, err, errlen);
+}
+
+void prof_free(prof *p)
+{
+	if (!p)
+		return;
+	free(p->rows);
+	free(p);
+}
+
+const gpu_spec *prof_gpu(const prof *p)
+{
+	return p->gpu;
+}
+
+const char *prof_path(const prof *p)
+{
+	return p->path;
+}
+
+/* First row of (model, op), or n. */
+static size_t find(const prof *p, const char *model, int op)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(p->rows[mid].model, model);
+		if (c < 0 || (c == 0 && p->rows[mid].op < op))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->n && strcmp(p->rows[lo].model, model) == 0 && p->rows[lo].op == op)
+		return lo;
+	return p->n;
+}
+
+int prof_measured(const prof *p, const char *model)
+{
+	return find(p, model, 0) < p->n;
+}
+
+/* Linear through (x0,y0),(x1,y1) at x; beyond the ends, the same line.
+ * Never below a tenth of the nearest point: a line extrapolated down
+ * to tiny batches must not reach zero. */
+static double lerp(double x0, double y0, double x1, double y1, double x)
+{
+	if (x1 == x0)
+		return y0;
+	double y = y0 + (y1 - y0) * (x - x0) / (x1 - x0);
+	double floor = 0.1 * (fabs(x - x0) < fabs(x - x1) ? y0 : y1);
+	return y > floor ? y : floor;
+}
+
+/* Latency at `batch` among rows [a, b), which share one seq and are sorted
+ * by batch. */
+static double at_batch(const prof_row *r, size_t a, size_t b, int batch)
+{
+	if (b - a == 1)
+		return r[a].us * batch / r[a].batch; /* one point: proportional */
+	size_t i = a;
+	while (i + 2 < b && r[i + 1].batch < batch)
+		i++;
+	return lerp(r[i].batch, r[i].us, r[i + 1].batch, r[i + 1].us, batch);
+}
+
+int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
+{
+	size_t a = find(p, m->name, op);
+	if (a == p->n)
+		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
+	size_t end = a;
+	while (end < p->n && p->rows[end].op == op && strcmp(p->rows[end].model, m->name) == 0)
+		end++;
+	if (!m->has_seq)
+		return (int64_t)(at_batch(p->rows, a, end, batch) * 1e3 + 0.5);
+	/* Rows are sorted by seq, then batch: split them into runs of one seq
+	 * and interpolate between the two runs around `seq`. */
+	enum { MAX_RUNS = 64 };
+	size_t run[MAX_RUNS + 1] = {0};
+	int nrun = 0;
+	for (size_t i = a; i < end && nrun < MAX_RUNS; i++)
+		if (i == a || p->rows[i].seq != p->rows[i - 1].seq)
+			run[nrun++] = i;
+	run[nrun] = end;
+	if (nrun == 1)
+		return (int64_t)(at_batch(p->rows, a, end, batch) * 1e3 + 0.5);
+	int k = 0;
+	while (k + 2 < nrun && p->rows[run[k + 1]].seq < seq)
+		k++;
+	double y0 = at_batch(p->rows, run[k], run[k + 1], batch);
+	double y1 = at_batch(p->rows, run[k + 1], run[k + 2], batch);
+	double us = lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
+	return (int64_t)(us * 1e3 + 0.5);
+}
+
+typedef struct table_entry {
+	int batch, seq;
+	int64_t *prefix;
+} table_entry;
+
+struct prof_table {
+	const prof *p;
+	const zoo_model *m;
+	table_entry *e;
+	int n, cap;
+	int last; /* the entry hit last: queries of a service repeat keys */
+};
+
+prof_table *prof_table_new(const prof *p, const zoo_model *m)
+{
+	prof_table *t = calloc(1, sizeof *t);
+	if (t) {
+		t->p = p;
+		t->m = m;
+	}
+	return t;
+}
+
+void prof_table_free(prof_table *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->n; i++)
+		free(t->e[i].prefix);
+	free(t->e);
+	free(t);
+}
+
+const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
+{
+	if (!t->m->has_seq)
+		seq = 0;
+	if (t->n && t->e[t->last].batch == batch && t->e[t->last].seq == seq)
+		return t->e[t->last].prefix;
+	for (int i = 0; i < t->n; i++)
+		if (t->e[i].batch == batch && t->e[i].seq == seq) {
+			t->last = i;
+			return t->e[i].prefix;
+		}
+	if (t->n == t->cap) {
+		int cap = t->cap ? t->cap * 2 : 16;
+		table_entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
+		if (!ne)
+			return NULL;
+		t->e = ne;
+		t->cap = cap;
+	}
+	int64_t *prefix = malloc((size_t)(t->m->n_ops + 1) * sizeof *prefix);
+	if (!prefix)
+		return NULL;
+	prefix[0] = 0;
+	for (int op = 0; op < t->m->n_ops; op++)
+		prefix[op + 1] = prefix[op] + prof_op_ns(t->p, t->m, op, batch, seq);
+	t->e[t->n] = (table_entry){batch, seq, prefix};
+	t->last = t->n++;
+	return prefix;
+}

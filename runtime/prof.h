@@ -1,0 +1,56 @@
+/* prof.h: solo op latencies of one GPU.
+ *
+ * A profile maps (model, op, batch, seq) to the op's latency when it runs
+ * alone. Measured profiles are CSV files shipped under data/<gpu>/ops.csv
+ * (columns model,op,batch,seq,median_us,p99_us; seq 0 for models without
+ * one), written by the GPU benchmark / `abacus profile`. Points between
+ * measured batch sizes or sequence lengths are interpolated linearly (and
+ * extrapolated from the last two points beyond them); a model the file
+ * does not cover falls back to the roofline estimate of gpu.h, so every
+ * model runs on every known GPU.
+ *
+ * Lookups scan the model's rows: callers on a hot path (the simulator, the
+ * solo predictor) tabulate what they need once at setup.
+ */
+#ifndef ABACUS_PROF_H
+#define ABACUS_PROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gpu.h"
+#include "zoo.h"
+
+typedef struct prof prof;
+
+/* Loads data_dir/<gpu>/ops.csv when it exists; otherwise the profile is
+ * roofline only. A malformed file is an error (file:line:column). */
+prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
+/* Same, from an explicit CSV path (NULL: roofline only). */
+prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);
+void prof_free(prof *p);
+
+const gpu_spec *prof_gpu(const prof *p);
+/* The CSV the profile came from, or "" when roofline only. */
+const char *prof_path(const prof *p);
+/* 1 when the model's latencies are measured, 0 when estimated. */
+int prof_measured(const prof *p, const char *model);
+
+int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq);
+
+/* Default data folder: $ABACUS_DATA, else the source tree's data/, else
+ * ./data. */
+const char *prof_default_data_dir(void);
+
+#endif
+
+/* Solo latencies of one model tabulated per (batch, seq) on first use, as
+ * cumulative sums over ops, so the latency of a segment [a, b) alone is
+ * prefix[b] - prefix[a]: the hot path of the simulator and the solo
+ * predictor. */
+typedef struct prof_table prof_table;
+
+prof_table *prof_table_new(const prof *p, const zoo_model *m);
+void prof_table_free(prof_table *t);
+/* n_ops + 1 cumulative ns; NULL only when out of memory. */
+const int64_t *prof_table_prefix(prof_table *t, int batch, int seq);

@@ -1,0 +1,404 @@
+/* run.c: run_execute and the checks of a run's configuration. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "load.h"
+#include "pred.h"
+#include "prof.h"
+#include "sched.h"
+#include "sim.h"
+#include "zoo.h"
+#ifdef ABACUS_HAVE_CUDA
+#include "cuda_dev.h"
+#endif
+
+void run_config_default(run_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->name = "run";
+	c->device = "sim";
+	c->gpu = "h100";
+	c->policy = "fcfs";
+	c->load = "poisson";
+	c->qps = 0;
+	c->time_scale = 1.0;
+	c->qps_scale = 1.0;
+	c->queries = 1000;
+	c->seed = 1;
+	c->ways = 2;
+	c->threshold_ms = 5.0;
+	c->abandon = 0;
+	c->noise = 0.02;
+	c->kappa = 0.10;
+	c->tf32 = 1;
+	c->graphs = 0;
+	c->store_queries = 1;
+	c->config_text = "";
+}
+
+static int bad(char *err, size_t errlen, const char *fmt, const char *a, double x)
+{
+	snprintf(err, errlen, fmt, a, x);
+	return -1;
+}
+
+static int check_service(const run_service *s, int idx, char *err, size_t errlen)
+{
+	char where[96];
+	snprintf(where, sizeof where, "services[%d]", idx + 1);
+	char zerr[512];
+	zoo_model *m = zoo_model_new(s->model, zerr, sizeof zerr);
+	if (!m) {
+		snprintf(err, errlen, "%s.model: %s", where, zerr);
+		return -1;
+	}
+	int rc = 0;
+	if (!(s->qos_ms > 0) || !isfinite(s->qos_ms))
+		rc = bad(err, errlen, "%s.qos_ms must be a positive number of milliseconds, got %g",
+		         where, s->qos_ms);
+	else if (s->n_batches < 1)
+		snprintf(err, errlen, "%s.batch is missing (a number or a list of numbers)", where),
+		    rc = -1;
+	else if (!(s->qps >= 0) || !isfinite(s->qps))
+		rc = bad(err, errlen, "%s.qps must be a non-negative number, got %g", where, s->qps);
+	for (int i = 0; rc == 0 && i < s->n_batches; i++)
+		if (s->batches[i] < 1 || s->batches[i] > 4096)
+			rc = bad(err, errlen, "%s.batch must be between 1 and 4096, got %g", where,
+			         s->batches[i]);
+	if (rc == 0 && m->has_seq && s->n_seqs < 1)
+		snprintf(err, errlen, "%s.seq is missing: %s needs sequence lengths (%d to %d)", where,
+		         m->name, m->seq_min, m->seq_max),
+		    rc = -1;
+	if (rc == 0 && !m->has_seq && s->n_seqs > 0)
+		snprintf(err, errlen, "%s.seq given, but %s has no sequence length", where, m->name),
+		    rc = -1;
+	for (int i = 0; rc == 0 && i < s->n_seqs; i++)
+		if (s->seqs[i] < m->seq_min || s->seqs[i] > m->seq_max)
+			snprintf(err, errlen, "%s.seq must be between %d and %d for %s, got %d", where,
+			         m->seq_min, m->seq_max, m->name, s->seqs[i]),
+			    rc = -1;
+	zoo_model_free(m);
+	return rc;
+}
+
+int run_config_check(const run_config *c, char *err, size_t errlen)
+{
+	char names[256];
+	if (strcmp(c->device, "sim") != 0 && strcmp(c->device, "cuda") != 0) {
+		snprintf(err, errlen, "unknown device '%s' (valid: sim, cuda)", c->device);
+		return -1;
+	}
+	if (!gpu_find(c->gpu)) {
+		gpu_names_join(names, sizeof names);
+		snprintf(err, errlen, "unknown gpu '%s' (valid: %s)", c->gpu, names);
+		return -1;
+	}
+	if (!sched_policy_find(c->policy)) {
+		sched_policy_names(names, sizeof names);
+		snprintf(err, errlen, "unknown policy '%s' (valid: %s)", c->policy, names);
+		return -1;
+	}
+	if (c->n_svc < 1) {
+		snprintf(err, errlen, "services: a run needs at least one service");
+		return -1;
+	}
+	int all_rates = 1;
+	for (int i = 0; i < c->n_svc; i++) {
+		if (check_service(&c->svc[i], i, err, errlen))
+			return -1;
+		if (!(c->svc[i].qps > 0))
+			all_rates = 0;
+	}
+	if (strcmp(c->load, "poisson") == 0) {
+		if (!all_rates && (!(c->qps > 0) || !isfinite(c->qps)))
+			return bad(err, errlen, "%s.qps must be a positive number of queries per second, got %g",
+			           "load", c->qps);
+		if (c->queries < 1)
+			return bad(err, errlen, "%s must be a positive number, got %g", "queries",
+			           (double)c->queries);
+	} else if (strcmp(c->load, "trace") == 0 || strcmp(c->load, "rates") == 0) {
+		if (!c->load_file || !*c->load_file) {
+			snprintf(err, errlen, "load.file is missing: a %s load reads a CSV file", c->load);
+			return -1;
+		}
+		if (c->queries < 0)
+			return bad(err, errlen, "%s must be a non-negative number, got %g", "queries",
+			           (double)c->queries);
+		if (!(c->time_scale > 0) || !isfinite(c->time_scale))
+			return bad(err, errlen, "%s.time_scale must be a positive number, got %g", "load",
+			           c->time_scale);
+		if (!(c->qps_scale > 0) || !isfinite(c->qps_scale))
+			return bad(err, errlen, "%s.qps_scale must be a positive number, got %g", "load",
+			           c->qps_scale);
+	} else {
+		snprintf(err, errlen, "unknown load kind '%s' (valid: poisson, trace, rates)", c->load);
+		return -1;
+	}
+	if (c->ways < 1 || c->ways > 64)
+		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
+	if (!(c->threshold_ms >= 0) || !isfinite(c->threshold_ms))
+		return bad(err, errlen, "%s must be a non-negative number, got %g", "threshold_ms",
+		           c->threshold_ms);
+	if (!(c->noise >= 0 && c->noise <= 1))
+		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
+	if (!(c->kappa >= 0) || !isfinite(c->kappa))
+		return bad(err, errlen, "%s must be a non-negative number, got %g", "kappa", c->kappa);
+	return 0;
+}
+
+/* Everything a run owns, freed in one place. */
+typedef struct run_parts {
+	zoo_model **models;
+	sched_service *ssvc;
+	dev_service *dsvc;
+	load_service *lsvc;
+	prof *prof;
+	device dev;
+	load *load;
+	predictor pred;
+	sched *sched;
+} run_parts;
+
+static void parts_free(run_parts *p, int n_svc)
+{
+	sched_free(p->sched);
+	pred_free(&p->pred);
+	load_free(p->load);
+	device_free(&p->dev);
+	prof_free(p->prof);
+	if (p->models)
+		for (int i = 0; i < n_svc; i++)
+			zoo_model_free(p->models[i]);
+	free(p->models);
+	free(p->ssvc);
+	free(p->dsvc);
+	free(p->lsvc);
+}
+
+static int open_device(const run_config *c, run_parts *p, char *err, size_t errlen)
+{
+	if (strcmp(c->device, "sim") == 0) {
+		sim_options so;
+		sim_options_default(&so);
+		so.noise = c->noise;
+		so.kappa = c->kappa;
+		so.seed = c->seed;
+		return sim_device_open(&p->dev, p->prof, &so, err, errlen);
+	}
+#ifdef ABACUS_HAVE_CUDA
+	cuda_options co;
+	cuda_options_default(&co);
+	co.tf32 = c->tf32;
+	co.graphs = c->graphs;
+	co.seed = c->seed;
+	return cuda_device_open(&p->dev, &co, err, errlen);
+#else
+	snprintf(err, errlen, "device 'cuda': this abacus was built without CUDA (no nvcc or cuDNN "
+	                      "found at build time); use device = \"sim\"");
+	return -1;
+#endif
+}
+
+static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
+{
+	int n = c->n_svc;
+	p->models = calloc((size_t)n, sizeof *p->models);
+	p->ssvc = calloc((size_t)n, sizeof *p->ssvc);
+	p->dsvc = calloc((size_t)n, sizeof *p->dsvc);
+	p->lsvc = calloc((size_t)n, sizeof *p->lsvc);
+	if (!p->models || !p->ssvc || !p->dsvc || !p->lsvc) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const run_service *rs = &c->svc[i];
+		if (!(p->models[i] = zoo_model_new(rs->model, err, errlen)))
+			return -1;
+		p->ssvc[i].model = p->models[i];
+		p->ssvc[i].qos = (int64_t)(rs->qos_ms * 1e6 + 0.5);
+		p->dsvc[i].model = p->models[i];
+		for (int k = 0; k < rs->n_batches; k++)
+			if (rs->batches[k] > p->dsvc[i].max_batch)
+				p->dsvc[i].max_batch = rs->batches[k];
+		for (int k = 0; k < rs->n_seqs; k++)
+			if (rs->seqs[k] > p->dsvc[i].max_seq)
+				p->dsvc[i].max_seq = rs->seqs[k];
+		p->lsvc[i].model = p->models[i]->name;
+		p->lsvc[i].batches = rs->batches;
+		p->lsvc[i].n_batches = rs->n_batches;
+		p->lsvc[i].seqs = rs->n_seqs ? rs->seqs : NULL;
+		p->lsvc[i].n_seqs = rs->n_seqs;
+		p->lsvc[i].qps = rs->qps;
+	}
+	p->prof = c->profile ? prof_new_file(c->gpu, c->profile, err, errlen)
+	                     : prof_new(c->gpu, c->data_dir, err, errlen);
+	if (!p->prof)
+		return -1;
+	if (open_device(c, p, err, errlen))
+		return -1;
+	if (device_setup(&p->dev, p->dsvc, n)) {
+		snprintf(err, errlen, "%s", device_errmsg(&p->dev));
+		return -1;
+	}
+	if (strcmp(c->load, "poisson") == 0)
+		p->load = load_poisson_new(p->lsvc, n, c->qps, c->queries, c->seed, err, errlen);
+	else if (strcmp(c->load, "trace") == 0)
+		p->load = load_trace_new(c->load_file, p->lsvc, n, c->queries, err, errlen);
+	else
+		p->load = load_rates_new(c->load_file, p->lsvc, n, c->time_scale, c->qps_scale,
+		                         c->queries, c->seed, err, errlen);
+	if (!p->load)
+		return -1;
+	if (pred_solo_open(&p->pred, p->prof, (const zoo_model *const *)p->models, n, err, errlen))
+		return -1;
+	sched_options so = {0};
+	so.abandon = c->abandon;
+	so.ways = c->ways;
+	so.threshold = (int64_t)(c->threshold_ms * 1e6);
+	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
+	p->sched = sched_new(p->ssvc, n, sched_policy_find(c->policy), &p->pred, &so, err, errlen);
+	return p->sched ? 0 : -1;
+}
+
+static void join_ints(char *buf, size_t len, const int *v, int n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
+}
+
+static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *run_id, char *err,
+                       size_t errlen)
+{
+	dev_info di;
+	device_info(&p->dev, &di);
+	store_run_info info = {c->name,     c->device, c->gpu, c->policy, c->config_text, (int64_t)c->seed,
+	                       di.gpu,      di.driver,  di.cuda, di.cudnn};
+	int n = c->n_svc;
+	store_service_row *rows = calloc((size_t)n, sizeof *rows);
+	char(*b)[256] = calloc((size_t)n, sizeof *b);
+	char(*sq)[256] = calloc((size_t)n, sizeof *sq);
+	int rc = -1;
+	if (rows && b && sq) {
+		for (int i = 0; i < n; i++) {
+			join_ints(b[i], sizeof b[i], c->svc[i].batches, c->svc[i].n_batches);
+			join_ints(sq[i], sizeof sq[i], c->svc[i].seqs, c->svc[i].n_seqs);
+			rows[i] = (store_service_row){i, p->models[i]->name, c->svc[i].qos_ms, b[i], sq[i]};
+		}
+		rc = store_run_begin(st, &info, rows, n, run_id);
+		if (rc)
+			snprintf(err, errlen, "%s", store_errmsg(st));
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free(rows);
+	free(b);
+	free(sq);
+	return rc;
+}
+
+/* 0 stored, 1 interrupted (rows so far are committed), -1 store error. */
+static int store_rows(const run_config *c, run_parts *p, store *st, int64_t run_id)
+{
+	size_t n;
+	const sched_query *q = sched_queries(p->sched, &n);
+	if (store_queries_begin(st, run_id))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const sched_query *x = &q[i];
+		int64_t qos = p->ssvc[x->service].qos;
+		int done = x->state == SCHED_DONE;
+		store_query_row r = {
+			(int64_t)i,
+			x->service,
+			p->models[x->service]->name,
+			x->batch,
+			p->models[x->service]->has_seq ? x->seq : 0,
+			(double)x->arrival / 1e6,
+			x->start >= 0 ? (double)x->start / 1e6 : -1.0,
+			done ? (double)x->end / 1e6 : -1.0,
+			done ? (double)(x->end - x->arrival) / 1e6 : -1.0,
+			x->state == SCHED_DROPPED,
+			x->state == SCHED_DROPPED || (done && x->end - x->arrival > qos),
+		};
+		if (store_query_add(st, &r))
+			return -1;
+		if ((i & 0xffff) == 0xffff && c->stop && *c->stop)
+			return store_queries_commit(st) ? -1 : 1;
+	}
+	return store_queries_commit(st);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (run_config_check(c, err, errlen))
+		return -1;
+	run_parts p;
+	memset(&p, 0, sizeof p);
+	if (build(c, &p, err, errlen)) {
+		parts_free(&p, c->n_svc);
+		return -1;
+	}
+	int64_t run_id = 0;
+	if (st && store_begin(c, &p, st, &run_id, err, errlen)) {
+		parts_free(&p, c->n_svc);
+		return -1;
+	}
+	out->run_id = run_id;
+	double t0 = mono_s();
+	int rc = sched_run(p.sched, &p.dev, p.load, c->stop, err, errlen);
+	out->wall_s = mono_s() - t0;
+	const sched_stats *ss = sched_get_stats(p.sched);
+	out->groups = ss->groups;
+	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
+	size_t n;
+	const sched_query *q = sched_queries(p.sched, &n);
+	if (rc >= 0 && metrics_compute(q, n, p.ssvc, &out->m)) {
+		snprintf(err, errlen, "out of memory computing metrics");
+		rc = -1;
+	}
+	if (rc == 1) {
+		out->interrupted = 1;
+		snprintf(err, errlen, "run '%s' interrupted after %lld queries", c->name, (long long)n);
+	}
+	if (st) {
+		const char *status = rc == 0 ? "done" : rc == 1 ? "interrupted" : "failed";
+		store_summary sum = {out->m.completed,  out->m.dropped,         out->m.p50_ms,
+		                     out->m.p99_ms,     out->m.mean_ms,         out->m.violation_ratio,
+		                     out->m.throughput_qps, out->m.duration_ms};
+		int wrc = 0;
+		if (rc >= 0 && c->store_queries)
+			wrc = store_rows(c, &p, st, run_id);
+		if (wrc == 1 && rc == 0) {
+			rc = 1;
+			out->interrupted = 1;
+			status = "interrupted";
+			snprintf(err, errlen, "run '%s' interrupted while storing its queries", c->name);
+		}
+		if (wrc < 0) {
+			snprintf(err, errlen, "%s", store_errmsg(st));
+			status = "failed";
+			rc = -1;
+		}
+		if (store_run_end(st, run_id, status, &sum, rc ? err : NULL) && rc == 0) {
+			snprintf(err, errlen, "%s", store_errmsg(st));
+			rc = -1;
+		}
+	}
+	parts_free(&p, c->n_svc);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* run.h: one experiment, end to end.
+ *
+ * A run_config says everything a run needs (what the Lua table of
+ * abacus.run{...} holds, checked). run_execute validates it, builds the
+ * models, the profile, the device, the load, the predictor and the
+ * scheduler, stores the run as 'running', drives it to the end, writes the
+ * per-query rows and the summary, and marks the run done. A run that fails
+ * or is interrupted after it was stored is marked so, with its error;
+ * nothing stored earlier is touched.
+ */
+#ifndef ABACUS_RUN_H
+#define ABACUS_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "store.h"
+
+#define RUN_MAX_CHOICES 32
+
+typedef struct run_service {
+	char model[64];
+	int batches[RUN_MAX_CHOICES];
+	int n_batches;
+	int seqs[RUN_MAX_CHOICES]; /* bert only */
+	int n_seqs;
+	double qos_ms;
+	double qps; /* per-service rate (poisson); 0 = share `qps` */
+} run_service;
+
+typedef struct run_config {
+	const char *name;
+	const char *device; /* "sim" | "cuda" */
+	const char *gpu;    /* profile: "h100" | "a100" */
+	const char *policy;
+	run_service *svc;
+	int n_svc;
+	const char *load;      /* "poisson" | "trace" | "rates" */
+	double qps;            /* poisson total rate */
+	const char *load_file; /* trace / rates */
+	double time_scale, qps_scale;
+	int64_t queries; /* poisson: count; trace / rates: limit, 0 = all */
+	uint64_t seed;
+	int ways;
+	double threshold_ms;
+	int abandon;
+	double noise, kappa; /* simulator */
+	int tf32, graphs;    /* cuda */
+	int store_queries;   /* write per-query rows */
+	const char *data_dir; /* NULL: prof_default_data_dir() */
+	const char *profile;  /* explicit ops.csv, or NULL */
+	const char *config_text; /* stored verbatim as the run's config */
+	const volatile sig_atomic_t *stop; /* set by SIGINT; may be NULL */
+} run_config;
+
+typedef struct run_result {
+	int64_t run_id; /* 0 when not stored */
+	metrics m;
+	int interrupted;
+	double wall_s; /* host seconds the run took (scheduling loop only) */
+	int64_t groups;
+	double decision_us; /* mean host time per scheduling decision */
+} run_result;
+
+/* Defaults for every optional field. */
+void run_config_default(run_config *c);
+
+/* Checks the configuration without running it: unknown names (listing the
+ * valid ones), non-positive numbers, seq rules. */
+int run_config_check(const run_config *c, char *err, size_t errlen);
+
+/* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored
+ * as such), -1 error (message in err; stored as failed if it began). */
+int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,310 @@
+/* sched.c: queues, the event loop and the helpers policies build on.
+ *
+ * The loop is the hot path of a simulated run (a million queries should
+ * take well under a second), so it allocates nothing per query beyond the
+ * amortised growth of the query array and the queues.
+ */
+#include "sched.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct queue {
+	uint32_t *id;
+	size_t head, len, cap; /* ring buffer; cap is a power of two */
+} queue;
+
+struct sched {
+	int n_svc;
+	const sched_service *svc;
+	const sched_policy *policy;
+	void *policy_ctx;
+	predictor *pred;
+	sched_options opt;
+	queue *queue;
+	sched_query *q;
+	size_t n_q, cap_q;
+	int64_t now;
+	sched_group group;
+	int64_t *seg_end;
+	sched_stats stats;
+	char err[512];
+};
+
+static int queue_push(queue *qu, uint32_t id)
+{
+	if (qu->len == qu->cap) {
+		size_t cap = qu->cap ? qu->cap * 2 : 64;
+		uint32_t *n = malloc(cap * sizeof *n);
+		if (!n)
+			return -1;
+		for (size_t i = 0; i < qu->len; i++)
+			n[i] = qu->id[(qu->head + i) & (qu->cap - 1)];
+		free(qu->id);
+		qu->id = n;
+		qu->head = 0;
+		qu->cap = cap;
+	}
+	qu->id[(qu->head + qu->len) & (qu->cap - 1)] = id;
+	qu->len++;
+	return 0;
+}
+
+static void queue_pop(queue *qu)
+{
+	qu->head = (qu->head + 1) & (qu->cap - 1);
+	qu->len--;
+}
+
+sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy,
+                 predictor *pred, const sched_options *opt, char *err, size_t errlen)
+{
+	if (n_svc < 1) {
+		snprintf(err, errlen, "a run needs at least one service");
+		return NULL;
+	}
+	sched *s = calloc(1, sizeof *s);
+	if (!s)
+		goto oom;
+	s->n_svc = n_svc;
+	s->svc = svc;
+	s->policy = policy;
+	s->pred = pred;
+	s->opt = *opt;
+	s->queue = calloc((size_t)n_svc, sizeof *s->queue);
+	s->group.seg = calloc((size_t)n_svc, sizeof *s->group.seg);
+	s->group.qid = calloc((size_t)n_svc, sizeof *s->group.qid);
+	s->seg_end = calloc((size_t)n_svc, sizeof *s->seg_end);
+	s->cap_q = opt->expect_queries ? opt->expect_queries : 1024;
+	s->q = malloc(s->cap_q * sizeof *s->q);
+	if (!s->queue || !s->group.seg || !s->group.qid || !s->seg_end || !s->q)
+		goto oom;
+	if (policy->init && policy->init(s, &s->policy_ctx, err, errlen)) {
+		sched_free(s);
+		return NULL;
+	}
+	s->stats.first_arrival = -1;
+	return s;
+oom:
+	sched_free(s);
+	snprintf(err, errlen, "out of memory creating the scheduler");
+	return NULL;
+}
+
+void sched_free(sched *s)
+{
+	if (!s)
+		return;
+	if (s->policy && s->policy->free)
+		s->policy->free(s->policy_ctx);
+	if (s->queue)
+		for (int i = 0; i < s->n_svc; i++)
+			free(s->queue[i].id);
+	free(s->queue);
+	free(s->group.seg);
+	free(s->group.qid);
+	free(s->seg_end);
+	free(s->q);
+	free(s);
+}
+
+static int admit(sched *s, const load_arrival *a)
+{
+	if (s->n_q == s->cap_q) {
+		size_t cap = s->cap_q * 2;
+		sched_query *n = realloc(s->q, cap * sizeof *n);
+		if (!n)
+			return -1;
+		s->q = n;
+		s->cap_q = cap;
+	}
+	if (s->n_q >= UINT32_MAX)
+		return -1;
+	sched_query *q = &s->q[s->n_q];
+	q->arrival = a->t;
+	q->deadline = a->t + s->svc[a->service].qos;
+	q->start = q->end = -1;
+	q->service = a->service;
+	q->batch = a->batch;
+	q->seq = a->seq;
+	q->next_op = 0;
+	q->state = SCHED_WAITING;
+	if (queue_push(&s->queue[a->service], (uint32_t)s->n_q))
+		return -1;
+	if (s->stats.first_arrival < 0)
+		s->stats.first_arrival = a->t;
+	s->n_q++;
+	return 0;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, char *err,
+              size_t errlen)
+{
+	load_arrival next;
+	int have = load_next(l, &next);
+	size_t waiting = 0;
+	for (;;) {
+		if (have < 0) {
+			snprintf(err, errlen, "%s", load_errmsg(l));
+			return -1;
+		}
+		if (stop && *stop)
+			return 1;
+		s->now = device_now(d);
+		while (have == 1 && next.t <= s->now) {
+			if (next.service < 0 || next.service >= s->n_svc) {
+				snprintf(err, errlen, "load produced service %d of %d", next.service, s->n_svc);
+				return -1;
+			}
+			if (admit(s, &next)) {
+				snprintf(err, errlen, "out of memory queueing query %zu", s->n_q);
+				return -1;
+			}
+			waiting++;
+			have = load_next(l, &next);
+		}
+		if (have < 0)
+			continue;
+		if (waiting == 0) {
+			if (have == 0)
+				return 0;
+			if (device_wait_until(d, next.t)) {
+				snprintf(err, errlen, "%s", device_errmsg(d));
+				return -1;
+			}
+			continue;
+		}
+		int64_t t0 = mono_ns();
+		s->group.n = 0;
+		size_t before = 0;
+		for (int i = 0; i < s->n_svc; i++)
+			before += s->queue[i].len;
+		if (s->policy->pick(s, s->policy_ctx, &s->group)) {
+			snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
+			return -1;
+		}
+		s->stats.decisions_ns += mono_ns() - t0;
+		size_t after = 0;
+		for (int i = 0; i < s->n_svc; i++)
+			after += s->queue[i].len;
+		waiting -= before - after; /* dropped by the policy */
+		if (s->group.n == 0)
+			continue;
+		dev_group g = {s->group.n, s->group.seg};
+		int64_t launch = s->now;
+		if (device_run_group(d, &g, s->seg_end)) {
+			snprintf(err, errlen, "%s", device_errmsg(d));
+			return -1;
+		}
+		s->stats.groups++;
+		s->stats.segments += g.n;
+		for (int k = 0; k < g.n; k++) {
+			sched_query *q = &s->q[s->group.qid[k]];
+			const dev_segment *seg = &s->group.seg[k];
+			if (q->start < 0)
+				q->start = launch;
+			q->next_op = (int16_t)seg->end;
+			if (seg->end == s->svc[seg->service].model->n_ops) {
+				q->end = s->seg_end[k];
+				q->state = SCHED_DONE;
+				queue_pop(&s->queue[seg->service]);
+				waiting--;
+				if (q->end > s->stats.last_end)
+					s->stats.last_end = q->end;
+			}
+		}
+	}
+}
+
+const sched_query *sched_queries(const sched *s, size_t *n)
+{
+	*n = s->n_q;
+	return s->q;
+}
+
+const sched_stats *sched_get_stats(const sched *s)
+{
+	return &s->stats;
+}
+
+int sched_n_services(const sched *s)
+{
+	return s->n_svc;
+}
+
+const sched_service *sched_service_at(const sched *s, int i)
+{
+	return &s->svc[i];
+}
+
+int64_t sched_now(const sched *s)
+{
+	return s->now;
+}
+
+const sched_options *sched_opts(const sched *s)
+{
+	return &s->opt;
+}
+
+predictor *sched_pred(sched *s)
+{
+	return s->pred;
+}
+
+sched_query *sched_head(sched *s, int i)
+{
+	queue *qu = &s->queue[i];
+	return qu->len ? &s->q[qu->id[qu->head]] : NULL;
+}
+
+uint32_t sched_head_id(const sched *s, int i)
+{
+	return s->queue[i].id[s->queue[i].head];
+}
+
+void sched_drop_head(sched *s, int i)
+{
+	sched_query *q = sched_head(s, i);
+	q->state = SCHED_DROPPED;
+	queue_pop(&s->queue[i]);
+}
+
+int64_t sched_remaining(sched *s, const sched_query *q)
+{
+	dev_segment seg = {q->service, q->batch, q->seq, q->next_op,
+	                   s->svc[q->service].model->n_ops};
+	dev_group g = {1, &seg};
+	int64_t ns = 0;
+	if (pred_predict(s->pred, &g, 1, &ns))
+		return INT64_MAX / 4;
+	return ns;
+}
+
+void sched_group_add(sched *s, sched_group *g, int i, int end)
+{
+	sched_query *q = sched_head(s, i);
+	dev_segment *seg = &g->seg[g->n];
+	seg->service = i;
+	seg->batch = q->batch;
+	seg->seq = q->seq;
+	seg->start = q->next_op;
+	seg->end = end;
+	g->qid[g->n] = sched_head_id(s, i);
+	g->n++;
+}
+
+char *sched_errbuf(sched *s, size_t *len)
+{
+	*len = sizeof s->err;
+	return s->err;
+}

@@ -1,0 +1,120 @@
+/* sched.h: the scheduling core.
+ *
+ * Queries arrive from a load (load.h) into per-service FIFO queues. At each
+ * group boundary the policy looks at the queues' heads and builds the next
+ * operator group (at most one segment per service); the device runs it; the
+ * core advances each query by its segment, completes those that reached
+ * their last op, and asks the policy again. The same loop drives the
+ * simulator and the GPU: only the device differs.
+ *
+ * Invariants:
+ *  - a query is in its service's queue from arrival until it completes or
+ *    is dropped; only the head of a queue is ever scheduled, so a service's
+ *    queries run in arrival order;
+ *  - q->next_op is the first op not yet run; it only grows;
+ *  - a group holds at most one segment per service, each non-empty, each
+ *    starting at its query's next_op.
+ *
+ * Time is device time in ns (device.h). Queries live in one array owned by
+ * the sched, indexed by arrival order, so results can be written after the
+ * run in order.
+ */
+#ifndef ABACUS_SCHED_H
+#define ABACUS_SCHED_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "load.h"
+#include "pred.h"
+#include "zoo.h"
+
+typedef struct sched_service {
+	const zoo_model *model; /* borrowed */
+	int64_t qos;            /* ns */
+} sched_service;
+
+enum sched_state { SCHED_WAITING, SCHED_DONE, SCHED_DROPPED };
+
+typedef struct sched_query {
+	int64_t arrival, deadline;
+	int64_t start, end; /* -1 until the first segment starts / the last ends */
+	int32_t service;
+	int32_t batch, seq;
+	int16_t next_op;
+	uint8_t state;
+} sched_query;
+
+/* The group being built: segment i belongs to query qid[i]. */
+typedef struct sched_group {
+	int n;
+	dev_segment *seg; /* capacity n_svc */
+	uint32_t *qid;
+} sched_group;
+
+typedef struct sched sched;
+
+/* A policy picks the next group. Adding one is adding a file with its
+ * sched_policy and a line in policy.c's table. */
+typedef struct sched_policy {
+	const char *name;
+	const char *summary;
+	/* Optional: per-run state. */
+	int (*init)(sched *s, void **ctx, char *err, size_t errlen);
+	/* Fills g (g->n == 0 is allowed only if the policy dropped every
+	 * waiting query); returns -1 with a message in sched_errbuf on error. */
+	int (*pick)(sched *s, void *ctx, sched_group *g);
+	void (*free)(void *ctx);
+} sched_policy;
+
+typedef struct sched_options {
+	int abandon;          /* drop queries that can no longer meet their deadline */
+	int ways;             /* multi-way search width (abacus policy) */
+	int64_t threshold;    /* ns: stop searching with less headroom than this */
+	size_t expect_queries; /* capacity hint */
+} sched_options;
+
+typedef struct sched_stats {
+	int64_t groups, segments, decisions_ns;
+	int64_t first_arrival, last_end;
+} sched_stats;
+
+sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy,
+                 predictor *pred, const sched_options *opt, char *err, size_t errlen);
+void sched_free(sched *s);
+
+/* Runs until the load is exhausted and every query completed or dropped,
+ * or *stop becomes non-zero (then returns 1). 0 done, -1 error. */
+int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, char *err,
+              size_t errlen);
+
+const sched_query *sched_queries(const sched *s, size_t *n);
+const sched_stats *sched_get_stats(const sched *s);
+
+/* ---- for policies ---- */
+int sched_n_services(const sched *s);
+const sched_service *sched_service_at(const sched *s, int i);
+int64_t sched_now(const sched *s);
+const sched_options *sched_opts(const sched *s);
+predictor *sched_pred(sched *s);
+/* Head of service i's queue, or NULL when empty. */
+sched_query *sched_head(sched *s, int i);
+uint32_t sched_head_id(const sched *s, int i);
+/* Drops the head of service i's queue (abandon). */
+void sched_drop_head(sched *s, int i);
+/* Predicted time to run the query's remaining ops alone. */
+int64_t sched_remaining(sched *s, const sched_query *q);
+/* Appends the head of service i with ops [next_op, end) to g. */
+void sched_group_add(sched *s, sched_group *g, int i, int end);
+/* Error buffer for policies. */
+char *sched_errbuf(sched *s, size_t *len);
+
+/* ---- registry ---- */
+const sched_policy *sched_policy_find(const char *name);
+/* NULL-terminated. */
+const sched_policy *const *sched_policies(void);
+void sched_policy_names(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,42 @@
+-- quickstart.lua: two inference services sharing one simulated H100, each
+-- scheduling policy side by side.
+--
+--   abacus run scenarios/quickstart.lua [QPS] [QUERIES]
+--
+-- resnet50 (batch 1 to 8) and bert (batch 1 to 4, sequence 16 to 128)
+-- each with a 25 ms QoS target; Poisson arrivals over both services.
+local qps = tonumber(arg[1]) or 600
+local queries = math.tointeger(tonumber(arg[2])) or 20000
+
+local base = {
+  device = "sim",
+  gpu = "h100",
+  services = {
+    { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 25 },
+    { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128}, qos_ms = 25 },
+  },
+  load = { kind = "poisson", qps = qps },
+  queries = queries,
+  seed = 1,
+  abandon = false,
+}
+
+print(string.format("resnet50 + bert on a simulated %s, %g queries/s, %d queries",
+                    base.gpu, qps, queries))
+local rows = {}
+for _, policy in ipairs(abacus.policies()) do
+  local r = abacus.run(abacus.with(base, { name = "quickstart-" .. policy, policy = policy }))
+  rows[#rows + 1] = r
+end
+abacus.print_table(rows, {
+  { "policy", "policy" },
+  { "run_id", "run" },
+  { "completed", "done" },
+  { "dropped", "dropped" },
+  { "p50_ms", "p50 ms" },
+  { "p99_ms", "p99 ms" },
+  { "mean_ms", "mean ms" },
+  { "violation_ratio", "violations", "%.3f" },
+  { "throughput_qps", "goodput q/s", "%.1f" },
+})
+print("results stored in " .. abacus.db .. "; list them with: abacus runs")

@@ -1,0 +1,221 @@
+/* sim.c: virtual clock, solo tables and the contention model of sim.h. */
+#include "sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+typedef struct sim_service {
+	const zoo_model *model;
+	prof_table *table;
+} sim_service;
+
+/* One active segment of a multi-segment group. */
+typedef struct lane {
+	const zoo_model *m;
+	int batch, seq, op, end;
+	const int64_t *prefix;
+	double scale;  /* noise factor */
+	double left;   /* solo ns left of the current op */
+	double c, mem; /* demands of the current op */
+} lane;
+
+typedef struct sim {
+	const prof *p;
+	sim_options opt;
+	int64_t now;
+	sim_service *svc;
+	int n_svc;
+	lane *lanes;
+	rng noise;
+	double peak_flops, peak_bytes; /* per ns, at the spec's efficiency */
+	char err[256];
+} sim;
+
+void sim_options_default(sim_options *o)
+{
+	o->noise = 0.0;
+	o->kappa = 0.10;
+	o->seed = 1;
+}
+
+static int64_t sim_now(void *ctx)
+{
+	return ((sim *)ctx)->now;
+}
+
+static int sim_wait_until(void *ctx, int64_t t)
+{
+	sim *s = ctx;
+	if (t > s->now)
+		s->now = t;
+	return 0;
+}
+
+static void sim_free(void *ctx)
+{
+	sim *s = ctx;
+	if (!s)
+		return;
+	for (int i = 0; i < s->n_svc; i++)
+		prof_table_free(s->svc[i].table);
+	free(s->svc);
+	free(s->lanes);
+	free(s);
+}
+
+static int sim_setup(void *ctx, const dev_service *svc, int n)
+{
+	sim *s = ctx;
+	s->svc = calloc((size_t)n, sizeof *s->svc);
+	s->lanes = calloc((size_t)n, sizeof *s->lanes);
+	if (!s->svc || !s->lanes) {
+		snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
+		return -1;
+	}
+	s->n_svc = n;
+	for (int i = 0; i < n; i++) {
+		s->svc[i].model = svc[i].model;
+		if (!(s->svc[i].table = prof_table_new(s->p, svc[i].model))) {
+			snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static double noise_factor(sim *s)
+{
+	if (s->opt.noise <= 0)
+		return 1.0;
+	double sg = s->opt.noise;
+	return exp(sg * rng_normal(&s->noise) - 0.5 * sg * sg);
+}
+
+static void lane_load_op(sim *s, lane *ln)
+{
+	double t = (double)(ln->prefix[ln->op + 1] - ln->prefix[ln->op]) * ln->scale;
+	zoo_cost c;
+	zoo_op_cost(ln->m, ln->op, ln->batch, ln->seq, &c);
+	ln->left = t;
+	double tt = t > 1.0 ? t : 1.0;
+	ln->c = fmin(1.0, c.flops / s->peak_flops / tt);
+	ln->mem = fmin(1.0, c.bytes / s->peak_bytes / tt);
+}
+
+static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+{
+	sim *s = ctx;
+	int64_t start = s->now;
+	if (g->n == 1) { /* the common case for time sharing: no contention */
+		const dev_segment *seg = &g->seg[0];
+		const int64_t *pre = prof_table_prefix(s->svc[seg->service].table, seg->batch, seg->seq);
+		if (!pre) {
+			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
+			return -1;
+		}
+		double dur = (double)(pre[seg->end] - pre[seg->start]) * noise_factor(s);
+		s->now = start + (int64_t)(dur + 0.5);
+		seg_end[0] = s->now;
+		return 0;
+	}
+	int active = 0;
+	for (int k = 0; k < g->n; k++) {
+		const dev_segment *seg = &g->seg[k];
+		lane *ln = &s->lanes[k];
+		ln->m = s->svc[seg->service].model;
+		ln->batch = seg->batch;
+		ln->seq = seg->seq;
+		ln->op = seg->start;
+		ln->end = seg->end;
+		ln->prefix = prof_table_prefix(s->svc[seg->service].table, seg->batch, seg->seq);
+		if (!ln->prefix) {
+			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
+			return -1;
+		}
+		ln->scale = noise_factor(s);
+		if (ln->op < ln->end) {
+			lane_load_op(s, ln);
+			active++;
+		} else {
+			seg_end[k] = start;
+		}
+	}
+	double t = (double)start;
+	while (active > 0) {
+		double sc = 0, sm = 0;
+		for (int k = 0; k < g->n; k++)
+			if (s->lanes[k].op < s->lanes[k].end) {
+				sc += s->lanes[k].c;
+				sm += s->lanes[k].mem;
+			}
+		double S = fmax(1.0, fmax(sc, sm)) + s->opt.kappa * (active - 1);
+		double step = INFINITY; /* solo ns until the first active op ends */
+		for (int k = 0; k < g->n; k++)
+			if (s->lanes[k].op < s->lanes[k].end && s->lanes[k].left < step)
+				step = s->lanes[k].left;
+		t += step * S;
+		for (int k = 0; k < g->n; k++) {
+			lane *ln = &s->lanes[k];
+			if (ln->op >= ln->end)
+				continue;
+			ln->left -= step;
+			if (ln->left <= 1e-9) {
+				if (++ln->op < ln->end) {
+					lane_load_op(s, ln);
+				} else {
+					seg_end[k] = (int64_t)(t + 0.5);
+					active--;
+				}
+			}
+		}
+	}
+	int64_t last = start;
+	for (int k = 0; k < g->n; k++)
+		if (seg_end[k] > last)
+			last = seg_end[k];
+	s->now = last;
+	return 0;
+}
+
+static void sim_info(void *ctx, dev_info *out)
+{
+	sim *s = ctx;
+	snprintf(out->gpu, sizeof out->gpu, "%s", prof_gpu(s->p)->name);
+}
+
+static const char *sim_errmsg(void *ctx)
+{
+	return ((sim *)ctx)->err;
+}
+
+static const dev_iface sim_iface = {
+	"sim", sim_setup, sim_now, sim_wait_until, sim_run_group, sim_info, sim_errmsg, sim_free,
+};
+
+int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
+{
+	if (o->noise < 0 || o->noise > 1 || o->kappa < 0 || !isfinite(o->noise) ||
+	    !isfinite(o->kappa)) {
+		snprintf(err, errlen, "sim: noise must be in [0, 1] and kappa >= 0 (got %g, %g)",
+		         o->noise, o->kappa);
+		return -1;
+	}
+	sim *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory opening the simulator");
+		return -1;
+	}
+	s->p = p;
+	s->opt = *o;
+	rng_seed(&s->noise, o->seed ^ 0x5eed5eed5eedULL);
+	const gpu_spec *g = prof_gpu(p);
+	s->peak_flops = g->tf32_tflops * 1e3 * g->eff_compute; /* flops per ns */
+	s->peak_bytes = g->mem_tbs * 1e3 * g->eff_mem;          /* bytes per ns */
+	out->iface = &sim_iface;
+	out->ctx = s;
+	return 0;
+}

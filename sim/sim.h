@@ -1,0 +1,49 @@
+/* sim.h: the simulated GPU.
+ *
+ * A device (device.h) with a virtual clock: waiting jumps the clock, a
+ * group advances it by the group's simulated duration. Nothing sleeps, so
+ * a million queries replay in a second.
+ *
+ * Ground truth. Solo op latencies come from the profile (prof.h: measured
+ * on a real GPU, or a roofline estimate where no measurement exists).
+ *
+ * Contention model. When several segments run together, each runs its ops
+ * in order, one op at a time. An op i that took t_i ns alone demands a
+ * share of the GPU's compute, c_i = min(1, F_i / (P t_i)), and of its
+ * memory bandwidth, m_i = min(1, B_i / (W t_i)), where F_i and B_i are the
+ * op's FLOPs and bytes and P, W the GPU's achievable compute and bandwidth
+ * (gpu.h peaks times efficiencies). While a set A of ops is active, every
+ * op in it progresses at rate 1/S with
+ *     S = max(1, sum_A c_i, sum_A m_i) + kappa (|A| - 1)
+ * i.e. ops that together fit in the GPU overlap for free except for a
+ * fixed interference kappa per extra stream (shared caches, scheduling),
+ * and ops that together ask for more than the GPU has are slowed
+ * proportionally. A lone segment (|A| = 1 throughout) takes exactly the sum
+ * of its solo latencies. kappa is calibrated against measured groups.
+ *
+ * Noise. With noise = sigma > 0 each segment's solo latencies are scaled
+ * by one log-normal factor exp(sigma z - sigma^2/2), z ~ N(0,1), drawn
+ * from the device's own seeded generator: the same seed gives the same
+ * run, bit for bit.
+ */
+#ifndef ABACUS_SIM_H
+#define ABACUS_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "prof.h"
+
+typedef struct sim_options {
+	double noise; /* sigma of the per-segment log-normal factor; 0 = none */
+	double kappa; /* interference per extra concurrent op, fraction of its time */
+	uint64_t seed;
+} sim_options;
+
+void sim_options_default(sim_options *o);
+
+/* The device borrows the profile, which must outlive it. */
+int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen);
+
+#endif

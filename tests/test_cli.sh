@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# test_cli.sh: the abacus command end to end: scenarios, arg, results.db,
+# and every kind of bad input getting one clear line and a non-zero exit
+# while what is already stored survives.
+#   bash tests/test_cli.sh ABACUS_BIN SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/abacus-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# expect_fail NAME PATTERN CMD...: CMD exits non-zero, stderr has PATTERN
+# (a fixed string), and nothing crashed (no signal exit, no sanitizer report).
+expect_fail() {
+	local name=$1 pat=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ $rc -eq 0 ]; then
+		bad "$name: exit 0, expected failure"
+	elif [ $rc -ge 128 ] && [ $rc -ne 130 ]; then
+		bad "$name: died with signal (rc $rc)"
+	elif ! grep -qF -- "$pat" "$T/err"; then
+		bad "$name: stderr lacks '$pat':"
+		cat "$T/err" >&2
+	elif grep -q "runtime error\|AddressSanitizer" "$T/err"; then
+		bad "$name: sanitizer report"
+	else
+		ok
+	fi
+}
+
+scenario() { # scenario FILE BODY: a scenario with a two-service base table
+	cat >"$1" <<EOF
+local base = {
+  name = "t", device = "sim", gpu = "h100", policy = "fcfs",
+  services = {
+    { model = "resnet50", batch = {1, 4}, qos_ms = 20 },
+    { model = "bert", batch = 2, seq = {16, 64}, qos_ms = 20 },
+  },
+  load = { kind = "poisson", qps = 200 },
+  queries = 500, seed = 3,
+}
+$2
+EOF
+}
+
+# --- a good run, arg, require, the summary fields ---------------------------
+scenario good.lua '
+assert(require("abacus") == abacus)
+assert(arg[0] == "good.lua" and arg[1] == "x" and arg[2] == "7" and select("#", ...) == 2)
+local r = abacus.run(base)
+for _, k in ipairs{"run_id","completed","dropped","p50_ms","p99_ms","mean_ms","violation_ratio","throughput_qps"} do
+  assert(r[k] ~= nil, "missing " .. k)
+end
+assert(r.completed + r.dropped == 500, r.completed)
+assert(r.p50_ms > 0 and r.p99_ms >= r.p50_ms)
+print("RUN", r.run_id, r.completed, string.format("%.6f", r.p99_ms))
+local r2 = abacus.run(base)
+assert(r2.run_id == r.run_id + 1)
+assert(string.format("%.9f", r2.p99_ms) == string.format("%.9f", r.p99_ms), "same seed, same result")
+'
+if "$BIN" --db "$T/r.db" run good.lua x 7 >"$T/out" 2>"$T/err"; then
+	grep -q "^RUN	1	" "$T/out" && ok || bad "good run output: $(cat "$T/out")"
+else
+	bad "good run failed: $(cat "$T/err")"
+fi
+n=$(sqlite3 "$T/r.db" "select count(*) from queries where run_id = 1")
+[ "$n" = 500 ] && ok || bad "expected 500 query rows, got '$n'"
+st=$(sqlite3 "$T/r.db" "select group_concat(status) from runs")
+[ "$st" = "done,done" ] && ok || bad "statuses: $st"
+sqlite3 "$T/r.db" "select config from runs where id = 1" | grep -q 'model = "resnet50"' && ok || bad "config not stored"
+"$BIN" --db "$T/r.db" runs >"$T/out" 2>&1 && grep -q "done" "$T/out" && ok || bad "abacus runs: $(cat "$T/out")"
+before=$(sqlite3 "$T/r.db" "select count(*), sum(latency_ms) from queries")
+
+# --- Lua errors carry file:line ---------------------------------------------
+printf 'local x = \nprint(\n' >syntax.lua
+expect_fail syntax "syntax.lua:3:" "$BIN" --db "$T/r.db" run syntax.lua
+printf 'local t = nil\nprint(t.x)\n' >runtime.lua
+expect_fail runtime "runtime.lua:2:" "$BIN" --db "$T/r.db" run runtime.lua
+expect_fail missing-file "nope.lua" "$BIN" --db "$T/r.db" run nope.lua
+
+# --- configuration mistakes ---------------------------------------------------
+scenario m.lua 'base.services[1].model = "resnet5"; abacus.run(base)'
+expect_fail model "unknown model 'resnet5'" "$BIN" --db "$T/r.db" run m.lua
+grep -qF "resnet50" "$T/err" && grep -qF "m.lua:10:" "$T/err" && ok || bad "model error lacks list or line: $(cat "$T/err")"
+scenario p.lua 'base.policy = "lifo"; abacus.run(base)'
+expect_fail policy "unknown policy 'lifo' (valid: fcfs, sjf, edf" "$BIN" --db "$T/r.db" run p.lua
+scenario q.lua 'base.services[2].qos_ms = nil; abacus.run(base)'
+expect_fail qos "services[2].qos_ms' is missing" "$BIN" --db "$T/r.db" run q.lua
+scenario ty.lua 'base.queries = "many"; abacus.run(base)'
+expect_fail type "field 'queries' must be an integer, got string" "$BIN" --db "$T/r.db" run ty.lua
+scenario ty2.lua 'base.services[1].batch = {1, "two"}; abacus.run(base)'
+expect_fail type-list "services[1].batch[2]' must be a positive integer" "$BIN" --db "$T/r.db" run ty2.lua
+scenario rate.lua 'base.load.qps = -5; abacus.run(base)'
+expect_fail rate "load.qps must be a positive number" "$BIN" --db "$T/r.db" run rate.lua
+scenario rate0.lua 'base.load.qps = 0; abacus.run(base)'
+expect_fail rate0 "load.qps must be a positive number" "$BIN" --db "$T/r.db" run rate0.lua
+scenario typo.lua 'base.polcy = "sjf"; abacus.run(base)'
+expect_fail typo "unknown field 'polcy'" "$BIN" --db "$T/r.db" run typo.lua
+scenario seq.lua 'base.services[2].seq = nil; abacus.run(base)'
+expect_fail seq "services[2].seq is missing" "$BIN" --db "$T/r.db" run seq.lua
+scenario seq2.lua 'base.services[1].seq = 64; abacus.run(base)'
+expect_fail seq2 "has no sequence length" "$BIN" --db "$T/r.db" run seq2.lua
+scenario gpu.lua 'base.gpu = "v100"; abacus.run(base)'
+expect_fail gpu "unknown gpu 'v100' (valid: h100, a100)" "$BIN" --db "$T/r.db" run gpu.lua
+scenario dev.lua 'base.device = "tpu"; abacus.run(base)'
+expect_fail device "unknown device 'tpu' (valid: sim, cuda)" "$BIN" --db "$T/r.db" run dev.lua
+scenario kind.lua 'base.load = { kind = "burst" }; abacus.run(base)'
+expect_fail load-kind "unknown load kind 'burst'" "$BIN" --db "$T/r.db" run kind.lua
+
+# --- a malformed trace row names file:line:column -----------------------------
+printf 'time_ms,model,batch,seq\n0,resnet50,1,\n1.5,bert,2,16\n2,resnet50,abc,\n' >trace.csv
+scenario tr.lua 'base.load = { kind = "trace", file = "trace.csv" }; abacus.run(base)'
+expect_fail trace "trace.csv:4:3" "$BIN" --db "$T/r.db" run tr.lua
+
+# --- a GPU run where there is none ---------------------------------------------
+if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
+	scenario cuda.lua 'base.device = "cuda"; abacus.run(base)'
+	expect_fail cuda "CUDA" "$BIN" --db "$T/r.db" run cuda.lua
+fi
+
+# --- databases: corrupt, locked, read-only ---------------------------------------
+head -c 8192 /dev/urandom >corrupt.db
+sum_before=$(md5sum <corrupt.db)
+expect_fail corrupt "corrupt.db" "$BIN" --db "$T/corrupt.db" run good.lua x 7
+grep -qiE "not an SQLite database|corrupt" "$T/err" && ok || bad "corrupt: $(cat "$T/err")"
+[ "$(md5sum <corrupt.db)" = "$sum_before" ] && ok || bad "corrupt file was modified"
+
+cp r.db lock.db
+(echo "BEGIN EXCLUSIVE; UPDATE runs SET name = name WHERE id = 1;"; sleep 8) | sqlite3 lock.db &
+holder=$!
+sleep 1
+expect_fail locked "locked" "$BIN" --db "$T/lock.db" run good.lua x 7
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir ro && cp r.db ro/ && chmod 755 "$T" && chmod 555 ro && chmod 444 ro/r.db
+	chmod -R a+rX "$T" 2>/dev/null
+	expect_fail readonly "read-only" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BIN" --db "$T/ro/r.db" run good.lua x 7
+elif [ "$(id -u)" != 0 ]; then
+	mkdir ro && cp r.db ro/ && chmod 444 ro/r.db && chmod 555 ro
+	expect_fail readonly "read-only" "$BIN" --db "$T/ro/r.db" run good.lua x 7
+fi
+
+# --- interrupted and killed runs are visible; earlier runs intact -------------------
+scenario long.lua 'base.load.qps = 2000; base.queries = 1000000; base.name = "long"
+for i = 1, 1000 do abacus.run(base) end'
+"$BIN" --db "$T/r.db" run long.lua >/dev/null 2>"$T/err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] && ok || bad "SIGINT exit code $rc, expected 130"
+grep -qF "interrupted" "$T/err" && ok || bad "SIGINT message: $(cat "$T/err")"
+sqlite3 "$T/r.db" "select status from runs where name = 'long' order by id desc limit 1" | grep -q interrupted && ok || bad "interrupted run not marked"
+
+"$BIN" --db "$T/r.db" run long.lua >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -KILL $pid
+wait $pid 2>/dev/null
+"$BIN" --db "$T/r.db" runs --all >"$T/out" 2>&1
+grep -q "died" "$T/out" && ok || bad "killed run not shown as died: $(tail -3 "$T/out")"
+
+after=$(sqlite3 "$T/r.db" "select count(*), sum(latency_ms) from queries where run_id <= 2")
+[ "$after" = "$before" ] && ok || bad "earlier runs changed: '$before' -> '$after'"
+sqlite3 "$T/r.db" "pragma integrity_check" | grep -q "^ok$" && ok || bad "integrity check"
+
+# --- other commands ---------------------------------------------------------------
+"$BIN" zoo >"$T/out" 2>&1 && grep -q "resnet152" "$T/out" && ok || bad "abacus zoo"
+"$BIN" zoo bert --seq 64 >"$T/out" 2>&1 && grep -q "encoder" "$T/out" && ok || bad "abacus zoo bert"
+expect_fail zoo-unknown "unknown model 'alexnet'" "$BIN" zoo alexnet
+expect_fail usage "usage" "$BIN" frobnicate
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,118 @@
+/* test_prof.c: reading measured profiles, interpolation, roofline
+ * fallback and malformed files. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "prof.h"
+
+static char dir[] = "/tmp/abacus-prof-XXXXXX";
+
+static const char *write_file(const char *name, const char *body)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	fputs(body, f);
+	fclose(f);
+	return path;
+}
+
+int main(void)
+{
+	char err[512];
+	CHECK(mkdtemp(dir) != NULL);
+	zoo_model *r50 = zoo_model_new("resnet50", err, sizeof err);
+	zoo_model *bert = zoo_model_new("bert", err, sizeof err);
+	zoo_model *vgg = zoo_model_new("vgg16", err, sizeof err);
+	CHECK(r50 && bert && vgg);
+
+	const char *good = write_file("ops.csv", "model,op,batch,seq,median_us,p99_us\n"
+	                                         "resnet50,0,1,0,100,110\n"
+	                                         "resnet50,0,4,0,250,260\n"
+	                                         "bert,0,1,16,100,101\n"
+	                                         "bert,0,2,16,160,170\n"
+	                                         "bert,0,1,64,300,310\n"
+	                                         "bert,0,2,64,500,510\n");
+	prof *p = prof_new_file("h100", good, err, sizeof err);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK(prof_measured(p, "resnet50"));
+		CHECK(prof_measured(p, "bert"));
+		CHECK(!prof_measured(p, "vgg16"));
+		CHECK_INT(prof_op_ns(p, r50, 0, 1, 0), 100000);
+		CHECK_INT(prof_op_ns(p, r50, 0, 4, 0), 250000);
+		CHECK_INT(prof_op_ns(p, r50, 0, 2, 0), 150000);  /* between */
+		CHECK_INT(prof_op_ns(p, r50, 0, 8, 0), 450000);  /* beyond: same line */
+		CHECK_INT(prof_op_ns(p, bert, 0, 1, 16), 100000);
+		CHECK_INT(prof_op_ns(p, bert, 0, 2, 64), 500000);
+		/* seq 32 at batch 1: a third of the way from 16 to 64 */
+		CHECK_NEAR(prof_op_ns(p, bert, 0, 1, 32), 100000 + 200000.0 / 3, 1);
+		/* seq 40 at batch 2: halfway */
+		CHECK_NEAR(prof_op_ns(p, bert, 0, 2, 40), 330000, 1);
+		/* an op or a model the file lacks: roofline */
+		CHECK_INT(prof_op_ns(p, vgg, 3, 4, 0), gpu_roofline_op_ns(prof_gpu(p), vgg, 3, 4, 0));
+		CHECK_INT(prof_op_ns(p, r50, 5, 4, 0), gpu_roofline_op_ns(prof_gpu(p), r50, 5, 4, 0));
+
+		prof_table *t = prof_table_new(p, r50);
+		const int64_t *pre = prof_table_prefix(t, 4, 0);
+		CHECK_INT(pre[0], 0);
+		CHECK_INT(pre[1], 250000);
+		int64_t sum = 0;
+		for (int op = 0; op < r50->n_ops; op++)
+			sum += prof_op_ns(p, r50, op, 4, 0);
+		CHECK_INT(pre[r50->n_ops], sum);
+		CHECK(prof_table_prefix(t, 4, 0) == pre); /* tabulated once */
+		prof_table_free(t);
+		prof_free(p);
+	}
+
+	/* roofline: more work takes longer, and batch scales it */
+	prof *roof = prof_new_file("a100", NULL, err, sizeof err);
+	CHECK(roof != NULL);
+	int64_t b1 = prof_op_ns(roof, vgg, 0, 1, 0), b16 = prof_op_ns(roof, vgg, 0, 16, 0);
+	CHECK(b1 > 0 && b16 > 4 * b1);
+	const gpu_spec *h = gpu_find("h100"), *a = gpu_find("a100");
+	CHECK(gpu_roofline_op_ns(h, vgg, 0, 16, 0) < gpu_roofline_op_ns(a, vgg, 0, 16, 0));
+	prof_free(roof);
+
+	/* the shipped H100 profile, when present, covers the big models */
+	prof *shipped = prof_new("h100", ABACUS_SOURCE_DIR "/data", err, sizeof err);
+	CHECK(shipped != NULL);
+	if (shipped && prof_path(shipped)[0]) {
+		CHECK(prof_measured(shipped, "resnet50"));
+		CHECK(prof_measured(shipped, "bert"));
+		int64_t t1 = prof_op_ns(shipped, r50, 1, 1, 0), t8 = prof_op_ns(shipped, r50, 1, 8, 0);
+		CHECK(t1 > 1000 && t8 >= t1);
+	}
+	prof_free(shipped);
+
+	/* errors */
+	CHECK(prof_new_file("h900", NULL, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "unknown gpu 'h900'");
+	CHECK_STR_HAS(err, "h100");
+	const char *bad = write_file("bad.csv", "model,op,batch,seq,median_us,p99_us\n"
+	                                        "resnet50,0,1,0,100,110\n"
+	                                        "resnet50,0,x,0,100,110\n");
+	CHECK(prof_new_file("h100", bad, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "bad.csv:3:3: bad value 'x'");
+	const char *bad2 = write_file("bad2.csv", "resnet50,0,1,0,-5\n");
+	CHECK(prof_new_file("h100", bad2, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "bad2.csv:1:5");
+	const char *bad3 = write_file("bad3.csv", "resnet50,0,1\n");
+	CHECK(prof_new_file("h100", bad3, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "bad3.csv:1: expected");
+	CHECK(prof_new_file("h100", "/nonexistent/ops.csv", err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "cannot open profile /nonexistent/ops.csv");
+
+	zoo_model_free(r50);
+	zoo_model_free(bert);
+	zoo_model_free(vgg);
+	unlink(good);
+	unlink(bad);
+	unlink(bad2);
+	unlink(bad3);
+	rmdir(dir);
+	return check_report("test_prof");
+}

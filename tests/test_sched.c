@@ -1,0 +1,275 @@
+/* test_sched.c: the scheduling core and the baseline policies, driven by a
+ * test double device (every op takes exactly 1 ms) and a scripted load, so
+ * every start, end and drop can be asserted exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "metrics.h"
+#include "sched.h"
+
+#define MS 1000000LL
+
+/* ---- a device whose ops take 1 ms each, run one group at a time ---- */
+typedef struct fake_dev {
+	int64_t now;
+	int groups, max_segments;
+} fake_dev;
+
+static int64_t fake_now(void *ctx)
+{
+	return ((fake_dev *)ctx)->now;
+}
+
+static int fake_wait(void *ctx, int64_t t)
+{
+	fake_dev *d = ctx;
+	if (t > d->now)
+		d->now = t;
+	return 0;
+}
+
+static int fake_run(void *ctx, const dev_group *g, int64_t *seg_end)
+{
+	fake_dev *d = ctx;
+	int64_t longest = 0;
+	for (int i = 0; i < g->n; i++) {
+		int64_t len = (g->seg[i].end - g->seg[i].start) * MS;
+		seg_end[i] = d->now + len;
+		if (len > longest)
+			longest = len;
+	}
+	d->now += longest;
+	d->groups++;
+	if (g->n > d->max_segments)
+		d->max_segments = g->n;
+	return 0;
+}
+
+static const dev_iface fake_iface = {"fake", NULL, fake_now, fake_wait, fake_run, NULL, NULL, NULL};
+
+/* ---- the matching predictor: 1 ms per op ---- */
+static int fake_predict(void *ctx, const dev_group *g, int n, int64_t *out)
+{
+	(void)ctx;
+	for (int i = 0; i < n; i++) {
+		out[i] = 0;
+		for (int k = 0; k < g[i].n; k++)
+			out[i] += (g[i].seg[k].end - g[i].seg[k].start) * MS;
+	}
+	return 0;
+}
+static const pred_iface fake_pred_iface = {"fake", fake_predict, NULL};
+
+/* ---- a scripted load ---- */
+typedef struct script {
+	load base;
+	const load_arrival *a;
+	int n, i;
+} script;
+
+static int script_next(load *l, load_arrival *out)
+{
+	script *s = (script *)l;
+	if (s->i == s->n)
+		return 0;
+	*out = s->a[s->i++];
+	return 1;
+}
+static void script_free(load *l)
+{
+	(void)l;
+}
+static const load_iface script_iface = {"script", script_next, script_free};
+
+typedef struct world {
+	zoo_model *m[2];
+	sched_service svc[2];
+	fake_dev dev;
+	device d;
+	predictor pred;
+	sched *s;
+} world;
+
+/* resnet50 (18 ops = 18 ms) and vgg16 (19 ops = 19 ms). */
+static int world_run(world *w, const char *policy, int abandon, const load_arrival *a, int n,
+                     int64_t qos0, int64_t qos1)
+{
+	char err[512];
+	memset(w, 0, sizeof *w);
+	w->m[0] = zoo_model_new("resnet50", err, sizeof err);
+	w->m[1] = zoo_model_new("vgg16", err, sizeof err);
+	if (!w->m[0] || !w->m[1]) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	w->svc[0] = (sched_service){w->m[0], qos0};
+	w->svc[1] = (sched_service){w->m[1], qos1};
+	w->d = (device){&fake_iface, &w->dev};
+	w->pred = (predictor){&fake_pred_iface, NULL, ""};
+	sched_options o = {abandon, 2, 0, 4};
+	w->s = sched_new(w->svc, 2, sched_policy_find(policy), &w->pred, &o, err, sizeof err);
+	if (!w->s) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	script sc = {{&script_iface, ""}, a, n, 0};
+	int rc = sched_run(w->s, &w->d, &sc.base, NULL, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "sched_run: %s\n", err);
+	return rc;
+}
+
+static void world_free(world *w)
+{
+	sched_free(w->s);
+	zoo_model_free(w->m[0]);
+	zoo_model_free(w->m[1]);
+}
+
+static const load_arrival three[] = {
+	{0, 0, 1, 0},      /* q0 resnet50 at 0 */
+	{1 * MS, 1, 1, 0}, /* q1 vgg16 at 1 ms */
+	{2 * MS, 0, 1, 0}, /* q2 resnet50 at 2 ms */
+};
+
+static void test_fcfs(void)
+{
+	world w;
+	CHECK_INT(world_run(&w, "fcfs", 0, three, 3, 100 * MS, 100 * MS), 0);
+	size_t n;
+	const sched_query *q = sched_queries(w.s, &n);
+	CHECK_INT(n, 3);
+	/* arrival order: q0 0-18, q1 18-37, q2 37-55 */
+	CHECK_INT(q[0].start, 0);
+	CHECK_INT(q[0].end, 18 * MS);
+	CHECK_INT(q[1].start, 18 * MS);
+	CHECK_INT(q[1].end, 37 * MS);
+	CHECK_INT(q[2].start, 37 * MS);
+	CHECK_INT(q[2].end, 55 * MS);
+	CHECK_INT(w.dev.groups, 3);
+	CHECK_INT(w.dev.max_segments, 1);
+	metrics m;
+	CHECK_INT(metrics_compute(q, n, w.svc, &m), 0);
+	CHECK_INT(m.completed, 3);
+	CHECK_NEAR(m.p50_ms, 36.0, 1e-9); /* latencies 18, 36, 53 */
+	CHECK_NEAR(m.p99_ms, 53.0, 1e-9);
+	CHECK_NEAR(m.mean_ms, (18.0 + 36.0 + 53.0) / 3, 1e-9);
+	CHECK_NEAR(m.duration_ms, 55.0, 1e-9);
+	CHECK_NEAR(m.throughput_qps, 3 / 0.055, 1e-6);
+	CHECK_NEAR(m.violation_ratio, 0.0, 0);
+	world_free(&w);
+}
+
+static void test_sjf(void)
+{
+	world w;
+	CHECK_INT(world_run(&w, "sjf", 0, three, 3, 100 * MS, 100 * MS), 0);
+	size_t n;
+	const sched_query *q = sched_queries(w.s, &n);
+	/* at 18 ms: q2 (18 ms of work) before q1 (19 ms) */
+	CHECK_INT(q[2].start, 18 * MS);
+	CHECK_INT(q[2].end, 36 * MS);
+	CHECK_INT(q[1].start, 36 * MS);
+	CHECK_INT(q[1].end, 55 * MS);
+	world_free(&w);
+}
+
+static void test_edf_and_abandon(void)
+{
+	world w;
+	/* vgg16's deadline is 1 + 40 = 41 ms, resnet50's 2 + 100 */
+	CHECK_INT(world_run(&w, "edf", 0, three, 3, 100 * MS, 40 * MS), 0);
+	size_t n;
+	const sched_query *q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].start, 18 * MS);
+	CHECK_INT(q[1].end, 37 * MS);
+	CHECK_INT(q[2].end, 55 * MS);
+	world_free(&w);
+
+	/* with a 30 ms QoS, q1 cannot finish by 31 ms once q0 ends at 18:
+	 * abandon drops it, q2 runs at once */
+	CHECK_INT(world_run(&w, "edf", 1, three, 3, 100 * MS, 30 * MS), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].state, SCHED_DROPPED);
+	CHECK_INT(q[1].start, -1);
+	CHECK_INT(q[2].start, 18 * MS);
+	CHECK_INT(q[2].end, 36 * MS);
+	metrics m;
+	CHECK_INT(metrics_compute(q, n, w.svc, &m), 0);
+	CHECK_INT(m.completed, 2);
+	CHECK_INT(m.dropped, 1);
+	CHECK_INT(m.violated, 1);
+	CHECK_NEAR(m.violation_ratio, 1.0 / 3, 1e-12);
+	world_free(&w);
+
+	/* without abandon the same query runs late and counts as violated */
+	CHECK_INT(world_run(&w, "edf", 0, three, 3, 100 * MS, 30 * MS), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].state, SCHED_DONE);
+	CHECK_INT(q[1].end, 37 * MS);
+	CHECK_INT(metrics_compute(q, n, w.svc, &m), 0);
+	CHECK_INT(m.violated, 1);
+	CHECK_INT(m.dropped, 0);
+	world_free(&w);
+}
+
+static void test_idle_gaps(void)
+{
+	/* a query arriving after the device went idle starts on arrival */
+	static const load_arrival gap[] = {{0, 0, 1, 0}, {50 * MS, 1, 1, 0}};
+	world w;
+	CHECK_INT(world_run(&w, "fcfs", 0, gap, 2, 100 * MS, 100 * MS), 0);
+	size_t n;
+	const sched_query *q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].start, 50 * MS);
+	CHECK_INT(q[1].end, 69 * MS);
+	world_free(&w);
+}
+
+static void test_many_services_order(void)
+{
+	/* FIFO within a service holds under load: many queries, two services */
+	enum { N = 200 };
+	load_arrival a[N];
+	for (int i = 0; i < N; i++)
+		a[i] = (load_arrival){(int64_t)i * MS / 2, i % 2, 1, 0};
+	const char *pol[] = {"fcfs", "sjf", "edf"};
+	for (int p = 0; p < 3; p++) {
+		world w;
+		CHECK_INT(world_run(&w, pol[p], 0, a, N, 1000 * MS, 1000 * MS), 0);
+		size_t n;
+		const sched_query *q = sched_queries(w.s, &n);
+		CHECK_INT(n, N);
+		int64_t last_end[2] = {-1, -1};
+		for (int i = 0; i < N; i++) {
+			CHECK_INT(q[i].state, SCHED_DONE);
+			CHECK(q[i].end > last_end[q[i].service]);
+			last_end[q[i].service] = q[i].end;
+			CHECK(q[i].start >= q[i].arrival);
+		}
+		world_free(&w);
+	}
+}
+
+static void test_registry(void)
+{
+	CHECK(sched_policy_find("fcfs") != NULL);
+	CHECK(sched_policy_find("sjf") != NULL);
+	CHECK(sched_policy_find("edf") != NULL);
+	CHECK(sched_policy_find("nope") == NULL);
+	char names[128];
+	sched_policy_names(names, sizeof names);
+	CHECK_STR_HAS(names, "fcfs, sjf, edf");
+}
+
+int main(void)
+{
+	test_registry();
+	test_fcfs();
+	test_sjf();
+	test_edf_and_abandon();
+	test_idle_gaps();
+	test_many_services_order();
+	return check_report("test_sched");
+}

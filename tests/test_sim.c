@@ -1,0 +1,145 @@
+/* test_sim.c: the simulated GPU: exact solo timing, the contention model
+ * on hand-checkable cases, seeded noise reproducible bit for bit. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sim.h"
+
+static char dir[] = "/tmp/abacus-sim-XXXXXX";
+
+/* A profile where every op of resnet50 and vgg16 takes 1 ms at every
+ * batch: long enough that their demands are small (c, m << 1). */
+static const char *write_profile(zoo_model *a, zoo_model *b)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/ops.csv", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "model,op,batch,seq,median_us,p99_us\n");
+	for (int op = 0; op < a->n_ops; op++)
+		fprintf(f, "%s,%d,1,0,1000,1000\n", a->name, op);
+	for (int op = 0; op < b->n_ops; op++)
+		fprintf(f, "%s,%d,1,0,1000,1000\n", b->name, op);
+	fclose(f);
+	return path;
+}
+
+static device open_sim(const prof *p, zoo_model **m, double noise, double kappa, uint64_t seed)
+{
+	char err[256];
+	sim_options o;
+	sim_options_default(&o);
+	o.noise = noise;
+	o.kappa = kappa;
+	o.seed = seed;
+	device d = {0};
+	CHECK_INT(sim_device_open(&d, p, &o, err, sizeof err), 0);
+	dev_service svc[2] = {{m[0], 16, 0}, {m[1], 16, 0}};
+	CHECK_INT(device_setup(&d, svc, 2), 0);
+	return d;
+}
+
+int main(void)
+{
+	char err[256];
+	CHECK(mkdtemp(dir) != NULL);
+	zoo_model *m[2] = {zoo_model_new("resnet50", err, sizeof err),
+	                   zoo_model_new("vgg16", err, sizeof err)};
+	const char *path = write_profile(m[0], m[1]);
+	prof *p = prof_new_file("h100", path, err, sizeof err);
+	CHECK(p != NULL);
+	int64_t seg_end[2];
+
+	/* solo: exactly the sum of op latencies, clock advances, waits jump */
+	device d = open_sim(p, m, 0.0, 0.1, 1);
+	CHECK_INT(device_now(&d), 0);
+	dev_segment s0 = {0, 1, 0, 2, 7};
+	dev_group g1 = {1, &s0};
+	CHECK_INT(device_run_group(&d, &g1, seg_end), 0);
+	CHECK_INT(seg_end[0], 5000000);
+	CHECK_INT(device_now(&d), 5000000);
+	CHECK_INT(device_wait_until(&d, 9000000), 0);
+	CHECK_INT(device_now(&d), 9000000);
+	CHECK_INT(device_wait_until(&d, 1000), 0); /* never backwards */
+	CHECK_INT(device_now(&d), 9000000);
+	device_free(&d);
+
+	/* two small-demand segments with kappa 0 overlap perfectly: each ends
+	 * as if alone */
+	d = open_sim(p, m, 0.0, 0.0, 1);
+	dev_segment two[2] = {{0, 1, 0, 0, 3}, {1, 1, 0, 0, 5}};
+	dev_group g2 = {2, two};
+	CHECK_INT(device_run_group(&d, &g2, seg_end), 0);
+	CHECK_INT(seg_end[0], 3000000);
+	CHECK_INT(seg_end[1], 5000000);
+	CHECK_INT(device_now(&d), 5000000);
+	device_free(&d);
+
+	/* kappa 0.25: while both run each is slowed by 1.25. Lane 0 (3 ms of
+	 * work) ends at 3.75 ms; lane 1 has done 3 ms by then and runs its
+	 * last 2 ms alone: ends at 5.75 ms */
+	d = open_sim(p, m, 0.0, 0.25, 1);
+	CHECK_INT(device_run_group(&d, &g2, seg_end), 0);
+	CHECK_INT(seg_end[0], 3750000);
+	CHECK_INT(seg_end[1], 5750000);
+	device_free(&d);
+
+	/* big demands make overlap close to running one after the other:
+	 * vgg16's early 3x3 convolutions at batch 16 (roofline profile) keep
+	 * the GPU's compute busy on their own */
+	prof *roof = prof_new_file("h100", NULL, err, sizeof err);
+	zoo_model *vv[2] = {m[1], m[1]};
+	d = open_sim(roof, vv, 0.0, 0.0, 1);
+	dev_segment big[2] = {{0, 16, 0, 1, 4}, {1, 16, 0, 1, 4}};
+	int64_t solo = 0;
+	for (int op = 1; op < 4; op++)
+		solo += prof_op_ns(roof, m[1], op, 16, 0);
+	dev_group gb = {2, big};
+	CHECK_INT(device_run_group(&d, &gb, seg_end), 0);
+	int64_t span = device_now(&d);
+	CHECK(span >= solo);
+	CHECK(span <= 2 * solo + 2);
+	CHECK(span > 0.8 * (double)(2 * solo));
+	device_free(&d);
+	prof_free(roof);
+
+	/* noise: same seed, same result bit for bit; other seed differs; the
+	 * factor averages to 1 */
+	int64_t ends[3][200];
+	uint64_t seeds[3] = {5, 5, 6};
+	for (int r = 0; r < 3; r++) {
+		d = open_sim(p, m, 0.05, 0.1, seeds[r]);
+		for (int i = 0; i < 200; i++) {
+			dev_group g = {1 + i % 2, two};
+			CHECK_INT(device_run_group(&d, &g, seg_end), 0);
+			ends[r][i] = device_now(&d);
+		}
+		device_free(&d);
+	}
+	CHECK(memcmp(ends[0], ends[1], sizeof ends[0]) == 0);
+	CHECK(memcmp(ends[0], ends[2], sizeof ends[0]) != 0);
+	d = open_sim(p, m, 0.05, 0.1, 9);
+	double total = 0;
+	for (int i = 0; i < 4000; i++) {
+		int64_t before = device_now(&d);
+		CHECK_INT(device_run_group(&d, &g1, seg_end), 0);
+		total += (double)(device_now(&d) - before);
+	}
+	CHECK_NEAR(total / 4000, 5000000, 5000000 * 0.01);
+	device_free(&d);
+
+	/* bad options */
+	sim_options o;
+	sim_options_default(&o);
+	o.noise = -1;
+	CHECK(sim_device_open(&d, p, &o, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "noise");
+
+	prof_free(p);
+	zoo_model_free(m[0]);
+	zoo_model_free(m[1]);
+	unlink(path);
+	rmdir(dir);
+	return check_report("test_sim");
+}
