@@ -22,6 +22,10 @@
 
 typedef struct store store;
 
+/* The schema this code writes (PRAGMA user_version). Tables: runs,
+ * services, queries; views: run_summary, service_summary. */
+#define STORE_SCHEMA_VERSION 1
+
 /* What a run is, stored when it begins. Strings may be empty, not NULL. */
 typedef struct store_run_info {
 	const char *name;
@@ -57,7 +61,9 @@ typedef struct store_summary {
 } store_summary;
 
 /* Opens (creating if needed) and checks the database. NULL on failure with
- * the message in err. */
+ * the message in err. path may be a "file:" URI ("file:results.db?mode=ro"
+ * opens it read-only). A file that is not an SQLite database, a foreign
+ * SQLite database or one from a newer abacus is refused unchanged. */
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
 const char *store_errmsg(const store *s);
@@ -65,17 +71,27 @@ const char *store_errmsg(const store *s);
 int store_run_begin(store *s, const store_run_info *info, const store_service_row *svc, int n_svc,
                     int64_t *run_id);
 /* Per-query rows: append between begin and commit; rows are flushed in
- * transactions of many rows, so a crash loses at most the open one. */
+ * transactions of many rows, so a crash loses at most the open one.
+ * Only a run still 'running' takes rows. A transaction opens at the first
+ * row of a batch and holds the file's write lock until the batch commits
+ * (every 100,000 rows, at store_queries_commit, store_run_end or
+ * store_close): a caller that adds rows slowly over a long run should
+ * commit now and then so that other runs sharing the file are not kept
+ * waiting. In the table, seq 0 is stored as NULL (no sequence length) and
+ * negative start/end/latency as NULL (never ran). */
 int store_queries_begin(store *s, int64_t run_id);
 int store_query_add(store *s, const store_query_row *row);
 int store_queries_commit(store *s);
-/* status: "done", "failed" or "interrupted"; error may be NULL. */
+/* status: "done", "failed" or "interrupted"; error may be NULL; sum may be
+ * NULL (a run that failed before it had results). Rows still being added
+ * are committed first. Fails for a run that has already ended. */
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error);
 
 /* Prints the runs as a table (id, name, device, gpu, policy, status,
  * queries, p99, violations, goodput, started). A 'running' run whose
- * process is gone is shown as 'died'. */
+ * process is gone is shown as 'died'. The newest `limit` runs, oldest
+ * first (limit <= 0: all). */
 int store_print_runs(store *s, FILE *out, int limit);
 
 #endif
