@@ -45,3 +45,10 @@ void device_free(device *d)
 		d->ctx = NULL;
 	}
 }
+
+int device_time_ops(device *d, const dev_segment *seg, int64_t *op_ns)
+{
+	if (!d->iface->time_ops)
+		return -1;
+	return d->iface->time_ops(d->ctx, seg, op_ns);
+}

@@ -67,6 +67,10 @@ typedef struct dev_iface {
 	/* Message of the last failure, for the caller's error line. */
 	const char *(*errmsg)(void *ctx);
 	void (*free)(void *ctx);
+	/* Optional (NULL: not supported). Times each op of one segment run
+	 * alone, back to back on one stream as a segment runs, and writes op
+	 * i's latency to op_ns[i - seg->start]: the solo profile. */
+	int (*time_ops)(void *ctx, const dev_segment *seg, int64_t *op_ns);
 } dev_iface;
 
 typedef struct device {
@@ -83,5 +87,7 @@ int device_run_group(device *d, const dev_group *g, int64_t *seg_end);
 void device_info(device *d, dev_info *out);
 const char *device_errmsg(device *d);
 void device_free(device *d);
+/* -1 with "device X cannot time single ops" when time_ops is missing. */
+int device_time_ops(device *d, const dev_segment *seg, int64_t *op_ns);
 
 #endif

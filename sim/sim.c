@@ -192,8 +192,28 @@ static const char *sim_errmsg(void *ctx)
 	return ((sim *)ctx)->err;
 }
 
+/* Solo op latencies as the profile gives them, each with its own noise
+ * draw, as a GPU timing ops one by one would see. The clock advances by
+ * their sum. */
+static int sim_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
+{
+	sim *s = ctx;
+	const int64_t *pre = prof_table_prefix(s->svc[seg->service].table, seg->batch, seg->seq);
+	if (!pre) {
+		snprintf(s->err, sizeof s->err, "out of memory in the simulator");
+		return -1;
+	}
+	for (int op = seg->start; op < seg->end; op++) {
+		double t = (double)(pre[op + 1] - pre[op]) * noise_factor(s);
+		op_ns[op - seg->start] = (int64_t)(t + 0.5);
+		s->now += op_ns[op - seg->start];
+	}
+	return 0;
+}
+
 static const dev_iface sim_iface = {
-	"sim", sim_setup, sim_now, sim_wait_until, sim_run_group, sim_info, sim_errmsg, sim_free,
+	"sim",      sim_setup,  sim_now, sim_wait_until, sim_run_group,
+	sim_info,   sim_errmsg, sim_free, sim_time_ops,
 };
 
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)

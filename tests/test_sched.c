@@ -46,7 +46,7 @@ static int fake_run(void *ctx, const dev_group *g, int64_t *seg_end)
 	return 0;
 }
 
-static const dev_iface fake_iface = {"fake", NULL, fake_now, fake_wait, fake_run, NULL, NULL, NULL};
+static const dev_iface fake_iface = {"fake", NULL, fake_now, fake_wait, fake_run, NULL, NULL, NULL, NULL};
 
 /* ---- the matching predictor: 1 ms per op ---- */
 static int fake_predict(void *ctx, const dev_group *g, int n, int64_t *out)
