@@ -5,7 +5,8 @@
  * executors of the same (model, seed) hold the same numbers. Scales are
  * chosen so activations stay of order one through the deepest model
  * (fan-in scaled weights, batch-norm statistics near identity), which keeps
- * relative-error checks meaningful.
+ * relative-error checks meaningful. Each layer draws from its own stream,
+ * seeded from (seed, layer index) only; wts.c lists the exact ranges.
  *
  * Layouts (float32, host memory, owned by the wts):
  *   ZOO_CONV       w [cout][cin/groups][kh][kw]; b [cout] if bias;
