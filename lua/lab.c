@@ -167,7 +167,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "abandon",  "noise",         "kappa",     "tf32",
-	"graphs", "store_queries", "profile", "data_dir", NULL};
+	"graphs", "store_queries", "profile", "data_dir", "predictor", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
@@ -396,6 +396,7 @@ static int l_run(lua_State *L)
 	c.device = opt_string(L, 1, "device", "", c.device);
 	c.gpu = opt_string(L, 1, "gpu", "", c.gpu);
 	c.policy = opt_string(L, 1, "policy", "", c.policy);
+	c.predictor = opt_string(L, 1, "predictor", "", NULL);
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
 	lua_Integer q = opt_integer(L, 1, "queries", "", c.queries);

@@ -4,10 +4,11 @@
 
 #include "sched.h"
 
-extern const sched_policy sched_policy_fcfs, sched_policy_sjf, sched_policy_edf;
+extern const sched_policy sched_policy_fcfs, sched_policy_sjf, sched_policy_edf,
+    sched_policy_abacus;
 
 static const sched_policy *const policies[] = {&sched_policy_fcfs, &sched_policy_sjf,
-                                               &sched_policy_edf, NULL};
+                                               &sched_policy_edf, &sched_policy_abacus, NULL};
 
 const sched_policy *const *sched_policies(void)
 {

@@ -160,13 +160,14 @@ typedef struct run_parts {
 	prof *prof;
 	device dev;
 	load *load;
-	predictor pred;
+	predictor pred, group_pred;
 	sched *sched;
 } run_parts;
 
 static void parts_free(run_parts *p, int n_svc)
 {
 	sched_free(p->sched);
+	pred_free(&p->group_pred);
 	pred_free(&p->pred);
 	load_free(p->load);
 	device_free(&p->dev);
@@ -202,6 +203,16 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 	                      "found at build time); use device = \"sim\"");
 	return -1;
 #endif
+}
+
+static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)
+{
+	const char *kind = c->predictor ? c->predictor : "solo";
+	if (strcmp(kind, "solo") == 0)
+		return pred_solo_open(&p->group_pred, p->prof, (const zoo_model *const *)p->models,
+		                      c->n_svc, err, errlen);
+	snprintf(err, errlen, "unknown predictor '%s' (valid: solo)", kind);
+	return -1;
 }
 
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
@@ -262,7 +273,14 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
 	p->sched = sched_new(p->ssvc, n, sched_policy_find(c->policy), &p->pred, &so, err, errlen);
-	return p->sched ? 0 : -1;
+	if (!p->sched)
+		return -1;
+	if (strcmp(c->policy, "abacus") == 0) {
+		if (open_group_pred(c, p, err, errlen))
+			return -1;
+		sched_set_group_pred(p->sched, &p->group_pred);
+	}
+	return 0;
 }
 
 static void join_ints(char *buf, size_t len, const int *v, int n)

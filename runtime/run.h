@@ -35,6 +35,9 @@ typedef struct run_config {
 	const char *device; /* "sim" | "cuda" */
 	const char *gpu;    /* profile: "h100" | "a100" */
 	const char *policy;
+	/* Group predictor of the abacus policy: "solo" (sum of solo latencies,
+	 * no overlap credit) or a trained one. NULL: the policy's default. */
+	const char *predictor;
 	run_service *svc;
 	int n_svc;
 	const char *load;      /* "poisson" | "trace" | "rates" */

@@ -21,7 +21,7 @@ struct sched {
 	const sched_service *svc;
 	const sched_policy *policy;
 	void *policy_ctx;
-	predictor *pred;
+	predictor *pred, *group_pred;
 	sched_options opt;
 	queue *queue;
 	sched_query *q;
@@ -259,6 +259,16 @@ const sched_options *sched_opts(const sched *s)
 predictor *sched_pred(sched *s)
 {
 	return s->pred;
+}
+
+predictor *sched_group_pred(sched *s)
+{
+	return s->group_pred ? s->group_pred : s->pred;
+}
+
+void sched_set_group_pred(sched *s, predictor *p)
+{
+	s->group_pred = p;
 }
 
 sched_query *sched_head(sched *s, int i)

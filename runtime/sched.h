@@ -99,6 +99,10 @@ const sched_service *sched_service_at(const sched *s, int i);
 int64_t sched_now(const sched *s);
 const sched_options *sched_opts(const sched *s);
 predictor *sched_pred(sched *s);
+/* The overlap-aware predictor of multi-segment groups (the abacus
+ * policy's); falls back to sched_pred when none was set. */
+predictor *sched_group_pred(sched *s);
+void sched_set_group_pred(sched *s, predictor *p);
 /* Head of service i's queue, or NULL when empty. */
 sched_query *sched_head(sched *s, int i);
 uint32_t sched_head_id(const sched *s, int i);

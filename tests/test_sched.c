@@ -83,32 +83,57 @@ static void script_free(load *l)
 static const load_iface script_iface = {"script", script_next, script_free};
 
 typedef struct world {
-	zoo_model *m[2];
-	sched_service svc[2];
+	zoo_model *m[3];
+	sched_service svc[3];
+	int n;
 	fake_dev dev;
 	device d;
 	predictor pred;
 	sched *s;
 } world;
 
-/* resnet50 (18 ops = 18 ms) and vgg16 (19 ops = 19 ms). */
-static int world_run(world *w, const char *policy, int abandon, const load_arrival *a, int n,
-                     int64_t qos0, int64_t qos1)
+/* Overlap for the abacus policy's group predictor: the longest segment
+ * plus half of the others. */
+static int fake_group_predict(void *ctx, const dev_group *g, int n, int64_t *out)
+{
+	(void)ctx;
+	for (int i = 0; i < n; i++) {
+		int64_t sum = 0, max = 0;
+		for (int k = 0; k < g[i].n; k++) {
+			int64_t len = (g[i].seg[k].end - g[i].seg[k].start) * MS;
+			sum += len;
+			if (len > max)
+				max = len;
+		}
+		out[i] = max + (sum - max) / 2;
+	}
+	return 0;
+}
+static const pred_iface fake_group_iface = {"fake-group", fake_group_predict, NULL};
+static predictor group_pred = {&fake_group_iface, NULL, ""};
+
+/* Services: resnet50 (18 ops = 18 ms), vgg16 (19 ops = 19 ms) and, when
+ * qos[2] > 0, resnet18 (10 ops). */
+static int world_run_opt(world *w, const char *policy, const sched_options *o,
+                         const load_arrival *a, int n, const int64_t *qos)
 {
 	char err[512];
+	static const char *names[3] = {"resnet50", "vgg16", "resnet18"};
 	memset(w, 0, sizeof *w);
-	w->m[0] = zoo_model_new("resnet50", err, sizeof err);
-	w->m[1] = zoo_model_new("vgg16", err, sizeof err);
-	if (!w->m[0] || !w->m[1]) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
+	w->n = qos[2] > 0 ? 3 : 2;
+	for (int i = 0; i < w->n; i++) {
+		w->m[i] = zoo_model_new(names[i], err, sizeof err);
+		if (!w->m[i]) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+		w->svc[i] = (sched_service){w->m[i], qos[i]};
 	}
-	w->svc[0] = (sched_service){w->m[0], qos0};
-	w->svc[1] = (sched_service){w->m[1], qos1};
 	w->d = (device){&fake_iface, &w->dev};
 	w->pred = (predictor){&fake_pred_iface, NULL, ""};
-	sched_options o = {abandon, 2, 0, 4};
-	w->s = sched_new(w->svc, 2, sched_policy_find(policy), &w->pred, &o, err, sizeof err);
+	w->s = sched_new(w->svc, w->n, sched_policy_find(policy), &w->pred, o, err, sizeof err);
+	if (w->s)
+		sched_set_group_pred(w->s, &group_pred);
 	if (!w->s) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
@@ -120,11 +145,19 @@ static int world_run(world *w, const char *policy, int abandon, const load_arriv
 	return rc;
 }
 
+static int world_run(world *w, const char *policy, int abandon, const load_arrival *a, int n,
+                     int64_t qos0, int64_t qos1)
+{
+	sched_options o = {abandon, 2, 0, 4};
+	int64_t qos[3] = {qos0, qos1, 0};
+	return world_run_opt(w, policy, &o, a, n, qos);
+}
+
 static void world_free(world *w)
 {
 	sched_free(w->s);
-	zoo_model_free(w->m[0]);
-	zoo_model_free(w->m[1]);
+	for (int i = 0; i < w->n; i++)
+		zoo_model_free(w->m[i]);
 }
 
 static const load_arrival three[] = {
@@ -234,8 +267,8 @@ static void test_many_services_order(void)
 	load_arrival a[N];
 	for (int i = 0; i < N; i++)
 		a[i] = (load_arrival){(int64_t)i * MS / 2, i % 2, 1, 0};
-	const char *pol[] = {"fcfs", "sjf", "edf"};
-	for (int p = 0; p < 3; p++) {
+	const char *pol[] = {"fcfs", "sjf", "edf", "abacus"};
+	for (int p = 0; p < 4; p++) {
 		world w;
 		CHECK_INT(world_run(&w, pol[p], 0, a, N, 1000 * MS, 1000 * MS), 0);
 		size_t n;
@@ -252,6 +285,78 @@ static void test_many_services_order(void)
 	}
 }
 
+static void test_abacus(void)
+{
+	static const load_arrival both[] = {{0, 0, 1, 0}, {0, 1, 1, 0}};
+	world w;
+	size_t n;
+	const sched_query *q;
+	/* q0 (resnet50, 18 ms) has 30 ms: vgg16 whole fits (19 + 18/2 = 28) */
+	sched_options o = {0, 2, 0, 4};
+	int64_t qos[3] = {30 * MS, 100 * MS, 0};
+	CHECK_INT(world_run_opt(&w, "abacus", &o, both, 2, qos), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(w.dev.groups, 1);
+	CHECK_INT(w.dev.max_segments, 2);
+	CHECK_INT(q[0].end, 18 * MS);
+	CHECK_INT(q[1].end, 19 * MS);
+	world_free(&w);
+
+	/* with 22 ms, vgg16 is cut: 18 + e/2 <= 22 gives e = 8 ops, whatever
+	 * the number of ways; then it finishes alone */
+	int ways[4] = {1, 2, 3, 16};
+	for (int k = 0; k < 4; k++) {
+		sched_options ok = {0, ways[k], 0, 4};
+		qos[0] = 22 * MS;
+		CHECK_INT(world_run_opt(&w, "abacus", &ok, both, 2, qos), 0);
+		q = sched_queries(w.s, &n);
+		CHECK_INT(w.dev.groups, 2);
+		CHECK_INT(q[0].end, 18 * MS);
+		CHECK_INT(q[1].end, 18 * MS + 11 * MS); /* ops 8..19 after the group */
+		world_free(&w);
+	}
+
+	/* threshold 3 ms: the 2-way search stops after its first round, at the
+	 * cut of 7 ops (21.5 ms predicted, 0.5 ms left) */
+	sched_options ot = {0, 2, 3 * MS, 4};
+	CHECK_INT(world_run_opt(&w, "abacus", &ot, both, 2, qos), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].end, 18 * MS + 12 * MS);
+	world_free(&w);
+	/* threshold 5 ms: 4 ms left before any search, so nothing is added */
+	ot.threshold = 5 * MS;
+	CHECK_INT(world_run_opt(&w, "abacus", &ot, both, 2, qos), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].start, 18 * MS);
+	CHECK_INT(q[1].end, 37 * MS);
+	world_free(&w);
+
+	/* three services: heads by headroom. resnet18 (10 ops) has the least
+	 * headroom (15 - 10), then resnet50 (60 - 18), then vgg16. Budget 15:
+	 * resnet50 whole is 18 + 5 = 23 > 15, cut to e with
+	 * max(10, e) + min(10, e)/2 <= 15 -> e = 10... and the group closes. */
+	static const load_arrival three_svc[] = {{0, 0, 1, 0}, {0, 1, 1, 0}, {0, 2, 1, 0}};
+	int64_t q3[3] = {60 * MS, 100 * MS, 15 * MS};
+	sched_options o3 = {0, 4, 0, 4};
+	CHECK_INT(world_run_opt(&w, "abacus", &o3, three_svc, 3, q3), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[2].end, 10 * MS);
+	CHECK_INT(q[2].start, 0);
+	CHECK_INT(q[0].start, 0);  /* resnet50 joined the first group, cut */
+	CHECK(q[1].start >= 10 * MS); /* vgg16 did not */
+	CHECK_INT(w.dev.max_segments, 2);
+	world_free(&w);
+
+	/* abandon drops a head that cannot make it even alone */
+	sched_options oa = {1, 2, 0, 4};
+	int64_t qa[3] = {10 * MS, 100 * MS, 0};
+	CHECK_INT(world_run_opt(&w, "abacus", &oa, both, 2, qa), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[0].state, SCHED_DROPPED);
+	CHECK_INT(q[1].end, 19 * MS);
+	world_free(&w);
+}
+
 static void test_registry(void)
 {
 	CHECK(sched_policy_find("fcfs") != NULL);
@@ -260,7 +365,7 @@ static void test_registry(void)
 	CHECK(sched_policy_find("nope") == NULL);
 	char names[128];
 	sched_policy_names(names, sizeof names);
-	CHECK_STR_HAS(names, "fcfs, sjf, edf");
+	CHECK_STR_HAS(names, "fcfs, sjf, edf, abacus");
 }
 
 int main(void)
@@ -271,5 +376,6 @@ int main(void)
 	test_edf_and_abandon();
 	test_idle_gaps();
 	test_many_services_order();
+	test_abacus();
 	return check_report("test_sched");
 }

@@ -1,0 +1,212 @@
+/* policy_abacus.c: deterministic operator overlap.
+ *
+ * At each group boundary, for the queries at the heads of the service
+ * queues:
+ *  1. order them by headroom (deadline - now - predicted solo time still
+ *     needed), least first; with abandon, a head whose headroom is already
+ *     negative cannot make its deadline even alone: it is dropped and the
+ *     service's next query takes its place;
+ *  2. the most urgent query runs all its remaining ops in this group;
+ *     the group may take as long as that query can afford: the time to its
+ *     deadline (or, when it is already late, its solo time: a late query
+ *     is not slowed further);
+ *  3. the next most urgent queries are added whole while the predicted
+ *     group duration stays within that budget; the first that does not fit
+ *     whole is cut: a multi-way search finds the largest op count that
+ *     fits (each round evaluates `ways` cut points in one batched predictor
+ *     call and narrows to the sub-range between the last fitting and the
+ *     first failing point; it stops early once the budget left is under
+ *     threshold), and the group is closed;
+ *  4. the core runs the group; queries that finished are complete, cut ones
+ *     keep their place and compete again.
+ * Any number of services: the loops run over the heads, whatever their
+ * count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+typedef struct head {
+	int svc;
+	int64_t headroom;
+} head;
+
+typedef struct abacus_ctx {
+	int n_svc, ways;
+	head *heads;
+	dev_group *cand;      /* `ways` candidate groups */
+	dev_segment *cand_seg; /* ways x n_svc segments */
+	int64_t *cand_ns;
+	int *cut;
+} abacus_ctx;
+
+static void abacus_free(void *p)
+{
+	abacus_ctx *c = p;
+	if (!c)
+		return;
+	free(c->heads);
+	free(c->cand);
+	free(c->cand_seg);
+	free(c->cand_ns);
+	free(c->cut);
+	free(c);
+}
+
+static int abacus_init(sched *s, void **out, char *err, size_t errlen)
+{
+	abacus_ctx *c = calloc(1, sizeof *c);
+	int n = sched_n_services(s), w = sched_opts(s)->ways;
+	if (w < 1)
+		w = 1;
+	if (c) {
+		c->n_svc = n;
+		c->ways = w;
+		c->heads = calloc((size_t)n, sizeof *c->heads);
+		c->cand = calloc((size_t)w, sizeof *c->cand);
+		c->cand_seg = calloc((size_t)w * (size_t)n, sizeof *c->cand_seg);
+		c->cand_ns = calloc((size_t)w, sizeof *c->cand_ns);
+		c->cut = calloc((size_t)w, sizeof *c->cut);
+	}
+	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut) {
+		abacus_free(c);
+		snprintf(err, errlen, "out of memory creating the abacus policy");
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static int by_headroom(const void *a, const void *b)
+{
+	const head *x = a, *y = b;
+	if (x->headroom != y->headroom)
+		return x->headroom < y->headroom ? -1 : 1;
+	return x->svc - y->svc;
+}
+
+/* Predicted duration of g with the head of `svc` added as [next_op, end). */
+static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, const int *ends,
+                        int n_ends, int64_t *out)
+{
+	sched_query *q = sched_head(s, svc);
+	for (int k = 0; k < n_ends; k++) {
+		dev_segment *seg = &c->cand_seg[(size_t)k * (size_t)c->n_svc];
+		memcpy(seg, g->seg, (size_t)g->n * sizeof *seg);
+		seg[g->n] = (dev_segment){svc, q->batch, q->seq, q->next_op, ends[k]};
+		c->cand[k] = (dev_group){g->n + 1, seg};
+	}
+	return pred_predict(sched_group_pred(s), c->cand, n_ends, out);
+}
+
+static int fail(sched *s, const char *what)
+{
+	size_t len;
+	char *e = sched_errbuf(s, &len);
+	snprintf(e, len, "predictor failed while %s", what);
+	return -1;
+}
+
+/* Largest end in (lo, hi) whose group fits in budget, by multi-way search;
+ * lo when none does. hi is known not to fit. */
+static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo, int hi,
+                  int64_t budget, int64_t base_ns, int64_t threshold, int *best)
+{
+	int64_t lo_ns = base_ns; /* predicted duration with the cut at lo */
+	*best = lo;
+	while (hi - lo > 1 && budget - lo_ns >= threshold) {
+		int span = hi - lo, n = 0;
+		for (int k = 1; k <= c->ways; k++) {
+			int cut = lo + (int)(((int64_t)span * k + c->ways) / (c->ways + 1));
+			if (cut <= lo)
+				cut = lo + 1;
+			if (cut >= hi)
+				break;
+			if (n == 0 || cut > c->cut[n - 1])
+				c->cut[n++] = cut;
+		}
+		if (n == 0)
+			break;
+		if (predict_with(s, c, g, svc, c->cut, n, c->cand_ns))
+			return fail(s, "searching a cut point");
+		int new_lo = lo, new_hi = hi;
+		int64_t new_lo_ns = lo_ns;
+		for (int k = 0; k < n; k++) {
+			if (c->cand_ns[k] <= budget) {
+				new_lo = c->cut[k];
+				new_lo_ns = c->cand_ns[k];
+			} else {
+				new_hi = c->cut[k];
+				break;
+			}
+		}
+		lo = new_lo;
+		lo_ns = new_lo_ns;
+		hi = new_hi;
+		*best = lo;
+	}
+	return 0;
+}
+
+static int abacus_pick(sched *s, void *p, sched_group *g)
+{
+	abacus_ctx *c = p;
+	int64_t now = sched_now(s);
+	int abandon = sched_opts(s)->abandon;
+	int nh = 0;
+	for (int i = 0; i < c->n_svc; i++) {
+		sched_query *q;
+		while ((q = sched_head(s, i))) {
+			int64_t hr = q->deadline - now - sched_remaining(s, q);
+			if (abandon && hr < 0) {
+				sched_drop_head(s, i);
+				continue;
+			}
+			c->heads[nh++] = (head){i, hr};
+			break;
+		}
+	}
+	if (nh == 0)
+		return 0;
+	qsort(c->heads, (size_t)nh, sizeof *c->heads, by_headroom);
+
+	int urgent = c->heads[0].svc;
+	sched_query *uq = sched_head(s, urgent);
+	int64_t solo = sched_remaining(s, uq);
+	int64_t budget = uq->deadline - now;
+	if (budget < solo)
+		budget = solo;
+	sched_group_add(s, g, urgent, sched_service_at(s, urgent)->model->n_ops);
+	if (nh == 1)
+		return 0;
+
+	/* the group as it stands, predicted once so the search can tell how
+	 * much budget is left */
+	int64_t base_ns = solo;
+	int64_t threshold = sched_opts(s)->threshold;
+	for (int h = 1; h < nh; h++) {
+		int svc = c->heads[h].svc;
+		sched_query *q = sched_head(s, svc);
+		int n_ops = sched_service_at(s, svc)->model->n_ops;
+		int64_t whole;
+		if (predict_with(s, c, g, svc, &n_ops, 1, &whole))
+			return fail(s, "adding a whole query");
+		if (whole <= budget) {
+			sched_group_add(s, g, svc, n_ops);
+			base_ns = whole;
+			continue;
+		}
+		int best;
+		if (search(s, c, g, svc, q->next_op, n_ops, budget, base_ns, threshold, &best))
+			return -1;
+		if (best > q->next_op)
+			sched_group_add(s, g, svc, best);
+		break;
+	}
+	return 0;
+}
+
+const sched_policy sched_policy_abacus = {
+	"abacus", "deterministic operator overlap within the most urgent query's headroom",
+	abacus_init, abacus_pick, abacus_free};
