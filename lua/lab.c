@@ -56,9 +56,9 @@ static double opt_number(lua_State *L, int t, const char *key, const char *where
 	else if (ty != LUA_TNIL)
 		luaL_error(L, "abacus.run: field '%s%s' must be a number, got %s", where, key,
 		           luaL_typename(L, -1));
-	lua_pop(L, 1);
-	if (!isfinite(v))
+	if (ty == LUA_TNUMBER && !isfinite(v))
 		luaL_error(L, "abacus.run: field '%s%s' must be a finite number", where, key);
+	lua_pop(L, 1);
 	return v;
 }
 

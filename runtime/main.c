@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calib.h"
 #include "lab.h"
 #include "store.h"
 #include "zoo.h"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
 	           "FLOPs, bytes, parameters\n"
 	           "       abacus [--db PATH] runs [--limit N]    runs stored in the database\n"
 	           "       abacus gpu                             the GPUs CUDA sees\n"
+	           "       abacus calibrate [--gpu G] [--write]   fit the simulator to measured "
+	           "groups\n"
 	           "--db PATH chooses the results database (default results.db).\n");
 }
 
@@ -197,6 +200,8 @@ int main(int argc, char **argv)
 		return cmd_runs(db, argc - i, argv + i);
 	if (strcmp(cmd, "gpu") == 0)
 		return cmd_gpu();
+	if (strcmp(cmd, "calibrate") == 0)
+		return calib_cli(argc - i, argv + i);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -281,6 +281,7 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
 typedef struct table_entry {
 	int batch, seq;
 	int64_t *prefix;
+	double *flops, *bytes; /* filled on first prof_table_work */
 } table_entry;
 
 struct prof_table {
@@ -305,8 +306,11 @@ void prof_table_free(prof_table *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < t->n; i++)
+	for (int i = 0; i < t->n; i++) {
 		free(t->e[i].prefix);
+		free(t->e[i].flops);
+		free(t->e[i].bytes);
+	}
 	free(t->e);
 	free(t);
 }
@@ -336,7 +340,36 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 	prefix[0] = 0;
 	for (int op = 0; op < t->m->n_ops; op++)
 		prefix[op + 1] = prefix[op] + prof_op_ns(t->p, t->m, op, batch, seq);
-	t->e[t->n] = (table_entry){batch, seq, prefix};
+	t->e[t->n] = (table_entry){batch, seq, prefix, NULL, NULL};
 	t->last = t->n++;
 	return prefix;
+}
+
+int prof_table_work(prof_table *t, int batch, int seq, const double **flops,
+                    const double **bytes)
+{
+	if (!prof_table_prefix(t, batch, seq))
+		return -1;
+	table_entry *e = &t->e[t->last];
+	if (!e->flops) {
+		int n = t->m->n_ops;
+		double *f = malloc((size_t)(n + 1) * sizeof *f), *b = malloc((size_t)(n + 1) * sizeof *b);
+		if (!f || !b) {
+			free(f);
+			free(b);
+			return -1;
+		}
+		f[0] = b[0] = 0;
+		for (int op = 0; op < n; op++) {
+			zoo_cost c;
+			zoo_op_cost(t->m, op, batch, e->seq, &c);
+			f[op + 1] = f[op] + c.flops;
+			b[op + 1] = b[op] + c.bytes;
+		}
+		e->flops = f;
+		e->bytes = b;
+	}
+	*flops = e->flops;
+	*bytes = e->bytes;
+	return 0;
 }

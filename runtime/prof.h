@@ -54,3 +54,7 @@ prof_table *prof_table_new(const prof *p, const zoo_model *m);
 void prof_table_free(prof_table *t);
 /* n_ops + 1 cumulative ns; NULL only when out of memory. */
 const int64_t *prof_table_prefix(prof_table *t, int batch, int seq);
+/* n_ops + 1 cumulative FLOPs and bytes (zoo_op_cost) for the same key;
+ * -1 only when out of memory. */
+int prof_table_work(prof_table *t, int batch, int seq, const double **flops,
+                    const double **bytes);

@@ -34,7 +34,7 @@ void run_config_default(run_config *c)
 	c->threshold_ms = 5.0;
 	c->abandon = 0;
 	c->noise = 0.02;
-	c->kappa = 0.10;
+	c->kappa = NAN; /* the GPU's calibration (data/<gpu>/sim.csv), else 0.1 */
 	c->tf32 = 1;
 	c->graphs = 0;
 	c->store_queries = 1;
@@ -146,7 +146,7 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		           c->threshold_ms);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
-	if (!(c->kappa >= 0) || !isfinite(c->kappa))
+	if (!isnan(c->kappa) && (!(c->kappa >= 0) || !isfinite(c->kappa)))
 		return bad(err, errlen, "%s must be a non-negative number, got %g", "kappa", c->kappa);
 	return 0;
 }
@@ -186,8 +186,12 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 	if (strcmp(c->device, "sim") == 0) {
 		sim_options so;
 		sim_options_default(&so);
+		if (sim_load_calibration(c->data_dir ? c->data_dir : prof_default_data_dir(), c->gpu, &so,
+		                         err, errlen) < 0)
+			return -1;
 		so.noise = c->noise;
-		so.kappa = c->kappa;
+		if (!isnan(c->kappa))
+			so.kappa = c->kappa;
 		so.seed = c->seed;
 		return sim_device_open(&p->dev, p->prof, &so, err, errlen);
 	}

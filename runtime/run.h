@@ -49,7 +49,7 @@ typedef struct run_config {
 	int ways;
 	double threshold_ms;
 	int abandon;
-	double noise, kappa; /* simulator */
+	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	int tf32, graphs;    /* cuda */
 	int store_queries;   /* write per-query rows */
 	const char *data_dir; /* NULL: prof_default_data_dir() */

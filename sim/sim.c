@@ -18,6 +18,7 @@ typedef struct lane {
 	const zoo_model *m;
 	int batch, seq, op, end;
 	const int64_t *prefix;
+	const double *flops, *bytes; /* cumulative work per op */
 	double scale;  /* noise factor */
 	double left;   /* solo ns left of the current op */
 	double c, mem; /* demands of the current op */
@@ -39,6 +40,8 @@ void sim_options_default(sim_options *o)
 {
 	o->noise = 0.0;
 	o->kappa = 0.10;
+	o->scale_c = 1.0;
+	o->scale_m = 1.0;
 	o->seed = 1;
 }
 
@@ -98,12 +101,12 @@ static double noise_factor(sim *s)
 static void lane_load_op(sim *s, lane *ln)
 {
 	double t = (double)(ln->prefix[ln->op + 1] - ln->prefix[ln->op]) * ln->scale;
-	zoo_cost c;
-	zoo_op_cost(ln->m, ln->op, ln->batch, ln->seq, &c);
+	double flops = ln->flops[ln->op + 1] - ln->flops[ln->op];
+	double bytes = ln->bytes[ln->op + 1] - ln->bytes[ln->op];
 	ln->left = t;
 	double tt = t > 1.0 ? t : 1.0;
-	ln->c = fmin(1.0, c.flops / s->peak_flops / tt);
-	ln->mem = fmin(1.0, c.bytes / s->peak_bytes / tt);
+	ln->c = fmin(1.0, s->opt.scale_c * flops / s->peak_flops / tt);
+	ln->mem = fmin(1.0, s->opt.scale_m * bytes / s->peak_bytes / tt);
 }
 
 static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
@@ -131,8 +134,9 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 		ln->seq = seg->seq;
 		ln->op = seg->start;
 		ln->end = seg->end;
-		ln->prefix = prof_table_prefix(s->svc[seg->service].table, seg->batch, seg->seq);
-		if (!ln->prefix) {
+		prof_table *t = s->svc[seg->service].table;
+		ln->prefix = prof_table_prefix(t, seg->batch, seg->seq);
+		if (!ln->prefix || prof_table_work(t, seg->batch, seg->seq, &ln->flops, &ln->bytes)) {
 			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
 			return -1;
 		}
@@ -219,9 +223,10 @@ static const dev_iface sim_iface = {
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
 {
 	if (o->noise < 0 || o->noise > 1 || o->kappa < 0 || !isfinite(o->noise) ||
-	    !isfinite(o->kappa)) {
-		snprintf(err, errlen, "sim: noise must be in [0, 1] and kappa >= 0 (got %g, %g)",
-		         o->noise, o->kappa);
+	    !isfinite(o->kappa) || !(o->scale_c > 0) || !(o->scale_m > 0)) {
+		snprintf(err, errlen,
+		         "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
+		         o->noise, o->kappa, o->scale_c, o->scale_m);
 		return -1;
 	}
 	sim *s = calloc(1, sizeof *s);
@@ -238,4 +243,50 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
 	out->iface = &sim_iface;
 	out->ctx = s;
 	return 0;
+}
+
+int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
+{
+	if (d->iface != &sim_iface)
+		return -1;
+	sim *s = d->ctx;
+	s->opt.kappa = kappa;
+	s->opt.scale_c = scale_c;
+	s->opt.scale_m = scale_m;
+	return 0;
+}
+
+int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
+                         size_t errlen)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s/sim.csv", data_dir, gpu);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1;
+	char line[256], key[64];
+	int lineno = 0, rc = 0;
+	sim_options v = *o;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		double x;
+		if (line[0] == '#' || line[0] == '\n' || strncmp(line, "key,", 4) == 0)
+			continue;
+		if (sscanf(line, "%63[^,],%lf", key, &x) != 2 || !isfinite(x) || x < 0) {
+			snprintf(err, errlen, "%s:%d: expected key,value with a non-negative number", path,
+			         lineno);
+			rc = -1;
+			break;
+		}
+		if (strcmp(key, "kappa") == 0)
+			v.kappa = x;
+		else if (strcmp(key, "scale_c") == 0 && x > 0)
+			v.scale_c = x;
+		else if (strcmp(key, "scale_m") == 0 && x > 0)
+			v.scale_m = x;
+	}
+	fclose(f);
+	if (rc == 0)
+		*o = v;
+	return rc;
 }

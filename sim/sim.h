@@ -15,6 +15,8 @@
  * (gpu.h peaks times efficiencies). While a set A of ops is active, every
  * op in it progresses at rate 1/S with
  *     S = max(1, sum_A c_i, sum_A m_i) + kappa (|A| - 1)
+ * (c_i and m_i are scaled by scale_c and scale_m before the min, so that a
+ * calibration can say how much of the GPU an op really holds.)
  * i.e. ops that together fit in the GPU overlap for free except for a
  * fixed interference kappa per extra stream (shared caches, scheduling),
  * and ops that together ask for more than the GPU has are slowed
@@ -38,6 +40,7 @@
 typedef struct sim_options {
 	double noise; /* sigma of the per-segment log-normal factor; 0 = none */
 	double kappa; /* interference per extra concurrent op, fraction of its time */
+	double scale_c, scale_m; /* multiply the demands c_i, m_i (calibrated) */
 	uint64_t seed;
 } sim_options;
 
@@ -45,5 +48,15 @@ void sim_options_default(sim_options *o);
 
 /* The device borrows the profile, which must outlive it. */
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen);
+
+/* Changes the contention parameters of an open simulator (calibration
+ * tries many); -1 if d is not a simulator. */
+int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
+
+/* Calibrated contention parameters for a GPU, from DIR/<gpu>/sim.csv
+ * (key,value lines: kappa, scale_c, scale_m). 0 and the values when the
+ * file exists, 1 when it does not (o untouched), -1 on a malformed file. */
+int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
+                         size_t errlen);
 
 #endif

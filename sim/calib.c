@@ -1,0 +1,336 @@
+/* calib.c: coordinate descent over the contention parameters. */
+#include "calib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "sim.h"
+
+typedef struct calib {
+	device dev;
+	zoo_model **models;
+	int n_models;
+	dev_segment *seg; /* SMP_MAX_SEG per sample */
+	const smp_set *s;
+	size_t *idx; /* shuffled sample order */
+} calib;
+
+static int model_index(calib *c, const char *name)
+{
+	for (int i = 0; i < c->n_models; i++)
+		if (strcmp(c->models[i]->name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Simulated duration of sample i in ns. */
+static int64_t simulate(calib *c, size_t i)
+{
+	const smp_group *g = &c->s->g[i];
+	dev_segment *seg = &c->seg[i * SMP_MAX_SEG];
+	dev_group dg = {g->n, seg};
+	int64_t ends[SMP_MAX_SEG];
+	int64_t t0 = device_now(&c->dev);
+	if (device_run_group(&c->dev, &dg, ends))
+		return -1;
+	return device_now(&c->dev) - t0;
+}
+
+static double mape(calib *c, size_t from, size_t to)
+{
+	double sum = 0;
+	for (size_t k = from; k < to; k++) {
+		size_t i = c->idx[k];
+		double meas = c->s->g[i].median_us * 1e3;
+		int64_t sim = simulate(c, i);
+		sum += fabs((double)sim - meas) / meas;
+	}
+	return to > from ? 100.0 * sum / (double)(to - from) : 0.0;
+}
+
+static void calib_free(calib *c)
+{
+	device_free(&c->dev);
+	for (int i = 0; i < c->n_models; i++)
+		zoo_model_free(c->models[i]);
+	free(c->models);
+	free(c->seg);
+	free(c->idx);
+}
+
+static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed, char *err,
+                       size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	c->s = s;
+	c->models = calloc(32, sizeof *c->models);
+	c->seg = calloc(s->n * SMP_MAX_SEG, sizeof *c->seg);
+	c->idx = calloc(s->n, sizeof *c->idx);
+	if (!c->models || !c->seg || !c->idx) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const smp_group *g = &s->g[i];
+		for (int k = 0; k < g->n; k++) {
+			int m = model_index(c, g->seg[k].model);
+			if (m < 0) {
+				if (c->n_models == 32) {
+					snprintf(err, errlen, "too many models in the samples");
+					return -1;
+				}
+				zoo_model *zm = zoo_model_new(g->seg[k].model, err, errlen);
+				if (!zm)
+					return -1;
+				m = c->n_models;
+				c->models[c->n_models++] = zm;
+			}
+			const smp_segment *ss = &g->seg[k];
+			if (ss->end > c->models[m]->n_ops) {
+				snprintf(err, errlen, "sample %zu: %s has %d ops, segment ends at %d", i,
+				         ss->model, c->models[m]->n_ops, ss->end);
+				return -1;
+			}
+			c->seg[i * SMP_MAX_SEG + k] =
+			    (dev_segment){m, ss->batch, ss->seq, ss->start, ss->end};
+		}
+		c->idx[i] = i;
+	}
+	rng r;
+	rng_seed(&r, seed);
+	for (size_t i = s->n; i > 1; i--) { /* Fisher-Yates */
+		size_t j = rng_below(&r, (uint32_t)i);
+		size_t t = c->idx[i - 1];
+		c->idx[i - 1] = c->idx[j];
+		c->idx[j] = t;
+	}
+	sim_options o;
+	sim_options_default(&o);
+	o.noise = 0;
+	if (sim_device_open(&c->dev, p, &o, err, errlen))
+		return -1;
+	dev_service *svc = calloc((size_t)c->n_models, sizeof *svc);
+	if (!svc) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < c->n_models; i++)
+		svc[i] = (dev_service){c->models[i], 64, c->models[i]->has_seq ? 512 : 0};
+	int rc = device_setup(&c->dev, svc, c->n_models);
+	free(svc);
+	if (rc)
+		snprintf(err, errlen, "%s", device_errmsg(&c->dev));
+	return rc;
+}
+
+static int by_combo(const void *a, const void *b, void *s)
+{
+	const smp_set *set = s;
+	return strcmp(set->g[*(const size_t *)a].combo, set->g[*(const size_t *)b].combo);
+}
+
+/* Per-combination MAPE of the test split. */
+static void report_combos(calib *c, size_t from, size_t to, FILE *f)
+{
+	size_t n = to - from;
+	size_t *ord = malloc(n * sizeof *ord);
+	if (!ord)
+		return;
+	memcpy(ord, c->idx + from, n * sizeof *ord);
+	/* insertion sort by combo: n is at most a few tens of thousands and
+	 * qsort has no context argument in C11 */
+	for (size_t i = 1; i < n; i++) {
+		size_t v = ord[i], j = i;
+		while (j > 0 && by_combo(&ord[j - 1], &v, (void *)c->s) > 0) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = v;
+	}
+	fprintf(f, "%-40s %8s %9s\n", "combination", "samples", "MAPE %");
+	for (size_t a = 0; a < n;) {
+		size_t b = a;
+		double sum = 0;
+		while (b < n && strcmp(c->s->g[ord[b]].combo, c->s->g[ord[a]].combo) == 0) {
+			double meas = c->s->g[ord[b]].median_us * 1e3;
+			sum += fabs((double)simulate(c, ord[b]) - meas) / meas;
+			b++;
+		}
+		fprintf(f, "%-40s %8zu %9.2f\n", c->s->g[ord[a]].combo, b - a,
+		        100.0 * sum / (double)(b - a));
+		a = b;
+	}
+	free(ord);
+}
+
+int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t max_train,
+              uint64_t seed, FILE *report, calib_result *out, char *err, size_t errlen)
+{
+	if (samples->n < 10) {
+		snprintf(err, errlen, "calibration needs at least 10 measured groups, got %zu",
+		         samples->n);
+		return -1;
+	}
+	if (!(test_frac > 0 && test_frac < 1)) {
+		snprintf(err, errlen, "test fraction must be in (0, 1), got %g", test_frac);
+		return -1;
+	}
+	calib c;
+	if (calib_setup(&c, p, samples, seed, err, errlen)) {
+		calib_free(&c);
+		return -1;
+	}
+	size_t n_test = (size_t)((double)samples->n * test_frac);
+	if (n_test < 1)
+		n_test = 1;
+	size_t n_train = samples->n - n_test;
+	size_t fit_n = max_train && n_train > max_train ? max_train : n_train;
+	/* A full grid first (the error surface has ridges that trap a
+	 * descent started anywhere), then coordinate descent on a finer grid
+	 * around the best point. kappa: 0 to 1.2; scales: 1/8 to 8. */
+	double theta[3] = {0.1, 1.0, 1.0}; /* kappa, scale_c, scale_m */
+	double best = INFINITY;
+	for (int ki = 0; ki <= 24; ki++)
+		for (int ci = 0; ci <= 12; ci++)
+			for (int mi = 0; mi <= 12; mi++) {
+				double v[3] = {0.05 * ki, pow(2.0, -3.0 + 0.5 * ci), pow(2.0, -3.0 + 0.5 * mi)};
+				sim_set_contention(&c.dev, v[0], v[1], v[2]);
+				double e = mape(&c, n_test, n_test + fit_n);
+				if (e < best - 1e-12) {
+					best = e;
+					memcpy(theta, v, sizeof theta);
+				}
+			}
+	for (int round = 0; round < 3; round++)
+		for (int k = 0; k < 3; k++) {
+			double keep = theta[k];
+			for (int gi = -4; gi <= 4; gi++) {
+				double v = k == 0 ? keep + 0.0125 * gi : keep * pow(2.0, 0.0625 * gi);
+				if (v < 0)
+					continue;
+				double t[3] = {theta[0], theta[1], theta[2]};
+				t[k] = v;
+				sim_set_contention(&c.dev, t[0], t[1], t[2]);
+				double e = mape(&c, n_test, n_test + fit_n);
+				if (e < best - 1e-12) {
+					best = e;
+					theta[k] = v;
+				}
+			}
+		}
+	sim_set_contention(&c.dev, theta[0], theta[1], theta[2]);
+	out->kappa = theta[0];
+	out->scale_c = theta[1];
+	out->scale_m = theta[2];
+	out->n_train = n_train;
+	out->n_test = n_test;
+	out->mape_train = mape(&c, n_test, samples->n);
+	out->mape_test = mape(&c, 0, n_test);
+	if (report)
+		report_combos(&c, 0, n_test, report);
+	calib_free(&c);
+	return 0;
+}
+
+int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
+                size_t errlen)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s/sim.csv", data_dir, gpu);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "key,value\n");
+	fprintf(f, "# contention model fitted by `abacus calibrate` on %zu measured groups\n",
+	        r->n_train);
+	fprintf(f, "kappa,%.4f\nscale_c,%.4f\nscale_m,%.4f\n", r->kappa, r->scale_c, r->scale_m);
+	fprintf(f, "mape_train,%.3f\nmape_test,%.3f\nn_test,%zu\n", r->mape_train, r->mape_test,
+	        r->n_test);
+	if (fclose(f)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int calib_cli(int argc, char **argv)
+{
+	const char *gpu = "h100", *data = prof_default_data_dir(), *groups = NULL;
+	double test_frac = 0.2;
+	long max_train = 4000;
+	unsigned long long seed = 1;
+	int write = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+		if (strcmp(a, "--write") == 0) {
+			write = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "abacus calibrate: %s needs a value\n", a);
+			return 2;
+		}
+		i++;
+		if (strcmp(a, "--gpu") == 0)
+			gpu = v;
+		else if (strcmp(a, "--data") == 0)
+			data = v;
+		else if (strcmp(a, "--groups") == 0)
+			groups = v;
+		else if (strcmp(a, "--test-frac") == 0)
+			test_frac = strtod(v, &end);
+		else if (strcmp(a, "--max-train") == 0)
+			max_train = strtol(v, &end, 10);
+		else if (strcmp(a, "--seed") == 0)
+			seed = strtoull(v, &end, 10);
+		else {
+			fprintf(stderr, "abacus calibrate: unknown option '%s'\n", a);
+			return 2;
+		}
+		if (end && (*end || end == v)) {
+			fprintf(stderr, "abacus calibrate: %s needs a number, got '%s'\n", a, v);
+			return 2;
+		}
+	}
+	char err[1024], path[1024];
+	if (!groups) {
+		snprintf(path, sizeof path, "%s/%s/groups.csv", data, gpu);
+		groups = path;
+	}
+	prof *p = prof_new(gpu, data, err, sizeof err);
+	if (!p) {
+		fprintf(stderr, "abacus calibrate: %s\n", err);
+		return 1;
+	}
+	if (!prof_path(p)[0]) {
+		fprintf(stderr, "abacus calibrate: no measured solo profile %s/%s/ops.csv: the "
+		                "simulator would be calibrated against a roofline guess\n", data, gpu);
+		prof_free(p);
+		return 1;
+	}
+	smp_set s = {0};
+	calib_result r;
+	int rc = smp_read_csv(groups, &s, err, sizeof err);
+	if (rc == 0)
+		rc = calib_fit(p, &s, test_frac, max_train > 0 ? (size_t)max_train : 0, seed, stdout, &r,
+		               err, sizeof err);
+	if (rc == 0) {
+		printf("\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu, r.kappa,
+		       r.scale_c, r.scale_m);
+		printf("group latency MAPE: train %.2f%% (%zu groups), held-out %.2f%% (%zu groups)\n",
+		       r.mape_train, r.n_train, r.mape_test, r.n_test);
+		if (write && (rc = calib_write(data, gpu, &r, err, sizeof err)) == 0)
+			printf("wrote %s/%s/sim.csv\n", data, gpu);
+	}
+	if (rc)
+		fprintf(stderr, "abacus calibrate: %s\n", err);
+	smp_set_free(&s);
+	prof_free(p);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,130 @@
+/* test_calib.c: the contention model's calibration recovers the
+ * parameters that generated a set of groups, and reports held-out error. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calib.h"
+#include "check.h"
+#include "rng.h"
+#include "sim.h"
+
+/* Groups of two models with random ranges, timed by a simulator with the
+ * given contention parameters: the stand-in for a GPU. */
+static void generate(const prof *p, double kappa, double scale_c, double noise, smp_set *out)
+{
+	char err[256];
+	const char *names[3] = {"resnet50", "vgg16", "bert"};
+	zoo_model *m[3];
+	for (int i = 0; i < 3; i++)
+		m[i] = zoo_model_new(names[i], err, sizeof err);
+	sim_options o;
+	sim_options_default(&o);
+	o.kappa = kappa;
+	o.scale_c = scale_c;
+	o.noise = noise;
+	o.seed = 11;
+	device d;
+	CHECK_INT(sim_device_open(&d, p, &o, err, sizeof err), 0);
+	dev_service svc[3] = {{m[0], 16, 0}, {m[1], 16, 0}, {m[2], 16, 128}};
+	CHECK_INT(device_setup(&d, svc, 3), 0);
+	rng r;
+	rng_seed(&r, 5);
+	int batches[4] = {1, 2, 4, 8}, seqs[3] = {16, 64, 128};
+	for (int i = 0; i < 600; i++) {
+		int a = (int)rng_below(&r, 3), b = (a + 1 + (int)rng_below(&r, 2)) % 3;
+		int ms[2] = {a < b ? a : b, a < b ? b : a};
+		smp_group g;
+		memset(&g, 0, sizeof g);
+		dev_segment seg[2];
+		g.n = 2;
+		for (int k = 0; k < 2; k++) {
+			zoo_model *zm = m[ms[k]];
+			int start = (int)rng_below(&r, (uint32_t)zm->n_ops);
+			int end = start + 1 + (int)rng_below(&r, (uint32_t)(zm->n_ops - start));
+			int batch = batches[rng_below(&r, 4)];
+			int seq = zm->has_seq ? seqs[rng_below(&r, 3)] : 0;
+			seg[k] = (dev_segment){ms[k], batch, seq, start, end};
+			snprintf(g.seg[k].model, sizeof g.seg[k].model, "%s", zm->name);
+			g.seg[k].batch = batch;
+			g.seg[k].seq = seq;
+			g.seg[k].start = start;
+			g.seg[k].end = end;
+		}
+		smp_set_combo(&g);
+		dev_group dg = {2, seg};
+		int64_t ends[2], t0 = device_now(&d);
+		CHECK_INT(device_run_group(&d, &dg, ends), 0);
+		g.median_us = g.p99_us = (double)(device_now(&d) - t0) / 1e3;
+		smp_push(out, &g);
+	}
+	device_free(&d);
+	for (int i = 0; i < 3; i++)
+		zoo_model_free(m[i]);
+}
+
+int main(void)
+{
+	char err[512];
+	prof *p = prof_new_file("h100", NULL, err, sizeof err);
+	CHECK(p != NULL);
+
+	/* noise-free data from kappa 0.3, scale_c 2: the fit finds a model as
+	 * good as the truth (the grid holds both values) */
+	smp_set s = {0};
+	generate(p, 0.30, 2.0, 0.0, &s);
+	calib_result r;
+	CHECK_INT(calib_fit(p, &s, 0.25, 0, 1, NULL, &r, err, sizeof err), 0);
+	printf("clean: kappa %.3f scale_c %.3f scale_m %.3f mape train %.3f test %.3f\n", r.kappa,
+	       r.scale_c, r.scale_m, r.mape_train, r.mape_test);
+	CHECK(r.mape_train < 0.5);
+	CHECK(r.mape_test < 0.5);
+	CHECK_INT(r.n_test, 150);
+	CHECK_INT(r.n_train, 450);
+	CHECK_NEAR(r.kappa, 0.30, 0.051);
+
+	/* with 5% noise, the error floor is the noise: about 4% (mean
+	 * absolute deviation of a 5% log-normal), and the fit stays close */
+	smp_set sn = {0};
+	generate(p, 0.30, 2.0, 0.05, &sn);
+	CHECK_INT(calib_fit(p, &sn, 0.25, 0, 1, stdout, &r, err, sizeof err), 0);
+	CHECK(r.mape_test > 2.0 && r.mape_test < 6.0);
+	printf("noisy: kappa %.3f scale_c %.3f scale_m %.3f mape test %.2f%%\n", r.kappa, r.scale_c,
+	       r.scale_m, r.mape_test);
+
+	/* the written calibration is what the simulator loads */
+	char dir[] = "/tmp/abacus-calib-XXXXXX", sub[300];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(sub, sizeof sub, "%s/h100", dir);
+	CHECK_INT(mkdir(sub, 0755), 0);
+	CHECK_INT(calib_write(dir, "h100", &r, err, sizeof err), 0);
+	sim_options o;
+	sim_options_default(&o);
+	CHECK_INT(sim_load_calibration(dir, "h100", &o, err, sizeof err), 0);
+	CHECK_NEAR(o.kappa, r.kappa, 1e-4);
+	CHECK_NEAR(o.scale_c, r.scale_c, 1e-4);
+	CHECK_INT(sim_load_calibration("/nonexistent", "h100", &o, err, sizeof err), 1);
+	char path[400];
+	snprintf(path, sizeof path, "%s/sim.csv", sub);
+	FILE *f = fopen(path, "w");
+	fputs("key,value\nkappa,abc\n", f);
+	fclose(f);
+	CHECK_INT(sim_load_calibration(dir, "h100", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2");
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+
+	/* too few samples */
+	smp_set tiny = {0};
+	smp_push(&tiny, &s.g[0]);
+	CHECK(calib_fit(p, &tiny, 0.2, 0, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "at least 10");
+
+	smp_set_free(&s);
+	smp_set_free(&sn);
+	smp_set_free(&tiny);
+	prof_free(p);
+	return check_report("test_calib");
+}
