@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "abacus_lua.h"
+#include "prof.h"
 #include "run.h"
 #include "sched.h"
 #include "zoo.h"
@@ -437,6 +438,39 @@ static int l_run(lua_State *L)
 	return 1;
 }
 
+/* abacus.solo_ms(model, batch [, seq [, gpu]]): the whole model's solo
+ * latency on the GPU's profile (measured, or roofline where not), so that
+ * scenarios can derive QoS targets and loads from it. */
+static int l_solo_ms(lua_State *L)
+{
+	const char *model = luaL_checkstring(L, 1);
+	lua_Integer batch = luaL_checkinteger(L, 2);
+	lua_Integer seq = luaL_optinteger(L, 3, 0);
+	const char *gpu = luaL_optstring(L, 4, "h100");
+	luaL_argcheck(L, batch >= 1 && batch <= 4096, 2, "batch must be between 1 and 4096");
+	char err[512];
+	zoo_model *m = zoo_model_new(model, err, sizeof err);
+	if (!m)
+		return luaL_error(L, "abacus.solo_ms: %s", err);
+	if (m->has_seq && (seq < m->seq_min || seq > m->seq_max)) {
+		int lo = m->seq_min, hi = m->seq_max;
+		zoo_model_free(m);
+		return luaL_error(L, "abacus.solo_ms: %s needs seq between %d and %d", model, lo, hi);
+	}
+	prof *p = prof_new(gpu, NULL, err, sizeof err);
+	if (!p) {
+		zoo_model_free(m);
+		return luaL_error(L, "abacus.solo_ms: %s", err);
+	}
+	double ns = 0;
+	for (int op = 0; op < m->n_ops; op++)
+		ns += (double)prof_op_ns(p, m, op, (int)batch, (int)seq);
+	prof_free(p);
+	zoo_model_free(m);
+	lua_pushnumber(L, ns / 1e6);
+	return 1;
+}
+
 static int l_models(lua_State *L)
 {
 	const char *const *names = zoo_names();
@@ -468,6 +502,8 @@ static void open_abacus(lua_State *L, lab *b)
 	lua_setfield(L, -2, "run");
 	lua_pushcfunction(L, l_models);
 	lua_setfield(L, -2, "models");
+	lua_pushcfunction(L, l_solo_ms);
+	lua_setfield(L, -2, "solo_ms");
 	lua_pushcfunction(L, l_policies);
 	lua_setfield(L, -2, "policies");
 	lua_pushstring(L, b->db_path);

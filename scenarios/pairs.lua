@@ -1,0 +1,118 @@
+-- pairs.lua: every pair of the seven big models under every policy, at a
+-- load the GPU can serve within QoS and at an overload.
+--
+--   abacus run scenarios/pairs.lua [DEVICE] [GPU] [QUERIES] [PAIR ...]
+--   (defaults: sim h100 4000, all 21 pairs; a pair is written a+b)
+--
+-- The rules, the same for every pair and every policy:
+--  * services: each CNN draws batch 1, 2, 4 or 8; bert draws batch 1, 2
+--    or 4 and sequence length 16, 32, 64 or 128;
+--  * L(s): a service's solo latency at its largest batch (and sequence),
+--    from the GPU's profile (abacus.solo_ms);
+--  * QoS target of both services: QOS_FACTOR x (L(a) + L(b)): time for
+--    the worst query of each to run once, with room to queue;
+--  * capacity C: queries per second the GPU serves one at a time, 1 /
+--    mean solo latency over the services' draws (services picked
+--    uniformly);
+--  * QoS load: QOS_LOAD x C, with abandon off (latency as it comes);
+--    overload: OVERLOAD x C, with abandon on for every policy (goodput).
+local QOS_FACTOR, QOS_LOAD, OVERLOAD = 2.0, 0.6, 1.5
+
+local device = arg[1] or "sim"
+local gpu = arg[2] or "h100"
+local queries = math.tointeger(tonumber(arg[3])) or 4000
+local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
+
+local function service(model)
+  if model == "bert" then
+    return { model = model, batch = {1, 2, 4}, seq = {16, 32, 64, 128} }
+  end
+  return { model = model, batch = {1, 2, 4, 8} }
+end
+
+local function largest(s)
+  return abacus.solo_ms(s.model, s.batch[#s.batch], s.seq and s.seq[#s.seq] or 0, gpu)
+end
+
+local function mean_solo(s)
+  local sum, n = 0, 0
+  for _, b in ipairs(s.batch) do
+    for _, q in ipairs(s.seq or {0}) do
+      sum, n = sum + abacus.solo_ms(s.model, b, q, gpu), n + 1
+    end
+  end
+  return sum / n
+end
+
+local pairs_to_run = {}
+if #arg > 3 then
+  for i = 4, #arg do
+    local a, b = arg[i]:match("^([%w_]+)%+([%w_]+)$")
+    assert(a, "a pair is written model+model, got " .. arg[i])
+    pairs_to_run[#pairs_to_run + 1] = { a, b }
+  end
+else
+  for i = 1, #models do
+    for j = i + 1, #models do pairs_to_run[#pairs_to_run + 1] = { models[i], models[j] } end
+  end
+end
+
+local rows, summary = {}, {}
+for _, pr in ipairs(pairs_to_run) do
+  local sa, sb = service(pr[1]), service(pr[2])
+  local qos = QOS_FACTOR * (largest(sa) + largest(sb))
+  sa.qos_ms, sb.qos_ms = qos, qos
+  local capacity = 1000 / ((mean_solo(sa) + mean_solo(sb)) / 2)
+  local pair = pr[1] .. "+" .. pr[2]
+  for _, phase in ipairs{ { "qos", QOS_LOAD, false }, { "over", OVERLOAD, true } } do
+    local by_policy = {}
+    for _, policy in ipairs(abacus.policies()) do
+      local r = abacus.run{
+        name = "pairs-" .. phase[1] .. "-" .. pair, device = device, gpu = gpu,
+        services = { sa, sb }, policy = policy,
+        load = { kind = "poisson", qps = phase[2] * capacity },
+        queries = queries, seed = 1, abandon = phase[3],
+      }
+      r.pair, r.phase, r.qos_ms, r.qps = pair, phase[1], qos, phase[2] * capacity
+      r.ok = r.p99_ms <= qos and "yes" or "no"
+      rows[#rows + 1] = r
+      local key = phase[1] .. ":" .. policy
+      local s = summary[key] or { phase = phase[1], policy = policy, pairs = 0, ok = 0, goodput = 0 }
+      s.pairs, s.goodput = s.pairs + 1, s.goodput + r.throughput_qps
+      if r.ok == "yes" then s.ok = s.ok + 1 end
+      summary[key] = s
+      by_policy[policy] = r
+    end
+    for _, r in pairs(by_policy) do
+      r.goodput_vs_fcfs = r.throughput_qps / math.max(1e-9, by_policy.fcfs.throughput_qps)
+    end
+  end
+end
+
+abacus.print_table(rows, {
+  { "pair", "pair" }, { "phase", "load" }, { "policy", "policy" },
+  { "qps", "q/s", "%.0f" }, { "qos_ms", "QoS ms", "%.2f" },
+  { "p99_ms", "p99 ms", "%.2f" }, { "ok", "p99<=QoS" },
+  { "violation_ratio", "viol", "%.3f" }, { "throughput_qps", "goodput", "%.1f" },
+  { "goodput_vs_fcfs", "vs fcfs", "%.2f" },
+})
+print()
+local srows = {}
+for _, phase in ipairs{ "qos", "over" } do
+  for _, policy in ipairs(abacus.policies()) do
+    local s = summary[phase .. ":" .. policy]
+    if s then srows[#srows + 1] = s end
+  end
+end
+-- mean over pairs of each policy's goodput relative to fcfs at overload
+for _, s in ipairs(srows) do
+  local sum, n = 0, 0
+  for _, r in ipairs(rows) do
+    if r.phase == s.phase and r.policy == s.policy then sum, n = sum + r.goodput_vs_fcfs, n + 1 end
+  end
+  s.mean_vs_fcfs = sum / n
+end
+abacus.print_table(srows, {
+  { "phase", "load" }, { "policy", "policy" }, { "pairs", "pairs" },
+  { "ok", "p99<=QoS" }, { "mean_vs_fcfs", "goodput vs fcfs", "%.2f" },
+})
