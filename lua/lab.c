@@ -398,6 +398,7 @@ static int l_run(lua_State *L)
 	c.gpu = opt_string(L, 1, "gpu", "", c.gpu);
 	c.policy = opt_string(L, 1, "policy", "", c.policy);
 	c.predictor = opt_string(L, 1, "predictor", "", NULL);
+	c.db_path = b->db_path;
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
 	lua_Integer q = opt_integer(L, 1, "queries", "", c.queries);

@@ -10,6 +10,7 @@
  * stop at the next group boundary and be stored as interrupted; a second
  * one kills the process (the run then shows as 'died').
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@
 
 #include "calib.h"
 #include "lab.h"
+#include "profiler.h"
 #include "store.h"
+#include "train.h"
 #include "zoo.h"
 #ifdef ABACUS_HAVE_CUDA
 #include "cuda_dev.h"
@@ -42,6 +45,17 @@ static void usage(FILE *f)
 	           "FLOPs, bytes, parameters\n"
 	           "       abacus [--db PATH] runs [--limit N]    runs stored in the database\n"
 	           "       abacus gpu                             the GPUs CUDA sees\n"
+	           "       abacus [--db PATH] train [--gpu G] [--groups CSV] [--data DIR]\n"
+	           "              [--predictor mlp|lr|svm|all] [--mode all|one] [--test-frac F]\n"
+	           "              [--folds K] [--lopo] [--seed N] [--format table|csv]\n"
+	           "                                              train the overlap-aware "
+	           "predictors on measured groups\n"
+	           "       abacus profile [--device cuda|sim] [--gpu G] [--db PATH] [--models a,b]\n"
+	           "              [--batches 1,2,4] [--seqs 8,16] [--samples N] [--repeats R]\n"
+	           "              [--warmup W] [--combos default|pairs|a+b,c+d] [--no-solo]\n"
+	           "              [--no-groups] [--seed S] [--noise X] [--export DIR]\n"
+	           "                                              measure solo ops and operator "
+	           "groups (default profile.db)\n"
 	           "       abacus calibrate [--gpu G] [--write]   fit the simulator to measured "
 	           "groups\n"
 	           "--db PATH chooses the results database (default results.db).\n");
@@ -143,6 +157,15 @@ static int cmd_gpu(void)
 #endif
 }
 
+static int cmd_train(const char *db, int argc, char **argv)
+{
+	char err[2048];
+	int rc = train_cli(db, argc, argv, stdout, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "abacus train: %s\n", err);
+	return rc;
+}
+
 static int cmd_run(const char *db, int argc, char **argv)
 {
 	if (argc < 1) {
@@ -161,6 +184,114 @@ static int cmd_run(const char *db, int argc, char **argv)
 	lab_close(&b);
 	if (rc) {
 		fprintf(stderr, "abacus: %s\n", err);
+		return rc == 130 ? 130 : 1;
+	}
+	return 0;
+}
+
+/* abacus profile: solo ops and sampled operator groups into profile.db
+ * (runtime/profiler.h). */
+static int cmd_profile(const char *db, int argc, char **argv)
+{
+	profl_config c;
+	profl_config_default(&c);
+	/* results.db (main's default) cannot hold a profile: its tables are
+	 * checked by both stores, so only a --db given elsewhere is taken. */
+	if (strcmp(db, "results.db") != 0)
+		c.db = db;
+	char err[2048] = "", models[512];
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--no-solo") == 0) {
+			c.solo = 0;
+			continue;
+		}
+		if (strcmp(a, "--no-groups") == 0) {
+			c.groups = 0;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		static const char *const with_value[] = {
+		    "--device", "--gpu",    "--db",     "--combos", "--export", "--models", "--batches",
+		    "--seqs",   "--samples", "--repeats", "--warmup", "--seed",   "--noise",  NULL};
+		int known = 0;
+		for (int k = 0; with_value[k]; k++)
+			known |= strcmp(a, with_value[k]) == 0;
+		if (!known) {
+			fprintf(stderr, "abacus profile: unknown argument '%s' (see abacus --help)\n", a);
+			return 2;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "abacus profile: %s needs a value\n", a);
+			return 2;
+		}
+		const char *v = argv[++i];
+		char *end = NULL;
+		int rc = 0;
+		if (strcmp(a, "--device") == 0)
+			c.device = v;
+		else if (strcmp(a, "--gpu") == 0)
+			c.gpu = v;
+		else if (strcmp(a, "--db") == 0)
+			c.db = v;
+		else if (strcmp(a, "--combos") == 0)
+			c.combos = v;
+		else if (strcmp(a, "--export") == 0)
+			c.export_dir = v;
+		else if (strcmp(a, "--models") == 0)
+			rc = profl_parse_models(v, models, sizeof models, c.models, PROFL_MAX_MODELS,
+			                        &c.n_models, err, sizeof err);
+		else if (strcmp(a, "--batches") == 0)
+			rc = profl_parse_ints(v, a, 1, 4096, c.batches, PROFL_MAX_GRID, &c.n_batches, err,
+			                      sizeof err);
+		else if (strcmp(a, "--seqs") == 0)
+			rc = profl_parse_ints(v, a, 1, 1 << 20, c.seqs, PROFL_MAX_GRID, &c.n_seqs, err,
+			                      sizeof err);
+		else if (strcmp(a, "--samples") == 0)
+			rc = parse_pos(a, v, &c.samples);
+		else if (strcmp(a, "--repeats") == 0)
+			rc = parse_pos(a, v, &c.repeats);
+		else if (strcmp(a, "--warmup") == 0 && strcmp(v, "0") == 0)
+			c.warmup = 0; /* no warm-up is a valid choice; parse_pos wants >= 1 */
+		else if (strcmp(a, "--warmup") == 0)
+			rc = parse_pos(a, v, &c.warmup);
+		else if (strcmp(a, "--seed") == 0) {
+			errno = 0;
+			c.seed = strtoull(v, &end, 10);
+			if (!*v || *v == '-' || errno || *end)
+				rc = snprintf(err, sizeof err, "--seed needs a non-negative integer, got '%s'", v);
+		} else {
+			errno = 0;
+			c.noise = strtod(v, &end);
+			if (!*v || errno || *end)
+				rc = snprintf(err, sizeof err, "--noise needs a number, got '%s'", v);
+		}
+		if (rc) {
+			if (err[0])
+				fprintf(stderr, "abacus profile: %s\n", err);
+			return 2;
+		}
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	c.stop = &interrupted;
+	c.progress = stderr;
+	c.tty = isatty(STDERR_FILENO);
+	c.notes = stderr;
+	if (profl_check(&c, err, sizeof err)) {
+		fprintf(stderr, "abacus profile: %s\n", err);
+		return 2;
+	}
+	int rc = profl_run(&c, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "abacus profile: %s\n", err);
 		return rc == 130 ? 130 : 1;
 	}
 	return 0;
@@ -187,6 +318,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[i++];
+	if (strcmp(cmd, "profile") == 0)
+		return cmd_profile(db, argc - i, argv + i);
 	/* --db may also follow the command: abacus run --db x.db s.lua */
 	if (i + 1 < argc && strcmp(argv[i], "--db") == 0) {
 		db = argv[i + 1];
@@ -198,6 +331,8 @@ int main(int argc, char **argv)
 		return cmd_zoo(argc - i, argv + i);
 	if (strcmp(cmd, "runs") == 0)
 		return cmd_runs(db, argc - i, argv + i);
+	if (strcmp(cmd, "train") == 0)
+		return cmd_train(db, argc - i, argv + i);
 	if (strcmp(cmd, "gpu") == 0)
 		return cmd_gpu();
 	if (strcmp(cmd, "calibrate") == 0)

@@ -12,6 +12,7 @@
 #include "prof.h"
 #include "sched.h"
 #include "sim.h"
+#include "train.h"
 #include "zoo.h"
 #ifdef ABACUS_HAVE_CUDA
 #include "cuda_dev.h"
@@ -211,12 +212,16 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 
 static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	const char *kind = c->predictor ? c->predictor : "solo";
+	const char *kind = c->predictor ? c->predictor : "mlp";
+	const zoo_model *const *models = (const zoo_model *const *)p->models;
 	if (strcmp(kind, "solo") == 0)
-		return pred_solo_open(&p->group_pred, p->prof, (const zoo_model *const *)p->models,
-		                      c->n_svc, err, errlen);
-	snprintf(err, errlen, "unknown predictor '%s' (valid: solo)", kind);
-	return -1;
+		return pred_solo_open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
+	if (!train_learner(kind)) {
+		snprintf(err, errlen, "unknown predictor '%s' (valid: mlp, lr, svm, solo)", kind);
+		return -1;
+	}
+	return train_load_predictor(&p->group_pred, c->db_path ? c->db_path : "results.db", c->gpu,
+	                            kind, p->prof, models, c->n_svc, err, errlen);
 }
 
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)

@@ -35,9 +35,11 @@ typedef struct run_config {
 	const char *device; /* "sim" | "cuda" */
 	const char *gpu;    /* profile: "h100" | "a100" */
 	const char *policy;
-	/* Group predictor of the abacus policy: "solo" (sum of solo latencies,
-	 * no overlap credit) or a trained one. NULL: the policy's default. */
+	/* Group predictor of the abacus policy: "mlp" (default), "lr", "svm"
+	 * (trained by `abacus train`, read from db_path) or "solo" (sum of solo
+	 * latencies, no overlap credit). */
 	const char *predictor;
+	const char *db_path; /* where trained predictors are looked up */
 	run_service *svc;
 	int n_svc;
 	const char *load;      /* "poisson" | "trace" | "rates" */

@@ -106,6 +106,24 @@ static const char *const store_migrations[] = {
     "  avg(q.violated) AS violation_ratio\n"
     "FROM queries q LEFT JOIN services s ON s.run_id = q.run_id AND s.idx = q.service\n"
     "GROUP BY q.run_id, q.service;\n",
+    /* 1 -> 2: trained predictors (train.h), next to the runs they serve.
+     * blob holds everything needed to predict; checksum is its FNV-1a 64
+     * in hex, verified on load. */
+    "CREATE TABLE predictors (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  gpu TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('mlp', 'lr', 'svm')),\n"
+    "  mode TEXT NOT NULL CHECK (mode IN ('all', 'one')),\n"
+    "  combo TEXT NOT NULL,       -- '*' for mode 'all', else the models sorted, joined by '+'\n"
+    "  features_version INTEGER NOT NULL,\n"
+    "  n_train INTEGER NOT NULL,\n"
+    "  mae_ms REAL,               -- held-out error measured when it was trained\n"
+    "  mape REAL,                 -- percent\n"
+    "  created_at TEXT NOT NULL,  -- ISO-8601 UTC\n"
+    "  blob BLOB NOT NULL,\n"
+    "  checksum TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX predictors_key ON predictors(gpu, kind, mode, combo);\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))

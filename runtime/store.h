@@ -23,8 +23,9 @@
 typedef struct store store;
 
 /* The schema this code writes (PRAGMA user_version). Tables: runs,
- * services, queries; views: run_summary, service_summary. */
-#define STORE_SCHEMA_VERSION 1
+ * services, queries, predictors (since 2, see train.h); views:
+ * run_summary, service_summary. */
+#define STORE_SCHEMA_VERSION 2
 
 /* What a run is, stored when it begins. Strings may be empty, not NULL. */
 typedef struct store_run_info {

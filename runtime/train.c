@@ -1,0 +1,1085 @@
+/* train.c: trained predictors: data, fitting, evaluation, storage and
+ * the `abacus train` command.
+ *
+ * Why it is built this way:
+ *  - Learners see standardised features and a standardised target only;
+ *    the standardisation, the feature code and the conversion back to a
+ *    duration live here once for all of them.
+ *  - The predictor's hot path (trained_predict) works in chunks of
+ *    TRAIN_CHUNK groups on scratch space inside its context: no
+ *    allocation per call, whatever n the caller passes.
+ *  - The stored model of `abacus train` is fitted on all the rows given,
+ *    after its error was measured on held-out rows (split, folds or
+ *    left-out pairs): the error stored with it is an honest estimate for
+ *    groups it has not seen, and no measured group is wasted.
+ *  - The predictors table is written through SQLite directly; store_open
+ *    is called first only to create or migrate the schema.
+ */
+#include "train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "rng.h"
+#include "store.h"
+
+enum { TRAIN_CHUNK = 16 };
+
+static const pred_learner *const train_learners[] = {&pred_mlp_learner, &pred_lin_learner,
+                                                     &pred_svm_learner};
+#define TRAIN_N_LEARNERS ((int)(sizeof train_learners / sizeof train_learners[0]))
+
+struct train_model {
+	const pred_learner *L;
+	void *state;
+	int d;
+	double xm[PRED_MAX_FEAT], xs[PRED_MAX_FEAT]; /* x_std = (x - xm) / xs */
+	double ym, ys;                               /* y_std = (y - ym) / ys */
+	/* xm and 1 / xs in float: the hot path multiplies, never divides. */
+	float fxm[PRED_MAX_FEAT], fxinv[PRED_MAX_FEAT];
+};
+
+static void train_model_prepare(train_model *m)
+{
+	for (int j = 0; j < m->d; j++) {
+		m->fxm[j] = (float)m->xm[j];
+		m->fxinv[j] = (float)(1.0 / m->xs[j]);
+	}
+}
+
+const pred_learner *train_learner(const char *kind)
+{
+	for (int i = 0; i < TRAIN_N_LEARNERS; i++)
+		if (kind && strcmp(train_learners[i]->kind, kind) == 0)
+			return train_learners[i];
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void train_combo_name(const char *const *names, int n, char *out, size_t len)
+{
+	const char *sorted[SMP_MAX_SEG];
+	size_t used = 0;
+	if (n > SMP_MAX_SEG)
+		n = SMP_MAX_SEG;
+	memcpy(sorted, names, (size_t)n * sizeof *sorted);
+	qsort(sorted, (size_t)n, sizeof *sorted, cmp_str);
+	out[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? "+" : "", sorted[i]);
+}
+
+/* ---- data ------------------------------------------------------------- */
+
+void train_data_free(train_data *d)
+{
+	if (!d)
+		return;
+	free(d->x);
+	free(d->base_ns);
+	free(d->truth_ns);
+	free(d->combo);
+	free(d->combos);
+	memset(d, 0, sizeof *d);
+}
+
+int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err, size_t errlen)
+{
+	zoo_model *models[64];
+	int n_models = 0, status = -1;
+	feat *f = NULL;
+	train_data d = {0};
+
+	memset(out, 0, sizeof *out);
+	if (s->n == 0) {
+		snprintf(err, errlen, "no measured groups to train on");
+		return -1;
+	}
+	size_t n = s->n;
+	d.n = (int)n;
+	d.d = FEAT_COUNT;
+	d.x = malloc(n * FEAT_COUNT * sizeof *d.x);
+	d.base_ns = malloc(n * sizeof *d.base_ns);
+	d.truth_ns = malloc(n * sizeof *d.truth_ns);
+	d.combo = malloc(n * sizeof *d.combo);
+	d.combos = calloc(n, sizeof *d.combos);
+	if (!d.x || !d.base_ns || !d.truth_ns || !d.combo || !d.combos) {
+		snprintf(err, errlen, "out of memory building the training rows");
+		goto done;
+	}
+	/* Every distinct model becomes one service of a feature context. */
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < s->g[i].n; k++) {
+			const char *name = s->g[i].seg[k].model;
+			int found = 0;
+			for (int m = 0; m < n_models && !found; m++)
+				found = strcmp(models[m]->name, name) == 0;
+			if (found)
+				continue;
+			if (n_models == (int)(sizeof models / sizeof models[0])) {
+				snprintf(err, errlen, "too many distinct models in the samples");
+				goto done;
+			}
+			char zerr[512];
+			if (!(models[n_models] = zoo_model_new(name, zerr, sizeof zerr))) {
+				snprintf(err, errlen, "sample %zu (%s): %s", i + 1, s->g[i].combo, zerr);
+				goto done;
+			}
+			n_models++;
+		}
+	if (!(f = feat_new(p, (const zoo_model *const *)models, n_models, err, errlen)))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const smp_group *g = &s->g[i];
+		dev_segment seg[SMP_MAX_SEG];
+		const char *names[SMP_MAX_SEG];
+		for (int k = 0; k < g->n; k++) {
+			int m = 0;
+			while (strcmp(models[m]->name, g->seg[k].model) != 0)
+				m++;
+			seg[k] = (dev_segment){m, g->seg[k].batch, g->seg[k].seq, g->seg[k].start,
+			                       g->seg[k].end};
+			names[k] = g->seg[k].model;
+		}
+		dev_group grp = {g->n, seg};
+		if (feat_group(f, &grp, d.x + i * FEAT_COUNT, &d.base_ns[i])) {
+			snprintf(err, errlen,
+			         "sample %zu (%s): an op range lies outside its model, or out of memory",
+			         i + 1, g->combo);
+			goto done;
+		}
+		d.truth_ns[i] = g->median_us * 1e3;
+		if (!(d.base_ns[i] > 0) || !(d.truth_ns[i] > 0) || !isfinite(d.truth_ns[i])) {
+			snprintf(err, errlen,
+			         "sample %zu (%s): a group needs ops and a positive measured time", i + 1,
+			         g->combo);
+			goto done;
+		}
+		char key[sizeof d.combos[0]];
+		train_combo_name(names, g->n, key, sizeof key);
+		int c = 0;
+		while (c < d.n_combos && strcmp(d.combos[c], key) != 0)
+			c++;
+		if (c == d.n_combos)
+			snprintf(d.combos[d.n_combos++], sizeof d.combos[0], "%s", key);
+		d.combo[i] = c;
+	}
+	*out = d;
+	memset(&d, 0, sizeof d);
+	status = 0;
+done:
+	feat_free(f);
+	for (int m = 0; m < n_models; m++)
+		zoo_model_free(models[m]);
+	train_data_free(&d);
+	return status;
+}
+
+/* ---- models ----------------------------------------------------------- */
+
+void train_model_free(train_model *m)
+{
+	if (!m)
+		return;
+	if (m->L && m->state)
+		m->L->free(m->state);
+	free(m);
+}
+
+const char *train_model_kind(const train_model *m)
+{
+	return m->L->kind;
+}
+
+/* log(duration / base), kept in a range that no real group leaves: it
+ * guards exp() against a wild extrapolation. */
+static double train_target(double truth, double base)
+{
+	return log(truth / base);
+}
+
+static double train_untarget(double y, double base)
+{
+	if (!(y > -2))
+		y = -2;
+	if (y > 4)
+		y = 4;
+	return exp(y) * base;
+}
+
+int train_fit(const char *kind, const train_data *d, const int *rows, int n, uint64_t seed,
+              train_model **out, char *err, size_t errlen)
+{
+	const pred_learner *L = train_learner(kind);
+	if (!L) {
+		snprintf(err, errlen, "unknown predictor '%s' (mlp, lr or svm)", kind ? kind : "");
+		return -1;
+	}
+	if (n < 2) {
+		snprintf(err, errlen, "%s: %d training rows are too few", kind, n);
+		return -1;
+	}
+	train_model *m = calloc(1, sizeof *m);
+	float *x = malloc((size_t)n * (size_t)d->d * sizeof *x);
+	float *y = malloc((size_t)n * sizeof *y);
+	int status = -1;
+	if (!m || !x || !y) {
+		snprintf(err, errlen, "out of memory training the %s predictor", kind);
+		goto done;
+	}
+	m->L = L;
+	m->d = d->d;
+	for (int j = 0; j < d->d; j++) {
+		double s = 0, ss = 0;
+		for (int i = 0; i < n; i++) {
+			double v = d->x[(size_t)(rows ? rows[i] : i) * (size_t)d->d + (size_t)j];
+			s += v;
+			ss += v * v;
+		}
+		double mean = s / n, var = ss / n - mean * mean;
+		m->xm[j] = mean;
+		/* A constant feature (an empty slot) standardises to 0. */
+		m->xs[j] = var > 1e-12 ? sqrt(var) : 1.0;
+	}
+	double s = 0, ss = 0;
+	for (int i = 0; i < n; i++) {
+		int r = rows ? rows[i] : i;
+		double t = train_target(d->truth_ns[r], d->base_ns[r]);
+		s += t;
+		ss += t * t;
+	}
+	m->ym = s / n;
+	double var = ss / n - m->ym * m->ym;
+	m->ys = var > 1e-12 ? sqrt(var) : 1.0;
+	for (int i = 0; i < n; i++) {
+		int r = rows ? rows[i] : i;
+		const float *src = d->x + (size_t)r * (size_t)d->d;
+		for (int j = 0; j < d->d; j++)
+			x[(size_t)i * (size_t)d->d + (size_t)j] = (float)((src[j] - m->xm[j]) / m->xs[j]);
+		y[i] = (float)((train_target(d->truth_ns[r], d->base_ns[r]) - m->ym) / m->ys);
+	}
+	train_model_prepare(m);
+	pred_rows pr = {n, d->d, x, y};
+	if (L->fit(&pr, seed, &m->state, err, errlen))
+		goto done;
+	*out = m;
+	m = NULL;
+	status = 0;
+done:
+	train_model_free(m);
+	free(x);
+	free(y);
+	return status;
+}
+
+/* Predicts up to TRAIN_CHUNK rows of raw features: standardises into
+ * scratch, runs the learner, converts back to ns. */
+static void train_chunk(const train_model *m, const float *raw, const double *base, int n,
+                        float *scratch, double *out_ns)
+{
+	float y[TRAIN_CHUNK];
+	const int d = m->d;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+			scratch[i * d + j] = (raw[i * d + j] - m->fxm[j]) * m->fxinv[j];
+	m->L->predict(m->state, scratch, n, d, y);
+	for (int i = 0; i < n; i++)
+		out_ns[i] = base[i] > 0 ? train_untarget(y[i] * m->ys + m->ym, base[i]) : 0;
+}
+
+int train_model_predict_rows(const train_model *m, const train_data *d, const int *rows, int n,
+                             double *out_ns)
+{
+	float raw[TRAIN_CHUNK * PRED_MAX_FEAT], scratch[TRAIN_CHUNK * PRED_MAX_FEAT];
+	double base[TRAIN_CHUNK];
+	if (d->d != m->d)
+		return -1;
+	for (int s = 0; s < n; s += TRAIN_CHUNK) {
+		int c = n - s < TRAIN_CHUNK ? n - s : TRAIN_CHUNK;
+		for (int i = 0; i < c; i++) {
+			int r = rows ? rows[s + i] : s + i;
+			memcpy(raw + i * d->d, d->x + (size_t)r * (size_t)d->d,
+			       (size_t)d->d * sizeof *raw);
+			base[i] = d->base_ns[r];
+		}
+		train_chunk(m, raw, base, c, scratch, out_ns + s);
+	}
+	return 0;
+}
+
+void train_errors(const train_data *d, const int *rows, int n, const double *pred_ns,
+                  double *mae_ms, double *mape)
+{
+	double ae = 0, ape = 0;
+	for (int i = 0; i < n; i++) {
+		double t = d->truth_ns[rows ? rows[i] : i];
+		ae += fabs(pred_ns[i] - t);
+		ape += fabs(pred_ns[i] - t) / t;
+	}
+	*mae_ms = n ? ae / n * 1e-6 : 0;
+	*mape = n ? 100.0 * ape / n : 0;
+}
+
+/* ---- blobs ------------------------------------------------------------ */
+
+uint64_t train_checksum(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int train_model_encode(const train_model *m, uint8_t **blob, size_t *len, char *err,
+                       size_t errlen)
+{
+	pred_buf b = {0};
+	size_t kl = strlen(m->L->kind);
+	pred_put(&b, "ABPR", 4);
+	pred_put_u32(&b, TRAIN_BLOB_VERSION);
+	pred_put_u32(&b, FEAT_VERSION);
+	pred_put_u32(&b, (uint32_t)m->d);
+	pred_put_u32(&b, (uint32_t)kl);
+	pred_put(&b, m->L->kind, kl);
+	for (int j = 0; j < m->d; j++)
+		pred_put_f64(&b, m->xm[j]);
+	for (int j = 0; j < m->d; j++)
+		pred_put_f64(&b, m->xs[j]);
+	pred_put_f64(&b, m->ym);
+	pred_put_f64(&b, m->ys);
+	if (b.oom || m->L->encode(m->state, &b) || b.oom) {
+		free(b.p);
+		snprintf(err, errlen, "out of memory encoding the %s predictor", m->L->kind);
+		return -1;
+	}
+	*blob = b.p;
+	*len = b.n;
+	return 0;
+}
+
+int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char *err,
+                       size_t errlen)
+{
+	pred_rd r = {blob, len, 0, 0};
+	const uint8_t *magic = pred_get(&r, 4);
+	if (!magic || memcmp(magic, "ABPR", 4) != 0) {
+		snprintf(err, errlen, "not a predictor blob (bad magic)");
+		return -1;
+	}
+	uint32_t ver = pred_get_u32(&r), fver = pred_get_u32(&r), d = pred_get_u32(&r);
+	uint32_t kl = pred_get_u32(&r);
+	if (r.bad || ver != TRAIN_BLOB_VERSION) {
+		snprintf(err, errlen, "predictor blob format %u, this abacus reads %d", (unsigned)ver,
+		         TRAIN_BLOB_VERSION);
+		return -1;
+	}
+	if (fver != FEAT_VERSION || d != FEAT_COUNT) {
+		snprintf(err, errlen,
+		         "predictor was trained on features version %u with %u features; this abacus "
+		         "computes version %d with %d",
+		         (unsigned)fver, (unsigned)d, FEAT_VERSION, FEAT_COUNT);
+		return -1;
+	}
+	char kind[16] = "";
+	const uint8_t *kp = kl < sizeof kind ? pred_get(&r, kl) : NULL;
+	if (kp)
+		memcpy(kind, kp, kl);
+	const pred_learner *L = kp ? train_learner(kind) : NULL;
+	if (!L) {
+		snprintf(err, errlen, "predictor blob names an unknown kind");
+		return -1;
+	}
+	train_model *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "out of memory loading the predictor");
+		return -1;
+	}
+	m->L = L;
+	m->d = (int)d;
+	for (int j = 0; j < m->d; j++)
+		m->xm[j] = pred_get_f64(&r);
+	for (int j = 0; j < m->d; j++)
+		m->xs[j] = pred_get_f64(&r);
+	m->ym = pred_get_f64(&r);
+	m->ys = pred_get_f64(&r);
+	int ok = !r.bad && isfinite(m->ym) && m->ys > 0 && isfinite(m->ys);
+	for (int j = 0; ok && j < m->d; j++)
+		ok = isfinite(m->xm[j]) && m->xs[j] > 0 && isfinite(m->xs[j]);
+	if (!ok) {
+		train_model_free(m);
+		snprintf(err, errlen, "predictor blob is truncated or its standardisation is invalid");
+		return -1;
+	}
+	train_model_prepare(m);
+	if (L->decode(&r, m->d, &m->state, err, errlen)) {
+		train_model_free(m);
+		return -1;
+	}
+	if (r.off != r.n) {
+		train_model_free(m);
+		snprintf(err, errlen, "predictor blob has %zu bytes after the %s state", r.n - r.off,
+		         kind);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+/* ---- the predictor ---------------------------------------------------- */
+
+typedef struct trained {
+	feat *f;
+	train_model *m;
+	float raw[TRAIN_CHUNK * FEAT_COUNT];
+	float scratch[TRAIN_CHUNK * FEAT_COUNT];
+	double base[TRAIN_CHUNK];
+} trained;
+
+static int trained_predict(void *ctx, const dev_group *g, int n, int64_t *out)
+{
+	trained *t = ctx;
+	double ns[TRAIN_CHUNK];
+	for (int s = 0; s < n; s += TRAIN_CHUNK) {
+		int c = n - s < TRAIN_CHUNK ? n - s : TRAIN_CHUNK;
+		for (int i = 0; i < c; i++)
+			if (feat_group(t->f, &g[s + i], t->raw + i * FEAT_COUNT, &t->base[i]))
+				return -1;
+		train_chunk(t->m, t->raw, t->base, c, t->scratch, ns);
+		for (int i = 0; i < c; i++)
+			out[s + i] = (int64_t)(ns[i] + 0.5);
+	}
+	return 0;
+}
+
+static void trained_free(void *ctx)
+{
+	trained *t = ctx;
+	if (!t)
+		return;
+	feat_free(t->f);
+	train_model_free(t->m);
+	free(t);
+}
+
+static const pred_iface trained_ifaces[] = {
+    {"mlp", trained_predict, trained_free},
+    {"lr", trained_predict, trained_free},
+    {"svm", trained_predict, trained_free},
+};
+
+int train_predictor_open(predictor *out, train_model *m, const prof *p,
+                         const zoo_model *const *models, int n_svc, char *err, size_t errlen)
+{
+	const pred_iface *iface = NULL;
+	for (size_t i = 0; i < sizeof trained_ifaces / sizeof trained_ifaces[0]; i++)
+		if (strcmp(trained_ifaces[i].name, m->L->kind) == 0)
+			iface = &trained_ifaces[i];
+	if (!iface || m->d != FEAT_COUNT) {
+		snprintf(err, errlen, "predictor %s with %d features cannot run here", m->L->kind,
+		         m->d);
+		train_model_free(m);
+		return -1;
+	}
+	trained *t = calloc(1, sizeof *t);
+	if (!t) {
+		snprintf(err, errlen, "out of memory opening the %s predictor", m->L->kind);
+		train_model_free(m);
+		return -1;
+	}
+	t->m = m;
+	if (!(t->f = feat_new(p, models, n_svc, err, errlen))) {
+		trained_free(t);
+		return -1;
+	}
+	out->iface = iface;
+	out->ctx = t;
+	out->err[0] = '\0';
+	return 0;
+}
+
+/* ---- storage ---------------------------------------------------------- */
+
+int train_save(const char *db_path, const train_row *row, const train_model *m, int64_t *id,
+               char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO predictors (gpu, kind, mode, combo, features_version, n_train, mae_ms, "
+	    "mape, created_at, blob, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?9, ?10)";
+	char serr[1024], sum[24];
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, status = -1;
+
+	store *s = store_open(db_path, serr, sizeof serr);
+	if (!s) {
+		snprintf(err, errlen, "%s", serr);
+		return -1;
+	}
+	store_close(s);
+	if (train_model_encode(m, &blob, &len, err, errlen))
+		return -1;
+	snprintf(sum, sizeof sum, "%016llx", (unsigned long long)train_checksum(blob, len));
+	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, 2000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, row->gpu, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, m->L->kind, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, row->mode, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 4, row->combo, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 5, FEAT_VERSION);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 6, row->n_train);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(st, 7, row->mae_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(st, 8, row->mape);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(st, 9, blob, (int)len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 10, sum, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: storing the %s predictor failed: %s", db_path, m->L->kind,
+		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto done;
+	}
+	if (id)
+		*id = sqlite3_last_insert_rowid(db);
+	status = 0;
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(blob);
+	return status;
+}
+
+static void train_missing(char *err, size_t errlen, const char *db_path, const char *gpu,
+                          const char *kind, const char *why)
+{
+	int dflt = strcmp(db_path, "results.db") == 0;
+	snprintf(err, errlen, "no trained %s predictor for gpu %s in %s%s%s: run `abacus train%s%s --gpu %s`",
+	         kind, gpu, db_path, why ? " " : "", why ? why : "", dflt ? "" : " --db ",
+	         dflt ? "" : db_path, gpu);
+}
+
+int train_load_predictor(predictor *out, const char *db_path, const char *gpu, const char *kind,
+                         const prof *p, const zoo_model *const *models, int n_svc, char *err,
+                         size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, blob, checksum, features_version, mode FROM predictors "
+	    "WHERE gpu = ?1 AND kind = ?2 AND ((mode = 'one' AND combo = ?3) OR "
+	    "(mode = 'all' AND combo = '*')) ORDER BY mode = 'one' DESC, id DESC LIMIT 1";
+	const char *names[SMP_MAX_SEG];
+	char combo[4 * ZOO_NAME_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	train_model *m = NULL;
+	int rc, status = -1;
+
+	if (!train_learner(kind)) {
+		snprintf(err, errlen, "unknown predictor '%s' (mlp, lr or svm)", kind ? kind : "");
+		return -1;
+	}
+	if (n_svc < 1 || n_svc > SMP_MAX_SEG) {
+		snprintf(err, errlen, "a trained predictor serves 1 to %d services, not %d",
+		         SMP_MAX_SEG, n_svc);
+		return -1;
+	}
+	for (int i = 0; i < n_svc; i++)
+		names[i] = models[i]->name;
+	train_combo_name(names, n_svc, combo, sizeof combo);
+
+	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK) {
+		train_missing(err, errlen, db_path, gpu, kind, "(the file cannot be opened)");
+		goto done;
+	}
+	rc = sqlite3_busy_timeout(db, 2000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		const char *msg = sqlite3_errmsg(db);
+		if (strstr(msg, "no such table"))
+			train_missing(err, errlen, db_path, gpu, kind, NULL);
+		else
+			snprintf(err, errlen, "%s: looking up the %s predictor failed: %s", db_path, kind,
+			         msg);
+		goto done;
+	}
+	rc = sqlite3_bind_text(st, 1, gpu, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, combo, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		train_missing(err, errlen, db_path, gpu, kind, NULL);
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: looking up the %s predictor failed: %s", db_path, kind,
+		         sqlite3_errmsg(db));
+		goto done;
+	}
+	long long id = sqlite3_column_int64(st, 0);
+	const uint8_t *blob = sqlite3_column_blob(st, 1);
+	size_t len = (size_t)sqlite3_column_bytes(st, 1);
+	const char *want = (const char *)sqlite3_column_text(st, 2);
+	char got[24];
+	snprintf(got, sizeof got, "%016llx", (unsigned long long)train_checksum(blob, len));
+	if (!blob || !want || strcmp(want, got) != 0) {
+		snprintf(err, errlen,
+		         "predictor %lld (%s for gpu %s) in %s is corrupt: its checksum is %s, the "
+		         "blob's is %s; run `abacus train --gpu %s` again",
+		         id, kind, gpu, db_path, want ? want : "missing", got, gpu);
+		goto done;
+	}
+	char derr[512];
+	if (train_model_decode(blob, len, &m, derr, sizeof derr)) {
+		snprintf(err, errlen, "predictor %lld (%s for gpu %s) in %s is refused: %s", id, kind,
+		         gpu, db_path, derr);
+		goto done;
+	}
+	if (strcmp(m->L->kind, kind) != 0) {
+		snprintf(err, errlen, "predictor %lld in %s is a %s predictor, not %s", id, db_path,
+		         m->L->kind, kind);
+		goto done;
+	}
+	status = train_predictor_open(out, m, p, models, n_svc, err, errlen);
+	m = NULL;
+done:
+	train_model_free(m);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return status;
+}
+
+/* ---- abacus train ----------------------------------------------------- */
+
+typedef struct train_opts {
+	const char *gpu, *groups, *data, *predictor, *mode, *format;
+	double test_frac;
+	int folds, lopo;
+	uint64_t seed;
+} train_opts;
+
+typedef struct train_result {
+	char kind[8];
+	char combo[4 * ZOO_NAME_MAX];
+	int n_train, n_test;
+	double mae_ms, mape;
+	long long id; /* stored predictor, 0 when none */
+} train_result;
+
+typedef struct train_results {
+	train_result *r;
+	int n, cap;
+} train_results;
+
+static train_result *train_results_add(train_results *rs)
+{
+	if (rs->n == rs->cap) {
+		int cap = rs->cap ? 2 * rs->cap : 32;
+		train_result *nr = realloc(rs->r, (size_t)cap * sizeof *nr);
+		if (!nr)
+			return NULL;
+		rs->r = nr;
+		rs->cap = cap;
+	}
+	train_result *r = &rs->r[rs->n++];
+	memset(r, 0, sizeof *r);
+	return r;
+}
+
+static void train_shuffle(int *v, int n, rng *g)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)rng_below(g, (uint32_t)i + 1);
+		int t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/* Fits on train, predicts test, returns the errors. */
+static int train_eval(const char *kind, const train_data *d, const int *tr, int n_tr,
+                      const int *te, int n_te, uint64_t seed, double *pred, char *err,
+                      size_t errlen)
+{
+	train_model *m = NULL;
+	if (train_fit(kind, d, tr, n_tr, seed, &m, err, errlen))
+		return -1;
+	int rc = train_model_predict_rows(m, d, te, n_te, pred);
+	train_model_free(m);
+	if (rc)
+		snprintf(err, errlen, "%s: predicting the held-out rows failed", kind);
+	return rc;
+}
+
+/* Measures the held-out error of `kind` on rows u[0..n) by a split or by
+ * folds. */
+static int train_measure(const train_opts *o, const char *kind, const train_data *d, const int *u,
+                         int n, train_result *res, char *err, size_t errlen)
+{
+	int *idx = malloc((size_t)n * sizeof *idx), *tr = malloc((size_t)n * sizeof *tr);
+	double *pred = malloc((size_t)n * sizeof *pred);
+	int status = -1;
+	rng g;
+	if (!idx || !tr || !pred) {
+		snprintf(err, errlen, "out of memory evaluating %s", kind);
+		goto done;
+	}
+	memcpy(idx, u, (size_t)n * sizeof *idx);
+	rng_seed(&g, o->seed);
+	train_shuffle(idx, n, &g);
+	if (o->folds >= 2) {
+		if (n < o->folds) {
+			snprintf(err, errlen, "%s: %d rows cannot make %d folds", res->combo, n, o->folds);
+			goto done;
+		}
+		for (int k = 0; k < o->folds; k++) {
+			int lo = (int)((long long)n * k / o->folds), hi = (int)((long long)n * (k + 1) / o->folds);
+			int nt = 0;
+			for (int i = 0; i < n; i++)
+				if (i < lo || i >= hi)
+					tr[nt++] = idx[i];
+			if (train_eval(kind, d, tr, nt, idx + lo, hi - lo, o->seed + (uint64_t)k + 1,
+			               pred + lo, err, errlen))
+				goto done;
+		}
+		train_errors(d, idx, n, pred, &res->mae_ms, &res->mape);
+		res->n_train = n - n / o->folds;
+		res->n_test = n;
+	} else {
+		int n_te = (int)(o->test_frac * n + 0.5);
+		if (n_te < 1)
+			n_te = 1;
+		if (n - n_te < 2) {
+			snprintf(err, errlen, "%s: %d rows are too few to hold %d back", res->combo, n,
+			         n_te);
+			goto done;
+		}
+		if (train_eval(kind, d, idx + n_te, n - n_te, idx, n_te, o->seed + 1, pred, err,
+		               errlen))
+			goto done;
+		train_errors(d, idx, n_te, pred, &res->mae_ms, &res->mape);
+		res->n_train = n - n_te;
+		res->n_test = n_te;
+	}
+	status = 0;
+done:
+	free(idx);
+	free(tr);
+	free(pred);
+	return status;
+}
+
+/* Fits on all rows u and stores the model with the measured errors. */
+static int train_store_final(const char *db_path, const train_opts *o, const char *kind,
+                             const char *mode, const train_data *d, const int *u, int n,
+                             train_result *res, char *err, size_t errlen)
+{
+	train_model *m = NULL;
+	if (train_fit(kind, d, u, n, o->seed, &m, err, errlen))
+		return -1;
+	train_row row = {o->gpu, kind, mode, strcmp(mode, "all") == 0 ? "*" : res->combo,
+	                 n, res->mae_ms, res->mape};
+	int64_t id = 0;
+	int rc = train_save(db_path, &row, m, &id, err, errlen);
+	train_model_free(m);
+	res->id = (long long)id;
+	return rc;
+}
+
+static int train_run_kind(const char *db_path, const train_opts *o, const char *kind,
+                          const train_data *d, train_results *rs, char *err, size_t errlen)
+{
+	int *u = malloc((size_t)d->n * sizeof *u), *te = malloc((size_t)d->n * sizeof *te);
+	double *pred = malloc((size_t)d->n * sizeof *pred);
+	int status = -1;
+	train_result *res;
+	if (!u || !te || !pred) {
+		snprintf(err, errlen, "out of memory training %s", kind);
+		goto done;
+	}
+	if (strcmp(o->mode, "one") == 0) {
+		for (int c = 0; c < d->n_combos; c++) {
+			int n = 0;
+			for (int i = 0; i < d->n; i++)
+				if (d->combo[i] == c)
+					u[n++] = i;
+			if (n < 5) {
+				fprintf(stderr, "abacus train: %s has %d measured groups, too few for its "
+				                "own predictor; skipped\n", d->combos[c], n);
+				continue;
+			}
+			if (!(res = train_results_add(rs)))
+				goto oom;
+			snprintf(res->kind, sizeof res->kind, "%s", kind);
+			snprintf(res->combo, sizeof res->combo, "%s", d->combos[c]);
+			if (train_measure(o, kind, d, u, n, res, err, errlen) ||
+			    train_store_final(db_path, o, kind, "one", d, u, n, res, err, errlen))
+				goto done;
+		}
+		status = 0;
+		goto done;
+	}
+	for (int i = 0; i < d->n; i++)
+		u[i] = i;
+	if (o->lopo) {
+		if (d->n_combos < 2) {
+			snprintf(err, errlen, "--lopo needs groups of at least two combinations");
+			goto done;
+		}
+		double sum_mae = 0, sum_mape = 0;
+		for (int c = 0; c < d->n_combos; c++) {
+			int n_tr = 0, n_te = 0;
+			for (int i = 0; i < d->n; i++)
+				if (d->combo[i] == c)
+					te[n_te++] = i;
+				else
+					u[n_tr++] = i;
+			if (!(res = train_results_add(rs)))
+				goto oom;
+			snprintf(res->kind, sizeof res->kind, "%s", kind);
+			snprintf(res->combo, sizeof res->combo, "%s", d->combos[c]);
+			if (train_eval(kind, d, u, n_tr, te, n_te, o->seed + (uint64_t)c + 1, pred, err,
+			               errlen))
+				goto done;
+			train_errors(d, te, n_te, pred, &res->mae_ms, &res->mape);
+			res->n_train = n_tr;
+			res->n_test = n_te;
+			sum_mae += res->mae_ms;
+			sum_mape += res->mape;
+		}
+		if (!(res = train_results_add(rs)))
+			goto oom;
+		snprintf(res->kind, sizeof res->kind, "%s", kind);
+		snprintf(res->combo, sizeof res->combo, "mean");
+		res->mae_ms = sum_mae / d->n_combos;
+		res->mape = sum_mape / d->n_combos;
+		res->n_train = d->n;
+		for (int i = 0; i < d->n; i++)
+			u[i] = i;
+	} else {
+		if (!(res = train_results_add(rs)))
+			goto oom;
+		snprintf(res->kind, sizeof res->kind, "%s", kind);
+		snprintf(res->combo, sizeof res->combo, "all");
+		if (train_measure(o, kind, d, u, d->n, res, err, errlen))
+			goto done;
+	}
+	if (train_store_final(db_path, o, kind, "all", d, u, d->n, res, err, errlen))
+		goto done;
+	status = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory training %s", kind);
+done:
+	free(u);
+	free(te);
+	free(pred);
+	return status;
+}
+
+static int train_print(FILE *out, const train_opts *o, const train_results *rs,
+                       const char *db_path)
+{
+	if (strcmp(o->format, "csv") == 0) {
+		fprintf(out, "predictor,combination,mae_ms,mape\n");
+		for (int i = 0; i < rs->n; i++)
+			fprintf(out, "%s,%s,%.4f,%.3f\n", rs->r[i].kind, rs->r[i].combo, rs->r[i].mae_ms,
+			        rs->r[i].mape);
+	} else {
+		int w = (int)strlen("combination");
+		for (int i = 0; i < rs->n; i++)
+			if ((int)strlen(rs->r[i].combo) > w)
+				w = (int)strlen(rs->r[i].combo);
+		fprintf(out, "%-9s  %-*s  %7s  %6s  %8s  %7s  %s\n", "predictor", w, "combination",
+		        "n_train", "n_test", "mae_ms", "mape%", "stored");
+		for (int i = 0; i < rs->n; i++) {
+			const train_result *r = &rs->r[i];
+			char stored[32] = "-";
+			if (r->id)
+				snprintf(stored, sizeof stored, "#%lld", r->id);
+			fprintf(out, "%-9s  %-*s  %7d  %6d  %8.4f  %7.2f  %s\n", r->kind, w, r->combo,
+			        r->n_train, r->n_test, r->mae_ms, r->mape, stored);
+		}
+		fprintf(out, "predictors stored in %s (table predictors); error measured on %s\n",
+		        db_path,
+		        o->lopo ? "each held-out combination"
+		        : o->folds >= 2 ? "the folds"
+		                        : "the held-out split");
+	}
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}
+
+static int train_arg(int argc, char **argv, int *i, const char **v, char *err, size_t errlen)
+{
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "%s needs a value", argv[*i]);
+		return -1;
+	}
+	*v = argv[++*i];
+	return 0;
+}
+
+int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	train_opts o = {"h100", NULL, NULL, "all", "all", "table", 0.2, 0, 0, 1};
+	char groups[1024];
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		char *end = NULL;
+		if (strcmp(a, "--lopo") == 0) {
+			o.lopo = 1;
+			continue;
+		}
+		if (strcmp(a, "--db") == 0 || strcmp(a, "--gpu") == 0 || strcmp(a, "--groups") == 0 ||
+		    strcmp(a, "--data") == 0 || strcmp(a, "--predictor") == 0 ||
+		    strcmp(a, "--mode") == 0 || strcmp(a, "--format") == 0 ||
+		    strcmp(a, "--test-frac") == 0 || strcmp(a, "--folds") == 0 ||
+		    strcmp(a, "--seed") == 0) {
+			if (train_arg(argc, argv, &i, &v, err, errlen))
+				return 2;
+		} else {
+			snprintf(err, errlen, "unknown argument '%s'", a);
+			return 2;
+		}
+		if (strcmp(a, "--db") == 0)
+			db_path = v;
+		else if (strcmp(a, "--gpu") == 0)
+			o.gpu = v;
+		else if (strcmp(a, "--groups") == 0)
+			o.groups = v;
+		else if (strcmp(a, "--data") == 0)
+			o.data = v;
+		else if (strcmp(a, "--predictor") == 0)
+			o.predictor = v;
+		else if (strcmp(a, "--mode") == 0)
+			o.mode = v;
+		else if (strcmp(a, "--format") == 0)
+			o.format = v;
+		else if (strcmp(a, "--test-frac") == 0) {
+			errno = 0;
+			o.test_frac = strtod(v, &end);
+			if (errno || *end || !(o.test_frac > 0 && o.test_frac < 1)) {
+				snprintf(err, errlen, "--test-frac must be between 0 and 1 (exclusive), got '%s'", v);
+				return 2;
+			}
+		} else if (strcmp(a, "--folds") == 0) {
+			long k = strtol(v, &end, 10);
+			if (*end || k < 0 || k == 1 || k > 100) {
+				snprintf(err, errlen, "--folds must be 0 (off) or 2 to 100, got '%s'", v);
+				return 2;
+			}
+			o.folds = (int)k;
+		} else if (strcmp(a, "--seed") == 0) {
+			errno = 0;
+			unsigned long long s = strtoull(v, &end, 10);
+			if (errno || *end || !*v) {
+				snprintf(err, errlen, "--seed needs a non-negative integer, got '%s'", v);
+				return 2;
+			}
+			o.seed = s;
+		}
+	}
+	if (strcmp(o.predictor, "all") != 0 && !train_learner(o.predictor)) {
+		snprintf(err, errlen, "--predictor must be mlp, lr, svm or all, got '%s'", o.predictor);
+		return 2;
+	}
+	if (strcmp(o.mode, "all") != 0 && strcmp(o.mode, "one") != 0) {
+		snprintf(err, errlen, "--mode must be all or one, got '%s'", o.mode);
+		return 2;
+	}
+	if (strcmp(o.format, "table") != 0 && strcmp(o.format, "csv") != 0) {
+		snprintf(err, errlen, "--format must be table or csv, got '%s'", o.format);
+		return 2;
+	}
+	if (o.lopo && strcmp(o.mode, "one") == 0) {
+		snprintf(err, errlen, "--lopo holds out whole combinations: it needs --mode all");
+		return 2;
+	}
+	if (o.lopo && o.folds) {
+		snprintf(err, errlen, "--lopo and --folds are two ways to hold data out: pick one");
+		return 2;
+	}
+	if (!gpu_find(o.gpu)) {
+		char names[256];
+		gpu_names_join(names, sizeof names);
+		snprintf(err, errlen, "unknown gpu '%s' (known: %s)", o.gpu, names);
+		return 2;
+	}
+	if (!o.data)
+		o.data = prof_default_data_dir();
+	if (!o.groups) {
+		snprintf(groups, sizeof groups, "%s/%s/groups.csv", o.data, o.gpu);
+		o.groups = groups;
+		if (access(groups, R_OK) != 0) {
+			snprintf(err, errlen,
+			         "no measured groups for gpu %s: %s does not exist (measure groups on "
+			         "that GPU first, or pass --groups PATH)",
+			         o.gpu, groups);
+			return 1;
+		}
+	}
+
+	smp_set s = {0};
+	train_data d = {0};
+	train_results rs = {0};
+	prof *p = prof_new(o.gpu, o.data, err, errlen);
+	int status = 1;
+	if (!p)
+		goto done;
+	if (smp_read_csv(o.groups, &s, err, errlen))
+		goto done;
+	if (train_data_build(&d, &s, p, err, errlen)) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " (in %s)", o.groups);
+		goto done;
+	}
+	for (int k = 0; k < TRAIN_N_LEARNERS; k++) {
+		const char *kind = train_learners[k]->kind;
+		if (strcmp(o.predictor, "all") != 0 && strcmp(o.predictor, kind) != 0)
+			continue;
+		if (train_run_kind(db_path, &o, kind, &d, &rs, err, errlen))
+			goto done;
+	}
+	if (train_print(out, &o, &rs, db_path)) {
+		snprintf(err, errlen, "writing the results failed: %s", strerror(errno));
+		goto done;
+	}
+	status = 0;
+done:
+	free(rs.r);
+	train_data_free(&d);
+	smp_set_free(&s);
+	prof_free(p);
+	return status;
+}
