@@ -110,7 +110,7 @@ void sched_free(sched *s)
 	free(s);
 }
 
-static int admit(sched *s, const load_arrival *a)
+int sched_admit(sched *s, const load_arrival *a)
 {
 	if (s->n_q == s->cap_q) {
 		size_t cap = s->cap_q * 2;
@@ -165,7 +165,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 				snprintf(err, errlen, "load produced service %d of %d", next.service, s->n_svc);
 				return -1;
 			}
-			if (admit(s, &next)) {
+			if (sched_admit(s, &next)) {
 				snprintf(err, errlen, "out of memory queueing query %zu", s->n_q);
 				return -1;
 			}
@@ -223,6 +223,13 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			}
 		}
 	}
+}
+
+int sched_decide(sched *s, int64_t now, sched_group *g)
+{
+	s->now = now;
+	g->n = 0;
+	return s->policy->pick(s, s->policy_ctx, g);
 }
 
 const sched_query *sched_queries(const sched *s, size_t *n)

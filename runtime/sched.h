@@ -91,6 +91,12 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
               size_t errlen);
 
 const sched_query *sched_queries(const sched *s, size_t *n);
+
+/* For benchmarks and tools: queue an arrival, and make one scheduling
+ * decision at time `now` without running it (the policy may drop queries
+ * as it would in a run). */
+int sched_admit(sched *s, const load_arrival *a);
+int sched_decide(sched *s, int64_t now, sched_group *g);
 const sched_stats *sched_get_stats(const sched *s);
 
 /* ---- for policies ---- */
