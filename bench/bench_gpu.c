@@ -1,0 +1,521 @@
+/* bench_gpu.c: what the live GPU device does, measured.
+ *
+ *   bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b,...]
+ *                    [--max-batch N (whole table, default 16)] [--find]
+ *   bench_gpu --sanitize-run        one short run of every model (for
+ *                                   compute-sanitizer), no timing
+ *   bench_gpu --info
+ *
+ * Tables, each written as OUTDIR/<name>.csv and printed:
+ *   whole    every model (bert at seq 64), batch 1, 4, 8, 16, eager and from
+ *            CUDA graphs: median and p99 of 200 isolated runs (CUDA events
+ *            around each run, the stream idle before it) after warm-up, and
+ *            p99 / median
+ *   overlap  every pair of the 7 big models at batch 4: both launched
+ *            together on two streams vs one after the other
+ *   ops      the solo op profile the simulator reads: every op of every
+ *            model alone, at every batch (bert: every seq x batch), median
+ *            and p99 of >= 20 runs timed back to back (an event between
+ *            consecutive runs, so no host gap enters an op's time)
+ *
+ * Weights and inputs are seeded (wts_new / wts_input); nothing is
+ * downloaded. TF32 is on, as in the device's default.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef ABACUS_HAVE_CUDA
+
+#include <cuda_runtime_api.h>
+#include <sys/stat.h>
+
+#include "cuda_dev.h"
+#include "cuda_exec.h"
+#include "zoo.h"
+
+#define ERRLEN 1024
+
+static const char *const all_models[] = {"resnet18",     "resnet50", "resnet101", "resnet152",
+                                         "inception_v3", "vgg16",    "vgg19",     "mobilenet_v2",
+                                         "bert",         NULL};
+static const char *const big_models[] = {"resnet50", "resnet101", "resnet152", "inception_v3",
+                                         "vgg16",    "vgg19",     "bert",      NULL};
+
+typedef struct opts {
+	const char *outdir;
+	int quick;
+	int whole, overlap, ops;
+	const char *models; /* comma list or NULL for all */
+	int max_batch;      /* whole table's executors (default 16) */
+	int find;           /* time conv algorithms at load (default 0) */
+} opts;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+	double median, p99, mean;
+} stats;
+
+static stats stats_of(double *v, int n)
+{
+	stats s = {0, 0, 0};
+	if (n < 1)
+		return s;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+	int k = (int)ceil(0.99 * n) - 1;
+	s.p99 = v[k < 0 ? 0 : k];
+	for (int i = 0; i < n; i++)
+		s.mean += v[i] / n;
+	return s;
+}
+
+static int selected(const opts *o, const char *name)
+{
+	if (!o->models)
+		return 1;
+	size_t len = strlen(name);
+	for (const char *p = o->models; (p = strstr(p, name)); p += len)
+		if ((p == o->models || p[-1] == ',') && (p[len] == ',' || p[len] == 0))
+			return 1;
+	return 0;
+}
+
+#define CK(call)                                                                                   \
+	do {                                                                                       \
+		cudaError_t e_ = (call);                                                           \
+		if (e_ != cudaSuccess) {                                                           \
+			fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(e_));         \
+			return -1;                                                                 \
+		}                                                                                  \
+	} while (0)
+
+static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int graphs, int find)
+{
+	char err[ERRLEN];
+	cuda_exec_cfg cfg = {m, max_batch, max_seq, 1, graphs, find, 1};
+	cuda_exec *x = NULL;
+	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
+		fprintf(stderr, "%s: %s\n", m->name, err);
+		cuda_exec_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* n isolated runs of ops [start, end): the stream is idle before each, so a
+ * run's time includes getting its work onto the GPU, as a query's does. */
+static int time_isolated(cuda_exec *x, int start, int end, int b, int s, int n, double *ms)
+{
+	char err[ERRLEN];
+	cudaStream_t st = cuda_exec_stream(x);
+	cudaEvent_t e0, e1;
+	CK(cudaEventCreate(&e0));
+	CK(cudaEventCreate(&e1));
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		float t = 0;
+		if (cudaEventRecord(e0, st) != cudaSuccess ||
+		    cuda_exec_run_unchecked(x, start, end, b, s, err, sizeof err) ||
+		    cudaEventRecord(e1, st) != cudaSuccess ||
+		    cudaEventSynchronize(e1) != cudaSuccess ||
+		    cudaEventElapsedTime(&t, e0, e1) != cudaSuccess) {
+			fprintf(stderr, "%s [%d,%d) batch %d: %s\n", cuda_exec_model(x)->name,
+			        start, end, b, err);
+			rc = -1;
+		}
+		ms[i] = t;
+	}
+	cudaEventDestroy(e0);
+	cudaEventDestroy(e1);
+	return rc;
+}
+
+/* n runs of one op queued back to back with an event between each pair. */
+static int time_back_to_back(cuda_exec *x, int op, int b, int s, int n, double *ms)
+{
+	char err[ERRLEN];
+	cudaStream_t st = cuda_exec_stream(x);
+	cudaEvent_t ev[65];
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i <= n; i++)
+		CK(cudaEventCreate(&ev[i]));
+	int rc = 0;
+	if (cudaEventRecord(ev[0], st) != cudaSuccess)
+		rc = -1;
+	for (int i = 0; i < n && !rc; i++) {
+		if (cuda_exec_run_unchecked(x, op, op + 1, b, s, err, sizeof err) ||
+		    cudaEventRecord(ev[i + 1], st) != cudaSuccess) {
+			fprintf(stderr, "%s op %d batch %d: %s\n", cuda_exec_model(x)->name, op, b,
+			        err);
+			rc = -1;
+		}
+	}
+	if (!rc && cudaEventSynchronize(ev[n]) != cudaSuccess)
+		rc = -1;
+	for (int i = 0; i < n && !rc; i++) {
+		float t = 0;
+		if (cudaEventElapsedTime(&t, ev[i], ev[i + 1]) != cudaSuccess)
+			rc = -1;
+		ms[i] = t;
+	}
+	for (int i = 0; i <= n; i++)
+		cudaEventDestroy(ev[i]);
+	return rc;
+}
+
+static FILE *open_csv(const opts *o, const char *name, const char *header)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s.csv", o->outdir, name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "cannot write %s\n", path);
+		return NULL;
+	}
+	fprintf(f, "%s\n", header);
+	printf("\n== %s (%s)\n%s\n", name, path, header);
+	return f;
+}
+
+/* Writes one CSV line to the file and stdout. */
+static void row(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(f);
+	fflush(stdout);
+}
+
+static int bench_whole(const opts *o)
+{
+	static const int batches[] = {1, 4, 8, 16};
+	int runs = o->quick ? 30 : 200, warm = o->quick ? 5 : 20;
+	FILE *f =
+	    open_csv(o, "whole", "model,batch,seq,mode,median_ms,p99_ms,p99_over_median,runs");
+	if (!f)
+		return -1;
+	double *ms = malloc(sizeof(double) * (size_t)runs);
+	int rc = 0;
+	for (int i = 0; all_models[i] && !rc; i++) {
+		if (!selected(o, all_models[i]))
+			continue;
+		char err[ERRLEN];
+		zoo_model *m = zoo_model_new(all_models[i], err, sizeof err);
+		if (!m) {
+			fprintf(stderr, "%s\n", err);
+			rc = -1;
+			break;
+		}
+		int seq = m->has_seq ? 64 : 0;
+		for (int graphs = 0; graphs <= 1 && !rc; graphs++) {
+			cuda_exec *x = open_exec(m, o->max_batch, seq, graphs, o->find);
+			if (!x) {
+				rc = -1;
+				break;
+			}
+			for (int bi = 0; bi < 4 && !rc; bi++) {
+				int b = batches[bi];
+				if (b > o->max_batch)
+					break;
+				if (time_isolated(x, 0, m->n_ops, b, seq, warm, ms) ||
+				    time_isolated(x, 0, m->n_ops, b, seq, runs, ms)) {
+					rc = -1;
+					break;
+				}
+				stats s = stats_of(ms, runs);
+				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq,
+				    graphs ? "graph" : "eager", s.median, s.p99, s.p99 / s.median,
+				    runs);
+			}
+			cuda_exec_free(x);
+		}
+		zoo_model_free(m);
+	}
+	free(ms);
+	fclose(f);
+	return rc;
+}
+
+/* Both models' whole runs launched at once on their own streams, vs one
+ * after the other; a start event orders both behind the same instant. */
+static int pair_run(cuda_exec *a, cuda_exec *b, int batch, int together, cudaEvent_t *ev,
+                    double *ms)
+{
+	char err[ERRLEN];
+	const zoo_model *ma = cuda_exec_model(a), *mb = cuda_exec_model(b);
+	int sa = ma->has_seq ? 64 : 0, sb = mb->has_seq ? 64 : 0;
+	cudaStream_t xa = cuda_exec_stream(a), xb = cuda_exec_stream(b);
+	CK(cudaEventRecord(ev[0], xa));
+	if (together)
+		CK(cudaStreamWaitEvent(xb, ev[0], 0));
+	if (cuda_exec_run(a, 0, ma->n_ops, batch, sa, err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	CK(cudaEventRecord(ev[1], xa));
+	if (!together)
+		CK(cudaStreamWaitEvent(xb, ev[1], 0));
+	if (cuda_exec_run(b, 0, mb->n_ops, batch, sb, err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	CK(cudaEventRecord(ev[2], xb));
+	CK(cudaEventSynchronize(ev[1]));
+	CK(cudaEventSynchronize(ev[2]));
+	float t1 = 0, t2 = 0;
+	CK(cudaEventElapsedTime(&t1, ev[0], ev[1]));
+	CK(cudaEventElapsedTime(&t2, ev[0], ev[2]));
+	*ms = t1 > t2 ? t1 : t2;
+	return 0;
+}
+
+static int bench_overlap(const opts *o)
+{
+	enum { BATCH = 4 };
+	int runs = o->quick ? 10 : 50;
+	FILE *f = open_csv(o, "overlap",
+	                   "model_a,model_b,batch,solo_a_ms,solo_b_ms,sequential_ms,together_ms,"
+	                   "overlap_speedup");
+	if (!f)
+		return -1;
+	zoo_model *m[8] = {0};
+	cuda_exec *x[8] = {0};
+	int n = 0, rc = 0;
+	char err[ERRLEN];
+	for (int i = 0; big_models[i]; i++) {
+		if (!selected(o, big_models[i]))
+			continue;
+		m[n] = zoo_model_new(big_models[i], err, sizeof err);
+		if (!m[n] || !(x[n] = open_exec(m[n], BATCH, m[n]->has_seq ? 64 : 0, 1, o->find))) {
+			rc = -1;
+			n++;
+			goto out;
+		}
+		n++;
+	}
+	double *v = malloc(sizeof(double) * (size_t)runs * 2);
+	double solo[8];
+	for (int i = 0; i < n && !rc; i++) {
+		int s = m[i]->has_seq ? 64 : 0;
+		if (time_isolated(x[i], 0, m[i]->n_ops, BATCH, s, 10, v) ||
+		    time_isolated(x[i], 0, m[i]->n_ops, BATCH, s, runs, v)) {
+			rc = -1;
+			break;
+		}
+		solo[i] = stats_of(v, runs).median;
+	}
+	cudaEvent_t ev[3];
+	for (int k = 0; k < 3; k++)
+		if (cudaEventCreate(&ev[k]) != cudaSuccess)
+			rc = -1;
+	for (int i = 0; i < n && !rc; i++)
+		for (int j = i + 1; j < n && !rc; j++) {
+			double *seq = v, *tog = v + runs;
+			for (int r = 0; r < 3 && !rc; r++) /* warm-up of the pairing */
+				rc = pair_run(x[i], x[j], BATCH, 1, ev, &seq[0]);
+			for (int r = 0; r < runs && !rc; r++)
+				rc = pair_run(x[i], x[j], BATCH, 0, ev, &seq[r]) ||
+				     pair_run(x[i], x[j], BATCH, 1, ev, &tog[r]);
+			if (rc)
+				break;
+			double ms_seq = stats_of(seq, runs).median,
+			       ms_tog = stats_of(tog, runs).median;
+			row(f, "%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.3f\n", m[i]->name, m[j]->name, BATCH,
+			    solo[i], solo[j], ms_seq, ms_tog, ms_seq / ms_tog);
+		}
+	for (int k = 0; k < 3; k++)
+		cudaEventDestroy(ev[k]);
+	free(v);
+out:
+	for (int i = 0; i < n; i++) {
+		cuda_exec_free(x[i]);
+		zoo_model_free(m[i]);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int profile_model(const opts *o, FILE *f, const zoo_model *m)
+{
+	static const int cnn_batches[] = {1, 2, 4, 8, 16, 32};
+	static const int bert_batches[] = {1, 2, 4, 8, 16};
+	static const int bert_seqs[] = {8, 16, 32, 64, 128, 256, 512};
+	const int *batches = m->has_seq ? bert_batches : cnn_batches;
+	int nb = m->has_seq ? 5 : 6, ns = m->has_seq ? 7 : 1;
+	int max_b = batches[nb - 1], max_s = m->has_seq ? bert_seqs[ns - 1] : 0;
+	int runs = o->quick ? 20 : 30;
+	if (o->quick) {
+		nb = nb > 3 ? 3 : nb;
+		ns = ns > 3 ? 3 : ns;
+	}
+	cuda_exec *x = open_exec(m, max_b, max_s, 1, o->find);
+	if (!x)
+		return -1;
+	double ms[64];
+	int rc = 0;
+	for (int si = 0; si < ns && !rc; si++) {
+		int s = m->has_seq ? bert_seqs[si] : 0;
+		for (int bi = 0; bi < nb && !rc; bi++) {
+			int b = batches[bi];
+			/* a whole run first: every slot then holds this batch's data */
+			if (time_isolated(x, 0, m->n_ops, b, s, 2, ms)) {
+				rc = -1;
+				break;
+			}
+			for (int op = 0; op < m->n_ops && !rc; op++) {
+				if (time_back_to_back(x, op, b, s, 3, ms) ||
+				    time_back_to_back(x, op, b, s, runs, ms)) {
+					rc = -1;
+					break;
+				}
+				stats st = stats_of(ms, runs);
+				fprintf(f, "%s,%d,%d,%d,%.2f,%.2f\n", m->name, op, b, s,
+				        st.median * 1e3, st.p99 * 1e3);
+			}
+		}
+	}
+	cuda_exec_free(x);
+	fflush(f);
+	return rc;
+}
+
+static int bench_ops(const opts *o)
+{
+	FILE *f = open_csv(o, "ops", "model,op,batch,seq,median_us,p99_us");
+	if (!f)
+		return -1;
+	int rc = 0;
+	for (int i = 0; all_models[i] && !rc; i++) {
+		if (!selected(o, all_models[i]))
+			continue;
+		char err[ERRLEN];
+		zoo_model *m = zoo_model_new(all_models[i], err, sizeof err);
+		if (!m) {
+			fprintf(stderr, "%s\n", err);
+			rc = -1;
+			break;
+		}
+		rc = profile_model(o, f, m);
+		printf("%s: %d ops profiled%s\n", m->name, m->n_ops, rc ? " (FAILED)" : "");
+		fflush(stdout);
+		zoo_model_free(m);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* One short run of every model, eagerly and from graphs, at a batch below
+ * the executor's max: what compute-sanitizer checks. */
+static int sanitize_run(void)
+{
+	int rc = 0;
+	for (int i = 0; all_models[i]; i++) {
+		char err[ERRLEN];
+		zoo_model *m = zoo_model_new(all_models[i], err, sizeof err);
+		if (!m) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+		int s = m->has_seq ? 16 : 0;
+		for (int graphs = 0; graphs <= 1; graphs++) {
+			cuda_exec_cfg cfg = {m, 2, m->has_seq ? 32 : 0, 1, graphs, 0, 1};
+			cuda_exec *x = NULL;
+			int k = m->n_ops / 2;
+			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
+			    cuda_exec_load(x, err, sizeof err) ||
+			    cuda_exec_run(x, 0, m->n_ops, 2, s, err, sizeof err) ||
+			    cuda_exec_run(x, 0, k, 1, s, err, sizeof err) ||
+			    cuda_exec_run(x, k, m->n_ops, 1, s, err, sizeof err) ||
+			    cuda_exec_sync(x, err, sizeof err)) {
+				fprintf(stderr, "%s: %s\n", m->name, err);
+				rc = -1;
+			}
+			cuda_exec_free(x);
+		}
+		printf("sanitize-run %s: %s\n", m->name, rc ? "FAILED" : "ok");
+		fflush(stdout);
+		zoo_model_free(m);
+	}
+	return rc;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
+	        "                [--max-batch N] [--find]\n"
+	        "       bench_gpu --sanitize-run | --info\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0};
+	char err[ERRLEN];
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--sanitize-run"))
+			return sanitize_run() ? 1 : 0;
+		if (!strcmp(argv[i], "--info"))
+			return cuda_print_info(stdout, err, sizeof err)
+			           ? (fprintf(stderr, "%s\n", err), 1)
+			           : 0;
+		if (!strcmp(argv[i], "--quick"))
+			o.quick = 1;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			const char *w = argv[++i];
+			o.whole = strstr(w, "whole") != NULL;
+			o.overlap = strstr(w, "overlap") != NULL;
+			o.ops = strstr(w, "ops") != NULL;
+		} else if (!strcmp(argv[i], "--models") && i + 1 < argc)
+			o.models = argv[++i];
+		else if (!strcmp(argv[i], "--max-batch") && i + 1 < argc)
+			o.max_batch = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--find"))
+			o.find = 1;
+		else if (argv[i][0] == '-')
+			return usage();
+		else
+			o.outdir = argv[i];
+	}
+	if (!o.outdir)
+		return usage();
+	mkdir(o.outdir, 0755);
+	if (cuda_print_info(stdout, err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	int rc = 0;
+	if (o.whole && bench_whole(&o))
+		rc = 1;
+	if (o.overlap && bench_overlap(&o))
+		rc = 1;
+	if (o.ops && bench_ops(&o))
+		rc = 1;
+	return rc;
+}
+
+#else
+
+int main(void)
+{
+	fprintf(stderr, "bench_gpu: built without CUDA\n");
+	return 77;
+}
+
+#endif

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# run.sh: the GPU machine's whole measurement, in one script.
+#
+#   bench/gpu/run.sh [STAGE...]    STAGE: info test bench torch sanitize
+#                                  (default: all of them, in that order)
+#   BUILD=build-cuda  OUT=/tmp/out  BENCH_ARGS="--quick"  TORCH_ARGS="--runs 50"
+#
+# The binaries are built elsewhere (this machine has no Lua or SQLite
+# headers) and carried in $BUILD. Everything lands in $OUT, kept to a few
+# files because only eight come back from the GPU machine: run.log (all
+# output), summary.txt, and the CSVs whole.csv, overlap.csv, ops.csv,
+# torch.csv. The last thing printed is the summary table.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-gpu-out}
+mkdir -p "$OUT"
+LOG=$OUT/run.log
+STAGES=${*:-info test bench torch sanitize}
+
+# cuDNN 9.19 from PyTorch's wheel: the version our headers are; the
+# system's cuDNN is older.
+CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
+export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+export PYTHONUNBUFFERED=1
+
+# ctest files hold the absolute paths of the machine that configured the
+# build; make them resolve here too.
+SRC_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+if [ -n "$SRC_DIR" ] && [ "$SRC_DIR" != "$ROOT" ] && [ ! -e "$SRC_DIR" ]; then
+	mkdir -p "$(dirname "$SRC_DIR")" && ln -s "$ROOT" "$SRC_DIR"
+fi
+
+status=()
+stage() { # name command...
+	local name=$1
+	shift
+	echo "=== $name: $*" | tee -a "$LOG"
+	local t0=$SECONDS
+	"$@" >>"$LOG" 2>&1
+	local rc=$?
+	echo "=== $name: exit $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
+	status+=("$name=$rc ($((SECONDS - t0)) s)")
+	return $rc
+}
+
+for s in $STAGES; do
+	case $s in
+	info)
+		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
+		stage info-abacus "$BUILD/bench_gpu" --info
+		;;
+	test)
+		stage test ctest --test-dir "$BUILD" -R '^test_cuda$' --output-on-failure --timeout 540
+		grep -E "rel err|refused|device:|SKIP|FAIL|failed|passed" "$LOG" | tail -n 60
+		;;
+	bench)
+		stage bench "$BUILD/bench_gpu" "$OUT" ${BENCH_ARGS:-}
+		;;
+	torch)
+		stage torch python3 bench/gpu/torch_ref.py --out "$OUT/torch.csv" ${TORCH_ARGS:-}
+		;;
+	sanitize)
+		stage sanitize timeout ${SANITIZE_TIMEOUT:-420} compute-sanitizer --tool memcheck --error-exitcode 3 \
+			"$BUILD/bench_gpu" --sanitize-run
+		grep -E "ERROR SUMMARY|sanitize-run" "$LOG" | tail -n 12
+		;;
+	*)
+		echo "unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+
+python3 bench/gpu/summary.py "$OUT" >"$OUT/summary.txt" 2>&1
+printf '%s\n' "${status[@]}" >>"$OUT/summary.txt"
+cat "$OUT/summary.txt"

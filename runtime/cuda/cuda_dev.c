@@ -1,0 +1,418 @@
+/* cuda_dev.c: the live GPU behind dev_iface (see cuda_dev.h).
+ *
+ * One executor per service (cuda_exec.c), each on its own stream. A group
+ * is launched by enqueueing every segment on its service's stream and
+ * recording an event after each; the host then waits for all events. The
+ * device clock is CLOCK_MONOTONIC since open, and segment end times are
+ * placed on it by anchoring the last event to the moment the host saw the
+ * group finish and spacing the others by their event differences, so the
+ * group's end equals now() right after run_group returns, as device.h asks.
+ */
+#include "cuda_dev.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cuda_exec.h"
+
+typedef struct cuda_dev {
+	cuda_options opt;
+	struct timespec t0;
+	int n;
+	cuda_exec **ex;
+	cudaEvent_t *ev;
+	dev_info info;
+	char err[1024];
+} cuda_dev;
+
+static int dfail(cuda_dev *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof d->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void cuda_options_default(cuda_options *o)
+{
+	o->tf32 = 1;
+	o->graphs = 1;
+	o->find = 0;
+	o->seed = 1;
+	o->gpu = 0;
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static int64_t dev_now(void *ctx)
+{
+	cuda_dev *d = ctx;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ts_ns(&t) - ts_ns(&d->t0);
+}
+
+static int dev_wait_until(void *ctx, int64_t t)
+{
+	cuda_dev *d = ctx;
+	int64_t abs_ns = ts_ns(&d->t0) + t;
+	struct timespec ts = {(time_t)(abs_ns / 1000000000), (long)(abs_ns % 1000000000)};
+	while (dev_now(d) < t) {
+		/* EINTR just loops; the clock is the judge. */
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	return 0;
+}
+
+static void release(cuda_dev *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		cuda_exec_free(d->ex[i]);
+		if (d->ev && d->ev[i])
+			cudaEventDestroy(d->ev[i]);
+	}
+	free(d->ex);
+	free(d->ev);
+	d->ex = NULL;
+	d->ev = NULL;
+	d->n = 0;
+}
+
+static double gib(double bytes)
+{
+	return bytes / (1024.0 * 1024.0 * 1024.0);
+}
+
+/* Builds every executor, adds up what they need and compares it with the
+ * free GPU memory before allocating any of it, so an impossible set of
+ * services is refused with numbers instead of failing halfway. */
+static int dev_setup(void *ctx, const dev_service *svc, int n)
+{
+	cuda_dev *d = ctx;
+	release(d);
+	cudaError_t e = cudaSetDevice(d->opt.gpu);
+	if (e != cudaSuccess)
+		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	d->ex = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ex);
+	d->ev = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ev);
+	if (!d->ex || !d->ev) {
+		release(d);
+		return dfail(d, "out of memory");
+	}
+	d->n = n;
+	double need = 0;
+	char parts[512] = "";
+	for (int i = 0; i < n; i++) {
+		cuda_exec_cfg cfg = {
+		    svc[i].model,  svc[i].max_batch, svc[i].max_seq,           d->opt.tf32,
+		    d->opt.graphs, d->opt.find,      d->opt.seed + (uint64_t)i};
+		char msg[768];
+		if (!svc[i].model) {
+			release(d);
+			return dfail(d, "service %d has no model", i);
+		}
+		if (cuda_exec_new(&cfg, &d->ex[i], msg, sizeof msg)) {
+			release(d);
+			return dfail(d, "service %d (%s): %s", i, svc[i].model->name, msg);
+		}
+		double one = (double)cuda_exec_need(d->ex[i]);
+		need += one;
+		size_t len = strlen(parts);
+		snprintf(parts + len, sizeof parts - len, "%s%s batch %d: %.2f GiB", i ? ", " : "",
+		         svc[i].model->name, svc[i].max_batch, gib(one));
+	}
+	size_t free_b = 0, total_b = 0;
+	e = cudaMemGetInfo(&free_b, &total_b);
+	if (e != cudaSuccess) {
+		release(d);
+		return dfail(d, "cudaMemGetInfo failed: %s", cudaGetErrorString(e));
+	}
+	if (need > (double)free_b) {
+		release(d);
+		return dfail(d, "needs %.2f GiB of GPU memory, %.2f GiB free (%s)", gib(need),
+		             gib((double)free_b), parts);
+	}
+	for (int i = 0; i < n; i++) {
+		char msg[768];
+		if (cuda_exec_load(d->ex[i], msg, sizeof msg)) {
+			release(d);
+			return dfail(d, "service %d: %s", i, msg);
+		}
+		e = cudaEventCreate(&d->ev[i]);
+		if (e != cudaSuccess) {
+			release(d);
+			return dfail(d, "cudaEventCreate failed for service %d: %s", i,
+			             cudaGetErrorString(e));
+		}
+	}
+	return 0;
+}
+
+/* Waits for every stream of the group, used on failure paths so no work
+ * is left running against the next group. */
+static void drain(cuda_dev *d, const dev_group *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		int s = g->seg[i].service;
+		if (s >= 0 && s < d->n)
+			cudaStreamSynchronize(cuda_exec_stream(d->ex[s]));
+	}
+}
+
+static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+{
+	cuda_dev *d = ctx;
+	if (g->n < 1)
+		return dfail(d, "empty operator group");
+	/* The current device is per host thread; the caller may not be the
+	 * thread that opened the device. */
+	cudaError_t se = cudaSetDevice(d->opt.gpu);
+	if (se != cudaSuccess)
+		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(se));
+	unsigned char *seen = calloc((size_t)d->n + 1, 1);
+	if (!seen)
+		return dfail(d, "out of memory");
+	for (int i = 0; i < g->n; i++) {
+		int s = g->seg[i].service;
+		if (s < 0 || s >= d->n || seen[s]) {
+			free(seen);
+			return dfail(d, "segment %d: service %d %s", i, s,
+			             s < 0 || s >= d->n ? "does not exist"
+			                                : "appears twice in the group");
+		}
+		seen[s] = 1;
+	}
+	free(seen);
+	for (int i = 0; i < g->n; i++) {
+		const dev_segment *sg = &g->seg[i];
+		cuda_exec *x = d->ex[sg->service];
+		char msg[768];
+		if (cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, sizeof msg)) {
+			drain(d, g);
+			return dfail(d, "service %d: %s", sg->service, msg);
+		}
+		cudaError_t e = cudaEventRecord(d->ev[sg->service], cuda_exec_stream(x));
+		if (e != cudaSuccess) {
+			drain(d, g);
+			return dfail(d, "cudaEventRecord failed for %s ops [%d, %d), batch %d: %s",
+			             cuda_exec_model(x)->name, sg->start, sg->end, sg->batch,
+			             cudaGetErrorString(e));
+		}
+	}
+	for (int i = 0; i < g->n; i++) {
+		const dev_segment *sg = &g->seg[i];
+		cudaError_t e = cudaEventSynchronize(d->ev[sg->service]);
+		if (e != cudaSuccess) {
+			drain(d, g);
+			return dfail(
+			    d, "cudaEventSynchronize failed for %s ops [%d, %d), batch %d: %s",
+			    cuda_exec_model(d->ex[sg->service])->name, sg->start, sg->end,
+			    sg->batch, cudaGetErrorString(e));
+		}
+	}
+	int64_t t_end = dev_now(d);
+	/* Offsets of each end event from the first, in ms; the latest is the
+	 * group's end. */
+	float off_max = 0.0f;
+	for (int i = 0; i < g->n; i++) {
+		float ms = 0.0f;
+		if (i > 0) {
+			cudaError_t e = cudaEventElapsedTime(&ms, d->ev[g->seg[0].service],
+			                                     d->ev[g->seg[i].service]);
+			if (e != cudaSuccess)
+				return dfail(d, "cudaEventElapsedTime failed for service %d: %s",
+				             g->seg[i].service, cudaGetErrorString(e));
+		}
+		seg_end[i] = (int64_t)((double)ms * 1e6); /* temporarily: offset in ns */
+		if (ms > off_max)
+			off_max = ms;
+	}
+	int64_t max_ns = (int64_t)((double)off_max * 1e6);
+	for (int i = 0; i < g->n; i++)
+		seg_end[i] = t_end - (max_ns - seg_end[i]);
+	return 0;
+}
+
+static void dev_info_fill(void *ctx, dev_info *out)
+{
+	cuda_dev *d = ctx;
+	*out = d->info;
+}
+
+static const char *dev_errmsg(void *ctx)
+{
+	cuda_dev *d = ctx;
+	return d->err;
+}
+
+static void dev_free(void *ctx)
+{
+	cuda_dev *d = ctx;
+	if (!d)
+		return;
+	release(d);
+	free(d);
+}
+
+static const dev_iface cuda_iface = {
+    .name = "cuda",
+    .setup = dev_setup,
+    .now = dev_now,
+    .wait_until = dev_wait_until,
+    .run_group = dev_run_group,
+    .info = dev_info_fill,
+    .errmsg = dev_errmsg,
+    .free = dev_free,
+};
+
+/* The kernel driver's version ("580.159.04") through NVML when the library
+ * is there; loaded at run time so the binary does not need it to start. */
+static int nvml_driver(char *out, size_t len)
+{
+	void *h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -1;
+	typedef int (*init_fn)(void);
+	typedef int (*ver_fn)(char *, unsigned);
+	init_fn init;
+	ver_fn ver;
+	init_fn shut;
+	*(void **)&init = dlsym(h, "nvmlInit_v2");
+	*(void **)&ver = dlsym(h, "nvmlSystemGetDriverVersion");
+	*(void **)&shut = dlsym(h, "nvmlShutdown");
+	int rc = -1;
+	if (init && ver && shut && init() == 0) {
+		if (ver(out, (unsigned)len) == 0)
+			rc = 0;
+		shut();
+	}
+	dlclose(h);
+	return rc;
+}
+
+static void version_str(char *out, size_t len, int v)
+{
+	/* CUDA encodes 13.0 as 13000 */
+	snprintf(out, len, "%d.%d", v / 1000, (v % 1000) / 10);
+}
+
+static int gpu_count(char *err, size_t errlen)
+{
+	int n = 0;
+	cudaError_t e = cudaGetDeviceCount(&n);
+	if (e != cudaSuccess) {
+		snprintf(err, errlen, "no CUDA GPU found: %s", cudaGetErrorString(e));
+		return -1;
+	}
+	if (n < 1) {
+		snprintf(err, errlen, "no CUDA GPU found: cudaGetDeviceCount reports no device");
+		return -1;
+	}
+	return n;
+}
+
+int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen)
+{
+	out->iface = NULL;
+	out->ctx = NULL;
+	cuda_options def;
+	if (!opt) {
+		cuda_options_default(&def);
+		opt = &def;
+	}
+	int n = gpu_count(err, errlen);
+	if (n < 0)
+		return -1;
+	if (opt->gpu < 0 || opt->gpu >= n) {
+		snprintf(err, errlen, "GPU %d requested, %d present", opt->gpu, n);
+		return -1;
+	}
+	cudaError_t e = cudaSetDevice(opt->gpu);
+	struct cudaDeviceProp p;
+	if (e == cudaSuccess)
+		e = cudaGetDeviceProperties(&p, opt->gpu);
+	if (e != cudaSuccess) {
+		snprintf(err, errlen, "cudaSetDevice/cudaGetDeviceProperties(%d) failed: %s",
+		         opt->gpu, cudaGetErrorString(e));
+		return -1;
+	}
+	cuda_dev *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->opt = *opt;
+	/* names longer than the field are cut, which is all a stored run needs */
+	snprintf(d->info.gpu, sizeof d->info.gpu, "%.63s", p.name);
+	int v = 0;
+	if (nvml_driver(d->info.driver, sizeof d->info.driver)) {
+		cudaDriverGetVersion(&v);
+		char s[16];
+		version_str(s, sizeof s, v);
+		snprintf(d->info.driver, sizeof d->info.driver, "CUDA %s", s);
+	}
+	cudaRuntimeGetVersion(&v);
+	version_str(d->info.cuda, sizeof d->info.cuda, v);
+	size_t cv = cudnnGetVersion();
+	snprintf(d->info.cudnn, sizeof d->info.cudnn, "%zu.%zu.%zu", cv / 10000, cv % 10000 / 100,
+	         cv % 100);
+	clock_gettime(CLOCK_MONOTONIC, &d->t0);
+	out->iface = &cuda_iface;
+	out->ctx = d;
+	return 0;
+}
+
+int cuda_print_info(FILE *f, char *err, size_t errlen)
+{
+	int n = gpu_count(err, errlen);
+	if (n < 0)
+		return -1;
+	char drv[80] = "", s[16];
+	int v = 0;
+	if (nvml_driver(drv, sizeof drv))
+		snprintf(drv, sizeof drv, "(NVML not available)");
+	cudaDriverGetVersion(&v);
+	version_str(s, sizeof s, v);
+	fprintf(f, "driver        %s (CUDA %s)\n", drv, s);
+	cudaRuntimeGetVersion(&v);
+	version_str(s, sizeof s, v);
+	fprintf(f, "CUDA runtime  %s\n", s);
+	size_t cv = cudnnGetVersion(), crt = cudnnGetCudartVersion();
+	fprintf(f, "cuDNN         %zu.%zu.%zu (built against %d.%d.%d, for CUDA runtime %zu)\n",
+	        cv / 10000, cv % 10000 / 100, cv % 100, CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL,
+	        crt);
+	int bmaj = 0, bmin = 0, bpat = 0;
+	if (cublasGetProperty(MAJOR_VERSION, &bmaj) == CUBLAS_STATUS_SUCCESS &&
+	    cublasGetProperty(MINOR_VERSION, &bmin) == CUBLAS_STATUS_SUCCESS &&
+	    cublasGetProperty(PATCH_LEVEL, &bpat) == CUBLAS_STATUS_SUCCESS)
+		fprintf(f, "cuBLAS        %d.%d.%d\n", bmaj, bmin, bpat);
+	else
+		fprintf(f, "cuBLAS        (cublasGetProperty failed)\n");
+	for (int i = 0; i < n; i++) {
+		struct cudaDeviceProp p;
+		cudaError_t e = cudaGetDeviceProperties(&p, i);
+		if (e != cudaSuccess) {
+			snprintf(err, errlen, "cudaGetDeviceProperties(%d) failed: %s", i,
+			         cudaGetErrorString(e));
+			return -1;
+		}
+		size_t fr = 0, tot = 0;
+		if (cudaSetDevice(i) == cudaSuccess)
+			cudaMemGetInfo(&fr, &tot);
+		fprintf(f,
+		        "GPU %d         %s, sm_%d%d, %d SMs, %.1f GiB (%.1f GiB free), L2 %d MiB\n",
+		        i, p.name, p.major, p.minor, p.multiProcessorCount,
+		        gib((double)p.totalGlobalMem), gib((double)fr), p.l2CacheSize >> 20);
+	}
+	return 0;
+}

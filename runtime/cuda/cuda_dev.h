@@ -1,0 +1,37 @@
+/* cuda_dev.h: the live GPU device (CUDA, cuDNN, cuBLAS) behind dev_iface.
+ *
+ * Plain C header: the core includes it only when built with
+ * ABACUS_HAVE_CUDA and never sees a CUDA type. One executor per service,
+ * each on its own CUDA stream with preallocated activation buffers; an
+ * operator group launches every segment at once and returns when all have
+ * ended, timed with CUDA events.
+ */
+#ifndef ABACUS_CUDA_DEV_H
+#define ABACUS_CUDA_DEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "device.h"
+
+typedef struct cuda_options {
+	int tf32;       /* 1: TF32 tensor cores for fp32 convolutions and GEMMs */
+	int graphs;     /* 1: replay segments from captured CUDA graphs */
+	int find;       /* 1: time cuDNN's best conv algorithm candidates at
+	                   load and keep the fastest; 0: cuDNN's heuristics */
+	uint64_t seed;  /* weights and inputs */
+	int gpu;        /* CUDA device index */
+} cuda_options;
+
+void cuda_options_default(cuda_options *o);
+
+/* Opens the GPU as a device. Fails with a clear message when there is no
+ * GPU ("no CUDA GPU found: ..."). */
+int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen);
+
+/* Prints what the process sees: GPUs, memory, SMs, driver, runtime, cuDNN
+ * and cuBLAS versions. Returns -1 with a message when there is no GPU. */
+int cuda_print_info(FILE *f, char *err, size_t errlen);
+
+#endif

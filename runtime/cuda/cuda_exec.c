@@ -1,0 +1,1293 @@
+/* cuda_exec.c: one service's executor (see cuda_exec.h).
+ *
+ * Layer kinds map onto the libraries as follows:
+ *   conv           cuDNN, bias and ReLU/identity fused into the convolution
+ *                  (cudnnConvolutionBiasActivationForward) where cuDNN
+ *                  allows it, else convolution + our bias/act epilogue
+ *   pool           cuDNN pooling
+ *   fc             cublasSgemm + bias/act epilogue
+ *   attention      cublasGemmStridedBatchedEx, heads (or samples) batched
+ *   concat, take-first   strided device copies, no kernel
+ *   add, layer norm, softmax, embedding, epilogues   cuda_kernels.cu
+ *
+ * Why the plan is static: the scheduler may stop a query after any op and
+ * resume it later, possibly with other services' segments running in
+ * between on other streams. Giving each tensor a slot once, for the whole
+ * model, makes "continue from op k" mean "read op k's input slot", with no
+ * copies and no allocation on the query path.
+ */
+#include "cuda_exec.h"
+
+#include <cublas_v2.h>
+#include <cudnn.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuda_kernels.h"
+#include "wts.h"
+
+#define ALIGN 256              /* bytes; cuDNN and float4 kernels like it */
+#define WS_CAP (256u << 20)    /* most workspace a conv may take */
+#define CUBLAS_WS (32u << 20)  /* cuBLAS workspace per handle (Hopper) */
+#define LIB_MARGIN (96u << 20) /* handles, library kernels, graphs */
+
+/* Per (conv or pool layer, batch): made the first time the batch runs. */
+typedef struct bdesc {
+	cudnnTensorDescriptor_t x, y;
+	cudnnConvolutionFwdAlgo_t algo;
+	size_t ws;
+	int fused;
+} bdesc;
+
+typedef struct lplan {
+	int slot;            /* output slot */
+	int op;              /* op the layer belongs to */
+	size_t w, w2, w3, b; /* byte offsets into the weight buffer; SIZE_MAX: none */
+	int has_bias;        /* conv: a non-zero bias exists (bias or bn) */
+	/* conv */
+	cudnnFilterDescriptor_t wdesc;
+	cudnnConvolutionDescriptor_t conv;
+	cudnnTensorDescriptor_t bdesc1; /* bias {1, C, 1, 1} */
+	cudnnConvolutionFwdAlgo_t algo; /* chosen at load for the max batch */
+	size_t ws_need;                 /* workspace of algo at the max batch */
+	int fused;
+	/* pool */
+	cudnnPoolingDescriptor_t pool;
+	bdesc *bd; /* [max_batch + 1], conv and pool only */
+} lplan;
+
+struct cuda_exec {
+	cuda_exec_cfg cfg;
+	const zoo_model *m;
+	int max_seq; /* 0 for models without a sequence length */
+	cudaStream_t stream;
+	cudnnHandle_t dnn;
+	cublasHandle_t blas;
+	cudnnActivationDescriptor_t relu, ident;
+	lplan *lp;
+	unsigned char *bready; /* [max_batch + 1]: descriptors made */
+
+	int n_slots;
+	size_t *slot_bytes, *slot_off;
+	size_t act_bytes, in_bytes, w_bytes, ws_bytes;
+	unsigned char *d_act; /* slots, then the model input */
+	unsigned char *d_w;
+	void *d_ws, *d_blas_ws;
+	int loaded;
+
+	int pos, pos_batch, pos_seq;
+	/* [op][batch][seq]: captured op graphs, NULL until first run */
+	cudaGraphExec_t *graphs;
+	int n_graphs;
+};
+
+/* What a failure message names. op < 0: at creation or load. */
+typedef struct ectx {
+	const cuda_exec *x;
+	int op, layer, batch, seq;
+	char *err;
+	size_t errlen;
+} ectx;
+
+static int efail(const ectx *c, const char *call, const char *why)
+{
+	const zoo_model *m = c->x->m;
+	char seq[32] = "";
+	if (m->has_seq && c->seq > 0)
+		snprintf(seq, sizeof seq, ", seq %d", c->seq);
+	if (c->op >= 0 && c->layer >= 0)
+		snprintf(c->err, c->errlen, "%s failed for %s op %d (%s), batch %d%s: %s", call,
+		         m->name, c->op, m->layers[c->layer].name, c->batch, seq, why);
+	else if (c->op >= 0)
+		snprintf(c->err, c->errlen, "%s failed for %s op %d, batch %d%s: %s", call, m->name,
+		         c->op, c->batch, seq, why);
+	else if (c->layer >= 0)
+		snprintf(c->err, c->errlen, "%s failed for %s layer %d (%s), batch %d%s: %s", call,
+		         m->name, c->layer, m->layers[c->layer].name, c->batch, seq, why);
+	else
+		snprintf(c->err, c->errlen, "%s failed for %s, batch %d%s: %s", call, m->name,
+		         c->batch, seq, why);
+	return -1;
+}
+
+static const char *cuda_why(cudaError_t e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (%s)", cudaGetErrorName(e), cudaGetErrorString(e));
+	return buf;
+}
+
+/* Each macro runs a call and returns efail() naming it when it fails. */
+#define CU(c, fn, args)                                                                            \
+	do {                                                                                       \
+		cudaError_t e_ = fn args;                                                          \
+		if (e_ != cudaSuccess) {                                                           \
+			char b_[160];                                                              \
+			return efail(c, #fn, cuda_why(e_, b_, sizeof b_));                         \
+		}                                                                                  \
+	} while (0)
+#define DNN(c, fn, args)                                                                           \
+	do {                                                                                       \
+		cudnnStatus_t s_ = fn args;                                                        \
+		if (s_ != CUDNN_STATUS_SUCCESS)                                                    \
+			return efail(c, #fn, cudnnGetErrorString(s_));                             \
+	} while (0)
+#define BLAS(c, fn, args)                                                                          \
+	do {                                                                                       \
+		cublasStatus_t s_ = fn args;                                                       \
+		if (s_ != CUBLAS_STATUS_SUCCESS)                                                   \
+			return efail(c, #fn, cublasGetStatusName(s_));                             \
+	} while (0)
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static size_t align_up(size_t n)
+{
+	return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static int seq_of(const cuda_exec *x, int seq)
+{
+	return x->m->has_seq ? seq : 0;
+}
+
+/* Elements per sample of layer l's output. */
+static int64_t out_count(const cuda_exec *x, int l, int seq)
+{
+	zoo_dims d = zoo_layer_dims(x->m, l, seq_of(x, seq));
+	return zoo_dims_count(&d, seq_of(x, seq));
+}
+
+static int64_t in_count(const cuda_exec *x, int l, int i, int seq)
+{
+	zoo_dims d = zoo_input_dims(x->m, l, i, seq_of(x, seq));
+	return zoo_dims_count(&d, seq_of(x, seq));
+}
+
+/* Device address of layer l's input i. */
+static void *in_ptr(const cuda_exec *x, int l, int i)
+{
+	int src = x->m->layers[l].in[i];
+	if (src == ZOO_OP_INPUT) {
+		int op = x->lp[l].op;
+		if (op == 0)
+			return x->d_act + x->act_bytes - x->in_bytes;
+		const zoo_op *prev = &x->m->ops[op - 1];
+		src = prev->first + prev->count - 1;
+	}
+	return x->d_act + x->slot_off[x->lp[src].slot];
+}
+
+static float *out_ptr(const cuda_exec *x, int l)
+{
+	return (float *)(x->d_act + x->slot_off[x->lp[l].slot]);
+}
+
+static const float *wp(const cuda_exec *x, size_t off)
+{
+	return off == SIZE_MAX ? NULL : (const float *)(x->d_w + off);
+}
+
+/* --- slot plan ----------------------------------------------------------- */
+
+/* Index of the last layer that reads layer t's output; n_layers for the
+ * model's output, which must survive the run. */
+static int last_use(const zoo_model *m, const int *op_of, int t)
+{
+	int last = t;
+	int op = op_of[t];
+	const zoo_op *o = &m->ops[op];
+	int op_last = o->first + o->count - 1;
+	for (int l = t + 1; l <= op_last; l++)
+		for (int i = 0; i < m->layers[l].n_in; i++)
+			if (m->layers[l].in[i] == t)
+				last = l;
+	if (t == op_last) {
+		if (op + 1 == m->n_ops)
+			return m->n_layers;
+		const zoo_op *n = &m->ops[op + 1];
+		for (int l = n->first; l < n->first + n->count; l++)
+			for (int i = 0; i < m->layers[l].n_in; i++)
+				if (m->layers[l].in[i] == ZOO_OP_INPUT)
+					last = l;
+	}
+	return last;
+}
+
+/* Greedy interval assignment: a layer's output takes a slot whose tensor is
+ * no longer read (last use before this layer), the smallest that fits, else
+ * the largest free one grown to fit, else a new slot. */
+static int plan_slots(cuda_exec *x, char *err, size_t errlen)
+{
+	const zoo_model *m = x->m;
+	int n = m->n_layers;
+	int *op_of = malloc(sizeof(int) * (size_t)n);
+	int *until = malloc(sizeof(int) * (size_t)n); /* slot busy until this layer */
+	x->slot_bytes = calloc((size_t)n, sizeof(size_t));
+	x->slot_off = calloc((size_t)n, sizeof(size_t));
+	if (!op_of || !until || !x->slot_bytes || !x->slot_off) {
+		free(op_of);
+		free(until);
+		return fail(err, errlen, "out of memory planning %s", m->name);
+	}
+	for (int o = 0; o < m->n_ops; o++)
+		for (int l = m->ops[o].first; l < m->ops[o].first + m->ops[o].count; l++)
+			op_of[l] = o;
+	x->n_slots = 0;
+	for (int l = 0; l < n; l++) {
+		x->lp[l].op = op_of[l];
+		size_t need = align_up((size_t)x->cfg.max_batch *
+		                       (size_t)out_count(x, l, x->max_seq) * sizeof(float));
+		int best = -1, largest = -1;
+		for (int s = 0; s < x->n_slots; s++) {
+			if (until[s] >= l)
+				continue;
+			if (x->slot_bytes[s] >= need &&
+			    (best < 0 || x->slot_bytes[s] < x->slot_bytes[best]))
+				best = s;
+			if (largest < 0 || x->slot_bytes[s] > x->slot_bytes[largest])
+				largest = s;
+		}
+		if (best < 0)
+			best = largest >= 0 ? largest : x->n_slots++;
+		if (x->slot_bytes[best] < need)
+			x->slot_bytes[best] = need;
+		until[best] = last_use(m, op_of, l);
+		x->lp[l].slot = best;
+	}
+	size_t off = 0;
+	for (int s = 0; s < x->n_slots; s++) {
+		x->slot_off[s] = off;
+		off += x->slot_bytes[s];
+	}
+	zoo_dims in = m->input;
+	x->in_bytes = align_up((size_t)x->cfg.max_batch *
+	                       (size_t)zoo_dims_count(&in, seq_of(x, x->max_seq)) * 4);
+	x->act_bytes = off + x->in_bytes;
+	free(op_of);
+	free(until);
+	return 0;
+}
+
+/* --- weights --------------------------------------------------------------- */
+
+/* Floats each parameter array of layer l takes on the GPU. */
+static void param_counts(const zoo_layer *L, size_t *nw, size_t *nw2, size_t *nw3, size_t *nb)
+{
+	*nw = *nw2 = *nw3 = *nb = 0;
+	switch (L->kind) {
+	case ZOO_CONV:
+		*nw =
+		    (size_t)L->cout * (size_t)(L->cin / L->groups) * (size_t)L->kh * (size_t)L->kw;
+		*nb = (size_t)L->cout; /* always: zeros when the layer has none */
+		break;
+	case ZOO_FC:
+		*nw = (size_t)L->cout * (size_t)L->cin;
+		*nb = (size_t)L->cout;
+		break;
+	case ZOO_EMBED:
+		*nw = (size_t)L->vocab * (size_t)L->cout;
+		*nw2 = (size_t)L->max_pos * (size_t)L->cout;
+		*nw3 = 2 * (size_t)L->cout;
+		break;
+	case ZOO_LAYERNORM:
+		*nw = (size_t)L->cout;
+		*nb = (size_t)L->cout;
+		break;
+	default:
+		break;
+	}
+}
+
+static void plan_weights(cuda_exec *x)
+{
+	size_t off = 0;
+	for (int l = 0; l < x->m->n_layers; l++) {
+		size_t n[4];
+		param_counts(&x->m->layers[l], &n[0], &n[1], &n[2], &n[3]);
+		size_t *dst[4] = {&x->lp[l].w, &x->lp[l].w2, &x->lp[l].w3, &x->lp[l].b};
+		for (int k = 0; k < 4; k++) {
+			*dst[k] = n[k] ? off : SIZE_MAX;
+			off += align_up(n[k] * sizeof(float));
+		}
+	}
+	x->w_bytes = off;
+}
+
+static int check_count(const cuda_exec *x, int l, const char *what, size_t got, size_t want,
+                       char *err, size_t errlen)
+{
+	if (got == want)
+		return 0;
+	return fail(err, errlen, "weights of %s layer %d (%s): %s has %zu values, expected %zu",
+	            x->m->name, l, x->m->layers[l].name, what, got, want);
+}
+
+/* Packs the layer parameters as the GPU wants them into host (staging)
+ * memory: batch norm is folded into conv weights and bias here, in double,
+ * so the GPU runs one fused convolution per conv layer. */
+static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, char *err,
+                        size_t errlen)
+{
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		const wts_layer *W = &w->layer[l];
+		const lplan *p = &x->lp[l];
+		size_t nw, nw2, nw3, nb;
+		param_counts(L, &nw, &nw2, &nw3, &nb);
+		if (L->kind == ZOO_CONV) {
+			if (check_count(x, l, "w", W->n_w, nw, err, errlen) ||
+			    (L->bias && check_count(x, l, "b", W->n_b, nb, err, errlen)))
+				return -1;
+			if (L->bn && (!W->bn_gamma || !W->bn_beta || !W->bn_mean || !W->bn_var))
+				return fail(err, errlen,
+				            "weights of %s layer %d (%s): batch norm missing",
+				            x->m->name, l, L->name);
+			float *dw = (float *)(host + p->w), *db = (float *)(host + p->b);
+			size_t per = nw / (size_t)L->cout;
+			for (int c = 0; c < L->cout; c++) {
+				double scale = 1.0, shift = L->bias ? W->b[c] : 0.0;
+				if (L->bn) {
+					scale =
+					    W->bn_gamma[c] / sqrt((double)W->bn_var[c] + L->eps);
+					shift = (shift - W->bn_mean[c]) * scale + W->bn_beta[c];
+				}
+				for (size_t k = 0; k < per; k++)
+					dw[(size_t)c * per + k] =
+					    (float)(W->w[(size_t)c * per + k] * scale);
+				db[c] = (float)shift;
+			}
+			continue;
+		}
+		const float *src[4] = {W->w, W->w2, W->w3, W->b};
+		size_t got[4] = {W->n_w, W->n_w2, W->n_w3, W->n_b};
+		size_t want[4] = {nw, nw2, nw3, nb};
+		size_t off[4] = {p->w, p->w2, p->w3, p->b};
+		static const char *const names[4] = {"w", "w2", "w3", "b"};
+		for (int k = 0; k < 4; k++) {
+			if (!want[k])
+				continue;
+			if (check_count(x, l, names[k], got[k], want[k], err, errlen))
+				return -1;
+			if (!src[k])
+				return fail(err, errlen, "weights of %s layer %d (%s): %s missing",
+				            x->m->name, l, L->name, names[k]);
+			memcpy(host + off[k], src[k], want[k] * sizeof(float));
+		}
+	}
+	return 0;
+}
+
+/* --- cuDNN descriptors ------------------------------------------------------ */
+
+static int set4d(const ectx *c, cudnnTensorDescriptor_t *d, int n, zoo_dims dims)
+{
+	if (!*d)
+		DNN(c, cudnnCreateTensorDescriptor, (d));
+	DNN(c, cudnnSetTensor4dDescriptor,
+	    (*d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, dims.d[0], dims.d[1], dims.d[2]));
+	return 0;
+}
+
+/* Ranked heuristic choice that fits `ws_limit` and honours TF32 off. */
+static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, size_t ws_limit,
+                          cudnnConvolutionFwdAlgo_t *algo, size_t *ws, size_t *ws_max_any)
+{
+	lplan *p = &x->lp[l];
+	cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+	int got = 0;
+	DNN(c, cudnnGetConvolutionForwardAlgorithm_v7,
+	    (x->dnn, bd->x, p->wdesc, p->conv, bd->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got,
+	     perf));
+	int chosen = -1;
+	if (ws_max_any)
+		*ws_max_any = 0;
+	for (int i = 0; i < got; i++) {
+		if (perf[i].status != CUDNN_STATUS_SUCCESS)
+			continue;
+		if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
+		    perf[i].mathType != CUDNN_DEFAULT_MATH)
+			continue;
+		if (ws_max_any && perf[i].memory <= WS_CAP && perf[i].memory > *ws_max_any)
+			*ws_max_any = perf[i].memory;
+		if (chosen < 0 && perf[i].memory <= ws_limit)
+			chosen = i;
+	}
+	if (chosen < 0)
+		return efail(c, "cudnnGetConvolutionForwardAlgorithm_v7",
+		             "no algorithm fits the workspace");
+	*algo = perf[chosen].algo;
+	*ws = perf[chosen].memory;
+	return 0;
+}
+
+/* Descriptors (and, for a batch other than the one the algorithm was chosen
+ * for, its workspace) of every conv and pool layer at batch b. CPU only, so
+ * it may run at any time, also before a graph capture. */
+static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
+{
+	if (x->bready[b])
+		return 0;
+	ectx c = {x, -1, -1, b, 0, err, errlen};
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		lplan *p = &x->lp[l];
+		if (L->kind != ZOO_CONV && L->kind != ZOO_POOL_MAX && L->kind != ZOO_POOL_AVG)
+			continue;
+		c.layer = l;
+		bdesc *bd = &p->bd[b];
+		if (set4d(&c, &bd->x, b, zoo_input_dims(x->m, l, 0, 0)) ||
+		    set4d(&c, &bd->y, b, zoo_layer_dims(x->m, l, 0)))
+			return -1;
+		if (L->kind != ZOO_CONV)
+			continue;
+		bd->algo = p->algo;
+		bd->fused = p->fused;
+		cudnnStatus_t s = cudnnGetConvolutionForwardWorkspaceSize(
+		    x->dnn, bd->x, p->wdesc, p->conv, bd->y, bd->algo, &bd->ws);
+		if (s != CUDNN_STATUS_SUCCESS || bd->ws > x->ws_bytes) {
+			/* The max batch's algorithm does not serve this batch within
+			 * the workspace: take the best heuristic one that does. */
+			if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
+				return -1;
+			if (L->act == ZOO_ACT_NONE &&
+			    bd->algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)
+				bd->fused = 0;
+		}
+	}
+	x->bready[b] = 1;
+	return 0;
+}
+
+/* Batch-independent descriptors, shape checks against the zoo, and the
+ * workspace the max batch needs. */
+static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
+{
+	const zoo_model *m = x->m;
+	int B = x->cfg.max_batch;
+	ectx c = {x, -1, -1, B, 0, err, errlen};
+	x->ws_bytes = 0;
+	for (int l = 0; l < m->n_layers; l++) {
+		const zoo_layer *L = &m->layers[l];
+		lplan *p = &x->lp[l];
+		c.layer = l;
+		if (L->kind != ZOO_CONV && L->kind != ZOO_POOL_MAX && L->kind != ZOO_POOL_AVG)
+			continue;
+		p->bd = calloc((size_t)B + 1, sizeof(bdesc));
+		if (!p->bd)
+			return fail(err, errlen, "out of memory");
+		zoo_dims in = zoo_input_dims(m, l, 0, 0), out = zoo_layer_dims(m, l, 0);
+		int n, co, h, w;
+		if (L->kind == ZOO_CONV) {
+			if (L->groups < 1 || in.d[0] != L->cin || L->cin % L->groups)
+				return fail(err, errlen,
+				            "%s layer %d (%s): conv input has %d channels, layer "
+				            "says %d in %d groups",
+				            m->name, l, L->name, in.d[0], L->cin, L->groups);
+			DNN(&c, cudnnCreateFilterDescriptor, (&p->wdesc));
+			DNN(&c, cudnnSetFilter4dDescriptor,
+			    (p->wdesc, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, L->cout,
+			     L->cin / L->groups, L->kh, L->kw));
+			DNN(&c, cudnnCreateConvolutionDescriptor, (&p->conv));
+			DNN(&c, cudnnSetConvolution2dDescriptor,
+			    (p->conv, L->ph, L->pw, L->sh, L->sw, 1, 1, CUDNN_CROSS_CORRELATION,
+			     CUDNN_DATA_FLOAT));
+			DNN(&c, cudnnSetConvolutionGroupCount, (p->conv, L->groups));
+			/* TF32 off: FMA only. On: the default math, which on Ampere and
+			 * later lets fp32 convolutions use TF32 tensor cores (what
+			 * PyTorch does with cudnn.allow_tf32); ALLOW_CONVERSION would
+			 * also permit fp16 down-conversion, which we do not want. */
+			DNN(&c, cudnnSetConvolutionMathType,
+			    (p->conv, x->cfg.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+			DNN(&c, cudnnCreateTensorDescriptor, (&p->bdesc1));
+			DNN(&c, cudnnSetTensor4dDescriptor,
+			    (p->bdesc1, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, L->cout, 1, 1));
+			if (set4d(&c, &p->bd[B].x, B, in))
+				return -1;
+			DNN(&c, cudnnGetConvolution2dForwardOutputDim,
+			    (p->conv, p->bd[B].x, p->wdesc, &n, &co, &h, &w));
+		} else {
+			DNN(&c, cudnnCreatePoolingDescriptor, (&p->pool));
+			DNN(&c, cudnnSetPooling2dDescriptor,
+			    (p->pool,
+			     L->kind == ZOO_POOL_MAX ? CUDNN_POOLING_MAX
+			                             : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING,
+			     CUDNN_PROPAGATE_NAN, L->kh, L->kw, L->ph, L->pw, L->sh, L->sw));
+			if (set4d(&c, &p->bd[B].x, B, in))
+				return -1;
+			DNN(&c, cudnnGetPooling2dForwardOutputDim,
+			    (p->pool, p->bd[B].x, &n, &co, &h, &w));
+		}
+		if (co != out.d[0] || h != out.d[1] || w != out.d[2])
+			return fail(err, errlen,
+			            "%s layer %d (%s): cuDNN computes output %dx%dx%d, the zoo "
+			            "says %dx%dx%d",
+			            m->name, l, L->name, co, h, w, out.d[0], out.d[1], out.d[2]);
+		if (set4d(&c, &p->bd[B].y, B, out))
+			return -1;
+		if (L->kind != ZOO_CONV)
+			continue;
+		p->has_bias = L->bias || L->bn;
+		size_t ws_any = 0;
+		if (heuristic_algo(x, &c, l, &p->bd[B], (size_t)-1, &p->algo, &p->ws_need, &ws_any))
+			return -1;
+		/* Room for the algorithm search at load to try the faster ones that
+		 * need more workspace, up to WS_CAP; never less than the heuristic
+		 * choice needs. */
+		size_t want = x->cfg.find ? ws_any : p->ws_need;
+		if (want < p->ws_need)
+			want = p->ws_need;
+		if (want > x->ws_bytes)
+			x->ws_bytes = want;
+	}
+	x->ws_bytes = align_up(x->ws_bytes);
+	return 0;
+}
+
+/* --- creation and load ------------------------------------------------------ */
+
+int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	const zoo_model *m = cfg->model;
+	if (!m || cfg->max_batch < 1)
+		return fail(err, errlen, "executor needs a model and a max batch >= 1");
+	if (m->has_seq && (cfg->max_seq < 1 || cfg->max_seq > m->seq_max))
+		return fail(err, errlen, "%s: max seq %d outside [1, %d]", m->name, cfg->max_seq,
+		            m->seq_max);
+	cuda_exec *x = calloc(1, sizeof *x);
+	if (!x)
+		return fail(err, errlen, "out of memory");
+	x->cfg = *cfg;
+	x->m = m;
+	x->max_seq = m->has_seq ? cfg->max_seq : 0;
+	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
+	x->bready = calloc((size_t)cfg->max_batch + 1, 1);
+	x->graphs = calloc((size_t)m->n_ops * (size_t)(cfg->max_batch + 1) *
+	                       (size_t)((m->has_seq ? cfg->max_seq : 0) + 1),
+	                   sizeof(cudaGraphExec_t));
+	if (!x->lp || !x->bready || !x->graphs) {
+		cuda_exec_free(x);
+		return fail(err, errlen, "out of memory");
+	}
+	ectx c = {x, -1, -1, cfg->max_batch, x->max_seq, err, errlen};
+	int rc = -1;
+	do {
+		cudaError_t e = cudaStreamCreateWithFlags(&x->stream, cudaStreamNonBlocking);
+		if (e != cudaSuccess) {
+			char b[160];
+			efail(&c, "cudaStreamCreateWithFlags", cuda_why(e, b, sizeof b));
+			break;
+		}
+		cudnnStatus_t s = cudnnCreate(&x->dnn);
+		if (s != CUDNN_STATUS_SUCCESS) {
+			efail(&c, "cudnnCreate", cudnnGetErrorString(s));
+			break;
+		}
+		if ((s = cudnnSetStream(x->dnn, x->stream)) != CUDNN_STATUS_SUCCESS) {
+			efail(&c, "cudnnSetStream", cudnnGetErrorString(s));
+			break;
+		}
+		cublasStatus_t bs = cublasCreate(&x->blas);
+		if (bs != CUBLAS_STATUS_SUCCESS) {
+			efail(&c, "cublasCreate", cublasGetStatusName(bs));
+			break;
+		}
+		if ((bs = cublasSetStream(x->blas, x->stream)) != CUBLAS_STATUS_SUCCESS ||
+		    (bs = cublasSetMathMode(x->blas, cfg->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+		                                               : CUBLAS_DEFAULT_MATH)) !=
+		        CUBLAS_STATUS_SUCCESS) {
+			efail(&c, "cublasSetStream/cublasSetMathMode", cublasGetStatusName(bs));
+			break;
+		}
+		if ((s = cudnnCreateActivationDescriptor(&x->relu)) != CUDNN_STATUS_SUCCESS ||
+		    (s = cudnnSetActivationDescriptor(x->relu, CUDNN_ACTIVATION_RELU,
+		                                      CUDNN_PROPAGATE_NAN, 0.0)) !=
+		        CUDNN_STATUS_SUCCESS ||
+		    (s = cudnnCreateActivationDescriptor(&x->ident)) != CUDNN_STATUS_SUCCESS ||
+		    (s = cudnnSetActivationDescriptor(x->ident, CUDNN_ACTIVATION_IDENTITY,
+		                                      CUDNN_PROPAGATE_NAN, 0.0)) !=
+		        CUDNN_STATUS_SUCCESS) {
+			efail(&c, "cudnnSetActivationDescriptor", cudnnGetErrorString(s));
+			break;
+		}
+		if (plan_slots(x, err, errlen))
+			break;
+		plan_weights(x);
+		if (make_layer_descs(x, err, errlen))
+			break;
+		rc = 0;
+	} while (0);
+	if (rc) {
+		cuda_exec_free(x);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+size_t cuda_exec_need(const cuda_exec *x)
+{
+	return x->w_bytes + x->act_bytes + x->ws_bytes + CUBLAS_WS + LIB_MARGIN;
+}
+
+static int run_conv(cuda_exec *x, const ectx *c, int l, int b);
+
+/* Whether a conv can take the fused bias + activation call with `algo`:
+ * cuDNN fuses ReLU with any algorithm, identity only with
+ * IMPLICIT_PRECOMP_GEMM, and has no ReLU6. */
+static int fusable(const zoo_layer *L, cudnnConvolutionFwdAlgo_t algo)
+{
+	return L->act == ZOO_ACT_RELU ||
+	       (L->act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+}
+
+/* GPU time of one run of conv layer l at the max batch as bd sets it up,
+ * or a negative value when that setup fails for this layer. The runs are
+ * replayed from a graph: launched one by one, cuDNN's host cost per call
+ * (tens of microseconds) would hide the differences between algorithms. */
+static double time_conv(cuda_exec *x, int l, cudaEvent_t e0, cudaEvent_t e1, int reps)
+{
+	char msg[256];
+	int B = x->cfg.max_batch;
+	ectx c = {x, x->lp[l].op, l, B, 0, msg, sizeof msg};
+	if (run_conv(x, &c, l, B)) /* module loading, and the fused fallback if any */
+		return -1.0;
+	cudaGraph_t graph = NULL;
+	cudaGraphExec_t exec = NULL;
+	double t = -1.0;
+	if (cudaStreamBeginCapture(x->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess)
+		return -1.0;
+	int rc = 0;
+	for (int r = 0; r < reps && !rc; r++)
+		rc = run_conv(x, &c, l, B);
+	if (cudaStreamEndCapture(x->stream, &graph) != cudaSuccess || rc)
+		goto out;
+	float ms = 0.0f;
+	if (cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess &&
+	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
+	    cudaEventRecord(e0, x->stream) == cudaSuccess &&
+	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
+	    cudaEventRecord(e1, x->stream) == cudaSuccess &&
+	    cudaEventSynchronize(e1) == cudaSuccess &&
+	    cudaEventElapsedTime(&ms, e0, e1) == cudaSuccess)
+		t = ms / reps;
+out:
+	if (exec)
+		cudaGraphExecDestroy(exec);
+	if (graph)
+		cudaGraphDestroy(graph);
+	return t;
+}
+
+/* Picks each conv's algorithm at the max batch. With cfg.find the best few
+ * heuristic candidates are timed on the call the layer really makes (fused
+ * bias + activation where allowed, else convolution + epilogue kernel), on
+ * the executor's own buffers, which hold noise, not zeros. This replaces
+ * cudnnFindConvolutionForwardAlgorithmEx, which times the bare convolution:
+ * on the H100 its picks ran whole models up to 1.4x slower than the
+ * heuristics' first choice, because an algorithm without a fused form pays
+ * for separate bias and activation passes that Find does not see. The
+ * heuristic choice is kept unless another is more than 5% faster, since it
+ * also has to serve the smaller batches. Off by default (cuda_options):
+ * the heuristics alone measured as fast (bench/gpu/NOTES.md). */
+static int choose_algos(cuda_exec *x, char *err, size_t errlen)
+{
+	enum { MAX_CAND = 6, REPS = 5 };
+	int B = x->cfg.max_batch;
+	ectx c = {x, -1, -1, B, 0, err, errlen};
+	cudaEvent_t e0 = NULL, e1 = NULL;
+	if (x->cfg.find) {
+		CU(&c, cudaEventCreate, (&e0));
+		CU(&c, cudaEventCreate, (&e1));
+	}
+	int rc = 0;
+	for (int l = 0; l < x->m->n_layers && !rc; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		lplan *p = &x->lp[l];
+		if (L->kind != ZOO_CONV)
+			continue;
+		c.layer = l;
+		bdesc *bd = &p->bd[B];
+		bd->algo = p->algo;
+		bd->ws = p->ws_need;
+		bd->fused = fusable(L, p->algo);
+		if (x->cfg.find) {
+			cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+			int got = 0;
+			cudnnStatus_t s = cudnnGetConvolutionForwardAlgorithm_v7(
+			    x->dnn, bd->x, p->wdesc, p->conv, bd->y,
+			    CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf);
+			if (s != CUDNN_STATUS_SUCCESS) {
+				rc = efail(&c, "cudnnGetConvolutionForwardAlgorithm_v7",
+				           cudnnGetErrorString(s));
+				break;
+			}
+			double first = -1.0, best = -1.0;
+			cudnnConvolutionFwdAlgo_t best_algo = p->algo;
+			size_t best_ws = p->ws_need;
+			int best_fused = bd->fused;
+			for (int i = 0, n = 0; i < got && n < MAX_CAND; i++) {
+				if (perf[i].status != CUDNN_STATUS_SUCCESS ||
+				    perf[i].memory > x->ws_bytes)
+					continue;
+				if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
+				    perf[i].mathType != CUDNN_DEFAULT_MATH)
+					continue;
+				n++;
+				bd->algo = perf[i].algo;
+				bd->ws = perf[i].memory;
+				bd->fused = fusable(L, perf[i].algo);
+				double t = time_conv(x, l, e0, e1, REPS);
+				if (t < 0)
+					continue;
+				if (perf[i].algo == p->algo)
+					first = t;
+				if (best < 0 || t < best) {
+					best = t;
+					best_algo = bd->algo;
+					best_ws = bd->ws;
+					best_fused = bd->fused;
+				}
+			}
+			if (best >= 0 && !(first >= 0 && first <= 1.05 * best)) {
+				p->algo = best_algo;
+				p->ws_need = best_ws;
+			}
+			bd->algo = p->algo;
+			bd->ws = p->ws_need;
+			bd->fused = p->algo == best_algo ? best_fused : fusable(L, p->algo);
+		}
+		/* One run on the chosen setup settles whether the fused call takes
+		 * it (run_conv drops to the unfused path if not). */
+		ectx rc_ctx = {x, p->op, l, B, 0, err, errlen};
+		if (run_conv(x, &rc_ctx, l, B)) {
+			rc = -1;
+			break;
+		}
+		p->fused = bd->fused;
+	}
+	if (e0)
+		cudaEventDestroy(e0);
+	if (e1)
+		cudaEventDestroy(e1);
+	if (rc)
+		return -1;
+	/* Other batch sizes take these algorithms (prepare_batch). */
+	x->bready[B] = 1;
+	return 0;
+}
+
+int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
+{
+	const zoo_model *m = x->m;
+	ectx c = {x, -1, -1, x->cfg.max_batch, x->max_seq, err, errlen};
+	if (x->loaded)
+		return 0;
+	CU(&c, cudaMalloc, ((void **)&x->d_w, x->w_bytes ? x->w_bytes : ALIGN));
+	CU(&c, cudaMalloc, ((void **)&x->d_act, x->act_bytes));
+	CU(&c, cudaMalloc, (&x->d_ws, x->ws_bytes ? x->ws_bytes : ALIGN));
+	CU(&c, cudaMalloc, (&x->d_blas_ws, CUBLAS_WS));
+	BLAS(&c, cublasSetWorkspace, (x->blas, x->d_blas_ws, CUBLAS_WS));
+
+	unsigned char *host = calloc(1, x->w_bytes ? x->w_bytes : 1);
+	if (!host)
+		return fail(err, errlen, "out of memory staging %s weights", m->name);
+	wts *w = wts_new(m, x->cfg.seed, err, errlen);
+	if (!w) {
+		free(host);
+		return -1;
+	}
+	int rc = pack_weights(x, w, host, err, errlen);
+	wts_free(w);
+	if (rc == 0) {
+		cudaError_t e = cudaMemcpy(x->d_w, host, x->w_bytes, cudaMemcpyHostToDevice);
+		if (e != cudaSuccess) {
+			char b[160];
+			rc = efail(&c, "cudaMemcpy (weights)", cuda_why(e, b, sizeof b));
+		}
+	}
+	free(host);
+	if (rc)
+		return -1;
+
+	/* Noise in every slot, then the seeded input for the max batch. */
+	cudaError_t e = cuda_k_fill((float *)x->d_act, (int64_t)((x->act_bytes - x->in_bytes) / 4),
+	                            x->cfg.seed ^ 0x5eedu, x->stream);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(&c, "cuda_k_fill", cuda_why(e, b, sizeof b));
+	}
+	size_t n_in = x->in_bytes / 4;
+	void *in = malloc(x->in_bytes);
+	if (!in)
+		return fail(err, errlen, "out of memory");
+	zoo_dims d = m->input;
+	size_t used = (size_t)x->cfg.max_batch * (size_t)zoo_dims_count(&d, seq_of(x, x->max_seq));
+	memset(in, 0, x->in_bytes);
+	wts_input(m, x->cfg.seed, in, used <= n_in ? used : n_in);
+	e = cudaMemcpy(x->d_act + x->act_bytes - x->in_bytes, in, x->in_bytes,
+	               cudaMemcpyHostToDevice);
+	free(in);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(&c, "cudaMemcpy (input)", cuda_why(e, b, sizeof b));
+	}
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	if (choose_algos(x, err, errlen))
+		return -1;
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	x->loaded = 1;
+	return 0;
+}
+
+static void free_descs(lplan *p, int max_batch)
+{
+	if (p->bd)
+		for (int b = 0; b <= max_batch; b++) {
+			if (p->bd[b].x)
+				cudnnDestroyTensorDescriptor(p->bd[b].x);
+			if (p->bd[b].y)
+				cudnnDestroyTensorDescriptor(p->bd[b].y);
+		}
+	free(p->bd);
+	if (p->wdesc)
+		cudnnDestroyFilterDescriptor(p->wdesc);
+	if (p->conv)
+		cudnnDestroyConvolutionDescriptor(p->conv);
+	if (p->bdesc1)
+		cudnnDestroyTensorDescriptor(p->bdesc1);
+	if (p->pool)
+		cudnnDestroyPoolingDescriptor(p->pool);
+}
+
+void cuda_exec_free(cuda_exec *x)
+{
+	if (!x)
+		return;
+	/* Teardown: failures here cannot be acted on, the memory goes with the
+	 * context anyway; the stream is drained first so nothing is freed under
+	 * running work. */
+	if (x->stream)
+		cudaStreamSynchronize(x->stream);
+	if (x->graphs) {
+		size_t n =
+		    (size_t)x->m->n_ops * (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
+		for (size_t i = 0; i < n; i++)
+			if (x->graphs[i])
+				cudaGraphExecDestroy(x->graphs[i]);
+	}
+	if (x->lp)
+		for (int l = 0; l < x->m->n_layers; l++)
+			free_descs(&x->lp[l], x->cfg.max_batch);
+	if (x->relu)
+		cudnnDestroyActivationDescriptor(x->relu);
+	if (x->ident)
+		cudnnDestroyActivationDescriptor(x->ident);
+	if (x->blas)
+		cublasDestroy(x->blas);
+	if (x->dnn)
+		cudnnDestroy(x->dnn);
+	cudaFree(x->d_w);
+	cudaFree(x->d_act);
+	cudaFree(x->d_ws);
+	cudaFree(x->d_blas_ws);
+	if (x->stream)
+		cudaStreamDestroy(x->stream);
+	free(x->lp);
+	free(x->bready);
+	free(x->slot_bytes);
+	free(x->slot_off);
+	free(x->graphs);
+	free(x);
+}
+
+/* --- running ------------------------------------------------------------- */
+
+static int launch(const ectx *c, const char *name, cudaError_t e)
+{
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(c, name, cuda_why(e, b, sizeof b));
+	}
+	return 0;
+}
+
+static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, float *y, int64_t n)
+{
+	if (L->act == ZOO_ACT_NONE)
+		return 0;
+	return launch(c, "cuda_k_bias_act", cuda_k_bias_act(y, NULL, n, 1, 1, L->act, x->stream));
+}
+
+static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	lplan *p = &x->lp[l];
+	bdesc *bd = &p->bd[b];
+	const float one = 1.0f, zero = 0.0f;
+	const void *xin = in_ptr(x, l, 0);
+	float *y = out_ptr(x, l);
+	const void *w = x->d_w + p->w;
+	const float *bias = wp(x, p->b);
+	if (bd->fused) {
+		cudnnStatus_t s = cudnnConvolutionBiasActivationForward(
+		    x->dnn, &one, bd->x, xin, p->wdesc, w, p->conv, bd->algo, x->d_ws, x->ws_bytes,
+		    &zero, bd->y, y, p->bdesc1, bias, L->act == ZOO_ACT_RELU ? x->relu : x->ident,
+		    bd->y, y);
+		if (s == CUDNN_STATUS_SUCCESS)
+			return 0;
+		if (s != CUDNN_STATUS_NOT_SUPPORTED)
+			return efail(c, "cudnnConvolutionBiasActivationForward",
+			             cudnnGetErrorString(s));
+		/* This batch's algorithm has no fused form: unfused from now on. */
+		bd->fused = 0;
+	}
+	DNN(c, cudnnConvolutionForward,
+	    (x->dnn, &one, bd->x, xin, p->wdesc, w, p->conv, bd->algo, x->d_ws, x->ws_bytes, &zero,
+	     bd->y, y));
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	int64_t hw = (int64_t)o.d[1] * o.d[2];
+	if (!p->has_bias && L->act == ZOO_ACT_NONE)
+		return 0;
+	return launch(c, "cuda_k_bias_act",
+	              cuda_k_bias_act(y, p->has_bias ? bias : NULL, (int64_t)b * o.d[0] * hw, hw,
+	                              o.d[0], L->act, x->stream));
+}
+
+/* Q K^T / sqrt(dh) and P V per head, batched over heads (one call per
+ * sample) or over samples (one call per head), whichever makes fewer calls:
+ * the fused QKV rows interleave heads, so no single stride covers both. */
+static int run_attn(cuda_exec *x, const ectx *c, int l, int b, int S)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	int F = L->cout, H = L->heads;
+	if (H < 1 || F % H)
+		return efail(c, "attention", "hidden size not divisible by heads");
+	int dh = F / H;
+	long long row = 3LL * F; /* fused QKV row */
+	long long qkv_s = (long long)S * row, p_s = (long long)H * S * S, o_s = (long long)S * F;
+	cublasComputeType_t ct = x->cfg.tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+	float *out = out_ptr(x, l);
+	const float zero = 0.0f;
+	int per_sample = b <= H;
+	int calls = per_sample ? b : H;
+	if (L->kind == ZOO_ATTN_SCORES) {
+		const float *qkv = in_ptr(x, l, 0);
+		const float alpha = 1.0f / sqrtf((float)dh);
+		for (int k = 0; k < calls; k++) {
+			const float *q = per_sample ? qkv + k * qkv_s : qkv + (long long)k * dh;
+			float *o = per_sample ? out + k * p_s : out + (long long)k * S * S;
+			BLAS(c, cublasGemmStridedBatchedEx,
+			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, S, S, dh, &alpha, q + F,
+			      CUDA_R_32F, (int)row, per_sample ? dh : qkv_s, q, CUDA_R_32F,
+			      (int)row, per_sample ? dh : qkv_s, &zero, o, CUDA_R_32F, S,
+			      per_sample ? (long long)S * S : p_s, per_sample ? H : b, ct,
+			      CUBLAS_GEMM_DEFAULT));
+		}
+	} else {
+		const float *prob = in_ptr(x, l, 0), *qkv = in_ptr(x, l, 1);
+		const float one = 1.0f;
+		for (int k = 0; k < calls; k++) {
+			const float *v =
+			    per_sample ? qkv + k * qkv_s + 2 * F : qkv + 2 * F + (long long)k * dh;
+			const float *pp = per_sample ? prob + k * p_s : prob + (long long)k * S * S;
+			float *o = per_sample ? out + k * o_s : out + (long long)k * dh;
+			BLAS(c, cublasGemmStridedBatchedEx,
+			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, dh, S, S, &one, v, CUDA_R_32F,
+			      (int)row, per_sample ? dh : qkv_s, pp, CUDA_R_32F, S,
+			      per_sample ? (long long)S * S : p_s, &zero, o, CUDA_R_32F, F,
+			      per_sample ? dh : o_s, per_sample ? H : b, ct, CUBLAS_GEMM_DEFAULT));
+		}
+	}
+	return act_only(x, c, L, out, (int64_t)b * out_count(x, l, S));
+}
+
+static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	lplan *p = &x->lp[l];
+	c->layer = l;
+	float *y = out_ptr(x, l);
+	int64_t n_out = (int64_t)b * out_count(x, l, S);
+	switch (L->kind) {
+	case ZOO_CONV:
+		return run_conv(x, c, l, b);
+	case ZOO_POOL_MAX:
+	case ZOO_POOL_AVG: {
+		const float one = 1.0f, zero = 0.0f;
+		DNN(c, cudnnPoolingForward,
+		    (x->dnn, p->pool, &one, p->bd[b].x, in_ptr(x, l, 0), &zero, p->bd[b].y, y));
+		return act_only(x, c, L, y, n_out);
+	}
+	case ZOO_ADD:
+		return launch(
+		    c, "cuda_k_add_act",
+		    cuda_k_add_act(y, in_ptr(x, l, 0), in_ptr(x, l, 1), n_out, L->act, x->stream));
+	case ZOO_CONCAT: {
+		/* Per sample the inputs' channel blocks lie side by side: one
+		 * strided copy per input covers the whole batch. */
+		size_t dst_row = (size_t)out_count(x, l, S) * 4, off = 0;
+		for (int i = 0; i < L->n_in; i++) {
+			size_t w = (size_t)in_count(x, l, i, S) * 4;
+			CU(c, cudaMemcpy2DAsync,
+			   ((unsigned char *)y + off, dst_row, in_ptr(x, l, i), w, w, (size_t)b,
+			    cudaMemcpyDeviceToDevice, x->stream));
+			off += w;
+		}
+		return act_only(x, c, L, y, n_out);
+	}
+	case ZOO_FC: {
+		int64_t cnt = in_count(x, l, 0, S);
+		if (L->cin <= 0 || cnt % L->cin)
+			return efail(c, "fc",
+			             "input size is not a multiple of the layer's in features");
+		int rows = (int)((int64_t)b * (cnt / L->cin));
+		const float one = 1.0f, zero = 0.0f;
+		BLAS(c, cublasSgemm,
+		     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one, wp(x, p->w),
+		      L->cin, in_ptr(x, l, 0), L->cin, &zero, y, L->cout));
+		return launch(c, "cuda_k_bias_act",
+		              cuda_k_bias_act(y, wp(x, p->b), (int64_t)rows * L->cout, 1, L->cout,
+		                              L->act, x->stream));
+	}
+	case ZOO_EMBED:
+		if (launch(c, "cuda_k_embed",
+		           cuda_k_embed(y, in_ptr(x, l, 0), wp(x, p->w), wp(x, p->w2), wp(x, p->w3),
+		                        b * S, S, L->cout, L->vocab, x->stream)))
+			return -1;
+		return act_only(x, c, L, y, n_out);
+	case ZOO_LAYERNORM: {
+		int rows = (int)(n_out / L->cout);
+		if (launch(c, "cuda_k_layernorm",
+		           cuda_k_layernorm(y, in_ptr(x, l, 0),
+		                            L->n_in > 1 ? in_ptr(x, l, 1) : NULL, wp(x, p->w),
+		                            wp(x, p->b), rows, L->cout, L->eps, x->stream)))
+			return -1;
+		return act_only(x, c, L, y, n_out);
+	}
+	case ZOO_ATTN_SCORES:
+	case ZOO_ATTN_CONTEXT:
+		return run_attn(x, c, l, b, S);
+	case ZOO_SOFTMAX: {
+		zoo_dims o = zoo_layer_dims(x->m, l, S);
+		int len = zoo_dim(o.d[2], S);
+		if (launch(c, "cuda_k_softmax",
+		           cuda_k_softmax(y, in_ptr(x, l, 0), n_out / len, len, x->stream)))
+			return -1;
+		return act_only(x, c, L, y, n_out);
+	}
+	case ZOO_TAKE_FIRST: {
+		size_t w = (size_t)out_count(x, l, S) * 4;
+		CU(c, cudaMemcpy2DAsync,
+		   (y, w, in_ptr(x, l, 0), (size_t)in_count(x, l, 0, S) * 4, w, (size_t)b,
+		    cudaMemcpyDeviceToDevice, x->stream));
+		return act_only(x, c, L, y, n_out);
+	}
+	default:
+		return efail(c, "run", "layer kind not supported on the GPU");
+	}
+}
+
+static int enqueue(cuda_exec *x, int start, int end, int b, int S, char *err, size_t errlen)
+{
+	ectx c = {x, start, -1, b, S, err, errlen};
+	for (int op = start; op < end; op++) {
+		c.op = op;
+		const zoo_op *o = &x->m->ops[op];
+		for (int l = o->first; l < o->first + o->count; l++)
+			if (run_layer(x, &c, l, b, S))
+				return -1;
+	}
+	return 0;
+}
+
+static int check_args(const cuda_exec *x, int start, int end, int batch, int seq, char *err,
+                      size_t errlen)
+{
+	const zoo_model *m = x->m;
+	if (!x->loaded)
+		return fail(err, errlen, "%s executor used before load", m->name);
+	if (start < 0 || end > m->n_ops || start >= end)
+		return fail(err, errlen, "%s: op range [%d, %d) outside [0, %d)", m->name, start,
+		            end, m->n_ops);
+	if (batch < 1 || batch > x->cfg.max_batch)
+		return fail(err, errlen, "%s: batch %d outside [1, %d]", m->name, batch,
+		            x->cfg.max_batch);
+	if (m->has_seq && (seq < 1 || seq > x->max_seq))
+		return fail(err, errlen, "%s: seq %d outside [1, %d]", m->name, seq, x->max_seq);
+	return 0;
+}
+
+static cudaGraphExec_t *graph_slot(cuda_exec *x, int op, int b, int S)
+{
+	return &x->graphs[((size_t)op * (size_t)(x->cfg.max_batch + 1) + (size_t)b) *
+	                      (size_t)(x->max_seq + 1) +
+	                  (size_t)S];
+}
+
+/* Replays each op of the range from a graph captured the first time that
+ * (op, batch, seq) ran: one launch per op instead of one per kernel, so
+ * short ops stop paying launch gaps. Per op rather than per range because
+ * the scheduler cuts queries at many different points: per-op graphs are
+ * few (ops x batches x seqs) and reach a steady state quickly, where one
+ * graph per range would keep capturing new ranges. */
+static int run_graphs(cuda_exec *x, int start, int end, int b, int S, char *err, size_t errlen)
+{
+	ectx c = {x, start, -1, b, S, err, errlen};
+	for (int op = start; op < end; op++) {
+		c.op = op;
+		cudaGraphExec_t *g = graph_slot(x, op, b, S);
+		if (!*g) {
+			cudaGraph_t graph = NULL;
+			CU(&c, cudaStreamBeginCapture,
+			   (x->stream, cudaStreamCaptureModeThreadLocal));
+			int rc = enqueue(x, op, op + 1, b, S, err, errlen);
+			cudaError_t e = cudaStreamEndCapture(x->stream, &graph);
+			if (rc) {
+				if (graph)
+					cudaGraphDestroy(graph);
+				return -1;
+			}
+			if (e != cudaSuccess) {
+				char bb[160];
+				return efail(&c, "cudaStreamEndCapture",
+				             cuda_why(e, bb, sizeof bb));
+			}
+			cudaGraphExec_t exec = NULL;
+			e = cudaGraphInstantiate(&exec, graph, 0);
+			cudaGraphDestroy(graph);
+			if (e != cudaSuccess) {
+				char bb[160];
+				return efail(&c, "cudaGraphInstantiate",
+				             cuda_why(e, bb, sizeof bb));
+			}
+			*g = exec;
+			x->n_graphs++;
+		}
+		CU(&c, cudaGraphLaunch, (*g, x->stream));
+	}
+	return 0;
+}
+
+static int run_range(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen)
+{
+	int S = seq_of(x, seq);
+	if (prepare_batch(x, batch, err, errlen))
+		return -1;
+	int rc = x->cfg.graphs ? run_graphs(x, start, end, batch, S, err, errlen)
+	                       : enqueue(x, start, end, batch, S, err, errlen);
+	if (rc)
+		return -1;
+	x->pos = end == x->m->n_ops ? 0 : end;
+	x->pos_batch = batch;
+	x->pos_seq = S;
+	return 0;
+}
+
+int cuda_exec_run(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen)
+{
+	if (check_args(x, start, end, batch, seq, err, errlen))
+		return -1;
+	int S = seq_of(x, seq);
+	if (start != 0 && (start != x->pos || batch != x->pos_batch || S != x->pos_seq))
+		return fail(err, errlen,
+		            "%s: ops [%d, %d) at batch %d do not continue the last range (it ended "
+		            "at op %d, batch %d)",
+		            x->m->name, start, end, batch, x->pos, x->pos_batch);
+	return run_range(x, start, end, batch, seq, err, errlen);
+}
+
+int cuda_exec_run_unchecked(cuda_exec *x, int start, int end, int batch, int seq, char *err,
+                            size_t errlen)
+{
+	if (check_args(x, start, end, batch, seq, err, errlen))
+		return -1;
+	return run_range(x, start, end, batch, seq, err, errlen);
+}
+
+cudaStream_t cuda_exec_stream(const cuda_exec *x)
+{
+	return x->stream;
+}
+
+int cuda_exec_sync(cuda_exec *x, char *err, size_t errlen)
+{
+	ectx c = {x, -1, -1, x->pos_batch, x->pos_seq, err, errlen};
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	return 0;
+}
+
+int cuda_exec_set_input(cuda_exec *x, const void *in, int batch, int seq, char *err, size_t errlen)
+{
+	if (check_args(x, 0, 1, batch, seq, err, errlen))
+		return -1;
+	ectx c = {x, -1, -1, batch, seq, err, errlen};
+	zoo_dims d = x->m->input;
+	size_t bytes = (size_t)batch * (size_t)zoo_dims_count(&d, seq_of(x, seq)) * 4;
+	CU(&c, cudaMemcpyAsync,
+	   (x->d_act + x->act_bytes - x->in_bytes, in, bytes, cudaMemcpyHostToDevice, x->stream));
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	return 0;
+}
+
+int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err, size_t errlen)
+{
+	const zoo_model *m = x->m;
+	int op_end = x->pos == 0 ? m->n_ops : x->pos;
+	int last = m->ops[op_end - 1].first + m->ops[op_end - 1].count - 1;
+	ectx c = {x, op_end - 1, last, batch, seq, err, errlen};
+	size_t bytes = (size_t)batch * (size_t)out_count(x, last, seq) * 4;
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	CU(&c, cudaMemcpy, (out, out_ptr(x, last), bytes, cudaMemcpyDeviceToHost));
+	return 0;
+}
+
+int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void *const *in,
+                        float *out, char *err, size_t errlen)
+{
+	if (check_args(x, 0, 1, batch, seq, err, errlen))
+		return -1;
+	if (layer < 0 || layer >= x->m->n_layers)
+		return fail(err, errlen, "%s: no layer %d", x->m->name, layer);
+	int S = seq_of(x, seq);
+	ectx c = {x, x->lp[layer].op, layer, batch, S, err, errlen};
+	if (prepare_batch(x, batch, err, errlen))
+		return -1;
+	const zoo_layer *L = &x->m->layers[layer];
+	for (int i = 0; i < L->n_in; i++)
+		CU(&c, cudaMemcpy,
+		   (in_ptr(x, layer, i), in[i],
+		    (size_t)batch * (size_t)in_count(x, layer, i, S) * 4, cudaMemcpyHostToDevice));
+	if (run_layer(x, &c, layer, batch, S))
+		return -1;
+	CU(&c, cudaStreamSynchronize, (x->stream));
+	CU(&c, cudaMemcpy,
+	   (out, out_ptr(x, layer), (size_t)batch * (size_t)out_count(x, layer, S) * 4,
+	    cudaMemcpyDeviceToHost));
+	return 0;
+}
+
+int cuda_exec_pos(const cuda_exec *x)
+{
+	return x->pos;
+}
+
+const zoo_model *cuda_exec_model(const cuda_exec *x)
+{
+	return x->m;
+}
+
+int cuda_exec_graphs(const cuda_exec *x)
+{
+	return x->n_graphs;
+}

@@ -1,0 +1,94 @@
+/* cuda_exec.h: one service's executor on the GPU (internal to the CUDA
+ * device, its tests and its benchmark).
+ *
+ * An executor owns everything one (model, max batch, max seq) needs to run
+ * any op range [start, end) for any batch <= max batch and seq <= max seq:
+ * its CUDA stream, cuDNN and cuBLAS handles bound to that stream, the
+ * weights (batch norm folded into conv weights and bias at load), the
+ * activation buffers, the model input, and a convolution workspace.
+ *
+ * Activations live in a few slots planned once at creation: every layer's
+ * output gets a slot that no tensor still to be read occupies, so a
+ * segment may stop after any op and the next one continues from the slot
+ * holding that op's output. Nothing is allocated while running.
+ *
+ * Lifecycle, two steps so a device can check the memory of all its
+ * services before allocating any:
+ *   cuda_exec_new()   handles, descriptors, slot plan, algorithm heuristics
+ *                     at the max batch; cuda_exec_need() then tells the
+ *                     bytes of GPU memory it will take
+ *   cuda_exec_load()  allocates, uploads weights and a seeded input, picks
+ *                     convolution algorithms at the max batch (cfg.find)
+ *   cuda_exec_run()   enqueues ops on the executor's stream (asynchronous)
+ *   cuda_exec_free()
+ * cuDNN tensor descriptors for a batch size other than the max are made the
+ * first time that batch runs, once; algorithms stay those picked at load.
+ *
+ * Errors: functions return 0 or -1 and write a message naming the call,
+ * model, op and batch into the caller's buffer.
+ */
+#ifndef ABACUS_CUDA_EXEC_H
+#define ABACUS_CUDA_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda_runtime_api.h>
+
+#include "zoo.h"
+
+typedef struct cuda_exec cuda_exec;
+
+typedef struct cuda_exec_cfg {
+	const zoo_model *model; /* borrowed; must outlive the executor */
+	int max_batch;
+	int max_seq;   /* ignored for models without has_seq */
+	int tf32;      /* 1: TF32 tensor cores in cuDNN and cuBLAS */
+	int graphs;    /* 1: replay op ranges from captured CUDA graphs */
+	int find;      /* 1: time the best cuDNN heuristic candidates of each
+	                  conv at load, as the layer really runs (fused bias +
+	                  activation or not), and keep the fastest; 0: take the
+	                  heuristics' first choice (cudnnGetConvolutionForward-
+	                  Algorithm_v7) */
+	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
+} cuda_exec_cfg;
+
+int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);
+/* Bytes of GPU memory cuda_exec_load will allocate. */
+size_t cuda_exec_need(const cuda_exec *x);
+int cuda_exec_load(cuda_exec *x, char *err, size_t errlen);
+void cuda_exec_free(cuda_exec *x);
+
+/* Enqueues ops [start, end) for `batch` (and `seq`) on the executor's
+ * stream. start must be 0 (fresh input) or the op the previous range ended
+ * at, with the same batch and seq. Returns once enqueued. */
+int cuda_exec_run(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen);
+/* Same without the continuity check: runs the range on whatever its input
+ * slot holds. For timing single ops (the benchmark's solo op profile), not
+ * for results. */
+int cuda_exec_run_unchecked(cuda_exec *x, int start, int end, int batch, int seq, char *err,
+                            size_t errlen);
+cudaStream_t cuda_exec_stream(const cuda_exec *x);
+/* Waits for the executor's stream; reports asynchronous faults. */
+int cuda_exec_sync(cuda_exec *x, char *err, size_t errlen);
+
+/* Replaces the model input for batch x seq samples (float32, or int32 ids
+ * for bert), host memory, synchronously. */
+int cuda_exec_set_input(cuda_exec *x, const void *in, int batch, int seq, char *err, size_t errlen);
+/* Copies the activation the last range left (its last op's output) to host
+ * memory: batch * per-sample count floats. Synchronous. */
+int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err, size_t errlen);
+
+/* Runs one layer alone on host inputs (in[i] as ref_layer takes them) and
+ * copies its output back: for checking each layer kind against the CPU
+ * reference. Synchronous. */
+int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void *const *in,
+                        float *out, char *err, size_t errlen);
+
+/* The op the last range ended at (0 before any). */
+int cuda_exec_pos(const cuda_exec *x);
+const zoo_model *cuda_exec_model(const cuda_exec *x);
+/* Number of captured graphs held, for tests and the benchmark. */
+int cuda_exec_graphs(const cuda_exec *x);
+
+#endif

@@ -1,0 +1,331 @@
+/* cuda_kernels.cu: the kernels behind cuda_kernels.h.
+ *
+ * All are memory-bound; the aim is one pass over the data with coalesced
+ * accesses, not cleverness. Row kernels (layer norm, softmax) keep the row in
+ * shared memory or registers so the second and third passes do not go back
+ * to device memory.
+ */
+#include "cuda_kernels.h"
+
+#include <math.h>
+
+namespace
+{
+
+constexpr int kThreads = 256;
+
+/* Enough blocks to fill the GPU several times over; the kernels loop over
+ * the rest (grid-stride), so any n works with one launch. */
+unsigned blocks_for(int64_t n)
+{
+	int64_t b = (n + kThreads - 1) / kThreads;
+	if (b > 32768)
+		b = 32768;
+	return b < 1 ? 1u : (unsigned)b;
+}
+
+__device__ __forceinline__ float act_apply(float v, int act)
+{
+	switch (act) {
+	case ZOO_ACT_RELU:
+		return fmaxf(v, 0.0f);
+	case ZOO_ACT_RELU6:
+		return fminf(fmaxf(v, 0.0f), 6.0f);
+	case ZOO_ACT_GELU:
+		return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+	case ZOO_ACT_TANH:
+		return tanhf(v);
+	default:
+		return v;
+	}
+}
+
+__global__ void bias_act_kernel(float *y, const float *__restrict__ bias, int64_t n, int64_t inner,
+                                int c, int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		float v = y[i];
+		if (bias)
+			v += bias[(i / inner) % c];
+		y[i] = act_apply(v, act);
+	}
+}
+
+/* Same, four values per thread: used when inner (and so n) is a multiple of
+ * four, which holds for every FC and for all conv planes but 7x7 and 1x1. */
+__global__ void bias_act4_kernel(float4 *y, const float *__restrict__ bias, int64_t n4,
+                                 int64_t inner4, int c, int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n4;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		float4 v = y[i];
+		if (bias && inner4 > 0) {
+			float bb = bias[(i / inner4) % c];
+			v.x += bb, v.y += bb, v.z += bb, v.w += bb;
+		} else if (bias) {
+			/* inner == 1 (FC rows): four consecutive channels. */
+			int64_t e = (i * 4) % c;
+			v.x += bias[e], v.y += bias[e + 1], v.z += bias[e + 2], v.w += bias[e + 3];
+		}
+		v.x = act_apply(v.x, act), v.y = act_apply(v.y, act);
+		v.z = act_apply(v.z, act), v.w = act_apply(v.w, act);
+		y[i] = v;
+	}
+}
+
+__global__ void add_act_kernel(float *out, const float *a, const float *b, int64_t n, int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x)
+		out[i] = act_apply(a[i] + b[i], act);
+}
+
+__global__ void add_act4_kernel(float4 *out, const float4 *a, const float4 *b, int64_t n4, int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n4;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		float4 x = a[i], y = b[i], r;
+		r.x = act_apply(x.x + y.x, act), r.y = act_apply(x.y + y.y, act);
+		r.z = act_apply(x.z + y.z, act), r.w = act_apply(x.w + y.w, act);
+		out[i] = r;
+	}
+}
+
+__global__ void embed_kernel(float *out, const int32_t *__restrict__ ids,
+                             const float *__restrict__ word, const float *__restrict__ pos,
+                             const float *__restrict__ type0, int rows, int seq, int feat,
+                             int vocab)
+{
+	int64_t n = (int64_t)rows * feat;
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int r = (int)(i / feat), f = (int)(i % feat);
+		int id = ids[r];
+		if (id < 0 || id >= vocab) {
+			out[i] = __int_as_float(0x7fc00000);
+			continue;
+		}
+		out[i] =
+		    word[(int64_t)id * feat + f] + pos[(int64_t)(r % seq) * feat + f] + type0[f];
+	}
+}
+
+__device__ __forceinline__ float warp_sum(float v)
+{
+	for (int o = 16; o > 0; o >>= 1)
+		v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
+}
+
+__device__ __forceinline__ float warp_max(float v)
+{
+	for (int o = 16; o > 0; o >>= 1)
+		v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+	return v;
+}
+
+/* Sum over the block; every thread gets the result. red holds 32 floats. */
+__device__ float block_sum(float v, float *red)
+{
+	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+	v = warp_sum(v);
+	__syncthreads(); /* red may still be read from the previous call */
+	if (lane == 0)
+		red[warp] = v;
+	__syncthreads();
+	int nw = (blockDim.x + 31) >> 5;
+	v = lane < nw ? red[lane] : 0.0f;
+	return warp_sum(v);
+}
+
+/* One block per row; the row is cached in shared memory so the mean, the
+ * variance (two-pass, for accuracy) and the output each read it once. */
+__global__ void layernorm_kernel(float *out, const float *a, const float *b,
+                                 const float *__restrict__ gamma, const float *__restrict__ beta,
+                                 int feat, float eps)
+{
+	extern __shared__ float row[];
+	__shared__ float red[32];
+	int64_t base = (int64_t)blockIdx.x * feat;
+	float s = 0.0f;
+	for (int f = threadIdx.x; f < feat; f += blockDim.x) {
+		float v = a[base + f];
+		if (b)
+			v += b[base + f];
+		row[f] = v;
+		s += v;
+	}
+	float mean = block_sum(s, red) / feat;
+	float q = 0.0f;
+	for (int f = threadIdx.x; f < feat; f += blockDim.x) {
+		float d = row[f] - mean;
+		q += d * d;
+	}
+	float rstd = rsqrtf(block_sum(q, red) / feat + eps);
+	for (int f = threadIdx.x; f < feat; f += blockDim.x)
+		out[base + f] = (row[f] - mean) * rstd * gamma[f] + beta[f];
+}
+
+/* One warp per row, the row held in registers (len <= 32 * kMaxPerLane). */
+constexpr int kMaxPerLane = 16;
+
+__global__ void softmax_warp_kernel(float *out, const float *in, int64_t rows, int len)
+{
+	int64_t r = blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5);
+	int lane = threadIdx.x & 31;
+	if (r >= rows)
+		return;
+	const float *x = in + r * len;
+	float v[kMaxPerLane];
+	float m = -INFINITY;
+#pragma unroll
+	for (int k = 0; k < kMaxPerLane; k++) {
+		int j = k * 32 + lane;
+		v[k] = j < len ? x[j] : -INFINITY;
+		m = fmaxf(m, v[k]);
+	}
+	m = warp_max(m);
+	float s = 0.0f;
+#pragma unroll
+	for (int k = 0; k < kMaxPerLane; k++) {
+		int j = k * 32 + lane;
+		v[k] = j < len ? expf(v[k] - m) : 0.0f;
+		s += v[k];
+	}
+	float inv = 1.0f / warp_sum(s);
+	float *y = out + r * len;
+#pragma unroll
+	for (int k = 0; k < kMaxPerLane; k++) {
+		int j = k * 32 + lane;
+		if (j < len)
+			y[j] = v[k] * inv;
+	}
+}
+
+/* Long rows: one block per row, three passes through the row in memory. */
+__global__ void softmax_block_kernel(float *out, const float *in, int len)
+{
+	__shared__ float red[32];
+	const float *x = in + (int64_t)blockIdx.x * len;
+	float *y = out + (int64_t)blockIdx.x * len;
+	float m = -INFINITY;
+	for (int j = threadIdx.x; j < len; j += blockDim.x)
+		m = fmaxf(m, x[j]);
+	/* block max: the same two-level reduction as block_sum */
+	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+	m = warp_max(m);
+	if (lane == 0)
+		red[warp] = m;
+	__syncthreads();
+	m = lane < (int)((blockDim.x + 31) >> 5) ? red[lane] : -INFINITY;
+	m = warp_max(m);
+	float s = 0.0f;
+	for (int j = threadIdx.x; j < len; j += blockDim.x)
+		s += expf(x[j] - m);
+	float inv = 1.0f / block_sum(s, red);
+	for (int j = threadIdx.x; j < len; j += blockDim.x)
+		y[j] = expf(x[j] - m) * inv;
+}
+
+__global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		/* splitmix64 of (seed, i): independent values without a generator
+		 * state per thread. */
+		uint64_t z = seed + 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		p[i] = (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+	}
+}
+
+bool aligned16(const void *p)
+{
+	return ((uintptr_t)p & 15u) == 0;
+}
+
+} /* namespace */
+
+extern "C" cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, int64_t inner, int c,
+                                       zoo_act act, cudaStream_t s)
+{
+	if (n <= 0)
+		return cudaSuccess;
+	if (n % 4 == 0 && aligned16(y) && (inner % 4 == 0 || (inner == 1 && c % 4 == 0))) {
+		int64_t n4 = n / 4;
+		bias_act4_kernel<<<blocks_for(n4), kThreads, 0, s>>>(
+		    (float4 *)y, bias, n4, inner == 1 ? 0 : inner / 4, c, (int)act);
+	} else {
+		bias_act_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, bias, n, inner, c, (int)act);
+	}
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_add_act(float *out, const float *a, const float *b, int64_t n,
+                                      zoo_act act, cudaStream_t s)
+{
+	if (n <= 0)
+		return cudaSuccess;
+	if (n % 4 == 0 && aligned16(out) && aligned16(a) && aligned16(b))
+		add_act4_kernel<<<blocks_for(n / 4), kThreads, 0, s>>>(
+		    (float4 *)out, (const float4 *)a, (const float4 *)b, n / 4, (int)act);
+	else
+		add_act_kernel<<<blocks_for(n), kThreads, 0, s>>>(out, a, b, n, (int)act);
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_embed(float *out, const int32_t *ids, const float *word,
+                                    const float *pos, const float *type0, int rows, int seq,
+                                    int feat, int vocab, cudaStream_t s)
+{
+	int64_t n = (int64_t)rows * feat;
+	if (n <= 0)
+		return cudaSuccess;
+	embed_kernel<<<blocks_for(n), kThreads, 0, s>>>(out, ids, word, pos, type0, rows, seq, feat,
+	                                                vocab);
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_layernorm(float *out, const float *a, const float *b,
+                                        const float *gamma, const float *beta, int rows, int feat,
+                                        float eps, cudaStream_t s)
+{
+	if (rows <= 0)
+		return cudaSuccess;
+	size_t shm = (size_t)feat * sizeof(float);
+	if (shm > 48 * 1024)
+		return cudaErrorInvalidValue; /* rows of more than 12288 features */
+	int threads = feat >= 1024 ? 512 : 256;
+	layernorm_kernel<<<rows, threads, shm, s>>>(out, a, b, gamma, beta, feat, eps);
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len,
+                                      cudaStream_t s)
+{
+	if (rows <= 0)
+		return cudaSuccess;
+	if (len <= 32 * kMaxPerLane) {
+		int warps = kThreads / 32;
+		int64_t blocks = (rows + warps - 1) / warps;
+		if (blocks > 0x7fffffff)
+			return cudaErrorInvalidValue;
+		softmax_warp_kernel<<<(unsigned)blocks, kThreads, 0, s>>>(out, in, rows, len);
+	} else {
+		if (rows > 0x7fffffff)
+			return cudaErrorInvalidValue;
+		softmax_block_kernel<<<(unsigned)rows, kThreads, 0, s>>>(out, in, len);
+	}
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s)
+{
+	if (n <= 0)
+		return cudaSuccess;
+	fill_kernel<<<blocks_for(n), kThreads, 0, s>>>(p, n, seed);
+	return cudaGetLastError();
+}

@@ -1,0 +1,58 @@
+/* cuda_kernels.h: the few CUDA kernels abacus writes itself.
+ *
+ * Everything cuDNN or cuBLAS does well (convolutions, pooling, matrix
+ * products) goes through them; these kernels cover what they lack or do in
+ * several passes: bias + activation epilogues, residual add, layer norm,
+ * softmax, the BERT embedding lookup, and filling buffers with seeded
+ * noise. Each launcher is callable from C, enqueues on the given stream and
+ * returns the launch status (cudaGetLastError), so the caller can report
+ * which model, op and batch a failed launch belonged to.
+ *
+ * Tensors are float32 and dense; the layouts are zoo.h's (batch outermost).
+ */
+#ifndef ABACUS_CUDA_KERNELS_H
+#define ABACUS_CUDA_KERNELS_H
+
+#include <stdint.h>
+
+#include <cuda_runtime_api.h>
+
+#include "zoo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[i] = act(y[i] + bias[(i / inner) % c]) for i < n; bias may be NULL.
+ * Covers the NCHW conv epilogue (inner = H*W, c = channels) and the FC
+ * epilogue (inner = 1, c = out features). */
+cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, int64_t inner, int c,
+                            zoo_act act, cudaStream_t s);
+
+/* out[i] = act(a[i] + b[i]). out may alias a or b. */
+cudaError_t cuda_k_add_act(float *out, const float *a, const float *b, int64_t n, zoo_act act,
+                           cudaStream_t s);
+
+/* out[r][f] = word[ids[r]][f] + pos[r % seq][f] + type0[f], rows = batch*seq.
+ * An id outside [0, vocab) yields NaN so a bad input cannot pass a check. */
+cudaError_t cuda_k_embed(float *out, const int32_t *ids, const float *word, const float *pos,
+                         const float *type0, int rows, int seq, int feat, int vocab,
+                         cudaStream_t s);
+
+/* out[r] = layer_norm(a[r] (+ b[r])) * gamma + beta over feat values; b may
+ * be NULL. out may alias a or b. */
+cudaError_t cuda_k_layernorm(float *out, const float *a, const float *b, const float *gamma,
+                             const float *beta, int rows, int feat, float eps, cudaStream_t s);
+
+/* Row-wise softmax of rows x len values; out may alias in. */
+cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len, cudaStream_t s);
+
+/* Fills n floats with a hash of (seed, index), uniform in [-1, 1): used to
+ * give buffers finite, non-zero contents before algorithm searches. */
+cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,405 @@
+/* test_cuda.c: the CUDA device against the CPU reference.
+ *
+ *  1. every layer kind (each distinct kind / activation / grouping / input
+ *     count found in the zoo, taking the cheapest such layer) on random
+ *     inputs, vs ref_layer: rel err <= 1e-4 with TF32 off, <= 1e-2 on;
+ *  2. whole models, resnet50 batch 1 and bert seq 64, vs ref_run:
+ *     <= 1e-3 TF32 off, <= 2e-2 on;
+ *  3. segments: [0,k) then [k,n) gives the same bits as [0,n), eagerly and
+ *     from CUDA graphs, and graphs agree with eager launches;
+ *  4. the device interface: a two-service group, end times on the device
+ *     clock, continuity checks, and refusal of services that do not fit.
+ *
+ * Exit 77 (skipped) without a GPU, or when built without CUDA.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#ifdef ABACUS_HAVE_CUDA
+
+#include "cuda_dev.h"
+#include "cuda_exec.h"
+#include "ref.h"
+#include "rng.h"
+#include "wts.h"
+#include "zoo.h"
+
+#define ERRLEN 1024
+
+static const char *const models[] = {"resnet18",     "resnet50", "resnet101", "resnet152",
+                                     "inception_v3", "vgg16",    "vgg19",     "mobilenet_v2",
+                                     "bert",         NULL};
+
+static double rel_err(const float *gpu, const float *ref, size_t n)
+{
+	return ref_rel_err(gpu, ref, n);
+}
+
+/* find = 1 times the conv algorithms at load, so two executors of one model
+ * may pick different ones; find = 0 (heuristics) makes them agree. */
+static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int tf32, int graphs,
+                            int find, uint64_t seed)
+{
+	char err[ERRLEN];
+	cuda_exec_cfg cfg = {m, max_batch, max_seq, tf32, graphs, find, seed};
+	cuda_exec *x = NULL;
+	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
+		fprintf(stderr, "executor for %s: %s\n", m->name, err);
+		check_failures++;
+		cuda_exec_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* What makes two layers exercise different GPU code. */
+static void signature(const zoo_layer *L, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/g%d/bn%d/b%d/in%d/k%dx%d/s%d", zoo_kind_name(L->kind),
+	         zoo_act_name(L->act),
+	         L->kind == ZOO_CONV && L->groups > 1 ? (L->groups == L->cin ? 2 : 1) : 0, L->bn,
+	         L->bias, L->n_in, L->kind == ZOO_CONV ? L->kh : 0, L->kind == ZOO_CONV ? L->kw : 0,
+	         L->kind == ZOO_CONV ? L->sh : 0);
+}
+
+typedef struct pick {
+	char sig[128];
+	int model, layer;
+	double flops;
+} pick;
+
+static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int input, void *buf,
+                        size_t n)
+{
+	if (L->kind == ZOO_EMBED) {
+		int32_t *ids = buf;
+		for (size_t i = 0; i < n; i++)
+			ids[i] = (int32_t)rng_below(r, (uint32_t)L->vocab);
+		return;
+	}
+	(void)m;
+	(void)input;
+	float *x = buf;
+	for (size_t i = 0; i < n; i++) {
+		double v = 2.0 * rng_double(r) - 1.0;
+		x[i] = (float)(v == 0.0 ? 0.5 : v);
+	}
+}
+
+static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
+{
+	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
+	static pick picks[MAXP];
+	int np = 0;
+	for (int mi = 0; zm[mi]; mi++) {
+		const zoo_model *m = zm[mi];
+		for (int l = 0; l < m->n_layers; l++) {
+			char sig[128];
+			signature(&m->layers[l], sig, sizeof sig);
+			zoo_cost c;
+			zoo_layer_cost(m, l, 1, SEQ, &c);
+			int k = 0;
+			while (k < np && strcmp(picks[k].sig, sig))
+				k++;
+			if (k == np) {
+				if (np == MAXP)
+					continue;
+				np++;
+				snprintf(picks[k].sig, sizeof picks[k].sig, "%s", sig);
+				picks[k].flops = INFINITY;
+			}
+			if (c.flops < picks[k].flops) {
+				picks[k].model = mi;
+				picks[k].layer = l;
+				picks[k].flops = c.flops;
+			}
+		}
+	}
+	/* One executor per model that has a picked layer. */
+	cuda_exec *ex[16] = {0};
+	rng r;
+	rng_seed(&r, 1234 + (uint64_t)tf32);
+	int kinds_seen[ZOO_KIND_COUNT] = {0};
+	for (int k = 0; k < np; k++) {
+		int mi = picks[k].model, l = picks[k].layer;
+		const zoo_model *m = zm[mi];
+		const zoo_layer *L = &m->layers[l];
+		if (!ex[mi])
+			ex[mi] = make_exec(m, BATCH, m->has_seq ? SEQ : 0, tf32, 0, 1, 7);
+		if (!ex[mi])
+			continue;
+		void *in[ZOO_MAX_IN] = {0};
+		for (int i = 0; i < L->n_in; i++) {
+			zoo_dims d = zoo_input_dims(m, l, i, SEQ);
+			size_t n = (size_t)BATCH * (size_t)zoo_dims_count(&d, SEQ);
+			in[i] = malloc(n * 4);
+			fill_random(&r, m, L, i, in[i], n);
+		}
+		zoo_dims od = zoo_layer_dims(m, l, SEQ);
+		size_t n_out = (size_t)BATCH * (size_t)zoo_dims_count(&od, SEQ);
+		float *gpu = malloc(n_out * 4), *ref = malloc(n_out * 4);
+		/* poison: every output element must be written */
+		for (size_t i = 0; i < n_out; i++)
+			gpu[i] = NAN;
+		char err[ERRLEN];
+		int rc = cuda_exec_run_layer(ex[mi], l, BATCH, SEQ, (const void *const *)in, gpu,
+		                             err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "%s layer %d (%s): %s\n", m->name, l, L->name, err);
+			check_failures++;
+		} else if (ref_layer(m, zw[mi], l, BATCH, SEQ, (const void *const *)in, ref, err,
+		                     sizeof err)) {
+			fprintf(stderr, "ref_layer %s layer %d: %s\n", m->name, l, err);
+			check_failures++;
+		} else {
+			double e = rel_err(gpu, ref, n_out);
+			printf("  tf32 %d  %-14s %-28s %-44s rel err %.2e\n", tf32, m->name,
+			       L->name, picks[k].sig, e);
+			CHECK(e <= tol);
+			kinds_seen[L->kind] = 1;
+		}
+		for (int i = 0; i < L->n_in; i++)
+			free(in[i]);
+		free(gpu);
+		free(ref);
+	}
+	for (int k = 0; k < ZOO_KIND_COUNT; k++)
+		if (!kinds_seen[k]) {
+			fprintf(stderr, "layer kind %s not checked\n", zoo_kind_name((zoo_kind)k));
+			check_failures++;
+		}
+	for (int mi = 0; mi < 16; mi++)
+		cuda_exec_free(ex[mi]);
+}
+
+/* Whole model on the GPU vs ref_run on the same input. */
+static void test_model(const zoo_model *m, const wts *w, int batch, int seq)
+{
+	char err[ERRLEN];
+	zoo_dims id = m->input;
+	size_t n_in = (size_t)batch * (size_t)zoo_dims_count(&id, seq);
+	void *in = malloc(n_in * 4);
+	wts_input(m, 99, in, n_in);
+	int last = m->n_layers - 1;
+	zoo_dims od = zoo_layer_dims(m, last, seq);
+	size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
+	float *ref = malloc(n_out * 4), *gpu = malloc(n_out * 4);
+	if (ref_run(m, w, 0, m->n_ops, batch, seq, in, ref, err, sizeof err)) {
+		fprintf(stderr, "ref_run %s: %s\n", m->name, err);
+		check_failures++;
+		goto out;
+	}
+	for (int tf32 = 0; tf32 <= 1; tf32++) {
+		cuda_exec *x = make_exec(m, batch, seq, tf32, 1, 0, 7);
+		if (!x)
+			continue;
+		for (size_t i = 0; i < n_out; i++)
+			gpu[i] = NAN;
+		if (cuda_exec_set_input(x, in, batch, seq, err, sizeof err) ||
+		    cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
+		    cuda_exec_get_output(x, gpu, batch, seq, err, sizeof err)) {
+			fprintf(stderr, "%s: %s\n", m->name, err);
+			check_failures++;
+		} else {
+			double e = rel_err(gpu, ref, n_out);
+			double tol = tf32 ? 2e-2 : 1e-3;
+			printf(
+			    "  %s batch %d seq %d tf32 %d: whole model rel err %.2e (tol %.0e)\n",
+			    m->name, batch, seq, tf32, e, tol);
+			CHECK(e <= tol);
+		}
+		cuda_exec_free(x);
+	}
+out:
+	free(in);
+	free(ref);
+	free(gpu);
+}
+
+/* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
+ * eager launches give. */
+static void test_segments(const zoo_model *m, int batch, int seq)
+{
+	char err[ERRLEN];
+	int n = m->n_ops, k = n / 3;
+	zoo_dims od = zoo_layer_dims(m, m->n_layers - 1, seq);
+	size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
+	float *whole = malloc(n_out * 4), *split = malloc(n_out * 4), *eager = malloc(n_out * 4);
+	for (int graphs = 0; graphs <= 1; graphs++) {
+		cuda_exec *x = make_exec(m, batch + 1, seq ? seq * 2 : 0, 1, graphs, 0, 3);
+		if (!x)
+			continue;
+		int rc = cuda_exec_run(x, 0, n, batch, seq, err, sizeof err) ||
+		         cuda_exec_get_output(x, whole, batch, seq, err, sizeof err) ||
+		         cuda_exec_run(x, 0, k, batch, seq, err, sizeof err) ||
+		         cuda_exec_run(x, k, k + 1, batch, seq, err, sizeof err) ||
+		         cuda_exec_run(x, k + 1, n, batch, seq, err, sizeof err) ||
+		         cuda_exec_get_output(x, split, batch, seq, err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "%s segments: %s\n", m->name, err);
+			check_failures++;
+		} else {
+			CHECK(memcmp(whole, split, n_out * 4) == 0);
+			if (graphs) {
+				double e = rel_err(whole, eager, n_out);
+				printf("  %s batch %d: graphs vs eager rel err %.2e\n", m->name,
+				       batch, e);
+				CHECK(e == 0.0); /* same algorithms, same kernels */
+				CHECK(cuda_exec_graphs(x) >= n);
+			} else {
+				memcpy(eager, whole, n_out * 4);
+			}
+		}
+		/* A range that does not continue the last one is refused. */
+		CHECK(cuda_exec_run(x, 0, k, batch, seq, err, sizeof err) == 0);
+		CHECK(cuda_exec_run(x, k + 1, n, batch, seq, err, sizeof err) != 0);
+		CHECK_STR_HAS(err, "do not continue");
+		CHECK(cuda_exec_run(x, k, n, batch + 1, seq, err, sizeof err) != 0);
+		CHECK(cuda_exec_run(x, 0, n, batch + 2, seq, err, sizeof err) != 0);
+		CHECK_STR_HAS(err, "batch");
+		CHECK(cuda_exec_sync(x, err, sizeof err) == 0);
+		cuda_exec_free(x);
+	}
+	free(whole);
+	free(split);
+	free(eager);
+}
+
+static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
+{
+	char err[ERRLEN];
+	cuda_options o;
+	cuda_options_default(&o);
+	device d;
+	if (cuda_device_open(&d, &o, err, sizeof err)) {
+		fprintf(stderr, "cuda_device_open: %s\n", err);
+		check_failures++;
+		return;
+	}
+	dev_info info;
+	device_info(&d, &info);
+	printf("  device: %s, driver %s, CUDA %s, cuDNN %s\n", info.gpu, info.driver, info.cuda,
+	       info.cudnn);
+	CHECK(info.gpu[0] && info.cuda[0] && info.cudnn[0] && info.driver[0]);
+
+	dev_service svc[2] = {{r50, 4, 0}, {bert, 2, 64}};
+	if (device_setup(&d, svc, 2)) {
+		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
+		check_failures++;
+		device_free(&d);
+		return;
+	}
+	dev_segment seg[2] = {{0, 4, 0, 0, 5}, {1, 2, 32, 0, bert->n_ops}};
+	dev_group g = {2, seg};
+	int64_t end[2] = {0, 0};
+	for (int rep = 0; rep < 3; rep++) {
+		int64_t t0 = device_now(&d);
+		seg[0].start = 0;
+		seg[0].end = 5;
+		CHECK(device_run_group(&d, &g, end) == 0);
+		int64_t t1 = device_now(&d);
+		CHECK(end[0] > t0 && end[1] > t0);
+		CHECK(end[0] <= t1 && end[1] <= t1);
+		int64_t latest = end[0] > end[1] ? end[0] : end[1];
+		CHECK(t1 - latest < 2000000); /* the group's end is now(), within 2 ms */
+		printf("  group %d: resnet50 [0,5) ends %.3f ms, bert ends %.3f ms after launch\n",
+		       rep, (end[0] - t0) / 1e6, (end[1] - t0) / 1e6);
+		/* continue resnet50 alone */
+		dev_segment rest = {0, 4, 0, 5, r50->n_ops};
+		dev_group g1 = {1, &rest};
+		CHECK(device_run_group(&d, &g1, end) == 0);
+	}
+	/* not a continuation: refused with a message naming the model */
+	dev_segment bad = {0, 4, 0, 7, 9};
+	dev_group gb = {1, &bad};
+	CHECK(device_run_group(&d, &gb, end) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "resnet50");
+	/* a service twice in one group */
+	dev_segment twice[2] = {{1, 1, 16, 0, 1}, {1, 1, 16, 0, 1}};
+	dev_group gt = {2, twice};
+	CHECK(device_run_group(&d, &gt, end) != 0);
+	/* wait_until sleeps on the device clock */
+	int64_t t = device_now(&d) + 2000000;
+	CHECK(device_wait_until(&d, t) == 0);
+	CHECK(device_now(&d) >= t);
+
+	/* more than the GPU holds is refused before anything runs: sixteen
+	 * vgg16 services at batch 512 ask for hundreds of GiB */
+	dev_service huge[16];
+	for (int i = 0; i < 16; i++)
+		huge[i] = (dev_service){vgg, 512, 0};
+	CHECK(device_setup(&d, huge, 16) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "GiB of GPU memory");
+	CHECK_STR_HAS(device_errmsg(&d), "GiB free");
+	printf("  refused: %s\n", device_errmsg(&d));
+	device_free(&d);
+}
+
+int main(void)
+{
+	char err[ERRLEN];
+	device probe;
+	if (cuda_device_open(&probe, NULL, err, sizeof err)) {
+		if (strstr(err, "no CUDA GPU found")) {
+			printf("SKIP: no CUDA GPU (%s)\n", err);
+			return 77;
+		}
+		fprintf(stderr, "cuda_device_open: %s\n", err);
+		return 1;
+	}
+	device_free(&probe);
+	if (cuda_print_info(stdout, err, sizeof err)) {
+		fprintf(stderr, "cuda_print_info: %s\n", err);
+		check_failures++;
+	}
+
+	zoo_model *zm[16] = {0};
+	wts *zw[16] = {0};
+	int n = 0;
+	for (int i = 0; models[i]; i++, n++) {
+		zm[n] = zoo_model_new(models[i], err, sizeof err);
+		if (!zm[n] || !(zw[n] = wts_new(zm[n], 7, err, sizeof err))) {
+			fprintf(stderr, "%s: %s\n", models[i], err);
+			return 1;
+		}
+	}
+	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
+
+	printf("layers, TF32 off (tol 1e-4):\n");
+	test_layers(zm, zw, 0, 1e-4);
+	printf("layers, TF32 on (tol 1e-2):\n");
+	test_layers(zm, zw, 1, 1e-2);
+
+	printf("whole models:\n");
+	test_model(r50, zw[1], 1, 0);
+	test_model(bert, zw[8], 1, 64);
+
+	printf("segments:\n");
+	test_segments(r50, 2, 0);
+	test_segments(zm[4], 1, 0);
+	test_segments(bert, 2, 32);
+
+	printf("device:\n");
+	test_device(r50, bert, vgg);
+
+	for (int i = 0; i < n; i++) {
+		wts_free(zw[i]);
+		zoo_model_free(zm[i]);
+	}
+	return check_report("test_cuda");
+}
+
+#else
+
+int main(void)
+{
+	printf("SKIP: built without CUDA\n");
+	return 77;
+}
+
+#endif
