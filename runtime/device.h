@@ -27,6 +27,13 @@ typedef struct dev_service {
 	const zoo_model *model;
 	int max_batch;
 	int max_seq; /* 0 for models without a sequence length */
+	/* Optional: the batch sizes and sequence lengths queries will carry,
+	 * so a device can prepare (capture, warm up) each before the run
+	 * starts instead of on a query's critical path. NULL / 0: unknown. */
+	const int *batches;
+	int n_batches;
+	const int *seqs;
+	int n_seqs;
 } dev_service;
 
 /* One query's ops [start, end) on service `service`, continuing from the

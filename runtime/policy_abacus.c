@@ -11,7 +11,9 @@
  *     deadline (or, when it is already late, its solo time: a late query
  *     is not slowed further);
  *  3. the next most urgent queries are added whole while the predicted
- *     group duration stays within that budget; the first that does not fit
+ *     group duration stays within that budget and within their own
+ *     deadlines (a query added whole ends with the group); the first that
+ *     does not fit
  *     whole is cut: a multi-way search finds the largest op count that
  *     fits (each round evaluates `ways` cut points in one batched predictor
  *     call and narrows to the sub-range between the last fitting and the
@@ -192,9 +194,15 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		int64_t whole;
 		if (predict_with(s, c, g, svc, &n_ops, 1, &whole))
 			return fail(s, "adding a whole query");
-		if (whole <= budget) {
+		/* a query added whole finishes with the group, so the group must
+		 * also end by its own deadline, which can come before the urgent
+		 * query's when it needs less time */
+		int64_t own = q->deadline - now;
+		if (whole <= budget && whole <= own) {
 			sched_group_add(s, g, svc, n_ops);
 			base_ns = whole;
+			if (own < budget)
+				budget = own;
 			continue;
 		}
 		int best;

@@ -1551,6 +1551,7 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 #ifdef ABACUS_HAVE_CUDA
 			cuda_options co;
 			cuda_options_default(&co);
+			co.any_start = 1; /* samples start at random ops */
 			co.seed = c->seed;
 			if (cuda_device_open(&own, &co, derr, sizeof derr)) {
 				failf(p, "%s", derr);

@@ -150,7 +150,12 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
               size_t errlen)
 {
 	load_arrival next;
+	/* Arrivals are relative to the run's start, which on a real GPU comes
+	 * after setup has already taken device time. */
+	int64_t t0 = s->stats.t0 = device_now(d);
 	int have = load_next(l, &next);
+	if (have == 1)
+		next.t += t0;
 	size_t waiting = 0;
 	for (;;) {
 		if (have < 0) {
@@ -171,6 +176,8 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			}
 			waiting++;
 			have = load_next(l, &next);
+			if (have == 1)
+				next.t += t0;
 		}
 		if (have < 0)
 			continue;
@@ -183,7 +190,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			}
 			continue;
 		}
-		int64_t t0 = mono_ns();
+		int64_t decide_start = mono_ns();
 		s->group.n = 0;
 		size_t before = 0;
 		for (int i = 0; i < s->n_svc; i++)
@@ -192,7 +199,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
 			return -1;
 		}
-		s->stats.decisions_ns += mono_ns() - t0;
+		s->stats.decisions_ns += mono_ns() - decide_start;
 		size_t after = 0;
 		for (int i = 0; i < s->n_svc; i++)
 			after += s->queue[i].len;

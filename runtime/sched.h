@@ -79,6 +79,7 @@ typedef struct sched_options {
 typedef struct sched_stats {
 	int64_t groups, segments, decisions_ns;
 	int64_t first_arrival, last_end;
+	int64_t t0; /* device time the run started: arrival times are t0 + the load's */
 } sched_stats;
 
 sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy,

@@ -14,9 +14,17 @@
 --  * capacity C: queries per second the GPU serves one at a time, 1 /
 --    mean solo latency over the services' draws (services picked
 --    uniformly);
---  * QoS load: QOS_LOAD x C, with abandon off (latency as it comes);
---    overload: OVERLOAD x C, with abandon on for every policy (goodput).
-local QOS_FACTOR, QOS_LOAD, OVERLOAD = 2.0, 0.6, 1.5
+--  * QoS load ("qos"): QOS_LOAD x C, abandon off for every policy: the
+--    latency each policy gives, judged by p99 <= QoS;
+--  * overload: OVERLOAD x C, judged by goodput (queries done within QoS
+--    per second), twice: "over" with abandon on for every policy (the
+--    baselines also drop queries they cannot finish in time), and
+--    "paper" with abandon only for abacus, whose design it is, as the
+--    paper compares against time-sharing baselines that never drop.
+-- QOS_FACTOR and QOS_LOAD were chosen once for all pairs so that the QoS
+-- load sits near the serial capacity (where time sharing queues and
+-- overlap pays), with a QoS target loose enough to be met there.
+local QOS_FACTOR, QOS_LOAD, OVERLOAD = 4.5, 0.8, 1.5
 
 local device = arg[1] or "sim"
 local gpu = arg[2] or "h100"
@@ -64,14 +72,19 @@ for _, pr in ipairs(pairs_to_run) do
   sa.qos_ms, sb.qos_ms = qos, qos
   local capacity = 1000 / ((mean_solo(sa) + mean_solo(sb)) / 2)
   local pair = pr[1] .. "+" .. pr[2]
-  for _, phase in ipairs{ { "qos", QOS_LOAD, false }, { "over", OVERLOAD, true } } do
+  local phases = {
+    { "qos", QOS_LOAD, function() return false end },
+    { "over", OVERLOAD, function() return true end },
+    { "paper", OVERLOAD, function(policy) return policy == "abacus" end },
+  }
+  for _, phase in ipairs(phases) do
     local by_policy = {}
     for _, policy in ipairs(abacus.policies()) do
       local r = abacus.run{
         name = "pairs-" .. phase[1] .. "-" .. pair, device = device, gpu = gpu,
         services = { sa, sb }, policy = policy,
         load = { kind = "poisson", qps = phase[2] * capacity },
-        queries = queries, seed = 1, abandon = phase[3],
+        queries = queries, seed = 1, abandon = phase[3](policy),
       }
       r.pair, r.phase, r.qos_ms, r.qps = pair, phase[1], qos, phase[2] * capacity
       r.ok = r.p99_ms <= qos and "yes" or "no"
@@ -84,7 +97,10 @@ for _, pr in ipairs(pairs_to_run) do
       by_policy[policy] = r
     end
     for _, r in pairs(by_policy) do
-      r.goodput_vs_fcfs = r.throughput_qps / math.max(1e-9, by_policy.fcfs.throughput_qps)
+      -- undefined when fcfs completes nothing in time
+      if by_policy.fcfs.throughput_qps > 0 then
+        r.goodput_vs_fcfs = r.throughput_qps / by_policy.fcfs.throughput_qps
+      end
     end
   end
 end
@@ -98,7 +114,7 @@ abacus.print_table(rows, {
 })
 print()
 local srows = {}
-for _, phase in ipairs{ "qos", "over" } do
+for _, phase in ipairs{ "qos", "over", "paper" } do
   for _, policy in ipairs(abacus.policies()) do
     local s = summary[phase .. ":" .. policy]
     if s then srows[#srows + 1] = s end
@@ -108,9 +124,11 @@ end
 for _, s in ipairs(srows) do
   local sum, n = 0, 0
   for _, r in ipairs(rows) do
-    if r.phase == s.phase and r.policy == s.policy then sum, n = sum + r.goodput_vs_fcfs, n + 1 end
+    if r.phase == s.phase and r.policy == s.policy and r.goodput_vs_fcfs then
+      sum, n = sum + r.goodput_vs_fcfs, n + 1
+    end
   end
-  s.mean_vs_fcfs = sum / n
+  s.mean_vs_fcfs = n > 0 and sum / n or nil
 end
 abacus.print_table(srows, {
   { "phase", "load" }, { "policy", "policy" }, { "pairs", "pairs" },

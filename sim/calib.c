@@ -118,7 +118,8 @@ static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed,
 		return -1;
 	}
 	for (int i = 0; i < c->n_models; i++)
-		svc[i] = (dev_service){c->models[i], 64, c->models[i]->has_seq ? 512 : 0};
+		svc[i] = (dev_service){.model = c->models[i], .max_batch = 64,
+		                       .max_seq = c->models[i]->has_seq ? 512 : 0};
 	int rc = device_setup(&c->dev, svc, c->n_models);
 	free(svc);
 	if (rc)

@@ -27,7 +27,9 @@ static void generate(const prof *p, double kappa, double scale_c, double noise, 
 	o.seed = 11;
 	device d;
 	CHECK_INT(sim_device_open(&d, p, &o, err, sizeof err), 0);
-	dev_service svc[3] = {{m[0], 16, 0}, {m[1], 16, 0}, {m[2], 16, 128}};
+	dev_service svc[3] = {{.model = m[0], .max_batch = 16, .max_seq = 0},
+	                       {.model = m[1], .max_batch = 16, .max_seq = 0},
+	                       {.model = m[2], .max_batch = 16, .max_seq = 128}};
 	CHECK_INT(device_setup(&d, svc, 3), 0);
 	rng r;
 	rng_seed(&r, 5);

@@ -287,7 +287,8 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	       info.cudnn);
 	CHECK(info.gpu[0] && info.cuda[0] && info.cudnn[0] && info.driver[0]);
 
-	dev_service svc[2] = {{r50, 4, 0}, {bert, 2, 64}};
+	dev_service svc[2] = {{.model = r50, .max_batch = 4, .max_seq = 0},
+	                       {.model = bert, .max_batch = 2, .max_seq = 64}};
 	if (device_setup(&d, svc, 2)) {
 		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
 		check_failures++;
@@ -332,7 +333,7 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	 * vgg16 services at batch 512 ask for hundreds of GiB */
 	dev_service huge[16];
 	for (int i = 0; i < 16; i++)
-		huge[i] = (dev_service){vgg, 512, 0};
+		huge[i] = (dev_service){.model = vgg, .max_batch = 512};
 	CHECK(device_setup(&d, huge, 16) != 0);
 	CHECK_STR_HAS(device_errmsg(&d), "GiB of GPU memory");
 	CHECK_STR_HAS(device_errmsg(&d), "GiB free");

@@ -46,7 +46,7 @@ static int gen_groups(const prof *p, zoo_model *const *models, int per_pair, uin
 		return -1;
 	dev_service svc[GEN_N_MODELS];
 	for (int i = 0; i < GEN_N_MODELS; i++)
-		svc[i] = (dev_service){models[i], 32, models[i]->has_seq ? 256 : 0};
+		svc[i] = (dev_service){.model = models[i], .max_batch = 32, .max_seq = models[i]->has_seq ? 256 : 0};
 	if (device_setup(&d, svc, GEN_N_MODELS)) {
 		snprintf(err, errlen, "sim setup: %s", device_errmsg(&d));
 		device_free(&d);

@@ -182,7 +182,7 @@ static void check_group_latency(const prof *p, const row *r)
 		/* the drawn range is never empty and within the model */
 		CHECK(seg[n].start >= 0 && seg[n].start < seg[n].end && seg[n].end <= m[n]->n_ops);
 		seg[n].service = n;
-		svc[n] = (dev_service){m[n], 32, m[n]->has_seq ? 512 : 0};
+		svc[n] = (dev_service){.model = m[n], .max_batch = 32, .max_seq = m[n]->has_seq ? 512 : 0};
 	}
 	sim_options o;
 	sim_options_default(&o);

@@ -35,7 +35,8 @@ static device open_sim(const prof *p, zoo_model **m, double noise, double kappa,
 	o.seed = seed;
 	device d = {0};
 	CHECK_INT(sim_device_open(&d, p, &o, err, sizeof err), 0);
-	dev_service svc[2] = {{m[0], 16, 0}, {m[1], 16, 0}};
+	dev_service svc[2] = {{.model = m[0], .max_batch = 16, .max_seq = 0},
+	                       {.model = m[1], .max_batch = 16, .max_seq = 0}};
 	CHECK_INT(device_setup(&d, svc, 2), 0);
 	return d;
 }

@@ -22,6 +22,9 @@ typedef struct cuda_options {
 	                   load and keep the fastest; 0: cuDNN's heuristics */
 	uint64_t seed;  /* weights and inputs */
 	int gpu;        /* CUDA device index */
+	int any_start;  /* 1: a segment may start at any op, reading whatever
+	                   its executor's buffers hold (profiling groups at
+	                   random cut points); 0: segments must continue */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);
