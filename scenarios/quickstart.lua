@@ -4,16 +4,16 @@
 --   abacus run scenarios/quickstart.lua [QPS] [QUERIES]
 --
 -- resnet50 (batch 1 to 8) and bert (batch 1 to 4, sequence 16 to 128)
--- each with a 25 ms QoS target; Poisson arrivals over both services.
-local qps = tonumber(arg[1]) or 600
+-- each with a 15 ms QoS target; Poisson arrivals over both services.
+local qps = tonumber(arg[1]) or 750
 local queries = math.tointeger(tonumber(arg[2])) or 20000
 
 local base = {
   device = "sim",
   gpu = "h100",
   services = {
-    { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 25 },
-    { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128}, qos_ms = 25 },
+    { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 15 },
+    { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128}, qos_ms = 15 },
   },
   load = { kind = "poisson", qps = qps },
   queries = queries,
