@@ -37,6 +37,17 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
+/* SIGINT and SIGTERM set the flag that runs and profiles poll. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: abacus [--db PATH] run FILE.lua [ARGS...]   run a scenario (Lua 5.4)\n"
@@ -172,12 +183,7 @@ static int cmd_run(const char *db, int argc, char **argv)
 		fprintf(stderr, "abacus run: which scenario? usage: abacus run FILE.lua [ARGS...]\n");
 		return 2;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_interrupts();
 	lab b = {db, NULL, &interrupted, 0};
 	char err[2048];
 	int rc = lab_run_file(&b, argv[0], argc - 1, argv + 1, err, sizeof err);
@@ -275,12 +281,7 @@ static int cmd_profile(const char *db, int argc, char **argv)
 			return 2;
 		}
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_interrupts();
 	c.stop = &interrupted;
 	c.progress = stderr;
 	c.tty = isatty(STDERR_FILENO);

@@ -18,6 +18,7 @@
  *    progress and commits use the process's monotonic clock.
  */
 #include "profiler.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -732,14 +733,6 @@ static int tx_commit(profl *p, int force)
 	return 0;
 }
 
-static void join_ints(char *buf, size_t len, const int *v, int n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
-}
-
 /* The settings that shape every measurement. */
 typedef struct setting {
 	const char *name;
@@ -761,9 +754,9 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		n++;                                                           \
 	} while (0)
 	SET("seed", 1, "%llu", (unsigned long long)c->seed);
-	join_ints(s[n].value, sizeof s[n].value, c->batches, c->n_batches);
+	text_join_ints(s[n].value, sizeof s[n].value, c->batches, c->n_batches);
 	s[n].name = "batches", s[n++].must_match = 1;
-	join_ints(s[n].value, sizeof s[n].value, c->seqs, c->n_seqs);
+	text_join_ints(s[n].value, sizeof s[n].value, c->seqs, c->n_seqs);
 	s[n].name = "seqs", s[n++].must_match = 1;
 	SET("repeats", 1, "%d", c->repeats);
 	SET("warmup", 1, "%d", c->warmup);

@@ -14,6 +14,7 @@
  * four output columns in flight so the additions do not wait on each other.
  */
 #include "ref.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -21,17 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int ref_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static double ref_act(zoo_act a, double x)
 {
@@ -112,13 +102,13 @@ static int ref_conv(const zoo_layer *L, const wts_layer *p, int batch, zoo_dims 
 {
 	if (L->groups < 1 || L->cin % L->groups || L->cout % L->groups || xd.d[0] != L->cin ||
 	    yd.d[0] != L->cout)
-		return ref_fail(err, errlen, "%s: conv %d -> %d groups %d does not fit input %d",
+		return text_fail(err, errlen, "%s: conv %d -> %d groups %d does not fit input %d",
 		                L->name, L->cin, L->cout, L->groups, xd.d[0]);
 	if (!p->w || (L->bias && !p->b) || (L->bn && !p->bn_gamma))
-		return ref_fail(err, errlen, "%s: conv parameters missing", L->name);
+		return text_fail(err, errlen, "%s: conv parameters missing", L->name);
 	double *acc = malloc((size_t)yd.d[1] * (size_t)yd.d[2] * sizeof(double));
 	if (!acc)
-		return ref_fail(err, errlen, "%s: out of memory", L->name);
+		return text_fail(err, errlen, "%s: out of memory", L->name);
 	size_t xs = (size_t)zoo_dims_count(&xd, 0), ys = (size_t)zoo_dims_count(&yd, 0);
 	for (int n = 0; n < batch; n++)
 		ref_conv_sample(L, p, x + n * xs, xd.d[1], xd.d[2], y + n * ys, yd.d[1], yd.d[2], acc);
@@ -202,13 +192,13 @@ static int ref_embed(const zoo_layer *L, const wts_layer *p, int batch, int S, c
 {
 	const int F = L->cout;
 	if (S > L->max_pos)
-		return ref_fail(err, errlen, "%s: sequence %d longer than max_pos %d", L->name, S,
+		return text_fail(err, errlen, "%s: sequence %d longer than max_pos %d", L->name, S,
 		                L->max_pos);
 	for (int n = 0; n < batch; n++) {
 		for (int s = 0; s < S; s++) {
 			int32_t id = ids[(size_t)n * S + s];
 			if (id < 0 || id >= L->vocab)
-				return ref_fail(err, errlen, "%s: token id %d outside [0, %d) at sample %d, position %d",
+				return text_fail(err, errlen, "%s: token id %d outside [0, %d) at sample %d, position %d",
 				                L->name, (int)id, L->vocab, n, s);
 			const float *we = p->w + (size_t)id * F, *pe = p->w2 + (size_t)s * F, *te = p->w3;
 			float *yr = y + ((size_t)n * S + s) * (size_t)F;
@@ -224,11 +214,11 @@ static int ref_layernorm(const zoo_layer *L, const wts_layer *p, size_t count, c
 {
 	const int F = L->cout;
 	if (F < 1 || count % (size_t)F)
-		return ref_fail(err, errlen, "%s: %zu elements are not rows of %d features", L->name,
+		return text_fail(err, errlen, "%s: %zu elements are not rows of %d features", L->name,
 		                count, F);
 	double *v = malloc((size_t)F * sizeof(double));
 	if (!v)
-		return ref_fail(err, errlen, "%s: out of memory", L->name);
+		return text_fail(err, errlen, "%s: out of memory", L->name);
 	for (size_t r = 0; r < count / (size_t)F; r++) {
 		const size_t o = r * (size_t)F;
 		double mean = 0, var = 0;
@@ -251,10 +241,10 @@ static int ref_layernorm(const zoo_layer *L, const wts_layer *p, size_t count, c
 static int ref_attn_check(const zoo_layer *L, int S, zoo_dims qkv, char *err, size_t errlen)
 {
 	if (L->heads < 1 || L->cout % L->heads)
-		return ref_fail(err, errlen, "%s: hidden %d not divisible by %d heads", L->name,
+		return text_fail(err, errlen, "%s: hidden %d not divisible by %d heads", L->name,
 		                L->cout, L->heads);
 	if (qkv.d[0] != S || qkv.d[1] != 3 * L->cout || qkv.d[2] != 1)
-		return ref_fail(err, errlen, "%s: fused QKV is %dx%dx%d, expected %dx%dx1", L->name,
+		return text_fail(err, errlen, "%s: fused QKV is %dx%dx%d, expected %dx%dx1", L->name,
 		                qkv.d[0], qkv.d[1], qkv.d[2], S, 3 * L->cout);
 	return 0;
 }
@@ -289,7 +279,7 @@ static int ref_attn_context(const zoo_layer *L, int batch, int S, const float *P
 	const int F = L->cout, H = L->heads, dh = F / H;
 	double *acc = malloc((size_t)dh * sizeof(double));
 	if (!acc)
-		return ref_fail(err, errlen, "%s: out of memory", L->name);
+		return text_fail(err, errlen, "%s: out of memory", L->name);
 	for (int n = 0; n < batch; n++) {
 		const float *xb = qkv + (size_t)n * S * 3 * F;
 		const float *pb = P + (size_t)n * H * S * S;
@@ -333,14 +323,14 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
               const void *const *in, float *out, char *err, size_t errlen)
 {
 	if (layer < 0 || layer >= m->n_layers)
-		return ref_fail(err, errlen, "%s: layer %d outside [0, %d)", m->name, layer,
+		return text_fail(err, errlen, "%s: layer %d outside [0, %d)", m->name, layer,
 		                m->n_layers);
 	if (batch < 1)
-		return ref_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
+		return text_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
 	if (m->has_seq && seq < 1)
-		return ref_fail(err, errlen, "%s: sequence length %d < 1", m->name, seq);
+		return text_fail(err, errlen, "%s: sequence length %d < 1", m->name, seq);
 	if (!w || w->model != m || w->n_layers != m->n_layers)
-		return ref_fail(err, errlen, "%s: weights belong to another model", m->name);
+		return text_fail(err, errlen, "%s: weights belong to another model", m->name);
 
 	const zoo_layer *L = &m->layers[layer];
 	const wts_layer *p = &w->layer[layer];
@@ -357,7 +347,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 	case ZOO_POOL_MAX:
 	case ZOO_POOL_AVG:
 		if (xd.d[0] != yd.d[0])
-			return ref_fail(err, errlen, "%s: pool changes channels %d -> %d", L->name,
+			return text_fail(err, errlen, "%s: pool changes channels %d -> %d", L->name,
 			                xd.d[0], yd.d[0]);
 		ref_pool(L, batch, xd, yd, x, out);
 		break;
@@ -365,7 +355,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 		const float *b = in[1];
 		zoo_dims bd = zoo_input_dims(m, layer, 1, seq);
 		if (xs != ys || (size_t)zoo_dims_count(&bd, seq) != ys)
-			return ref_fail(err, errlen, "%s: add of different shapes", L->name);
+			return text_fail(err, errlen, "%s: add of different shapes", L->name);
 		for (size_t i = 0; i < (size_t)batch * ys; i++)
 			out[i] = (float)ref_act(L->act, (double)x[i] + (double)b[i]);
 		break;
@@ -376,48 +366,48 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 			zoo_dims d = zoo_input_dims(m, layer, i, seq);
 			size_t n_i = (size_t)zoo_dims_count(&d, seq);
 			if (off + n_i > ys)
-				return ref_fail(err, errlen, "%s: inputs exceed output", L->name);
+				return text_fail(err, errlen, "%s: inputs exceed output", L->name);
 			for (int n = 0; n < batch; n++)
 				memcpy(out + (size_t)n * ys + off, (const float *)in[i] + (size_t)n * n_i,
 				       n_i * sizeof(float));
 			off += n_i;
 		}
 		if (off != ys)
-			return ref_fail(err, errlen, "%s: inputs give %zu of %zu elements", L->name, off,
+			return text_fail(err, errlen, "%s: inputs give %zu of %zu elements", L->name, off,
 			                ys);
 		break;
 	}
 	case ZOO_FC:
 		if (L->cin < 1 || xs % (size_t)L->cin || ys != xs / (size_t)L->cin * (size_t)L->cout)
-			return ref_fail(err, errlen, "%s: fc %d -> %d does not fit %zu -> %zu", L->name,
+			return text_fail(err, errlen, "%s: fc %d -> %d does not fit %zu -> %zu", L->name,
 			                L->cin, L->cout, xs, ys);
 		if (!p->w || !p->b)
-			return ref_fail(err, errlen, "%s: fc parameters missing", L->name);
+			return text_fail(err, errlen, "%s: fc parameters missing", L->name);
 		ref_fc_rows(L, p, (size_t)batch * (xs / (size_t)L->cin), x, out);
 		break;
 	case ZOO_EMBED:
 		if (yd.d[1] != L->cout || (size_t)yd.d[0] != xs)
-			return ref_fail(err, errlen, "%s: embed output %dx%d for %zu ids", L->name,
+			return text_fail(err, errlen, "%s: embed output %dx%d for %zu ids", L->name,
 			                yd.d[0], yd.d[1], xs);
 		rc = ref_embed(L, p, batch, (int)xs, in[0], out, err, errlen);
 		break;
 	case ZOO_LAYERNORM:
 		if (L->n_in > 2 || xs != ys)
-			return ref_fail(err, errlen, "%s: layer norm of %d inputs, %zu -> %zu", L->name,
+			return text_fail(err, errlen, "%s: layer norm of %d inputs, %zu -> %zu", L->name,
 			                L->n_in, xs, ys);
 		rc = ref_layernorm(L, p, (size_t)batch * ys, x, L->n_in == 2 ? in[1] : NULL, out, err,
 		                   errlen);
 		break;
 	case ZOO_ATTN_SCORES:
 		if (yd.d[0] != L->heads || yd.d[1] != xd.d[0] || yd.d[2] != xd.d[0])
-			return ref_fail(err, errlen, "%s: scores shape %dx%dx%d", L->name, yd.d[0],
+			return text_fail(err, errlen, "%s: scores shape %dx%dx%d", L->name, yd.d[0],
 			                yd.d[1], yd.d[2]);
 		if ((rc = ref_attn_check(L, xd.d[0], xd, err, errlen)) == 0)
 			ref_attn_scores(L, batch, xd.d[0], x, out);
 		break;
 	case ZOO_SOFTMAX:
 		if (xs != ys || yd.d[2] < 1)
-			return ref_fail(err, errlen, "%s: softmax changes shape", L->name);
+			return text_fail(err, errlen, "%s: softmax changes shape", L->name);
 		ref_softmax((size_t)batch * ys / (size_t)yd.d[2], yd.d[2], x, out);
 		break;
 	case ZOO_ATTN_CONTEXT: {
@@ -425,7 +415,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 		const int S = qd.d[0];
 		if (xd.d[0] != L->heads || xd.d[1] != S || xd.d[2] != S || yd.d[0] != S ||
 		    yd.d[1] != L->cout)
-			return ref_fail(err, errlen, "%s: context shapes do not fit", L->name);
+			return text_fail(err, errlen, "%s: context shapes do not fit", L->name);
 		if ((rc = ref_attn_check(L, S, qd, err, errlen)) == 0)
 			rc = ref_attn_context(L, batch, S, x, in[1], out, err, errlen);
 		break;
@@ -433,13 +423,13 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 	case ZOO_TAKE_FIRST: {
 		const size_t F = (size_t)xd.d[1] * (size_t)xd.d[2];
 		if (ys != F)
-			return ref_fail(err, errlen, "%s: take_first output %zu, token %zu", L->name, ys, F);
+			return text_fail(err, errlen, "%s: take_first output %zu, token %zu", L->name, ys, F);
 		for (int n = 0; n < batch; n++)
 			memcpy(out + (size_t)n * F, x + (size_t)n * xs, F * sizeof(float));
 		break;
 	}
 	default:
-		return ref_fail(err, errlen, "%s: unknown layer kind %d", L->name, (int)L->kind);
+		return text_fail(err, errlen, "%s: unknown layer kind %d", L->name, (int)L->kind);
 	}
 	return rc;
 }
@@ -448,10 +438,10 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
             const void *input, float *output, char *err, size_t errlen)
 {
 	if (start < 0 || end > m->n_ops || start >= end)
-		return ref_fail(err, errlen, "%s: ops [%d, %d) outside [0, %d)", m->name, start, end,
+		return text_fail(err, errlen, "%s: ops [%d, %d) outside [0, %d)", m->name, start, end,
 		                m->n_ops);
 	if (batch < 1)
-		return ref_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
+		return text_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
 
 	const void *op_in = input; /* borrowed: the caller's input or prev_out */
 	float *prev_out = NULL;    /* owned: the previous op's output */
@@ -461,12 +451,12 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
 	for (int op = start; op < end && rc == 0; op++) {
 		const zoo_op *O = &m->ops[op];
 		if (O->count < 1) {
-			rc = ref_fail(err, errlen, "%s op %d has no layers", m->name, op);
+			rc = text_fail(err, errlen, "%s op %d has no layers", m->name, op);
 			break;
 		}
 		buf = calloc((size_t)O->count, sizeof *buf);
 		if (!buf) {
-			rc = ref_fail(err, errlen, "%s op %d: out of memory", m->name, op);
+			rc = text_fail(err, errlen, "%s op %d: out of memory", m->name, op);
 			break;
 		}
 		for (int i = 0; i < O->count && rc == 0; i++) {
@@ -475,7 +465,7 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
 			zoo_dims yd = zoo_layer_dims(m, l, seq);
 			buf[i] = malloc((size_t)batch * (size_t)zoo_dims_count(&yd, seq) * sizeof(float));
 			if (!buf[i]) {
-				rc = ref_fail(err, errlen, "%s op %d layer %s: out of memory", m->name, op,
+				rc = text_fail(err, errlen, "%s op %d layer %s: out of memory", m->name, op,
 				              L->name);
 				break;
 			}
@@ -487,7 +477,7 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
 				} else if (src >= O->first && src < l) {
 					ins[k] = buf[src - O->first];
 				} else {
-					rc = ref_fail(err, errlen, "%s op %d layer %s: input %d is layer %d, outside the op",
+					rc = text_fail(err, errlen, "%s op %d layer %s: input %d is layer %d, outside the op",
 					              m->name, op, L->name, k, src);
 					break;
 				}

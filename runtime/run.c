@@ -1,5 +1,6 @@
 /* run.c: run_execute and the checks of a run's configuration. */
 #include "run.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -296,14 +297,6 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	return 0;
 }
 
-static void join_ints(char *buf, size_t len, const int *v, int n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
-}
-
 static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *run_id, char *err,
                        size_t errlen)
 {
@@ -318,8 +311,8 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
 	int rc = -1;
 	if (rows && b && sq) {
 		for (int i = 0; i < n; i++) {
-			join_ints(b[i], sizeof b[i], c->svc[i].batches, c->svc[i].n_batches);
-			join_ints(sq[i], sizeof sq[i], c->svc[i].seqs, c->svc[i].n_seqs);
+			text_join_ints(b[i], sizeof b[i], c->svc[i].batches, c->svc[i].n_batches);
+			text_join_ints(sq[i], sizeof sq[i], c->svc[i].seqs, c->svc[i].n_seqs);
 			rows[i] = (store_service_row){i, p->models[i]->name, c->svc[i].qos_ms, b[i], sq[i]};
 		}
 		rc = store_run_begin(st, &info, rows, n, run_id);

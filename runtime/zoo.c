@@ -6,6 +6,7 @@
  * The registry below is the one place that knows which names exist.
  */
 #include "zoo.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -40,17 +41,6 @@ static const char *const names[] = {
 _Static_assert(sizeof(names) / sizeof(names[0]) == N_MODELS + 1,
                "zoo: names[] and registry[] must list the same models");
 
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 const char *const *zoo_names(void)
 {
 	return names;
@@ -72,7 +62,7 @@ zoo_model *zoo_model_new(const char *name, char *err, size_t errlen)
 		if (!name || strcmp(name, registry[i].name) != 0)
 			continue;
 		if (strcmp(names[i], registry[i].name) != 0) {
-			set_err(err, errlen, "zoo: registry out of order at %s", names[i]);
+			text_fail(err, errlen, "zoo: registry out of order at %s", names[i]);
 			return NULL;
 		}
 		zoo_build b;
@@ -88,7 +78,7 @@ zoo_model *zoo_model_new(const char *name, char *err, size_t errlen)
 	}
 	char list[256];
 	zoo_names_join(list, sizeof(list));
-	set_err(err, errlen, "unknown model '%s' (valid: %s)", name ? name : "(null)", list);
+	text_fail(err, errlen, "unknown model '%s' (valid: %s)", name ? name : "(null)", list);
 	return NULL;
 }
 
@@ -118,26 +108,26 @@ static int op_of_layer(const zoo_model *m, int layer)
 int zoo_model_check(const zoo_model *m, char *err, size_t errlen)
 {
 	if (!m)
-		return set_err(err, errlen, "zoo: no model");
+		return text_fail(err, errlen, "zoo: no model");
 	if (m->n_ops < 1 || m->n_layers < 1 || !m->ops || !m->layers)
-		return set_err(err, errlen, "%s: empty model", m->name);
+		return text_fail(err, errlen, "%s: empty model", m->name);
 	if (m->has_seq && (m->seq_min < 1 || m->seq_max < m->seq_min))
-		return set_err(err, errlen, "%s: bad sequence range [%d, %d]", m->name, m->seq_min,
+		return text_fail(err, errlen, "%s: bad sequence range [%d, %d]", m->name, m->seq_min,
 		               m->seq_max);
 	for (int k = 0; k < 3; k++)
 		if (m->input.d[k] < 1 && !(m->has_seq && m->input.d[k] == ZOO_SEQ))
-			return set_err(err, errlen, "%s: bad input dim %d", m->name, m->input.d[k]);
+			return text_fail(err, errlen, "%s: bad input dim %d", m->name, m->input.d[k]);
 	int next = 0;
 	for (int o = 0; o < m->n_ops; o++) {
 		const zoo_op *op = &m->ops[o];
 		if (op->first != next || op->count < 1)
-			return set_err(err, errlen,
+			return text_fail(err, errlen,
 			               "%s: op %d (%s) covers [%d, %d), expected start %d", m->name,
 			               o, op->name, op->first, op->first + op->count, next);
 		next = op->first + op->count;
 	}
 	if (next != m->n_layers)
-		return set_err(err, errlen, "%s: ops end at layer %d of %d", m->name, next,
+		return text_fail(err, errlen, "%s: ops end at layer %d of %d", m->name, next,
 		               m->n_layers);
 	for (int o = 0; o < m->n_ops; o++) {
 		const zoo_op *op = &m->ops[o];
@@ -147,7 +137,7 @@ int zoo_model_check(const zoo_model *m, char *err, size_t errlen)
 			zoo_dims in[ZOO_MAX_IN], out;
 			char why[160];
 			if (L->n_in < 1 || L->n_in > ZOO_MAX_IN)
-				return set_err(err, errlen, "%s: layer %d (%s) has %d inputs",
+				return text_fail(err, errlen, "%s: layer %d (%s) has %d inputs",
 				               m->name, l, L->name, L->n_in);
 			for (int i = 0; i < L->n_in; i++) {
 				int x = L->in[i];
@@ -156,7 +146,7 @@ int zoo_model_check(const zoo_model *m, char *err, size_t errlen)
 				} else if (x >= op->first && x < l) {
 					in[i] = m->layers[x].out;
 				} else {
-					return set_err(
+					return text_fail(
 					    err, errlen,
 					    "%s: layer %d (%s) input %d is layer %d, outside op "
 					    "%d [%d, %d) or not before it",
@@ -164,14 +154,14 @@ int zoo_model_check(const zoo_model *m, char *err, size_t errlen)
 				}
 			}
 			if ((L->kind == ZOO_EMBED) != (l == 0 && m->has_seq))
-				return set_err(err, errlen,
+				return text_fail(err, errlen,
 				               "%s: layer %d (%s): an embedding must be "
 				               "exactly the first layer of a sequence model",
 				               m->name, l, L->name);
 			if (zoo_infer_out(L, in, &out, why, sizeof(why)))
-				return set_err(err, errlen, "%s: layer %d: %s", m->name, l, why);
+				return text_fail(err, errlen, "%s: layer %d: %s", m->name, l, why);
 			if (memcmp(&out, &L->out, sizeof(out)) != 0)
-				return set_err(err, errlen,
+				return text_fail(err, errlen,
 				               "%s: layer %d (%s) claims %dx%dx%d, its inputs give "
 				               "%dx%dx%d",
 				               m->name, l, L->name, L->out.d[0], L->out.d[1],

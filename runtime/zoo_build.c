@@ -5,6 +5,7 @@
  * the finished model, so a shape can never be typed in by hand and drift.
  */
 #include "zoo_build.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,17 +25,6 @@ void zoo_b_fail(zoo_build *b, const char *fmt, ...)
 	}
 }
 
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Convolution / pooling output size along one axis (floor mode, as
  * PyTorch's default). */
 static int window_out(int n, int k, int s, int p)
@@ -51,13 +41,13 @@ static int window_dims(const zoo_layer *L, const zoo_dims *x, int cout, zoo_dims
                        size_t errlen)
 {
 	if (x->d[1] == ZOO_SEQ || x->d[2] == ZOO_SEQ)
-		return set_err(err, errlen, "%s: spatial dims cannot be the sequence length",
+		return text_fail(err, errlen, "%s: spatial dims cannot be the sequence length",
 		               L->name);
 	if (L->kh < 1 || L->kw < 1 || L->sh < 1 || L->sw < 1 || L->ph < 0 || L->pw < 0)
-		return set_err(err, errlen, "%s: bad window %dx%d stride %dx%d pad %dx%d", L->name,
+		return text_fail(err, errlen, "%s: bad window %dx%d stride %dx%d pad %dx%d", L->name,
 		               L->kh, L->kw, L->sh, L->sw, L->ph, L->pw);
 	if (x->d[1] + 2 * L->ph < L->kh || x->d[2] + 2 * L->pw < L->kw)
-		return set_err(err, errlen, "%s: window %dx%d larger than input %dx%d + pad",
+		return text_fail(err, errlen, "%s: window %dx%d larger than input %dx%d + pad",
 		               L->name, L->kh, L->kw, x->d[1], x->d[2]);
 	out->d[0] = cout;
 	out->d[1] = window_out(x->d[1], L->kh, L->sh, L->ph);
@@ -74,18 +64,18 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 	    [ZOO_ATTN_SCORES] = 1, [ZOO_SOFTMAX] = 1,  [ZOO_ATTN_CONTEXT] = 2, [ZOO_TAKE_FIRST] = 1,
 	};
 	if ((int)L->kind < 0 || L->kind >= ZOO_KIND_COUNT)
-		return set_err(err, errlen, "%s: unknown kind %d", L->name, (int)L->kind);
+		return text_fail(err, errlen, "%s: unknown kind %d", L->name, (int)L->kind);
 	if (L->n_in < 1 || L->n_in > ZOO_MAX_IN ||
 	    (want_in[L->kind] && L->n_in != want_in[L->kind]))
-		return set_err(err, errlen, "%s: %s cannot take %d inputs", L->name,
+		return text_fail(err, errlen, "%s: %s cannot take %d inputs", L->name,
 		               zoo_kind_name(L->kind), L->n_in);
 	switch (L->kind) {
 	case ZOO_CONV:
 		if (L->groups < 1 || L->cin % L->groups || L->cout % L->groups)
-			return set_err(err, errlen, "%s: groups %d do not divide %d -> %d", L->name,
+			return text_fail(err, errlen, "%s: groups %d do not divide %d -> %d", L->name,
 			               L->groups, L->cin, L->cout);
 		if (x->d[0] != L->cin)
-			return set_err(err, errlen, "%s: input has %d channels, conv expects %d",
+			return text_fail(err, errlen, "%s: input has %d channels, conv expects %d",
 			               L->name, x->d[0], L->cin);
 		return window_dims(L, x, L->cout, out, err, errlen);
 	case ZOO_POOL_MAX:
@@ -93,7 +83,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 		return window_dims(L, x, x->d[0], out, err, errlen);
 	case ZOO_ADD:
 		if (!same_dims(&in[0], &in[1]))
-			return set_err(err, errlen, "%s: adds %dx%dx%d to %dx%dx%d", L->name,
+			return text_fail(err, errlen, "%s: adds %dx%dx%d to %dx%dx%d", L->name,
 			               in[0].d[0], in[0].d[1], in[0].d[2], in[1].d[0], in[1].d[1],
 			               in[1].d[2]);
 		*out = *x;
@@ -102,7 +92,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 		int c = 0;
 		for (int i = 0; i < L->n_in; i++) {
 			if (in[i].d[0] == ZOO_SEQ || in[i].d[1] != x->d[1] || in[i].d[2] != x->d[2])
-				return set_err(err, errlen,
+				return text_fail(err, errlen,
 				               "%s: input %d is %dx%dx%d, input 0 %dx%dx%d",
 				               L->name, i, in[i].d[0], in[i].d[1], in[i].d[2],
 				               x->d[0], x->d[1], x->d[2]);
@@ -115,7 +105,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 	}
 	case ZOO_FC:
 		if (L->cin < 1 || L->cout < 1)
-			return set_err(err, errlen, "%s: bad fc %d -> %d", L->name, L->cin,
+			return text_fail(err, errlen, "%s: bad fc %d -> %d", L->name, L->cin,
 			               L->cout);
 		/* Token rows {S, F, 1} keep their row count; anything else is one
 		 * flattened row per sample (a CNN head: {C, H, W} -> {cout, 1, 1}). */
@@ -132,26 +122,26 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 			out->d[2] = 1;
 			return 0;
 		}
-		return set_err(err, errlen, "%s: fc expects %d features, input is %dx%dx%d",
+		return text_fail(err, errlen, "%s: fc expects %d features, input is %dx%dx%d",
 		               L->name, L->cin, x->d[0], x->d[1], x->d[2]);
 	case ZOO_EMBED:
 		if (x->d[1] != 1 || x->d[2] != 1 || L->cout < 1 || L->vocab < 1 || L->max_pos < 1)
-			return set_err(err, errlen, "%s: embed needs ids {S,1,1}", L->name);
+			return text_fail(err, errlen, "%s: embed needs ids {S,1,1}", L->name);
 		out->d[0] = x->d[0];
 		out->d[1] = L->cout;
 		out->d[2] = 1;
 		return 0;
 	case ZOO_LAYERNORM:
 		if (L->n_in > 2 || x->d[1] != L->cout || x->d[2] != 1)
-			return set_err(err, errlen, "%s: layer norm over %d features of %dx%dx%d",
+			return text_fail(err, errlen, "%s: layer norm over %d features of %dx%dx%d",
 			               L->name, L->cout, x->d[0], x->d[1], x->d[2]);
 		if (L->n_in == 2 && !same_dims(&in[0], &in[1]))
-			return set_err(err, errlen, "%s: residual inputs differ", L->name);
+			return text_fail(err, errlen, "%s: residual inputs differ", L->name);
 		*out = *x;
 		return 0;
 	case ZOO_ATTN_SCORES:
 		if (L->heads < 1 || L->cout % L->heads || x->d[1] != 3 * L->cout || x->d[2] != 1)
-			return set_err(err, errlen, "%s: scores need fused QKV {S,%d,1}", L->name,
+			return text_fail(err, errlen, "%s: scores need fused QKV {S,%d,1}", L->name,
 			               3 * L->cout);
 		out->d[0] = L->heads;
 		out->d[1] = x->d[0];
@@ -164,7 +154,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 		if (L->heads < 1 || L->cout % L->heads || in[0].d[0] != L->heads ||
 		    in[0].d[1] != in[1].d[0] || in[0].d[2] != in[1].d[0] ||
 		    in[1].d[1] != 3 * L->cout || in[1].d[2] != 1)
-			return set_err(err, errlen, "%s: context needs {%d,S,S} and {S,%d,1}",
+			return text_fail(err, errlen, "%s: context needs {%d,S,S} and {S,%d,1}",
 			               L->name, L->heads, 3 * L->cout);
 		out->d[0] = in[1].d[0];
 		out->d[1] = L->cout;
@@ -172,7 +162,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 		return 0;
 	case ZOO_TAKE_FIRST:
 		if (x->d[2] != 1)
-			return set_err(err, errlen, "%s: take-first needs {S,F,1}", L->name);
+			return text_fail(err, errlen, "%s: take-first needs {S,F,1}", L->name);
 		out->d[0] = 1;
 		out->d[1] = x->d[1];
 		out->d[2] = 1;
@@ -180,7 +170,7 @@ int zoo_infer_out(const zoo_layer *L, const zoo_dims *in, zoo_dims *out, char *e
 	case ZOO_KIND_COUNT:
 		break;
 	}
-	return set_err(err, errlen, "%s: unknown kind", L->name);
+	return text_fail(err, errlen, "%s: unknown kind", L->name);
 }
 
 int zoo_b_begin(zoo_build *b, const char *name, zoo_dims input, char *err, size_t errlen)
