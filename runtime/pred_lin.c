@@ -1,14 +1,12 @@
 /* pred_lin.c: linear regression on the group features.
  *
- * Least squares through the normal equations, solved by Cholesky in
- * double. With a few dozen standardised features the system is tiny and
- * well scaled, so LAPACK (whose static build needs the Fortran runtime)
- * buys nothing. A ridge of 1e-6 per row keeps the system positive
- * definite when a feature is constant in the training rows (a slot no
- * group fills standardises to all zeros).
+ * Least squares by LAPACK's dgelsd (SVD): a slot that no training group
+ * fills standardises to an all-zero column, and the SVD gives such a
+ * rank-deficient problem its minimum-norm answer instead of failing.
  */
 #include "pred_trained.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -17,80 +15,49 @@ typedef struct lin {
 	double w[PRED_MAX_FEAT + 1]; /* w[d] is the intercept */
 } lin;
 
-/* Solves A z = b in place for symmetric positive definite A (m x m). */
-static int lin_cholesky_solve(double *a, double *b, int m)
-{
-	for (int j = 0; j < m; j++) {
-		double s = a[j * m + j];
-		for (int k = 0; k < j; k++)
-			s -= a[j * m + k] * a[j * m + k];
-		if (!(s > 0))
-			return -1;
-		double l = sqrt(s);
-		a[j * m + j] = l;
-		for (int i = j + 1; i < m; i++) {
-			double t = a[i * m + j];
-			for (int k = 0; k < j; k++)
-				t -= a[i * m + k] * a[j * m + k];
-			a[i * m + j] = t / l;
-		}
-	}
-	for (int i = 0; i < m; i++) {
-		double t = b[i];
-		for (int k = 0; k < i; k++)
-			t -= a[i * m + k] * b[k];
-		b[i] = t / a[i * m + i];
-	}
-	for (int i = m - 1; i >= 0; i--) {
-		double t = b[i];
-		for (int k = i + 1; k < m; k++)
-			t -= a[k * m + i] * b[k];
-		b[i] = t / a[i * m + i];
-	}
-	return 0;
-}
-
 static int lin_fit(const pred_rows *r, uint64_t seed, void **out, char *err, size_t errlen)
 {
 	(void)seed; /* least squares has one answer */
 	if (r->d > PRED_MAX_FEAT || r->n < 1) {
-		snprintf(err, errlen, "linear regression: %d rows of %d features (need rows, at most %d features)",
+		snprintf(err, errlen,
+		         "linear regression: %d rows of %d features (need rows, at most %d features)",
 		         r->n, r->d, PRED_MAX_FEAT);
 		return -1;
 	}
-	int m = r->d + 1;
-	double *a = calloc((size_t)m * (size_t)m, sizeof *a);
+	int m = r->d + 1; /* features and the intercept */
+	int rows = r->n > m ? r->n : m;
+	double *a = calloc((size_t)r->n * (size_t)m, sizeof *a);
+	double *b = calloc((size_t)rows, sizeof *b);
+	double *sv = calloc((size_t)m, sizeof *sv);
 	lin *l = calloc(1, sizeof *l);
-	if (!a || !l) {
+	if (!a || !b || !sv || !l) {
 		free(a);
+		free(b);
+		free(sv);
 		free(l);
 		snprintf(err, errlen, "out of memory fitting the linear regression");
 		return -1;
 	}
-	double *b = l->w;
-	double z[PRED_MAX_FEAT + 1];
 	for (int i = 0; i < r->n; i++) {
 		const float *x = r->x + (size_t)i * (size_t)r->d;
 		for (int j = 0; j < r->d; j++)
-			z[j] = x[j];
-		z[r->d] = 1.0;
-		for (int j = 0; j < m; j++) {
-			b[j] += z[j] * r->y[i];
-			for (int k = 0; k <= j; k++)
-				a[j * m + k] += z[j] * z[k];
-		}
+			a[(size_t)i * (size_t)m + (size_t)j] = x[j];
+		a[(size_t)i * (size_t)m + (size_t)r->d] = 1.0;
+		b[i] = r->y[i];
 	}
-	for (int j = 0; j < m; j++)
-		for (int k = j + 1; k < m; k++)
-			a[j * m + k] = a[k * m + j];
-	for (int j = 0; j < r->d; j++)
-		a[j * m + j] += 1e-6 * r->n;
-	l->d = r->d;
-	int rc = lin_cholesky_solve(a, b, m);
+	lapack_int rank = 0;
+	lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, r->n, m, 1, a, m, b, 1, sv, 1e-10, &rank);
+	if (info == 0) {
+		l->d = r->d;
+		for (int j = 0; j < m; j++)
+			l->w[j] = b[j];
+	}
 	free(a);
-	if (rc) {
+	free(b);
+	free(sv);
+	if (info != 0) {
 		free(l);
-		snprintf(err, errlen, "linear regression: the normal equations are singular");
+		snprintf(err, errlen, "linear regression: LAPACKE_dgelsd failed (info %d)", (int)info);
 		return -1;
 	}
 	*out = l;
