@@ -8,7 +8,9 @@
  *  3. segments: [0,k) then [k,n) gives the same bits as [0,n), eagerly and
  *     from CUDA graphs, and graphs agree with eager launches;
  *  4. the device interface: a two-service group, end times on the device
- *     clock, continuity checks, and refusal of services that do not fit.
+ *     clock, continuity checks, and refusal of services that do not fit;
+ *  5. the fused attention kernel (cuda_k_attention) on random QKV against
+ *     a plain C attention, fp32: rel err <= 1e-4.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -24,6 +26,7 @@
 
 #include "cuda_dev.h"
 #include "cuda_exec.h"
+#include "cuda_kernels.h"
 #include "ref.h"
 #include "rng.h"
 #include "wts.h"
@@ -221,6 +224,81 @@ out:
 	free(gpu);
 }
 
+/* Self-attention of fused QKV rows in plain C, as cuda_kernels.h defines it. */
+static void cpu_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads)
+{
+	int dh = feat / heads;
+	double *p = malloc((size_t)seq * sizeof *p);
+	for (int n = 0; n < batch; n++)
+		for (int h = 0; h < heads; h++)
+			for (int i = 0; i < seq; i++) {
+				const float *q = qkv + ((size_t)n * seq + i) * 3 * feat + h * dh;
+				double m = -INFINITY, sum = 0.0;
+				for (int j = 0; j < seq; j++) {
+					const float *k =
+					    qkv + ((size_t)n * seq + j) * 3 * feat + feat + h * dh;
+					double s = 0.0;
+					for (int d = 0; d < dh; d++)
+						s += (double)q[d] * k[d];
+					p[j] = s / sqrt((double)dh);
+					m = p[j] > m ? p[j] : m;
+				}
+				for (int j = 0; j < seq; j++)
+					sum += (p[j] = exp(p[j] - m));
+				for (int d = 0; d < dh; d++) {
+					double acc = 0.0;
+					for (int j = 0; j < seq; j++)
+						acc += p[j] * qkv[((size_t)n * seq + j) * 3 * feat +
+						                  2 * feat + h * dh + d];
+					out[((size_t)n * seq + i) * feat + h * dh + d] =
+					    (float)(acc / sum);
+				}
+			}
+	free(p);
+}
+
+static void test_attention(void)
+{
+	static const int cases[][2] = {{4, 64}, {5, 85}, {1, 8}, {6, 33}};
+	const int feat = 768, heads = 12;
+	CHECK(cuda_k_attention_fits(85, 64));
+	CHECK(!cuda_k_attention_fits(86, 64));
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int batch = cases[c][0], seq = cases[c][1];
+		size_t n_in = (size_t)batch * seq * 3 * feat, n_out = (size_t)batch * seq * feat;
+		float *qkv = malloc(n_in * sizeof *qkv), *ref = malloc(n_out * sizeof *ref);
+		float *gpu = malloc(n_out * sizeof *gpu);
+		rng r;
+		rng_seed(&r, 11 + c);
+		for (size_t i = 0; i < n_in; i++)
+			qkv[i] = (float)(2.0 * rng_double(&r) - 1.0);
+		cpu_attention(ref, qkv, batch, seq, feat, heads);
+		float *d_in = NULL, *d_out = NULL;
+		int ok = cudaMalloc((void **)&d_in, n_in * sizeof *d_in) == cudaSuccess &&
+		         cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess &&
+		         cudaMemcpy(d_in, qkv, n_in * sizeof *qkv, cudaMemcpyHostToDevice) ==
+		             cudaSuccess &&
+		         cuda_k_attention(d_out, d_in, batch, seq, feat, heads, 0) == cudaSuccess &&
+		         cudaMemcpy(gpu, d_out, n_out * sizeof *gpu, cudaMemcpyDeviceToHost) ==
+		             cudaSuccess;
+		CHECK(ok);
+		if (ok) {
+			double e = rel_err(gpu, ref, n_out);
+			printf("  attention batch %d seq %d: rel err %.2e (tol 1e-4)\n", batch, seq,
+			       e);
+			CHECK(e <= 1e-4);
+		}
+		CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, 0) ==
+		      cudaErrorInvalidValue);
+		cudaGetLastError();
+		cudaFree(d_in);
+		cudaFree(d_out);
+		free(qkv);
+		free(ref);
+		free(gpu);
+	}
+}
+
 /* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
  * eager launches give. */
 static void test_segments(const zoo_model *m, int batch, int seq)
@@ -288,7 +366,7 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	CHECK(info.gpu[0] && info.cuda[0] && info.cudnn[0] && info.driver[0]);
 
 	dev_service svc[2] = {{.model = r50, .max_batch = 4, .max_seq = 0},
-	                       {.model = bert, .max_batch = 2, .max_seq = 64}};
+	                      {.model = bert, .max_batch = 2, .max_seq = 64}};
 	if (device_setup(&d, svc, 2)) {
 		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
 		check_failures++;
@@ -384,9 +462,13 @@ int main(void)
 	test_segments(r50, 2, 0);
 	test_segments(zm[4], 1, 0);
 	test_segments(bert, 2, 32);
+	test_segments(bert, 4, 64); /* the fused attention kernel's path */
 
 	printf("device:\n");
 	test_device(r50, bert, vgg);
+
+	printf("attention kernel:\n");
+	test_attention();
 
 	for (int i = 0; i < n; i++) {
 		wts_free(zw[i]);

@@ -6,7 +6,9 @@
  *                  allows it, else convolution + our bias/act epilogue
  *   pool           cuDNN pooling
  *   fc             cublasSgemm + bias/act epilogue
- *   attention      cublasGemmStridedBatchedEx, heads (or samples) batched
+ *   attention      scores + softmax + context as one kernel of ours where
+ *                  the sequence fits it (cuda_k_attention), else
+ *                  cublasGemmStridedBatchedEx, heads (or samples) batched
  *   concat, take-first   strided device copies, no kernel
  *   add, layer norm, softmax, embedding, epilogues   cuda_kernels.cu
  *
@@ -33,8 +35,16 @@
 #define WS_CAP (256u << 20)    /* most workspace a conv may take */
 #define CUBLAS_WS (32u << 20)  /* cuBLAS workspace per handle (Hopper) */
 #define LIB_MARGIN (96u << 20) /* handles, library kernels, graphs */
+/* Below this batch attention keeps the cuBLAS path: at batch 1 the fused
+ * kernel has one block per (head, 32 queries), 24 blocks for bert at seq
+ * 64 on 132 SMs, and bert's graph ran 0.89 ms against 0.73 ms with cuBLAS;
+ * from batch 4 it ran 8-30% faster (H200, bench/gpu/NOTES.md). */
+#define ATTN_MIN_BATCH 4
 
-/* Per (conv or pool layer, batch): made the first time the batch runs. */
+/* Per (conv or pool layer, batch): made the first time the batch runs
+ * (the max batch's at creation and load). The algorithm is chosen for this
+ * batch, since cuDNN's heuristics rank differently at batch 1 than at 16;
+ * fused says whether the bias + activation call takes it. */
 typedef struct bdesc {
 	cudnnTensorDescriptor_t x, y;
 	cudnnConvolutionFwdAlgo_t algo;
@@ -51,12 +61,12 @@ typedef struct lplan {
 	cudnnFilterDescriptor_t wdesc;
 	cudnnConvolutionDescriptor_t conv;
 	cudnnTensorDescriptor_t bdesc1; /* bias {1, C, 1, 1} */
-	cudnnConvolutionFwdAlgo_t algo; /* chosen at load for the max batch */
-	size_t ws_need;                 /* workspace of algo at the max batch */
-	int fused;
 	/* pool */
 	cudnnPoolingDescriptor_t pool;
 	bdesc *bd; /* [max_batch + 1], conv and pool only */
+	/* attention scores: 1 when this layer, the softmax after it and the
+	 * context after that run as one kernel (see attn_group) */
+	int attn_fused;
 } lplan;
 
 struct cuda_exec {
@@ -430,46 +440,21 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 	return 0;
 }
 
-/* Descriptors (and, for a batch other than the one the algorithm was chosen
- * for, its workspace) of every conv and pool layer at batch b. CPU only, so
- * it may run at any time, also before a graph capture. */
-static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
+/* Whether a conv can take the fused bias + activation call with `algo`:
+ * cuDNN fuses ReLU with any algorithm, identity only with
+ * IMPLICIT_PRECOMP_GEMM, and has no ReLU6. */
+static int fusable(const zoo_layer *L, cudnnConvolutionFwdAlgo_t algo)
 {
-	if (x->bready[b])
-		return 0;
-	ectx c = {x, -1, -1, b, 0, err, errlen};
-	for (int l = 0; l < x->m->n_layers; l++) {
-		const zoo_layer *L = &x->m->layers[l];
-		lplan *p = &x->lp[l];
-		if (L->kind != ZOO_CONV && L->kind != ZOO_POOL_MAX && L->kind != ZOO_POOL_AVG)
-			continue;
-		c.layer = l;
-		bdesc *bd = &p->bd[b];
-		if (set4d(&c, &bd->x, b, zoo_input_dims(x->m, l, 0, 0)) ||
-		    set4d(&c, &bd->y, b, zoo_layer_dims(x->m, l, 0)))
-			return -1;
-		if (L->kind != ZOO_CONV)
-			continue;
-		bd->algo = p->algo;
-		bd->fused = p->fused;
-		cudnnStatus_t s = cudnnGetConvolutionForwardWorkspaceSize(
-		    x->dnn, bd->x, p->wdesc, p->conv, bd->y, bd->algo, &bd->ws);
-		if (s != CUDNN_STATUS_SUCCESS || bd->ws > x->ws_bytes) {
-			/* The max batch's algorithm does not serve this batch within
-			 * the workspace: take the best heuristic one that does. */
-			if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
-				return -1;
-			if (L->act == ZOO_ACT_NONE &&
-			    bd->algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)
-				bd->fused = 0;
-		}
-	}
-	x->bready[b] = 1;
-	return 0;
+	return L->act == ZOO_ACT_RELU ||
+	       (L->act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
 }
 
 /* Batch-independent descriptors, shape checks against the zoo, and the
- * workspace the max batch needs. */
+ * workspace: what the max batch's heuristic choice needs (with cfg.find,
+ * what any candidate the search may try needs, up to WS_CAP). Smaller
+ * batches choose within it (prepare_batch): a heuristic call per conv and
+ * batch costs milliseconds of host time, too much to make for every batch
+ * up to a max of hundreds at creation. */
 static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 {
 	const zoo_model *m = x->m;
@@ -537,20 +522,49 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		if (L->kind != ZOO_CONV)
 			continue;
 		p->has_bias = L->bias || L->bn;
+		bdesc *bd = &p->bd[B];
 		size_t ws_any = 0;
-		if (heuristic_algo(x, &c, l, &p->bd[B], (size_t)-1, &p->algo, &p->ws_need, &ws_any))
+		if (heuristic_algo(x, &c, l, bd, (size_t)-1, &bd->algo, &bd->ws, &ws_any))
 			return -1;
-		/* Room for the algorithm search at load to try the faster ones that
-		 * need more workspace, up to WS_CAP; never less than the heuristic
-		 * choice needs. */
-		size_t want = x->cfg.find ? ws_any : p->ws_need;
-		if (want < p->ws_need)
-			want = p->ws_need;
+		bd->fused = fusable(L, bd->algo);
+		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
 	}
 	x->ws_bytes = align_up(x->ws_bytes);
 	return 0;
+}
+
+/* Marks attention groups that may run as one kernel: scores l, a softmax
+ * of them at l + 1 and the context of those probabilities and the same QKV
+ * at l + 2, all in one op (a segment never ends between them), no
+ * activations, and nothing else reading the scores or the probabilities.
+ * Only the context output is written then; cuda_exec_run_layer still runs
+ * each layer alone. */
+static void mark_attn_groups(cuda_exec *x)
+{
+	const zoo_model *m = x->m;
+	for (int l = 0; l + 2 < m->n_layers; l++) {
+		const zoo_layer *S = &m->layers[l], *P = &m->layers[l + 1], *C = &m->layers[l + 2];
+		if (S->kind != ZOO_ATTN_SCORES || P->kind != ZOO_SOFTMAX ||
+		    C->kind != ZOO_ATTN_CONTEXT)
+			continue;
+		if (P->in[0] != l || C->in[0] != l + 1 || C->in[1] != S->in[0] ||
+		    S->in[0] == ZOO_OP_INPUT || x->lp[l].op != x->lp[l + 2].op)
+			continue;
+		if (S->act != ZOO_ACT_NONE || P->act != ZOO_ACT_NONE || C->act != ZOO_ACT_NONE ||
+		    S->heads != C->heads || S->cout != C->cout || S->heads < 1 ||
+		    S->cout % S->heads)
+			continue;
+		int other = 0;
+		for (int k = 0; k < m->n_layers && !other; k++)
+			for (int i = 0; i < m->layers[k].n_in; i++) {
+				int src = m->layers[k].in[i];
+				if ((src == l && k != l + 1) || (src == l + 1 && k != l + 2))
+					other = 1;
+			}
+		x->lp[l].attn_fused = !other;
+	}
 }
 
 /* --- creation and load ------------------------------------------------------ */
@@ -625,6 +639,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		plan_weights(x);
 		if (make_layer_descs(x, err, errlen))
 			break;
+		mark_attn_groups(x);
 		rc = 0;
 	} while (0);
 	if (rc) {
@@ -642,25 +657,15 @@ size_t cuda_exec_need(const cuda_exec *x)
 
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b);
 
-/* Whether a conv can take the fused bias + activation call with `algo`:
- * cuDNN fuses ReLU with any algorithm, identity only with
- * IMPLICIT_PRECOMP_GEMM, and has no ReLU6. */
-static int fusable(const zoo_layer *L, cudnnConvolutionFwdAlgo_t algo)
-{
-	return L->act == ZOO_ACT_RELU ||
-	       (L->act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
-}
-
-/* GPU time of one run of conv layer l at the max batch as bd sets it up,
- * or a negative value when that setup fails for this layer. The runs are
+/* GPU time of one run of conv layer l at batch b as bd sets it up, or a
+ * negative value when that setup fails for this layer. The runs are
  * replayed from a graph: launched one by one, cuDNN's host cost per call
  * (tens of microseconds) would hide the differences between algorithms. */
-static double time_conv(cuda_exec *x, int l, cudaEvent_t e0, cudaEvent_t e1, int reps)
+static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1, int reps)
 {
 	char msg[256];
-	int B = x->cfg.max_batch;
-	ectx c = {x, x->lp[l].op, l, B, 0, msg, sizeof msg};
-	if (run_conv(x, &c, l, B)) /* module loading, and the fused fallback if any */
+	ectx c = {x, x->lp[l].op, l, b, 0, msg, sizeof msg};
+	if (run_conv(x, &c, l, b)) /* module loading, and the fused fallback if any */
 		return -1.0;
 	cudaGraph_t graph = NULL;
 	cudaGraphExec_t exec = NULL;
@@ -669,7 +674,7 @@ static double time_conv(cuda_exec *x, int l, cudaEvent_t e0, cudaEvent_t e1, int
 		return -1.0;
 	int rc = 0;
 	for (int r = 0; r < reps && !rc; r++)
-		rc = run_conv(x, &c, l, B);
+		rc = run_conv(x, &c, l, b);
 	if (cudaStreamEndCapture(x->stream, &graph) != cudaSuccess || rc)
 		goto out;
 	float ms = 0.0f;
@@ -689,20 +694,62 @@ out:
 	return t;
 }
 
-/* Picks each conv's algorithm at the max batch. With cfg.find the best few
- * heuristic candidates are timed on the call the layer really makes (fused
- * bias + activation where allowed, else convolution + epilogue kernel), on
- * the executor's own buffers, which hold noise, not zeros. This replaces
+/* With cfg.find, times the best few heuristic candidates of conv layer l at
+ * batch b on the call the layer really makes (fused bias + activation where
+ * allowed, else convolution + epilogue kernel), on the executor's own
+ * buffers, which hold noise, not zeros, and keeps the fastest unless the
+ * heuristic choice is within 5% of it. This replaces
  * cudnnFindConvolutionForwardAlgorithmEx, which times the bare convolution:
  * on the H100 its picks ran whole models up to 1.4x slower than the
  * heuristics' first choice, because an algorithm without a fused form pays
- * for separate bias and activation passes that Find does not see. The
- * heuristic choice is kept unless another is more than 5% faster, since it
- * also has to serve the smaller batches. Off by default (cuda_options):
- * the heuristics alone measured as fast (bench/gpu/NOTES.md). */
-static int choose_algos(cuda_exec *x, char *err, size_t errlen)
+ * for separate bias and activation passes that Find does not see. */
+static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1, char *err,
+                       size_t errlen)
 {
 	enum { MAX_CAND = 6, REPS = 5 };
+	const zoo_layer *L = &x->m->layers[l];
+	lplan *p = &x->lp[l];
+	bdesc *bd = &p->bd[b];
+	ectx c = {x, -1, l, b, 0, err, errlen};
+	cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+	int got = 0;
+	DNN(&c, cudnnGetConvolutionForwardAlgorithm_v7,
+	    (x->dnn, bd->x, p->wdesc, p->conv, bd->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got,
+	     perf));
+	const bdesc first_choice = *bd;
+	bdesc best = first_choice;
+	double first = -1.0, best_t = -1.0;
+	for (int i = 0, n = 0; i < got && n < MAX_CAND; i++) {
+		if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > x->ws_bytes)
+			continue;
+		if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
+		    perf[i].mathType != CUDNN_DEFAULT_MATH)
+			continue;
+		n++;
+		bd->algo = perf[i].algo;
+		bd->ws = perf[i].memory;
+		bd->fused = fusable(L, perf[i].algo);
+		double t = time_conv(x, l, b, e0, e1, REPS);
+		if (t < 0)
+			continue;
+		if (perf[i].algo == first_choice.algo)
+			first = t;
+		if (best_t < 0 || t < best_t) {
+			best_t = t;
+			best = *bd;
+		}
+	}
+	*bd = best_t >= 0 && !(first >= 0 && first <= 1.05 * best_t) ? best : first_choice;
+	return 0;
+}
+
+/* Settles each conv's algorithm at the max batch: the heuristic choice made
+ * at creation, or with cfg.find the graph-timed search's (off by default,
+ * cuda_options: the heuristics alone measured as fast, bench/gpu/NOTES.md).
+ * One run then settles whether the fused call takes it (run_conv drops to
+ * the unfused path if not), so no capture meets that. */
+static int choose_algos(cuda_exec *x, char *err, size_t errlen)
+{
 	int B = x->cfg.max_batch;
 	ectx c = {x, -1, -1, B, 0, err, errlen};
 	cudaEvent_t e0 = NULL, e1 = NULL;
@@ -712,69 +759,14 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 	}
 	int rc = 0;
 	for (int l = 0; l < x->m->n_layers && !rc; l++) {
-		const zoo_layer *L = &x->m->layers[l];
-		lplan *p = &x->lp[l];
-		if (L->kind != ZOO_CONV)
+		if (x->m->layers[l].kind != ZOO_CONV)
 			continue;
-		c.layer = l;
-		bdesc *bd = &p->bd[B];
-		bd->algo = p->algo;
-		bd->ws = p->ws_need;
-		bd->fused = fusable(L, p->algo);
-		if (x->cfg.find) {
-			cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-			int got = 0;
-			cudnnStatus_t s = cudnnGetConvolutionForwardAlgorithm_v7(
-			    x->dnn, bd->x, p->wdesc, p->conv, bd->y,
-			    CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf);
-			if (s != CUDNN_STATUS_SUCCESS) {
-				rc = efail(&c, "cudnnGetConvolutionForwardAlgorithm_v7",
-				           cudnnGetErrorString(s));
-				break;
-			}
-			double first = -1.0, best = -1.0;
-			cudnnConvolutionFwdAlgo_t best_algo = p->algo;
-			size_t best_ws = p->ws_need;
-			int best_fused = bd->fused;
-			for (int i = 0, n = 0; i < got && n < MAX_CAND; i++) {
-				if (perf[i].status != CUDNN_STATUS_SUCCESS ||
-				    perf[i].memory > x->ws_bytes)
-					continue;
-				if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
-				    perf[i].mathType != CUDNN_DEFAULT_MATH)
-					continue;
-				n++;
-				bd->algo = perf[i].algo;
-				bd->ws = perf[i].memory;
-				bd->fused = fusable(L, perf[i].algo);
-				double t = time_conv(x, l, e0, e1, REPS);
-				if (t < 0)
-					continue;
-				if (perf[i].algo == p->algo)
-					first = t;
-				if (best < 0 || t < best) {
-					best = t;
-					best_algo = bd->algo;
-					best_ws = bd->ws;
-					best_fused = bd->fused;
-				}
-			}
-			if (best >= 0 && !(first >= 0 && first <= 1.05 * best)) {
-				p->algo = best_algo;
-				p->ws_need = best_ws;
-			}
-			bd->algo = p->algo;
-			bd->ws = p->ws_need;
-			bd->fused = p->algo == best_algo ? best_fused : fusable(L, p->algo);
-		}
-		/* One run on the chosen setup settles whether the fused call takes
-		 * it (run_conv drops to the unfused path if not). */
-		ectx rc_ctx = {x, p->op, l, B, 0, err, errlen};
-		if (run_conv(x, &rc_ctx, l, B)) {
+		if (x->cfg.find && search_algo(x, l, B, e0, e1, err, errlen)) {
 			rc = -1;
 			break;
 		}
-		p->fused = bd->fused;
+		ectx rc_ctx = {x, x->lp[l].op, l, B, 0, err, errlen};
+		rc = run_conv(x, &rc_ctx, l, B);
 	}
 	if (e0)
 		cudaEventDestroy(e0);
@@ -782,8 +774,41 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 		cudaEventDestroy(e1);
 	if (rc)
 		return -1;
-	/* Other batch sizes take these algorithms (prepare_batch). */
 	x->bready[B] = 1;
+	return 0;
+}
+
+/* Descriptors and algorithms of every conv and pool layer at batch b, the
+ * first time b runs, before any graph of it is captured: the heuristics'
+ * first choice for b within the workspace, then one run of each conv to
+ * settle whether the fused call takes that choice (the layers' slots hold
+ * nothing a new batch could need: a batch not yet run has no query in
+ * flight). */
+static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
+{
+	if (x->bready[b])
+		return 0;
+	ectx c = {x, -1, -1, b, 0, err, errlen};
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		lplan *p = &x->lp[l];
+		if (L->kind != ZOO_CONV && L->kind != ZOO_POOL_MAX && L->kind != ZOO_POOL_AVG)
+			continue;
+		c.layer = l;
+		bdesc *bd = &p->bd[b];
+		if (set4d(&c, &bd->x, b, zoo_input_dims(x->m, l, 0, 0)) ||
+		    set4d(&c, &bd->y, b, zoo_layer_dims(x->m, l, 0)))
+			return -1;
+		if (L->kind != ZOO_CONV)
+			continue;
+		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
+			return -1;
+		bd->fused = fusable(L, bd->algo);
+		ectx rc_ctx = {x, p->op, l, b, 0, err, errlen};
+		if (run_conv(x, &rc_ctx, l, b))
+			return -1;
+	}
+	x->bready[b] = 1;
 	return 0;
 }
 
@@ -1098,15 +1123,44 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 	}
 }
 
+/* Runs the attention group starting at scores layer l (scores, softmax,
+ * context) as one kernel when the batch is at least ATTN_MIN_BATCH and
+ * the sequence fits the kernel: the scores and
+ * probabilities never reach device memory, and one launch replaces the
+ * per-head or per-sample matrix products and the softmax pass. Returns the
+ * number of layers done: 3, or 0 when the group must run layer by layer. */
+static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	if (!x->lp[l].attn_fused || b < ATTN_MIN_BATCH ||
+	    !cuda_k_attention_fits(S, L->cout / L->heads))
+		return 0;
+	c->layer = l + 2;
+	if (launch(c, "cuda_k_attention",
+	           cuda_k_attention(out_ptr(x, l + 2), in_ptr(x, l, 0), b, S, L->cout, L->heads,
+	                            x->stream)))
+		return -1;
+	return 3;
+}
+
 static int enqueue(cuda_exec *x, int start, int end, int b, int S, char *err, size_t errlen)
 {
 	ectx c = {x, start, -1, b, S, err, errlen};
 	for (int op = start; op < end; op++) {
 		c.op = op;
 		const zoo_op *o = &x->m->ops[op];
-		for (int l = o->first; l < o->first + o->count; l++)
+		for (int l = o->first; l < o->first + o->count;) {
+			int done = attn_group(x, &c, l, b, S);
+			if (done < 0)
+				return -1;
+			if (done) {
+				l += done;
+				continue;
+			}
 			if (run_layer(x, &c, l, b, S))
 				return -1;
+			l++;
+		}
 	}
 	return 0;
 }

@@ -14,15 +14,16 @@
  *
  * Lifecycle, two steps so a device can check the memory of all its
  * services before allocating any:
- *   cuda_exec_new()   handles, descriptors, slot plan, algorithm heuristics
- *                     at the max batch; cuda_exec_need() then tells the
- *                     bytes of GPU memory it will take
- *   cuda_exec_load()  allocates, uploads weights and a seeded input, picks
- *                     convolution algorithms at the max batch (cfg.find)
+ *   cuda_exec_new()   handles, descriptors for every batch 1..max batch,
+ *                     slot plan, each conv's heuristic algorithm per batch;
+ *                     cuda_exec_need() then tells the bytes of GPU memory it
+ *                     will take (the workspace is the most any batch needs)
+ *   cuda_exec_load()  allocates, uploads weights and a seeded input, settles
+ *                     each conv's algorithm per batch (cfg.find: timed)
  *   cuda_exec_run()   enqueues ops on the executor's stream (asynchronous)
  *   cuda_exec_free()
- * cuDNN tensor descriptors for a batch size other than the max are made the
- * first time that batch runs, once; algorithms stay those picked at load.
+ * So every choice is made once per batch before the first query; running
+ * chooses and allocates nothing.
  *
  * Errors: functions return 0 or -1 and write a message naming the call,
  * model, op and batch into the caller's buffer.
@@ -46,10 +47,10 @@ typedef struct cuda_exec_cfg {
 	int tf32;      /* 1: TF32 tensor cores in cuDNN and cuBLAS */
 	int graphs;    /* 1: replay op ranges from captured CUDA graphs */
 	int find;      /* 1: time the best cuDNN heuristic candidates of each
-	                  conv at load, as the layer really runs (fused bias +
-	                  activation or not), and keep the fastest; 0: take the
-	                  heuristics' first choice (cudnnGetConvolutionForward-
-	                  Algorithm_v7) */
+	                  conv at every batch at load, as the layer really runs
+	                  (fused bias + activation or not), and keep the
+	                  fastest; 0: take the heuristics' first choice for
+	                  each batch (cudnnGetConvolutionForwardAlgorithm_v7) */
 	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
 } cuda_exec_cfg;
 

@@ -228,6 +228,74 @@ __global__ void softmax_block_kernel(float *out, const float *in, int len)
 		y[j] = expf(x[j] - m) * inv;
 }
 
+/* Attention: each warp takes query rows in turn. Its lanes first own keys
+ * (lane j scores keys j, j + 32, ... against the query, held in shared
+ * memory and read as a broadcast), then, after the warp's softmax
+ * reductions, own output features (lane d sums p_j v_j[d] over keys). K rows
+ * are padded by one float so the lanes' reads of K[j][d] fall in 32
+ * different banks. */
+constexpr int kAttnQueries = 32;
+constexpr int kAttnWarps = 8;
+constexpr size_t kAttnSmemMax = 48 * 1024; /* no opt-in needed on any GPU */
+
+size_t attn_smem(int seq, int dh)
+{
+	return ((size_t)seq * (2 * dh + 1) + (size_t)kAttnWarps * (dh + seq)) * sizeof(float);
+}
+
+__global__ void attention_kernel(float *out, const float *__restrict__ qkv, int seq, int feat,
+                                 int heads, float scale)
+{
+	extern __shared__ float sm[];
+	const int dh = feat / heads, kst = dh + 1;
+	float *K = sm, *V = K + (size_t)seq * kst;
+	int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+	float *q = V + (size_t)seq * dh + warp * dh;
+	float *p = V + (size_t)seq * dh + kAttnWarps * dh + warp * seq;
+	int n = blockIdx.x / heads, h = blockIdx.x % heads;
+	const int64_t row = 3LL * feat;
+	const float *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
+	for (int i = threadIdx.x; i < seq * dh; i += blockDim.x) {
+		int j = i / dh, d = i % dh;
+		K[j * kst + d] = base[j * row + feat + d];
+		V[i] = base[j * row + 2 * feat + d];
+	}
+	__syncthreads();
+	int q_end = min(seq, (int)(blockIdx.y + 1) * kAttnQueries);
+	for (int i = blockIdx.y * kAttnQueries + warp; i < q_end; i += kAttnWarps) {
+		for (int d = lane; d < dh; d += 32)
+			q[d] = base[i * row + d];
+		__syncwarp();
+		float m = -INFINITY;
+		for (int j = lane; j < seq; j += 32) {
+			const float *k = K + j * kst;
+			float s = 0.0f;
+			for (int d = 0; d < dh; d++)
+				s = fmaf(q[d], k[d], s);
+			s *= scale;
+			p[j] = s;
+			m = fmaxf(m, s);
+		}
+		m = warp_max(m);
+		float sum = 0.0f;
+		for (int j = lane; j < seq; j += 32) {
+			float e = expf(p[j] - m);
+			p[j] = e;
+			sum += e;
+		}
+		float inv = 1.0f / warp_sum(sum);
+		__syncwarp();
+		float *o = out + ((int64_t)n * seq + i) * feat + (int64_t)h * dh;
+		for (int d = lane; d < dh; d += 32) {
+			float acc = 0.0f;
+			for (int j = 0; j < seq; j++)
+				acc = fmaf(p[j], V[j * dh + d], acc);
+			o[d] = acc * inv;
+		}
+		__syncwarp(); /* q and p are rewritten for the next row */
+	}
+}
+
 __global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -319,6 +387,26 @@ extern "C" cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows,
 			return cudaErrorInvalidValue;
 		softmax_block_kernel<<<(unsigned)rows, kThreads, 0, s>>>(out, in, len);
 	}
+	return cudaGetLastError();
+}
+
+extern "C" int cuda_k_attention_fits(int seq, int dh)
+{
+	return seq >= 1 && dh >= 1 && attn_smem(seq, dh) <= kAttnSmemMax;
+}
+
+extern "C" cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat,
+                                        int heads, cudaStream_t s)
+{
+	if (batch <= 0)
+		return cudaSuccess;
+	if (heads < 1 || feat % heads || !cuda_k_attention_fits(seq, feat / heads) ||
+	    (int64_t)batch * heads > 0x7fffffff)
+		return cudaErrorInvalidValue;
+	int dh = feat / heads;
+	dim3 grid((unsigned)(batch * heads), (unsigned)((seq + kAttnQueries - 1) / kAttnQueries));
+	attention_kernel<<<grid, kAttnWarps * 32, attn_smem(seq, dh), s>>>(
+	    out, qkv, seq, feat, heads, 1.0f / sqrtf((float)dh));
 	return cudaGetLastError();
 }
 

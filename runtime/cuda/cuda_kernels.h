@@ -47,6 +47,17 @@ cudaError_t cuda_k_layernorm(float *out, const float *a, const float *b, const f
 /* Row-wise softmax of rows x len values; out may alias in. */
 cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len, cudaStream_t s);
 
+/* Self-attention of fused QKV rows (batch x seq rows of [Q | K | V], each
+ * feat wide, heads side by side): out[n][i][h*dh + d] =
+ * sum_j softmax_j(q_i . k_j / sqrt(dh)) v_j[d], with dh = feat / heads.
+ * One block per (sample, head, 32 queries) holds that head's K and V in
+ * shared memory, within the 48 KB every CUDA GPU gives a block (dh 64: up
+ * to seq 85), so only seq and dh with cuda_k_attention_fits() run; other
+ * sizes return cudaErrorInvalidValue. */
+int cuda_k_attention_fits(int seq, int dh);
+cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads,
+                             cudaStream_t s);
+
 /* Fills n floats with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */
 cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s);
