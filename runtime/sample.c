@@ -29,11 +29,14 @@ void smp_set_free(smp_set *s)
 
 void smp_set_combo(smp_group *g)
 {
+	/* built apart from g: snprintf may not read what it writes */
+	char combo[sizeof g->combo];
 	size_t used = 0;
-	g->combo[0] = '\0';
-	for (int i = 0; i < g->n && used < sizeof g->combo; i++)
-		used += (size_t)snprintf(g->combo + used, sizeof g->combo - used, "%s%s", i ? "+" : "",
+	combo[0] = '\0';
+	for (int i = 0; i < g->n && used < sizeof combo; i++)
+		used += (size_t)snprintf(combo + used, sizeof combo - used, "%s%s", i ? "+" : "",
 		                         g->seg[i].model);
+	memcpy(g->combo, combo, sizeof combo);
 }
 
 void smp_fprint(FILE *f, const smp_group *g)
