@@ -10,7 +10,7 @@
  *  4. the device interface: a two-service group, end times on the device
  *     clock, continuity checks, and refusal of services that do not fit;
  *  5. the fused attention kernel (cuda_k_attention) on random QKV against
- *     a plain C attention, fp32: rel err <= 1e-4.
+ *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -224,55 +224,43 @@ out:
 	free(gpu);
 }
 
-/* Self-attention of fused QKV rows in plain C, as cuda_kernels.h defines it. */
-static void cpu_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads)
-{
-	int dh = feat / heads;
-	double *p = malloc((size_t)seq * sizeof *p);
-	for (int n = 0; n < batch; n++)
-		for (int h = 0; h < heads; h++)
-			for (int i = 0; i < seq; i++) {
-				const float *q = qkv + ((size_t)n * seq + i) * 3 * feat + h * dh;
-				double m = -INFINITY, sum = 0.0;
-				for (int j = 0; j < seq; j++) {
-					const float *k =
-					    qkv + ((size_t)n * seq + j) * 3 * feat + feat + h * dh;
-					double s = 0.0;
-					for (int d = 0; d < dh; d++)
-						s += (double)q[d] * k[d];
-					p[j] = s / sqrt((double)dh);
-					m = p[j] > m ? p[j] : m;
-				}
-				for (int j = 0; j < seq; j++)
-					sum += (p[j] = exp(p[j] - m));
-				for (int d = 0; d < dh; d++) {
-					double acc = 0.0;
-					for (int j = 0; j < seq; j++)
-						acc += p[j] * qkv[((size_t)n * seq + j) * 3 * feat +
-						                  2 * feat + h * dh + d];
-					out[((size_t)n * seq + i) * feat + h * dh + d] =
-					    (float)(acc / sum);
-				}
-			}
-	free(p);
-}
-
-static void test_attention(void)
+/* The fused attention kernel (cuda_k_attention) against ref_layer run
+ * through bert's first scores, softmax and context layers, on random QKV,
+ * at batch sizes and sequence lengths around the kernel's limits. */
+static void test_attention(const zoo_model *bert, const wts *w)
 {
 	static const int cases[][2] = {{4, 64}, {5, 85}, {1, 8}, {6, 33}};
-	const int feat = 768, heads = 12;
-	CHECK(cuda_k_attention_fits(85, 64));
-	CHECK(!cuda_k_attention_fits(86, 64));
+	int l = 0;
+	while (l < bert->n_layers && bert->layers[l].kind != ZOO_ATTN_SCORES)
+		l++;
+	CHECK(l + 2 < bert->n_layers && bert->layers[l + 1].kind == ZOO_SOFTMAX &&
+	      bert->layers[l + 2].kind == ZOO_ATTN_CONTEXT);
+	if (l + 2 >= bert->n_layers)
+		return;
+	const int feat = bert->layers[l].cout, heads = bert->layers[l].heads;
+	CHECK(cuda_k_attention_fits(85, feat / heads));
+	CHECK(!cuda_k_attention_fits(86, feat / heads));
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		int batch = cases[c][0], seq = cases[c][1];
-		size_t n_in = (size_t)batch * seq * 3 * feat, n_out = (size_t)batch * seq * feat;
-		float *qkv = malloc(n_in * sizeof *qkv), *ref = malloc(n_out * sizeof *ref);
-		float *gpu = malloc(n_out * sizeof *gpu);
+		zoo_dims qd = zoo_input_dims(bert, l, 0, seq), sd = zoo_layer_dims(bert, l, seq),
+		         od = zoo_layer_dims(bert, l + 2, seq);
+		size_t n_in = (size_t)batch * (size_t)zoo_dims_count(&qd, seq);
+		size_t n_p = (size_t)batch * (size_t)zoo_dims_count(&sd, seq);
+		size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
+		float *qkv = malloc(n_in * sizeof *qkv), *prob = malloc(n_p * sizeof *prob);
+		float *ref = malloc(n_out * sizeof *ref), *gpu = malloc(n_out * sizeof *gpu);
 		rng r;
 		rng_seed(&r, 11 + c);
 		for (size_t i = 0; i < n_in; i++)
 			qkv[i] = (float)(2.0 * rng_double(&r) - 1.0);
-		cpu_attention(ref, qkv, batch, seq, feat, heads);
+		char err[ERRLEN];
+		const void *in_s[1] = {qkv}, *in_p[1] = {prob}, *in_c[2] = {prob, qkv};
+		int rc = ref_layer(bert, w, l, batch, seq, in_s, prob, err, sizeof err) ||
+		         ref_layer(bert, w, l + 1, batch, seq, in_p, prob, err, sizeof err) ||
+		         ref_layer(bert, w, l + 2, batch, seq, in_c, ref, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "ref_layer bert attention: %s\n", err);
+		CHECK(rc == 0);
 		float *d_in = NULL, *d_out = NULL;
 		int ok = cudaMalloc((void **)&d_in, n_in * sizeof *d_in) == cudaSuccess &&
 		         cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess &&
@@ -282,7 +270,7 @@ static void test_attention(void)
 		         cudaMemcpy(gpu, d_out, n_out * sizeof *gpu, cudaMemcpyDeviceToHost) ==
 		             cudaSuccess;
 		CHECK(ok);
-		if (ok) {
+		if (ok && !rc) {
 			double e = rel_err(gpu, ref, n_out);
 			printf("  attention batch %d seq %d: rel err %.2e (tol 1e-4)\n", batch, seq,
 			       e);
@@ -294,6 +282,7 @@ static void test_attention(void)
 		cudaFree(d_in);
 		cudaFree(d_out);
 		free(qkv);
+		free(prob);
 		free(ref);
 		free(gpu);
 	}
@@ -468,7 +457,7 @@ int main(void)
 	test_device(r50, bert, vgg);
 
 	printf("attention kernel:\n");
-	test_attention();
+	test_attention(bert, zw[8]);
 
 	for (int i = 0; i < n; i++) {
 		wts_free(zw[i]);
