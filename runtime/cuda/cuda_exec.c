@@ -1125,10 +1125,10 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 
 /* Runs the attention group starting at scores layer l (scores, softmax,
  * context) as one kernel when the batch is at least ATTN_MIN_BATCH and
- * the sequence fits the kernel: the scores and
- * probabilities never reach device memory, and one launch replaces the
- * per-head or per-sample matrix products and the softmax pass. Returns the
- * number of layers done: 3, or 0 when the group must run layer by layer. */
+ * the sequence fits the kernel: the scores and probabilities never reach
+ * device memory, and one launch replaces the per-head or per-sample matrix
+ * products and the softmax pass. Returns the number of layers done: 3, or
+ * 0 when the group must run layer by layer. */
 static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 {
 	const zoo_layer *L = &x->m->layers[l];
