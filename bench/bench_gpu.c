@@ -2,6 +2,7 @@
  *
  *   bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b,...]
  *                    [--max-batch N (whole table, default 16)] [--find]
+ *                    [--conv-gemm 0|1|2 (cuda_exec_cfg.conv_gemm, default 1)]
  *   bench_gpu --sanitize-run        one short run of every model (for
  *                                   compute-sanitizer), no timing
  *   bench_gpu --info
@@ -98,10 +99,13 @@ static int selected(const opts *o, const char *name)
 		}                                                                                  \
 	} while (0)
 
+/* --conv-gemm: how convolutions may run (cuda_exec_cfg.conv_gemm) */
+static int conv_gemm = 1;
+
 static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int graphs, int find)
 {
 	char err[ERRLEN];
-	cuda_exec_cfg cfg = {m, max_batch, max_seq, 1, graphs, find, 1};
+	cuda_exec_cfg cfg = {m, max_batch, max_seq, 1, graphs, find, conv_gemm, 1};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -242,6 +246,9 @@ static int bench_whole(const opts *o)
 				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq,
 				    graphs ? "graph" : "eager", s.median, s.p99, s.p99 / s.median,
 				    runs);
+				if (graphs)
+					printf("# %s batch %d: %d convs as im2col + GEMM\n",
+					       m->name, b, cuda_exec_gemm_convs(x, b));
 			}
 			cuda_exec_free(x);
 		}
@@ -433,8 +440,10 @@ static int sanitize_run(void)
 			return -1;
 		}
 		int s = m->has_seq ? 16 : 0;
+		/* eager with every ungrouped conv as a GEMM; graphs as chosen */
 		for (int graphs = 0; graphs <= 1; graphs++) {
-			cuda_exec_cfg cfg = {m, 2, m->has_seq ? 32 : 0, 1, graphs, 0, 1};
+			cuda_exec_cfg cfg = {m,      2, m->has_seq ? 32 : 0, 1,
+			                     graphs, 0, graphs ? 1 : 2,      1};
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -459,7 +468,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
-	        "                [--max-batch N] [--find]\n"
+	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2]\n"
 	        "       bench_gpu --sanitize-run | --info\n");
 	return 2;
 }
@@ -488,6 +497,8 @@ int main(int argc, char **argv)
 			o.max_batch = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--find"))
 			o.find = 1;
+		else if (!strcmp(argv[i], "--conv-gemm") && i + 1 < argc)
+			conv_gemm = atoi(argv[++i]);
 		else if (argv[i][0] == '-')
 			return usage();
 		else

@@ -44,12 +44,13 @@ static double rel_err(const float *gpu, const float *ref, size_t n)
 }
 
 /* find = 1 times the conv algorithms at load, so two executors of one model
- * may pick different ones; find = 0 (heuristics) makes them agree. */
+ * may pick different ones; find = 0 (heuristics) makes them agree.
+ * conv_gemm: cuda_exec_cfg's (1 timed choice, 2 every ungrouped conv). */
 static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int tf32, int graphs,
-                            int find, uint64_t seed)
+                            int find, int conv_gemm, uint64_t seed)
 {
 	char err[ERRLEN];
-	cuda_exec_cfg cfg = {m, max_batch, max_seq, tf32, graphs, find, seed};
+	cuda_exec_cfg cfg = {m, max_batch, max_seq, tf32, graphs, find, conv_gemm, seed};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -94,7 +95,9 @@ static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int inpu
 	}
 }
 
-static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
+/* Each distinct layer once against ref_layer. With conv_gemm 2 only the
+ * ungrouped convs, all of them through im2col + GEMM. */
+static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv_gemm)
 {
 	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
 	static pick picks[MAXP];
@@ -103,6 +106,9 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
 		const zoo_model *m = zm[mi];
 		for (int l = 0; l < m->n_layers; l++) {
 			char sig[128];
+			if (conv_gemm == 2 &&
+			    (m->layers[l].kind != ZOO_CONV || m->layers[l].groups != 1))
+				continue;
 			signature(&m->layers[l], sig, sizeof sig);
 			zoo_cost c;
 			zoo_layer_cost(m, l, 1, SEQ, &c);
@@ -133,7 +139,8 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
 		const zoo_model *m = zm[mi];
 		const zoo_layer *L = &m->layers[l];
 		if (!ex[mi])
-			ex[mi] = make_exec(m, BATCH, m->has_seq ? SEQ : 0, tf32, 0, 1, 7);
+			ex[mi] =
+			    make_exec(m, BATCH, m->has_seq ? SEQ : 0, tf32, 0, 1, conv_gemm, 7);
 		if (!ex[mi])
 			continue;
 		void *in[ZOO_MAX_IN] = {0};
@@ -161,8 +168,8 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
 			check_failures++;
 		} else {
 			double e = rel_err(gpu, ref, n_out);
-			printf("  tf32 %d  %-14s %-28s %-44s rel err %.2e\n", tf32, m->name,
-			       L->name, picks[k].sig, e);
+			printf("  tf32 %d%s %-14s %-28s %-44s rel err %.2e\n", tf32,
+			       conv_gemm == 2 ? " gemm" : "", m->name, L->name, picks[k].sig, e);
 			CHECK(e <= tol);
 			kinds_seen[L->kind] = 1;
 		}
@@ -172,7 +179,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
 		free(ref);
 	}
 	for (int k = 0; k < ZOO_KIND_COUNT; k++)
-		if (!kinds_seen[k]) {
+		if (!kinds_seen[k] && (conv_gemm != 2 || k == ZOO_CONV)) {
 			fprintf(stderr, "layer kind %s not checked\n", zoo_kind_name((zoo_kind)k));
 			check_failures++;
 		}
@@ -181,7 +188,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol)
 }
 
 /* Whole model on the GPU vs ref_run on the same input. */
-static void test_model(const zoo_model *m, const wts *w, int batch, int seq)
+static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int conv_gemm)
 {
 	char err[ERRLEN];
 	zoo_dims id = m->input;
@@ -198,7 +205,7 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq)
 		goto out;
 	}
 	for (int tf32 = 0; tf32 <= 1; tf32++) {
-		cuda_exec *x = make_exec(m, batch, seq, tf32, 1, 0, 7);
+		cuda_exec *x = make_exec(m, batch, seq, tf32, 1, 0, conv_gemm, 7);
 		if (!x)
 			continue;
 		for (size_t i = 0; i < n_out; i++)
@@ -212,8 +219,9 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq)
 			double e = rel_err(gpu, ref, n_out);
 			double tol = tf32 ? 2e-2 : 1e-3;
 			printf(
-			    "  %s batch %d seq %d tf32 %d: whole model rel err %.2e (tol %.0e)\n",
-			    m->name, batch, seq, tf32, e, tol);
+			    "  %s batch %d seq %d tf32 %d conv_gemm %d: whole model rel err %.2e "
+			    "(tol %.0e)\n",
+			    m->name, batch, seq, tf32, conv_gemm, e, tol);
 			CHECK(e <= tol);
 		}
 		cuda_exec_free(x);
@@ -289,8 +297,9 @@ static void test_attention(const zoo_model *bert, const wts *w)
 }
 
 /* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
- * eager launches give. */
-static void test_segments(const zoo_model *m, int batch, int seq)
+ * eager launches give. conv_gemm 0 or 2, not the timed choice (1), so both
+ * executors run the same kernels. */
+static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm)
 {
 	char err[ERRLEN];
 	int n = m->n_ops, k = n / 3;
@@ -298,7 +307,8 @@ static void test_segments(const zoo_model *m, int batch, int seq)
 	size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
 	float *whole = malloc(n_out * 4), *split = malloc(n_out * 4), *eager = malloc(n_out * 4);
 	for (int graphs = 0; graphs <= 1; graphs++) {
-		cuda_exec *x = make_exec(m, batch + 1, seq ? seq * 2 : 0, 1, graphs, 0, 3);
+		cuda_exec *x =
+		    make_exec(m, batch + 1, seq ? seq * 2 : 0, 1, graphs, 0, conv_gemm, 3);
 		if (!x)
 			continue;
 		int rc = cuda_exec_run(x, 0, n, batch, seq, err, sizeof err) ||
@@ -439,19 +449,24 @@ int main(void)
 	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
 
 	printf("layers, TF32 off (tol 1e-4):\n");
-	test_layers(zm, zw, 0, 1e-4);
+	test_layers(zm, zw, 0, 1e-4, 0);
 	printf("layers, TF32 on (tol 1e-2):\n");
-	test_layers(zm, zw, 1, 1e-2);
+	test_layers(zm, zw, 1, 1e-2, 0);
+	printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
+	test_layers(zm, zw, 0, 1e-4, 2);
+	test_layers(zm, zw, 1, 1e-2, 2);
 
 	printf("whole models:\n");
-	test_model(r50, zw[1], 1, 0);
-	test_model(bert, zw[8], 1, 64);
+	test_model(r50, zw[1], 1, 0, 1);
+	test_model(r50, zw[1], 1, 0, 2);
+	test_model(bert, zw[8], 1, 64, 1);
 
 	printf("segments:\n");
-	test_segments(r50, 2, 0);
-	test_segments(zm[4], 1, 0);
-	test_segments(bert, 2, 32);
-	test_segments(bert, 4, 64); /* the fused attention kernel's path */
+	test_segments(r50, 2, 0, 0);
+	test_segments(r50, 2, 0, 2);
+	test_segments(zm[4], 1, 0, 0);
+	test_segments(bert, 2, 32, 0);
+	test_segments(bert, 4, 64, 0); /* the fused attention kernel's path */
 
 	printf("device:\n");
 	test_device(r50, bert, vgg);

@@ -45,6 +45,7 @@ void cuda_options_default(cuda_options *o)
 	o->tf32 = 1;
 	o->graphs = 1;
 	o->find = 0;
+	o->conv_gemm = 1;
 	o->seed = 1;
 	o->gpu = 0;
 	o->any_start = 0;
@@ -115,8 +116,8 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 	char parts[512] = "";
 	for (int i = 0; i < n; i++) {
 		cuda_exec_cfg cfg = {
-		    svc[i].model,  svc[i].max_batch, svc[i].max_seq,           d->opt.tf32,
-		    d->opt.graphs, d->opt.find,      d->opt.seed + (uint64_t)i};
+		    svc[i].model,  svc[i].max_batch, svc[i].max_seq,   d->opt.tf32,
+		    d->opt.graphs, d->opt.find,      d->opt.conv_gemm, d->opt.seed + (uint64_t)i};
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);
@@ -164,7 +165,8 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		for (int b = 0; b < nb; b++)
 			for (int q = 0; q < ns; q++) {
 				if (cuda_exec_run_unchecked(d->ex[i], 0, svc[i].model->n_ops,
-				                            svc[i].batches[b], seqs[q], msg, sizeof msg) ||
+				                            svc[i].batches[b], seqs[q], msg,
+				                            sizeof msg) ||
 				    cuda_exec_sync(d->ex[i], msg, sizeof msg)) {
 					release(d);
 					return dfail(d, "service %d: warming up: %s", i, msg);
@@ -213,10 +215,11 @@ static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 		const dev_segment *sg = &g->seg[i];
 		cuda_exec *x = d->ex[sg->service];
 		char msg[768];
-		int rc = d->opt.any_start
-		             ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg,
-		                                       sizeof msg)
-		             : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, sizeof msg);
+		int rc =
+		    d->opt.any_start
+		        ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg,
+		                                  sizeof msg)
+		        : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, sizeof msg);
 		if (rc) {
 			drain(d, g);
 			return dfail(d, "service %d: %s", sg->service, msg);

@@ -16,15 +16,17 @@
 #include "device.h"
 
 typedef struct cuda_options {
-	int tf32;       /* 1: TF32 tensor cores for fp32 convolutions and GEMMs */
-	int graphs;     /* 1: replay segments from captured CUDA graphs */
-	int find;       /* 1: time cuDNN's best conv algorithm candidates at
-	                   load and keep the fastest; 0: cuDNN's heuristics */
-	uint64_t seed;  /* weights and inputs */
-	int gpu;        /* CUDA device index */
-	int any_start;  /* 1: a segment may start at any op, reading whatever
-	                   its executor's buffers hold (profiling groups at
-	                   random cut points); 0: segments must continue */
+	int tf32;      /* 1: TF32 tensor cores for fp32 convolutions and GEMMs */
+	int graphs;    /* 1: replay segments from captured CUDA graphs */
+	int find;      /* 1: time cuDNN's best conv algorithm candidates at
+	                  load and keep the fastest; 0: cuDNN's heuristics */
+	int conv_gemm; /* cuda_exec_cfg.conv_gemm: 1 (default) small convs run
+	                  as im2col + cuBLAS GEMM where timed faster; 0 never */
+	uint64_t seed; /* weights and inputs */
+	int gpu;       /* CUDA device index */
+	int any_start; /* 1: a segment may start at any op, reading whatever
+	                  its executor's buffers hold (profiling groups at
+	                  random cut points); 0: segments must continue */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

@@ -3,7 +3,9 @@
  * Layer kinds map onto the libraries as follows:
  *   conv           cuDNN, bias and ReLU/identity fused into the convolution
  *                  (cudnnConvolutionBiasActivationForward) where cuDNN
- *                  allows it, else convolution + our bias/act epilogue
+ *                  allows it, else convolution + our bias/act epilogue;
+ *                  small outputs may instead run as im2col + cuBLAS GEMM
+ *                  + epilogue where that timed faster at load (gemm_ok)
  *   pool           cuDNN pooling
  *   fc             cublasSgemm + bias/act epilogue
  *   attention      scores + softmax + context as one kernel of ours where
@@ -50,6 +52,7 @@ typedef struct bdesc {
 	cudnnConvolutionFwdAlgo_t algo;
 	size_t ws;
 	int fused;
+	int gemm; /* 1: im2col + cuBLAS GEMM instead of cuDNN (run_conv_gemm) */
 } bdesc;
 
 typedef struct lplan {
@@ -449,6 +452,43 @@ static int fusable(const zoo_layer *L, cudnnConvolutionFwdAlgo_t algo)
 	       (L->act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
 }
 
+/* --- convolutions as im2col + GEMM ------------------------------------------ */
+
+/* Whether conv layer l reads its input as the GEMM's matrix directly: a
+ * 1x1 kernel at stride 1 without padding, whose NCHW input already is
+ * [cin][h*w] per sample. */
+static int gemm_direct(const zoo_layer *L)
+{
+	return L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
+}
+
+/* The largest batch at which conv layer l may run as a GEMM (0: never):
+ * ungrouped convs, with conv_gemm 1 while batch x output pixels stay within
+ * CUDA_EXEC_GEMM_PIX, with conv_gemm 2 at any batch. */
+static int gemm_max_batch(const cuda_exec *x, int l)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	if (!x->cfg.conv_gemm || L->kind != ZOO_CONV || L->groups != 1)
+		return 0;
+	if (x->cfg.conv_gemm == 2)
+		return x->cfg.max_batch;
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	int64_t per = (int64_t)o.d[1] * o.d[2];
+	int64_t b = per > 0 ? CUDA_EXEC_GEMM_PIX / per : 0;
+	return b < x->cfg.max_batch ? (int)b : x->cfg.max_batch;
+}
+
+/* Bytes of workspace the unfolded input of conv layer l takes at batch b. */
+static size_t gemm_col_bytes(const cuda_exec *x, int l, int b)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	if (gemm_direct(L))
+		return 0;
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	return (size_t)b * (size_t)L->cin * (size_t)L->kh * (size_t)L->kw * (size_t)o.d[1] *
+	       (size_t)o.d[2] * 4u;
+}
+
 /* Batch-independent descriptors, shape checks against the zoo, and the
  * workspace: what the max batch's heuristic choice needs (with cfg.find,
  * what any candidate the search may try needs, up to WS_CAP). Smaller
@@ -530,6 +570,9 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
+		int gb = gemm_max_batch(x, l);
+		if (gb > 0 && gemm_col_bytes(x, l, gb) > x->ws_bytes)
+			x->ws_bytes = gemm_col_bytes(x, l, gb);
 	}
 	x->ws_bytes = align_up(x->ws_bytes);
 	return 0;
@@ -743,6 +786,28 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
 	return 0;
 }
 
+/* Settles whether conv layer l runs as a GEMM at batch b, once its cuDNN
+ * algorithm is settled: with conv_gemm 1, where gemm_max_batch allows, the
+ * faster of the two in graph-timed runs (the GEMM only when at least 3%
+ * faster, so near ties stay with cuDNN); with conv_gemm 2 wherever it
+ * allows. */
+static void choose_gemm(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1)
+{
+	enum { REPS = 10 };
+	bdesc *bd = &x->lp[l].bd[b];
+	bd->gemm = 0;
+	if (b > gemm_max_batch(x, l))
+		return;
+	if (x->cfg.conv_gemm == 2) {
+		bd->gemm = 1;
+		return;
+	}
+	double t_dnn = time_conv(x, l, b, e0, e1, REPS);
+	bd->gemm = 1;
+	double t_gemm = time_conv(x, l, b, e0, e1, REPS);
+	bd->gemm = t_gemm > 0 && (t_dnn < 0 || t_gemm < 0.97 * t_dnn);
+}
+
 /* Settles each conv's algorithm at the max batch: the heuristic choice made
  * at creation, or with cfg.find the graph-timed search's (off by default,
  * cuda_options: the heuristics alone measured as fast, bench/gpu/NOTES.md).
@@ -753,7 +818,7 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 	int B = x->cfg.max_batch;
 	ectx c = {x, -1, -1, B, 0, err, errlen};
 	cudaEvent_t e0 = NULL, e1 = NULL;
-	if (x->cfg.find) {
+	if (x->cfg.find || x->cfg.conv_gemm == 1) {
 		CU(&c, cudaEventCreate, (&e0));
 		CU(&c, cudaEventCreate, (&e1));
 	}
@@ -767,6 +832,10 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 		}
 		ectx rc_ctx = {x, x->lp[l].op, l, B, 0, err, errlen};
 		rc = run_conv(x, &rc_ctx, l, B);
+		if (!rc) {
+			choose_gemm(x, l, B, e0, e1);
+			rc = run_conv(x, &rc_ctx, l, B);
+		}
 	}
 	if (e0)
 		cudaEventDestroy(e0);
@@ -778,16 +847,10 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* Descriptors and algorithms of every conv and pool layer at batch b, the
- * first time b runs, before any graph of it is captured: the heuristics'
- * first choice for b within the workspace, then one run of each conv to
- * settle whether the fused call takes that choice (the layers' slots hold
- * nothing a new batch could need: a batch not yet run has no query in
- * flight). */
-static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
+/* prepare_batch's work on conv and pool layers; e0, e1 time choose_gemm. */
+static int prepare_convs(cuda_exec *x, int b, cudaEvent_t e0, cudaEvent_t e1, char *err,
+                         size_t errlen)
 {
-	if (x->bready[b])
-		return 0;
 	ectx c = {x, -1, -1, b, 0, err, errlen};
 	for (int l = 0; l < x->m->n_layers; l++) {
 		const zoo_layer *L = &x->m->layers[l];
@@ -807,7 +870,39 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 		ectx rc_ctx = {x, p->op, l, b, 0, err, errlen};
 		if (run_conv(x, &rc_ctx, l, b))
 			return -1;
+		choose_gemm(x, l, b, e0, e1);
+		if (run_conv(x, &rc_ctx, l, b))
+			return -1;
 	}
+	return 0;
+}
+
+/* Descriptors and algorithms of every conv and pool layer at batch b, the
+ * first time b runs, before any graph of it is captured: the heuristics'
+ * first choice for b within the workspace, one run of each conv to settle
+ * whether the fused call takes that choice, then the GEMM choice
+ * (choose_gemm). The layers' slots hold nothing a new batch could need: a
+ * batch not yet run has no query in flight. */
+static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
+{
+	if (x->bready[b])
+		return 0;
+	ectx c = {x, -1, -1, b, 0, err, errlen};
+	cudaEvent_t e0 = NULL, e1 = NULL;
+	if (x->cfg.conv_gemm == 1) {
+		CU(&c, cudaEventCreate, (&e0));
+		if (cudaEventCreate(&e1) != cudaSuccess) {
+			cudaEventDestroy(e0);
+			return efail(&c, "cudaEventCreate", "failed");
+		}
+	}
+	int rc = prepare_convs(x, b, e0, e1, err, errlen);
+	if (e0)
+		cudaEventDestroy(e0);
+	if (e1)
+		cudaEventDestroy(e1);
+	if (rc)
+		return -1;
 	x->bready[b] = 1;
 	return 0;
 }
@@ -954,11 +1049,49 @@ static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, float *y, i
 	return launch(c, "cuda_k_bias_act", cuda_k_bias_act(y, NULL, n, 1, 1, L->act, x->stream));
 }
 
+/* Conv layer l at batch b as one GEMM per sample, the samples batched by
+ * stride: weights [cout][cin*kh*kw] times the sample's unfolded input
+ * [cin*kh*kw][ho*wo] is its NCHW output; then bias and activation. */
+static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	const lplan *p = &x->lp[l];
+	zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
+	int P = o.d[1] * o.d[2], K = L->cin * L->kh * L->kw, co = o.d[0];
+	const float *a = in_ptr(x, l, 0);
+	long long stride_a = (long long)in.d[0] * in.d[1] * in.d[2];
+	if (!gemm_direct(L)) {
+		if (launch(c, "cuda_k_im2col",
+		           cuda_k_im2col(x->d_ws, a, b, L->cin, in.d[1], in.d[2], L->kh, L->kw,
+		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], x->stream)))
+			return -1;
+		a = x->d_ws;
+		stride_a = (long long)K * P;
+	}
+	const float one = 1.0f, zero = 0.0f;
+	float *y = out_ptr(x, l);
+	if (b == 1)
+		BLAS(c, cublasSgemm,
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, wp(x, p->w), K,
+		      &zero, y, P));
+	else
+		BLAS(c, cublasSgemmStridedBatched,
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, stride_a,
+		      wp(x, p->w), K, 0, &zero, y, P, (long long)co * P, b));
+	if (!p->has_bias && L->act == ZOO_ACT_NONE)
+		return 0;
+	return launch(c, "cuda_k_bias_act",
+	              cuda_k_bias_act(y, p->has_bias ? wp(x, p->b) : NULL, (int64_t)b * co * P, P,
+	                              co, L->act, x->stream));
+}
+
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	lplan *p = &x->lp[l];
 	bdesc *bd = &p->bd[b];
+	if (bd->gemm)
+		return run_conv_gemm(x, c, l, b);
 	const float one = 1.0f, zero = 0.0f;
 	const void *xin = in_ptr(x, l, 0);
 	float *y = out_ptr(x, l);
@@ -1344,4 +1477,14 @@ const zoo_model *cuda_exec_model(const cuda_exec *x)
 int cuda_exec_graphs(const cuda_exec *x)
 {
 	return x->n_graphs;
+}
+
+int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
+{
+	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
+		return 0;
+	int n = 0;
+	for (int l = 0; l < x->m->n_layers; l++)
+		n += x->m->layers[l].kind == ZOO_CONV && x->lp[l].bd[batch].gemm;
+	return n;
 }

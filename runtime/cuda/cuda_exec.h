@@ -40,6 +40,11 @@
 
 typedef struct cuda_exec cuda_exec;
 
+/* Output pixels (batch x height x width) up to which a conv may run as a
+ * GEMM: below this cuDNN's tiles leave most SMs idle (a 14x14 output at
+ * batch 1 is 196 rows), while cuBLAS splits the long reduction. */
+#define CUDA_EXEC_GEMM_PIX 3136
+
 typedef struct cuda_exec_cfg {
 	const zoo_model *model; /* borrowed; must outlive the executor */
 	int max_batch;
@@ -51,6 +56,11 @@ typedef struct cuda_exec_cfg {
 	                  (fused bias + activation or not), and keep the
 	                  fastest; 0: take the heuristics' first choice for
 	                  each batch (cudnnGetConvolutionForwardAlgorithm_v7) */
+	int conv_gemm; /* 1: where a conv's output is small (batch x height x
+	                  width <= CUDA_EXEC_GEMM_PIX) time it as im2col +
+	                  cuBLAS GEMM against cuDNN at every batch and keep the
+	                  faster; 2: GEMM for every ungrouped conv (tests);
+	                  0: cuDNN only */
 	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
 } cuda_exec_cfg;
 
@@ -91,5 +101,8 @@ int cuda_exec_pos(const cuda_exec *x);
 const zoo_model *cuda_exec_model(const cuda_exec *x);
 /* Number of captured graphs held, for tests and the benchmark. */
 int cuda_exec_graphs(const cuda_exec *x);
+/* Number of conv layers that run as im2col + GEMM at `batch` (0 before
+ * that batch first ran), for the benchmark. */
+int cuda_exec_gemm_convs(const cuda_exec *x, int batch);
 
 #endif

@@ -310,6 +310,27 @@ __global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
 	}
 }
 
+/* One thread per col element, output position fastest: the writes are
+ * coalesced and neighbouring threads read neighbouring (or, at stride 2,
+ * every other) input pixels. */
+__global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n, int c, int h,
+                              int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int ox = (int)(i % wo);
+		int64_t t = i / wo;
+		int oy = (int)(t % ho);
+		t /= ho;
+		int kx = (int)(t % kw);
+		t /= kw;
+		int ky = (int)(t % kh);
+		t /= kh; /* sample * c + channel */
+		int iy = oy * sh - ph + ky, ix = ox * sw - pw + kx;
+		col[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(t * h + iy) * w + ix] : 0.0f;
+	}
+}
+
 bool aligned16(const void *p)
 {
 	return ((uintptr_t)p & 15u) == 0;
@@ -329,6 +350,18 @@ extern "C" cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, i
 	} else {
 		bias_act_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, bias, n, inner, c, (int)act);
 	}
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w,
+                                     int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo,
+                                     cudaStream_t s)
+{
+	int64_t n = (int64_t)batch * c * kh * kw * ho * wo;
+	if (n <= 0)
+		return cudaSuccess;
+	im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(col, x, n, c, h, w, kh, kw, sh, sw, ph, pw,
+	                                                 ho, wo);
 	return cudaGetLastError();
 }
 

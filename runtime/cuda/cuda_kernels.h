@@ -58,6 +58,13 @@ int cuda_k_attention_fits(int seq, int dh);
 cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads,
                              cudaStream_t s);
 
+/* Unfolds a batch of NCHW images for a convolution as a matrix product:
+ * col[n][(c*kh + ky)*kw + kx][oy*wo + ox] = x[n][c][oy*sh - ph + ky][ox*sw - pw + kx],
+ * zero where that falls in the padding. Then each sample's output is
+ * weights [cout][c*kh*kw] times its col block [c*kh*kw][ho*wo]. */
+cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w, int kh,
+                          int kw, int sh, int sw, int ph, int pw, int ho, int wo, cudaStream_t s);
+
 /* Fills n floats with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */
 cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s);
