@@ -440,10 +440,12 @@ static int sanitize_run(void)
 			return -1;
 		}
 		int s = m->has_seq ? 16 : 0;
-		/* eager with every ungrouped conv as a GEMM; graphs as chosen */
-		for (int graphs = 0; graphs <= 1; graphs++) {
-			cuda_exec_cfg cfg = {m,      2, m->has_seq ? 32 : 0, 1,
-			                     graphs, 0, graphs ? 1 : 2,      1};
+		/* eager with every ungrouped conv as a GEMM, unsplit then split;
+		 * graphs as chosen */
+		for (int pass = 0; pass < 3; pass++) {
+			int graphs = pass == 2;
+			cuda_exec_cfg cfg = {m,      2, m->has_seq ? 32 : 0,   1,
+			                     graphs, 0, graphs ? 1 : 2 + pass, 1};
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||

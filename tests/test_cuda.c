@@ -95,8 +95,9 @@ static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int inpu
 	}
 }
 
-/* Each distinct layer once against ref_layer. With conv_gemm 2 only the
- * ungrouped convs, all of them through im2col + GEMM. */
+/* Each distinct layer once against ref_layer. With conv_gemm 2 or 3 only
+ * the ungrouped convs, all of them through im2col + GEMM (3: the reduction
+ * split where gemm_splits splits it). */
 static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv_gemm)
 {
 	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
@@ -106,7 +107,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 		const zoo_model *m = zm[mi];
 		for (int l = 0; l < m->n_layers; l++) {
 			char sig[128];
-			if (conv_gemm == 2 &&
+			if (conv_gemm >= 2 &&
 			    (m->layers[l].kind != ZOO_CONV || m->layers[l].groups != 1))
 				continue;
 			signature(&m->layers[l], sig, sizeof sig);
@@ -169,7 +170,10 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 		} else {
 			double e = rel_err(gpu, ref, n_out);
 			printf("  tf32 %d%s %-14s %-28s %-44s rel err %.2e\n", tf32,
-			       conv_gemm == 2 ? " gemm" : "", m->name, L->name, picks[k].sig, e);
+			       conv_gemm == 2   ? " gemm"
+			       : conv_gemm == 3 ? " split"
+			                        : "",
+			       m->name, L->name, picks[k].sig, e);
 			CHECK(e <= tol);
 			kinds_seen[L->kind] = 1;
 		}
@@ -179,7 +183,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 		free(ref);
 	}
 	for (int k = 0; k < ZOO_KIND_COUNT; k++)
-		if (!kinds_seen[k] && (conv_gemm != 2 || k == ZOO_CONV)) {
+		if (!kinds_seen[k] && (conv_gemm < 2 || k == ZOO_CONV)) {
 			fprintf(stderr, "layer kind %s not checked\n", zoo_kind_name((zoo_kind)k));
 			check_failures++;
 		}
@@ -297,8 +301,8 @@ static void test_attention(const zoo_model *bert, const wts *w)
 }
 
 /* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
- * eager launches give. conv_gemm 0 or 2, not the timed choice (1), so both
- * executors run the same kernels. */
+ * eager launches give. conv_gemm 0, 2 or 3, not the timed choice (1), so
+ * both executors run the same kernels. */
 static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm)
 {
 	char err[ERRLEN];
@@ -455,15 +459,20 @@ int main(void)
 	printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
 	test_layers(zm, zw, 0, 1e-4, 2);
 	test_layers(zm, zw, 1, 1e-2, 2);
+	printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
+	test_layers(zm, zw, 0, 1e-4, 3);
+	test_layers(zm, zw, 1, 1e-2, 3);
 
 	printf("whole models:\n");
 	test_model(r50, zw[1], 1, 0, 1);
 	test_model(r50, zw[1], 1, 0, 2);
+	test_model(r50, zw[1], 1, 0, 3);
 	test_model(bert, zw[8], 1, 64, 1);
 
 	printf("segments:\n");
 	test_segments(r50, 2, 0, 0);
 	test_segments(r50, 2, 0, 2);
+	test_segments(r50, 2, 0, 3);
 	test_segments(zm[4], 1, 0, 0);
 	test_segments(bert, 2, 32, 0);
 	test_segments(bert, 4, 64, 0); /* the fused attention kernel's path */

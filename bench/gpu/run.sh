@@ -52,7 +52,7 @@ for s in $STAGES; do
 		stage info-abacus "$BUILD/bench_gpu" --info
 		;;
 	test)
-		stage test ctest --test-dir "$BUILD" -R '^test_cuda$' --output-on-failure --timeout 540
+		stage test ctest --test-dir "$BUILD" -R '^test_cuda$' -V --timeout 540
 		grep -E "rel err|refused|device:|SKIP|FAIL|failed|passed" "$LOG" | tail -n 60
 		;;
 	bench)

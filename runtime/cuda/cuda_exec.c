@@ -33,10 +33,11 @@
 #include "cuda_kernels.h"
 #include "wts.h"
 
-#define ALIGN 256              /* bytes; cuDNN and float4 kernels like it */
-#define WS_CAP (256u << 20)    /* most workspace a conv may take */
-#define CUBLAS_WS (32u << 20)  /* cuBLAS workspace per handle (Hopper) */
-#define LIB_MARGIN (96u << 20) /* handles, library kernels, graphs */
+#define ALIGN 256                 /* bytes; cuDNN and float4 kernels like it */
+#define WS_CAP (256u << 20)       /* most workspace a conv may take */
+#define CUBLAS_WS (32u << 20)     /* cuBLAS workspace per handle (Hopper) */
+#define LIB_MARGIN (96u << 20)    /* handles, library kernels, graphs */
+#define GEMM_PART_CAP (32u << 20) /* split-K partial sums of one conv */
 /* Below this batch attention keeps the cuBLAS path: at batch 1 the fused
  * kernel has one block per (head, 32 queries), 24 blocks for bert at seq
  * 64 on 132 SMs, and bert's graph ran 0.89 ms against 0.73 ms with cuBLAS;
@@ -52,7 +53,8 @@ typedef struct bdesc {
 	cudnnConvolutionFwdAlgo_t algo;
 	size_t ws;
 	int fused;
-	int gemm; /* 1: im2col + cuBLAS GEMM instead of cuDNN (run_conv_gemm) */
+	int gemm; /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
+	             split this many ways (run_conv_gemm); 0: cuDNN */
 } bdesc;
 
 typedef struct lplan {
@@ -95,6 +97,8 @@ struct cuda_exec {
 	/* [op][batch][seq]: captured op graphs, NULL until first run */
 	cudaGraphExec_t *graphs;
 	int n_graphs;
+	int sms;              /* the GPU's multiprocessors (gemm_splits) */
+	cudaEvent_t ev0, ev1; /* timing choices at load (cfg.find, conv_gemm 1) */
 };
 
 /* What a failure message names. op < 0: at creation or load. */
@@ -464,13 +468,13 @@ static int gemm_direct(const zoo_layer *L)
 
 /* The largest batch at which conv layer l may run as a GEMM (0: never):
  * ungrouped convs, with conv_gemm 1 while batch x output pixels stay within
- * CUDA_EXEC_GEMM_PIX, with conv_gemm 2 at any batch. */
+ * CUDA_EXEC_GEMM_PIX, with conv_gemm 2 or 3 at any batch. */
 static int gemm_max_batch(const cuda_exec *x, int l)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	if (!x->cfg.conv_gemm || L->kind != ZOO_CONV || L->groups != 1)
 		return 0;
-	if (x->cfg.conv_gemm == 2)
+	if (x->cfg.conv_gemm >= 2)
 		return x->cfg.max_batch;
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	int64_t per = (int64_t)o.d[1] * o.d[2];
@@ -478,15 +482,60 @@ static int gemm_max_batch(const cuda_exec *x, int l)
 	return b < x->cfg.max_batch ? (int)b : x->cfg.max_batch;
 }
 
-/* Bytes of workspace the unfolded input of conv layer l takes at batch b. */
-static size_t gemm_col_bytes(const cuda_exec *x, int l, int b)
+/* Ways to split the reduction of conv layer l's GEMM at batch b: the most
+ * that keeps the output tiles (about 128 x 128 each) times the splits
+ * within two waves of the GPU's multiprocessors, each split at least 256
+ * deep and the partial sums within GEMM_PART_CAP; 1 when none does. A
+ * 14x14 output at batch 1 has two tiles of rows: unsplit, a 512-channel
+ * conv keeps 8 of 132 SMs busy. */
+static int gemm_splits(const cuda_exec *x, int l, int b)
+{
+	static const int cand[] = {16, 12, 8, 6, 4, 3, 2};
+	const zoo_layer *L = &x->m->layers[l];
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	int64_t P = (int64_t)o.d[1] * o.d[2], K = (int64_t)L->cin * L->kh * L->kw;
+	int64_t co = o.d[0], tiles = ((b * P + 127) / 128) * ((co + 127) / 128);
+	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++) {
+		int64_t sp = cand[i];
+		if (K % sp == 0 && K / sp >= 256 && tiles * sp <= 2 * (int64_t)x->sms &&
+		    sp * co * b * P * 4 <= (int64_t)GEMM_PART_CAP)
+			return (int)sp;
+	}
+	return 1;
+}
+
+/* Bytes of workspace in front of the partial sums: the unfolded input of
+ * conv layer l at batch b, none where the GEMM reads the input itself (a
+ * 1x1 stride-1 conv unsplit, or split at batch 1 where folding changes
+ * nothing). */
+static size_t gemm_col_bytes(const cuda_exec *x, int l, int b, int splits)
 {
 	const zoo_layer *L = &x->m->layers[l];
-	if (gemm_direct(L))
+	if (gemm_direct(L) && (splits == 1 || b == 1))
 		return 0;
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
-	return (size_t)b * (size_t)L->cin * (size_t)L->kh * (size_t)L->kw * (size_t)o.d[1] *
-	       (size_t)o.d[2] * 4u;
+	return align_up((size_t)b * (size_t)L->cin * (size_t)L->kh * (size_t)L->kw *
+	                (size_t)o.d[1] * (size_t)o.d[2] * 4u);
+}
+
+/* All the workspace the GEMM path of conv layer l may take at any batch. */
+static size_t gemm_ws_bytes(const cuda_exec *x, int l)
+{
+	size_t need = 0;
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	for (int b = 1; b <= gemm_max_batch(x, l); b++) {
+		int sp = gemm_splits(x, l, b);
+		size_t one = gemm_col_bytes(x, l, b, 1);
+		size_t split =
+		    sp > 1 ? gemm_col_bytes(x, l, b, sp) + (size_t)sp * (size_t)o.d[0] * (size_t)b *
+		                                               (size_t)o.d[1] * (size_t)o.d[2] * 4u
+		           : 0;
+		if (one > need)
+			need = one;
+		if (split > need)
+			need = split;
+	}
+	return need;
 }
 
 /* Batch-independent descriptors, shape checks against the zoo, and the
@@ -570,9 +619,8 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
-		int gb = gemm_max_batch(x, l);
-		if (gb > 0 && gemm_col_bytes(x, l, gb) > x->ws_bytes)
-			x->ws_bytes = gemm_col_bytes(x, l, gb);
+		if (gemm_ws_bytes(x, l) > x->ws_bytes)
+			x->ws_bytes = gemm_ws_bytes(x, l);
 	}
 	x->ws_bytes = align_up(x->ws_bytes);
 	return 0;
@@ -675,6 +723,18 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		                                      CUDNN_PROPAGATE_NAN, 0.0)) !=
 		        CUDNN_STATUS_SUCCESS) {
 			efail(&c, "cudnnSetActivationDescriptor", cudnnGetErrorString(s));
+			break;
+		}
+		int dev = 0;
+		if ((e = cudaGetDevice(&dev)) != cudaSuccess ||
+		    (e = cudaDeviceGetAttribute(&x->sms, cudaDevAttrMultiProcessorCount, dev)) !=
+		        cudaSuccess ||
+		    ((cfg->find || cfg->conv_gemm == 1) &&
+		     ((e = cudaEventCreate(&x->ev0)) != cudaSuccess ||
+		      (e = cudaEventCreate(&x->ev1)) != cudaSuccess))) {
+			char b[160];
+			efail(&c, "cudaDeviceGetAttribute/cudaEventCreate",
+			      cuda_why(e, b, sizeof b));
 			break;
 		}
 		if (plan_slots(x, err, errlen))
@@ -788,69 +848,75 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
 
 /* Settles whether conv layer l runs as a GEMM at batch b, once its cuDNN
  * algorithm is settled: with conv_gemm 1, where gemm_max_batch allows, the
- * faster of the two in graph-timed runs (the GEMM only when at least 3%
- * faster, so near ties stay with cuDNN); with conv_gemm 2 wherever it
- * allows. */
-static void choose_gemm(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1)
+ * fastest of cuDNN, the GEMM unsplit and split gemm_splits ways in
+ * graph-timed runs (a GEMM only when at least 3% faster than cuDNN, so near
+ * ties stay with cuDNN); with conv_gemm 2 the GEMM unsplit and with 3
+ * split, wherever gemm_max_batch allows. */
+static void choose_gemm(cuda_exec *x, int l, int b)
 {
 	enum { REPS = 10 };
 	bdesc *bd = &x->lp[l].bd[b];
 	bd->gemm = 0;
 	if (b > gemm_max_batch(x, l))
 		return;
-	if (x->cfg.conv_gemm == 2) {
-		bd->gemm = 1;
+	int sp = gemm_splits(x, l, b);
+	if (x->cfg.conv_gemm >= 2) {
+		bd->gemm = x->cfg.conv_gemm == 2 ? 1 : sp;
 		return;
 	}
-	double t_dnn = time_conv(x, l, b, e0, e1, REPS);
-	bd->gemm = 1;
-	double t_gemm = time_conv(x, l, b, e0, e1, REPS);
-	bd->gemm = t_gemm > 0 && (t_dnn < 0 || t_gemm < 0.97 * t_dnn);
+	double t_dnn = time_conv(x, l, b, x->ev0, x->ev1, REPS), t_best = -1.0;
+	int cand[2] = {1, sp}, best = 0;
+	for (int i = 0; i < (sp > 1 ? 2 : 1); i++) {
+		bd->gemm = cand[i];
+		double t = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+		if (t > 0 && (t_best < 0 || t < t_best)) {
+			t_best = t;
+			best = cand[i];
+		}
+	}
+	bd->gemm = best && (t_dnn < 0 || t_best < 0.97 * t_dnn) ? best : 0;
 }
 
 /* Settles each conv's algorithm at the max batch: the heuristic choice made
  * at creation, or with cfg.find the graph-timed search's (off by default,
  * cuda_options: the heuristics alone measured as fast, bench/gpu/NOTES.md).
  * One run then settles whether the fused call takes it (run_conv drops to
- * the unfused path if not), so no capture meets that. */
+ * the unfused path if not), so no capture meets that; then the GEMM choice
+ * (choose_gemm). */
 static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 {
 	int B = x->cfg.max_batch;
-	ectx c = {x, -1, -1, B, 0, err, errlen};
-	cudaEvent_t e0 = NULL, e1 = NULL;
-	if (x->cfg.find || x->cfg.conv_gemm == 1) {
-		CU(&c, cudaEventCreate, (&e0));
-		CU(&c, cudaEventCreate, (&e1));
-	}
 	int rc = 0;
 	for (int l = 0; l < x->m->n_layers && !rc; l++) {
 		if (x->m->layers[l].kind != ZOO_CONV)
 			continue;
-		if (x->cfg.find && search_algo(x, l, B, e0, e1, err, errlen)) {
+		if (x->cfg.find && search_algo(x, l, B, x->ev0, x->ev1, err, errlen)) {
 			rc = -1;
 			break;
 		}
 		ectx rc_ctx = {x, x->lp[l].op, l, B, 0, err, errlen};
 		rc = run_conv(x, &rc_ctx, l, B);
 		if (!rc) {
-			choose_gemm(x, l, B, e0, e1);
+			choose_gemm(x, l, B);
 			rc = run_conv(x, &rc_ctx, l, B);
 		}
 	}
-	if (e0)
-		cudaEventDestroy(e0);
-	if (e1)
-		cudaEventDestroy(e1);
 	if (rc)
 		return -1;
 	x->bready[B] = 1;
 	return 0;
 }
 
-/* prepare_batch's work on conv and pool layers; e0, e1 time choose_gemm. */
-static int prepare_convs(cuda_exec *x, int b, cudaEvent_t e0, cudaEvent_t e1, char *err,
-                         size_t errlen)
+/* Descriptors and algorithms of every conv and pool layer at batch b, the
+ * first time b runs, before any graph of it is captured: the heuristics'
+ * first choice for b within the workspace, one run of each conv to settle
+ * whether the fused call takes that choice, then the GEMM choice
+ * (choose_gemm). The layers' slots hold nothing a new batch could need: a
+ * batch not yet run has no query in flight. */
+static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 {
+	if (x->bready[b])
+		return 0;
 	ectx c = {x, -1, -1, b, 0, err, errlen};
 	for (int l = 0; l < x->m->n_layers; l++) {
 		const zoo_layer *L = &x->m->layers[l];
@@ -870,39 +936,10 @@ static int prepare_convs(cuda_exec *x, int b, cudaEvent_t e0, cudaEvent_t e1, ch
 		ectx rc_ctx = {x, p->op, l, b, 0, err, errlen};
 		if (run_conv(x, &rc_ctx, l, b))
 			return -1;
-		choose_gemm(x, l, b, e0, e1);
+		choose_gemm(x, l, b);
 		if (run_conv(x, &rc_ctx, l, b))
 			return -1;
 	}
-	return 0;
-}
-
-/* Descriptors and algorithms of every conv and pool layer at batch b, the
- * first time b runs, before any graph of it is captured: the heuristics'
- * first choice for b within the workspace, one run of each conv to settle
- * whether the fused call takes that choice, then the GEMM choice
- * (choose_gemm). The layers' slots hold nothing a new batch could need: a
- * batch not yet run has no query in flight. */
-static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
-{
-	if (x->bready[b])
-		return 0;
-	ectx c = {x, -1, -1, b, 0, err, errlen};
-	cudaEvent_t e0 = NULL, e1 = NULL;
-	if (x->cfg.conv_gemm == 1) {
-		CU(&c, cudaEventCreate, (&e0));
-		if (cudaEventCreate(&e1) != cudaSuccess) {
-			cudaEventDestroy(e0);
-			return efail(&c, "cudaEventCreate", "failed");
-		}
-	}
-	int rc = prepare_convs(x, b, e0, e1, err, errlen);
-	if (e0)
-		cudaEventDestroy(e0);
-	if (e1)
-		cudaEventDestroy(e1);
-	if (rc)
-		return -1;
 	x->bready[b] = 1;
 	return 0;
 }
@@ -1009,6 +1046,10 @@ void cuda_exec_free(cuda_exec *x)
 	if (x->lp)
 		for (int l = 0; l < x->m->n_layers; l++)
 			free_descs(&x->lp[l], x->cfg.max_batch);
+	if (x->ev0)
+		cudaEventDestroy(x->ev0);
+	if (x->ev1)
+		cudaEventDestroy(x->ev1);
 	if (x->relu)
 		cudnnDestroyActivationDescriptor(x->relu);
 	if (x->ident)
@@ -1049,40 +1090,52 @@ static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, float *y, i
 	return launch(c, "cuda_k_bias_act", cuda_k_bias_act(y, NULL, n, 1, 1, L->act, x->stream));
 }
 
-/* Conv layer l at batch b as one GEMM per sample, the samples batched by
- * stride: weights [cout][cin*kh*kw] times the sample's unfolded input
- * [cin*kh*kw][ho*wo] is its NCHW output; then bias and activation. */
+/* Conv layer l at batch b as a GEMM: weights [cout][cin*kh*kw] times the
+ * unfolded input. Unsplit (bd->gemm 1), one product per sample, batched by
+ * stride, gives the NCHW output; then bias and activation. Split k ways,
+ * the samples are folded into the rows, k products of 1/k of the reduction
+ * each write partial sums behind the unfolded input, and one pass adds them
+ * up with bias and activation into NCHW. */
 static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	const lplan *p = &x->lp[l];
+	int sp = p->bd[b].gemm;
 	zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
 	int P = o.d[1] * o.d[2], K = L->cin * L->kh * L->kw, co = o.d[0];
-	const float *a = in_ptr(x, l, 0);
-	long long stride_a = (long long)in.d[0] * in.d[1] * in.d[2];
-	if (!gemm_direct(L)) {
+	const float *a = in_ptr(x, l, 0), *w = wp(x, p->w);
+	const float *bias = p->has_bias ? wp(x, p->b) : NULL;
+	float *y = out_ptr(x, l);
+	const float one = 1.0f, zero = 0.0f;
+	if (gemm_col_bytes(x, l, b, sp) > 0) {
 		if (launch(c, "cuda_k_im2col",
 		           cuda_k_im2col(x->d_ws, a, b, L->cin, in.d[1], in.d[2], L->kh, L->kw,
-		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], x->stream)))
+		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], sp > 1,
+		                         x->stream)))
 			return -1;
 		a = x->d_ws;
-		stride_a = (long long)K * P;
 	}
-	const float one = 1.0f, zero = 0.0f;
-	float *y = out_ptr(x, l);
+	if (sp > 1) {
+		int M = b * P, ks = K / sp;
+		float *part = (float *)((unsigned char *)x->d_ws + gemm_col_bytes(x, l, b, sp));
+		BLAS(c, cublasSgemmStridedBatched,
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, M, (long long)ks * M,
+		      w, K, ks, &zero, part, M, (long long)co * M, sp));
+		return launch(c, "cuda_k_splitk_sum",
+		              cuda_k_splitk_sum(y, part, sp, b, co, P, bias, L->act, x->stream));
+	}
 	if (b == 1)
 		BLAS(c, cublasSgemm,
-		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, wp(x, p->w), K,
-		      &zero, y, P));
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, w, K, &zero, y, P));
 	else
 		BLAS(c, cublasSgemmStridedBatched,
-		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, stride_a,
-		      wp(x, p->w), K, 0, &zero, y, P, (long long)co * P, b));
-	if (!p->has_bias && L->act == ZOO_ACT_NONE)
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P,
+		      a == x->d_ws ? (long long)K * P : (long long)in.d[0] * in.d[1] * in.d[2], w,
+		      K, 0, &zero, y, P, (long long)co * P, b));
+	if (!bias && L->act == ZOO_ACT_NONE)
 		return 0;
 	return launch(c, "cuda_k_bias_act",
-	              cuda_k_bias_act(y, p->has_bias ? wp(x, p->b) : NULL, (int64_t)b * co * P, P,
-	                              co, L->act, x->stream));
+	              cuda_k_bias_act(y, bias, (int64_t)b * co * P, P, co, L->act, x->stream));
 }
 
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b)

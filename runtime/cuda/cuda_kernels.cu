@@ -313,8 +313,9 @@ __global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
 /* One thread per col element, output position fastest: the writes are
  * coalesced and neighbouring threads read neighbouring (or, at stride 2,
  * every other) input pixels. */
-__global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n, int c, int h,
-                              int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo)
+__global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n, int batch, int c,
+                              int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho,
+                              int wo, int fold)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x) {
@@ -322,12 +323,37 @@ __global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n
 		int64_t t = i / wo;
 		int oy = (int)(t % ho);
 		t /= ho;
+		int64_t sample = 0;
+		if (fold) {
+			sample = t % batch;
+			t /= batch;
+		}
 		int kx = (int)(t % kw);
 		t /= kw;
 		int ky = (int)(t % kh);
-		t /= kh; /* sample * c + channel */
+		t /= kh; /* fold: channel; else sample * c + channel */
+		int64_t plane = fold ? sample * c + t : t;
 		int iy = oy * sh - ph + ky, ix = ox * sw - pw + kx;
-		col[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(t * h + iy) * w + ix] : 0.0f;
+		col[i] =
+		    iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(plane * h + iy) * w + ix] : 0.0f;
+	}
+}
+
+__global__ void splitk_sum_kernel(float *y, const float *__restrict__ part, int splits, int batch,
+                                  int cout, int pix, const float *__restrict__ bias, int act)
+{
+	int64_t n = (int64_t)batch * cout * pix, stride = n;
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int p = (int)(i % pix);
+		int64_t t = i / pix;
+		int ch = (int)(t % cout);
+		int64_t sample = t / cout;
+		const float *src = part + ((int64_t)ch * batch + sample) * pix + p;
+		float v = bias ? bias[ch] : 0.0f;
+		for (int k = 0; k < splits; k++)
+			v += src[k * stride];
+		y[i] = act_apply(v, act);
 	}
 }
 
@@ -355,13 +381,25 @@ extern "C" cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, i
 
 extern "C" cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w,
                                      int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo,
-                                     cudaStream_t s)
+                                     int fold, cudaStream_t s)
 {
 	int64_t n = (int64_t)batch * c * kh * kw * ho * wo;
 	if (n <= 0)
 		return cudaSuccess;
-	im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(col, x, n, c, h, w, kh, kw, sh, sw, ph, pw,
-	                                                 ho, wo);
+	im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(col, x, n, batch, c, h, w, kh, kw, sh, sw,
+	                                                 ph, pw, ho, wo, fold);
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_splitk_sum(float *y, const float *part, int splits, int batch,
+                                         int cout, int pix, const float *bias, zoo_act act,
+                                         cudaStream_t s)
+{
+	int64_t n = (int64_t)batch * cout * pix;
+	if (n <= 0)
+		return cudaSuccess;
+	splitk_sum_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, part, splits, batch, cout, pix,
+	                                                     bias, (int)act);
 	return cudaGetLastError();
 }
 

@@ -58,12 +58,22 @@ int cuda_k_attention_fits(int seq, int dh);
 cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads,
                              cudaStream_t s);
 
-/* Unfolds a batch of NCHW images for a convolution as a matrix product:
- * col[n][(c*kh + ky)*kw + kx][oy*wo + ox] = x[n][c][oy*sh - ph + ky][ox*sw - pw + kx],
- * zero where that falls in the padding. Then each sample's output is
- * weights [cout][c*kh*kw] times its col block [c*kh*kw][ho*wo]. */
+/* Unfolds a batch of NCHW images for a convolution as a matrix product.
+ * With fold 0, per sample: col[n][(c*kh + ky)*kw + kx][oy*wo + ox] =
+ * x[n][c][oy*sh - ph + ky][ox*sw - pw + kx], zero where that falls in the
+ * padding; each sample's output is then weights [cout][c*kh*kw] times its
+ * block [c*kh*kw][ho*wo]. With fold 1 the samples sit side by side in each
+ * row instead, col[(c*kh + ky)*kw + kx][n][oy*wo + ox], for one product
+ * over the whole batch (its output rows are [cout][n][ho*wo]). */
 cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w, int kh,
-                          int kw, int sh, int sw, int ph, int pw, int ho, int wo, cudaStream_t s);
+                          int kw, int sh, int sw, int ph, int pw, int ho, int wo, int fold,
+                          cudaStream_t s);
+
+/* Sums the split-K partial products of a folded conv GEMM into NCHW:
+ * y[n][c][p] = act(bias[c] + sum over k < splits of part[k][c][n][p]), for
+ * n < batch, c < cout, p < pix; bias may be NULL. */
+cudaError_t cuda_k_splitk_sum(float *y, const float *part, int splits, int batch, int cout, int pix,
+                              const float *bias, zoo_act act, cudaStream_t s);
 
 /* Fills n floats with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */
