@@ -13,7 +13,11 @@ static const gpu_spec h100 = {"h100", "NVIDIA H100 80GB HBM3 (SXM)", 132, 494.7,
                               0.35, 0.70, 6000.0};
 static const gpu_spec a100 = {"a100", "NVIDIA A100 80GB (SXM)", 108, 156.0, 19.5, 2.04,
                               0.45, 0.75, 7000.0};
-static const gpu_spec *const specs[] = {&h100, &a100, NULL};
+/* H200 SXM 141GB: the H100's chip (132 SMs, same compute) with HBM3e at
+ * 4.8 TB/s. */
+static const gpu_spec h200 = {"h200", "NVIDIA H200 141GB HBM3e (SXM)", 132, 494.7, 66.9, 4.8,
+                              0.35, 0.70, 6000.0};
+static const gpu_spec *const specs[] = {&h100, &a100, &h200, NULL};
 
 const gpu_spec *const *gpu_specs(void)
 {

@@ -20,6 +20,7 @@
 #include "profiler.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -518,6 +519,24 @@ static int plan_combos(profl *p)
 		                "resnet50+bert,vgg16+bert)");
 	return 0;
 }
+
+#ifdef ABACUS_HAVE_CUDA
+/* Whether a card's name ("NVIDIA H100 80GB HBM3") contains a profile name
+ * ("h100"), ignoring case. */
+static int names_card(const char *card, const char *gpu)
+{
+	size_t n = strlen(gpu);
+	for (; *card; card++) {
+		size_t i = 0;
+		while (i < n && card[i] &&
+		       tolower((unsigned char)card[i]) == tolower((unsigned char)gpu[i]))
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+#endif
 
 static int plan_build(profl *p)
 {
@@ -1548,6 +1567,17 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 			co.seed = c->seed;
 			if (cuda_device_open(&own, &co, derr, sizeof derr)) {
 				failf(p, "%s", derr);
+				goto out;
+			}
+			/* what is measured here is filed under --gpu, where the
+			 * simulator and the predictors take it as that card's */
+			dev_info di;
+			device_info(&own, &di);
+			if (!names_card(di.gpu, c->gpu)) {
+				failf(p,
+				      "the GPU here is %s, not %s: its measurements would be "
+				      "filed as %s's; run with --gpu naming this card",
+				      di.gpu, c->gpu, c->gpu);
 				goto out;
 			}
 #else

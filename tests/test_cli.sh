@@ -109,7 +109,7 @@ expect_fail seq "services[2].seq is missing" "$BIN" --db "$T/r.db" run seq.lua
 scenario seq2.lua 'base.services[1].seq = 64; abacus.run(base)'
 expect_fail seq2 "has no sequence length" "$BIN" --db "$T/r.db" run seq2.lua
 scenario gpu.lua 'base.gpu = "v100"; abacus.run(base)'
-expect_fail gpu "unknown gpu 'v100' (valid: h100, a100)" "$BIN" --db "$T/r.db" run gpu.lua
+expect_fail gpu "unknown gpu 'v100' (valid: h100, a100, h200)" "$BIN" --db "$T/r.db" run gpu.lua
 scenario dev.lua 'base.device = "tpu"; abacus.run(base)'
 expect_fail device "unknown device 'tpu' (valid: sim, cuda)" "$BIN" --db "$T/r.db" run dev.lua
 scenario kind.lua 'base.load = { kind = "burst" }; abacus.run(base)'
@@ -120,10 +120,17 @@ printf 'time_ms,model,batch,seq\n0,resnet50,1,\n1.5,bert,2,16\n2,resnet50,abc,\n
 scenario tr.lua 'base.load = { kind = "trace", file = "trace.csv" }; abacus.run(base)'
 expect_fail trace "trace.csv:4:3" "$BIN" --db "$T/r.db" run tr.lua
 
-# --- a GPU run where there is none ---------------------------------------------
+# --- a GPU run where there is none; profiling a card as another --------------
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
 	scenario cuda.lua 'base.device = "cuda"; abacus.run(base)'
 	expect_fail cuda "CUDA" "$BIN" --db "$T/r.db" run cuda.lua
+elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ -n "$card" ]; then
+	for other in h100 a100 h200; do
+		echo "$card" | grep -qi "$other" && continue
+		expect_fail profile-card "the GPU here is $card, not $other" \
+			"$BIN" profile --device cuda --gpu "$other" --no-solo --samples 1 --db "$T/p.db"
+		break
+	done
 fi
 
 # --- databases: corrupt, locked, read-only ---------------------------------------
