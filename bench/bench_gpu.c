@@ -2,7 +2,7 @@
  *
  *   bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b,...]
  *                    [--max-batch N (whole table, default 16)] [--find]
- *                    [--conv-gemm 0|1|2 (cuda_exec_cfg.conv_gemm, default 1)]
+ *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
  *   bench_gpu --sanitize-run        one short run of every model (for
  *                                   compute-sanitizer), no timing
  *   bench_gpu --info
@@ -470,7 +470,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
-	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2]\n"
+	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3]\n"
 	        "       bench_gpu --sanitize-run | --info\n");
 	return 2;
 }

@@ -452,6 +452,13 @@ int main(void)
 	}
 	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
 
+	{
+		cuda_exec_cfg bad = {r50, 1, 0, 1, 1, 0, 7, 1};
+		cuda_exec *x = NULL;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "conv_gemm 7");
+	}
+
 	printf("layers, TF32 off (tol 1e-4):\n");
 	test_layers(zm, zw, 0, 1e-4, 0);
 	printf("layers, TF32 on (tol 1e-2):\n");

@@ -669,6 +669,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	if (m->has_seq && (cfg->max_seq < 1 || cfg->max_seq > m->seq_max))
 		return fail(err, errlen, "%s: max seq %d outside [1, %d]", m->name, cfg->max_seq,
 		            m->seq_max);
+	if (cfg->conv_gemm < 0 || cfg->conv_gemm > 3)
+		return fail(err, errlen, "conv_gemm %d outside [0, 3]", cfg->conv_gemm);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return fail(err, errlen, "out of memory");

@@ -59,7 +59,10 @@ typedef struct cuda_exec_cfg {
 	int conv_gemm; /* 1: where a conv's output is small (batch x height x
 	                  width <= CUDA_EXEC_GEMM_PIX) time it as im2col +
 	                  cuBLAS GEMM against cuDNN at every batch and keep the
-	                  faster; 2: GEMM for every ungrouped conv (tests);
+	                  faster (the GEMM unsplit or its reduction split,
+	                  whichever timed faster); 2: every ungrouped conv as
+	                  the unsplit GEMM, 3: as the split GEMM where it splits
+	                  (tests: no cap on the unfolded input's workspace);
 	                  0: cuDNN only */
 	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
 } cuda_exec_cfg;
@@ -72,7 +75,9 @@ void cuda_exec_free(cuda_exec *x);
 
 /* Enqueues ops [start, end) for `batch` (and `seq`) on the executor's
  * stream. start must be 0 (fresh input) or the op the previous range ended
- * at, with the same batch and seq. Returns once enqueued. */
+ * at, with the same batch and seq. Returns once enqueued, except the first
+ * time a batch runs: its convs' choices are made then (prepare), timing
+ * some on the GPU, which a device's warm-up does before any query. */
 int cuda_exec_run(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen);
 /* Same without the continuity check: runs the range on whatever its input
  * slot holds. For timing single ops (the benchmark's solo op profile), not
