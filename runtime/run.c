@@ -39,6 +39,7 @@ void run_config_default(run_config *c)
 	c->kappa = NAN; /* the GPU's calibration (data/<gpu>/sim.csv), else 0.1 */
 	c->tf32 = 1;
 	c->graphs = 1; /* CUDA graphs: cuDNN 9 spends tens of us of CPU per eager call */
+	c->conv_gemm = 1;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -202,6 +203,7 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 	cuda_options_default(&co);
 	co.tf32 = c->tf32;
 	co.graphs = c->graphs;
+	co.conv_gemm = c->conv_gemm;
 	co.seed = c->seed;
 	return cuda_device_open(&p->dev, &co, err, errlen);
 #else

@@ -53,6 +53,7 @@ typedef struct run_config {
 	int abandon;
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	int tf32, graphs;    /* cuda */
+	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int store_queries;   /* write per-query rows */
 	const char *data_dir; /* NULL: prof_default_data_dir() */
 	const char *profile;  /* explicit ops.csv, or NULL */
