@@ -5,7 +5,7 @@
  *                  (cudnnConvolutionBiasActivationForward) where cuDNN
  *                  allows it, else convolution + our bias/act epilogue;
  *                  small outputs may instead run as im2col + cuBLAS GEMM
- *                  + epilogue where that timed faster at load (gemm_ok)
+ *                  + epilogue where that timed faster (choose_gemm)
  *   pool           cuDNN pooling
  *   fc             cublasSgemm + bias/act epilogue
  *   attention      scores + softmax + context as one kernel of ours where
