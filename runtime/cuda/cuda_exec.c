@@ -488,6 +488,12 @@ static int gemm_max_batch(const cuda_exec *x, int l)
  * deep and the partial sums within GEMM_PART_CAP; 1 when none does. A
  * 14x14 output at batch 1 has two tiles of rows: unsplit, a 512-channel
  * conv keeps 8 of 132 SMs busy. */
+static size_t gemm_part_bytes(const cuda_exec *x, int l, int b, int splits)
+{
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	return (size_t)splits * (size_t)o.d[0] * (size_t)b * (size_t)o.d[1] * (size_t)o.d[2] * 4u;
+}
+
 static int gemm_splits(const cuda_exec *x, int l, int b)
 {
 	static const int cand[] = {16, 12, 8, 6, 4, 3, 2};
@@ -496,10 +502,10 @@ static int gemm_splits(const cuda_exec *x, int l, int b)
 	int64_t P = (int64_t)o.d[1] * o.d[2], K = (int64_t)L->cin * L->kh * L->kw;
 	int64_t co = o.d[0], tiles = ((b * P + 127) / 128) * ((co + 127) / 128);
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++) {
-		int64_t sp = cand[i];
+		int sp = cand[i];
 		if (K % sp == 0 && K / sp >= 256 && tiles * sp <= 2 * (int64_t)x->sms &&
-		    sp * co * b * P * 4 <= (int64_t)GEMM_PART_CAP)
-			return (int)sp;
+		    gemm_part_bytes(x, l, b, sp) <= GEMM_PART_CAP)
+			return sp;
 	}
 	return 1;
 }
@@ -522,14 +528,11 @@ static size_t gemm_col_bytes(const cuda_exec *x, int l, int b, int splits)
 static size_t gemm_ws_bytes(const cuda_exec *x, int l)
 {
 	size_t need = 0;
-	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	for (int b = 1; b <= gemm_max_batch(x, l); b++) {
 		int sp = gemm_splits(x, l, b);
 		size_t one = gemm_col_bytes(x, l, b, 1);
 		size_t split =
-		    sp > 1 ? gemm_col_bytes(x, l, b, sp) + (size_t)sp * (size_t)o.d[0] * (size_t)b *
-		                                               (size_t)o.d[1] * (size_t)o.d[2] * 4u
-		           : 0;
+		    sp > 1 ? gemm_col_bytes(x, l, b, sp) + gemm_part_bytes(x, l, b, sp) : 0;
 		if (one > need)
 			need = one;
 		if (split > need)
@@ -619,8 +622,9 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
-		if (gemm_ws_bytes(x, l) > x->ws_bytes)
-			x->ws_bytes = gemm_ws_bytes(x, l);
+		size_t gemm_ws = gemm_ws_bytes(x, l);
+		if (gemm_ws > x->ws_bytes)
+			x->ws_bytes = gemm_ws;
 	}
 	x->ws_bytes = align_up(x->ws_bytes);
 	return 0;
@@ -879,12 +883,23 @@ static void choose_gemm(cuda_exec *x, int l, int b)
 	bd->gemm = best && (t_dnn < 0 || t_best < 0.97 * t_dnn) ? best : 0;
 }
 
+/* Settles how conv layer l runs at batch b once its cuDNN algorithm is
+ * set: one run settles whether the fused call takes it (run_conv drops to
+ * the unfused path if not), so no capture meets that; then the GEMM choice,
+ * and one run of the GEMM form when chosen, before any capture. */
+static int settle_conv(cuda_exec *x, int l, int b, char *err, size_t errlen)
+{
+	ectx c = {x, x->lp[l].op, l, b, 0, err, errlen};
+	if (run_conv(x, &c, l, b))
+		return -1;
+	choose_gemm(x, l, b);
+	return x->lp[l].bd[b].gemm ? run_conv(x, &c, l, b) : 0;
+}
+
 /* Settles each conv's algorithm at the max batch: the heuristic choice made
  * at creation, or with cfg.find the graph-timed search's (off by default,
- * cuda_options: the heuristics alone measured as fast, bench/gpu/NOTES.md).
- * One run then settles whether the fused call takes it (run_conv drops to
- * the unfused path if not), so no capture meets that; then the GEMM choice
- * (choose_gemm). */
+ * cuda_options: the heuristics alone measured as fast, bench/gpu/NOTES.md),
+ * then settle_conv. */
 static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 {
 	int B = x->cfg.max_batch;
@@ -896,12 +911,7 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
-		ectx rc_ctx = {x, x->lp[l].op, l, B, 0, err, errlen};
-		rc = run_conv(x, &rc_ctx, l, B);
-		if (!rc) {
-			choose_gemm(x, l, B);
-			rc = run_conv(x, &rc_ctx, l, B);
-		}
+		rc = settle_conv(x, l, B, err, errlen);
 	}
 	if (rc)
 		return -1;
@@ -911,10 +921,9 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 
 /* Descriptors and algorithms of every conv and pool layer at batch b, the
  * first time b runs, before any graph of it is captured: the heuristics'
- * first choice for b within the workspace, one run of each conv to settle
- * whether the fused call takes that choice, then the GEMM choice
- * (choose_gemm). The layers' slots hold nothing a new batch could need: a
- * batch not yet run has no query in flight. */
+ * first choice for b within the workspace, then settle_conv. The layers'
+ * slots hold nothing a new batch could need: a batch not yet run has no
+ * query in flight. */
 static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 {
 	if (x->bready[b])
@@ -935,11 +944,7 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
 			return -1;
 		bd->fused = fusable(L, bd->algo);
-		ectx rc_ctx = {x, p->op, l, b, 0, err, errlen};
-		if (run_conv(x, &rc_ctx, l, b))
-			return -1;
-		choose_gemm(x, l, b);
-		if (run_conv(x, &rc_ctx, l, b))
+		if (settle_conv(x, l, b, err, errlen))
 			return -1;
 	}
 	x->bready[b] = 1;
@@ -1109,7 +1114,8 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 	const float *bias = p->has_bias ? wp(x, p->b) : NULL;
 	float *y = out_ptr(x, l);
 	const float one = 1.0f, zero = 0.0f;
-	if (gemm_col_bytes(x, l, b, sp) > 0) {
+	size_t col_bytes = gemm_col_bytes(x, l, b, sp);
+	if (col_bytes > 0) {
 		if (launch(c, "cuda_k_im2col",
 		           cuda_k_im2col(x->d_ws, a, b, L->cin, in.d[1], in.d[2], L->kh, L->kw,
 		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], sp > 1,
@@ -1119,7 +1125,7 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 	}
 	if (sp > 1) {
 		int M = b * P, ks = K / sp;
-		float *part = (float *)((unsigned char *)x->d_ws + gemm_col_bytes(x, l, b, sp));
+		float *part = (float *)((unsigned char *)x->d_ws + col_bytes);
 		BLAS(c, cublasSgemmStridedBatched,
 		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, M, (long long)ks * M,
 		      w, K, ks, &zero, part, M, (long long)co * M, sp));
