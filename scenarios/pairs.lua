@@ -27,7 +27,11 @@
 -- environment variable OVERLOAD replaces the overload factor, for sweeps
 -- (OVERLOAD=2 abacus run scenarios/pairs.lua).
 local QOS_FACTOR, QOS_LOAD = 4.5, 0.8
-local OVERLOAD = tonumber(os.getenv("OVERLOAD") or "") or 1.5
+local OVERLOAD = 1.5
+if os.getenv("OVERLOAD") then
+  OVERLOAD = tonumber(os.getenv("OVERLOAD"))
+  assert(OVERLOAD and OVERLOAD > 0, "OVERLOAD must be a positive number, got " .. os.getenv("OVERLOAD"))
+end
 
 local device = arg[1] or "sim"
 local gpu = arg[2] or "h100"
