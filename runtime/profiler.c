@@ -1288,12 +1288,19 @@ out:
 
 static int setup_device(profl *p, device *dev)
 {
+	/* Every batch and sequence length the profile will run, so the device
+	 * prepares them all at setup (the cuda device warms each up). */
 	dev_service ds[PROFL_MAX_MODELS];
 	for (int s = 0; s < p->n_svc; s++) {
 		const profl_svc *sv = &p->svc[s];
-		ds[s].model = sv->m;
-		ds[s].max_batch = sv->batches[sv->n_batches - 1];
-		ds[s].max_seq = sv->m->has_seq ? sv->seqs[sv->n_seqs - 1] : 0;
+		int has_seq = sv->m->has_seq;
+		ds[s] = (dev_service){.model = sv->m,
+		                      .max_batch = sv->batches[sv->n_batches - 1],
+		                      .max_seq = has_seq ? sv->seqs[sv->n_seqs - 1] : 0,
+		                      .batches = sv->batches,
+		                      .n_batches = sv->n_batches,
+		                      .seqs = has_seq ? sv->seqs : NULL,
+		                      .n_seqs = has_seq ? sv->n_seqs : 0};
 	}
 	if (device_setup(dev, ds, p->n_svc))
 		return failf(p, "setting up device %s for %d models: %s", p->c->device, p->n_svc,

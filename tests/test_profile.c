@@ -212,8 +212,27 @@ typedef struct wrap {
 	int groups_left;
 } wrap;
 
+/* The profiler tells the device every batch and sequence length it will
+ * run, which the cuda device warms up at setup. */
 static int w_setup(void *ctx, const dev_service *svc, int n)
 {
+	for (int i = 0; i < n; i++) {
+		const dev_service *s = &svc[i];
+		CHECK(s->n_batches >= 1 && s->batches != NULL);
+		if (s->n_batches < 1 || !s->batches)
+			continue;
+		CHECK_INT(s->batches[s->n_batches - 1], s->max_batch);
+		for (int b = 1; b < s->n_batches; b++)
+			CHECK(s->batches[b] > s->batches[b - 1]);
+		if (s->model->has_seq) {
+			CHECK(s->n_seqs >= 1 && s->seqs != NULL);
+			if (s->n_seqs >= 1 && s->seqs)
+				CHECK_INT(s->seqs[s->n_seqs - 1], s->max_seq);
+		} else {
+			CHECK_INT(s->n_seqs, 0);
+			CHECK_INT(s->max_seq, 0);
+		}
+	}
 	return device_setup(&((wrap *)ctx)->inner, svc, n);
 }
 
