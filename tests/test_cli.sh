@@ -131,6 +131,14 @@ elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ 
 			"$BIN" profile --device cuda --gpu "$other" --no-solo --samples 1 --db "$T/p.db"
 		break
 	done
+	# a short live run under each policy, with and without the GEMM convolutions
+	"$BIN" --db "$T/live.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
+		bad "training the predictor for the live run"
+	for gemm in true false; do
+		if "$BIN" --db "$T/live.db" run "$SRC/tests/data/live.lua" $gemm >"$T/out" 2>"$T/err"; then ok; else
+			bad "live run, conv_gemm = $gemm: $(cat "$T/err")"
+		fi
+	done
 fi
 
 # --- databases: corrupt, locked, read-only ---------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the GPU machine's whole measurement, in one script.
 #
-#   bench/gpu/run.sh [STAGE...]    STAGE: info test bench torch sanitize
+#   bench/gpu/run.sh [STAGE...]    STAGE: info test live bench torch sanitize
 #                                  (default: all of them, in that order)
 #   BUILD=build-cuda  OUT=/tmp/out  BENCH_ARGS="--quick"  TORCH_ARGS="--runs 50"
 #
@@ -17,7 +17,7 @@ BUILD=${BUILD:-build-cuda}
 OUT=${OUT:-/tmp/abacus-gpu-out}
 mkdir -p "$OUT"
 LOG=$OUT/run.log
-STAGES=${*:-info test bench torch sanitize}
+STAGES=${*:-info test live bench torch sanitize}
 
 # cuDNN 9.19 from PyTorch's wheel: the version our headers are; the
 # system's cuDNN is older.
@@ -57,6 +57,13 @@ for s in $STAGES; do
 		;;
 	bench)
 		stage bench "$BUILD/bench_gpu" "$OUT" ${BENCH_ARGS:-}
+		;;
+	live)
+		stage live-train "$BUILD/abacus" --db "$OUT/live.db" train --gpu h100 --predictor mlp
+		for gemm in true false; do
+			stage live-gemm-$gemm "$BUILD/abacus" --db "$OUT/live.db" run tests/data/live.lua $gemm
+		done
+		grep -E "conv_gemm=" "$LOG" | tail -n 8
 		;;
 	torch)
 		stage torch python3 bench/gpu/torch_ref.py --out "$OUT/torch.csv" ${TORCH_ARGS:-}
