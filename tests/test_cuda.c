@@ -396,6 +396,29 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		dev_group g1 = {1, &rest};
 		CHECK(device_run_group(&d, &g1, end) == 0);
 	}
+	/* the solo profile's per-op times: every op timed, and together they
+	 * make up the whole model's time (measured twice, for a rough bound) */
+	{
+		int64_t op_ns[64] = {0}, sum = 0;
+		dev_segment all = {0, 4, 0, 0, r50->n_ops};
+		dev_group ga = {1, &all};
+		int64_t t0 = device_now(&d);
+		CHECK(device_run_group(&d, &ga, end) == 0);
+		int64_t whole = end[0] - t0;
+		CHECK(device_time_ops(&d, &all, op_ns) == 0);
+		int positive = 1;
+		for (int i = 0; i < r50->n_ops; i++) {
+			positive &= op_ns[i] > 0;
+			sum += op_ns[i];
+		}
+		CHECK(positive);
+		CHECK(sum > whole / 2 && sum < whole * 3 / 2);
+		printf("  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
+		       r50->n_ops, sum / 1e6, whole / 1e6);
+		dev_segment none = {0, 4, 0, 3, 3};
+		CHECK(device_time_ops(&d, &none, op_ns) != 0);
+		CHECK_STR_HAS(device_errmsg(&d), "resnet50");
+	}
 	/* not a continuation: refused with a message naming the model */
 	dev_segment bad = {0, 4, 0, 7, 9};
 	dev_group gb = {1, &bad};

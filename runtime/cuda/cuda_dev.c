@@ -266,6 +266,76 @@ static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 	return 0;
 }
 
+/* The solo profile: the segment's ops enqueued back to back on the
+ * service's stream, as a segment runs, with an event before the first and
+ * after each; one wait at the end. Op i's time is the gap between its two
+ * events, so no host synchronisation is counted in it (timing each op as a
+ * one-op group would add the launch and wait to every op). */
+static int dev_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
+{
+	cuda_dev *d = ctx;
+	int s = seg->service;
+	if (s < 0 || s >= d->n)
+		return dfail(d, "service %d does not exist", s);
+	cuda_exec *x = d->ex[s];
+	const char *name = cuda_exec_model(x)->name;
+	int n = seg->end - seg->start;
+	if (seg->start < 0 || n < 1 || seg->end > cuda_exec_model(x)->n_ops)
+		return dfail(d, "%s: no ops [%d, %d) to time", name, seg->start, seg->end);
+	cudaError_t e = cudaSetDevice(d->opt.gpu);
+	if (e != cudaSuccess)
+		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	cudaEvent_t *ev = calloc((size_t)n + 1, sizeof *ev);
+	if (!ev)
+		return dfail(d, "out of memory");
+	int made = 0, rc = 0;
+	for (; made <= n; made++) {
+		e = cudaEventCreate(&ev[made]);
+		if (e != cudaSuccess) {
+			rc = dfail(d, "cudaEventCreate failed timing %s: %s", name, cudaGetErrorString(e));
+			goto out;
+		}
+	}
+	cudaStream_t st = cuda_exec_stream(x);
+	e = cudaEventRecord(ev[0], st);
+	for (int i = 0; i < n && e == cudaSuccess; i++) {
+		char msg[768];
+		int op = seg->start + i;
+		int r = d->opt.any_start
+		            ? cuda_exec_run_unchecked(x, op, op + 1, seg->batch, seg->seq, msg, sizeof msg)
+		            : cuda_exec_run(x, op, op + 1, seg->batch, seg->seq, msg, sizeof msg);
+		if (r) {
+			cudaStreamSynchronize(st);
+			rc = dfail(d, "service %d: %s", s, msg);
+			goto out;
+		}
+		e = cudaEventRecord(ev[i + 1], st);
+	}
+	if (e == cudaSuccess)
+		e = cudaEventSynchronize(ev[n]);
+	if (e != cudaSuccess) {
+		cudaStreamSynchronize(st);
+		rc = dfail(d, "timing %s ops [%d, %d), batch %d: %s", name, seg->start, seg->end,
+		           seg->batch, cudaGetErrorString(e));
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		float ms = 0.0f;
+		e = cudaEventElapsedTime(&ms, ev[i], ev[i + 1]);
+		if (e != cudaSuccess) {
+			rc = dfail(d, "cudaEventElapsedTime failed timing %s op %d: %s", name,
+			           seg->start + i, cudaGetErrorString(e));
+			goto out;
+		}
+		op_ns[i] = (int64_t)((double)ms * 1e6);
+	}
+out:
+	for (int i = 0; i < made; i++)
+		cudaEventDestroy(ev[i]);
+	free(ev);
+	return rc;
+}
+
 static void dev_info_fill(void *ctx, dev_info *out)
 {
 	cuda_dev *d = ctx;
@@ -296,6 +366,7 @@ static const dev_iface cuda_iface = {
     .info = dev_info_fill,
     .errmsg = dev_errmsg,
     .free = dev_free,
+    .time_ops = dev_time_ops,
 };
 
 /* The kernel driver's version ("580.159.04") through NVML when the library
