@@ -37,8 +37,7 @@ mkdir -p "data/$GPU"
 "$B/abacus" profile --device cuda --gpu "$GPU" $solo --samples "$SAMPLES" --repeats 3 \
 	--warmup 1 --db "$OUT/profile.db" </dev/null 2>&1 | tail -n 5 | tee -a "$log"
 exp=$(mktemp -d)
-# shellcheck disable=SC2086
-"$B/abacus" profile --device cuda --gpu "$GPU" $solo --no-groups --db "$OUT/profile.db" \
+"$B/abacus" profile --device cuda --gpu "$GPU" --no-solo --no-groups --db "$OUT/profile.db" \
 	--export "$exp" 2>&1 | tee -a "$log"
 [ -z "$solo" ] && cp "$exp/ops.csv" "data/$GPU/ops.csv" && cp "data/$GPU/ops.csv" "$OUT/"
 cp "$exp/groups.csv" "data/$GPU/groups.csv" && cp "data/$GPU/groups.csv" "$OUT/"
