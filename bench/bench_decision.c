@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_decision: %s\n", err);
 				return 1;
 			}
-			sched_options o = {0, ways, 0, 64};
+			sched_options o = {
+			    .abandon = 0, .ways = ways, .threshold = 0, .expect_queries = 64};
 			sched *s = sched_new(svc, ns, sched_policy_find("abacus"), &solo, &o, err,
 			                     sizeof err);
 			if (!s) {

@@ -167,7 +167,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
-	"seed",  "ways",   "threshold_ms", "abandon",  "noise",         "kappa",     "tf32",
+	"seed",  "ways",   "threshold_ms", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "store_queries", "profile", "data_dir", "predictor", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -406,6 +406,7 @@ static int l_run(lua_State *L)
 	c.seed = (uint64_t)opt_integer(L, 1, "seed", "", (lua_Integer)c.seed);
 	c.ways = (int)opt_integer(L, 1, "ways", "", c.ways);
 	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, NULL);
+	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_bool(L, 1, "abandon", "", c.abandon);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);

@@ -3,7 +3,8 @@
  * At each group boundary, for the queries at the heads of the service
  * queues:
  *  1. order them by headroom (deadline - now - predicted solo time still
- *     needed), least first; with abandon, a head whose headroom is already
+ *     needed), least first (every prediction held against a deadline here
+ *     is padded by the run's margin, sched_padded); with abandon, a head whose headroom is already
  *     negative cannot make its deadline even alone: it is dropped and the
  *     service's next query takes its place;
  *  2. the most urgent query runs all its remaining ops in this group;
@@ -88,7 +89,8 @@ static int by_headroom(const void *a, const void *b)
 	return x->svc - y->svc;
 }
 
-/* Predicted duration of g with the head of `svc` added as [next_op, end). */
+/* Predicted duration of g with the head of `svc` added as [next_op, end),
+ * padded by the run's margin (sched_padded). */
 static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, const int *ends,
                         int n_ends, int64_t *out)
 {
@@ -99,7 +101,11 @@ static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, 
 		seg[g->n] = (dev_segment){svc, q->batch, q->seq, q->next_op, ends[k]};
 		c->cand[k] = (dev_group){g->n + 1, seg};
 	}
-	return pred_predict(sched_group_pred(s), c->cand, n_ends, out);
+	if (pred_predict(sched_group_pred(s), c->cand, n_ends, out))
+		return -1;
+	for (int k = 0; k < n_ends; k++)
+		out[k] = sched_padded(s, out[k]);
+	return 0;
 }
 
 static int fail(sched *s, const char *what)
@@ -160,7 +166,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	for (int i = 0; i < c->n_svc; i++) {
 		sched_query *q;
 		while ((q = sched_head(s, i))) {
-			int64_t hr = q->deadline - now - sched_remaining(s, q);
+			int64_t hr = q->deadline - now - sched_padded(s, sched_remaining(s, q));
 			if (abandon && hr < 0) {
 				sched_drop_head(s, i);
 				continue;
@@ -175,7 +181,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 
 	int urgent = c->heads[0].svc;
 	sched_query *uq = sched_head(s, urgent);
-	int64_t solo = sched_remaining(s, uq);
+	int64_t solo = sched_padded(s, sched_remaining(s, uq));
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
 		budget = solo;

@@ -52,7 +52,8 @@ static int serial_pick(sched *s, sched_group *g, serial_key key)
 		if (best < 0)
 			return 0; /* every waiting query was dropped */
 		sched_query *q = sched_head(s, best);
-		if (abandon && sched_now(s) + sched_remaining(s, q) > q->deadline) {
+		if (abandon &&
+		    sched_now(s) + sched_padded(s, sched_remaining(s, q)) > q->deadline) {
 			sched_drop_head(s, best);
 			continue;
 		}

@@ -34,6 +34,7 @@ void run_config_default(run_config *c)
 	c->seed = 1;
 	c->ways = 2;
 	c->threshold_ms = 5.0;
+	c->margin = 0.05;
 	c->abandon = 0;
 	c->noise = 0.02;
 	c->kappa = NAN; /* the GPU's calibration (data/<gpu>/sim.csv), else 0.1 */
@@ -144,6 +145,9 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	}
 	if (c->ways < 1 || c->ways > 64)
 		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
+	if (!(c->margin >= 0 && c->margin < 1))
+		return bad(err, errlen, "%s must be at least 0 and below 1, got %g", "margin",
+		           c->margin);
 	if (!(c->threshold_ms >= 0) || !isfinite(c->threshold_ms))
 		return bad(err, errlen, "%s must be a non-negative number, got %g", "threshold_ms",
 		           c->threshold_ms);
@@ -287,6 +291,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.abandon = c->abandon;
 	so.ways = c->ways;
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
+	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
 	p->sched = sched_new(p->ssvc, n, sched_policy_find(c->policy), &p->pred, &so, err, errlen);
 	if (!p->sched)

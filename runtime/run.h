@@ -50,6 +50,7 @@ typedef struct run_config {
 	uint64_t seed;
 	int ways;
 	double threshold_ms;
+	double margin; /* sched_options.margin, default 0.05 */
 	int abandon;
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	int tf32, graphs;    /* cuda */

@@ -314,6 +314,12 @@ int64_t sched_remaining(sched *s, const sched_query *q)
 	return ns;
 }
 
+int64_t sched_padded(const sched *s, int64_t ns)
+{
+	double m = s->opt.margin;
+	return m > 0 ? ns + (int64_t)((double)ns * m) : ns;
+}
+
 void sched_group_add(sched *s, sched_group *g, int i, int end)
 {
 	sched_query *q = sched_head(s, i);

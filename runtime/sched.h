@@ -73,6 +73,8 @@ typedef struct sched_options {
 	int abandon;          /* drop queries that can no longer meet their deadline */
 	int ways;             /* multi-way search width (abacus policy) */
 	int64_t threshold;    /* ns: stop searching with less headroom than this */
+	double margin;        /* >= 0: a prediction held against a deadline counts
+	                       * as (1 + margin) times itself (sched_padded) */
 	size_t expect_queries; /* capacity hint */
 } sched_options;
 
@@ -117,6 +119,10 @@ uint32_t sched_head_id(const sched *s, int i);
 void sched_drop_head(sched *s, int i);
 /* Predicted time to run the query's remaining ops alone. */
 int64_t sched_remaining(sched *s, const sched_query *q);
+/* A predicted duration as the policies hold it against a deadline: ns
+ * plus the run's margin of it, so a prediction that comes out a little
+ * short does not make a query late. */
+int64_t sched_padded(const sched *s, int64_t ns);
 /* Appends the head of service i with ops [next_op, end) to g. */
 void sched_group_add(sched *s, sched_group *g, int i, int end);
 /* Error buffer for policies. */

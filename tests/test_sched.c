@@ -148,7 +148,7 @@ static int world_run_opt(world *w, const char *policy, const sched_options *o,
 static int world_run(world *w, const char *policy, int abandon, const load_arrival *a, int n,
                      int64_t qos0, int64_t qos1)
 {
-	sched_options o = {abandon, 2, 0, 4};
+	sched_options o = {.abandon = abandon, .ways = 2, .threshold = 0, .expect_queries = 4};
 	int64_t qos[3] = {qos0, qos1, 0};
 	return world_run_opt(w, policy, &o, a, n, qos);
 }
@@ -292,7 +292,7 @@ static void test_abacus(void)
 	size_t n;
 	const sched_query *q;
 	/* q0 (resnet50, 18 ms) has 30 ms: vgg16 whole fits (19 + 18/2 = 28) */
-	sched_options o = {0, 2, 0, 4};
+	sched_options o = {.abandon = 0, .ways = 2, .threshold = 0, .expect_queries = 4};
 	int64_t qos[3] = {30 * MS, 100 * MS, 0};
 	CHECK_INT(world_run_opt(&w, "abacus", &o, both, 2, qos), 0);
 	q = sched_queries(w.s, &n);
@@ -306,7 +306,8 @@ static void test_abacus(void)
 	 * the number of ways; then it finishes alone */
 	int ways[4] = {1, 2, 3, 16};
 	for (int k = 0; k < 4; k++) {
-		sched_options ok = {0, ways[k], 0, 4};
+		sched_options ok = {
+		    .abandon = 0, .ways = ways[k], .threshold = 0, .expect_queries = 4};
 		qos[0] = 22 * MS;
 		CHECK_INT(world_run_opt(&w, "abacus", &ok, both, 2, qos), 0);
 		q = sched_queries(w.s, &n);
@@ -318,7 +319,7 @@ static void test_abacus(void)
 
 	/* threshold 3 ms: the 2-way search stops after its first round, at the
 	 * cut of 7 ops (21.5 ms predicted, 0.5 ms left) */
-	sched_options ot = {0, 2, 3 * MS, 4};
+	sched_options ot = {.abandon = 0, .ways = 2, .threshold = 3 * MS, .expect_queries = 4};
 	CHECK_INT(world_run_opt(&w, "abacus", &ot, both, 2, qos), 0);
 	q = sched_queries(w.s, &n);
 	CHECK_INT(q[1].end, 18 * MS + 12 * MS);
@@ -337,7 +338,7 @@ static void test_abacus(void)
 	 * max(10, e) + min(10, e)/2 <= 15 -> e = 10... and the group closes. */
 	static const load_arrival three_svc[] = {{0, 0, 1, 0}, {0, 1, 1, 0}, {0, 2, 1, 0}};
 	int64_t q3[3] = {60 * MS, 100 * MS, 15 * MS};
-	sched_options o3 = {0, 4, 0, 4};
+	sched_options o3 = {.abandon = 0, .ways = 4, .threshold = 0, .expect_queries = 4};
 	CHECK_INT(world_run_opt(&w, "abacus", &o3, three_svc, 3, q3), 0);
 	q = sched_queries(w.s, &n);
 	CHECK_INT(q[2].end, 10 * MS);
@@ -348,12 +349,56 @@ static void test_abacus(void)
 	world_free(&w);
 
 	/* abandon drops a head that cannot make it even alone */
-	sched_options oa = {1, 2, 0, 4};
+	sched_options oa = {.abandon = 1, .ways = 2, .threshold = 0, .expect_queries = 4};
 	int64_t qa[3] = {10 * MS, 100 * MS, 0};
 	CHECK_INT(world_run_opt(&w, "abacus", &oa, both, 2, qa), 0);
 	q = sched_queries(w.s, &n);
 	CHECK_INT(q[0].state, SCHED_DROPPED);
 	CHECK_INT(q[1].end, 19 * MS);
+	world_free(&w);
+}
+
+/* margin: predictions held against a deadline count (1 + margin) times */
+static void test_margin(void)
+{
+	static const load_arrival both[] = {{0, 0, 1, 0}, {0, 1, 1, 0}};
+	world w;
+	size_t n;
+	const sched_query *q;
+	/* abacus: q0 (resnet50, 18 ms) has 28 ms; vgg16 whole is predicted
+	 * 19 + 18/2 = 28: it fits exactly without a margin... */
+	sched_options o = {.abandon = 0, .ways = 2, .threshold = 0, .expect_queries = 4};
+	int64_t qos[3] = {28 * MS, 100 * MS, 0};
+	CHECK_INT(world_run_opt(&w, "abacus", &o, both, 2, qos), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(w.dev.groups, 1);
+	CHECK_INT(q[1].end, 19 * MS);
+	world_free(&w);
+	/* ...and not with 10%: (18 + e/2) x 1.1 <= 28 gives e = 14, the other
+	 * 5 ops run alone after the group */
+	o.margin = 0.1;
+	CHECK_INT(world_run_opt(&w, "abacus", &o, both, 2, qos), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(w.dev.groups, 2);
+	CHECK_INT(q[0].end, 18 * MS);
+	CHECK_INT(q[1].end, 18 * MS + 5 * MS);
+	world_free(&w);
+
+	/* edf with abandon: vgg16 (deadline 1 + 36 = 37 ms) can start at 18 and
+	 * end at 37 exactly, so it runs; with a 5% margin its 19 ms count as
+	 * 19.95 and it is dropped */
+	sched_options oe = {.abandon = 1, .ways = 2, .threshold = 0, .expect_queries = 4};
+	int64_t qe[3] = {100 * MS, 36 * MS, 0};
+	CHECK_INT(world_run_opt(&w, "edf", &oe, three, 3, qe), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].state, SCHED_DONE);
+	CHECK_INT(q[1].end, 37 * MS);
+	world_free(&w);
+	oe.margin = 0.05;
+	CHECK_INT(world_run_opt(&w, "edf", &oe, three, 3, qe), 0);
+	q = sched_queries(w.s, &n);
+	CHECK_INT(q[1].state, SCHED_DROPPED);
+	CHECK_INT(q[2].start, 18 * MS);
 	world_free(&w);
 }
 
@@ -377,5 +422,6 @@ int main(void)
 	test_idle_gaps();
 	test_many_services_order();
 	test_abacus();
+	test_margin();
 	return check_report("test_sched");
 }
