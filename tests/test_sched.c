@@ -166,6 +166,9 @@ static const load_arrival three[] = {
 	{2 * MS, 0, 1, 0}, /* q2 resnet50 at 2 ms */
 };
 
+/* one query of each service, both at 0 */
+static const load_arrival both[] = {{0, 0, 1, 0}, {0, 1, 1, 0}};
+
 static void test_fcfs(void)
 {
 	world w;
@@ -287,7 +290,6 @@ static void test_many_services_order(void)
 
 static void test_abacus(void)
 {
-	static const load_arrival both[] = {{0, 0, 1, 0}, {0, 1, 1, 0}};
 	world w;
 	size_t n;
 	const sched_query *q;
@@ -361,7 +363,6 @@ static void test_abacus(void)
 /* margin: predictions held against a deadline count (1 + margin) times */
 static void test_margin(void)
 {
-	static const load_arrival both[] = {{0, 0, 1, 0}, {0, 1, 1, 0}};
 	world w;
 	size_t n;
 	const sched_query *q;
