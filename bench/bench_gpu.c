@@ -3,6 +3,7 @@
  *   bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b,...]
  *                    [--max-batch N (whole table, default 16)] [--find]
  *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
+ *                    [--fp16 (cuda_exec_cfg.half: fp16 storage, float accumulation)]
  *   bench_gpu --sanitize-run        one short run of every model (for
  *                                   compute-sanitizer), no timing
  *   bench_gpu --info
@@ -20,7 +21,8 @@
  *            consecutive runs, so no host gap enters an op's time)
  *
  * Weights and inputs are seeded (wts_new / wts_input); nothing is
- * downloaded. TF32 is on, as in the device's default.
+ * downloaded. TF32 is on, as in the device's default (with --fp16, which
+ * leaves TF32 nothing to do, everything is stored in fp16).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -101,11 +103,21 @@ static int selected(const opts *o, const char *name)
 
 /* --conv-gemm: how convolutions may run (cuda_exec_cfg.conv_gemm) */
 static int conv_gemm = 1;
+/* --fp16 */
+static int half = 0;
 
 static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int graphs, int find)
 {
 	char err[ERRLEN];
-	cuda_exec_cfg cfg = {m, max_batch, max_seq, 1, graphs, find, conv_gemm, 1};
+	cuda_exec_cfg cfg = {.model = m,
+	                     .max_batch = max_batch,
+	                     .max_seq = max_seq,
+	                     .tf32 = 1,
+	                     .graphs = graphs,
+	                     .find = find,
+	                     .conv_gemm = conv_gemm,
+	                     .seed = 1,
+	                     .half = half};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -441,11 +453,17 @@ static int sanitize_run(void)
 		}
 		int s = m->has_seq ? 16 : 0;
 		/* eager with every ungrouped conv as a GEMM, unsplit then split;
-		 * graphs as chosen */
-		for (int pass = 0; pass < 3; pass++) {
-			int graphs = pass == 2;
-			cuda_exec_cfg cfg = {m,      2, m->has_seq ? 32 : 0,   1,
-			                     graphs, 0, graphs ? 1 : 2 + pass, 1};
+		 * graphs as chosen; then fp16 the same three ways */
+		for (int pass = 0; pass < 6; pass++) {
+			int graphs = pass % 3 == 2;
+			cuda_exec_cfg cfg = {.model = m,
+			                     .max_batch = 2,
+			                     .max_seq = m->has_seq ? 32 : 0,
+			                     .tf32 = 1,
+			                     .graphs = graphs,
+			                     .conv_gemm = graphs ? 1 : 2 + pass % 3,
+			                     .seed = 1,
+			                     .half = pass >= 3};
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -470,7 +488,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
-	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3]\n"
+	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16]\n"
 	        "       bench_gpu --sanitize-run | --info\n");
 	return 2;
 }
@@ -501,6 +519,8 @@ int main(int argc, char **argv)
 			o.find = 1;
 		else if (!strcmp(argv[i], "--conv-gemm") && i + 1 < argc)
 			conv_gemm = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--fp16"))
+			half = 1;
 		else if (argv[i][0] == '-')
 			return usage();
 		else

@@ -168,7 +168,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "margin", "abandon",  "noise",         "kappa",     "tf32",
-	"graphs", "conv_gemm", "store_queries", "profile", "data_dir", "predictor", NULL};
+	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
@@ -412,6 +412,7 @@ static int l_run(lua_State *L)
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
 	c.graphs = opt_bool(L, 1, "graphs", "", c.graphs);
+	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);
 	c.conv_gemm = opt_bool(L, 1, "conv_gemm", "", c.conv_gemm);
 	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
 	c.profile = opt_string(L, 1, "profile", "", NULL);

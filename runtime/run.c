@@ -41,6 +41,7 @@ void run_config_default(run_config *c)
 	c->tf32 = 1;
 	c->graphs = 1; /* CUDA graphs: cuDNN 9 spends tens of us of CPU per eager call */
 	c->conv_gemm = 1;
+	c->fp16 = 0;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -207,6 +208,7 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 	cuda_options_default(&co);
 	co.tf32 = c->tf32;
 	co.graphs = c->graphs;
+	co.half = c->fp16;
 	co.conv_gemm = c->conv_gemm;
 	co.seed = c->seed;
 	return cuda_device_open(&p->dev, &co, err, errlen);

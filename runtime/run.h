@@ -55,6 +55,7 @@ typedef struct run_config {
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	int tf32, graphs;    /* cuda */
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
+	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
 	const char *data_dir; /* NULL: prof_default_data_dir() */
 	const char *profile;  /* explicit ops.csv, or NULL */

@@ -2,9 +2,10 @@
  *
  *  1. every layer kind (each distinct kind / activation / grouping / input
  *     count found in the zoo, taking the cheapest such layer) on random
- *     inputs, vs ref_layer: rel err <= 1e-4 with TF32 off, <= 1e-2 on;
- *  2. whole models, resnet50 batch 1 and bert seq 64, vs ref_run:
- *     <= 1e-3 TF32 off, <= 2e-2 on;
+ *     inputs, vs ref_layer: rel err <= 1e-4 with TF32 off, <= 1e-2 on and
+ *     in fp16 (whose 11-bit significand is TF32's);
+ *  2. whole models, resnet50 batch 1 and bert seq 64 at batch 1 and 4, vs
+ *     ref_run: <= 1e-3 TF32 off, <= 2e-2 on and in fp16;
  *  3. segments: [0,k) then [k,n) gives the same bits as [0,n), eagerly and
  *     from CUDA graphs, and graphs agree with eager launches;
  *  4. the device interface: a two-service group, end times on the device
@@ -43,14 +44,31 @@ static double rel_err(const float *gpu, const float *ref, size_t n)
 	return ref_rel_err(gpu, ref, n);
 }
 
+/* Precisions the executor runs in: fp32 with TF32 off, with TF32 on, and
+ * fp16 storage with float accumulation. */
+enum { FP32, TF32, FP16 };
+
+static const char *prec_name(int prec)
+{
+	return prec == FP16 ? "fp16" : prec == TF32 ? "tf32" : "fp32";
+}
+
 /* find = 1 times the conv algorithms at load, so two executors of one model
  * may pick different ones; find = 0 (heuristics) makes them agree.
  * conv_gemm: cuda_exec_cfg's (1 timed choice, 2 every ungrouped conv). */
-static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int tf32, int graphs,
+static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int prec, int graphs,
                             int find, int conv_gemm, uint64_t seed)
 {
 	char err[ERRLEN];
-	cuda_exec_cfg cfg = {m, max_batch, max_seq, tf32, graphs, find, conv_gemm, seed};
+	cuda_exec_cfg cfg = {.model = m,
+	                     .max_batch = max_batch,
+	                     .max_seq = max_seq,
+	                     .tf32 = prec == TF32,
+	                     .graphs = graphs,
+	                     .find = find,
+	                     .conv_gemm = conv_gemm,
+	                     .seed = seed,
+	                     .half = prec == FP16};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -98,7 +116,7 @@ static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int inpu
 /* Each distinct layer once against ref_layer. With conv_gemm 2 or 3 only
  * the ungrouped convs, all of them through im2col + GEMM (3: the reduction
  * split where gemm_splits splits it). */
-static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv_gemm)
+static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv_gemm)
 {
 	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
 	static pick picks[MAXP];
@@ -133,7 +151,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 	/* One executor per model that has a picked layer. */
 	cuda_exec *ex[16] = {0};
 	rng r;
-	rng_seed(&r, 1234 + (uint64_t)tf32);
+	rng_seed(&r, 1234 + (uint64_t)prec);
 	int kinds_seen[ZOO_KIND_COUNT] = {0};
 	for (int k = 0; k < np; k++) {
 		int mi = picks[k].model, l = picks[k].layer;
@@ -141,7 +159,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 		const zoo_layer *L = &m->layers[l];
 		if (!ex[mi])
 			ex[mi] =
-			    make_exec(m, BATCH, m->has_seq ? SEQ : 0, tf32, 0, 1, conv_gemm, 7);
+			    make_exec(m, BATCH, m->has_seq ? SEQ : 0, prec, 0, 1, conv_gemm, 7);
 		if (!ex[mi])
 			continue;
 		void *in[ZOO_MAX_IN] = {0};
@@ -169,7 +187,7 @@ static void test_layers(zoo_model **zm, wts **zw, int tf32, double tol, int conv
 			check_failures++;
 		} else {
 			double e = rel_err(gpu, ref, n_out);
-			printf("  tf32 %d%s %-14s %-28s %-44s rel err %.2e\n", tf32,
+			printf("  %s%s %-14s %-28s %-44s rel err %.2e\n", prec_name(prec),
 			       conv_gemm == 2   ? " gemm"
 			       : conv_gemm == 3 ? " split"
 			                        : "",
@@ -208,8 +226,8 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int
 		check_failures++;
 		goto out;
 	}
-	for (int tf32 = 0; tf32 <= 1; tf32++) {
-		cuda_exec *x = make_exec(m, batch, seq, tf32, 1, 0, conv_gemm, 7);
+	for (int prec = FP32; prec <= FP16; prec++) {
+		cuda_exec *x = make_exec(m, batch, seq, prec, 1, 0, conv_gemm, 7);
 		if (!x)
 			continue;
 		for (size_t i = 0; i < n_out; i++)
@@ -221,11 +239,11 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int
 			check_failures++;
 		} else {
 			double e = rel_err(gpu, ref, n_out);
-			double tol = tf32 ? 2e-2 : 1e-3;
+			double tol = prec == FP32 ? 1e-3 : 2e-2;
 			printf(
-			    "  %s batch %d seq %d tf32 %d conv_gemm %d: whole model rel err %.2e "
+			    "  %s batch %d seq %d %s conv_gemm %d: whole model rel err %.2e "
 			    "(tol %.0e)\n",
-			    m->name, batch, seq, tf32, conv_gemm, e, tol);
+			    m->name, batch, seq, prec_name(prec), conv_gemm, e, tol);
 			CHECK(e <= tol);
 		}
 		cuda_exec_free(x);
@@ -278,7 +296,7 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		         cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess &&
 		         cudaMemcpy(d_in, qkv, n_in * sizeof *qkv, cudaMemcpyHostToDevice) ==
 		             cudaSuccess &&
-		         cuda_k_attention(d_out, d_in, batch, seq, feat, heads, 0) == cudaSuccess &&
+		         cuda_k_attention(d_out, d_in, batch, seq, feat, heads, 0, 0) == cudaSuccess &&
 		         cudaMemcpy(gpu, d_out, n_out * sizeof *gpu, cudaMemcpyDeviceToHost) ==
 		             cudaSuccess;
 		CHECK(ok);
@@ -288,7 +306,7 @@ static void test_attention(const zoo_model *bert, const wts *w)
 			       e);
 			CHECK(e <= 1e-4);
 		}
-		CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, 0) ==
+		CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, 0, 0) ==
 		      cudaErrorInvalidValue);
 		cudaGetLastError();
 		cudaFree(d_in);
@@ -303,7 +321,7 @@ static void test_attention(const zoo_model *bert, const wts *w)
 /* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
  * eager launches give. conv_gemm 0, 2 or 3, not the timed choice (1), so
  * both executors run the same kernels. */
-static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm)
+static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm, int prec)
 {
 	char err[ERRLEN];
 	int n = m->n_ops, k = n / 3;
@@ -312,7 +330,7 @@ static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm)
 	float *whole = malloc(n_out * 4), *split = malloc(n_out * 4), *eager = malloc(n_out * 4);
 	for (int graphs = 0; graphs <= 1; graphs++) {
 		cuda_exec *x =
-		    make_exec(m, batch + 1, seq ? seq * 2 : 0, 1, graphs, 0, conv_gemm, 3);
+		    make_exec(m, batch + 1, seq ? seq * 2 : 0, prec, graphs, 0, conv_gemm, 3);
 		if (!x)
 			continue;
 		int rc = cuda_exec_run(x, 0, n, batch, seq, err, sizeof err) ||
@@ -328,8 +346,8 @@ static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm)
 			CHECK(memcmp(whole, split, n_out * 4) == 0);
 			if (graphs) {
 				double e = rel_err(whole, eager, n_out);
-				printf("  %s batch %d: graphs vs eager rel err %.2e\n", m->name,
-				       batch, e);
+				printf("  %s batch %d %s: graphs vs eager rel err %.2e\n", m->name,
+				       batch, prec_name(prec), e);
 				CHECK(e == 0.0); /* same algorithms, same kernels */
 				CHECK(cuda_exec_graphs(x) >= n);
 			} else {
@@ -476,7 +494,8 @@ int main(void)
 	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
 
 	{
-		cuda_exec_cfg bad = {r50, 1, 0, 1, 1, 0, 7, 1};
+		cuda_exec_cfg bad = {.model = r50, .max_batch = 1, .tf32 = 1, .graphs = 1,
+		                     .conv_gemm = 7, .seed = 1};
 		cuda_exec *x = NULL;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "conv_gemm 7");
@@ -492,20 +511,27 @@ int main(void)
 	printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
 	test_layers(zm, zw, 0, 1e-4, 3);
 	test_layers(zm, zw, 1, 1e-2, 3);
+	printf("layers in fp16, cuDNN convs, unsplit and split GEMMs (tol 1e-2):\n");
+	test_layers(zm, zw, FP16, 1e-2, 0);
+	test_layers(zm, zw, FP16, 1e-2, 2);
+	test_layers(zm, zw, FP16, 1e-2, 3);
 
 	printf("whole models:\n");
 	test_model(r50, zw[1], 1, 0, 1);
 	test_model(r50, zw[1], 1, 0, 2);
 	test_model(r50, zw[1], 1, 0, 3);
 	test_model(bert, zw[8], 1, 64, 1);
+	test_model(bert, zw[8], 4, 64, 1); /* the fused attention kernel's path */
 
 	printf("segments:\n");
-	test_segments(r50, 2, 0, 0);
-	test_segments(r50, 2, 0, 2);
-	test_segments(r50, 2, 0, 3);
-	test_segments(zm[4], 1, 0, 0);
-	test_segments(bert, 2, 32, 0);
-	test_segments(bert, 4, 64, 0); /* the fused attention kernel's path */
+	test_segments(r50, 2, 0, 0, TF32);
+	test_segments(r50, 2, 0, 2, TF32);
+	test_segments(r50, 2, 0, 3, TF32);
+	test_segments(zm[4], 1, 0, 0, TF32);
+	test_segments(bert, 2, 32, 0, TF32);
+	test_segments(bert, 4, 64, 0, TF32); /* the fused attention kernel's path */
+	test_segments(r50, 2, 0, 3, FP16);
+	test_segments(bert, 4, 64, 0, FP16);
 
 	printf("device:\n");
 	test_device(r50, bert, vgg);

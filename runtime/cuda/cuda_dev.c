@@ -49,6 +49,7 @@ void cuda_options_default(cuda_options *o)
 	o->seed = 1;
 	o->gpu = 0;
 	o->any_start = 0;
+	o->half = 0;
 }
 
 static int64_t ts_ns(const struct timespec *t)
@@ -115,9 +116,15 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 	double need = 0;
 	char parts[512] = "";
 	for (int i = 0; i < n; i++) {
-		cuda_exec_cfg cfg = {
-		    svc[i].model,  svc[i].max_batch, svc[i].max_seq,   d->opt.tf32,
-		    d->opt.graphs, d->opt.find,      d->opt.conv_gemm, d->opt.seed + (uint64_t)i};
+		cuda_exec_cfg cfg = {.model = svc[i].model,
+		                     .max_batch = svc[i].max_batch,
+		                     .max_seq = svc[i].max_seq,
+		                     .tf32 = d->opt.tf32,
+		                     .graphs = d->opt.graphs,
+		                     .find = d->opt.find,
+		                     .conv_gemm = d->opt.conv_gemm,
+		                     .seed = d->opt.seed + (uint64_t)i,
+		                     .half = d->opt.half};
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);

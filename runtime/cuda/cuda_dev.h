@@ -27,6 +27,7 @@ typedef struct cuda_options {
 	int any_start; /* 1: a segment may start at any op, reading whatever
 	                  its executor's buffers hold (profiling groups at
 	                  random cut points); 0: segments must continue */
+	int half;      /* 1: fp16 storage, float accumulation (cuda_exec_cfg) */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

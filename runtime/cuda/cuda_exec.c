@@ -7,12 +7,17 @@
  *                  small outputs may instead run as im2col + cuBLAS GEMM
  *                  + epilogue where that timed faster (choose_gemm)
  *   pool           cuDNN pooling
- *   fc             cublasSgemm + bias/act epilogue
+ *   fc             cublasSgemm (fp16: cublasGemmEx) + bias/act epilogue
  *   attention      scores + softmax + context as one kernel of ours where
  *                  the sequence fits it (cuda_k_attention), else
  *                  cublasGemmStridedBatchedEx, heads (or samples) batched
  *   concat, take-first   strided device copies, no kernel
  *   add, layer norm, softmax, embedding, epilogues   cuda_kernels.cu
+ *
+ * fp16 (cfg.half): weights, activations and the model input (bert's ids
+ * stay int32) are stored as binary16, every matrix product and
+ * convolution accumulates in float (cuDNN's pseudo-half configuration,
+ * cuBLAS's 32F compute type) and our kernels compute in float.
  *
  * Why the plan is static: the scheduler may stop a query after any op and
  * resume it later, possibly with other services' segments running in
@@ -31,6 +36,7 @@
 #include <string.h>
 
 #include "cuda_kernels.h"
+#include "half.h"
 #include "wts.h"
 
 #define ALIGN 256                 /* bytes; cuDNN and float4 kernels like it */
@@ -77,7 +83,10 @@ typedef struct lplan {
 struct cuda_exec {
 	cuda_exec_cfg cfg;
 	const zoo_model *m;
-	int max_seq; /* 0 for models without a sequence length */
+	int esz;            /* bytes per stored value: 4, or 2 with cfg.half */
+	cudnnDataType_t dt; /* CUDNN_DATA_FLOAT or _HALF */
+	cudaDataType_t bt;  /* CUDA_R_32F or _16F, for cuBLAS */
+	int max_seq;        /* 0 for models without a sequence length */
 	cudaStream_t stream;
 	cudnnHandle_t dnn;
 	cublasHandle_t blas;
@@ -190,6 +199,19 @@ static int64_t in_count(const cuda_exec *x, int l, int i, int seq)
 	return zoo_dims_count(&d, seq_of(x, seq));
 }
 
+/* bert's model input is int32 token ids in both modes (zoo.h); every
+ * other model input is stored like the activations. */
+static size_t input_esz(const cuda_exec *x)
+{
+	return x->m->has_seq ? 4u : (size_t)x->esz;
+}
+
+/* p advanced by i stored values. */
+static void *el(const cuda_exec *x, const void *p, int64_t i)
+{
+	return (unsigned char *)p + i * x->esz;
+}
+
 /* Device address of layer l's input i. */
 static void *in_ptr(const cuda_exec *x, int l, int i)
 {
@@ -204,14 +226,14 @@ static void *in_ptr(const cuda_exec *x, int l, int i)
 	return x->d_act + x->slot_off[x->lp[src].slot];
 }
 
-static float *out_ptr(const cuda_exec *x, int l)
+static void *out_ptr(const cuda_exec *x, int l)
 {
-	return (float *)(x->d_act + x->slot_off[x->lp[l].slot]);
+	return x->d_act + x->slot_off[x->lp[l].slot];
 }
 
-static const float *wp(const cuda_exec *x, size_t off)
+static const void *wp(const cuda_exec *x, size_t off)
 {
-	return off == SIZE_MAX ? NULL : (const float *)(x->d_w + off);
+	return off == SIZE_MAX ? NULL : x->d_w + off;
 }
 
 /* --- slot plan ----------------------------------------------------------- */
@@ -263,7 +285,7 @@ static int plan_slots(cuda_exec *x, char *err, size_t errlen)
 	for (int l = 0; l < n; l++) {
 		x->lp[l].op = op_of[l];
 		size_t need = align_up((size_t)x->cfg.max_batch *
-		                       (size_t)out_count(x, l, x->max_seq) * sizeof(float));
+		                       (size_t)out_count(x, l, x->max_seq) * (size_t)x->esz);
 		int best = -1, largest = -1;
 		for (int s = 0; s < x->n_slots; s++) {
 			if (until[s] >= l)
@@ -288,7 +310,7 @@ static int plan_slots(cuda_exec *x, char *err, size_t errlen)
 	}
 	zoo_dims in = m->input;
 	x->in_bytes = align_up((size_t)x->cfg.max_batch *
-	                       (size_t)zoo_dims_count(&in, seq_of(x, x->max_seq)) * 4);
+	                       (size_t)zoo_dims_count(&in, seq_of(x, x->max_seq)) * input_esz(x));
 	x->act_bytes = off + x->in_bytes;
 	free(op_of);
 	free(until);
@@ -334,7 +356,7 @@ static void plan_weights(cuda_exec *x)
 		size_t *dst[4] = {&x->lp[l].w, &x->lp[l].w2, &x->lp[l].w3, &x->lp[l].b};
 		for (int k = 0; k < 4; k++) {
 			*dst[k] = n[k] ? off : SIZE_MAX;
-			off += align_up(n[k] * sizeof(float));
+			off += align_up(n[k] * (size_t)x->esz);
 		}
 	}
 	x->w_bytes = off;
@@ -349,9 +371,19 @@ static int check_count(const cuda_exec *x, int l, const char *what, size_t got, 
 	            x->m->name, l, x->m->layers[l].name, what, got, want);
 }
 
+/* Value i of the array at byte offset off of the staging memory. */
+static void put(const cuda_exec *x, unsigned char *host, size_t off, size_t i, float v)
+{
+	if (x->esz == 2)
+		((uint16_t *)(host + off))[i] = half_from_float(v);
+	else
+		((float *)(host + off))[i] = v;
+}
+
 /* Packs the layer parameters as the GPU wants them into host (staging)
  * memory: batch norm is folded into conv weights and bias here, in double,
- * so the GPU runs one fused convolution per conv layer. */
+ * so the GPU runs one fused convolution per conv layer; in fp16 each value
+ * is rounded once, after folding. */
 static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, char *err,
                         size_t errlen)
 {
@@ -369,7 +401,6 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 				return fail(err, errlen,
 				            "weights of %s layer %d (%s): batch norm missing",
 				            x->m->name, l, L->name);
-			float *dw = (float *)(host + p->w), *db = (float *)(host + p->b);
 			size_t per = nw / (size_t)L->cout;
 			for (int c = 0; c < L->cout; c++) {
 				double scale = 1.0, shift = L->bias ? W->b[c] : 0.0;
@@ -379,9 +410,9 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 					shift = (shift - W->bn_mean[c]) * scale + W->bn_beta[c];
 				}
 				for (size_t k = 0; k < per; k++)
-					dw[(size_t)c * per + k] =
-					    (float)(W->w[(size_t)c * per + k] * scale);
-				db[c] = (float)shift;
+					put(x, host, p->w, (size_t)c * per + k,
+					    (float)(W->w[(size_t)c * per + k] * scale));
+				put(x, host, p->b, (size_t)c, (float)shift);
 			}
 			continue;
 		}
@@ -398,7 +429,10 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 			if (!src[k])
 				return fail(err, errlen, "weights of %s layer %d (%s): %s missing",
 				            x->m->name, l, L->name, names[k]);
-			memcpy(host + off[k], src[k], want[k] * sizeof(float));
+			if (x->esz == 2)
+				half_from_floats((uint16_t *)(host + off[k]), src[k], want[k]);
+			else
+				memcpy(host + off[k], src[k], want[k] * sizeof(float));
 		}
 	}
 	return 0;
@@ -411,7 +445,7 @@ static int set4d(const ectx *c, cudnnTensorDescriptor_t *d, int n, zoo_dims dims
 	if (!*d)
 		DNN(c, cudnnCreateTensorDescriptor, (d));
 	DNN(c, cudnnSetTensor4dDescriptor,
-	    (*d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, dims.d[0], dims.d[1], dims.d[2]));
+	    (*d, CUDNN_TENSOR_NCHW, c->x->dt, n, dims.d[0], dims.d[1], dims.d[2]));
 	return 0;
 }
 
@@ -431,7 +465,7 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 	for (int i = 0; i < got; i++) {
 		if (perf[i].status != CUDNN_STATUS_SUCCESS)
 			continue;
-		if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
+		if (!x->cfg.half && !x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
 		    perf[i].mathType != CUDNN_DEFAULT_MATH)
 			continue;
 		if (ws_max_any && perf[i].memory <= WS_CAP && perf[i].memory > *ws_max_any)
@@ -521,7 +555,7 @@ static size_t gemm_col_bytes(const cuda_exec *x, int l, int b, int splits)
 		return 0;
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	return align_up((size_t)b * (size_t)L->cin * (size_t)L->kh * (size_t)L->kw *
-	                (size_t)o.d[1] * (size_t)o.d[2] * 4u);
+	                (size_t)o.d[1] * (size_t)o.d[2] * (size_t)x->esz);
 }
 
 /* All the workspace the GEMM path of conv layer l may take at any batch. */
@@ -572,8 +606,8 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 				            m->name, l, L->name, in.d[0], L->cin, L->groups);
 			DNN(&c, cudnnCreateFilterDescriptor, (&p->wdesc));
 			DNN(&c, cudnnSetFilter4dDescriptor,
-			    (p->wdesc, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, L->cout,
-			     L->cin / L->groups, L->kh, L->kw));
+			    (p->wdesc, x->dt, CUDNN_TENSOR_NCHW, L->cout, L->cin / L->groups, L->kh,
+			     L->kw));
 			DNN(&c, cudnnCreateConvolutionDescriptor, (&p->conv));
 			DNN(&c, cudnnSetConvolution2dDescriptor,
 			    (p->conv, L->ph, L->pw, L->sh, L->sw, 1, 1, CUDNN_CROSS_CORRELATION,
@@ -582,12 +616,16 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 			/* TF32 off: FMA only. On: the default math, which on Ampere and
 			 * later lets fp32 convolutions use TF32 tensor cores (what
 			 * PyTorch does with cudnn.allow_tf32); ALLOW_CONVERSION would
-			 * also permit fp16 down-conversion, which we do not want. */
+			 * also permit fp16 down-conversion, which we do not want.
+			 * fp16: tensor cores, accumulating in float (the compute type
+			 * above stays FLOAT: cuDNN's pseudo-half configuration). */
 			DNN(&c, cudnnSetConvolutionMathType,
-			    (p->conv, x->cfg.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+			    (p->conv, x->cfg.half   ? CUDNN_TENSOR_OP_MATH
+			              : x->cfg.tf32 ? CUDNN_DEFAULT_MATH
+			                            : CUDNN_FMA_MATH));
 			DNN(&c, cudnnCreateTensorDescriptor, (&p->bdesc1));
 			DNN(&c, cudnnSetTensor4dDescriptor,
-			    (p->bdesc1, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, L->cout, 1, 1));
+			    (p->bdesc1, CUDNN_TENSOR_NCHW, x->dt, 1, L->cout, 1, 1));
 			if (set4d(&c, &p->bd[B].x, B, in))
 				return -1;
 			DNN(&c, cudnnGetConvolution2dForwardOutputDim,
@@ -680,6 +718,9 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		return fail(err, errlen, "out of memory");
 	x->cfg = *cfg;
 	x->m = m;
+	x->esz = cfg->half ? 2 : 4;
+	x->dt = cfg->half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+	x->bt = cfg->half ? CUDA_R_16F : CUDA_R_32F;
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
 	x->bready = calloc((size_t)cfg->max_batch + 1, 1);
@@ -831,7 +872,7 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
 	for (int i = 0, n = 0; i < got && n < MAX_CAND; i++) {
 		if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > x->ws_bytes)
 			continue;
-		if (!x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
+		if (!x->cfg.half && !x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
 		    perf[i].mathType != CUDNN_DEFAULT_MATH)
 			continue;
 		n++;
@@ -985,20 +1026,27 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 		return -1;
 
 	/* Noise in every slot, then the seeded input for the max batch. */
-	cudaError_t e = cuda_k_fill((float *)x->d_act, (int64_t)((x->act_bytes - x->in_bytes) / 4),
-	                            x->cfg.seed ^ 0x5eedu, x->stream);
+	cudaError_t e =
+	    cuda_k_fill(x->d_act, (int64_t)((x->act_bytes - x->in_bytes) / (size_t)x->esz),
+	                x->cfg.seed ^ 0x5eedu, x->cfg.half, x->stream);
 	if (e != cudaSuccess) {
 		char b[160];
 		return efail(&c, "cuda_k_fill", cuda_why(e, b, sizeof b));
 	}
-	size_t n_in = x->in_bytes / 4;
-	void *in = malloc(x->in_bytes);
-	if (!in)
-		return fail(err, errlen, "out of memory");
 	zoo_dims d = m->input;
 	size_t used = (size_t)x->cfg.max_batch * (size_t)zoo_dims_count(&d, seq_of(x, x->max_seq));
-	memset(in, 0, x->in_bytes);
-	wts_input(m, x->cfg.seed, in, used <= n_in ? used : n_in);
+	void *in = calloc(1, x->in_bytes), *vals = malloc(used * 4 + 4);
+	if (!in || !vals) {
+		free(in);
+		free(vals);
+		return fail(err, errlen, "out of memory");
+	}
+	wts_input(m, x->cfg.seed, vals, used); /* floats, or bert's int32 ids */
+	if (input_esz(x) == 2)
+		half_from_floats(in, vals, used);
+	else
+		memcpy(in, vals, used * 4);
+	free(vals);
 	e = cudaMemcpy(x->d_act + x->act_bytes - x->in_bytes, in, x->in_bytes,
 	               cudaMemcpyHostToDevice);
 	free(in);
@@ -1090,11 +1138,12 @@ static int launch(const ectx *c, const char *name, cudaError_t e)
 	return 0;
 }
 
-static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, float *y, int64_t n)
+static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, void *y, int64_t n)
 {
 	if (L->act == ZOO_ACT_NONE)
 		return 0;
-	return launch(c, "cuda_k_bias_act", cuda_k_bias_act(y, NULL, n, 1, 1, L->act, x->stream));
+	return launch(c, "cuda_k_bias_act",
+	              cuda_k_bias_act(y, NULL, n, 1, 1, L->act, x->cfg.half, x->stream));
 }
 
 /* Conv layer l at batch b as a GEMM: weights [cout][cin*kh*kw] times the
@@ -1110,40 +1159,56 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 	int sp = p->bd[b].gemm;
 	zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
 	int P = o.d[1] * o.d[2], K = L->cin * L->kh * L->kw, co = o.d[0];
-	const float *a = in_ptr(x, l, 0), *w = wp(x, p->w);
-	const float *bias = p->has_bias ? wp(x, p->b) : NULL;
-	float *y = out_ptr(x, l);
+	const void *a = in_ptr(x, l, 0), *w = wp(x, p->w);
+	const void *bias = p->has_bias ? wp(x, p->b) : NULL;
+	void *y = out_ptr(x, l);
 	const float one = 1.0f, zero = 0.0f;
+	int half = x->cfg.half;
 	size_t col_bytes = gemm_col_bytes(x, l, b, sp);
 	if (col_bytes > 0) {
 		if (launch(c, "cuda_k_im2col",
 		           cuda_k_im2col(x->d_ws, a, b, L->cin, in.d[1], in.d[2], L->kh, L->kw,
-		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], sp > 1,
+		                         L->sh, L->sw, L->ph, L->pw, o.d[1], o.d[2], sp > 1, half,
 		                         x->stream)))
 			return -1;
 		a = x->d_ws;
 	}
+	long long a_stride =
+	    a == x->d_ws ? (long long)K * P : (long long)in.d[0] * in.d[1] * in.d[2];
 	if (sp > 1) {
+		/* partial sums in float in both modes */
 		int M = b * P, ks = K / sp;
 		float *part = (float *)((unsigned char *)x->d_ws + col_bytes);
-		BLAS(c, cublasSgemmStridedBatched,
-		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, M, (long long)ks * M,
-		      w, K, ks, &zero, part, M, (long long)co * M, sp));
-		return launch(c, "cuda_k_splitk_sum",
-		              cuda_k_splitk_sum(y, part, sp, b, co, P, bias, L->act, x->stream));
+		if (half)
+			BLAS(c, cublasGemmStridedBatchedEx,
+			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, CUDA_R_16F, M,
+			      (long long)ks * M, w, CUDA_R_16F, K, ks, &zero, part, CUDA_R_32F, M,
+			      (long long)co * M, sp, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+		else
+			BLAS(c, cublasSgemmStridedBatched,
+			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, M,
+			      (long long)ks * M, w, K, ks, &zero, part, M, (long long)co * M, sp));
+		return launch(
+		    c, "cuda_k_splitk_sum",
+		    cuda_k_splitk_sum(y, part, sp, b, co, P, bias, L->act, half, x->stream));
 	}
-	if (b == 1)
+	if (half)
+		BLAS(c, cublasGemmStridedBatchedEx,
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, CUDA_R_16F, P, a_stride,
+		      w, CUDA_R_16F, K, 0, &zero, y, CUDA_R_16F, P, (long long)co * P, b,
+		      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+	else if (b == 1)
 		BLAS(c, cublasSgemm,
 		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, w, K, &zero, y, P));
 	else
 		BLAS(c, cublasSgemmStridedBatched,
-		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P,
-		      a == x->d_ws ? (long long)K * P : (long long)in.d[0] * in.d[1] * in.d[2], w,
-		      K, 0, &zero, y, P, (long long)co * P, b));
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, a_stride, w, K, 0,
+		      &zero, y, P, (long long)co * P, b));
 	if (!bias && L->act == ZOO_ACT_NONE)
 		return 0;
-	return launch(c, "cuda_k_bias_act",
-	              cuda_k_bias_act(y, bias, (int64_t)b * co * P, P, co, L->act, x->stream));
+	return launch(
+	    c, "cuda_k_bias_act",
+	    cuda_k_bias_act(y, bias, (int64_t)b * co * P, P, co, L->act, half, x->stream));
 }
 
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
@@ -1155,9 +1220,9 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
 		return run_conv_gemm(x, c, l, b);
 	const float one = 1.0f, zero = 0.0f;
 	const void *xin = in_ptr(x, l, 0);
-	float *y = out_ptr(x, l);
+	void *y = out_ptr(x, l);
 	const void *w = x->d_w + p->w;
-	const float *bias = wp(x, p->b);
+	const void *bias = wp(x, p->b);
 	if (bd->fused) {
 		cudnnStatus_t s = cudnnConvolutionBiasActivationForward(
 		    x->dnn, &one, bd->x, xin, p->wdesc, w, p->conv, bd->algo, x->d_ws, x->ws_bytes,
@@ -1165,7 +1230,10 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
 		    bd->y, y);
 		if (s == CUDNN_STATUS_SUCCESS)
 			return 0;
-		if (s != CUDNN_STATUS_NOT_SUPPORTED)
+		/* fp16: a configuration the fused call refuses as a bad parameter
+		 * runs unfused as well */
+		if (s != CUDNN_STATUS_NOT_SUPPORTED &&
+		    !(x->cfg.half && s == CUDNN_STATUS_BAD_PARAM))
 			return efail(c, "cudnnConvolutionBiasActivationForward",
 			             cudnnGetErrorString(s));
 		/* This batch's algorithm has no fused form: unfused from now on. */
@@ -1180,7 +1248,7 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
 		return 0;
 	return launch(c, "cuda_k_bias_act",
 	              cuda_k_bias_act(y, p->has_bias ? bias : NULL, (int64_t)b * o.d[0] * hw, hw,
-	                              o.d[0], L->act, x->stream));
+	                              o.d[0], L->act, x->cfg.half, x->stream));
 }
 
 /* Q K^T / sqrt(dh) and P V per head, batched over heads (one call per
@@ -1195,36 +1263,38 @@ static int run_attn(cuda_exec *x, const ectx *c, int l, int b, int S)
 	int dh = F / H;
 	long long row = 3LL * F; /* fused QKV row */
 	long long qkv_s = (long long)S * row, p_s = (long long)H * S * S, o_s = (long long)S * F;
-	cublasComputeType_t ct = x->cfg.tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-	float *out = out_ptr(x, l);
+	cublasComputeType_t ct =
+	    x->cfg.tf32 && !x->cfg.half ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+	cudaDataType_t t = x->bt;
+	void *out = out_ptr(x, l);
 	const float zero = 0.0f;
 	int per_sample = b <= H;
 	int calls = per_sample ? b : H;
 	if (L->kind == ZOO_ATTN_SCORES) {
-		const float *qkv = in_ptr(x, l, 0);
+		const void *qkv = in_ptr(x, l, 0);
 		const float alpha = 1.0f / sqrtf((float)dh);
 		for (int k = 0; k < calls; k++) {
-			const float *q = per_sample ? qkv + k * qkv_s : qkv + (long long)k * dh;
-			float *o = per_sample ? out + k * p_s : out + (long long)k * S * S;
+			const void *q = el(x, qkv, per_sample ? k * qkv_s : (long long)k * dh);
+			void *o = el(x, out, per_sample ? k * p_s : (long long)k * S * S);
 			BLAS(c, cublasGemmStridedBatchedEx,
-			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, S, S, dh, &alpha, q + F,
-			      CUDA_R_32F, (int)row, per_sample ? dh : qkv_s, q, CUDA_R_32F,
-			      (int)row, per_sample ? dh : qkv_s, &zero, o, CUDA_R_32F, S,
+			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, S, S, dh, &alpha, el(x, q, F), t,
+			      (int)row, per_sample ? dh : qkv_s, q, t, (int)row,
+			      per_sample ? dh : qkv_s, &zero, o, t, S,
 			      per_sample ? (long long)S * S : p_s, per_sample ? H : b, ct,
 			      CUBLAS_GEMM_DEFAULT));
 		}
 	} else {
-		const float *prob = in_ptr(x, l, 0), *qkv = in_ptr(x, l, 1);
+		const void *prob = in_ptr(x, l, 0), *qkv = in_ptr(x, l, 1);
 		const float one = 1.0f;
 		for (int k = 0; k < calls; k++) {
-			const float *v =
-			    per_sample ? qkv + k * qkv_s + 2 * F : qkv + 2 * F + (long long)k * dh;
-			const float *pp = per_sample ? prob + k * p_s : prob + (long long)k * S * S;
-			float *o = per_sample ? out + k * o_s : out + (long long)k * dh;
+			const void *v =
+			    el(x, qkv, per_sample ? k * qkv_s + 2 * F : 2 * F + (long long)k * dh);
+			const void *pp = el(x, prob, per_sample ? k * p_s : (long long)k * S * S);
+			void *o = el(x, out, per_sample ? k * o_s : (long long)k * dh);
 			BLAS(c, cublasGemmStridedBatchedEx,
-			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, dh, S, S, &one, v, CUDA_R_32F,
-			      (int)row, per_sample ? dh : qkv_s, pp, CUDA_R_32F, S,
-			      per_sample ? (long long)S * S : p_s, &zero, o, CUDA_R_32F, F,
+			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, dh, S, S, &one, v, t, (int)row,
+			      per_sample ? dh : qkv_s, pp, t, S,
+			      per_sample ? (long long)S * S : p_s, &zero, o, t, F,
 			      per_sample ? dh : o_s, per_sample ? H : b, ct, CUBLAS_GEMM_DEFAULT));
 		}
 	}
@@ -1236,8 +1306,10 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 	const zoo_layer *L = &x->m->layers[l];
 	lplan *p = &x->lp[l];
 	c->layer = l;
-	float *y = out_ptr(x, l);
+	void *y = out_ptr(x, l);
 	int64_t n_out = (int64_t)b * out_count(x, l, S);
+	int half = x->cfg.half;
+	size_t esz = (size_t)x->esz;
 	switch (L->kind) {
 	case ZOO_CONV:
 		return run_conv(x, c, l, b);
@@ -1249,15 +1321,15 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 		return act_only(x, c, L, y, n_out);
 	}
 	case ZOO_ADD:
-		return launch(
-		    c, "cuda_k_add_act",
-		    cuda_k_add_act(y, in_ptr(x, l, 0), in_ptr(x, l, 1), n_out, L->act, x->stream));
+		return launch(c, "cuda_k_add_act",
+		              cuda_k_add_act(y, in_ptr(x, l, 0), in_ptr(x, l, 1), n_out, L->act,
+		                             half, x->stream));
 	case ZOO_CONCAT: {
 		/* Per sample the inputs' channel blocks lie side by side: one
 		 * strided copy per input covers the whole batch. */
-		size_t dst_row = (size_t)out_count(x, l, S) * 4, off = 0;
+		size_t dst_row = (size_t)out_count(x, l, S) * esz, off = 0;
 		for (int i = 0; i < L->n_in; i++) {
-			size_t w = (size_t)in_count(x, l, i, S) * 4;
+			size_t w = (size_t)in_count(x, l, i, S) * esz;
 			CU(c, cudaMemcpy2DAsync,
 			   ((unsigned char *)y + off, dst_row, in_ptr(x, l, i), w, w, (size_t)b,
 			    cudaMemcpyDeviceToDevice, x->stream));
@@ -1272,17 +1344,24 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 			             "input size is not a multiple of the layer's in features");
 		int rows = (int)((int64_t)b * (cnt / L->cin));
 		const float one = 1.0f, zero = 0.0f;
-		BLAS(c, cublasSgemm,
-		     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one, wp(x, p->w),
-		      L->cin, in_ptr(x, l, 0), L->cin, &zero, y, L->cout));
+		if (half)
+			BLAS(c, cublasGemmEx,
+			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one,
+			      wp(x, p->w), CUDA_R_16F, L->cin, in_ptr(x, l, 0), CUDA_R_16F, L->cin,
+			      &zero, y, CUDA_R_16F, L->cout, CUBLAS_COMPUTE_32F,
+			      CUBLAS_GEMM_DEFAULT));
+		else
+			BLAS(c, cublasSgemm,
+			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one,
+			      wp(x, p->w), L->cin, in_ptr(x, l, 0), L->cin, &zero, y, L->cout));
 		return launch(c, "cuda_k_bias_act",
 		              cuda_k_bias_act(y, wp(x, p->b), (int64_t)rows * L->cout, 1, L->cout,
-		                              L->act, x->stream));
+		                              L->act, half, x->stream));
 	}
 	case ZOO_EMBED:
 		if (launch(c, "cuda_k_embed",
 		           cuda_k_embed(y, in_ptr(x, l, 0), wp(x, p->w), wp(x, p->w2), wp(x, p->w3),
-		                        b * S, S, L->cout, L->vocab, x->stream)))
+		                        b * S, S, L->cout, L->vocab, half, x->stream)))
 			return -1;
 		return act_only(x, c, L, y, n_out);
 	case ZOO_LAYERNORM: {
@@ -1290,7 +1369,7 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 		if (launch(c, "cuda_k_layernorm",
 		           cuda_k_layernorm(y, in_ptr(x, l, 0),
 		                            L->n_in > 1 ? in_ptr(x, l, 1) : NULL, wp(x, p->w),
-		                            wp(x, p->b), rows, L->cout, L->eps, x->stream)))
+		                            wp(x, p->b), rows, L->cout, L->eps, half, x->stream)))
 			return -1;
 		return act_only(x, c, L, y, n_out);
 	}
@@ -1301,14 +1380,14 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 		zoo_dims o = zoo_layer_dims(x->m, l, S);
 		int len = zoo_dim(o.d[2], S);
 		if (launch(c, "cuda_k_softmax",
-		           cuda_k_softmax(y, in_ptr(x, l, 0), n_out / len, len, x->stream)))
+		           cuda_k_softmax(y, in_ptr(x, l, 0), n_out / len, len, half, x->stream)))
 			return -1;
 		return act_only(x, c, L, y, n_out);
 	}
 	case ZOO_TAKE_FIRST: {
-		size_t w = (size_t)out_count(x, l, S) * 4;
+		size_t w = (size_t)out_count(x, l, S) * esz;
 		CU(c, cudaMemcpy2DAsync,
-		   (y, w, in_ptr(x, l, 0), (size_t)in_count(x, l, 0, S) * 4, w, (size_t)b,
+		   (y, w, in_ptr(x, l, 0), (size_t)in_count(x, l, 0, S) * esz, w, (size_t)b,
 		    cudaMemcpyDeviceToDevice, x->stream));
 		return act_only(x, c, L, y, n_out);
 	}
@@ -1332,7 +1411,7 @@ static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 	c->layer = l + 2;
 	if (launch(c, "cuda_k_attention",
 	           cuda_k_attention(out_ptr(x, l + 2), in_ptr(x, l, 0), b, S, L->cout, L->heads,
-	                            x->stream)))
+	                            x->cfg.half, x->stream)))
 		return -1;
 	return 3;
 }
@@ -1475,17 +1554,60 @@ int cuda_exec_sync(cuda_exec *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* Copies n values from the host to dst, synchronously: floats (or int32
+ * ids) as they are, or converted to binary16 when to_half. */
+static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_t n, int to_half)
+{
+	if (!to_half) {
+		CU(c, cudaMemcpyAsync, (dst, src, n * 4, cudaMemcpyHostToDevice, x->stream));
+		CU(c, cudaStreamSynchronize, (x->stream));
+		return 0;
+	}
+	uint16_t *h = malloc(n * sizeof *h + 1);
+	if (!h)
+		return efail(c, "upload", "out of memory");
+	half_from_floats(h, src, n);
+	cudaError_t e = cudaMemcpyAsync(dst, h, n * sizeof *h, cudaMemcpyHostToDevice, x->stream);
+	if (e == cudaSuccess)
+		e = cudaStreamSynchronize(x->stream);
+	free(h);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(c, "cudaMemcpyAsync (upload)", cuda_why(e, b, sizeof b));
+	}
+	return 0;
+}
+
+/* Copies n stored values of src to host floats, after the stream. */
+static int download(cuda_exec *x, const ectx *c, float *dst, const void *src, size_t n)
+{
+	CU(c, cudaStreamSynchronize, (x->stream));
+	if (x->esz == 4) {
+		CU(c, cudaMemcpy, (dst, src, n * 4, cudaMemcpyDeviceToHost));
+		return 0;
+	}
+	uint16_t *h = malloc(n * sizeof *h + 1);
+	if (!h)
+		return efail(c, "download", "out of memory");
+	cudaError_t e = cudaMemcpy(h, src, n * sizeof *h, cudaMemcpyDeviceToHost);
+	if (e == cudaSuccess)
+		half_to_floats(dst, h, n);
+	free(h);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(c, "cudaMemcpy (download)", cuda_why(e, b, sizeof b));
+	}
+	return 0;
+}
+
 int cuda_exec_set_input(cuda_exec *x, const void *in, int batch, int seq, char *err, size_t errlen)
 {
 	if (check_args(x, 0, 1, batch, seq, err, errlen))
 		return -1;
 	ectx c = {x, -1, -1, batch, seq, err, errlen};
 	zoo_dims d = x->m->input;
-	size_t bytes = (size_t)batch * (size_t)zoo_dims_count(&d, seq_of(x, seq)) * 4;
-	CU(&c, cudaMemcpyAsync,
-	   (x->d_act + x->act_bytes - x->in_bytes, in, bytes, cudaMemcpyHostToDevice, x->stream));
-	CU(&c, cudaStreamSynchronize, (x->stream));
-	return 0;
+	size_t n = (size_t)batch * (size_t)zoo_dims_count(&d, seq_of(x, seq));
+	return upload(x, &c, x->d_act + x->act_bytes - x->in_bytes, in, n, input_esz(x) == 2);
 }
 
 int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err, size_t errlen)
@@ -1494,10 +1616,8 @@ int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err
 	int op_end = x->pos == 0 ? m->n_ops : x->pos;
 	int last = m->ops[op_end - 1].first + m->ops[op_end - 1].count - 1;
 	ectx c = {x, op_end - 1, last, batch, seq, err, errlen};
-	size_t bytes = (size_t)batch * (size_t)out_count(x, last, seq) * 4;
-	CU(&c, cudaStreamSynchronize, (x->stream));
-	CU(&c, cudaMemcpy, (out, out_ptr(x, last), bytes, cudaMemcpyDeviceToHost));
-	return 0;
+	return download(x, &c, out, out_ptr(x, last),
+	                (size_t)batch * (size_t)out_count(x, last, seq));
 }
 
 int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void *const *in,
@@ -1512,17 +1632,15 @@ int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void 
 	if (prepare_batch(x, batch, err, errlen))
 		return -1;
 	const zoo_layer *L = &x->m->layers[layer];
-	for (int i = 0; i < L->n_in; i++)
-		CU(&c, cudaMemcpy,
-		   (in_ptr(x, layer, i), in[i],
-		    (size_t)batch * (size_t)in_count(x, layer, i, S) * 4, cudaMemcpyHostToDevice));
+	for (int i = 0; i < L->n_in; i++) /* the embedding reads int32 ids */
+		if (upload(x, &c, in_ptr(x, layer, i), in[i],
+		           (size_t)batch * (size_t)in_count(x, layer, i, S),
+		           x->cfg.half && L->kind != ZOO_EMBED))
+			return -1;
 	if (run_layer(x, &c, layer, batch, S))
 		return -1;
-	CU(&c, cudaStreamSynchronize, (x->stream));
-	CU(&c, cudaMemcpy,
-	   (out, out_ptr(x, layer), (size_t)batch * (size_t)out_count(x, layer, S) * 4,
-	    cudaMemcpyDeviceToHost));
-	return 0;
+	return download(x, &c, out, out_ptr(x, layer),
+	                (size_t)batch * (size_t)out_count(x, layer, S));
 }
 
 int cuda_exec_pos(const cuda_exec *x)

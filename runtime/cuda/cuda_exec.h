@@ -65,6 +65,9 @@ typedef struct cuda_exec_cfg {
 	                  (tests: no cap on the unfolded input's workspace);
 	                  0: cuDNN only */
 	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
+	int half;      /* 1: fp16 storage (weights, activations, input; bert's
+	                  ids stay int32), float accumulation in cuDNN, cuBLAS
+	                  and our kernels; tf32 has no effect then */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);
@@ -89,15 +92,17 @@ cudaStream_t cuda_exec_stream(const cuda_exec *x);
 int cuda_exec_sync(cuda_exec *x, char *err, size_t errlen);
 
 /* Replaces the model input for batch x seq samples (float32, or int32 ids
- * for bert), host memory, synchronously. */
+ * for bert), host memory, synchronously; in fp16 the floats are rounded to
+ * binary16 on the way. */
 int cuda_exec_set_input(cuda_exec *x, const void *in, int batch, int seq, char *err, size_t errlen);
 /* Copies the activation the last range left (its last op's output) to host
- * memory: batch * per-sample count floats. Synchronous. */
+ * memory: batch * per-sample count floats (widened from fp16 in that
+ * mode). Synchronous. */
 int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err, size_t errlen);
 
-/* Runs one layer alone on host inputs (in[i] as ref_layer takes them) and
- * copies its output back: for checking each layer kind against the CPU
- * reference. Synchronous. */
+/* Runs one layer alone on host inputs (in[i] as ref_layer takes them, as
+ * floats whatever the mode) and copies its output back as floats: for
+ * checking each layer kind against the CPU reference. Synchronous. */
 int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void *const *in,
                         float *out, char *err, size_t errlen);
 

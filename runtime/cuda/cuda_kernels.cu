@@ -7,6 +7,7 @@
  */
 #include "cuda_kernels.h"
 
+#include <cuda_fp16.h>
 #include <math.h>
 
 namespace
@@ -22,6 +23,24 @@ unsigned blocks_for(int64_t n)
 	if (b > 32768)
 		b = 32768;
 	return b < 1 ? 1u : (unsigned)b;
+}
+
+/* Storage is float or __half (the fp16 mode); arithmetic is float. */
+__device__ __forceinline__ float ld(const float *p)
+{
+	return *p;
+}
+__device__ __forceinline__ float ld(const __half *p)
+{
+	return __half2float(*p);
+}
+__device__ __forceinline__ void st(float *p, float v)
+{
+	*p = v;
+}
+__device__ __forceinline__ void st(__half *p, float v)
+{
+	*p = __float2half_rn(v);
 }
 
 __device__ __forceinline__ float act_apply(float v, int act)
@@ -40,15 +59,16 @@ __device__ __forceinline__ float act_apply(float v, int act)
 	}
 }
 
-__global__ void bias_act_kernel(float *y, const float *__restrict__ bias, int64_t n, int64_t inner,
-                                int c, int act)
+template <typename T>
+__global__ void bias_act_kernel(T *y, const T *__restrict__ bias, int64_t n, int64_t inner, int c,
+                                int act)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x) {
-		float v = y[i];
+		float v = ld(y + i);
 		if (bias)
-			v += bias[(i / inner) % c];
-		y[i] = act_apply(v, act);
+			v += ld(bias + (i / inner) % c);
+		st(y + i, act_apply(v, act));
 	}
 }
 
@@ -74,11 +94,12 @@ __global__ void bias_act4_kernel(float4 *y, const float *__restrict__ bias, int6
 	}
 }
 
-__global__ void add_act_kernel(float *out, const float *a, const float *b, int64_t n, int act)
+template <typename T>
+__global__ void add_act_kernel(T *out, const T *a, const T *b, int64_t n, int act)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x)
-		out[i] = act_apply(a[i] + b[i], act);
+		st(out + i, act_apply(ld(a + i) + ld(b + i), act));
 }
 
 __global__ void add_act4_kernel(float4 *out, const float4 *a, const float4 *b, int64_t n4, int act)
@@ -92,10 +113,10 @@ __global__ void add_act4_kernel(float4 *out, const float4 *a, const float4 *b, i
 	}
 }
 
-__global__ void embed_kernel(float *out, const int32_t *__restrict__ ids,
-                             const float *__restrict__ word, const float *__restrict__ pos,
-                             const float *__restrict__ type0, int rows, int seq, int feat,
-                             int vocab)
+template <typename T>
+__global__ void embed_kernel(T *out, const int32_t *__restrict__ ids, const T *__restrict__ word,
+                             const T *__restrict__ pos, const T *__restrict__ type0, int rows,
+                             int seq, int feat, int vocab)
 {
 	int64_t n = (int64_t)rows * feat;
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -103,11 +124,11 @@ __global__ void embed_kernel(float *out, const int32_t *__restrict__ ids,
 		int r = (int)(i / feat), f = (int)(i % feat);
 		int id = ids[r];
 		if (id < 0 || id >= vocab) {
-			out[i] = __int_as_float(0x7fc00000);
+			st(out + i, __int_as_float(0x7fc00000));
 			continue;
 		}
-		out[i] =
-		    word[(int64_t)id * feat + f] + pos[(int64_t)(r % seq) * feat + f] + type0[f];
+		st(out + i, ld(word + (int64_t)id * feat + f) +
+		                ld(pos + (int64_t)(r % seq) * feat + f) + ld(type0 + f));
 	}
 }
 
@@ -141,18 +162,18 @@ __device__ float block_sum(float v, float *red)
 
 /* One block per row; the row is cached in shared memory so the mean, the
  * variance (two-pass, for accuracy) and the output each read it once. */
-__global__ void layernorm_kernel(float *out, const float *a, const float *b,
-                                 const float *__restrict__ gamma, const float *__restrict__ beta,
-                                 int feat, float eps)
+template <typename T>
+__global__ void layernorm_kernel(T *out, const T *a, const T *b, const T *__restrict__ gamma,
+                                 const T *__restrict__ beta, int feat, float eps)
 {
 	extern __shared__ float row[];
 	__shared__ float red[32];
 	int64_t base = (int64_t)blockIdx.x * feat;
 	float s = 0.0f;
 	for (int f = threadIdx.x; f < feat; f += blockDim.x) {
-		float v = a[base + f];
+		float v = ld(a + base + f);
 		if (b)
-			v += b[base + f];
+			v += ld(b + base + f);
 		row[f] = v;
 		s += v;
 	}
@@ -164,25 +185,26 @@ __global__ void layernorm_kernel(float *out, const float *a, const float *b,
 	}
 	float rstd = rsqrtf(block_sum(q, red) / feat + eps);
 	for (int f = threadIdx.x; f < feat; f += blockDim.x)
-		out[base + f] = (row[f] - mean) * rstd * gamma[f] + beta[f];
+		st(out + base + f, (row[f] - mean) * rstd * ld(gamma + f) + ld(beta + f));
 }
 
 /* One warp per row, the row held in registers (len <= 32 * kMaxPerLane). */
 constexpr int kMaxPerLane = 16;
 
-__global__ void softmax_warp_kernel(float *out, const float *in, int64_t rows, int len)
+template <typename T>
+__global__ void softmax_warp_kernel(T *out, const T *in, int64_t rows, int len)
 {
 	int64_t r = blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5);
 	int lane = threadIdx.x & 31;
 	if (r >= rows)
 		return;
-	const float *x = in + r * len;
+	const T *x = in + r * len;
 	float v[kMaxPerLane];
 	float m = -INFINITY;
 #pragma unroll
 	for (int k = 0; k < kMaxPerLane; k++) {
 		int j = k * 32 + lane;
-		v[k] = j < len ? x[j] : -INFINITY;
+		v[k] = j < len ? ld(x + j) : -INFINITY;
 		m = fmaxf(m, v[k]);
 	}
 	m = warp_max(m);
@@ -194,24 +216,24 @@ __global__ void softmax_warp_kernel(float *out, const float *in, int64_t rows, i
 		s += v[k];
 	}
 	float inv = 1.0f / warp_sum(s);
-	float *y = out + r * len;
+	T *y = out + r * len;
 #pragma unroll
 	for (int k = 0; k < kMaxPerLane; k++) {
 		int j = k * 32 + lane;
 		if (j < len)
-			y[j] = v[k] * inv;
+			st(y + j, v[k] * inv);
 	}
 }
 
 /* Long rows: one block per row, three passes through the row in memory. */
-__global__ void softmax_block_kernel(float *out, const float *in, int len)
+template <typename T> __global__ void softmax_block_kernel(T *out, const T *in, int len)
 {
 	__shared__ float red[32];
-	const float *x = in + (int64_t)blockIdx.x * len;
-	float *y = out + (int64_t)blockIdx.x * len;
+	const T *x = in + (int64_t)blockIdx.x * len;
+	T *y = out + (int64_t)blockIdx.x * len;
 	float m = -INFINITY;
 	for (int j = threadIdx.x; j < len; j += blockDim.x)
-		m = fmaxf(m, x[j]);
+		m = fmaxf(m, ld(x + j));
 	/* block max: the same two-level reduction as block_sum */
 	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 	m = warp_max(m);
@@ -222,10 +244,10 @@ __global__ void softmax_block_kernel(float *out, const float *in, int len)
 	m = warp_max(m);
 	float s = 0.0f;
 	for (int j = threadIdx.x; j < len; j += blockDim.x)
-		s += expf(x[j] - m);
+		s += expf(ld(x + j) - m);
 	float inv = 1.0f / block_sum(s, red);
 	for (int j = threadIdx.x; j < len; j += blockDim.x)
-		y[j] = expf(x[j] - m) * inv;
+		st(y + j, expf(ld(x + j) - m) * inv);
 }
 
 /* Attention: each warp takes query rows in turn. Its lanes first own keys
@@ -243,8 +265,9 @@ size_t attn_smem(int seq, int dh)
 	return ((size_t)seq * (2 * dh + 1) + (size_t)kAttnWarps * (dh + seq)) * sizeof(float);
 }
 
-__global__ void attention_kernel(float *out, const float *__restrict__ qkv, int seq, int feat,
-                                 int heads, float scale)
+template <typename T>
+__global__ void attention_kernel(T *out, const T *__restrict__ qkv, int seq, int feat, int heads,
+                                 float scale)
 {
 	extern __shared__ float sm[];
 	const int dh = feat / heads, kst = dh + 1;
@@ -254,17 +277,17 @@ __global__ void attention_kernel(float *out, const float *__restrict__ qkv, int 
 	float *p = V + (size_t)seq * dh + kAttnWarps * dh + warp * seq;
 	int n = blockIdx.x / heads, h = blockIdx.x % heads;
 	const int64_t row = 3LL * feat;
-	const float *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
+	const T *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
 	for (int i = threadIdx.x; i < seq * dh; i += blockDim.x) {
 		int j = i / dh, d = i % dh;
-		K[j * kst + d] = base[j * row + feat + d];
-		V[i] = base[j * row + 2 * feat + d];
+		K[j * kst + d] = ld(base + j * row + feat + d);
+		V[i] = ld(base + j * row + 2 * feat + d);
 	}
 	__syncthreads();
 	int q_end = min(seq, (int)(blockIdx.y + 1) * kAttnQueries);
 	for (int i = blockIdx.y * kAttnQueries + warp; i < q_end; i += kAttnWarps) {
 		for (int d = lane; d < dh; d += 32)
-			q[d] = base[i * row + d];
+			q[d] = ld(base + i * row + d);
 		__syncwarp();
 		float m = -INFINITY;
 		for (int j = lane; j < seq; j += 32) {
@@ -285,18 +308,18 @@ __global__ void attention_kernel(float *out, const float *__restrict__ qkv, int 
 		}
 		float inv = 1.0f / warp_sum(sum);
 		__syncwarp();
-		float *o = out + ((int64_t)n * seq + i) * feat + (int64_t)h * dh;
+		T *o = out + ((int64_t)n * seq + i) * feat + (int64_t)h * dh;
 		for (int d = lane; d < dh; d += 32) {
 			float acc = 0.0f;
 			for (int j = 0; j < seq; j++)
 				acc = fmaf(p[j], V[j * dh + d], acc);
-			o[d] = acc * inv;
+			st(o + d, acc * inv);
 		}
 		__syncwarp(); /* q and p are rewritten for the next row */
 	}
 }
 
-__global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
+template <typename T> __global__ void fill_kernel(T *p, int64_t n, uint64_t seed)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x) {
@@ -306,16 +329,17 @@ __global__ void fill_kernel(float *p, int64_t n, uint64_t seed)
 		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 		z ^= z >> 31;
-		p[i] = (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+		st(p + i, (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0));
 	}
 }
 
 /* One thread per col element, output position fastest: the writes are
  * coalesced and neighbouring threads read neighbouring (or, at stride 2,
  * every other) input pixels. */
-__global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n, int batch, int c,
-                              int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho,
-                              int wo, int fold)
+template <typename T>
+__global__ void im2col_kernel(T *col, const T *__restrict__ x, int64_t n, int batch, int c, int h,
+                              int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo,
+                              int fold)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x) {
@@ -335,12 +359,15 @@ __global__ void im2col_kernel(float *col, const float *__restrict__ x, int64_t n
 		int64_t plane = fold ? sample * c + t : t;
 		int iy = oy * sh - ph + ky, ix = ox * sw - pw + kx;
 		col[i] =
-		    iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(plane * h + iy) * w + ix] : 0.0f;
+		    iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(plane * h + iy) * w + ix] : T(0.0f);
 	}
 }
 
-__global__ void splitk_sum_kernel(float *y, const float *__restrict__ part, int splits, int batch,
-                                  int cout, int pix, const float *__restrict__ bias, int act)
+/* The partial sums are float in both modes (the GEMM accumulates and
+ * writes them in float); bias and output are the storage type. */
+template <typename T>
+__global__ void splitk_sum_kernel(T *y, const float *__restrict__ part, int splits, int batch,
+                                  int cout, int pix, const T *__restrict__ bias, int act)
 {
 	int64_t n = (int64_t)batch * cout * pix, stride = n;
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -350,10 +377,10 @@ __global__ void splitk_sum_kernel(float *y, const float *__restrict__ part, int 
 		int ch = (int)(t % cout);
 		int64_t sample = t / cout;
 		const float *src = part + ((int64_t)ch * batch + sample) * pix + p;
-		float v = bias ? bias[ch] : 0.0f;
+		float v = bias ? ld(bias + ch) : 0.0f;
 		for (int k = 0; k < splits; k++)
 			v += src[k * stride];
-		y[i] = act_apply(v, act);
+		st(y + i, act_apply(v, act));
 	}
 }
 
@@ -364,73 +391,89 @@ bool aligned16(const void *p)
 
 } /* namespace */
 
-extern "C" cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, int64_t inner, int c,
-                                       zoo_act act, cudaStream_t s)
+/* The float kernels, or the same for __half when half is set. */
+#define DISPATCH(half, ...)                                                                        \
+	do {                                                                                       \
+		if (half) {                                                                        \
+			using T = __half;                                                          \
+			__VA_ARGS__;                                                               \
+		} else {                                                                           \
+			using T = float;                                                           \
+			__VA_ARGS__;                                                               \
+		}                                                                                  \
+	} while (0)
+
+extern "C" cudaError_t cuda_k_bias_act(void *y, const void *bias, int64_t n, int64_t inner, int c,
+                                       zoo_act act, int half, cudaStream_t s)
 {
 	if (n <= 0)
 		return cudaSuccess;
-	if (n % 4 == 0 && aligned16(y) && (inner % 4 == 0 || (inner == 1 && c % 4 == 0))) {
+	if (!half && n % 4 == 0 && aligned16(y) && (inner % 4 == 0 || (inner == 1 && c % 4 == 0))) {
 		int64_t n4 = n / 4;
 		bias_act4_kernel<<<blocks_for(n4), kThreads, 0, s>>>(
-		    (float4 *)y, bias, n4, inner == 1 ? 0 : inner / 4, c, (int)act);
+		    (float4 *)y, (const float *)bias, n4, inner == 1 ? 0 : inner / 4, c, (int)act);
 	} else {
-		bias_act_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, bias, n, inner, c, (int)act);
+		DISPATCH(half, bias_act_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
+		                   (T *)y, (const T *)bias, n, inner, c, (int)act));
 	}
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w,
+extern "C" cudaError_t cuda_k_im2col(void *col, const void *x, int batch, int c, int h, int w,
                                      int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo,
-                                     int fold, cudaStream_t s)
+                                     int fold, int half, cudaStream_t s)
 {
 	int64_t n = (int64_t)batch * c * kh * kw * ho * wo;
 	if (n <= 0)
 		return cudaSuccess;
-	im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(col, x, n, batch, c, h, w, kh, kw, sh, sw,
-	                                                 ph, pw, ho, wo, fold);
+	DISPATCH(half, im2col_kernel<T>
+	         <<<blocks_for(n), kThreads, 0, s>>>((T *)col, (const T *)x, n, batch, c, h, w, kh,
+	                                             kw, sh, sw, ph, pw, ho, wo, fold));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_splitk_sum(float *y, const float *part, int splits, int batch,
-                                         int cout, int pix, const float *bias, zoo_act act,
+extern "C" cudaError_t cuda_k_splitk_sum(void *y, const float *part, int splits, int batch,
+                                         int cout, int pix, const void *bias, zoo_act act, int half,
                                          cudaStream_t s)
 {
 	int64_t n = (int64_t)batch * cout * pix;
 	if (n <= 0)
 		return cudaSuccess;
-	splitk_sum_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, part, splits, batch, cout, pix,
-	                                                     bias, (int)act);
+	DISPATCH(half, splitk_sum_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
+	                   (T *)y, part, splits, batch, cout, pix, (const T *)bias, (int)act));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_add_act(float *out, const float *a, const float *b, int64_t n,
-                                      zoo_act act, cudaStream_t s)
+extern "C" cudaError_t cuda_k_add_act(void *out, const void *a, const void *b, int64_t n,
+                                      zoo_act act, int half, cudaStream_t s)
 {
 	if (n <= 0)
 		return cudaSuccess;
-	if (n % 4 == 0 && aligned16(out) && aligned16(a) && aligned16(b))
+	if (!half && n % 4 == 0 && aligned16(out) && aligned16(a) && aligned16(b))
 		add_act4_kernel<<<blocks_for(n / 4), kThreads, 0, s>>>(
 		    (float4 *)out, (const float4 *)a, (const float4 *)b, n / 4, (int)act);
 	else
-		add_act_kernel<<<blocks_for(n), kThreads, 0, s>>>(out, a, b, n, (int)act);
+		DISPATCH(half, add_act_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
+		                   (T *)out, (const T *)a, (const T *)b, n, (int)act));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_embed(float *out, const int32_t *ids, const float *word,
-                                    const float *pos, const float *type0, int rows, int seq,
-                                    int feat, int vocab, cudaStream_t s)
+extern "C" cudaError_t cuda_k_embed(void *out, const int32_t *ids, const void *word,
+                                    const void *pos, const void *type0, int rows, int seq, int feat,
+                                    int vocab, int half, cudaStream_t s)
 {
 	int64_t n = (int64_t)rows * feat;
 	if (n <= 0)
 		return cudaSuccess;
-	embed_kernel<<<blocks_for(n), kThreads, 0, s>>>(out, ids, word, pos, type0, rows, seq, feat,
-	                                                vocab);
+	DISPATCH(half, embed_kernel<T>
+	         <<<blocks_for(n), kThreads, 0, s>>>((T *)out, ids, (const T *)word, (const T *)pos,
+	                                             (const T *)type0, rows, seq, feat, vocab));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_layernorm(float *out, const float *a, const float *b,
-                                        const float *gamma, const float *beta, int rows, int feat,
-                                        float eps, cudaStream_t s)
+extern "C" cudaError_t cuda_k_layernorm(void *out, const void *a, const void *b, const void *gamma,
+                                        const void *beta, int rows, int feat, float eps, int half,
+                                        cudaStream_t s)
 {
 	if (rows <= 0)
 		return cudaSuccess;
@@ -438,11 +481,13 @@ extern "C" cudaError_t cuda_k_layernorm(float *out, const float *a, const float 
 	if (shm > 48 * 1024)
 		return cudaErrorInvalidValue; /* rows of more than 12288 features */
 	int threads = feat >= 1024 ? 512 : 256;
-	layernorm_kernel<<<rows, threads, shm, s>>>(out, a, b, gamma, beta, feat, eps);
+	DISPATCH(half, layernorm_kernel<T>
+	         <<<rows, threads, shm, s>>>((T *)out, (const T *)a, (const T *)b, (const T *)gamma,
+	                                     (const T *)beta, feat, eps));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len,
+extern "C" cudaError_t cuda_k_softmax(void *out, const void *in, int64_t rows, int len, int half,
                                       cudaStream_t s)
 {
 	if (rows <= 0)
@@ -452,11 +497,13 @@ extern "C" cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows,
 		int64_t blocks = (rows + warps - 1) / warps;
 		if (blocks > 0x7fffffff)
 			return cudaErrorInvalidValue;
-		softmax_warp_kernel<<<(unsigned)blocks, kThreads, 0, s>>>(out, in, rows, len);
+		DISPATCH(half, softmax_warp_kernel<T><<<(unsigned)blocks, kThreads, 0, s>>>(
+		                   (T *)out, (const T *)in, rows, len));
 	} else {
 		if (rows > 0x7fffffff)
 			return cudaErrorInvalidValue;
-		softmax_block_kernel<<<(unsigned)rows, kThreads, 0, s>>>(out, in, len);
+		DISPATCH(half, softmax_block_kernel<T>
+		         <<<(unsigned)rows, kThreads, 0, s>>>((T *)out, (const T *)in, len));
 	}
 	return cudaGetLastError();
 }
@@ -466,8 +513,8 @@ extern "C" int cuda_k_attention_fits(int seq, int dh)
 	return seq >= 1 && dh >= 1 && attn_smem(seq, dh) <= kAttnSmemMax;
 }
 
-extern "C" cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat,
-                                        int heads, cudaStream_t s)
+extern "C" cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat,
+                                        int heads, int half, cudaStream_t s)
 {
 	if (batch <= 0)
 		return cudaSuccess;
@@ -476,15 +523,15 @@ extern "C" cudaError_t cuda_k_attention(float *out, const float *qkv, int batch,
 		return cudaErrorInvalidValue;
 	int dh = feat / heads;
 	dim3 grid((unsigned)(batch * heads), (unsigned)((seq + kAttnQueries - 1) / kAttnQueries));
-	attention_kernel<<<grid, kAttnWarps * 32, attn_smem(seq, dh), s>>>(
-	    out, qkv, seq, feat, heads, 1.0f / sqrtf((float)dh));
+	DISPATCH(half, attention_kernel<T><<<grid, kAttnWarps * 32, attn_smem(seq, dh), s>>>(
+	                   (T *)out, (const T *)qkv, seq, feat, heads, 1.0f / sqrtf((float)dh)));
 	return cudaGetLastError();
 }
 
-extern "C" cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s)
+extern "C" cudaError_t cuda_k_fill(void *p, int64_t n, uint64_t seed, int half, cudaStream_t s)
 {
 	if (n <= 0)
 		return cudaSuccess;
-	fill_kernel<<<blocks_for(n), kThreads, 0, s>>>(p, n, seed);
+	DISPATCH(half, fill_kernel<T><<<blocks_for(n), kThreads, 0, s>>>((T *)p, n, seed));
 	return cudaGetLastError();
 }

@@ -8,7 +8,10 @@
  * returns the launch status (cudaGetLastError), so the caller can report
  * which model, op and batch a failed launch belonged to.
  *
- * Tensors are float32 and dense; the layouts are zoo.h's (batch outermost).
+ * Tensors are dense, in zoo.h's layouts (batch outermost), and float32, or
+ * IEEE binary16 where `half` is set (the executor's fp16 mode: storage in
+ * fp16, arithmetic in float). Integer ids and split-K partial sums are the
+ * same in both modes.
  */
 #ifndef ABACUS_CUDA_KERNELS_H
 #define ABACUS_CUDA_KERNELS_H
@@ -26,26 +29,28 @@ extern "C" {
 /* y[i] = act(y[i] + bias[(i / inner) % c]) for i < n; bias may be NULL.
  * Covers the NCHW conv epilogue (inner = H*W, c = channels) and the FC
  * epilogue (inner = 1, c = out features). */
-cudaError_t cuda_k_bias_act(float *y, const float *bias, int64_t n, int64_t inner, int c,
-                            zoo_act act, cudaStream_t s);
+cudaError_t cuda_k_bias_act(void *y, const void *bias, int64_t n, int64_t inner, int c, zoo_act act,
+                            int half, cudaStream_t s);
 
 /* out[i] = act(a[i] + b[i]). out may alias a or b. */
-cudaError_t cuda_k_add_act(float *out, const float *a, const float *b, int64_t n, zoo_act act,
-                           cudaStream_t s);
+cudaError_t cuda_k_add_act(void *out, const void *a, const void *b, int64_t n, zoo_act act,
+                           int half, cudaStream_t s);
 
 /* out[r][f] = word[ids[r]][f] + pos[r % seq][f] + type0[f], rows = batch*seq.
  * An id outside [0, vocab) yields NaN so a bad input cannot pass a check. */
-cudaError_t cuda_k_embed(float *out, const int32_t *ids, const float *word, const float *pos,
-                         const float *type0, int rows, int seq, int feat, int vocab,
+cudaError_t cuda_k_embed(void *out, const int32_t *ids, const void *word, const void *pos,
+                         const void *type0, int rows, int seq, int feat, int vocab, int half,
                          cudaStream_t s);
 
 /* out[r] = layer_norm(a[r] (+ b[r])) * gamma + beta over feat values; b may
  * be NULL. out may alias a or b. */
-cudaError_t cuda_k_layernorm(float *out, const float *a, const float *b, const float *gamma,
-                             const float *beta, int rows, int feat, float eps, cudaStream_t s);
+cudaError_t cuda_k_layernorm(void *out, const void *a, const void *b, const void *gamma,
+                             const void *beta, int rows, int feat, float eps, int half,
+                             cudaStream_t s);
 
 /* Row-wise softmax of rows x len values; out may alias in. */
-cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len, cudaStream_t s);
+cudaError_t cuda_k_softmax(void *out, const void *in, int64_t rows, int len, int half,
+                           cudaStream_t s);
 
 /* Self-attention of fused QKV rows (batch x seq rows of [Q | K | V], each
  * feat wide, heads side by side): out[n][i][h*dh + d] =
@@ -55,8 +60,8 @@ cudaError_t cuda_k_softmax(float *out, const float *in, int64_t rows, int len, c
  * to seq 85), so only seq and dh with cuda_k_attention_fits() run; other
  * sizes return cudaErrorInvalidValue. */
 int cuda_k_attention_fits(int seq, int dh);
-cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, int feat, int heads,
-                             cudaStream_t s);
+cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat, int heads,
+                             int half, cudaStream_t s);
 
 /* Unfolds a batch of NCHW images for a convolution as a matrix product.
  * With fold 0, per sample: col[n][(c*kh + ky)*kw + kx][oy*wo + ox] =
@@ -65,19 +70,19 @@ cudaError_t cuda_k_attention(float *out, const float *qkv, int batch, int seq, i
  * block [c*kh*kw][ho*wo]. With fold 1 the samples sit side by side in each
  * row instead, col[(c*kh + ky)*kw + kx][n][oy*wo + ox], for one product
  * over the whole batch (its output rows are [cout][n][ho*wo]). */
-cudaError_t cuda_k_im2col(float *col, const float *x, int batch, int c, int h, int w, int kh,
-                          int kw, int sh, int sw, int ph, int pw, int ho, int wo, int fold,
+cudaError_t cuda_k_im2col(void *col, const void *x, int batch, int c, int h, int w, int kh, int kw,
+                          int sh, int sw, int ph, int pw, int ho, int wo, int fold, int half,
                           cudaStream_t s);
 
 /* Sums the split-K partial products of a folded conv GEMM into NCHW:
  * y[n][c][p] = act(bias[c] + sum over k < splits of part[k][c][n][p]), for
  * n < batch, c < cout, p < pix; bias may be NULL. */
-cudaError_t cuda_k_splitk_sum(float *y, const float *part, int splits, int batch, int cout, int pix,
-                              const float *bias, zoo_act act, cudaStream_t s);
+cudaError_t cuda_k_splitk_sum(void *y, const float *part, int splits, int batch, int cout, int pix,
+                              const void *bias, zoo_act act, int half, cudaStream_t s);
 
-/* Fills n floats with a hash of (seed, index), uniform in [-1, 1): used to
+/* Fills n values with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */
-cudaError_t cuda_k_fill(float *p, int64_t n, uint64_t seed, cudaStream_t s);
+cudaError_t cuda_k_fill(void *p, int64_t n, uint64_t seed, int half, cudaStream_t s);
 
 #ifdef __cplusplus
 }
