@@ -133,7 +133,8 @@ static int by_combo(const void *a, const void *b, void *s)
 	return strcmp(set->g[*(const size_t *)a].combo, set->g[*(const size_t *)b].combo);
 }
 
-/* Per-combination MAPE of the test split. */
+/* Per-combination MAPE of the test split, and the signed mean error (bias:
+ * positive when the simulator is slower than the GPU). */
 static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 {
 	size_t n = to - from;
@@ -151,17 +152,19 @@ static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 		}
 		ord[j] = v;
 	}
-	fprintf(f, "%-40s %8s %9s\n", "combination", "samples", "MAPE %");
+	fprintf(f, "%-40s %8s %9s %9s\n", "combination", "samples", "MAPE %", "bias %");
 	for (size_t a = 0; a < n;) {
 		size_t b = a;
-		double sum = 0;
+		double sum = 0, signed_sum = 0;
 		while (b < n && strcmp(c->s->g[ord[b]].combo, c->s->g[ord[a]].combo) == 0) {
 			double meas = c->s->g[ord[b]].median_us * 1e3;
-			sum += fabs((double)simulate(c, ord[b]) - meas) / meas;
+			double d = ((double)simulate(c, ord[b]) - meas) / meas;
+			sum += fabs(d);
+			signed_sum += d;
 			b++;
 		}
-		fprintf(f, "%-40s %8zu %9.2f\n", c->s->g[ord[a]].combo, b - a,
-		        100.0 * sum / (double)(b - a));
+		fprintf(f, "%-40s %8zu %9.2f %+9.2f\n", c->s->g[ord[a]].combo, b - a,
+		        100.0 * sum / (double)(b - a), 100.0 * signed_sum / (double)(b - a));
 		a = b;
 	}
 	free(ord);
