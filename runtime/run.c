@@ -103,6 +103,23 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown gpu '%s' (valid: %s)", c->gpu, names);
 		return -1;
 	}
+	/* The simulator replays profiles measured with the CUDA defaults (fp32
+	 * with TF32, graphs, GEMM convolutions where faster): a run asking it
+	 * for another setting would get the defaults' timings under its name. */
+	if (strcmp(c->device, "sim") == 0) {
+		const char *what = c->fp16            ? "fp16 = true"
+		                   : !c->tf32         ? "tf32 = false"
+		                   : !c->graphs       ? "graphs = false"
+		                   : !c->conv_gemm    ? "conv_gemm = false"
+		                                      : NULL;
+		if (what) {
+			snprintf(err, errlen,
+			         "%s needs device 'cuda': the simulator replays data/%s, measured "
+			         "with the CUDA defaults (fp32 with TF32, graphs, GEMM convolutions)",
+			         what, c->gpu);
+			return -1;
+		}
+	}
 	if (!sched_policy_find(c->policy)) {
 		sched_policy_names(names, sizeof names);
 		snprintf(err, errlen, "unknown policy '%s' (valid: %s)", c->policy, names);

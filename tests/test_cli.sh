@@ -100,6 +100,10 @@ scenario ty2.lua 'base.services[1].batch = {1, "two"}; abacus.run(base)'
 expect_fail type-list "services[1].batch[2]' must be a positive integer" "$BIN" --db "$T/r.db" run ty2.lua
 scenario margin.lua 'base.margin = 1; abacus.run(base)'
 expect_fail margin "margin must be at least 0 and below 1, got 1" "$BIN" --db "$T/r.db" run margin.lua
+scenario simfp16.lua 'base.fp16 = true; abacus.run(base)'
+expect_fail sim-fp16 "fp16 = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simfp16.lua
+scenario simtf32.lua 'base.tf32 = false; abacus.run(base)'
+expect_fail sim-tf32 "tf32 = false needs device 'cuda'" "$BIN" --db "$T/r.db" run simtf32.lua
 scenario rate.lua 'base.load.qps = -5; abacus.run(base)'
 expect_fail rate "load.qps must be a positive number" "$BIN" --db "$T/r.db" run rate.lua
 scenario rate0.lua 'base.load.qps = 0; abacus.run(base)'
