@@ -3,10 +3,10 @@
  * At each group boundary, for the queries at the heads of the service
  * queues:
  *  1. order them by headroom (deadline - now - predicted solo time still
- *     needed), least first (every prediction held against a deadline here
- *     is padded by the run's margin, sched_padded); with abandon, a head whose headroom is already
+ *     needed), least first; with abandon, a head whose headroom is already
  *     negative cannot make its deadline even alone: it is dropped and the
- *     service's next query takes its place;
+ *     service's next query takes its place (every prediction held against
+ *     a deadline here is padded by the run's margin, sched_padded);
  *  2. the most urgent query runs all its remaining ops in this group;
  *     the group may take as long as that query can afford: the time to its
  *     deadline (or, when it is already late, its solo time: a late query
