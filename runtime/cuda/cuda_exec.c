@@ -449,6 +449,13 @@ static int set4d(const ectx *c, cudnnTensorDescriptor_t *d, int n, zoo_dims dims
 	return 0;
 }
 
+/* Whether an algorithm's math type suits the precision: with TF32 off in
+ * fp32, FMA or the default math only (no tensor-core down-conversion). */
+static int math_allowed(const cuda_exec *x, cudnnMathType_t math)
+{
+	return x->cfg.half || x->cfg.tf32 || math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
+}
+
 /* Ranked heuristic choice that fits `ws_limit` and honours TF32 off. */
 static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, size_t ws_limit,
                           cudnnConvolutionFwdAlgo_t *algo, size_t *ws, size_t *ws_max_any)
@@ -465,8 +472,7 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 	for (int i = 0; i < got; i++) {
 		if (perf[i].status != CUDNN_STATUS_SUCCESS)
 			continue;
-		if (!x->cfg.half && !x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
-		    perf[i].mathType != CUDNN_DEFAULT_MATH)
+		if (!math_allowed(x, perf[i].mathType))
 			continue;
 		if (ws_max_any && perf[i].memory <= WS_CAP && perf[i].memory > *ws_max_any)
 			*ws_max_any = perf[i].memory;
@@ -872,8 +878,7 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
 	for (int i = 0, n = 0; i < got && n < MAX_CAND; i++) {
 		if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > x->ws_bytes)
 			continue;
-		if (!x->cfg.half && !x->cfg.tf32 && perf[i].mathType != CUDNN_FMA_MATH &&
-		    perf[i].mathType != CUDNN_DEFAULT_MATH)
+		if (!math_allowed(x, perf[i].mathType))
 			continue;
 		n++;
 		bd->algo = perf[i].algo;
@@ -992,6 +997,52 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 	return 0;
 }
 
+/* Copies n values from the host to dst, synchronously: floats (or int32
+ * ids) as they are, or converted to binary16 when to_half. */
+static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_t n, int to_half)
+{
+	if (!to_half) {
+		CU(c, cudaMemcpyAsync, (dst, src, n * 4, cudaMemcpyHostToDevice, x->stream));
+		CU(c, cudaStreamSynchronize, (x->stream));
+		return 0;
+	}
+	uint16_t *h = malloc(n * sizeof *h + 1);
+	if (!h)
+		return efail(c, "upload", "out of memory");
+	half_from_floats(h, src, n);
+	cudaError_t e = cudaMemcpyAsync(dst, h, n * sizeof *h, cudaMemcpyHostToDevice, x->stream);
+	if (e == cudaSuccess)
+		e = cudaStreamSynchronize(x->stream);
+	free(h);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(c, "cudaMemcpyAsync (upload)", cuda_why(e, b, sizeof b));
+	}
+	return 0;
+}
+
+/* Copies n stored values of src to host floats, after the stream. */
+static int download(cuda_exec *x, const ectx *c, float *dst, const void *src, size_t n)
+{
+	CU(c, cudaStreamSynchronize, (x->stream));
+	if (x->esz == 4) {
+		CU(c, cudaMemcpy, (dst, src, n * 4, cudaMemcpyDeviceToHost));
+		return 0;
+	}
+	uint16_t *h = malloc(n * sizeof *h + 1);
+	if (!h)
+		return efail(c, "download", "out of memory");
+	cudaError_t e = cudaMemcpy(h, src, n * sizeof *h, cudaMemcpyDeviceToHost);
+	if (e == cudaSuccess)
+		half_to_floats(dst, h, n);
+	free(h);
+	if (e != cudaSuccess) {
+		char b[160];
+		return efail(c, "cudaMemcpy (download)", cuda_why(e, b, sizeof b));
+	}
+	return 0;
+}
+
 int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 {
 	const zoo_model *m = x->m;
@@ -1035,26 +1086,14 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 	}
 	zoo_dims d = m->input;
 	size_t used = (size_t)x->cfg.max_batch * (size_t)zoo_dims_count(&d, seq_of(x, x->max_seq));
-	void *in = calloc(1, x->in_bytes), *vals = malloc(used * 4 + 4);
-	if (!in || !vals) {
-		free(in);
-		free(vals);
+	void *vals = malloc(used * 4 + 4);
+	if (!vals)
 		return fail(err, errlen, "out of memory");
-	}
 	wts_input(m, x->cfg.seed, vals, used); /* floats, or bert's int32 ids */
-	if (input_esz(x) == 2)
-		half_from_floats(in, vals, used);
-	else
-		memcpy(in, vals, used * 4);
-	free(vals);
-	e = cudaMemcpy(x->d_act + x->act_bytes - x->in_bytes, in, x->in_bytes,
-	               cudaMemcpyHostToDevice);
-	free(in);
-	if (e != cudaSuccess) {
-		char b[160];
-		return efail(&c, "cudaMemcpy (input)", cuda_why(e, b, sizeof b));
-	}
-	CU(&c, cudaStreamSynchronize, (x->stream));
+	rc = upload(x, &c, x->d_act + x->act_bytes - x->in_bytes, vals, used, input_esz(x) == 2);
+	free(vals); /* upload waited for the stream, the fill included */
+	if (rc)
+		return -1;
 	if (choose_algos(x, err, errlen))
 		return -1;
 	CU(&c, cudaStreamSynchronize, (x->stream));
@@ -1551,52 +1590,6 @@ int cuda_exec_sync(cuda_exec *x, char *err, size_t errlen)
 {
 	ectx c = {x, -1, -1, x->pos_batch, x->pos_seq, err, errlen};
 	CU(&c, cudaStreamSynchronize, (x->stream));
-	return 0;
-}
-
-/* Copies n values from the host to dst, synchronously: floats (or int32
- * ids) as they are, or converted to binary16 when to_half. */
-static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_t n, int to_half)
-{
-	if (!to_half) {
-		CU(c, cudaMemcpyAsync, (dst, src, n * 4, cudaMemcpyHostToDevice, x->stream));
-		CU(c, cudaStreamSynchronize, (x->stream));
-		return 0;
-	}
-	uint16_t *h = malloc(n * sizeof *h + 1);
-	if (!h)
-		return efail(c, "upload", "out of memory");
-	half_from_floats(h, src, n);
-	cudaError_t e = cudaMemcpyAsync(dst, h, n * sizeof *h, cudaMemcpyHostToDevice, x->stream);
-	if (e == cudaSuccess)
-		e = cudaStreamSynchronize(x->stream);
-	free(h);
-	if (e != cudaSuccess) {
-		char b[160];
-		return efail(c, "cudaMemcpyAsync (upload)", cuda_why(e, b, sizeof b));
-	}
-	return 0;
-}
-
-/* Copies n stored values of src to host floats, after the stream. */
-static int download(cuda_exec *x, const ectx *c, float *dst, const void *src, size_t n)
-{
-	CU(c, cudaStreamSynchronize, (x->stream));
-	if (x->esz == 4) {
-		CU(c, cudaMemcpy, (dst, src, n * 4, cudaMemcpyDeviceToHost));
-		return 0;
-	}
-	uint16_t *h = malloc(n * sizeof *h + 1);
-	if (!h)
-		return efail(c, "download", "out of memory");
-	cudaError_t e = cudaMemcpy(h, src, n * sizeof *h, cudaMemcpyDeviceToHost);
-	if (e == cudaSuccess)
-		half_to_floats(dst, h, n);
-	free(h);
-	if (e != cudaSuccess) {
-		char b[160];
-		return efail(c, "cudaMemcpy (download)", cuda_why(e, b, sizeof b));
-	}
 	return 0;
 }
 
