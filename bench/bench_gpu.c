@@ -4,8 +4,11 @@
  *                    [--max-batch N (whole table, default 16)] [--find]
  *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
  *                    [--fp16 (cuda_exec_cfg.half: fp16 storage, float accumulation)]
- *   bench_gpu --sanitize-run        one short run of every model (for
- *                                   compute-sanitizer), no timing
+ *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
+ *   bench_gpu --sanitize-run [--models a,b] [--fp16]
+ *                                   one short run of every model (for
+ *                                   compute-sanitizer), no timing: fp32 and
+ *                                   fp16, or only fp16 with --fp16
  *   bench_gpu --info
  *
  * Tables, each written as OUTDIR/<name>.csv and printed:
@@ -105,6 +108,8 @@ static int selected(const opts *o, const char *name)
 static int conv_gemm = 1;
 /* --fp16 */
 static int half = 0;
+/* --whole 0|1: cuda_exec_cfg.whole */
+static int whole_graph = 1;
 
 static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int graphs, int find)
 {
@@ -114,6 +119,7 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .max_seq = max_seq,
 	                     .tf32 = 1,
 	                     .graphs = graphs,
+	                     .whole = whole_graph,
 	                     .find = find,
 	                     .conv_gemm = conv_gemm,
 	                     .seed = 1,
@@ -441,10 +447,12 @@ static int bench_ops(const opts *o)
 
 /* One short run of every model, eagerly and from graphs, at a batch below
  * the executor's max: what compute-sanitizer checks. */
-static int sanitize_run(void)
+static int sanitize_run(const opts *o)
 {
 	int rc = 0;
 	for (int i = 0; all_models[i]; i++) {
+		if (!selected(o, all_models[i]))
+			continue;
 		char err[ERRLEN];
 		zoo_model *m = zoo_model_new(all_models[i], err, sizeof err);
 		if (!m) {
@@ -453,14 +461,16 @@ static int sanitize_run(void)
 		}
 		int s = m->has_seq ? 16 : 0;
 		/* eager with every ungrouped conv as a GEMM, unsplit then split;
-		 * graphs as chosen; then fp16 the same three ways */
-		for (int pass = 0; pass < 6; pass++) {
+		 * graphs as chosen (the last whole run replays the whole-model
+		 * graph the first one captured); then fp16 the same three ways */
+		for (int pass = half ? 3 : 0; pass < 6; pass++) {
 			int graphs = pass % 3 == 2;
 			cuda_exec_cfg cfg = {.model = m,
 			                     .max_batch = 2,
 			                     .max_seq = m->has_seq ? 32 : 0,
 			                     .tf32 = 1,
 			                     .graphs = graphs,
+			                     .whole = 1,
 			                     .conv_gemm = graphs ? 1 : 2 + pass % 3,
 			                     .seed = 1,
 			                     .half = pass >= 3};
@@ -471,6 +481,7 @@ static int sanitize_run(void)
 			    cuda_exec_run(x, 0, m->n_ops, 2, s, err, sizeof err) ||
 			    cuda_exec_run(x, 0, k, 1, s, err, sizeof err) ||
 			    cuda_exec_run(x, k, m->n_ops, 1, s, err, sizeof err) ||
+			    cuda_exec_run(x, 0, m->n_ops, 2, s, err, sizeof err) ||
 			    cuda_exec_sync(x, err, sizeof err)) {
 				fprintf(stderr, "%s: %s\n", m->name, err);
 				rc = -1;
@@ -489,7 +500,8 @@ static int usage(void)
 	fprintf(stderr,
 	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
 	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16]\n"
-	        "       bench_gpu --sanitize-run | --info\n");
+	        "                [--whole 0|1]\n"
+	        "       bench_gpu --sanitize-run [--models a,b] [--fp16] | --info\n");
 	return 2;
 }
 
@@ -497,14 +509,15 @@ int main(int argc, char **argv)
 {
 	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0};
 	char err[ERRLEN];
+	int sanitize = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sanitize-run"))
-			return sanitize_run() ? 1 : 0;
-		if (!strcmp(argv[i], "--info"))
+			sanitize = 1;
+		else if (!strcmp(argv[i], "--info"))
 			return cuda_print_info(stdout, err, sizeof err)
 			           ? (fprintf(stderr, "%s\n", err), 1)
 			           : 0;
-		if (!strcmp(argv[i], "--quick"))
+		else if (!strcmp(argv[i], "--quick"))
 			o.quick = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			const char *w = argv[++i];
@@ -521,11 +534,15 @@ int main(int argc, char **argv)
 			conv_gemm = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--fp16"))
 			half = 1;
+		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
+			whole_graph = atoi(argv[++i]);
 		else if (argv[i][0] == '-')
 			return usage();
 		else
 			o.outdir = argv[i];
 	}
+	if (sanitize)
+		return sanitize_run(&o) ? 1 : 0;
 	if (!o.outdir)
 		return usage();
 	mkdir(o.outdir, 0755);

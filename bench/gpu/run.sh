@@ -4,6 +4,7 @@
 #   bench/gpu/run.sh [STAGE...]    STAGE: info test live bench torch sanitize
 #                                  (default: all of them, in that order)
 #   BUILD=build-cuda  OUT=/tmp/out  BENCH_ARGS="--quick"  TORCH_ARGS="--runs 50"
+#   SANITIZE_ARGS="--models vgg16,bert --fp16"  SANITIZE_TIMEOUT=420
 #
 # The binaries are built elsewhere (this machine has no Lua or SQLite
 # headers) and carried in $BUILD. Everything lands in $OUT, kept to a few
@@ -70,7 +71,7 @@ for s in $STAGES; do
 		;;
 	sanitize)
 		stage sanitize timeout ${SANITIZE_TIMEOUT:-420} compute-sanitizer --tool memcheck --error-exitcode 3 \
-			"$BUILD/bench_gpu" --sanitize-run
+			"$BUILD/bench_gpu" --sanitize-run ${SANITIZE_ARGS:-}
 		grep -E "ERROR SUMMARY|sanitize-run" "$LOG" | tail -n 12
 		;;
 	*)

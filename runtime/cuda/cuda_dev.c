@@ -44,6 +44,7 @@ void cuda_options_default(cuda_options *o)
 {
 	o->tf32 = 1;
 	o->graphs = 1;
+	o->whole = 1;
 	o->find = 0;
 	o->conv_gemm = 1;
 	o->seed = 1;
@@ -121,6 +122,7 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .max_seq = svc[i].max_seq,
 		                     .tf32 = d->opt.tf32,
 		                     .graphs = d->opt.graphs,
+		                     .whole = d->opt.whole,
 		                     .find = d->opt.find,
 		                     .conv_gemm = d->opt.conv_gemm,
 		                     .seed = d->opt.seed + (uint64_t)i,

@@ -18,6 +18,8 @@
 typedef struct cuda_options {
 	int tf32;      /* 1: TF32 tensor cores for fp32 convolutions and GEMMs */
 	int graphs;    /* 1: replay segments from captured CUDA graphs */
+	int whole;     /* with graphs: 1 (default) an uncut query replays as
+	                  one graph; 0 op by op (cuda_exec_cfg.whole) */
 	int find;      /* 1: time cuDNN's best conv algorithm candidates at
 	                  load and keep the fastest; 0: cuDNN's heuristics */
 	int conv_gemm; /* cuda_exec_cfg.conv_gemm: 1 (default) small convs run

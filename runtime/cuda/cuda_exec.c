@@ -105,6 +105,8 @@ struct cuda_exec {
 	int pos, pos_batch, pos_seq;
 	/* [op][batch][seq]: captured op graphs, NULL until first run */
 	cudaGraphExec_t *graphs;
+	/* [batch][seq]: ops [0, n_ops) as one graph (cfg.whole) */
+	cudaGraphExec_t *whole;
 	int n_graphs;
 	int sms;              /* the GPU's multiprocessors (gemm_splits) */
 	cudaEvent_t ev0, ev1; /* timing choices at load (cfg.find, conv_gemm 1) */
@@ -733,7 +735,9 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	x->graphs = calloc((size_t)m->n_ops * (size_t)(cfg->max_batch + 1) *
 	                       (size_t)((m->has_seq ? cfg->max_seq : 0) + 1),
 	                   sizeof(cudaGraphExec_t));
-	if (!x->lp || !x->bready || !x->graphs) {
+	x->whole = calloc((size_t)(cfg->max_batch + 1) * (size_t)(x->max_seq + 1),
+	                  sizeof(cudaGraphExec_t));
+	if (!x->lp || !x->bready || !x->graphs || !x->whole) {
 		cuda_exec_free(x);
 		return fail(err, errlen, "out of memory");
 	}
@@ -1137,6 +1141,12 @@ void cuda_exec_free(cuda_exec *x)
 			if (x->graphs[i])
 				cudaGraphExecDestroy(x->graphs[i]);
 	}
+	if (x->whole) {
+		size_t n = (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
+		for (size_t i = 0; i < n; i++)
+			if (x->whole[i])
+				cudaGraphExecDestroy(x->whole[i]);
+	}
 	if (x->lp)
 		for (int l = 0; l < x->m->n_layers; l++)
 			free_descs(&x->lp[l], x->cfg.max_batch);
@@ -1163,6 +1173,7 @@ void cuda_exec_free(cuda_exec *x)
 	free(x->slot_bytes);
 	free(x->slot_off);
 	free(x->graphs);
+	free(x->whole);
 	free(x);
 }
 
@@ -1501,48 +1512,65 @@ static cudaGraphExec_t *graph_slot(cuda_exec *x, int op, int b, int S)
 	                  (size_t)S];
 }
 
+/* Captures ops [start, end) at (b, S) into *g without running them. */
+static int capture(cuda_exec *x, ectx *c, int start, int end, int b, int S, cudaGraphExec_t *g)
+{
+	cudaGraph_t graph = NULL;
+	CU(c, cudaStreamBeginCapture, (x->stream, cudaStreamCaptureModeThreadLocal));
+	int rc = enqueue(x, start, end, b, S, c->err, c->errlen);
+	cudaError_t e = cudaStreamEndCapture(x->stream, &graph);
+	if (rc) {
+		if (graph)
+			cudaGraphDestroy(graph);
+		return -1;
+	}
+	char bb[160];
+	if (e != cudaSuccess)
+		return efail(c, "cudaStreamEndCapture", cuda_why(e, bb, sizeof bb));
+	cudaGraphExec_t exec = NULL;
+	e = cudaGraphInstantiate(&exec, graph, 0);
+	cudaGraphDestroy(graph);
+	if (e != cudaSuccess)
+		return efail(c, "cudaGraphInstantiate", cuda_why(e, bb, sizeof bb));
+	*g = exec;
+	x->n_graphs++;
+	/* a graph's first launch also uploads it; do that now, so the whole
+	 * model's graph, captured at the end of a warm-up run and not run
+	 * then, costs its first query nothing extra */
+	CU(c, cudaGraphUpload, (exec, x->stream));
+	return 0;
+}
+
 /* Replays each op of the range from a graph captured the first time that
  * (op, batch, seq) ran: one launch per op instead of one per kernel, so
  * short ops stop paying launch gaps. Per op rather than per range because
  * the scheduler cuts queries at many different points: per-op graphs are
  * few (ops x batches x seqs) and reach a steady state quickly, where one
- * graph per range would keep capturing new ranges. */
+ * graph per range would keep capturing new ranges. The one range every
+ * uncut query runs, the whole model, is the exception (cfg.whole): it
+ * replays as one graph, captured the first time it runs, after that run
+ * has gone through the per-op graphs, so a device's warm-up (which runs
+ * the whole model at every batch) leaves both captured. */
 static int run_graphs(cuda_exec *x, int start, int end, int b, int S, char *err, size_t errlen)
 {
 	ectx c = {x, start, -1, b, S, err, errlen};
+	cudaGraphExec_t *whole = NULL;
+	if (x->cfg.whole && start == 0 && end == x->m->n_ops) {
+		whole = &x->whole[(size_t)b * (size_t)(x->max_seq + 1) + (size_t)S];
+		if (*whole) {
+			CU(&c, cudaGraphLaunch, (*whole, x->stream));
+			return 0;
+		}
+	}
 	for (int op = start; op < end; op++) {
 		c.op = op;
 		cudaGraphExec_t *g = graph_slot(x, op, b, S);
-		if (!*g) {
-			cudaGraph_t graph = NULL;
-			CU(&c, cudaStreamBeginCapture,
-			   (x->stream, cudaStreamCaptureModeThreadLocal));
-			int rc = enqueue(x, op, op + 1, b, S, err, errlen);
-			cudaError_t e = cudaStreamEndCapture(x->stream, &graph);
-			if (rc) {
-				if (graph)
-					cudaGraphDestroy(graph);
-				return -1;
-			}
-			if (e != cudaSuccess) {
-				char bb[160];
-				return efail(&c, "cudaStreamEndCapture",
-				             cuda_why(e, bb, sizeof bb));
-			}
-			cudaGraphExec_t exec = NULL;
-			e = cudaGraphInstantiate(&exec, graph, 0);
-			cudaGraphDestroy(graph);
-			if (e != cudaSuccess) {
-				char bb[160];
-				return efail(&c, "cudaGraphInstantiate",
-				             cuda_why(e, bb, sizeof bb));
-			}
-			*g = exec;
-			x->n_graphs++;
-		}
+		if (!*g && capture(x, &c, op, op + 1, b, S, g))
+			return -1;
 		CU(&c, cudaGraphLaunch, (*g, x->stream));
 	}
-	return 0;
+	c.op = -1;
+	return whole ? capture(x, &c, start, end, b, S, whole) : 0;
 }
 
 static int run_range(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen)

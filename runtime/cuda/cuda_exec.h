@@ -51,6 +51,9 @@ typedef struct cuda_exec_cfg {
 	int max_seq;   /* ignored for models without has_seq */
 	int tf32;      /* 1: TF32 tensor cores in cuDNN and cuBLAS */
 	int graphs;    /* 1: replay op ranges from captured CUDA graphs */
+	int whole;     /* with graphs: 1: the whole model, ops [0, n_ops), replays
+	                  as one graph per batch and seq; 0: op by op like any
+	                  other range */
 	int find;      /* 1: time the best cuDNN heuristic candidates of each
 	                  conv at every batch at load, as the layer really runs
 	                  (fused bias + activation or not), and keep the
