@@ -160,12 +160,12 @@ int feat_group(feat *f, const dev_group *g, float *x, double *base_ns)
 			return -1;
 		if (sg->start == sg->end)
 			continue;
-		const int64_t *pre = prof_table_prefix(s->t, sg->batch, sg->seq);
+		int64_t solo = prof_table_seg_ns(s->t, sg->batch, sg->seq, sg->start, sg->end);
 		const cost_entry *c = cost_table(s, sg->batch, sg->seq);
-		if (!pre || !c)
+		if (solo < 0 || !c)
 			return -1;
 		seg_stat v;
-		v.solo_ns = (double)(pre[sg->end] - pre[sg->start]);
+		v.solo_ns = (double)solo;
 		v.flops = c->flops[sg->end] - c->flops[sg->start];
 		v.bytes = c->bytes[sg->end] - c->bytes[sg->start];
 		double t = v.solo_ns > 1.0 ? v.solo_ns : 1.0;

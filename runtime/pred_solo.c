@@ -27,10 +27,11 @@ static int solo_predict(void *ctx, const dev_group *g, int n, int64_t *out)
 		int64_t sum = 0;
 		for (int k = 0; k < g[i].n; k++) {
 			const dev_segment *seg = &g[i].seg[k];
-			const int64_t *pre = prof_table_prefix(s->t[seg->service], seg->batch, seg->seq);
-			if (!pre)
+			int64_t ns = prof_table_seg_ns(s->t[seg->service], seg->batch, seg->seq,
+			                               seg->start, seg->end);
+			if (ns < 0)
 				return -1;
-			sum += pre[seg->end] - pre[seg->start];
+			sum += ns;
 		}
 		out[i] = sum;
 	}

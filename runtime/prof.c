@@ -248,16 +248,18 @@ static double at_batch(const prof_row *r, size_t a, size_t b, int batch)
 	return lerp(r[i].batch, r[i].us, r[i + 1].batch, r[i + 1].us, batch);
 }
 
-int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
+/* Interpolated latency of (model, op) in us; -1 when the model has no rows
+ * for that op. */
+static double lookup(const prof *p, const zoo_model *m, int op, int batch, int seq)
 {
 	size_t a = find(p, m->name, op);
 	if (a == p->n)
-		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
+		return -1;
 	size_t end = a;
 	while (end < p->n && p->rows[end].op == op && strcmp(p->rows[end].model, m->name) == 0)
 		end++;
 	if (!m->has_seq)
-		return (int64_t)(at_batch(p->rows, a, end, batch) * 1e3 + 0.5);
+		return at_batch(p->rows, a, end, batch);
 	/* Rows are sorted by seq, then batch: split them into runs of one seq
 	 * and interpolate between the two runs around `seq`. */
 	enum { MAX_RUNS = 64 };
@@ -268,19 +270,33 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
 			run[nrun++] = i;
 	run[nrun] = end;
 	if (nrun == 1)
-		return (int64_t)(at_batch(p->rows, a, end, batch) * 1e3 + 0.5);
+		return at_batch(p->rows, a, end, batch);
 	int k = 0;
 	while (k + 2 < nrun && p->rows[run[k + 1]].seq < seq)
 		k++;
 	double y0 = at_batch(p->rows, run[k], run[k + 1], batch);
 	double y1 = at_batch(p->rows, run[k + 1], run[k + 2], batch);
-	double us = lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
+	return lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
+}
+
+int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
+{
+	double us = lookup(p, m, op, batch, seq);
+	if (us < 0)
+		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
 	return (int64_t)(us * 1e3 + 0.5);
+}
+
+int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq)
+{
+	double us = lookup(p, m, m->n_ops, batch, seq);
+	return us < 0 ? 0 : (int64_t)(us * 1e3 + 0.5);
 }
 
 typedef struct table_entry {
 	int batch, seq;
 	int64_t *prefix;
+	int64_t whole; /* prof_whole_ns, or prefix[n_ops] when not measured */
 	double *flops, *bytes; /* filled on first prof_table_work */
 } table_entry;
 
@@ -340,9 +356,21 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 	prefix[0] = 0;
 	for (int op = 0; op < t->m->n_ops; op++)
 		prefix[op + 1] = prefix[op] + prof_op_ns(t->p, t->m, op, batch, seq);
-	t->e[t->n] = (table_entry){batch, seq, prefix, NULL, NULL};
+	int64_t whole = prof_whole_ns(t->p, t->m, batch, seq);
+	t->e[t->n] = (table_entry){batch, seq, prefix, whole > 0 ? whole : prefix[t->m->n_ops],
+	                           NULL, NULL};
 	t->last = t->n++;
 	return prefix;
+}
+
+int64_t prof_table_seg_ns(prof_table *t, int batch, int seq, int start, int end)
+{
+	const int64_t *pre = prof_table_prefix(t, batch, seq);
+	if (!pre)
+		return -1;
+	if (start == 0 && end == t->m->n_ops)
+		return t->e[t->last].whole;
+	return pre[end] - pre[start];
 }
 
 int prof_table_work(prof_table *t, int batch, int seq, const double **flops,

@@ -9,6 +9,12 @@
  * does not cover falls back to the roofline estimate of gpu.h, so every
  * model runs on every known GPU.
  *
+ * A row whose op is the model's op count (one past its last op) is the
+ * whole model run as one range, as an uncut query runs: the live device
+ * replays it as one CUDA graph, which costs less than its ops one by one
+ * (no gap between per-op graphs). Such rows are optional; without them a
+ * whole run costs the sum of its ops.
+ *
  * Lookups scan the model's rows: callers on a hot path (the simulator, the
  * solo predictor) tabulate what they need once at setup.
  */
@@ -37,6 +43,9 @@ const char *prof_path(const prof *p);
 int prof_measured(const prof *p, const char *model);
 
 int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq);
+/* The whole model run as one range (rows with op = n_ops), interpolated
+ * like an op; 0 when the profile has no such rows for the model. */
+int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
 
 /* Default data folder: $ABACUS_DATA, else the source tree's data/, else
  * ./data. */
@@ -54,6 +63,11 @@ prof_table *prof_table_new(const prof *p, const zoo_model *m);
 void prof_table_free(prof_table *t);
 /* n_ops + 1 cumulative ns; NULL only when out of memory. */
 const int64_t *prof_table_prefix(prof_table *t, int batch, int seq);
+/* Solo ns of the segment [start, end): the prefix difference, except the
+ * whole model [0, n_ops), which is prof_whole_ns where measured. -1 only
+ * when out of memory. What a segment costs alone: the simulator, the solo
+ * predictor and the features all take it from here. */
+int64_t prof_table_seg_ns(prof_table *t, int batch, int seq, int start, int end);
 /* n_ops + 1 cumulative FLOPs and bytes (zoo_op_cost) for the same key;
  * -1 only when out of memory. */
 int prof_table_work(prof_table *t, int batch, int seq, const double **flops,

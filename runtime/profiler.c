@@ -1030,7 +1030,21 @@ static int solo_unit_stored(profl *p, sqlite3_stmt *cnt, const zoo_model *m, int
 	int64_t n = 0;
 	if (step_int(p, cnt, &n, "looking for stored solo ops"))
 		return -1;
-	*stored = n >= m->n_ops;
+	*stored = n >= m->n_ops + 1; /* every op, and the whole model */
+	return 0;
+}
+
+/* The whole model [0, n_ops) run alone as one group, as an uncut query
+ * runs: one sample into *ns. */
+static int time_whole_once(profl *p, device *dev, const dev_segment *seg, int64_t *ns)
+{
+	const zoo_model *m = p->svc[seg->service].m;
+	dev_group g = {1, (dev_segment *)seg};
+	int64_t end = 0, t0 = device_now(dev);
+	if (device_run_group(dev, &g, &end))
+		return failf(p, "running %s whole at batch %d seq %d: %s", m->name, seg->batch,
+		             seg->seq, device_errmsg(dev));
+	*ns = end - t0;
 	return 0;
 }
 
@@ -1038,10 +1052,10 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 {
 	const profl_config *c = p->c;
 	sqlite3_stmt *cnt = NULL;
-	int rc = -1, maxops = 0;
+	int rc = -1, maxops = 0; /* a row of ns: every op, then the whole model */
 	for (int s = 0; s < p->n_svc; s++)
-		if (p->svc[s].m->n_ops > maxops)
-			maxops = p->svc[s].m->n_ops;
+		if (p->svc[s].m->n_ops + 1 > maxops)
+			maxops = p->svc[s].m->n_ops + 1;
 	int64_t *ns = malloc((size_t)(c->repeats + 1) * (size_t)maxops * sizeof *ns);
 	int64_t *col = malloc((size_t)c->repeats * sizeof *col);
 	if (!ns || !col) {
@@ -1084,9 +1098,16 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 				for (int r = 0; r < c->repeats; r++)
 					if (time_ops_once(p, dev, &seg, use_time_ops, ns + (size_t)r * (size_t)maxops))
 						goto out;
+				/* column n_ops: the whole model as one run (prof.h) */
+				for (int r = 0; r < c->warmup + c->repeats; r++)
+					if (time_whole_once(p, dev, &seg,
+					                    ns + (size_t)(r < c->warmup ? 0 : r - c->warmup) *
+					                             (size_t)maxops +
+					                        (size_t)m->n_ops))
+						goto out;
 				if (tx_row(p))
 					goto out;
-				for (int op = 0; op < m->n_ops; op++) {
+				for (int op = 0; op <= m->n_ops; op++) {
 					for (int r = 0; r < c->repeats; r++)
 						col[r] = ns[(size_t)r * (size_t)maxops + (size_t)op];
 					double med, p99;

@@ -8,7 +8,9 @@
  *    sequence length) of the grid; the median and p99 of `repeats` timed
  *    runs after `warmup` untimed ones. The device's time_ops does the
  *    timing; a device without it gets each op run as a one-op group, which
- *    then includes the per-group synchronisation.
+ *    then includes the per-group synchronisation. Each unit also times
+ *    the whole model run as one group, as an uncut query runs, stored as
+ *    op n_ops (prof.h).
  *  - operator groups: for each combination of models, `samples` groups of
  *    one random segment per model (random batch, sequence length and op
  *    range), each the median and p99 of `repeats` timed runs after

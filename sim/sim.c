@@ -115,12 +115,13 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 	int64_t start = s->now;
 	if (g->n == 1) { /* the common case for time sharing: no contention */
 		const dev_segment *seg = &g->seg[0];
-		const int64_t *pre = prof_table_prefix(s->svc[seg->service].table, seg->batch, seg->seq);
-		if (!pre) {
+		int64_t solo = prof_table_seg_ns(s->svc[seg->service].table, seg->batch, seg->seq,
+		                                 seg->start, seg->end);
+		if (solo < 0) {
 			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
 			return -1;
 		}
-		double dur = (double)(pre[seg->end] - pre[seg->start]) * noise_factor(s);
+		double dur = (double)solo * noise_factor(s);
 		s->now = start + (int64_t)(dur + 0.5);
 		seg_end[0] = s->now;
 		return 0;
@@ -141,6 +142,12 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 			return -1;
 		}
 		ln->scale = noise_factor(s);
+		/* a whole run costs what the profile measured for it (prof.h),
+		 * spread over its ops in proportion to their solo times */
+		int64_t solo = prof_table_seg_ns(t, seg->batch, seg->seq, seg->start, seg->end);
+		int64_t sum = ln->prefix[seg->end] - ln->prefix[seg->start];
+		if (solo > 0 && sum > 0 && solo != sum)
+			ln->scale *= (double)solo / (double)sum;
 		if (ln->op < ln->end) {
 			lane_load_op(s, ln);
 			active++;

@@ -68,6 +68,42 @@ int main(void)
 		prof_free(p);
 	}
 
+	/* whole-model rows: op = n_ops, interpolated like an op; the table
+	 * gives them for [0, n_ops) only */
+	{
+		char body[512];
+		snprintf(body, sizeof body,
+		         "model,op,batch,seq,median_us,p99_us\n"
+		         "resnet50,0,1,0,100,110\n"
+		         "resnet50,0,4,0,250,260\n"
+		         "resnet50,%d,1,0,900,950\n"
+		         "resnet50,%d,4,0,2100,2200\n"
+		         "bert,0,1,16,100,101\n",
+		         r50->n_ops, r50->n_ops);
+		const char *wp = write_file("whole.csv", body);
+		prof *w = prof_new_file("h100", wp, err, sizeof err);
+		CHECK(w != NULL);
+		if (w) {
+			CHECK_INT(prof_whole_ns(w, r50, 1, 0), 900000);
+			CHECK_INT(prof_whole_ns(w, r50, 2, 0), 1300000); /* between */
+			CHECK_INT(prof_whole_ns(w, bert, 1, 16), 0);     /* none measured */
+			CHECK_INT(prof_op_ns(w, r50, 0, 4, 0), 250000);  /* ops as before */
+			prof_table *t = prof_table_new(w, r50);
+			const int64_t *pre = prof_table_prefix(t, 4, 0);
+			int n = r50->n_ops;
+			CHECK_INT(prof_table_seg_ns(t, 4, 0, 0, n), 2100000);
+			CHECK_INT(prof_table_seg_ns(t, 4, 0, 0, n - 1), pre[n - 1]);
+			CHECK_INT(prof_table_seg_ns(t, 4, 0, 1, n), pre[n] - pre[1]);
+			prof_table_free(t);
+			t = prof_table_new(w, bert);
+			pre = prof_table_prefix(t, 1, 16);
+			CHECK_INT(prof_table_seg_ns(t, 1, 16, 0, bert->n_ops), pre[bert->n_ops]);
+			prof_table_free(t);
+			prof_free(w);
+		}
+		unlink(wp);
+	}
+
 	/* roofline: more work takes longer, and batch scales it */
 	prof *roof = prof_new_file("a100", NULL, err, sizeof err);
 	CHECK(roof != NULL);

@@ -130,6 +130,44 @@ int main(void)
 	CHECK_NEAR(total / 4000, 5000000, 5000000 * 0.01);
 	device_free(&d);
 
+	/* a profile with whole-model rows (prof.h): an uncut run costs the
+	 * measured whole, 16 ms here instead of resnet50's 18 ops x 1 ms; a
+	 * cut one still the sum of its ops. In a group the whole lane's ops
+	 * shrink in proportion: with kappa 0 it ends at 16 ms. */
+	{
+		char wpath[300];
+		snprintf(wpath, sizeof wpath, "%s/whole.csv", dir);
+		FILE *f = fopen(wpath, "w");
+		fprintf(f, "model,op,batch,seq,median_us,p99_us\n");
+		for (int op = 0; op < m[0]->n_ops; op++)
+			fprintf(f, "%s,%d,1,0,1000,1000\n", m[0]->name, op);
+		fprintf(f, "%s,%d,1,0,%d,%d\n", m[0]->name, m[0]->n_ops, (m[0]->n_ops - 2) * 1000,
+		        (m[0]->n_ops - 2) * 1000);
+		for (int op = 0; op < m[1]->n_ops; op++)
+			fprintf(f, "%s,%d,1,0,1000,1000\n", m[1]->name, op);
+		fclose(f);
+		prof *pw = prof_new_file("h100", wpath, err, sizeof err);
+		CHECK(pw != NULL);
+		int n = m[0]->n_ops;
+		d = open_sim(pw, m, 0.0, 0.0, 1);
+		dev_segment whole = {0, 1, 0, 0, n}, cut = {0, 1, 0, 0, n - 1};
+		dev_group gw = {1, &whole}, gc = {1, &cut};
+		CHECK_INT(device_run_group(&d, &gw, seg_end), 0);
+		CHECK_INT(seg_end[0], (int64_t)(n - 2) * 1000000);
+		int64_t t0 = device_now(&d);
+		CHECK_INT(device_run_group(&d, &gc, seg_end), 0);
+		CHECK_INT(seg_end[0] - t0, (int64_t)(n - 1) * 1000000);
+		t0 = device_now(&d);
+		dev_segment pair[2] = {{0, 1, 0, 0, n}, {1, 1, 0, 0, 3}};
+		dev_group gp = {2, pair};
+		CHECK_INT(device_run_group(&d, &gp, seg_end), 0);
+		CHECK_NEAR(seg_end[0] - t0, (n - 2) * 1e6, 2);
+		CHECK_INT(seg_end[1] - t0, 3000000);
+		device_free(&d);
+		prof_free(pw);
+		unlink(wpath);
+	}
+
 	/* bad options */
 	sim_options o;
 	sim_options_default(&o);
