@@ -21,7 +21,8 @@
  *   ops      the solo op profile the simulator reads: every op of every
  *            model alone, at every batch (bert: every seq x batch), median
  *            and p99 of >= 20 runs timed back to back (an event between
- *            consecutive runs, so no host gap enters an op's time)
+ *            consecutive runs, so no host gap enters an op's time), and
+ *            as op n_ops the whole model, isolated runs as in whole
  *
  * Weights and inputs are seeded (wts_new / wts_input); nothing is
  * downloaded. TF32 is on, as in the device's default (with --fp16, which
@@ -411,6 +412,15 @@ static int profile_model(const opts *o, FILE *f, const zoo_model *m)
 				}
 				stats st = stats_of(ms, runs);
 				fprintf(f, "%s,%d,%d,%d,%.2f,%.2f\n", m->name, op, b, s,
+				        st.median * 1e3, st.p99 * 1e3);
+			}
+			/* op n_ops: the whole model as one run, as an uncut query
+			 * replays it (prof.h) */
+			if (!rc && time_isolated(x, 0, m->n_ops, b, s, runs, ms))
+				rc = -1;
+			if (!rc) {
+				stats st = stats_of(ms, runs);
+				fprintf(f, "%s,%d,%d,%d,%.2f,%.2f\n", m->name, m->n_ops, b, s,
 				        st.median * 1e3, st.p99 * 1e3);
 			}
 		}

@@ -10,8 +10,9 @@
 #   OUT=/tmp/out B=build-cuda SAMPLES=150 QUERIES=800 bash bench/gpu/evidence.sh
 # STEPS="train live" runs only those steps (profile calibrate train live),
 # using the committed data/$GPU/groups.csv. GPU (default h100) names the
-# card, as `abacus profile` requires; its data/$GPU/ is written, with the
-# solo op profile measured too when that GPU has none yet.
+# card, as `abacus profile` requires; its data/$GPU/ is written: the solo
+# op profile (with each model's whole run, which the simulator needs)
+# and the groups.
 set -uo pipefail
 B=${B:-build-cuda}
 OUT=${OUT:?set OUT}
@@ -30,16 +31,13 @@ step gpu
 "$B/abacus" gpu 2>&1 | tee -a "$log"
 if want profile; then
 step profile
-solo=--no-solo
-[ -f "data/$GPU/ops.csv" ] || solo=
 mkdir -p "data/$GPU"
-# shellcheck disable=SC2086
-"$B/abacus" profile --device cuda --gpu "$GPU" $solo --samples "$SAMPLES" --repeats 3 \
+"$B/abacus" profile --device cuda --gpu "$GPU" --samples "$SAMPLES" --repeats 3 \
 	--warmup 1 --db "$OUT/profile.db" </dev/null 2>&1 | tail -n 5 | tee -a "$log"
 exp=$(mktemp -d)
 "$B/abacus" profile --device cuda --gpu "$GPU" --no-solo --no-groups --db "$OUT/profile.db" \
 	--export "$exp" 2>&1 | tee -a "$log"
-[ -z "$solo" ] && cp "$exp/ops.csv" "data/$GPU/ops.csv" && cp "data/$GPU/ops.csv" "$OUT/"
+cp "$exp/ops.csv" "data/$GPU/ops.csv" && cp "data/$GPU/ops.csv" "$OUT/"
 cp "$exp/groups.csv" "data/$GPU/groups.csv" && cp "data/$GPU/groups.csv" "$OUT/"
 fi
 if want calibrate; then
@@ -61,4 +59,4 @@ step live pairs
 "$B/abacus" --db "$OUT/results.db" run scenarios/pairs.lua cuda "$GPU" "$QUERIES" $PAIRS 2>&1 |
 	tee -a "$log"
 fi
-step done
+step "done"
