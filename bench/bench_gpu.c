@@ -404,23 +404,17 @@ static int profile_model(const opts *o, FILE *f, const zoo_model *m)
 				rc = -1;
 				break;
 			}
-			for (int op = 0; op < m->n_ops && !rc; op++) {
-				if (time_back_to_back(x, op, b, s, 3, ms) ||
-				    time_back_to_back(x, op, b, s, runs, ms)) {
+			/* op n_ops: the whole model as one run, as an uncut query
+			 * replays it (prof.h), isolated runs after the two above */
+			for (int op = 0; op <= m->n_ops && !rc; op++) {
+				if (op < m->n_ops ? time_back_to_back(x, op, b, s, 3, ms) ||
+				                        time_back_to_back(x, op, b, s, runs, ms)
+				                  : time_isolated(x, 0, op, b, s, runs, ms)) {
 					rc = -1;
 					break;
 				}
 				stats st = stats_of(ms, runs);
 				fprintf(f, "%s,%d,%d,%d,%.2f,%.2f\n", m->name, op, b, s,
-				        st.median * 1e3, st.p99 * 1e3);
-			}
-			/* op n_ops: the whole model as one run, as an uncut query
-			 * replays it (prof.h) */
-			if (!rc && time_isolated(x, 0, m->n_ops, b, s, runs, ms))
-				rc = -1;
-			if (!rc) {
-				stats st = stats_of(ms, runs);
-				fprintf(f, "%s,%d,%d,%d,%.2f,%.2f\n", m->name, m->n_ops, b, s,
 				        st.median * 1e3, st.p99 * 1e3);
 			}
 		}

@@ -466,15 +466,15 @@ static int l_solo_ms(lua_State *L)
 		zoo_model_free(m);
 		return luaL_error(L, "abacus.solo_ms: %s", err);
 	}
-	/* measured as one run where the profile has it (prof.h), else the
-	 * sum of the ops */
-	double ns = (double)prof_whole_ns(p, m, (int)batch, (int)seq);
-	if (ns <= 0)
-		for (int op = 0; op < m->n_ops; op++)
-			ns += (double)prof_op_ns(p, m, op, (int)batch, (int)seq);
+	/* what the simulator charges an uncut query (prof_table_seg_ns) */
+	prof_table *t = prof_table_new(p, m);
+	int64_t ns = t ? prof_table_seg_ns(t, (int)batch, (int)seq, 0, m->n_ops) : -1;
+	prof_table_free(t);
 	prof_free(p);
 	zoo_model_free(m);
-	lua_pushnumber(L, ns / 1e6);
+	if (ns < 0)
+		return luaL_error(L, "abacus.solo_ms: out of memory");
+	lua_pushnumber(L, (double)ns / 1e6);
 	return 1;
 }
 

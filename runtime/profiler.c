@@ -991,27 +991,36 @@ static int stopped(const profl *p)
 	return p->c->stop && *p->c->stop;
 }
 
+/* One run of a segment alone, as a group of its own, into *ns. */
+static int run_alone(profl *p, device *dev, const dev_segment *seg, int64_t *ns)
+{
+	dev_group g = {1, (dev_segment *)seg};
+	int64_t end = 0, t0 = device_now(dev);
+	if (device_run_group(dev, &g, &end))
+		return failf(p, "running %s ops [%d, %d) at batch %d seq %d alone: %s",
+		             p->svc[seg->service].m->name, seg->start, seg->end, seg->batch,
+		             seg->seq, device_errmsg(dev));
+	*ns = end - t0;
+	return 0;
+}
+
 /* One run of every op of a segment alone; op_ns[i] for op start + i. */
 static int time_ops_once(profl *p, device *dev, const dev_segment *seg, int use_time_ops,
                          int64_t *op_ns)
 {
-	const zoo_model *m = p->svc[seg->service].m;
 	if (use_time_ops) {
 		if (device_time_ops(dev, seg, op_ns))
-			return failf(p, "timing the ops of %s at batch %d seq %d: %s", m->name, seg->batch,
-			             seg->seq, device_errmsg(dev));
+			return failf(p, "timing the ops of %s at batch %d seq %d: %s",
+			             p->svc[seg->service].m->name, seg->batch, seg->seq,
+			             device_errmsg(dev));
 		return 0;
 	}
 	for (int op = seg->start; op < seg->end; op++) {
 		dev_segment one = *seg;
 		one.start = op;
 		one.end = op + 1;
-		dev_group g = {1, &one};
-		int64_t end = 0, t0 = device_now(dev);
-		if (device_run_group(dev, &g, &end))
-			return failf(p, "running %s op %d at batch %d seq %d alone: %s", m->name, op,
-			             seg->batch, seg->seq, device_errmsg(dev));
-		op_ns[op - seg->start] = end - t0;
+		if (run_alone(p, dev, &one, &op_ns[op - seg->start]))
+			return -1;
 	}
 	return 0;
 }
@@ -1031,20 +1040,6 @@ static int solo_unit_stored(profl *p, sqlite3_stmt *cnt, const zoo_model *m, int
 	if (step_int(p, cnt, &n, "looking for stored solo ops"))
 		return -1;
 	*stored = n >= m->n_ops + 1; /* every op, and the whole model */
-	return 0;
-}
-
-/* The whole model [0, n_ops) run alone as one group, as an uncut query
- * runs: one sample into *ns. */
-static int time_whole_once(profl *p, device *dev, const dev_segment *seg, int64_t *ns)
-{
-	const zoo_model *m = p->svc[seg->service].m;
-	dev_group g = {1, (dev_segment *)seg};
-	int64_t end = 0, t0 = device_now(dev);
-	if (device_run_group(dev, &g, &end))
-		return failf(p, "running %s whole at batch %d seq %d: %s", m->name, seg->batch,
-		             seg->seq, device_errmsg(dev));
-	*ns = end - t0;
 	return 0;
 }
 
@@ -1098,12 +1093,14 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 				for (int r = 0; r < c->repeats; r++)
 					if (time_ops_once(p, dev, &seg, use_time_ops, ns + (size_t)r * (size_t)maxops))
 						goto out;
-				/* column n_ops: the whole model as one run (prof.h) */
-				for (int r = 0; r < c->warmup + c->repeats; r++)
-					if (time_whole_once(p, dev, &seg,
-					                    ns + (size_t)(r < c->warmup ? 0 : r - c->warmup) *
-					                             (size_t)maxops +
-					                        (size_t)m->n_ops))
+				/* column n_ops: the whole model as one run, as an uncut
+				 * query runs (prof.h) */
+				int64_t *whole = ns + m->n_ops;
+				for (int r = 0; r < c->warmup; r++)
+					if (run_alone(p, dev, &seg, whole))
+						goto out;
+				for (int r = 0; r < c->repeats; r++)
+					if (run_alone(p, dev, &seg, whole + (size_t)r * (size_t)maxops))
 						goto out;
 				if (tx_row(p))
 					goto out;

@@ -732,11 +732,9 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
 	x->bready = calloc((size_t)cfg->max_batch + 1, 1);
-	x->graphs = calloc((size_t)m->n_ops * (size_t)(cfg->max_batch + 1) *
-	                       (size_t)((m->has_seq ? cfg->max_seq : 0) + 1),
-	                   sizeof(cudaGraphExec_t));
-	x->whole = calloc((size_t)(cfg->max_batch + 1) * (size_t)(x->max_seq + 1),
-	                  sizeof(cudaGraphExec_t));
+	size_t keys = (size_t)(cfg->max_batch + 1) * (size_t)(x->max_seq + 1); /* (batch, seq) */
+	x->graphs = calloc((size_t)m->n_ops * keys, sizeof(cudaGraphExec_t));
+	x->whole = calloc(keys, sizeof(cudaGraphExec_t));
 	if (!x->lp || !x->bready || !x->graphs || !x->whole) {
 		cuda_exec_free(x);
 		return fail(err, errlen, "out of memory");
@@ -1125,6 +1123,14 @@ static void free_descs(lplan *p, int max_batch)
 		cudnnDestroyPoolingDescriptor(p->pool);
 }
 
+/* Destroys the captured graphs of a table of n slots (NULL: none). */
+static void destroy_graphs(cudaGraphExec_t *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		if (g[i])
+			cudaGraphExecDestroy(g[i]);
+}
+
 void cuda_exec_free(cuda_exec *x)
 {
 	if (!x)
@@ -1134,19 +1140,9 @@ void cuda_exec_free(cuda_exec *x)
 	 * running work. */
 	if (x->stream)
 		cudaStreamSynchronize(x->stream);
-	if (x->graphs) {
-		size_t n =
-		    (size_t)x->m->n_ops * (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
-		for (size_t i = 0; i < n; i++)
-			if (x->graphs[i])
-				cudaGraphExecDestroy(x->graphs[i]);
-	}
-	if (x->whole) {
-		size_t n = (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
-		for (size_t i = 0; i < n; i++)
-			if (x->whole[i])
-				cudaGraphExecDestroy(x->whole[i]);
-	}
+	size_t keys = (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
+	destroy_graphs(x->graphs, (size_t)x->m->n_ops * keys);
+	destroy_graphs(x->whole, keys);
 	if (x->lp)
 		for (int l = 0; l < x->m->n_layers; l++)
 			free_descs(&x->lp[l], x->cfg.max_batch);
