@@ -25,7 +25,8 @@
 -- load sits near the serial capacity (where time sharing queues and
 -- overlap pays), with a QoS target loose enough to be met there. The
 -- environment variable OVERLOAD replaces the overload factor, for sweeps
--- (OVERLOAD=2 abacus run scenarios/pairs.lua).
+-- (OVERLOAD=2 abacus run scenarios/pairs.lua), and THRESHOLD_MS abacus's
+-- search threshold (threshold_ms, default 5) in every run.
 --
 -- PEAK=1 measures instead each policy's peak load: the largest load (as a
 -- multiple of C, found by bisection between 0.1 and 2 to within 0.004)
@@ -37,6 +38,13 @@ local OVERLOAD = 1.5
 if os.getenv("OVERLOAD") then
   OVERLOAD = tonumber(os.getenv("OVERLOAD"))
   assert(OVERLOAD and OVERLOAD > 0, "OVERLOAD must be a positive number, got " .. os.getenv("OVERLOAD"))
+end
+
+local THRESHOLD_MS
+if os.getenv("THRESHOLD_MS") then
+  THRESHOLD_MS = tonumber(os.getenv("THRESHOLD_MS"))
+  assert(THRESHOLD_MS and THRESHOLD_MS >= 0,
+    "THRESHOLD_MS must be a non-negative number, got " .. os.getenv("THRESHOLD_MS"))
 end
 
 local PEAK = os.getenv("PEAK") == "1"
@@ -89,6 +97,7 @@ local function peak_load(pair, sa, sb, qos, capacity, policy)
       services = { sa, sb }, policy = policy,
       load = { kind = "poisson", qps = f * capacity },
       queries = queries, seed = 1, abandon = false, store_queries = false,
+      threshold_ms = THRESHOLD_MS,
     }
     return r.p99_ms <= qos
   end
@@ -131,6 +140,7 @@ for _, pr in ipairs(pairs_to_run) do
         services = { sa, sb }, policy = policy,
         load = { kind = "poisson", qps = phase[2] * capacity },
         queries = queries, seed = 1, abandon = phase[3](policy),
+        threshold_ms = THRESHOLD_MS,
       }
       r.pair, r.phase, r.qos_ms, r.qps = pair, phase[1], qos, phase[2] * capacity
       r.ok = r.p99_ms <= qos and "yes" or "no"
