@@ -21,6 +21,37 @@ def load(path):
         return list(csv.DictReader(f))
 
 
+def targets(whole, torch, keys, med, p99r):
+    """The benchmark's targets, for abacus as it runs by default (replayed
+    from CUDA graphs): the worst ratio of each, with where it is."""
+    def worst(pairs):
+        pairs = [p for p in pairs if p[0] is not None]
+        return max(pairs) if pairs else None
+
+    def ratio(a, t):
+        return a / t if a and t else None
+
+    rows = [
+        ("abacus / PyTorch eager, every model and batch", 1.0,
+         worst((ratio(med(whole, m, b, "graph"), med(torch, m, b, "eager")), m, b) for m, b in keys)),
+        ("abacus / PyTorch eager, batch 1", 0.7,
+         worst((ratio(med(whole, m, b, "graph"), med(torch, m, b, "eager")), m, b)
+               for m, b in keys if b == 1)),
+        ("abacus / PyTorch CUDA-graph replay (aim)", 1.1,
+         worst((ratio(med(whole, m, b, "graph"), med(torch, m, b, "graph")), m, b) for m, b in keys)),
+        ("abacus p99 / median", 1.05,
+         worst((p99r(whole, m, b, "graph"), m, b) for m, b in keys)),
+    ]
+    print("targets (abacus replays CUDA graphs; worst case of each):")
+    for name, limit, w in rows:
+        if w is None:
+            print(f"  {name:46s}      -  (not measured)")
+            continue
+        v, m, b = w
+        verdict = "ok" if v <= limit else "MISSED"
+        print(f"  {name:46s} {v:6.3f}  {m} b{b}  target <= {limit:g}  {verdict}")
+
+
 def main():
     d = sys.argv[1]
     whole = {(r["model"], int(r["batch"]), r["mode"]): r for r in load(os.path.join(d, "whole.csv"))}
@@ -51,6 +82,7 @@ def main():
             best_t = min(x for x in (te, tg) if x) if (te or tg) else None
             print(f"{m:14s} {b:3d} {f(ae)} {f(ag)} {f(te)} {f(tg)} {f(rx(ae, te))} "
                   f"{f(rx(ag, tg))} {f(rx(best_a, best_t))} {f(p99r(whole, m, b, 'graph'))}")
+        targets(whole, torch, keys, med, p99r)
     ov = load(os.path.join(d, "overlap.csv"))
     if ov:
         sp = sorted((float(r["overlap_speedup"]), r["model_a"], r["model_b"]) for r in ov)
