@@ -9,10 +9,10 @@
 # The binaries are built elsewhere (this machine has no Lua or SQLite
 # headers) and carried in $BUILD. Everything lands in $OUT, kept to a few
 # files because only eight come back from the GPU machine: run.log (all
-# output), summary.txt, and the CSVs whole.csv, overlap.csv, ops.csv,
-# torch.csv. The last thing printed is the summary table.
+# output), summary.txt, test_cuda.txt, and the CSVs whole.csv, overlap.csv,
+# ops.csv, torch.csv. The last thing printed is the summary table.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 BUILD=${BUILD:-build-cuda}
 OUT=${OUT:-/tmp/abacus-gpu-out}
@@ -55,6 +55,13 @@ for s in $STAGES; do
 	test)
 		stage test ctest --test-dir "$BUILD" -R '^test_cuda$' -V --timeout 540
 		grep -E "rel err|refused|device:|SKIP|FAIL|failed|passed" "$LOG" | tail -n 60
+		# the test's own output, without ctest's prefixes, after what the
+		# machine has: the file committed as bench/results/<gpu>/test_cuda.txt
+		{
+			"$BUILD/bench_gpu" --info
+			sed -n '/^=== test: ctest/,/^=== test: exit/p' "$LOG" | sed -n 's/^[0-9]*: //p' |
+				sed -n '/^layers, TF32 off/,/^test_cuda: /p'
+		} >"$OUT/test_cuda.txt" 2>&1
 		;;
 	bench)
 		stage bench "$BUILD/bench_gpu" "$OUT" ${BENCH_ARGS:-}
