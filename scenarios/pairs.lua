@@ -51,7 +51,8 @@ local PEAK = os.getenv("PEAK") == "1"
 
 local device = arg[1] or "sim"
 local gpu = arg[2] or "h100"
-local queries = math.tointeger(tonumber(arg[3])) or 4000
+local queries = math.tointeger(tonumber(arg[3] or 4000))
+assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[3]))
 local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
 
 local function service(model)

@@ -1,16 +1,20 @@
--- quickstart.lua: two inference services sharing one simulated H100, each
--- scheduling policy side by side.
+-- quickstart.lua: two inference services sharing one GPU, each scheduling
+-- policy side by side; by default a simulated H100.
 --
---   abacus run scenarios/quickstart.lua [QPS] [QUERIES]
+--   abacus run scenarios/quickstart.lua [QPS] [QUERIES] [DEVICE] [GPU]
+--   (defaults: 750 20000 sim h100; DEVICE cuda runs it on this machine's
+--   GPU, with GPU naming the profile and predictor abacus schedules by)
 --
 -- resnet50 (batch 1 to 8) and bert (batch 1 to 4, sequence 16 to 128)
 -- each with a 15 ms QoS target; Poisson arrivals over both services.
-local qps = tonumber(arg[1]) or 750
-local queries = math.tointeger(tonumber(arg[2])) or 20000
+local qps = tonumber(arg[1] or 750)
+assert(qps and qps > 0, "QPS must be a positive number, got " .. tostring(arg[1]))
+local queries = math.tointeger(tonumber(arg[2] or 20000))
+assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[2]))
 
 local base = {
-  device = "sim",
-  gpu = "h100",
+  device = arg[3] or "sim",
+  gpu = arg[4] or "h100",
   services = {
     { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 15 },
     { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128}, qos_ms = 15 },
@@ -21,8 +25,13 @@ local base = {
   abandon = false,
 }
 
-print(string.format("resnet50 + bert on a simulated %s, %g queries/s, %d queries",
-                    base.gpu, qps, queries))
+if base.device == "sim" then
+  print(string.format("resnet50 + bert on a simulated %s, %g queries/s, %d queries",
+                      base.gpu, qps, queries))
+else
+  print(string.format("resnet50 + bert on device %s (%s profile and predictor), %g queries/s, %d queries",
+                      base.device, base.gpu, qps, queries))
+end
 local rows = {}
 for _, policy in ipairs(abacus.policies()) do
   local r = abacus.run(abacus.with(base, { name = "quickstart-" .. policy, policy = policy }))
