@@ -13,6 +13,30 @@ pass=0
 fail=0
 
 ok() { pass=$((pass + 1)); }
+
+# sql DB QUERY: rows as the sqlite3 shell prints them ("a|b"); Python's
+# sqlite3 module stands in where the shell is not installed (GPU machines
+# often lack it). hold_lock DB SECONDS: an exclusive write transaction
+# kept open that long.
+if command -v sqlite3 >/dev/null 2>&1; then
+	sql() { sqlite3 "$1" "$2"; }
+	hold_lock() { (echo "BEGIN EXCLUSIVE; UPDATE runs SET name = name WHERE id = 1;"; sleep "$2") | sqlite3 "$1"; }
+elif ! command -v python3 >/dev/null 2>&1; then
+	echo "test_cli.sh: needs the sqlite3 shell or python3 to read what runs stored" >&2
+	exit 1
+else
+	sql() {
+		python3 -c 'import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))' "$1" "$2"
+	}
+	hold_lock() {
+		python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE"); c.execute("UPDATE runs SET name = name WHERE id = 1")
+time.sleep(float(sys.argv[2]))' "$1" "$2"
+	}
+fi
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 
 # expect_fail NAME PATTERN CMD...: CMD exits non-zero, stderr has PATTERN
@@ -71,13 +95,13 @@ if "$BIN" --db "$T/r.db" run good.lua x 7 >"$T/out" 2>"$T/err"; then
 else
 	bad "good run failed: $(cat "$T/err")"
 fi
-n=$(sqlite3 "$T/r.db" "select count(*) from queries where run_id = 1")
+n=$(sql "$T/r.db" "select count(*) from queries where run_id = 1")
 [ "$n" = 500 ] && ok || bad "expected 500 query rows, got '$n'"
-st=$(sqlite3 "$T/r.db" "select group_concat(status) from runs")
+st=$(sql "$T/r.db" "select group_concat(status) from runs")
 [ "$st" = "done,done" ] && ok || bad "statuses: $st"
-sqlite3 "$T/r.db" "select config from runs where id = 1" | grep -q 'model = "resnet50"' && ok || bad "config not stored"
+sql "$T/r.db" "select config from runs where id = 1" | grep -q 'model = "resnet50"' && ok || bad "config not stored"
 "$BIN" --db "$T/r.db" runs >"$T/out" 2>&1 && grep -q "done" "$T/out" && ok || bad "abacus runs: $(cat "$T/out")"
-before=$(sqlite3 "$T/r.db" "select count(*), sum(latency_ms) from queries")
+before=$(sql "$T/r.db" "select count(*), sum(latency_ms) from queries")
 
 # --- Lua errors carry file:line ---------------------------------------------
 printf 'local x = \nprint(\n' >syntax.lua
@@ -145,6 +169,13 @@ elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ 
 			bad "live run, conv_gemm = $gemm: $(cat "$T/err")"
 		fi
 	done
+	# the quickstart live, as the README says to run it on a GPU
+	if "$BIN" --db "$T/live.db" run "$SRC/scenarios/quickstart.lua" 200 40 cuda h100 >"$T/out" 2>"$T/err"; then
+		n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +40 " "$T/out")
+		[ "$n" = 4 ] && ok || bad "live quickstart has $n of 4 rows: $(cat "$T/out")"
+	else
+		bad "live quickstart: $(cat "$T/err")"
+	fi
 fi
 
 # --- databases: corrupt, locked, read-only ---------------------------------------
@@ -155,7 +186,7 @@ grep -qiE "not an SQLite database|corrupt" "$T/err" && ok || bad "corrupt: $(cat
 [ "$(md5sum <corrupt.db)" = "$sum_before" ] && ok || bad "corrupt file was modified"
 
 cp r.db lock.db
-(echo "BEGIN EXCLUSIVE; UPDATE runs SET name = name WHERE id = 1;"; sleep 8) | sqlite3 lock.db &
+hold_lock lock.db 8 &
 holder=$!
 sleep 1
 expect_fail locked "locked" "$BIN" --db "$T/lock.db" run good.lua x 7
@@ -183,7 +214,7 @@ wait $pid
 rc=$?
 [ $rc = 130 ] && ok || bad "SIGINT exit code $rc, expected 130"
 grep -qF "interrupted" "$T/err" && ok || bad "SIGINT message: $(cat "$T/err")"
-sqlite3 "$T/r.db" "select status from runs where name = 'long' order by id desc limit 1" | grep -q interrupted && ok || bad "interrupted run not marked"
+sql "$T/r.db" "select status from runs where name = 'long' order by id desc limit 1" | grep -q interrupted && ok || bad "interrupted run not marked"
 
 "$BIN" --db "$T/r.db" run long.lua >/dev/null 2>&1 &
 pid=$!
@@ -193,9 +224,35 @@ wait $pid 2>/dev/null
 "$BIN" --db "$T/r.db" runs --all >"$T/out" 2>&1
 grep -q "died" "$T/out" && ok || bad "killed run not shown as died: $(tail -3 "$T/out")"
 
-after=$(sqlite3 "$T/r.db" "select count(*), sum(latency_ms) from queries where run_id <= 2")
+after=$(sql "$T/r.db" "select count(*), sum(latency_ms) from queries where run_id <= 2")
 [ "$after" = "$before" ] && ok || bad "earlier runs changed: '$before' -> '$after'"
-sqlite3 "$T/r.db" "pragma integrity_check" | grep -q "^ok$" && ok || bad "integrity check"
+sql "$T/r.db" "pragma integrity_check" | grep -q "^ok$" && ok || bad "integrity check"
+
+# --- the shipped scenarios, small -------------------------------------------------
+"$BIN" --db "$T/s.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
+	bad "training the predictor for the scenarios"
+if "$BIN" --db "$T/s.db" run "$SRC/scenarios/quickstart.lua" 750 300 >"$T/out" 2>"$T/err"; then
+	for p in fcfs sjf edf abacus; do
+		grep -qE "^$p +[0-9]+ +300 " "$T/out" && ok || bad "quickstart: no row for $p: $(cat "$T/out")"
+	done
+else
+	bad "quickstart: $(cat "$T/err")"
+fi
+expect_fail quickstart-qps "QPS must be a positive number, got fast" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/quickstart.lua" fast
+if "$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50+bert >"$T/out" 2>"$T/err"; then
+	# the summary: every policy in every phase, one pair each
+	n=$(grep -cE "^(qos|over|paper) +(fcfs|sjf|edf|abacus) +1 " "$T/out")
+	[ "$n" = 12 ] && ok || bad "pairs.lua summary has $n of 12 rows: $(tail -15 "$T/out")"
+else
+	bad "pairs.lua: $(cat "$T/err")"
+fi
+PEAK=1 "$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50+bert >"$T/out" 2>"$T/err" &&
+	grep -q "mean peak load abacus/fcfs over 1 pairs" "$T/out" && ok || bad "pairs.lua PEAK=1: $(cat "$T/err")"
+OVERLOAD=lots expect_fail pairs-overload "OVERLOAD must be a positive number, got lots" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50+bert
+expect_fail pairs-pair "a pair is written model+model, got resnet50" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50
 
 # --- other commands ---------------------------------------------------------------
 "$BIN" zoo >"$T/out" 2>&1 && grep -q "resnet152" "$T/out" && ok || bad "abacus zoo"
