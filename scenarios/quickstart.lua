@@ -34,7 +34,7 @@ else
 end
 local rows = {}
 for _, policy in ipairs(abacus.policies()) do
-  local r = abacus.run(abacus.with(base, { name = "quickstart-" .. policy, policy = policy }))
+  local r = abacus.run(abacus.with(base, { name = "quickstart", policy = policy }))
   rows[#rows + 1] = r
 end
 abacus.print_table(rows, {
@@ -49,3 +49,4 @@ abacus.print_table(rows, {
   { "throughput_qps", "goodput q/s", "%.1f" },
 })
 print("results stored in " .. abacus.db .. "; list them with: abacus runs")
+print("latency CDF of each policy: scripts/plot.sh --db " .. abacus.db .. " cdf quickstart")
