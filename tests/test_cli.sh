@@ -254,6 +254,25 @@ OVERLOAD=lots expect_fail pairs-overload "OVERLOAD must be a positive number, go
 expect_fail pairs-pair "a pair is written model+model, got resnet50" \
 	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50
 
+# trace.lua: a rate file (its default) and a query trace, every policy each
+if "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" >"$T/out" 2>"$T/err"; then
+	n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +[0-9]+ " "$T/out")
+	[ "$n" = 4 ] && ok || bad "trace.lua on rates has $n of 4 rows: $(cat "$T/out")"
+else
+	bad "trace.lua on rates: $(cat "$T/err")"
+fi
+printf 'time_ms,model,batch,seq\n0.5,resnet50,2,\n1,bert,1,32\n1.5,bert,2,16\n9,resnet50,4,\n' >q.csv
+if "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" q.csv >"$T/out" 2>"$T/err"; then
+	n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +4 " "$T/out")
+	[ "$n" = 4 ] && ok || bad "trace.lua on a query trace has $n of 4 rows: $(cat "$T/out")"
+	grep -q "^resnet50 + bert on sim h100: 4 queries" "$T/out" && ok || bad "trace.lua services: $(head -1 "$T/out")"
+else
+	bad "trace.lua on a query trace: $(cat "$T/err")"
+fi
+expect_fail trace-index "names its model by index" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" "$SRC/tests/data/trace-good.csv"
+expect_fail trace-missing "nope.csv: No such file" "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" nope.csv
+
 # --- other commands ---------------------------------------------------------------
 "$BIN" zoo >"$T/out" 2>&1 && grep -q "resnet152" "$T/out" && ok || bad "abacus zoo"
 "$BIN" zoo bert --seq 64 >"$T/out" 2>&1 && grep -q "encoder" "$T/out" && ok || bad "abacus zoo bert"
