@@ -56,4 +56,38 @@ function M.with(t, over)
   return c
 end
 
+local function list(v)
+  if v == nil then return { 0 } end
+  return type(v) == "table" and v or { v }
+end
+
+-- A service's solo latency in ms at its largest batch (and sequence
+-- length), from gpu's profile: the longest query it sends.
+function M.largest_solo_ms(s, gpu)
+  local b, q = 0, 0
+  for _, v in ipairs(list(s.batch)) do b = math.max(b, v) end
+  for _, v in ipairs(list(s.seq)) do q = math.max(q, v) end
+  return M.solo_ms(s.model, b, q, gpu)
+end
+
+-- A service's mean solo latency in ms over the batches (and sequence
+-- lengths) its queries draw, each as likely.
+function M.mean_solo_ms(s, gpu)
+  local sum, n = 0, 0
+  for _, b in ipairs(list(s.batch)) do
+    for _, q in ipairs(list(s.seq)) do
+      sum, n = sum + M.solo_ms(s.model, b, q, gpu), n + 1
+    end
+  end
+  return sum / n
+end
+
+-- Queries per second the GPU serves one at a time when each query picks
+-- one of services uniformly: the serial capacity loads are scaled by.
+function M.serial_capacity(services, gpu)
+  local sum = 0
+  for _, s in ipairs(services) do sum = sum + M.mean_solo_ms(s, gpu) end
+  return 1000 / (sum / #services)
+end
+
 return M

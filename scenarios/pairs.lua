@@ -62,19 +62,6 @@ local function service(model)
   return { model = model, batch = {1, 2, 4, 8} }
 end
 
-local function largest(s)
-  return abacus.solo_ms(s.model, s.batch[#s.batch], s.seq and s.seq[#s.seq] or 0, gpu)
-end
-
-local function mean_solo(s)
-  local sum, n = 0, 0
-  for _, b in ipairs(s.batch) do
-    for _, q in ipairs(s.seq or {0}) do
-      sum, n = sum + abacus.solo_ms(s.model, b, q, gpu), n + 1
-    end
-  end
-  return sum / n
-end
 
 local pairs_to_run = {}
 if #arg > 3 then
@@ -115,9 +102,9 @@ end
 local rows, summary, peaks = {}, {}, {}
 for _, pr in ipairs(pairs_to_run) do
   local sa, sb = service(pr[1]), service(pr[2])
-  local qos = QOS_FACTOR * (largest(sa) + largest(sb))
+  local qos = QOS_FACTOR * (abacus.largest_solo_ms(sa, gpu) + abacus.largest_solo_ms(sb, gpu))
   sa.qos_ms, sb.qos_ms = qos, qos
-  local capacity = 1000 / ((mean_solo(sa) + mean_solo(sb)) / 2)
+  local capacity = abacus.serial_capacity({ sa, sb }, gpu)
   local pair = pr[1] .. "+" .. pr[2]
   if PEAK then
     local row = { pair = pair, qos_ms = qos, capacity = capacity }

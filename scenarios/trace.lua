@@ -50,28 +50,13 @@ local function sorted_keys(t)
   return out
 end
 
-local function largest(s)
-  return abacus.solo_ms(s.model, s.batch[#s.batch], s.seq and s.seq[#s.seq] or 0, gpu)
-end
-
 local services, load, what
 if col("minute") and col("qps") then
   services = {
     { model = "resnet50", batch = {1, 2, 4, 8} },
     { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128} },
   }
-  -- C: queries per second served one at a time, services picked uniformly
-  local mean_solo = 0
-  for _, s in ipairs(services) do
-    local sum, n = 0, 0
-    for _, b in ipairs(s.batch) do
-      for _, q in ipairs(s.seq or {0}) do
-        sum, n = sum + abacus.solo_ms(s.model, b, q, gpu), n + 1
-      end
-    end
-    mean_solo = mean_solo + sum / n / #services
-  end
-  local capacity = 1000 / mean_solo
+  local capacity = abacus.serial_capacity(services, gpu)
   local sum = 0
   for _, r in ipairs(rows) do sum = sum + (tonumber(r[col("qps")]) or 0) end
   assert(#rows > 0 and sum > 0, file .. ": no positive rate")
@@ -110,7 +95,7 @@ else
 end
 
 local qos = 0
-for _, s in ipairs(services) do qos = qos + QOS_FACTOR * largest(s) end
+for _, s in ipairs(services) do qos = qos + QOS_FACTOR * abacus.largest_solo_ms(s, gpu) end
 for _, s in ipairs(services) do s.qos_ms = qos end
 
 local names = {}

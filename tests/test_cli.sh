@@ -228,6 +228,28 @@ after=$(sql "$T/r.db" "select count(*), sum(latency_ms) from queries where run_i
 [ "$after" = "$before" ] && ok || bad "earlier runs changed: '$before' -> '$after'"
 sql "$T/r.db" "pragma integrity_check" | grep -q "^ok$" && ok || bad "integrity check"
 
+# --- the Lua helpers scenarios build loads from --------------------------------------
+# solo_ms is the whole-model row where a profile has one (h200: resnet50's op
+# 18) and the sum of the ops where not (h100); the rest derive from it
+h200_whole=$(awk -F, '$1 == "resnet50" && $2 == 18 && $3 == 4 && $4 == 0 { printf "%.9f", $5 / 1000 }' "$SRC/data/h200/ops.csv")
+h100_sum=$(awk -F, '$1 == "resnet50" && $3 == 4 && $4 == 0 { s += $5 } END { printf "%.9f", s / 1000 }' "$SRC/data/h100/ops.csv")
+cat >helpers.lua <<EOF
+local function near(a, b, what) assert(math.abs(a - b) < 1e-6 * b, what .. ": " .. a .. " against " .. b) end
+near(abacus.solo_ms("resnet50", 4, 0, "h200"), $h200_whole, "h200 whole row")
+near(abacus.solo_ms("resnet50", 4, 0, "h100"), $h100_sum, "h100 sum of ops")
+local function solo(m, b, q) return abacus.solo_ms(m, b, q, "h100") end
+local bert = { model = "bert", batch = {1, 4}, seq = {64, 16} }
+local r50 = { model = "resnet50", batch = 2 }
+near(abacus.largest_solo_ms(bert, "h100"), solo("bert", 4, 64), "largest of lists")
+near(abacus.largest_solo_ms(r50, "h100"), solo("resnet50", 2, 0), "largest of one batch")
+local mean = (solo("bert", 1, 64) + solo("bert", 1, 16) + solo("bert", 4, 64) + solo("bert", 4, 16)) / 4
+near(abacus.mean_solo_ms(bert, "h100"), mean, "mean over draws")
+near(abacus.serial_capacity({ bert, r50 }, "h100"), 1000 / ((mean + solo("resnet50", 2, 0)) / 2), "capacity")
+print("helpers ok")
+EOF
+"$BIN" --db "$T/r.db" run helpers.lua >"$T/out" 2>"$T/err" && grep -q "helpers ok" "$T/out" && ok ||
+	bad "Lua helpers: $(cat "$T/err")"
+
 # --- the shipped scenarios, small -------------------------------------------------
 "$BIN" --db "$T/s.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
 	bad "training the predictor for the scenarios"
