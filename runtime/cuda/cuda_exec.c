@@ -214,6 +214,18 @@ static void *el(const cuda_exec *x, const void *p, int64_t i)
 	return (unsigned char *)p + i * x->esz;
 }
 
+/* The graph tables hold one graph per (batch, seq) key: graph_keys of
+ * them per op in x->graphs, and as many in x->whole. */
+static size_t graph_keys(const cuda_exec *x)
+{
+	return (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
+}
+
+static size_t graph_key(const cuda_exec *x, int b, int S)
+{
+	return (size_t)b * (size_t)(x->max_seq + 1) + (size_t)S;
+}
+
 /* Device address of layer l's input i. */
 static void *in_ptr(const cuda_exec *x, int l, int i)
 {
@@ -732,9 +744,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
 	x->bready = calloc((size_t)cfg->max_batch + 1, 1);
-	size_t keys = (size_t)(cfg->max_batch + 1) * (size_t)(x->max_seq + 1); /* (batch, seq) */
-	x->graphs = calloc((size_t)m->n_ops * keys, sizeof(cudaGraphExec_t));
-	x->whole = calloc(keys, sizeof(cudaGraphExec_t));
+	x->graphs = calloc((size_t)m->n_ops * graph_keys(x), sizeof(cudaGraphExec_t));
+	x->whole = calloc(graph_keys(x), sizeof(cudaGraphExec_t));
 	if (!x->lp || !x->bready || !x->graphs || !x->whole) {
 		cuda_exec_free(x);
 		return fail(err, errlen, "out of memory");
@@ -1140,9 +1151,8 @@ void cuda_exec_free(cuda_exec *x)
 	 * running work. */
 	if (x->stream)
 		cudaStreamSynchronize(x->stream);
-	size_t keys = (size_t)(x->cfg.max_batch + 1) * (size_t)(x->max_seq + 1);
-	destroy_graphs(x->graphs, (size_t)x->m->n_ops * keys);
-	destroy_graphs(x->whole, keys);
+	destroy_graphs(x->graphs, (size_t)x->m->n_ops * graph_keys(x));
+	destroy_graphs(x->whole, graph_keys(x));
 	if (x->lp)
 		for (int l = 0; l < x->m->n_layers; l++)
 			free_descs(&x->lp[l], x->cfg.max_batch);
@@ -1503,9 +1513,7 @@ static int check_args(const cuda_exec *x, int start, int end, int batch, int seq
 
 static cudaGraphExec_t *graph_slot(cuda_exec *x, int op, int b, int S)
 {
-	return &x->graphs[((size_t)op * (size_t)(x->cfg.max_batch + 1) + (size_t)b) *
-	                      (size_t)(x->max_seq + 1) +
-	                  (size_t)S];
+	return &x->graphs[(size_t)op * graph_keys(x) + graph_key(x, b, S)];
 }
 
 /* Captures ops [start, end) at (b, S) into *g without running them. */
@@ -1552,7 +1560,7 @@ static int run_graphs(cuda_exec *x, int start, int end, int b, int S, char *err,
 	ectx c = {x, start, -1, b, S, err, errlen};
 	cudaGraphExec_t *whole = NULL;
 	if (x->cfg.whole && start == 0 && end == x->m->n_ops) {
-		whole = &x->whole[(size_t)b * (size_t)(x->max_seq + 1) + (size_t)S];
+		whole = &x->whole[graph_key(x, b, S)];
 		if (*whole) {
 			CU(&c, cudaGraphLaunch, (*whole, x->stream));
 			return 0;
