@@ -14,6 +14,15 @@ fail=0
 
 ok() { pass=$((pass + 1)); }
 
+# policy_rows WHAT DONE: the table in $T/out has a row for each policy, with
+# DONE (an extended regex) queries done
+policy_rows() {
+	local p
+	for p in fcfs sjf edf abacus; do
+		grep -qE "^$p +[0-9]+ +$2 " "$T/out" && ok || bad "$1: no row for $p: $(cat "$T/out")"
+	done
+}
+
 # sql DB QUERY: rows as the sqlite3 shell prints them ("a|b"); Python's
 # sqlite3 module stands in where the shell is not installed (GPU machines
 # often lack it). hold_lock DB SECONDS: an exclusive write transaction
@@ -171,8 +180,7 @@ elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ 
 	done
 	# the quickstart live, as the README says to run it on a GPU
 	if "$BIN" --db "$T/live.db" run "$SRC/scenarios/quickstart.lua" 200 40 cuda h100 >"$T/out" 2>"$T/err"; then
-		n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +40 " "$T/out")
-		[ "$n" = 4 ] && ok || bad "live quickstart has $n of 4 rows: $(cat "$T/out")"
+		policy_rows "live quickstart" 40
 	else
 		bad "live quickstart: $(cat "$T/err")"
 	fi
@@ -254,9 +262,7 @@ EOF
 "$BIN" --db "$T/s.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
 	bad "training the predictor for the scenarios"
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/quickstart.lua" 750 300 >"$T/out" 2>"$T/err"; then
-	for p in fcfs sjf edf abacus; do
-		grep -qE "^$p +[0-9]+ +300 " "$T/out" && ok || bad "quickstart: no row for $p: $(cat "$T/out")"
-	done
+	policy_rows quickstart 300
 else
 	bad "quickstart: $(cat "$T/err")"
 fi
@@ -278,15 +284,13 @@ expect_fail pairs-pair "a pair is written model+model, got resnet50" \
 
 # trace.lua: a rate file (its default) and a query trace, every policy each
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" >"$T/out" 2>"$T/err"; then
-	n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +[0-9]+ " "$T/out")
-	[ "$n" = 4 ] && ok || bad "trace.lua on rates has $n of 4 rows: $(cat "$T/out")"
+	policy_rows "trace.lua on rates" "[0-9]+"
 else
 	bad "trace.lua on rates: $(cat "$T/err")"
 fi
 printf 'time_ms,model,batch,seq\n0.5,resnet50,2,\n1,bert,1,32\n1.5,bert,2,16\n9,resnet50,4,\n' >q.csv
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" q.csv >"$T/out" 2>"$T/err"; then
-	n=$(grep -cE "^(fcfs|sjf|edf|abacus) +[0-9]+ +4 " "$T/out")
-	[ "$n" = 4 ] && ok || bad "trace.lua on a query trace has $n of 4 rows: $(cat "$T/out")"
+	policy_rows "trace.lua on a query trace" 4
 	grep -q "^resnet50 + bert on sim h100: 4 queries" "$T/out" && ok || bad "trace.lua services: $(head -1 "$T/out")"
 else
 	bad "trace.lua on a query trace: $(cat "$T/err")"
