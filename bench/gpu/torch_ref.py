@@ -3,7 +3,8 @@
 
 Same models (torchvision's, and a BERT-base from transformers' BertConfig
 with random weights), same batches, fp32 with TF32 allowed, cudnn.benchmark
-on. Each run is isolated (CUDA events around it, the GPU idle before it), as
+on (with --channels-last, the CNNs and their inputs stored NHWC, to see
+what cuDNN's layout costs). Each run is isolated (CUDA events around it, the GPU idle before it), as
 bench_gpu's whole table; eager and CUDA-graph replay. Writes
 model,batch,seq,mode,median_ms,p99_ms,p99_over_median,runs (bench_gpu's
 whole.csv columns) to --out.
@@ -70,6 +71,7 @@ def main():
     )
     ap.add_argument("--batches", default="1,4,8,16")
     ap.add_argument("--seq", type=int, default=64)
+    ap.add_argument("--channels-last", action="store_true")
     a = ap.parse_args()
 
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -85,8 +87,13 @@ def main():
         for name in a.models.split(","):
             model = build(name).to(dev).eval()
             seq = a.seq if name == "bert" else 0
+            nhwc = a.channels_last and name != "bert"
+            if nhwc:
+                model = model.to(memory_format=torch.channels_last)
             for b in [int(x) for x in a.batches.split(",")]:
                 x = make_input(name, b, seq, dev)
+                if nhwc:
+                    x = x.contiguous(memory_format=torch.channels_last)
                 with torch.inference_mode():
                     fn = lambda: model(x)
                     time_runs(fn, a.warmup)
