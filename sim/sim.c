@@ -1,6 +1,7 @@
 /* sim.c: virtual clock, solo tables and the contention model of sim.h. */
 #include "sim.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,26 +272,49 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 1;
-	char line[256], key[64];
+	char line[256];
 	int lineno = 0, rc = 0;
 	sim_options v = *o;
-	while (fgets(line, sizeof line, f)) {
+	while (rc == 0 && fgets(line, sizeof line, f)) {
 		lineno++;
-		double x;
-		if (line[0] == '#' || line[0] == '\n' || strncmp(line, "key,", 4) == 0)
+		char *k = line;
+		while (isspace((unsigned char)*k))
+			k++;
+		if (*k == '#' || *k == '\0' || strncmp(k, "key,", 4) == 0)
 			continue;
-		if (sscanf(line, "%63[^,],%lf", key, &x) != 2 || !isfinite(x) || x < 0) {
-			snprintf(err, errlen, "%s:%d: expected key,value with a non-negative number", path,
-			         lineno);
+		char *comma = strchr(k, ','), *end;
+		if (!comma) {
+			snprintf(err, errlen, "%s:%d: expected key,value", path, lineno);
 			rc = -1;
 			break;
 		}
-		if (strcmp(key, "kappa") == 0)
+		char *ke = comma;
+		while (ke > k && isspace((unsigned char)ke[-1]))
+			ke--;
+		*ke = '\0';
+		double x = strtod(comma + 1, &end);
+		while (isspace((unsigned char)*end))
+			end++;
+		if (end == comma + 1 || *end || !isfinite(x)) {
+			snprintf(err, errlen, "%s:%d: %s: '%s' is not a number", path, lineno, k,
+			         comma + 1);
+			rc = -1;
+		} else if (strcmp(k, "kappa") == 0 && x >= 0) {
 			v.kappa = x;
-		else if (strcmp(key, "scale_c") == 0 && x > 0)
+		} else if (strcmp(k, "scale_c") == 0 && x > 0) {
 			v.scale_c = x;
-		else if (strcmp(key, "scale_m") == 0 && x > 0)
+		} else if (strcmp(k, "scale_m") == 0 && x > 0) {
 			v.scale_m = x;
+		} else if (strcmp(k, "mape_train") != 0 && strcmp(k, "mape_test") != 0 &&
+		           strcmp(k, "n_test") != 0) {
+			/* a misspelt key or a zero scale must not leave a default in
+			 * force without a word; the fit's errors are there to be read */
+			snprintf(err, errlen,
+			         "%s:%d: %s,%g: keys are kappa (>= 0), scale_c and scale_m (> 0), and "
+			         "the fit's mape_train, mape_test and n_test",
+			         path, lineno, k, x);
+			rc = -1;
+		}
 	}
 	fclose(f);
 	if (rc == 0)

@@ -2,6 +2,7 @@
  * on hand-checkable cases, seeded noise reproducible bit for bit. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -39,6 +40,51 @@ static device open_sim(const prof *p, zoo_model **m, double noise, double kappa,
 	                       {.model = m[1], .max_batch = 16, .max_seq = 0}};
 	CHECK_INT(device_setup(&d, svc, 2), 0);
 	return d;
+}
+
+/* sim.csv as `abacus calibrate --write` writes it, or edited by hand:
+ * CRLF, blank lines and spaces are fine; a key it does not know, a zero
+ * scale or a value that is not a number is an error, never a default
+ * left in force. Returns sim_load_calibration's code; *o is what it read. */
+static int read_calibration(const char *text, sim_options *o, char *err, size_t errlen)
+{
+	char sub[300], path[320];
+	snprintf(sub, sizeof sub, "%s/gpu", dir);
+	mkdir(sub, 0700);
+	snprintf(path, sizeof path, "%s/sim.csv", sub);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	sim_options_default(o);
+	int rc = sim_load_calibration(dir, "gpu", o, err, errlen);
+	unlink(path);
+	rmdir(sub);
+	return rc;
+}
+
+static void test_calibration(void)
+{
+	char err[512] = "";
+	sim_options o, def;
+	sim_options_default(&def);
+	CHECK_INT(read_calibration("key,value\r\n\r\n# fitted\r\n kappa , 0.5 \r\nscale_c,0.25\n"
+	                           "\nscale_m,2\nmape_train,4.2\nmape_test,4.3\nn_test,10\n",
+	                           &o, err, sizeof err),
+	          0);
+	CHECK_NEAR(o.kappa, 0.5, 0);
+	CHECK_NEAR(o.scale_c, 0.25, 0);
+	CHECK_NEAR(o.scale_m, 2, 0);
+	CHECK_INT(read_calibration("kapa,0.5\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1: kapa,0.5: keys are kappa (>= 0), scale_c and scale_m (> 0)");
+	CHECK_NEAR(o.kappa, def.kappa, 0); /* a failed read changes nothing */
+	CHECK_INT(read_calibration("kappa,0.5\nscale_c,0\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2: scale_c,0:");
+	CHECK_NEAR(o.kappa, def.kappa, 0);
+	CHECK_INT(read_calibration("scale_m,fast\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1: scale_m: 'fast");
+	CHECK_INT(read_calibration("kappa\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1: expected key,value");
+	CHECK_INT(sim_load_calibration(dir, "none", &o, err, sizeof err), 1);
 }
 
 int main(void)
@@ -174,6 +220,8 @@ int main(void)
 	o.noise = -1;
 	CHECK(sim_device_open(&d, p, &o, err, sizeof err) != 0);
 	CHECK_STR_HAS(err, "noise");
+
+	test_calibration();
 
 	prof_free(p);
 	zoo_model_free(m[0]);
