@@ -6,6 +6,12 @@ local M = ...
 -- of keys, or of {key, header[, format]} entries. Numbers print with the
 -- column's format, or as integers when whole, else with 2 decimals.
 function M.print_table(rows, cols)
+  if type(rows) ~= "table" then
+    error("abacus.print_table: rows must be a list of tables, got " .. type(rows), 2)
+  end
+  if type(cols) ~= "table" then
+    error("abacus.print_table: cols must be a list of column keys, got " .. type(cols), 2)
+  end
   local heads, keys, fmts = {}, {}, {}
   for i, c in ipairs(cols) do
     if type(c) == "table" then
@@ -61,9 +67,24 @@ local function list(v)
   return type(v) == "table" and v or { v }
 end
 
+-- s as abacus.run's services take it; level: where the caller's error
+-- points (the script's line, not this file's).
+local function check_service(s, fn, level)
+  if type(s) ~= "table" then
+    error("abacus." .. fn .. ": a service must be a table, got " .. type(s), level)
+  end
+  if type(s.model) ~= "string" then
+    error("abacus." .. fn .. ": the service has no model", level)
+  end
+  if s.batch == nil then
+    error("abacus." .. fn .. ": service " .. s.model .. " has no batch", level)
+  end
+end
+
 -- A service's solo latency in ms at its largest batch (and sequence
 -- length), from gpu's profile: the longest query it sends.
 function M.largest_solo_ms(s, gpu)
+  check_service(s, "largest_solo_ms", 3)
   local b, q = 0, 0
   for _, v in ipairs(list(s.batch)) do b = math.max(b, v) end
   for _, v in ipairs(list(s.seq)) do q = math.max(q, v) end
@@ -72,7 +93,8 @@ end
 
 -- A service's mean solo latency in ms over the batches (and sequence
 -- lengths) its queries draw, each as likely.
-function M.mean_solo_ms(s, gpu)
+function M.mean_solo_ms(s, gpu, level)
+  check_service(s, "mean_solo_ms", level or 3)
   local sum, n = 0, 0
   for _, b in ipairs(list(s.batch)) do
     for _, q in ipairs(list(s.seq)) do
@@ -85,8 +107,11 @@ end
 -- Queries per second the GPU serves one at a time when each query picks
 -- one of services uniformly: the serial capacity loads are scaled by.
 function M.serial_capacity(services, gpu)
+  if type(services) ~= "table" or #services == 0 then
+    error("abacus.serial_capacity: services must be a non-empty list of services", 2)
+  end
   local sum = 0
-  for _, s in ipairs(services) do sum = sum + M.mean_solo_ms(s, gpu) end
+  for _, s in ipairs(services) do sum = sum + M.mean_solo_ms(s, gpu, 4) end
   return 1000 / (sum / #services)
 end
 

@@ -401,10 +401,14 @@ static int l_run(lua_State *L)
 	c.db_path = b->db_path;
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
-	lua_Integer q = opt_integer(L, 1, "queries", "", c.queries);
-	c.queries = q;
+	/* a trace or rate file plays to its end unless queries limits it */
+	int from_file = strcmp(c.load, "poisson") != 0;
+	c.queries = opt_integer(L, 1, "queries", "", from_file ? 0 : c.queries);
 	c.seed = (uint64_t)opt_integer(L, 1, "seed", "", (lua_Integer)c.seed);
-	c.ways = (int)opt_integer(L, 1, "ways", "", c.ways);
+	lua_Integer ways = opt_integer(L, 1, "ways", "", c.ways);
+	if (ways < 1 || ways > 64) /* before the cast to int, which would wrap it */
+		return luaL_error(L, "abacus.run: ways must be between 1 and 64, got %I", ways);
+	c.ways = (int)ways;
 	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, NULL);
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_bool(L, 1, "abandon", "", c.abandon);
@@ -550,7 +554,9 @@ static int l_boot(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setglobal(L, "arg");
-	if (luaL_loadfile(L, bt->path) != LUA_OK)
+	/* text only: Lua does not verify precompiled chunks, and a corrupt one
+	 * crashes the interpreter instead of failing to load */
+	if (luaL_loadfilex(L, bt->path, "t") != LUA_OK)
 		return lua_error(L);
 	for (int i = 0; i < bt->argc; i++)
 		lua_pushstring(L, bt->argv[i]);
@@ -570,8 +576,14 @@ int lab_run_file(lab *b, const char *path, int argc, char **argv, char *err, siz
 	lua_pushlightuserdata(L, &bt);
 	int rc = 0;
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		/* error({...}) and the like: say what was raised. (No __tostring
+		 * call: outside a protected call an error in it would panic.) */
 		const char *msg = lua_tostring(L, -1);
-		snprintf(err, errlen, "%s", msg ? msg : "error object is not a string");
+		if (msg)
+			snprintf(err, errlen, "%s", msg);
+		else
+			snprintf(err, errlen, "%s: the script raised an error object that is a %s, not a "
+			         "message", path, luaL_typename(L, -1));
 		rc = b->stop && *b->stop ? 130 : -1;
 	}
 	lua_close(L);

@@ -164,6 +164,18 @@ static void svcset_names(const svcset *s, char *buf, size_t len)
 	}
 }
 
+/* An arrival at t seconds past LOAD_MAX_MS fails the load (load.h). */
+static int past_horizon(load *l, double t)
+{
+	if (t * 1e3 <= LOAD_MAX_MS)
+		return 0;
+	set_err(l->err, sizeof l->err,
+	        "the %s load's next arrival is at %.3g ms, past the %.0f ms a run's clock "
+	        "holds: the rate is too low or the time scale too small",
+	        l->iface->kind, t * 1e3, LOAD_MAX_MS);
+	return 1;
+}
+
 static int64_t sec_to_ns(double t)
 {
 	/* t >= 0 always, so adding a half rounds to nearest. */
@@ -233,6 +245,8 @@ static int poisson_next(load *l, load_arrival *out)
 		return 0;
 	p->left--;
 	proc *pr = &p->procs[p->heap[0]];
+	if (past_horizon(l, pr->t))
+		return -1;
 	out->t = sec_to_ns(pr->t);
 	draw_query(pr, p->s.svc, out);
 	pr->t += rng_exp(&pr->r, pr->rate);
@@ -533,6 +547,23 @@ static int in_list(int v, const int *list, int n)
 	return 0;
 }
 
+/* n >= 1: the service's lists are never empty where these are asked */
+static int max_of(const int *v, int n)
+{
+	int m = v[0];
+	for (int i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+static int min_of(const int *v, int n)
+{
+	int m = v[0];
+	for (int i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
 static void list_str(const int *v, int n, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -604,6 +635,11 @@ static int trace_row(trace *t, load_arrival *out)
 		        col_time, f[TR_TIME]);
 		return -1;
 	}
+	if (ms > LOAD_MAX_MS) {
+		set_err(err, errlen, "%s:%ld:%d: time %s ms is past the %.0f ms a run's clock holds",
+		        c->path, c->lineno, col_time, f[TR_TIME], LOAD_MAX_MS);
+		return -1;
+	}
 	if (ms < t->last_ms) {
 		set_err(err, errlen,
 		        "%s:%ld:%d: time %s ms goes backwards (line %ld was at %g ms; rows must be "
@@ -626,6 +662,12 @@ static int trace_row(trace *t, load_arrival *out)
 		list_str(d->batches, d->n_batches, list, sizeof list);
 		set_err(err, errlen, "%s:%ld:%d: batch %d is not one %s allows (%s)", c->path,
 		        c->lineno, col_batch, batch, svc_name(d), list);
+		return -1;
+	}
+	int most = max_of(d->batches, d->n_batches);
+	if (batch > most) {
+		set_err(err, errlen, "%s:%ld:%d: batch %d is over %s's largest batch, %d", c->path,
+		        c->lineno, col_batch, batch, svc_name(d), most);
 		return -1;
 	}
 	int seq = 0;
@@ -651,6 +693,12 @@ static int trace_row(trace *t, load_arrival *out)
 			list_str(d->seqs, d->n_seqs, list, sizeof list);
 			set_err(err, errlen, "%s:%ld:%d: seq %d is not one %s allows (%s)", c->path,
 			        c->lineno, col_seq, seq, svc_name(d), list);
+			return -1;
+		}
+		int lo = min_of(d->seqs, d->n_seqs), hi = max_of(d->seqs, d->n_seqs);
+		if (seq < lo || seq > hi) {
+			set_err(err, errlen, "%s:%ld:%d: seq %d is outside %s's sequence lengths, %d to %d",
+			        c->path, c->lineno, col_seq, seq, svc_name(d), lo, hi);
 			return -1;
 		}
 	}
@@ -774,6 +822,8 @@ static int rates_next(load *l, load_arrival *out)
 	rates *r = (rates *)l;
 	if (r->left == 0 || r->minute >= r->n_min)
 		return 0;
+	if (past_horizon(l, r->p.t))
+		return -1;
 	out->t = sec_to_ns(r->p.t);
 	draw_query(&r->p, r->s.svc, out);
 	if (r->left > 0)
@@ -909,6 +959,18 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 		rates_free(&r->base);
 		return NULL;
 	}
+	/* refused up front rather than after millions of queries */
+	double expect = 0;
+	for (int m = 0; m < r->n_min; m++)
+		expect += r->qps[m] * r->min_sec;
+	if (limit == 0 && expect > LOAD_MAX_QUERIES) {
+		set_err(err, errlen,
+		        "%s at qps_scale %g makes about %.3g queries, more than the %d a run holds: "
+		        "lower qps_scale or set queries",
+		        path, qps_scale, expect, LOAD_MAX_QUERIES);
+		rates_free(&r->base);
+		return NULL;
+	}
 	rng root;
 	rng_seed(&root, seed);
 	r->p.r = rng_split(&root);
@@ -924,7 +986,14 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 
 int load_next(load *l, load_arrival *out)
 {
-	return l->iface->next(l, out);
+	int rc = l->iface->next(l, out);
+	if (rc == 1 && ++l->given > LOAD_MAX_QUERIES) {
+		set_err(l->err, sizeof l->err,
+		        "the %s load gives more than the %d queries a run holds: set queries, or "
+		        "replay a shorter part", l->iface->kind, LOAD_MAX_QUERIES);
+		return -1;
+	}
+	return rc;
 }
 
 const char *load_errmsg(const load *l)

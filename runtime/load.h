@@ -16,11 +16,21 @@
  *             the file in one second, qps_scale multiplies every rate.
  *
  * Batch and sequence length are drawn uniformly from the service's lists
- * (poisson, rates), or taken from the trace row (which must be one the
- * service allows only if `strict`; otherwise any positive value is taken).
+ * (poisson, rates), or taken from the trace row: with `strict` it must be
+ * one of the service's; otherwise any batch from 1 to the service's
+ * largest, and any seq from its smallest to its largest, is taken (what
+ * the service's executors are sized for, and within the model's range,
+ * since the service's lists are checked against the zoo).
  *
  * Errors are reported with the file, line and column: "x.csv:7:3: batch
  * 'abc' is not a positive integer".
+ *
+ * Limits, so that a run's clock and memory stay sound whatever the input:
+ * no arrival later than LOAD_MAX_MS after the start (times are int64_t
+ * nanoseconds, and deadlines add a QoS target to them), and no more than
+ * LOAD_MAX_QUERIES arrivals from one load (a run keeps every query it was
+ * given, about 50 bytes each, until it stores them). Passing either is an
+ * error, not a clamp.
  *
  * More precisely:
  *  - The constructors copy `svc` (lists and names included); the caller's
@@ -50,6 +60,9 @@
 
 #include "rng.h"
 
+#define LOAD_MAX_MS 1e12 /* about 31.7 years */
+#define LOAD_MAX_QUERIES 50000000
+
 typedef struct load_service {
 	const char *model; /* name, for matching trace rows */
 	const int *batches;
@@ -77,6 +90,7 @@ typedef struct load_iface {
 struct load {
 	const load_iface *iface;
 	char err[512];
+	int64_t given; /* arrivals load_next has returned */
 };
 
 /* qps > 0 is the total rate over all services; it is ignored when every

@@ -66,6 +66,8 @@ static int check_service(const run_service *s, int idx, char *err, size_t errlen
 	if (!(s->qos_ms > 0) || !isfinite(s->qos_ms))
 		rc = bad(err, errlen, "%s.qos_ms must be a positive number of milliseconds, got %g",
 		         where, s->qos_ms);
+	else if (s->qos_ms > LOAD_MAX_MS) /* deadlines are arrival + QoS, in int64_t ns */
+		rc = bad(err, errlen, "%s.qos_ms must be at most 1e12 ms, got %g", where, s->qos_ms);
 	else if (s->n_batches < 1)
 		snprintf(err, errlen, "%s.batch is missing (a number or a list of numbers)", where),
 		    rc = -1;
@@ -140,17 +142,17 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		if (!all_rates && (!(c->qps > 0) || !isfinite(c->qps)))
 			return bad(err, errlen, "%s.qps must be a positive number of queries per second, got %g",
 			           "load", c->qps);
-		if (c->queries < 1)
-			return bad(err, errlen, "%s must be a positive number, got %g", "queries",
-			           (double)c->queries);
+		if (c->queries < 1 || c->queries > LOAD_MAX_QUERIES)
+			return bad(err, errlen, "%s must be between 1 and 50000000 (the most a run holds), "
+			           "got %g", "queries", (double)c->queries);
 	} else if (strcmp(c->load, "trace") == 0 || strcmp(c->load, "rates") == 0) {
 		if (!c->load_file || !*c->load_file) {
 			snprintf(err, errlen, "load.file is missing: a %s load reads a CSV file", c->load);
 			return -1;
 		}
-		if (c->queries < 0)
-			return bad(err, errlen, "%s must be a non-negative number, got %g", "queries",
-			           (double)c->queries);
+		if (c->queries < 0 || c->queries > LOAD_MAX_QUERIES)
+			return bad(err, errlen, "%s must be between 0 (all) and 50000000 (the most a run "
+			           "holds), got %g", "queries", (double)c->queries);
 		if (!(c->time_scale > 0) || !isfinite(c->time_scale))
 			return bad(err, errlen, "%s.time_scale must be a positive number, got %g", "load",
 			           c->time_scale);
@@ -166,13 +168,22 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->margin >= 0 && c->margin < 1))
 		return bad(err, errlen, "%s must be at least 0 and below 1, got %g", "margin",
 		           c->margin);
-	if (!(c->threshold_ms >= 0) || !isfinite(c->threshold_ms))
-		return bad(err, errlen, "%s must be a non-negative number, got %g", "threshold_ms",
+	if (!(c->threshold_ms >= 0 && c->threshold_ms <= LOAD_MAX_MS)) /* held in int64_t ns */
+		return bad(err, errlen, "%s must be between 0 and 1e12 ms, got %g", "threshold_ms",
 		           c->threshold_ms);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
-	if (!isnan(c->kappa) && (!(c->kappa >= 0) || !isfinite(c->kappa)))
-		return bad(err, errlen, "%s must be a non-negative number, got %g", "kappa", c->kappa);
+	/* kappa adds to a group's slowdown per extra stream (sim.h); the
+	 * calibrated values are below 1, and far past 100 group durations
+	 * would leave the clock */
+	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= 100))
+		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
+	/* checked whatever the policy, so a misspelt name never passes */
+	if (c->predictor && strcmp(c->predictor, "solo") != 0 && !train_learner(c->predictor)) {
+		snprintf(err, errlen, "unknown predictor '%s' (valid: mlp, lr, svm, solo)",
+		         c->predictor);
+		return -1;
+	}
 	return 0;
 }
 
@@ -242,10 +253,6 @@ static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t 
 	const zoo_model *const *models = (const zoo_model *const *)p->models;
 	if (strcmp(kind, "solo") == 0)
 		return pred_solo_open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
-	if (!train_learner(kind)) {
-		snprintf(err, errlen, "unknown predictor '%s' (valid: mlp, lr, svm, solo)", kind);
-		return -1;
-	}
 	return train_load_predictor(&p->group_pred, c->db_path ? c->db_path : "results.db", c->gpu,
 	                            kind, p->prof, models, c->n_svc, err, errlen);
 }
@@ -420,6 +427,12 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	const sched_query *q = sched_queries(p.sched, &n);
 	if (rc >= 0 && metrics_compute(q, n, p.ssvc, &out->m)) {
 		snprintf(err, errlen, "out of memory computing metrics");
+		rc = -1;
+	}
+	if (rc == 0 && n == 0) {
+		/* nothing to measure: a header-only trace, a rate file of zeros */
+		snprintf(err, errlen, "the %s load gave no queries%s%s", c->load,
+		         c->load_file ? " from " : "", c->load_file ? c->load_file : "");
 		rc = -1;
 	}
 	if (rc == 1) {

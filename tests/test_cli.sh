@@ -159,6 +159,58 @@ printf 'time_ms,model,batch,seq\n0,resnet50,1,\n1.5,bert,2,16\n2,resnet50,abc,\n
 scenario tr.lua 'base.load = { kind = "trace", file = "trace.csv" }; abacus.run(base)'
 expect_fail trace "trace.csv:4:3" "$BIN" --db "$T/r.db" run tr.lua
 
+# a trace plays to its end unless queries limits it
+(echo 'time_ms,model,batch'; for i in $(seq 1 1500); do echo "$i,resnet50,4"; done) >long.csv
+scenario trall.lua 'base.load = { kind = "trace", file = "long.csv" }; base.queries = nil
+print("DONE", abacus.run(base).completed)'
+"$BIN" --db "$T/r.db" run trall.lua >"$T/out" 2>"$T/err" && grep -q "^DONE	1500$" "$T/out" && ok ||
+	bad "a trace without queries: $(cat "$T/out" "$T/err")"
+# rows must fit the service: batch up to its largest, seq within its range
+printf 'time_ms,model,batch,seq
+0,resnet50,8,
+' >trbig.csv
+scenario trbig.lua 'base.load = { kind = "trace", file = "trbig.csv" }; abacus.run(base)'
+expect_fail trace-batch "trbig.csv:2:3: batch 8 is over resnet50's largest batch, 4" "$BIN" --db "$T/r.db" run trbig.lua
+printf 'time_ms,model,batch,seq
+0,bert,2,600
+' >trseq.csv
+scenario trseq.lua 'base.load = { kind = "trace", file = "trseq.csv" }; abacus.run(base)'
+expect_fail trace-seq "trseq.csv:2:4: seq 600 is outside bert's sequence lengths, 16 to 64" "$BIN" --db "$T/r.db" run trseq.lua
+# no queries at all is a failed run, not a perfect one
+printf 'time_ms,model,batch,seq
+' >trnone.csv
+scenario trnone.lua 'base.load = { kind = "trace", file = "trnone.csv" }; abacus.run(base)'
+expect_fail trace-none "the trace load gave no queries from trnone.csv" "$BIN" --db "$T/r.db" run trnone.lua
+[ "$(sql "$T/r.db" "select status from runs order by id desc limit 1")" = failed ] && ok ||
+	bad "an empty trace's run is not marked failed"
+# times and counts that would leave the clock or fill memory
+scenario slow.lua 'base.load.qps = 1e-300; abacus.run(base)'
+expect_fail horizon "past the 1000000000000 ms a run's clock holds" "$BIN" --db "$T/r.db" run slow.lua
+scenario qosbig.lua 'base.services[1].qos_ms = 1e13; abacus.run(base)'
+expect_fail qos-big "services[1].qos_ms must be at most 1e12 ms" "$BIN" --db "$T/r.db" run qosbig.lua
+scenario many.lua 'base.queries = 50000001; abacus.run(base)'
+expect_fail queries-many "queries must be between 1 and 50000000" "$BIN" --db "$T/r.db" run many.lua
+scenario thr.lua 'base.threshold_ms = 1e13; abacus.run(base)'
+expect_fail threshold-big "threshold_ms must be between 0 and 1e12 ms" "$BIN" --db "$T/r.db" run thr.lua
+scenario ways.lua 'base.ways = 4294967298; abacus.run(base)'
+expect_fail ways-wrap "ways must be between 1 and 64, got 4294967298" "$BIN" --db "$T/r.db" run ways.lua
+scenario kappa.lua 'base.kappa = 1e300; abacus.run(base)'
+expect_fail kappa "kappa must be between 0 and 100" "$BIN" --db "$T/r.db" run kappa.lua
+scenario pred.lua 'base.predictor = "xgb"; abacus.run(base)'
+expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, solo)" "$BIN" --db "$T/r.db" run pred.lua
+
+# --- scripts: text only, and any error object gets a message -------------------
+printf 'print("hi")\n' >chunk.lua
+if command -v luac5.4 >/dev/null 2>&1; then luac5.4 -o chunk.luac chunk.lua; else
+	printf '\033Lua\124\000garbage' >chunk.luac; fi
+expect_fail bytecode "attempt to load a binary chunk" "$BIN" --db "$T/r.db" run chunk.luac
+printf 'error({})\n' >errtab.lua
+expect_fail error-object "errtab.lua: the script raised an error object that is a table" "$BIN" --db "$T/r.db" run errtab.lua
+printf 'abacus.print_table(5, {})\n' >pt.lua
+expect_fail print-table "pt.lua:1: abacus.print_table: rows must be a list of tables, got number" "$BIN" --db "$T/r.db" run pt.lua
+printf 'abacus.largest_solo_ms({model = "resnet50"})\n' >ls.lua
+expect_fail solo-nobatch "ls.lua:1: abacus.largest_solo_ms: service resnet50 has no batch" "$BIN" --db "$T/r.db" run ls.lua
+
 # --- a GPU run where there is none; profiling a card as another --------------
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
 	scenario cuda.lua 'base.device = "cuda"; abacus.run(base)'

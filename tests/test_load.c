@@ -369,7 +369,7 @@ static void test_trace_good(void)
 	char err[512] = "";
 	const row want[] = {
 	    {12500000, 0, 4, 0},  {13000000, 1, 2, 32},   {13000000, 1, 1, 8},
-	    {20250000, 2, 16, 0}, {1000000000, 3, 16, 0}, {1000000001, 2, 1, 0},
+	    {20250000, 0, 3, 0}, {1000000000, 3, 16, 0}, {1000000001, 2, 1, 0},
 	};
 	load *l = load_trace_new("tests/data/trace-good.csv", services, N_SVC, 0, err, sizeof err);
 	CHECK(l != NULL, "%s", err);
@@ -390,15 +390,16 @@ static void test_trace_good(void)
 		check_rows(l, want2, 2, 1, "trace-reordered");
 		load_free(l);
 	}
-	/* Strict: vgg16 allows only batch 1, so line 8 (batch 16) is refused. */
+	/* Strict: resnet50 allows batch 1, 2, 4 and 8, so line 8 (batch 3) is
+	 * refused; without strict any batch up to the largest is taken. */
 	l = load_trace_strict_new("tests/data/trace-good.csv", services, N_SVC, 0, err, sizeof err);
 	CHECK(l != NULL, "%s", err);
 	if (l) {
 		check_rows(l, want, 3, 0, "trace-good strict");
 		load_arrival a;
 		const char *m =
-		    "tests/data/trace-good.csv:8:3: batch 16 is not one vgg16 allows (1)";
-		CHECK(load_next(l, &a) == -1, "strict accepted batch 16 for vgg16");
+		    "tests/data/trace-good.csv:8:3: batch 3 is not one resnet50 allows (1, 2, 4, 8)";
+		CHECK(load_next(l, &a) == -1, "strict accepted batch 3 for resnet50");
 		CHECK(strcmp(load_errmsg(l), m) == 0, "got \"%s\"", load_errmsg(l));
 		CHECK(load_next(l, &a) == -1, "a failed trace should stay failed");
 		load_free(l);
@@ -448,6 +449,22 @@ static void test_trace_bad(void)
 	                   __LINE__);
 	expect_trace_error("tests/data/bad-batch-zero.csv",
 	                   "tests/data/bad-batch-zero.csv:2:3: batch '0' is not a positive integer",
+	                   __LINE__);
+	expect_trace_error("tests/data/bad-batch-over.csv",
+	                   "tests/data/bad-batch-over.csv:2:3: batch 9 is over resnet50's largest "
+	                   "batch, 8",
+	                   __LINE__);
+	expect_trace_error("tests/data/bad-seq-below.csv",
+	                   "tests/data/bad-seq-below.csv:2:4: seq 7 is outside bert's sequence "
+	                   "lengths, 8 to 64",
+	                   __LINE__);
+	expect_trace_error("tests/data/bad-seq-over.csv",
+	                   "tests/data/bad-seq-over.csv:2:4: seq 65 is outside bert's sequence "
+	                   "lengths, 8 to 64",
+	                   __LINE__);
+	expect_trace_error("tests/data/bad-time-far.csv",
+	                   "tests/data/bad-time-far.csv:2:1: time 1e13 ms is past the "
+	                   "1000000000000 ms a run's clock holds",
 	                   __LINE__);
 	expect_trace_error("tests/data/bad-time.csv",
 	                   "tests/data/bad-time.csv:2:1: time 'x1' is not a number", __LINE__);
@@ -632,6 +649,55 @@ static void test_rates_bad(void)
 	                  "limit must be 0 (until the last minute) or positive, got -2", __LINE__);
 }
 
+/* The limits of load.h: an arrival past LOAD_MAX_MS, or one more than
+ * LOAD_MAX_QUERIES, fails the load instead of overflowing the clock or
+ * filling memory. */
+static void test_limits(void)
+{
+	char err[512] = "";
+	load_arrival a;
+	/* 1e-9 queries per second: the second arrival lies ~1e12 s out */
+	load *l = load_poisson_new(services, 1, 1e-9, 10, 1, err, sizeof err);
+	CHECK(l != NULL, "%s", err);
+	if (l) {
+		int r;
+		while ((r = load_next(l, &a)) == 1)
+			CHECK(a.t >= 0 && a.t <= (int64_t)(LOAD_MAX_MS * 1e6), "arrival at %lld ns",
+			      (long long)a.t);
+		CHECK(r == -1, "a poisson load at 1e-9 q/s ended with %d", r);
+		CHECK(strstr(load_errmsg(l), "past the 1000000000000 ms a run's clock holds") != NULL,
+		      "got \"%s\"", load_errmsg(l));
+		load_free(l);
+	}
+	/* rates: one second per minute of the file at a million times its
+	 * rates is about 1.2e9 queries: refused before the first */
+	l = load_rates_new("tests/data/cluster-load-per-minute.csv", services, 3, 60, 1e6, 0, 1,
+	                   err, sizeof err);
+	CHECK(l == NULL, "a rate file making ~1e9 queries was taken");
+	CHECK(strstr(err, "more than the 50000000 a run holds: lower qps_scale or set queries") !=
+	          NULL,
+	      "got \"%s\"", err);
+	load_free(l);
+	/* with a limit it is taken: the limit bounds it */
+	l = load_rates_new("tests/data/cluster-load-per-minute.csv", services, 3, 60, 1e6, 100, 1,
+	                   err, sizeof err);
+	CHECK(l != NULL, "%s", err);
+	load_free(l);
+	/* the count itself: LOAD_MAX_QUERIES arrivals pass, the next fails */
+	l = load_poisson_new(services, 1, 1e6, LOAD_MAX_QUERIES + 1, 1, err, sizeof err);
+	CHECK(l != NULL, "%s", err);
+	if (l) {
+		int64_t n = 0;
+		int r;
+		while ((r = load_next(l, &a)) == 1)
+			n++;
+		CHECK(r == -1 && n == LOAD_MAX_QUERIES, "%lld arrivals, then %d", (long long)n, r);
+		CHECK(strstr(load_errmsg(l), "gives more than the 50000000 queries a run holds") != NULL,
+		      "got \"%s\"", load_errmsg(l));
+		load_free(l);
+	}
+}
+
 int main(void)
 {
 	test_poisson_uniform();
@@ -644,6 +710,7 @@ int main(void)
 	test_rates_cluster();
 	test_rates_small();
 	test_rates_bad();
+	test_limits();
 	bench_poisson();
 	if (failures) {
 		fprintf(stderr, "test_load: %d checks failed\n", failures);
