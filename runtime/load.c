@@ -408,7 +408,11 @@ static int csv_row(csv *c, char *err, size_t errlen)
 			return 0;
 		}
 		c->lineno++;
-		char *s = trim(c->line);
+		char *s = c->line;
+		/* the UTF-8 byte order mark spreadsheets put before the header */
+		if (c->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+			s += 3;
+		s = trim(s);
 		if (*s == '\0' || *s == '#')
 			continue;
 		c->nf = 0;

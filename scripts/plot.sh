@@ -40,6 +40,9 @@ case $kind in cdf | p99) ;; *) usage ;; esac
 command -v sqlite3 >/dev/null || die "needs the sqlite3 shell (Debian: apt-get install sqlite3)"
 command -v gnuplot >/dev/null || die "needs gnuplot (Debian: apt-get install gnuplot-nox)"
 [ -f "$db" ] || die "no database $db"
+# gnuplot that cannot open its output writes the PNG to stdout instead
+outdir=$(dirname -- "$out")
+[ -d "$outdir" ] && [ -w "$outdir" ] || die "cannot write $out: $outdir is not a writable folder"
 
 # NAME and PATTERN go into SQL as string literals
 lit="'${what//\'/\'\'}'"
@@ -81,7 +84,7 @@ if [ "$kind" = cdf ]; then
 		[ -n "$t" ] && arrows+="set arrow from $t, graph 0 to $t, graph 1 nohead dt 2 lc rgb 'gray40';"$'\n'
 	done <<<"$qos"
 	title="latency CDF: $(gp_escape "$what") (dashed: QoS target)"
-	gnuplot <<EOF || die "gnuplot failed drawing $out"
+	gnuplot >/dev/null <<EOF || die "gnuplot failed drawing $out"
 set terminal pngcairo size 900,600 font ",11" noenhanced
 set output "$(gp_escape "$out")"
 set title "$title"
@@ -132,7 +135,7 @@ else
 		cols+="${cols:+, }\"$tmp/p99.dat\" using $j:xtic(1) title \"$p\""
 		j=$((j + 1))
 	done
-	gnuplot <<EOF || die "gnuplot failed drawing $out"
+	gnuplot >/dev/null <<EOF || die "gnuplot failed drawing $out"
 set terminal pngcairo size 1200,600 font ",10" noenhanced
 set output "$(gp_escape "$out")"
 set title "p99 latency over the QoS target: $(gp_escape "$what")$cut_note"

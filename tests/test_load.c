@@ -383,6 +383,14 @@ static void test_trace_good(void)
 		check_rows(l, want, 2, 1, "trace-good limit 2");
 		load_free(l);
 	}
+	/* a spreadsheet's byte order mark before the header is not part of it */
+	l = load_trace_new("tests/data/trace-bom.csv", services, N_SVC, 0, err, sizeof err);
+	CHECK(l != NULL, "%s", err);
+	if (l) {
+		const row bom[] = {{1000000, 0, 2, 0}};
+		check_rows(l, bom, 1, 1, "trace-bom");
+		load_free(l);
+	}
 	const row want2[] = {{0, 0, 8, 0}, {7250000, 1, 4, 64}};
 	l = load_trace_new("tests/data/trace-reordered.csv", services, N_SVC, 0, err, sizeof err);
 	CHECK(l != NULL, "%s", err);

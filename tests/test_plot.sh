@@ -111,6 +111,9 @@ expect_fail no-db 1 "no database missing.db" "$PLOT" --db missing.db cdf calm-a
 expect_fail kind 2 "scripts/plot.sh [--db results.db] cdf NAME" "$PLOT" --db r.db pie calm-a
 head -c 4096 /dev/urandom >junk.db
 expect_fail corrupt 1 "junk.db" "$PLOT" --db junk.db cdf calm-a
+expect_fail no-folder 1 "cannot write nowhere/x.png: nowhere is not a writable folder" \
+	"$PLOT" --db r.db cdf calm-a nowhere/x.png
+[ ! -s out ] && ok || bad "no-folder: $(wc -c <out) bytes on stdout"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
