@@ -613,9 +613,6 @@ static int db_inspect(profl *p, int64_t *version)
 		return -1;
 	if (query_int(p, "PRAGMA user_version", version, "reading the schema version"))
 		return -1;
-	if (*version > PROFL_SCHEMA_LATEST)
-		return failf(p, "%s was written by a newer abacus (profile schema %lld, this one knows %d)",
-		             p->dbname, (long long)*version, PROFL_SCHEMA_LATEST);
 	sqlite3_stmt *st = NULL;
 	if (sql_prepare(p,
 	                "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT "
@@ -638,6 +635,15 @@ static int db_inspect(profl *p, int64_t *version)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sql_fail(p, rc, "sqlite3_step(SELECT FROM sqlite_schema)", "listing the tables");
+	/* what the tables say first: a results database also has a version */
+	if (n_ours == 0 && n_obj > 0)
+		return failf(p,
+		             "%s is not an abacus profile database (it holds other tables: %s); give "
+		             "another file with --db",
+		             p->dbname, others);
+	if (*version > PROFL_SCHEMA_LATEST)
+		return failf(p, "%s was written by a newer abacus (profile schema %lld, this one knows %d)",
+		             p->dbname, (long long)*version, PROFL_SCHEMA_LATEST);
 	if (*version == 0 && n_obj > 0)
 		return failf(p,
 		             "%s is not an abacus profile database (it holds other tables: %s); give "

@@ -199,6 +199,12 @@ expect_fail kappa "kappa must be between 0 and 100" "$BIN" --db "$T/r.db" run ka
 scenario pred.lua 'base.predictor = "xgb"; abacus.run(base)'
 expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, solo)" "$BIN" --db "$T/r.db" run pred.lua
 
+# a results database is not a profile, whatever its schema version says
+sum_r=$(md5sum <r.db)
+expect_fail profile-into-results "r.db is not an abacus profile database (it holds other tables: predictors" \
+	"$BIN" profile --device sim --db "$T/r.db" --samples 2 --no-solo
+[ "$(md5sum <r.db)" = "$sum_r" ] && ok || bad "profile modified a results database"
+
 # --- scripts: text only, and any error object gets a message -------------------
 printf 'print("hi")\n' >chunk.lua
 if command -v luac5.4 >/dev/null 2>&1; then luac5.4 -o chunk.luac chunk.lua; else
