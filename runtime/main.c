@@ -87,7 +87,7 @@ static int parse_pos(const char *flag, const char *v, int *out)
 static int cmd_zoo(int argc, char **argv)
 {
 	const char *model = NULL;
-	int batch = 1, seq = 128, verbose = 0;
+	int batch = 1, seq = 128, seq_given = 0, verbose = 0;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--batch") == 0) {
 			if (parse_pos("--batch", i + 1 < argc ? argv[++i] : NULL, &batch))
@@ -95,10 +95,15 @@ static int cmd_zoo(int argc, char **argv)
 		} else if (strcmp(argv[i], "--seq") == 0) {
 			if (parse_pos("--seq", i + 1 < argc ? argv[++i] : NULL, &seq))
 				return 2;
+			seq_given = 1;
 		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
 			verbose = 1;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "abacus zoo: unknown option '%s'\n", argv[i]);
+			return 2;
+		} else if (model) {
+			fprintf(stderr, "abacus zoo: one model at a time, got '%s' and '%s'\n", model,
+			        argv[i]);
 			return 2;
 		} else {
 			model = argv[i];
@@ -113,6 +118,14 @@ static int cmd_zoo(int argc, char **argv)
 	if (!m) {
 		fprintf(stderr, "abacus zoo: %s\n", err);
 		return 1;
+	}
+	if (!m->has_seq && seq_given) {
+		fprintf(stderr,
+		        "abacus zoo: --seq applies only to models with a sequence length; %s has "
+		        "none\n",
+		        m->name);
+		zoo_model_free(m);
+		return 2;
 	}
 	if (m->has_seq && (seq < m->seq_min || seq > m->seq_max)) {
 		fprintf(stderr, "abacus zoo: --seq must be between %d and %d for %s\n", m->seq_min,
@@ -140,7 +153,9 @@ static int cmd_runs(const char *db, int argc, char **argv)
 		}
 	}
 	char err[1024];
-	store *st = store_open(db, err, sizeof err);
+	/* Listing writes nothing: a mistyped --db is not created, and a
+	 * database in a read-only place lists as well as any. */
+	store *st = store_open_readonly(db, err, sizeof err);
 	if (!st) {
 		fprintf(stderr, "abacus runs: %s\n", err);
 		return 1;
@@ -298,12 +313,17 @@ static int cmd_profile(const char *db, int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command named in argv; main checks what it wrote. */
+static int dispatch(int argc, char **argv)
 {
 	const char *db = "results.db";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "abacus: --db needs a path\n");
+				return 2;
+			}
 			db = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -322,7 +342,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "profile") == 0)
 		return cmd_profile(db, argc - i, argv + i);
 	/* --db may also follow the command: abacus run --db x.db s.lua */
-	if (i + 1 < argc && strcmp(argv[i], "--db") == 0) {
+	if (i < argc && strcmp(argv[i], "--db") == 0) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "abacus %s: --db needs a path\n", cmd);
+			return 2;
+		}
 		db = argv[i + 1];
 		i += 2;
 	}
@@ -345,4 +369,19 @@ int main(int argc, char **argv)
 	fprintf(stderr, "abacus: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+	/* Output that never reached its file (a full disk, a closed pipe) is
+	 * a failed command, not a quiet success. A command that failed has
+	 * said why already. */
+	errno = 0;
+	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+		fprintf(stderr, "abacus: writing the output failed: %s\n",
+		        strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef ABACUS_SOURCE_DIR
 #define ABACUS_SOURCE_DIR "."
@@ -90,6 +91,7 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 	}
 	char line[512];
 	int lineno = 0, rc = 0;
+	zoo_set ms = {{NULL}, 0};
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		char *fld[8];
@@ -125,6 +127,24 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
+		/* A row the lookups would never find is a mistake in the file,
+		 * not a model to estimate. */
+		char zerr[256];
+		const zoo_model *zm = zoo_set_get(&ms, r.model, zerr, sizeof zerr);
+		if (!zm) {
+			snprintf(err, errlen, "%s:%d:1: %s", path, lineno, zerr);
+			rc = -1;
+			break;
+		}
+		if (r.op > zm->n_ops) {
+			snprintf(
+			    err, errlen,
+			    "%s:%d:2: op %d is out of range for %s (ops 0 to %d, and %d for the "
+			    "whole model)",
+			    path, lineno, r.op, zm->name, zm->n_ops - 1, zm->n_ops);
+			rc = -1;
+			break;
+		}
 		if (p->n == p->cap) {
 			size_t cap = p->cap ? p->cap * 2 : 1024;
 			prof_row *nr = realloc(p->rows, cap * sizeof *nr);
@@ -143,6 +163,15 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 		rc = -1;
 	}
 	fclose(f);
+	zoo_set_free(&ms);
+	/* An empty file would silently run every model on roofline guesses. */
+	if (rc == 0 && p->n == 0) {
+		snprintf(err, errlen,
+		         "profile %s has no rows (model,op,batch,seq,median_us[,p99_us]): the file "
+		         "is empty or only a header",
+		         path);
+		rc = -1;
+	}
 	if (rc == 0)
 		qsort(p->rows, p->n, sizeof *p->rows, row_cmp);
 	return rc;
@@ -176,12 +205,22 @@ prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen)
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen)
 {
 	char path[1024];
+	struct stat st;
 	snprintf(path, sizeof path, "%s/%s/ops.csv", data_dir ? data_dir : prof_default_data_dir(),
 	         gpu);
-	FILE *f = fopen(path, "r");
-	if (f)
-		fclose(f);
-	return prof_new_file(gpu, f ? path : NULL, err, errlen);
+	int found = stat(path, &st) == 0;
+	if (found || !data_dir)
+		return prof_new_file(gpu, found ? path : NULL, err, errlen);
+	/* A folder that was asked for must hold the profile: running on
+	 * roofline estimates instead is a result nobody asked for. */
+	if (stat(data_dir, &st) != 0)
+		snprintf(err, errlen, "data folder %s: %s", data_dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, errlen, "data folder %s is not a folder", data_dir);
+	else
+		snprintf(err, errlen, "no profile of gpu %s in data folder %s (%s is missing)", gpu,
+		         data_dir, path);
+	return NULL;
 }
 
 void prof_free(prof *p)

@@ -6,8 +6,9 @@
  * one), written by the GPU benchmark / `abacus profile`. Points between
  * measured batch sizes or sequence lengths are interpolated linearly (and
  * extrapolated from the last two points beyond them); a model the file
- * does not cover falls back to the roofline estimate of gpu.h, so every
- * model runs on every known GPU.
+ * does not cover, or a GPU without a file in the default data folder,
+ * falls back to the roofline estimate of gpu.h, so every model runs on
+ * every known GPU.
  *
  * A row whose op is the model's op count (one past its last op) is the
  * whole model run as one range, as an uncut query runs: the live device
@@ -29,8 +30,12 @@
 
 typedef struct prof prof;
 
-/* Loads data_dir/<gpu>/ops.csv when it exists; otherwise the profile is
- * roofline only. A malformed file is an error (file:line:column). */
+/* Loads data_dir/<gpu>/ops.csv. With data_dir NULL (the default folder,
+ * prof_default_data_dir) a GPU without a profile there is roofline only;
+ * a data_dir given must exist and hold the profile. A malformed file is an
+ * error (file:line:column), and so are a file without rows, a row whose
+ * model is not in the zoo and an op beyond the model's (n_ops being the
+ * whole model). */
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
 /* Same, from an explicit CSV path (NULL: roofline only). */
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);

@@ -91,7 +91,34 @@ static int parse_segment(char *txt, smp_segment *seg)
 			return -1;
 		*dst[i] = (int)v;
 	}
-	return seg->batch >= 1 && seg->end > seg->start ? 0 : -1;
+	return 0;
+}
+
+/* Whether a segment is one its model can run: a known model, a batch the
+ * rest of abacus takes, a sequence length in the model's range (none for
+ * models without one) and ops within the model. A sample outside that
+ * trains a predictor on nonsense. 0, or -1 with what is wrong in err. */
+static int check_segment(zoo_set *ms, const smp_segment *g, char *err, size_t errlen)
+{
+	const zoo_model *m = zoo_set_get(ms, g->model, err, errlen);
+	if (!m)
+		return -1;
+	if (g->batch < 1 || g->batch > SMP_MAX_BATCH)
+		snprintf(err, errlen, "%s batch %d is not between 1 and %d", m->name, g->batch,
+		         SMP_MAX_BATCH);
+	else if (m->has_seq && (g->seq < m->seq_min || g->seq > m->seq_max))
+		snprintf(err, errlen, "%s seq %d is not between %d and %d", m->name, g->seq,
+		         m->seq_min, m->seq_max);
+	else if (!m->has_seq && g->seq != 0)
+		snprintf(err, errlen, "%s has no sequence length, but seq is %d (write 0)", m->name,
+		         g->seq);
+	else if (g->start >= g->end || g->end > m->n_ops)
+		snprintf(err, errlen,
+		         "%s ops %d to %d are not a range of its %d ops (0 <= start < end <= %d)",
+		         m->name, g->start, g->end, m->n_ops, m->n_ops);
+	else
+		return 0;
+	return -1;
 }
 
 int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
@@ -104,6 +131,7 @@ int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, rc = 0;
+	zoo_set ms = {{NULL}, 0};
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -134,6 +162,12 @@ int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 			if (g.n == SMP_MAX_SEG || parse_segment(tok, &g.seg[g.n])) {
 				snprintf(err, errlen, "%s:%d:2: bad segment '%s' (model:batch:seq:start:end)",
 				         path, lineno, tok);
+				rc = -1;
+				break;
+			}
+			char why[512];
+			if (check_segment(&ms, &g.seg[g.n], why, sizeof why)) {
+				snprintf(err, errlen, "%s:%d:2: segment %d: %s", path, lineno, g.n + 1, why);
 				rc = -1;
 				break;
 			}
@@ -168,5 +202,6 @@ int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 	}
 	free(line);
 	fclose(f);
+	zoo_set_free(&ms);
 	return rc;
 }

@@ -20,6 +20,8 @@
 #include "zoo.h"
 
 #define SMP_MAX_SEG 8
+/* The largest batch a segment may have, as everywhere in abacus. */
+#define SMP_MAX_BATCH 4096
 
 typedef struct smp_segment {
 	char model[ZOO_NAME_MAX];
@@ -45,7 +47,10 @@ void smp_set_free(smp_set *s);
 /* Sets combo from the segments' models. */
 void smp_set_combo(smp_group *g);
 
-/* Reads a CSV (appending to s); errors name file:line:column. */
+/* Reads a CSV (appending to s); errors name file:line:column. Every
+ * segment must fit its zoo model: batch 1 to SMP_MAX_BATCH, seq within
+ * the model's range (0 for models without one), 0 <= start < end <=
+ * n_ops. */
 int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen);
 int smp_write_csv(const char *path, const smp_set *s, char *err, size_t errlen);
 /* One row, no newline checks: for streaming writers. */

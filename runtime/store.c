@@ -13,7 +13,10 @@
  *    only the last commits, never corrupt the file.
  *  - Every write takes the write lock up front (BEGIN IMMEDIATE) so that a
  *    second process waits in the busy handler instead of failing half-way
- *    through a transaction.
+ *    through a transaction. The wait is long (STORE_LOCK_WAIT_MS): sweeps
+ *    run in parallel into one file, and a run that gives up loses its
+ *    results. The final status of a run waits longer still
+ *    (STORE_END_TRIES), since a run left 'running' reads as died.
  *  - Query rows go through one prepared INSERT, committed every
  *    STORE_BATCH_ROWS rows: one fsync-free commit per batch keeps the rate
  *    far above what a simulation produces, and a kill loses one batch at
@@ -35,7 +38,9 @@
 
 enum {
 	STORE_BATCH_ROWS = 100000,
-	STORE_BUSY_MS = 2000,
+	/* Lock waits store_run_end tries for the final status and the rows
+	 * before it, each STORE_LOCK_WAIT_MS long. */
+	STORE_END_TRIES = 3,
 };
 
 /* store_migrations[v] moves a database from user_version v to v + 1. */
@@ -134,6 +139,8 @@ struct store {
 	sqlite3 *db;
 	char *name; /* the file, as messages name it */
 	int readonly;
+	int reading_only;  /* opened by store_open_readonly */
+	int lock_wait_ms;  /* sqlite3_busy_timeout */
 	sqlite3_stmt *ins; /* INSERT INTO queries, prepared once */
 	int q_open;        /* between store_queries_begin and store_queries_commit */
 	int q_tx;          /* a batch transaction is open */
@@ -394,6 +401,12 @@ static int store_migrate(store *s, int64_t version)
 
 	if (version == STORE_SCHEMA_LATEST)
 		return 0;
+	/* Opened for reading only: an older schema is read as it is (runs,
+	 * services and queries are there since schema 1), not migrated. */
+	if (s->reading_only && version >= 1)
+		return 0;
+	if (s->reading_only)
+		return store_failf(s, "%s holds no abacus results yet (no schema in it)", s->name);
 	if (s->readonly)
 		return store_failf(
 		    s, "%s is read-only and holds no abacus schema %d yet (it has %lld)", s->name,
@@ -431,13 +444,17 @@ static int store_setup(store *s)
 	rc = sqlite3_extended_result_codes(s->db, 1);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "sqlite3_extended_result_codes", "opening the file");
-	rc = sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	rc = sqlite3_busy_timeout(s->db, s->lock_wait_ms);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "sqlite3_busy_timeout", "setting the lock wait");
+	/* A connection for reading refuses every write, its own included. */
+	if (s->reading_only &&
+	    store_exec(s, "PRAGMA query_only = ON", "opening the file for reading only"))
+		return -1;
 	if (store_inspect(s, &version))
 		return -1;
 	s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
-	if (!s->readonly) {
+	if (!s->readonly && !s->reading_only) {
 		/* Ask for WAL and accept what SQLite grants: a file system without
 		 * shared memory keeps the rollback journal, which is slower with
 		 * concurrent readers but just as safe. */
@@ -467,10 +484,18 @@ static int store_setup(store *s)
 	return store_migrate(s, version);
 }
 
-store *store_open(const char *path, char *err, size_t errlen)
+/* sqlite3_open_v2 with flags, then the checks of store_setup. */
+static int store_connect(store *s, const char *path, int flags)
+{
+	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "sqlite3_open_v2", "opening the file");
+	return store_setup(s);
+}
+
+static store *store_new(const char *path, char *err, size_t errlen)
 {
 	store *s;
-	int rc;
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "no results database given (an empty path)");
@@ -482,17 +507,115 @@ store *store_open(const char *path, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	s->lock_wait_ms = STORE_LOCK_WAIT_MS;
+	return s;
+}
+
+store *store_open(const char *path, char *err, size_t errlen)
+{
+	store *s = store_new(path, err, errlen);
+
+	if (!s)
+		return NULL;
 	/* URI names ("file:x.db?mode=ro") are accepted so that a caller can
 	 * open a results database read-only without another entry point. */
-	rc = sqlite3_open_v2(path, &s->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK)
-		store_fail(s, rc, "sqlite3_open_v2", "opening the file");
-	else if (store_setup(s) == 0)
+	if (store_connect(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI) ==
+	    0)
 		return s;
 	snprintf(err, errlen, "%s", s->err);
 	store_close(s);
 	return NULL;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded, or NULL when out of
+ * memory. */
+static char *store_immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *uri = malloc(3 * n + 32), *o = uri;
+
+	if (!uri)
+		return NULL;
+	o += sprintf(o, "file:");
+	/* "file://x" would name a host: "//x" is the same file as "/x". */
+	while (path[0] == '/' && path[1] == '/')
+		path++;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+store *store_open_readonly(const char *path, char *err, size_t errlen)
+{
+	store *s = store_new(path, err, errlen);
+	char wal[1100];
+	int rc;
+
+	if (!s)
+		return NULL;
+	s->reading_only = 1;
+	/* Read-write but never create, and query_only (store_setup): a
+	 * connection opened SQLITE_OPEN_READONLY would leave the -wal and
+	 * -shm files of a WAL database behind when it closes, as the last
+	 * connection it cannot fold them in. SQLite falls back to read-only
+	 * where the file is not writable. */
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK && (rc & 0xff) == SQLITE_CANTOPEN &&
+	    sqlite3_system_errno(s->db) == ENOENT) {
+		snprintf(err, errlen, "no database at %s", s->name);
+		store_close(s);
+		return NULL;
+	}
+	if (rc != SQLITE_OK)
+		store_fail(s, rc, "sqlite3_open_v2", "opening the file");
+	else if (store_setup(s) == 0)
+		return s;
+	/* A WAL file in a folder this process cannot write: SQLite cannot
+	 * create the shared-memory file readers coordinate through
+	 * (SQLITE_READONLY_DIRECTORY, _CANTINIT or SQLITE_CANTOPEN on the
+	 * first read). With no -wal file beside it no writer is active and
+	 * the file itself is the whole database, so it is read as immutable. */
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	rc = sqlite3_errcode(s->db) & 0xff;
+	if ((rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) && strncmp(path, "file:", 5) != 0 &&
+	    access(path, R_OK) == 0 && access(wal, F_OK) != 0 && errno == ENOENT) {
+		char *uri = store_immutable_uri(path);
+		sqlite3_close(s->db);
+		s->db = NULL;
+		if (!uri) {
+			store_failf(s, "out of memory opening %s", s->name);
+		} else {
+			rc = store_connect(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+			free(uri);
+			if (rc == 0)
+				return s;
+		}
+	}
+	snprintf(err, errlen, "%s", s->err);
+	store_close(s);
+	return NULL;
+}
+
+int store_set_lock_wait(store *s, int ms)
+{
+	int rc = sqlite3_busy_timeout(s->db, ms);
+
+	s->err[0] = '\0';
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "sqlite3_busy_timeout", "setting the lock wait to %d ms",
+		                  ms);
+	s->lock_wait_ms = ms;
+	return 0;
 }
 
 /* Commits the rows of the open batch. A commit that fails leaves the
@@ -767,6 +890,8 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11 "
 	    "WHERE id = ?1 AND status = 'running'";
 	sqlite3_stmt *st = NULL;
+	char lost[sizeof s->err] = ""; /* why the open rows could not be committed */
+	char why[2 * sizeof s->err];   /* the error stored with the run */
 	int rc = SQLITE_OK;
 
 	s->err[0] = '\0';
@@ -776,10 +901,30 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 		                   "store_run_end: status '%s' is not done, failed or interrupted",
 		                   status ? status : "(null)");
 	/* The rows gathered so far are part of the record, above all for a
-	 * failed or interrupted run. */
+	 * failed or interrupted run. A commit that fails on a lock keeps its
+	 * transaction: try again. Rows that cannot be committed are given up,
+	 * but the run still ends, as failed and saying why: a run left
+	 * 'running' would read as died, its error lost. */
 	if (s->q_open) {
-		if (store_batch_commit(s))
-			return -1;
+		for (int t = 1; store_batch_commit(s); t++) {
+			if (s->q_tx && t < STORE_END_TRIES)
+				continue;
+			if (s->q_tx) {
+				size_t n = strlen(s->err);
+				snprintf(s->err + n, sizeof s->err - n,
+				         "; %lld query rows of run %lld were lost",
+				         (long long)s->q_pending, (long long)s->q_run);
+				store_rollback(s);
+				s->q_tx = 0;
+				s->q_pending = 0;
+			}
+			snprintf(lost, sizeof lost, "%s", s->err);
+			snprintf(why, sizeof why, "%s%s%s", error ? error : "", error ? "; " : "",
+			         lost);
+			status = "failed";
+			error = why;
+			break;
+		}
 		s->q_open = 0;
 	}
 
@@ -806,17 +951,31 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 		for (int i = 4; i <= 11; i++)
 			bind_null(st, i, &rc);
 	}
-	if (rc == SQLITE_OK)
+	/* The final status outlasts STORE_END_TRIES lock waits; a step that
+	 * failed busy is reset and taken again with its bindings. */
+	for (int t = 1; rc == SQLITE_OK; t++) {
 		rc = sqlite3_step(st);
+		if ((rc & 0xff) == SQLITE_BUSY && t < STORE_END_TRIES) {
+			sqlite3_reset(st);
+			rc = SQLITE_OK;
+		}
+	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, rc, "sqlite3_step(UPDATE runs)", "ending run %lld as %s",
 		           (long long)run_id, status);
+		if (lost[0]) {
+			size_t n = strlen(s->err);
+			snprintf(s->err + n, sizeof s->err - n, "; before that: %s", lost);
+		}
 		sqlite3_finalize(st);
 		return -1;
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_changes(s->db) == 1)
+	if (sqlite3_changes(s->db) == 1) {
+		if (lost[0])
+			return store_failf(s, "%s", lost);
 		return 0;
+	}
 
 	/* Nothing changed: say whether the run is missing or already ended. */
 	{

@@ -4,7 +4,8 @@
  * and committed at once, so a run that is killed stays visible as not
  * finished; its per-query rows are written in transactions of many rows;
  * at the end the run is updated to 'done' (or 'failed' / 'interrupted' with
- * the error). Nothing here deletes or rewrites an earlier run.
+ * the error). Nothing here deletes or rewrites an earlier run. Writers
+ * sharing a file wait for each other's lock (STORE_LOCK_WAIT_MS).
  *
  * The schema is versioned with PRAGMA user_version; store_open creates it
  * or migrates older versions forward and refuses a newer one.
@@ -26,6 +27,16 @@ typedef struct store store;
  * services, queries, predictors (since 2, see train.h); views:
  * run_summary, service_summary. */
 #define STORE_SCHEMA_VERSION 2
+
+/* How long a write waits for another connection's lock before it fails
+ * with "is locked". Researchers run sweeps in parallel into one file:
+ * each writer holds the lock for a run's start or end or one batch of
+ * rows (well under a second), but several runs storing a million rows
+ * each queue behind one another, and a user may leave a transaction open
+ * in the sqlite3 shell for a while. Five minutes rides that out; a lock
+ * held longer is a stuck process, and is reported. Every writer of
+ * results.db (the store, train.h) waits this long. */
+#define STORE_LOCK_WAIT_MS (5 * 60 * 1000)
 
 /* What a run is, stored when it begins. Strings may be empty, not NULL. */
 typedef struct store_run_info {
@@ -66,6 +77,16 @@ typedef struct store_summary {
  * opens it read-only). A file that is not an SQLite database, a foreign
  * SQLite database or one from a newer abacus is refused unchanged. */
 store *store_open(const char *path, char *err, size_t errlen);
+/* Opens an existing database for reading (abacus runs): nothing is created
+ * or written, not even the switch to WAL. A missing file is "no database
+ * at PATH"; a WAL file in a folder this process cannot write is read as
+ * immutable when no writer has a -wal file open beside it. A newer schema
+ * is refused as by store_open; an older one is read as it is, not
+ * migrated. */
+store *store_open_readonly(const char *path, char *err, size_t errlen);
+/* How long writes wait for another connection's lock (STORE_LOCK_WAIT_MS
+ * unless set): tests shorten it to see the message a stuck lock gives. */
+int store_set_lock_wait(store *s, int ms);
 void store_close(store *s);
 const char *store_errmsg(const store *s);
 
@@ -85,7 +106,9 @@ int store_query_add(store *s, const store_query_row *row);
 int store_queries_commit(store *s);
 /* status: "done", "failed" or "interrupted"; error may be NULL; sum may be
  * NULL (a run that failed before it had results). Rows still being added
- * are committed first. Fails for a run that has already ended. */
+ * are committed first; when they cannot be (after several lock waits,
+ * or a full disk) the run still ends, as 'failed' with that
+ * error, and -1 says so. Fails for a run that has already ended. */
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error);
 

@@ -17,6 +17,7 @@
  */
 #include "train.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -535,7 +536,7 @@ int train_save(const char *db_path, const train_row *row, const train_model *m, 
 	snprintf(sum, sizeof sum, "%016llx", (unsigned long long)train_checksum(blob, len));
 	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(db, 2000);
+		rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -617,7 +618,7 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 		train_missing(err, errlen, db_path, gpu, kind, "(the file cannot be opened)");
 		goto done;
 	}
-	rc = sqlite3_busy_timeout(db, 2000);
+	rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -1003,7 +1004,8 @@ int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, 
 		} else if (strcmp(a, "--seed") == 0) {
 			errno = 0;
 			unsigned long long s = strtoull(v, &end, 10);
-			if (errno || *end || !*v) {
+			/* digits only: strtoull would take "-1" as 2^64 - 1 */
+			if (!isdigit((unsigned char)*v) || errno || *end) {
 				snprintf(err, errlen, "--seed needs a non-negative integer, got '%s'", v);
 				return 2;
 			}
@@ -1036,6 +1038,9 @@ int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, 
 		snprintf(err, errlen, "unknown gpu '%s' (known: %s)", o.gpu, names);
 		return 2;
 	}
+	/* A --data folder must hold the GPU's profile; only the default one
+	 * may lack it and fall back to the roofline (prof_new). */
+	const char *data_dir = o.data;
 	if (!o.data)
 		o.data = prof_default_data_dir();
 	if (!o.groups) {
@@ -1053,7 +1058,7 @@ int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, 
 	smp_set s = {0};
 	train_data d = {0};
 	train_results rs = {0};
-	prof *p = prof_new(o.gpu, o.data, err, errlen);
+	prof *p = prof_new(o.gpu, data_dir, err, errlen);
 	int status = 1;
 	if (!p)
 		goto done;

@@ -91,6 +91,28 @@ void zoo_model_free(zoo_model *m)
 	free(m);
 }
 
+const zoo_model *zoo_set_get(zoo_set *s, const char *name, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->m[i]->name, name) == 0)
+			return s->m[i];
+	if (s->n == (int)(sizeof s->m / sizeof s->m[0])) {
+		snprintf(err, errlen, "more than %d models", s->n);
+		return NULL;
+	}
+	zoo_model *m = zoo_model_new(name, err, errlen);
+	if (m)
+		s->m[s->n++] = m;
+	return m;
+}
+
+void zoo_set_free(zoo_set *s)
+{
+	for (int i = 0; i < s->n; i++)
+		zoo_model_free(s->m[i]);
+	s->n = 0;
+}
+
 /* Index of the op that holds `layer` (ops are sorted and contiguous). */
 static int op_of_layer(const zoo_model *m, int layer)
 {

@@ -135,6 +135,18 @@ void zoo_names_join(char *buf, size_t len);
 zoo_model *zoo_model_new(const char *name, char *err, size_t errlen);
 void zoo_model_free(zoo_model *m);
 
+/* Models looked up by name and built once each, for readers that check
+ * every row of a file against its model. Zero-initialise; zoo_set_free
+ * frees what it built. */
+typedef struct zoo_set {
+	zoo_model *m[32];
+	int n;
+} zoo_set;
+/* The model called name, built on first use; NULL with the zoo's message
+ * (or "more than 32 models") in err. Borrowed: the set owns it. */
+const zoo_model *zoo_set_get(zoo_set *s, const char *name, char *err, size_t errlen);
+void zoo_set_free(zoo_set *s);
+
 /* Checks the invariants above; 0 if they hold, else writes why into err. */
 int zoo_model_check(const zoo_model *m, char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* calib.c: coordinate descent over the contention parameters. */
 #include "calib.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -262,49 +263,78 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 	return 0;
 }
 
+/* A seed or a count: decimal digits only, so that "-1" is not wrapped to
+ * a huge number and "5x" not read as 5. */
+static int calib_parse_u64(const char *v, unsigned long long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
 int calib_cli(int argc, char **argv)
 {
-	const char *gpu = "h100", *data = prof_default_data_dir(), *groups = NULL;
+	static const char *const with_value[] = {"--gpu",       "--data", "--groups", "--test-frac",
+	                                         "--max-train", "--seed", NULL};
+	const char *gpu = "h100", *data = NULL, *groups = NULL;
 	double test_frac = 0.2;
-	long max_train = 4000;
-	unsigned long long seed = 1;
+	unsigned long long max_train = 4000, seed = 1;
 	int write = 0;
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *a = argv[i], *v;
 		char *end = NULL;
+		int known = 0;
 		if (strcmp(a, "--write") == 0) {
 			write = 1;
 			continue;
 		}
-		if (!v) {
+		for (int k = 0; with_value[k]; k++)
+			known |= strcmp(a, with_value[k]) == 0;
+		if (!known) {
+			fprintf(stderr, "abacus calibrate: unknown argument '%s'\n", a);
+			return 2;
+		}
+		if (i + 1 >= argc) {
 			fprintf(stderr, "abacus calibrate: %s needs a value\n", a);
 			return 2;
 		}
-		i++;
+		v = argv[++i];
 		if (strcmp(a, "--gpu") == 0)
 			gpu = v;
 		else if (strcmp(a, "--data") == 0)
 			data = v;
 		else if (strcmp(a, "--groups") == 0)
 			groups = v;
-		else if (strcmp(a, "--test-frac") == 0)
+		else if (strcmp(a, "--test-frac") == 0) {
 			test_frac = strtod(v, &end);
-		else if (strcmp(a, "--max-train") == 0)
-			max_train = strtol(v, &end, 10);
-		else if (strcmp(a, "--seed") == 0)
-			seed = strtoull(v, &end, 10);
-		else {
-			fprintf(stderr, "abacus calibrate: unknown option '%s'\n", a);
-			return 2;
-		}
-		if (end && (*end || end == v)) {
-			fprintf(stderr, "abacus calibrate: %s needs a number, got '%s'\n", a, v);
+			if (*end || end == v) {
+				fprintf(stderr, "abacus calibrate: --test-frac needs a number, got '%s'\n",
+				        v);
+				return 2;
+			}
+		} else if (strcmp(a, "--max-train") == 0) {
+			if (calib_parse_u64(v, &max_train)) {
+				fprintf(stderr,
+				        "abacus calibrate: --max-train needs a non-negative integer "
+				        "(0: all groups), got '%s'\n",
+				        v);
+				return 2;
+			}
+		} else if (calib_parse_u64(v, &seed)) {
+			fprintf(stderr,
+			        "abacus calibrate: --seed needs a non-negative integer, got '%s'\n", v);
 			return 2;
 		}
 	}
+	/* Only the default folder may lack a profile (prof_new): then the
+	 * message below says what is missing. */
+	const char *dir = data ? data : prof_default_data_dir();
 	char err[1024], path[1024];
 	if (!groups) {
-		snprintf(path, sizeof path, "%s/%s/groups.csv", data, gpu);
+		snprintf(path, sizeof path, "%s/%s/groups.csv", dir, gpu);
 		groups = path;
 	}
 	prof *p = prof_new(gpu, data, err, sizeof err);
@@ -314,7 +344,7 @@ int calib_cli(int argc, char **argv)
 	}
 	if (!prof_path(p)[0]) {
 		fprintf(stderr, "abacus calibrate: no measured solo profile %s/%s/ops.csv: the "
-		                "simulator would be calibrated against a roofline guess\n", data, gpu);
+		                "simulator would be calibrated against a roofline guess\n", dir, gpu);
 		prof_free(p);
 		return 1;
 	}
@@ -322,15 +352,15 @@ int calib_cli(int argc, char **argv)
 	calib_result r;
 	int rc = smp_read_csv(groups, &s, err, sizeof err);
 	if (rc == 0)
-		rc = calib_fit(p, &s, test_frac, max_train > 0 ? (size_t)max_train : 0, seed, stdout, &r,
-		               err, sizeof err);
+		rc = calib_fit(p, &s, test_frac, (size_t)max_train, seed, stdout, &r, err,
+		               sizeof err);
 	if (rc == 0) {
 		printf("\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu, r.kappa,
 		       r.scale_c, r.scale_m);
 		printf("group latency MAPE: train %.2f%% (%zu groups), held-out %.2f%% (%zu groups)\n",
 		       r.mape_train, r.n_train, r.mape_test, r.n_test);
-		if (write && (rc = calib_write(data, gpu, &r, err, sizeof err)) == 0)
-			printf("wrote %s/%s/sim.csv\n", data, gpu);
+		if (write && (rc = calib_write(dir, gpu, &r, err, sizeof err)) == 0)
+			printf("wrote %s/%s/sim.csv\n", dir, gpu);
 	}
 	if (rc)
 		fprintf(stderr, "abacus calibrate: %s\n", err);

@@ -142,13 +142,57 @@ int main(void)
 	CHECK(prof_new_file("h100", "/nonexistent/ops.csv", err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "cannot open profile /nonexistent/ops.csv");
 
+	/* a file without rows would run every model on roofline guesses */
+	const char *empty = write_file("empty.csv", "");
+	CHECK(prof_new_file("h100", empty, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "empty.csv has no rows");
+	CHECK_STR_HAS(err, "the file is empty or only a header");
+	const char *head = write_file("head.csv", "model,op,batch,seq,median_us,p99_us\n# none\n");
+	CHECK(prof_new_file("h100", head, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "head.csv has no rows");
+	/* rows no lookup would find: a model outside the zoo, an op past the
+	 * whole-model row */
+	const char *alien = write_file("alien.csv", "model,op,batch,seq,median_us,p99_us\n"
+	                                            "resnet50,0,1,0,100,110\n"
+	                                            "resnet5,0,1,0,100,110\n");
+	CHECK(prof_new_file("h100", alien, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "alien.csv:3:1: unknown model 'resnet5'");
+	char body[256];
+	snprintf(body, sizeof body, "resnet50,%d,1,0,100,110\nresnet50,%d,1,0,100,110\n",
+	         r50->n_ops, r50->n_ops + 1);
+	const char *far = write_file("far.csv", body);
+	CHECK(prof_new_file("h100", far, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "far.csv:2:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
+	                   "for the whole model)");
+
+	/* a data folder that was asked for must hold the profile; only the
+	 * default one (NULL) falls back to the roofline for a GPU it lacks */
+	CHECK(prof_new("h100", "/nonexist", err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "data folder /nonexist: No such file or directory");
+	CHECK(prof_new("h100", dir, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "no profile of gpu h100 in data folder ");
+	CHECK_STR_HAS(err, "/h100/ops.csv is missing");
+	CHECK(prof_new("h100", write_file("plain", "x\n"), err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "plain is not a folder");
+	unsetenv("ABACUS_DATA");
+	prof *dflt = prof_new("a100", NULL, err, sizeof err);
+	CHECK(dflt != NULL);
+	if (dflt)
+		CHECK_INT(prof_path(dflt)[0], '\0');
+	prof_free(dflt);
+	/* write_file's paths share one buffer: remove the files by name */
+	static const char *const made[] = {"ops.csv",   "bad.csv",  "bad2.csv",  "bad3.csv",
+	                                   "empty.csv", "head.csv", "alien.csv", "far.csv",
+	                                   "plain"};
+	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/%s", dir, made[i]);
+		unlink(path);
+	}
+
 	zoo_model_free(r50);
 	zoo_model_free(bert);
 	zoo_model_free(vgg);
-	unlink(good);
-	unlink(bad);
-	unlink(bad2);
-	unlink(bad3);
 	rmdir(dir);
 	return check_report("test_prof");
 }

@@ -6,8 +6,9 @@
  * message that says what to do; the command prints the CSV it promises
  * in every mode (split, folds, one per combination, leave one pair out).
  * Data: groups measured on the simulated GPU (test_pred_gen.h), with no
- * profile in the data folder, so that the roofline profile the generator
- * used is also the one `abacus train` reads.
+ * profile in the default data folder ($ABACUS_DATA), so that the roofline
+ * profile the generator used is also the one `abacus train` reads. Bad
+ * groups rows, seeds and data folders are refused with what is wrong.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,48 @@ static int run_cli(const char *args, char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The first line the last run_cli wrote to stderr. */
+static const char *cli_err(void)
+{
+	static char line[1024];
+	FILE *f = fopen(path_in("stderr.txt"), "r");
+	line[0] = '\0';
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return line;
+}
+
+static void write_text(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(body, f);
+		fclose(f);
+	}
+}
+
+/* `abacus train` on a groups file of one good row and then `row`: exit 1,
+ * and stderr names groups file line 3 and says `want`. */
+static void bad_groups(const char *db, const char *row, const char *want)
+{
+	char body[1024], args[2048], out[4096], where[600];
+	snprintf(body, sizeof body,
+	         "combo,segments,median_us,p99_us\n"
+	         "resnet50+bert,resnet50:4:0:0:18;bert:8:64:0:12,1000.0,1100.0\n%s\n",
+	         row);
+	write_text(path_in("bad-groups.csv"), body);
+	snprintf(args, sizeof args, "train --db %s --groups %s --predictor lr", db,
+	         path_in("bad-groups.csv"));
+	CHECK_INT(run_cli(args, out, sizeof out), 1);
+	snprintf(where, sizeof where, "%s:3:2: ", path_in("bad-groups.csv"));
+	CHECK_STR_HAS(cli_err(), where);
+	CHECK_STR_HAS(cli_err(), want);
+}
+
 static int count_lines(const char *s, const char *prefix)
 {
 	int n = 0;
@@ -92,6 +135,8 @@ int main(void)
 	snprintf(db2, sizeof db2, "%s", path_in("cli.db"));
 	snprintf(data, sizeof data, "%s", path_in("data"));
 	CHECK_INT(mkdir(data, 0700), 0);
+	/* the default folder of the commands below: no profile, so roofline */
+	setenv("ABACUS_DATA", data, 1);
 	CHECK_INT(smp_write_csv(csv, &s, err, sizeof err), 0);
 	train_data d;
 	CHECK_INT(train_data_build(&d, &s, p, err, sizeof err), 0);
@@ -199,9 +244,8 @@ int main(void)
 
 	/* the command: csv in every mode */
 	char out[16384], args[4096];
-	snprintf(args, sizeof args,
-	         "--db %s train --groups %s --data %s --predictor lr --format csv", db2, csv,
-	         data);
+	snprintf(args, sizeof args, "--db %s train --groups %s --predictor lr --format csv", db2,
+	         csv);
 	CHECK_INT(run_cli(args, out, sizeof out), 0);
 	static const char head[] = "predictor,combination,mae_ms,mape\n";
 	CHECK(strncmp(out, head, strlen(head)) == 0);
@@ -211,23 +255,20 @@ int main(void)
 	CHECK(mae > 0 && mape > 0.5 && mape < 10);
 
 	snprintf(args, sizeof args,
-	         "train --db %s --groups %s --data %s --predictor lr --format csv --mode one", db2,
-	         csv, data);
+	         "train --db %s --groups %s --predictor lr --format csv --mode one", db2, csv);
 	CHECK_INT(run_cli(args, out, sizeof out), 0);
 	CHECK_INT(count_lines(out, "lr,"), 21);
 	CHECK_INT(count_lines(out, "lr,bert+resnet50,"), 1);
 
-	snprintf(args, sizeof args,
-	         "train --db %s --groups %s --data %s --predictor lr --format csv --lopo", db2, csv,
-	         data);
+	snprintf(args, sizeof args, "train --db %s --groups %s --predictor lr --format csv --lopo",
+	         db2, csv);
 	CHECK_INT(run_cli(args, out, sizeof out), 0);
 	CHECK_INT(count_lines(out, "lr,"), 22);
 	CHECK_INT(count_lines(out, "lr,mean,"), 1);
 	CHECK_INT(count_lines(out, "lr,vgg16+vgg19,"), 1);
 
-	snprintf(args, sizeof args,
-	         "train --db %s --groups %s --data %s --predictor all --folds 3 --seed 5", db2,
-	         csv, data);
+	snprintf(args, sizeof args, "train --db %s --groups %s --predictor all --folds 3 --seed 5",
+	         db2, csv);
 	CHECK_INT(run_cli(args, out, sizeof out), 0);
 	CHECK_STR_HAS(out, "predictor  combination");
 	CHECK_INT(count_lines(out, "mlp "), 1);
@@ -259,16 +300,48 @@ int main(void)
 	CHECK_INT(run_cli(args, out, sizeof out), 2);
 	snprintf(args, sizeof args, "train --db %s --gpu h100 --data %s", db2, data);
 	CHECK_INT(run_cli(args, out, sizeof out), 1);
-	{
-		FILE *f = fopen(path_in("stderr.txt"), "r");
-		char line[1024] = "";
-		if (f) {
-			if (!fgets(line, sizeof line, f))
-				line[0] = '\0';
-			fclose(f);
-		}
-		CHECK_STR_HAS(line, "no measured groups for gpu h100");
+	CHECK_STR_HAS(cli_err(), "no measured groups for gpu h100");
+
+	/* seeds are digits: -1 is not wrapped to 2^64 - 1 */
+	static const char *const bad_seeds[] = {"-1", "5x", "", " 7"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(args, sizeof args, "train --db %s --groups %s --seed '%s'", db2, csv,
+		         bad_seeds[i]);
+		CHECK_INT(run_cli(args, out, sizeof out), 2);
+		CHECK_STR_HAS(cli_err(), "abacus train: --seed needs a non-negative integer, got");
 	}
+
+	/* a --data folder must exist and hold the GPU's profile; only the
+	 * default folder falls back to the roofline */
+	snprintf(args, sizeof args, "train --db %s --groups %s --data %s/nonexist", db2, csv, dir);
+	CHECK_INT(run_cli(args, out, sizeof out), 1);
+	CHECK_STR_HAS(cli_err(), "nonexist: No such file or directory");
+	CHECK_STR_HAS(cli_err(), "abacus train: data folder ");
+	snprintf(args, sizeof args, "train --db %s --groups %s --data %s", db2, csv, data);
+	CHECK_INT(run_cli(args, out, sizeof out), 1);
+	CHECK_STR_HAS(cli_err(), "no profile of gpu h100 in data folder ");
+	CHECK_STR_HAS(cli_err(), "/h100/ops.csv is missing");
+
+	/* groups rows a model cannot run: file:line and what is wrong */
+	bad_groups(db2, "resnet50+bert,resnet50:4:0:0:18;bert:8:9999:0:12,1000,1100",
+	           "segment 2: bert seq 9999 is not between 8 and 512");
+	bad_groups(db2, "resnet50+bert,resnet50:4:0:0:18;bert:8:0:0:12,1000,1100",
+	           "segment 2: bert seq 0 is not between 8 and 512");
+	bad_groups(db2, "resnet50+bert,resnet50:4:64:0:18;bert:8:64:0:12,1000,1100",
+	           "segment 1: resnet50 has no sequence length, but seq is 64");
+	bad_groups(db2, "resnet50+bert,resnet50:1048576:0:0:18;bert:8:64:0:12,1000,1100",
+	           "segment 1: resnet50 batch 1048576 is not between 1 and 4096");
+	bad_groups(db2, "resnet50+bert,resnet50:0:0:0:18;bert:8:64:0:12,1000,1100",
+	           "segment 1: resnet50 batch 0 is not between 1 and 4096");
+	bad_groups(db2, "resnet50+bert,resnet50:4:0:3:40;bert:8:64:0:12,1000,1100",
+	           "segment 1: resnet50 ops 3 to 40 are not a range of its 18 ops (0 <= start < "
+	           "end <= 18)");
+	bad_groups(db2, "resnet50+bert,resnet50:4:0:5:5;bert:8:64:0:12,1000,1100",
+	           "resnet50 ops 5 to 5 are not a range");
+	bad_groups(db2, "resnet50+bert,resnet50:4:0:0:18;bert:8:64:0:13,1000,1100",
+	           "segment 2: bert ops 0 to 13 are not a range of its 12 ops");
+	bad_groups(db2, "resnet50+alexnet,resnet50:4:0:0:18;alexnet:8:0:0:3,1000,1100",
+	           "segment 2: unknown model 'alexnet'");
 
 	train_model_free(all);
 	train_model_free(one);

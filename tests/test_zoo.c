@@ -542,8 +542,26 @@ static void check_misc(void)
 	free(text);
 }
 
+/* zoo_set builds each model once and names an unknown one */
+static void check_set(void)
+{
+	zoo_set s = {{NULL}, 0};
+	char err[256] = "";
+	const zoo_model *a = zoo_set_get(&s, "resnet50", err, sizeof err);
+	const zoo_model *b = zoo_set_get(&s, "bert", err, sizeof err);
+	CHECK(a && b && strcmp(a->name, "resnet50") == 0 && a->n_ops == 18);
+	CHECK(zoo_set_get(&s, "resnet50", err, sizeof err) == a);
+	CHECK_EQ(s.n, 2);
+	CHECK(zoo_set_get(&s, "alexnet", err, sizeof err) == NULL);
+	CHECK(strstr(err, "alexnet") != NULL && strstr(err, "resnet50") != NULL);
+	CHECK_EQ(s.n, 2);
+	zoo_set_free(&s);
+	CHECK_EQ(s.n, 0);
+}
+
 int main(void)
 {
+	check_set();
 	for (size_t i = 0; i < sizeof(expects) / sizeof(expects[0]); i++)
 		check_model(&expects[i]);
 	check_resnet50();
