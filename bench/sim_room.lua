@@ -5,7 +5,8 @@
 -- far above what either policy serves.
 --   abacus run bench/sim_room.lua [GPU] [QUERIES]   (defaults: h100 3000)
 local gpu = arg[1] or "h100"
-local queries = math.tointeger(tonumber(arg[2])) or 3000
+local queries = math.tointeger(tonumber(arg[2] or 3000))
+assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[2]))
 local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
 
 local function service(model)

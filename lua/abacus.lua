@@ -79,6 +79,21 @@ local function check_service(s, fn, level)
   if s.batch == nil then
     error("abacus." .. fn .. ": service " .. s.model .. " has no batch", level)
   end
+  for _, key in ipairs{ "batch", "seq" } do
+    local v = s[key]
+    if v ~= nil then
+      local l = list(v)
+      if #l == 0 then
+        error("abacus." .. fn .. ": service " .. s.model .. " has an empty " .. key .. " list", level)
+      end
+      for i, x in ipairs(l) do
+        if math.type(x) ~= "integer" or x < 1 then
+          error(string.format("abacus.%s: service %s: %s[%d] must be a positive integer, got %s",
+                              fn, s.model, key, i, tostring(x)), level)
+        end
+      end
+    end
+  end
 end
 
 -- A service's solo latency in ms at its largest batch (and sequence

@@ -36,9 +36,12 @@ static const char *opt_string(lua_State *L, int t, const char *key, const char *
 {
 	int ty = lua_getfield(L, t, key);
 	const char *s = def;
-	if (ty == LUA_TSTRING)
-		s = lua_tostring(L, -1);
-	else if (ty != LUA_TNIL)
+	if (ty == LUA_TSTRING) {
+		size_t len;
+		s = lua_tolstring(L, -1, &len);
+		if (strlen(s) != len) /* C would read only up to the NUL */
+			luaL_error(L, "abacus.run: field '%s%s' holds a NUL byte", where, key);
+	} else if (ty != LUA_TNIL)
 		luaL_error(L, "abacus.run: field '%s%s' must be a string, got %s", where, key,
 		           luaL_typename(L, -1));
 	lua_pop(L, 1); /* the string stays alive: the table holds it */
@@ -183,9 +186,14 @@ static void read_services(lua_State *L, int t, run_config *c)
 		luaL_error(L, "abacus.run: field 'services' is empty: a run needs at least one service");
 	if (n > 1024)
 		luaL_error(L, "abacus.run: field 'services' has %d entries, at most 1024", (int)n);
+	/* The array lives on this call's stack (below the services table once
+	 * that is popped) until abacus.run returns: a registry slot would be
+	 * shared with a nested abacus.run (a metamethod may call one) and
+	 * freed under this one. */
 	c->svc = lua_newuserdatauv(L, (size_t)n * sizeof *c->svc, 0);
 	memset(c->svc, 0, (size_t)n * sizeof *c->svc);
-	lua_setfield(L, LUA_REGISTRYINDEX, "abacus.run.services"); /* keep alive */
+	lua_insert(L, st);
+	st++;
 	c->n_svc = (int)n;
 	for (lua_Integer i = 1; i <= n; i++) {
 		char where[48];
@@ -226,10 +234,24 @@ static void read_load(lua_State *L, int t, run_config *c)
 	int l = lua_gettop(L);
 	check_keys(L, l, "load.", load_keys);
 	c->load = opt_string(L, l, "kind", "load.", "poisson");
-	c->qps = opt_number(L, l, "qps", "load.", 0, NULL);
+	int has_qps, has_ts, has_qs;
+	c->qps = opt_number(L, l, "qps", "load.", 0, &has_qps);
 	c->load_file = opt_string(L, l, "file", "load.", NULL);
-	c->time_scale = opt_number(L, l, "time_scale", "load.", 1.0, NULL);
-	c->qps_scale = opt_number(L, l, "qps_scale", "load.", 1.0, NULL);
+	c->time_scale = opt_number(L, l, "time_scale", "load.", 1.0, &has_ts);
+	c->qps_scale = opt_number(L, l, "qps_scale", "load.", 1.0, &has_qs);
+	/* a field the kind does not read is a mistake, not a setting */
+	int poisson = strcmp(c->load, "poisson") == 0, rates = strcmp(c->load, "rates") == 0;
+	const char *unused = poisson && c->load_file ? "file"
+	                     : poisson && has_ts     ? "time_scale"
+	                     : poisson && has_qs     ? "qps_scale"
+	                     : !poisson && has_qps   ? "qps"
+	                     : !rates && !poisson && has_ts ? "time_scale"
+	                     : !rates && !poisson && has_qs ? "qps_scale"
+	                                                     : NULL;
+	int known = poisson || rates || strcmp(c->load, "trace") == 0; /* else run_config_check */
+	if (unused && known)
+		luaL_error(L, "abacus.run: field 'load.%s' does not apply to a %s load", unused,
+		           c->load);
 	lua_pop(L, 1);
 }
 
@@ -285,8 +307,10 @@ static void serialize(lua_State *L, int idx, text *t, int depth)
 		}
 		puts_(t, "{");
 		lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+		/* raw reads only: a metamethod that raised an error here would
+		 * leak the buffer */
 		for (lua_Integer i = 1; i <= n; i++) {
-			lua_geti(L, idx, i);
+			lua_rawgeti(L, idx, i);
 			if (i > 1)
 				puts_(t, ", ");
 			serialize(L, -1, t, depth + 1);
@@ -309,7 +333,8 @@ static void serialize(lua_State *L, int idx, text *t, int depth)
 				puts_(t, ", ");
 			puts_(t, keys[i]);
 			puts_(t, " = ");
-			lua_getfield(L, idx, keys[i]);
+			lua_pushstring(L, keys[i]);
+			lua_rawget(L, idx);
 			serialize(L, -1, t, depth + 1);
 			lua_pop(L, 1);
 		}
@@ -465,6 +490,11 @@ static int l_solo_ms(lua_State *L)
 		zoo_model_free(m);
 		return luaL_error(L, "abacus.solo_ms: %s needs seq between %d and %d", model, lo, hi);
 	}
+	if (!m->has_seq && seq != 0) {
+		zoo_model_free(m);
+		return luaL_error(L, "abacus.solo_ms: %s has no sequence length (give seq 0 or nil)",
+		                  model);
+	}
 	prof *p = prof_new(gpu, NULL, err, sizeof err);
 	if (!p) {
 		zoo_model_free(m);
@@ -538,11 +568,29 @@ typedef struct boot {
 	char **argv;
 } boot;
 
+/* Every few thousand instructions: a Ctrl-C stops plain Lua too (a loop
+ * between runs, a sweep that catches each run's error with pcall), as
+ * lua.c's own handler does. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lab *b = *(lab **)lua_getextraspace(L);
+	if (b->stop && *b->stop) {
+		luaL_where(L, 0); /* the line running, not its caller's */
+		lua_pushstring(L, "interrupted");
+		lua_concat(L, 2);
+		lua_error(L);
+	}
+}
+
 /* Runs inside lua_pcall so that a failure while setting up is a Lua error
  * like any other. */
 static int l_boot(lua_State *L)
 {
 	boot *bt = lua_touserdata(L, 1);
+	*(lab **)lua_getextraspace(L) = bt->b;
+	if (bt->b->stop)
+		lua_sethook(L, stop_hook, LUA_MASKCOUNT, 4096);
 	luaL_openlibs(L);
 	open_abacus(L, bt->b);
 	/* arg as the standalone interpreter sets it */
@@ -585,6 +633,11 @@ int lab_run_file(lab *b, const char *path, int argc, char **argv, char *err, siz
 			snprintf(err, errlen, "%s: the script raised an error object that is a %s, not a "
 			         "message", path, luaL_typename(L, -1));
 		rc = b->stop && *b->stop ? 130 : -1;
+	} else if (b->stop && *b->stop) {
+		/* the script caught the interrupt and went on to its end: the
+		 * session was still interrupted */
+		snprintf(err, errlen, "%s: interrupted", path);
+		rc = 130;
 	}
 	lua_close(L);
 	return rc;

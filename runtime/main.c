@@ -8,13 +8,15 @@
  * The SIGINT flag is the one process-wide variable: a signal handler has
  * nowhere else to write. The first Ctrl-C asks the running experiment to
  * stop at the next group boundary and be stored as interrupted; a second
- * one kills the process (the run then shows as 'died').
+ * one, a second or more later, kills the process (the run then shows as
+ * 'died').
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calib.h"
@@ -28,13 +30,25 @@
 #endif
 
 static volatile sig_atomic_t interrupted;
+static struct timespec first_signal; /* written by the handler alone */
 
+/* A second signal a second or more after the first kills the process. One
+ * closer to it is the same Ctrl-C delivered twice (`timeout -s INT` signals
+ * the child and then its process group): dying on it would lose the rows
+ * the first one is storing. clock_gettime is async-signal-safe. */
 static void on_sigint(int sig)
 {
 	(void)sig;
-	if (interrupted)
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!interrupted) {
+		first_signal = now;
+		interrupted = 1;
+		return;
+	}
+	if (now.tv_sec - first_signal.tv_sec > 1 ||
+	    (now.tv_sec - first_signal.tv_sec == 1 && now.tv_nsec >= first_signal.tv_nsec))
 		_exit(130);
-	interrupted = 1;
 }
 
 /* SIGINT and SIGTERM set the flag that runs and profiles poll. */

@@ -76,6 +76,7 @@ int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, me
 			out->waiting++;
 		}
 	}
+	out->mean_ms = out->p99_ms = out->p50_ms = NAN;
 	if (nl) {
 		out->mean_ms = sum / (double)nl / 1e6;
 		out->p99_ms = (double)metrics_percentile(lat, nl, 99.0) / 1e6;

@@ -3,7 +3,8 @@
  * Definitions (the same for every policy and device):
  *  - latency: end - arrival of a completed query;
  *  - p50, p99: nearest-rank percentiles of the completed queries'
- *    latencies; mean likewise;
+ *    latencies; mean likewise; all three NaN when no query completed (a
+ *    latency of 0 would read as a perfect run; the store keeps NULL);
  *  - violated: dropped, or completed later than arrival + QoS;
  *  - violation_ratio: violated / (completed + dropped);
  *  - duration: from the first arrival to the last event (the last end or

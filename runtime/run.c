@@ -139,6 +139,11 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 			all_rates = 0;
 	}
 	if (strcmp(c->load, "poisson") == 0) {
+		if (all_rates && c->qps != 0) {
+			snprintf(err, errlen, "load.qps is not used when every service has its own qps: "
+			         "give one or the other");
+			return -1;
+		}
 		if (!all_rates && (!(c->qps > 0) || !isfinite(c->qps)))
 			return bad(err, errlen, "%s.qps must be a positive number of queries per second, got %g",
 			           "load", c->qps);
@@ -146,6 +151,12 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 			return bad(err, errlen, "%s must be between 1 and 50000000 (the most a run holds), "
 			           "got %g", "queries", (double)c->queries);
 	} else if (strcmp(c->load, "trace") == 0 || strcmp(c->load, "rates") == 0) {
+		for (int i = 0; i < c->n_svc; i++)
+			if (c->svc[i].qps != 0) {
+				snprintf(err, errlen, "services[%d].qps applies only to a poisson load, not "
+				         "to a %s load", i + 1, c->load);
+				return -1;
+			}
 		if (!c->load_file || !*c->load_file) {
 			snprintf(err, errlen, "load.file is missing: a %s load reads a CSV file", c->load);
 			return -1;

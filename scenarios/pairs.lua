@@ -47,12 +47,16 @@ if os.getenv("THRESHOLD_MS") then
     "THRESHOLD_MS must be a non-negative number, got " .. os.getenv("THRESHOLD_MS"))
 end
 
-local PEAK = os.getenv("PEAK") == "1"
+local PEAK = os.getenv("PEAK")
+assert(PEAK == nil or PEAK == "0" or PEAK == "1", "PEAK must be 1 (or 0, or unset), got " .. tostring(PEAK))
+PEAK = PEAK == "1"
 
 local device = arg[1] or "sim"
 local gpu = arg[2] or "h100"
 local queries = math.tointeger(tonumber(arg[3] or 4000))
 assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[3]))
+-- a p99 over fewer queries is its largest latency or close to it
+assert(not PEAK or queries >= 100, "PEAK=1 needs QUERIES of at least 100 to judge a p99, got " .. queries)
 local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
 
 local function service(model)

@@ -141,6 +141,56 @@ expect_fail profile-into-results "r.db is not an abacus profile database (it hol
 	"$BIN" profile --device sim --db "$T/r.db" --samples 2 --no-solo
 [ "$(md5sum <r.db)" = "$sum_r" ] && ok || bad "profile modified a results database"
 
+# fields a load kind does not read, and rates given twice
+scenario lf.lua 'base.load.file = "x.csv"; abacus.run(base)'
+expect_fail load-unused "field 'load.file' does not apply to a poisson load" "$BIN" --db "$T/r.db" run lf.lua
+scenario lq.lua 'base.load = { kind = "trace", file = "long.csv", qps = 5 }; abacus.run(base)'
+expect_fail load-unused-qps "field 'load.qps' does not apply to a trace load" "$BIN" --db "$T/r.db" run lq.lua
+scenario sq.lua 'base.load = { kind = "trace", file = "long.csv" }; base.services[1].qps = 10; abacus.run(base)'
+expect_fail svc-qps-trace "services[1].qps applies only to a poisson load" "$BIN" --db "$T/r.db" run sq.lua
+scenario both.lua 'base.services[1].qps = 10; base.services[2].qps = 10; abacus.run(base)'
+expect_fail qps-twice "load.qps is not used when every service has its own qps" "$BIN" --db "$T/r.db" run both.lua
+scenario nul.lua 'base.services[1].model = "resnet50\0junk"; abacus.run(base)'
+expect_fail nul "field 'services[1].model' holds a NUL byte" "$BIN" --db "$T/r.db" run nul.lua
+# an abacus.run inside another's reading of its table: each keeps its own services
+scenario nest.lua 'local inner = abacus.with(base, { queries = 50 })
+local svc = base.services
+base.services = setmetatable({}, { __len = function() return #svc end,
+  __index = function(_, i) abacus.run(inner); collectgarbage(); return svc[i] end })
+print("NEST", abacus.run(base).completed)'
+"$BIN" --db "$T/r.db" run nest.lua >"$T/out" 2>"$T/err" && grep -q "^NEST	500$" "$T/out" &&
+	! grep -q "AddressSanitizer" "$T/err" && ok || bad "nested abacus.run: $(cat "$T/out" "$T/err")"
+# nothing completed: no latency, not a latency of 0
+scenario none.lua 'base.services[1].qos_ms = 0.001; base.services[2].qos_ms = 0.001; base.abandon = true
+local r = abacus.run(base); print("NONE", r.completed, r.p99_ms ~= r.p99_ms)'
+"$BIN" --db "$T/r.db" run none.lua >"$T/out" 2>"$T/err" && grep -q "^NONE	0	true$" "$T/out" && ok ||
+	bad "a run with nothing completed: $(cat "$T/out" "$T/err")"
+[ "$(sql "$T/r.db" "select p99_ms is null from runs order by id desc limit 1")" = 1 ] && ok ||
+	bad "p99 of a run with nothing completed is not NULL"
+printf 'print(abacus.solo_ms("resnet50", 1, 64))\n' >sseq.lua
+expect_fail solo-seq "abacus.solo_ms: resnet50 has no sequence length" "$BIN" --db "$T/r.db" run sseq.lua
+printf 'print(abacus.mean_solo_ms({model = "resnet50", batch = {}}))\n' >mempty.lua
+expect_fail solo-empty "service resnet50 has an empty batch list" "$BIN" --db "$T/r.db" run mempty.lua
+printf 'print(abacus.largest_solo_ms({model = "resnet50", batch = {1, -3}}))\n' >mneg.lua
+expect_fail solo-neg "service resnet50: batch[2] must be a positive integer, got -3" "$BIN" --db "$T/r.db" run mneg.lua
+PEAK=yes expect_fail peak-word "PEAK must be 1 (or 0, or unset), got yes" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 200 resnet50+bert
+PEAK=1 expect_fail peak-few "PEAK=1 needs QUERIES of at least 100" \
+	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 5 resnet50+bert
+
+# --- Ctrl-C: also in plain Lua, and through a sweep that catches errors -------
+printf 'while true do end\n' >spin.lua
+timeout --preserve-status -s INT 1 "$BIN" --db "$T/r.db" run spin.lua >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 130 ] && grep -q "spin.lua:1: interrupted" "$T/err" && ok || bad "Ctrl-C in a Lua loop: rc $rc, $(cat "$T/err")"
+scenario sweep.lua 'base.queries = 200000; base.store_queries = false
+for i = 1, 50 do pcall(abacus.run, base) end'
+timeout --preserve-status -s INT 1 "$BIN" --db "$T/sw.db" run sweep.lua >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 130 ] && ok || bad "Ctrl-C in a pcall sweep: rc $rc, $(cat "$T/err")"
+[ "$(sql "$T/sw.db" "select count(*) from runs where status = 'running'")" = 0 ] && ok ||
+	bad "a swept run was left running"
+
 # --- scripts: text only, and any error object gets a message -------------------
 printf 'print("hi")\n' >chunk.lua
 if command -v luac5.4 >/dev/null 2>&1; then luac5.4 -o chunk.luac chunk.lua; else

@@ -1,5 +1,6 @@
 /* test_metrics.c: selection-based percentiles agree with sorting, and the
  * summary follows the definitions in metrics.h. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,5 +57,10 @@ int main(void)
 	CHECK_NEAR(s.mean_ms, 20.0 / 3, 1e-9);
 	CHECK_NEAR(s.duration_ms, 12.0, 1e-9);
 	CHECK_NEAR(s.throughput_qps, 2 / 0.012, 1e-6);
+	/* nothing completed: no latency to report, not a latency of 0 */
+	CHECK_INT(metrics_compute(&q[2], 1, svc, &s), 0);
+	CHECK_INT(s.completed, 0);
+	CHECK(isnan(s.p50_ms) && isnan(s.p99_ms) && isnan(s.mean_ms));
+	CHECK_NEAR(s.violation_ratio, 1.0, 0);
 	return check_report("test_metrics");
 }
