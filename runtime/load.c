@@ -18,6 +18,7 @@
  * lines and '#' lines skipped, columns mapped by their header names.
  */
 #include "load.h"
+#include "text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -398,7 +399,16 @@ static int csv_row(csv *c, char *err, size_t errlen)
 {
 	for (;;) {
 		errno = 0;
-		ssize_t got = getline(&c->line, &c->cap, c->f);
+		long got = text_getline(&c->line, &c->cap, c->f);
+		if (got == TEXT_TOO_LONG) {
+			set_err(err, errlen, "%s:%ld: line longer than %d bytes", c->path,
+			        c->lineno + 1, TEXT_LINE_MAX);
+			return -1;
+		}
+		if (got == TEXT_NOMEM) {
+			set_err(err, errlen, "%s:%ld: out of memory", c->path, c->lineno + 1);
+			return -1;
+		}
 		if (got < 0) {
 			if (ferror(c->f)) {
 				set_err(err, errlen, "%s:%ld: read error: %s", c->path,

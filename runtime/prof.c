@@ -82,6 +82,11 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
+/* The longest latency a row may give, in us. Latencies become int64_t ns
+ * and are summed over ops, batches and a run's queries; 1e15 us would take
+ * a few groups past the clock. No op of a served model takes 100 s. */
+#define PROF_MAX_US 1e8
+
 static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -110,7 +115,7 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 		memset(&r, 0, sizeof r);
 		snprintf(r.model, sizeof r.model, "%s", fld[0]);
 		char *end;
-		int col = 0;
+		int col = 0, huge = 0;
 		if (parse_int(fld[1], &r.op))
 			col = 2;
 		else if (parse_int(fld[2], &r.batch) || r.batch < 1)
@@ -121,6 +126,24 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 			r.us = strtod(fld[4], &end);
 			if (end == fld[4] || *end || !(r.us > 0) || !isfinite(r.us))
 				col = 5;
+			else if (r.us > PROF_MAX_US)
+				col = 5, huge = 1;
+			else if (nf >= 6 && fld[5][0]) {
+				/* p99_us is not looked up, but a file that holds 1e300
+				 * there is not a measurement either */
+				double p99 = strtod(fld[5], &end);
+				if (end == fld[5] || *end || !(p99 > 0) || !isfinite(p99))
+					col = 6;
+				else if (p99 > PROF_MAX_US)
+					col = 6, huge = 1;
+			}
+		}
+		if (huge) {
+			snprintf(err, errlen,
+			         "%s:%d:%d: latency %s us is over %g us (100 s) for one op", path,
+			         lineno, col, fld[col - 1], PROF_MAX_US);
+			rc = -1;
+			break;
 		}
 		if (col) {
 			snprintf(err, errlen, "%s:%d:%d: bad value '%s'", path, lineno, col, fld[col - 1]);

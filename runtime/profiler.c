@@ -538,6 +538,44 @@ static int names_card(const char *card, const char *gpu)
 }
 #endif
 
+/* Refuses an --export folder that export_all could not write into, before
+ * anything is measured: export_all creates the folder itself but not its
+ * parent. */
+static int check_export_dir(profl *p, const char *dir)
+{
+	struct stat sb;
+	if (!*dir)
+		return failf(p, "--export needs a folder name");
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			return failf(p, "--export: %s is not a directory", dir);
+		if (access(dir, W_OK | X_OK) != 0)
+			return failf(p, "--export: cannot write into %s: %s", dir, strerror(errno));
+		return 0;
+	}
+	if (errno != ENOENT && errno != ENOTDIR)
+		return failf(p, "--export: cannot use %s: %s", dir, strerror(errno));
+	char parent[1200];
+	snprintf(parent, sizeof parent, "%s", dir);
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = '\0';
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, sizeof parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(parent, &sb) != 0)
+		return failf(p, "--export: cannot create %s: %s: %s", dir, parent, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return failf(p, "--export: cannot create %s: %s is not a directory", dir, parent);
+	if (access(parent, W_OK | X_OK) != 0)
+		return failf(p, "--export: cannot create %s: %s: %s", dir, parent, strerror(errno));
+	return 0;
+}
+
 static int plan_build(profl *p)
 {
 	const profl_config *c = p->c;
@@ -572,6 +610,8 @@ static int plan_build(profl *p)
 		return failf(p, "commit_ms must be non-negative, got %d", c->commit_ms);
 	if (!c->solo && !c->groups && !c->export_dir)
 		return failf(p, "nothing to do: --no-solo and --no-groups without --export");
+	if (c->export_dir && check_export_dir(p, c->export_dir))
+		return -1;
 	for (int i = 0; i < c->n_models; i++) {
 		int s = plan_service(p, c->models[i], "--models");
 		if (s < 0)
@@ -641,6 +681,11 @@ static int db_inspect(profl *p, int64_t *version)
 		             "%s is not an abacus profile database (it holds other tables: %s); give "
 		             "another file with --db",
 		             p->dbname, others);
+	/* user_version is any 32-bit integer; a negative one would index
+	 * profl_schema[] before its start. */
+	if (*version < 0)
+		return failf(p, "%s has an unknown schema version %lld", p->dbname,
+		             (long long)*version);
 	if (*version > PROFL_SCHEMA_LATEST)
 		return failf(p, "%s was written by a newer abacus (profile schema %lld, this one knows %d)",
 		             p->dbname, (long long)*version, PROFL_SCHEMA_LATEST);
@@ -706,6 +751,11 @@ static int db_open(profl *p, int readonly)
 		return -1;
 	if (query_int(p, "PRAGMA user_version", &version, "reading the schema version"))
 		goto fail;
+	/* Another process may have set any version since db_inspect. */
+	if (version < 0 || version > PROFL_SCHEMA_LATEST) {
+		failf(p, "%s has an unknown schema version %lld", p->dbname, (long long)version);
+		goto fail;
+	}
 	for (int64_t v = version; v < PROFL_SCHEMA_LATEST; v++) {
 		char doing[96];
 		snprintf(doing, sizeof doing, "creating the profile schema %lld", (long long)v + 1);
@@ -1512,7 +1562,10 @@ out:
 }
 
 /* Writes to a temporary name and renames, so that a failed export never
- * leaves a half-written CSV where the simulator would read it. */
+ * leaves a half-written CSV where the simulator would read it. A file
+ * without rows is not written: a profile of solo ops only (--no-groups)
+ * must not replace the groups.csv already there with a bare header, nor a
+ * groups-only one the ops.csv. */
 static int export_all(profl *p)
 {
 	const char *dir = p->c->export_dir;
@@ -1539,7 +1592,11 @@ static int export_all(profl *p)
 		                "--gpu and --device it was measured with)",
 		             p->dbname, p->c->gpu, p->c->device);
 	}
-	if (rename(ops_tmp, ops) != 0 || rename(grp_tmp, grp) != 0) {
+	if (n_ops == 0)
+		unlink(ops_tmp);
+	if (n_grp == 0)
+		unlink(grp_tmp);
+	if ((n_ops > 0 && rename(ops_tmp, ops) != 0) || (n_grp > 0 && rename(grp_tmp, grp) != 0)) {
 		int e = errno;
 		unlink(ops_tmp);
 		unlink(grp_tmp);
@@ -1549,8 +1606,16 @@ static int export_all(profl *p)
 		char a[32], b[32];
 		fmt_count(a, sizeof a, n_ops);
 		fmt_count(b, sizeof b, n_grp);
-		fprintf(p->c->notes, "profile: exported %s solo ops to %s and %s group samples to %s\n",
-		        a, ops, b, grp);
+		if (n_ops > 0)
+			fprintf(p->c->notes, "profile: exported %s solo ops to %s\n", a, ops);
+		else
+			fprintf(p->c->notes, "profile: no solo ops to export; %s left as it was\n",
+			        ops);
+		if (n_grp > 0)
+			fprintf(p->c->notes, "profile: exported %s group samples to %s\n", b, grp);
+		else
+			fprintf(p->c->notes,
+			        "profile: no group samples to export; %s left as it was\n", grp);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* sample.c: reading and writing measured groups as CSV. */
 #include "sample.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -132,7 +133,8 @@ int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 	size_t cap = 0;
 	int lineno = 0, rc = 0;
 	zoo_set ms = {{NULL}, 0};
-	while (getline(&line, &cap, f) > 0) {
+	long got;
+	while ((got = text_getline(&line, &cap, f)) > 0) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!*line || line[0] == '#' || (lineno == 1 && strncmp(line, "combo,", 6) == 0))
@@ -199,6 +201,17 @@ int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
+	}
+	if (rc == 0 && got == TEXT_TOO_LONG) {
+		snprintf(err, errlen, "%s:%d: line longer than %d bytes", path, lineno + 1,
+		         TEXT_LINE_MAX);
+		rc = -1;
+	} else if (rc == 0 && got == TEXT_NOMEM) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		rc = -1;
+	} else if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "error reading %s: %s", path, strerror(errno ? errno : EIO));
+		rc = -1;
 	}
 	free(line);
 	fclose(f);

@@ -347,6 +347,11 @@ static int store_inspect(store *s, int64_t *version)
 		return -1;
 	if (store_int(s, "PRAGMA user_version", version, "reading the schema version"))
 		return -1;
+	/* user_version is any 32-bit integer; a negative one would index
+	 * store_migrations[] before its start. */
+	if (*version < 0)
+		return store_failf(s, "%s has an unknown schema version %lld", s->name,
+		                   (long long)*version);
 	if (*version > STORE_SCHEMA_LATEST)
 		return store_failf(
 		    s, "%s was written by a newer abacus (schema %lld, this one knows %d)", s->name,
@@ -415,6 +420,12 @@ static int store_migrate(store *s, int64_t version)
 		return -1;
 	if (store_int(s, "PRAGMA user_version", &version, "reading the schema version"))
 		goto fail;
+	/* Another process may have set any version since store_inspect. */
+	if (version < 0 || version > STORE_SCHEMA_LATEST) {
+		store_failf(s, "%s has an unknown schema version %lld", s->name,
+		            (long long)version);
+		goto fail;
+	}
 	for (int64_t v = version; v < STORE_SCHEMA_LATEST; v++) {
 		char doing[96];
 		snprintf(doing, sizeof doing, "updating the schema from %lld to %lld", (long long)v,
@@ -1029,6 +1040,19 @@ static int store_run_died(int64_t pid, const char *host, const char *my_host)
 static void pr_text(char *cell, const unsigned char *v)
 {
 	snprintf(cell, 48, "%s", v && *v ? (const char *)v : "-");
+	size_t n = strlen(cell);
+	if (!v || strlen((const char *)v) <= n)
+		return;
+	/* cut: never in the middle of a UTF-8 character */
+	size_t lead = n;
+	while (lead > 0 && ((unsigned char)cell[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0 || (unsigned char)cell[lead - 1] < 0xC0)
+		return;
+	unsigned char b = (unsigned char)cell[lead - 1];
+	size_t want = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+	if (n - (lead - 1) < want)
+		cell[lead - 1] = '\0';
 }
 
 static void pr_real(char *cell, sqlite3_stmt *st, int col, double scale, int digits)

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int text_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -22,4 +23,29 @@ void text_join_ints(char *buf, size_t len, const int *v, int n)
 		buf[0] = '\0';
 	for (int i = 0; i < n && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", v[i]);
+}
+
+long text_getline(char **buf, size_t *cap, FILE *f)
+{
+	size_t n = 0;
+	int ch;
+	while ((ch = getc(f)) != EOF) {
+		if (n + 2 > *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			char *nbuf = realloc(*buf, ncap);
+			if (!nbuf)
+				return TEXT_NOMEM;
+			*buf = nbuf;
+			*cap = ncap;
+		}
+		(*buf)[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+		if (n > TEXT_LINE_MAX)
+			return TEXT_TOO_LONG;
+	}
+	if (n == 0)
+		return TEXT_EOF;
+	(*buf)[n] = '\0';
+	return (long)n;
 }

@@ -1,9 +1,18 @@
 /* text.h: the small string chores every module has: writing a failure
- * into a caller's error buffer, and joining numbers into a list. */
+ * into a caller's error buffer, joining numbers into a list, reading a
+ * line of bounded length. */
 #ifndef ABACUS_TEXT_H
 #define ABACUS_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+/* No row of a file abacus reads (traces, rates, profiles, groups) comes
+ * near this; a file without newlines (/dev/zero given as one) would
+ * otherwise grow the line until memory runs out. */
+#define TEXT_LINE_MAX 65536
+
+enum { TEXT_EOF = -1, TEXT_TOO_LONG = -2, TEXT_NOMEM = -3 };
 
 /* Formats into err (when err and errlen are set) and returns -1, so a
  * failing function can `return text_fail(err, errlen, "...", ...)`. */
@@ -12,5 +21,11 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* "1,4,8" into buf (truncated to len); "" for n == 0. */
 void text_join_ints(char *buf, size_t len, const int *v, int n);
+
+/* getline, but at most TEXT_LINE_MAX bytes before the newline: the length
+ * read (newline kept, *buf NUL-terminated and grown as needed), or
+ * TEXT_EOF (end of file or a read error: ferror tells), TEXT_TOO_LONG or
+ * TEXT_NOMEM. */
+long text_getline(char **buf, size_t *cap, FILE *f);
 
 #endif

@@ -183,16 +183,31 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 		snprintf(err, errlen, "test fraction must be in (0, 1), got %g", test_frac);
 		return -1;
 	}
-	calib c;
-	if (calib_setup(&c, p, samples, seed, err, errlen)) {
-		calib_free(&c);
-		return -1;
-	}
 	size_t n_test = (size_t)((double)samples->n * test_frac);
 	if (n_test < 1)
 		n_test = 1;
 	size_t n_train = samples->n - n_test;
 	size_t fit_n = max_train && n_train > max_train ? max_train : n_train;
+	/* The 10 above are for the fit: three parameters fitted on the one
+	 * group --test-frac 0.99 leaves would say nothing about the GPU. */
+	if (n_train < 10) {
+		snprintf(err, errlen,
+		         "calibration needs at least 10 training groups, but a test fraction of %g "
+		         "leaves %zu of the %zu measured; lower --test-frac or measure more",
+		         test_frac, n_train, samples->n);
+		return -1;
+	}
+	if (fit_n < 10) {
+		snprintf(err, errlen,
+		         "calibration needs at least 10 training groups, but --max-train is %zu",
+		         max_train);
+		return -1;
+	}
+	calib c;
+	if (calib_setup(&c, p, samples, seed, err, errlen)) {
+		calib_free(&c);
+		return -1;
+	}
 	/* A full grid first (the error surface has ridges that trap a
 	 * descent started anywhere), then coordinate descent on a finer grid
 	 * around the best point. kappa: 0 to 1.2; scales: 1/8 to 8. */

@@ -264,6 +264,15 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
 	return 0;
 }
 
+/* Bounds on what sim.csv may say. kappa multiplies every group's duration
+ * by up to 1 + kappa (n - 1): the fit searches 0 to 1.2, run.c caps the
+ * Lua field at 100, and 1e15 would push a group past the int64 ns clock.
+ * The scales multiply an op's demands before they are clipped at 1, so
+ * past the fit's 8 they change little; 1000 lets a hand edit through and
+ * still stops a typo (1e15) from passing as a calibration. */
+#define SIM_KAPPA_MAX 100.0
+#define SIM_SCALE_MAX 1000.0
+
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
                          size_t errlen)
 {
@@ -299,20 +308,21 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 			snprintf(err, errlen, "%s:%d: %s: '%s' is not a number", path, lineno, k,
 			         comma + 1);
 			rc = -1;
-		} else if (strcmp(k, "kappa") == 0 && x >= 0) {
+		} else if (strcmp(k, "kappa") == 0 && x >= 0 && x <= SIM_KAPPA_MAX) {
 			v.kappa = x;
-		} else if (strcmp(k, "scale_c") == 0 && x > 0) {
+		} else if (strcmp(k, "scale_c") == 0 && x > 0 && x <= SIM_SCALE_MAX) {
 			v.scale_c = x;
-		} else if (strcmp(k, "scale_m") == 0 && x > 0) {
+		} else if (strcmp(k, "scale_m") == 0 && x > 0 && x <= SIM_SCALE_MAX) {
 			v.scale_m = x;
 		} else if (strcmp(k, "mape_train") != 0 && strcmp(k, "mape_test") != 0 &&
 		           strcmp(k, "n_test") != 0) {
 			/* a misspelt key or a zero scale must not leave a default in
 			 * force without a word; the fit's errors are there to be read */
-			snprintf(err, errlen,
-			         "%s:%d: %s,%g: keys are kappa (>= 0), scale_c and scale_m (> 0), and "
-			         "the fit's mape_train, mape_test and n_test",
-			         path, lineno, k, x);
+			snprintf(
+			    err, errlen,
+			    "%s:%d: %s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
+			    "at most %g), and the fit's mape_train, mape_test and n_test",
+			    path, lineno, k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
 			rc = -1;
 		}
 	}

@@ -115,6 +115,25 @@ int main(void)
 	CHECK_INT(sim_load_calibration(dir, "h100", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2");
 	unlink(path);
+	/* a groups file with a line over 64 KiB, and one without newlines,
+	 * are refused instead of read into memory */
+	snprintf(path, sizeof path, "%s/groups.csv", sub);
+	f = fopen(path, "w");
+	fputs("combo,segments,median_us,p99_us\n", f);
+	for (int i = 0; i < 70000; i++)
+		fputc(i ? 'x' : '#', f);
+	fputs("\n", f);
+	fclose(f);
+	smp_set lng = {0};
+	CHECK(smp_read_csv(path, &lng, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "groups.csv:2: line longer than 65536 bytes");
+	smp_set_free(&lng);
+	unlink(path);
+	if (access("/dev/zero", R_OK) == 0) {
+		CHECK(smp_read_csv("/dev/zero", &lng, err, sizeof err) != 0);
+		CHECK_STR_HAS(err, "/dev/zero:1: line longer than 65536 bytes");
+		smp_set_free(&lng);
+	}
 	rmdir(sub);
 	rmdir(dir);
 
@@ -123,6 +142,13 @@ int main(void)
 	smp_push(&tiny, &s.g[0]);
 	CHECK(calib_fit(p, &tiny, 0.2, 0, 1, NULL, &r, err, sizeof err) != 0);
 	CHECK_STR_HAS(err, "at least 10");
+	/* enough in all, but too few left to fit on after the split */
+	CHECK(s.n >= 20);
+	CHECK(calib_fit(p, &s, 0.99, 0, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "calibration needs at least 10 training groups, but a test fraction of "
+	                   "0.99 leaves");
+	CHECK(calib_fit(p, &s, 0.25, 3, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "at least 10 training groups, but --max-train is 3");
 
 	smp_set_free(&s);
 	smp_set_free(&sn);

@@ -178,6 +178,11 @@ PEAK=yes expect_fail peak-word "PEAK must be 1 (or 0, or unset), got yes" \
 PEAK=1 expect_fail peak-few "PEAK=1 needs QUERIES of at least 100" \
 	"$BIN" --db "$T/s.db" run "$SRC/scenarios/pairs.lua" sim h100 5 resnet50+bert
 
+# abacus runs cuts a long name, but not inside a UTF-8 character
+scenario utf.lua 'base.name = string.rep("\195\169", 30); abacus.run(base)'
+"$BIN" --db "$T/u.db" run utf.lua >/dev/null 2>"$T/err" && "$BIN" --db "$T/u.db" runs >"$T/out" 2>>"$T/err" &&
+	iconv -f UTF-8 -t UTF-8 "$T/out" >/dev/null 2>&1 && ok || bad "runs with a long UTF-8 name: $(cat "$T/err")"
+
 # --- Ctrl-C: also in plain Lua, and through a sweep that catches errors -------
 printf 'while true do end\n' >spin.lua
 timeout --preserve-status -s INT 1 "$BIN" --db "$T/r.db" run spin.lua >"$T/out" 2>"$T/err"

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -657,6 +658,61 @@ static void test_rates_bad(void)
 	                  "limit must be 0 (until the last minute) or positive, got -2", __LINE__);
 }
 
+/* Writes `head`, then a line of `n` x's (a comment when `comment`), then
+ * `tail` to path. */
+static void write_long_line(const char *path, const char *head, size_t n, int comment,
+                            const char *tail)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL, "cannot write %s", path);
+	if (!f)
+		return;
+	fputs(head, f);
+	if (comment)
+		fputc('#', f);
+	for (size_t i = comment; i < n; i++)
+		fputc('x', f);
+	fputs("\n", f);
+	fputs(tail, f);
+	fclose(f);
+}
+
+/* A file without newlines (/dev/zero) must not grow a line until memory
+ * runs out: a line over 64 KiB is refused with its number. */
+static void test_long_lines(void)
+{
+	char path[] = "/tmp/abacus-load-long-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	close(fd);
+	char want[512];
+	write_long_line(path, "time_ms,model,batch,seq\n1,resnet50,1,\n", 70000, 0, "");
+	snprintf(want, sizeof want, "%s:3: line longer than 65536 bytes", path);
+	expect_trace_error(path, want, __LINE__);
+	/* the header line itself */
+	write_long_line(path, "", 70000, 0, "time_ms,model,batch,seq\n");
+	snprintf(want, sizeof want, "%s:1: line longer than 65536 bytes", path);
+	expect_trace_error(path, want, __LINE__);
+	write_long_line(path, "minute,qps\n0,1\n", 70000, 1, "1,2\n");
+	snprintf(want, sizeof want, "%s:3: line longer than 65536 bytes", path);
+	expect_rates_error(path, want, __LINE__);
+	/* 65536 bytes are still a line: a comment that long is skipped */
+	write_long_line(path, "minute,qps\n0,1\n", 65536, 1, "1,2\n");
+	char err[512] = "";
+	load *l = load_rates_new(path, services, 3, 60, 1, 0, 1, err, sizeof err);
+	CHECK(l != NULL, "a 65536-byte comment was refused: %s", err);
+	load_free(l);
+	if (access("/dev/zero", R_OK) == 0) {
+		expect_trace_error("/dev/zero", "/dev/zero:1: line longer than 65536 bytes",
+		                   __LINE__);
+		expect_rates_error("/dev/zero", "/dev/zero:1: line longer than 65536 bytes",
+		                   __LINE__);
+	}
+	unlink(path);
+}
+
 /* The limits of load.h: an arrival past LOAD_MAX_MS, or one more than
  * LOAD_MAX_QUERIES, fails the load instead of overflowing the clock or
  * filling memory. */
@@ -719,6 +775,7 @@ int main(void)
 	test_rates_small();
 	test_rates_bad();
 	test_limits();
+	test_long_lines();
 	bench_poisson();
 	if (failures) {
 		fprintf(stderr, "test_load: %d checks failed\n", failures);

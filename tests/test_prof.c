@@ -136,6 +136,21 @@ int main(void)
 	const char *bad2 = write_file("bad2.csv", "resnet50,0,1,0,-5\n");
 	CHECK(prof_new_file("h100", bad2, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "bad2.csv:1:5");
+	/* latencies past the int64 ns clock, or past any real op */
+	const char *huge =
+	    write_file("huge.csv", "resnet50,0,1,0,100,110\nresnet50,0,4,0,1e15,110\n");
+	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "huge.csv:2:5: latency 1e15 us is over 1e+08 us (100 s) for one op");
+	huge = write_file("huge2.csv", "resnet50,0,1,0,100,1e300\n");
+	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "huge2.csv:1:6: latency 1e300 us is over");
+	huge = write_file("huge3.csv", "resnet50,0,1,0,100,0\n");
+	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "huge3.csv:1:6: bad value '0'");
+	huge = write_file("huge4.csv", "resnet50,0,1,0,100000000,100000000\n");
+	prof *edge = prof_new_file("h100", huge, err, sizeof err);
+	CHECK(edge != NULL); /* 100 s is still a latency */
+	prof_free(edge);
 	const char *bad3 = write_file("bad3.csv", "resnet50,0,1\n");
 	CHECK(prof_new_file("h100", bad3, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "bad3.csv:1: expected");

@@ -371,6 +371,22 @@ static int lines_of(const char *path)
 	return n;
 }
 
+/* The whole of a file (NUL-terminated; NULL when it cannot be read). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	for (int ch; (ch = fgetc(f)) != EOF;)
+		fputc(ch, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
 /* Exports DB's groups into dir/NAME and returns its data rows. */
 static int exported_groups(const char *db, const char *name)
 {
@@ -669,6 +685,51 @@ int main(void)
 	c.device = "cuda";
 	check_bad(&c, "holds no h100/cuda profile");
 
+	/* --- export writes only the files it has rows for ------------------- */
+	/* c.db has solo ops only: out/groups.csv (a.db's 90) stays as it was */
+	char *groups_before = slurp(path_in("out/groups.csv"));
+	CHECK(groups_before != NULL);
+	small_config(&c, path_in("c.db"), 5);
+	c.solo = c.groups = 0;
+	c.export_dir = path_in("out");
+	CHECK_INT(run(&c, err, sizeof err), 0);
+	char *groups_after = slurp(path_in("out/groups.csv"));
+	CHECK(groups_before && groups_after && strcmp(groups_before, groups_after) == 0);
+	CHECK_INT(lines_of(path_in("out/groups.csv")), 1 + 90);
+	CHECK_INT(lines_of(path_in("out/ops.csv")), 1 + 19 * 3 + 13 * 3 * 2);
+	CHECK(access(path_in("out/groups.csv.tmp"), F_OK) != 0);
+	free(groups_before);
+	free(groups_after);
+	/* groups only: out/ops.csv stays as it was */
+	small_config(&c, path_in("g.db"), 5);
+	c.solo = 0;
+	CHECK_INT(run(&c, err, sizeof err), 0);
+	char *ops_before = slurp(path_in("out/ops.csv"));
+	small_config(&c, path_in("g.db"), 5);
+	c.solo = c.groups = 0;
+	c.export_dir = path_in("out");
+	CHECK_INT(run(&c, err, sizeof err), 0);
+	char *ops_after = slurp(path_in("out/ops.csv"));
+	CHECK(ops_before && ops_after && strcmp(ops_before, ops_after) == 0);
+	CHECK_INT(lines_of(path_in("out/groups.csv")), 1 + 15);
+	CHECK(access(path_in("out/ops.csv.tmp"), F_OK) != 0);
+	free(ops_before);
+	free(ops_after);
+	/* a folder that cannot be made is refused before anything is measured */
+	small_config(&c, path_in("exp.db"), 5);
+	c.export_dir = "/nonexistent-dir/out";
+	check_bad(&c,
+	          "--export: cannot create /nonexistent-dir/out: /nonexistent-dir: No such file");
+	CHECK(run(&c, err, sizeof err) != 0);
+	CHECK(access(path_in("exp.db"), F_OK) != 0);
+	c.export_dir = path_in("a.db");
+	check_bad(&c, "a.db is not a directory");
+	c.export_dir = path_in("a.db/out");
+	check_bad(&c, "a.db is not a directory");
+	c.export_dir = "";
+	check_bad(&c, "--export needs a folder name");
+	CHECK(access(path_in("exp.db"), F_OK) != 0);
+
 	/* --- bad input: one line naming the problem ------------------------- */
 	small_config(&c, path_in("bad.db"), 5);
 	c.models[1] = "resnet5";
@@ -729,6 +790,20 @@ int main(void)
 	sqlite3_close(db);
 	small_config(&c, path_in("other.db"), 5);
 	check_bad(&c, "not an abacus profile database");
+	/* a negative user_version: refused, the file left as it was */
+	CHECK_INT(sqlite3_open(path_in("neg.db"), &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = -1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	small_config(&c, path_in("neg.db"), 5);
+	check_bad(&c, "neg.db has an unknown schema version -1");
+	CHECK_INT(sqlite3_open(path_in("neg.db"), &db), SQLITE_OK);
+	CHECK_INT(count(db, "PRAGMA user_version"), -1);
+	CHECK_INT(count(db, "SELECT count(*) FROM sqlite_schema"), 0);
+	sqlite3_close(db);
+	small_config(&c, path_in("neg.db"), 5);
+	c.solo = c.groups = 0;
+	c.export_dir = path_in("out-neg");
+	check_bad(&c, "neg.db has an unknown schema version -1");
 	small_config(&c, path_in("missing.db"), 5);
 	c.solo = c.groups = 0;
 	c.export_dir = path_in("out2");

@@ -75,7 +75,18 @@ static void test_calibration(void)
 	CHECK_NEAR(o.scale_c, 0.25, 0);
 	CHECK_NEAR(o.scale_m, 2, 0);
 	CHECK_INT(read_calibration("kapa,0.5\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: kapa,0.5: keys are kappa (>= 0), scale_c and scale_m (> 0)");
+	CHECK_STR_HAS(err, "sim.csv:1: kapa,0.5: keys are kappa (0 to 100), scale_c and scale_m");
+	/* values that would push a group past the int64 ns clock */
+	CHECK_INT(read_calibration("kappa,1e15\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1: kappa,1e+15: keys are kappa (0 to 100)");
+	CHECK_NEAR(o.kappa, def.kappa, 0);
+	CHECK_INT(read_calibration("kappa,100\nscale_c,1000\nscale_m,1000\n", &o, err, sizeof err),
+	          0);
+	CHECK_NEAR(o.kappa, 100, 0);
+	CHECK_INT(read_calibration("scale_c,1001\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1: scale_c,1001:");
+	CHECK_INT(read_calibration("kappa,0.5\nscale_m,1e15\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2: scale_m,1e+15:");
 	CHECK_NEAR(o.kappa, def.kappa, 0); /* a failed read changes nothing */
 	CHECK_INT(read_calibration("kappa,0.5\nscale_c,0\n", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2: scale_c,0:");

@@ -605,6 +605,27 @@ static void test_refused(const char *db_path)
 		      "read-only open of a newer schema: '%s'", err);
 		store_close(s);
 	}
+
+	/* A negative user_version, on an empty file and on a real results.db:
+	 * it would index store_migrations[] before its start. */
+	db = raw_open(in_dir(path, sizeof path, "negative.db"));
+	raw_exec(db, "PRAGMA user_version = -1");
+	sqlite3_close(db);
+	refuse_unchanged(path, "has an unknown schema version -1", NULL);
+	{
+		char err[1024];
+		store *s = store_open(in_dir(path, sizeof path, "negative2.db"), err, sizeof err);
+		REQUIRE(s, "store_open: %s", err);
+		store_close(s);
+		db = raw_open(path);
+		raw_exec(db, "PRAGMA user_version = -7");
+		sqlite3_close(db);
+		refuse_unchanged(path, "has an unknown schema version -7", NULL);
+		s = store_open_readonly(path, err, sizeof err);
+		CHECK(!s && strstr(err, "has an unknown schema version -7"),
+		      "read-only open of a negative schema: '%s'", err);
+		store_close(s);
+	}
 }
 
 /* A child process that takes the write lock of path (BEGIN EXCLUSIVE, so
