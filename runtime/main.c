@@ -230,9 +230,11 @@ static int cmd_profile(const char *db, int argc, char **argv)
 {
 	profl_config c;
 	profl_config_default(&c);
-	/* results.db (main's default) cannot hold a profile: its tables are
-	 * checked by both stores, so only a --db given elsewhere is taken. */
-	if (strcmp(db, "results.db") != 0)
+	/* db is NULL unless --db came before the command: main's default,
+	 * results.db, cannot hold a profile (profile.db is the default here),
+	 * and one named on purpose is taken, so that a results database gets
+	 * refused by name rather than quietly passed over. */
+	if (db)
 		c.db = db;
 	char err[2048] = "", models[512];
 	for (int i = 0; i < argc; i++) {
@@ -330,7 +332,7 @@ static int cmd_profile(const char *db, int argc, char **argv)
 /* The command named in argv; main checks what it wrote. */
 static int dispatch(int argc, char **argv)
 {
-	const char *db = "results.db";
+	const char *db = "results.db", *db_given = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--db") == 0) {
@@ -338,7 +340,7 @@ static int dispatch(int argc, char **argv)
 				fprintf(stderr, "abacus: --db needs a path\n");
 				return 2;
 			}
-			db = argv[++i];
+			db = db_given = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -354,7 +356,7 @@ static int dispatch(int argc, char **argv)
 	}
 	const char *cmd = argv[i++];
 	if (strcmp(cmd, "profile") == 0)
-		return cmd_profile(db, argc - i, argv + i);
+		return cmd_profile(db_given, argc - i, argv + i);
 	/* --db may also follow the command: abacus run --db x.db s.lua */
 	if (i < argc && strcmp(argv[i], "--db") == 0) {
 		if (i + 1 >= argc) {

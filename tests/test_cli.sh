@@ -139,6 +139,8 @@ expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, solo)" "$BI
 sum_r=$(md5sum <r.db)
 expect_fail profile-into-results "r.db is not an abacus profile database (it holds other tables: predictors" \
 	"$BIN" profile --device sim --db "$T/r.db" --samples 2 --no-solo
+expect_fail profile-into-results-global "r.db is not an abacus profile database" \
+	"$BIN" --db "$T/r.db" profile --device sim --samples 2 --no-solo
 [ "$(md5sum <r.db)" = "$sum_r" ] && ok || bad "profile modified a results database"
 
 # fields a load kind does not read, and rates given twice
