@@ -23,6 +23,7 @@
 #include "lab.h"
 #include "profiler.h"
 #include "store.h"
+#include "text.h"
 #include "train.h"
 #include "zoo.h"
 #ifdef ABACUS_HAVE_CUDA
@@ -296,10 +297,11 @@ static int cmd_profile(const char *db, int argc, char **argv)
 		else if (strcmp(a, "--warmup") == 0)
 			rc = parse_pos(a, v, &c.warmup);
 		else if (strcmp(a, "--seed") == 0) {
-			errno = 0;
-			c.seed = strtoull(v, &end, 10);
-			if (!*v || *v == '-' || errno || *end)
+			unsigned long long seed;
+			if (text_parse_u64(v, &seed))
 				rc = snprintf(err, sizeof err, "--seed needs a non-negative integer, got '%s'", v);
+			else
+				c.seed = seed;
 		} else {
 			errno = 0;
 			c.noise = strtod(v, &end);

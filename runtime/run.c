@@ -184,10 +184,7 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		           c->threshold_ms);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
-	/* kappa adds to a group's slowdown per extra stream (sim.h); the
-	 * calibrated values are below 1, and far past 100 group durations
-	 * would leave the clock */
-	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= 100))
+	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= SIM_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
 	/* checked whatever the policy, so a misspelt name never passes */
 	if (c->predictor && strcmp(c->predictor, "solo") != 0 && !train_learner(c->predictor)) {

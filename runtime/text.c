@@ -1,6 +1,8 @@
 /* text.c: see text.h. */
 #include "text.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,4 +50,14 @@ long text_getline(char **buf, size_t *cap, FILE *f)
 		return TEXT_EOF;
 	(*buf)[n] = '\0';
 	return (long)n;
+}
+
+int text_parse_u64(const char *v, unsigned long long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno || *end ? -1 : 0;
 }

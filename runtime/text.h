@@ -22,6 +22,10 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...)
 /* "1,4,8" into buf (truncated to len); "" for n == 0. */
 void text_join_ints(char *buf, size_t len, const int *v, int n);
 
+/* A seed or a count from the command line: decimal digits only, so that
+ * "-1" is not wrapped to 2^64 - 1 and "5x" not read as 5. 0, or -1. */
+int text_parse_u64(const char *v, unsigned long long *out);
+
 /* getline, but at most TEXT_LINE_MAX bytes before the newline: the length
  * read (newline kept, *buf NUL-terminated and grown as needed), or
  * TEXT_EOF (end of file or a read error: ferror tells), TEXT_TOO_LONG or

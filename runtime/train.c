@@ -16,8 +16,8 @@
  *    is called first only to create or migrate the schema.
  */
 #include "train.h"
+#include "text.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -1002,10 +1002,8 @@ int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, 
 			}
 			o.folds = (int)k;
 		} else if (strcmp(a, "--seed") == 0) {
-			errno = 0;
-			unsigned long long s = strtoull(v, &end, 10);
-			/* digits only: strtoull would take "-1" as 2^64 - 1 */
-			if (!isdigit((unsigned char)*v) || errno || *end) {
+			unsigned long long s;
+			if (text_parse_u64(v, &s)) {
 				snprintf(err, errlen, "--seed needs a non-negative integer, got '%s'", v);
 				return 2;
 			}

@@ -1,7 +1,7 @@
 /* calib.c: coordinate descent over the contention parameters. */
 #include "calib.h"
+#include "text.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -278,18 +278,6 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 	return 0;
 }
 
-/* A seed or a count: decimal digits only, so that "-1" is not wrapped to
- * a huge number and "5x" not read as 5. */
-static int calib_parse_u64(const char *v, unsigned long long *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 int calib_cli(int argc, char **argv)
 {
 	static const char *const with_value[] = {"--gpu",       "--data", "--groups", "--test-frac",
@@ -331,14 +319,14 @@ int calib_cli(int argc, char **argv)
 				return 2;
 			}
 		} else if (strcmp(a, "--max-train") == 0) {
-			if (calib_parse_u64(v, &max_train)) {
+			if (text_parse_u64(v, &max_train)) {
 				fprintf(stderr,
 				        "abacus calibrate: --max-train needs a non-negative integer "
 				        "(0: all groups), got '%s'\n",
 				        v);
 				return 2;
 			}
-		} else if (calib_parse_u64(v, &seed)) {
+		} else if (text_parse_u64(v, &seed)) {
 			fprintf(stderr,
 			        "abacus calibrate: --seed needs a non-negative integer, got '%s'\n", v);
 			return 2;

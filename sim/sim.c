@@ -264,13 +264,10 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
 	return 0;
 }
 
-/* Bounds on what sim.csv may say. kappa multiplies every group's duration
- * by up to 1 + kappa (n - 1): the fit searches 0 to 1.2, run.c caps the
- * Lua field at 100, and 1e15 would push a group past the int64 ns clock.
+/* Bound on the scales sim.csv may give (SIM_KAPPA_MAX, sim.h, on kappa).
  * The scales multiply an op's demands before they are clipped at 1, so
  * past the fit's 8 they change little; 1000 lets a hand edit through and
  * still stops a typo (1e15) from passing as a calibration. */
-#define SIM_KAPPA_MAX 100.0
 #define SIM_SCALE_MAX 1000.0
 
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,

@@ -53,6 +53,11 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
  * tries many); -1 if d is not a simulator. */
 int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
 
+/* The most kappa may be, in sim.csv or in a run: it multiplies a group's
+ * duration by up to 1 + kappa (n - 1); the fit searches 0 to 1.2, and
+ * 1e15 would push a group past the int64 ns clock. */
+#define SIM_KAPPA_MAX 100.0
+
 /* Calibrated contention parameters for a GPU, from DIR/<gpu>/sim.csv
  * (key,value lines: kappa, scale_c, scale_m). 0 and the values when the
  * file exists, 1 when it does not (o untouched), -1 on a malformed file. */
