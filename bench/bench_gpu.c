@@ -35,8 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef ABACUS_HAVE_CUDA
-
 #include <cuda_runtime_api.h>
 #include <sys/stat.h>
 
@@ -563,13 +561,3 @@ int main(int argc, char **argv)
 		rc = 1;
 	return rc;
 }
-
-#else
-
-int main(void)
-{
-	fprintf(stderr, "bench_gpu: built without CUDA\n");
-	return 77;
-}
-
-#endif

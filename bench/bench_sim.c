@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "run.h"
 #include "store.h"
 
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 	svc[1].qos_ms = 25;
 	run_config c;
 	run_config_default(&c);
+	c.devices = cli_devices;
 	c.name = "bench-sim";
 	c.policy = "fcfs";
 	c.svc = svc;

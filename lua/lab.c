@@ -424,6 +424,7 @@ static int l_run(lua_State *L)
 	c.policy = opt_string(L, 1, "policy", "", c.policy);
 	c.predictor = opt_string(L, 1, "predictor", "", NULL);
 	c.db_path = b->db_path;
+	c.devices = b->devices;
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
 	/* a trace or rate file plays to its end unless queries limits it */

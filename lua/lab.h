@@ -16,10 +16,12 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "device.h"
 #include "store.h"
 
 typedef struct lab {
 	const char *db_path;               /* results.db by default */
+	const dev_kind *const *devices;    /* the device kinds runs may name */
 	store *st;                         /* opened on first use */
 	const volatile sig_atomic_t *stop; /* SIGINT flag, may be NULL */
 	int runs;                          /* runs so far */

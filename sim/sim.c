@@ -224,8 +224,15 @@ static int sim_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
 }
 
 static const dev_iface sim_iface = {
-	"sim",      sim_setup,  sim_now, sim_wait_until, sim_run_group,
-	sim_info,   sim_errmsg, sim_free, sim_time_ops,
+	.name = "sim",
+	.setup = sim_setup,
+	.now = sim_now,
+	.wait_until = sim_wait_until,
+	.run_group = sim_run_group,
+	.info = sim_info,
+	.errmsg = sim_errmsg,
+	.free = sim_free,
+	.time_ops = sim_time_ops,
 };
 
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
@@ -328,3 +335,49 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 		*o = v;
 	return rc;
 }
+
+/* The simulator replays profiles measured with the CUDA defaults (fp32
+ * with TF32, graphs, GEMM convolutions where faster): a run asking it for
+ * another setting would get the defaults' timings under its name. */
+static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
+{
+	const char *what = o->fp16         ? "fp16 = true"
+	                   : !o->tf32      ? "tf32 = false"
+	                   : !o->graphs    ? "graphs = false"
+	                   : !o->conv_gemm ? "conv_gemm = false"
+	                                   : NULL;
+	if (!what)
+		return 0;
+	snprintf(err, errlen,
+	         "%s needs device 'cuda': the simulator replays data/%s, measured "
+	         "with the CUDA defaults (fp32 with TF32, graphs, GEMM convolutions)",
+	         what, o->gpu);
+	return -1;
+}
+
+static int sim_kind_open(device *out, const dev_open_options *o, char *err, size_t errlen)
+{
+	if (!o->prof) {
+		snprintf(err, errlen, "sim: no profile to replay");
+		return -1;
+	}
+	sim_options so;
+	sim_options_default(&so);
+	if (o->calibrated &&
+	    sim_load_calibration(o->data_dir ? o->data_dir : prof_default_data_dir(), o->gpu, &so,
+	                         err, errlen) < 0)
+		return -1;
+	so.noise = o->noise;
+	if (!isnan(o->kappa))
+		so.kappa = o->kappa;
+	so.seed = o->seed;
+	return sim_device_open(out, o->prof, &so, err, errlen);
+}
+
+const dev_kind sim_kind = {
+	.name = "sim",
+	.what = "a simulated GPU on a virtual clock, replaying a measured profile",
+	.real = 0,
+	.check = sim_kind_check,
+	.open = sim_kind_open,
+};

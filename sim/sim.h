@@ -46,6 +46,11 @@ typedef struct sim_options {
 
 void sim_options_default(sim_options *o);
 
+/* The simulator as a device kind (device.h): reads gpu, data_dir, prof,
+ * seed, noise, kappa and calibrated; refuses CUDA settings other than the
+ * defaults its profiles were measured with. */
+extern const dev_kind sim_kind;
+
 /* The device borrows the profile, which must outlive it. */
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen);
 
@@ -56,7 +61,7 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
 /* The most kappa may be, in sim.csv or in a run: it multiplies a group's
  * duration by up to 1 + kappa (n - 1); the fit searches 0 to 1.2, and
  * 1e15 would push a group past the int64 ns clock. */
-#define SIM_KAPPA_MAX 100.0
+#define SIM_KAPPA_MAX DEV_KAPPA_MAX
 
 /* Calibrated contention parameters for a GPU, from DIR/<gpu>/sim.csv
  * (key,value lines: kappa, scale_c, scale_m). 0 and the values when the

@@ -23,8 +23,6 @@
 
 #include "check.h"
 
-#ifdef ABACUS_HAVE_CUDA
-
 #include "cuda_dev.h"
 #include "cuda_exec.h"
 #include "cuda_kernels.h"
@@ -562,13 +560,3 @@ int main(void)
 	}
 	return check_report("test_cuda");
 }
-
-#else
-
-int main(void)
-{
-	printf("SKIP: built without CUDA\n");
-	return 77;
-}
-
-#endif

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "devices.h"
 #include "profiler.h"
 #include "prof.h"
 #include "sample.h"
@@ -47,6 +48,7 @@ static void small_config(profl_config *c, const char *db, int samples)
 {
 	profl_config_default(c);
 	c->device = "sim";
+	c->devices = cli_devices;
 	c->db = db;
 	c->models[0] = "resnet50";
 	c->models[1] = "bert";
@@ -479,7 +481,7 @@ static void check_cli(void)
 	cli_bad("--models resnet5", "unknown model 'resnet5'");
 	cli_bad("--combos triplets", "valid: default, pairs");
 	cli_bad("--combos resnet50+bret", "unknown model 'bret'");
-	cli_bad("--device tpu", "unknown device 'tpu' (valid: cuda, sim)");
+	cli_bad("--device tpu", "unknown device 'tpu' (valid: sim, cuda)");
 	cli_bad("--gpu h900", "unknown gpu 'h900'");
 	cli_bad("--samples 0", "--samples needs a positive integer");
 	cli_bad("--samples -3", "--samples needs a positive integer");
@@ -745,7 +747,7 @@ int main(void)
 	check_bad(&c, "given twice");
 	small_config(&c, path_in("bad.db"), 5);
 	c.device = "tpu";
-	check_bad(&c, "unknown device 'tpu' (valid: cuda, sim)");
+	check_bad(&c, "unknown device 'tpu' (valid: sim, cuda)");
 	small_config(&c, path_in("bad.db"), 5);
 	c.gpu = "h900";
 	check_bad(&c, "unknown gpu 'h900'");

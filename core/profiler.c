@@ -36,11 +36,7 @@
 #include "prof.h"
 #include "rng.h"
 #include "sample.h"
-#include "sim.h"
 #include "zoo.h"
-#ifdef ABACUS_HAVE_CUDA
-#include "cuda_dev.h"
-#endif
 
 enum {
 	PROFL_BUSY_MS = 5000,
@@ -107,6 +103,7 @@ typedef struct profl_svc {
 
 typedef struct profl {
 	const profl_config *c;
+	const dev_kind *kind; /* c->device in c->devices */
 	profl_svc svc[PROFL_MAX_MODELS];
 	int n_svc;
 	profl_combo *combo;
@@ -520,7 +517,6 @@ static int plan_combos(profl *p)
 	return 0;
 }
 
-#ifdef ABACUS_HAVE_CUDA
 /* Whether a card's name ("NVIDIA H100 80GB HBM3") contains a profile name
  * ("h100"), ignoring case. */
 static int names_card(const char *card, const char *gpu)
@@ -536,7 +532,6 @@ static int names_card(const char *card, const char *gpu)
 	}
 	return 0;
 }
-#endif
 
 /* Refuses an --export folder that export_all could not write into, before
  * anything is measured: export_all creates the folder itself but not its
@@ -580,8 +575,10 @@ static int plan_build(profl *p)
 {
 	const profl_config *c = p->c;
 	char names[256];
-	if (!c->device || (strcmp(c->device, "sim") != 0 && strcmp(c->device, "cuda") != 0))
-		return failf(p, "unknown device '%s' (valid: cuda, sim)", c->device ? c->device : "");
+	if (!c->device || !(p->kind = dev_kind_find(c->devices, c->device))) {
+		dev_kind_names(c->devices, names, sizeof names);
+		return failf(p, "unknown device '%s' (valid: %s)", c->device ? c->device : "", names);
+	}
 	if (!c->gpu || !gpu_find(c->gpu)) {
 		gpu_names_join(names, sizeof names);
 		return failf(p, "unknown gpu '%s' (valid: %s)", c->gpu ? c->gpu : "", names);
@@ -835,7 +832,7 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	s[n].name = "seqs", s[n++].must_match = 1;
 	SET("repeats", 1, "%d", c->repeats);
 	SET("warmup", 1, "%d", c->warmup);
-	if (strcmp(c->device, "sim") == 0) {
+	if (!p->kind->real) {
 		SET("noise", 1, "%.15g", c->noise);
 		SET("kappa", 1, "%.15g", c->kappa);
 	}
@@ -1639,48 +1636,36 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		goto out;
 	if (measuring && !dev) {
 		char derr[1024];
-		if (strcmp(c->device, "sim") == 0) {
-			/* The simulator's ground truth plays the GPU: the shipped
-			 * profile of that GPU, or its roofline estimate. */
-			if (!(pr = prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
-				failf(p, "%s", derr);
-				goto out;
-			}
-			sim_options so;
-			sim_options_default(&so);
-			so.noise = c->noise;
-			so.kappa = c->kappa;
-			so.seed = c->seed;
-			if (sim_device_open(&own, pr, &so, derr, sizeof derr)) {
-				failf(p, "%s", derr);
-				goto out;
-			}
-		} else {
-#ifdef ABACUS_HAVE_CUDA
-			cuda_options co;
-			cuda_options_default(&co);
-			co.any_start = 1; /* samples start at random ops */
-			co.seed = c->seed;
-			if (cuda_device_open(&own, &co, derr, sizeof derr)) {
-				failf(p, "%s", derr);
-				goto out;
-			}
-			/* what is measured here is filed under --gpu, where the
-			 * simulator and the predictors take it as that card's */
-			dev_info di;
-			device_info(&own, &di);
-			if (!names_card(di.gpu, c->gpu)) {
-				failf(p,
-				      "the GPU here is %s, not %s: its measurements would be "
-				      "filed as %s's; run with --gpu naming this card",
-				      di.gpu, c->gpu, c->gpu);
-				goto out;
-			}
-#else
-			failf(p, "device 'cuda': this abacus was built without CUDA (no nvcc or cuDNN "
-			         "found at build time); use --device sim");
+		dev_open_options o;
+		dev_open_options_default(&o);
+		o.gpu = c->gpu;
+		o.data_dir = c->data_dir;
+		o.seed = c->seed;
+		o.any_start = 1; /* samples start at random ops */
+		/* A simulator's ground truth plays the GPU: the shipped profile of
+		 * that GPU, or its roofline estimate, with the contention the
+		 * profile asks for rather than a calibration of it. */
+		o.calibrated = 0;
+		o.noise = c->noise;
+		o.kappa = c->kappa;
+		if (!p->kind->real && !(o.prof = pr = prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
+			failf(p, "%s", derr);
 			goto out;
-#endif
+		}
+		if (dev_kind_open(c->devices, c->device, &o, &own, derr, sizeof derr)) {
+			failf(p, "%s", derr);
+			goto out;
+		}
+		/* what is measured on a card is filed under --gpu, where the
+		 * simulator and the predictors take it as that card's */
+		dev_info di;
+		device_info(&own, &di);
+		if (p->kind->real && !names_card(di.gpu, c->gpu)) {
+			failf(p,
+			      "the GPU here is %s, not %s: its measurements would be "
+			      "filed as %s's; run with --gpu naming this card",
+			      di.gpu, c->gpu, c->gpu);
+			goto out;
 		}
 		dev = &own;
 	}

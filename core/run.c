@@ -12,12 +12,8 @@
 #include "pred.h"
 #include "prof.h"
 #include "sched.h"
-#include "sim.h"
 #include "train.h"
 #include "zoo.h"
-#ifdef ABACUS_HAVE_CUDA
-#include "cuda_dev.h"
-#endif
 
 void run_config_default(run_config *c)
 {
@@ -93,11 +89,29 @@ static int check_service(const run_service *s, int idx, char *err, size_t errlen
 	return rc;
 }
 
+/* The options the run's device kind opens with. */
+static void device_options(const run_config *c, const prof *p, dev_open_options *o)
+{
+	dev_open_options_default(o);
+	o->gpu = c->gpu;
+	o->data_dir = c->data_dir;
+	o->prof = p;
+	o->seed = c->seed;
+	o->noise = c->noise;
+	o->kappa = c->kappa;
+	o->tf32 = c->tf32;
+	o->graphs = c->graphs;
+	o->conv_gemm = c->conv_gemm;
+	o->fp16 = c->fp16;
+}
+
 int run_config_check(const run_config *c, char *err, size_t errlen)
 {
 	char names[256];
-	if (strcmp(c->device, "sim") != 0 && strcmp(c->device, "cuda") != 0) {
-		snprintf(err, errlen, "unknown device '%s' (valid: sim, cuda)", c->device);
+	const dev_kind *kind = dev_kind_find(c->devices, c->device);
+	if (!kind) {
+		dev_kind_names(c->devices, names, sizeof names);
+		snprintf(err, errlen, "unknown device '%s' (valid: %s)", c->device, names);
 		return -1;
 	}
 	if (!gpu_find(c->gpu)) {
@@ -105,23 +119,10 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown gpu '%s' (valid: %s)", c->gpu, names);
 		return -1;
 	}
-	/* The simulator replays profiles measured with the CUDA defaults (fp32
-	 * with TF32, graphs, GEMM convolutions where faster): a run asking it
-	 * for another setting would get the defaults' timings under its name. */
-	if (strcmp(c->device, "sim") == 0) {
-		const char *what = c->fp16            ? "fp16 = true"
-		                   : !c->tf32         ? "tf32 = false"
-		                   : !c->graphs       ? "graphs = false"
-		                   : !c->conv_gemm    ? "conv_gemm = false"
-		                                      : NULL;
-		if (what) {
-			snprintf(err, errlen,
-			         "%s needs device 'cuda': the simulator replays data/%s, measured "
-			         "with the CUDA defaults (fp32 with TF32, graphs, GEMM convolutions)",
-			         what, c->gpu);
-			return -1;
-		}
-	}
+	dev_open_options dopt;
+	device_options(c, NULL, &dopt);
+	if (kind->check && kind->check(&dopt, err, errlen))
+		return -1;
 	if (!sched_policy_find(c->policy)) {
 		sched_policy_names(names, sizeof names);
 		snprintf(err, errlen, "unknown policy '%s' (valid: %s)", c->policy, names);
@@ -184,7 +185,7 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		           c->threshold_ms);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
-	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= SIM_KAPPA_MAX))
+	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
 	/* checked whatever the policy, so a misspelt name never passes */
 	if (c->predictor && strcmp(c->predictor, "solo") != 0 && !train_learner(c->predictor)) {
@@ -227,32 +228,9 @@ static void parts_free(run_parts *p, int n_svc)
 
 static int open_device(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	if (strcmp(c->device, "sim") == 0) {
-		sim_options so;
-		sim_options_default(&so);
-		if (sim_load_calibration(c->data_dir ? c->data_dir : prof_default_data_dir(), c->gpu, &so,
-		                         err, errlen) < 0)
-			return -1;
-		so.noise = c->noise;
-		if (!isnan(c->kappa))
-			so.kappa = c->kappa;
-		so.seed = c->seed;
-		return sim_device_open(&p->dev, p->prof, &so, err, errlen);
-	}
-#ifdef ABACUS_HAVE_CUDA
-	cuda_options co;
-	cuda_options_default(&co);
-	co.tf32 = c->tf32;
-	co.graphs = c->graphs;
-	co.half = c->fp16;
-	co.conv_gemm = c->conv_gemm;
-	co.seed = c->seed;
-	return cuda_device_open(&p->dev, &co, err, errlen);
-#else
-	snprintf(err, errlen, "device 'cuda': this abacus was built without CUDA (no nvcc or cuDNN "
-	                      "found at build time); use device = \"sim\"");
-	return -1;
-#endif
+	dev_open_options o;
+	device_options(c, p->prof, &o);
+	return dev_kind_open(c->devices, c->device, &o, &p->dev, err, errlen);
 }
 
 static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)

@@ -1,7 +1,7 @@
 /* cuda_dev.h: the live GPU device (CUDA, cuDNN, cuBLAS) behind dev_iface.
  *
- * Plain C header: the core includes it only when built with
- * ABACUS_HAVE_CUDA and never sees a CUDA type. One executor per service,
+ * Plain C header, never a CUDA type: the command's device table
+ * (cli/devices.c) and the GPU tests include it, the core never does. One executor per service,
  * each on its own CUDA stream with preallocated activation buffers; an
  * operator group launches every segment at once and returns when all have
  * ended, timed with CUDA events.
@@ -33,6 +33,10 @@ typedef struct cuda_options {
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);
+
+/* The GPU as a device kind (device.h): reads seed, tf32, graphs,
+ * conv_gemm, fp16 and any_start. */
+extern const dev_kind cuda_kind;
 
 /* Opens the GPU as a device. Fails with a clear message when there is no
  * GPU ("no CUDA GPU found: ..."). */

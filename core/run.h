@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "metrics.h"
 #include "store.h"
 
@@ -32,7 +33,8 @@ typedef struct run_service {
 
 typedef struct run_config {
 	const char *name;
-	const char *device; /* "sim" | "cuda" */
+	const char *device; /* a kind's name in `devices` ("sim", "cuda") */
+	const dev_kind *const *devices; /* NULL-terminated; cli/devices.c has the command's */
 	const char *gpu;    /* profile: "h100" | "a100" */
 	const char *policy;
 	/* Group predictor of the abacus policy: "mlp" (default), "lr", "svm"

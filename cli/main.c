@@ -20,15 +20,13 @@
 #include <unistd.h>
 
 #include "calib.h"
+#include "devices.h"
 #include "lab.h"
 #include "profiler.h"
 #include "store.h"
 #include "text.h"
 #include "train.h"
 #include "zoo.h"
-#ifdef ABACUS_HAVE_CUDA
-#include "cuda_dev.h"
-#endif
 
 static volatile sig_atomic_t interrupted;
 static struct timespec first_signal; /* written by the handler alone */
@@ -184,18 +182,12 @@ static int cmd_runs(const char *db, int argc, char **argv)
 
 static int cmd_gpu(void)
 {
-#ifdef ABACUS_HAVE_CUDA
 	char err[512];
-	if (cuda_print_info(stdout, err, sizeof err)) {
+	if (cli_gpu_info(stdout, err, sizeof err)) {
 		fprintf(stderr, "abacus gpu: %s\n", err);
 		return 1;
 	}
 	return 0;
-#else
-	fprintf(stderr, "abacus gpu: this abacus was built without CUDA (no nvcc or cuDNN found at "
-	                "build time)\n");
-	return 1;
-#endif
 }
 
 static int cmd_train(const char *db, int argc, char **argv)
@@ -214,7 +206,7 @@ static int cmd_run(const char *db, int argc, char **argv)
 		return 2;
 	}
 	catch_interrupts();
-	lab b = {db, NULL, &interrupted, 0};
+	lab b = {.db_path = db, .devices = cli_devices, .stop = &interrupted};
 	char err[2048];
 	int rc = lab_run_file(&b, argv[0], argc - 1, argv + 1, err, sizeof err);
 	lab_close(&b);
@@ -226,7 +218,7 @@ static int cmd_run(const char *db, int argc, char **argv)
 }
 
 /* abacus profile: solo ops and sampled operator groups into profile.db
- * (runtime/profiler.h). */
+ * (core/profiler.h). */
 static int cmd_profile(const char *db, int argc, char **argv)
 {
 	profl_config c;
@@ -315,6 +307,7 @@ static int cmd_profile(const char *db, int argc, char **argv)
 		}
 	}
 	catch_interrupts();
+	c.devices = cli_devices;
 	c.stop = &interrupted;
 	c.progress = stderr;
 	c.tty = isatty(STDERR_FILENO);

@@ -519,3 +519,23 @@ int cuda_print_info(FILE *f, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+static int cuda_kind_open(device *out, const dev_open_options *o, char *err, size_t errlen)
+{
+	cuda_options co;
+	cuda_options_default(&co);
+	co.tf32 = o->tf32;
+	co.graphs = o->graphs;
+	co.half = o->fp16;
+	co.conv_gemm = o->conv_gemm;
+	co.any_start = o->any_start;
+	co.seed = o->seed;
+	return cuda_device_open(out, &co, err, errlen);
+}
+
+const dev_kind cuda_kind = {
+	.name = "cuda",
+	.what = "the GPU through CUDA, cuDNN and cuBLAS",
+	.real = 1,
+	.open = cuda_kind_open,
+};

@@ -50,7 +50,8 @@
 #define PROFL_COMMIT_MS 2000
 
 typedef struct profl_config {
-	const char *device; /* "sim" | "cuda" */
+	const char *device; /* a kind's name in `devices` ("cuda", "sim") */
+	const dev_kind *const *devices; /* NULL-terminated (cli/devices.c) */
 	const char *gpu;    /* profile name, e.g. "h100" */
 	const char *db;     /* SQLite file */
 	const char *data_dir; /* sim: where data/<gpu>/ops.csv is; NULL: default */

@@ -2,7 +2,7 @@
  *
  * The scheduling core drives a device through this interface and never
  * knows which one it is: the simulated GPU (sim/), the CUDA executor
- * (runtime/cuda/) or a test double. Like SQLite's VFS or ggml's backends, a
+ * (runtime/) or a test double. Like SQLite's VFS or ggml's backends, a
  * device is a table of function pointers (dev_iface) beside an opaque
  * context.
  *
@@ -13,6 +13,12 @@
  * Protocol: setup() once with the run's services (the device allocates an
  * executor per service, sized for the largest batch and sequence length),
  * then any number of wait_until() / run_group(), then free().
+ *
+ * Kinds. A dev_kind names one implementation and opens it from the
+ * options of a run or a profile. The core never lists the kinds: the
+ * caller hands it a NULL-terminated table (cli/devices.c builds the one
+ * of the abacus command, with the kinds that were compiled in), and the
+ * core finds a kind by name in it, as SQLite finds a VFS.
  */
 #ifndef ABACUS_DEVICE_H
 #define ABACUS_DEVICE_H
@@ -84,6 +90,49 @@ typedef struct device {
 	const dev_iface *iface;
 	void *ctx;
 } device;
+
+struct prof;
+
+/* What a device kind may read when it opens. A kind reads the fields that
+ * concern it and ignores the rest. */
+typedef struct dev_open_options {
+	const char *gpu;          /* the GPU profile a run names ("h200") */
+	const char *data_dir;     /* where <gpu>/ lives; NULL: prof_default_data_dir() */
+	const struct prof *prof;  /* that GPU's solo profile (borrowed, outlives the device) */
+	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
+	double noise;             /* simulator: sigma of the per-segment noise */
+	double kappa;             /* simulator: interference; NAN: calibrated */
+	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
+	int tf32, graphs, conv_gemm, fp16; /* CUDA executor settings */
+	int any_start;            /* segments may start at any op (profiling) */
+} dev_open_options;
+
+/* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */
+#define DEV_KAPPA_MAX 100.0
+
+/* Defaults of a run: CUDA's defaults, simulator calibrated. */
+void dev_open_options_default(dev_open_options *o);
+
+typedef struct dev_kind {
+	const char *name; /* what a scenario's `device` says */
+	const char *what; /* one line for listings */
+	/* 1: it measures a real card, whose name must contain the profile's
+	 * (what is measured on it is filed under that profile); 0: it plays
+	 * the profile (the simulator). */
+	int real;
+	/* Optional: refuses options it cannot honour, before anything is
+	 * built (the simulator replays one setting of the CUDA executor). */
+	int (*check)(const dev_open_options *o, char *err, size_t errlen);
+	int (*open)(device *out, const dev_open_options *o, char *err, size_t errlen);
+} dev_kind;
+
+/* The kind called name in a NULL-terminated table, or NULL. */
+const dev_kind *dev_kind_find(const dev_kind *const *kinds, const char *name);
+/* "sim, cuda": the names, comma separated. */
+void dev_kind_names(const dev_kind *const *kinds, char *buf, size_t len);
+/* Finds, checks and opens a kind: "unknown device 'x' (valid: ...)". */
+int dev_kind_open(const dev_kind *const *kinds, const char *name, const dev_open_options *o,
+                  device *out, char *err, size_t errlen);
 
 /* Calls through the interface; device_free(NULL) and a NULL ctx are
  * harmless. */
