@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "gpu.h"
+#include "hash.h"
 #include "prof.h"
 #include "rng.h"
 #include "sample.h"
@@ -1208,9 +1209,7 @@ static uint64_t mix64(uint64_t z)
  * combination name, idx) only, which is what makes resuming exact. */
 static void sample_rng(rng *r, uint64_t seed, const char *combo, int64_t idx)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-	for (const unsigned char *s = (const unsigned char *)combo; *s; s++)
-		h = (h ^ *s) * 0x100000001b3ULL;
+	uint64_t h = hash_str(HASH_INIT, combo);
 	rng_seed(r, mix64(mix64(mix64(seed) ^ h) ^ (uint64_t)idx));
 }
 

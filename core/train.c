@@ -16,6 +16,7 @@
  *    is called first only to create or migrate the schema.
  */
 #include "train.h"
+
 #include "text.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "hash.h"
 #include "rng.h"
 #include "store.h"
 
@@ -334,12 +336,7 @@ void train_errors(const train_data *d, const int *rows, int n, const double *pre
 
 uint64_t train_checksum(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return hash_bytes(HASH_INIT, p, n);
 }
 
 int train_model_encode(const train_model *m, uint8_t **blob, size_t *len, char *err,
