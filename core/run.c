@@ -322,7 +322,8 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
 	dev_info di;
 	device_info(&p->dev, &di);
 	store_run_info info = {c->name,     c->device, c->gpu, c->policy, c->config_text, (int64_t)c->seed,
-	                       di.gpu,      di.driver,  di.cuda, di.cudnn};
+	                       di.gpu,      di.driver,  di.cuda, di.cudnn,
+	                       c->data_dir ? c->data_dir : prof_default_data_dir(), c->data_digest};
 	int n = c->n_svc;
 	store_service_row *rows = calloc((size_t)n, sizeof *rows);
 	char(*b)[256] = calloc((size_t)n, sizeof *b);

@@ -60,6 +60,9 @@ typedef struct run_config {
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
 	const char *data_dir; /* NULL: prof_default_data_dir() */
+	/* Digest of the GPU data the run uses, recorded with the run (NULL:
+	 * not known). */
+	const char *data_digest;
 	const char *profile;  /* explicit ops.csv, or NULL */
 	const char *config_text; /* stored verbatim as the run's config */
 	const volatile sig_atomic_t *stop; /* set by SIGINT; may be NULL */

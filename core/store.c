@@ -36,6 +36,8 @@
 
 #include <sqlite3.h>
 
+#include "version.h"
+
 enum {
 	STORE_BATCH_ROWS = 100000,
 	/* Lock waits store_run_end tries for the final status and the rows
@@ -129,6 +131,13 @@ static const char *const store_migrations[] = {
     "  checksum TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX predictors_key ON predictors(gpu, kind, mode, combo);\n",
+    /* 2 -> 3: where a run's numbers came from: the GPU data folder and the
+     * digest of what it held, and the abacus that ran it. NULL in runs
+     * stored before. */
+    "ALTER TABLE runs ADD COLUMN data_dir TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN data_digest TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN abacus_version TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN git_commit TEXT;\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -304,6 +313,13 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
 {
 	if (*rc == SQLITE_OK)
 		*rc = sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* Where NULL means "not known" (the data digest of a run that had none). */
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
 static void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
@@ -679,8 +695,10 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 {
 	static const char run_sql[] =
 	    "INSERT INTO runs (name, device, gpu, policy, config, seed, status, started_at, pid, "
-	    "host, gpu_name, driver, cuda, cudnn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', "
-	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?12)";
+	    "host, gpu_name, driver, cuda, cudnn, data_dir, data_digest, abacus_version, "
+	    "git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16)";
 	static const char svc_sql[] = "INSERT INTO services (run_id, idx, model, qos_ms, batches, "
 	                              "seqs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	sqlite3_stmt *st = NULL;
@@ -721,6 +739,10 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	bind_text(st, 10, info->driver, &rc);
 	bind_text(st, 11, info->cuda, &rc);
 	bind_text(st, 12, info->cudnn, &rc);
+	bind_text_or_null(st, 13, info->data_dir, &rc);
+	bind_text_or_null(st, 14, info->data_digest, &rc);
+	bind_text(st, 15, abacus_version(), &rc);
+	bind_text(st, 16, abacus_git_commit(), &rc);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "sqlite3_bind(INSERT INTO runs)", "starting run '%s'",
 		           info->name ? info->name : "");

@@ -25,8 +25,9 @@ typedef struct store store;
 
 /* The schema this code writes (PRAGMA user_version). Tables: runs,
  * services, queries, predictors (since 2, see train.h); views:
- * run_summary, service_summary. */
-#define STORE_SCHEMA_VERSION 2
+ * run_summary, service_summary. Since 3 a run records its data folder and
+ * digest, the abacus version and the git commit. */
+#define STORE_SCHEMA_VERSION 3
 
 /* How long a write waits for another connection's lock before it fails
  * with "is locked". Researchers run sweeps in parallel into one file:
@@ -47,6 +48,10 @@ typedef struct store_run_info {
 	const char *config; /* the full configuration, as text (Lua table syntax) */
 	int64_t seed;
 	const char *gpu_name, *driver, *cuda, *cudnn; /* live device facts */
+	/* The GPU data folder the run read and the digest of what it held:
+	 * NULL where not known, stored as NULL. The abacus version and git
+	 * commit are the store's own (version.h). */
+	const char *data_dir, *data_digest;
 } store_run_info;
 
 typedef struct store_service_row {

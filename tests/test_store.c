@@ -22,6 +22,7 @@
 
 #include "rng.h"
 #include "store.h"
+#include "version.h"
 
 static int failures;
 
@@ -272,6 +273,8 @@ static int64_t test_round_trip(const char *db_path)
 	      store_errmsg(s));
 
 	store_run_info info = run_info("pair-demo", "abacus");
+	info.data_dir = "/opt/abacus/data";
+	info.data_digest = "9f2c41d07a3be815";
 	CHECK(store_run_begin(s, &info, services, 2, &run_id) == 0, "%s", store_errmsg(s));
 	CHECK(run_id == 2, "second run id %lld", (long long)run_id);
 	CHECK(add_queries(s, run_id, 1000) == 0, "%s", store_errmsg(s));
@@ -311,6 +314,20 @@ static int64_t test_round_trip(const char *db_path)
 	         "SELECT name || '|' || policy || '|' || gpu_name FROM runs WHERE id = 2");
 	CHECK(strcmp(text, "pair-demo|abacus|NVIDIA H100 80GB HBM3") == 0, "run 2 '%s'", text);
 	CHECK(raw_num(db, "SELECT pid FROM runs WHERE id = 2") == (double)getpid(), "pid");
+	/* Provenance: the data given, the build's own version and commit; a
+	 * run that gave no data folder or digest keeps NULL, not ''. */
+	raw_text(db, text, sizeof text,
+	         "SELECT data_dir || '|' || data_digest || '|' || abacus_version || '|' || "
+	         "git_commit FROM runs WHERE id = 2");
+	{
+		char want[256];
+		snprintf(want, sizeof want, "/opt/abacus/data|9f2c41d07a3be815|%s|%s",
+		         abacus_version(), abacus_git_commit());
+		CHECK(strcmp(text, want) == 0, "provenance '%s', not '%s'", text, want);
+	}
+	CHECK(raw_num(db, "SELECT count(*) FROM runs WHERE id = 1 AND data_dir IS NULL AND "
+	              "data_digest IS NULL AND abacus_version IS NOT NULL") == 1,
+	      "provenance of a run without data");
 	CHECK(raw_num(db, "SELECT seed FROM runs WHERE id = 2") == 7, "seed");
 	raw_text(db, text, sizeof text, "SELECT started_at FROM runs WHERE id = 2");
 	CHECK(strlen(text) == 24 && text[10] == 'T' && text[23] == 'Z', "started_at '%s'", text);
@@ -594,15 +611,17 @@ static void test_refused(const char *db_path)
 		store *s = store_open(in_dir(path, sizeof path, "newer.db"), err, sizeof err);
 		REQUIRE(s, "store_open: %s", err);
 		store_close(s);
+		char newer[128], sql[64];
+		snprintf(newer, sizeof newer,
+		         "was written by a newer abacus (schema %d, this one knows %d)",
+		         STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
 		db = raw_open(path);
-		raw_exec(db, "PRAGMA user_version = 3");
+		raw_exec(db, sql);
 		sqlite3_close(db);
-		refuse_unchanged(path, "was written by a newer abacus (schema 3, this one knows 2)",
-		                 NULL);
+		refuse_unchanged(path, newer, NULL);
 		s = store_open_readonly(path, err, sizeof err);
-		CHECK(!s &&
-		          strstr(err, "was written by a newer abacus (schema 3, this one knows 2)"),
-		      "read-only open of a newer schema: '%s'", err);
+		CHECK(!s && strstr(err, newer), "read-only open of a newer schema: '%s'", err);
 		store_close(s);
 	}
 
@@ -832,6 +851,57 @@ static void test_read_only(const char *db_path)
 	}
 }
 
+/* A results.db written by abacus 0.4 (schema 2, two runs and two trained
+ * predictors, tests/data/results-schema2.db) opens, is carried to the
+ * current schema, keeps every run, row and predictor as it was, and takes
+ * new runs. */
+static void test_old_schema(void)
+{
+	char err[1024], path[256], src[512], before[2][4096], after[4096];
+	size_t n;
+	unsigned char *buf;
+	int64_t id = 0;
+	store *s;
+	sqlite3 *db;
+
+	snprintf(src, sizeof src, "%s/tests/data/results-schema2.db", ABACUS_SOURCE_DIR);
+	buf = read_file(src, &n);
+	write_file(in_dir(path, sizeof path, "schema2.db"), buf, n);
+	free(buf);
+	db = raw_open(path);
+	CHECK(raw_num(db, "PRAGMA user_version") == 2, "fixture is not schema 2");
+	for (int r = 0; r < 2; r++)
+		run_snapshot(db, r + 1, before[r], sizeof before[r]);
+	sqlite3_close(db);
+
+	s = store_open(path, err, sizeof err);
+	REQUIRE(s, "store_open(schema 2): %s", err);
+	store_run_info info = run_info("after-migration", "fcfs");
+	CHECK(store_run_begin(s, &info, services, 2, &id) == 0, "%s", store_errmsg(s));
+	CHECK(id == 3, "new run id %lld after the two old ones", (long long)id);
+	CHECK(add_queries(s, id, 10) == 0, "%s", store_errmsg(s));
+	CHECK(store_run_end(s, id, "done", NULL, NULL) == 0, "%s", store_errmsg(s));
+	store_close(s);
+
+	db = raw_open(path);
+	CHECK(raw_num(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION, "migrated to %g",
+	      raw_num(db, "PRAGMA user_version"));
+	for (int r = 0; r < 2; r++) {
+		run_snapshot(db, r + 1, after, sizeof after);
+		CHECK(strcmp(after, before[r]) == 0, "old run %d changed:\n%s\n%s", r + 1,
+		      before[r], after);
+	}
+	CHECK(raw_num(db, "SELECT count(*) FROM queries WHERE run_id <= 2") == 120, "old rows");
+	CHECK(raw_num(db, "SELECT count(*) FROM predictors") == 2, "old predictors");
+	CHECK(raw_num(db, "SELECT count(*) FROM runs WHERE id <= 2 AND abacus_version IS NULL") ==
+	          2,
+	      "old runs gained a version they never recorded");
+	CHECK(raw_num(db, "SELECT count(*) FROM runs WHERE id = 3 AND abacus_version IS NOT NULL") ==
+	          1,
+	      "new run without its version");
+	sqlite3_close(db);
+}
+
 /* Each ```sql block of docs/queries.md runs against a real database and
  * answers with rows. */
 static void test_doc_queries(const char *db_path)
@@ -932,6 +1002,7 @@ int main(void)
 	test_locked(db_path);
 	test_read_only(db_path);
 	test_refused(db_path);
+	test_old_schema();
 	test_rate();
 
 	if (failures) {
@@ -942,7 +1013,8 @@ int main(void)
 	{
 		static const char *const names[] = {"results.db", "random.db", "truncated.db",
 		                                    "foreign.db", "newer.db",  "held.db",
-		                                    "rate.db",    "old.db",    "typo.db"};
+		                                    "rate.db",    "old.db",    "typo.db",
+		                                    "schema2.db"};
 		char path[256];
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 			static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
