@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "store.h"
 #include "test_pred_gen.h"
 #include "train.h"
 
@@ -285,7 +286,7 @@ int main(void)
 	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
 	CHECK_INT(sqlite3_column_int(st, 0), 1 + 21 + 1 + 3);
 	CHECK_INT(sqlite3_column_int(st, 1), 21);
-	CHECK_INT(sqlite3_column_int(st, 2), 2);
+	CHECK_INT(sqlite3_column_int(st, 2), STORE_SCHEMA_VERSION);
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 
