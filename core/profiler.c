@@ -259,39 +259,6 @@ static int query_int(profl *p, const char *sql, int64_t *out, const char *doing)
 
 /* ---- plan ---------------------------------------------------------------- */
 
-int profl_parse_ints(const char *text, const char *what, int lo, int hi, int *out, int max,
-                     int *n, char *err, size_t errlen)
-{
-	*n = 0;
-	const char *s = text ? text : "";
-	for (;;) {
-		char *end;
-		errno = 0;
-		long v = strtol(s, &end, 10);
-		if (end == s || errno || (*end && *end != ',') || v < lo || v > hi) {
-			snprintf(err, errlen, "%s needs a list of integers from %d to %d like 1,2,4, got '%s'",
-			         what, lo, hi, text ? text : "");
-			return -1;
-		}
-		int dup = 0;
-		for (int i = 0; i < *n; i++)
-			dup |= out[i] == (int)v;
-		if (!dup) {
-			if (*n == max) {
-				snprintf(err, errlen, "%s: at most %d values", what, max);
-				return -1;
-			}
-			int i = (*n)++;
-			for (; i > 0 && out[i - 1] > (int)v; i--)
-				out[i] = out[i - 1];
-			out[i] = (int)v;
-		}
-		if (!*end)
-			return 0;
-		s = end + 1;
-	}
-}
-
 int profl_parse_models(const char *text, char *buf, size_t buflen, const char **out, int max,
                        int *n, char *err, size_t errlen)
 {

@@ -89,10 +89,6 @@ typedef struct profl_config {
  * default combinations, solo and groups, seed 1, sim noise 0.02. */
 void profl_config_default(profl_config *c);
 
-/* Parses "1,2,4" into out (at most max), each in [lo, hi]; sorted, no
- * duplicates. -1 with a message naming `what` on bad input. */
-int profl_parse_ints(const char *text, const char *what, int lo, int hi, int *out, int max,
-                     int *n, char *err, size_t errlen);
 /* Parses "a,b,c" into names pointing into buf (a copy the caller owns). */
 int profl_parse_models(const char *text, char *buf, size_t buflen, const char **out, int max,
                        int *n, char *err, size_t errlen);

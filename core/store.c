@@ -27,6 +27,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1077,34 +1078,41 @@ static void pr_text(char *cell, const unsigned char *v)
 		cell[lead - 1] = '\0';
 }
 
-static void pr_real(char *cell, sqlite3_stmt *st, int col, double scale, int digits)
+static void pr_real(char *cell, double v, double scale, int digits)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (isnan(v))
 		snprintf(cell, 48, "-");
 	else
-		snprintf(cell, 48, "%.*f", digits, scale * sqlite3_column_double(st, col));
+		snprintf(cell, 48, "%.*f", digits, scale * v);
 }
 
-int store_print_runs(store *s, FILE *out, int limit)
+static double col_real(sqlite3_stmt *st, int col)
 {
-	static const char *const head[PR_NCOL] = {"id",     "name",    "device",       "gpu",
-	                                          "policy", "status",  "queries",      "p99_ms",
-	                                          "viol%",  "goodput", "started (UTC)"};
-	static const int right[PR_NCOL] = {
-	    [PR_ID] = 1, [PR_QUERIES] = 1, [PR_P99] = 1, [PR_VIOL] = 1, [PR_GOODPUT] = 1};
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	return v ? (const char *)v : "";
+}
+
+int store_walk_runs(store *s, int limit, store_run_fn fn, void *ctx, int64_t *total)
+{
 	static const char sql[] =
 	    "SELECT r.id, r.name, r.device, r.gpu, r.policy, r.status, r.pid, r.host, "
 	    "(SELECT count(*) FROM queries q WHERE q.run_id = r.id), r.p99_ms, r.violation_ratio, "
 	    "r.throughput_qps, r.started_at "
 	    "FROM (SELECT * FROM runs ORDER BY id DESC LIMIT ?1) r ORDER BY r.id";
 	sqlite3_stmt *st = NULL;
-	pr_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	int width[PR_NCOL];
 	char my_host[256] = "";
 	int rc, status = -1;
 
 	s->err[0] = '\0';
+	if (total && store_int(s, "SELECT count(*) FROM runs", total, "counting the runs"))
+		return -1;
+	if (!fn)
+		return 0;
 	if (gethostname(my_host, sizeof my_host - 1) != 0)
 		my_host[0] = '\0';
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -1117,40 +1125,91 @@ int store_print_runs(store *s, FILE *out, int limit)
 		goto done;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		pr_row *r;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			pr_row *grown = realloc(rows, ncap * sizeof *rows);
-			if (!grown) {
-				store_failf(s, "out of memory listing the runs of %s", s->name);
-				goto done;
-			}
-			rows = grown;
-			cap = ncap;
-		}
-		r = &rows[n++];
-		snprintf(r->cell[PR_ID], 48, "%lld", (long long)sqlite3_column_int64(st, 0));
-		for (int c = PR_NAME; c <= PR_STATUS; c++)
-			pr_text(r->cell[c], sqlite3_column_text(st, c));
-		if (strcmp(r->cell[PR_STATUS], "running") == 0 &&
+		store_run_entry e = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .name = col_text(st, 1),
+		    .device = col_text(st, 2),
+		    .gpu = col_text(st, 3),
+		    .policy = col_text(st, 4),
+		    .status = col_text(st, 5),
+		    .queries = sqlite3_column_int64(st, 8),
+		    .p99_ms = col_real(st, 9),
+		    .violation_ratio = col_real(st, 10),
+		    .throughput_qps = col_real(st, 11),
+		    .started_at = col_text(st, 12),
+		};
+		if (strcmp(e.status, "running") == 0 &&
 		    store_run_died(sqlite3_column_int64(st, 6),
 		                   (const char *)sqlite3_column_text(st, 7), my_host))
-			snprintf(r->cell[PR_STATUS], 48, "died");
-		snprintf(r->cell[PR_QUERIES], 48, "%lld", (long long)sqlite3_column_int64(st, 8));
-		pr_real(r->cell[PR_P99], st, 9, 1, 2);
-		pr_real(r->cell[PR_VIOL], st, 10, 100, 1);
-		pr_real(r->cell[PR_GOODPUT], st, 11, 1, 1);
-		/* "2024-05-01T10:00:00.123Z" reads better as "2024-05-01 10:00:00". */
-		pr_text(r->cell[PR_STARTED], sqlite3_column_text(st, 12));
-		r->cell[PR_STARTED][19] = '\0';
-		if (r->cell[PR_STARTED][10] == 'T')
-			r->cell[PR_STARTED][10] = ' ';
+			e.status = "died";
+		if ((rc = fn(ctx, &e)) != 0) {
+			status = rc;
+			goto done;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, rc, "sqlite3_step(SELECT FROM runs)", "listing the runs");
 		goto done;
 	}
+	status = 0;
+done:
+	sqlite3_finalize(st);
+	return status;
+}
 
+typedef struct pr_rows {
+	pr_row *rows;
+	size_t n, cap;
+} pr_rows;
+
+static int pr_add(void *ctx, const store_run_entry *e)
+{
+	pr_rows *t = ctx;
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? 2 * t->cap : 16;
+		pr_row *grown = realloc(t->rows, ncap * sizeof *grown);
+		if (!grown)
+			return -2;
+		t->rows = grown;
+		t->cap = ncap;
+	}
+	pr_row *r = &t->rows[t->n++];
+	snprintf(r->cell[PR_ID], 48, "%lld", (long long)e->id);
+	const char *text[] = {[PR_NAME] = e->name,     [PR_DEVICE] = e->device,
+	                      [PR_GPU] = e->gpu,       [PR_POLICY] = e->policy,
+	                      [PR_STATUS] = e->status, [PR_STARTED] = e->started_at};
+	for (int c = PR_NAME; c <= PR_STATUS; c++)
+		pr_text(r->cell[c], (const unsigned char *)text[c]);
+	snprintf(r->cell[PR_QUERIES], 48, "%lld", (long long)e->queries);
+	pr_real(r->cell[PR_P99], e->p99_ms, 1, 2);
+	pr_real(r->cell[PR_VIOL], e->violation_ratio, 100, 1);
+	pr_real(r->cell[PR_GOODPUT], e->throughput_qps, 1, 1);
+	/* "2024-05-01T10:00:00.123Z" reads better as "2024-05-01 10:00:00". */
+	pr_text(r->cell[PR_STARTED], (const unsigned char *)text[PR_STARTED]);
+	r->cell[PR_STARTED][19] = '\0';
+	if (r->cell[PR_STARTED][10] == 'T')
+		r->cell[PR_STARTED][10] = ' ';
+	return 0;
+}
+
+int store_print_runs(store *s, FILE *out, int limit)
+{
+	static const char *const head[PR_NCOL] = {"id",     "name",    "device",       "gpu",
+	                                          "policy", "status",  "queries",      "p99_ms",
+	                                          "viol%",  "goodput", "started (UTC)"};
+	static const int right[PR_NCOL] = {
+	    [PR_ID] = 1, [PR_QUERIES] = 1, [PR_P99] = 1, [PR_VIOL] = 1, [PR_GOODPUT] = 1};
+	pr_rows t = {0};
+	int width[PR_NCOL];
+	int status = -1;
+
+	int rc = store_walk_runs(s, limit, pr_add, &t, NULL);
+	if (rc == -2)
+		store_failf(s, "out of memory listing the runs of %s", s->name);
+	if (rc)
+		goto done;
+	pr_row *rows = t.rows;
+	size_t n = t.n;
 	if (n == 0) {
 		fprintf(out, "no runs in %s yet\n", s->name);
 	} else {
@@ -1179,7 +1238,6 @@ int store_print_runs(store *s, FILE *out, int limit)
 	}
 	status = 0;
 done:
-	sqlite3_finalize(st);
-	free(rows);
+	free(t.rows);
 	return status;
 }

@@ -117,6 +117,28 @@ int store_queries_commit(store *s);
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error);
 
+/* A run as listed (store_walk_runs). Strings are borrowed for the call
+ * and "" when not stored. */
+typedef struct store_run_entry {
+	int64_t id;
+	const char *name, *device, *gpu, *policy;
+	/* running, done, failed, interrupted, or died: a 'running' run whose
+	 * process is known to be gone (it ran on this host). */
+	const char *status;
+	int64_t queries; /* query rows stored */
+	double p99_ms, violation_ratio, throughput_qps; /* NAN when not stored */
+	const char *started_at; /* ISO-8601 UTC */
+} store_run_entry;
+
+/* Returns 0 to go on; anything else stops the walk and is returned. */
+typedef int (*store_run_fn)(void *ctx, const store_run_entry *run);
+
+/* Calls fn for the newest `limit` runs, oldest first (limit <= 0: all);
+ * *total, when total is not NULL, is the number of runs stored. 0, -1
+ * with the message in store_errmsg, or what fn returned. fn NULL: only
+ * the count. */
+int store_walk_runs(store *s, int limit, store_run_fn fn, void *ctx, int64_t *total);
+
 /* Prints the runs as a table (id, name, device, gpu, policy, status,
  * queries, p99, violations, goodput, started). A 'running' run whose
  * process is gone is shown as 'died'. The newest `limit` runs, oldest

@@ -678,13 +678,6 @@ done:
 
 /* ---- abacus train ----------------------------------------------------- */
 
-typedef struct train_opts {
-	const char *gpu, *groups, *data, *predictor, *mode, *format;
-	double test_frac;
-	int folds, lopo;
-	uint64_t seed;
-} train_opts;
-
 typedef struct train_result {
 	char kind[8];
 	char combo[4 * ZOO_NAME_MAX];
@@ -740,7 +733,7 @@ static int train_eval(const char *kind, const train_data *d, const int *tr, int 
 
 /* Measures the held-out error of `kind` on rows u[0..n) by a split or by
  * folds. */
-static int train_measure(const train_opts *o, const char *kind, const train_data *d, const int *u,
+static int train_measure(const train_config *o, const char *kind, const train_data *d, const int *u,
                          int n, train_result *res, char *err, size_t errlen)
 {
 	int *idx = malloc((size_t)n * sizeof *idx), *tr = malloc((size_t)n * sizeof *tr);
@@ -797,7 +790,7 @@ done:
 }
 
 /* Fits on all rows u and stores the model with the measured errors. */
-static int train_store_final(const char *db_path, const train_opts *o, const char *kind,
+static int train_store_final(const char *db_path, const train_config *o, const char *kind,
                              const char *mode, const train_data *d, const int *u, int n,
                              train_result *res, char *err, size_t errlen)
 {
@@ -813,7 +806,7 @@ static int train_store_final(const char *db_path, const train_opts *o, const cha
 	return rc;
 }
 
-static int train_run_kind(const char *db_path, const train_opts *o, const char *kind,
+static int train_run_kind(const char *db_path, const train_config *o, const char *kind,
                           const train_data *d, train_results *rs, char *err, size_t errlen)
 {
 	int *u = malloc((size_t)d->n * sizeof *u), *te = malloc((size_t)d->n * sizeof *te);
@@ -904,7 +897,7 @@ done:
 	return status;
 }
 
-static int train_print(FILE *out, const train_opts *o, const train_results *rs,
+static int train_print(FILE *out, const train_config *o, const train_results *rs,
                        const char *db_path)
 {
 	if (strcmp(o->format, "csv") == 0) {
@@ -938,74 +931,30 @@ static int train_print(FILE *out, const train_opts *o, const train_results *rs,
 	return 0;
 }
 
-static int train_arg(int argc, char **argv, int *i, const char **v, char *err, size_t errlen)
+void train_config_default(train_config *c)
 {
-	if (*i + 1 >= argc) {
-		snprintf(err, errlen, "%s needs a value", argv[*i]);
-		return -1;
-	}
-	*v = argv[++*i];
-	return 0;
+	*c = (train_config){.db = "results.db",
+	                    .gpu = "h100",
+	                    .predictor = "all",
+	                    .mode = "all",
+	                    .format = "table",
+	                    .test_frac = 0.2,
+	                    .seed = 1};
 }
 
-int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, size_t errlen)
+int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 {
-	train_opts o = {"h100", NULL, NULL, "all", "all", "table", 0.2, 0, 0, 1};
+	train_config o = *c;
+	const char *db_path = c->db;
 	char groups[1024];
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		char *end = NULL;
-		if (strcmp(a, "--lopo") == 0) {
-			o.lopo = 1;
-			continue;
-		}
-		if (strcmp(a, "--db") == 0 || strcmp(a, "--gpu") == 0 || strcmp(a, "--groups") == 0 ||
-		    strcmp(a, "--data") == 0 || strcmp(a, "--predictor") == 0 ||
-		    strcmp(a, "--mode") == 0 || strcmp(a, "--format") == 0 ||
-		    strcmp(a, "--test-frac") == 0 || strcmp(a, "--folds") == 0 ||
-		    strcmp(a, "--seed") == 0) {
-			if (train_arg(argc, argv, &i, &v, err, errlen))
-				return 2;
-		} else {
-			snprintf(err, errlen, "unknown argument '%s'", a);
-			return 2;
-		}
-		if (strcmp(a, "--db") == 0)
-			db_path = v;
-		else if (strcmp(a, "--gpu") == 0)
-			o.gpu = v;
-		else if (strcmp(a, "--groups") == 0)
-			o.groups = v;
-		else if (strcmp(a, "--data") == 0)
-			o.data = v;
-		else if (strcmp(a, "--predictor") == 0)
-			o.predictor = v;
-		else if (strcmp(a, "--mode") == 0)
-			o.mode = v;
-		else if (strcmp(a, "--format") == 0)
-			o.format = v;
-		else if (strcmp(a, "--test-frac") == 0) {
-			errno = 0;
-			o.test_frac = strtod(v, &end);
-			if (errno || *end || !(o.test_frac > 0 && o.test_frac < 1)) {
-				snprintf(err, errlen, "--test-frac must be between 0 and 1 (exclusive), got '%s'", v);
-				return 2;
-			}
-		} else if (strcmp(a, "--folds") == 0) {
-			long k = strtol(v, &end, 10);
-			if (*end || k < 0 || k == 1 || k > 100) {
-				snprintf(err, errlen, "--folds must be 0 (off) or 2 to 100, got '%s'", v);
-				return 2;
-			}
-			o.folds = (int)k;
-		} else if (strcmp(a, "--seed") == 0) {
-			unsigned long long s;
-			if (text_parse_u64(v, &s)) {
-				snprintf(err, errlen, "--seed needs a non-negative integer, got '%s'", v);
-				return 2;
-			}
-			o.seed = s;
-		}
+	if (!(o.test_frac > 0 && o.test_frac < 1)) {
+		snprintf(err, errlen, "--test-frac must be between 0 and 1 (exclusive), got %g",
+		         o.test_frac);
+		return 2;
+	}
+	if (o.folds < 0 || o.folds == 1 || o.folds > 100) {
+		snprintf(err, errlen, "--folds must be 0 (off) or 2 to 100, got %d", o.folds);
+		return 2;
 	}
 	if (strcmp(o.predictor, "all") != 0 && !train_learner(o.predictor)) {
 		snprintf(err, errlen, "--predictor must be mlp, lr, svm or all, got '%s'", o.predictor);

@@ -107,8 +107,26 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
                          const prof *p, const zoo_model *const *models, int n_svc, char *err,
                          size_t errlen);
 
-/* `abacus train` (options after the command word); prints results to
- * out. Returns 0, 1 for a failure (message in err) or 2 for bad usage. */
-int train_cli(const char *db_path, int argc, char **argv, FILE *out, char *err, size_t errlen);
+/* What `abacus train` does: train and measure the predictors of `predictor`
+ * ("mlp", "lr", "svm" or "all") on the measured groups of a GPU, store
+ * them in db, print the measured errors to out. */
+typedef struct train_config {
+	const char *db;     /* results database the predictors are added to */
+	const char *gpu;    /* whose profile and groups */
+	const char *groups; /* groups CSV; NULL: DATA/<gpu>/groups.csv */
+	const char *data;   /* data folder; NULL: prof_default_data_dir() */
+	const char *predictor, *mode, *format; /* mode "all" | "one"; format "table" | "csv" */
+	double test_frac;   /* held out, in (0, 1), unless folds or lopo */
+	int folds;          /* 0 (a split) or 2 to 100 */
+	int lopo;           /* 1: hold out each combination in turn */
+	uint64_t seed;
+} train_config;
+
+/* results.db, h100, every learner, mode all, a table, 0.2 held out, seed 1. */
+void train_config_default(train_config *c);
+
+/* Checks, trains, stores and prints. Returns 0, 1 for a failure or 2 for
+ * a configuration that makes no sense (message in err either way). */
+int train_run(const train_config *c, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,5 @@
 /* calib.c: coordinate descent over the contention parameters. */
 #include "calib.h"
-#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -278,96 +277,46 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 	return 0;
 }
 
-int calib_cli(int argc, char **argv)
+void calib_config_default(calib_config *c)
 {
-	static const char *const with_value[] = {"--gpu",       "--data", "--groups", "--test-frac",
-	                                         "--max-train", "--seed", NULL};
-	const char *gpu = "h100", *data = NULL, *groups = NULL;
-	double test_frac = 0.2;
-	unsigned long long max_train = 4000, seed = 1;
-	int write = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v;
-		char *end = NULL;
-		int known = 0;
-		if (strcmp(a, "--write") == 0) {
-			write = 1;
-			continue;
-		}
-		for (int k = 0; with_value[k]; k++)
-			known |= strcmp(a, with_value[k]) == 0;
-		if (!known) {
-			fprintf(stderr, "abacus calibrate: unknown argument '%s'\n", a);
-			return 2;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "abacus calibrate: %s needs a value\n", a);
-			return 2;
-		}
-		v = argv[++i];
-		if (strcmp(a, "--gpu") == 0)
-			gpu = v;
-		else if (strcmp(a, "--data") == 0)
-			data = v;
-		else if (strcmp(a, "--groups") == 0)
-			groups = v;
-		else if (strcmp(a, "--test-frac") == 0) {
-			test_frac = strtod(v, &end);
-			if (*end || end == v) {
-				fprintf(stderr, "abacus calibrate: --test-frac needs a number, got '%s'\n",
-				        v);
-				return 2;
-			}
-		} else if (strcmp(a, "--max-train") == 0) {
-			if (text_parse_u64(v, &max_train)) {
-				fprintf(stderr,
-				        "abacus calibrate: --max-train needs a non-negative integer "
-				        "(0: all groups), got '%s'\n",
-				        v);
-				return 2;
-			}
-		} else if (text_parse_u64(v, &seed)) {
-			fprintf(stderr,
-			        "abacus calibrate: --seed needs a non-negative integer, got '%s'\n", v);
-			return 2;
-		}
-	}
+	*c = (calib_config){.gpu = "h100", .test_frac = 0.2, .max_train = 4000, .seed = 1};
+}
+
+int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
+{
+	const char *gpu = c->gpu, *data = c->data, *groups = c->groups;
 	/* Only the default folder may lack a profile (prof_new): then the
 	 * message below says what is missing. */
 	const char *dir = data ? data : prof_default_data_dir();
-	char err[1024], path[1024];
+	char path[1024];
 	if (!groups) {
 		snprintf(path, sizeof path, "%s/%s/groups.csv", dir, gpu);
 		groups = path;
 	}
-	prof *p = prof_new(gpu, data, err, sizeof err);
-	if (!p) {
-		fprintf(stderr, "abacus calibrate: %s\n", err);
-		return 1;
-	}
+	prof *p = prof_new(gpu, data, err, errlen);
+	if (!p)
+		return -1;
 	if (!prof_path(p)[0]) {
-		fprintf(stderr, "abacus calibrate: no measured solo profile %s/%s/ops.csv: the "
-		                "simulator would be calibrated against a roofline guess\n", dir, gpu);
+		snprintf(err, errlen, "no measured solo profile %s/%s/ops.csv: the simulator would be "
+		                      "calibrated against a roofline guess", dir, gpu);
 		prof_free(p);
-		return 1;
+		return -1;
 	}
 	smp_set s = {0};
 	calib_result r;
-	int rc = smp_read_csv(groups, &s, err, sizeof err);
+	int rc = smp_read_csv(groups, &s, err, errlen);
 	if (rc == 0)
-		rc = calib_fit(p, &s, test_frac, (size_t)max_train, seed, stdout, &r, err,
-		               sizeof err);
+		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, &r, err, errlen);
 	if (rc == 0) {
-		printf("\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu, r.kappa,
-		       r.scale_c, r.scale_m);
-		printf("group latency MAPE: train %.2f%% (%zu groups), held-out %.2f%% (%zu groups)\n",
-		       r.mape_train, r.n_train, r.mape_test, r.n_test);
-		if (write && (rc = calib_write(dir, gpu, &r, err, sizeof err)) == 0)
-			printf("wrote %s/%s/sim.csv\n", dir, gpu);
+		fprintf(out, "\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu,
+		        r.kappa, r.scale_c, r.scale_m);
+		fprintf(out,
+		        "group latency MAPE: train %.2f%% (%zu groups), held-out %.2f%% (%zu groups)\n",
+		        r.mape_train, r.n_train, r.mape_test, r.n_test);
+		if (c->write && (rc = calib_write(dir, gpu, &r, err, errlen)) == 0)
+			fprintf(out, "wrote %s/%s/sim.csv\n", dir, gpu);
 	}
-	if (rc)
-		fprintf(stderr, "abacus calibrate: %s\n", err);
 	smp_set_free(&s);
 	prof_free(p);
-	return rc ? 1 : 0;
+	return rc ? -1 : 0;
 }

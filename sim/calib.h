@@ -33,10 +33,24 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
                 size_t errlen);
 
-#endif
 
-/* `abacus calibrate [--gpu G] [--data DIR] [--groups CSV] [--test-frac F]
- *  [--max-train N] [--seed S] [--write]`: fits, prints the parameters, the
- *  train and held-out MAPE and the per-combination table; --write stores
- *  DIR/<gpu>/sim.csv. Returns the process exit code. */
-int calib_cli(int argc, char **argv);
+/* What `abacus calibrate` does: fit on the groups of a GPU, print the
+ * parameters, the train and held-out MAPE and the per-combination table,
+ * and with `write` store DIR/<gpu>/sim.csv. */
+typedef struct calib_config {
+	const char *gpu;
+	const char *data;   /* data folder; NULL: prof_default_data_dir() */
+	const char *groups; /* NULL: DATA/<gpu>/groups.csv */
+	double test_frac;
+	uint64_t max_train; /* 0: every training group */
+	uint64_t seed;
+	int write;
+} calib_config;
+
+/* h100, 0.2 held out, at most 4000 training groups, seed 1, no write. */
+void calib_config_default(calib_config *c);
+
+/* 0, or -1 with one line in err. */
+int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen);
+
+#endif

@@ -363,5 +363,77 @@ expect_fail trace-missing "nope.csv: No such file" "$BIN" --db "$T/s.db" run "$S
 expect_fail zoo-unknown "unknown model 'alexnet'" "$BIN" zoo alexnet
 expect_fail usage "usage" "$BIN" frobnicate
 
+# --- the option parser: both spellings, help, mistakes, version --------------------
+"$BIN" zoo bert --seq=64 --batch=2 >"$T/out" 2>&1 && grep -q "batch 2, seq 64" "$T/out" && ok ||
+	bad "zoo --seq=64 --batch=2: $(cat "$T/out")"
+"$BIN" runs --db="$T/r.db" --limit=1 >"$T/out" 2>"$T/err" && [ "$(wc -l <"$T/out")" = 2 ] && ok ||
+	bad "runs --db=PATH --limit=1: $(cat "$T/out" "$T/err")"
+for cmd in run zoo runs gpu profile calibrate train; do
+	if "$BIN" $cmd --help >"$T/out" 2>"$T/err"; then
+		head -1 "$T/out" | grep -q "^usage: abacus $cmd" && grep -q -- "--help" "$T/out" && ok ||
+			bad "$cmd --help: $(head -3 "$T/out")"
+	else
+		bad "$cmd --help exit $?: $(cat "$T/err")"
+	fi
+done
+"$BIN" calibrate --seed 3 -h >"$T/out" 2>&1 && grep -q -- "--max-train N" "$T/out" && ok ||
+	bad "calibrate -h after an option: $(cat "$T/out")"
+for cmd in zoo runs profile calibrate train; do
+	expect_exit "$cmd-unknown" 2 "abacus $cmd: unknown option '--frob' (abacus $cmd --help lists them)" \
+		"$BIN" $cmd --frob=1
+	[ "$(wc -l <"$T/err")" = 1 ] && ok || bad "$cmd: more than one line for an unknown option"
+done
+expect_exit run-unknown 2 "abacus run: unknown option '--frob'" "$BIN" run --frob good.lua
+expect_exit global-unknown 2 "abacus: unknown option '--frob' (abacus --help lists them)" "$BIN" --frob runs
+expect_exit missing-value 2 "abacus train: --seed needs a value (N)" "$BIN" train --seed
+expect_exit bad-int 2 "abacus runs: --limit needs a positive integer, got 'many'" "$BIN" runs --limit=many
+expect_exit bad-number 2 "abacus calibrate: --test-frac needs a number, got '0.2x'" "$BIN" calibrate --test-frac=0.2x
+expect_exit flag-value 2 "abacus runs: --all takes no value, got '--all=yes'" "$BIN" runs --all=yes
+expect_exit bad-list 2 "abacus profile: --batches needs a list of integers" "$BIN" profile --batches=1,x
+# a scenario's own arguments are its, even when they look like options
+printf 'print("ARGS", ...)\n' >args.lua
+"$BIN" --db "$T/r.db" run args.lua --help --db=x >"$T/out" 2>"$T/err" &&
+	grep -q "^ARGS	--help	--db=x$" "$T/out" && ok || bad "a scenario's options: $(cat "$T/out" "$T/err")"
+"$BIN" --version >"$T/out" 2>&1 && grep -qE "^abacus [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+" "$T/out" &&
+	grep -q "^data: " "$T/out" && ok || bad "--version: $(cat "$T/out")"
+# the README's usage block is abacus --help, word for word
+"$BIN" --help >"$T/help" 2>&1 || bad "abacus --help failed"
+awk '/^## Using it/ { u = 1 } u && /^```$/ { if (inb) exit; inb = 1; next } inb' "$SRC/README.md" >"$T/readme-usage"
+diff "$T/help" "$T/readme-usage" >"$T/out" && ok || bad "README's usage block differs from abacus --help: $(cat "$T/out")"
+
+# --- abacus runs: formats, and the note when only the newest are shown -------------
+total=$(sql "$T/r.db" "select count(*) from runs")
+"$BIN" --db "$T/r.db" runs --limit 2 >"$T/out" 2>"$T/err" &&
+	grep -qx "abacus runs: newest 2 of $total runs; --all or --limit N for more" "$T/err" && ok ||
+	bad "runs --limit 2 note: $(cat "$T/err")"
+"$BIN" --db "$T/r.db" runs --all >"$T/out" 2>"$T/err" && [ ! -s "$T/err" ] && ok ||
+	bad "runs --all wrote to stderr: $(cat "$T/err")"
+"$BIN" --db "$T/r.db" runs --all --format csv >"$T/out" 2>"$T/err" &&
+	head -1 "$T/out" | grep -qx "id,name,device,gpu,policy,status,queries,p99_ms,violation_ratio,throughput_qps,started_at" &&
+	[ "$(($(wc -l <"$T/out") - 1))" = "$total" ] && grep -q '^1,t,sim,h100,fcfs,done,500,' "$T/out" && ok ||
+	bad "runs --format csv: $(head -3 "$T/out") $(cat "$T/err")"
+if command -v python3 >/dev/null 2>&1; then
+	"$BIN" --db "$T/r.db" runs --format=json --limit 3 >"$T/out" 2>"$T/err" &&
+		python3 -m json.tool "$T/out" >/dev/null && ok || bad "runs --format json is not JSON: $(head -c 600 "$T/out")"
+	n=$(python3 -c 'import json, sys
+runs = json.load(open(sys.argv[1]))
+print(len(runs), runs[-1]["id"], sorted(runs[0]) == sorted(["id", "name", "device", "gpu", "policy", "status", "queries", "p99_ms", "violation_ratio", "throughput_qps", "started_at"]))' "$T/out")
+	[ "$n" = "3 $(sql "$T/r.db" "select max(id) from runs") True" ] && ok || bad "runs json content: $n"
+	grep -q "newest 3 of $total runs" "$T/err" && ok || bad "runs json: no note on stderr"
+	# names are a script's bytes: quotes, control characters and broken UTF-8 stay valid JSON
+	"$BIN" --db "$T/u.db" runs --format json >"$T/out" 2>"$T/err" && python3 -m json.tool "$T/out" >/dev/null && ok ||
+		bad "runs json with a UTF-8 name: $(cat "$T/err")"
+	scenario odd.lua 'base.name = "a\"b\\c,\n\1\255"; abacus.run(base)'
+	"$BIN" --db "$T/o.db" run odd.lua >/dev/null 2>"$T/err" && "$BIN" --db "$T/o.db" runs --format json >"$T/out" &&
+		[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["name"] == "a\"b\\c,\n\x01\ufffd")' "$T/out")" = True ] && ok ||
+		bad "runs json of an odd name: $(cat "$T/out" "$T/err")"
+	"$BIN" --db "$T/o.db" runs --format csv >"$T/out" &&
+		[ "$(python3 -c 'import csv, sys; r = list(csv.reader(open(sys.argv[1], newline="", encoding="latin-1"))); print(len(r), r[1][1] == "a\"b\\c,\n\x01\xff")' "$T/out")" = "2 True" ] && ok ||
+		bad "runs csv of an odd name: $(cat "$T/out")"
+fi
+"$BIN" --db "$T/o.db" runs --format yaml >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "abacus runs: --format must be table, csv or json, got 'yaml'" "$T/err" && ok ||
+	bad "runs --format yaml: $(cat "$T/err")"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

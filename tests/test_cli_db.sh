@@ -108,10 +108,10 @@ badgroups ops "resnet50:4:0:3:40" "segment 1: resnet50 ops 3 to 40 are not a ran
 badgroups model "alexnet:4:0:0:3" "segment 1: unknown model 'alexnet'"
 
 # --- the command line -----------------------------------------------------------
-expect_exit db-global 2 "abacus: --db needs a path" "$BIN" --db
-expect_exit db-run 2 "--db needs a path" "$BIN" run --db
-expect_exit db-runs 2 "--db needs a path" "$BIN" runs --db
-expect_exit calibrate-extra 2 "abacus calibrate: unknown argument 'extra'" "$BIN" calibrate extra
+expect_exit db-global 2 "abacus: --db needs a value" "$BIN" --db
+expect_exit db-run 2 "abacus run: --db needs a value" "$BIN" run --db
+expect_exit db-runs 2 "abacus runs: --db needs a value" "$BIN" runs --db
+expect_exit calibrate-extra 2 "abacus calibrate: unexpected argument 'extra'" "$BIN" calibrate extra
 expect_exit calibrate-seed 2 "--seed needs a non-negative integer, got '-1'" "$BIN" calibrate --seed -1
 expect_exit calibrate-seed-x 2 "--seed needs a non-negative integer, got '7x'" "$BIN" calibrate --seed 7x
 expect_exit calibrate-max 2 "--max-train needs a non-negative integer (0: all groups), got '-5'" \

@@ -1,0 +1,50 @@
+/* run.c: `abacus run FILE.lua [ARGS...]`, a scenario (lab.h). */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "devices.h"
+#include "lab.h"
+
+typedef struct run_args {
+	const char *db;
+} run_args;
+
+static const opt_spec run_opts[] = {
+    {.name = "--db", .kind = OPT_STR, .meta = "PATH", .off = offsetof(run_args, db),
+     .help = "the results database (default " CLI_RESULTS_DB ")"},
+    OPT_END,
+};
+
+static int run_main(const cli_command *self, const cli_env *env, int argc, char **argv)
+{
+	run_args a = {.db = env->db ? env->db : CLI_RESULTS_DB};
+	int n_pos, rc;
+	if (cli_options(self, argc, argv, &a, &n_pos, &rc))
+		return rc;
+	if (n_pos < 1) {
+		fprintf(stderr, "abacus run: which scenario? usage: abacus run FILE.lua [ARGS...]\n");
+		return 2;
+	}
+	env->catch_interrupts();
+	lab b = {.db_path = a.db, .devices = cli_devices, .stop = env->stop};
+	char err[2048];
+	rc = lab_run_file(&b, argv[0], n_pos - 1, argv + 1, err, sizeof err);
+	lab_close(&b);
+	if (rc) {
+		fprintf(stderr, "abacus: %s\n", err);
+		return rc == 130 ? 130 : 1;
+	}
+	return 0;
+}
+
+const cli_command cli_run = {
+    .cmd = {.name = "run",
+            .args = "FILE.lua [ARGS...]",
+            .what = "run a scenario (Lua 5.4)",
+            .more = "The scenario sees ARGS as `arg`, as the lua interpreter sets it; what\n"
+                    "follows FILE.lua is the scenario's, options included.",
+            .opts = run_opts,
+            .rest = 1},
+    .main = run_main,
+};
