@@ -25,6 +25,10 @@
  * Errors are reported with the file, line and column: "x.csv:7:3: batch
  * 'abc' is not a positive integer".
  *
+ * Kinds. A load_kind names one of these, declares the run fields it reads
+ * (kind.h) and checks and opens it from a load_params; load_kinds.c holds
+ * the table a run's `load.kind` is looked up in.
+ *
  * Limits, so that a run's clock and memory stay sound whatever the input:
  * no arrival later than LOAD_MAX_MS after the start (times are int64_t
  * nanoseconds, and deadlines add a QoS target to them), and no more than
@@ -58,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kind.h"
 #include "rng.h"
 
 #define LOAD_MAX_MS 1e12 /* about 31.7 years */
@@ -107,6 +112,38 @@ load *load_trace_strict_new(const char *path, const load_service *svc, int n, in
 /* limit 0: until the file's last minute ends. time_scale > 0, qps_scale > 0. */
 load *load_rates_new(const char *path, const load_service *svc, int n, double time_scale,
                      double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen);
+
+/* What a load kind may read of a run. Fields the kind does not read hold
+ * their defaults. */
+typedef struct load_params {
+	double qps;       /* total rate (poisson); per-service rates are in the services */
+	const char *file; /* the CSV file a kind reads; NULL when not given */
+	double time_scale, qps_scale;
+	int64_t limit; /* the run's `queries` */
+	uint64_t seed;
+	unsigned given; /* the KIND_* fields the scenario gave */
+} load_params;
+
+typedef struct load_kind {
+	const char *name; /* what `load.kind` says */
+	const char *what; /* one line for listings */
+	unsigned reads;   /* KIND_* fields it reads ... */
+	unsigned needs;   /* ... and those it cannot do without */
+	/* The run's `queries` when the scenario gives none: a count of
+	 * arrivals, or 0 (every arrival its file holds). */
+	int64_t queries;
+	/* Checks the values it reads before anything is built. */
+	int (*check)(const load_params *p, const load_service *svc, int n, char *err, size_t errlen);
+	load *(*open)(const load_params *p, const load_service *svc, int n, char *err,
+	              size_t errlen);
+} load_kind;
+
+/* NULL-terminated: poisson (the default), trace, rates. */
+extern const load_kind *const load_kinds[];
+/* The kind called name, or NULL. */
+const load_kind *load_kind_find(const char *name);
+/* "poisson, trace, rates". */
+void load_kind_names(char *buf, size_t len);
 
 int load_next(load *l, load_arrival *out);
 const char *load_errmsg(const load *l);

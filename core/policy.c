@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kind.h"
 #include "sched.h"
 
 extern const sched_policy sched_policy_fcfs, sched_policy_sjf, sched_policy_edf,
@@ -25,9 +26,8 @@ const sched_policy *sched_policy_find(const char *name)
 
 void sched_policy_names(char *buf, size_t len)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int i = 0; policies[i] && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-		                         policies[i]->name);
+	if (len)
+		buf[0] = '\0';
+	for (int i = 0; policies[i]; i++)
+		kind_names_add(buf, len, policies[i]->name);
 }

@@ -222,5 +222,10 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 }
 
 const sched_policy sched_policy_abacus = {
-	"abacus", "deterministic operator overlap within the most urgent query's headroom",
-	abacus_init, abacus_pick, abacus_free};
+    .name = "abacus",
+    .summary = "deterministic operator overlap within the most urgent query's headroom",
+    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR,
+    .init = abacus_init,
+    .pick = abacus_pick,
+    .free = abacus_free,
+};

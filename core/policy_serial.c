@@ -80,9 +80,20 @@ static int edf_pick(sched *s, void *ctx, sched_group *g)
 	return serial_pick(s, g, key_deadline);
 }
 
-const sched_policy sched_policy_fcfs = {"fcfs", "first come, first served; one query at a time",
-                                        NULL, fcfs_pick, NULL};
-const sched_policy sched_policy_sjf = {"sjf", "shortest predicted job first; one query at a time",
-                                       NULL, sjf_pick, NULL};
-const sched_policy sched_policy_edf = {"edf", "earliest deadline first; one query at a time", NULL,
-                                       edf_pick, NULL};
+/* The baselines read none of the fields only some policies read (kind.h):
+ * no search, and their predictor is the solo one. */
+const sched_policy sched_policy_fcfs = {
+    .name = "fcfs",
+    .summary = "first come, first served; one query at a time",
+    .pick = fcfs_pick,
+};
+const sched_policy sched_policy_sjf = {
+    .name = "sjf",
+    .summary = "shortest predicted job first; one query at a time",
+    .pick = sjf_pick,
+};
+const sched_policy sched_policy_edf = {
+    .name = "edf",
+    .summary = "earliest deadline first; one query at a time",
+    .pick = edf_pick,
+};

@@ -115,5 +115,12 @@ static void lin_free(void *m)
 	free(m);
 }
 
-const pred_learner pred_lin_learner = {"lr", lin_fit, lin_predict, lin_encode, lin_decode,
-                                       lin_free};
+const pred_learner pred_lin_learner = {
+    .kind = "lr",
+    .what = "linear least squares",
+    .fit = lin_fit,
+    .predict = lin_predict,
+    .encode = lin_encode,
+    .decode = lin_decode,
+    .free = lin_free,
+};

@@ -318,5 +318,12 @@ static int mlp_decode(pred_rd *r, int d, void **out, char *err, size_t errlen)
 	return 0;
 }
 
-const pred_learner pred_mlp_learner = {"mlp", mlp_fit, mlp_predict, mlp_encode, mlp_decode,
-                                       mlp_free};
+const pred_learner pred_mlp_learner = {
+    .kind = "mlp",
+    .what = "two hidden ReLU layers, the default",
+    .fit = mlp_fit,
+    .predict = mlp_predict,
+    .encode = mlp_encode,
+    .decode = mlp_decode,
+    .free = mlp_free,
+};

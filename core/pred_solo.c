@@ -1,6 +1,7 @@
 /* pred_solo.c: a group's duration as the sum of its segments' solo
  * latencies. Tables come from prof_table, one per service. */
 #include "pred.h"
+#include "pred_trained.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static void solo_free(void *ctx)
 	free(s);
 }
 
-static const pred_iface solo_iface = {"solo", solo_predict, solo_free};
+static const pred_iface solo_iface = {.name = "solo", .predict = solo_predict, .free = solo_free};
 
 int pred_solo_open(predictor *out, const prof *p, const zoo_model *const *models, int n_svc,
                    char *err, size_t errlen)
@@ -74,3 +75,11 @@ int pred_solo_open(predictor *out, const prof *p, const zoo_model *const *models
 	out->err[0] = '\0';
 	return 0;
 }
+
+/* In the learners' table, so that a run may name it as its group
+ * predictor: the abacus policy without overlap credit. */
+const pred_learner pred_solo_learner = {
+    .kind = "solo",
+    .what = "the sum of solo latencies: no training, no overlap credit",
+    .open = pred_solo_open,
+};

@@ -240,5 +240,12 @@ static int svr_decode(pred_rd *r, int d, void **out, char *err, size_t errlen)
 	return 0;
 }
 
-const pred_learner pred_svm_learner = {"svm", svr_fit, svr_predict, svr_encode, svr_decode,
-                                       svr_free};
+const pred_learner pred_svm_learner = {
+    .kind = "svm",
+    .what = "support vector regression (libsvm, RBF kernel)",
+    .fit = svr_fit,
+    .predict = svr_predict,
+    .encode = svr_encode,
+    .decode = svr_decode,
+    .free = svr_free,
+};

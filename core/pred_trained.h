@@ -2,13 +2,17 @@
  *
  * A learner maps standardised group features (feat.h) to a standardised
  * target; train.h wraps one with the standardisation and the features
- * into a predictor (pred.h). Three learners, one file each:
- *   mlp  pred_mlp.c  two hidden ReLU layers in float, Adam, early stopping
- *                    on a held-back tenth of the training rows (default)
- *   lr   pred_lin.c  least squares (Cholesky of the normal equations in
- *                    double, with a tiny ridge for constant features)
- *   svm  pred_svm.c  libsvm epsilon-SVR with an RBF kernel
- * Adding a learner is adding a file and one line in train.c's list.
+ * into a predictor (pred.h). The learners, one file each, in the table of
+ * pred_learners.c (the first is the default):
+ *   mlp   pred_mlp.c   two hidden ReLU layers in float, Adam, early
+ *                      stopping on a held-back tenth of the training rows
+ *   lr    pred_lin.c   least squares (Cholesky of the normal equations in
+ *                      double, with a tiny ridge for constant features)
+ *   svm   pred_svm.c   libsvm epsilon-SVR with an RBF kernel
+ *   solo  pred_solo.c  learns nothing: the sum of the segments' solo
+ *                      latencies, no overlap credit
+ * Adding a learner is adding a file and one line in that table; a run's
+ * `predictor` and `abacus train --predictor` look names up there.
  *
  * Learners serialise into a blob (train.h frames it with a header and a
  * checksum). Numbers are little-endian whatever the host: u32, f32 and
@@ -24,6 +28,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pred.h"
 
 /* Most features a learner accepts (predict keeps per-row scratch on the
  * stack). */
@@ -53,7 +59,13 @@ typedef struct pred_rd {
 } pred_rd;
 
 typedef struct pred_learner {
-	const char *kind; /* "mlp", "lr", "svm": the predictors.kind column */
+	const char *kind; /* what `predictor` names; the predictors.kind column */
+	const char *what; /* one line for listings */
+	/* Optional: a learner that learns nothing opens its predictor from the
+	 * profile alone (solo). It has no fit, predict, encode, decode or free,
+	 * and `abacus train` skips it. */
+	int (*open)(predictor *out, const prof *p, const zoo_model *const *models, int n_svc,
+	            char *err, size_t errlen);
 	int (*fit)(const pred_rows *r, uint64_t seed, void **out, char *err, size_t errlen);
 	/* y[i] for rows x[i * d .. i * d + d). */
 	void (*predict)(const void *m, const float *x, int n, int d, float *y);
@@ -64,9 +76,12 @@ typedef struct pred_learner {
 	void (*free)(void *m);
 } pred_learner;
 
-extern const pred_learner pred_mlp_learner;
-extern const pred_learner pred_lin_learner;
-extern const pred_learner pred_svm_learner;
+/* NULL-terminated, the default first. */
+extern const pred_learner *const pred_learners[];
+/* The learner called kind, or NULL. */
+const pred_learner *pred_learner_find(const char *kind);
+/* "mlp, lr, svm, solo", or with trained_only those that fit. */
+void pred_learner_names(int trained_only, char *buf, size_t len);
 
 static inline void pred_put(pred_buf *b, const void *src, size_t n)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kind.h"
 #include "load.h"
 #include "pred.h"
 #include "prof.h"
@@ -21,8 +22,8 @@ void run_config_default(run_config *c)
 	c->name = "run";
 	c->device = "sim";
 	c->gpu = "h100";
-	c->policy = "fcfs";
-	c->load = "poisson";
+	c->policy = sched_policies()[0]->name; /* each table's first is the default */
+	c->load = load_kinds[0]->name;
 	c->qps = 0;
 	c->time_scale = 1.0;
 	c->qps_scale = 1.0;
@@ -105,6 +106,88 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->fp16 = c->fp16;
 }
 
+/* The per-service view of the load, from the configuration alone (build
+ * names the models as the zoo does). */
+static void load_services(const run_config *c, load_service *ls)
+{
+	for (int i = 0; i < c->n_svc; i++) {
+		const run_service *rs = &c->svc[i];
+		ls[i] = (load_service){
+		    .model = rs->model,
+		    .batches = rs->batches,
+		    .n_batches = rs->n_batches,
+		    .seqs = rs->n_seqs ? rs->seqs : NULL,
+		    .n_seqs = rs->n_seqs,
+		    .qps = rs->qps,
+		};
+	}
+}
+
+static void load_params_of(const run_config *c, unsigned given, load_params *lp)
+{
+	*lp = (load_params){
+	    .qps = c->qps,
+	    .file = c->load_file,
+	    .time_scale = c->time_scale,
+	    .qps_scale = c->qps_scale,
+	    .limit = c->queries,
+	    .seed = c->seed,
+	    .given = given,
+	};
+}
+
+/* The fields given: what the caller says, and what is set. *svc: the
+ * first service with its own rate, for messages. */
+static unsigned given_fields(const run_config *c, int *svc)
+{
+	unsigned given = c->given;
+	if (c->load_file)
+		given |= KIND_FILE;
+	if (c->predictor)
+		given |= KIND_PREDICTOR;
+	*svc = 0;
+	for (int i = c->n_svc - 1; i >= 0; i--)
+		if (c->svc[i].qps != 0) {
+			given |= KIND_SVC_QPS;
+			*svc = i;
+		}
+	return given;
+}
+
+static void load_readers(unsigned field, char *buf, size_t len)
+{
+	for (int i = 0; load_kinds[i]; i++)
+		if (load_kinds[i]->reads & field)
+			kind_names_add(buf, len, load_kinds[i]->name);
+}
+
+static void policy_readers(unsigned field, char *buf, size_t len)
+{
+	const sched_policy *const *p = sched_policies();
+	for (int i = 0; p[i]; i++)
+		if (p[i]->reads & field)
+			kind_names_add(buf, len, p[i]->name);
+}
+
+static int check_load(const run_config *c, const load_kind *lk, unsigned given, int svc,
+                      char *err, size_t errlen)
+{
+	char subject[96];
+	snprintf(subject, sizeof subject, "a %s load", lk->name);
+	if (kind_fields_check(KIND_LOAD_FIELDS, lk->reads, lk->needs, given, subject, svc,
+	                      load_readers, err, errlen))
+		return -1;
+	load_service *ls = calloc((size_t)c->n_svc, sizeof *ls);
+	if (!ls)
+		return text_fail(err, errlen, "out of memory");
+	load_services(c, ls);
+	load_params lp;
+	load_params_of(c, given, &lp);
+	int rc = lk->check ? lk->check(&lp, ls, c->n_svc, err, errlen) : 0;
+	free(ls);
+	return rc;
+}
+
 int run_config_check(const run_config *c, char *err, size_t errlen)
 {
 	char names[256];
@@ -123,7 +206,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	device_options(c, NULL, &dopt);
 	if (kind->check && kind->check(&dopt, err, errlen))
 		return -1;
-	if (!sched_policy_find(c->policy)) {
+	const sched_policy *policy = sched_policy_find(c->policy);
+	if (!policy) {
 		sched_policy_names(names, sizeof names);
 		snprintf(err, errlen, "unknown policy '%s' (valid: %s)", c->policy, names);
 		return -1;
@@ -132,49 +216,19 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "services: a run needs at least one service");
 		return -1;
 	}
-	int all_rates = 1;
-	for (int i = 0; i < c->n_svc; i++) {
+	for (int i = 0; i < c->n_svc; i++)
 		if (check_service(&c->svc[i], i, err, errlen))
 			return -1;
-		if (!(c->svc[i].qps > 0))
-			all_rates = 0;
-	}
-	if (strcmp(c->load, "poisson") == 0) {
-		if (all_rates && c->qps != 0) {
-			snprintf(err, errlen, "load.qps is not used when every service has its own qps: "
-			         "give one or the other");
-			return -1;
-		}
-		if (!all_rates && (!(c->qps > 0) || !isfinite(c->qps)))
-			return bad(err, errlen, "%s.qps must be a positive number of queries per second, got %g",
-			           "load", c->qps);
-		if (c->queries < 1 || c->queries > LOAD_MAX_QUERIES)
-			return bad(err, errlen, "%s must be between 1 and 50000000 (the most a run holds), "
-			           "got %g", "queries", (double)c->queries);
-	} else if (strcmp(c->load, "trace") == 0 || strcmp(c->load, "rates") == 0) {
-		for (int i = 0; i < c->n_svc; i++)
-			if (c->svc[i].qps != 0) {
-				snprintf(err, errlen, "services[%d].qps applies only to a poisson load, not "
-				         "to a %s load", i + 1, c->load);
-				return -1;
-			}
-		if (!c->load_file || !*c->load_file) {
-			snprintf(err, errlen, "load.file is missing: a %s load reads a CSV file", c->load);
-			return -1;
-		}
-		if (c->queries < 0 || c->queries > LOAD_MAX_QUERIES)
-			return bad(err, errlen, "%s must be between 0 (all) and 50000000 (the most a run "
-			           "holds), got %g", "queries", (double)c->queries);
-		if (!(c->time_scale > 0) || !isfinite(c->time_scale))
-			return bad(err, errlen, "%s.time_scale must be a positive number, got %g", "load",
-			           c->time_scale);
-		if (!(c->qps_scale > 0) || !isfinite(c->qps_scale))
-			return bad(err, errlen, "%s.qps_scale must be a positive number, got %g", "load",
-			           c->qps_scale);
-	} else {
-		snprintf(err, errlen, "unknown load kind '%s' (valid: poisson, trace, rates)", c->load);
+	const load_kind *lk = load_kind_find(c->load);
+	if (!lk) {
+		load_kind_names(names, sizeof names);
+		snprintf(err, errlen, "unknown load kind '%s' (valid: %s)", c->load, names);
 		return -1;
 	}
+	int svc;
+	unsigned given = given_fields(c, &svc);
+	if (check_load(c, lk, given, svc, err, errlen))
+		return -1;
 	if (c->ways < 1 || c->ways > 64)
 		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
 	if (!(c->margin >= 0 && c->margin < 1))
@@ -187,13 +241,15 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
-	/* checked whatever the policy, so a misspelt name never passes */
-	if (c->predictor && strcmp(c->predictor, "solo") != 0 && !train_learner(c->predictor)) {
-		snprintf(err, errlen, "unknown predictor '%s' (valid: mlp, lr, svm, solo)",
-		         c->predictor);
+	if (c->predictor && !pred_learner_find(c->predictor)) {
+		pred_learner_names(0, names, sizeof names);
+		snprintf(err, errlen, "unknown predictor '%s' (valid: %s)", c->predictor, names);
 		return -1;
 	}
-	return 0;
+	char subject[96];
+	snprintf(subject, sizeof subject, "policy '%s'", policy->name);
+	return kind_fields_check(KIND_POLICY_FIELDS, policy->reads, 0, given, subject, svc,
+	                         policy_readers, err, errlen);
 }
 
 /* Everything a run owns, freed in one place. */
@@ -235,12 +291,12 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 
 static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	const char *kind = c->predictor ? c->predictor : "mlp";
+	const pred_learner *L = c->predictor ? pred_learner_find(c->predictor) : pred_learners[0];
 	const zoo_model *const *models = (const zoo_model *const *)p->models;
-	if (strcmp(kind, "solo") == 0)
-		return pred_solo_open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
+	if (L->open)
+		return L->open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
 	return train_load_predictor(&p->group_pred, c->db_path ? c->db_path : "results.db", c->gpu,
-	                            kind, p->prof, models, c->n_svc, err, errlen);
+	                            L->kind, p->prof, models, c->n_svc, err, errlen);
 }
 
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
@@ -271,13 +327,10 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		p->dsvc[i].n_batches = rs->n_batches;
 		p->dsvc[i].seqs = rs->n_seqs ? rs->seqs : NULL;
 		p->dsvc[i].n_seqs = rs->n_seqs;
-		p->lsvc[i].model = p->models[i]->name;
-		p->lsvc[i].batches = rs->batches;
-		p->lsvc[i].n_batches = rs->n_batches;
-		p->lsvc[i].seqs = rs->n_seqs ? rs->seqs : NULL;
-		p->lsvc[i].n_seqs = rs->n_seqs;
-		p->lsvc[i].qps = rs->qps;
 	}
+	load_services(c, p->lsvc);
+	for (int i = 0; i < n; i++)
+		p->lsvc[i].model = p->models[i]->name;
 	p->prof = c->profile ? prof_new_file(c->gpu, c->profile, err, errlen)
 	                     : prof_new(c->gpu, c->data_dir, err, errlen);
 	if (!p->prof)
@@ -288,13 +341,10 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", device_errmsg(&p->dev));
 		return -1;
 	}
-	if (strcmp(c->load, "poisson") == 0)
-		p->load = load_poisson_new(p->lsvc, n, c->qps, c->queries, c->seed, err, errlen);
-	else if (strcmp(c->load, "trace") == 0)
-		p->load = load_trace_new(c->load_file, p->lsvc, n, c->queries, err, errlen);
-	else
-		p->load = load_rates_new(c->load_file, p->lsvc, n, c->time_scale, c->qps_scale,
-		                         c->queries, c->seed, err, errlen);
+	int svc;
+	load_params lp;
+	load_params_of(c, given_fields(c, &svc), &lp);
+	p->load = load_kind_find(c->load)->open(&lp, p->lsvc, n, err, errlen);
 	if (!p->load)
 		return -1;
 	if (pred_solo_open(&p->pred, p->prof, (const zoo_model *const *)p->models, n, err, errlen))
@@ -305,10 +355,11 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
 	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
-	p->sched = sched_new(p->ssvc, n, sched_policy_find(c->policy), &p->pred, &so, err, errlen);
+	const sched_policy *policy = sched_policy_find(c->policy);
+	p->sched = sched_new(p->ssvc, n, policy, &p->pred, &so, err, errlen);
 	if (!p->sched)
 		return -1;
-	if (strcmp(c->policy, "abacus") == 0) {
+	if (policy->reads & KIND_PREDICTOR) {
 		if (open_group_pred(c, p, err, errlen))
 			return -1;
 		sched_set_group_pred(p->sched, &p->group_pred);

@@ -36,15 +36,15 @@ typedef struct run_config {
 	const char *device; /* a kind's name in `devices` ("sim", "cuda") */
 	const dev_kind *const *devices; /* NULL-terminated; cli/devices.c has the command's */
 	const char *gpu;    /* profile: "h100" | "a100" */
-	const char *policy;
-	/* Group predictor of the abacus policy: "mlp" (default), "lr", "svm"
-	 * (trained by `abacus train`, read from db_path) or "solo" (sum of solo
-	 * latencies, no overlap credit). */
+	const char *policy; /* a policy's name (sched.h's table) */
+	/* Group predictor of a policy that reads one: a learner's name
+	 * (pred_trained.h's table: trained ones are read from db_path); NULL:
+	 * the table's first. */
 	const char *predictor;
 	const char *db_path; /* where trained predictors are looked up */
 	run_service *svc;
 	int n_svc;
-	const char *load;      /* "poisson" | "trace" | "rates" */
+	const char *load;      /* a load kind's name (load.h's table) */
 	double qps;            /* poisson total rate */
 	const char *load_file; /* trace / rates */
 	double time_scale, qps_scale;
@@ -65,6 +65,11 @@ typedef struct run_config {
 	const char *data_digest;
 	const char *profile;  /* explicit ops.csv, or NULL */
 	const char *config_text; /* stored verbatim as the run's config */
+	/* The KIND_* fields (kind.h) the scenario gave, so that a field the
+	 * chosen load or policy does not read is refused rather than ignored.
+	 * load_file, predictor and a service's qps count as given when set,
+	 * whatever this says. */
+	unsigned given;
 	const volatile sig_atomic_t *stop; /* set by SIGINT; may be NULL */
 } run_config;
 
@@ -81,7 +86,8 @@ typedef struct run_result {
 void run_config_default(run_config *c);
 
 /* Checks the configuration without running it: unknown names (listing the
- * valid ones), non-positive numbers, seq rules. */
+ * valid ones), non-positive numbers, seq rules, and fields given that the
+ * chosen load or policy does not read or needs and lacks (kind.h). */
 int run_config_check(const run_config *c, char *err, size_t errlen);
 
 /* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored

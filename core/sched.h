@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "kind.h"
 #include "load.h"
 #include "pred.h"
 #include "zoo.h"
@@ -60,7 +61,11 @@ typedef struct sched sched;
  * sched_policy and a line in policy.c's table. */
 typedef struct sched_policy {
 	const char *name;
-	const char *summary;
+	const char *summary; /* one line for listings */
+	/* The run fields only some policies read (kind.h, KIND_POLICY_FIELDS)
+	 * that this one does: giving another is an error. A policy that reads
+	 * KIND_PREDICTOR gets the run's group predictor (sched_group_pred). */
+	unsigned reads;
 	/* Optional: per-run state. */
 	int (*init)(sched *s, void **ctx, char *err, size_t errlen);
 	/* Fills g (g->n == 0 is allowed only if the policy dropped every
@@ -130,7 +135,7 @@ char *sched_errbuf(sched *s, size_t *len);
 
 /* ---- registry ---- */
 const sched_policy *sched_policy_find(const char *name);
-/* NULL-terminated. */
+/* NULL-terminated; the first (fcfs) is the default. */
 const sched_policy *const *sched_policies(void);
 void sched_policy_names(char *buf, size_t len);
 

@@ -33,9 +33,6 @@
 
 enum { TRAIN_CHUNK = 16 };
 
-static const pred_learner *const train_learners[] = {&pred_mlp_learner, &pred_lin_learner,
-                                                     &pred_svm_learner};
-#define TRAIN_N_LEARNERS ((int)(sizeof train_learners / sizeof train_learners[0]))
 
 struct train_model {
 	const pred_learner *L;
@@ -57,10 +54,17 @@ static void train_model_prepare(train_model *m)
 
 const pred_learner *train_learner(const char *kind)
 {
-	for (int i = 0; i < TRAIN_N_LEARNERS; i++)
-		if (kind && strcmp(train_learners[i]->kind, kind) == 0)
-			return train_learners[i];
-	return NULL;
+	const pred_learner *L = pred_learner_find(kind);
+	return L && L->fit ? L : NULL;
+}
+
+/* "unknown predictor 'x' (valid: mlp, lr, svm)" */
+static int unknown_learner(const char *kind, char *err, size_t errlen)
+{
+	char names[128];
+	pred_learner_names(1, names, sizeof names);
+	snprintf(err, errlen, "unknown predictor '%s' (trained ones: %s)", kind ? kind : "", names);
+	return -1;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -223,10 +227,8 @@ int train_fit(const char *kind, const train_data *d, const int *rows, int n, uin
               train_model **out, char *err, size_t errlen)
 {
 	const pred_learner *L = train_learner(kind);
-	if (!L) {
-		snprintf(err, errlen, "unknown predictor '%s' (mlp, lr or svm)", kind ? kind : "");
-		return -1;
-	}
+	if (!L)
+		return unknown_learner(kind, err, errlen);
 	if (n < 2) {
 		snprintf(err, errlen, "%s: %d training rows are too few", kind, n);
 		return -1;
@@ -437,6 +439,7 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
 /* ---- the predictor ---------------------------------------------------- */
 
 typedef struct trained {
+	pred_iface iface; /* named after the learner */
 	feat *f;
 	train_model *m;
 	float raw[TRAIN_CHUNK * FEAT_COUNT];
@@ -470,20 +473,10 @@ static void trained_free(void *ctx)
 	free(t);
 }
 
-static const pred_iface trained_ifaces[] = {
-    {"mlp", trained_predict, trained_free},
-    {"lr", trained_predict, trained_free},
-    {"svm", trained_predict, trained_free},
-};
-
 int train_predictor_open(predictor *out, train_model *m, const prof *p,
                          const zoo_model *const *models, int n_svc, char *err, size_t errlen)
 {
-	const pred_iface *iface = NULL;
-	for (size_t i = 0; i < sizeof trained_ifaces / sizeof trained_ifaces[0]; i++)
-		if (strcmp(trained_ifaces[i].name, m->L->kind) == 0)
-			iface = &trained_ifaces[i];
-	if (!iface || m->d != FEAT_COUNT) {
+	if (m->d != FEAT_COUNT) {
 		snprintf(err, errlen, "predictor %s with %d features cannot run here", m->L->kind,
 		         m->d);
 		train_model_free(m);
@@ -500,7 +493,10 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 		trained_free(t);
 		return -1;
 	}
-	out->iface = iface;
+	/* the predictor's iface lives in its context: pred_free reads free
+	 * before calling it */
+	t->iface = (pred_iface){.name = m->L->kind, .predict = trained_predict, .free = trained_free};
+	out->iface = &t->iface;
 	out->ctx = t;
 	out->err[0] = '\0';
 	return 0;
@@ -597,10 +593,8 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 	train_model *m = NULL;
 	int rc, status = -1;
 
-	if (!train_learner(kind)) {
-		snprintf(err, errlen, "unknown predictor '%s' (mlp, lr or svm)", kind ? kind : "");
-		return -1;
-	}
+	if (!train_learner(kind))
+		return unknown_learner(kind, err, errlen);
 	if (n_svc < 1 || n_svc > SMP_MAX_SEG) {
 		snprintf(err, errlen, "a trained predictor serves 1 to %d services, not %d",
 		         SMP_MAX_SEG, n_svc);
@@ -957,7 +951,10 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 		return 2;
 	}
 	if (strcmp(o.predictor, "all") != 0 && !train_learner(o.predictor)) {
-		snprintf(err, errlen, "--predictor must be mlp, lr, svm or all, got '%s'", o.predictor);
+		char names[128];
+		pred_learner_names(1, names, sizeof names);
+		snprintf(err, errlen, "--predictor must be one of %s or all, got '%s'", names,
+		         o.predictor);
 		return 2;
 	}
 	if (strcmp(o.mode, "all") != 0 && strcmp(o.mode, "one") != 0) {
@@ -1013,9 +1010,10 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 		snprintf(err + n, errlen - n, " (in %s)", o.groups);
 		goto done;
 	}
-	for (int k = 0; k < TRAIN_N_LEARNERS; k++) {
-		const char *kind = train_learners[k]->kind;
-		if (strcmp(o.predictor, "all") != 0 && strcmp(o.predictor, kind) != 0)
+	for (int k = 0; pred_learners[k]; k++) {
+		const char *kind = pred_learners[k]->kind;
+		if (!pred_learners[k]->fit ||
+		    (strcmp(o.predictor, "all") != 0 && strcmp(o.predictor, kind) != 0))
 			continue;
 		if (train_run_kind(db_path, &o, kind, &d, &rs, err, errlen))
 			goto done;

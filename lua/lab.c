@@ -17,6 +17,9 @@
 #include <string.h>
 
 #include "abacus_lua.h"
+#include "kind.h"
+#include "load.h"
+#include "pred_trained.h"
 #include "prof.h"
 #include "run.h"
 #include "sched.h"
@@ -98,6 +101,55 @@ static int opt_bool(lua_State *L, int t, const char *key, const char *where, int
 	return v;
 }
 
+/* The length of the list at index t, the field where+key of the
+ * scenario, read strictly: its keys are exactly 1 to its length, so that a
+ * hole ({[1] = a, [3] = b}) or a key that is no index ({1, 2, x = 3}) is
+ * an error instead of a list that is silently shorter. A table that
+ * answers through __len and __index is read through them (its own keys
+ * are checked all the same). Every list of a scenario is read with this
+ * and list_item. */
+static lua_Integer list_len(lua_State *L, int t, const char *where, const char *key)
+{
+	t = lua_absindex(L, t);
+	lua_Integer n = luaL_len(L, t);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		if (!lua_isinteger(L, -1)) {
+			if (lua_type(L, -1) == LUA_TSTRING)
+				luaL_error(L, "abacus.run: field '%s%s' is a list, so it cannot have the key "
+				           "'%s'", where, key, lua_tostring(L, -1));
+			luaL_error(L, "abacus.run: field '%s%s' is a list, so it cannot have the key %s",
+			           where, key, luaL_tolstring(L, -1, NULL));
+		}
+		lua_Integer k = lua_tointeger(L, -1);
+		if (k < 1)
+			luaL_error(L, "abacus.run: field '%s%s' is a list, so it cannot have the index "
+			           "[%I]: a list starts at [1]", where, key, k);
+		if (k > n) /* n is a border: [n + 1] is missing */
+			luaL_error(L, "abacus.run: field '%s%s' has a hole: [%I] is missing but [%I] is "
+			           "given (a list runs from [1] with no gaps)", where, key, n + 1, k);
+	}
+	return n;
+}
+
+/* Pushes item i of the list at index t (list_len's where+key); a nil
+ * inside the length is a hole. */
+static int list_item(lua_State *L, int t, lua_Integer i, const char *where, const char *key)
+{
+	int ty = lua_geti(L, t, i);
+	if (ty == LUA_TNIL)
+		luaL_error(L, "abacus.run: field '%s%s' has a hole: [%I] is missing", where, key, i);
+	return ty;
+}
+
+static int has_field(lua_State *L, int t, const char *key)
+{
+	int given = lua_getfield(L, t, key) != LUA_TNIL;
+	lua_pop(L, 1);
+	return given;
+}
+
 /* A positive integer or a list of them. Returns the count. */
 static int int_list(lua_State *L, int t, const char *key, const char *where, int *out, int max)
 {
@@ -115,7 +167,7 @@ static int int_list(lua_State *L, int t, const char *key, const char *where, int
 			           key, lua_tostring(L, -1));
 		out[n++] = (int)v;
 	} else if (ty == LUA_TTABLE) {
-		lua_Integer len = luaL_len(L, -1);
+		lua_Integer len = list_len(L, -1, where, key);
 		if (len < 1)
 			luaL_error(L, "abacus.run: field '%s%s' is an empty list", where, key);
 		if (len > max)
@@ -123,7 +175,7 @@ static int int_list(lua_State *L, int t, const char *key, const char *where, int
 			           key, (int)len, max);
 		for (lua_Integer i = 1; i <= len; i++) {
 			int ok;
-			lua_geti(L, -1, i);
+			list_item(L, -1, i, where, key);
 			lua_Integer v = lua_tointegerx(L, -1, &ok);
 			if (!ok || v < 1 || v > 1 << 20)
 				luaL_error(L, "abacus.run: field '%s%s[%d]' must be a positive integer, got %s",
@@ -181,7 +233,7 @@ static void read_services(lua_State *L, int t, run_config *c)
 		luaL_error(L, "abacus.run: field 'services' must be a list of tables, got %s",
 		           luaL_typename(L, -1));
 	int st = lua_gettop(L);
-	lua_Integer n = luaL_len(L, st);
+	lua_Integer n = list_len(L, st, "", "services");
 	if (n < 1)
 		luaL_error(L, "abacus.run: field 'services' is empty: a run needs at least one service");
 	if (n > 1024)
@@ -198,7 +250,7 @@ static void read_services(lua_State *L, int t, run_config *c)
 	for (lua_Integer i = 1; i <= n; i++) {
 		char where[48];
 		snprintf(where, sizeof where, "services[%d].", (int)i);
-		if (lua_geti(L, st, i) != LUA_TTABLE)
+		if (list_item(L, st, i, "", "services") != LUA_TTABLE)
 			luaL_error(L, "abacus.run: field 'services[%d]' must be a table, got %s", (int)i,
 			           luaL_typename(L, -1));
 		int s = lua_gettop(L);
@@ -233,25 +285,16 @@ static void read_load(lua_State *L, int t, run_config *c)
 		luaL_error(L, "abacus.run: field 'load' must be a table, got %s", luaL_typename(L, -1));
 	int l = lua_gettop(L);
 	check_keys(L, l, "load.", load_keys);
-	c->load = opt_string(L, l, "kind", "load.", "poisson");
+	c->load = opt_string(L, l, "kind", "load.", c->load);
 	int has_qps, has_ts, has_qs;
 	c->qps = opt_number(L, l, "qps", "load.", 0, &has_qps);
 	c->load_file = opt_string(L, l, "file", "load.", NULL);
 	c->time_scale = opt_number(L, l, "time_scale", "load.", 1.0, &has_ts);
 	c->qps_scale = opt_number(L, l, "qps_scale", "load.", 1.0, &has_qs);
-	/* a field the kind does not read is a mistake, not a setting */
-	int poisson = strcmp(c->load, "poisson") == 0, rates = strcmp(c->load, "rates") == 0;
-	const char *unused = poisson && c->load_file ? "file"
-	                     : poisson && has_ts     ? "time_scale"
-	                     : poisson && has_qs     ? "qps_scale"
-	                     : !poisson && has_qps   ? "qps"
-	                     : !rates && !poisson && has_ts ? "time_scale"
-	                     : !rates && !poisson && has_qs ? "qps_scale"
-	                                                     : NULL;
-	int known = poisson || rates || strcmp(c->load, "trace") == 0; /* else run_config_check */
-	if (unused && known)
-		luaL_error(L, "abacus.run: field 'load.%s' does not apply to a %s load", unused,
-		           c->load);
+	/* which kind reads which is run_config_check's, from the kinds' own
+	 * declarations */
+	c->given |= (has_qps ? KIND_QPS : 0) | (c->load_file ? KIND_FILE : 0) |
+	            (has_ts ? KIND_TIME_SCALE : 0) | (has_qs ? KIND_QPS_SCALE : 0);
 	lua_pop(L, 1);
 }
 
@@ -427,15 +470,18 @@ static int l_run(lua_State *L)
 	c.devices = b->devices;
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
-	/* a trace or rate file plays to its end unless queries limits it */
-	int from_file = strcmp(c.load, "poisson") != 0;
-	c.queries = opt_integer(L, 1, "queries", "", from_file ? 0 : c.queries);
+	/* the kind's default: a trace or rate file plays to its end unless
+	 * queries limits it */
+	const load_kind *lk = load_kind_find(c.load);
+	c.queries = opt_integer(L, 1, "queries", "", lk ? lk->queries : c.queries);
 	c.seed = (uint64_t)opt_integer(L, 1, "seed", "", (lua_Integer)c.seed);
 	lua_Integer ways = opt_integer(L, 1, "ways", "", c.ways);
 	if (ways < 1 || ways > 64) /* before the cast to int, which would wrap it */
 		return luaL_error(L, "abacus.run: ways must be between 1 and 64, got %I", ways);
 	c.ways = (int)ways;
-	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, NULL);
+	int has_threshold;
+	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, &has_threshold);
+	c.given |= (has_threshold ? KIND_THRESHOLD : 0) | (has_field(L, 1, "ways") ? KIND_WAYS : 0);
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_bool(L, 1, "abandon", "", c.abandon);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
@@ -524,14 +570,36 @@ static int l_models(lua_State *L)
 	return 1;
 }
 
+static void push_names(lua_State *L, const char *name, int i)
+{
+	lua_pushstring(L, name);
+	lua_rawseti(L, -2, i);
+}
+
+/* abacus.policies(), abacus.loads(), abacus.predictors(): the names of
+ * each table, in its order (the default first). */
 static int l_policies(lua_State *L)
 {
 	const sched_policy *const *p = sched_policies();
 	lua_newtable(L);
-	for (int i = 0; p[i]; i++) {
-		lua_pushstring(L, p[i]->name);
-		lua_rawseti(L, -2, i + 1);
-	}
+	for (int i = 0; p[i]; i++)
+		push_names(L, p[i]->name, i + 1);
+	return 1;
+}
+
+static int l_loads(lua_State *L)
+{
+	lua_newtable(L);
+	for (int i = 0; load_kinds[i]; i++)
+		push_names(L, load_kinds[i]->name, i + 1);
+	return 1;
+}
+
+static int l_predictors(lua_State *L)
+{
+	lua_newtable(L);
+	for (int i = 0; pred_learners[i]; i++)
+		push_names(L, pred_learners[i]->kind, i + 1);
 	return 1;
 }
 
@@ -548,6 +616,10 @@ static void open_abacus(lua_State *L, lab *b)
 	lua_setfield(L, -2, "solo_ms");
 	lua_pushcfunction(L, l_policies);
 	lua_setfield(L, -2, "policies");
+	lua_pushcfunction(L, l_loads);
+	lua_setfield(L, -2, "loads");
+	lua_pushcfunction(L, l_predictors);
+	lua_setfield(L, -2, "predictors");
 	lua_pushstring(L, b->db_path);
 	lua_setfield(L, -2, "db");
 	if (luaL_loadbuffer(L, abacus_lua, sizeof abacus_lua, "=abacus.lua") != LUA_OK)

@@ -149,7 +149,7 @@ expect_fail load-unused "field 'load.file' does not apply to a poisson load" "$B
 scenario lq.lua 'base.load = { kind = "trace", file = "long.csv", qps = 5 }; abacus.run(base)'
 expect_fail load-unused-qps "field 'load.qps' does not apply to a trace load" "$BIN" --db "$T/r.db" run lq.lua
 scenario sq.lua 'base.load = { kind = "trace", file = "long.csv" }; base.services[1].qps = 10; abacus.run(base)'
-expect_fail svc-qps-trace "services[1].qps applies only to a poisson load" "$BIN" --db "$T/r.db" run sq.lua
+expect_fail svc-qps-trace "field 'services[1].qps' does not apply to a trace load (only poisson reads it)" "$BIN" --db "$T/r.db" run sq.lua
 scenario both.lua 'base.services[1].qps = 10; base.services[2].qps = 10; abacus.run(base)'
 expect_fail qps-twice "load.qps is not used when every service has its own qps" "$BIN" --db "$T/r.db" run both.lua
 scenario nul.lua 'base.services[1].model = "resnet50\0junk"; abacus.run(base)'
