@@ -10,7 +10,7 @@
 typedef struct field {
 	unsigned bit;
 	const char *name;
-	int per_service; /* a field of each service table: services[i].name */
+	int per_service;  /* a field of each service table: services[i].name */
 	const char *what; /* what a kind that needs it wants it for */
 } field;
 
@@ -59,12 +59,13 @@ int kind_fields_check(unsigned family, unsigned reads, unsigned needs, unsigned 
 			if (readers)
 				readers(f->bit, who, sizeof who);
 			const char *verb = strchr(who, ',') ? " read it)" : " reads it)";
-			return text_fail(err, errlen, "field '%s' does not apply to %s%s%s%s", label, subject,
-			                 who[0] ? " (only " : "", who, who[0] ? verb : "");
+			return text_fail(err, errlen, "field '%s' does not apply to %s%s%s%s",
+			                 label, subject, who[0] ? " (only " : "", who,
+			                 who[0] ? verb : "");
 		}
 		if ((needs & f->bit) && !(given & f->bit))
-			return text_fail(err, errlen, "field '%s' is missing: %s needs %s", label, subject,
-			                 f->what);
+			return text_fail(err, errlen, "field '%s' is missing: %s needs %s", label,
+			                 subject, f->what);
 	}
 	return 0;
 }

@@ -266,7 +266,11 @@ static void poisson_free(load *l)
 	free(p);
 }
 
-static const load_iface poisson_iface = {"poisson", poisson_next, poisson_free};
+static const load_iface poisson_iface = {
+    .kind = "poisson",
+    .next = poisson_next,
+    .free = poisson_free,
+};
 
 load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit, uint64_t seed,
                        char *err, size_t errlen)
@@ -753,7 +757,11 @@ static void trace_free(load *l)
 	free(t);
 }
 
-static const load_iface trace_iface = {"trace", trace_next, trace_free};
+static const load_iface trace_iface = {
+    .kind = "trace",
+    .next = trace_next,
+    .free = trace_free,
+};
 
 static load *trace_new(const char *path, const load_service *svc, int n, int64_t limit, int strict,
                        char *err, size_t errlen)
@@ -855,7 +863,11 @@ static void rates_free(load *l)
 	free(r);
 }
 
-static const load_iface rates_iface = {"rates", rates_next, rates_free};
+static const load_iface rates_iface = {
+    .kind = "rates",
+    .next = rates_next,
+    .free = rates_free,
+};
 
 enum { RT_MINUTE, RT_QPS, RT_NCOL };
 

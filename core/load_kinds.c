@@ -19,14 +19,18 @@ static int poisson_check(const load_params *p, const load_service *svc, int n, c
 		if (!(svc[i].qps > 0))
 			all_rates = 0;
 	if (all_rates && ((p->given & KIND_QPS) || p->qps != 0))
-		return text_fail(err, errlen, "load.qps is not used when every service has its own qps: "
+		return text_fail(err, errlen,
+		                 "load.qps is not used when every service has its own qps: "
 		                 "give one or the other");
 	if (!all_rates && (!(p->qps > 0) || !isfinite(p->qps)))
 		return text_fail(err, errlen,
-		                 "load.qps must be a positive number of queries per second, got %g", p->qps);
+		                 "load.qps must be a positive number of queries per second, got %g",
+		                 p->qps);
 	if (p->limit < 1 || p->limit > LOAD_MAX_QUERIES)
-		return text_fail(err, errlen, "queries must be between 1 and %d (the most a run holds), "
-		                 "got %lld", LOAD_MAX_QUERIES, (long long)p->limit);
+		return text_fail(err, errlen,
+		                 "queries must be between 1 and %d (the most a run holds), "
+		                 "got %lld",
+		                 LOAD_MAX_QUERIES, (long long)p->limit);
 	return 0;
 }
 
@@ -42,8 +46,10 @@ static int file_check(const load_params *p, char *err, size_t errlen)
 	if (p->file && !*p->file)
 		return text_fail(err, errlen, "load.file is empty: give the path of a CSV file");
 	if (p->limit < 0 || p->limit > LOAD_MAX_QUERIES)
-		return text_fail(err, errlen, "queries must be between 0 (all) and %d (the most a run "
-		                 "holds), got %lld", LOAD_MAX_QUERIES, (long long)p->limit);
+		return text_fail(err, errlen,
+		                 "queries must be between 0 (all) and %d (the most a run "
+		                 "holds), got %lld",
+		                 LOAD_MAX_QUERIES, (long long)p->limit);
 	return 0;
 }
 

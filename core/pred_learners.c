@@ -4,8 +4,7 @@
 #include "kind.h"
 #include "pred_trained.h"
 
-extern const pred_learner pred_mlp_learner, pred_lin_learner, pred_svm_learner,
-    pred_solo_learner;
+extern const pred_learner pred_mlp_learner, pred_lin_learner, pred_svm_learner, pred_solo_learner;
 
 const pred_learner *const pred_learners[] = {&pred_mlp_learner, &pred_lin_learner,
                                              &pred_svm_learner, &pred_solo_learner, NULL};

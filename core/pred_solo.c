@@ -50,7 +50,11 @@ static void solo_free(void *ctx)
 	free(s);
 }
 
-static const pred_iface solo_iface = {.name = "solo", .predict = solo_predict, .free = solo_free};
+static const pred_iface solo_iface = {
+    .name = "solo",
+    .predict = solo_predict,
+    .free = solo_free,
+};
 
 int pred_solo_open(predictor *out, const prof *p, const zoo_model *const *models, int n_svc,
                    char *err, size_t errlen)

@@ -56,8 +56,6 @@ int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
  * ./data. */
 const char *prof_default_data_dir(void);
 
-#endif
-
 /* Solo latencies of one model tabulated per (batch, seq) on first use, as
  * cumulative sums over ops, so the latency of a segment [a, b) alone is
  * prefix[b] - prefix[a]: the hot path of the simulator and the solo
@@ -77,3 +75,5 @@ int64_t prof_table_seg_ns(prof_table *t, int batch, int seq, int start, int end)
  * -1 only when out of memory. */
 int prof_table_work(prof_table *t, int batch, int seq, const double **flops,
                     const double **bytes);
+
+#endif

@@ -6,10 +6,17 @@
  */
 #include "sched.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The header's invariants, checked at the API's edge in debug builds, as
+ * Lua's api_check does: a policy that breaks one stops at the call that
+ * broke it, not later as a wrong latency. Release builds (NDEBUG) pay
+ * nothing. */
+#define sched_check(cond, msg) assert((cond) && (msg))
 
 typedef struct queue {
 	uint32_t *id;
@@ -65,6 +72,7 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 		snprintf(err, errlen, "a run needs at least one service");
 		return NULL;
 	}
+	sched_check(svc && policy && policy->pick && pred && opt, "services, a policy, a predictor");
 	sched *s = calloc(1, sizeof *s);
 	if (!s)
 		goto oom;
@@ -112,6 +120,7 @@ void sched_free(sched *s)
 
 int sched_admit(sched *s, const load_arrival *a)
 {
+	sched_check(a->service >= 0 && a->service < s->n_svc, "an arrival for a service of the run");
 	if (s->n_q == s->cap_q) {
 		size_t cap = s->cap_q * 2;
 		sched_query *n = realloc(s->q, cap * sizeof *n);
@@ -145,6 +154,31 @@ static int64_t mono_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+#ifndef NDEBUG
+/* The group invariant of sched.h, for sched_check. */
+static int group_ok(const sched *s, const sched_group *g)
+{
+	if (g->n < 0 || g->n > s->n_svc)
+		return 0;
+	for (int k = 0; k < g->n; k++) {
+		const dev_segment *seg = &g->seg[k];
+		if (seg->service < 0 || seg->service >= s->n_svc)
+			return 0;
+		const queue *qu = &s->queue[seg->service];
+		if (!qu->len || qu->id[qu->head] != g->qid[k])
+			return 0; /* only the head of a queue runs */
+		const sched_query *q = &s->q[g->qid[k]];
+		if (seg->start != q->next_op || seg->end <= seg->start ||
+		    seg->end > s->svc[seg->service].model->n_ops)
+			return 0;
+		for (int j = 0; j < k; j++)
+			if (g->seg[j].service == seg->service)
+				return 0;
+	}
+	return 1;
+}
+#endif
 
 int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, char *err,
               size_t errlen)
@@ -206,6 +240,8 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 		waiting -= before - after; /* dropped by the policy */
 		if (s->group.n == 0)
 			continue;
+		sched_check(group_ok(s, &s->group), "a group of queue heads, one segment per service, "
+		            "each starting at its query's next op");
 		dev_group g = {s->group.n, s->group.seg};
 		int64_t launch = s->now;
 		if (device_run_group(d, &g, s->seg_end)) {
@@ -219,6 +255,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			const dev_segment *seg = &s->group.seg[k];
 			if (q->start < 0)
 				q->start = launch;
+			sched_check(seg->end > q->next_op, "next_op only grows");
 			q->next_op = (int16_t)seg->end;
 			if (seg->end == s->svc[seg->service].model->n_ops) {
 				q->end = s->seg_end[k];
@@ -287,18 +324,21 @@ void sched_set_group_pred(sched *s, predictor *p)
 
 sched_query *sched_head(sched *s, int i)
 {
+	sched_check(i >= 0 && i < s->n_svc, "a service of the run");
 	queue *qu = &s->queue[i];
 	return qu->len ? &s->q[qu->id[qu->head]] : NULL;
 }
 
 uint32_t sched_head_id(const sched *s, int i)
 {
+	sched_check(i >= 0 && i < s->n_svc && s->queue[i].len > 0, "the head of a non-empty queue");
 	return s->queue[i].id[s->queue[i].head];
 }
 
 void sched_drop_head(sched *s, int i)
 {
 	sched_query *q = sched_head(s, i);
+	sched_check(q && q->state == SCHED_WAITING, "only a waiting head is dropped");
 	q->state = SCHED_DROPPED;
 	queue_pop(&s->queue[i]);
 }
@@ -323,6 +363,12 @@ int64_t sched_padded(const sched *s, int64_t ns)
 void sched_group_add(sched *s, sched_group *g, int i, int end)
 {
 	sched_query *q = sched_head(s, i);
+	sched_check(q && q->state == SCHED_WAITING, "only a waiting head is scheduled");
+	sched_check(end > q->next_op && end <= s->svc[i].model->n_ops,
+	            "a segment is non-empty and within the model");
+	sched_check(g->n < s->n_svc, "at most one segment per service");
+	for (int k = 0; k < g->n; k++)
+		sched_check(g->seg[k].service != i, "at most one segment per service");
 	dev_segment *seg = &g->seg[g->n];
 	seg->service = i;
 	seg->batch = q->batch;

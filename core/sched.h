@@ -14,6 +14,9 @@
  *  - q->next_op is the first op not yet run; it only grows;
  *  - a group holds at most one segment per service, each non-empty, each
  *    starting at its query's next_op.
+ * Debug builds check them with assert where policies and callers reach
+ * the core (sched_group_add, sched_drop_head, the group a policy picked,
+ * sched_admit), as Lua's api_check does.
  *
  * Time is device time in ns (device.h). Queries live in one array owned by
  * the sched, indexed by arrival order, so results can be written after the

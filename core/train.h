@@ -55,7 +55,8 @@ void train_combo_name(const char *const *names, int n, char *out, size_t len);
 
 typedef struct train_model train_model;
 
-/* The learner of a kind ("mlp", "lr", "svm"), or NULL. */
+/* The learner called kind if it trains (pred_learners' entries with a
+ * fit), or NULL. */
 const pred_learner *train_learner(const char *kind);
 
 /* Fits a model of the given kind on rows[0..n) of d (all rows when rows

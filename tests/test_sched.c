@@ -1,11 +1,16 @@
 /* test_sched.c: the scheduling core and the baseline policies, driven by a
  * test double device (every op takes exactly 1 ms) and a scripted load, so
  * every start, end and drop can be asserted exactly. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "load.h"
 #include "metrics.h"
+#include "pred_trained.h"
 #include "sched.h"
 
 #define MS 1000000LL
@@ -412,11 +417,80 @@ static void test_registry(void)
 	char names[128];
 	sched_policy_names(names, sizeof names);
 	CHECK_STR_HAS(names, "fcfs, sjf, edf, abacus");
+	/* what each kind declares it reads: the run's checks come from it */
+	CHECK_INT(sched_policy_find("fcfs")->reads, 0);
+	CHECK_INT(sched_policy_find("abacus")->reads, KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR);
+	CHECK_INT(load_kind_find("poisson")->reads, KIND_QPS | KIND_SVC_QPS);
+	CHECK_INT(load_kind_find("trace")->needs, KIND_FILE);
+	CHECK(load_kind_find("burst") == NULL);
+	CHECK(pred_learner_find("solo") && pred_learner_find("solo")->open);
+	CHECK(pred_learner_find("mlp") == pred_learners[0] && pred_learners[0]->fit);
+	char err[256];
+	CHECK_INT(kind_fields_check(KIND_POLICY_FIELDS, 0, 0, KIND_WAYS, "policy 'fcfs'", 0, NULL,
+	                            err, sizeof err),
+	          -1);
+	CHECK_STR_HAS(err, "field 'ways' does not apply to policy 'fcfs'");
+	CHECK_INT(kind_fields_check(KIND_LOAD_FIELDS, KIND_FILE, KIND_FILE, 0, "a trace load", 0,
+	                            NULL, err, sizeof err),
+	          -1);
+	CHECK_STR_HAS(err, "field 'load.file' is missing: a trace load needs");
+	CHECK_INT(kind_fields_check(KIND_LOAD_FIELDS, KIND_SVC_QPS, 0, KIND_SVC_QPS | KIND_WAYS,
+	                            "a poisson load", 2, NULL, err, sizeof err),
+	          0);
+}
+
+#ifndef NDEBUG
+/* A policy that breaks the header's group invariant: two segments of
+ * one service. */
+static int twice_pick(sched *s, void *ctx, sched_group *g)
+{
+	(void)ctx;
+	sched_group_add(s, g, 0, 1);
+	sched_group_add(s, g, 0, 2);
+	return 0;
+}
+#endif
+
+/* In a debug build the core stops such a policy at the call (sched.c's
+ * sched_check); a release build has no checks to test. */
+static void test_invariant_checks(void)
+{
+#ifdef NDEBUG
+	printf("test_sched: invariant checks are compiled out (NDEBUG); not tested\n");
+#else
+	const sched_policy twice = {.name = "twice", .pick = twice_pick};
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		char err[256];
+		zoo_model *m = zoo_model_new("resnet50", err, sizeof err);
+		sched_service svc = {m, 100 * MS};
+		predictor pred = {&fake_pred_iface, NULL, ""};
+		sched_options o = {.ways = 2};
+		sched *s = m ? sched_new(&svc, 1, &twice, &pred, &o, err, sizeof err) : NULL;
+		load_arrival a = {.t = 0, .service = 0, .batch = 1};
+		sched_group g;
+		dev_segment seg[1];
+		uint32_t qid[1];
+		g.seg = seg;
+		g.qid = qid;
+		if (!s || sched_admit(s, &a))
+			_exit(2);
+		if (!freopen("/dev/null", "w", stderr)) /* the assert's own message */
+			_exit(2);
+		sched_decide(s, 0, &g);
+		_exit(0); /* not stopped: the check is missing */
+	}
+	int st = 0;
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+#endif
 }
 
 int main(void)
 {
 	test_registry();
+	test_invariant_checks();
 	test_fcfs();
 	test_sjf();
 	test_edf_and_abandon();
