@@ -58,7 +58,7 @@ const pred_learner *train_learner(const char *kind)
 	return L && L->fit ? L : NULL;
 }
 
-/* "unknown predictor 'x' (valid: mlp, lr, svm)" */
+/* "unknown predictor 'x' (trained ones: mlp, lr, svm)" */
 static int unknown_learner(const char *kind, char *err, size_t errlen)
 {
 	char names[128];
