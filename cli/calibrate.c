@@ -8,9 +8,9 @@
 
 static const opt_spec calib_opts[] = {
     {.name = "--gpu", .kind = OPT_STR, .meta = "G", .off = offsetof(calib_config, gpu),
-     .help = "whose measured groups and profile (default h100)"},
+     .help = "whose measured groups and profile (default h200)"},
     {.name = "--data", .kind = OPT_STR, .meta = "DIR", .off = offsetof(calib_config, data),
-     .help = "the data folder holding <gpu>/ops.csv (default the shipped data/)"},
+     .help = "the data folder holding <gpu>/ops.csv (default: abacus --version says which)"},
     {.name = "--groups", .kind = OPT_STR, .meta = "CSV", .off = offsetof(calib_config, groups),
      .help = "measured groups (default DATA/<gpu>/groups.csv)"},
     {.name = "--test-frac", .kind = OPT_NUM, .meta = "F", .off = offsetof(calib_config, test_frac),

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "prof.h"
+#include "data.h"
 #include "version.h"
 
 static const cli_command *const commands[] = {
@@ -98,8 +98,10 @@ static void usage(FILE *f)
 static void version(FILE *f)
 {
 	fprintf(f, "abacus %s (commit %s)\n", abacus_version(), abacus_git_commit());
-	/* The data folder runs read their GPU profiles from by default. */
-	fprintf(f, "data: %s\n", prof_default_data_dir());
+	/* The data folder runs read their GPU bundles from, and why that one. */
+	char where[2400];
+	data_describe(where, sizeof where);
+	fprintf(f, "%s\n", where);
 }
 
 int cli_options(const cli_command *c, int argc, char **argv, void *args, int *n_pos, int *rc)

@@ -19,7 +19,7 @@ static const opt_spec profile_opts[] = {
     {.name = "--device", .kind = OPT_STR, .meta = "cuda|sim", .off = AT(device),
      .help = "what to measure (default cuda; sim measures the simulator)"},
     {.name = "--gpu", .kind = OPT_STR, .meta = "G", .off = AT(gpu),
-     .help = "the profile's name, checked against the card (default h100)"},
+     .help = "the profile's name, checked against the card (default h200)"},
     {.name = "--db", .kind = OPT_STR, .meta = "PATH", .off = AT(db),
      .help = "the profile database (default profile.db)"},
     {.name = "--models", .kind = OPT_STR, .meta = "a,b", .off = offsetof(profile_args, models),

@@ -6,14 +6,13 @@
 #include "train.h"
 
 static const opt_spec train_opts[] = {
-    {.name = "--db", .kind = OPT_STR, .meta = "PATH", .off = offsetof(train_config, db),
-     .help = "the results database the predictors go to (default " CLI_RESULTS_DB ")"},
     {.name = "--gpu", .kind = OPT_STR, .meta = "G", .off = offsetof(train_config, gpu),
-     .help = "whose measured groups and profile (default h100)"},
+     .help = "whose measured groups and profile (default h200)"},
     {.name = "--groups", .kind = OPT_STR, .meta = "CSV", .off = offsetof(train_config, groups),
      .help = "measured groups (default DATA/<gpu>/groups.csv)"},
     {.name = "--data", .kind = OPT_STR, .meta = "DIR", .off = offsetof(train_config, data),
-     .help = "the data folder holding <gpu>/ops.csv (default the shipped data/)"},
+     .help = "the data folder holding <gpu>/ (default: abacus --version says which); the "
+             "predictors are written into <gpu>/, or the cache where it is read-only"},
     {.name = "--predictor", .kind = OPT_STR, .meta = "LEARNER|all",
      .off = offsetof(train_config, predictor),
      .help = "which learner, by name (core/pred_learners.c), or all (default)"},
@@ -37,8 +36,7 @@ static int train_main(const cli_command *self, const cli_env *env, int argc, cha
 {
 	train_config c;
 	train_config_default(&c);
-	if (env->db)
-		c.db = env->db;
+	(void)env; /* predictors live with the GPU data, not in a results database */
 	int n_pos, rc;
 	if (cli_options(self, argc, argv, &c, &n_pos, &rc))
 		return rc;

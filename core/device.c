@@ -9,7 +9,7 @@
 void dev_open_options_default(dev_open_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->gpu = "h100";
+	o->gpu = "h200";
 	o->noise = 0.02;
 	o->kappa = NAN;
 	o->calibrated = 1;

@@ -97,7 +97,7 @@ struct prof;
  * concern it and ignores the rest. */
 typedef struct dev_open_options {
 	const char *gpu;          /* the GPU profile a run names ("h200") */
-	const char *data_dir;     /* where <gpu>/ lives; NULL: prof_default_data_dir() */
+	const char *data_dir;     /* where <gpu>/ lives; NULL: data_find (data.h) */
 	const struct prof *prof;  /* that GPU's solo profile (borrowed, outlives the device) */
 	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
 	double noise;             /* simulator: sigma of the per-segment noise */

@@ -1,4 +1,5 @@
-/* prof.c: measured solo latencies with interpolation, roofline fallback. */
+/* prof.c: measured solo latencies with interpolation; the roofline where
+ * asked for. */
 #include "prof.h"
 
 #include <errno.h>
@@ -8,9 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef ABACUS_SOURCE_DIR
-#define ABACUS_SOURCE_DIR "."
-#endif
+#include "data.h"
 
 typedef struct prof_row {
 	char model[ZOO_NAME_MAX];
@@ -25,13 +24,7 @@ struct prof {
 	size_t n, cap;
 };
 
-const char *prof_default_data_dir(void)
-{
-	const char *env = getenv("ABACUS_DATA");
-	if (env && *env)
-		return env;
-	return ABACUS_SOURCE_DIR "/data";
-}
+static size_t find(const prof *p, const char *model, int op);
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -227,23 +220,53 @@ prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen)
 
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen)
 {
-	char path[1024];
+	char path[1100];
 	struct stat st;
-	snprintf(path, sizeof path, "%s/%s/ops.csv", data_dir ? data_dir : prof_default_data_dir(),
-	         gpu);
-	int found = stat(path, &st) == 0;
-	if (found || !data_dir)
-		return prof_new_file(gpu, found ? path : NULL, err, errlen);
-	/* A folder that was asked for must hold the profile: running on
-	 * roofline estimates instead is a result nobody asked for. */
+	data_where w;
+	const char *how = "";
+	if (!data_dir) {
+		if (data_find(&w, err, errlen))
+			return NULL;
+		data_dir = w.dir;
+		how = w.why;
+	}
+	if (!gpu_find(gpu))
+		return prof_new_file(gpu, NULL, err, errlen); /* says which GPUs are known */
+	snprintf(path, sizeof path, "%s/%s/ops.csv", data_dir, gpu);
+	if (stat(path, &st) == 0)
+		return prof_new_file(gpu, path, err, errlen);
+	/* Running on roofline estimates instead is a result nobody asked
+	 * for: a scenario that wants them says profile = "roofline". */
 	if (stat(data_dir, &st) != 0)
 		snprintf(err, errlen, "data folder %s: %s", data_dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
 		snprintf(err, errlen, "data folder %s is not a folder", data_dir);
 	else
-		snprintf(err, errlen, "no profile of gpu %s in data folder %s (%s is missing)", gpu,
-		         data_dir, path);
+		snprintf(err, errlen,
+		         "no measured profile of gpu %s: %s is missing (data folder %s%s%s; measure "
+		         "one with abacus profile, or ask for profile = \"roofline\")",
+		         gpu, path, data_dir, how[0] ? ", " : "", how);
 	return NULL;
+}
+
+int prof_check_model(const prof *p, const zoo_model *m, char *err, size_t errlen)
+{
+	if (!p->path[0])
+		return 0; /* the roofline, asked for: every op is estimated */
+	for (int op = 0; op < m->n_ops; op++)
+		if (find(p, m->name, op) == p->n) {
+			if (op == 0 || find(p, m->name, 0) == p->n)
+				snprintf(err, errlen,
+				         "%s has no rows for %s: it is not measured on gpu %s (measure it "
+				         "with abacus profile --models %s, or ask for profile = "
+				         "\"roofline\")",
+				         p->path, m->name, p->gpu->name, m->name);
+			else
+				snprintf(err, errlen, "%s has no rows for %s op %d (of ops 0 to %d)", p->path,
+				         m->name, op, m->n_ops - 1);
+			return -1;
+		}
+	return 0;
 }
 
 void prof_free(prof *p)

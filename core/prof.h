@@ -5,10 +5,11 @@
  * (columns model,op,batch,seq,median_us,p99_us; seq 0 for models without
  * one), written by the GPU benchmark / `abacus profile`. Points between
  * measured batch sizes or sequence lengths are interpolated linearly (and
- * extrapolated from the last two points beyond them); a model the file
- * does not cover, or a GPU without a file in the default data folder,
- * falls back to the roofline estimate of gpu.h, so every model runs on
- * every known GPU.
+ * extrapolated from the last two points beyond them). A profile without a
+ * file is the roofline estimate of gpu.h, which a scenario asks for by
+ * name (profile = "roofline"); a run checks that the measured profile
+ * covers every op of its models (prof_check_model) rather than estimate
+ * the ones it lacks.
  *
  * A row whose op is the model's op count (one past its last op) is the
  * whole model run as one range, as an uncut query runs: the live device
@@ -30,14 +31,14 @@
 
 typedef struct prof prof;
 
-/* Loads data_dir/<gpu>/ops.csv. With data_dir NULL (the default folder,
- * prof_default_data_dir) a GPU without a profile there is roofline only;
- * a data_dir given must exist and hold the profile. A malformed file is an
- * error (file:line:column), and so are a file without rows, a row whose
- * model is not in the zoo and an op beyond the model's (n_ops being the
- * whole model). */
+/* Loads data_dir/<gpu>/ops.csv (data_dir NULL: the folder data_find
+ * finds). The folder must exist and hold the profile: the message says
+ * what is missing and where it looked. A malformed file is an error
+ * (file:line:column), and so are a file without rows, a row whose model
+ * is not in the zoo and an op beyond the model's (n_ops being the whole
+ * model). */
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
-/* Same, from an explicit CSV path (NULL: roofline only). */
+/* Same, from an explicit CSV path; NULL is the roofline estimate alone. */
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);
 void prof_free(prof *p);
 
@@ -46,15 +47,16 @@ const gpu_spec *prof_gpu(const prof *p);
 const char *prof_path(const prof *p);
 /* 1 when the model's latencies are measured, 0 when estimated. */
 int prof_measured(const prof *p, const char *model);
+/* 0 when every op of m is measured (or p is the roofline), else -1 with a
+ * message naming the file, the model and the op missing. Where an op
+ * lacks rows, prof_op_ns would give its roofline estimate. */
+int prof_check_model(const prof *p, const zoo_model *m, char *err, size_t errlen);
 
 int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq);
 /* The whole model run as one range (rows with op = n_ops), interpolated
  * like an op; 0 when the profile has no such rows for the model. */
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
 
-/* Default data folder: $ABACUS_DATA, else the source tree's data/, else
- * ./data. */
-const char *prof_default_data_dir(void);
 
 /* Solo latencies of one model tabulated per (batch, seq) on first use, as
  * cumulative sums over ops, so the latency of a segment [a, b) alone is

@@ -287,7 +287,7 @@ void profl_config_default(profl_config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->device = "cuda";
-	c->gpu = "h100";
+	c->gpu = "h200";
 	c->db = "profile.db";
 	for (size_t i = 0; i < sizeof profl_seven / sizeof profl_seven[0]; i++)
 		c->models[c->n_models++] = profl_seven[i];
@@ -1608,13 +1608,15 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.data_dir = c->data_dir;
 		o.seed = c->seed;
 		o.any_start = 1; /* samples start at random ops */
-		/* A simulator's ground truth plays the GPU: the shipped profile of
-		 * that GPU, or its roofline estimate, with the contention the
-		 * profile asks for rather than a calibration of it. */
+		/* A simulator's ground truth plays the GPU: the measured profile
+		 * of that GPU, or the roofline estimate where asked for, with the
+		 * contention the profile asks for rather than a calibration of it. */
 		o.calibrated = 0;
 		o.noise = c->noise;
 		o.kappa = c->kappa;
-		if (!p->kind->real && !(o.prof = pr = prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
+		if (!p->kind->real &&
+		    !(o.prof = pr = c->roofline ? prof_new_file(c->gpu, NULL, derr, sizeof derr)
+		                                : prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
 			failf(p, "%s", derr);
 			goto out;
 		}

@@ -54,7 +54,8 @@ typedef struct profl_config {
 	const dev_kind *const *devices; /* NULL-terminated (cli/devices.c) */
 	const char *gpu;    /* profile name, e.g. "h100" */
 	const char *db;     /* SQLite file */
-	const char *data_dir; /* sim: where data/<gpu>/ops.csv is; NULL: default */
+	const char *data_dir; /* sim: where <gpu>/ops.csv is; NULL: data_find's (data.h) */
+	int roofline;         /* sim: play the roofline estimate instead of a profile */
 	/* Models measured solo; the default combinations keep only those made
 	 * of these. Names, not owned. */
 	const char *models[PROFL_MAX_MODELS];

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "data.h"
+#include "hash.h"
 #include "kind.h"
 #include "load.h"
 #include "pred.h"
@@ -21,7 +24,7 @@ void run_config_default(run_config *c)
 	memset(c, 0, sizeof *c);
 	c->name = "run";
 	c->device = "sim";
-	c->gpu = "h100";
+	c->gpu = "h200";
 	c->policy = sched_policies()[0]->name; /* each table's first is the default */
 	c->load = load_kinds[0]->name;
 	c->qps = 0;
@@ -41,6 +44,11 @@ void run_config_default(run_config *c)
 	c->fp16 = 0;
 	c->store_queries = 1;
 	c->config_text = "";
+}
+
+int run_roofline(const run_config *c)
+{
+	return c->profile && strcmp(c->profile, "roofline") == 0;
 }
 
 static int bad(char *err, size_t errlen, const char *fmt, const char *a, double x)
@@ -96,6 +104,9 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	dev_open_options_default(o);
 	o->gpu = c->gpu;
 	o->data_dir = c->data_dir;
+	/* the roofline's contention is the simulator's default model: no
+	 * calibration was fitted to an estimate */
+	o->calibrated = !run_roofline(c);
 	o->prof = p;
 	o->seed = c->seed;
 	o->noise = c->noise;
@@ -263,6 +274,8 @@ typedef struct run_parts {
 	load *load;
 	predictor pred, group_pred;
 	sched *sched;
+	char data_dir[1024]; /* the folder the run reads, "" for the roofline alone */
+	char digest[17];     /* of the files it read there, "" for the roofline */
 } run_parts;
 
 static void parts_free(run_parts *p, int n_svc)
@@ -286,7 +299,26 @@ static int open_device(const run_config *c, run_parts *p, char *err, size_t errl
 {
 	dev_open_options o;
 	device_options(c, p->prof, &o);
+	if (p->data_dir[0])
+		o.data_dir = p->data_dir;
 	return dev_kind_open(c->devices, c->device, &o, &p->dev, err, errlen);
+}
+
+/* The profile file a run reads: the scenario's own, or its bundle's. */
+static const char *run_ops(const run_config *c)
+{
+	return c->profile && !run_roofline(c) ? c->profile : NULL;
+}
+
+/* What the trained predictors of the run learn from. */
+static int run_source(const run_config *c, const char *dir, train_source *src, char *err,
+                      size_t errlen)
+{
+	if (run_roofline(c))
+		return text_fail(err, errlen,
+		                 "profile = \"roofline\" has no trained predictor (they learn from "
+		                 "measured groups): use predictor = \"solo\"");
+	return train_source_init(src, c->gpu, dir, run_ops(c), NULL, err, errlen);
 }
 
 static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)
@@ -295,8 +327,93 @@ static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t 
 	const zoo_model *const *models = (const zoo_model *const *)p->models;
 	if (L->open)
 		return L->open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
-	return train_load_predictor(&p->group_pred, c->db_path ? c->db_path : "results.db", c->gpu,
-	                            L->kind, p->prof, models, c->n_svc, err, errlen);
+	train_source src;
+	if (run_source(c, p->data_dir, &src, err, errlen))
+		return -1;
+	return train_load_predictor(&p->group_pred, &src, L->kind, p->prof, models, c->n_svc,
+	                            c->progress, err, errlen);
+}
+
+/* The data folder of a run: its own data_dir, else the one data_find
+ * finds. */
+static int run_data_dir(const run_config *c, char *dir, size_t len, char *err, size_t errlen)
+{
+	data_where w;
+	if (c->data_dir) {
+		snprintf(dir, len, "%s", c->data_dir);
+		return 0;
+	}
+	if (data_find(&w, err, errlen))
+		return -1;
+	snprintf(dir, len, "%s", w.dir);
+	return 0;
+}
+
+/* The digest of what the run reads: its profile, the groups its
+ * predictors learn from and the simulator's contention model. */
+static int run_digest(const run_config *c, const char *dir, char out[17], char *err,
+                      size_t errlen)
+{
+	char ops[1100], groups[1100], simc[1100];
+	if (data_path(ops, sizeof ops, dir, c->gpu, "ops.csv") ||
+	    data_path(groups, sizeof groups, dir, c->gpu, "groups.csv") ||
+	    data_path(simc, sizeof simc, dir, c->gpu, "sim.csv"))
+		return text_fail(err, errlen, "path too long in %s", dir);
+	const char *files[3] = {run_ops(c) ? run_ops(c) : ops, groups, simc};
+	uint64_t h;
+	if (data_digest(files, 3, &h, err, errlen))
+		return -1;
+	hash_hex(h, out);
+	return 0;
+}
+
+int run_prepare(const run_config *c, char *err, size_t errlen)
+{
+	char dir[1024];
+	if (run_roofline(c))
+		return 0; /* an estimate has nothing to be current with */
+	if (run_data_dir(c, dir, sizeof dir, err, errlen))
+		return -1;
+	prof *pr = run_ops(c) ? prof_new_file(c->gpu, c->profile, err, errlen)
+	                      : prof_new(c->gpu, dir, err, errlen);
+	if (!pr)
+		return -1;
+	prof_free(pr);
+	/* the contention model, where the device reads one */
+	dev_open_options o;
+	device_options(c, NULL, &o);
+	o.data_dir = dir;
+	const dev_kind *kind = dev_kind_find(c->devices, c->device);
+	if (kind && !kind->real) {
+		device d = {0};
+		prof *p = prof_new_file(c->gpu, NULL, err, errlen);
+		if (!p)
+			return -1;
+		o.prof = p;
+		int rc = dev_kind_open(c->devices, c->device, &o, &d, err, errlen);
+		device_free(&d);
+		prof_free(p);
+		if (rc)
+			return -1;
+	}
+	/* every learner's predictor, whatever this run's policy: the abacus
+	 * runs of a scenario come after its baselines, and must not be the
+	 * first to find one missing. A bundle without measured groups serves
+	 * the baselines and the solo predictor only. */
+	train_source src;
+	char groups[1100];
+	if (data_path(groups, sizeof groups, dir, c->gpu, "groups.csv") || access(groups, F_OK) != 0)
+		return 0;
+	if (run_source(c, dir, &src, err, errlen))
+		return -1;
+	for (int i = 0; pred_learners[i]; i++) {
+		char path[TRAIN_PATH_MAX];
+		if (pred_learners[i]->fit &&
+		    train_ensure(&src, pred_learners[i]->kind, c->progress, path, sizeof path, err,
+		                 errlen))
+			return -1;
+	}
+	return 0;
 }
 
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
@@ -331,10 +448,20 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	load_services(c, p->lsvc);
 	for (int i = 0; i < n; i++)
 		p->lsvc[i].model = p->models[i]->name;
-	p->prof = c->profile ? prof_new_file(c->gpu, c->profile, err, errlen)
-	                     : prof_new(c->gpu, c->data_dir, err, errlen);
+	if (run_roofline(c)) {
+		p->prof = prof_new_file(c->gpu, NULL, err, errlen);
+	} else {
+		if (run_data_dir(c, p->data_dir, sizeof p->data_dir, err, errlen) ||
+		    run_digest(c, p->data_dir, p->digest, err, errlen))
+			return -1;
+		p->prof = run_ops(c) ? prof_new_file(c->gpu, c->profile, err, errlen)
+		                     : prof_new(c->gpu, p->data_dir, err, errlen);
+	}
 	if (!p->prof)
 		return -1;
+	for (int i = 0; i < n; i++)
+		if (prof_check_model(p->prof, p->models[i], err, errlen))
+			return -1;
 	if (open_device(c, p, err, errlen))
 		return -1;
 	if (device_setup(&p->dev, p->dsvc, n)) {
@@ -374,7 +501,7 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
 	device_info(&p->dev, &di);
 	store_run_info info = {c->name,     c->device, c->gpu, c->policy, c->config_text, (int64_t)c->seed,
 	                       di.gpu,      di.driver,  di.cuda, di.cudnn,
-	                       c->data_dir ? c->data_dir : prof_default_data_dir(), c->data_digest};
+	                       p->data_dir[0] ? p->data_dir : NULL, p->digest[0] ? p->digest : NULL};
 	int n = c->n_svc;
 	store_service_row *rows = calloc((size_t)n, sizeof *rows);
 	char(*b)[256] = calloc((size_t)n, sizeof *b);

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "device.h"
 #include "metrics.h"
@@ -35,13 +36,13 @@ typedef struct run_config {
 	const char *name;
 	const char *device; /* a kind's name in `devices` ("sim", "cuda") */
 	const dev_kind *const *devices; /* NULL-terminated; cli/devices.c has the command's */
-	const char *gpu;    /* profile: "h100" | "a100" */
+	const char *gpu;    /* the GPU data bundle: "h200" (default), "h100" */
 	const char *policy; /* a policy's name (sched.h's table) */
 	/* Group predictor of a policy that reads one: a learner's name
-	 * (pred_trained.h's table: trained ones are read from db_path); NULL:
-	 * the table's first. */
+	 * (pred_trained.h's table: trained ones come from the GPU's bundle,
+	 * train.h, trained then and there when missing or stale); NULL: the
+	 * table's first. */
 	const char *predictor;
-	const char *db_path; /* where trained predictors are looked up */
 	run_service *svc;
 	int n_svc;
 	const char *load;      /* a load kind's name (load.h's table) */
@@ -59,11 +60,11 @@ typedef struct run_config {
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
-	const char *data_dir; /* NULL: prof_default_data_dir() */
-	/* Digest of the GPU data the run uses, recorded with the run (NULL:
-	 * not known). */
-	const char *data_digest;
-	const char *profile;  /* explicit ops.csv, or NULL */
+	const char *data_dir; /* NULL: the folder data_find finds (data.h) */
+	/* An explicit ops.csv instead of the bundle's, "roofline" for the
+	 * estimate of gpu.h (and the simulator's default contention), or NULL. */
+	const char *profile;
+	FILE *progress; /* where training a predictor says so; NULL: silent */
 	const char *config_text; /* stored verbatim as the run's config */
 	/* The KIND_* fields (kind.h) the scenario gave, so that a field the
 	 * chosen load or policy does not read is refused rather than ignored.
@@ -89,6 +90,17 @@ void run_config_default(run_config *c);
  * valid ones), non-positive numbers, seq rules, and fields given that the
  * chosen load or policy does not read or needs and lacks (kind.h). */
 int run_config_check(const run_config *c, char *err, size_t errlen);
+
+/* 1 when the run asks for the roofline estimate (profile = "roofline"). */
+int run_roofline(const run_config *c);
+
+/* Makes sure the GPU's bundle the run reads is complete and current
+ * before anything runs: the profile, the simulator's contention model
+ * (sim.csv) for a simulated device, and every learner's trained predictor
+ * where the bundle has measured groups (trained then and there when
+ * missing or stale, train_ensure). Whatever the policy: a scenario's
+ * first run finds out what a later abacus run would lack. */
+int run_prepare(const run_config *c, char *err, size_t errlen);
 
 /* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored
  * as such), -1 error (message in err; stored as failed if it began). */

@@ -12,8 +12,9 @@
  *    after its error was measured on held-out rows (split, folds or
  *    left-out pairs): the error stored with it is an honest estimate for
  *    groups it has not seen, and no measured group is wasted.
- *  - The predictors table is written through SQLite directly; store_open
- *    is called first only to create or migrate the schema.
+ *  - A predictor is a file beside the data it was trained on, named by
+ *    kind, and its header names that data by digest: a run that finds the
+ *    data changed under it trains a new one rather than trust the old.
  */
 #include "train.h"
 
@@ -25,11 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "data.h"
 #include "hash.h"
 #include "rng.h"
-#include "store.h"
 
 enum { TRAIN_CHUNK = 16 };
 
@@ -142,6 +144,9 @@ int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err
 				goto done;
 			}
 			n_models++;
+			/* features of estimated ops would teach the predictor guesses */
+			if (prof_check_model(p, models[n_models - 1], err, errlen))
+				goto done;
 		}
 	if (!(f = feat_new(p, (const zoo_model *const *)models, n_models, err, errlen)))
 		goto done;
@@ -502,172 +507,295 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 	return 0;
 }
 
-/* ---- storage ---------------------------------------------------------- */
+/* ---- predictor files ------------------------------------------------- */
 
-int train_save(const char *db_path, const train_row *row, const train_model *m, int64_t *id,
-               char *err, size_t errlen)
+void train_file_name(char *buf, size_t len, const char *kind, const char *combo)
 {
-	static const char sql[] =
-	    "INSERT INTO predictors (gpu, kind, mode, combo, features_version, n_train, mae_ms, "
-	    "mape, created_at, blob, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?9, ?10)";
-	char serr[1024], sum[24];
+	if (combo && strcmp(combo, "*") != 0)
+		snprintf(buf, len, "%s.%s.pred", kind, combo);
+	else
+		snprintf(buf, len, "%s.pred", kind);
+}
+
+int train_file_write(const char *path, const train_meta *meta, const train_model *m, char *err,
+                     size_t errlen)
+{
 	uint8_t *blob = NULL;
 	size_t len = 0;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc, status = -1;
-
-	store *s = store_open(db_path, serr, sizeof serr);
-	if (!s) {
-		snprintf(err, errlen, "%s", serr);
-		return -1;
-	}
-	store_close(s);
+	char tmp[1100], sum[17], dig[17];
 	if (train_model_encode(m, &blob, &len, err, errlen))
 		return -1;
-	snprintf(sum, sizeof sum, "%016llx", (unsigned long long)train_checksum(blob, len));
-	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 1, row->gpu, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, m->L->kind, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, row->mode, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 4, row->combo, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 5, FEAT_VERSION);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 6, row->n_train);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(st, 7, row->mae_ms);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(st, 8, row->mape);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 9, blob, (int)len, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 10, sum, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: storing the %s predictor failed: %s", db_path, m->L->kind,
-		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		goto done;
+	hash_hex(train_checksum(blob, len), sum);
+	hash_hex(meta->digest, dig);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+		free(blob);
+		return text_fail(err, errlen, "path too long: %s", path);
 	}
-	if (id)
-		*id = sqlite3_last_insert_rowid(db);
-	status = 0;
-done:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(blob);
-	return status;
-}
-
-static void train_missing(char *err, size_t errlen, const char *db_path, const char *gpu,
-                          const char *kind, const char *why)
-{
-	int dflt = strcmp(db_path, "results.db") == 0;
-	snprintf(err, errlen, "no trained %s predictor for gpu %s in %s%s%s: run `abacus train%s%s --gpu %s`",
-	         kind, gpu, db_path, why ? " " : "", why ? why : "", dflt ? "" : " --db ",
-	         dflt ? "" : db_path, gpu);
-}
-
-int train_load_predictor(predictor *out, const char *db_path, const char *gpu, const char *kind,
-                         const prof *p, const zoo_model *const *models, int n_svc, char *err,
-                         size_t errlen)
-{
-	static const char sql[] =
-	    "SELECT id, blob, checksum, features_version, mode FROM predictors "
-	    "WHERE gpu = ?1 AND kind = ?2 AND ((mode = 'one' AND combo = ?3) OR "
-	    "(mode = 'all' AND combo = '*')) ORDER BY mode = 'one' DESC, id DESC LIMIT 1";
-	const char *names[SMP_MAX_SEG];
-	char combo[4 * ZOO_NAME_MAX];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	train_model *m = NULL;
-	int rc, status = -1;
-
-	if (!train_learner(kind))
-		return unknown_learner(kind, err, errlen);
-	if (n_svc < 1 || n_svc > SMP_MAX_SEG) {
-		snprintf(err, errlen, "a trained predictor serves 1 to %d services, not %d",
-		         SMP_MAX_SEG, n_svc);
+	/* Written beside and renamed over: a reader never sees half a file,
+	 * and two runs retraining at once leave one whole predictor. */
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		text_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		free(blob);
 		return -1;
 	}
-	for (int i = 0; i < n_svc; i++)
-		names[i] = models[i]->name;
-	train_combo_name(names, n_svc, combo, sizeof combo);
+	fprintf(f,
+	        "abacus predictor\nformat %d\ngpu %s\nkind %s\nmode %s\ncombo %s\n"
+	        "features_version %d\ndata_digest %s\nn_train %d\nmae_ms %.6f\nmape %.4f\n"
+	        "seed %llu\nblob %zu %s\n",
+	        TRAIN_FILE_VERSION, meta->gpu, m->L->kind, meta->mode, meta->combo, FEAT_VERSION, dig,
+	        meta->n_train, meta->mae_ms, meta->mape, (unsigned long long)meta->seed, len, sum);
+	fwrite(blob, 1, len, f);
+	free(blob);
+	int bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad) {
+		text_fail(err, errlen, "writing %s failed: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		text_fail(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
 
-	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK) {
-		train_missing(err, errlen, db_path, gpu, kind, "(the file cannot be opened)");
+/* The whole file, at most max bytes (malloc'd). */
+static int slurp(const char *path, size_t max, uint8_t **out, size_t *len, char *err,
+                 size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return text_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		fclose(f);
+		return text_fail(err, errlen, "%s is not a predictor file (%s)", path,
+		                 S_ISREG(st.st_mode) ? "too large" : "not a plain file");
+	}
+	uint8_t *b = malloc((size_t)st.st_size + 1);
+	size_t n = b ? fread(b, 1, (size_t)st.st_size, f) : 0;
+	int bad = !b || ferror(f) || n != (size_t)st.st_size;
+	fclose(f);
+	if (bad) {
+		free(b);
+		return text_fail(err, errlen, "reading %s failed", path);
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+/* The header's keys, in the order they are written. */
+enum { TF_MAGIC, TF_FORMAT, TF_GPU, TF_KIND, TF_MODE, TF_COMBO, TF_FEAT, TF_DIGEST, TF_NTRAIN,
+       TF_MAE, TF_MAPE, TF_SEED, TF_BLOB, TF_N };
+static const char *const train_file_keys[TF_N] = {
+    "abacus", "format", "gpu", "kind", "mode", "combo", "features_version",
+    "data_digest", "n_train", "mae_ms", "mape", "seed", "blob"};
+
+int train_file_read(const char *path, train_meta *meta, train_model **out, char *err,
+                    size_t errlen)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, off = 0;
+	int status = -1;
+	memset(meta, 0, sizeof *meta);
+	if (out)
+		*out = NULL;
+	if (slurp(path, (size_t)1 << 30, &buf, &len, err, errlen))
+		return -1;
+	unsigned long long blob_len = 0;
+	char blob_sum[17] = "";
+	for (int k = 0; k < TF_N; k++) {
+		const uint8_t *nl = memchr(buf + off, '\n', len - off);
+		if (!nl) {
+			text_fail(err, errlen, "%s:%d: not a predictor file (header ends early)", path,
+			          k + 1);
+			goto done;
+		}
+		char line[256];
+		size_t ll = (size_t)(nl - (buf + off));
+		if (ll >= sizeof line) {
+			text_fail(err, errlen, "%s:%d: header line too long", path, k + 1);
+			goto done;
+		}
+		memcpy(line, buf + off, ll);
+		line[ll] = '\0';
+		off += ll + 1;
+		char *sp = strchr(line, ' ');
+		char *v = sp ? sp + 1 : line + ll;
+		if (sp)
+			*sp = '\0';
+		if (strcmp(line, train_file_keys[k]) != 0) {
+			text_fail(err, errlen, "%s:%d: expected '%s', got '%s'", path, k + 1,
+			          train_file_keys[k], line);
+			goto done;
+		}
+		char *end = NULL;
+		int bad = 0;
+		switch (k) {
+		case TF_MAGIC: bad = strcmp(v, "predictor") != 0; break;
+		case TF_FORMAT: meta->format = (int)strtol(v, &end, 10); bad = end == v || *end; break;
+		case TF_GPU: bad = snprintf(meta->gpu, sizeof meta->gpu, "%s", v) >= (int)sizeof meta->gpu; break;
+		case TF_KIND: bad = snprintf(meta->kind, sizeof meta->kind, "%s", v) >= (int)sizeof meta->kind; break;
+		case TF_MODE:
+			bad = snprintf(meta->mode, sizeof meta->mode, "%s", v) >= (int)sizeof meta->mode ||
+			      (strcmp(v, "all") != 0 && strcmp(v, "one") != 0);
+			break;
+		case TF_COMBO: bad = snprintf(meta->combo, sizeof meta->combo, "%s", v) >= (int)sizeof meta->combo; break;
+		case TF_FEAT: meta->features_version = (int)strtol(v, &end, 10); bad = end == v || *end; break;
+		case TF_DIGEST: meta->digest = strtoull(v, &end, 16); bad = strlen(v) != 16 || *end; break;
+		case TF_NTRAIN: meta->n_train = (int)strtol(v, &end, 10); bad = end == v || *end; break;
+		case TF_MAE: meta->mae_ms = strtod(v, &end); bad = end == v || *end; break;
+		case TF_MAPE: meta->mape = strtod(v, &end); bad = end == v || *end; break;
+		case TF_SEED: meta->seed = strtoull(v, &end, 10); bad = end == v || *end; break;
+		case TF_BLOB:
+			bad = sscanf(v, "%llu %16s", &blob_len, blob_sum) != 2 || strlen(blob_sum) != 16;
+			break;
+		}
+		if (bad) {
+			text_fail(err, errlen, "%s:%d: bad value '%s' for %s", path, k + 1, v,
+			          train_file_keys[k]);
+			goto done;
+		}
+	}
+	if (blob_len != len - off) {
+		text_fail(err, errlen, "%s is truncated or has bytes after its predictor: the header "
+		          "says %llu bytes, the file holds %zu",
+		          path, blob_len, len - off);
 		goto done;
 	}
-	rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		const char *msg = sqlite3_errmsg(db);
-		if (strstr(msg, "no such table"))
-			train_missing(err, errlen, db_path, gpu, kind, NULL);
-		else
-			snprintf(err, errlen, "%s: looking up the %s predictor failed: %s", db_path, kind,
-			         msg);
+	char got[17];
+	hash_hex(train_checksum(buf + off, len - off), got);
+	if (strcmp(got, blob_sum) != 0) {
+		text_fail(err, errlen, "%s is corrupt: its checksum is %s, its predictor's is %s", path,
+		          blob_sum, got);
 		goto done;
 	}
-	rc = sqlite3_bind_text(st, 1, gpu, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, combo, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		train_missing(err, errlen, db_path, gpu, kind, NULL);
-		goto done;
-	}
-	if (rc != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: looking up the %s predictor failed: %s", db_path, kind,
-		         sqlite3_errmsg(db));
-		goto done;
-	}
-	long long id = sqlite3_column_int64(st, 0);
-	const uint8_t *blob = sqlite3_column_blob(st, 1);
-	size_t len = (size_t)sqlite3_column_bytes(st, 1);
-	const char *want = (const char *)sqlite3_column_text(st, 2);
-	char got[24];
-	snprintf(got, sizeof got, "%016llx", (unsigned long long)train_checksum(blob, len));
-	if (!blob || !want || strcmp(want, got) != 0) {
-		snprintf(err, errlen,
-		         "predictor %lld (%s for gpu %s) in %s is corrupt: its checksum is %s, the "
-		         "blob's is %s; run `abacus train --gpu %s` again",
-		         id, kind, gpu, db_path, want ? want : "missing", got, gpu);
+	if (!out) { /* whole and unchanged; decoding is for the run that uses it */
+		status = 0;
 		goto done;
 	}
 	char derr[512];
-	if (train_model_decode(blob, len, &m, derr, sizeof derr)) {
-		snprintf(err, errlen, "predictor %lld (%s for gpu %s) in %s is refused: %s", id, kind,
-		         gpu, db_path, derr);
+	if (train_model_decode(buf + off, len - off, out, derr, sizeof derr)) {
+		text_fail(err, errlen, "%s is refused: %s", path, derr);
 		goto done;
 	}
-	if (strcmp(m->L->kind, kind) != 0) {
-		snprintf(err, errlen, "predictor %lld in %s is a %s predictor, not %s", id, db_path,
-		         m->L->kind, kind);
+	if (strcmp((*out)->L->kind, meta->kind) != 0) {
+		text_fail(err, errlen, "%s says kind %s but holds a %s predictor", path, meta->kind,
+		          (*out)->L->kind);
+		train_model_free(*out);
+		*out = NULL;
 		goto done;
 	}
-	status = train_predictor_open(out, m, p, models, n_svc, err, errlen);
-	m = NULL;
+	status = 0;
 done:
-	train_model_free(m);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	free(buf);
 	return status;
+}
+
+/* ---- where predictors come from and go ---------------------------------- */
+
+int train_source_init(train_source *s, const char *gpu, const char *dir, const char *ops,
+                      const char *groups, char *err, size_t errlen)
+{
+	char own_ops[1024], own_groups[1024];
+	memset(s, 0, sizeof *s);
+	if (snprintf(s->gpu, sizeof s->gpu, "%s", gpu) >= (int)sizeof s->gpu ||
+	    data_path(own_ops, sizeof own_ops, dir, gpu, "ops.csv") ||
+	    data_path(own_groups, sizeof own_groups, dir, gpu, "groups.csv"))
+		return text_fail(err, errlen, "path too long for gpu %s in %s", gpu, dir);
+	snprintf(s->ops, sizeof s->ops, "%s", ops ? ops : own_ops);
+	snprintf(s->groups, sizeof s->groups, "%s", groups ? groups : own_groups);
+	/* Only predictors of the bundle's own files belong in the bundle. */
+	if (strcmp(s->ops, own_ops) == 0 && strcmp(s->groups, own_groups) == 0)
+		snprintf(s->bundle, sizeof s->bundle, "%s/%s", dir, gpu);
+	const char *files[2] = {s->ops, s->groups};
+	if (access(s->groups, F_OK) != 0)
+		return text_fail(err, errlen,
+		                 "no measured groups for gpu %s: %s does not exist (measure groups on "
+		                 "that GPU with abacus profile first)",
+		                 gpu, s->groups);
+	if (data_digest(files, 2, &s->digest, err, errlen))
+		return -1;
+	char cache[900], dig[17];
+	if (data_cache_dir(cache, sizeof cache, err, errlen) == 0) {
+		hash_hex(s->digest, dig);
+		snprintf(s->cache, sizeof s->cache, "%s/%s-%s-f%d", cache, gpu, dig, FEAT_VERSION);
+	}
+	return 0;
+}
+
+/* Where new predictors of s go: the bundle when it may be written, else
+ * the cache (created). */
+static int train_dest(const train_source *s, char *dir, size_t len, char *err, size_t errlen)
+{
+	if (s->bundle[0] && data_writable(s->bundle)) {
+		snprintf(dir, len, "%s", s->bundle);
+		return 0;
+	}
+	if (!s->cache[0])
+		return text_fail(err, errlen, "%s%s cannot be written and there is no cache folder "
+		                 "(set XDG_CACHE_HOME or HOME)",
+		                 s->bundle[0] ? s->bundle : "the data folder", "");
+	if (data_mkdirs(s->cache, err, errlen))
+		return -1;
+	snprintf(dir, len, "%s", s->cache);
+	return 0;
+}
+
+/* 1 when the file's header says it was trained on s's data with today's
+ * features, 0 when it is stale (*why says how), -1 when it is unreadable
+ * or malformed. */
+static int train_current(const train_source *s, const char *path, const char *kind,
+                         char *why, size_t wlen, char *err, size_t errlen)
+{
+	train_meta meta;
+	if (train_file_read(path, &meta, NULL, err, errlen))
+		return -1;
+	char have[17], want[17];
+	hash_hex(meta.digest, have);
+	hash_hex(s->digest, want);
+	if (meta.format != TRAIN_FILE_VERSION)
+		snprintf(why, wlen, "it is in file format %d, this abacus writes %d", meta.format,
+		         TRAIN_FILE_VERSION);
+	else if (meta.features_version != FEAT_VERSION)
+		snprintf(why, wlen, "it was trained on features version %d, this abacus computes %d",
+		         meta.features_version, FEAT_VERSION);
+	else if (meta.digest != s->digest)
+		snprintf(why, wlen, "it was trained on data %s, the data is now %s", have, want);
+	else if (strcmp(meta.gpu, s->gpu) != 0 || strcmp(meta.kind, kind) != 0)
+		snprintf(why, wlen, "it is the %s predictor of gpu %s", meta.kind, meta.gpu);
+	else
+		return 1;
+	return 0;
+}
+
+/* The current file of (kind, combo) for s, in the bundle or the cache:
+ * 1 with its path, 0 when there is none (stale ones reported to
+ * progress), -1 on a malformed file. */
+static int train_find(const train_source *s, const char *kind, const char *combo,
+                      FILE *progress, char *path, size_t plen, char *err, size_t errlen)
+{
+	char name[256];
+	train_file_name(name, sizeof name, kind, combo);
+	const char *dirs[2] = {s->bundle, s->cache};
+	for (int i = 0; i < 2; i++) {
+		if (!dirs[i][0])
+			continue;
+		snprintf(path, plen, "%s/%s", dirs[i], name);
+		if (access(path, F_OK) != 0)
+			continue;
+		char why[256];
+		int cur = train_current(s, path, kind, why, sizeof why, err, errlen);
+		if (cur != 0)
+			return cur;
+		if (progress)
+			fprintf(progress, "abacus: %s is stale (%s): not used\n", path, why);
+	}
+	return 0;
 }
 
 /* ---- abacus train ----------------------------------------------------- */
@@ -677,7 +805,7 @@ typedef struct train_result {
 	char combo[4 * ZOO_NAME_MAX];
 	int n_train, n_test;
 	double mae_ms, mape;
-	long long id; /* stored predictor, 0 when none */
+	char stored[TRAIN_PATH_MAX]; /* the file written, "" when none */
 } train_result;
 
 typedef struct train_results {
@@ -783,24 +911,36 @@ done:
 	return status;
 }
 
-/* Fits on all rows u and stores the model with the measured errors. */
-static int train_store_final(const char *db_path, const train_config *o, const char *kind,
+/* Fits on all rows u and writes the model with the measured errors into
+ * the bundle (or the cache). */
+static int train_store_final(const train_source *src, const train_config *o, const char *kind,
                              const char *mode, const train_data *d, const int *u, int n,
                              train_result *res, char *err, size_t errlen)
 {
 	train_model *m = NULL;
+	char dir[1100], name[256];
+	if (train_dest(src, dir, sizeof dir, err, errlen))
+		return -1;
 	if (train_fit(kind, d, u, n, o->seed, &m, err, errlen))
 		return -1;
-	train_row row = {o->gpu, kind, mode, strcmp(mode, "all") == 0 ? "*" : res->combo,
-	                 n, res->mae_ms, res->mape};
-	int64_t id = 0;
-	int rc = train_save(db_path, &row, m, &id, err, errlen);
+	const char *combo = strcmp(mode, "all") == 0 ? "*" : res->combo;
+	train_meta meta = {.format = TRAIN_FILE_VERSION, .features_version = FEAT_VERSION,
+	                   .digest = src->digest, .n_train = n, .mae_ms = res->mae_ms,
+	                   .mape = res->mape, .seed = o->seed};
+	snprintf(meta.gpu, sizeof meta.gpu, "%s", src->gpu);
+	snprintf(meta.kind, sizeof meta.kind, "%s", kind);
+	snprintf(meta.mode, sizeof meta.mode, "%s", mode);
+	snprintf(meta.combo, sizeof meta.combo, "%s", combo);
+	train_file_name(name, sizeof name, kind, combo);
+	snprintf(res->stored, sizeof res->stored, "%s/%s", dir, name);
+	int rc = train_file_write(res->stored, &meta, m, err, errlen);
 	train_model_free(m);
-	res->id = (long long)id;
+	if (rc)
+		res->stored[0] = '\0';
 	return rc;
 }
 
-static int train_run_kind(const char *db_path, const train_config *o, const char *kind,
+static int train_run_kind(const train_source *src, const train_config *o, const char *kind,
                           const train_data *d, train_results *rs, char *err, size_t errlen)
 {
 	int *u = malloc((size_t)d->n * sizeof *u), *te = malloc((size_t)d->n * sizeof *te);
@@ -827,7 +967,7 @@ static int train_run_kind(const char *db_path, const train_config *o, const char
 			snprintf(res->kind, sizeof res->kind, "%s", kind);
 			snprintf(res->combo, sizeof res->combo, "%s", d->combos[c]);
 			if (train_measure(o, kind, d, u, n, res, err, errlen) ||
-			    train_store_final(db_path, o, kind, "one", d, u, n, res, err, errlen))
+			    train_store_final(src, o, kind, "one", d, u, n, res, err, errlen))
 				goto done;
 		}
 		status = 0;
@@ -878,7 +1018,7 @@ static int train_run_kind(const char *db_path, const train_config *o, const char
 		if (train_measure(o, kind, d, u, d->n, res, err, errlen))
 			goto done;
 	}
-	if (train_store_final(db_path, o, kind, "all", d, u, d->n, res, err, errlen))
+	if (train_store_final(src, o, kind, "all", d, u, d->n, res, err, errlen))
 		goto done;
 	status = 0;
 	goto done;
@@ -891,8 +1031,7 @@ done:
 	return status;
 }
 
-static int train_print(FILE *out, const train_config *o, const train_results *rs,
-                       const char *db_path)
+static int train_print(FILE *out, const train_config *o, const train_results *rs)
 {
 	if (strcmp(o->format, "csv") == 0) {
 		fprintf(out, "predictor,combination,mae_ms,mape\n");
@@ -901,21 +1040,25 @@ static int train_print(FILE *out, const train_config *o, const train_results *rs
 			        rs->r[i].mape);
 	} else {
 		int w = (int)strlen("combination");
-		for (int i = 0; i < rs->n; i++)
+		const char *dir = NULL;
+		for (int i = 0; i < rs->n; i++) {
 			if ((int)strlen(rs->r[i].combo) > w)
 				w = (int)strlen(rs->r[i].combo);
+			if (rs->r[i].stored[0])
+				dir = rs->r[i].stored;
+		}
 		fprintf(out, "%-9s  %-*s  %7s  %6s  %8s  %7s  %s\n", "predictor", w, "combination",
 		        "n_train", "n_test", "mae_ms", "mape%", "stored");
 		for (int i = 0; i < rs->n; i++) {
 			const train_result *r = &rs->r[i];
-			char stored[32] = "-";
-			if (r->id)
-				snprintf(stored, sizeof stored, "#%lld", r->id);
+			const char *slash = strrchr(r->stored, '/');
 			fprintf(out, "%-9s  %-*s  %7d  %6d  %8.4f  %7.2f  %s\n", r->kind, w, r->combo,
-			        r->n_train, r->n_test, r->mae_ms, r->mape, stored);
+			        r->n_train, r->n_test, r->mae_ms, r->mape,
+			        r->stored[0] ? (slash ? slash + 1 : r->stored) : "-");
 		}
-		fprintf(out, "predictors stored in %s (table predictors); error measured on %s\n",
-		        db_path,
+		const char *slash = dir ? strrchr(dir, '/') : NULL;
+		fprintf(out, "predictors written to %.*s; error measured on %s\n",
+		        slash ? (int)(slash - dir) : 1, slash ? dir : "-",
 		        o->lopo ? "each held-out combination"
 		        : o->folds >= 2 ? "the folds"
 		                        : "the held-out split");
@@ -927,8 +1070,7 @@ static int train_print(FILE *out, const train_config *o, const train_results *rs
 
 void train_config_default(train_config *c)
 {
-	*c = (train_config){.db = "results.db",
-	                    .gpu = "h100",
+	*c = (train_config){.gpu = "h200",
 	                    .predictor = "all",
 	                    .mode = "all",
 	                    .format = "table",
@@ -936,11 +1078,109 @@ void train_config_default(train_config *c)
 	                    .seed = 1};
 }
 
+/* Reads the profile and groups of s and trains `kind` (or every kind:
+ * NULL) under o into rs. */
+static int train_source_run(const train_source *src, const train_config *o, const char *kind,
+                            train_results *rs, char *err, size_t errlen)
+{
+	smp_set s = {0};
+	train_data d = {0};
+	int status = -1;
+	prof *p = prof_new_file(src->gpu, src->ops, err, errlen);
+	if (!p)
+		goto done;
+	if (smp_read_csv(src->groups, &s, err, errlen))
+		goto done;
+	if (train_data_build(&d, &s, p, err, errlen)) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " (in %s)", src->groups);
+		goto done;
+	}
+	for (int k = 0; pred_learners[k]; k++) {
+		const char *name = pred_learners[k]->kind;
+		if (!pred_learners[k]->fit || (kind && strcmp(kind, name) != 0))
+			continue;
+		if (train_run_kind(src, o, name, &d, rs, err, errlen))
+			goto done;
+	}
+	status = 0;
+done:
+	train_data_free(&d);
+	smp_set_free(&s);
+	prof_free(p);
+	return status;
+}
+
+static double train_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int train_ensure(const train_source *s, const char *kind, FILE *progress, char *path,
+                 size_t plen, char *err, size_t errlen)
+{
+	if (!train_learner(kind))
+		return unknown_learner(kind, err, errlen);
+	int found = train_find(s, kind, NULL, progress, path, plen, err, errlen);
+	if (found)
+		return found < 0 ? -1 : 0;
+	if (progress)
+		fprintf(progress, "abacus: training the %s predictor of gpu %s on %s and %s\n", kind,
+		        s->gpu, s->ops, s->groups);
+	train_results rs = {0};
+	double t0 = train_now_s();
+	/* the options of a plain `abacus train`, so that it writes the same
+	 * file */
+	train_config o;
+	train_config_default(&o);
+	int rc = train_source_run(s, &o, kind, &rs, err, errlen);
+	if (rc == 0 && (rs.n < 1 || !rs.r[rs.n - 1].stored[0]))
+		rc = text_fail(err, errlen, "training the %s predictor stored nothing", kind);
+	if (rc == 0) {
+		const train_result *r = &rs.r[rs.n - 1];
+		snprintf(path, plen, "%s", r->stored);
+		if (progress)
+			fprintf(progress,
+			        "abacus: trained the %s predictor in %.1f s (held-out error %.2f%%), "
+			        "wrote %s\n",
+			        kind, train_now_s() - t0, r->mape, r->stored);
+	}
+	free(rs.r);
+	return rc;
+}
+
+int train_load_predictor(predictor *out, const train_source *s, const char *kind, const prof *p,
+                         const zoo_model *const *models, int n_svc, FILE *progress, char *err,
+                         size_t errlen)
+{
+	const char *names[SMP_MAX_SEG];
+	char combo[4 * ZOO_NAME_MAX], path[TRAIN_PATH_MAX];
+	if (!train_learner(kind))
+		return unknown_learner(kind, err, errlen);
+	if (n_svc < 1 || n_svc > SMP_MAX_SEG)
+		return text_fail(err, errlen, "a trained predictor serves 1 to %d services, not %d",
+		                 SMP_MAX_SEG, n_svc);
+	for (int i = 0; i < n_svc; i++)
+		names[i] = models[i]->name;
+	train_combo_name(names, n_svc, combo, sizeof combo);
+	/* a combination's own predictor (train --mode one) wins where current */
+	int one = train_find(s, kind, combo, progress, path, sizeof path, err, errlen);
+	if (one < 0)
+		return -1;
+	if (!one && train_ensure(s, kind, progress, path, sizeof path, err, errlen))
+		return -1;
+	train_meta meta;
+	train_model *m = NULL;
+	if (train_file_read(path, &meta, &m, err, errlen))
+		return -1;
+	return train_predictor_open(out, m, p, models, n_svc, err, errlen);
+}
+
 int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 {
 	train_config o = *c;
-	const char *db_path = c->db;
-	char groups[1024];
 	if (!(o.test_frac > 0 && o.test_frac < 1)) {
 		snprintf(err, errlen, "--test-frac must be between 0 and 1 (exclusive), got %g",
 		         o.test_frac);
@@ -979,54 +1219,32 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown gpu '%s' (known: %s)", o.gpu, names);
 		return 2;
 	}
-	/* A --data folder must hold the GPU's profile; only the default one
-	 * may lack it and fall back to the roofline (prof_new). */
-	const char *data_dir = o.data;
-	if (!o.data)
-		o.data = prof_default_data_dir();
-	if (!o.groups) {
-		snprintf(groups, sizeof groups, "%s/%s/groups.csv", o.data, o.gpu);
-		o.groups = groups;
-		if (access(groups, R_OK) != 0) {
-			snprintf(err, errlen,
-			         "no measured groups for gpu %s: %s does not exist (measure groups on "
-			         "that GPU first, or pass --groups PATH)",
-			         o.gpu, groups);
+	data_where w;
+	if (!o.data) {
+		if (data_find(&w, err, errlen))
 			return 1;
-		}
+		o.data = w.dir;
 	}
-
-	smp_set s = {0};
-	train_data d = {0};
-	train_results rs = {0};
-	prof *p = prof_new(o.gpu, data_dir, err, errlen);
-	int status = 1;
+	/* the profile is the folder's: a GPU it has none of has nothing to
+	 * train on (prof_new says what is missing) */
+	prof *p = prof_new(o.gpu, o.data, err, errlen);
 	if (!p)
+		return 1;
+	prof_free(p);
+	train_source src;
+	if (train_source_init(&src, o.gpu, o.data, NULL, o.groups, err, errlen))
+		return 1;
+	train_results rs = {0};
+	int status = 1;
+	if (train_source_run(&src, &o, strcmp(o.predictor, "all") == 0 ? NULL : o.predictor, &rs,
+	                     err, errlen))
 		goto done;
-	if (smp_read_csv(o.groups, &s, err, errlen))
-		goto done;
-	if (train_data_build(&d, &s, p, err, errlen)) {
-		size_t n = strlen(err);
-		snprintf(err + n, errlen - n, " (in %s)", o.groups);
-		goto done;
-	}
-	for (int k = 0; pred_learners[k]; k++) {
-		const char *kind = pred_learners[k]->kind;
-		if (!pred_learners[k]->fit ||
-		    (strcmp(o.predictor, "all") != 0 && strcmp(o.predictor, kind) != 0))
-			continue;
-		if (train_run_kind(db_path, &o, kind, &d, &rs, err, errlen))
-			goto done;
-	}
-	if (train_print(out, &o, &rs, db_path)) {
+	if (train_print(out, &o, &rs)) {
 		snprintf(err, errlen, "writing the results failed: %s", strerror(errno));
 		goto done;
 	}
 	status = 0;
 done:
 	free(rs.r);
-	train_data_free(&d);
-	smp_set_free(&s);
-	prof_free(p);
 	return status;
 }

@@ -9,15 +9,36 @@
  * train_data_build turns each sample into its features, its base (the
  * longest solo latency of its segments) and its measured duration.
  *
- * Storage: the table `predictors` of results.db (schema 2). Each row
- * holds a blob with everything needed to predict, in this little-endian
- * format (u32, f64 as in pred_trained.h):
+ * Storage: one file per predictor in the GPU's data bundle (data.h),
+ * <dir>/<gpu>/<kind>.pred for the one trained on every combination
+ * (mode all) and <kind>.<combo>.pred for one combination's own (mode one);
+ * where the bundle is read-only, in the cache instead (<cache>/<gpu>-
+ * <digest>-f<features version>/). A file is a text header, one "key value"
+ * line each, in this order:
+ *     abacus predictor
+ *     format 1               (TRAIN_FILE_VERSION)
+ *     gpu h100
+ *     kind mlp               (mlp, lr, svm)
+ *     mode all               (all, one)
+ *     combo *                (* for mode all, else "bert+resnet50")
+ *     features_version 1     (FEAT_VERSION)
+ *     data_digest 16 hex     (data_digest of the ops.csv and groups.csv it
+ *                             was trained on)
+ *     n_train 3120
+ *     mae_ms 0.037300        (held-out error, as `abacus train` measured it)
+ *     mape 2.3700
+ *     seed 1
+ *     blob N CHECKSUM        (bytes that follow, FNV-1a 64 of them in hex)
+ * and then N bytes of blob, little-endian (u32, f64 as in pred_trained.h):
  *     "ABPR"  u32 format (TRAIN_BLOB_VERSION)  u32 features_version
  *     u32 d   u32 length of kind, kind bytes ("mlp", "lr", "svm")
  *     f64 x_mean[d]  f64 x_scale[d]  f64 y_mean  f64 y_scale
  *     the learner's own state (its encode)
- * and the FNV-1a 64 checksum of the blob as 16 hex digits, verified on
- * load. Rows are only ever added: the newest row for a key wins.
+ * A predictor whose digest, features version or format is not today's is
+ * stale: never used, trained again where it is needed. One that cannot
+ * be read (a bad header, a checksum that does not match) is an error.
+ * Training is deterministic (seeded), so the same data gives the same
+ * file.
  */
 #ifndef ABACUS_TRAIN_H
 #define ABACUS_TRAIN_H
@@ -87,35 +108,69 @@ uint64_t train_checksum(const uint8_t *p, size_t n);
 int train_predictor_open(predictor *out, train_model *m, const prof *p,
                          const zoo_model *const *models, int n_svc, char *err, size_t errlen);
 
-/* What a stored predictor row says about itself. */
-typedef struct train_row {
-	const char *gpu, *kind, *mode, *combo; /* mode "all" (combo "*") or "one" */
+#define TRAIN_FILE_VERSION 1
+/* Room for a predictor file's path (a cache folder and a name). */
+#define TRAIN_PATH_MAX 1400
+
+/* What a predictor file's header says. */
+typedef struct train_meta {
+	int format, features_version;
+	char gpu[32], kind[16], mode[8], combo[4 * ZOO_NAME_MAX];
+	uint64_t digest;
 	int n_train;
 	double mae_ms, mape;
-} train_row;
+	uint64_t seed;
+} train_meta;
 
-/* Adds a row to the predictors table of db_path (created or migrated to
- * schema 2 first); its id in *id when id is not NULL. */
-int train_save(const char *db_path, const train_row *row, const train_model *m, int64_t *id,
-               char *err, size_t errlen);
+/* "mlp.pred", or "mlp.bert+resnet50.pred" for a combination (combo NULL
+ * or "*": mode all). */
+void train_file_name(char *buf, size_t len, const char *kind, const char *combo);
+/* Writes the file (to a temporary beside it, renamed over path). */
+int train_file_write(const char *path, const train_meta *meta, const train_model *m, char *err,
+                     size_t errlen);
+/* Reads the header into meta and checks the blob's length and checksum;
+ * decodes the model too when out is not NULL. */
+int train_file_read(const char *path, train_meta *meta, train_model **out, char *err,
+                    size_t errlen);
 
-/* The stored predictor of `kind` for this GPU and these services: the
- * 'one' predictor of exactly this combination of models when there is
- * one, else the 'all' predictor. A missing one is an error that says how
- * to make it; a corrupt blob (checksum, version, feature count) is
- * refused. The database is opened read-only. */
-int train_load_predictor(predictor *out, const char *db_path, const char *gpu, const char *kind,
-                         const prof *p, const zoo_model *const *models, int n_svc, char *err,
+/* What predictors are trained on: a GPU's profile and measured groups,
+ * and where they are kept. */
+typedef struct train_source {
+	char gpu[32];
+	char ops[1024], groups[1024];
+	char bundle[1100]; /* <dir>/<gpu> when ops and groups are its own files, else "" */
+	char cache[1100];  /* the cache folder for this digest, "" when there is none */
+	uint64_t digest;   /* data_digest of ops, groups */
+} train_source;
+
+/* The bundle <dir>/<gpu>, with ops (NULL: the bundle's ops.csv) and groups
+ * (NULL: its groups.csv). Missing groups are an error that says so. */
+int train_source_init(train_source *s, const char *gpu, const char *dir, const char *ops,
+                      const char *groups, char *err, size_t errlen);
+
+/* Makes sure a current `kind` predictor (mode all) of s exists: the
+ * bundle's, else the cache's, else one trained now (with a line on
+ * progress before and after, when progress is not NULL) and written into
+ * the bundle, or into the cache where the bundle is read-only. Its path
+ * in path. Stale files are reported on progress and left unused. */
+int train_ensure(const train_source *s, const char *kind, FILE *progress, char *path,
+                 size_t plen, char *err, size_t errlen);
+
+/* The predictor of `kind` for these services: the current 'one'
+ * predictor of exactly this combination of models when there is one, else
+ * the 'all' predictor (train_ensure). */
+int train_load_predictor(predictor *out, const train_source *s, const char *kind, const prof *p,
+                         const zoo_model *const *models, int n_svc, FILE *progress, char *err,
                          size_t errlen);
 
 /* What `abacus train` does: train and measure the predictors of `predictor`
- * ("mlp", "lr", "svm" or "all") on the measured groups of a GPU, store
- * them in db, print the measured errors to out. */
+ * ("mlp", "lr", "svm" or "all") on the measured groups of a GPU, write
+ * them into its bundle (or the cache: train_source), print the measured
+ * errors to out. */
 typedef struct train_config {
-	const char *db;     /* results database the predictors are added to */
 	const char *gpu;    /* whose profile and groups */
 	const char *groups; /* groups CSV; NULL: DATA/<gpu>/groups.csv */
-	const char *data;   /* data folder; NULL: prof_default_data_dir() */
+	const char *data;   /* data folder; NULL: the one data_find finds */
 	const char *predictor, *mode, *format; /* mode "all" | "one"; format "table" | "csv" */
 	double test_frac;   /* held out, in (0, 1), unless folds or lopo */
 	int folds;          /* 0 (a split) or 2 to 100 */
@@ -123,10 +178,10 @@ typedef struct train_config {
 	uint64_t seed;
 } train_config;
 
-/* results.db, h100, every learner, mode all, a table, 0.2 held out, seed 1. */
+/* h200, every learner, mode all, a table, 0.2 held out, seed 1. */
 void train_config_default(train_config *c);
 
-/* Checks, trains, stores and prints. Returns 0, 1 for a failure or 2 for
+/* Checks, trains, writes and prints. Returns 0, 1 for a failure or 2 for
  * a configuration that makes no sense (message in err either way). */
 int train_run(const train_config *c, FILE *out, char *err, size_t errlen);
 

@@ -20,6 +20,7 @@
 #include "kind.h"
 #include "load.h"
 #include "pred_trained.h"
+#include "hash.h"
 #include "prof.h"
 #include "run.h"
 #include "sched.h"
@@ -466,7 +467,6 @@ static int l_run(lua_State *L)
 	c.gpu = opt_string(L, 1, "gpu", "", c.gpu);
 	c.policy = opt_string(L, 1, "policy", "", c.policy);
 	c.predictor = opt_string(L, 1, "predictor", "", NULL);
-	c.db_path = b->db_path;
 	c.devices = b->devices;
 	read_services(L, 1, &c);
 	read_load(L, 1, &c);
@@ -494,6 +494,7 @@ static int l_run(lua_State *L)
 	c.profile = opt_string(L, 1, "profile", "", NULL);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;
+	c.progress = stderr;
 
 	text cfg = {0};
 	serialize(L, 1, &cfg, 0);
@@ -504,6 +505,22 @@ static int l_run(lua_State *L)
 	char err[1024];
 	if (run_config_check(&c, err, sizeof err))
 		return luaL_error(L, "abacus.run: %s", err);
+	/* The first run on a bundle makes sure it is whole, whatever its
+	 * policy: a predictor found missing after the baselines ran would
+	 * waste them. */
+	char kt[3200];
+	snprintf(kt, sizeof kt, "%s\037%s\037%s\037%s", c.gpu, c.data_dir ? c.data_dir : "",
+	         c.profile ? c.profile : "", c.device);
+	uint64_t key = hash_str(HASH_INIT, kt);
+	int seen = 0;
+	for (int i = 0; i < b->n_prepared; i++)
+		seen |= b->prepared[i] == key;
+	if (!seen) {
+		if (run_prepare(&c, err, sizeof err))
+			return luaL_error(L, "abacus.run: %s", err);
+		if (b->n_prepared < LAB_MAX_PREPARED)
+			b->prepared[b->n_prepared++] = key;
+	}
 	if (!b->st) {
 		b->st = store_open(b->db_path, err, sizeof err);
 		if (!b->st)
@@ -519,14 +536,14 @@ static int l_run(lua_State *L)
 }
 
 /* abacus.solo_ms(model, batch [, seq [, gpu]]): the whole model's solo
- * latency on the GPU's profile (measured, or roofline where not), so that
- * scenarios can derive QoS targets and loads from it. */
+ * latency on the GPU's measured profile, so that scenarios can derive QoS
+ * targets and loads from it. A GPU or model without one is an error. */
 static int l_solo_ms(lua_State *L)
 {
 	const char *model = luaL_checkstring(L, 1);
 	lua_Integer batch = luaL_checkinteger(L, 2);
 	lua_Integer seq = luaL_optinteger(L, 3, 0);
-	const char *gpu = luaL_optstring(L, 4, "h100");
+	const char *gpu = luaL_optstring(L, 4, "h200");
 	luaL_argcheck(L, batch >= 1 && batch <= 4096, 2, "batch must be between 1 and 4096");
 	char err[512];
 	zoo_model *m = zoo_model_new(model, err, sizeof err);
@@ -543,7 +560,8 @@ static int l_solo_ms(lua_State *L)
 		                  model);
 	}
 	prof *p = prof_new(gpu, NULL, err, sizeof err);
-	if (!p) {
+	if (!p || prof_check_model(p, m, err, sizeof err)) {
+		prof_free(p);
 		zoo_model_free(m);
 		return luaL_error(L, "abacus.solo_ms: %s", err);
 	}

@@ -15,9 +15,12 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "device.h"
 #include "store.h"
+
+#define LAB_MAX_PREPARED 16
 
 typedef struct lab {
 	const char *db_path;               /* results.db by default */
@@ -25,6 +28,9 @@ typedef struct lab {
 	store *st;                         /* opened on first use */
 	const volatile sig_atomic_t *stop; /* SIGINT flag, may be NULL */
 	int runs;                          /* runs so far */
+	/* bundles run_prepare made sure of (gpu, data_dir, profile, device) */
+	uint64_t prepared[LAB_MAX_PREPARED];
+	int n_prepared;
 } lab;
 
 /* Runs the script; 0 on success, else -1 with one line in err (a Lua

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data.h"
 #include "rng.h"
 #include "sim.h"
 
@@ -87,6 +88,8 @@ static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed,
 					return -1;
 				m = c->n_models;
 				c->models[c->n_models++] = zm;
+				if (prof_check_model(p, zm, err, errlen))
+					return -1;
 			}
 			const smp_segment *ss = &g->seg[k];
 			if (ss->end > c->models[m]->n_ops) {
@@ -279,29 +282,26 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 
 void calib_config_default(calib_config *c)
 {
-	*c = (calib_config){.gpu = "h100", .test_frac = 0.2, .max_train = 4000, .seed = 1};
+	*c = (calib_config){.gpu = "h200", .test_frac = 0.2, .max_train = 4000, .seed = 1};
 }
 
 int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 {
 	const char *gpu = c->gpu, *data = c->data, *groups = c->groups;
-	/* Only the default folder may lack a profile (prof_new): then the
-	 * message below says what is missing. */
-	const char *dir = data ? data : prof_default_data_dir();
-	char path[1024];
+	char path[1100];
+	data_where w;
+	if (!data && data_find(&w, err, errlen))
+		return -1;
+	const char *dir = data ? data : w.dir;
 	if (!groups) {
 		snprintf(path, sizeof path, "%s/%s/groups.csv", dir, gpu);
 		groups = path;
 	}
-	prof *p = prof_new(gpu, data, err, errlen);
+	/* a missing profile is an error there: the simulator is never
+	 * calibrated against a roofline guess */
+	prof *p = prof_new(gpu, dir, err, errlen);
 	if (!p)
 		return -1;
-	if (!prof_path(p)[0]) {
-		snprintf(err, errlen, "no measured solo profile %s/%s/ops.csv: the simulator would be "
-		                      "calibrated against a roofline guess", dir, gpu);
-		prof_free(p);
-		return -1;
-	}
 	smp_set s = {0};
 	calib_result r;
 	int rc = smp_read_csv(groups, &s, err, errlen);

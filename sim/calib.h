@@ -39,7 +39,7 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
  * and with `write` store DIR/<gpu>/sim.csv. */
 typedef struct calib_config {
 	const char *gpu;
-	const char *data;   /* data folder; NULL: prof_default_data_dir() */
+	const char *data;   /* data folder; NULL: the one data_find finds */
 	const char *groups; /* NULL: DATA/<gpu>/groups.csv */
 	double test_frac;
 	uint64_t max_train; /* 0: every training group */
@@ -47,7 +47,7 @@ typedef struct calib_config {
 	int write;
 } calib_config;
 
-/* h100, 0.2 held out, at most 4000 training groups, seed 1, no write. */
+/* h200, 0.2 held out, at most 4000 training groups, seed 1, no write. */
 void calib_config_default(calib_config *c);
 
 /* 0, or -1 with one line in err. */

@@ -2,11 +2,13 @@
 #include "sim.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data.h"
 #include "rng.h"
 
 typedef struct sim_service {
@@ -283,8 +285,12 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s/sim.csv", data_dir, gpu);
 	FILE *f = fopen(path, "r");
-	if (!f)
+	if (!f && errno == ENOENT)
 		return 1;
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
 	char line[256];
 	int lineno = 0, rc = 0;
 	sim_options v = *o;
@@ -330,6 +336,11 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 			rc = -1;
 		}
 	}
+	if (rc == 0 && ferror(f)) {
+		/* a folder opens, and fails at its first read */
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		rc = -1;
+	}
 	fclose(f);
 	if (rc == 0)
 		*o = v;
@@ -363,10 +374,25 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 	}
 	sim_options so;
 	sim_options_default(&so);
-	if (o->calibrated &&
-	    sim_load_calibration(o->data_dir ? o->data_dir : prof_default_data_dir(), o->gpu, &so,
-	                         err, errlen) < 0)
-		return -1;
+	if (o->calibrated) {
+		data_where w;
+		const char *dir = o->data_dir;
+		if (!dir && data_find(&w, err, errlen))
+			return -1;
+		if (!dir)
+			dir = w.dir;
+		int rc = sim_load_calibration(dir, o->gpu, &so, err, errlen);
+		if (rc < 0)
+			return -1;
+		/* the defaults are no model of this GPU's contention */
+		if (rc == 1) {
+			snprintf(err, errlen,
+			         "no contention model for gpu %s: %s/%s/sim.csv is missing (fit one with "
+			         "abacus calibrate --gpu %s --data %s --write)",
+			         o->gpu, dir, o->gpu, o->gpu, dir);
+			return -1;
+		}
+	}
 	so.noise = o->noise;
 	if (!isnan(o->kappa))
 		so.kappa = o->kappa;

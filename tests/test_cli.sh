@@ -222,8 +222,7 @@ elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ 
 		break
 	done
 	# a short live run under each policy, with and without the GEMM convolutions
-	"$BIN" --db "$T/live.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
-		bad "training the predictor for the live run"
+	# (the predictors come with data/h100: no train step)
 	for gemm in true false; do
 		if "$BIN" --db "$T/live.db" run "$SRC/tests/data/live.lua" $gemm >"$T/out" 2>"$T/err"; then ok; else
 			bad "live run, conv_gemm = $gemm: $(cat "$T/err")"
@@ -317,8 +316,7 @@ EOF
 	bad "Lua helpers: $(cat "$T/err")"
 
 # --- the shipped scenarios, small -------------------------------------------------
-"$BIN" --db "$T/s.db" train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 && ok ||
-	bad "training the predictor for the scenarios"
+# no train step: the predictors come with the GPU data
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/quickstart.lua" 750 300 >"$T/out" 2>"$T/err"; then
 	policy_rows quickstart 300
 else

@@ -55,7 +55,6 @@ for _, p in ipairs{"fcfs", "abacus"} do
 end
 abacus.run(abacus.with(base, { name = "bare", policy = "fcfs", store_queries = false }))
 EOF
-"$BIN" --db r.db train --gpu h100 --predictor mlp --data "$SRC/data" >/dev/null 2>&1 || bad "train"
 "$BIN" --db r.db run exp.lua >/dev/null 2>err || bad "runs: $(cat err)"
 
 # --- the CDF: one line per policy, reaching the completed share ---------------

@@ -21,7 +21,7 @@ static const char *write_file(const char *name, const char *body)
 
 int main(void)
 {
-	char err[512];
+	char err[2048];
 	CHECK(mkdtemp(dir) != NULL);
 	zoo_model *r50 = zoo_model_new("resnet50", err, sizeof err);
 	zoo_model *bert = zoo_model_new("bert", err, sizeof err);
@@ -180,24 +180,57 @@ int main(void)
 	CHECK_STR_HAS(err, "far.csv:2:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
 	                   "for the whole model)");
 
-	/* a data folder that was asked for must hold the profile; only the
-	 * default one (NULL) falls back to the roofline for a GPU it lacks */
+	/* a data folder must hold the profile: a GPU without one is an error
+	 * naming the file, never the roofline */
 	CHECK(prof_new("h100", "/nonexist", err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "data folder /nonexist: No such file or directory");
 	CHECK(prof_new("h100", dir, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "no profile of gpu h100 in data folder ");
+	CHECK_STR_HAS(err, "no measured profile of gpu h100: ");
 	CHECK_STR_HAS(err, "/h100/ops.csv is missing");
+	CHECK_STR_HAS(err, "profile = \"roofline\"");
 	CHECK(prof_new("h100", write_file("plain", "x\n"), err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "plain is not a folder");
+	setenv("ABACUS_DATA", ABACUS_SOURCE_DIR "/data", 1);
+	CHECK(prof_new("a100", NULL, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "no measured profile of gpu a100: ");
+	CHECK_STR_HAS(err, "set by ABACUS_DATA");
+	setenv("ABACUS_DATA", "/nonexist", 1);
+	CHECK(prof_new("h200", NULL, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "ABACUS_DATA=/nonexist: No such file or directory");
 	unsetenv("ABACUS_DATA");
-	prof *dflt = prof_new("a100", NULL, err, sizeof err);
-	CHECK(dflt != NULL);
-	if (dflt)
-		CHECK_INT(prof_path(dflt)[0], '\0');
-	prof_free(dflt);
+	/* every op of a served model must be measured */
+	{
+		prof *sp = prof_new("h200", NULL, err, sizeof err);
+		zoo_model *r18 = zoo_model_new("resnet18", err, sizeof err);
+		zoo_model *r50s = zoo_model_new("resnet50", err, sizeof err);
+		CHECK(sp && r18 && r50s);
+		if (sp && r18 && r50s) {
+			CHECK_INT(prof_check_model(sp, r50s, err, sizeof err), 0);
+			CHECK_INT(prof_check_model(sp, r18, err, sizeof err), -1);
+			CHECK_STR_HAS(err, "h200/ops.csv has no rows for resnet18: it is not measured on gpu h200");
+		}
+		prof *roofp = prof_new_file("h200", NULL, err, sizeof err);
+		CHECK(roofp && prof_check_model(roofp, r18, err, sizeof err) == 0);
+		prof_free(roofp);
+		prof_free(sp);
+		zoo_model_free(r18);
+		zoo_model_free(r50s);
+	}
+	{
+		/* ops 0 and 1 of resnet50 only */
+		prof *part = prof_new_file("h100", write_file("part.csv", "resnet50,0,1,0,100,110\nresnet50,1,1,0,100,110\n"), err, sizeof err);
+		zoo_model *r50p = zoo_model_new("resnet50", err, sizeof err);
+		CHECK(part && r50p);
+		if (part && r50p) {
+			CHECK_INT(prof_check_model(part, r50p, err, sizeof err), -1);
+			CHECK_STR_HAS(err, "part.csv has no rows for resnet50 op 2 (of ops 0 to 17)");
+		}
+		prof_free(part);
+		zoo_model_free(r50p);
+	}
 	/* write_file's paths share one buffer: remove the files by name */
 	static const char *const made[] = {"ops.csv",   "bad.csv",  "bad2.csv",  "bad3.csv",
-	                                   "empty.csv", "head.csv", "alien.csv", "far.csv",
+	                                   "empty.csv", "head.csv", "alien.csv", "far.csv", "part.csv",
 	                                   "plain"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
