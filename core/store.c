@@ -114,9 +114,9 @@ static const char *const store_migrations[] = {
     "  avg(q.violated) AS violation_ratio\n"
     "FROM queries q LEFT JOIN services s ON s.run_id = q.run_id AND s.idx = q.service\n"
     "GROUP BY q.run_id, q.service;\n",
-    /* 1 -> 2: trained predictors (train.h), next to the runs they serve.
-     * blob holds everything needed to predict; checksum is its FNV-1a 64
-     * in hex, verified on load. */
+    /* 1 -> 2: trained predictors, next to the runs they served. Kept for
+     * the databases that hold them; predictors now live with the GPU data
+     * (train.h) and this table is neither read nor written. */
     "CREATE TABLE predictors (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  gpu TEXT NOT NULL,\n"

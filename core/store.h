@@ -24,8 +24,9 @@
 typedef struct store store;
 
 /* The schema this code writes (PRAGMA user_version). Tables: runs,
- * services, queries, predictors (since 2, see train.h); views:
- * run_summary, service_summary. Since 3 a run records its data folder and
+ * services, queries, predictors (since 2; no longer read or written:
+ * trained predictors are files of the GPU data, train.h, and an old
+ * database keeps its rows); views: run_summary, service_summary. Since 3 a run records its data folder and
  * digest, the abacus version and the git commit. */
 #define STORE_SCHEMA_VERSION 3
 

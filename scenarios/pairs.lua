@@ -2,7 +2,7 @@
 -- load the GPU can serve within QoS and at an overload.
 --
 --   abacus run scenarios/pairs.lua [DEVICE] [GPU] [QUERIES] [PAIR ...]
---   (defaults: sim h100 4000, all 21 pairs; a pair is written a+b)
+--   (defaults: sim h200 4000, all 21 pairs; a pair is written a+b)
 --
 -- The rules, the same for every pair and every policy:
 --  * services: each CNN draws batch 1, 2, 4 or 8; bert draws batch 1, 2
@@ -58,7 +58,7 @@ assert(PEAK == nil or PEAK == "0" or PEAK == "1", "PEAK must be 1 (or 0, or unse
 PEAK = PEAK == "1"
 
 local device = arg[1] or "sim"
-local gpu = arg[2] or "h100"
+local gpu = arg[2] or "h200"
 local queries = math.tointeger(tonumber(arg[3] or 4000))
 assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[3]))
 -- a p99 over fewer queries is its largest latency or close to it

@@ -1,8 +1,8 @@
 -- quickstart.lua: two inference services sharing one GPU, each scheduling
--- policy side by side; by default a simulated H100.
+-- policy side by side; by default a simulated H200.
 --
 --   abacus run scenarios/quickstart.lua [QPS] [QUERIES] [DEVICE] [GPU]
---   (defaults: 750 20000 sim h100; DEVICE cuda runs it on this machine's
+--   (defaults: 750 20000 sim h200; DEVICE cuda runs it on this machine's
 --   GPU, with GPU naming the profile and predictor abacus schedules by)
 --
 -- resnet50 (batch 1 to 8) and bert (batch 1 to 4, sequence 16 to 128)
@@ -14,7 +14,7 @@ assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. to
 
 local base = {
   device = arg[3] or "sim",
-  gpu = arg[4] or "h100",
+  gpu = arg[4] or "h200",
   services = {
     { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 15 },
     { model = "bert", batch = {1, 2, 4}, seq = {16, 32, 64, 128}, qos_ms = 15 },

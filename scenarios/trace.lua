@@ -1,7 +1,7 @@
 -- trace.lua: replay recorded arrivals under every policy.
 --
 --   abacus run scenarios/trace.lua [FILE] [DEVICE] [GPU] [LOAD]
---   (defaults: tests/data/cluster-load-per-minute.csv sim h100 0.8)
+--   (defaults: tests/data/cluster-load-per-minute.csv sim h200 0.8)
 --
 -- FILE is one of:
 --  * a query trace, header time_ms,model,batch[,seq] (as `load.kind =
@@ -19,7 +19,7 @@ local QOS_FACTOR = 4.5
 local here = (arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local file = arg[1] or (here .. "/../tests/data/cluster-load-per-minute.csv")
 local device = arg[2] or "sim"
-local gpu = arg[3] or "h100"
+local gpu = arg[3] or "h200"
 local load_factor = tonumber(arg[4] or 0.8)
 assert(load_factor and load_factor > 0, "LOAD must be a positive number, got " .. tostring(arg[4]))
 
