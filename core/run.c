@@ -399,9 +399,13 @@ int run_prepare(const run_config *c, char *err, size_t errlen)
 	/* every learner's predictor, whatever this run's policy: the abacus
 	 * runs of a scenario come after its baselines, and must not be the
 	 * first to find one missing. A bundle without measured groups serves
-	 * the baselines and the solo predictor only. */
+	 * the baselines and the solo predictor only; a scenario's own profile
+	 * (which need not cover every model the groups hold) has its
+	 * predictors trained when an abacus run asks for one. */
 	train_source src;
 	char groups[1100];
+	if (run_ops(c))
+		return 0;
 	if (data_path(groups, sizeof groups, dir, c->gpu, "groups.csv") || access(groups, F_OK) != 0)
 		return 0;
 	if (run_source(c, dir, &src, err, errlen))

@@ -97,8 +97,8 @@ int run_roofline(const run_config *c);
 /* Makes sure the GPU's bundle the run reads is complete and current
  * before anything runs: the profile, the simulator's contention model
  * (sim.csv) for a simulated device, and every learner's trained predictor
- * where the bundle has measured groups (trained then and there when
- * missing or stale, train_ensure). Whatever the policy: a scenario's
+ * where the bundle has measured groups and the run reads the bundle's own
+ * profile (trained then and there when missing or stale, train_ensure). Whatever the policy: a scenario's
  * first run finds out what a later abacus run would lack. */
 int run_prepare(const run_config *c, char *err, size_t errlen);
 
