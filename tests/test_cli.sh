@@ -347,7 +347,7 @@ fi
 printf 'time_ms,model,batch,seq\n0.5,resnet50,2,\n1,bert,1,32\n1.5,bert,2,16\n9,resnet50,4,\n' >q.csv
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/trace.lua" q.csv >"$T/out" 2>"$T/err"; then
 	policy_rows "trace.lua on a query trace" 4
-	grep -q "^resnet50 + bert on sim h100: 4 queries" "$T/out" && ok || bad "trace.lua services: $(head -1 "$T/out")"
+	grep -q "^resnet50 + bert on sim h200: 4 queries" "$T/out" && ok || bad "trace.lua services: $(head -1 "$T/out")"
 else
 	bad "trace.lua on a query trace: $(cat "$T/err")"
 fi
