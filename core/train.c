@@ -12,8 +12,8 @@
  *    after its error was measured on held-out rows (split, folds or
  *    left-out pairs): the error stored with it is an honest estimate for
  *    groups it has not seen, and no measured group is wasted.
- *  - The predictors table is written through SQLite directly; store_open
- *    is called first only to create or migrate the schema.
+ *  - The predictors table is written through db.h; store_open is called
+ *    first only to create or migrate the schema.
  */
 #include "train.h"
 
@@ -25,8 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "db.h"
 #include "hash.h"
 #include "rng.h"
 #include "store.h"
@@ -511,10 +510,10 @@ int train_save(const char *db_path, const train_row *row, const train_model *m, 
 	    "INSERT INTO predictors (gpu, kind, mode, combo, features_version, n_train, mae_ms, "
 	    "mape, created_at, blob, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?9, ?10)";
-	char serr[1024], sum[24];
+	char serr[1024], sum[24], doing[64];
 	uint8_t *blob = NULL;
 	size_t len = 0;
-	sqlite3 *db = NULL;
+	db *d = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc, status = -1;
 
@@ -527,44 +526,40 @@ int train_save(const char *db_path, const train_row *row, const train_model *m, 
 	if (train_model_encode(m, &blob, &len, err, errlen))
 		return -1;
 	snprintf(sum, sizeof sum, "%016llx", (unsigned long long)train_checksum(blob, len));
-	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 1, row->gpu, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, m->L->kind, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, row->mode, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 4, row->combo, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 5, FEAT_VERSION);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 6, row->n_train);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(st, 7, row->mae_ms);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(st, 8, row->mape);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 9, blob, (int)len, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 10, sum, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: storing the %s predictor failed: %s", db_path, m->L->kind,
-		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	d = db_open(db_path, &(db_options){.mode = DB_WRITE, .lock_wait_ms = STORE_LOCK_WAIT_MS,
+	                                   .holder = "abacus train"},
+	            err, errlen);
+	if (!d)
 		goto done;
+	snprintf(doing, sizeof doing, "storing the %s predictor", m->L->kind);
+	if (db_prepare(d, sql, &st, doing))
+		goto fail;
+	rc = SQLITE_OK;
+	db_bind_text(st, 1, row->gpu, &rc);
+	db_bind_text(st, 2, m->L->kind, &rc);
+	db_bind_text(st, 3, row->mode, &rc);
+	db_bind_text(st, 4, row->combo, &rc);
+	db_bind_i64(st, 5, FEAT_VERSION, &rc);
+	db_bind_i64(st, 6, row->n_train, &rc);
+	db_bind_double(st, 7, row->mae_ms, &rc);
+	db_bind_double(st, 8, row->mape, &rc);
+	db_bind_blob(st, 9, blob, len, &rc);
+	db_bind_text(st, 10, sum, &rc);
+	if (rc != SQLITE_OK) {
+		db_fail(d, rc, "sqlite3_bind(INSERT INTO predictors)", "%s", doing);
+		goto fail;
 	}
+	if (db_step(d, st, doing) != SQLITE_DONE)
+		goto fail;
 	if (id)
-		*id = sqlite3_last_insert_rowid(db);
+		*id = sqlite3_last_insert_rowid(db_handle(d));
 	status = 0;
+fail:
+	if (status)
+		snprintf(err, errlen, "%s", db_errmsg(d));
 done:
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	db_close(d);
 	free(blob);
 	return status;
 }
@@ -588,7 +583,8 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 	    "(mode = 'all' AND combo = '*')) ORDER BY mode = 'one' DESC, id DESC LIMIT 1";
 	const char *names[SMP_MAX_SEG];
 	char combo[4 * ZOO_NAME_MAX];
-	sqlite3 *db = NULL;
+	db *d = NULL;
+	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	train_model *m = NULL;
 	int rc, status = -1;
@@ -604,16 +600,16 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 		names[i] = models[i]->name;
 	train_combo_name(names, n_svc, combo, sizeof combo);
 
-	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK) {
+	d = db_open(db_path, &(db_options){.mode = DB_READ, .lock_wait_ms = STORE_LOCK_WAIT_MS},
+	            err, errlen);
+	if (!d) {
 		train_missing(err, errlen, db_path, gpu, kind, "(the file cannot be opened)");
 		goto done;
 	}
-	rc = sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	h = db_handle(d);
+	rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		const char *msg = sqlite3_errmsg(db);
+		const char *msg = sqlite3_errmsg(h);
 		if (strstr(msg, "no such table"))
 			train_missing(err, errlen, db_path, gpu, kind, NULL);
 		else
@@ -634,7 +630,7 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 	}
 	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s: looking up the %s predictor failed: %s", db_path, kind,
-		         sqlite3_errmsg(db));
+		         sqlite3_errmsg(h));
 		goto done;
 	}
 	long long id = sqlite3_column_int64(st, 0);
@@ -666,7 +662,7 @@ int train_load_predictor(predictor *out, const char *db_path, const char *gpu, c
 done:
 	train_model_free(m);
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	db_close(d);
 	return status;
 }
 
