@@ -152,9 +152,11 @@ static void db_folder_problem(const char *name, char *out, size_t len)
 	struct stat st;
 
 	out[0] = '\0';
-	if (!slash)
-		snprintf(folder, sizeof folder, ".");
-	else if (slash == name)
+	if (!slash) {
+		/* "the folder . is not writable" says less than its name */
+		if (!getcwd(folder, sizeof folder))
+			snprintf(folder, sizeof folder, ".");
+	} else if (slash == name)
 		snprintf(folder, sizeof folder, "/");
 	else
 		snprintf(folder, sizeof folder, "%.*s", (int)(slash - name), name);

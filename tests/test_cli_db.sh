@@ -65,6 +65,16 @@ if [ $rc != 77 ]; then
 	[ $rc = 0 ] && grep -q "sweep-a-1" out && ok || bad "runs on a read-only database ($rc): $(cat err)"
 	[ "$(ls ro)" = r.db ] && ok || bad "runs wrote beside a read-only database: $(ls ro)"
 	expect_exit run-readonly 1 "read-only" as_other "$BIN" --db "$T/ro/r.db" run one.lua
+	# a new results.db in a folder that cannot be written: the folder is
+	# named, in one line, and nothing is left behind
+	expect_exit run-ro-folder 1 "cannot create $T/ro/new.db: the folder $T/ro is not writable" \
+		as_other "$BIN" --db "$T/ro/new.db" run one.lua
+	[ "$(wc -l <"$T/err")" = 1 ] && ok || bad "run-ro-folder: not one line: $(cat "$T/err")"
+	cd ro || exit 1
+	expect_exit run-ro-cwd 1 "cannot create results.db: the folder $T/ro is not writable" \
+		as_other "$BIN" run ../one.lua
+	cd "$T" || exit 1
+	[ "$(ls ro)" = r.db ] && ok || bad "a run wrote into a read-only folder: $(ls ro)"
 fi
 cp r.db newer.db
 sql newer.db "pragma user_version = 9" >/dev/null
