@@ -64,7 +64,8 @@ typedef struct run_config {
 	 * not known). */
 	const char *data_digest;
 	const char *profile;  /* explicit ops.csv, or NULL */
-	const char *config_text; /* stored verbatim as the run's config */
+	const char *config_text; /* the run's config as JSON, stored verbatim */
+	const char *tags;        /* the scenario's tags, a JSON object, or NULL */
 	/* The KIND_* fields (kind.h) the scenario gave, so that a field the
 	 * chosen load or policy does not read is refused rather than ignored.
 	 * load_file, predictor and a service's qps count as given when set,
@@ -76,6 +77,8 @@ typedef struct run_config {
 typedef struct run_result {
 	int64_t run_id; /* 0 when not stored */
 	metrics m;
+	metrics *services; /* n_services of them, per service in config order (owned) */
+	int n_services;
 	int interrupted;
 	double wall_s; /* host seconds the run took (scheduling loop only) */
 	int64_t groups;
@@ -91,7 +94,14 @@ void run_config_default(run_config *c);
 int run_config_check(const run_config *c, char *err, size_t errlen);
 
 /* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored
- * as such), -1 error (message in err; stored as failed if it began). */
+ * as such), -1 error (message in err; stored as failed if it began).
+ * Whatever it returns, out is to be freed with run_result_free.
+ *
+ * An interrupted run stores the rows of all its queries. A run whose
+ * storing is interrupted (the stop flag set while its rows are written)
+ * stops there: its error says how many rows it stored, and so does the
+ * runs table (queries_stored), which always equals its rows in queries. */
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen);
+void run_result_free(run_result *r);
 
 #endif

@@ -140,6 +140,46 @@ static const char *const store_migrations[] = {
     "ALTER TABLE runs ADD COLUMN data_digest TEXT;\n"
     "ALTER TABLE runs ADD COLUMN abacus_version TEXT;\n"
     "ALTER TABLE runs ADD COLUMN git_commit TEXT;\n",
+    /* 3 -> 4: results a researcher can query. The config is JSON (a
+     * config stored before as Lua text becomes a JSON string holding that
+     * text, so json_extract works on every row and loses nothing); tags
+     * are the scenario's own JSON object; pooled p90, p95 and p99.9; how
+     * many query rows a run stored (a count, for runs that ended before);
+     * and each service's figures, with a view beside them. */
+    "UPDATE runs SET config = json_quote(config) WHERE NOT json_valid(config);\n"
+    "ALTER TABLE runs ADD COLUMN tags TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN p90_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN p95_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN p999_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN queries_stored INTEGER;\n"
+    "UPDATE runs SET queries_stored = (SELECT count(*) FROM queries q WHERE q.run_id = runs.id)\n"
+    "  WHERE status <> 'running';\n"
+    "ALTER TABLE services ADD COLUMN completed INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN dropped INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN violations INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN p50_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p90_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p95_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p99_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p999_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN mean_ms REAL;\n"
+    "DROP VIEW run_summary;\n"
+    "CREATE VIEW run_summary AS\n"
+    "SELECT r.id AS run_id, r.name, r.device, r.gpu, r.policy, r.status,\n"
+    "  r.started_at, r.ended_at,\n"
+    "  (SELECT count(*) FROM services s WHERE s.run_id = r.id) AS services,\n"
+    "  (SELECT group_concat(s.model, ',') FROM services s WHERE s.run_id = r.id) AS models,\n"
+    "  r.completed, r.dropped, r.p50_ms, r.p99_ms, r.mean_ms, r.violation_ratio,\n"
+    "  r.throughput_qps, r.duration_ms, r.error,\n"
+    "  r.p90_ms, r.p95_ms, r.p999_ms, r.queries_stored, r.tags\n"
+    "FROM runs r;\n"
+    /* NULL figures: a run that ended before schema 4, or failed before it
+     * had results. */
+    "CREATE VIEW service_results AS\n"
+    "SELECT s.run_id, r.name, r.policy, r.status, r.tags, s.idx AS service, s.model,\n"
+    "  s.qos_ms, s.completed, s.dropped, s.violations, s.p50_ms, s.p90_ms, s.p95_ms,\n"
+    "  s.p99_ms, s.p999_ms, s.mean_ms\n"
+    "FROM services s JOIN runs r ON r.id = s.run_id;\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -372,9 +412,9 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	static const char run_sql[] =
 	    "INSERT INTO runs (name, device, gpu, policy, config, seed, status, started_at, pid, "
 	    "host, gpu_name, driver, cuda, cudnn, data_dir, data_digest, abacus_version, "
-	    "git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', "
+	    "git_commit, tags) VALUES (?1, ?2, ?3, ?4, json(?5), ?6, 'running', "
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	    "?16)";
+	    "?16, json(?17))";
 	static const char svc_sql[] = "INSERT INTO services (run_id, idx, model, qos_ms, batches, "
 	                              "seqs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	sqlite3_stmt *st = NULL;
@@ -406,7 +446,7 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	db_bind_text(st, 2, info->device, &rc);
 	db_bind_text(st, 3, info->gpu, &rc);
 	db_bind_text(st, 4, info->policy, &rc);
-	db_bind_text(st, 5, info->config, &rc);
+	db_bind_text(st, 5, info->config && *info->config ? info->config : "{}", &rc);
 	db_bind_i64(st, 6, info->seed, &rc);
 	db_bind_i64(st, 7, (int64_t)getpid(), &rc);
 	db_bind_text(st, 8, host, &rc);
@@ -418,6 +458,7 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	db_bind_text_null(st, 14, info->data_digest, &rc);
 	db_bind_text(st, 15, abacus_version(), &rc);
 	db_bind_text(st, 16, abacus_git_commit(), &rc);
+	db_bind_text(st, 17, info->tags && *info->tags ? info->tags : "{}", &rc);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "sqlite3_bind(INSERT INTO runs)", "starting run '%s'",
 		           info->name ? info->name : "");
@@ -588,18 +629,93 @@ int store_queries_commit(store *s)
 	return 0;
 }
 
+/* The end of a run in one transaction: its row in runs, then its
+ * services' figures. *changed is 0 when no run `run_id` was still running
+ * (nothing is written then). */
+static int store_end_tx(store *s, int64_t run_id, const char *status, const store_summary *sum,
+                        const char *error, int *changed)
+{
+	static const char run_sql[] =
+	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
+	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11, p90_ms = ?12, "
+	    "p95_ms = ?13, p999_ms = ?14, "
+	    "queries_stored = (SELECT count(*) FROM queries WHERE run_id = ?1) "
+	    "WHERE id = ?1 AND status = 'running'";
+	static const char svc_sql[] =
+	    "UPDATE services SET completed = ?3, dropped = ?4, violations = ?5, p50_ms = ?6, "
+	    "p90_ms = ?7, p95_ms = ?8, p99_ms = ?9, p999_ms = ?10, mean_ms = ?11 "
+	    "WHERE run_id = ?1 AND idx = ?2";
+	sqlite3_stmt *st = NULL;
+	char doing[96];
+	int rc = SQLITE_OK;
+
+	snprintf(doing, sizeof doing, "ending run %lld as %s", (long long)run_id, status);
+	if (db_begin(s->d, doing) || db_prepare(s->d, run_sql, &st, doing))
+		return -1;
+	db_bind_i64(st, 1, run_id, &rc);
+	db_bind_text(st, 2, status, &rc);
+	db_bind_text_null(st, 3, error, &rc);
+	if (sum) {
+		const double v[] = {sum->p50_ms,         sum->p99_ms,         sum->mean_ms,
+		                    sum->violation_ratio, sum->throughput_qps, sum->duration_ms,
+		                    sum->p90_ms,          sum->p95_ms,         sum->p999_ms};
+		db_bind_i64(st, 4, sum->completed, &rc);
+		db_bind_i64(st, 5, sum->dropped, &rc);
+		for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+			db_bind_double(st, 6 + i, v[i], &rc); /* NaN is stored as NULL */
+	} else {
+		for (int i = 4; i <= 14; i++)
+			db_bind_null(st, i, &rc);
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, rc, "sqlite3_bind(UPDATE runs)", "%s", doing);
+	}
+	rc = db_step(s->d, st, doing);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*changed = sqlite3_changes(db_handle(s->d)) == 1;
+	if (!*changed)
+		return db_commit(s->d, doing);
+	if (sum && sum->n_services > 0) {
+		if (db_prepare(s->d, svc_sql, &st, doing))
+			return -1;
+		for (int k = 0; k < sum->n_services; k++) {
+			const store_service_summary *x = &sum->services[k];
+			const double v[] = {x->p50_ms, x->p90_ms,  x->p95_ms,
+			                    x->p99_ms, x->p999_ms, x->mean_ms};
+			rc = SQLITE_OK;
+			sqlite3_reset(st);
+			db_bind_i64(st, 1, run_id, &rc);
+			db_bind_i64(st, 2, x->idx, &rc);
+			db_bind_i64(st, 3, x->completed, &rc);
+			db_bind_i64(st, 4, x->dropped, &rc);
+			db_bind_i64(st, 5, x->violations, &rc);
+			for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+				db_bind_double(st, 6 + i, v[i], &rc);
+			if (rc != SQLITE_OK) {
+				store_fail(s, rc, "sqlite3_bind(UPDATE services)", "%s", doing);
+				break;
+			}
+			if (db_step(s->d, st, doing) != SQLITE_DONE) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK)
+			return -1;
+	}
+	return db_commit(s->d, doing);
+}
+
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error)
 {
-	static const char sql[] =
-	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
-	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11 "
-	    "WHERE id = ?1 AND status = 'running'";
-	sqlite3_stmt *st = NULL;
 	char lost[1024] = ""; /* why the open rows could not be committed */
 	char why[2048];       /* the error stored with the run */
-	int rc = SQLITE_OK;
 
 	if (!status || (strcmp(status, "done") != 0 && strcmp(status, "failed") != 0 &&
 	                strcmp(status, "interrupted") != 0))
@@ -632,51 +748,22 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 		s->q_open = 0;
 	}
 
-	rc = sqlite3_prepare_v2(db_handle(s->d), sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_prepare_v2(UPDATE runs)", "ending run %lld",
-		                  (long long)run_id);
-	db_bind_i64(st, 1, run_id, &rc);
-	db_bind_text(st, 2, status, &rc);
-	if (error)
-		db_bind_text(st, 3, error, &rc);
-	else
-		db_bind_null(st, 3, &rc);
-	if (sum) {
-		db_bind_i64(st, 4, sum->completed, &rc);
-		db_bind_i64(st, 5, sum->dropped, &rc);
-		db_bind_double(st, 6, sum->p50_ms, &rc);
-		db_bind_double(st, 7, sum->p99_ms, &rc);
-		db_bind_double(st, 8, sum->mean_ms, &rc);
-		db_bind_double(st, 9, sum->violation_ratio, &rc);
-		db_bind_double(st, 10, sum->throughput_qps, &rc);
-		db_bind_double(st, 11, sum->duration_ms, &rc);
-	} else {
-		for (int i = 4; i <= 11; i++)
-			db_bind_null(st, i, &rc);
-	}
-	/* The final status outlasts STORE_END_TRIES lock waits; a step that
-	 * failed busy is reset and taken again with its bindings. */
-	for (int t = 1; rc == SQLITE_OK; t++) {
-		rc = sqlite3_step(st);
-		if ((rc & 0xff) == SQLITE_BUSY && t < STORE_END_TRIES) {
-			sqlite3_reset(st);
-			rc = SQLITE_OK;
+	/* The final status outlasts STORE_END_TRIES lock waits: a transaction
+	 * that failed busy is rolled back and taken again. */
+	for (int t = 1;; t++) {
+		int changed = 0, code;
+		if (store_end_tx(s, run_id, status, sum, error, &changed) == 0) {
+			if (!changed)
+				break;
+			return lost[0] ? store_failf(s, "%s", lost) : 0;
 		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, rc, "sqlite3_step(UPDATE runs)", "ending run %lld as %s",
-		           (long long)run_id, status);
+		code = sqlite3_errcode(db_handle(s->d));
+		db_rollback(s->d);
+		if ((code & 0xff) == SQLITE_BUSY && t < STORE_END_TRIES)
+			continue;
 		if (lost[0])
 			db_append(s->d, "; before that: %s", lost);
-		sqlite3_finalize(st);
 		return -1;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_changes(db_handle(s->d)) == 1) {
-		if (lost[0])
-			return store_failf(s, "%s", lost);
-		return 0;
 	}
 
 	/* Nothing changed: say whether the run is missing or already ended. */
