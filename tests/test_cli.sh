@@ -44,7 +44,7 @@ n=$(sql "$T/r.db" "select count(*) from queries where run_id = 1")
 [ "$n" = 500 ] && ok || bad "expected 500 query rows, got '$n'"
 st=$(sql "$T/r.db" "select group_concat(status) from runs")
 [ "$st" = "done,done" ] && ok || bad "statuses: $st"
-sql "$T/r.db" "select config from runs where id = 1" | grep -q 'model = "resnet50"' && ok || bad "config not stored"
+sql "$T/r.db" "select json_extract(config, '$.services[0].model') from runs where id = 1" | grep -qx 'resnet50' && ok || bad "config not stored as JSON"
 "$BIN" --db "$T/r.db" runs >"$T/out" 2>&1 && grep -q "done" "$T/out" && ok || bad "abacus runs: $(cat "$T/out")"
 before=$(sql "$T/r.db" "select count(*), sum(latency_ms) from queries")
 
