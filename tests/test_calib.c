@@ -126,12 +126,12 @@ int main(void)
 	fclose(f);
 	smp_set lng = {0};
 	CHECK(smp_read_csv(path, &lng, err, sizeof err) != 0);
-	CHECK_STR_HAS(err, "groups.csv:2: line longer than 65536 bytes");
+	CHECK_STR_HAS(err, "groups.csv:2:65537: line longer than 65536 bytes");
 	smp_set_free(&lng);
 	unlink(path);
 	if (access("/dev/zero", R_OK) == 0) {
 		CHECK(smp_read_csv("/dev/zero", &lng, err, sizeof err) != 0);
-		CHECK_STR_HAS(err, "/dev/zero:1: line longer than 65536 bytes");
+		CHECK_STR_HAS(err, "/dev/zero:1:65537: line longer than 65536 bytes");
 		smp_set_free(&lng);
 	}
 	rmdir(sub);
