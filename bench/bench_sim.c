@@ -16,15 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
 #include "devices.h"
 #include "run.h"
 #include "store.h"
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)clk_ns() * 1e-9;
 }
 
 int main(int argc, char **argv)

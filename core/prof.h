@@ -2,8 +2,9 @@
  *
  * A profile maps (model, op, batch, seq) to the op's latency when it runs
  * alone. Measured profiles are CSV files shipped under data/<gpu>/ops.csv
- * (columns model,op,batch,seq,median_us,p99_us; seq 0 for models without
- * one), written by the GPU benchmark / `abacus profile`. Points between
+ * (a header naming the columns model,op,batch,seq,median_us and optionally
+ * p99_us, in any order, read by csv.h; seq 0 for models without one),
+ * written by the GPU benchmark / `abacus profile`. Points between
  * measured batch sizes or sequence lengths are interpolated linearly (and
  * extrapolated from the last two points beyond them); a model the file
  * does not cover, or a GPU without a file in the default data folder,
@@ -34,8 +35,8 @@ typedef struct prof prof;
  * prof_default_data_dir) a GPU without a profile there is roofline only;
  * a data_dir given must exist and hold the profile. A malformed file is an
  * error (file:line:column), and so are a file without rows, a row whose
- * model is not in the zoo and an op beyond the model's (n_ops being the
- * whole model). */
+ * model is not in the zoo, an op beyond the model's (n_ops being the whole
+ * model) and two rows of one (model, op, batch, seq). */
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
 /* Same, from an explicit CSV path (NULL: roofline only). */
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
 #include "db.h"
 #include "gpu.h"
 #include "hash.h"
@@ -130,9 +131,7 @@ typedef struct profl {
 
 static double wall_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clk_ns() / 1e6;
 }
 
 static int failf(profl *p, const char *fmt, ...)

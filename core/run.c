@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clk.h"
 #include "kind.h"
 #include "load.h"
 #include "pred.h"
@@ -541,13 +541,6 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	return rc;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -565,9 +558,9 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 		return -1;
 	}
 	out->run_id = run_id;
-	double t0 = mono_s();
+	int64_t t0 = clk_ns();
 	int rc = sched_run(p.sched, &p.dev, p.load, c->stop, err, errlen);
-	out->wall_s = mono_s() - t0;
+	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
 	const sched_stats *ss = sched_get_stats(p.sched);
 	out->groups = ss->groups;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;

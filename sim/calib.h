@@ -33,7 +33,6 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
                 size_t errlen);
 
-
 /* What `abacus calibrate` does: fit on the groups of a GPU, print the
  * parameters, the train and held-out MAPE and the per-combination table,
  * and with `write` store DIR/<gpu>/sim.csv. */

@@ -5,6 +5,7 @@
  *
  * Runs from the source root (ctest's working directory), so fixture paths
  * and the paths in expected messages are "tests/data/...". */
+#include "clk.h"
 #include "load.h"
 
 #include <math.h>
@@ -51,9 +52,7 @@ static int index_of(const int *v, int n, int x)
 
 static double now_sec(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)clk_ns() * 1e-9;
 }
 
 /* ---- poisson ------------------------------------------------------------ */

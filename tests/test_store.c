@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "clk.h"
 #include "rng.h"
 #include "store.h"
 #include "version.h"
@@ -57,9 +58,7 @@ static const char *in_dir(char *buf, size_t len, const char *name)
 
 static double now_s(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+	return (double)clk_ns() * 1e-9;
 }
 
 /* --- reading the file back ------------------------------------------------ */
