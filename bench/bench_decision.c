@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "clk.h"
 #include "../tests/test_pred_gen.h"
+#include "clk.h"
 #include "sched.h"
 #include "train.h"
 

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "clk.h"
 #include "../tests/test_pred_gen.h"
+#include "clk.h"
 #include "train.h"
 
 enum { VARIANTS = 64, MAX_BATCH = 16 };

@@ -31,7 +31,7 @@ int buf_grow(void *items, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-void buf_add(buf *b, const char *s, size_t n)
+void buf_add(buf_str *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -44,12 +44,12 @@ void buf_add(buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-void buf_adds(buf *b, const char *s)
+void buf_adds(buf_str *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
 }
 
-void buf_addf(buf *b, const char *fmt, ...)
+void buf_addf(buf_str *b, const char *fmt, ...)
 {
 	if (b->oom)
 		return;
@@ -67,7 +67,7 @@ void buf_addf(buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void buf_free(buf *b)
+void buf_free(buf_str *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof *b);

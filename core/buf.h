@@ -2,7 +2,7 @@
  *
  * buf_grow is the doubling realloc every growing array needs, written
  * once: callers keep their own typed pointer and capacity and ask for
- * room before they append. A buf is a string being built (a message, a
+ * room before they append. A buf_str is a string being built (a message, a
  * serialised config) whose appends never fail one by one: the first
  * failed allocation sets oom, later appends do nothing, and the caller
  * checks once at the end, as Redis's sds callers check the result.
@@ -18,16 +18,16 @@
  * unchanged. */
 int buf_grow(void *items, size_t *cap, size_t n, size_t size);
 
-typedef struct buf {
-	char *s;  /* NUL-terminated once anything was added; NULL before */
+typedef struct buf_str {
+	char *s; /* NUL-terminated once anything was added; NULL before */
 	size_t len, cap;
-	int oom;  /* an append failed: s holds what came before it */
-} buf;
+	int oom; /* an append failed: s holds what came before it */
+} buf_str;
 
-void buf_add(buf *b, const char *s, size_t n);
-void buf_adds(buf *b, const char *s);
-void buf_addf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Frees and empties b; buf_free on a zeroed buf is a no-op. */
-void buf_free(buf *b);
+void buf_add(buf_str *b, const char *s, size_t n);
+void buf_adds(buf_str *b, const char *s);
+void buf_addf(buf_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Frees and empties b; buf_free on a zeroed buf_str is a no-op. */
+void buf_free(buf_str *b);
 
 #endif

@@ -29,8 +29,8 @@ static int next_line(csv *c, char *err, size_t errlen)
 		errno = 0;
 		long got = text_getline(&c->line, &c->cap, c->f);
 		if (got == TEXT_TOO_LONG)
-			return text_fail(err, errlen, "%s:%ld:%d: line longer than %d bytes", c->path,
-			                 c->lineno + 1, TEXT_LINE_MAX + 1, TEXT_LINE_MAX);
+			return text_fail(err, errlen, "%s:%ld:%d: line longer than %d bytes",
+			                 c->path, c->lineno + 1, TEXT_LINE_MAX + 1, TEXT_LINE_MAX);
 		if (got == TEXT_NOMEM)
 			return text_fail(err, errlen, "%s:%ld:1: out of memory", c->path,
 			                 c->lineno + 1);
@@ -44,8 +44,10 @@ static int next_line(csv *c, char *err, size_t errlen)
 		size_t len = strlen(c->line);
 		/* a NUL would end the line early, dropping what follows it */
 		if (len != (size_t)got)
-			return text_fail(err, errlen, "%s:%ld:%zu: NUL byte in the line (not a text "
-			                 "file?)", c->path, c->lineno, len + 1);
+			return text_fail(err, errlen,
+			                 "%s:%ld:%zu: NUL byte in the line (not a text "
+			                 "file?)",
+			                 c->path, c->lineno, len + 1);
 		char *s = c->line;
 		if (c->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 			s += 3;
@@ -109,14 +111,14 @@ static int read_header(csv *c, char *err, size_t errlen)
 	}
 	for (int k = 0; k < c->n_cols; k++)
 		if (c->cols[k].required && c->pos[k] < 0)
-			return text_fail(err, errlen, "%s:%ld:%d: header has no '%s' column, expected %s",
+			return text_fail(err, errlen,
+			                 "%s:%ld:%d: header has no '%s' column, expected %s",
 			                 c->path, c->lineno, c->nf + 1, c->cols[k].name, expect);
 	c->n_head = c->nf;
 	return 0;
 }
 
-int csv_open(csv *c, const char *path, const csv_col *cols, int n_cols, char *err,
-             size_t errlen)
+int csv_open(csv *c, const char *path, const csv_col *cols, int n_cols, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	if (!path)
@@ -187,7 +189,8 @@ int csv_fail(const csv *c, int k, char *err, size_t errlen, const char *fmt, ...
 {
 	if (!err || !errlen)
 		return -1;
-	int w = snprintf(err, errlen, "%s:%ld:%d: ", c->path, c->lineno, k < 0 ? 1 : csv_colno(c, k));
+	int w =
+	    snprintf(err, errlen, "%s:%ld:%d: ", c->path, c->lineno, k < 0 ? 1 : csv_colno(c, k));
 	if (w >= 0 && (size_t)w < errlen) {
 		va_list ap;
 		va_start(ap, fmt);

@@ -56,8 +56,7 @@ typedef struct csv {
 /* Opens path and reads its header against cols (n_cols <= CSV_MAX_COLS).
  * 0, or -1 with the message in err; on failure c holds nothing to close,
  * on success csv_close frees it. */
-int csv_open(csv *c, const char *path, const csv_col *cols, int n_cols, char *err,
-             size_t errlen);
+int csv_open(csv *c, const char *path, const csv_col *cols, int n_cols, char *err, size_t errlen);
 void csv_close(csv *c);
 
 /* The next row: 1, 0 at the end of the file, -1 with the message in err. */

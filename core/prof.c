@@ -66,9 +66,9 @@ static int parse_int(const char *s, int *out)
 enum { PC_MODEL, PC_OP, PC_BATCH, PC_SEQ, PC_MEDIAN, PC_P99, PC_NCOL };
 
 static const csv_col prof_cols[PC_NCOL] = {
-	{.name = "model", .required = 1},     {.name = "op", .required = 1},
-	{.name = "batch", .required = 1},     {.name = "seq", .required = 1},
-	{.name = "median_us", .required = 1}, {.name = "p99_us", .required = 0},
+    {.name = "model", .required = 1},     {.name = "op", .required = 1},
+    {.name = "batch", .required = 1},     {.name = "seq", .required = 1},
+    {.name = "median_us", .required = 1}, {.name = "p99_us", .required = 0},
 };
 
 /* A latency column: 0, or -1 with the message in err. */
@@ -78,8 +78,8 @@ static int parse_us(const csv *c, int k, double *out, char *err, size_t errlen)
 	if (csv_double(v, out) || !(*out > 0))
 		return csv_fail(c, k, err, errlen, "bad value '%s'", v);
 	if (*out > PROF_MAX_US)
-		return csv_fail(c, k, err, errlen, "latency %s us is over %g us (100 s) for one op", v,
-		                PROF_MAX_US);
+		return csv_fail(c, k, err, errlen, "latency %s us is over %g us (100 s) for one op",
+		                v, PROF_MAX_US);
 	return 0;
 }
 
@@ -89,10 +89,10 @@ static int parse_row(const csv *c, zoo_set *ms, prof_row *r, char *err, size_t e
 	memset(r, 0, sizeof *r);
 	snprintf(r->model, sizeof r->model, "%s", csv_get(c, PC_MODEL));
 	r->line = c->lineno;
-	int k = parse_int(csv_get(c, PC_OP), &r->op)                               ? PC_OP
+	int k = parse_int(csv_get(c, PC_OP), &r->op)                         ? PC_OP
 	        : parse_int(csv_get(c, PC_BATCH), &r->batch) || r->batch < 1 ? PC_BATCH
-	        : parse_int(csv_get(c, PC_SEQ), &r->seq)                         ? PC_SEQ
-	                                                                         : -1;
+	        : parse_int(csv_get(c, PC_SEQ), &r->seq)                     ? PC_SEQ
+	                                                                     : -1;
 	if (k >= 0)
 		return csv_fail(c, k, err, errlen, "bad value '%s'", csv_get(c, k));
 	if (parse_us(c, PC_MEDIAN, &r->us, err, errlen))
@@ -166,9 +166,10 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 		if (row_cmp(a, b) == 0) {
 			long first = a->line < b->line ? a->line : b->line;
 			long second = a->line < b->line ? b->line : a->line;
-			snprintf(err, errlen,
-			         "%s:%ld:1: duplicate row: %s op %d batch %d seq %d is also on line %ld",
-			         path, second, a->model, a->op, a->batch, a->seq, first);
+			snprintf(
+			    err, errlen,
+			    "%s:%ld:1: duplicate row: %s op %d batch %d seq %d is also on line %ld",
+			    path, second, a->model, a->op, a->batch, a->seq, first);
 			return -1;
 		}
 	}
@@ -341,7 +342,8 @@ struct prof_table {
 	const prof *p;
 	const zoo_model *m;
 	table_entry *e;
-	int n, cap;
+	int n;
+	size_t cap;
 	int last; /* the entry hit last: queries of a service repeat keys */
 };
 
@@ -379,14 +381,8 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 			t->last = i;
 			return t->e[i].prefix;
 		}
-	if (t->n == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 16;
-		table_entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
-		if (!ne)
-			return NULL;
-		t->e = ne;
-		t->cap = cap;
-	}
+	if (buf_grow(&t->e, &t->cap, (size_t)t->n + 1, sizeof *t->e))
+		return NULL;
 	int64_t *prefix = malloc((size_t)(t->m->n_ops + 1) * sizeof *prefix);
 	if (!prefix)
 		return NULL;

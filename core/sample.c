@@ -123,10 +123,10 @@ enum { SC_COMBO, SC_SEGMENTS, SC_MEDIAN, SC_P99, SC_NCOL };
 /* combo is written for people reading the file; the reader derives it
  * from the segments (smp_set_combo) */
 static const csv_col smp_cols[SC_NCOL] = {
-	{.name = "combo", .required = 1},
-	{.name = "segments", .required = 1},
-	{.name = "median_us", .required = 1},
-	{.name = "p99_us", .required = 1},
+    {.name = "combo", .required = 1},
+    {.name = "segments", .required = 1},
+    {.name = "median_us", .required = 1},
+    {.name = "p99_us", .required = 1},
 };
 
 /* One row into g: 0, or -1 with the message in err. */
@@ -142,7 +142,8 @@ static int parse_group(const csv *c, zoo_set *ms, smp_group *g, char *err, size_
 			                "bad segment '%s' (model:batch:seq:start:end)", tok);
 		char why[512];
 		if (check_segment(ms, &g->seg[g->n], why, sizeof why))
-			return csv_fail(c, SC_SEGMENTS, err, errlen, "segment %d: %s", g->n + 1, why);
+			return csv_fail(c, SC_SEGMENTS, err, errlen, "segment %d: %s", g->n + 1,
+			                why);
 		g->n++;
 	}
 	const char *med = csv_get(c, SC_MEDIAN), *p99 = csv_get(c, SC_P99);

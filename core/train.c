@@ -16,6 +16,7 @@
  *    first only to create or migrate the schema.
  */
 #include "train.h"
+#include "buf.h"
 
 #include "text.h"
 
@@ -678,19 +679,14 @@ typedef struct train_result {
 
 typedef struct train_results {
 	train_result *r;
-	int n, cap;
+	int n;
+	size_t cap;
 } train_results;
 
 static train_result *train_results_add(train_results *rs)
 {
-	if (rs->n == rs->cap) {
-		int cap = rs->cap ? 2 * rs->cap : 32;
-		train_result *nr = realloc(rs->r, (size_t)cap * sizeof *nr);
-		if (!nr)
-			return NULL;
-		rs->r = nr;
-		rs->cap = cap;
-	}
+	if (buf_grow(&rs->r, &rs->cap, (size_t)rs->n + 1, sizeof *rs->r))
+		return NULL;
 	train_result *r = &rs->r[rs->n++];
 	memset(r, 0, sizeof *r);
 	return r;

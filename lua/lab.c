@@ -7,6 +7,7 @@
  * so a longjmp out of the reader leaks nothing.
  */
 #include "lab.h"
+#include "buf.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -301,7 +302,7 @@ static void read_load(lua_State *L, int t, run_config *c)
 }
 
 /* ---- the table as JSON, stored as the run's config ----
- * Built in a C buffer rather than a luaL_Buffer: the walk pushes values
+ * Built in a buf_str (buf.h) rather than a luaL_Buffer: the walk pushes values
  * between appends, which a luaL_Buffer does not allow. The walk raises no
  * Lua error (that would leak the buffer): it returns -1 with a message,
  * and the caller frees and raises. Raw reads only, for the same reason:
@@ -317,44 +318,12 @@ enum {
 	JSON_MAX_KEYS = 256, /* named fields of one table */
 };
 
-typedef struct text {
-	char *p;
-	size_t len, cap;
-	int oom;
-} text;
-
 typedef struct json_walk {
-	text t;
+	buf_str t; /* the JSON so far (buf.h) */
 	const void *path[JSON_MAX_DEPTH + 1]; /* the tables being written, outermost first */
 	char where[256];                      /* the field being written: "services[1].batch" */
 	char err[512];
 } json_walk;
-
-static void put(text *t, const char *s, size_t n)
-{
-	if (t->oom)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *np = realloc(t->p, cap);
-		if (!np) {
-			t->oom = 1;
-			return;
-		}
-		t->p = np;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void puts_(text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -368,28 +337,28 @@ static int json_fail(json_walk *w, const char *what)
 	return -1;
 }
 
-static void json_string(text *t, const char *s, size_t n)
+static void json_string(buf_str *t, const char *s, size_t n)
 {
-	puts_(t, "\"");
+	buf_adds(t, "\"");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char buf[8];
 		if (c == '"' || c == '\\') {
 			buf[0] = '\\';
 			buf[1] = (char)c;
-			put(t, buf, 2);
+			buf_add(t, buf, 2);
 		} else if (c < 0x20) {
 			snprintf(buf, sizeof buf, "\\u%04x", c);
-			puts_(t, buf);
+			buf_adds(t, buf);
 		} else {
-			put(t, s + i, 1);
+			buf_add(t, s + i, 1);
 		}
 	}
-	puts_(t, "\"");
+	buf_adds(t, "\"");
 }
 
 /* The shortest decimal that reads back as the same double. */
-static void json_number(text *t, double v)
+static void json_number(buf_str *t, double v)
 {
 	char buf[40];
 	for (int prec = 15; prec <= 17; prec++) {
@@ -397,7 +366,7 @@ static void json_number(text *t, double v)
 		if (strtod(buf, NULL) == v)
 			break;
 	}
-	puts_(t, buf);
+	buf_adds(t, buf);
 }
 
 static int json_value(lua_State *L, int idx, json_walk *w, int depth);
@@ -463,27 +432,27 @@ static int json_table(lua_State *L, int idx, json_walk *w, int depth)
 	if (n > 0 && nk > 0)
 		return json_fail(w, "mixes list entries and named fields");
 	if (n > 0) {
-		puts_(&w->t, "[");
+		buf_adds(&w->t, "[");
 		for (lua_Integer i = 1; i <= n; i++) {
 			if (i > 1)
-				puts_(&w->t, ",");
+				buf_adds(&w->t, ",");
 			lua_rawgeti(L, idx, i);
 			int rc = json_field(L, w, depth, NULL, i);
 			lua_pop(L, 1);
 			if (rc)
 				return -1;
 		}
-		puts_(&w->t, "]");
+		buf_adds(&w->t, "]");
 		return 0;
 	}
 	/* named fields sorted, so equal configs give equal text */
 	qsort(keys, (size_t)nk, sizeof *keys, key_cmp);
-	puts_(&w->t, "{");
+	buf_adds(&w->t, "{");
 	for (int i = 0; i < nk; i++) {
 		if (i)
-			puts_(&w->t, ",");
+			buf_adds(&w->t, ",");
 		json_string(&w->t, keys[i], strlen(keys[i]));
-		puts_(&w->t, ":");
+		buf_adds(&w->t, ":");
 		lua_pushstring(L, keys[i]);
 		lua_rawget(L, idx);
 		int rc = json_field(L, w, depth, keys[i], 0);
@@ -491,7 +460,7 @@ static int json_table(lua_State *L, int idx, json_walk *w, int depth)
 		if (rc)
 			return -1;
 	}
-	puts_(&w->t, "}");
+	buf_adds(&w->t, "}");
 	return 0;
 }
 
@@ -514,7 +483,7 @@ static int json_value(lua_State *L, int idx, json_walk *w, int depth)
 		if (lua_isinteger(L, idx)) {
 			char buf[32];
 			snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, idx));
-			puts_(&w->t, buf);
+			buf_adds(&w->t, buf);
 			return 0;
 		}
 		if (!isfinite(lua_tonumber(L, idx)))
@@ -522,7 +491,7 @@ static int json_value(lua_State *L, int idx, json_walk *w, int depth)
 		json_number(&w->t, lua_tonumber(L, idx));
 		return 0;
 	case LUA_TBOOLEAN:
-		puts_(&w->t, lua_toboolean(L, idx) ? "true" : "false");
+		buf_adds(&w->t, lua_toboolean(L, idx) ? "true" : "false");
 		return 0;
 	default: {
 		char what[64];
@@ -549,12 +518,12 @@ static void push_json(lua_State *L, int idx, const char *where)
 	if (rc) {
 		char msg[sizeof w->err];
 		snprintf(msg, sizeof msg, "%s", w->err);
-		free(w->t.p);
+		buf_free(&w->t);
 		free(w);
 		luaL_error(L, "abacus.run: %s", msg);
 	}
-	lua_pushstring(L, w->t.p ? w->t.p : "{}");
-	free(w->t.p);
+	lua_pushstring(L, w->t.s ? w->t.s : "{}");
+	buf_free(&w->t);
 	free(w);
 }
 

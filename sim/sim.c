@@ -280,8 +280,8 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
 #define SIM_SCALE_MAX 1000.0
 
 static const csv_col calib_cols[] = {
-	{.name = "key", .required = 1},
-	{.name = "value", .required = 1},
+    {.name = "key", .required = 1},
+    {.name = "value", .required = 1},
 };
 
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
@@ -314,10 +314,11 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 		         strcmp(k, "n_test") != 0)
 			/* a misspelt key or a zero scale must not leave a default in
 			 * force without a word; the fit's errors are there to be read */
-			rc = csv_fail(&c, 0, err, errlen,
-			              "%s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
-			              "at most %g), and the fit's mape_train, mape_test and n_test",
-			              k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
+			rc = csv_fail(
+			    &c, 0, err, errlen,
+			    "%s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
+			    "at most %g), and the fit's mape_train, mape_test and n_test",
+			    k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
 	}
 	if (got < 0)
 		rc = -1;

@@ -32,9 +32,9 @@ static void write_text(const char *body)
 
 enum { C_TIME, C_MODEL, C_NOTE, C_N };
 static const csv_col cols[C_N] = {
-	{.name = "time", .required = 1},
-	{.name = "model", .required = 1},
-	{.name = "note", .required = 0},
+    {.name = "time", .required = 1},
+    {.name = "model", .required = 1},
+    {.name = "note", .required = 0},
 };
 
 /* Reads path to the end; the first failure's message in err, else "".
@@ -60,13 +60,13 @@ static int located(const char *err, long line, int col)
 	return strncmp(err, want, strlen(want)) == 0 && err[strlen(want)] != '\0';
 }
 
-#define CHECK_AT(err, line, col)                                                        \
-	do {                                                                            \
-		if (!located(err, line, col)) {                                         \
-			fprintf(stderr, "%s:%d: '%s' is not at %s:%d:%d\n", __FILE__, __LINE__, \
-			        err, path, line, col);                                  \
-			check_failures++;                                               \
-		}                                                                       \
+#define CHECK_AT(err, line, col)                                                                   \
+	do {                                                                                       \
+		if (!located(err, line, col)) {                                                    \
+			fprintf(stderr, "%s:%d: '%s' is not at %s:%d:%d\n", __FILE__, __LINE__,    \
+			        err, path, line, col);                                             \
+			check_failures++;                                                          \
+		}                                                                                  \
 	} while (0)
 
 static void test_good(void)
@@ -291,7 +291,8 @@ static void test_random_bytes(void)
 	for (int trial = 0; trial < 400; trial++) {
 		size_t n = 0;
 		if (trial % 3 == 0)
-			n += (size_t)sprintf(body, "%stime,model,note\n", trial % 2 ? "\xEF\xBB\xBF" : "");
+			n += (size_t)sprintf(body, "%stime,model,note\n",
+			                     trial % 2 ? "\xEF\xBB\xBF" : "");
 		size_t len = rng_u64(&r) % (trial % 50 == 0 ? cap - 64 : 2000);
 		for (size_t i = 0; i < len; i++) {
 			uint64_t x = rng_u64(&r);
@@ -372,7 +373,8 @@ static void test_random_tables(void)
 		int rows = (int)(rng_u64(&r) % ROWS);
 		for (int i = 0; i < rows; i++) {
 			if (rng_u64(&r) % 5 == 0)
-				fprintf(f, "# comment, with commas%s%s", eol, rng_u64(&r) % 2 ? eol : "");
+				fprintf(f, "# comment, with commas%s%s", eol,
+				        rng_u64(&r) % 2 ? eol : "");
 			first = 1;
 			for (int k = 0; k < C_N; k++) {
 				int col = order[k];
@@ -385,7 +387,8 @@ static void test_random_tables(void)
 				v[len] = '\0';
 				if (col == C_NOTE && rng_u64(&r) % 3 == 0)
 					v[0] = '\0'; /* optional: may be empty */
-				fprintf(f, "%s%s%s%s", first ? "" : ",", rng_u64(&r) % 3 ? "" : " \t", v,
+				fprintf(f, "%s%s%s%s", first ? "" : ",",
+				        rng_u64(&r) % 3 ? "" : " \t", v,
 				        rng_u64(&r) % 3 ? "" : "  ");
 				first = 0;
 			}
@@ -401,8 +404,8 @@ static void test_random_tables(void)
 				const char *v = csv_get(&c, col);
 				const char *want = col == C_NOTE && !has_note ? "" : cell[i][col];
 				if (strcmp(v ? v : "", want) != 0) {
-					fprintf(stderr, "trial %d row %d col %d: '%s' != '%s'\n", trial, i,
-					        col, v ? v : "(null)", want);
+					fprintf(stderr, "trial %d row %d col %d: '%s' != '%s'\n",
+					        trial, i, col, v ? v : "(null)", want);
 					check_failures++;
 				}
 			}

@@ -136,7 +136,8 @@ int main(void)
 	                                        "resnet50,0,x,0,100,110\n");
 	CHECK(prof_new_file("h100", bad, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "bad.csv:3:3: bad value 'x'");
-	const char *bad2 = write_file("bad2.csv", "model,op,batch,seq,median_us\nresnet50,0,1,0,-5\n");
+	const char *bad2 =
+	    write_file("bad2.csv", "model,op,batch,seq,median_us\nresnet50,0,1,0,-5\n");
 	CHECK(prof_new_file("h100", bad2, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "bad2.csv:2:5: bad value '-5'");
 	/* latencies past the int64 ns clock, or past any real op */
@@ -205,8 +206,8 @@ int main(void)
 	CHECK_STR_HAS(err, "twice.csv:1:6: column 'op' appears twice (also column 2)");
 	/* two rows of one key: which one a lookup finds would be luck */
 	const char *dup = write_file("dup.csv", HEAD "resnet50,0,1,0,100,110\n"
-	                                            "resnet50,0,4,0,250,260\n"
-	                                            "resnet50,0,1,0,120,130\n");
+	                                             "resnet50,0,4,0,250,260\n"
+	                                             "resnet50,0,1,0,120,130\n");
 	CHECK(prof_new_file("h100", dup, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "dup.csv:4:1: duplicate row: resnet50 op 0 batch 1 seq 0 is also on "
 	                   "line 2");
@@ -251,11 +252,10 @@ int main(void)
 		CHECK_INT(prof_path(dflt)[0], '\0');
 	prof_free(dflt);
 	/* write_file's paths share one buffer: remove the files by name */
-	static const char *const made[] = {"ops.csv",   "bad.csv",  "bad2.csv",  "bad3.csv",
-	                                   "empty.csv", "head.csv", "alien.csv", "far.csv",
-	                                   "plain",     "huge.csv", "huge2.csv", "huge3.csv",
-	                                   "huge4.csv", "moved.csv", "extra.csv", "extra2.csv",
-	                                   "twice.csv", "dup.csv"};
+	static const char *const made[] = {
+	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
+	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
+	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);

@@ -86,7 +86,8 @@ static void test_calibration(void)
 	CHECK_NEAR(o.kappa, 100, 0);
 	CHECK_INT(read_calibration("key,value\nscale_c,1001\n", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2:1: scale_c,1001:");
-	CHECK_INT(read_calibration("key,value\nkappa,0.5\nscale_m,1e15\n", &o, err, sizeof err), -1);
+	CHECK_INT(read_calibration("key,value\nkappa,0.5\nscale_m,1e15\n", &o, err, sizeof err),
+	          -1);
 	CHECK_STR_HAS(err, "sim.csv:3:1: scale_m,1e+15:");
 	CHECK_NEAR(o.kappa, def.kappa, 0); /* a failed read changes nothing */
 	CHECK_INT(read_calibration("key,value\nkappa,0.5\nscale_c,0\n", &o, err, sizeof err), -1);
