@@ -83,16 +83,16 @@ expect_exit runs-newer 1 "newer.db was written by a newer abacus (schema 9" "$BI
 # --- profiles and data folders ---------------------------------------------------
 : >empty.csv
 scenario prof-empty.lua 'base.profile = "empty.csv"; abacus.run(base)'
-expect_exit profile-empty 1 "profile empty.csv has no rows" "$BIN" --db r.db run prof-empty.lua
+expect_exit profile-empty 1 "empty.csv:1:1: no header row, expected columns model, op" "$BIN" --db r.db run prof-empty.lua
 printf 'model,op,batch,seq,median_us,p99_us\n' >head.csv
 scenario prof-head.lua 'base.profile = "head.csv"; abacus.run(base)'
 expect_exit profile-header 1 "profile head.csv has no rows" "$BIN" --db r.db run prof-head.lua
 printf 'model,op,batch,seq,median_us,p99_us\nresnet50,0,1,0,100,110\nalexnet,0,1,0,100,110\n' >alien.csv
 scenario prof-alien.lua 'base.profile = "alien.csv"; abacus.run(base)'
 expect_exit profile-model 1 "alien.csv:3:1: unknown model 'alexnet'" "$BIN" --db r.db run prof-alien.lua
-printf 'resnet50,19,1,0,100,110\n' >far.csv
+printf 'model,op,batch,seq,median_us,p99_us\nresnet50,19,1,0,100,110\n' >far.csv
 scenario prof-far.lua 'base.profile = "far.csv"; abacus.run(base)'
-expect_exit profile-op 1 "far.csv:1:2: op 19 is out of range for resnet50" "$BIN" --db r.db run prof-far.lua
+expect_exit profile-op 1 "far.csv:2:2: op 19 is out of range for resnet50" "$BIN" --db r.db run prof-far.lua
 scenario data.lua 'base.data_dir = "/nonexist"; abacus.run(base)'
 expect_exit data-dir 1 "data folder /nonexist: No such file or directory" "$BIN" --db r.db run data.lua
 # the default folder keeps the roofline for a GPU it has no profile of
