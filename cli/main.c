@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "progress.h"
 #include "version.h"
 
 static const cli_command *const commands[] = {
@@ -100,6 +101,12 @@ static void version(FILE *f)
 	fprintf(f, "abacus %s (commit %s)\n", abacus_version(), abacus_git_commit());
 	/* The data folder runs read their GPU profiles from by default. */
 	fprintf(f, "data: %s\n", prof_default_data_dir());
+}
+
+void cli_progress(progress *p)
+{
+	progress_init(p, stderr, isatty(STDERR_FILENO));
+	p->delay_ns = 1000000000;
 }
 
 int cli_options(const cli_command *c, int argc, char **argv, void *args, int *n_pos, int *rc)

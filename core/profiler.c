@@ -35,13 +35,13 @@
 #include "gpu.h"
 #include "hash.h"
 #include "prof.h"
+#include "progress.h"
 #include "rng.h"
 #include "sample.h"
 #include "zoo.h"
 
 enum {
 	PROFL_BUSY_MS = 5000,
-	PROFL_DRAW_MS = 250, /* terminal progress redraws at most 4 times a second */
 	PROFL_MAX_REPEATS = 10000,
 	PROFL_MAX_SAMPLES = 100000000,
 };
@@ -121,11 +121,6 @@ typedef struct profl {
 	int64_t solo_total, solo_done, grp_total, grp_done;
 	int64_t solo_new, grp_new;         /* measured by this process */
 	double solo_new_ms, grp_new_ms;    /* wall time they took */
-	double last_draw_ms;
-	int last_tenth;
-	int drawn; /* a terminal line is open */
-	char last_what[4 * ZOO_NAME_MAX + 16];
-	int64_t last_k, last_n;
 	char err[1024];
 } profl;
 
@@ -742,34 +737,10 @@ out:
 
 /* ---- progress ------------------------------------------------------------ */
 
-/* 17112 -> "17,112" */
-static void fmt_count(char *buf, size_t len, int64_t v)
-{
-	char digits[32];
-	int nd = snprintf(digits, sizeof digits, "%lld", (long long)v);
-	size_t o = 0;
-	for (int i = 0; i < nd && o + 1 < len; i++) {
-		if (i > 0 && digits[i - 1] != '-' && (nd - i) % 3 == 0 && o + 2 < len)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-}
-
-static void fmt_eta(char *buf, size_t len, double ms)
-{
-	long s = (long)(ms / 1e3 + 0.5);
-	if (s >= 3600)
-		snprintf(buf, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%lds", s);
-}
-
 /* Time left, from the rates measured by this process. Work of a kind not
- * timed yet is left out, and the estimate is then a lower bound (">"). */
-static void eta_text(const profl *p, char *buf, size_t len)
+ * timed yet is left out, and the estimate is then a lower bound (">"),
+ * or unknown while it is under a second. */
+static void estimate(const profl *p)
 {
 	double ms = 0;
 	int partial = 0;
@@ -786,57 +757,23 @@ static void eta_text(const profl *p, char *buf, size_t len)
 		else
 			partial = 1;
 	}
-	char t[32];
-	fmt_eta(t, sizeof t, ms);
-	if (partial && ms < 1e3)
-		snprintf(buf, len, "ETA ?");
-	else
-		snprintf(buf, len, "ETA %s%s", partial ? ">" : "", t);
+	progress_estimate(p->c->progress, partial && ms < 1e3 ? -1 : ms, partial);
 }
 
-/* what: "groups resnet50+bert" or "solo bert"; k of n within it. */
-static void progress(profl *p, const char *what, int64_t k, int64_t n, int final)
+/* what: "groups resnet50+bert" or "solo bert"; k of n within it. The
+ * line counts all the work: solo units and group samples. */
+static void show_progress(profl *p, const char *what, int64_t k, int64_t n)
 {
-	FILE *f = p->c->progress;
-	if (!f)
+	progress *pg = p->c->progress;
+	if (!pg)
 		return;
-	if (what != p->last_what)
-		snprintf(p->last_what, sizeof p->last_what, "%s", what);
-	p->last_k = k;
-	p->last_n = n;
-	int64_t done = p->solo_done + p->grp_done, total = p->solo_total + p->grp_total;
-	double now = wall_ms();
-	int tenth = total ? (int)(10 * done / total) : 10;
-	if (p->c->tty) {
-		if (!final && now - p->last_draw_ms < PROFL_DRAW_MS)
-			return;
-	} else if (!final && tenth <= p->last_tenth) {
-		return;
-	}
-	p->last_draw_ms = now;
-	p->last_tenth = tenth;
-	char a[32], b[32], c[32], d[32], eta[48];
-	fmt_count(a, sizeof a, k);
-	fmt_count(b, sizeof b, n);
-	fmt_count(c, sizeof c, done);
-	fmt_count(d, sizeof d, total);
-	eta_text(p, eta, sizeof eta);
-	fprintf(f, "%s%s %s/%s (%d%%)  total %s/%s  %s%s", p->c->tty ? "\r" : "", what, a, b,
-	        n ? (int)(100 * k / n) : 100, c, d, eta, p->c->tty ? "\033[K" : "\n");
-	p->drawn = p->c->tty;
-	fflush(f);
-}
-
-/* The terminal line is redrawn with the last counts (a redraw may have
- * been skipped since) and closed. */
-static void progress_end(profl *p)
-{
-	if (p->drawn && p->c->progress) {
-		progress(p, p->last_what, p->last_k, p->last_n, 1);
-		fputc('\n', p->c->progress);
-		fflush(p->c->progress);
-	}
-	p->drawn = 0;
+	char a[32], b[32], label[sizeof pg->label];
+	progress_fmt_count(a, sizeof a, k);
+	progress_fmt_count(b, sizeof b, n);
+	snprintf(label, sizeof label, "%s %s/%s", what, a, b);
+	progress_label(pg, label);
+	estimate(p);
+	progress_update(pg, p->solo_done + p->grp_done);
 }
 
 /* ---- measuring ----------------------------------------------------------- */
@@ -952,7 +889,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					goto out;
 				if (stored) {
 					p->solo_done++;
-					progress(p, what, k, units, 0);
+					show_progress(p, what, k, units);
 					continue;
 				}
 				double t0 = wall_ms();
@@ -1002,7 +939,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 				p->solo_new++;
 				(*measured)++;
 				p->solo_new_ms += wall_ms() - t0;
-				progress(p, what, k, units, 0);
+				show_progress(p, what, k, units);
 			}
 	}
 	rc = 0;
@@ -1121,7 +1058,7 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			}
 			if (have[i]) {
 				p->grp_done++;
-				progress(p, what, i + 1, c->samples, 0);
+				show_progress(p, what, i + 1, c->samples);
 				continue;
 			}
 			double t0 = wall_ms();
@@ -1162,7 +1099,7 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			p->grp_new++;
 			(*measured)++;
 			p->grp_new_ms += wall_ms() - t0;
-			progress(p, what, i + 1, c->samples, 0);
+			show_progress(p, what, i + 1, c->samples);
 		}
 	}
 	rc = 0;
@@ -1227,10 +1164,15 @@ static int measure(profl *p, device *dev)
 		fprintf(c->notes, "profile: no default combination is made of only the models given "
 		                  "with --models; give --combos to measure groups\n");
 	int64_t solo_new = 0, grp_new = 0;
+	if (c->progress) {
+		progress_task(c->progress, NULL, p->solo_total + p->grp_total);
+		c->progress->unit = "in all";
+	}
 	int rc = c->solo ? solo_phase(p, dev, use_time_ops, &solo_new) : 0;
 	if (rc == 0 && c->groups)
 		rc = group_phase(p, dev, &grp_new);
-	progress_end(p);
+	if (c->progress)
+		progress_end(c->progress, 1);
 	if (rc < 0) {
 		/* Rows measured before the failure are good: keep them. */
 		char first[sizeof p->err];
@@ -1244,8 +1186,8 @@ static int measure(profl *p, device *dev)
 	if (tx_commit(p, 1))
 		return -1;
 	char a[32], b[32];
-	fmt_count(a, sizeof a, solo_new);
-	fmt_count(b, sizeof b, grp_new);
+	progress_fmt_count(a, sizeof a, solo_new);
+	progress_fmt_count(b, sizeof b, grp_new);
 	if (rc == 1) {
 		failf(p,
 		      "interrupted: %s solo units and %s group samples measured now are stored in %s; "
@@ -1255,8 +1197,8 @@ static int measure(profl *p, device *dev)
 	}
 	if (c->notes) {
 		char d[32], e[32];
-		fmt_count(d, sizeof d, p->solo_done);
-		fmt_count(e, sizeof e, p->grp_done);
+		progress_fmt_count(d, sizeof d, p->solo_done);
+		progress_fmt_count(e, sizeof e, p->grp_done);
 		fprintf(c->notes,
 		        "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
 		        "(%s and %s measured now)\n",
@@ -1416,8 +1358,8 @@ static int export_all(profl *p)
 	}
 	if (p->c->notes) {
 		char a[32], b[32];
-		fmt_count(a, sizeof a, n_ops);
-		fmt_count(b, sizeof b, n_grp);
+		progress_fmt_count(a, sizeof a, n_ops);
+		progress_fmt_count(b, sizeof b, n_grp);
 		if (n_ops > 0)
 			fprintf(p->c->notes, "profile: exported %s solo ops to %s\n", a, ops);
 		else
@@ -1442,7 +1384,6 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		return -1;
 	}
 	p->c = c;
-	p->last_tenth = -1;
 	int measuring = c->solo || c->groups, rc = -1;
 	prof *pr = NULL;
 	device own = {0};

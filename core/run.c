@@ -12,6 +12,7 @@
 #include "load.h"
 #include "pred.h"
 #include "prof.h"
+#include "progress.h"
 #include "sched.h"
 #include "train.h"
 #include "zoo.h"
@@ -355,6 +356,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
 	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
+	so.progress = c->progress;
 	const sched_policy *policy = sched_policy_find(c->policy);
 	p->sched = sched_new(p->ssvc, n, policy, &p->pred, &so, err, errlen);
 	if (!p->sched)
@@ -558,9 +560,20 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 		return -1;
 	}
 	out->run_id = run_id;
+	/* queries is a poisson load's count, and only a limit of a trace or a
+	 * rate file, whose length is not known ahead: the line may then end
+	 * short of 100% */
+	if (c->progress)
+		progress_task(c->progress, NULL, c->queries);
 	int64_t t0 = clk_ns();
 	int rc = sched_run(p.sched, &p.dev, p.load, c->stop, err, errlen);
 	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
+	if (c->progress) {
+		size_t n_arrived;
+		sched_queries(p.sched, &n_arrived);
+		progress_update(c->progress, (int64_t)n_arrived);
+		progress_end(c->progress, 0);
+	}
 	const sched_stats *ss = sched_get_stats(p.sched);
 	out->groups = ss->groups;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;

@@ -72,6 +72,10 @@ typedef struct run_config {
 	 * whatever this says. */
 	unsigned given;
 	const volatile sig_atomic_t *stop; /* set by SIGINT; may be NULL */
+	/* The progress line of the run's arrivals (NULL: none): a task of
+	 * `queries` queries, ended (erased on a terminal) when the run's
+	 * scheduling is over, before its rows are stored. */
+	struct progress *progress;
 } run_config;
 
 typedef struct run_result {

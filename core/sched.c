@@ -6,6 +6,7 @@
  */
 #include "sched.h"
 #include "clk.h"
+#include "progress.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -202,6 +203,8 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 				return -1;
 			}
 			waiting++;
+			if (s->opt.progress && s->n_q % SCHED_PROGRESS_EVERY == 0)
+				progress_update(s->opt.progress, (int64_t)s->n_q);
 			have = load_next(l, &next);
 			if (have == 1)
 				next.t += t0;

@@ -17,6 +17,7 @@
  */
 #include "train.h"
 #include "buf.h"
+#include "progress.h"
 
 #include "text.h"
 
@@ -704,12 +705,14 @@ static void train_shuffle(int *v, int n, rng *g)
 
 /* Fits on train, predicts test, returns the errors. */
 static int train_eval(const char *kind, const train_data *d, const int *tr, int n_tr,
-                      const int *te, int n_te, uint64_t seed, double *pred, char *err,
-                      size_t errlen)
+                      const int *te, int n_te, uint64_t seed, double *pred, progress *pg,
+                      char *err, size_t errlen)
 {
 	train_model *m = NULL;
 	if (train_fit(kind, d, tr, n_tr, seed, &m, err, errlen))
 		return -1;
+	if (pg)
+		progress_step(pg);
 	int rc = train_model_predict_rows(m, d, te, n_te, pred);
 	train_model_free(m);
 	if (rc)
@@ -745,7 +748,7 @@ static int train_measure(const train_config *o, const char *kind, const train_da
 				if (i < lo || i >= hi)
 					tr[nt++] = idx[i];
 			if (train_eval(kind, d, tr, nt, idx + lo, hi - lo, o->seed + (uint64_t)k + 1,
-			               pred + lo, err, errlen))
+			               pred + lo, o->progress, err, errlen))
 				goto done;
 		}
 		train_errors(d, idx, n, pred, &res->mae_ms, &res->mape);
@@ -760,8 +763,8 @@ static int train_measure(const train_config *o, const char *kind, const train_da
 			         n_te);
 			goto done;
 		}
-		if (train_eval(kind, d, idx + n_te, n - n_te, idx, n_te, o->seed + 1, pred, err,
-		               errlen))
+		if (train_eval(kind, d, idx + n_te, n - n_te, idx, n_te, o->seed + 1, pred,
+		               o->progress, err, errlen))
 			goto done;
 		train_errors(d, idx, n_te, pred, &res->mae_ms, &res->mape);
 		res->n_train = n - n_te;
@@ -783,6 +786,8 @@ static int train_store_final(const char *db_path, const train_config *o, const c
 	train_model *m = NULL;
 	if (train_fit(kind, d, u, n, o->seed, &m, err, errlen))
 		return -1;
+	if (o->progress)
+		progress_step(o->progress);
 	train_row row = {o->gpu, kind, mode, strcmp(mode, "all") == 0 ? "*" : res->combo,
 	                 n, res->mae_ms, res->mape};
 	int64_t id = 0;
@@ -790,6 +795,24 @@ static int train_store_final(const char *db_path, const train_config *o, const c
 	train_model_free(m);
 	res->id = (long long)id;
 	return rc;
+}
+
+/* How many fits train_run_kind makes for one learner: each held-out
+ * measure and the final fit. */
+static int64_t train_count_fits(const train_config *o, const train_data *d)
+{
+	int64_t per = (o->folds >= 2 ? o->folds : 1) + 1;
+	if (strcmp(o->mode, "one") == 0) {
+		int64_t n = 0;
+		for (int c = 0; c < d->n_combos; c++) {
+			int rows = 0;
+			for (int i = 0; i < d->n; i++)
+				rows += d->combo[i] == c;
+			n += rows < 5 ? 0 : per; /* skipped below 5, as train_run_kind does */
+		}
+		return n;
+	}
+	return o->lopo ? d->n_combos + 1 : per;
 }
 
 static int train_run_kind(const char *db_path, const train_config *o, const char *kind,
@@ -844,8 +867,8 @@ static int train_run_kind(const char *db_path, const train_config *o, const char
 				goto oom;
 			snprintf(res->kind, sizeof res->kind, "%s", kind);
 			snprintf(res->combo, sizeof res->combo, "%s", d->combos[c]);
-			if (train_eval(kind, d, u, n_tr, te, n_te, o->seed + (uint64_t)c + 1, pred, err,
-			               errlen))
+			if (train_eval(kind, d, u, n_tr, te, n_te, o->seed + (uint64_t)c + 1, pred,
+			               o->progress, err, errlen))
 				goto done;
 			train_errors(d, te, n_te, pred, &res->mae_ms, &res->mape);
 			res->n_train = n_tr;
@@ -1002,20 +1025,38 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 		snprintf(err + n, errlen - n, " (in %s)", o.groups);
 		goto done;
 	}
+	int64_t fits = 0;
+	for (int k = 0; pred_learners[k]; k++)
+		if (pred_learners[k]->fit &&
+		    (strcmp(o.predictor, "all") == 0 || strcmp(o.predictor, pred_learners[k]->kind) == 0))
+			fits += train_count_fits(&o, &d);
+	if (o.progress) {
+		progress_task(o.progress, NULL, fits);
+		o.progress->unit = "fits";
+	}
 	for (int k = 0; pred_learners[k]; k++) {
 		const char *kind = pred_learners[k]->kind;
 		if (!pred_learners[k]->fit ||
 		    (strcmp(o.predictor, "all") != 0 && strcmp(o.predictor, kind) != 0))
 			continue;
+		if (o.progress) {
+			char label[64];
+			snprintf(label, sizeof label, "training %s", kind);
+			progress_label(o.progress, label);
+		}
 		if (train_run_kind(db_path, &o, kind, &d, &rs, err, errlen))
 			goto done;
 	}
+	if (o.progress)
+		progress_end(o.progress, 1);
 	if (train_print(out, &o, &rs, db_path)) {
 		snprintf(err, errlen, "writing the results failed: %s", strerror(errno));
 		goto done;
 	}
 	status = 0;
 done:
+	if (o.progress)
+		progress_end(o.progress, 0);
 	free(rs.r);
 	train_data_free(&d);
 	smp_set_free(&s);

@@ -121,6 +121,7 @@ typedef struct train_config {
 	int folds;          /* 0 (a split) or 2 to 100 */
 	int lopo;           /* 1: hold out each combination in turn */
 	uint64_t seed;
+	struct progress *progress; /* a task of all the fits; NULL: none */
 } train_config;
 
 /* results.db, h100, every learner, mode all, a table, 0.2 held out, seed 1. */

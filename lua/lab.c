@@ -8,6 +8,7 @@
  */
 #include "lab.h"
 #include "buf.h"
+#include "progress.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -693,6 +694,12 @@ static int l_run(lua_State *L)
 		b->st = store_open(b->db_path, err, sizeof err);
 		if (!b->st)
 			return luaL_error(L, "abacus.run: %s", err);
+	}
+	if (b->progress) {
+		char label[sizeof b->progress->label];
+		snprintf(label, sizeof label, "run %d %s", b->runs + 1, c.name);
+		progress_label(b->progress, label);
+		c.progress = b->progress;
 	}
 	run_result r;
 	int rc = run_execute(&c, b->st, &r, err, sizeof err);

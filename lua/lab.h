@@ -25,6 +25,8 @@ typedef struct lab {
 	store *st;                         /* opened on first use */
 	const volatile sig_atomic_t *stop; /* SIGINT flag, may be NULL */
 	int runs;                          /* runs so far */
+	/* The progress line of each run ("run 3 NAME ..."), NULL: none. */
+	struct progress *progress;
 } lab;
 
 /* Runs the script; 0 on success, else -1 with one line in err (a Lua
