@@ -1,21 +1,14 @@
 /* progress.c: the progress line (progress.h). */
 #include "progress.h"
 
+#include "clk.h"
+
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-static int64_t mono_now(void *ctx)
-{
-	(void)ctx;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int64_t now_ns(const progress *p)
 {
-	return p->clock ? p->clock(p->clock_ctx) : mono_now(NULL);
+	return p->clock ? p->clock(p->clock_ctx) : clk_ns();
 }
 
 void progress_init(progress *p, FILE *out, int tty)
