@@ -17,14 +17,13 @@
 #include <time.h>
 
 #include "../tests/test_pred_gen.h"
+#include "clk.h"
 #include "sched.h"
 #include "train.h"
 
 static int64_t now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return clk_ns();
 }
 
 static int cmp64(const void *a, const void *b)

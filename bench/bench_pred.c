@@ -15,15 +15,14 @@
 #include <time.h>
 
 #include "../tests/test_pred_gen.h"
+#include "clk.h"
 #include "train.h"
 
 enum { VARIANTS = 64, MAX_BATCH = 16 };
 
 static double now_us(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
+	return (double)clk_ns() * 1e-3;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -16,15 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
 #include "devices.h"
 #include "run.h"
 #include "store.h"
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)clk_ns() * 1e-9;
 }
 
 int main(int argc, char **argv)
@@ -64,6 +63,7 @@ int main(int argc, char **argv)
 	}
 	c.qps = 0.8 / (r.m.mean_ms / 1e3);
 	c.queries = queries;
+	run_result_free(&r);
 
 	char dir[] = "/tmp/abacus-bench-XXXXXX", path[256];
 	if (!mkdtemp(dir)) {
@@ -91,9 +91,12 @@ int main(int argc, char **argv)
 		double wall = now_s() - t0;
 		double rate = (double)queries / (k == 0 ? r.wall_s : wall);
 		printf("%-10s %12.3f %12.3f %14.0f\n", mode[k], wall, r.wall_s, rate);
+		if (k < 2)
+			run_result_free(&r);
 	}
 	printf("\np99 %.2f ms, goodput %.1f q/s, mean decision %.3f us\n", r.m.p99_ms,
 	       r.m.throughput_qps, r.decision_us);
+	run_result_free(&r);
 	store_close(st);
 	unlink(path);
 	char side[300];

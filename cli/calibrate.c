@@ -5,6 +5,7 @@
 
 #include "calib.h"
 #include "cli.h"
+#include "progress.h"
 
 static const opt_spec calib_opts[] = {
     {.name = "--gpu", .kind = OPT_STR, .meta = "G", .off = offsetof(calib_config, gpu),
@@ -33,6 +34,10 @@ static int calib_main(const cli_command *self, const cli_env *env, int argc, cha
 	int n_pos, rc;
 	if (cli_options(self, argc, argv, &c, &n_pos, &rc))
 		return rc;
+	/* work of more than a second shows its progress on stderr */
+	progress pg;
+	cli_progress(&pg);
+	c.progress = &pg;
 	char err[1024];
 	if (calib_run(&c, stdout, err, sizeof err)) {
 		fprintf(stderr, "abacus calibrate: %s\n", err);

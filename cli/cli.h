@@ -36,6 +36,12 @@ struct cli_command {
  * *rc; 0 to go on, with the positional arguments at the front of argv. */
 int cli_options(const cli_command *c, int argc, char **argv, void *args, int *n_pos, int *rc);
 
+/* The progress line of a long command (progress.h): on stderr, redrawn
+ * in place when stderr is a terminal, and shown only for work that goes
+ * on past a second. */
+struct progress;
+void cli_progress(struct progress *p);
+
 extern const cli_command cli_run, cli_zoo, cli_runs, cli_gpu, cli_train, cli_profile,
     cli_calibrate;
 

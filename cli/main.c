@@ -22,6 +22,8 @@
 
 #include "cli.h"
 #include "data.h"
+#include "prof.h"
+#include "progress.h"
 #include "version.h"
 
 static const cli_command *const commands[] = {
@@ -102,6 +104,12 @@ static void version(FILE *f)
 	char where[2400];
 	data_describe(where, sizeof where);
 	fprintf(f, "%s\n", where);
+}
+
+void cli_progress(progress *p)
+{
+	progress_init(p, stderr, isatty(STDERR_FILENO));
+	p->delay_ns = 1000000000;
 }
 
 int cli_options(const cli_command *c, int argc, char **argv, void *args, int *n_pos, int *rc)

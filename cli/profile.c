@@ -2,11 +2,11 @@
  * profile.db (core/profiler.h). */
 #include <stddef.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "devices.h"
 #include "profiler.h"
+#include "progress.h"
 
 typedef struct profile_args {
 	profl_config c;
@@ -74,8 +74,10 @@ static int profile_main(const cli_command *self, const cli_env *env, int argc, c
 	env->catch_interrupts();
 	c->devices = cli_devices;
 	c->stop = env->stop;
-	c->progress = stderr;
-	c->tty = isatty(STDERR_FILENO);
+	progress pg;
+	cli_progress(&pg);
+	pg.delay_ns = 0; /* a profile is long by nature: shown from the start */
+	c->progress = &pg;
 	c->notes = stderr;
 	if (profl_check(c, err, sizeof err)) {
 		fprintf(stderr, "abacus profile: %s\n", err);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "devices.h"
 #include "lab.h"
+#include "progress.h"
 
 typedef struct run_args {
 	const char *db;
@@ -27,7 +28,14 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 		return 2;
 	}
 	env->catch_interrupts();
-	lab b = {.db_path = a.db, .devices = cli_devices, .stop = env->stop};
+	/* A run of more than a second or so shows its arrivals; a log gets a
+	 * line every few seconds at most, whatever the script runs. */
+	progress pg;
+	cli_progress(&pg);
+	pg.gap_ns = 5000000000LL;
+	pg.unit = "queries";
+	pg.elapsed = 1;
+	lab b = {.db_path = a.db, .devices = cli_devices, .stop = env->stop, .progress = &pg};
 	char err[2048];
 	rc = lab_run_file(&b, argv[0], n_pos - 1, argv + 1, err, sizeof err);
 	lab_close(&b);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "train.h"
 
 static const opt_spec train_opts[] = {
@@ -40,6 +41,10 @@ static int train_main(const cli_command *self, const cli_env *env, int argc, cha
 	int n_pos, rc;
 	if (cli_options(self, argc, argv, &c, &n_pos, &rc))
 		return rc;
+	/* work of more than a second shows its progress on stderr */
+	progress pg;
+	cli_progress(&pg);
+	c.progress = &pg;
 	char err[2048];
 	rc = train_run(&c, stdout, err, sizeof err);
 	if (rc)

@@ -8,6 +8,7 @@
  * cannot overlap for free, two light ones can.
  */
 #include "feat.h"
+#include "buf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +23,8 @@ typedef struct feat_svc {
 	const zoo_model *m;
 	prof_table *t;
 	cost_entry *e;
-	int n, cap, last;
+	int n, last;
+	size_t cap;
 } feat_svc;
 
 struct feat {
@@ -106,14 +108,8 @@ static const cost_entry *cost_table(feat_svc *s, int batch, int seq)
 			s->last = i;
 			return &s->e[i];
 		}
-	if (s->n == s->cap) {
-		int cap = s->cap ? 2 * s->cap : 8;
-		cost_entry *ne = realloc(s->e, (size_t)cap * sizeof *ne);
-		if (!ne)
-			return NULL;
-		s->e = ne;
-		s->cap = cap;
-	}
+	if (buf_grow(&s->e, &s->cap, (size_t)s->n + 1, sizeof *s->e))
+		return NULL;
 	int n = s->m->n_ops;
 	double *v = malloc(2 * (size_t)(n + 1) * sizeof *v);
 	if (!v)

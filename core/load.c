@@ -12,12 +12,13 @@
  * by (next time, process index) merges them, so any number of services
  * works and ties break the same way on every run.
  *
- * The trace and rates readers share a small CSV reader: one line at a time
- * from a buffered FILE*, fields split on commas (no quoting: model names
- * and numbers never hold commas), whitespace around fields trimmed, blank
- * lines and '#' lines skipped, columns mapped by their header names.
+ * The trace and rates files are read with csv.h, as every data file is:
+ * columns by their header names, rows one at a time (a trace may be longer
+ * than memory).
  */
 #include "load.h"
+#include "buf.h"
+#include "csv.h"
 #include "text.h"
 
 #include <errno.h>
@@ -27,18 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- messages ----------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- services ----------------------------------------------------------- */
 
@@ -68,19 +57,19 @@ static int check_list(const int *v, int n, const char *what, const char *field, 
                       const load_service *s, char *err, size_t errlen)
 {
 	if (n < 0) {
-		set_err(err, errlen, "service %d (%s): %s is negative (%d)", i, svc_name(s), field,
-		        n);
+		text_fail(err, errlen, "service %d (%s): %s is negative (%d)", i, svc_name(s),
+		          field, n);
 		return -1;
 	}
 	if (n > 0 && !v) {
-		set_err(err, errlen, "service %d (%s): %s is %d but the %s list is NULL", i,
-		        svc_name(s), field, n, what);
+		text_fail(err, errlen, "service %d (%s): %s is %d but the %s list is NULL", i,
+		          svc_name(s), field, n, what);
 		return -1;
 	}
 	for (int k = 0; k < n; k++) {
 		if (v[k] <= 0) {
-			set_err(err, errlen, "service %d (%s): %s %d is not positive", i,
-			        svc_name(s), what, v[k]);
+			text_fail(err, errlen, "service %d (%s): %s %d is not positive", i,
+			          svc_name(s), what, v[k]);
 			return -1;
 		}
 	}
@@ -91,24 +80,24 @@ static int svcset_copy(svcset *out, const load_service *svc, int n, char *err, s
 {
 	memset(out, 0, sizeof *out);
 	if (!svc || n <= 0) {
-		set_err(err, errlen, "no services (n is %d)", n);
+		text_fail(err, errlen, "no services (n is %d)", n);
 		return -1;
 	}
 	size_t n_ints = 0, n_chars = 0;
 	for (int i = 0; i < n; i++) {
 		const load_service *s = &svc[i];
 		if (s->n_batches <= 0) {
-			set_err(err, errlen, "service %d (%s): no batch sizes (n_batches is %d)", i,
-			        svc_name(s), s->n_batches);
+			text_fail(err, errlen, "service %d (%s): no batch sizes (n_batches is %d)",
+			          i, svc_name(s), s->n_batches);
 			return -1;
 		}
 		if (check_list(s->batches, s->n_batches, "batch", "n_batches", i, s, err, errlen) ||
 		    check_list(s->seqs, s->n_seqs, "seq", "n_seqs", i, s, err, errlen))
 			return -1;
 		if (!(s->qps >= 0) || isinf(s->qps)) {
-			set_err(err, errlen,
-			        "service %d (%s): qps must be a non-negative number, got %g", i,
-			        svc_name(s), s->qps);
+			text_fail(err, errlen,
+			          "service %d (%s): qps must be a non-negative number, got %g", i,
+			          svc_name(s), s->qps);
 			return -1;
 		}
 		n_ints += (size_t)s->n_batches + (size_t)s->n_seqs;
@@ -119,7 +108,7 @@ static int svcset_copy(svcset *out, const load_service *svc, int n, char *err, s
 	out->names = malloc(n_chars);
 	if (!out->svc || !out->ints || !out->names) {
 		svcset_free(out);
-		set_err(err, errlen, "out of memory copying %d services", n);
+		text_fail(err, errlen, "out of memory copying %d services", n);
 		return -1;
 	}
 	int *ip = out->ints;
@@ -170,10 +159,10 @@ static int past_horizon(load *l, double t)
 {
 	if (t * 1e3 <= LOAD_MAX_MS)
 		return 0;
-	set_err(l->err, sizeof l->err,
-	        "the %s load's next arrival is at %.3g ms, past the %.0f ms a run's clock "
-	        "holds: the rate is too low or the time scale too small",
-	        l->iface->kind, t * 1e3, LOAD_MAX_MS);
+	text_fail(l->err, sizeof l->err,
+	          "the %s load's next arrival is at %.3g ms, past the %.0f ms a run's clock "
+	          "holds: the rate is too low or the time scale too small",
+	          l->iface->kind, t * 1e3, LOAD_MAX_MS);
 	return 1;
 }
 
@@ -276,13 +265,13 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
                        char *err, size_t errlen)
 {
 	if (limit <= 0) {
-		set_err(err, errlen, "limit must be positive for a poisson load, got %lld",
-		        (long long)limit);
+		text_fail(err, errlen, "limit must be positive for a poisson load, got %lld",
+		          (long long)limit);
 		return NULL;
 	}
 	poisson *p = calloc(1, sizeof *p);
 	if (!p) {
-		set_err(err, errlen, "out of memory");
+		text_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	p->base.iface = &poisson_iface;
@@ -297,7 +286,7 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
 	for (int i = 0; i < n; i++)
 		n_shared += p->s.svc[i].qps == 0;
 	if (n_shared > 0 && !(qps > 0 && isfinite(qps))) {
-		set_err(err, errlen, "qps must be a positive number, got %g", qps);
+		text_fail(err, errlen, "qps must be a positive number, got %g", qps);
 		poisson_free(&p->base);
 		return NULL;
 	}
@@ -306,7 +295,7 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
 	p->heap = malloc((size_t)n_procs * sizeof *p->heap);
 	p->who = malloc((size_t)n * sizeof *p->who);
 	if (!p->procs || !p->heap || !p->who) {
-		set_err(err, errlen, "out of memory for %d arrival processes", n_procs);
+		text_fail(err, errlen, "out of memory for %d arrival processes", n_procs);
 		poisson_free(&p->base);
 		return NULL;
 	}
@@ -342,196 +331,12 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
 	return &p->base;
 }
 
-/* ---- CSV reader --------------------------------------------------------- */
-
-#define CSV_MAX_FIELDS 8
-
-typedef struct csv {
-	FILE *f;
-	char *path;
-	char *line;
-	size_t cap;
-	long lineno;
-	char *field[CSV_MAX_FIELDS];
-	int nf; /* fields on the line; may exceed CSV_MAX_FIELDS (only counted) */
-} csv;
-
-static int csv_open(csv *c, const char *path, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	if (!path) {
-		set_err(err, errlen, "no file name given");
-		return -1;
-	}
-	c->f = fopen(path, "r");
-	if (!c->f) {
-		set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	c->path = strdup(path);
-	if (!c->path) {
-		fclose(c->f);
-		c->f = NULL;
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static void csv_close(csv *c)
-{
-	if (c->f)
-		fclose(c->f);
-	free(c->path);
-	free(c->line);
-	memset(c, 0, sizeof *c);
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		e--;
-	*e = '\0';
-	return s;
-}
-
-/* 1: a line with fields; 0: end of file; -1: read error. */
-static int csv_row(csv *c, char *err, size_t errlen)
-{
-	for (;;) {
-		errno = 0;
-		long got = text_getline(&c->line, &c->cap, c->f);
-		if (got == TEXT_TOO_LONG) {
-			set_err(err, errlen, "%s:%ld: line longer than %d bytes", c->path,
-			        c->lineno + 1, TEXT_LINE_MAX);
-			return -1;
-		}
-		if (got == TEXT_NOMEM) {
-			set_err(err, errlen, "%s:%ld: out of memory", c->path, c->lineno + 1);
-			return -1;
-		}
-		if (got < 0) {
-			if (ferror(c->f)) {
-				set_err(err, errlen, "%s:%ld: read error: %s", c->path,
-				        c->lineno + 1, strerror(errno ? errno : EIO));
-				return -1;
-			}
-			return 0;
-		}
-		c->lineno++;
-		char *s = c->line;
-		/* the UTF-8 byte order mark spreadsheets put before the header */
-		if (c->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-			s += 3;
-		s = trim(s);
-		if (*s == '\0' || *s == '#')
-			continue;
-		c->nf = 0;
-		for (;;) {
-			char *comma = strchr(s, ',');
-			if (comma)
-				*comma = '\0';
-			if (c->nf < CSV_MAX_FIELDS)
-				c->field[c->nf] = trim(s);
-			c->nf++;
-			if (!comma)
-				break;
-			s = comma + 1;
-		}
-		return 1;
-	}
-}
-
-/* Maps header names to field positions. `names` lists the known columns;
- * `required` says which must be there. pos[k] is the 0-based field of
- * column k, or -1. */
-static int csv_header(csv *c, const char *const *names, const int *required, int n_names, int *pos,
-                      char *err, size_t errlen)
-{
-	char expect[128] = "";
-	size_t used = 0;
-	for (int k = 0; k < n_names; k++) {
-		int w = snprintf(expect + used, sizeof expect - used, "%s%s%s", k ? ", " : "",
-		                 names[k], required[k] ? "" : " (optional)");
-		if (w > 0)
-			used += (size_t)w;
-		pos[k] = -1;
-	}
-	int r = csv_row(c, err, errlen);
-	if (r < 0)
-		return -1;
-	if (r == 0) {
-		set_err(err, errlen, "%s:%ld:1: no header row, expected columns %s", c->path,
-		        c->lineno + 1, expect);
-		return -1;
-	}
-	for (int i = 0; i < c->nf; i++) {
-		if (i >= CSV_MAX_FIELDS) {
-			set_err(err, errlen, "%s:%ld:%d: too many columns, expected %s", c->path,
-			        c->lineno, i + 1, expect);
-			return -1;
-		}
-		const char *h = c->field[i];
-		int k = 0;
-		while (k < n_names && strcmp(h, names[k]) != 0)
-			k++;
-		if (k == n_names) {
-			set_err(err, errlen, "%s:%ld:%d: unknown column '%s', expected %s", c->path,
-			        c->lineno, i + 1, h, expect);
-			return -1;
-		}
-		if (pos[k] >= 0) {
-			set_err(err, errlen,
-			        "%s:%ld:%d: column '%s' appears twice (also column %d)", c->path,
-			        c->lineno, i + 1, h, pos[k] + 1);
-			return -1;
-		}
-		pos[k] = i;
-	}
-	for (int k = 0; k < n_names; k++) {
-		if (required[k] && pos[k] < 0) {
-			set_err(err, errlen, "%s:%ld:%d: header has no '%s' column, expected %s",
-			        c->path, c->lineno, c->nf + 1, names[k], expect);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Whole-field parses: trailing junk ("12abc") is as wrong as no number. */
-static int parse_double(const char *s, double *out)
-{
-	if (*s == '\0')
-		return -1;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_long(const char *s, long *out)
-{
-	if (*s == '\0')
-		return -1;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		return -1;
-	*out = v;
-	return 0;
-}
+/* ---- fields ------------------------------------------------------------ */
 
 static int parse_positive_int(const char *s, int *out)
 {
 	long v;
-	if (parse_long(s, &v) || v <= 0 || v > INT_MAX)
+	if (csv_long(s, &v) || v <= 0 || v > INT_MAX)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -541,15 +346,17 @@ static int parse_positive_int(const char *s, int *out)
 
 enum { TR_TIME, TR_MODEL, TR_BATCH, TR_SEQ, TR_NCOL };
 
-static const char *const trace_cols[TR_NCOL] = {"time_ms", "model", "batch", "seq"};
-static const int trace_required[TR_NCOL] = {1, 1, 1, 0};
+static const csv_col trace_cols[TR_NCOL] = {
+    {.name = "time_ms", .required = 1},
+    {.name = "model", .required = 1},
+    {.name = "batch", .required = 1},
+    {.name = "seq", .required = 0},
+};
 
 typedef struct trace {
 	load base;
 	svcset s;
 	csv c;
-	int pos[TR_NCOL];
-	int n_cols;
 	int strict;
 	int failed; /* a row was bad: stay failed rather than skip it */
 	double last_ms;
@@ -605,19 +412,19 @@ static int trace_service(trace *t, const char *m, int col, int *out)
 	char names[256];
 	svcset_names(&t->s, names, sizeof names);
 	long idx;
-	if (m[0] >= '0' && m[0] <= '9' && parse_long(m, &idx) == 0) {
+	if (m[0] >= '0' && m[0] <= '9' && csv_long(m, &idx) == 0) {
 		if (idx < t->s.n) {
 			*out = (int)idx;
 			return 0;
 		}
-		set_err(t->base.err, sizeof t->base.err,
-		        "%s:%ld:%d: service index %ld is out of range (%d services: %s)", t->c.path,
-		        t->c.lineno, col, idx, t->s.n, names);
+		text_fail(t->base.err, sizeof t->base.err,
+		          "%s:%ld:%d: service index %ld is out of range (%d services: %s)",
+		          t->c.path, t->c.lineno, col, idx, t->s.n, names);
 		return -1;
 	}
-	set_err(t->base.err, sizeof t->base.err,
-	        "%s:%ld:%d: unknown model '%s' (services: %s; or a 0-based service index)",
-	        t->c.path, t->c.lineno, col, m, names);
+	text_fail(t->base.err, sizeof t->base.err,
+	          "%s:%ld:%d: unknown model '%s' (services: %s; or a 0-based service index)",
+	          t->c.path, t->c.lineno, col, m, names);
 	return -1;
 }
 
@@ -626,97 +433,88 @@ static int trace_row(trace *t, load_arrival *out)
 	csv *c = &t->c;
 	char *err = t->base.err;
 	size_t errlen = sizeof t->base.err;
-	if (c->nf > t->n_cols) {
-		set_err(err, errlen, "%s:%ld:%d: extra field (the header has %d columns)", c->path,
-		        c->lineno, t->n_cols + 1, t->n_cols);
-		return -1;
-	}
 	const char *f[TR_NCOL];
-	for (int k = 0; k < TR_NCOL; k++) {
-		int p = t->pos[k];
-		f[k] = (p >= 0 && p < c->nf && c->field[p][0] != '\0') ? c->field[p] : NULL;
-		if (!f[k] && trace_required[k]) {
-			set_err(err, errlen, "%s:%ld:%d: missing field '%s'", c->path, c->lineno,
-			        p < c->nf ? p + 1 : c->nf + 1, trace_cols[k]);
-			return -1;
-		}
-	}
-	int col_time = t->pos[TR_TIME] + 1, col_batch = t->pos[TR_BATCH] + 1;
+	for (int k = 0; k < TR_NCOL; k++)
+		f[k] = csv_get(c, k);
+	int col_time = csv_colno(c, TR_TIME), col_batch = csv_colno(c, TR_BATCH);
 	double ms;
-	if (parse_double(f[TR_TIME], &ms)) {
-		set_err(err, errlen, "%s:%ld:%d: time '%s' is not a number", c->path, c->lineno,
-		        col_time, f[TR_TIME]);
+	if (csv_double(f[TR_TIME], &ms)) {
+		text_fail(err, errlen, "%s:%ld:%d: time '%s' is not a number", c->path, c->lineno,
+		          col_time, f[TR_TIME]);
 		return -1;
 	}
 	if (ms < 0) {
-		set_err(err, errlen, "%s:%ld:%d: time %s ms is negative", c->path, c->lineno,
-		        col_time, f[TR_TIME]);
+		text_fail(err, errlen, "%s:%ld:%d: time %s ms is negative", c->path, c->lineno,
+		          col_time, f[TR_TIME]);
 		return -1;
 	}
 	if (ms > LOAD_MAX_MS) {
-		set_err(err, errlen, "%s:%ld:%d: time %s ms is past the %.0f ms a run's clock holds",
-		        c->path, c->lineno, col_time, f[TR_TIME], LOAD_MAX_MS);
+		text_fail(err, errlen,
+		          "%s:%ld:%d: time %s ms is past the %.0f ms a run's clock holds", c->path,
+		          c->lineno, col_time, f[TR_TIME], LOAD_MAX_MS);
 		return -1;
 	}
 	if (ms < t->last_ms) {
-		set_err(err, errlen,
-		        "%s:%ld:%d: time %s ms goes backwards (line %ld was at %g ms; rows must be "
-		        "in time order)",
-		        c->path, c->lineno, col_time, f[TR_TIME], t->last_line, t->last_ms);
+		text_fail(
+		    err, errlen,
+		    "%s:%ld:%d: time %s ms goes backwards (line %ld was at %g ms; rows must be "
+		    "in time order)",
+		    c->path, c->lineno, col_time, f[TR_TIME], t->last_line, t->last_ms);
 		return -1;
 	}
 	int svc;
-	if (trace_service(t, f[TR_MODEL], t->pos[TR_MODEL] + 1, &svc))
+	if (trace_service(t, f[TR_MODEL], csv_colno(c, TR_MODEL), &svc))
 		return -1;
 	const load_service *d = &t->s.svc[svc];
 	char list[128];
 	int batch;
 	if (parse_positive_int(f[TR_BATCH], &batch)) {
-		set_err(err, errlen, "%s:%ld:%d: batch '%s' is not a positive integer", c->path,
-		        c->lineno, col_batch, f[TR_BATCH]);
+		text_fail(err, errlen, "%s:%ld:%d: batch '%s' is not a positive integer", c->path,
+		          c->lineno, col_batch, f[TR_BATCH]);
 		return -1;
 	}
 	if (t->strict && !in_list(batch, d->batches, d->n_batches)) {
 		list_str(d->batches, d->n_batches, list, sizeof list);
-		set_err(err, errlen, "%s:%ld:%d: batch %d is not one %s allows (%s)", c->path,
-		        c->lineno, col_batch, batch, svc_name(d), list);
+		text_fail(err, errlen, "%s:%ld:%d: batch %d is not one %s allows (%s)", c->path,
+		          c->lineno, col_batch, batch, svc_name(d), list);
 		return -1;
 	}
 	int most = max_of(d->batches, d->n_batches);
 	if (batch > most) {
-		set_err(err, errlen, "%s:%ld:%d: batch %d is over %s's largest batch, %d", c->path,
-		        c->lineno, col_batch, batch, svc_name(d), most);
+		text_fail(err, errlen, "%s:%ld:%d: batch %d is over %s's largest batch, %d",
+		          c->path, c->lineno, col_batch, batch, svc_name(d), most);
 		return -1;
 	}
 	int seq = 0;
-	int col_seq = t->pos[TR_SEQ] >= 0 ? t->pos[TR_SEQ] + 1 : c->nf + 1;
+	int col_seq = csv_colno(c, TR_SEQ);
 	if (f[TR_SEQ] && d->n_seqs == 0) {
-		set_err(err, errlen, "%s:%ld:%d: seq given for %s, which has no sequence length",
-		        c->path, c->lineno, col_seq, svc_name(d));
+		text_fail(err, errlen, "%s:%ld:%d: seq given for %s, which has no sequence length",
+		          c->path, c->lineno, col_seq, svc_name(d));
 		return -1;
 	}
 	if (d->n_seqs > 0) {
 		if (!f[TR_SEQ]) {
-			set_err(err, errlen,
-			        "%s:%ld:%d: missing field 'seq' (%s takes a sequence length)",
-			        c->path, c->lineno, col_seq, svc_name(d));
+			text_fail(err, errlen,
+			          "%s:%ld:%d: missing field 'seq' (%s takes a sequence length)",
+			          c->path, c->lineno, col_seq, svc_name(d));
 			return -1;
 		}
 		if (parse_positive_int(f[TR_SEQ], &seq)) {
-			set_err(err, errlen, "%s:%ld:%d: seq '%s' is not a positive integer",
-			        c->path, c->lineno, col_seq, f[TR_SEQ]);
+			text_fail(err, errlen, "%s:%ld:%d: seq '%s' is not a positive integer",
+			          c->path, c->lineno, col_seq, f[TR_SEQ]);
 			return -1;
 		}
 		if (t->strict && !in_list(seq, d->seqs, d->n_seqs)) {
 			list_str(d->seqs, d->n_seqs, list, sizeof list);
-			set_err(err, errlen, "%s:%ld:%d: seq %d is not one %s allows (%s)", c->path,
-			        c->lineno, col_seq, seq, svc_name(d), list);
+			text_fail(err, errlen, "%s:%ld:%d: seq %d is not one %s allows (%s)",
+			          c->path, c->lineno, col_seq, seq, svc_name(d), list);
 			return -1;
 		}
 		int lo = min_of(d->seqs, d->n_seqs), hi = max_of(d->seqs, d->n_seqs);
 		if (seq < lo || seq > hi) {
-			set_err(err, errlen, "%s:%ld:%d: seq %d is outside %s's sequence lengths, %d to %d",
-			        c->path, c->lineno, col_seq, seq, svc_name(d), lo, hi);
+			text_fail(err, errlen,
+			          "%s:%ld:%d: seq %d is outside %s's sequence lengths, %d to %d",
+			          c->path, c->lineno, col_seq, seq, svc_name(d), lo, hi);
 			return -1;
 		}
 	}
@@ -737,7 +535,7 @@ static int trace_next(load *l, load_arrival *out)
 		return -1;
 	if (t->left == 0)
 		return 0;
-	int r = csv_row(&t->c, t->base.err, sizeof t->base.err);
+	int r = csv_next(&t->c, t->base.err, sizeof t->base.err);
 	if (r == 0)
 		return 0;
 	if (r < 0 || trace_row(t, out)) {
@@ -767,13 +565,13 @@ static load *trace_new(const char *path, const load_service *svc, int n, int64_t
                        char *err, size_t errlen)
 {
 	if (limit < 0) {
-		set_err(err, errlen, "limit must be 0 (every row) or positive, got %lld",
-		        (long long)limit);
+		text_fail(err, errlen, "limit must be 0 (every row) or positive, got %lld",
+		          (long long)limit);
 		return NULL;
 	}
 	trace *t = calloc(1, sizeof *t);
 	if (!t) {
-		set_err(err, errlen, "out of memory");
+		text_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->base.iface = &trace_iface;
@@ -783,12 +581,10 @@ static load *trace_new(const char *path, const load_service *svc, int n, int64_t
 		free(t);
 		return NULL;
 	}
-	if (csv_open(&t->c, path, err, errlen) ||
-	    csv_header(&t->c, trace_cols, trace_required, TR_NCOL, t->pos, err, errlen)) {
+	if (csv_open(&t->c, path, trace_cols, TR_NCOL, err, errlen)) {
 		trace_free(&t->base);
 		return NULL;
 	}
-	t->n_cols = t->c.nf;
 	return &t->base;
 }
 
@@ -871,70 +667,53 @@ static const load_iface rates_iface = {
 
 enum { RT_MINUTE, RT_QPS, RT_NCOL };
 
-static const char *const rates_cols[RT_NCOL] = {"minute", "qps"};
-static const int rates_required[RT_NCOL] = {1, 1};
+static const csv_col rates_cols[RT_NCOL] = {
+    {.name = "minute", .required = 1},
+    {.name = "qps", .required = 1},
+};
 
 /* Reads the whole rate file up front: it is small (a row per minute) and a
  * bad row should fail the constructor, not a run halfway through. */
 static int rates_read(rates *r, const char *path, double qps_scale, char *err, size_t errlen)
 {
 	csv c;
-	int pos[RT_NCOL];
-	if (csv_open(&c, path, err, errlen))
+	if (csv_open(&c, path, rates_cols, RT_NCOL, err, errlen))
 		return -1;
-	if (csv_header(&c, rates_cols, rates_required, RT_NCOL, pos, err, errlen))
-		goto fail;
-	int n_cols = c.nf, cap = 0, row;
-	while ((row = csv_row(&c, err, errlen)) == 1) {
-		if (c.nf > n_cols) {
-			set_err(err, errlen, "%s:%ld:%d: extra field (the header has %d columns)",
-			        c.path, c.lineno, n_cols + 1, n_cols);
-			goto fail;
-		}
-		for (int k = 0; k < RT_NCOL; k++) {
-			if (pos[k] >= c.nf || c.field[pos[k]][0] == '\0') {
-				set_err(err, errlen, "%s:%ld:%d: missing field '%s'", c.path,
-				        c.lineno, pos[k] < c.nf ? pos[k] + 1 : c.nf + 1,
-				        rates_cols[k]);
-				goto fail;
-			}
-		}
-		const char *fm = c.field[pos[RT_MINUTE]], *fq = c.field[pos[RT_QPS]];
+	size_t cap = 0;
+	int row;
+	while ((row = csv_next(&c, err, errlen)) == 1) {
+		const char *fm = csv_get(&c, RT_MINUTE), *fq = csv_get(&c, RT_QPS);
 		long m;
-		if (parse_long(fm, &m) || m < 0) {
-			set_err(err, errlen, "%s:%ld:%d: minute '%s' is not a non-negative integer",
-			        c.path, c.lineno, pos[RT_MINUTE] + 1, fm);
+		if (csv_long(fm, &m) || m < 0) {
+			text_fail(err, errlen,
+			          "%s:%ld:%d: minute '%s' is not a non-negative integer", c.path,
+			          c.lineno, csv_colno(&c, RT_MINUTE), fm);
 			goto fail;
 		}
 		if (m != r->n_min) {
-			set_err(err, errlen,
-			        "%s:%ld:%d: minute %ld where %d was expected (minutes go up by 1 "
-			        "from 0)",
-			        c.path, c.lineno, pos[RT_MINUTE] + 1, m, r->n_min);
+			text_fail(err, errlen,
+			          "%s:%ld:%d: minute %ld where %d was expected (minutes go up by 1 "
+			          "from 0)",
+			          c.path, c.lineno, csv_colno(&c, RT_MINUTE), m, r->n_min);
 			goto fail;
 		}
 		double q;
-		if (parse_double(fq, &q) || q < 0) {
-			set_err(err, errlen, "%s:%ld:%d: qps '%s' is not a non-negative number",
-			        c.path, c.lineno, pos[RT_QPS] + 1, fq);
+		if (csv_double(fq, &q) || q < 0) {
+			text_fail(err, errlen, "%s:%ld:%d: qps '%s' is not a non-negative number",
+			          c.path, c.lineno, csv_colno(&c, RT_QPS), fq);
 			goto fail;
 		}
-		if (r->n_min == cap) {
-			int ncap = cap ? 2 * cap : 128;
-			double *nq = realloc(r->qps, (size_t)ncap * sizeof *nq);
-			if (!nq) {
-				set_err(err, errlen, "out of memory reading %s", c.path);
-				goto fail;
-			}
-			r->qps = nq;
-			cap = ncap;
+		if (buf_grow(&r->qps, &cap, (size_t)r->n_min + 1, sizeof *r->qps)) {
+			text_fail(err, errlen, "out of memory reading %s", c.path);
+			goto fail;
 		}
 		r->qps[r->n_min++] = q * qps_scale;
 	}
 	if (row < 0)
 		goto fail;
 	if (r->n_min == 0) {
-		set_err(err, errlen, "%s:%ld:1: no minutes after the header", c.path, c.lineno + 1);
+		text_fail(err, errlen, "%s:%ld:1: no minutes after the header", c.path,
+		          c.lineno + 1);
 		goto fail;
 	}
 	csv_close(&c);
@@ -948,22 +727,22 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
                      double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen)
 {
 	if (!(time_scale > 0) || isinf(time_scale)) {
-		set_err(err, errlen, "time_scale must be a positive number, got %g", time_scale);
+		text_fail(err, errlen, "time_scale must be a positive number, got %g", time_scale);
 		return NULL;
 	}
 	if (!(qps_scale > 0) || isinf(qps_scale)) {
-		set_err(err, errlen, "qps_scale must be a positive number, got %g", qps_scale);
+		text_fail(err, errlen, "qps_scale must be a positive number, got %g", qps_scale);
 		return NULL;
 	}
 	if (limit < 0) {
-		set_err(err, errlen,
-		        "limit must be 0 (until the last minute) or positive, got %lld",
-		        (long long)limit);
+		text_fail(err, errlen,
+		          "limit must be 0 (until the last minute) or positive, got %lld",
+		          (long long)limit);
 		return NULL;
 	}
 	rates *r = calloc(1, sizeof *r);
 	if (!r) {
-		set_err(err, errlen, "out of memory");
+		text_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->base.iface = &rates_iface;
@@ -975,7 +754,7 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 	}
 	r->who = malloc((size_t)n * sizeof *r->who);
 	if (!r->who) {
-		set_err(err, errlen, "out of memory");
+		text_fail(err, errlen, "out of memory");
 		rates_free(&r->base);
 		return NULL;
 	}
@@ -990,10 +769,11 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 	for (int m = 0; m < r->n_min; m++)
 		expect += r->qps[m] * r->min_sec;
 	if (limit == 0 && expect > LOAD_MAX_QUERIES) {
-		set_err(err, errlen,
-		        "%s at qps_scale %g makes about %.3g queries, more than the %d a run holds: "
-		        "lower qps_scale or set queries",
-		        path, qps_scale, expect, LOAD_MAX_QUERIES);
+		text_fail(
+		    err, errlen,
+		    "%s at qps_scale %g makes about %.3g queries, more than the %d a run holds: "
+		    "lower qps_scale or set queries",
+		    path, qps_scale, expect, LOAD_MAX_QUERIES);
 		rates_free(&r->base);
 		return NULL;
 	}
@@ -1014,9 +794,10 @@ int load_next(load *l, load_arrival *out)
 {
 	int rc = l->iface->next(l, out);
 	if (rc == 1 && ++l->given > LOAD_MAX_QUERIES) {
-		set_err(l->err, sizeof l->err,
-		        "the %s load gives more than the %d queries a run holds: set queries, or "
-		        "replay a shorter part", l->iface->kind, LOAD_MAX_QUERIES);
+		text_fail(l->err, sizeof l->err,
+		          "the %s load gives more than the %d queries a run holds: set queries, or "
+		          "replay a shorter part",
+		          l->iface->kind, LOAD_MAX_QUERIES);
 		return -1;
 	}
 	return rc;

@@ -43,7 +43,17 @@ int64_t metrics_percentile(int64_t *v, size_t n, double p)
 	return metrics_select(v, n, rank - 1);
 }
 
-int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, metrics *out)
+/* Nearest rank at pm thousandths, in integers: 99.9 / 100 * 1000
+ * is 999.0000000000001 in doubles, whose ceiling is rank 1000, not 999. */
+static int64_t rank_permille(int64_t *v, size_t n, int64_t pm)
+{
+	size_t rank = (size_t)(((int64_t)n * pm + 999) / 1000);
+	return metrics_select(v, n, (rank < 1 ? 1 : rank) - 1);
+}
+
+/* The figures of the queries of service `only`, or of all when only < 0. */
+static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, int only,
+                      metrics *out)
 {
 	*out = (metrics){0};
 	int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
@@ -54,6 +64,8 @@ int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, me
 	double sum = 0;
 	for (size_t i = 0; i < n; i++) {
 		const sched_query *x = &q[i];
+		if (only >= 0 && x->service != only)
+			continue;
 		if (first < 0 || x->arrival < first)
 			first = x->arrival;
 		if (x->arrival > last)
@@ -77,10 +89,14 @@ int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, me
 		}
 	}
 	out->mean_ms = out->p99_ms = out->p50_ms = NAN;
+	out->p90_ms = out->p95_ms = out->p999_ms = NAN;
 	if (nl) {
 		out->mean_ms = sum / (double)nl / 1e6;
 		out->p99_ms = (double)metrics_percentile(lat, nl, 99.0) / 1e6;
 		out->p50_ms = (double)metrics_percentile(lat, nl, 50.0) / 1e6;
+		out->p90_ms = (double)rank_permille(lat, nl, 900) / 1e6;
+		out->p95_ms = (double)rank_permille(lat, nl, 950) / 1e6;
+		out->p999_ms = (double)rank_permille(lat, nl, 999) / 1e6;
 	}
 	int64_t finished = out->completed + out->dropped;
 	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
@@ -88,4 +104,15 @@ int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, me
 	out->throughput_qps = out->duration_ms > 0 ? (double)good / (out->duration_ms / 1e3) : 0.0;
 	free(lat);
 	return 0;
+}
+
+int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, metrics *out)
+{
+	return metrics_of(q, n, svc, -1, out);
+}
+
+int metrics_compute_service(const sched_query *q, size_t n, const sched_service *svc,
+                            int service, metrics *out)
+{
+	return metrics_of(q, n, svc, service, out);
 }

@@ -2,8 +2,8 @@
  *
  * Definitions (the same for every policy and device):
  *  - latency: end - arrival of a completed query;
- *  - p50, p99: nearest-rank percentiles of the completed queries'
- *    latencies; mean likewise; all three NaN when no query completed (a
+ *  - p50, p90, p95, p99, p99.9: nearest-rank percentiles of the completed
+ *    queries' latencies; mean likewise; all NaN when no query completed (a
  *    latency of 0 would read as a perfect run; the store keeps NULL);
  *  - violated: dropped, or completed later than arrival + QoS;
  *  - violation_ratio: violated / (completed + dropped);
@@ -22,10 +22,15 @@
 typedef struct metrics {
 	int64_t completed, dropped, violated, waiting;
 	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps, duration_ms;
+	double p90_ms, p95_ms, p999_ms;
 } metrics;
 
 /* 0, or -1 when out of memory. */
 int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, metrics *out);
+/* The same figures for the queries of one service (sched_query.service);
+ * its duration runs from that service's first arrival to its last event. */
+int metrics_compute_service(const sched_query *q, size_t n, const sched_service *svc,
+                            int service, metrics *out);
 
 /* The k-th smallest (0-based) of v[0..n), reordering v. n > 0. */
 int64_t metrics_select(int64_t *v, size_t n, size_t k);

@@ -1,6 +1,8 @@
 /* prof.c: measured solo latencies with interpolation; the roofline where
  * asked for. */
 #include "prof.h"
+#include "buf.h"
+#include "csv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,6 +17,7 @@ typedef struct prof_row {
 	char model[ZOO_NAME_MAX];
 	int op, batch, seq;
 	double us;
+	long line; /* in the file, for messages */
 } prof_row;
 
 struct prof {
@@ -39,37 +42,10 @@ static int row_cmp(const void *a, const void *b)
 	return x->batch < y->batch ? -1 : x->batch > y->batch;
 }
 
-/* Splits a CSV line in place; returns the field count. */
-static int split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *p = line;
-	while (n < max) {
-		f[n++] = p;
-		char *c = strchr(p, ',');
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
-	for (int i = 0; i < n; i++) {
-		char *s = f[i];
-		while (*s == ' ' || *s == '\t')
-			s++;
-		char *e = s + strlen(s);
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-			*--e = '\0';
-		f[i] = s;
-	}
-	return n;
-}
-
 static int parse_int(const char *s, int *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > 1 << 24)
+	long v;
+	if (csv_long(s, &v) || v < 0 || v > 1 << 24)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -80,105 +56,90 @@ static int parse_int(const char *s, int *out)
  * a few groups past the clock. No op of a served model takes 100 s. */
 #define PROF_MAX_US 1e8
 
+enum { PC_MODEL, PC_OP, PC_BATCH, PC_SEQ, PC_MEDIAN, PC_P99, PC_NCOL };
+
+static const csv_col prof_cols[PC_NCOL] = {
+    {.name = "model", .required = 1},     {.name = "op", .required = 1},
+    {.name = "batch", .required = 1},     {.name = "seq", .required = 1},
+    {.name = "median_us", .required = 1}, {.name = "p99_us", .required = 0},
+};
+
+/* A latency column: 0, or -1 with the message in err. */
+static int parse_us(const csv *c, int k, double *out, char *err, size_t errlen)
+{
+	const char *v = csv_get(c, k);
+	if (csv_double(v, out) || !(*out > 0))
+		return csv_fail(c, k, err, errlen, "bad value '%s'", v);
+	if (*out > PROF_MAX_US)
+		return csv_fail(c, k, err, errlen, "latency %s us is over %g us (100 s) for one op",
+		                v, PROF_MAX_US);
+	return 0;
+}
+
+/* One row into r: 0, or -1 with the message in err. */
+static int parse_row(const csv *c, zoo_set *ms, prof_row *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->model, sizeof r->model, "%s", csv_get(c, PC_MODEL));
+	r->line = c->lineno;
+	int k = parse_int(csv_get(c, PC_OP), &r->op)                         ? PC_OP
+	        : parse_int(csv_get(c, PC_BATCH), &r->batch) || r->batch < 1 ? PC_BATCH
+	        : parse_int(csv_get(c, PC_SEQ), &r->seq)                     ? PC_SEQ
+	                                                                     : -1;
+	if (k >= 0)
+		return csv_fail(c, k, err, errlen, "bad value '%s'", csv_get(c, k));
+	if (parse_us(c, PC_MEDIAN, &r->us, err, errlen))
+		return -1;
+	/* p99_us is not looked up, but a file that holds 1e300 there is not a
+	 * measurement either */
+	double p99;
+	if (csv_get(c, PC_P99) && parse_us(c, PC_P99, &p99, err, errlen))
+		return -1;
+	/* A row the lookups would never find is a mistake in the file, not a
+	 * model to estimate. */
+	char zerr[256];
+	const zoo_model *zm = zoo_set_get(ms, r->model, zerr, sizeof zerr);
+	if (!zm)
+		return csv_fail(c, PC_MODEL, err, errlen, "%s", zerr);
+	if (r->op > zm->n_ops)
+		return csv_fail(c, PC_OP, err, errlen,
+		                "op %d is out of range for %s (ops 0 to %d, and %d for the whole "
+		                "model)",
+		                r->op, zm->name, zm->n_ops - 1, zm->n_ops);
+	return 0;
+}
+
 static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot open profile %s: %s", path, strerror(errno));
+	csv c;
+	if (csv_open(&c, path, prof_cols, PC_NCOL, err, errlen)) {
+		/* the reader's own messages name the file; a failed open gets
+		 * what it was for */
+		if (strncmp(err, "cannot open ", 12) == 0) {
+			char why[512];
+			snprintf(why, sizeof why, "%s", err + 12);
+			snprintf(err, errlen, "cannot open profile %s", why);
+		}
 		return -1;
 	}
-	char line[512];
-	int lineno = 0, rc = 0;
+	int rc = 0, got;
 	zoo_set ms = {{NULL}, 0};
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		char *fld[8];
-		if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
-			continue;
-		if (lineno == 1 && strncmp(line, "model,", 6) == 0)
-			continue;
-		int nf = split(line, fld, 8);
-		if (nf < 5) {
-			snprintf(err, errlen, "%s:%d: expected model,op,batch,seq,median_us[,p99_us], got %d fields",
-			         path, lineno, nf);
-			rc = -1;
-			break;
-		}
+	while ((got = csv_next(&c, err, errlen)) == 1) {
 		prof_row r;
-		memset(&r, 0, sizeof r);
-		snprintf(r.model, sizeof r.model, "%s", fld[0]);
-		char *end;
-		int col = 0, huge = 0;
-		if (parse_int(fld[1], &r.op))
-			col = 2;
-		else if (parse_int(fld[2], &r.batch) || r.batch < 1)
-			col = 3;
-		else if (parse_int(fld[3], &r.seq))
-			col = 4;
-		else {
-			r.us = strtod(fld[4], &end);
-			if (end == fld[4] || *end || !(r.us > 0) || !isfinite(r.us))
-				col = 5;
-			else if (r.us > PROF_MAX_US)
-				col = 5, huge = 1;
-			else if (nf >= 6 && fld[5][0]) {
-				/* p99_us is not looked up, but a file that holds 1e300
-				 * there is not a measurement either */
-				double p99 = strtod(fld[5], &end);
-				if (end == fld[5] || *end || !(p99 > 0) || !isfinite(p99))
-					col = 6;
-				else if (p99 > PROF_MAX_US)
-					col = 6, huge = 1;
-			}
-		}
-		if (huge) {
-			snprintf(err, errlen,
-			         "%s:%d:%d: latency %s us is over %g us (100 s) for one op", path,
-			         lineno, col, fld[col - 1], PROF_MAX_US);
+		if (parse_row(&c, &ms, &r, err, errlen)) {
 			rc = -1;
 			break;
 		}
-		if (col) {
-			snprintf(err, errlen, "%s:%d:%d: bad value '%s'", path, lineno, col, fld[col - 1]);
+		if (buf_grow(&p->rows, &p->cap, p->n + 1, sizeof *p->rows)) {
+			snprintf(err, errlen, "out of memory reading %s", path);
 			rc = -1;
 			break;
-		}
-		/* A row the lookups would never find is a mistake in the file,
-		 * not a model to estimate. */
-		char zerr[256];
-		const zoo_model *zm = zoo_set_get(&ms, r.model, zerr, sizeof zerr);
-		if (!zm) {
-			snprintf(err, errlen, "%s:%d:1: %s", path, lineno, zerr);
-			rc = -1;
-			break;
-		}
-		if (r.op > zm->n_ops) {
-			snprintf(
-			    err, errlen,
-			    "%s:%d:2: op %d is out of range for %s (ops 0 to %d, and %d for the "
-			    "whole model)",
-			    path, lineno, r.op, zm->name, zm->n_ops - 1, zm->n_ops);
-			rc = -1;
-			break;
-		}
-		if (p->n == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 1024;
-			prof_row *nr = realloc(p->rows, cap * sizeof *nr);
-			if (!nr) {
-				snprintf(err, errlen, "out of memory reading %s", path);
-				rc = -1;
-				break;
-			}
-			p->rows = nr;
-			p->cap = cap;
 		}
 		p->rows[p->n++] = r;
 	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "error reading %s: %s", path, strerror(errno));
+	if (got < 0)
 		rc = -1;
-	}
-	fclose(f);
+	csv_close(&c);
 	zoo_set_free(&ms);
 	/* An empty file would silently run every model on roofline guesses. */
 	if (rc == 0 && p->n == 0) {
@@ -188,9 +149,24 @@ static int load_csv(prof *p, const char *path, char *err, size_t errlen)
 		         path);
 		rc = -1;
 	}
-	if (rc == 0)
-		qsort(p->rows, p->n, sizeof *p->rows, row_cmp);
-	return rc;
+	if (rc)
+		return rc;
+	qsort(p->rows, p->n, sizeof *p->rows, row_cmp);
+	/* Two rows of one key would leave the lookup to whichever sorted
+	 * first: a file measured twice and joined, most likely. */
+	for (size_t i = 1; i < p->n; i++) {
+		const prof_row *a = &p->rows[i - 1], *b = &p->rows[i];
+		if (row_cmp(a, b) == 0) {
+			long first = a->line < b->line ? a->line : b->line;
+			long second = a->line < b->line ? b->line : a->line;
+			snprintf(
+			    err, errlen,
+			    "%s:%ld:1: duplicate row: %s op %d batch %d seq %d is also on line %ld",
+			    path, second, a->model, a->op, a->batch, a->seq, first);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen)
@@ -389,7 +365,8 @@ struct prof_table {
 	const prof *p;
 	const zoo_model *m;
 	table_entry *e;
-	int n, cap;
+	int n;
+	size_t cap;
 	int last; /* the entry hit last: queries of a service repeat keys */
 };
 
@@ -427,14 +404,8 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 			t->last = i;
 			return t->e[i].prefix;
 		}
-	if (t->n == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 16;
-		table_entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
-		if (!ne)
-			return NULL;
-		t->e = ne;
-		t->cap = cap;
-	}
+	if (buf_grow(&t->e, &t->cap, (size_t)t->n + 1, sizeof *t->e))
+		return NULL;
 	int64_t *prefix = malloc((size_t)(t->m->n_ops + 1) * sizeof *prefix);
 	if (!prefix)
 		return NULL;

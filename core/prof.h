@@ -2,8 +2,9 @@
  *
  * A profile maps (model, op, batch, seq) to the op's latency when it runs
  * alone. Measured profiles are CSV files shipped under data/<gpu>/ops.csv
- * (columns model,op,batch,seq,median_us,p99_us; seq 0 for models without
- * one), written by the GPU benchmark / `abacus profile`. Points between
+ * (a header naming the columns model,op,batch,seq,median_us and optionally
+ * p99_us, in any order, read by csv.h; seq 0 for models without one),
+ * written by the GPU benchmark / `abacus profile`. Points between
  * measured batch sizes or sequence lengths are interpolated linearly (and
  * extrapolated from the last two points beyond them). A profile without a
  * file is the roofline estimate of gpu.h, which a scenario asks for by
@@ -35,8 +36,8 @@ typedef struct prof prof;
  * finds). The folder must exist and hold the profile: the message says
  * what is missing and where it looked. A malformed file is an error
  * (file:line:column), and so are a file without rows, a row whose model
- * is not in the zoo and an op beyond the model's (n_ops being the whole
- * model). */
+ * is not in the zoo, an op beyond the model's (n_ops being the whole
+ * model) and two rows of one (model, op, batch, seq). */
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
 /* Same, from an explicit CSV path; NULL is the roofline estimate alone. */
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);

@@ -30,18 +30,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "clk.h"
+#include "db.h"
 #include "gpu.h"
 #include "hash.h"
 #include "prof.h"
+#include "progress.h"
 #include "rng.h"
 #include "sample.h"
 #include "zoo.h"
 
 enum {
 	PROFL_BUSY_MS = 5000,
-	PROFL_DRAW_MS = 250, /* terminal progress redraws at most 4 times a second */
 	PROFL_MAX_REPEATS = 10000,
 	PROFL_MAX_SAMPLES = 100000000,
 };
@@ -110,7 +110,8 @@ typedef struct profl {
 	profl_combo *combo;
 	int n_combo;
 
-	sqlite3 *db;
+	db *d;
+	sqlite3 *db; /* db_handle(d) */
 	const char *dbname;
 	sqlite3_stmt *ins_solo, *ins_group;
 	int in_tx;
@@ -120,19 +121,12 @@ typedef struct profl {
 	int64_t solo_total, solo_done, grp_total, grp_done;
 	int64_t solo_new, grp_new;         /* measured by this process */
 	double solo_new_ms, grp_new_ms;    /* wall time they took */
-	double last_draw_ms;
-	int last_tenth;
-	int drawn; /* a terminal line is open */
-	char last_what[4 * ZOO_NAME_MAX + 16];
-	int64_t last_k, last_n;
 	char err[1024];
 } profl;
 
 static double wall_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clk_ns() / 1e6;
 }
 
 static int failf(profl *p, const char *fmt, ...)
@@ -144,8 +138,12 @@ static int failf(profl *p, const char *fmt, ...)
 	return -1;
 }
 
-/* Words for an SQLite failure: what is wrong with the file first, then the
- * call, what it was doing and SQLite's own message. */
+/* The database's words for a failure (db.h), as this profiler's error. */
+static int db_err(profl *p)
+{
+	return failf(p, "%s", db_errmsg(p->d));
+}
+
 static int sql_fail(profl *p, int rc, const char *call, const char *doing_fmt, ...)
 {
 	char doing[256];
@@ -153,76 +151,18 @@ static int sql_fail(profl *p, int rc, const char *call, const char *doing_fmt, .
 	va_start(ap, doing_fmt);
 	vsnprintf(doing, sizeof doing, doing_fmt, ap);
 	va_end(ap);
-	const char *detail = p->db ? sqlite3_errmsg(p->db) : sqlite3_errstr(rc);
-	const char *name = p->dbname;
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return failf(p,
-		             "%s is locked by another process (another abacus profile?); try again when "
-		             "it ends or use --db (%s while %s: %s)",
-		             name, call, doing, detail);
-	case SQLITE_READONLY:
-		return failf(p, "%s is read-only (%s while %s: %s)", name, call, doing, detail);
-	case SQLITE_CANTOPEN: {
-		int e = p->db ? sqlite3_system_errno(p->db) : 0;
-		return failf(p, "cannot open %s: %s (%s while %s: %s)", name,
-		             e ? strerror(e) : "unable to open the file", call, doing, detail);
-	}
-	case SQLITE_NOTADB:
-		return failf(p,
-		             "%s is not an SQLite database (corrupt or another kind of file); %s while "
-		             "%s: %s",
-		             name, call, doing, detail);
-	case SQLITE_CORRUPT:
-		return failf(p, "%s is corrupt: the file is damaged or truncated (%s while %s: %s)",
-		             name, call, doing, detail);
-	case SQLITE_FULL:
-		return failf(p, "%s: the disk is full (%s while %s: %s)", name, call, doing, detail);
-	case SQLITE_IOERR:
-		return failf(p, "%s: I/O error (%s while %s: %s)", name, call, doing, detail);
-	default:
-		return failf(p, "%s: %s failed while %s: %s", name, call, doing, detail);
-	}
+	db_fail(p->d, rc, call, "%s", doing);
+	return db_err(p);
 }
 
 static int sql_exec(profl *p, const char *sql, const char *doing)
 {
-	int rc = sqlite3_exec(p->db, sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		return 0;
-	char call[64];
-	snprintf(call, sizeof call, "sqlite3_exec(%.40s)", sql);
-	return sql_fail(p, rc, call, "%s", doing);
+	return db_exec(p->d, sql, doing) ? db_err(p) : 0;
 }
 
 static int sql_prepare(profl *p, const char *sql, sqlite3_stmt **st, const char *doing)
 {
-	int rc = sqlite3_prepare_v2(p->db, sql, -1, st, NULL);
-	if (rc == SQLITE_OK)
-		return 0;
-	char call[96];
-	snprintf(call, sizeof call, "sqlite3_prepare_v2(%.60s)", sql);
-	return sql_fail(p, rc, call, "%s", doing);
-}
-
-/* Binds that stop at the first failure, so a run of binds is checked once. */
-static void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static void bind_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_int64(st, i, v);
-}
-
-static void bind_double(sqlite3_stmt *st, int i, double v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_double(st, i, v);
+	return db_prepare(p->d, sql, st, doing) ? db_err(p) : 0;
 }
 
 /* Binds gpu and device to ?1 and ?2, the key of every table. */
@@ -231,8 +171,8 @@ static int bind_key(profl *p, sqlite3_stmt *st, const char *doing)
 	int rc = SQLITE_OK;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	bind_text(st, 1, p->c->gpu, &rc);
-	bind_text(st, 2, p->c->device, &rc);
+	db_bind_text(st, 1, p->c->gpu, &rc);
+	db_bind_text(st, 2, p->c->device, &rc);
 	return rc == SQLITE_OK ? 0 : sql_fail(p, rc, "sqlite3_bind", "%s", doing);
 }
 
@@ -245,16 +185,6 @@ static int step_int(profl *p, sqlite3_stmt *st, int64_t *out, const char *doing)
 	*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
-}
-
-static int query_int(profl *p, const char *sql, int64_t *out, const char *doing)
-{
-	sqlite3_stmt *st = NULL;
-	if (sql_prepare(p, sql, &st, doing))
-		return -1;
-	int rc = step_int(p, st, out, doing);
-	sqlite3_finalize(st);
-	return rc;
 }
 
 /* ---- plan ---------------------------------------------------------------- */
@@ -607,144 +537,58 @@ int profl_check(const profl_config *c, char *err, size_t errlen)
 
 /* ---- database ------------------------------------------------------------ */
 
-/* Looks at what the file holds before anything is written to it, as
- * store.c does for results.db: a foreign or newer file is refused while it
- * is still byte for byte what it was. */
-static int db_inspect(profl *p, int64_t *version)
-{
-	static const char *const ours[] = {"groups", "settings", "solo_ops"};
-	int64_t schema = 0;
-	if (query_int(p, "PRAGMA schema_version", &schema, "reading the database header"))
-		return -1;
-	if (query_int(p, "PRAGMA user_version", version, "reading the schema version"))
-		return -1;
-	sqlite3_stmt *st = NULL;
-	if (sql_prepare(p,
-	                "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT "
-	                "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-	                &st, "listing the tables"))
-		return -1;
-	char others[256] = "";
-	int n_obj = 0, n_ours = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		int mine = 0;
-		for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-			mine |= t && strcmp(t, ours[i]) == 0;
-		n_obj++;
-		n_ours += mine;
-		if (!mine && t && strlen(others) + strlen(t) + 8 < sizeof others)
-			snprintf(others + strlen(others), sizeof others - strlen(others), "%s%s",
-			         others[0] ? ", " : "", t);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(p, rc, "sqlite3_step(SELECT FROM sqlite_schema)", "listing the tables");
-	/* what the tables say first: a results database also has a version */
-	if (n_ours == 0 && n_obj > 0)
-		return failf(p,
-		             "%s is not an abacus profile database (it holds other tables: %s); give "
-		             "another file with --db",
-		             p->dbname, others);
-	/* user_version is any 32-bit integer; a negative one would index
-	 * profl_schema[] before its start. */
-	if (*version < 0)
-		return failf(p, "%s has an unknown schema version %lld", p->dbname,
-		             (long long)*version);
-	if (*version > PROFL_SCHEMA_LATEST)
-		return failf(p, "%s was written by a newer abacus (profile schema %lld, this one knows %d)",
-		             p->dbname, (long long)*version, PROFL_SCHEMA_LATEST);
-	if (*version == 0 && n_obj > 0)
-		return failf(p,
-		             "%s is not an abacus profile database (it holds other tables: %s); give "
-		             "another file with --db",
-		             p->dbname, others[0] ? others : "solo_ops/groups without a version");
-	if (*version > 0 && n_ours != (int)(sizeof ours / sizeof ours[0]))
-		return failf(p,
-		             "%s is not an abacus profile database (user_version %lld but no "
-		             "solo_ops, groups and settings tables)",
-		             p->dbname, (long long)*version);
-	return 0;
-}
+static const char *const profl_tables[] = {"groups", "settings", "solo_ops"};
 
-static void db_rollback(profl *p)
+static const db_schema profl_db_schema = {
+    .what = "abacus profile database",
+    .version = "profile schema",
+    .tables = profl_tables,
+    .n_tables = (int)(sizeof profl_tables / sizeof profl_tables[0]),
+    .steps = profl_schema,
+    .n_steps = PROFL_SCHEMA_LATEST,
+};
+
+static void pdb_rollback(profl *p)
 {
-	if (p->db && !sqlite3_get_autocommit(p->db))
-		sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+	if (p->d)
+		db_rollback(p->d);
 	p->in_tx = 0;
 }
 
-static int db_open(profl *p, int readonly)
+static int pdb_open(profl *p, int readonly)
 {
+	const db_options o = {.mode = readonly ? DB_READ : DB_CREATE,
+	                      .lock_wait_ms = PROFL_BUSY_MS,
+	                      .holder = "abacus profile"};
+	char err[1024];
+	int64_t version = 0;
+
 	p->dbname = p->c->db;
 	if (readonly && access(p->c->db, F_OK) != 0)
 		return failf(p, "cannot export from %s: %s", p->c->db, strerror(errno));
-	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	int rc = sqlite3_open_v2(p->c->db, &p->db, flags, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(p, rc, "sqlite3_open_v2", "opening the file");
-	if ((rc = sqlite3_extended_result_codes(p->db, 1)) != SQLITE_OK)
-		return sql_fail(p, rc, "sqlite3_extended_result_codes", "opening the file");
-	if ((rc = sqlite3_busy_timeout(p->db, PROFL_BUSY_MS)) != SQLITE_OK)
-		return sql_fail(p, rc, "sqlite3_busy_timeout", "setting the lock wait");
-	int64_t version = 0;
-	if (db_inspect(p, &version))
-		return -1;
+	if (!(p->d = db_open(p->c->db, &o, err, sizeof err)))
+		return failf(p, "%s", err);
+	p->db = db_handle(p->d);
+	if (db_inspect(p->d, &profl_db_schema, &version))
+		return db_err(p);
 	if (readonly) {
 		if (version == 0)
 			return failf(p, "%s holds no profile", p->dbname);
 		return 0;
 	}
-	/* WAL: the sqlite3 shell can watch a profile while it is written. A
-	 * file system without shared memory keeps the rollback journal, just
-	 * as safe. */
-	sqlite3_stmt *st = NULL;
-	if (sql_prepare(p, "PRAGMA journal_mode = WAL", &st, "switching to write-ahead logging"))
-		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sql_fail(p, rc, "sqlite3_step(PRAGMA journal_mode = WAL)",
-		                "switching to write-ahead logging");
-	if (sql_exec(p, "PRAGMA synchronous = NORMAL", "setting synchronous mode"))
-		return -1;
-	if (version == PROFL_SCHEMA_LATEST)
-		return 0;
-	/* The version is read again under the write lock: another process may
-	 * have created the schema since db_inspect looked. */
-	if (sql_exec(p, "BEGIN IMMEDIATE", "starting the schema update"))
-		return -1;
-	if (query_int(p, "PRAGMA user_version", &version, "reading the schema version"))
-		goto fail;
-	/* Another process may have set any version since db_inspect. */
-	if (version < 0 || version > PROFL_SCHEMA_LATEST) {
-		failf(p, "%s has an unknown schema version %lld", p->dbname, (long long)version);
-		goto fail;
-	}
-	for (int64_t v = version; v < PROFL_SCHEMA_LATEST; v++) {
-		char doing[96];
-		snprintf(doing, sizeof doing, "creating the profile schema %lld", (long long)v + 1);
-		if (sql_exec(p, profl_schema[v], doing))
-			goto fail;
-	}
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", PROFL_SCHEMA_LATEST);
-	if (sql_exec(p, sql, "recording the schema version") ||
-	    sql_exec(p, "COMMIT", "committing the schema"))
-		goto fail;
+	/* WAL: the sqlite3 shell can watch a profile while it is written. */
+	if (db_wal(p->d) || db_migrate(p->d, &profl_db_schema, version))
+		return db_err(p);
 	return 0;
-fail:
-	db_rollback(p);
-	return -1;
 }
 
-static void db_close(profl *p)
+static void pdb_close(profl *p)
 {
 	sqlite3_finalize(p->ins_solo);
 	sqlite3_finalize(p->ins_group);
 	p->ins_solo = p->ins_group = NULL;
-	if (p->db)
-		sqlite3_close(p->db);
+	db_close(p->d);
+	p->d = NULL;
 	p->db = NULL;
 }
 
@@ -766,7 +610,7 @@ static int tx_commit(profl *p, int force)
 	if (!p->in_tx || (!force && wall_ms() - p->tx_start_ms < p->c->commit_ms))
 		return 0;
 	if (sql_exec(p, "COMMIT", "committing measured rows")) {
-		db_rollback(p);
+		pdb_rollback(p);
 		return -1;
 	}
 	p->in_tx = 0;
@@ -845,7 +689,7 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		int brc = SQLITE_OK;
 		if (bind_key(p, get, "reading the stored settings"))
 			goto out;
-		bind_text(get, 3, s[i].name, &brc);
+		db_bind_text(get, 3, s[i].name, &brc);
 		if (brc != SQLITE_OK) {
 			sql_fail(p, brc, "sqlite3_bind", "reading the stored settings");
 			goto out;
@@ -869,8 +713,8 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		int brc = SQLITE_OK;
 		if (bind_key(p, put, "storing the settings"))
 			goto out;
-		bind_text(put, 3, s[i].name, &brc);
-		bind_text(put, 4, s[i].value, &brc);
+		db_bind_text(put, 3, s[i].name, &brc);
+		db_bind_text(put, 4, s[i].value, &brc);
 		if (brc != SQLITE_OK) {
 			sql_fail(p, brc, "sqlite3_bind", "storing the settings");
 			goto out;
@@ -887,40 +731,16 @@ out:
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	if (rc)
-		db_rollback(p);
+		pdb_rollback(p);
 	return rc;
 }
 
 /* ---- progress ------------------------------------------------------------ */
 
-/* 17112 -> "17,112" */
-static void fmt_count(char *buf, size_t len, int64_t v)
-{
-	char digits[32];
-	int nd = snprintf(digits, sizeof digits, "%lld", (long long)v);
-	size_t o = 0;
-	for (int i = 0; i < nd && o + 1 < len; i++) {
-		if (i > 0 && digits[i - 1] != '-' && (nd - i) % 3 == 0 && o + 2 < len)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-}
-
-static void fmt_eta(char *buf, size_t len, double ms)
-{
-	long s = (long)(ms / 1e3 + 0.5);
-	if (s >= 3600)
-		snprintf(buf, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%lds", s);
-}
-
 /* Time left, from the rates measured by this process. Work of a kind not
- * timed yet is left out, and the estimate is then a lower bound (">"). */
-static void eta_text(const profl *p, char *buf, size_t len)
+ * timed yet is left out, and the estimate is then a lower bound (">"),
+ * or unknown while it is under a second. */
+static void estimate(const profl *p)
 {
 	double ms = 0;
 	int partial = 0;
@@ -937,57 +757,23 @@ static void eta_text(const profl *p, char *buf, size_t len)
 		else
 			partial = 1;
 	}
-	char t[32];
-	fmt_eta(t, sizeof t, ms);
-	if (partial && ms < 1e3)
-		snprintf(buf, len, "ETA ?");
-	else
-		snprintf(buf, len, "ETA %s%s", partial ? ">" : "", t);
+	progress_estimate(p->c->progress, partial && ms < 1e3 ? -1 : ms, partial);
 }
 
-/* what: "groups resnet50+bert" or "solo bert"; k of n within it. */
-static void progress(profl *p, const char *what, int64_t k, int64_t n, int final)
+/* what: "groups resnet50+bert" or "solo bert"; k of n within it. The
+ * line counts all the work: solo units and group samples. */
+static void show_progress(profl *p, const char *what, int64_t k, int64_t n)
 {
-	FILE *f = p->c->progress;
-	if (!f)
+	progress *pg = p->c->progress;
+	if (!pg)
 		return;
-	if (what != p->last_what)
-		snprintf(p->last_what, sizeof p->last_what, "%s", what);
-	p->last_k = k;
-	p->last_n = n;
-	int64_t done = p->solo_done + p->grp_done, total = p->solo_total + p->grp_total;
-	double now = wall_ms();
-	int tenth = total ? (int)(10 * done / total) : 10;
-	if (p->c->tty) {
-		if (!final && now - p->last_draw_ms < PROFL_DRAW_MS)
-			return;
-	} else if (!final && tenth <= p->last_tenth) {
-		return;
-	}
-	p->last_draw_ms = now;
-	p->last_tenth = tenth;
-	char a[32], b[32], c[32], d[32], eta[48];
-	fmt_count(a, sizeof a, k);
-	fmt_count(b, sizeof b, n);
-	fmt_count(c, sizeof c, done);
-	fmt_count(d, sizeof d, total);
-	eta_text(p, eta, sizeof eta);
-	fprintf(f, "%s%s %s/%s (%d%%)  total %s/%s  %s%s", p->c->tty ? "\r" : "", what, a, b,
-	        n ? (int)(100 * k / n) : 100, c, d, eta, p->c->tty ? "\033[K" : "\n");
-	p->drawn = p->c->tty;
-	fflush(f);
-}
-
-/* The terminal line is redrawn with the last counts (a redraw may have
- * been skipped since) and closed. */
-static void progress_end(profl *p)
-{
-	if (p->drawn && p->c->progress) {
-		progress(p, p->last_what, p->last_k, p->last_n, 1);
-		fputc('\n', p->c->progress);
-		fflush(p->c->progress);
-	}
-	p->drawn = 0;
+	char a[32], b[32], label[sizeof pg->label];
+	progress_fmt_count(a, sizeof a, k);
+	progress_fmt_count(b, sizeof b, n);
+	snprintf(label, sizeof label, "%s %s/%s", what, a, b);
+	progress_label(pg, label);
+	estimate(p);
+	progress_update(pg, p->solo_done + p->grp_done);
 }
 
 /* ---- measuring ----------------------------------------------------------- */
@@ -1052,9 +838,9 @@ static int solo_unit_stored(profl *p, sqlite3_stmt *cnt, const zoo_model *m, int
 	int brc = SQLITE_OK;
 	if (bind_key(p, cnt, "looking for stored solo ops"))
 		return -1;
-	bind_text(cnt, 3, m->name, &brc);
-	bind_int(cnt, 4, b, &brc);
-	bind_int(cnt, 5, q, &brc);
+	db_bind_text(cnt, 3, m->name, &brc);
+	db_bind_i64(cnt, 4, b, &brc);
+	db_bind_i64(cnt, 5, q, &brc);
 	if (brc != SQLITE_OK)
 		return sql_fail(p, brc, "sqlite3_bind", "looking for stored solo ops of %s", m->name);
 	int64_t n = 0;
@@ -1103,7 +889,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					goto out;
 				if (stored) {
 					p->solo_done++;
-					progress(p, what, k, units, 0);
+					show_progress(p, what, k, units);
 					continue;
 				}
 				double t0 = wall_ms();
@@ -1133,13 +919,13 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					int brc = SQLITE_OK;
 					if (bind_key(p, p->ins_solo, "storing solo ops"))
 						goto out;
-					bind_text(p->ins_solo, 3, m->name, &brc);
-					bind_int(p->ins_solo, 4, op, &brc);
-					bind_int(p->ins_solo, 5, b, &brc);
-					bind_int(p->ins_solo, 6, q, &brc);
-					bind_double(p->ins_solo, 7, med, &brc);
-					bind_double(p->ins_solo, 8, p99, &brc);
-					bind_int(p->ins_solo, 9, c->repeats, &brc);
+					db_bind_text(p->ins_solo, 3, m->name, &brc);
+					db_bind_i64(p->ins_solo, 4, op, &brc);
+					db_bind_i64(p->ins_solo, 5, b, &brc);
+					db_bind_i64(p->ins_solo, 6, q, &brc);
+					db_bind_double(p->ins_solo, 7, med, &brc);
+					db_bind_double(p->ins_solo, 8, p99, &brc);
+					db_bind_i64(p->ins_solo, 9, c->repeats, &brc);
 					int step = brc == SQLITE_OK ? sqlite3_step(p->ins_solo) : brc;
 					if (step != SQLITE_DONE) {
 						sql_fail(p, step, "sqlite3_step(INSERT INTO solo_ops)",
@@ -1153,7 +939,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 				p->solo_new++;
 				(*measured)++;
 				p->solo_new_ms += wall_ms() - t0;
-				progress(p, what, k, units, 0);
+				show_progress(p, what, k, units);
 			}
 	}
 	rc = 0;
@@ -1234,8 +1020,8 @@ static int stored_samples(profl *p, const profl_combo *k, unsigned char *have)
 		sqlite3_finalize(st);
 		return -1;
 	}
-	bind_text(st, 3, k->name, &brc);
-	bind_int(st, 4, p->c->samples, &brc);
+	db_bind_text(st, 3, k->name, &brc);
+	db_bind_i64(st, 4, p->c->samples, &brc);
 	if (brc != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return sql_fail(p, brc, "sqlite3_bind", "looking for stored samples of %s", k->name);
@@ -1272,7 +1058,7 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			}
 			if (have[i]) {
 				p->grp_done++;
-				progress(p, what, i + 1, c->samples, 0);
+				show_progress(p, what, i + 1, c->samples);
 				continue;
 			}
 			double t0 = wall_ms();
@@ -1296,11 +1082,11 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			if (tx_row(p) || bind_key(p, p->ins_group, "storing a group sample"))
 				goto out;
 			int brc = SQLITE_OK;
-			bind_text(p->ins_group, 3, k->name, &brc);
-			bind_int(p->ins_group, 4, i, &brc);
-			bind_text(p->ins_group, 5, segtxt, &brc);
-			bind_double(p->ins_group, 6, med, &brc);
-			bind_double(p->ins_group, 7, p99, &brc);
+			db_bind_text(p->ins_group, 3, k->name, &brc);
+			db_bind_i64(p->ins_group, 4, i, &brc);
+			db_bind_text(p->ins_group, 5, segtxt, &brc);
+			db_bind_double(p->ins_group, 6, med, &brc);
+			db_bind_double(p->ins_group, 7, p99, &brc);
 			int step = brc == SQLITE_OK ? sqlite3_step(p->ins_group) : brc;
 			if (step != SQLITE_DONE) {
 				sql_fail(p, step, "sqlite3_step(INSERT INTO groups)",
@@ -1313,7 +1099,7 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			p->grp_new++;
 			(*measured)++;
 			p->grp_new_ms += wall_ms() - t0;
-			progress(p, what, i + 1, c->samples, 0);
+			show_progress(p, what, i + 1, c->samples);
 		}
 	}
 	rc = 0;
@@ -1378,10 +1164,15 @@ static int measure(profl *p, device *dev)
 		fprintf(c->notes, "profile: no default combination is made of only the models given "
 		                  "with --models; give --combos to measure groups\n");
 	int64_t solo_new = 0, grp_new = 0;
+	if (c->progress) {
+		progress_task(c->progress, NULL, p->solo_total + p->grp_total);
+		c->progress->unit = "in all";
+	}
 	int rc = c->solo ? solo_phase(p, dev, use_time_ops, &solo_new) : 0;
 	if (rc == 0 && c->groups)
 		rc = group_phase(p, dev, &grp_new);
-	progress_end(p);
+	if (c->progress)
+		progress_end(c->progress, 1);
 	if (rc < 0) {
 		/* Rows measured before the failure are good: keep them. */
 		char first[sizeof p->err];
@@ -1395,8 +1186,8 @@ static int measure(profl *p, device *dev)
 	if (tx_commit(p, 1))
 		return -1;
 	char a[32], b[32];
-	fmt_count(a, sizeof a, solo_new);
-	fmt_count(b, sizeof b, grp_new);
+	progress_fmt_count(a, sizeof a, solo_new);
+	progress_fmt_count(b, sizeof b, grp_new);
 	if (rc == 1) {
 		failf(p,
 		      "interrupted: %s solo units and %s group samples measured now are stored in %s; "
@@ -1406,8 +1197,8 @@ static int measure(profl *p, device *dev)
 	}
 	if (c->notes) {
 		char d[32], e[32];
-		fmt_count(d, sizeof d, p->solo_done);
-		fmt_count(e, sizeof e, p->grp_done);
+		progress_fmt_count(d, sizeof d, p->solo_done);
+		progress_fmt_count(e, sizeof e, p->grp_done);
 		fprintf(c->notes,
 		        "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
 		        "(%s and %s measured now)\n",
@@ -1567,8 +1358,8 @@ static int export_all(profl *p)
 	}
 	if (p->c->notes) {
 		char a[32], b[32];
-		fmt_count(a, sizeof a, n_ops);
-		fmt_count(b, sizeof b, n_grp);
+		progress_fmt_count(a, sizeof a, n_ops);
+		progress_fmt_count(b, sizeof b, n_grp);
 		if (n_ops > 0)
 			fprintf(p->c->notes, "profile: exported %s solo ops to %s\n", a, ops);
 		else
@@ -1593,12 +1384,11 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		return -1;
 	}
 	p->c = c;
-	p->last_tenth = -1;
 	int measuring = c->solo || c->groups, rc = -1;
 	prof *pr = NULL;
 	device own = {0};
 	device *dev = given;
-	if (plan_build(p) || db_open(p, !measuring))
+	if (plan_build(p) || pdb_open(p, !measuring))
 		goto out;
 	if (measuring && !dev) {
 		char derr[1024];
@@ -1648,8 +1438,8 @@ out:
 	if (rc)
 		snprintf(err, errlen, "%s", p->err);
 	if (p->in_tx)
-		db_rollback(p);
-	db_close(p);
+		pdb_rollback(p);
+	pdb_close(p);
 	device_free(&own);
 	prof_free(pr);
 	plan_free(p);

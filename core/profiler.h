@@ -75,10 +75,9 @@ typedef struct profl_config {
 	const char *export_dir; /* NULL: no export */
 	double noise, kappa;    /* sim only */
 	int commit_ms;          /* wall time between commits */
-	/* Progress on this stream (NULL: none); tty 1 redraws one line in
-	 * place, else a line every tenth of the work. */
-	FILE *progress;
-	int tty;
+	/* The progress line (NULL: none): one task over all the work, solo
+	 * units and group samples. */
+	struct progress *progress;
 	/* Notes (how ops are timed, where rows went) on this stream; NULL:
 	 * none. */
 	FILE *notes;

@@ -6,15 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clk.h"
 #include "data.h"
 #include "hash.h"
 #include "kind.h"
 #include "load.h"
 #include "pred.h"
 #include "prof.h"
+#include "progress.h"
 #include "sched.h"
 #include "train.h"
 #include "zoo.h"
@@ -331,7 +332,7 @@ static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t 
 	if (run_source(c, p->data_dir, &src, err, errlen))
 		return -1;
 	return train_load_predictor(&p->group_pred, &src, L->kind, p->prof, models, c->n_svc,
-	                            c->progress, err, errlen);
+	                            c->train_log, err, errlen);
 }
 
 /* The data folder of a run: its own data_dir, else the one data_find
@@ -413,7 +414,7 @@ int run_prepare(const run_config *c, char *err, size_t errlen)
 	for (int i = 0; pred_learners[i]; i++) {
 		char path[TRAIN_PATH_MAX];
 		if (pred_learners[i]->fit &&
-		    train_ensure(&src, pred_learners[i]->kind, c->progress, path, sizeof path, err,
+		    train_ensure(&src, pred_learners[i]->kind, c->train_log, path, sizeof path, err,
 		                 errlen))
 			return -1;
 	}
@@ -486,6 +487,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
 	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
+	so.progress = c->progress;
 	const sched_policy *policy = sched_policy_find(c->policy);
 	p->sched = sched_new(p->ssvc, n, policy, &p->pred, &so, err, errlen);
 	if (!p->sched)
@@ -503,9 +505,21 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
 {
 	dev_info di;
 	device_info(&p->dev, &di);
-	store_run_info info = {c->name,     c->device, c->gpu, c->policy, c->config_text, (int64_t)c->seed,
-	                       di.gpu,      di.driver,  di.cuda, di.cudnn,
-	                       p->data_dir[0] ? p->data_dir : NULL, p->digest[0] ? p->digest : NULL};
+	store_run_info info = {
+	    .name = c->name,
+	    .device = c->device,
+	    .gpu = c->gpu,
+	    .policy = c->policy,
+	    .config = c->config_text,
+	    .seed = (int64_t)c->seed,
+	    .gpu_name = di.gpu,
+	    .driver = di.driver,
+	    .cuda = di.cuda,
+	    .cudnn = di.cudnn,
+	    .data_dir = p->data_dir[0] ? p->data_dir : NULL,
+	    .data_digest = p->digest[0] ? p->digest : NULL,
+	    .tags = c->tags,
+	};
 	int n = c->n_svc;
 	store_service_row *rows = calloc((size_t)n, sizeof *rows);
 	char(*b)[256] = calloc((size_t)n, sizeof *b);
@@ -529,9 +543,15 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
 	return rc;
 }
 
-/* 0 stored, 1 interrupted (rows so far are committed), -1 store error. */
-static int store_rows(const run_config *c, run_parts *p, store *st, int64_t run_id)
+/* 0 stored, 1 interrupted (rows so far are committed), -1 store error;
+ * *stored counts the rows added. A run that was interrupted already
+ * stores all its rows (the stop flag is set from the start and cannot
+ * tell a new request); a stop that comes while the rows of a finished
+ * run are written ends the writing. */
+static int store_rows(const run_config *c, run_parts *p, store *st, int64_t run_id,
+                      int64_t *stored)
 {
+	int stoppable = c->stop && !*c->stop;
 	size_t n;
 	const sched_query *q = sched_queries(p->sched, &n);
 	int64_t t0 = sched_get_stats(p->sched)->t0; /* times are stored from the run's start */
@@ -556,17 +576,102 @@ static int store_rows(const run_config *c, run_parts *p, store *st, int64_t run_
 		};
 		if (store_query_add(st, &r))
 			return -1;
-		if ((i & 0xffff) == 0xffff && c->stop && *c->stop)
+		*stored = (int64_t)i + 1;
+		if ((i & 0xffff) == 0xffff && stoppable && *c->stop)
 			return store_queries_commit(st) ? -1 : 1;
 	}
 	return store_queries_commit(st);
 }
 
-static double mono_s(void)
+/* The pooled figures and each service's. 0, or -1 out of memory. */
+static int run_metrics(const sched_query *q, size_t n, const sched_service *svc, int n_svc,
+                       run_result *out)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	if (metrics_compute(q, n, svc, &out->m))
+		return -1;
+	out->services = calloc((size_t)n_svc, sizeof *out->services);
+	if (!out->services)
+		return -1;
+	out->n_services = n_svc;
+	for (int i = 0; i < n_svc; i++)
+		if (metrics_compute_service(q, n, svc, i, &out->services[i]))
+			return -1;
+	return 0;
+}
+
+/* Writes the rows and the end of a stored run; rc is how the run itself
+ * ended (0, 1 interrupted, -1 failed, err saying why) and the result is
+ * how it ends stored. */
+static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_id, int rc,
+                     run_result *out, char *err, size_t errlen)
+{
+	const char *status = rc == 0 ? "done" : rc == 1 ? "interrupted" : "failed";
+	const metrics *m = &out->m;
+	store_service_summary *svc = calloc((size_t)(out->n_services ? out->n_services : 1),
+	                                    sizeof *svc);
+	store_summary sum = {
+	    .completed = m->completed,
+	    .dropped = m->dropped,
+	    .p50_ms = m->p50_ms,
+	    .p99_ms = m->p99_ms,
+	    .mean_ms = m->mean_ms,
+	    .violation_ratio = m->violation_ratio,
+	    .throughput_qps = m->throughput_qps,
+	    .duration_ms = m->duration_ms,
+	    .p90_ms = m->p90_ms,
+	    .p95_ms = m->p95_ms,
+	    .p999_ms = m->p999_ms,
+	    .services = svc,
+	    .n_services = svc ? out->n_services : 0,
+	};
+	int64_t stored = 0;
+	int wrc = 0;
+
+	for (int i = 0; svc && i < out->n_services; i++) {
+		const metrics *x = &out->services[i];
+		svc[i] = (store_service_summary){
+		    .idx = i,
+		    .completed = x->completed,
+		    .dropped = x->dropped,
+		    .violations = x->violated,
+		    .p50_ms = x->p50_ms,
+		    .p90_ms = x->p90_ms,
+		    .p95_ms = x->p95_ms,
+		    .p99_ms = x->p99_ms,
+		    .p999_ms = x->p999_ms,
+		    .mean_ms = x->mean_ms,
+		};
+	}
+	if (rc >= 0 && c->store_queries)
+		wrc = store_rows(c, p, st, run_id, &stored);
+	if (wrc == 1 && rc == 0) {
+		size_t n;
+		sched_queries(p->sched, &n);
+		rc = 1;
+		out->interrupted = 1;
+		status = "interrupted";
+		snprintf(err, errlen, "run '%s' interrupted while storing its queries: %lld of %zu "
+		         "query rows stored", c->name, (long long)stored, n);
+	}
+	if (wrc < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		status = "failed";
+		rc = -1;
+	}
+	if (store_run_end(st, run_id, status, &sum, rc ? err : NULL)) {
+		/* The run must not be left 'running' when a smaller write can
+		 * still mark it: a failure to store its figures is a failure. */
+		size_t len = strlen(err);
+		if (rc == 0)
+			snprintf(err, errlen, "%s", store_errmsg(st));
+		else if (len + 1 < errlen)
+			snprintf(err + len, errlen - len, "; storing the end of the run failed too: %s",
+			         store_errmsg(st));
+		store_run_end(st, run_id, "failed", NULL, err);
+		rc = -1;
+	}
+	free(svc);
+	return rc;
 }
 
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
@@ -586,15 +691,26 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 		return -1;
 	}
 	out->run_id = run_id;
-	double t0 = mono_s();
+	/* queries is a poisson load's count, and only a limit of a trace or a
+	 * rate file, whose length is not known ahead: the line may then end
+	 * short of 100% */
+	if (c->progress)
+		progress_task(c->progress, NULL, c->queries);
+	int64_t t0 = clk_ns();
 	int rc = sched_run(p.sched, &p.dev, p.load, c->stop, err, errlen);
-	out->wall_s = mono_s() - t0;
+	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
+	if (c->progress) {
+		size_t n_arrived;
+		sched_queries(p.sched, &n_arrived);
+		progress_update(c->progress, (int64_t)n_arrived);
+		progress_end(c->progress, 0);
+	}
 	const sched_stats *ss = sched_get_stats(p.sched);
 	out->groups = ss->groups;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
 	size_t n;
 	const sched_query *q = sched_queries(p.sched, &n);
-	if (rc >= 0 && metrics_compute(q, n, p.ssvc, &out->m)) {
+	if (rc >= 0 && run_metrics(q, n, p.ssvc, c->n_svc, out)) {
 		snprintf(err, errlen, "out of memory computing metrics");
 		rc = -1;
 	}
@@ -608,30 +724,17 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 		out->interrupted = 1;
 		snprintf(err, errlen, "run '%s' interrupted after %lld queries", c->name, (long long)n);
 	}
-	if (st) {
-		const char *status = rc == 0 ? "done" : rc == 1 ? "interrupted" : "failed";
-		store_summary sum = {out->m.completed,  out->m.dropped,         out->m.p50_ms,
-		                     out->m.p99_ms,     out->m.mean_ms,         out->m.violation_ratio,
-		                     out->m.throughput_qps, out->m.duration_ms};
-		int wrc = 0;
-		if (rc >= 0 && c->store_queries)
-			wrc = store_rows(c, &p, st, run_id);
-		if (wrc == 1 && rc == 0) {
-			rc = 1;
-			out->interrupted = 1;
-			status = "interrupted";
-			snprintf(err, errlen, "run '%s' interrupted while storing its queries", c->name);
-		}
-		if (wrc < 0) {
-			snprintf(err, errlen, "%s", store_errmsg(st));
-			status = "failed";
-			rc = -1;
-		}
-		if (store_run_end(st, run_id, status, &sum, rc ? err : NULL) && rc == 0) {
-			snprintf(err, errlen, "%s", store_errmsg(st));
-			rc = -1;
-		}
-	}
+	if (st)
+		rc = store_end(c, &p, st, run_id, rc, out, err, errlen);
 	parts_free(&p, c->n_svc);
 	return rc;
+}
+
+void run_result_free(run_result *r)
+{
+	if (!r)
+		return;
+	free(r->services);
+	r->services = NULL;
+	r->n_services = 0;
 }

@@ -64,19 +64,26 @@ typedef struct run_config {
 	/* An explicit ops.csv instead of the bundle's, "roofline" for the
 	 * estimate of gpu.h (and the simulator's default contention), or NULL. */
 	const char *profile;
-	FILE *progress; /* where training a predictor says so; NULL: silent */
-	const char *config_text; /* stored verbatim as the run's config */
+	FILE *train_log; /* where training a predictor on demand says so; NULL: silent */
+	const char *config_text; /* the run's config as JSON, stored verbatim */
+	const char *tags;        /* the scenario's tags, a JSON object, or NULL */
 	/* The KIND_* fields (kind.h) the scenario gave, so that a field the
 	 * chosen load or policy does not read is refused rather than ignored.
 	 * load_file, predictor and a service's qps count as given when set,
 	 * whatever this says. */
 	unsigned given;
 	const volatile sig_atomic_t *stop; /* set by SIGINT; may be NULL */
+	/* The progress line of the run's arrivals (NULL: none): a task of
+	 * `queries` queries, ended (erased on a terminal) when the run's
+	 * scheduling is over, before its rows are stored. */
+	struct progress *progress;
 } run_config;
 
 typedef struct run_result {
 	int64_t run_id; /* 0 when not stored */
 	metrics m;
+	metrics *services; /* n_services of them, per service in config order (owned) */
+	int n_services;
 	int interrupted;
 	double wall_s; /* host seconds the run took (scheduling loop only) */
 	int64_t groups;
@@ -103,7 +110,14 @@ int run_roofline(const run_config *c);
 int run_prepare(const run_config *c, char *err, size_t errlen);
 
 /* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored
- * as such), -1 error (message in err; stored as failed if it began). */
+ * as such), -1 error (message in err; stored as failed if it began).
+ * Whatever it returns, out is to be freed with run_result_free.
+ *
+ * An interrupted run stores the rows of all its queries. A run whose
+ * storing is interrupted (the stop flag set while its rows are written)
+ * stops there: its error says how many rows it stored, and so does the
+ * runs table (queries_stored), which always equals its rows in queries. */
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen);
+void run_result_free(run_result *r);
 
 #endif

@@ -1,5 +1,7 @@
 /* sample.c: reading and writing measured groups as CSV. */
 #include "sample.h"
+#include "buf.h"
+#include "csv.h"
 #include "text.h"
 
 #include <errno.h>
@@ -9,14 +11,8 @@
 
 int smp_push(smp_set *s, const smp_group *g)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		smp_group *n = realloc(s->g, cap * sizeof *n);
-		if (!n)
-			return -1;
-		s->g = n;
-		s->cap = cap;
-	}
+	if (buf_grow(&s->g, &s->cap, s->n + 1, sizeof *s->g))
+		return -1;
 	s->g[s->n++] = *g;
 	return 0;
 }
@@ -122,99 +118,67 @@ static int check_segment(zoo_set *ms, const smp_segment *g, char *err, size_t er
 	return -1;
 }
 
+enum { SC_COMBO, SC_SEGMENTS, SC_MEDIAN, SC_P99, SC_NCOL };
+
+/* combo is written for people reading the file; the reader derives it
+ * from the segments (smp_set_combo) */
+static const csv_col smp_cols[SC_NCOL] = {
+    {.name = "combo", .required = 1},
+    {.name = "segments", .required = 1},
+    {.name = "median_us", .required = 1},
+    {.name = "p99_us", .required = 1},
+};
+
+/* One row into g: 0, or -1 with the message in err. */
+static int parse_group(const csv *c, zoo_set *ms, smp_group *g, char *err, size_t errlen)
+{
+	memset(g, 0, sizeof *g);
+	char segs[TEXT_LINE_MAX + 1];
+	snprintf(segs, sizeof segs, "%s", csv_get(c, SC_SEGMENTS));
+	char *save = NULL;
+	for (char *tok = strtok_r(segs, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		if (g->n == SMP_MAX_SEG || parse_segment(tok, &g->seg[g->n]))
+			return csv_fail(c, SC_SEGMENTS, err, errlen,
+			                "bad segment '%s' (model:batch:seq:start:end)", tok);
+		char why[512];
+		if (check_segment(ms, &g->seg[g->n], why, sizeof why))
+			return csv_fail(c, SC_SEGMENTS, err, errlen, "segment %d: %s", g->n + 1,
+			                why);
+		g->n++;
+	}
+	const char *med = csv_get(c, SC_MEDIAN), *p99 = csv_get(c, SC_P99);
+	if (csv_double(med, &g->median_us) || !(g->median_us > 0))
+		return csv_fail(c, SC_MEDIAN, err, errlen, "bad latency '%s'", med);
+	if (csv_double(p99, &g->p99_us))
+		return csv_fail(c, SC_P99, err, errlen, "bad latency '%s'", p99);
+	if (g->n == 0)
+		return csv_fail(c, SC_SEGMENTS, err, errlen, "no segments");
+	smp_set_combo(g);
+	return 0;
+}
+
 int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	csv c;
+	if (csv_open(&c, path, smp_cols, SC_NCOL, err, errlen))
 		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0, rc = 0;
+	int rc = 0, got;
 	zoo_set ms = {{NULL}, 0};
-	long got;
-	while ((got = text_getline(&line, &cap, f)) > 0) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!*line || line[0] == '#' || (lineno == 1 && strncmp(line, "combo,", 6) == 0))
-			continue;
-		char *fld[4];
-		int nf = 0;
-		for (char *p = line; nf < 4; nf++) {
-			fld[nf] = p;
-			char *c = strchr(p, ',');
-			if (!c) {
-				nf++;
-				break;
-			}
-			*c = '\0';
-			p = c + 1;
-		}
-		if (nf != 4) {
-			snprintf(err, errlen, "%s:%d: expected combo,segments,median_us,p99_us", path,
-			         lineno);
+	smp_group g;
+	while ((got = csv_next(&c, err, errlen)) == 1) {
+		if (parse_group(&c, &ms, &g, err, errlen)) {
 			rc = -1;
 			break;
 		}
-		smp_group g;
-		memset(&g, 0, sizeof g);
-		char *save = NULL;
-		for (char *tok = strtok_r(fld[1], ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-			if (g.n == SMP_MAX_SEG || parse_segment(tok, &g.seg[g.n])) {
-				snprintf(err, errlen, "%s:%d:2: bad segment '%s' (model:batch:seq:start:end)",
-				         path, lineno, tok);
-				rc = -1;
-				break;
-			}
-			char why[512];
-			if (check_segment(&ms, &g.seg[g.n], why, sizeof why)) {
-				snprintf(err, errlen, "%s:%d:2: segment %d: %s", path, lineno, g.n + 1, why);
-				rc = -1;
-				break;
-			}
-			g.n++;
-		}
-		if (rc)
-			break;
-		char *end;
-		g.median_us = strtod(fld[2], &end);
-		if (end == fld[2] || *end || !(g.median_us > 0) || !isfinite(g.median_us)) {
-			snprintf(err, errlen, "%s:%d:3: bad latency '%s'", path, lineno, fld[2]);
-			rc = -1;
-			break;
-		}
-		g.p99_us = strtod(fld[3], &end);
-		if (end == fld[3] || *end || !isfinite(g.p99_us)) {
-			snprintf(err, errlen, "%s:%d:4: bad latency '%s'", path, lineno, fld[3]);
-			rc = -1;
-			break;
-		}
-		if (g.n == 0) {
-			snprintf(err, errlen, "%s:%d:2: no segments", path, lineno);
-			rc = -1;
-			break;
-		}
-		smp_set_combo(&g);
 		if (smp_push(s, &g)) {
 			snprintf(err, errlen, "out of memory reading %s", path);
 			rc = -1;
 			break;
 		}
 	}
-	if (rc == 0 && got == TEXT_TOO_LONG) {
-		snprintf(err, errlen, "%s:%d: line longer than %d bytes", path, lineno + 1,
-		         TEXT_LINE_MAX);
+	if (got < 0)
 		rc = -1;
-	} else if (rc == 0 && got == TEXT_NOMEM) {
-		snprintf(err, errlen, "out of memory reading %s", path);
-		rc = -1;
-	} else if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "error reading %s: %s", path, strerror(errno ? errno : EIO));
-		rc = -1;
-	}
-	free(line);
-	fclose(f);
+	csv_close(&c);
 	zoo_set_free(&ms);
 	return rc;
 }

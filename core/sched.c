@@ -5,12 +5,13 @@
  * amortised growth of the query array and the queues.
  */
 #include "sched.h"
+#include "clk.h"
+#include "progress.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The header's invariants, checked at the API's edge in debug builds, as
  * Lua's api_check does: a policy that breaks one stops at the call that
@@ -148,13 +149,6 @@ int sched_admit(sched *s, const load_arrival *a)
 	return 0;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 #ifndef NDEBUG
 /* The group invariant of sched.h, for sched_check. */
 static int group_ok(const sched *s, const sched_group *g)
@@ -209,6 +203,8 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 				return -1;
 			}
 			waiting++;
+			if (s->opt.progress && s->n_q % SCHED_PROGRESS_EVERY == 0)
+				progress_update(s->opt.progress, (int64_t)s->n_q);
 			have = load_next(l, &next);
 			if (have == 1)
 				next.t += t0;
@@ -224,7 +220,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			}
 			continue;
 		}
-		int64_t decide_start = mono_ns();
+		int64_t decide_start = clk_ns();
 		s->group.n = 0;
 		size_t before = 0;
 		for (int i = 0; i < s->n_svc; i++)
@@ -233,7 +229,7 @@ int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, c
 			snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
 			return -1;
 		}
-		s->stats.decisions_ns += mono_ns() - decide_start;
+		s->stats.decisions_ns += clk_ns() - decide_start;
 		size_t after = 0;
 		for (int i = 0; i < s->n_svc; i++)
 			after += s->queue[i].len;

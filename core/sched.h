@@ -84,7 +84,12 @@ typedef struct sched_options {
 	double margin;        /* >= 0: a prediction held against a deadline counts
 	                       * as (1 + margin) times itself (sched_padded) */
 	size_t expect_queries; /* capacity hint */
+	/* Told the count of arrivals every SCHED_PROGRESS_EVERY of them
+	 * (progress.h); NULL: none. */
+	struct progress *progress;
 } sched_options;
+
+#define SCHED_PROGRESS_EVERY 256
 
 typedef struct sched_stats {
 	int64_t groups, segments, decisions_ns;

@@ -37,6 +37,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "version.h"
 
 enum {
@@ -139,6 +140,46 @@ static const char *const store_migrations[] = {
     "ALTER TABLE runs ADD COLUMN data_digest TEXT;\n"
     "ALTER TABLE runs ADD COLUMN abacus_version TEXT;\n"
     "ALTER TABLE runs ADD COLUMN git_commit TEXT;\n",
+    /* 3 -> 4: results a researcher can query. The config is JSON (a
+     * config stored before as Lua text becomes a JSON string holding that
+     * text, so json_extract works on every row and loses nothing); tags
+     * are the scenario's own JSON object; pooled p90, p95 and p99.9; how
+     * many query rows a run stored (a count, for runs that ended before);
+     * and each service's figures, with a view beside them. */
+    "UPDATE runs SET config = json_quote(config) WHERE NOT json_valid(config);\n"
+    "ALTER TABLE runs ADD COLUMN tags TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN p90_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN p95_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN p999_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN queries_stored INTEGER;\n"
+    "UPDATE runs SET queries_stored = (SELECT count(*) FROM queries q WHERE q.run_id = runs.id)\n"
+    "  WHERE status <> 'running';\n"
+    "ALTER TABLE services ADD COLUMN completed INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN dropped INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN violations INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN p50_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p90_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p95_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p99_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN p999_ms REAL;\n"
+    "ALTER TABLE services ADD COLUMN mean_ms REAL;\n"
+    "DROP VIEW run_summary;\n"
+    "CREATE VIEW run_summary AS\n"
+    "SELECT r.id AS run_id, r.name, r.device, r.gpu, r.policy, r.status,\n"
+    "  r.started_at, r.ended_at,\n"
+    "  (SELECT count(*) FROM services s WHERE s.run_id = r.id) AS services,\n"
+    "  (SELECT group_concat(s.model, ',') FROM services s WHERE s.run_id = r.id) AS models,\n"
+    "  r.completed, r.dropped, r.p50_ms, r.p99_ms, r.mean_ms, r.violation_ratio,\n"
+    "  r.throughput_qps, r.duration_ms, r.error,\n"
+    "  r.p90_ms, r.p95_ms, r.p999_ms, r.queries_stored, r.tags\n"
+    "FROM runs r;\n"
+    /* NULL figures: a run that ended before schema 4, or failed before it
+     * had results. */
+    "CREATE VIEW service_results AS\n"
+    "SELECT s.run_id, r.name, r.policy, r.status, r.tags, s.idx AS service, s.model,\n"
+    "  s.qos_ms, s.completed, s.dropped, s.violations, s.p50_ms, s.p90_ms, s.p95_ms,\n"
+    "  s.p99_ms, s.p999_ms, s.mean_ms\n"
+    "FROM services s JOIN runs r ON r.id = s.run_id;\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -146,411 +187,111 @@ _Static_assert(STORE_SCHEMA_LATEST == STORE_SCHEMA_VERSION,
                "STORE_SCHEMA_VERSION in store.h must match store_migrations");
 
 struct store {
-	sqlite3 *db;
-	char *name; /* the file, as messages name it */
-	int readonly;
+	db *d;
 	int reading_only;  /* opened by store_open_readonly */
-	int lock_wait_ms;  /* sqlite3_busy_timeout */
 	sqlite3_stmt *ins; /* INSERT INTO queries, prepared once */
 	int q_open;        /* between store_queries_begin and store_queries_commit */
 	int q_tx;          /* a batch transaction is open */
 	int64_t q_run;
 	int64_t q_pending; /* rows in the open transaction */
-	char err[1024];
 };
 
-/* The file a path or a "file:" URI names, for messages: "results.db", not
- * "file:results.db?mode=ro". */
-static char *store_display_name(const char *path)
+/* Where the message of a failure goes: the connection's buffer. */
+#define store_fail(s, ...) db_fail((s)->d, __VA_ARGS__)
+#define store_failf(s, ...) db_failf((s)->d, __VA_ARGS__)
+
+static const char *const store_tables[] = {"runs", "services", "queries"};
+
+static const db_schema store_schema = {
+    .what = "abacus results database",
+    .version = "schema",
+    .tables = store_tables,
+    .n_tables = (int)(sizeof store_tables / sizeof store_tables[0]),
+    .steps = store_migrations,
+    .n_steps = STORE_SCHEMA_LATEST,
+};
+
+/* Brings the schema to STORE_SCHEMA_LATEST, or, opened for reading only,
+ * reads an older one as it is (runs, services and queries are there since
+ * schema 1). */
+static int store_migrate(store *s, int64_t version)
 {
-	const char *p = path;
-	size_t n;
-	char *out;
-
-	if (strncmp(p, "file:", 5) == 0) {
-		p += 5;
-		if (strncmp(p, "//", 2) == 0) {
-			const char *slash = strchr(p + 2, '/');
-			p = slash ? slash : p + strlen(p);
-		}
-		n = strcspn(p, "?#");
-	} else {
-		n = strlen(p);
-	}
-	out = malloc(n + 1);
-	if (out) {
-		memcpy(out, p, n);
-		out[n] = '\0';
-	}
-	return out;
-}
-
-/* Words for an SQLite failure: what is wrong with the file first, in plain
- * words, then the call, what it was doing and SQLite's own message. */
-static void store_describe(char *buf, size_t len, const char *name, sqlite3 *db, int rc,
-                           const char *call, const char *doing)
-{
-	const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		snprintf(buf, len,
-		         "%s is locked by another process (another abacus run?); try again when it "
-		         "ends or use --db (%s while %s: %s)",
-		         name, call, doing, detail);
-		break;
-	case SQLITE_READONLY:
-		snprintf(buf, len, "%s is read-only (%s while %s: %s)", name, call, doing, detail);
-		break;
-	case SQLITE_CANTOPEN: {
-		int e = db ? sqlite3_system_errno(db) : 0;
-		snprintf(buf, len, "cannot open %s: %s (%s while %s: %s)", name,
-		         e ? strerror(e) : "unable to open the file", call, doing, detail);
-		break;
-	}
-	case SQLITE_NOTADB:
-		snprintf(buf, len,
-		         "%s is not an SQLite database (corrupt or another kind of file); %s while "
-		         "%s: %s",
-		         name, call, doing, detail);
-		break;
-	case SQLITE_CORRUPT:
-		snprintf(buf, len,
-		         "%s is corrupt: the file is damaged or truncated (%s while %s: %s)", name,
-		         call, doing, detail);
-		break;
-	case SQLITE_FULL:
-		snprintf(buf, len, "%s: the disk is full (%s while %s: %s)", name, call, doing,
-		         detail);
-		break;
-	case SQLITE_IOERR:
-		snprintf(buf, len, "%s: I/O error (%s while %s: %s)", name, call, doing, detail);
-		break;
-	default:
-		snprintf(buf, len, "%s: %s failed while %s: %s", name, call, doing, detail);
-		break;
-	}
-}
-
-static int store_fail(store *s, int rc, const char *call, const char *doing_fmt, ...)
-{
-	char doing[256];
-	va_list ap;
-
-	va_start(ap, doing_fmt);
-	vsnprintf(doing, sizeof doing, doing_fmt, ap);
-	va_end(ap);
-	store_describe(s->err, sizeof s->err, s->name, s->db, rc, call, doing);
-	return -1;
-}
-
-static int store_failf(store *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof s->err, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Undoes an open transaction after a failure whose message is already in
- * s->err; a failing ROLLBACK is added to that message, not put in its
- * place, since the first failure is the one the user must act on. */
-static void store_rollback(store *s)
-{
-	int rc;
-	size_t n;
-
-	if (sqlite3_get_autocommit(s->db))
-		return;
-	rc = sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		n = strlen(s->err);
-		snprintf(s->err + n, sizeof s->err - n, "; ROLLBACK failed too: %s",
-		         sqlite3_errmsg(s->db));
-	}
-}
-
-static int store_exec(store *s, const char *sql, const char *doing)
-{
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	char call[64];
-
-	if (rc == SQLITE_OK)
+	if (version == STORE_SCHEMA_LATEST || (s->reading_only && version >= 1))
 		return 0;
-	snprintf(call, sizeof call, "sqlite3_exec(%.40s)", sql);
-	return store_fail(s, rc, call, "%s", doing);
-}
-
-/* Runs a query whose answer is one integer (a PRAGMA, a count). */
-static int store_int(store *s, const char *sql, int64_t *out, const char *doing)
-{
-	sqlite3_stmt *st = NULL;
-	char call[96];
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-
-	if (rc != SQLITE_OK) {
-		snprintf(call, sizeof call, "sqlite3_prepare_v2(%.60s)", sql);
-		return store_fail(s, rc, call, "%s", doing);
-	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		snprintf(call, sizeof call, "sqlite3_step(%.60s)", sql);
-		store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, call, "%s", doing);
-		sqlite3_finalize(st);
-		return -1;
-	}
-	*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return 0;
-}
-
-/* Bind calls that stop at the first failure, so a long run of binds
- * is checked once. NULL strings are stored as '' (the header allows empty
- * strings, not NULL, but a NULL must not crash a run at its end). */
-static void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
-}
-
-/* Where NULL means "not known" (the data digest of a run that had none). */
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
-static void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_int64(st, i, v);
-}
-
-static void bind_double(sqlite3_stmt *st, int i, double v, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_double(st, i, v);
+	if (s->reading_only)
+		return store_failf(s, "%s holds no abacus results yet (no schema in it)", db_name(s->d));
+	return db_migrate(s->d, &store_schema, version);
 }
 
 /* A time that is negative means "never happened": NULL in the table. */
 static void bind_time(sqlite3_stmt *st, int i, double v, int *rc)
 {
-	if (*rc == SQLITE_OK)
-		*rc = v < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
-}
-
-static void bind_null(sqlite3_stmt *st, int i, int *rc)
-{
-	if (*rc == SQLITE_OK)
-		*rc = sqlite3_bind_null(st, i);
-}
-
-/* Looks at what the file holds before anything is written to it. Sets
- * *version to its user_version. */
-static int store_inspect(store *s, int64_t *version)
-{
-	static const char *const ours[] = {"runs", "services", "queries"};
-	sqlite3_stmt *st = NULL;
-	int64_t schema_version = 0;
-	char others[256] = "";
-	int n_objects = 0, n_ours = 0, rc;
-
-	/* The first read of the file: this is where a corrupt file, another
-	 * kind of file or a lock held by another process shows up. */
-	if (store_int(s, "PRAGMA schema_version", &schema_version, "reading the database header"))
-		return -1;
-	if (store_int(s, "PRAGMA user_version", version, "reading the schema version"))
-		return -1;
-	/* user_version is any 32-bit integer; a negative one would index
-	 * store_migrations[] before its start. */
-	if (*version < 0)
-		return store_failf(s, "%s has an unknown schema version %lld", s->name,
-		                   (long long)*version);
-	if (*version > STORE_SCHEMA_LATEST)
-		return store_failf(
-		    s, "%s was written by a newer abacus (schema %lld, this one knows %d)", s->name,
-		    (long long)*version, STORE_SCHEMA_LATEST);
-
-	rc = sqlite3_prepare_v2(s->db,
-	                        "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') "
-	                        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-	                        -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_prepare_v2(SELECT FROM sqlite_schema)",
-		                  "listing the tables");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		int mine = 0;
-		n_objects++;
-		for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-			if (t && strcmp(t, ours[i]) == 0)
-				mine = 1;
-		n_ours += mine;
-		if (!mine && t && strlen(others) + strlen(t) + 8 < sizeof others)
-			snprintf(others + strlen(others), sizeof others - strlen(others), "%s%s",
-			         others[0] ? ", " : "", t);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, rc, "sqlite3_step(SELECT FROM sqlite_schema)", "listing the tables");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-
-	if (*version == 0 && n_objects > 0)
-		return store_failf(s,
-		                   "%s is not an abacus results database (it already holds other "
-		                   "tables: %s); give another file with --db",
-		                   s->name,
-		                   others[0] ? others : "runs/services/queries without a version");
-	if (*version > 0 && n_ours != (int)(sizeof ours / sizeof ours[0]))
-		return store_failf(s,
-		                   "%s is not an abacus results database (user_version %lld but no "
-		                   "runs, services and queries tables)",
-		                   s->name, (long long)*version);
-	return 0;
-}
-
-/* Brings the schema to STORE_SCHEMA_LATEST. The version is read again
- * under the write lock: another process may have created the schema since
- * store_inspect looked. */
-static int store_migrate(store *s, int64_t version)
-{
-	char sql[64];
-
-	if (version == STORE_SCHEMA_LATEST)
-		return 0;
-	/* Opened for reading only: an older schema is read as it is (runs,
-	 * services and queries are there since schema 1), not migrated. */
-	if (s->reading_only && version >= 1)
-		return 0;
-	if (s->reading_only)
-		return store_failf(s, "%s holds no abacus results yet (no schema in it)", s->name);
-	if (s->readonly)
-		return store_failf(
-		    s, "%s is read-only and holds no abacus schema %d yet (it has %lld)", s->name,
-		    STORE_SCHEMA_LATEST, (long long)version);
-	if (store_exec(s, "BEGIN IMMEDIATE", "starting the schema update"))
-		return -1;
-	if (store_int(s, "PRAGMA user_version", &version, "reading the schema version"))
-		goto fail;
-	/* Another process may have set any version since store_inspect. */
-	if (version < 0 || version > STORE_SCHEMA_LATEST) {
-		store_failf(s, "%s has an unknown schema version %lld", s->name,
-		            (long long)version);
-		goto fail;
-	}
-	for (int64_t v = version; v < STORE_SCHEMA_LATEST; v++) {
-		char doing[96];
-		snprintf(doing, sizeof doing, "updating the schema from %lld to %lld", (long long)v,
-		         (long long)v + 1);
-		if (store_exec(s, store_migrations[v], doing))
-			goto fail;
-	}
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_LATEST);
-	if (store_exec(s, sql, "recording the schema version"))
-		goto fail;
-	if (store_exec(s, "COMMIT", "committing the schema update"))
-		goto fail;
-	return 0;
-fail:
-	store_rollback(s);
-	return -1;
+	if (v < 0)
+		db_bind_null(st, i, rc);
+	else
+		db_bind_double(st, i, v, rc);
 }
 
 static int store_setup(store *s)
 {
 	int64_t version = 0;
-	sqlite3_stmt *st = NULL;
-	int rc;
 
-	/* Extended codes tell a short read from a full disk in messages; the
-	 * words are chosen on the primary code. */
-	rc = sqlite3_extended_result_codes(s->db, 1);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_extended_result_codes", "opening the file");
-	rc = sqlite3_busy_timeout(s->db, s->lock_wait_ms);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_busy_timeout", "setting the lock wait");
 	/* A connection for reading refuses every write, its own included. */
 	if (s->reading_only &&
-	    store_exec(s, "PRAGMA query_only = ON", "opening the file for reading only"))
+	    db_exec(s->d, "PRAGMA query_only = ON", "opening the file for reading only"))
 		return -1;
-	if (store_inspect(s, &version))
+	if (db_inspect(s->d, &store_schema, &version))
 		return -1;
-	s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
-	if (!s->readonly && !s->reading_only) {
-		/* Ask for WAL and accept what SQLite grants: a file system without
-		 * shared memory keeps the rollback journal, which is slower with
-		 * concurrent readers but just as safe. */
-		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc != SQLITE_OK)
-			return store_fail(s, rc, "sqlite3_prepare_v2(PRAGMA journal_mode = WAL)",
-			                  "switching to write-ahead logging");
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			store_fail(s, rc, "sqlite3_step(PRAGMA journal_mode = WAL)",
-			           "switching to write-ahead logging");
-			sqlite3_finalize(st);
-			return -1;
-		}
-		sqlite3_finalize(st);
-		if (store_exec(s, "PRAGMA synchronous = NORMAL", "setting synchronous mode"))
+	if (!db_readonly(s->d) && !s->reading_only) {
+		if (db_wal(s->d))
 			return -1;
 		/* A batch of query rows (about 10 MB with its index) fits in the
 		 * page cache, so SQLite does not spill pages to the WAL mid-batch
 		 * and write them again at commit. The pages are taken only as a
 		 * batch needs them. */
-		if (store_exec(s, "PRAGMA cache_size = -32768", "sizing the page cache"))
+		if (db_exec(s->d, "PRAGMA cache_size = -32768", "sizing the page cache"))
 			return -1;
 	}
-	if (store_exec(s, "PRAGMA foreign_keys = ON", "turning on foreign keys"))
+	if (db_exec(s->d, "PRAGMA foreign_keys = ON", "turning on foreign keys"))
 		return -1;
 	return store_migrate(s, version);
 }
 
-/* sqlite3_open_v2 with flags, then the checks of store_setup. */
-static int store_connect(store *s, const char *path, int flags)
+/* Opens path in `mode`, then the checks of store_setup. NULL with the
+ * message in err. */
+static store *store_connect(const char *path, db_mode mode, int reading_only, char *err,
+                            size_t errlen)
 {
-	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_open_v2", "opening the file");
-	return store_setup(s);
-}
-
-static store *store_new(const char *path, char *err, size_t errlen)
-{
+	const db_options o = {.mode = mode, .lock_wait_ms = STORE_LOCK_WAIT_MS,
+	                      .holder = "abacus run"};
 	store *s;
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "no results database given (an empty path)");
 		return NULL;
 	}
-	s = calloc(1, sizeof *s);
-	if (!s || !(s->name = store_display_name(path))) {
+	if (!(s = calloc(1, sizeof *s))) {
 		snprintf(err, errlen, "out of memory opening %s", path);
+		return NULL;
+	}
+	s->reading_only = reading_only;
+	if (!(s->d = db_open(path, &o, err, errlen))) {
 		free(s);
 		return NULL;
 	}
-	s->lock_wait_ms = STORE_LOCK_WAIT_MS;
 	return s;
 }
 
 store *store_open(const char *path, char *err, size_t errlen)
 {
-	store *s = store_new(path, err, errlen);
+	/* URI names ("file:x.db?mode=ro", "?vfs=NAME") are accepted so that a
+	 * caller can open a results database read-only, or through a VFS of
+	 * its own, without another entry point. */
+	store *s = store_connect(path, DB_CREATE, 0, err, errlen);
 
-	if (!s)
-		return NULL;
-	/* URI names ("file:x.db?mode=ro") are accepted so that a caller can
-	 * open a results database read-only without another entry point. */
-	if (store_connect(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI) ==
-	    0)
+	if (!s || store_setup(s) == 0)
 		return s;
-	snprintf(err, errlen, "%s", s->err);
+	snprintf(err, errlen, "%s", db_errmsg(s->d));
 	store_close(s);
 	return NULL;
 }
@@ -585,28 +326,16 @@ static char *store_immutable_uri(const char *path)
 
 store *store_open_readonly(const char *path, char *err, size_t errlen)
 {
-	store *s = store_new(path, err, errlen);
 	char wal[1100];
 	int rc;
-
-	if (!s)
-		return NULL;
-	s->reading_only = 1;
 	/* Read-write but never create, and query_only (store_setup): a
 	 * connection opened SQLITE_OPEN_READONLY would leave the -wal and
 	 * -shm files of a WAL database behind when it closes, as the last
 	 * connection it cannot fold them in. SQLite falls back to read-only
 	 * where the file is not writable. */
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK && (rc & 0xff) == SQLITE_CANTOPEN &&
-	    sqlite3_system_errno(s->db) == ENOENT) {
-		snprintf(err, errlen, "no database at %s", s->name);
-		store_close(s);
-		return NULL;
-	}
-	if (rc != SQLITE_OK)
-		store_fail(s, rc, "sqlite3_open_v2", "opening the file");
-	else if (store_setup(s) == 0)
+	store *s = store_connect(path, DB_WRITE, 1, err, errlen);
+
+	if (!s || store_setup(s) == 0)
 		return s;
 	/* A WAL file in a folder this process cannot write: SQLite cannot
 	 * create the shared-memory file readers coordinate through
@@ -614,36 +343,27 @@ store *store_open_readonly(const char *path, char *err, size_t errlen)
 	 * first read). With no -wal file beside it no writer is active and
 	 * the file itself is the whole database, so it is read as immutable. */
 	snprintf(wal, sizeof wal, "%s-wal", path);
-	rc = sqlite3_errcode(s->db) & 0xff;
+	rc = sqlite3_errcode(db_handle(s->d)) & 0xff;
 	if ((rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) && strncmp(path, "file:", 5) != 0 &&
 	    access(path, R_OK) == 0 && access(wal, F_OK) != 0 && errno == ENOENT) {
 		char *uri = store_immutable_uri(path);
-		sqlite3_close(s->db);
-		s->db = NULL;
 		if (!uri) {
-			store_failf(s, "out of memory opening %s", s->name);
+			store_failf(s, "out of memory opening %s", db_name(s->d));
 		} else {
-			rc = store_connect(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+			rc = db_reopen(s->d, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 			free(uri);
-			if (rc == 0)
+			if (rc == 0 && store_setup(s) == 0)
 				return s;
 		}
 	}
-	snprintf(err, errlen, "%s", s->err);
+	snprintf(err, errlen, "%s", db_errmsg(s->d));
 	store_close(s);
 	return NULL;
 }
 
 int store_set_lock_wait(store *s, int ms)
 {
-	int rc = sqlite3_busy_timeout(s->db, ms);
-
-	s->err[0] = '\0';
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_busy_timeout", "setting the lock wait to %d ms",
-		                  ms);
-	s->lock_wait_ms = ms;
-	return 0;
+	return db_set_lock_wait(s->d, ms);
 }
 
 /* Commits the rows of the open batch. A commit that fails leaves the
@@ -653,14 +373,12 @@ static int store_batch_commit(store *s)
 {
 	if (!s->q_tx)
 		return 0;
-	if (store_exec(s, "COMMIT", "committing query rows")) {
-		char what[64];
-		if (!sqlite3_get_autocommit(s->db))
+	if (db_exec(s->d, "COMMIT", "committing query rows")) {
+		if (!sqlite3_get_autocommit(db_handle(s->d)))
 			return -1;
 		s->q_tx = 0;
-		snprintf(what, sizeof what, "; %lld query rows of run %lld were lost",
-		         (long long)s->q_pending, (long long)s->q_run);
-		strncat(s->err, what, sizeof s->err - strlen(s->err) - 1);
+		db_append(s->d, "; %lld query rows of run %lld were lost", (long long)s->q_pending,
+		          (long long)s->q_run);
 		s->q_pending = 0;
 		return -1;
 	}
@@ -676,19 +394,16 @@ void store_close(store *s)
 	/* Closing is not a crash: rows added but not yet committed are kept.
 	 * There is no caller to tell if that fails; a caller who must know
 	 * calls store_queries_commit first. */
-	if (s->db && s->q_tx && store_batch_commit(s))
-		store_rollback(s);
+	if (s->d && s->q_tx && store_batch_commit(s))
+		db_rollback(s->d);
 	sqlite3_finalize(s->ins);
-	/* Every statement is finalized, so sqlite3_close cannot be busy; with
-	 * the last connection gone SQLite checkpoints and removes the WAL. */
-	sqlite3_close(s->db);
-	free(s->name);
+	db_close(s->d);
 	free(s);
 }
 
 const char *store_errmsg(const store *s)
 {
-	return s ? s->err : "no results database (store_open failed)";
+	return s ? db_errmsg(s->d) : "no results database (store_open failed)";
 }
 
 int store_run_begin(store *s, const store_run_info *info, const store_service_row *svc, int n_svc,
@@ -697,9 +412,9 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	static const char run_sql[] =
 	    "INSERT INTO runs (name, device, gpu, policy, config, seed, status, started_at, pid, "
 	    "host, gpu_name, driver, cuda, cudnn, data_dir, data_digest, abacus_version, "
-	    "git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', "
+	    "git_commit, tags) VALUES (?1, ?2, ?3, ?4, json(?5), ?6, 'running', "
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	    "?16)";
+	    "?16, json(?17))";
 	static const char svc_sql[] = "INSERT INTO services (run_id, idx, model, qos_ms, batches, "
 	                              "seqs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	sqlite3_stmt *st = NULL;
@@ -707,7 +422,6 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	int rc = SQLITE_OK;
 	int64_t id;
 
-	s->err[0] = '\0';
 	if (!info || n_svc < 0 || (n_svc > 0 && !svc) || !run_id)
 		return store_failf(s, "store_run_begin: no run info, services or run_id given");
 	if (s->q_open)
@@ -720,30 +434,31 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	if (gethostname(host, sizeof host - 1) != 0)
 		host[0] = '\0';
 
-	if (store_exec(s, "BEGIN IMMEDIATE", "starting a new run"))
+	if (db_exec(s->d, "BEGIN IMMEDIATE", "starting a new run"))
 		return -1;
-	rc = sqlite3_prepare_v2(s->db, run_sql, -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db_handle(s->d), run_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "sqlite3_prepare_v2(INSERT INTO runs)", "starting run '%s'",
 		           info->name ? info->name : "");
 		goto fail;
 	}
-	bind_text(st, 1, info->name, &rc);
-	bind_text(st, 2, info->device, &rc);
-	bind_text(st, 3, info->gpu, &rc);
-	bind_text(st, 4, info->policy, &rc);
-	bind_text(st, 5, info->config, &rc);
-	bind_i64(st, 6, info->seed, &rc);
-	bind_i64(st, 7, (int64_t)getpid(), &rc);
-	bind_text(st, 8, host, &rc);
-	bind_text(st, 9, info->gpu_name, &rc);
-	bind_text(st, 10, info->driver, &rc);
-	bind_text(st, 11, info->cuda, &rc);
-	bind_text(st, 12, info->cudnn, &rc);
-	bind_text_or_null(st, 13, info->data_dir, &rc);
-	bind_text_or_null(st, 14, info->data_digest, &rc);
-	bind_text(st, 15, abacus_version(), &rc);
-	bind_text(st, 16, abacus_git_commit(), &rc);
+	db_bind_text(st, 1, info->name, &rc);
+	db_bind_text(st, 2, info->device, &rc);
+	db_bind_text(st, 3, info->gpu, &rc);
+	db_bind_text(st, 4, info->policy, &rc);
+	db_bind_text(st, 5, info->config && *info->config ? info->config : "{}", &rc);
+	db_bind_i64(st, 6, info->seed, &rc);
+	db_bind_i64(st, 7, (int64_t)getpid(), &rc);
+	db_bind_text(st, 8, host, &rc);
+	db_bind_text(st, 9, info->gpu_name, &rc);
+	db_bind_text(st, 10, info->driver, &rc);
+	db_bind_text(st, 11, info->cuda, &rc);
+	db_bind_text(st, 12, info->cudnn, &rc);
+	db_bind_text_null(st, 13, info->data_dir, &rc);
+	db_bind_text_null(st, 14, info->data_digest, &rc);
+	db_bind_text(st, 15, abacus_version(), &rc);
+	db_bind_text(st, 16, abacus_git_commit(), &rc);
+	db_bind_text(st, 17, info->tags && *info->tags ? info->tags : "{}", &rc);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "sqlite3_bind(INSERT INTO runs)", "starting run '%s'",
 		           info->name ? info->name : "");
@@ -757,21 +472,21 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	id = sqlite3_last_insert_rowid(s->db);
+	id = sqlite3_last_insert_rowid(db_handle(s->d));
 
-	rc = sqlite3_prepare_v2(s->db, svc_sql, -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db_handle(s->d), svc_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "sqlite3_prepare_v2(INSERT INTO services)",
 		           "recording the services of run %lld", (long long)id);
 		goto fail;
 	}
 	for (int i = 0; i < n_svc; i++) {
-		bind_i64(st, 1, id, &rc);
-		bind_i64(st, 2, svc[i].idx, &rc);
-		bind_text(st, 3, svc[i].model, &rc);
-		bind_double(st, 4, svc[i].qos_ms, &rc);
-		bind_text(st, 5, svc[i].batches, &rc);
-		bind_text(st, 6, svc[i].seqs, &rc);
+		db_bind_i64(st, 1, id, &rc);
+		db_bind_i64(st, 2, svc[i].idx, &rc);
+		db_bind_text(st, 3, svc[i].model, &rc);
+		db_bind_double(st, 4, svc[i].qos_ms, &rc);
+		db_bind_text(st, 5, svc[i].batches, &rc);
+		db_bind_text(st, 6, svc[i].seqs, &rc);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE) {
@@ -789,13 +504,13 @@ int store_run_begin(store *s, const store_run_info *info, const store_service_ro
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (store_exec(s, "COMMIT", "committing the new run"))
+	if (db_exec(s->d, "COMMIT", "committing the new run"))
 		goto fail;
 	*run_id = id;
 	return 0;
 fail:
 	sqlite3_finalize(st);
-	store_rollback(s);
+	db_rollback(s->d);
 	return -1;
 }
 
@@ -808,14 +523,13 @@ int store_queries_begin(store *s, int64_t run_id)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	s->err[0] = '\0';
 	if (s->q_open)
 		return store_failf(s,
 		                   "store_queries_begin: query rows of run %lld are still being "
 		                   "added (store_queries_commit first)",
 		                   (long long)s->q_run);
 	/* Rows belong to a run in progress: an ended run is never added to. */
-	rc = sqlite3_prepare_v2(s->db, "SELECT status FROM runs WHERE id = ?1", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db_handle(s->d), "SELECT status FROM runs WHERE id = ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "sqlite3_prepare_v2(SELECT status FROM runs)",
 		                  "checking run %lld before adding query rows", (long long)run_id);
@@ -824,7 +538,7 @@ int store_queries_begin(store *s, int64_t run_id)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(st);
-		return store_failf(s, "%s has no run %lld to add query rows to", s->name,
+		return store_failf(s, "%s has no run %lld to add query rows to", db_name(s->d),
 		                   (long long)run_id);
 	}
 	if (rc != SQLITE_ROW) {
@@ -835,14 +549,14 @@ int store_queries_begin(store *s, int64_t run_id)
 	}
 	if (strcmp((const char *)sqlite3_column_text(st, 0), "running") != 0) {
 		store_failf(s, "run %lld in %s has already ended (%s); its rows are not added to",
-		            (long long)run_id, s->name, (const char *)sqlite3_column_text(st, 0));
+		            (long long)run_id, db_name(s->d), (const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		return -1;
 	}
 	sqlite3_finalize(st);
 
 	if (!s->ins) {
-		rc = sqlite3_prepare_v3(s->db, ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
+		rc = sqlite3_prepare_v3(db_handle(s->d), ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins,
 		                        NULL);
 		if (rc != SQLITE_OK)
 			return store_fail(s, rc, "sqlite3_prepare_v3(INSERT INTO queries)",
@@ -868,24 +582,24 @@ int store_query_add(store *s, const store_query_row *row)
 	if (!s->q_open)
 		return store_failf(s, "store_query_add: no store_queries_begin before it");
 	if (!s->q_tx) {
-		if (store_exec(s, "BEGIN IMMEDIATE", "starting a batch of query rows"))
+		if (db_exec(s->d, "BEGIN IMMEDIATE", "starting a batch of query rows"))
 			return -1;
 		s->q_tx = 1;
 	}
-	bind_i64(st, 2, row->id, &rc);
-	bind_i64(st, 3, row->service, &rc);
-	bind_text(st, 4, row->model, &rc);
-	bind_i64(st, 5, row->batch, &rc);
+	db_bind_i64(st, 2, row->id, &rc);
+	db_bind_i64(st, 3, row->service, &rc);
+	db_bind_text(st, 4, row->model, &rc);
+	db_bind_i64(st, 5, row->batch, &rc);
 	if (row->seq > 0)
-		bind_i64(st, 6, row->seq, &rc);
+		db_bind_i64(st, 6, row->seq, &rc);
 	else
-		bind_null(st, 6, &rc);
-	bind_double(st, 7, row->arrival_ms, &rc);
+		db_bind_null(st, 6, &rc);
+	db_bind_double(st, 7, row->arrival_ms, &rc);
 	bind_time(st, 8, row->start_ms, &rc);
 	bind_time(st, 9, row->end_ms, &rc);
 	bind_time(st, 10, row->latency_ms, &rc);
-	bind_i64(st, 11, row->dropped != 0, &rc);
-	bind_i64(st, 12, row->violated != 0, &rc);
+	db_bind_i64(st, 11, row->dropped != 0, &rc);
+	db_bind_i64(st, 12, row->violated != 0, &rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
@@ -915,20 +629,94 @@ int store_queries_commit(store *s)
 	return 0;
 }
 
+/* The end of a run in one transaction: its row in runs, then its
+ * services' figures. *changed is 0 when no run `run_id` was still running
+ * (nothing is written then). */
+static int store_end_tx(store *s, int64_t run_id, const char *status, const store_summary *sum,
+                        const char *error, int *changed)
+{
+	static const char run_sql[] =
+	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
+	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11, p90_ms = ?12, "
+	    "p95_ms = ?13, p999_ms = ?14, "
+	    "queries_stored = (SELECT count(*) FROM queries WHERE run_id = ?1) "
+	    "WHERE id = ?1 AND status = 'running'";
+	static const char svc_sql[] =
+	    "UPDATE services SET completed = ?3, dropped = ?4, violations = ?5, p50_ms = ?6, "
+	    "p90_ms = ?7, p95_ms = ?8, p99_ms = ?9, p999_ms = ?10, mean_ms = ?11 "
+	    "WHERE run_id = ?1 AND idx = ?2";
+	sqlite3_stmt *st = NULL;
+	char doing[96];
+	int rc = SQLITE_OK;
+
+	snprintf(doing, sizeof doing, "ending run %lld as %s", (long long)run_id, status);
+	if (db_begin(s->d, doing) || db_prepare(s->d, run_sql, &st, doing))
+		return -1;
+	db_bind_i64(st, 1, run_id, &rc);
+	db_bind_text(st, 2, status, &rc);
+	db_bind_text_null(st, 3, error, &rc);
+	if (sum) {
+		const double v[] = {sum->p50_ms,         sum->p99_ms,         sum->mean_ms,
+		                    sum->violation_ratio, sum->throughput_qps, sum->duration_ms,
+		                    sum->p90_ms,          sum->p95_ms,         sum->p999_ms};
+		db_bind_i64(st, 4, sum->completed, &rc);
+		db_bind_i64(st, 5, sum->dropped, &rc);
+		for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+			db_bind_double(st, 6 + i, v[i], &rc); /* NaN is stored as NULL */
+	} else {
+		for (int i = 4; i <= 14; i++)
+			db_bind_null(st, i, &rc);
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, rc, "sqlite3_bind(UPDATE runs)", "%s", doing);
+	}
+	rc = db_step(s->d, st, doing);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*changed = sqlite3_changes(db_handle(s->d)) == 1;
+	if (!*changed)
+		return db_commit(s->d, doing);
+	if (sum && sum->n_services > 0) {
+		if (db_prepare(s->d, svc_sql, &st, doing))
+			return -1;
+		for (int k = 0; k < sum->n_services; k++) {
+			const store_service_summary *x = &sum->services[k];
+			const double v[] = {x->p50_ms, x->p90_ms,  x->p95_ms,
+			                    x->p99_ms, x->p999_ms, x->mean_ms};
+			rc = SQLITE_OK;
+			sqlite3_reset(st);
+			db_bind_i64(st, 1, run_id, &rc);
+			db_bind_i64(st, 2, x->idx, &rc);
+			db_bind_i64(st, 3, x->completed, &rc);
+			db_bind_i64(st, 4, x->dropped, &rc);
+			db_bind_i64(st, 5, x->violations, &rc);
+			for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+				db_bind_double(st, 6 + i, v[i], &rc);
+			if (rc != SQLITE_OK) {
+				store_fail(s, rc, "sqlite3_bind(UPDATE services)", "%s", doing);
+				break;
+			}
+			if (db_step(s->d, st, doing) != SQLITE_DONE) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK)
+			return -1;
+	}
+	return db_commit(s->d, doing);
+}
+
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error)
 {
-	static const char sql[] =
-	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
-	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11 "
-	    "WHERE id = ?1 AND status = 'running'";
-	sqlite3_stmt *st = NULL;
-	char lost[sizeof s->err] = ""; /* why the open rows could not be committed */
-	char why[2 * sizeof s->err];   /* the error stored with the run */
-	int rc = SQLITE_OK;
+	char lost[1024] = ""; /* why the open rows could not be committed */
+	char why[2048];       /* the error stored with the run */
 
-	s->err[0] = '\0';
 	if (!status || (strcmp(status, "done") != 0 && strcmp(status, "failed") != 0 &&
 	                strcmp(status, "interrupted") != 0))
 		return store_failf(s,
@@ -944,15 +732,13 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 			if (s->q_tx && t < STORE_END_TRIES)
 				continue;
 			if (s->q_tx) {
-				size_t n = strlen(s->err);
-				snprintf(s->err + n, sizeof s->err - n,
-				         "; %lld query rows of run %lld were lost",
+				db_append(s->d, "; %lld query rows of run %lld were lost",
 				         (long long)s->q_pending, (long long)s->q_run);
-				store_rollback(s);
+				db_rollback(s->d);
 				s->q_tx = 0;
 				s->q_pending = 0;
 			}
-			snprintf(lost, sizeof lost, "%s", s->err);
+			snprintf(lost, sizeof lost, "%s", db_errmsg(s->d));
 			snprintf(why, sizeof why, "%s%s%s", error ? error : "", error ? "; " : "",
 			         lost);
 			status = "failed";
@@ -962,53 +748,22 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 		s->q_open = 0;
 	}
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "sqlite3_prepare_v2(UPDATE runs)", "ending run %lld",
-		                  (long long)run_id);
-	bind_i64(st, 1, run_id, &rc);
-	bind_text(st, 2, status, &rc);
-	if (error)
-		bind_text(st, 3, error, &rc);
-	else
-		bind_null(st, 3, &rc);
-	if (sum) {
-		bind_i64(st, 4, sum->completed, &rc);
-		bind_i64(st, 5, sum->dropped, &rc);
-		bind_double(st, 6, sum->p50_ms, &rc);
-		bind_double(st, 7, sum->p99_ms, &rc);
-		bind_double(st, 8, sum->mean_ms, &rc);
-		bind_double(st, 9, sum->violation_ratio, &rc);
-		bind_double(st, 10, sum->throughput_qps, &rc);
-		bind_double(st, 11, sum->duration_ms, &rc);
-	} else {
-		for (int i = 4; i <= 11; i++)
-			bind_null(st, i, &rc);
-	}
-	/* The final status outlasts STORE_END_TRIES lock waits; a step that
-	 * failed busy is reset and taken again with its bindings. */
-	for (int t = 1; rc == SQLITE_OK; t++) {
-		rc = sqlite3_step(st);
-		if ((rc & 0xff) == SQLITE_BUSY && t < STORE_END_TRIES) {
-			sqlite3_reset(st);
-			rc = SQLITE_OK;
+	/* The final status outlasts STORE_END_TRIES lock waits: a transaction
+	 * that failed busy is rolled back and taken again. */
+	for (int t = 1;; t++) {
+		int changed = 0, code;
+		if (store_end_tx(s, run_id, status, sum, error, &changed) == 0) {
+			if (!changed)
+				break;
+			return lost[0] ? store_failf(s, "%s", lost) : 0;
 		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, rc, "sqlite3_step(UPDATE runs)", "ending run %lld as %s",
-		           (long long)run_id, status);
-		if (lost[0]) {
-			size_t n = strlen(s->err);
-			snprintf(s->err + n, sizeof s->err - n, "; before that: %s", lost);
-		}
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_changes(s->db) == 1) {
+		code = sqlite3_errcode(db_handle(s->d));
+		db_rollback(s->d);
+		if ((code & 0xff) == SQLITE_BUSY && t < STORE_END_TRIES)
+			continue;
 		if (lost[0])
-			return store_failf(s, "%s", lost);
-		return 0;
+			db_append(s->d, "; before that: %s", lost);
+		return -1;
 	}
 
 	/* Nothing changed: say whether the run is missing or already ended. */
@@ -1017,14 +772,14 @@ int store_run_end(store *s, int64_t run_id, const char *status, const store_summ
 		char q[96];
 		snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE id = %lld",
 		         (long long)run_id);
-		if (store_int(s, q, &n, "looking for the run to end"))
+		if (db_int(s->d, q, &n, "looking for the run to end"))
 			return -1;
 		if (n == 0)
-			return store_failf(s, "%s has no run %lld to end", s->name,
+			return store_failf(s, "%s has no run %lld to end", db_name(s->d),
 			                   (long long)run_id);
 		return store_failf(
 		    s, "run %lld in %s has already ended; an ended run is never rewritten",
-		    (long long)run_id, s->name);
+		    (long long)run_id, db_name(s->d));
 	}
 }
 
@@ -1108,14 +863,13 @@ int store_walk_runs(store *s, int limit, store_run_fn fn, void *ctx, int64_t *to
 	char my_host[256] = "";
 	int rc, status = -1;
 
-	s->err[0] = '\0';
-	if (total && store_int(s, "SELECT count(*) FROM runs", total, "counting the runs"))
+	if (total && db_int(s->d, "SELECT count(*) FROM runs", total, "counting the runs"))
 		return -1;
 	if (!fn)
 		return 0;
 	if (gethostname(my_host, sizeof my_host - 1) != 0)
 		my_host[0] = '\0';
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db_handle(s->d), sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "sqlite3_prepare_v2(SELECT FROM runs)",
 		                  "listing the runs");
@@ -1205,13 +959,13 @@ int store_print_runs(store *s, FILE *out, int limit)
 
 	int rc = store_walk_runs(s, limit, pr_add, &t, NULL);
 	if (rc == -2)
-		store_failf(s, "out of memory listing the runs of %s", s->name);
+		store_failf(s, "out of memory listing the runs of %s", db_name(s->d));
 	if (rc)
 		goto done;
 	pr_row *rows = t.rows;
 	size_t n = t.n;
 	if (n == 0) {
-		fprintf(out, "no runs in %s yet\n", s->name);
+		fprintf(out, "no runs in %s yet\n", db_name(s->d));
 	} else {
 		for (int c = 0; c < PR_NCOL; c++) {
 			width[c] = (int)strlen(head[c]);

@@ -26,9 +26,12 @@ typedef struct store store;
 /* The schema this code writes (PRAGMA user_version). Tables: runs,
  * services, queries, predictors (since 2; no longer read or written:
  * trained predictors are files of the GPU data, train.h, and an old
- * database keeps its rows); views: run_summary, service_summary. Since 3 a run records its data folder and
- * digest, the abacus version and the git commit. */
-#define STORE_SCHEMA_VERSION 3
+ * database keeps its rows); views: run_summary, service_summary. Since 3 a
+ * run records its data folder and digest, the abacus version and the git
+ * commit. Since 4 the config and tags are JSON, a run has pooled
+ * p90/p95/p99.9 and the count of query rows it stored, each service its own
+ * figures, and the view service_results shows them (docs/queries.md). */
+#define STORE_SCHEMA_VERSION 4
 
 /* How long a write waits for another connection's lock before it fails
  * with "is locked". Researchers run sweeps in parallel into one file:
@@ -46,13 +49,14 @@ typedef struct store_run_info {
 	const char *device; /* "sim" | "cuda" */
 	const char *gpu;    /* profile name, e.g. "h100" */
 	const char *policy;
-	const char *config; /* the full configuration, as text (Lua table syntax) */
+	const char *config; /* the full configuration, as JSON ("" or NULL: {}) */
 	int64_t seed;
 	const char *gpu_name, *driver, *cuda, *cudnn; /* live device facts */
 	/* The GPU data folder the run read and the digest of what it held:
 	 * NULL where not known, stored as NULL. The abacus version and git
 	 * commit are the store's own (version.h). */
 	const char *data_dir, *data_digest;
+	const char *tags; /* the scenario's tags, a JSON object ("" or NULL: {}) */
 } store_run_info;
 
 typedef struct store_service_row {
@@ -72,10 +76,21 @@ typedef struct store_query_row {
 	int dropped, violated;
 } store_query_row;
 
+/* One service's figures at the end of a run (metrics.h defines them);
+ * idx is store_service_row.idx. */
+typedef struct store_service_summary {
+	int idx;
+	int64_t completed, dropped, violations;
+	double p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, mean_ms;
+} store_service_summary;
+
 typedef struct store_summary {
 	int64_t completed, dropped;
 	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps;
 	double duration_ms;
+	double p90_ms, p95_ms, p999_ms;
+	const store_service_summary *services; /* n_services of them, or NULL */
+	int n_services;
 } store_summary;
 
 /* Opens (creating if needed) and checks the database. NULL on failure with
@@ -114,7 +129,10 @@ int store_queries_commit(store *s);
  * NULL (a run that failed before it had results). Rows still being added
  * are committed first; when they cannot be (after several lock waits,
  * or a full disk) the run still ends, as 'failed' with that
- * error, and -1 says so. Fails for a run that has already ended. */
+ * error, and -1 says so. The status, the summary, the services' figures
+ * and queries_stored (the rows the run holds in queries, counted then)
+ * are written in one transaction: all of them or none. Fails for a run
+ * that has already ended. */
 int store_run_end(store *s, int64_t run_id, const char *status, const store_summary *sum,
                   const char *error);
 

@@ -1,5 +1,6 @@
 /* text.c: see text.h. */
 #include "text.h"
+#include "buf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,14 +33,8 @@ long text_getline(char **buf, size_t *cap, FILE *f)
 	size_t n = 0;
 	int ch;
 	while ((ch = getc(f)) != EOF) {
-		if (n + 2 > *cap) {
-			size_t ncap = *cap ? *cap * 2 : 256;
-			char *nbuf = realloc(*buf, ncap);
-			if (!nbuf)
-				return TEXT_NOMEM;
-			*buf = nbuf;
-			*cap = ncap;
-		}
+		if (buf_grow(buf, cap, n + 2, 1))
+			return TEXT_NOMEM;
 		(*buf)[n++] = (char)ch;
 		if (ch == '\n')
 			break;

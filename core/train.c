@@ -17,6 +17,8 @@
  *    data changed under it trains a new one rather than trust the old.
  */
 #include "train.h"
+#include "buf.h"
+#include "progress.h"
 
 #include "text.h"
 
@@ -27,8 +29,8 @@
 #include <unistd.h>
 
 #include <sys/stat.h>
-#include <time.h>
 
+#include "clk.h"
 #include "data.h"
 #include "hash.h"
 #include "rng.h"
@@ -777,7 +779,7 @@ static int train_current(const train_source *s, const char *path, const char *ki
  * 1 with its path, 0 when there is none (stale ones reported to
  * progress), -1 on a malformed file. */
 static int train_find(const train_source *s, const char *kind, const char *combo,
-                      FILE *progress, char *path, size_t plen, char *err, size_t errlen)
+                      FILE *train_log, char *path, size_t plen, char *err, size_t errlen)
 {
 	char name[256];
 	train_file_name(name, sizeof name, kind, combo);
@@ -792,8 +794,8 @@ static int train_find(const train_source *s, const char *kind, const char *combo
 		int cur = train_current(s, path, kind, why, sizeof why, err, errlen);
 		if (cur != 0)
 			return cur;
-		if (progress)
-			fprintf(progress, "abacus: %s is stale (%s): not used\n", path, why);
+		if (train_log)
+			fprintf(train_log, "abacus: %s is stale (%s): not used\n", path, why);
 	}
 	return 0;
 }
@@ -810,19 +812,14 @@ typedef struct train_result {
 
 typedef struct train_results {
 	train_result *r;
-	int n, cap;
+	int n;
+	size_t cap;
 } train_results;
 
 static train_result *train_results_add(train_results *rs)
 {
-	if (rs->n == rs->cap) {
-		int cap = rs->cap ? 2 * rs->cap : 32;
-		train_result *nr = realloc(rs->r, (size_t)cap * sizeof *nr);
-		if (!nr)
-			return NULL;
-		rs->r = nr;
-		rs->cap = cap;
-	}
+	if (buf_grow(&rs->r, &rs->cap, (size_t)rs->n + 1, sizeof *rs->r))
+		return NULL;
 	train_result *r = &rs->r[rs->n++];
 	memset(r, 0, sizeof *r);
 	return r;
@@ -840,12 +837,14 @@ static void train_shuffle(int *v, int n, rng *g)
 
 /* Fits on train, predicts test, returns the errors. */
 static int train_eval(const char *kind, const train_data *d, const int *tr, int n_tr,
-                      const int *te, int n_te, uint64_t seed, double *pred, char *err,
-                      size_t errlen)
+                      const int *te, int n_te, uint64_t seed, double *pred, progress *pg,
+                      char *err, size_t errlen)
 {
 	train_model *m = NULL;
 	if (train_fit(kind, d, tr, n_tr, seed, &m, err, errlen))
 		return -1;
+	if (pg)
+		progress_step(pg);
 	int rc = train_model_predict_rows(m, d, te, n_te, pred);
 	train_model_free(m);
 	if (rc)
@@ -881,7 +880,7 @@ static int train_measure(const train_config *o, const char *kind, const train_da
 				if (i < lo || i >= hi)
 					tr[nt++] = idx[i];
 			if (train_eval(kind, d, tr, nt, idx + lo, hi - lo, o->seed + (uint64_t)k + 1,
-			               pred + lo, err, errlen))
+			               pred + lo, o->progress, err, errlen))
 				goto done;
 		}
 		train_errors(d, idx, n, pred, &res->mae_ms, &res->mape);
@@ -896,8 +895,8 @@ static int train_measure(const train_config *o, const char *kind, const train_da
 			         n_te);
 			goto done;
 		}
-		if (train_eval(kind, d, idx + n_te, n - n_te, idx, n_te, o->seed + 1, pred, err,
-		               errlen))
+		if (train_eval(kind, d, idx + n_te, n - n_te, idx, n_te, o->seed + 1, pred,
+		               o->progress, err, errlen))
 			goto done;
 		train_errors(d, idx, n_te, pred, &res->mae_ms, &res->mape);
 		res->n_train = n - n_te;
@@ -923,6 +922,8 @@ static int train_store_final(const train_source *src, const train_config *o, con
 		return -1;
 	if (train_fit(kind, d, u, n, o->seed, &m, err, errlen))
 		return -1;
+	if (o->progress)
+		progress_step(o->progress);
 	const char *combo = strcmp(mode, "all") == 0 ? "*" : res->combo;
 	train_meta meta = {.format = TRAIN_FILE_VERSION, .features_version = FEAT_VERSION,
 	                   .digest = src->digest, .n_train = n, .mae_ms = res->mae_ms,
@@ -938,6 +939,24 @@ static int train_store_final(const train_source *src, const train_config *o, con
 	if (rc)
 		res->stored[0] = '\0';
 	return rc;
+}
+
+/* How many fits train_run_kind makes for one learner: each held-out
+ * measure and the final fit. */
+static int64_t train_count_fits(const train_config *o, const train_data *d)
+{
+	int64_t per = (o->folds >= 2 ? o->folds : 1) + 1;
+	if (strcmp(o->mode, "one") == 0) {
+		int64_t n = 0;
+		for (int c = 0; c < d->n_combos; c++) {
+			int rows = 0;
+			for (int i = 0; i < d->n; i++)
+				rows += d->combo[i] == c;
+			n += rows < 5 ? 0 : per; /* skipped below 5, as train_run_kind does */
+		}
+		return n;
+	}
+	return o->lopo ? d->n_combos + 1 : per;
 }
 
 static int train_run_kind(const train_source *src, const train_config *o, const char *kind,
@@ -992,8 +1011,8 @@ static int train_run_kind(const train_source *src, const train_config *o, const 
 				goto oom;
 			snprintf(res->kind, sizeof res->kind, "%s", kind);
 			snprintf(res->combo, sizeof res->combo, "%s", d->combos[c]);
-			if (train_eval(kind, d, u, n_tr, te, n_te, o->seed + (uint64_t)c + 1, pred, err,
-			               errlen))
+			if (train_eval(kind, d, u, n_tr, te, n_te, o->seed + (uint64_t)c + 1, pred,
+			               o->progress, err, errlen))
 				goto done;
 			train_errors(d, te, n_te, pred, &res->mae_ms, &res->mape);
 			res->n_train = n_tr;
@@ -1096,13 +1115,28 @@ static int train_source_run(const train_source *src, const train_config *o, cons
 		snprintf(err + n, errlen - n, " (in %s)", src->groups);
 		goto done;
 	}
+	int64_t fits = 0;
+	for (int k = 0; pred_learners[k]; k++)
+		if (pred_learners[k]->fit && (!kind || strcmp(kind, pred_learners[k]->kind) == 0))
+			fits += train_count_fits(o, &d);
+	if (o->progress) {
+		progress_task(o->progress, NULL, fits);
+		o->progress->unit = "fits";
+	}
 	for (int k = 0; pred_learners[k]; k++) {
 		const char *name = pred_learners[k]->kind;
 		if (!pred_learners[k]->fit || (kind && strcmp(kind, name) != 0))
 			continue;
+		if (o->progress) {
+			char label[64];
+			snprintf(label, sizeof label, "training %s", name);
+			progress_label(o->progress, label);
+		}
 		if (train_run_kind(src, o, name, &d, rs, err, errlen))
 			goto done;
 	}
+	if (o->progress)
+		progress_end(o->progress, 1);
 	status = 0;
 done:
 	train_data_free(&d);
@@ -1113,21 +1147,19 @@ done:
 
 static double train_now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)clk_ns() * 1e-9;
 }
 
-int train_ensure(const train_source *s, const char *kind, FILE *progress, char *path,
+int train_ensure(const train_source *s, const char *kind, FILE *train_log, char *path,
                  size_t plen, char *err, size_t errlen)
 {
 	if (!train_learner(kind))
 		return unknown_learner(kind, err, errlen);
-	int found = train_find(s, kind, NULL, progress, path, plen, err, errlen);
+	int found = train_find(s, kind, NULL, train_log, path, plen, err, errlen);
 	if (found)
 		return found < 0 ? -1 : 0;
-	if (progress)
-		fprintf(progress, "abacus: training the %s predictor of gpu %s on %s and %s\n", kind,
+	if (train_log)
+		fprintf(train_log, "abacus: training the %s predictor of gpu %s on %s and %s\n", kind,
 		        s->gpu, s->ops, s->groups);
 	train_results rs = {0};
 	double t0 = train_now_s();
@@ -1141,8 +1173,8 @@ int train_ensure(const train_source *s, const char *kind, FILE *progress, char *
 	if (rc == 0) {
 		const train_result *r = &rs.r[rs.n - 1];
 		snprintf(path, plen, "%s", r->stored);
-		if (progress)
-			fprintf(progress,
+		if (train_log)
+			fprintf(train_log,
 			        "abacus: trained the %s predictor in %.1f s (held-out error %.2f%%), "
 			        "wrote %s\n",
 			        kind, train_now_s() - t0, r->mape, r->stored);
@@ -1152,7 +1184,7 @@ int train_ensure(const train_source *s, const char *kind, FILE *progress, char *
 }
 
 int train_load_predictor(predictor *out, const train_source *s, const char *kind, const prof *p,
-                         const zoo_model *const *models, int n_svc, FILE *progress, char *err,
+                         const zoo_model *const *models, int n_svc, FILE *train_log, char *err,
                          size_t errlen)
 {
 	const char *names[SMP_MAX_SEG];
@@ -1166,10 +1198,10 @@ int train_load_predictor(predictor *out, const train_source *s, const char *kind
 		names[i] = models[i]->name;
 	train_combo_name(names, n_svc, combo, sizeof combo);
 	/* a combination's own predictor (train --mode one) wins where current */
-	int one = train_find(s, kind, combo, progress, path, sizeof path, err, errlen);
+	int one = train_find(s, kind, combo, train_log, path, sizeof path, err, errlen);
 	if (one < 0)
 		return -1;
-	if (!one && train_ensure(s, kind, progress, path, sizeof path, err, errlen))
+	if (!one && train_ensure(s, kind, train_log, path, sizeof path, err, errlen))
 		return -1;
 	train_meta meta;
 	train_model *m = NULL;
@@ -1245,6 +1277,8 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 	}
 	status = 0;
 done:
+	if (o.progress)
+		progress_end(o.progress, 0);
 	free(rs.r);
 	return status;
 }

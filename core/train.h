@@ -150,17 +150,17 @@ int train_source_init(train_source *s, const char *gpu, const char *dir, const c
 
 /* Makes sure a current `kind` predictor (mode all) of s exists: the
  * bundle's, else the cache's, else one trained now (with a line on
- * progress before and after, when progress is not NULL) and written into
+ * train_log before and after, when train_log is not NULL) and written into
  * the bundle, or into the cache where the bundle is read-only. Its path
- * in path. Stale files are reported on progress and left unused. */
-int train_ensure(const train_source *s, const char *kind, FILE *progress, char *path,
+ * in path. Stale files are reported on train_log and left unused. */
+int train_ensure(const train_source *s, const char *kind, FILE *train_log, char *path,
                  size_t plen, char *err, size_t errlen);
 
 /* The predictor of `kind` for these services: the current 'one'
  * predictor of exactly this combination of models when there is one, else
  * the 'all' predictor (train_ensure). */
 int train_load_predictor(predictor *out, const train_source *s, const char *kind, const prof *p,
-                         const zoo_model *const *models, int n_svc, FILE *progress, char *err,
+                         const zoo_model *const *models, int n_svc, FILE *train_log, char *err,
                          size_t errlen);
 
 /* What `abacus train` does: train and measure the predictors of `predictor`
@@ -176,6 +176,7 @@ typedef struct train_config {
 	int folds;          /* 0 (a split) or 2 to 100 */
 	int lopo;           /* 1: hold out each combination in turn */
 	uint64_t seed;
+	struct progress *progress; /* a task of all the fits; NULL: none */
 } train_config;
 
 /* h200, every learner, mode all, a table, 0.2 held out, seed 1. */

@@ -5,6 +5,7 @@
  * the finished model, so a shape can never be typed in by hand and drift.
  */
 #include "zoo_build.h"
+#include "buf.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -221,15 +222,9 @@ void zoo_b_op(zoo_build *b, const char *name)
 		return;
 	close_op(b);
 	zoo_model *m = b->m;
-	if (m->n_ops == b->cap_ops) {
-		int cap = b->cap_ops ? 2 * b->cap_ops : 16;
-		zoo_op *ops = realloc(m->ops, (size_t)cap * sizeof(*ops));
-		if (!ops) {
-			zoo_b_fail(b, "%s: out of memory for %d ops", m->name, cap);
-			return;
-		}
-		m->ops = ops;
-		b->cap_ops = cap;
+	if (buf_grow(&m->ops, &b->cap_ops, (size_t)m->n_ops + 1, sizeof *m->ops)) {
+		zoo_b_fail(b, "%s: out of memory for %d ops", m->name, m->n_ops + 1);
+		return;
 	}
 	zoo_op *o = &m->ops[m->n_ops++];
 	memset(o, 0, sizeof(*o));
@@ -254,15 +249,9 @@ static zoo_layer *new_layer(zoo_build *b, zoo_kind kind, const char *name)
 		zoo_b_fail(b, "%s: layer %s added before any op", m->name, name);
 		return NULL;
 	}
-	if (m->n_layers == b->cap_layers) {
-		int cap = b->cap_layers ? 2 * b->cap_layers : 64;
-		zoo_layer *l = realloc(m->layers, (size_t)cap * sizeof(*l));
-		if (!l) {
-			zoo_b_fail(b, "%s: out of memory for %d layers", m->name, cap);
-			return NULL;
-		}
-		m->layers = l;
-		b->cap_layers = cap;
+	if (buf_grow(&m->layers, &b->cap_layers, (size_t)m->n_layers + 1, sizeof *m->layers)) {
+		zoo_b_fail(b, "%s: out of memory for %d layers", m->name, m->n_layers + 1);
+		return NULL;
 	}
 	zoo_layer *L = &m->layers[m->n_layers];
 	memset(L, 0, sizeof(*L));

@@ -26,7 +26,7 @@
 
 typedef struct zoo_build {
 	zoo_model *m;
-	int cap_layers, cap_ops;
+	size_t cap_layers, cap_ops;
 	char prefix[ZOO_NAME_MAX]; /* prepended to layer names ("layer2.0") */
 	char *err;
 	size_t errlen;

@@ -7,11 +7,14 @@
  * so a longjmp out of the reader leaks nothing.
  */
 #include "lab.h"
+#include "buf.h"
+#include "progress.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +227,8 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "margin", "abandon",  "noise",         "kappa",     "tf32",
-	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", NULL};
+	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
+	NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
@@ -299,121 +303,276 @@ static void read_load(lua_State *L, int t, run_config *c)
 	lua_pop(L, 1);
 }
 
-/* ---- canonical text of the table, stored as the run's config ----
- * Built in a C buffer rather than a luaL_Buffer: the walk pushes values
- * between appends, which a luaL_Buffer does not allow. */
+/* ---- the table as JSON, stored as the run's config ----
+ * Built in a buf_str (buf.h) rather than a luaL_Buffer: the walk pushes values
+ * between appends, which a luaL_Buffer does not allow. The walk raises no
+ * Lua error (that would leak the buffer): it returns -1 with a message,
+ * and the caller frees and raises. Raw reads only, for the same reason:
+ * a metamethod could raise.
+ *
+ * A table reached again on its own path is a cycle and an error, not
+ * gigabytes of repeated text; the depth and the size are bounded too, so
+ * that a table shared many times over cannot blow up either. */
 
-typedef struct text {
-	char *p;
-	size_t len, cap;
-	int oom;
-} text;
+enum {
+	JSON_MAX_DEPTH = 32,
+	JSON_MAX_BYTES = 1 << 20,
+	JSON_MAX_KEYS = 256, /* named fields of one table */
+};
 
-static void put(text *t, const char *s, size_t n)
-{
-	if (t->oom)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *np = realloc(t->p, cap);
-		if (!np) {
-			t->oom = 1;
-			return;
-		}
-		t->p = np;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void puts_(text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
+typedef struct json_walk {
+	buf_str t; /* the JSON so far (buf.h) */
+	const void *path[JSON_MAX_DEPTH + 1]; /* the tables being written, outermost first */
+	char where[256];                      /* the field being written: "services[1].batch" */
+	char err[512];
+} json_walk;
 
 static int key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void serialize(lua_State *L, int idx, text *t, int depth)
+static int json_fail(json_walk *w, const char *what)
+{
+	snprintf(w->err, sizeof w->err, "field '%s' %s", w->where[0] ? w->where : "(the table)",
+	         what);
+	return -1;
+}
+
+static void json_string(buf_str *t, const char *s, size_t n)
+{
+	buf_adds(t, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char buf[8];
+		if (c == '"' || c == '\\') {
+			buf[0] = '\\';
+			buf[1] = (char)c;
+			buf_add(t, buf, 2);
+		} else if (c < 0x20) {
+			snprintf(buf, sizeof buf, "\\u%04x", c);
+			buf_adds(t, buf);
+		} else {
+			buf_add(t, s + i, 1);
+		}
+	}
+	buf_adds(t, "\"");
+}
+
+/* The shortest decimal that reads back as the same double. */
+static void json_number(buf_str *t, double v)
+{
+	char buf[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	buf_adds(t, buf);
+}
+
+static int json_value(lua_State *L, int idx, json_walk *w, int depth);
+
+/* Appends ".key" or "[i]" to w->where for the call, and takes it off. */
+static int json_field(lua_State *L, json_walk *w, int depth, const char *key, lua_Integer i)
+{
+	size_t at = strlen(w->where);
+	if (key)
+		snprintf(w->where + at, sizeof w->where - at, "%s%s", at ? "." : "", key);
+	else
+		snprintf(w->where + at, sizeof w->where - at, "[%lld]", (long long)i);
+	int rc = json_value(L, -1, w, depth + 1);
+	if (rc == 0)
+		w->where[at] = '\0';
+	return rc;
+}
+
+static int json_table(lua_State *L, int idx, json_walk *w, int depth)
+{
+	if (depth >= JSON_MAX_DEPTH)
+		return json_fail(w, "is nested too deep (tables within tables more than 32 "
+		                    "levels down)");
+	w->path[depth] = lua_topointer(L, idx);
+
+	lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+	const char *keys[JSON_MAX_KEYS];
+	int nk = 0, others = 0;
+	lua_Integer listed = 0; /* keys 1..n present: fewer than n is a hole */
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		/* A value that is this table or one around it: said before any
+		 * other fault of the table, since it is the one to fix. */
+		if (lua_type(L, -1) == LUA_TTABLE) {
+			const void *v = lua_topointer(L, -1);
+			for (int d = 0; d <= depth; d++)
+				if (w->path[d] == v) {
+					size_t at = strlen(w->where);
+					snprintf(w->where + at, sizeof w->where - at, "%s%s",
+					         at ? "." : "", luaL_tolstring(L, -2, NULL));
+					lua_pop(L, 3);
+					return json_fail(w, "holds a table that contains itself (a cycle); "
+					                    "a config must be a tree of tables");
+				}
+		}
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			if (nk == JSON_MAX_KEYS) {
+				lua_pop(L, 1);
+				return json_fail(w, "has more than 256 named fields");
+			}
+			keys[nk++] = lua_tostring(L, -1); /* the table keeps the string alive */
+		} else if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+		           lua_tointeger(L, -1) > n) {
+			others++;
+		} else {
+			listed++;
+		}
+	}
+	if (others || listed != n)
+		return json_fail(w, "has keys that are neither names nor list positions 1..n (a "
+		                    "list with holes?)");
+	if (n > 0 && nk > 0)
+		return json_fail(w, "mixes list entries and named fields");
+	if (n > 0) {
+		buf_adds(&w->t, "[");
+		for (lua_Integer i = 1; i <= n; i++) {
+			if (i > 1)
+				buf_adds(&w->t, ",");
+			lua_rawgeti(L, idx, i);
+			int rc = json_field(L, w, depth, NULL, i);
+			lua_pop(L, 1);
+			if (rc)
+				return -1;
+		}
+		buf_adds(&w->t, "]");
+		return 0;
+	}
+	/* named fields sorted, so equal configs give equal text */
+	qsort(keys, (size_t)nk, sizeof *keys, key_cmp);
+	buf_adds(&w->t, "{");
+	for (int i = 0; i < nk; i++) {
+		if (i)
+			buf_adds(&w->t, ",");
+		json_string(&w->t, keys[i], strlen(keys[i]));
+		buf_adds(&w->t, ":");
+		lua_pushstring(L, keys[i]);
+		lua_rawget(L, idx);
+		int rc = json_field(L, w, depth, keys[i], 0);
+		lua_pop(L, 1);
+		if (rc)
+			return -1;
+	}
+	buf_adds(&w->t, "}");
+	return 0;
+}
+
+static int json_value(lua_State *L, int idx, json_walk *w, int depth)
 {
 	idx = lua_absindex(L, idx);
+	if (w->t.len > JSON_MAX_BYTES)
+		return json_fail(w, "makes the config larger than 1 MB as JSON (a table shared "
+		                    "many times over?)");
 	switch (lua_type(L, idx)) {
-	case LUA_TTABLE: {
-		if (depth > 16) {
-			puts_(t, "{...}");
-			return;
-		}
-		puts_(t, "{");
-		lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-		/* raw reads only: a metamethod that raised an error here would
-		 * leak the buffer */
-		for (lua_Integer i = 1; i <= n; i++) {
-			lua_rawgeti(L, idx, i);
-			if (i > 1)
-				puts_(t, ", ");
-			serialize(L, -1, t, depth + 1);
-			lua_pop(L, 1);
-		}
-		/* string keys, sorted, so equal configs give equal text; the
-		 * table keeps the key strings alive */
-		enum { MAXK = 64 };
-		const char *keys[MAXK];
-		int nk = 0;
-		lua_pushnil(L);
-		while (lua_next(L, idx)) {
-			lua_pop(L, 1);
-			if (lua_type(L, -1) == LUA_TSTRING && nk < MAXK)
-				keys[nk++] = lua_tostring(L, -1);
-		}
-		qsort(keys, (size_t)nk, sizeof *keys, key_cmp);
-		for (int i = 0; i < nk; i++) {
-			if (i || n)
-				puts_(t, ", ");
-			puts_(t, keys[i]);
-			puts_(t, " = ");
-			lua_pushstring(L, keys[i]);
-			lua_rawget(L, idx);
-			serialize(L, -1, t, depth + 1);
-			lua_pop(L, 1);
-		}
-		puts_(t, "}");
-		return;
-	}
+	case LUA_TTABLE:
+		return json_table(L, idx, w, depth);
 	case LUA_TSTRING: {
-		const char *s = lua_tostring(L, idx);
-		puts_(t, "\"");
-		for (; *s; s++) {
-			char buf[8];
-			if (*s == '"' || *s == '\\') {
-				buf[0] = '\\';
-				buf[1] = *s;
-				put(t, buf, 2);
-			} else if ((unsigned char)*s < 32) {
-				snprintf(buf, sizeof buf, "\\%d", (unsigned char)*s);
-				puts_(t, buf);
-			} else {
-				put(t, s, 1);
-			}
-		}
-		puts_(t, "\"");
-		return;
+		size_t len;
+		const char *s = lua_tolstring(L, idx, &len);
+		json_string(&w->t, s, len);
+		return 0;
 	}
 	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, idx));
+			buf_adds(&w->t, buf);
+			return 0;
+		}
+		if (!isfinite(lua_tonumber(L, idx)))
+			return json_fail(w, "is not a finite number, which JSON cannot hold");
+		json_number(&w->t, lua_tonumber(L, idx));
+		return 0;
 	case LUA_TBOOLEAN:
-	case LUA_TNIL:
-		puts_(t, luaL_tolstring(L, idx, NULL));
+		buf_adds(&w->t, lua_toboolean(L, idx) ? "true" : "false");
+		return 0;
+	default: {
+		char what[64];
+		snprintf(what, sizeof what, "is a %s, which a config cannot hold",
+		         luaL_typename(L, idx));
+		return json_fail(w, what);
+	}
+	}
+}
+
+/* Pushes the JSON text of the value at idx; raises "abacus.run: field
+ * ..." when it cannot be written. */
+static void push_json(lua_State *L, int idx, const char *where)
+{
+	json_walk *w = calloc(1, sizeof *w);
+	if (!w)
+		luaL_error(L, "abacus.run: out of memory");
+	snprintf(w->where, sizeof w->where, "%s", where);
+	int rc = json_value(L, idx, w, 0);
+	if (rc == 0 && w->t.oom) {
+		snprintf(w->err, sizeof w->err, "out of memory writing the config as JSON");
+		rc = -1;
+	}
+	if (rc) {
+		char msg[sizeof w->err];
+		snprintf(msg, sizeof msg, "%s", w->err);
+		buf_free(&w->t);
+		free(w);
+		luaL_error(L, "abacus.run: %s", msg);
+	}
+	lua_pushstring(L, w->t.s ? w->t.s : "{}");
+	buf_free(&w->t);
+	free(w);
+}
+
+/* tags = { load = 1.2, seed = 3, note = "x" }: names to scalars, so that
+ * each is one json_extract away. */
+static void read_tags(lua_State *L, int t)
+{
+	int ty = lua_getfield(L, t, "tags");
+	if (ty == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
-	default:
-		puts_(t, "nil --[[");
-		puts_(t, luaL_typename(L, idx));
-		puts_(t, "]]");
+	}
+	if (ty != LUA_TTABLE)
+		luaL_error(L, "abacus.run: field 'tags' must be a table of names to values, got %s",
+		           luaL_typename(L, -1));
+	int g = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, g)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "abacus.run: field 'tags' has a key that is not a name: %s "
+			           "(tags = { load = 1.2, seed = 3 })",
+			           luaL_tolstring(L, -2, NULL));
+		const char *k = lua_tostring(L, -2);
+		int vt = lua_type(L, -1);
+		if (vt != LUA_TSTRING && vt != LUA_TNUMBER && vt != LUA_TBOOLEAN)
+			luaL_error(L, "abacus.run: field 'tags.%s' must be a string, number or boolean, "
+			           "got %s", k, luaL_typename(L, -1));
+		if (vt == LUA_TNUMBER && !isfinite(lua_tonumber(L, -1)))
+			luaL_error(L, "abacus.run: field 'tags.%s' must be a finite number", k);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+static void push_metrics(lua_State *L, const metrics *m)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} ms[] = {
+	    {"p50_ms", offsetof(metrics, p50_ms)},   {"p90_ms", offsetof(metrics, p90_ms)},
+	    {"p95_ms", offsetof(metrics, p95_ms)},   {"p99_ms", offsetof(metrics, p99_ms)},
+	    {"p999_ms", offsetof(metrics, p999_ms)}, {"mean_ms", offsetof(metrics, mean_ms)},
+	};
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		lua_pushnumber(L, *(const double *)((const char *)m + ms[i].off));
+		lua_setfield(L, -2, ms[i].name);
 	}
 }
 
@@ -450,6 +609,31 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 	lua_setfield(L, -2, "wall_s");
 	lua_pushnumber(L, r->decision_us);
 	lua_setfield(L, -2, "decision_us");
+	push_metrics(L, &r->m); /* p90, p95, p99.9 beside the fields above */
+	lua_createtable(L, r->n_services, 0);
+	for (int i = 0; i < r->n_services; i++) {
+		const metrics *x = &r->services[i];
+		lua_createtable(L, 0, 12);
+		lua_pushstring(L, c->svc[i].model);
+		lua_setfield(L, -2, "model");
+		lua_pushinteger(L, x->completed);
+		lua_setfield(L, -2, "completed");
+		lua_pushinteger(L, x->dropped);
+		lua_setfield(L, -2, "dropped");
+		lua_pushinteger(L, x->violated);
+		lua_setfield(L, -2, "violations");
+		lua_pushnumber(L, x->violation_ratio);
+		lua_setfield(L, -2, "violation_ratio");
+		push_metrics(L, x);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "services");
+}
+
+static int l_push_result(lua_State *L)
+{
+	push_result(L, lua_touserdata(L, 1), lua_touserdata(L, 2));
+	return 1;
 }
 
 static int l_run(lua_State *L)
@@ -494,13 +678,15 @@ static int l_run(lua_State *L)
 	c.profile = opt_string(L, 1, "profile", "", NULL);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;
-	c.progress = stderr;
+	c.train_log = stderr;
 
-	text cfg = {0};
-	serialize(L, 1, &cfg, 0);
-	lua_pushstring(L, cfg.oom || !cfg.p ? "" : cfg.p);
-	free(cfg.p);
+	read_tags(L, 1);
+	push_json(L, 1, "");
 	c.config_text = lua_tostring(L, -1);
+	if (lua_getfield(L, 1, "tags") == LUA_TTABLE) {
+		push_json(L, -1, "tags");
+		c.tags = lua_tostring(L, -1); /* kept on the stack until the run ends */
+	}
 
 	char err[1024];
 	if (run_config_check(&c, err, sizeof err))
@@ -526,12 +712,27 @@ static int l_run(lua_State *L)
 		if (!b->st)
 			return luaL_error(L, "abacus.run: %s", err);
 	}
+	if (b->progress) {
+		char label[sizeof b->progress->label];
+		snprintf(label, sizeof label, "run %d %s", b->runs + 1, c.name);
+		progress_label(b->progress, label);
+		c.progress = b->progress;
+	}
 	run_result r;
 	int rc = run_execute(&c, b->st, &r, err, sizeof err);
-	if (rc)
+	if (rc) {
+		run_result_free(&r);
 		return luaL_error(L, "abacus.run: %s", err);
+	}
 	b->runs++;
-	push_result(L, &c, &r);
+	/* lua_createtable may raise out of memory: r is freed in any case */
+	lua_pushcfunction(L, l_push_result);
+	lua_pushlightuserdata(L, &c);
+	lua_pushlightuserdata(L, &r);
+	rc = lua_pcall(L, 2, 1, 0);
+	run_result_free(&r);
+	if (rc != LUA_OK)
+		return lua_error(L);
 	return 1;
 }
 

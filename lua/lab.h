@@ -31,6 +31,8 @@ typedef struct lab {
 	/* bundles run_prepare made sure of (gpu, data_dir, profile, device) */
 	uint64_t prepared[LAB_MAX_PREPARED];
 	int n_prepared;
+	/* The progress line of each run ("run 3 NAME ..."), NULL: none. */
+	struct progress *progress;
 } lab;
 
 /* Runs the script; 0 on success, else -1 with one line in err (a Lua

@@ -19,11 +19,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clk.h"
 #include "cuda_exec.h"
 
 typedef struct cuda_dev {
 	cuda_options opt;
-	struct timespec t0;
+	int64_t t0; /* clk_ns() at open: the device clock's zero */
 	int n;
 	cuda_exec **ex;
 	cudaEvent_t *ev;
@@ -53,23 +54,17 @@ void cuda_options_default(cuda_options *o)
 	o->half = 0;
 }
 
-static int64_t ts_ns(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
 static int64_t dev_now(void *ctx)
 {
 	cuda_dev *d = ctx;
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ts_ns(&t) - ts_ns(&d->t0);
+	return clk_ns() - d->t0;
 }
 
 static int dev_wait_until(void *ctx, int64_t t)
 {
 	cuda_dev *d = ctx;
-	int64_t abs_ns = ts_ns(&d->t0) + t;
+	/* clk_ns reads CLOCK_MONOTONIC, so the deadline is on that clock */
+	int64_t abs_ns = d->t0 + t;
 	struct timespec ts = {(time_t)(abs_ns / 1000000000), (long)(abs_ns % 1000000000)};
 	while (dev_now(d) < t) {
 		/* EINTR just loops; the clock is the judge. */
@@ -469,7 +464,7 @@ int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t err
 	size_t cv = cudnnGetVersion();
 	snprintf(d->info.cudnn, sizeof d->info.cudnn, "%zu.%zu.%zu", cv / 10000, cv % 10000 / 100,
 	         cv % 100);
-	clock_gettime(CLOCK_MONOTONIC, &d->t0);
+	d->t0 = clk_ns();
 	out->iface = &cuda_iface;
 	out->ctx = d;
 	return 0;

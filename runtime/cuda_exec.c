@@ -26,6 +26,7 @@
  * copies and no allocation on the query path.
  */
 #include "cuda_exec.h"
+#include "text.h"
 
 #include <cublas_v2.h>
 #include <cudnn.h>
@@ -169,15 +170,6 @@ static const char *cuda_why(cudaError_t e, char *buf, size_t len)
 			return efail(c, #fn, cublasGetStatusName(s_));                             \
 	} while (0)
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static size_t align_up(size_t n)
 {
 	return (n + ALIGN - 1) / ALIGN * ALIGN;
@@ -290,7 +282,7 @@ static int plan_slots(cuda_exec *x, char *err, size_t errlen)
 	if (!op_of || !until || !x->slot_bytes || !x->slot_off) {
 		free(op_of);
 		free(until);
-		return fail(err, errlen, "out of memory planning %s", m->name);
+		return text_fail(err, errlen, "out of memory planning %s", m->name);
 	}
 	for (int o = 0; o < m->n_ops; o++)
 		for (int l = m->ops[o].first; l < m->ops[o].first + m->ops[o].count; l++)
@@ -381,8 +373,9 @@ static int check_count(const cuda_exec *x, int l, const char *what, size_t got, 
 {
 	if (got == want)
 		return 0;
-	return fail(err, errlen, "weights of %s layer %d (%s): %s has %zu values, expected %zu",
-	            x->m->name, l, x->m->layers[l].name, what, got, want);
+	return text_fail(err, errlen,
+	                 "weights of %s layer %d (%s): %s has %zu values, expected %zu", x->m->name,
+	                 l, x->m->layers[l].name, what, got, want);
 }
 
 /* Value i of the array at byte offset off of the staging memory. */
@@ -412,9 +405,9 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 			    (L->bias && check_count(x, l, "b", W->n_b, nb, err, errlen)))
 				return -1;
 			if (L->bn && (!W->bn_gamma || !W->bn_beta || !W->bn_mean || !W->bn_var))
-				return fail(err, errlen,
-				            "weights of %s layer %d (%s): batch norm missing",
-				            x->m->name, l, L->name);
+				return text_fail(err, errlen,
+				                 "weights of %s layer %d (%s): batch norm missing",
+				                 x->m->name, l, L->name);
 			size_t per = nw / (size_t)L->cout;
 			for (int c = 0; c < L->cout; c++) {
 				double scale = 1.0, shift = L->bias ? W->b[c] : 0.0;
@@ -441,8 +434,9 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 			if (check_count(x, l, names[k], got[k], want[k], err, errlen))
 				return -1;
 			if (!src[k])
-				return fail(err, errlen, "weights of %s layer %d (%s): %s missing",
-				            x->m->name, l, L->name, names[k]);
+				return text_fail(err, errlen,
+				                 "weights of %s layer %d (%s): %s missing",
+				                 x->m->name, l, L->name, names[k]);
 			if (x->esz == 2)
 				half_from_floats((uint16_t *)(host + off[k]), src[k], want[k]);
 			else
@@ -615,15 +609,16 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 			continue;
 		p->bd = calloc((size_t)B + 1, sizeof(bdesc));
 		if (!p->bd)
-			return fail(err, errlen, "out of memory");
+			return text_fail(err, errlen, "out of memory");
 		zoo_dims in = zoo_input_dims(m, l, 0, 0), out = zoo_layer_dims(m, l, 0);
 		int n, co, h, w;
 		if (L->kind == ZOO_CONV) {
 			if (L->groups < 1 || in.d[0] != L->cin || L->cin % L->groups)
-				return fail(err, errlen,
-				            "%s layer %d (%s): conv input has %d channels, layer "
-				            "says %d in %d groups",
-				            m->name, l, L->name, in.d[0], L->cin, L->groups);
+				return text_fail(
+				    err, errlen,
+				    "%s layer %d (%s): conv input has %d channels, layer "
+				    "says %d in %d groups",
+				    m->name, l, L->name, in.d[0], L->cin, L->groups);
 			DNN(&c, cudnnCreateFilterDescriptor, (&p->wdesc));
 			DNN(&c, cudnnSetFilter4dDescriptor,
 			    (p->wdesc, x->dt, CUDNN_TENSOR_NCHW, L->cout, L->cin / L->groups, L->kh,
@@ -663,10 +658,11 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 			    (p->pool, p->bd[B].x, &n, &co, &h, &w));
 		}
 		if (co != out.d[0] || h != out.d[1] || w != out.d[2])
-			return fail(err, errlen,
-			            "%s layer %d (%s): cuDNN computes output %dx%dx%d, the zoo "
-			            "says %dx%dx%d",
-			            m->name, l, L->name, co, h, w, out.d[0], out.d[1], out.d[2]);
+			return text_fail(
+			    err, errlen,
+			    "%s layer %d (%s): cuDNN computes output %dx%dx%d, the zoo "
+			    "says %dx%dx%d",
+			    m->name, l, L->name, co, h, w, out.d[0], out.d[1], out.d[2]);
 		if (set4d(&c, &p->bd[B].y, B, out))
 			return -1;
 		if (L->kind != ZOO_CONV)
@@ -727,15 +723,15 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	*out = NULL;
 	const zoo_model *m = cfg->model;
 	if (!m || cfg->max_batch < 1)
-		return fail(err, errlen, "executor needs a model and a max batch >= 1");
+		return text_fail(err, errlen, "executor needs a model and a max batch >= 1");
 	if (m->has_seq && (cfg->max_seq < 1 || cfg->max_seq > m->seq_max))
-		return fail(err, errlen, "%s: max seq %d outside [1, %d]", m->name, cfg->max_seq,
-		            m->seq_max);
+		return text_fail(err, errlen, "%s: max seq %d outside [1, %d]", m->name,
+		                 cfg->max_seq, m->seq_max);
 	if (cfg->conv_gemm < 0 || cfg->conv_gemm > 3)
-		return fail(err, errlen, "conv_gemm %d outside [0, 3]", cfg->conv_gemm);
+		return text_fail(err, errlen, "conv_gemm %d outside [0, 3]", cfg->conv_gemm);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
-		return fail(err, errlen, "out of memory");
+		return text_fail(err, errlen, "out of memory");
 	x->cfg = *cfg;
 	x->m = m;
 	x->esz = cfg->half ? 2 : 4;
@@ -748,7 +744,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	x->whole = calloc(graph_keys(x), sizeof(cudaGraphExec_t));
 	if (!x->lp || !x->bready || !x->graphs || !x->whole) {
 		cuda_exec_free(x);
-		return fail(err, errlen, "out of memory");
+		return text_fail(err, errlen, "out of memory");
 	}
 	ectx c = {x, -1, -1, cfg->max_batch, x->max_seq, err, errlen};
 	int rc = -1;
@@ -1070,7 +1066,7 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 
 	unsigned char *host = calloc(1, x->w_bytes ? x->w_bytes : 1);
 	if (!host)
-		return fail(err, errlen, "out of memory staging %s weights", m->name);
+		return text_fail(err, errlen, "out of memory staging %s weights", m->name);
 	wts *w = wts_new(m, x->cfg.seed, err, errlen);
 	if (!w) {
 		free(host);
@@ -1101,7 +1097,7 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 	size_t used = (size_t)x->cfg.max_batch * (size_t)zoo_dims_count(&d, seq_of(x, x->max_seq));
 	void *vals = malloc(used * 4 + 4);
 	if (!vals)
-		return fail(err, errlen, "out of memory");
+		return text_fail(err, errlen, "out of memory");
 	wts_input(m, x->cfg.seed, vals, used); /* floats, or bert's int32 ids */
 	rc = upload(x, &c, x->d_act + x->act_bytes - x->in_bytes, vals, used, input_esz(x) == 2);
 	free(vals); /* upload waited for the stream, the fill included */
@@ -1499,15 +1495,16 @@ static int check_args(const cuda_exec *x, int start, int end, int batch, int seq
 {
 	const zoo_model *m = x->m;
 	if (!x->loaded)
-		return fail(err, errlen, "%s executor used before load", m->name);
+		return text_fail(err, errlen, "%s executor used before load", m->name);
 	if (start < 0 || end > m->n_ops || start >= end)
-		return fail(err, errlen, "%s: op range [%d, %d) outside [0, %d)", m->name, start,
-		            end, m->n_ops);
+		return text_fail(err, errlen, "%s: op range [%d, %d) outside [0, %d)", m->name,
+		                 start, end, m->n_ops);
 	if (batch < 1 || batch > x->cfg.max_batch)
-		return fail(err, errlen, "%s: batch %d outside [1, %d]", m->name, batch,
-		            x->cfg.max_batch);
+		return text_fail(err, errlen, "%s: batch %d outside [1, %d]", m->name, batch,
+		                 x->cfg.max_batch);
 	if (m->has_seq && (seq < 1 || seq > x->max_seq))
-		return fail(err, errlen, "%s: seq %d outside [1, %d]", m->name, seq, x->max_seq);
+		return text_fail(err, errlen, "%s: seq %d outside [1, %d]", m->name, seq,
+		                 x->max_seq);
 	return 0;
 }
 
@@ -1598,10 +1595,11 @@ int cuda_exec_run(cuda_exec *x, int start, int end, int batch, int seq, char *er
 		return -1;
 	int S = seq_of(x, seq);
 	if (start != 0 && (start != x->pos || batch != x->pos_batch || S != x->pos_seq))
-		return fail(err, errlen,
-		            "%s: ops [%d, %d) at batch %d do not continue the last range (it ended "
-		            "at op %d, batch %d)",
-		            x->m->name, start, end, batch, x->pos, x->pos_batch);
+		return text_fail(
+		    err, errlen,
+		    "%s: ops [%d, %d) at batch %d do not continue the last range (it ended "
+		    "at op %d, batch %d)",
+		    x->m->name, start, end, batch, x->pos, x->pos_batch);
 	return run_range(x, start, end, batch, seq, err, errlen);
 }
 
@@ -1651,7 +1649,7 @@ int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void 
 	if (check_args(x, 0, 1, batch, seq, err, errlen))
 		return -1;
 	if (layer < 0 || layer >= x->m->n_layers)
-		return fail(err, errlen, "%s: no layer %d", x->m->name, layer);
+		return text_fail(err, errlen, "%s: no layer %d", x->m->name, layer);
 	int S = seq_of(x, seq);
 	ectx c = {x, x->lp[layer].op, layer, batch, S, err, errlen};
 	if (prepare_batch(x, batch, err, errlen))

@@ -1,5 +1,6 @@
 /* calib.c: coordinate descent over the contention parameters. */
 #include "calib.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -174,7 +175,8 @@ static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 }
 
 int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t max_train,
-              uint64_t seed, FILE *report, calib_result *out, char *err, size_t errlen)
+              uint64_t seed, FILE *report, progress *pg, calib_result *out, char *err,
+              size_t errlen)
 {
 	if (samples->n < 10) {
 		snprintf(err, errlen, "calibration needs at least 10 measured groups, got %zu",
@@ -213,6 +215,11 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 	/* A full grid first (the error surface has ridges that trap a
 	 * descent started anywhere), then coordinate descent on a finer grid
 	 * around the best point. kappa: 0 to 1.2; scales: 1/8 to 8. */
+	enum { GRID = 25 * 13 * 13, ROUNDS = 3 * 3 * 9 };
+	if (pg) {
+		progress_task(pg, "calibrating", GRID + ROUNDS);
+		pg->unit = "points";
+	}
 	double theta[3] = {0.1, 1.0, 1.0}; /* kappa, scale_c, scale_m */
 	double best = INFINITY;
 	for (int ki = 0; ki <= 24; ki++)
@@ -225,12 +232,16 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 					best = e;
 					memcpy(theta, v, sizeof theta);
 				}
+				if (pg)
+					progress_step(pg);
 			}
 	for (int round = 0; round < 3; round++)
 		for (int k = 0; k < 3; k++) {
 			double keep = theta[k];
 			for (int gi = -4; gi <= 4; gi++) {
 				double v = k == 0 ? keep + 0.0125 * gi : keep * pow(2.0, 0.0625 * gi);
+				if (pg)
+					progress_step(pg);
 				if (v < 0)
 					continue;
 				double t[3] = {theta[0], theta[1], theta[2]};
@@ -243,6 +254,8 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 				}
 			}
 		}
+	if (pg)
+		progress_end(pg, 1);
 	sim_set_contention(&c.dev, theta[0], theta[1], theta[2]);
 	out->kappa = theta[0];
 	out->scale_c = theta[1];
@@ -306,7 +319,8 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 	calib_result r;
 	int rc = smp_read_csv(groups, &s, err, errlen);
 	if (rc == 0)
-		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, &r, err, errlen);
+		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, c->progress, &r,
+		               err, errlen);
 	if (rc == 0) {
 		fprintf(out, "\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu,
 		        r.kappa, r.scale_c, r.scale_m);

@@ -24,15 +24,18 @@ typedef struct calib_result {
 	size_t n_train, n_test;
 } calib_result;
 
+struct progress;
+
 /* Fits on (1 - test_frac) of the samples (at most max_train of them);
- * reports per-combination test MAPE to `report` when not NULL. */
+ * reports per-combination test MAPE to `report` when not NULL, and the
+ * fit's progress to pg (a task of every point tried) when not NULL. */
 int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t max_train,
-              uint64_t seed, FILE *report, calib_result *out, char *err, size_t errlen);
+              uint64_t seed, FILE *report, struct progress *pg, calib_result *out, char *err,
+              size_t errlen);
 
 /* Writes DIR/<gpu>/sim.csv, which sim_load_calibration reads. */
 int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
                 size_t errlen);
-
 
 /* What `abacus calibrate` does: fit on the groups of a GPU, print the
  * parameters, the train and held-out MAPE and the per-combination table,
@@ -45,6 +48,7 @@ typedef struct calib_config {
 	uint64_t max_train; /* 0: every training group */
 	uint64_t seed;
 	int write;
+	struct progress *progress; /* the fit's; NULL: none */
 } calib_config;
 
 /* h200, 0.2 held out, at most 4000 training groups, seed 1, no write. */

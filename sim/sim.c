@@ -1,13 +1,14 @@
 /* sim.c: virtual clock, solo tables and the contention model of sim.h. */
 #include "sim.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "csv.h"
 #include "data.h"
 #include "rng.h"
 
@@ -279,69 +280,50 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
  * still stops a typo (1e15) from passing as a calibration. */
 #define SIM_SCALE_MAX 1000.0
 
+static const csv_col calib_cols[] = {
+    {.name = "key", .required = 1},
+    {.name = "value", .required = 1},
+};
+
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
                          size_t errlen)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s/sim.csv", data_dir, gpu);
-	FILE *f = fopen(path, "r");
-	if (!f && errno == ENOENT)
+	/* only a file that is not there means "not calibrated": one that
+	 * cannot be read, or a folder in its place, is an error */
+	struct stat st;
+	if (stat(path, &st) != 0 && errno == ENOENT)
 		return 1;
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	csv c;
+	if (csv_open(&c, path, calib_cols, 2, err, errlen))
 		return -1;
-	}
-	char line[256];
-	int lineno = 0, rc = 0;
+	int rc = 0, got;
 	sim_options v = *o;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		lineno++;
-		char *k = line;
-		while (isspace((unsigned char)*k))
-			k++;
-		if (*k == '#' || *k == '\0' || strncmp(k, "key,", 4) == 0)
-			continue;
-		char *comma = strchr(k, ','), *end;
-		if (!comma) {
-			snprintf(err, errlen, "%s:%d: expected key,value", path, lineno);
-			rc = -1;
-			break;
-		}
-		char *ke = comma;
-		while (ke > k && isspace((unsigned char)ke[-1]))
-			ke--;
-		*ke = '\0';
-		double x = strtod(comma + 1, &end);
-		while (isspace((unsigned char)*end))
-			end++;
-		if (end == comma + 1 || *end || !isfinite(x)) {
-			snprintf(err, errlen, "%s:%d: %s: '%s' is not a number", path, lineno, k,
-			         comma + 1);
-			rc = -1;
-		} else if (strcmp(k, "kappa") == 0 && x >= 0 && x <= SIM_KAPPA_MAX) {
+	while (rc == 0 && (got = csv_next(&c, err, errlen)) == 1) {
+		const char *k = csv_get(&c, 0), *val = csv_get(&c, 1);
+		double x;
+		if (csv_double(val, &x))
+			rc = csv_fail(&c, 1, err, errlen, "%s: '%s' is not a number", k, val);
+		else if (strcmp(k, "kappa") == 0 && x >= 0 && x <= SIM_KAPPA_MAX)
 			v.kappa = x;
-		} else if (strcmp(k, "scale_c") == 0 && x > 0 && x <= SIM_SCALE_MAX) {
+		else if (strcmp(k, "scale_c") == 0 && x > 0 && x <= SIM_SCALE_MAX)
 			v.scale_c = x;
-		} else if (strcmp(k, "scale_m") == 0 && x > 0 && x <= SIM_SCALE_MAX) {
+		else if (strcmp(k, "scale_m") == 0 && x > 0 && x <= SIM_SCALE_MAX)
 			v.scale_m = x;
-		} else if (strcmp(k, "mape_train") != 0 && strcmp(k, "mape_test") != 0 &&
-		           strcmp(k, "n_test") != 0) {
+		else if (strcmp(k, "mape_train") != 0 && strcmp(k, "mape_test") != 0 &&
+		         strcmp(k, "n_test") != 0)
 			/* a misspelt key or a zero scale must not leave a default in
 			 * force without a word; the fit's errors are there to be read */
-			snprintf(
-			    err, errlen,
-			    "%s:%d: %s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
+			rc = csv_fail(
+			    &c, 0, err, errlen,
+			    "%s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
 			    "at most %g), and the fit's mape_train, mape_test and n_test",
-			    path, lineno, k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
-			rc = -1;
-		}
+			    k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
 	}
-	if (rc == 0 && ferror(f)) {
-		/* a folder opens, and fails at its first read */
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	if (got < 0)
 		rc = -1;
-	}
-	fclose(f);
+	csv_close(&c);
 	if (rc == 0)
 		*o = v;
 	return rc;

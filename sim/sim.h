@@ -64,8 +64,9 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
 #define SIM_KAPPA_MAX DEV_KAPPA_MAX
 
 /* Calibrated contention parameters for a GPU, from DIR/<gpu>/sim.csv
- * (key,value lines: kappa, scale_c, scale_m). 0 and the values when the
- * file exists, 1 when it does not (o untouched), -1 on a malformed file. */
+ * (a key,value header, then kappa, scale_c, scale_m rows). 0 and the values
+ * when the file exists, 1 when it does not (o untouched), -1 on a file that
+ * is malformed or cannot be read, or a folder in its place. */
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,
                          size_t errlen);
 

@@ -77,7 +77,7 @@ int main(void)
 	smp_set s = {0};
 	generate(p, 0.30, 2.0, 0.0, &s);
 	calib_result r;
-	CHECK_INT(calib_fit(p, &s, 0.25, 0, 1, NULL, &r, err, sizeof err), 0);
+	CHECK_INT(calib_fit(p, &s, 0.25, 0, 1, NULL, NULL, &r, err, sizeof err), 0);
 	printf("clean: kappa %.3f scale_c %.3f scale_m %.3f mape train %.3f test %.3f\n", r.kappa,
 	       r.scale_c, r.scale_m, r.mape_train, r.mape_test);
 	CHECK(r.mape_train < 0.5);
@@ -90,7 +90,7 @@ int main(void)
 	 * absolute deviation of a 5% log-normal), and the fit stays close */
 	smp_set sn = {0};
 	generate(p, 0.30, 2.0, 0.05, &sn);
-	CHECK_INT(calib_fit(p, &sn, 0.25, 0, 1, stdout, &r, err, sizeof err), 0);
+	CHECK_INT(calib_fit(p, &sn, 0.25, 0, 1, stdout, NULL, &r, err, sizeof err), 0);
 	CHECK(r.mape_test > 2.0 && r.mape_test < 6.0);
 	printf("noisy: kappa %.3f scale_c %.3f scale_m %.3f mape test %.2f%%\n", r.kappa, r.scale_c,
 	       r.scale_m, r.mape_test);
@@ -126,12 +126,12 @@ int main(void)
 	fclose(f);
 	smp_set lng = {0};
 	CHECK(smp_read_csv(path, &lng, err, sizeof err) != 0);
-	CHECK_STR_HAS(err, "groups.csv:2: line longer than 65536 bytes");
+	CHECK_STR_HAS(err, "groups.csv:2:65537: line longer than 65536 bytes");
 	smp_set_free(&lng);
 	unlink(path);
 	if (access("/dev/zero", R_OK) == 0) {
 		CHECK(smp_read_csv("/dev/zero", &lng, err, sizeof err) != 0);
-		CHECK_STR_HAS(err, "/dev/zero:1: line longer than 65536 bytes");
+		CHECK_STR_HAS(err, "/dev/zero:1:65537: line longer than 65536 bytes");
 		smp_set_free(&lng);
 	}
 	rmdir(sub);
@@ -140,14 +140,14 @@ int main(void)
 	/* too few samples */
 	smp_set tiny = {0};
 	smp_push(&tiny, &s.g[0]);
-	CHECK(calib_fit(p, &tiny, 0.2, 0, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK(calib_fit(p, &tiny, 0.2, 0, 1, NULL, NULL, &r, err, sizeof err) != 0);
 	CHECK_STR_HAS(err, "at least 10");
 	/* enough in all, but too few left to fit on after the split */
 	CHECK(s.n >= 20);
-	CHECK(calib_fit(p, &s, 0.99, 0, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK(calib_fit(p, &s, 0.99, 0, 1, NULL, NULL, &r, err, sizeof err) != 0);
 	CHECK_STR_HAS(err, "calibration needs at least 10 training groups, but a test fraction of "
 	                   "0.99 leaves");
-	CHECK(calib_fit(p, &s, 0.25, 3, 1, NULL, &r, err, sizeof err) != 0);
+	CHECK(calib_fit(p, &s, 0.25, 3, 1, NULL, NULL, &r, err, sizeof err) != 0);
 	CHECK_STR_HAS(err, "at least 10 training groups, but --max-train is 3");
 
 	smp_set_free(&s);

@@ -66,6 +66,16 @@ if [ $rc != 77 ]; then
 	[ $rc = 0 ] && grep -q "sweep-a-1" out && ok || bad "runs on a read-only database ($rc): $(cat err)"
 	[ "$(ls ro)" = r.db ] && ok || bad "runs wrote beside a read-only database: $(ls ro)"
 	expect_exit run-readonly 1 "read-only" as_other "$BIN" --db "$T/ro/r.db" run one.lua
+	# a new results.db in a folder that cannot be written: the folder is
+	# named, in one line, and nothing is left behind
+	expect_exit run-ro-folder 1 "cannot create $T/ro/new.db: the folder $T/ro is not writable" \
+		as_other "$BIN" --db "$T/ro/new.db" run one.lua
+	[ "$(wc -l <"$T/err")" = 1 ] && ok || bad "run-ro-folder: not one line: $(cat "$T/err")"
+	cd ro || exit 1
+	expect_exit run-ro-cwd 1 "cannot create results.db: the folder $T/ro is not writable" \
+		as_other "$BIN" run ../one.lua
+	cd "$T" || exit 1
+	[ "$(ls ro)" = r.db ] && ok || bad "a run wrote into a read-only folder: $(ls ro)"
 fi
 cp r.db newer.db
 sql newer.db "pragma user_version = 9" >/dev/null
@@ -74,16 +84,16 @@ expect_exit runs-newer 1 "newer.db was written by a newer abacus (schema 9" "$BI
 # --- profiles and data folders ---------------------------------------------------
 : >empty.csv
 scenario prof-empty.lua 'base.profile = "empty.csv"; abacus.run(base)'
-expect_exit profile-empty 1 "profile empty.csv has no rows" "$BIN" --db r.db run prof-empty.lua
+expect_exit profile-empty 1 "empty.csv:1:1: no header row, expected columns model, op" "$BIN" --db r.db run prof-empty.lua
 printf 'model,op,batch,seq,median_us,p99_us\n' >head.csv
 scenario prof-head.lua 'base.profile = "head.csv"; abacus.run(base)'
 expect_exit profile-header 1 "profile head.csv has no rows" "$BIN" --db r.db run prof-head.lua
 printf 'model,op,batch,seq,median_us,p99_us\nresnet50,0,1,0,100,110\nalexnet,0,1,0,100,110\n' >alien.csv
 scenario prof-alien.lua 'base.profile = "alien.csv"; abacus.run(base)'
 expect_exit profile-model 1 "alien.csv:3:1: unknown model 'alexnet'" "$BIN" --db r.db run prof-alien.lua
-printf 'resnet50,19,1,0,100,110\n' >far.csv
+printf 'model,op,batch,seq,median_us,p99_us\nresnet50,19,1,0,100,110\n' >far.csv
 scenario prof-far.lua 'base.profile = "far.csv"; abacus.run(base)'
-expect_exit profile-op 1 "far.csv:1:2: op 19 is out of range for resnet50" "$BIN" --db r.db run prof-far.lua
+expect_exit profile-op 1 "far.csv:2:2: op 19 is out of range for resnet50" "$BIN" --db r.db run prof-far.lua
 scenario data.lua 'base.data_dir = "/nonexist"; abacus.run(base)'
 expect_exit data-dir 1 "data folder /nonexist: No such file or directory" "$BIN" --db r.db run data.lua
 # a GPU without a measured profile is an error naming the file, unless the

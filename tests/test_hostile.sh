@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# test_hostile.sh: small broken scenarios, each of which must fail with one
-# clear line on stderr (naming the field and the script's line) and a
-# non-zero exit, never a silent default or a shorter list.
+# test_hostile.sh: bad input, each piece of which must fail with one clear
+# line on stderr and a non-zero exit, never a silent default or a shorter
+# list: small broken scenarios (the message names the field and the
+# script's line), then broken data files and traces (the message names
+# file:line:column). The data files come from a copy of data/h100, broken
+# one way at a time, that the binary finds through ABACUS_DATA.
 #   bash tests/test_hostile.sh ABACUS_BIN SOURCE_DIR
 set -u
 BIN=$1
 SRC=$2
 T=$(mktemp -d /tmp/abacus-hostile-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 cd "$T" || exit 1
 . "$SRC/tests/cli_lib.sh"
 
@@ -82,6 +85,161 @@ base.services = setmetatable({}, { __len = function() return #svc end, __index =
 print("PROXY", abacus.run(base).completed)'
 "$BIN" --db "$T/r.db" run proxy.lua >"$T/out" 2>"$T/err" && grep -q "^PROXY	500$" "$T/out" && ok ||
 	bad "a proxy list: $(cat "$T/out" "$T/err")"
+
+# --- data files and traces ------------------------------------------------
+# one_line NAME: the failure in $T/err is a single line
+one_line() {
+	local n
+	n=$(grep -c . "$T/err")
+	[ "$n" = 1 ] && ok || bad "$1: $n lines on stderr: $(cat "$T/err")"
+}
+
+# fresh: $T/data/h100 a pristine copy of the shipped data
+fresh() {
+	chmod -R u+rwx "$T/data" 2>/dev/null
+	rm -rf "$T/data"
+	mkdir -p "$T/data"
+	cp -r "$SRC/data/h100" "$T/data/h100"
+}
+
+# data_fail NAME PATTERN: the scenario run.lua fails on the broken copy
+data_fail() {
+	expect_fail "$1" "$2" env ABACUS_DATA="$T/data" "$BIN" --db "$T/r.db" run run.lua
+	one_line "$1"
+}
+
+scenario run.lua 'print(string.format("P99 %.6f", abacus.run(base).p99_ms))'
+D=$T/data/h100
+
+# --- the copy itself runs, and as the shipped data does ---------------------
+fresh
+if env ABACUS_DATA="$T/data" "$BIN" --db "$T/r.db" run run.lua >"$T/out" 2>"$T/err"; then
+	copy=$(grep '^P99' "$T/out")
+	env ABACUS_DATA="$SRC/data" "$BIN" --db "$T/r.db" run run.lua >"$T/out2" 2>&1
+	[ -n "$copy" ] && [ "$copy" = "$(grep '^P99' "$T/out2")" ] && ok ||
+		bad "the copied data gives '$copy', the shipped '$(cat "$T/out2")'"
+else
+	bad "run on a copy of data/h100 failed: $(cat "$T/err")"
+fi
+
+# --- ops.csv ------------------------------------------------------------------
+# a line longer than the reader's bound: an error, not two rows
+fresh
+{
+	head -n 2 "$SRC/data/h100/ops.csv"
+	printf 'resnet50,0,1,0,24.29,'
+	head -c 70000 /dev/zero | tr '\0' '7'
+	printf '\n'
+	tail -n +3 "$SRC/data/h100/ops.csv"
+} >"$D/ops.csv"
+data_fail ops-long-line "h100/ops.csv:3:65537: line longer than 65536 bytes"
+
+fresh
+sed -i '1s/$/,gpu/' "$D/ops.csv"
+data_fail ops-extra-column "h100/ops.csv:1:7: unknown column 'gpu', expected model, op, batch, seq, median_us, p99_us (optional)"
+
+fresh
+sed -i '5s/$/,12/' "$D/ops.csv"
+data_fail ops-extra-field "h100/ops.csv:5:7: extra field (the header has 6 columns)"
+
+fresh
+sed -n 2p "$SRC/data/h100/ops.csv" >>"$D/ops.csv"
+n=$(wc -l <"$D/ops.csv")
+data_fail ops-duplicate-row "h100/ops.csv:$n:1: duplicate row: resnet18 op 0 batch 1 seq 0 is also on line 2"
+
+fresh
+sed -i '1s/batch,//; 2,$s/^\([^,]*,[^,]*\),[^,]*,/\1,/' "$D/ops.csv"
+data_fail ops-missing-column "h100/ops.csv:1:6: header has no 'batch' column"
+
+fresh
+sed -i '9s/,1,0,/,one,0,/' "$D/ops.csv"
+data_fail ops-bad-field "h100/ops.csv:9:3: bad value 'one'"
+
+# columns by name: the same file with its columns reordered runs the same
+fresh
+awk -F, -v OFS=, '{ print $5, $1, $4, $3, $2, $6 }' "$SRC/data/h100/ops.csv" >"$D/ops.csv"
+if env ABACUS_DATA="$T/data" "$BIN" --db "$T/r.db" run run.lua >"$T/out" 2>"$T/err"; then
+	[ "$(grep '^P99' "$T/out")" = "$copy" ] && ok || bad "reordered ops.csv: $(cat "$T/out")"
+else
+	bad "reordered ops.csv refused: $(cat "$T/err")"
+fi
+
+# --- sim.csv ------------------------------------------------------------------
+# a folder in its place, or a file that cannot be read, is an error; only a
+# sim.csv that is not there means "not calibrated"
+fresh
+rm "$D/sim.csv"
+mkdir "$D/sim.csv"
+data_fail sim-folder "h100/sim.csv: it is a folder, not a file"
+
+fresh
+rm "$D/sim.csv"
+ln -s sim.csv "$D/sim.csv"
+data_fail sim-symlink-loop "h100/sim.csv: Too many levels of symbolic links"
+
+# root reads a file of mode 000: run as nobody where we can
+fresh
+chmod 000 "$D/sim.csv"
+if [ "$(id -u)" != 0 ]; then
+	data_fail sim-unreadable "cannot open $D/sim.csv: Permission denied"
+elif command -v setpriv >/dev/null 2>&1 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" zoo >/dev/null 2>&1; then
+	chmod 755 "$T" "$T/data" "$D"
+	chmod o+r "$D"/ops.csv "$D"/groups.csv
+	expect_fail sim-unreadable "cannot open $D/sim.csv: Permission denied" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env ABACUS_DATA="$T/data" "$BIN" --db /tmp/abacus-hostile-none.db run "$T/run.lua"
+	one_line sim-unreadable
+	rm -f /tmp/abacus-hostile-none.db
+else
+	echo "sim-unreadable: skipped (root, and nobody cannot run $BIN)"
+fi
+
+fresh
+printf 'key,value\nkappa,0.5\nkappa,0.6,7\n' >"$D/sim.csv"
+data_fail sim-extra-field "h100/sim.csv:3:3: extra field (the header has 2 columns)"
+
+fresh
+printf 'kappa,0.5\n' >"$D/sim.csv"
+data_fail sim-no-header "h100/sim.csv:1:1: unknown column 'kappa', expected key, value"
+
+# --- groups.csv (calibrate reads it from the data folder) -------------------
+fresh
+sed -i '4s/,[0-9.]*$/,fast/' "$D/groups.csv"
+expect_fail groups-bad-field "h100/groups.csv:4:4: bad latency 'fast'" \
+	env ABACUS_DATA="$T/data" "$BIN" calibrate --gpu h100
+one_line groups-bad-field
+
+fresh
+{
+	head -n 3 "$SRC/data/h100/groups.csv"
+	printf 'resnet50+bert,'
+	head -c 70000 /dev/zero | tr '\0' ';'
+	printf ',1,1\n'
+} >"$D/groups.csv"
+expect_fail groups-long-line "h100/groups.csv:4:65537: line longer than 65536 bytes" \
+	env ABACUS_DATA="$T/data" "$BIN" calibrate --gpu h100
+one_line groups-long-line
+
+# --- traces -------------------------------------------------------------------
+fresh
+printf 'time_ms,model,batch\n0,resnet50,1\n1.5,resnet50,x\n' >"$T/trace.csv"
+scenario tr.lua 'base.load = { kind = "trace", file = "'"$T"'/trace.csv" }; abacus.run(base)'
+expect_fail trace-bad-field "trace.csv:3:3: batch 'x' is not a positive integer" \
+	"$BIN" --db "$T/r.db" run tr.lua
+one_line trace-bad-field
+printf 'time_ms,model,batch\n0,resnet50,1\n1.5e,resnet50,1\n' >"$T/trace.csv"
+expect_fail trace-bad-time "trace.csv:3:1: time '1.5e' is not a number" \
+	"$BIN" --db "$T/r.db" run tr.lua
+one_line trace-bad-time
+{
+	printf 'time_ms,model,batch\n0,resnet50,1\n1,resnet50,'
+	head -c 70000 /dev/zero | tr '\0' '1'
+	printf '\n2,resnet50,1\n'
+} >"$T/trace.csv"
+expect_fail trace-long-line "trace.csv:3:65537: line longer than 65536 bytes" \
+	"$BIN" --db "$T/r.db" run tr.lua
+one_line trace-long-line
 
 echo "test_hostile: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,7 @@
  *
  * Runs from the source root (ctest's working directory), so fixture paths
  * and the paths in expected messages are "tests/data/...". */
+#include "clk.h"
 #include "load.h"
 
 #include <math.h>
@@ -51,9 +52,7 @@ static int index_of(const int *v, int n, int x)
 
 static double now_sec(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)clk_ns() * 1e-9;
 }
 
 /* ---- poisson ------------------------------------------------------------ */
@@ -689,14 +688,14 @@ static void test_long_lines(void)
 	close(fd);
 	char want[512];
 	write_long_line(path, "time_ms,model,batch,seq\n1,resnet50,1,\n", 70000, 0, "");
-	snprintf(want, sizeof want, "%s:3: line longer than 65536 bytes", path);
+	snprintf(want, sizeof want, "%s:3:65537: line longer than 65536 bytes", path);
 	expect_trace_error(path, want, __LINE__);
 	/* the header line itself */
 	write_long_line(path, "", 70000, 0, "time_ms,model,batch,seq\n");
-	snprintf(want, sizeof want, "%s:1: line longer than 65536 bytes", path);
+	snprintf(want, sizeof want, "%s:1:65537: line longer than 65536 bytes", path);
 	expect_trace_error(path, want, __LINE__);
 	write_long_line(path, "minute,qps\n0,1\n", 70000, 1, "1,2\n");
-	snprintf(want, sizeof want, "%s:3: line longer than 65536 bytes", path);
+	snprintf(want, sizeof want, "%s:3:65537: line longer than 65536 bytes", path);
 	expect_rates_error(path, want, __LINE__);
 	/* 65536 bytes are still a line: a comment that long is skipped */
 	write_long_line(path, "minute,qps\n0,1\n", 65536, 1, "1,2\n");
@@ -705,9 +704,9 @@ static void test_long_lines(void)
 	CHECK(l != NULL, "a 65536-byte comment was refused: %s", err);
 	load_free(l);
 	if (access("/dev/zero", R_OK) == 0) {
-		expect_trace_error("/dev/zero", "/dev/zero:1: line longer than 65536 bytes",
+		expect_trace_error("/dev/zero", "/dev/zero:1:65537: line longer than 65536 bytes",
 		                   __LINE__);
-		expect_rates_error("/dev/zero", "/dev/zero:1: line longer than 65536 bytes",
+		expect_rates_error("/dev/zero", "/dev/zero:1:65537: line longer than 65536 bytes",
 		                   __LINE__);
 	}
 	unlink(path);

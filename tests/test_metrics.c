@@ -57,10 +57,54 @@ int main(void)
 	CHECK_NEAR(s.mean_ms, 20.0 / 3, 1e-9);
 	CHECK_NEAR(s.duration_ms, 12.0, 1e-9);
 	CHECK_NEAR(s.throughput_qps, 2 / 0.012, 1e-6);
+	CHECK_NEAR(s.p90_ms, 9.0, 1e-9);
+	CHECK_NEAR(s.p95_ms, 9.0, 1e-9);
+	CHECK_NEAR(s.p999_ms, 9.0, 1e-9);
+	/* per service: 0 has the two in time, 1 the late one and the drop */
+	CHECK_INT(metrics_compute_service(q, 4, svc, 0, &s), 0);
+	CHECK_INT(s.completed, 2);
+	CHECK_INT(s.dropped, 0);
+	CHECK_INT(s.violated, 0);
+	CHECK_NEAR(s.p50_ms, 4.0, 1e-9);
+	CHECK_NEAR(s.p90_ms, 9.0, 1e-9);
+	CHECK_NEAR(s.duration_ms, 12.0, 1e-9);
+	CHECK_NEAR(s.throughput_qps, 2 / 0.012, 1e-6);
+	CHECK_INT(metrics_compute_service(q, 4, svc, 1, &s), 0);
+	CHECK_INT(s.completed, 1);
+	CHECK_INT(s.dropped, 1);
+	CHECK_INT(s.violated, 2);
+	CHECK_NEAR(s.violation_ratio, 1.0, 0);
+	CHECK_NEAR(s.p50_ms, 7.0, 1e-9);
+	CHECK_NEAR(s.p999_ms, 7.0, 1e-9);
+	CHECK_NEAR(s.duration_ms, 7.0, 1e-9); /* arrival at 1 ms to the end at 8 */
+	CHECK_NEAR(s.throughput_qps, 0.0, 0);
+	/* a service with no queries at all */
+	CHECK_INT(metrics_compute_service(q, 4, svc, 5, &s), 0);
+	CHECK_INT(s.completed + s.dropped, 0);
+	CHECK(isnan(s.p99_ms));
+	/* nearest rank on 1..1000 ms: p90 is the 900th, p99.9 the 999th */
+	{
+		enum { N = 1000 };
+		sched_query *many = calloc(N, sizeof *many);
+		CHECK(many != NULL);
+		if (!many)
+			return check_report("test_metrics");
+		for (int i = 0; i < N; i++)
+			many[i] = (sched_query){0, 0, 0, (int64_t)(N - i) * 1000000, 0, 1, 0, 18,
+			                        SCHED_DONE};
+		CHECK_INT(metrics_compute(many, N, svc, &s), 0);
+		CHECK_NEAR(s.p50_ms, 500.0, 1e-9);
+		CHECK_NEAR(s.p90_ms, 900.0, 1e-9);
+		CHECK_NEAR(s.p95_ms, 950.0, 1e-9);
+		CHECK_NEAR(s.p99_ms, 990.0, 1e-9);
+		CHECK_NEAR(s.p999_ms, 999.0, 1e-9);
+		free(many);
+	}
 	/* nothing completed: no latency to report, not a latency of 0 */
 	CHECK_INT(metrics_compute(&q[2], 1, svc, &s), 0);
 	CHECK_INT(s.completed, 0);
 	CHECK(isnan(s.p50_ms) && isnan(s.p99_ms) && isnan(s.mean_ms));
+	CHECK(isnan(s.p90_ms) && isnan(s.p95_ms) && isnan(s.p999_ms));
 	CHECK_NEAR(s.violation_ratio, 1.0, 0);
 	return check_report("test_metrics");
 }

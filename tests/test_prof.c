@@ -2,12 +2,15 @@
  * fallback and malformed files. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "prof.h"
 
 static char dir[] = "/tmp/abacus-prof-XXXXXX";
+
+#define HEAD "model,op,batch,seq,median_us,p99_us\n"
 
 static const char *write_file(const char *name, const char *body)
 {
@@ -133,35 +136,36 @@ int main(void)
 	                                        "resnet50,0,x,0,100,110\n");
 	CHECK(prof_new_file("h100", bad, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "bad.csv:3:3: bad value 'x'");
-	const char *bad2 = write_file("bad2.csv", "resnet50,0,1,0,-5\n");
+	const char *bad2 =
+	    write_file("bad2.csv", "model,op,batch,seq,median_us\nresnet50,0,1,0,-5\n");
 	CHECK(prof_new_file("h100", bad2, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "bad2.csv:1:5");
+	CHECK_STR_HAS(err, "bad2.csv:2:5: bad value '-5'");
 	/* latencies past the int64 ns clock, or past any real op */
 	const char *huge =
-	    write_file("huge.csv", "resnet50,0,1,0,100,110\nresnet50,0,4,0,1e15,110\n");
+	    write_file("huge.csv", HEAD "resnet50,0,1,0,100,110\nresnet50,0,4,0,1e15,110\n");
 	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "huge.csv:2:5: latency 1e15 us is over 1e+08 us (100 s) for one op");
-	huge = write_file("huge2.csv", "resnet50,0,1,0,100,1e300\n");
+	CHECK_STR_HAS(err, "huge.csv:3:5: latency 1e15 us is over 1e+08 us (100 s) for one op");
+	huge = write_file("huge2.csv", HEAD "resnet50,0,1,0,100,1e300\n");
 	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "huge2.csv:1:6: latency 1e300 us is over");
-	huge = write_file("huge3.csv", "resnet50,0,1,0,100,0\n");
+	CHECK_STR_HAS(err, "huge2.csv:2:6: latency 1e300 us is over");
+	huge = write_file("huge3.csv", HEAD "resnet50,0,1,0,100,0\n");
 	CHECK(prof_new_file("h100", huge, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "huge3.csv:1:6: bad value '0'");
-	huge = write_file("huge4.csv", "resnet50,0,1,0,100000000,100000000\n");
+	CHECK_STR_HAS(err, "huge3.csv:2:6: bad value '0'");
+	huge = write_file("huge4.csv", HEAD "resnet50,0,1,0,100000000,100000000\n");
 	prof *edge = prof_new_file("h100", huge, err, sizeof err);
 	CHECK(edge != NULL); /* 100 s is still a latency */
 	prof_free(edge);
-	const char *bad3 = write_file("bad3.csv", "resnet50,0,1\n");
+	const char *bad3 = write_file("bad3.csv", HEAD "resnet50,0,1\n");
 	CHECK(prof_new_file("h100", bad3, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "bad3.csv:1: expected");
+	CHECK_STR_HAS(err, "bad3.csv:2:4: missing field 'seq'");
 	CHECK(prof_new_file("h100", "/nonexistent/ops.csv", err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "cannot open profile /nonexistent/ops.csv");
 
 	/* a file without rows would run every model on roofline guesses */
 	const char *empty = write_file("empty.csv", "");
 	CHECK(prof_new_file("h100", empty, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "empty.csv has no rows");
-	CHECK_STR_HAS(err, "the file is empty or only a header");
+	CHECK_STR_HAS(err, "empty.csv:1:1: no header row, expected columns model, op, batch, seq, "
+	                   "median_us, p99_us (optional)");
 	const char *head = write_file("head.csv", "model,op,batch,seq,median_us,p99_us\n# none\n");
 	CHECK(prof_new_file("h100", head, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "head.csv has no rows");
@@ -173,12 +177,64 @@ int main(void)
 	CHECK(prof_new_file("h100", alien, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "alien.csv:3:1: unknown model 'resnet5'");
 	char body[256];
-	snprintf(body, sizeof body, "resnet50,%d,1,0,100,110\nresnet50,%d,1,0,100,110\n",
+	snprintf(body, sizeof body, HEAD "resnet50,%d,1,0,100,110\nresnet50,%d,1,0,100,110\n",
 	         r50->n_ops, r50->n_ops + 1);
 	const char *far = write_file("far.csv", body);
 	CHECK(prof_new_file("h100", far, err, sizeof err) == NULL);
-	CHECK_STR_HAS(err, "far.csv:2:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
+	CHECK_STR_HAS(err, "far.csv:3:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
 	                   "for the whole model)");
+
+	/* columns by name, in any order, after a byte order mark */
+	const char *moved = write_file("moved.csv", "\xEF\xBB\xBFseq, batch,median_us,model,op\r\n"
+	                                            "0,4,250,resnet50,0\r\n");
+	prof *mp = prof_new_file("h100", moved, err, sizeof err);
+	CHECK(mp != NULL);
+	if (mp)
+		CHECK_INT(prof_op_ns(mp, r50, 0, 4, 0), 250000);
+	prof_free(mp);
+	/* the columns are fixed: one more is a mistake, not data to skip */
+	const char *extra = write_file("extra.csv", "model,op,batch,seq,median_us,p99_us,gpu\n"
+	                                            "resnet50,0,1,0,100,110,h100\n");
+	CHECK(prof_new_file("h100", extra, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "extra.csv:1:7: unknown column 'gpu', expected model, op, batch, seq, "
+	                   "median_us, p99_us (optional)");
+	extra = write_file("extra2.csv", HEAD "resnet50,0,1,0,100,110,7\n");
+	CHECK(prof_new_file("h100", extra, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "extra2.csv:2:7: extra field (the header has 6 columns)");
+	extra = write_file("twice.csv", "model,op,batch,seq,median_us,op\n");
+	CHECK(prof_new_file("h100", extra, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "twice.csv:1:6: column 'op' appears twice (also column 2)");
+	/* two rows of one key: which one a lookup finds would be luck */
+	const char *dup = write_file("dup.csv", HEAD "resnet50,0,1,0,100,110\n"
+	                                             "resnet50,0,4,0,250,260\n"
+	                                             "resnet50,0,1,0,120,130\n");
+	CHECK(prof_new_file("h100", dup, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "dup.csv:4:1: duplicate row: resnet50 op 0 batch 1 seq 0 is also on "
+	                   "line 2");
+	/* a row longer than the reader's bound is refused, never split */
+	{
+		char lpath[300];
+		snprintf(lpath, sizeof lpath, "%s/long.csv", dir);
+		FILE *f = fopen(lpath, "w");
+		fputs(HEAD "resnet50,0,1,0,100,", f);
+		for (int i = 0; i < 70000; i++)
+			fputc('1', f);
+		fputs("\nresnet50,0,4,0,250,260\n", f);
+		fclose(f);
+		CHECK(prof_new_file("h100", lpath, err, sizeof err) == NULL);
+		CHECK_STR_HAS(err, "long.csv:2:65537: line longer than 65536 bytes");
+		unlink(lpath);
+	}
+	/* a folder in the profile's place */
+	{
+		char sub[300];
+		snprintf(sub, sizeof sub, "%s/folder.csv", dir);
+		CHECK(mkdir(sub, 0700) == 0);
+		CHECK(prof_new_file("h100", sub, err, sizeof err) == NULL);
+		CHECK_STR_HAS(err, "cannot open profile ");
+		CHECK_STR_HAS(err, "folder.csv: it is a folder, not a file");
+		rmdir(sub);
+	}
 
 	/* a data folder must hold the profile: a GPU without one is an error
 	 * naming the file, never the roofline */
@@ -218,7 +274,7 @@ int main(void)
 	}
 	{
 		/* ops 0 and 1 of resnet50 only */
-		prof *part = prof_new_file("h100", write_file("part.csv", "resnet50,0,1,0,100,110\nresnet50,1,1,0,100,110\n"), err, sizeof err);
+		prof *part = prof_new_file("h100", write_file("part.csv", HEAD "resnet50,0,1,0,100,110\nresnet50,1,1,0,100,110\n"), err, sizeof err);
 		zoo_model *r50p = zoo_model_new("resnet50", err, sizeof err);
 		CHECK(part && r50p);
 		if (part && r50p) {
@@ -229,9 +285,10 @@ int main(void)
 		zoo_model_free(r50p);
 	}
 	/* write_file's paths share one buffer: remove the files by name */
-	static const char *const made[] = {"ops.csv",   "bad.csv",  "bad2.csv",  "bad3.csv",
-	                                   "empty.csv", "head.csv", "alien.csv", "far.csv", "part.csv",
-	                                   "plain"};
+	static const char *const made[] = {
+	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
+	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
+	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv",  "part.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);

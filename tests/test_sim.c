@@ -74,28 +74,42 @@ static void test_calibration(void)
 	CHECK_NEAR(o.kappa, 0.5, 0);
 	CHECK_NEAR(o.scale_c, 0.25, 0);
 	CHECK_NEAR(o.scale_m, 2, 0);
-	CHECK_INT(read_calibration("kapa,0.5\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: kapa,0.5: keys are kappa (0 to 100), scale_c and scale_m");
+	CHECK_INT(read_calibration("key,value\nkapa,0.5\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:1: kapa,0.5: keys are kappa (0 to 100), scale_c and scale_m");
 	/* values that would push a group past the int64 ns clock */
-	CHECK_INT(read_calibration("kappa,1e15\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: kappa,1e+15: keys are kappa (0 to 100)");
+	CHECK_INT(read_calibration("key,value\nkappa,1e15\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:1: kappa,1e+15: keys are kappa (0 to 100)");
 	CHECK_NEAR(o.kappa, def.kappa, 0);
-	CHECK_INT(read_calibration("kappa,100\nscale_c,1000\nscale_m,1000\n", &o, err, sizeof err),
+	CHECK_INT(read_calibration("key,value\nkappa,100\nscale_c,1000\nscale_m,1000\n", &o, err,
+	                           sizeof err),
 	          0);
 	CHECK_NEAR(o.kappa, 100, 0);
-	CHECK_INT(read_calibration("scale_c,1001\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: scale_c,1001:");
-	CHECK_INT(read_calibration("kappa,0.5\nscale_m,1e15\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:2: scale_m,1e+15:");
+	CHECK_INT(read_calibration("key,value\nscale_c,1001\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:1: scale_c,1001:");
+	CHECK_INT(read_calibration("key,value\nkappa,0.5\nscale_m,1e15\n", &o, err, sizeof err),
+	          -1);
+	CHECK_STR_HAS(err, "sim.csv:3:1: scale_m,1e+15:");
 	CHECK_NEAR(o.kappa, def.kappa, 0); /* a failed read changes nothing */
-	CHECK_INT(read_calibration("kappa,0.5\nscale_c,0\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:2: scale_c,0:");
+	CHECK_INT(read_calibration("key,value\nkappa,0.5\nscale_c,0\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:3:1: scale_c,0:");
 	CHECK_NEAR(o.kappa, def.kappa, 0);
-	CHECK_INT(read_calibration("scale_m,fast\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: scale_m: 'fast");
-	CHECK_INT(read_calibration("kappa\n", &o, err, sizeof err), -1);
-	CHECK_STR_HAS(err, "sim.csv:1: expected key,value");
+	CHECK_INT(read_calibration("key,value\nscale_m,fast\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:2: scale_m: 'fast");
+	CHECK_INT(read_calibration("key,value\nkappa\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:2: missing field 'value'");
 	CHECK_INT(sim_load_calibration(dir, "none", &o, err, sizeof err), 1);
+	/* columns are found by name: rows without a header are refused */
+	CHECK_INT(read_calibration("kappa,0.5\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:1:1: unknown column 'kappa', expected key, value");
+	/* a folder where the file should be is not "not calibrated" */
+	char sub[300], path[320];
+	snprintf(sub, sizeof sub, "%s/gpu", dir);
+	snprintf(path, sizeof path, "%s/sim.csv", sub);
+	CHECK_INT(mkdir(sub, 0700) == 0 && mkdir(path, 0700) == 0, 1);
+	CHECK_INT(sim_load_calibration(dir, "gpu", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv: it is a folder, not a file");
+	rmdir(path);
+	rmdir(sub);
 }
 
 int main(void)

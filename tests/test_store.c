@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "clk.h"
 #include "rng.h"
 #include "store.h"
 #include "version.h"
@@ -57,9 +58,7 @@ static const char *in_dir(char *buf, size_t len, const char *name)
 
 static double now_s(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+	return (double)clk_ns() * 1e-9;
 }
 
 /* --- reading the file back ------------------------------------------------ */
@@ -157,7 +156,8 @@ static store_run_info run_info(const char *name, const char *policy)
 	    .device = "sim",
 	    .gpu = "h100",
 	    .policy = policy,
-	    .config = "{ queries = 1000, seed = 7, policy = \"abacus\" }",
+	    .config = "{\"load\":{\"kind\":\"poisson\",\"qps\":200},\"policy\":\"abacus\","
+	              "\"queries\":1000,\"seed\":7}",
 	    .seed = 7,
 	    .gpu_name = "NVIDIA H100 80GB HBM3",
 	    .driver = "",
@@ -205,18 +205,26 @@ static int add_queries(store *s, int64_t run_id, int64_t n)
 	return store_queries_commit(s);
 }
 
-/* Every column of a run, as one string, to see that it never changes. */
-static void run_snapshot(sqlite3 *db, int64_t id, char *out, size_t len)
+/* Every column of a run, as one string, to see that it never changes;
+ * config_sql is how the config is read (schema 4 holds an older Lua-text
+ * config as a JSON string: json_extract(config, '$') gives it back). */
+static void run_snapshot_as(sqlite3 *db, int64_t id, const char *config_sql, char *out,
+                            size_t len)
 {
 	raw_text(db, out, len,
-	         "SELECT quote(name)||quote(device)||quote(gpu)||quote(policy)||quote(config)||"
+	         "SELECT quote(name)||quote(device)||quote(gpu)||quote(policy)||quote(%s)||"
 	         "quote(seed)||quote(status)||quote(error)||quote(started_at)||quote(ended_at)||"
 	         "quote(pid)||quote(host)||quote(gpu_name)||quote(completed)||quote(dropped)||"
 	         "quote(p50_ms)||quote(p99_ms)||quote(mean_ms)||quote(violation_ratio)||"
 	         "quote(throughput_qps)||quote(duration_ms)||"
 	         "(SELECT count(*)||'/'||total(latency_ms) FROM queries WHERE run_id = %lld) "
 	         "FROM runs WHERE id = %lld",
-	         (long long)id, (long long)id);
+	         config_sql, (long long)id, (long long)id);
+}
+
+static void run_snapshot(sqlite3 *db, int64_t id, char *out, size_t len)
+{
+	run_snapshot_as(db, id, "config", out, len);
 }
 
 /* The table store_print_runs writes, as a string. */
@@ -273,6 +281,7 @@ static int64_t test_round_trip(const char *db_path)
 	      store_errmsg(s));
 
 	store_run_info info = run_info("pair-demo", "abacus");
+	info.tags = "{\"load\":1.2,\"seed\":3}";
 	info.data_dir = "/opt/abacus/data";
 	info.data_digest = "9f2c41d07a3be815";
 	CHECK(store_run_begin(s, &info, services, 2, &run_id) == 0, "%s", store_errmsg(s));
@@ -293,6 +302,19 @@ static int64_t test_round_trip(const char *db_path)
 	sum.p99_ms = 51.5;
 	sum.violation_ratio = (double)violated / 1000.0;
 	sum.duration_ms = 2500.0;
+	sum.p90_ms = 47.0;
+	sum.p95_ms = 49.5;
+	sum.p999_ms = 52.5;
+	/* Service 0's p99 as query 2 of docs/queries.md computes it from the
+	 * rows; service 1 had no completed query in this made-up summary. */
+	const store_service_summary per[2] = {
+	    {.idx = 0, .completed = 400, .dropped = 100, .violations = 104, .p50_ms = 27.5,
+	     .p90_ms = 47.5, .p95_ms = 50.0, .p99_ms = 52.0, .p999_ms = 52.5, .mean_ms = 27.25},
+	    {.idx = 1, .completed = 0, .dropped = 100, .violations = 100, .p50_ms = NAN,
+	     .p90_ms = NAN, .p95_ms = NAN, .p99_ms = NAN, .p999_ms = NAN, .mean_ms = NAN},
+	};
+	sum.services = per;
+	sum.n_services = 2;
 	sum.throughput_qps = (double)(1000 - violated) / 2.5;
 	CHECK(store_run_end(s, run_id, "done", &sum, NULL) == 0, "%s", store_errmsg(s));
 	store_close(s);
@@ -338,6 +360,24 @@ static int64_t test_round_trip(const char *db_path)
 	CHECK(fabs(raw_num(db, "SELECT mean_ms FROM runs WHERE id = 2") - sum.mean_ms) < 1e-9,
 	      "mean %g vs %g", raw_num(db, "SELECT mean_ms FROM runs WHERE id = 2"), sum.mean_ms);
 
+	/* JSON config and tags, queryable; the new figures; the rows counted */
+	CHECK(raw_num(db, "SELECT json_extract(config, '$.load.qps') FROM runs WHERE id = 2") == 200,
+	      "config load.qps");
+	CHECK(raw_num(db, "SELECT json_extract(tags, '$.load') FROM runs WHERE id = 2") == 1.2,
+	      "tags load");
+	raw_text(db, text, sizeof text, "SELECT config || ' ' || tags FROM runs WHERE id = 1");
+	CHECK(strcmp(text, "{} {}") == 0, "config and tags of a run with none: '%s'", text);
+	CHECK(raw_num(db, "SELECT p90_ms + p95_ms + p999_ms FROM runs WHERE id = 2") == 149.0,
+	      "pooled p90/p95/p999");
+	CHECK(raw_num(db, "SELECT queries_stored FROM runs WHERE id = 2") == 1000, "queries_stored");
+	CHECK(raw_num(db, "SELECT queries_stored FROM runs WHERE id = 1") == 0, "queries_stored 0");
+	raw_text(db, text, sizeof text,
+	         "SELECT completed || ' ' || dropped || ' ' || violations || ' ' || p50_ms || ' ' || "
+	         "p99_ms || ' ' || p999_ms FROM service_results WHERE run_id = 2 AND service = 0");
+	CHECK(strcmp(text, "400 100 104 27.5 52.0 52.5") == 0, "service 0 figures '%s'", text);
+	CHECK(raw_num(db, "SELECT count(*) FROM service_results WHERE run_id = 2 AND service = 1 "
+	              "AND completed = 0 AND p99_ms IS NULL") == 1,
+	      "service 1 without latencies keeps NULL, not 0 or NaN");
 	CHECK(raw_num(db, "SELECT count(*) FROM services WHERE run_id = 2") == 2, "services");
 	raw_text(db, text, sizeof text,
 	         "SELECT model || ' ' || qos_ms || ' ' || seqs FROM services WHERE run_id = 2 AND "
@@ -887,12 +927,22 @@ static void test_old_schema(void)
 	CHECK(raw_num(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION, "migrated to %g",
 	      raw_num(db, "PRAGMA user_version"));
 	for (int r = 0; r < 2; r++) {
-		run_snapshot(db, r + 1, after, sizeof after);
+		run_snapshot_as(db, r + 1, "json_extract(config, '$')", after, sizeof after);
 		CHECK(strcmp(after, before[r]) == 0, "old run %d changed:\n%s\n%s", r + 1,
 		      before[r], after);
 	}
 	CHECK(raw_num(db, "SELECT count(*) FROM queries WHERE run_id <= 2") == 120, "old rows");
 	CHECK(raw_num(db, "SELECT count(*) FROM predictors") == 2, "old predictors");
+	/* every config is JSON now, so a query over all runs does not stop at
+	 * an old one; the old runs' row counts were taken as they were */
+	CHECK(raw_num(db, "SELECT count(*) FROM runs WHERE json_valid(config)") == 3, "JSON configs");
+	CHECK(raw_num(db, "SELECT count(json_extract(config, '$.load.qps')) FROM runs") == 1,
+	      "json_extract over old and new runs");
+	CHECK(raw_num(db, "SELECT sum(queries_stored) FROM runs WHERE id <= 2") == 120,
+	      "queries_stored of the old runs");
+	CHECK(raw_num(db, "SELECT count(*) FROM service_results WHERE run_id <= 2 AND "
+	              "completed IS NULL") == 4,
+	      "old runs' services in service_results, without figures");
 	CHECK(raw_num(db, "SELECT count(*) FROM runs WHERE id <= 2 AND abacus_version IS NULL") ==
 	          2,
 	      "old runs gained a version they never recorded");
@@ -912,8 +962,9 @@ static void test_doc_queries(const char *db_path)
 	int blocks = 0;
 	/* With run 1 failed and run 2 done: one (name, policy) pair, two
 	 * services, latencies 3 to 52.5 ms in eleven 5 ms bins. */
-	static const int want_rows[3] = {1, 2, 11};
-	double first_p99[3] = {0, 0, 0};
+	static const int want_rows[] = {1, 2, 11, 1, 2, 1};
+	enum { N_WANT = (int)(sizeof want_rows / sizeof want_rows[0]) };
+	double first_p99[N_WANT] = {0};
 	sqlite3 *db = raw_open(db_path);
 
 	snprintf(path, sizeof path, "%s/docs/queries.md", ABACUS_SOURCE_DIR);
@@ -934,7 +985,7 @@ static void test_doc_queries(const char *db_path)
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				rows++;
 				for (int c = 0; c < sqlite3_column_count(st); c++)
-					if (rows == 1 &&
+					if (rows == 1 && blocks <= N_WANT &&
 					    strcmp(sqlite3_column_name(st, c), "p99_ms") == 0)
 						first_p99[blocks - 1] =
 						    sqlite3_column_double(st, c);
@@ -942,14 +993,20 @@ static void test_doc_queries(const char *db_path)
 			CHECK(rc == SQLITE_DONE, "query %d of %s: %s", blocks, path,
 			      sqlite3_errmsg(db));
 		}
-		if (blocks <= 3)
+		if (blocks <= N_WANT)
 			CHECK(rows == want_rows[blocks - 1], "query %d of %s gave %d rows, not %d",
 			      blocks, path, rows, want_rows[blocks - 1]);
 		printf("docs/queries.md query %d: %d rows\n", blocks, rows);
 		sqlite3_finalize(st);
 		p = end + 3;
 	}
-	CHECK(blocks >= 3, "%d sql blocks in %s", blocks, path);
+	CHECK(blocks >= N_WANT, "%d sql blocks in %s", blocks, path);
+	/* Runs by tag: the tagged run's p99. Per service from the view: the
+	 * stored figure, which query 2 computed from the rows. A sweep over a
+	 * tag: one load value, one run. */
+	CHECK(first_p99[3] == 51.5, "query 4 p99 %g", first_p99[3]);
+	CHECK(first_p99[4] == 52.0, "query 5 p99 of service 0: %g", first_p99[4]);
+	CHECK(first_p99[5] == 51.5, "query 6 p99 %g", first_p99[5]);
 	/* Policies compared: the one finished run, p99 as stored. */
 	CHECK(first_p99[0] == 51.5, "query 1 p99 %g", first_p99[0]);
 	/* Nearest-rank p99 of service 0's 400 latencies: rank 396, which is
