@@ -21,6 +21,8 @@ static FILE *mem;
 
 static void open_mem(progress *p, int tty)
 {
+	if (mem)
+		fclose(mem);
 	free(buf);
 	buf = NULL;
 	mem = open_memstream(&buf, &len);
