@@ -57,8 +57,14 @@ static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, 
 {
 	*out = (metrics){0};
 	int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
-	if (!lat)
+	/* latency / QoS in billionths: a late query's ratio of a million still
+	 * fits */
+	int64_t *rel = malloc((n ? n : 1) * sizeof *rel);
+	if (!lat || !rel) {
+		free(lat);
+		free(rel);
 		return -1;
+	}
 	size_t nl = 0;
 	int64_t first = -1, last = -1, good = 0;
 	double sum = 0;
@@ -72,15 +78,19 @@ static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, 
 			last = x->arrival;
 		if (x->state == SCHED_DONE) {
 			int64_t l = x->end - x->arrival;
+			int64_t qos = svc[x->service].qos;
+			rel[nl] = qos > 0 ? (int64_t)((double)l / (double)qos * 1e9) : INT64_MAX;
 			lat[nl++] = l;
 			sum += (double)l;
 			out->completed++;
 			if (x->end > last)
 				last = x->end;
-			if (l > svc[x->service].qos)
+			if (l > qos) {
 				out->violated++;
-			else
+				out->late++;
+			} else {
 				good++;
+			}
 		} else if (x->state == SCHED_DROPPED) {
 			out->dropped++;
 			out->violated++;
@@ -89,8 +99,9 @@ static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, 
 		}
 	}
 	out->mean_ms = out->p99_ms = out->p50_ms = NAN;
-	out->p90_ms = out->p95_ms = out->p999_ms = NAN;
+	out->p90_ms = out->p95_ms = out->p999_ms = out->p99_qos = NAN;
 	if (nl) {
+		out->p99_qos = (double)metrics_percentile(rel, nl, 99.0) / 1e9;
 		out->mean_ms = sum / (double)nl / 1e6;
 		out->p99_ms = (double)metrics_percentile(lat, nl, 99.0) / 1e6;
 		out->p50_ms = (double)metrics_percentile(lat, nl, 50.0) / 1e6;
@@ -103,6 +114,7 @@ static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, 
 	out->duration_ms = first >= 0 ? (double)(last - first) / 1e6 : 0.0;
 	out->throughput_qps = out->duration_ms > 0 ? (double)good / (out->duration_ms / 1e3) : 0.0;
 	free(lat);
+	free(rel);
 	return 0;
 }
 

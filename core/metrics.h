@@ -9,7 +9,12 @@
  *  - violation_ratio: violated / (completed + dropped);
  *  - duration: from the first arrival to the last event (the last end or
  *    the last arrival, whichever is later);
- *  - throughput_qps (goodput): completed within QoS per second of duration.
+ *  - throughput_qps (goodput): completed within QoS per second of duration;
+ *  - late: completed, but later than arrival + QoS (so violated = late +
+ *    dropped);
+ *  - p99_qos: nearest-rank p99 over the completed queries of latency / the
+ *    query's QoS target: with one target for every service, p99 / QoS,
+ *    the Abacus paper's tail measure (NaN when none completed).
  */
 #ifndef ABACUS_METRICS_H
 #define ABACUS_METRICS_H
@@ -20,9 +25,10 @@
 #include "sched.h"
 
 typedef struct metrics {
-	int64_t completed, dropped, violated, waiting;
+	int64_t completed, dropped, violated, waiting, late;
 	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps, duration_ms;
 	double p90_ms, p95_ms, p999_ms;
+	double p99_qos;
 } metrics;
 
 /* 0, or -1 when out of memory. */

@@ -3,8 +3,10 @@
  * At each group boundary, for the queries at the heads of the service
  * queues:
  *  1. order them by headroom (deadline - now - predicted solo time still
- *     needed), least first; with abandon, a head whose headroom is already
- *     negative cannot make its deadline even alone: it is dropped and the
+ *     needed), least first; a head the run's abandon rule gives up
+ *     (sched_gives_up: with the predictive rule, one whose headroom is
+ *     already negative, which cannot make its deadline even alone; with
+ *     the late rule, one already past its deadline) is dropped and the
  *     service's next query takes its place (every prediction held against
  *     a deadline here is padded by the run's margin, sched_padded);
  *  2. the most urgent query runs all its remaining ops in this group;
@@ -161,13 +163,13 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 {
 	abacus_ctx *c = p;
 	int64_t now = sched_now(s);
-	int abandon = sched_opts(s)->abandon;
 	int nh = 0;
 	for (int i = 0; i < c->n_svc; i++) {
 		sched_query *q;
 		while ((q = sched_head(s, i))) {
-			int64_t hr = q->deadline - now - sched_padded(s, sched_remaining(s, q));
-			if (abandon && hr < 0) {
+			int64_t need = sched_remaining(s, q);
+			int64_t hr = q->deadline - now - sched_padded(s, need);
+			if (sched_gives_up(s, q, &need)) {
 				sched_drop_head(s, i);
 				continue;
 			}

@@ -7,9 +7,9 @@
  *   fcfs  earliest arrival
  *   sjf   least predicted solo time (remaining ops)
  *   edf   earliest deadline
- * Ties go to the lower service index. With abandon on, a head that would
- * miss its deadline even if started now is dropped (a violation) and the
- * choice is made again.
+ * Ties go to the lower service index. A head the run's abandon rule gives
+ * up (sched_gives_up: past its deadline, or unable to make it even if
+ * started now) is dropped (a violation) and the choice is made again.
  */
 #include "sched.h"
 
@@ -35,7 +35,6 @@ static int64_t key_deadline(sched *s, const sched_query *q)
 static int serial_pick(sched *s, sched_group *g, serial_key key)
 {
 	int n = sched_n_services(s);
-	int abandon = sched_opts(s)->abandon;
 	for (;;) {
 		int best = -1;
 		int64_t best_key = 0;
@@ -52,8 +51,7 @@ static int serial_pick(sched *s, sched_group *g, serial_key key)
 		if (best < 0)
 			return 0; /* every waiting query was dropped */
 		sched_query *q = sched_head(s, best);
-		if (abandon &&
-		    sched_now(s) + sched_padded(s, sched_remaining(s, q)) > q->deadline) {
+		if (sched_gives_up(s, q, NULL)) {
 			sched_drop_head(s, best);
 			continue;
 		}

@@ -249,6 +249,12 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->threshold_ms >= 0 && c->threshold_ms <= LOAD_MAX_MS)) /* held in int64_t ns */
 		return bad(err, errlen, "%s must be between 0 and 1e12 ms, got %g", "threshold_ms",
 		           c->threshold_ms);
+	if (!(c->threshold_qos >= 0 && c->threshold_qos <= 1))
+		return bad(err, errlen, "%s must be between 0 and 1 (a share of the QoS target), got %g",
+		           "threshold_qos", c->threshold_qos);
+	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_LATE)
+		return bad(err, errlen, "%s must be off, predictive or late, got %g", "abandon",
+		           c->abandon);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
@@ -485,6 +491,13 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.abandon = c->abandon;
 	so.ways = c->ways;
 	so.threshold = (int64_t)(c->threshold_ms * 1e6);
+	if (c->threshold_qos > 0) {
+		int64_t least = p->ssvc[0].qos;
+		for (int i = 1; i < n; i++)
+			if (p->ssvc[i].qos < least)
+				least = p->ssvc[i].qos;
+		so.threshold = (int64_t)(c->threshold_qos * (double)least);
+	}
 	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
 	so.progress = c->progress;
@@ -621,6 +634,8 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	    .p90_ms = m->p90_ms,
 	    .p95_ms = m->p95_ms,
 	    .p999_ms = m->p999_ms,
+	    .late = m->late,
+	    .p99_qos = m->p99_qos,
 	    .services = svc,
 	    .n_services = svc ? out->n_services : 0,
 	};
@@ -640,6 +655,8 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		    .p99_ms = x->p99_ms,
 		    .p999_ms = x->p999_ms,
 		    .mean_ms = x->mean_ms,
+		    .late = x->late,
+		    .p99_qos = x->p99_qos,
 		};
 	}
 	if (rc >= 0 && c->store_queries)

@@ -339,6 +339,20 @@ void sched_drop_head(sched *s, int i)
 	queue_pop(&s->queue[i]);
 }
 
+int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)
+{
+	switch (s->opt.abandon) {
+	case SCHED_ABANDON_LATE:
+		return s->now > q->deadline;
+	case SCHED_ABANDON_PREDICTIVE: {
+		int64_t ns = need ? *need : sched_remaining(s, q);
+		return s->now + sched_padded(s, ns) > q->deadline;
+	}
+	default:
+		return 0;
+	}
+}
+
 int64_t sched_remaining(sched *s, const sched_query *q)
 {
 	dev_segment seg = {q->service, q->batch, q->seq, q->next_op,

@@ -77,8 +77,20 @@ typedef struct sched_policy {
 	void (*free)(void *ctx);
 } sched_policy;
 
+/* When a policy gives up a query (sched_options.abandon). */
+enum sched_abandon {
+	SCHED_ABANDON_OFF = 0, /* every query runs to its end, however late */
+	/* a head whose deadline lies closer than its predicted remaining time
+	 * (padded) is dropped: it could not make it even alone */
+	SCHED_ABANDON_PREDICTIVE = 1,
+	/* the Abacus paper's baselines' rule: a head already past its deadline
+	 * when it comes up is dropped; one that starts in time runs to its end
+	 * even if it ends late */
+	SCHED_ABANDON_LATE = 2,
+};
+
 typedef struct sched_options {
-	int abandon;          /* drop queries that can no longer meet their deadline */
+	int abandon;          /* enum sched_abandon */
 	int ways;             /* multi-way search width (abacus policy) */
 	int64_t threshold;    /* ns: stop searching with less headroom than this */
 	double margin;        /* >= 0: a prediction held against a deadline counts
@@ -130,6 +142,12 @@ sched_query *sched_head(sched *s, int i);
 uint32_t sched_head_id(const sched *s, int i);
 /* Drops the head of service i's queue (abandon). */
 void sched_drop_head(sched *s, int i);
+/* 1 when the run's abandon rule gives up the waiting query q now: never
+ * with abandon off; when it is past its deadline already with
+ * SCHED_ABANDON_LATE; when it cannot finish in time even alone with
+ * SCHED_ABANDON_PREDICTIVE. need: its sched_remaining when the caller
+ * has it, else NULL (computed only where the rule reads it). */
+int sched_gives_up(sched *s, const sched_query *q, const int64_t *need);
 /* Predicted time to run the query's remaining ops alone. */
 int64_t sched_remaining(sched *s, const sched_query *q);
 /* A predicted duration as the policies hold it against a deadline: ns

@@ -180,6 +180,30 @@ static const char *const store_migrations[] = {
     "  s.qos_ms, s.completed, s.dropped, s.violations, s.p50_ms, s.p90_ms, s.p95_ms,\n"
     "  s.p99_ms, s.p999_ms, s.mean_ms\n"
     "FROM services s JOIN runs r ON r.id = s.run_id;\n",
+    /* 4 -> 5: the Abacus paper's measures beside ours: queries that
+     * completed past their QoS (so violations = late + dropped) and the p99
+     * of latency / QoS over the completed ones. NULL in runs stored
+     * before. */
+    "ALTER TABLE runs ADD COLUMN late INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN p99_qos REAL;     -- p99 over completed of latency / QoS\n"
+    "ALTER TABLE services ADD COLUMN late INTEGER;\n"
+    "ALTER TABLE services ADD COLUMN p99_qos REAL;\n"
+    "DROP VIEW run_summary;\n"
+    "CREATE VIEW run_summary AS\n"
+    "SELECT r.id AS run_id, r.name, r.device, r.gpu, r.policy, r.status,\n"
+    "  r.started_at, r.ended_at,\n"
+    "  (SELECT count(*) FROM services s WHERE s.run_id = r.id) AS services,\n"
+    "  (SELECT group_concat(s.model, ',') FROM services s WHERE s.run_id = r.id) AS models,\n"
+    "  r.completed, r.dropped, r.p50_ms, r.p99_ms, r.mean_ms, r.violation_ratio,\n"
+    "  r.throughput_qps, r.duration_ms, r.error,\n"
+    "  r.p90_ms, r.p95_ms, r.p999_ms, r.queries_stored, r.tags, r.late, r.p99_qos\n"
+    "FROM runs r;\n"
+    "DROP VIEW service_results;\n"
+    "CREATE VIEW service_results AS\n"
+    "SELECT s.run_id, r.name, r.policy, r.status, r.tags, s.idx AS service, s.model,\n"
+    "  s.qos_ms, s.completed, s.dropped, s.violations, s.p50_ms, s.p90_ms, s.p95_ms,\n"
+    "  s.p99_ms, s.p999_ms, s.mean_ms, s.late, s.p99_qos\n"
+    "FROM services s JOIN runs r ON r.id = s.run_id;\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -639,13 +663,13 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
 	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
 	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11, p90_ms = ?12, "
-	    "p95_ms = ?13, p999_ms = ?14, "
+	    "p95_ms = ?13, p999_ms = ?14, p99_qos = ?15, late = ?16, "
 	    "queries_stored = (SELECT count(*) FROM queries WHERE run_id = ?1) "
 	    "WHERE id = ?1 AND status = 'running'";
 	static const char svc_sql[] =
 	    "UPDATE services SET completed = ?3, dropped = ?4, violations = ?5, p50_ms = ?6, "
-	    "p90_ms = ?7, p95_ms = ?8, p99_ms = ?9, p999_ms = ?10, mean_ms = ?11 "
-	    "WHERE run_id = ?1 AND idx = ?2";
+	    "p90_ms = ?7, p95_ms = ?8, p99_ms = ?9, p999_ms = ?10, mean_ms = ?11, p99_qos = ?12, "
+	    "late = ?13 WHERE run_id = ?1 AND idx = ?2";
 	sqlite3_stmt *st = NULL;
 	char doing[96];
 	int rc = SQLITE_OK;
@@ -659,13 +683,15 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 	if (sum) {
 		const double v[] = {sum->p50_ms,         sum->p99_ms,         sum->mean_ms,
 		                    sum->violation_ratio, sum->throughput_qps, sum->duration_ms,
-		                    sum->p90_ms,          sum->p95_ms,         sum->p999_ms};
+		                    sum->p90_ms,          sum->p95_ms,         sum->p999_ms,
+		                    sum->p99_qos};
 		db_bind_i64(st, 4, sum->completed, &rc);
 		db_bind_i64(st, 5, sum->dropped, &rc);
 		for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
 			db_bind_double(st, 6 + i, v[i], &rc); /* NaN is stored as NULL */
+		db_bind_i64(st, 16, sum->late, &rc);
 	} else {
-		for (int i = 4; i <= 14; i++)
+		for (int i = 4; i <= 16; i++)
 			db_bind_null(st, i, &rc);
 	}
 	if (rc != SQLITE_OK) {
@@ -684,8 +710,8 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 			return -1;
 		for (int k = 0; k < sum->n_services; k++) {
 			const store_service_summary *x = &sum->services[k];
-			const double v[] = {x->p50_ms, x->p90_ms,  x->p95_ms,
-			                    x->p99_ms, x->p999_ms, x->mean_ms};
+			const double v[] = {x->p50_ms,  x->p90_ms,  x->p95_ms, x->p99_ms,
+			                    x->p999_ms, x->mean_ms, x->p99_qos};
 			rc = SQLITE_OK;
 			sqlite3_reset(st);
 			db_bind_i64(st, 1, run_id, &rc);
@@ -695,6 +721,7 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 			db_bind_i64(st, 5, x->violations, &rc);
 			for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
 				db_bind_double(st, 6 + i, v[i], &rc);
+			db_bind_i64(st, 13, x->late, &rc);
 			if (rc != SQLITE_OK) {
 				store_fail(s, rc, "sqlite3_bind(UPDATE services)", "%s", doing);
 				break;

@@ -31,7 +31,7 @@ typedef struct store store;
  * commit. Since 4 the config and tags are JSON, a run has pooled
  * p90/p95/p99.9 and the count of query rows it stored, each service its own
  * figures, and the view service_results shows them (docs/queries.md). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* How long a write waits for another connection's lock before it fails
  * with "is locked". Researchers run sweeps in parallel into one file:
@@ -80,8 +80,9 @@ typedef struct store_query_row {
  * idx is store_service_row.idx. */
 typedef struct store_service_summary {
 	int idx;
-	int64_t completed, dropped, violations;
+	int64_t completed, dropped, violations, late;
 	double p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, mean_ms;
+	double p99_qos; /* metrics.h */
 } store_service_summary;
 
 typedef struct store_summary {
@@ -89,6 +90,8 @@ typedef struct store_summary {
 	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps;
 	double duration_ms;
 	double p90_ms, p95_ms, p999_ms;
+	int64_t late;   /* metrics.h */
+	double p99_qos;
 	const store_service_summary *services; /* n_services of them, or NULL */
 	int n_services;
 } store_summary;

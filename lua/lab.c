@@ -92,6 +92,32 @@ static lua_Integer opt_integer(lua_State *L, int t, const char *key, const char 
 	return v;
 }
 
+/* abandon: false (off), true (today's rule, "predictive") or a rule by
+ * name (enum sched_abandon). */
+static int opt_abandon(lua_State *L, int t)
+{
+	static const char *const names[] = {"off", "predictive", "late", NULL};
+	int ty = lua_getfield(L, t, "abandon");
+	int v = SCHED_ABANDON_OFF;
+	if (ty == LUA_TBOOLEAN) {
+		v = lua_toboolean(L, -1) ? SCHED_ABANDON_PREDICTIVE : SCHED_ABANDON_OFF;
+	} else if (ty == LUA_TSTRING) {
+		const char *k = lua_tostring(L, -1);
+		v = -1;
+		for (int i = 0; names[i]; i++)
+			if (strcmp(k, names[i]) == 0)
+				v = i;
+		if (v < 0)
+			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive or late "
+			           "(or a boolean), got '%s'", k);
+	} else if (ty != LUA_TNIL) {
+		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive or "
+		           "late, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
 static int opt_bool(lua_State *L, int t, const char *key, const char *where, int def)
 {
 	int ty = lua_getfield(L, t, key);
@@ -226,7 +252,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
-	"seed",  "ways",   "threshold_ms", "margin", "abandon",  "noise",         "kappa",     "tf32",
+	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
 	NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
@@ -569,11 +595,16 @@ static void push_metrics(lua_State *L, const metrics *m)
 	    {"p50_ms", offsetof(metrics, p50_ms)},   {"p90_ms", offsetof(metrics, p90_ms)},
 	    {"p95_ms", offsetof(metrics, p95_ms)},   {"p99_ms", offsetof(metrics, p99_ms)},
 	    {"p999_ms", offsetof(metrics, p999_ms)}, {"mean_ms", offsetof(metrics, mean_ms)},
+	    {"p99_qos", offsetof(metrics, p99_qos)},
 	};
 	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
 		lua_pushnumber(L, *(const double *)((const char *)m + ms[i].off));
 		lua_setfield(L, -2, ms[i].name);
 	}
+	lua_pushinteger(L, m->late);
+	lua_setfield(L, -2, "late");
+	lua_pushinteger(L, m->completed - m->late);
+	lua_setfield(L, -2, "on_time");
 }
 
 static void push_result(lua_State *L, const run_config *c, const run_result *r)
@@ -665,9 +696,14 @@ static int l_run(lua_State *L)
 	c.ways = (int)ways;
 	int has_threshold;
 	c.threshold_ms = opt_number(L, 1, "threshold_ms", "", c.threshold_ms, &has_threshold);
-	c.given |= (has_threshold ? KIND_THRESHOLD : 0) | (has_field(L, 1, "ways") ? KIND_WAYS : 0);
+	int has_share;
+	c.threshold_qos = opt_number(L, 1, "threshold_qos", "", c.threshold_qos, &has_share);
+	if (has_threshold && has_share)
+		return luaL_error(L, "abacus.run: give threshold_ms or threshold_qos, not both");
+	c.given |= (has_threshold || has_share ? KIND_THRESHOLD : 0) |
+	           (has_field(L, 1, "ways") ? KIND_WAYS : 0);
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
-	c.abandon = opt_bool(L, 1, "abandon", "", c.abandon);
+	c.abandon = opt_abandon(L, 1);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
