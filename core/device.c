@@ -103,3 +103,23 @@ int device_time_ops(device *d, const dev_segment *seg, int64_t *op_ns)
 		return -1;
 	return d->iface->time_ops(d->ctx, seg, op_ns);
 }
+
+int device_launch(device *d, const dev_group *g, int64_t *seg_end, int *ended)
+{
+	if (d->iface->launch) {
+		*ended = 0;
+		return d->iface->launch(d->ctx, g);
+	}
+	*ended = 1;
+	return d->iface->run_group(d->ctx, g, seg_end);
+}
+
+int device_wait_group(device *d, int64_t t, int64_t *seg_end)
+{
+	return d->iface->wait_group ? d->iface->wait_group(d->ctx, t, seg_end) : -1;
+}
+
+int64_t device_group_end(device *d)
+{
+	return d->iface->group_end ? d->iface->group_end(d->ctx) : -1;
+}

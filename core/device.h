@@ -12,7 +12,13 @@
  *
  * Protocol: setup() once with the run's services (the device allocates an
  * executor per service, sized for the largest batch and sequence length),
- * then any number of wait_until() / run_group(), then free().
+ * then any number of wait_until() / run_group() (or launch() and
+ * wait_group(): at most one group in flight), then free().
+ *
+ * Partitions. A kind that can split one GPU into SM partitions opens
+ * them together (open_parts): one device per partition, all on one clock
+ * (the simulator's virtual clock, the GPU's monotonic clock), so that a
+ * run's workers (worker.h) can wait on whichever group ends first.
  *
  * Kinds. A dev_kind names one implementation and opens it from the
  * options of a run or a profile. The core never lists the kinds: the
@@ -84,6 +90,20 @@ typedef struct dev_iface {
 	 * alone, back to back on one stream as a segment runs, and writes op
 	 * i's latency to op_ns[i - seg->start]: the solo profile. */
 	int (*time_ops)(void *ctx, const dev_segment *seg, int64_t *op_ns);
+	/* Optional pair (NULL: the core runs each group with run_group, which
+	 * blocks). launch starts a group and returns at once; one group is in
+	 * flight at a time. */
+	int (*launch)(void *ctx, const dev_group *g);
+	/* Waits until the group in flight ends or the clock reaches t, which
+	 * comes first: 1 when it has ended (seg_end filled as run_group fills
+	 * it, the clock at least at its end), 0 when t came first (the clock
+	 * at t or later, never past the group's end on a virtual clock), -1 on
+	 * error. t at or before now() only asks, without waiting. */
+	int (*wait_group)(void *ctx, int64_t t, int64_t *seg_end);
+	/* Optional: when the group in flight will end, where the device knows
+	 * it ahead (a virtual clock); -1 when it learns it only when the
+	 * group ends (a GPU) or nothing is in flight. */
+	int64_t (*group_end)(void *ctx);
 } dev_iface;
 
 typedef struct device {
@@ -105,6 +125,7 @@ typedef struct dev_open_options {
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16; /* CUDA executor settings */
 	int any_start;            /* segments may start at any op (profiling) */
+	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;
 
 /* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */
@@ -124,6 +145,13 @@ typedef struct dev_kind {
 	 * built (the simulator replays one setting of the CUDA executor). */
 	int (*check)(const dev_open_options *o, char *err, size_t errlen);
 	int (*open)(device *out, const dev_open_options *o, char *err, size_t errlen);
+	/* Optional (NULL: the kind cannot split a GPU). Opens n partitions of
+	 * one GPU as n devices on one clock; o[i] holds partition i's options
+	 * (its sms, its profile). On failure nothing is left open. */
+	int (*open_parts)(device *out, int n, const dev_open_options *o, char *err, size_t errlen);
+	/* Optional: why this build or machine cannot split the GPU (no green
+	 * contexts); NULL: it can where open_parts is set. */
+	int (*parts_check)(const dev_open_options *o, char *err, size_t errlen);
 } dev_kind;
 
 /* The kind called name in a NULL-terminated table, or NULL. */
@@ -143,6 +171,13 @@ int device_run_group(device *d, const dev_group *g, int64_t *seg_end);
 void device_info(device *d, dev_info *out);
 const char *device_errmsg(device *d);
 void device_free(device *d);
+/* launch falls back to run_group where the device has no launch: the
+ * group has then ended when launch returns (*ended = 1, seg_end filled);
+ * otherwise *ended = 0 and wait_group reports the end. */
+int device_launch(device *d, const dev_group *g, int64_t *seg_end, int *ended);
+int device_wait_group(device *d, int64_t t, int64_t *seg_end);
+/* -1 where the device has no group_end or does not know. */
+int64_t device_group_end(device *d);
 /* -1 with "device X cannot time single ops" when time_ops is missing. */
 int device_time_ops(device *d, const dev_segment *seg, int64_t *op_ns);
 

@@ -25,6 +25,7 @@ struct prof {
 	char path[1024];
 	prof_row *rows;
 	size_t n, cap;
+	int sms; /* 0: the whole GPU; else a partition's (prof_new_partition) */
 };
 
 static size_t find(const prof *p, const char *model, int op);
@@ -340,12 +341,99 @@ static double lookup(const prof *p, const zoo_model *m, int op, int batch, int s
 	return lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
 }
 
-int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
+/* prof.h's partition model: how much longer op takes on sms of the GPU's
+ * SMs than the ns it takes on all of them. */
+static double partition_ns(const gpu_spec *g, int sms, const zoo_model *m, int op, int batch,
+                           int seq, double ns)
+{
+	zoo_cost c;
+	zoo_op_cost(m, op, batch, seq, &c);
+	double tc = c.flops / (g->tf32_tflops * 1e3 * g->eff_compute); /* ns */
+	double tm = c.bytes / (g->mem_tbs * 1e3 * g->eff_mem);
+	double base = fmax(tc, tm);
+	if (!(base > 0))
+		return ns;
+	double ratio = fmax(tc * (double)g->sms / (double)sms, tm) / base;
+	double fixed = fmin(ns, g->launch_ns);
+	return fixed + (ns - fixed) * ratio;
+}
+
+static int64_t op_ns_whole_gpu(const prof *p, const zoo_model *m, int op, int batch, int seq)
 {
 	double us = lookup(p, m, op, batch, seq);
 	if (us < 0)
 		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
 	return (int64_t)(us * 1e3 + 0.5);
+}
+
+int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
+{
+	int64_t ns = op_ns_whole_gpu(p, m, op, batch, seq);
+	if (!p->sms)
+		return ns;
+	/* the roofline has no rows to scale at load: scaled here, as a row is */
+	if (lookup(p, m, op, batch, seq) < 0)
+		return (int64_t)(partition_ns(p->gpu, p->sms, m, op, batch, seq, (double)ns) + 0.5);
+	return ns;
+}
+
+int prof_sms(const prof *p)
+{
+	return p->sms ? p->sms : p->gpu->sms;
+}
+
+prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
+{
+	if (p->sms || sms < 1 || sms > p->gpu->sms) {
+		snprintf(err, errlen, "a partition of %s has 1 to %d SMs, got %d%s", p->gpu->name,
+		         p->gpu->sms, sms, p->sms ? " (of a partition already)" : "");
+		return NULL;
+	}
+	prof *q = calloc(1, sizeof *q);
+	if (!q || (p->n && !(q->rows = malloc(p->n * sizeof *q->rows)))) {
+		free(q);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	q->gpu = p->gpu;
+	snprintf(q->path, sizeof q->path, "%s", p->path);
+	q->n = q->cap = p->n;
+	if (p->n)
+		memcpy(q->rows, p->rows, p->n * sizeof *q->rows);
+	if (sms == p->gpu->sms)
+		return q;
+	zoo_set ms = {{NULL}, 0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < q->n; i++) {
+		prof_row *r = &q->rows[i];
+		const zoo_model *m = zoo_set_get(&ms, r->model, err, errlen);
+		if (!m) {
+			rc = -1;
+			break;
+		}
+		double ns = r->us * 1e3;
+		if (r->op < m->n_ops) {
+			ns = partition_ns(p->gpu, sms, m, r->op, r->batch, r->seq, ns);
+		} else {
+			/* the whole model: as the sum of its ops scales */
+			double sum = 0, scaled = 0;
+			for (int op = 0; op < m->n_ops; op++) {
+				double t = (double)op_ns_whole_gpu(p, m, op, r->batch, r->seq);
+				sum += t;
+				scaled += partition_ns(p->gpu, sms, m, op, r->batch, r->seq, t);
+			}
+			if (sum > 0)
+				ns *= scaled / sum;
+		}
+		r->us = ns / 1e3;
+	}
+	zoo_set_free(&ms);
+	if (rc) {
+		prof_free(q);
+		return NULL;
+	}
+	q->sms = sms;
+	return q;
 }
 
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq)

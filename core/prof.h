@@ -58,6 +58,21 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
  * like an op; 0 when the profile has no such rows for the model. */
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
 
+/* The profile of an SM partition of `sms` of the GPU's SMs, derived from
+ * the whole GPU's profile p by a model, until profiles measured at that
+ * size exist (docs/partitions.md): of an op's measured time t, the first
+ * gpu_spec.launch_ns (launch and tail, at most t) does not scale; the rest
+ * scales as the op's roofline time does when the compute peak shrinks to
+ * sms/total of itself and memory bandwidth stays whole,
+ *     max(F/P * total/sms, B/W) / max(F/P, B/W)
+ * (F, B the op's FLOPs and bytes, P, W the spec's achievable peaks): a
+ * compute-bound op slows by total/sms, a memory-bound one not until
+ * compute becomes its bound. A whole-model row scales as the sum of its
+ * ops does. The roofline profile (no rows) scales the same way, op by op.
+ * sms must be 1 to the GPU's SM count; sms == total gives a copy. */
+prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen);
+/* The SMs a profile's latencies are for: the GPU's, or the partition's. */
+int prof_sms(const prof *p);
 
 /* Solo latencies of one model tabulated per (batch, seq) on first use, as
  * cumulative sums over ops, so the latency of a segment [a, b) alone is

@@ -15,9 +15,12 @@
 #include "load.h"
 #include "pred.h"
 #include "prof.h"
+#include "part.h"
 #include "progress.h"
+#include "router.h"
 #include "sched.h"
 #include "train.h"
+#include "worker.h"
 #include "zoo.h"
 
 void run_config_default(run_config *c)
@@ -200,6 +203,90 @@ static int check_load(const run_config *c, const load_kind *lk, unsigned given, 
 	return rc;
 }
 
+int run_partition_sms(const run_config *c, int k, int *sms, char *err, size_t errlen)
+{
+	char where[48];
+	snprintf(where, sizeof where, "partitions[%d].sms", k + 1);
+	return part_resolve(gpu_find(c->gpu), &c->parts[k].size, where, sms, err, errlen);
+}
+
+/* Partitions: sizes the GPU allows, each service placed where the router
+ * can take it, and a device that can split the GPU. */
+static int check_parts(const run_config *c, const dev_kind *kind, const dev_open_options *o,
+                       char *err, size_t errlen)
+{
+	char names[256];
+	const router_kind *r = router_find(c->router ? c->router : router_kinds()[0]->name);
+	if (!r) {
+		router_names(names, sizeof names);
+		return text_fail(err, errlen, "unknown router '%s' (valid: %s)", c->router, names);
+	}
+	if (!c->n_parts) {
+		if (c->router)
+			return text_fail(err, errlen,
+			                 "router = \"%s\" applies to a run with partitions, and this "
+			                 "one has none",
+			                 c->router);
+		return 0;
+	}
+	if (c->n_parts > RUN_MAX_PARTS)
+		return text_fail(err, errlen, "partitions: at most %d, got %d", RUN_MAX_PARTS,
+		                 c->n_parts);
+	if (!kind->open_parts) {
+		names[0] = '\0';
+		for (int i = 0; c->devices[i]; i++)
+			if (c->devices[i]->open_parts)
+				kind_names_add(names, sizeof names, c->devices[i]->name);
+		return text_fail(err, errlen,
+		                 "device '%s' cannot split the GPU into SM partitions (devices that "
+		                 "can: %s)",
+		                 kind->name, names[0] ? names : "none");
+	}
+	if (kind->parts_check && kind->parts_check(o, err, errlen))
+		return -1;
+	const gpu_spec *g = gpu_find(c->gpu);
+	int sms[RUN_MAX_PARTS];
+	for (int k = 0; k < c->n_parts; k++) {
+		if (run_partition_sms(c, k, &sms[k], err, errlen))
+			return -1;
+		const run_partition *rp = &c->parts[k];
+		if (rp->n_services < 1)
+			return text_fail(err, errlen, "partitions[%d].services is empty: a partition "
+			                 "serves at least one service", k + 1);
+		for (int i = 0; i < rp->n_services; i++) {
+			int s = rp->services[i];
+			if (s < 0 || s >= c->n_svc)
+				return text_fail(err, errlen,
+				                 "partitions[%d].services[%d] = %d: the run has services 1 "
+				                 "to %d",
+				                 k + 1, i + 1, s + 1, c->n_svc);
+			for (int j = 0; j < i; j++)
+				if (rp->services[j] == s)
+					return text_fail(err, errlen,
+					                 "partitions[%d].services names service %d twice", k + 1,
+					                 s + 1);
+		}
+	}
+	if (part_check_total(g, sms, c->n_parts, err, errlen))
+		return -1;
+	for (int s = 0; s < c->n_svc; s++) {
+		int on = 0;
+		for (int k = 0; k < c->n_parts; k++)
+			for (int i = 0; i < c->parts[k].n_services; i++)
+				on += c->parts[k].services[i] == s;
+		if (on == 0)
+			return text_fail(err, errlen, "services[%d] (%s) is in no partition: place it in "
+			                 "one", s + 1, c->svc[s].model);
+		if (on > 1 && !r->chooses)
+			return text_fail(err, errlen,
+			                 "services[%d] (%s) is in %d partitions, and router '%s' cannot "
+			                 "choose between them: place it in one, or name a router that "
+			                 "chooses (random, least_loaded, headroom)",
+			                 s + 1, c->svc[s].model, on, r->name);
+	}
+	return 0;
+}
+
 int run_config_check(const run_config *c, char *err, size_t errlen)
 {
 	char names[256];
@@ -241,6 +328,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	unsigned given = given_fields(c, &svc);
 	if (check_load(c, lk, given, svc, err, errlen))
 		return -1;
+	if (check_parts(c, kind, &dopt, err, errlen))
+		return -1;
 	if (c->ways < 1 || c->ways > 64)
 		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
 	if (!(c->margin >= 0 && c->margin < 1))
@@ -270,6 +359,21 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	                         policy_readers, err, errlen);
 }
 
+/* A worker of the run (worker.h): the whole GPU, or one partition. */
+typedef struct run_worker {
+	prof *own_prof;   /* a partition's (prof_new_partition); NULL: the run's */
+	const prof *prof; /* what its device replays and its predictors read */
+	device dev;
+	predictor pred, group_pred;
+	sched *sched;
+	zoo_model **models;   /* borrowed from run_parts, in the worker's order */
+	sched_service *ssvc;  /* the worker's services */
+	dev_service *dsvc;
+	int *services;        /* the run's service of each; NULL for the one whole-GPU worker */
+	int n;
+	char name[48];
+} run_worker;
+
 /* Everything a run owns, freed in one place. */
 typedef struct run_parts {
 	zoo_model **models;
@@ -277,21 +381,35 @@ typedef struct run_parts {
 	dev_service *dsvc;
 	load_service *lsvc;
 	prof *prof;
-	device dev;
 	load *load;
-	predictor pred, group_pred;
-	sched *sched;
+	run_worker *w;
+	worker *wk; /* the loop's view of w */
+	int n_w;
+	worker_result res;
 	char data_dir[1024]; /* the folder the run reads, "" for the roofline alone */
 	char digest[17];     /* of the files it read there, "" for the roofline */
 } run_parts;
 
 static void parts_free(run_parts *p, int n_svc)
 {
-	sched_free(p->sched);
-	pred_free(&p->group_pred);
-	pred_free(&p->pred);
+	worker_result_free(&p->res);
+	for (int k = 0; p->w && k < p->n_w; k++) {
+		run_worker *w = &p->w[k];
+		sched_free(w->sched);
+		pred_free(&w->group_pred);
+		pred_free(&w->pred);
+		device_free(&w->dev);
+		prof_free(w->own_prof);
+		if (w->services) {
+			free(w->models);
+			free(w->ssvc);
+			free(w->dsvc);
+			free(w->services);
+		}
+	}
+	free(p->w);
+	free(p->wk);
 	load_free(p->load);
-	device_free(&p->dev);
 	prof_free(p->prof);
 	if (p->models)
 		for (int i = 0; i < n_svc; i++)
@@ -302,13 +420,36 @@ static void parts_free(run_parts *p, int n_svc)
 	free(p->lsvc);
 }
 
-static int open_device(const run_config *c, run_parts *p, char *err, size_t errlen)
+/* Opens the workers' devices: the whole GPU, or its partitions together
+ * on one clock. */
+static int open_devices(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	dev_open_options o;
-	device_options(c, p->prof, &o);
-	if (p->data_dir[0])
-		o.data_dir = p->data_dir;
-	return dev_kind_open(c->devices, c->device, &o, &p->dev, err, errlen);
+	dev_open_options *o = calloc((size_t)p->n_w, sizeof *o);
+	device *d = calloc((size_t)p->n_w, sizeof *d);
+	int rc = -1;
+	if (!o || !d) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (int k = 0; k < p->n_w; k++) {
+		device_options(c, p->w[k].prof, &o[k]);
+		if (p->data_dir[0])
+			o[k].data_dir = p->data_dir;
+		o[k].sms = c->n_parts ? prof_sms(p->w[k].prof) : 0;
+	}
+	if (!c->n_parts) {
+		rc = dev_kind_open(c->devices, c->device, &o[0], &d[0], err, errlen);
+	} else {
+		const dev_kind *kind = dev_kind_find(c->devices, c->device);
+		rc = kind->open_parts(d, p->n_w, o, err, errlen);
+	}
+	if (rc == 0)
+		for (int k = 0; k < p->n_w; k++)
+			p->w[k].dev = d[k];
+out:
+	free(o);
+	free(d);
+	return rc;
 }
 
 /* The profile file a run reads: the scenario's own, or its bundle's. */
@@ -328,16 +469,17 @@ static int run_source(const run_config *c, const char *dir, train_source *src, c
 	return train_source_init(src, c->gpu, dir, run_ops(c), NULL, err, errlen);
 }
 
-static int open_group_pred(const run_config *c, run_parts *p, char *err, size_t errlen)
+static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, char *err,
+                           size_t errlen)
 {
 	const pred_learner *L = c->predictor ? pred_learner_find(c->predictor) : pred_learners[0];
-	const zoo_model *const *models = (const zoo_model *const *)p->models;
+	const zoo_model *const *models = (const zoo_model *const *)w->models;
 	if (L->open)
-		return L->open(&p->group_pred, p->prof, models, c->n_svc, err, errlen);
+		return L->open(&w->group_pred, w->prof, models, w->n, err, errlen);
 	train_source src;
 	if (run_source(c, p->data_dir, &src, err, errlen))
 		return -1;
-	return train_load_predictor(&p->group_pred, &src, L->kind, p->prof, models, c->n_svc,
+	return train_load_predictor(&w->group_pred, &src, L->kind, w->prof, models, w->n,
 	                            c->train_log, err, errlen);
 }
 
@@ -427,6 +569,54 @@ int run_prepare(const run_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The run's workers: the whole GPU, or one per partition with the
+ * services placed there and the profile of its SM count. */
+static int make_workers(const run_config *c, run_parts *p, char *err, size_t errlen)
+{
+	p->n_w = c->n_parts ? c->n_parts : 1;
+	p->w = calloc((size_t)p->n_w, sizeof *p->w);
+	p->wk = calloc((size_t)p->n_w, sizeof *p->wk);
+	if (!p->w || !p->wk)
+		return text_fail(err, errlen, "out of memory");
+	if (!c->n_parts) {
+		run_worker *w = &p->w[0];
+		w->prof = p->prof;
+		w->models = p->models;
+		w->ssvc = p->ssvc;
+		w->dsvc = p->dsvc;
+		w->n = c->n_svc;
+		snprintf(w->name, sizeof w->name, "the GPU");
+		return 0;
+	}
+	for (int k = 0; k < c->n_parts; k++) {
+		const run_partition *rp = &c->parts[k];
+		run_worker *w = &p->w[k];
+		int n = rp->n_services;
+		w->n = n;
+		w->models = calloc((size_t)n, sizeof *w->models);
+		w->ssvc = calloc((size_t)n, sizeof *w->ssvc);
+		w->dsvc = calloc((size_t)n, sizeof *w->dsvc);
+		w->services = calloc((size_t)n, sizeof *w->services);
+		if (!w->models || !w->ssvc || !w->dsvc || !w->services)
+			return text_fail(err, errlen, "out of memory");
+		for (int i = 0; i < n; i++) {
+			int s = rp->services[i];
+			w->services[i] = s;
+			w->models[i] = p->models[s];
+			w->ssvc[i] = p->ssvc[s];
+			w->dsvc[i] = p->dsvc[s];
+		}
+		int sms;
+		if (run_partition_sms(c, k, &sms, err, errlen))
+			return -1;
+		snprintf(w->name, sizeof w->name, "partition %d (%d SMs)", k + 1, sms);
+		if (!(w->own_prof = prof_new_partition(p->prof, sms, err, errlen)))
+			return -1;
+		w->prof = w->own_prof;
+	}
+	return 0;
+}
+
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
 	int n = c->n_svc;
@@ -473,19 +663,23 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int i = 0; i < n; i++)
 		if (prof_check_model(p->prof, p->models[i], err, errlen))
 			return -1;
-	if (open_device(c, p, err, errlen))
+	if (make_workers(c, p, err, errlen) || open_devices(c, p, err, errlen))
 		return -1;
-	if (device_setup(&p->dev, p->dsvc, n)) {
-		snprintf(err, errlen, "%s", device_errmsg(&p->dev));
-		return -1;
+	for (int k = 0; k < p->n_w; k++) {
+		run_worker *w = &p->w[k];
+		if (device_setup(&w->dev, w->dsvc, w->n)) {
+			if (c->n_parts)
+				snprintf(err, errlen, "%s: %s", w->name, device_errmsg(&w->dev));
+			else
+				snprintf(err, errlen, "%s", device_errmsg(&w->dev));
+			return -1;
+		}
 	}
 	int svc;
 	load_params lp;
 	load_params_of(c, given_fields(c, &svc), &lp);
 	p->load = load_kind_find(c->load)->open(&lp, p->lsvc, n, err, errlen);
 	if (!p->load)
-		return -1;
-	if (pred_solo_open(&p->pred, p->prof, (const zoo_model *const *)p->models, n, err, errlen))
 		return -1;
 	sched_options so = {0};
 	so.abandon = c->abandon;
@@ -500,15 +694,28 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	}
 	so.margin = c->margin;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
-	so.progress = c->progress;
+	if (p->n_w > 1)
+		so.expect_queries /= (size_t)p->n_w;
 	const sched_policy *policy = sched_policy_find(c->policy);
-	p->sched = sched_new(p->ssvc, n, policy, &p->pred, &so, err, errlen);
-	if (!p->sched)
-		return -1;
-	if (policy->reads & KIND_PREDICTOR) {
-		if (open_group_pred(c, p, err, errlen))
+	for (int k = 0; k < p->n_w; k++) {
+		run_worker *w = &p->w[k];
+		const zoo_model *const *models = (const zoo_model *const *)w->models;
+		if (pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
 			return -1;
-		sched_set_group_pred(p->sched, &p->group_pred);
+		w->sched = sched_new(w->ssvc, w->n, policy, &w->pred, &so, err, errlen);
+		if (!w->sched)
+			return -1;
+		if (policy->reads & KIND_PREDICTOR) {
+			if (open_group_pred(c, p, w, err, errlen))
+				return -1;
+			sched_set_group_pred(w->sched, &w->group_pred);
+		}
+		p->wk[k] = (worker){
+		    .sched = w->sched,
+		    .dev = &w->dev,
+		    .services = w->services,
+		    .name = w->name,
+		};
 	}
 	return 0;
 }
@@ -517,7 +724,7 @@ static int store_begin(const run_config *c, run_parts *p, store *st, int64_t *ru
                        size_t errlen)
 {
 	dev_info di;
-	device_info(&p->dev, &di);
+	device_info(&p->w[0].dev, &di);
 	store_run_info info = {
 	    .name = c->name,
 	    .device = c->device,
@@ -565,9 +772,9 @@ static int store_rows(const run_config *c, run_parts *p, store *st, int64_t run_
                       int64_t *stored)
 {
 	int stoppable = c->stop && !*c->stop;
-	size_t n;
-	const sched_query *q = sched_queries(p->sched, &n);
-	int64_t t0 = sched_get_stats(p->sched)->t0; /* times are stored from the run's start */
+	size_t n = p->res.n;
+	const sched_query *q = p->res.q;
+	int64_t t0 = p->res.stats.t0; /* times are stored from the run's start */
 	if (store_queries_begin(st, run_id))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -662,8 +869,7 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	if (rc >= 0 && c->store_queries)
 		wrc = store_rows(c, p, st, run_id, &stored);
 	if (wrc == 1 && rc == 0) {
-		size_t n;
-		sched_queries(p->sched, &n);
+		size_t n = p->res.n;
 		rc = 1;
 		out->interrupted = 1;
 		status = "interrupted";
@@ -714,19 +920,25 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	if (c->progress)
 		progress_task(c->progress, NULL, c->queries);
 	int64_t t0 = clk_ns();
-	int rc = sched_run(p.sched, &p.dev, p.load, c->stop, err, errlen);
+	worker_params wp = {
+	    .router = router_find(c->router ? c->router : router_kinds()[0]->name),
+	    .load = p.load,
+	    .n_services = c->n_svc,
+	    .seed = c->seed,
+	    .stop = c->stop,
+	    .progress = c->progress,
+	};
+	int rc = worker_run(p.wk, p.n_w, &wp, &p.res, err, errlen);
 	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
 	if (c->progress) {
-		size_t n_arrived;
-		sched_queries(p.sched, &n_arrived);
-		progress_update(c->progress, (int64_t)n_arrived);
+		progress_update(c->progress, (int64_t)p.res.n);
 		progress_end(c->progress, 0);
 	}
-	const sched_stats *ss = sched_get_stats(p.sched);
+	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
-	size_t n;
-	const sched_query *q = sched_queries(p.sched, &n);
+	size_t n = p.res.n;
+	const sched_query *q = p.res.q;
 	if (rc >= 0 && run_metrics(q, n, p.ssvc, c->n_svc, out)) {
 		snprintf(err, errlen, "out of memory computing metrics");
 		rc = -1;

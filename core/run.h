@@ -18,6 +18,7 @@
 
 #include "device.h"
 #include "metrics.h"
+#include "part.h"
 #include "store.h"
 
 #define RUN_MAX_CHOICES 32
@@ -32,6 +33,16 @@ typedef struct run_service {
 	double qps; /* per-service rate (poisson); 0 = share `qps` */
 } run_service;
 
+#define RUN_MAX_PARTS 64
+
+/* An SM partition of the GPU (part.h): its size as the scenario gave it
+ * and the services placed on it (0-based indices into run_config.svc). */
+typedef struct run_partition {
+	part_size size;
+	int *services;
+	int n_services;
+} run_partition;
+
 typedef struct run_config {
 	const char *name;
 	const char *device; /* a kind's name in `devices` ("sim", "cuda") */
@@ -45,6 +56,13 @@ typedef struct run_config {
 	const char *predictor;
 	run_service *svc;
 	int n_svc;
+	/* SM partitions, each a worker of its own (worker.h); none: the whole
+	 * GPU is one worker. */
+	run_partition *parts;
+	int n_parts;
+	/* Which partition an arrival goes to when its service is on several
+	 * (router.h's table); NULL: direct. Only with partitions. */
+	const char *router;
 	const char *load;      /* a load kind's name (load.h's table) */
 	double qps;            /* poisson total rate */
 	const char *load_file; /* trace / rates */
@@ -102,6 +120,9 @@ void run_config_default(run_config *c);
  * valid ones), non-positive numbers, seq rules, and fields given that the
  * chosen load or policy does not read or needs and lacks (kind.h). */
 int run_config_check(const run_config *c, char *err, size_t errlen);
+
+/* Partition k's SM count on the run's GPU (part.h), checked. */
+int run_partition_sms(const run_config *c, int k, int *sms, char *err, size_t errlen);
 
 /* 1 when the run asks for the roofline estimate (profile = "roofline"). */
 int run_roofline(const run_config *c);

@@ -6,7 +6,8 @@
  */
 #include "sched.h"
 #include "clk.h"
-#include "progress.h"
+#include "router.h"
+#include "worker.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -36,7 +37,11 @@ struct sched {
 	size_t n_q, cap_q;
 	int64_t now;
 	sched_group group;
+	dev_group launched; /* the group sched_next gave, as the device takes it */
 	int64_t *seg_end;
+	size_t waiting;  /* queued, not yet done or dropped */
+	int backlog_on;  /* keep backlog (routers that read it) */
+	int64_t backlog; /* predicted solo ns of the waiting queries, whole */
 	sched_stats stats;
 	char err[512];
 };
@@ -119,6 +124,24 @@ void sched_free(sched *s)
 	free(s);
 }
 
+/* The predicted solo time of a query's every op: what it adds to the
+ * backlog when it comes and takes off when it leaves. */
+static int64_t solo_whole(sched *s, const sched_query *q)
+{
+	dev_segment seg = {q->service, q->batch, q->seq, 0, s->svc[q->service].model->n_ops};
+	dev_group g = {1, &seg};
+	int64_t ns = 0;
+	return pred_predict(s->pred, &g, 1, &ns) ? 0 : ns;
+}
+
+/* A query leaves the queues, done or dropped. */
+static void leave(sched *s, const sched_query *q)
+{
+	s->waiting--;
+	if (s->backlog_on)
+		s->backlog -= solo_whole(s, q);
+}
+
 int sched_admit(sched *s, const load_arrival *a)
 {
 	sched_check(a->service >= 0 && a->service < s->n_svc, "an arrival for a service of the run");
@@ -146,6 +169,9 @@ int sched_admit(sched *s, const load_arrival *a)
 	if (s->stats.first_arrival < 0)
 		s->stats.first_arrival = a->t;
 	s->n_q++;
+	s->waiting++;
+	if (s->backlog_on)
+		s->backlog += solo_whole(s, q);
 	return 0;
 }
 
@@ -174,95 +200,89 @@ static int group_ok(const sched *s, const sched_group *g)
 }
 #endif
 
+int sched_next(sched *s, int64_t now, const dev_group **out, char *err, size_t errlen)
+{
+	s->now = now;
+	int64_t decide_start = clk_ns();
+	s->group.n = 0;
+	if (s->policy->pick(s, s->policy_ctx, &s->group)) {
+		snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
+		return -1;
+	}
+	s->stats.decisions_ns += clk_ns() - decide_start;
+	sched_check(s->group.n > 0 || s->waiting == 0,
+	            "an empty group only when the policy dropped every waiting query");
+	sched_check(group_ok(s, &s->group), "a group of queue heads, one segment per service, "
+	            "each starting at its query's next op");
+	s->launched.n = s->group.n;
+	s->launched.seg = s->group.seg;
+	*out = &s->launched;
+	return 0;
+}
+
+int64_t *sched_seg_end(sched *s)
+{
+	return s->seg_end;
+}
+
+void sched_ended(sched *s, int64_t launch)
+{
+	const dev_group *g = &s->launched;
+	s->stats.groups++;
+	s->stats.segments += g->n;
+	for (int k = 0; k < g->n; k++) {
+		sched_query *q = &s->q[s->group.qid[k]];
+		const dev_segment *seg = &s->group.seg[k];
+		if (q->start < 0)
+			q->start = launch;
+		sched_check(seg->end > q->next_op, "next_op only grows");
+		q->next_op = (int16_t)seg->end;
+		if (seg->end == s->svc[seg->service].model->n_ops) {
+			q->end = s->seg_end[k];
+			q->state = SCHED_DONE;
+			queue_pop(&s->queue[seg->service]);
+			leave(s, q);
+			if (q->end > s->stats.last_end)
+				s->stats.last_end = q->end;
+		}
+	}
+}
+
+size_t sched_waiting(const sched *s)
+{
+	return s->waiting;
+}
+
+void sched_track_backlog(sched *s)
+{
+	s->backlog_on = 1;
+}
+
+int64_t sched_backlog(const sched *s)
+{
+	return s->backlog;
+}
+
+int64_t sched_solo_ns(sched *s, int service, int batch, int seq)
+{
+	sched_query q = {.service = service, .batch = batch, .seq = seq};
+	return solo_whole(s, &q);
+}
+
+void sched_set_t0(sched *s, int64_t t0)
+{
+	s->stats.t0 = t0;
+}
+
 int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, char *err,
               size_t errlen)
 {
-	load_arrival next;
-	/* Arrivals are relative to the run's start, which on a real GPU comes
-	 * after setup has already taken device time. */
-	int64_t t0 = s->stats.t0 = device_now(d);
-	int have = load_next(l, &next);
-	if (have == 1)
-		next.t += t0;
-	size_t waiting = 0;
-	for (;;) {
-		if (have < 0) {
-			snprintf(err, errlen, "%s", load_errmsg(l));
-			return -1;
-		}
-		if (stop && *stop)
-			return 1;
-		s->now = device_now(d);
-		while (have == 1 && next.t <= s->now) {
-			if (next.service < 0 || next.service >= s->n_svc) {
-				snprintf(err, errlen, "load produced service %d of %d", next.service, s->n_svc);
-				return -1;
-			}
-			if (sched_admit(s, &next)) {
-				snprintf(err, errlen, "out of memory queueing query %zu", s->n_q);
-				return -1;
-			}
-			waiting++;
-			if (s->opt.progress && s->n_q % SCHED_PROGRESS_EVERY == 0)
-				progress_update(s->opt.progress, (int64_t)s->n_q);
-			have = load_next(l, &next);
-			if (have == 1)
-				next.t += t0;
-		}
-		if (have < 0)
-			continue;
-		if (waiting == 0) {
-			if (have == 0)
-				return 0;
-			if (device_wait_until(d, next.t)) {
-				snprintf(err, errlen, "%s", device_errmsg(d));
-				return -1;
-			}
-			continue;
-		}
-		int64_t decide_start = clk_ns();
-		s->group.n = 0;
-		size_t before = 0;
-		for (int i = 0; i < s->n_svc; i++)
-			before += s->queue[i].len;
-		if (s->policy->pick(s, s->policy_ctx, &s->group)) {
-			snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
-			return -1;
-		}
-		s->stats.decisions_ns += clk_ns() - decide_start;
-		size_t after = 0;
-		for (int i = 0; i < s->n_svc; i++)
-			after += s->queue[i].len;
-		waiting -= before - after; /* dropped by the policy */
-		if (s->group.n == 0)
-			continue;
-		sched_check(group_ok(s, &s->group), "a group of queue heads, one segment per service, "
-		            "each starting at its query's next op");
-		dev_group g = {s->group.n, s->group.seg};
-		int64_t launch = s->now;
-		if (device_run_group(d, &g, s->seg_end)) {
-			snprintf(err, errlen, "%s", device_errmsg(d));
-			return -1;
-		}
-		s->stats.groups++;
-		s->stats.segments += g.n;
-		for (int k = 0; k < g.n; k++) {
-			sched_query *q = &s->q[s->group.qid[k]];
-			const dev_segment *seg = &s->group.seg[k];
-			if (q->start < 0)
-				q->start = launch;
-			sched_check(seg->end > q->next_op, "next_op only grows");
-			q->next_op = (int16_t)seg->end;
-			if (seg->end == s->svc[seg->service].model->n_ops) {
-				q->end = s->seg_end[k];
-				q->state = SCHED_DONE;
-				queue_pop(&s->queue[seg->service]);
-				waiting--;
-				if (q->end > s->stats.last_end)
-					s->stats.last_end = q->end;
-			}
-		}
-	}
+	worker w = {.sched = s, .dev = d, .name = "the GPU"};
+	worker_params wp = {.router = router_find("direct"), .load = l, .stop = stop};
+	worker_result wr;
+	int rc = worker_run(&w, 1, &wp, &wr, err, errlen);
+	worker_result_free(&wr);
+	return rc;
 }
 
 int sched_decide(sched *s, int64_t now, sched_group *g)
@@ -337,6 +357,7 @@ void sched_drop_head(sched *s, int i)
 	sched_check(q && q->state == SCHED_WAITING, "only a waiting head is dropped");
 	q->state = SCHED_DROPPED;
 	queue_pop(&s->queue[i]);
+	leave(s, q);
 }
 
 int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)

@@ -96,12 +96,7 @@ typedef struct sched_options {
 	double margin;        /* >= 0: a prediction held against a deadline counts
 	                       * as (1 + margin) times itself (sched_padded) */
 	size_t expect_queries; /* capacity hint */
-	/* Told the count of arrivals every SCHED_PROGRESS_EVERY of them
-	 * (progress.h); NULL: none. */
-	struct progress *progress;
 } sched_options;
-
-#define SCHED_PROGRESS_EVERY 256
 
 typedef struct sched_stats {
 	int64_t groups, segments, decisions_ns;
@@ -114,9 +109,29 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 void sched_free(sched *s);
 
 /* Runs until the load is exhausted and every query completed or dropped,
- * or *stop becomes non-zero (then returns 1). 0 done, -1 error. */
+ * or *stop becomes non-zero (then returns 1). 0 done, -1 error. The run
+ * of one worker behind a direct router (worker.h). */
 int sched_run(sched *s, device *d, load *l, const volatile sig_atomic_t *stop, char *err,
               size_t errlen);
+
+/* ---- one step at a time, for the loop over workers (worker.h) ----
+ * sched_admit queues an arrival; sched_next asks the policy for a group at
+ * `now` (*g->n may be 0 when it dropped every waiting query), which the
+ * caller launches and, once it has ended with sched_seg_end() filled,
+ * hands back with sched_ended(launch time). */
+int sched_next(sched *s, int64_t now, const dev_group **g, char *err, size_t errlen);
+int64_t *sched_seg_end(sched *s);
+void sched_ended(sched *s, int64_t launch);
+/* Queries queued and neither done nor dropped. */
+size_t sched_waiting(const sched *s);
+/* Keeps, from now on, the predicted solo time of the waiting queries'
+ * every op (sched_backlog): routers that weigh workers read it. */
+void sched_track_backlog(sched *s);
+int64_t sched_backlog(const sched *s);
+/* Predicted solo ns of a whole query of service i (this sched's index). */
+int64_t sched_solo_ns(sched *s, int service, int batch, int seq);
+/* The device time the run started (sched_stats.t0). */
+void sched_set_t0(sched *s, int64_t t0);
 
 const sched_query *sched_queries(const sched *s, size_t *n);
 

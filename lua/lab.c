@@ -254,7 +254,8 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	NULL};
+	"partitions", "router", NULL};
+static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
@@ -301,6 +302,95 @@ static void read_services(lua_State *L, int t, run_config *c)
 			luaL_error(L, "abacus.run: field '%sqos_ms' is missing", where);
 		rs->qps = opt_number(L, s, "qps", where, 0, NULL);
 		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+/* partitions = { { sms = 64, services = {1, 2} }, ... }: sms a count (an
+ * integer), a share (a number in (0, 1]) or a preset ("2g"); part.h
+ * resolves and checks them against the GPU. The arrays live in a
+ * userdata on this call's stack, as the services do. */
+static void read_partitions(lua_State *L, int t, run_config *c)
+{
+	int ty = lua_getfield(L, t, "partitions");
+	if (ty == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (ty != LUA_TTABLE)
+		luaL_error(L, "abacus.run: field 'partitions' must be a list of tables, got %s",
+		           luaL_typename(L, -1));
+	int pt = lua_gettop(L);
+	lua_Integer n = list_len(L, pt, "", "partitions");
+	if (n < 1)
+		luaL_error(L, "abacus.run: field 'partitions' is empty (leave it out for the whole GPU)");
+	if (n > RUN_MAX_PARTS)
+		luaL_error(L, "abacus.run: field 'partitions' has %d entries, at most %d", (int)n,
+		           RUN_MAX_PARTS);
+	size_t per = (size_t)c->n_svc;
+	size_t bytes = (size_t)n * sizeof *c->parts + (size_t)n * per * sizeof(int);
+	c->parts = lua_newuserdatauv(L, bytes, 0);
+	memset(c->parts, 0, bytes);
+	int *svc = (int *)(c->parts + n);
+	lua_insert(L, pt);
+	pt++;
+	c->n_parts = (int)n;
+	for (lua_Integer k = 1; k <= n; k++) {
+		char where[48];
+		snprintf(where, sizeof where, "partitions[%d].", (int)k);
+		if (list_item(L, pt, k, "", "partitions") != LUA_TTABLE)
+			luaL_error(L, "abacus.run: field 'partitions[%d]' must be a table, got %s", (int)k,
+			           luaL_typename(L, -1));
+		int e = lua_gettop(L);
+		check_keys(L, e, where, part_keys);
+		run_partition *rp = &c->parts[k - 1];
+		rp->services = svc + (size_t)(k - 1) * per;
+		int sty = lua_getfield(L, e, "sms");
+		if (sty == LUA_TSTRING) {
+			const char *ps = lua_tostring(L, -1);
+			if (strlen(ps) >= sizeof rp->size.preset)
+				luaL_error(L, "abacus.run: field '%ssms' = \"%s\" is not a preset (1g, 2g, 3g, "
+				           "4g, 7g)", where, ps);
+			snprintf(rp->size.preset, sizeof rp->size.preset, "%s", ps);
+		} else if (sty == LUA_TNUMBER && lua_isinteger(L, -1)) {
+			lua_Integer v = lua_tointeger(L, -1);
+			if (v < 1 || v > 1 << 16)
+				luaL_error(L, "abacus.run: field '%ssms' = %I: a count of SMs is positive", where,
+				           v);
+			rp->size.sms = (int)v;
+		} else if (sty == LUA_TNUMBER) {
+			double v = lua_tonumber(L, -1);
+			if (!(v > 0 && v <= 1)) {
+				char num[32]; /* lua_pushfstring has no %g */
+				snprintf(num, sizeof num, "%g", v);
+				luaL_error(L, "abacus.run: field '%ssms' = %s: a share of the GPU's SMs is above 0 "
+				           "and at most 1 (a count is an integer)", where, num);
+			}
+			rp->size.share = v;
+		} else {
+			luaL_error(L, "abacus.run: field '%ssms' must be a count of SMs, a share of them or "
+			           "a preset (\"2g\"), got %s", where, luaL_typename(L, -1));
+		}
+		lua_pop(L, 1);
+		if (lua_getfield(L, e, "services") != LUA_TTABLE)
+			luaL_error(L, "abacus.run: field '%sservices' must be a list of service numbers, got %s",
+			           where, luaL_typename(L, -1));
+		lua_Integer ns = list_len(L, -1, where, "services");
+		if (ns > c->n_svc)
+			luaL_error(L, "abacus.run: field '%sservices' has %d entries, the run %d services",
+			           where, (int)ns, c->n_svc);
+		for (lua_Integer i = 1; i <= ns; i++) {
+			int ok;
+			list_item(L, -1, i, where, "services");
+			lua_Integer v = lua_tointegerx(L, -1, &ok);
+			if (!ok || v < 1 || v > c->n_svc)
+				luaL_error(L, "abacus.run: field '%sservices[%d]' must be a service number, 1 to "
+				           "%d, got %s", where, (int)i, c->n_svc, luaL_tolstring(L, -1, NULL));
+			rp->services[i - 1] = (int)v - 1;
+			lua_pop(L, 1);
+		}
+		rp->n_services = (int)ns;
+		lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
 }
@@ -684,6 +774,8 @@ static int l_run(lua_State *L)
 	c.predictor = opt_string(L, 1, "predictor", "", NULL);
 	c.devices = b->devices;
 	read_services(L, 1, &c);
+	read_partitions(L, 1, &c);
+	c.router = opt_string(L, 1, "router", "", NULL);
 	read_load(L, 1, &c);
 	/* the kind's default: a trace or rate file plays to its end unless
 	 * queries limits it */

@@ -28,10 +28,20 @@ typedef struct lane {
 	double c, mem; /* demands of the current op */
 } lane;
 
+/* The virtual clock, shared by the partitions of one GPU (open_parts). */
+typedef struct sim_clock {
+	int64_t now;
+	int refs;
+} sim_clock;
+
 typedef struct sim {
 	const prof *p;
 	sim_options opt;
-	int64_t now;
+	sim_clock *clock;
+	/* the group launched and not yet waited for: it ends at pend_end,
+	 * its segments at pend_seg[] */
+	int inflight, pend_n;
+	int64_t pend_end, *pend_seg;
 	sim_service *svc;
 	int n_svc;
 	lane *lanes;
@@ -51,14 +61,18 @@ void sim_options_default(sim_options *o)
 
 static int64_t sim_now(void *ctx)
 {
-	return ((sim *)ctx)->now;
+	return ((sim *)ctx)->clock->now;
 }
 
 static int sim_wait_until(void *ctx, int64_t t)
 {
 	sim *s = ctx;
-	if (t > s->now)
-		s->now = t;
+	if (s->inflight && t > s->pend_end) {
+		snprintf(s->err, sizeof s->err, "sim: waiting past the end of the group in flight");
+		return -1;
+	}
+	if (t > s->clock->now)
+		s->clock->now = t;
 	return 0;
 }
 
@@ -71,6 +85,9 @@ static void sim_free(void *ctx)
 		prof_table_free(s->svc[i].table);
 	free(s->svc);
 	free(s->lanes);
+	free(s->pend_seg);
+	if (s->clock && --s->clock->refs == 0)
+		free(s->clock);
 	free(s);
 }
 
@@ -79,7 +96,8 @@ static int sim_setup(void *ctx, const dev_service *svc, int n)
 	sim *s = ctx;
 	s->svc = calloc((size_t)n, sizeof *s->svc);
 	s->lanes = calloc((size_t)n, sizeof *s->lanes);
-	if (!s->svc || !s->lanes) {
+	s->pend_seg = calloc((size_t)n, sizeof *s->pend_seg);
+	if (!s->svc || !s->lanes || !s->pend_seg) {
 		snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
 		return -1;
 	}
@@ -113,10 +131,11 @@ static void lane_load_op(sim *s, lane *ln)
 	ln->mem = fmin(1.0, s->opt.scale_m * bytes / s->peak_bytes / tt);
 }
 
-static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+/* The group g started at the clock's time: fills seg_end and returns when
+ * the group ends (-1 on error), without moving the clock. */
+static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 {
-	sim *s = ctx;
-	int64_t start = s->now;
+	int64_t start = s->clock->now;
 	if (g->n == 1) { /* the common case for time sharing: no contention */
 		const dev_segment *seg = &g->seg[0];
 		int64_t solo = prof_table_seg_ns(s->svc[seg->service].table, seg->batch, seg->seq,
@@ -126,9 +145,8 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 			return -1;
 		}
 		double dur = (double)solo * noise_factor(s);
-		s->now = start + (int64_t)(dur + 0.5);
-		seg_end[0] = s->now;
-		return 0;
+		seg_end[0] = start + (int64_t)(dur + 0.5);
+		return seg_end[0];
 	}
 	int active = 0;
 	for (int k = 0; k < g->n; k++) {
@@ -192,8 +210,64 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 	for (int k = 0; k < g->n; k++)
 		if (seg_end[k] > last)
 			last = seg_end[k];
-	s->now = last;
+	return last;
+}
+
+static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+{
+	sim *s = ctx;
+	if (s->inflight) {
+		snprintf(s->err, sizeof s->err, "sim: a group is already in flight");
+		return -1;
+	}
+	int64_t end = simulate(s, g, seg_end);
+	if (end < 0)
+		return -1;
+	s->clock->now = end;
 	return 0;
+}
+
+/* A virtual clock knows a group's end when it starts: launch works it out
+ * and wait_group moves the clock there. */
+static int sim_launch(void *ctx, const dev_group *g)
+{
+	sim *s = ctx;
+	if (s->inflight) {
+		snprintf(s->err, sizeof s->err, "sim: a group is already in flight");
+		return -1;
+	}
+	int64_t end = simulate(s, g, s->pend_seg);
+	if (end < 0)
+		return -1;
+	s->inflight = 1;
+	s->pend_n = g->n;
+	s->pend_end = end;
+	return 0;
+}
+
+static int sim_wait_group(void *ctx, int64_t t, int64_t *seg_end)
+{
+	sim *s = ctx;
+	if (!s->inflight) {
+		snprintf(s->err, sizeof s->err, "sim: no group in flight to wait for");
+		return -1;
+	}
+	if (s->pend_end > t) {
+		if (t > s->clock->now)
+			s->clock->now = t;
+		return 0;
+	}
+	if (s->pend_end > s->clock->now)
+		s->clock->now = s->pend_end;
+	memcpy(seg_end, s->pend_seg, (size_t)s->pend_n * sizeof *seg_end);
+	s->inflight = 0;
+	return 1;
+}
+
+static int64_t sim_group_end(void *ctx)
+{
+	sim *s = ctx;
+	return s->inflight ? s->pend_end : -1;
 }
 
 static void sim_info(void *ctx, dev_info *out)
@@ -221,7 +295,7 @@ static int sim_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
 	for (int op = seg->start; op < seg->end; op++) {
 		double t = (double)(pre[op + 1] - pre[op]) * noise_factor(s);
 		op_ns[op - seg->start] = (int64_t)(t + 0.5);
-		s->now += op_ns[op - seg->start];
+		s->clock->now += op_ns[op - seg->start];
 	}
 	return 0;
 }
@@ -236,6 +310,9 @@ static const dev_iface sim_iface = {
 	.errmsg = sim_errmsg,
 	.free = sim_free,
 	.time_ops = sim_time_ops,
+	.launch = sim_launch,
+	.wait_group = sim_wait_group,
+	.group_end = sim_group_end,
 };
 
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
@@ -254,6 +331,13 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
 	}
 	s->p = p;
 	s->opt = *o;
+	s->clock = calloc(1, sizeof *s->clock);
+	if (!s->clock) {
+		free(s);
+		snprintf(err, errlen, "out of memory opening the simulator");
+		return -1;
+	}
+	s->clock->refs = 1;
 	rng_seed(&s->noise, o->seed ^ 0x5eed5eed5eedULL);
 	const gpu_spec *g = prof_gpu(p);
 	s->peak_flops = g->tf32_tflops * 1e3 * g->eff_compute; /* flops per ns */
@@ -382,10 +466,38 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 	return sim_device_open(out, o->prof, &so, err, errlen);
 }
 
+/* Partitions of one simulated GPU: a simulator per partition, each
+ * replaying the profile of its SM count (the caller's o[i].prof), all on
+ * one virtual clock. Contention is modelled within a partition only:
+ * partitions share no SMs, and their sharing of memory bandwidth is not
+ * modelled (sim.h). Partition i > 0 draws its noise from a stream of its
+ * own, so that partitions are not in step. */
+static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, char *err,
+                               size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		dev_open_options oi = o[i];
+		oi.seed = i == 0 ? o[i].seed : o[i].seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)i);
+		if (sim_kind_open(&out[i], &oi, err, errlen)) {
+			for (int k = 0; k < i; k++)
+				device_free(&out[k]);
+			return -1;
+		}
+		if (i > 0) {
+			sim *s = out[i].ctx, *first = out[0].ctx;
+			free(s->clock);
+			s->clock = first->clock;
+			s->clock->refs++;
+		}
+	}
+	return 0;
+}
+
 const dev_kind sim_kind = {
 	.name = "sim",
 	.what = "a simulated GPU on a virtual clock, replaying a measured profile",
 	.real = 0,
 	.check = sim_kind_check,
 	.open = sim_kind_open,
+	.open_parts = sim_kind_open_parts,
 };

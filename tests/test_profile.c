@@ -290,9 +290,17 @@ static void wrap_open(wrap *w, device *out, const prof *p, int with_time_ops)
 	sim_options_default(&o);
 	o.noise = 0;
 	CHECK_INT(sim_device_open(&w->inner, p, &o, err, sizeof err), 0);
-	w->iface = (dev_iface){"wrap",  w_setup,  w_now,  w_wait_until,
-	                       w_run_group, w_info, w_errmsg, w_free,
-	                       with_time_ops ? w_time_ops : NULL};
+	w->iface = (dev_iface){
+	    .name = "wrap",
+	    .setup = w_setup,
+	    .now = w_now,
+	    .wait_until = w_wait_until,
+	    .run_group = w_run_group,
+	    .info = w_info,
+	    .errmsg = w_errmsg,
+	    .free = w_free,
+	    .time_ops = with_time_ops ? w_time_ops : NULL,
+	};
 	out->iface = &w->iface;
 	out->ctx = w;
 }

@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_fakes.h"
 #include "load.h"
 #include "metrics.h"
 #include "pred_trained.h"
 #include "sched.h"
 
-#define MS 1000000LL
 
 /* ---- a device whose ops take 1 ms each, run one group at a time ---- */
 typedef struct fake_dev {
@@ -51,41 +51,8 @@ static int fake_run(void *ctx, const dev_group *g, int64_t *seg_end)
 	return 0;
 }
 
-static const dev_iface fake_iface = {"fake", NULL, fake_now, fake_wait, fake_run, NULL, NULL, NULL, NULL};
-
-/* ---- the matching predictor: 1 ms per op ---- */
-static int fake_predict(void *ctx, const dev_group *g, int n, int64_t *out)
-{
-	(void)ctx;
-	for (int i = 0; i < n; i++) {
-		out[i] = 0;
-		for (int k = 0; k < g[i].n; k++)
-			out[i] += (g[i].seg[k].end - g[i].seg[k].start) * MS;
-	}
-	return 0;
-}
-static const pred_iface fake_pred_iface = {"fake", fake_predict, NULL};
-
-/* ---- a scripted load ---- */
-typedef struct script {
-	load base;
-	const load_arrival *a;
-	int n, i;
-} script;
-
-static int script_next(load *l, load_arrival *out)
-{
-	script *s = (script *)l;
-	if (s->i == s->n)
-		return 0;
-	*out = s->a[s->i++];
-	return 1;
-}
-static void script_free(load *l)
-{
-	(void)l;
-}
-static const load_iface script_iface = {"script", script_next, script_free};
+static const dev_iface fake_iface = {
+    .name = "fake", .now = fake_now, .wait_until = fake_wait, .run_group = fake_run};
 
 typedef struct world {
 	zoo_model *m[3];

@@ -1,0 +1,54 @@
+/* router.h: which worker a query goes to.
+ *
+ * A run is workers fed by a router (worker.h): each arrival of a service
+ * placed on several workers (several SM partitions of a GPU, several
+ * GPUs) goes to one of them, chosen by the run's router. Like policies,
+ * routers are interface structs in a table (router.c); adding one is
+ * adding a file and a line there.
+ *
+ * A router sees the workers through a router_view, the loop's: how many
+ * queries wait at a worker, the predicted solo time of what waits there
+ * (its backlog, kept only for routers that declare they read it), and the
+ * predicted solo time of the arriving query on each worker (a partition
+ * of fewer SMs runs it slower). Randomness comes from the generator the
+ * loop seeds from the run's seed.
+ */
+#ifndef ABACUS_ROUTER_H
+#define ABACUS_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "load.h"
+#include "rng.h"
+
+typedef struct router_view router_view;
+struct router_view {
+	int64_t now; /* device time of the arrival */
+	size_t (*waiting)(const router_view *v, int w);
+	int64_t (*backlog)(const router_view *v, int w); /* ns; needs reads_backlog */
+	/* Predicted solo ns of the arriving query on worker w. */
+	int64_t (*solo)(const router_view *v, int w, const load_arrival *a);
+	rng *rng;
+	void *loop; /* the loop's, for the functions above */
+};
+
+typedef struct router_kind {
+	const char *name;
+	const char *summary; /* one line for listings */
+	/* 0: every service must be placed on exactly one worker (the router
+	 * cannot choose); 1: it chooses among a service's workers. */
+	int chooses;
+	int reads_backlog;
+	/* Returns the index in cand[0..n) (n >= 1, the workers the arrival's
+	 * service is placed on, in the run's order) of the worker to queue
+	 * the arrival at. */
+	int (*route)(const router_view *v, const load_arrival *a, const int *cand, int n);
+} router_kind;
+
+/* NULL-terminated; the first (direct) is the default. */
+const router_kind *const *router_kinds(void);
+const router_kind *router_find(const char *name);
+void router_names(char *buf, size_t len);
+
+#endif

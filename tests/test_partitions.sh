@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test_partitions.sh: a run as workers behind a router, through the binary.
+#  * A plain run is one worker behind the direct router and gives, bit for
+#    bit, what the single-GPU loop gave before there were workers (the
+#    figures below were printed by that loop, commit 70b541d, with the
+#    same scenario); so does one partition of the whole GPU.
+#  * Partitions and routers run, and a partition of fewer SMs is slower.
+#  * Bad partitions fail before the run with one line naming the field.
+#   bash tests/test_partitions.sh ABACUS_BIN SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/abacus-parts-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+. "$SRC/tests/cli_lib.sh"
+
+cat >same.lua <<'SCN'
+local S = {
+  { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 30 },
+  { model = "vgg16", batch = {1, 2, 4, 8}, qos_ms = 30 },
+  { model = "bert", batch = {1, 2}, seq = {16, 64}, qos_ms = 30 },
+}
+local parts = arg[1] == "whole-partition" and { { sms = 132, services = {1, 2, 3} } } or nil
+for _, policy in ipairs(abacus.policies()) do
+  local r = abacus.run{ name = "same", services = S, policy = policy, partitions = parts,
+    load = { kind = "poisson", qps = 700 }, queries = 3000, seed = 5, abandon = true }
+  print(string.format("%s %.17g %.17g %.17g %d %d", policy, r.p99_ms, r.mean_ms,
+    r.throughput_qps, r.completed, r.groups))
+end
+SCN
+cat >want.txt <<'WANT'
+fcfs 9.7851199999999992 2.0970226263333331 686.58558762052417 3000 3000
+sjf 11.496625 1.9703105133333334 686.58558762052417 3000 3000
+edf 9.7851199999999992 2.0970226263333331 686.58558762052417 3000 3000
+abacus 6.3375510000000004 1.75675805 686.58558762052417 3000 2533
+WANT
+for how in plain whole-partition; do
+	if "$BIN" --db "$T/r.db" run same.lua $how >got.txt 2>err.txt && diff want.txt got.txt >&2; then
+		ok
+	else
+		bad "$how run differs from the single-GPU loop's figures: $(cat err.txt)"
+	fi
+done
+
+# halves, quarters, routers: they run, and fewer SMs are slower
+cat >parts.lua <<'SCN'
+local S = {
+  { model = "resnet101", batch = {1, 2, 4, 8}, qos_ms = 100 },
+  { model = "vgg19", batch = {1, 2, 4, 8}, qos_ms = 100 },
+}
+local function run(parts, router)
+  return abacus.run{ name = "p", services = S, policy = "fcfs", partitions = parts,
+    router = router, load = { kind = "poisson", qps = 100 }, queries = 1000, seed = 2 }
+end
+local whole = run(nil)
+local halves = run({ { sms = 0.5, services = {1} }, { sms = "4g", services = {2} } })
+local quarters = run({ { sms = 32, services = {1} }, { sms = "2g", services = {2} } })
+print("mean " .. tostring(whole.mean_ms < halves.mean_ms and halves.mean_ms < quarters.mean_ms))
+print("done " .. tostring(halves.completed == 1000 and quarters.completed == 1000))
+for _, r in ipairs{ "random", "least_loaded", "headroom" } do
+  local x = run({ { sms = 64, services = {1, 2} }, { sms = 64, services = {1, 2} } }, r)
+  print(r .. " " .. tostring(x.completed == 1000 and x.mean_ms > whole.mean_ms))
+end
+SCN
+if "$BIN" --db "$T/r.db" run parts.lua >got.txt 2>err.txt; then
+	for w in "mean true" "done true" "random true" "least_loaded true" "headroom true"; do
+		grep -qF "$w" got.txt && ok || bad "parts.lua: no '$w' in: $(cat got.txt)"
+	done
+else
+	bad "parts.lua failed: $(cat err.txt)"
+fi
+
+# bad partitions: one line, before the run
+part() {
+	local name=$1 pat=$2
+	cat >"$name.lua" <<SCN
+abacus.run{ services = { { model = "resnet50", batch = 1, qos_ms = 10 },
+  { model = "vgg16", batch = 1, qos_ms = 10 } }, $3,
+  load = { kind = "poisson", qps = 10 }, queries = 10 }
+SCN
+	expect_fail "$name" "$pat" "$BIN" --db "$T/r.db" run "$name.lua"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "$name: not one line: $(cat "$T/err")"
+}
+part granularity "partitions[1].sms = 66: h200 partitions have at least 8 SMs, in multiples of 8 (64 or 72 here)" \
+	'partitions = { { sms = 66, services = {1} }, { sms = 64, services = {2} } }'
+part too-many "partitions[1].sms = 140: h200 has 132 SMs" 'partitions = { { sms = 140, services = {1, 2} } }'
+part over "partitions: together 136 SMs, but h200 has 132" \
+	'partitions = { { sms = 72, services = {1} }, { sms = 64, services = {2} } }'
+part nowhere "services[2] (vgg16) is in no partition" 'partitions = { { sms = 64, services = {1} } }'
+part two "services[2] (vgg16) is in 2 partitions, and router 'direct' cannot choose" \
+	'partitions = { { sms = 64, services = {1, 2} }, { sms = 64, services = {2} } }'
+part preset "not a MIG-like preset (1g, 2g, 3g, 4g, 7g; MIG has no 5g or 6g)" \
+	'partitions = { { sms = "5g", services = {1, 2} } }'
+part share "field 'partitions[1].sms' = 1.5: a share of the GPU's SMs is above 0 and at most 1" \
+	'partitions = { { sms = 1.5, services = {1, 2} } }'
+part service "partitions[1].services[2]' must be a service number, 1 to 2, got 3" \
+	'partitions = { { sms = 64, services = {1, 3} } }'
+part router "unknown router 'nearest' (valid: direct, random, least_loaded, headroom)" \
+	'router = "nearest", partitions = { { sms = 64, services = {1, 2} } }'
+part router-alone "router = \"random\" applies to a run with partitions" 'router = "random"'
+part live "device 'cuda' cannot split the GPU into SM partitions" \
+	'device = "cuda", partitions = { { sms = 64, services = {1, 2} } }'
+
+echo "test_partitions: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
