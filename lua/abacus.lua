@@ -130,4 +130,114 @@ function M.serial_capacity(services, gpu)
   return 1000 / (sum / #services)
 end
 
+-- The fields a sweep or a search may set by name beyond abacus.run's own:
+-- `qps` is the load's rate (load.qps), the axis of load sweeps.
+local function set_field(t, name, v)
+  if name == "qps" then
+    t.load = M.with(t.load or { kind = "poisson" }, { qps = v })
+  else
+    t[name] = v
+  end
+end
+
+-- Runs base once for every combination of the values of axes, a list of
+-- { name, values } (the first axis varies slowest), as perf_analyzer's
+-- request-rate range does for one axis. name is a field of abacus.run
+-- (`qps` sets load.qps); an axis may carry `set = function(t, v)` to set
+-- something else, and `each = function(t, point)` on opts adjusts a run
+-- before it starts (point: the axis values by name), returning false to
+-- skip it. Returns the results, each with the axis values set on it and
+-- the point's values in its tags (merged with base.tags).
+function M.sweep(base, axes, opts)
+  if type(base) ~= "table" then error("abacus.sweep: base must be a run table", 2) end
+  if type(axes) ~= "table" or #axes == 0 then
+    error("abacus.sweep: axes must be a non-empty list of { name, values }", 2)
+  end
+  for i, a in ipairs(axes) do
+    if type(a) ~= "table" or type(a[1]) ~= "string" or type(a[2]) ~= "table" or #a[2] == 0 then
+      error("abacus.sweep: axes[" .. i .. "] must be { name, non-empty list of values }", 2)
+    end
+  end
+  opts = opts or {}
+  local out, point = {}, {}
+  local function walk(k)
+    if k > #axes then
+      local t = M.with(base)
+      local tags = M.with(base.tags)
+      for _, a in ipairs(axes) do
+        local v = point[a[1]]
+        if a.set then a.set(t, v) else set_field(t, a[1], v) end
+        tags[a[1]] = v
+      end
+      t.tags = tags
+      if opts.each and opts.each(t, M.with(point)) == false then return end
+      local r = M.run(t)
+      for name, v in pairs(point) do r[name] = v end
+      out[#out + 1] = r
+      return
+    end
+    for _, v in ipairs(axes[k][2]) do
+      point[axes[k][1]] = v
+      walk(k + 1)
+    end
+  end
+  walk(1)
+  return out
+end
+
+-- Within QoS by default: at least 99% of the queries completed within
+-- their target, drops counting as misses (the p99 of all queries, not
+-- only of those that completed, is within QoS).
+local function within_qos(r) return r.violation_ratio <= 0.01 end
+
+-- The peak load of base's services within QoS: a binary search on the
+-- load's rate (load.qps), as perf_analyzer's binary search mode does.
+-- opts: lo, hi (q/s, required: the range searched), rel (stop once the
+-- range is this share of hi wide; default 0.01), ok (function(result)
+-- -> boolean: the load is served; default 99% within QoS, drops counted),
+-- store_queries (default false). Returns the largest rate found served
+-- (0 when not even lo is), whether hi itself was served (the range was too
+-- small to find the peak), and the number of runs it took.
+function M.capacity(base, opts)
+  if type(base) ~= "table" then error("abacus.capacity: base must be a run table", 2) end
+  opts = opts or {}
+  local lo, hi = opts.lo, opts.hi
+  if type(lo) ~= "number" or type(hi) ~= "number" or not (lo > 0 and hi > lo) then
+    error("abacus.capacity: give lo and hi, 0 < lo < hi (q/s)", 2)
+  end
+  local rel = opts.rel or 0.01
+  if not (rel > 0 and rel < 1) then error("abacus.capacity: rel must be in (0, 1)", 2) end
+  local judge = opts.ok or within_qos
+  local runs = 0
+  local function ok(qps)
+    local t = M.with(base, { store_queries = opts.store_queries or false })
+    set_field(t, "qps", qps)
+    t.tags = M.with(base.tags, { qps = qps })
+    runs = runs + 1
+    return judge(M.run(t))
+  end
+  if not ok(lo) then return 0, false, runs end
+  if ok(hi) then return hi, true, runs end
+  while hi - lo > rel * hi do
+    local mid = (lo + hi) / 2
+    if ok(mid) then lo = mid else hi = mid end
+  end
+  return lo, false, runs
+end
+
+-- Mean and sample standard deviation of a list of numbers (NaN ones
+-- skipped); n, the count used. For the spread over seeds.
+function M.mean_sd(xs)
+  local sum, n = 0, 0
+  for _, x in ipairs(xs) do
+    if x == x then sum, n = sum + x, n + 1 end
+  end
+  if n == 0 then return 0 / 0, 0 / 0, 0 end
+  local mean, ss = sum / n, 0
+  for _, x in ipairs(xs) do
+    if x == x then ss = ss + (x - mean) ^ 2 end
+  end
+  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, n
+end
+
 return M

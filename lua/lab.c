@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "abacus_lua.h"
 #include "kind.h"
@@ -969,6 +970,14 @@ static void open_abacus(lua_State *L, lab *b)
 	lua_setfield(L, -2, "predictors");
 	lua_pushstring(L, b->db_path);
 	lua_setfield(L, -2, "db");
+	/* the running abacus, for a scenario that runs one of its other
+	 * commands (abacus train); absent where the system does not say */
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		lua_pushlstring(L, exe, (size_t)len);
+		lua_setfield(L, -2, "exe");
+	}
 	if (luaL_loadbuffer(L, abacus_lua, sizeof abacus_lua, "=abacus.lua") != LUA_OK)
 		lua_error(L);
 	lua_pushvalue(L, -2);

@@ -84,5 +84,66 @@ expect_fail "unknown abandon rule" "field 'abandon' must be off, predictive or l
 scenario rule2.lua 'abacus.run(abacus.with(base, { abandon = 1 }))'
 expect_fail "abandon as a number" "field 'abandon' must be a boolean or off, predictive or late" "$BIN" run rule2.lua
 
+# --- the scenarios of scenarios/paper/, quick, all through all.lua (each
+# run as if alone), then the figures from the database it wrote
+command -v gnuplot >/dev/null || { echo "test_paper.sh: needs gnuplot (scripts/install-deps.sh installs it)" >&2; exit 1; }
+if "$BIN" run --db "$T/p.db" "$SRC/scenarios/paper/all.lua" quick >all.out 2>all.err; then ok; else bad "all.lua quick: $(tail -5 all.err)"; fi
+# rows of the table that follows the line starting with $1 (up to a blank line)
+table_rows() { awk -v t="$1" 'index($0, t) == 1 { on = 1; skip = 3; next } on && skip > 1 { skip--; next } on && (/^$/ || /^(mean |wrote |all\.lua|§)/) { exit } on { n++ } END { print n + 0 }' all.out; }
+[ "$(table_rows "Figs 14, 15")" = 8 ] && ok || bad "Figs 14, 15: $(table_rows "Figs 14, 15") rows, expected 2 pairs x 4 policies"
+[ "$(table_rows "Fig 16")" = 8 ] && ok || bad "Fig 16: $(table_rows "Fig 16") rows, expected 8"
+[ "$(table_rows "Fig 17")" = 8 ] && ok || bad "Fig 17: $(table_rows "Fig 17") rows, expected 8"
+[ "$(table_rows "peak load within QoS")" = 2 ] && ok || bad "peak loads: $(table_rows "peak load within QoS") rows, expected 2"
+[ "$(table_rows "§7.4 at the QoS load")" = 8 ] && ok || bad "§7.4: $(table_rows "§7.4 at the QoS load") rows, expected a triplet and the quad x 4"
+[ "$(table_rows "Fig 23")" = 12 ] && ok || bad "Fig 23: $(table_rows "Fig 23") rows, expected 3 combinations x 4 ways"
+[ "$(table_rows "resnet50+resnet101: p99/QoS and goodput against load")" = 12 ] && ok || bad "load sweep rows"
+# the paper's numbers beside ours: abacus's p99/QoS of resnet50+resnet101 in the paper is 0.84
+grep -E '^resnet50\+resnet101 +abacus +42\.54 +206 .* 0\.84 ' all.out >/dev/null && ok ||
+	bad "resnet50+resnet101 abacus row at the QoS load: QoS 42.54 ms (3.87 x the H200's solo sums at batch 32), 206 q/s, paper 0.84: $(grep '^resnet50+resnet101 *abacus' all.out | head -1)"
+# the runs stored: the protocol's abandon rules, threshold and tags
+got=$(sql p.db "SELECT count(*), sum(status = 'done') FROM runs WHERE json_extract(tags, '$.figure') = '14-15'")
+[ "$got" = "16|16" ] && ok || bad "Figs 14-15 runs: $got, expected 16|16 (2 pairs, 4 policies, 2 seeds)"
+got=$(sql p.db "SELECT DISTINCT policy || ':' || json_extract(config, '$.abandon') FROM runs WHERE json_extract(tags, '$.figure') = '14-15' ORDER BY 1" | paste -sd' ')
+[ "$got" = "abacus:predictive edf:late fcfs:late sjf:late" ] && ok || bad "abandon rules: $got"
+got=$(sql p.db "SELECT DISTINCT json_extract(config, '$.threshold_qos') FROM runs WHERE policy = 'abacus' AND json_extract(tags, '$.combo') = 'resnet50+resnet101' AND json_extract(tags, '$.figure') = '14-15'")
+[ "$got" = 0.05 ] && ok || bad "threshold_qos of resnet50+resnet101: $got, expected 5 ms / its 100 ms target"
+got=$(sql p.db "SELECT count(*) FROM queries q JOIN runs r ON r.id = q.run_id WHERE json_extract(r.tags, '$.figure') = '14-15' AND json_extract(r.tags, '$.seed') = 1 AND r.policy = 'fcfs' AND json_extract(r.tags, '$.combo') = 'resnet50+resnet101'")
+[ "$got" = 300 ] && ok || bad "queries of a quick run: $got, expected 300"
+got=$(sql p.db "SELECT count(*) FROM queries q JOIN runs r ON r.id = q.run_id WHERE json_extract(r.tags, '$.combo') = 'resnet101+resnet152+vgg19+bert' AND q.model = 'bert' AND q.batch NOT IN (4, 8, 16)")
+[ "$got" = 0 ] && ok || bad "bert drew a batch the H200's profile lacks: $got queries"
+grep -q "note: data/h200/ops.csv has no bert batch 32" all.err && ok || bad "no note that bert batch 32 is not measured"
+# overlap pays at the higher load: abacus's peak load within QoS is above fcfs's for both pairs
+awk '/^peak load within QoS/ { on = 1; next } on && /^(mean|$)/ { on = 0 } on && /^resnet/ { n++; if ($NF + 0 > 1) up++ } END { exit !(n == 2 && up == 2) }' all.out && ok ||
+	bad "abacus/fcfs peak load not above 1 for both pairs: $(grep -A4 '^peak load within QoS' all.out)"
+# §5.5: every learner per combination, for all, and held out
+n=$(($(wc -l <paper-prediction.csv) - 1))
+[ "$n" = 162 ] && ok || bad "paper-prediction.csv: $n rows, expected 26 x 3 per pair + 3 all + 27 x 3 held out"
+awk -F, '$1 == "all" && $2 == "mlp" { exit !($5 > 0 && $5 < 10 && $7 > 5.7 && $7 < 5.75) }' paper-prediction.csv && ok ||
+	bad "mlp trained on all: MAPE in (0, 10) and the paper's 5.72: $(grep '^all,mlp' paper-prediction.csv)"
+[ "$(wc -l <paper-search.csv)" = 13 ] && ok || bad "paper-search.csv: $(wc -l <paper-search.csv) lines"
+# every figure, PNG and PDF, not empty
+figs="fig14-p99-qos fig15-violations fig16-small fig17-completed fig17-peak-load fig18-beyond-qos fig19-beyond-completed sweep-load tail-latency fig23-search fig-prediction"
+check_figs() {
+	for f in $figs; do
+		[ "$(head -c 8 "paper-figures/$f.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+			[ "$(wc -c <"paper-figures/$f.png")" -gt 5000 ] && ok || bad "$1: paper-figures/$f.png missing or not a PNG"
+		[ "$(head -c 5 "paper-figures/$f.pdf" 2>/dev/null)" = "%PDF-" ] && ok || bad "$1: paper-figures/$f.pdf missing or not a PDF"
+	done
+}
+check_figs "all.lua"
+# figures-only draws them again from the database, running nothing
+rm -rf paper-figures
+before=$(sql p.db "SELECT count(*) FROM runs")
+if "$BIN" run --db "$T/p.db" "$SRC/scenarios/paper/all.lua" figures-only >fo.out 2>fo.err; then ok; else bad "figures-only: $(cat fo.err)"; fi
+[ "$(sql p.db "SELECT count(*) FROM runs")" = "$before" ] && ok || bad "figures-only ran something"
+check_figs "figures-only"
+# a scenario alone gives the same table as inside all.lua (the simulator is deterministic)
+if "$BIN" run --db "$T/alone.db" "$SRC/scenarios/paper/beyond.lua" quick >beyond.out 2>/dev/null; then ok; else bad "beyond.lua alone failed"; fi
+a=$(awk '/^§7.4 at the QoS load/,/^$/' beyond.out | cut -c1-90)
+b=$(awk '/^§7.4 at the QoS load/,/^$/' all.out | cut -c1-90)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "beyond.lua alone and in all.lua differ"
+"$SRC/scripts/paper-figures.sh" "$T/none.db" x >/dev/null 2>err && bad "figures from a missing database succeeded" ||
+	{ grep -q "no database" err && ok || bad "missing database: $(cat err)"; }
+
 echo "test_paper.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,133 @@
+-- prediction.lua: the paper's §5.5, the predictors' error: LR, SVR and the
+-- MLP, each trained for one pair ("per pair") and on every combination
+-- ("all"), measured by K-fold cross-validation, and with each combination
+-- held out in turn (leave-one-combination-out: a combination never seen
+-- in training), beside the paper's MAE and MAPE.
+--
+--   abacus run scenarios/paper/prediction.lua [DEVICE] [GPU] [quick]
+--   (defaults: sim h200; DEVICE is not read: the groups are the GPU's
+--   measured ones, data/<gpu>/groups.csv)
+--
+-- It runs `abacus train` on a copy of the GPU's profile and of the first
+-- GROUPS measured groups of each combination (default 200, quick 40; all
+-- 2,000 take minutes to cross-validate on a laptop CPU), in a temporary
+-- folder, so the shipped predictors are left as they are. It writes its
+-- table as paper-prediction.csv beside the results database, for the
+-- figures. Our features are today's (feat.h: per segment its model's solo
+-- time, the op range's share, batch, seq); the paper's own (one-hot model
+-- ids, start, end, batch, seq, with a linear SVR) are not implemented.
+local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
+local o = P.args(arg)
+assert(abacus.exe, "prediction.lua needs the path of the abacus binary (abacus.exe)")
+local per = tonumber(os.getenv("GROUPS") or (o.quick and 40 or 200))
+local folds = o.quick and 2 or 5
+print(string.format("§5.5 on %s's measured groups, %d per combination, %d-fold cross-validation%s",
+  o.gpu, per, folds, o.quick and " (quick)" or ""))
+
+local function sh(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local function ok(cmd)
+  local r = os.execute(cmd)
+  if not r then error("failed: " .. cmd) end
+end
+local tmp = os.tmpname()
+os.remove(tmp)
+local data = os.getenv("ABACUS_DATA") or (P.root .. "/data")
+ok("mkdir -p " .. sh(tmp .. "/" .. o.gpu))
+ok(string.format("cp %s %s %s", sh(data .. "/" .. o.gpu .. "/ops.csv"), sh(data .. "/" .. o.gpu .. "/sim.csv"),
+  sh(tmp .. "/" .. o.gpu .. "/")))
+-- the first `per` groups of each combination, in file order
+local src = assert(io.open(data .. "/" .. o.gpu .. "/groups.csv"))
+local dst = assert(io.open(tmp .. "/" .. o.gpu .. "/groups.csv", "w"))
+local seen, head = {}, nil
+for line in src:lines() do
+  if not head and not line:match("^#") and line ~= "" then
+    head = line
+    dst:write(line, "\n")
+  elseif head and line ~= "" and not line:match("^#") then
+    local combo = line:match("^([^,]*),")
+    seen[combo] = (seen[combo] or 0) + 1
+    if seen[combo] <= per then dst:write(line, "\n") end
+  end
+end
+src:close()
+dst:close()
+
+-- `abacus train ... --format csv` -> rows { predictor, combination, mae_ms, mape }
+local function train(extra)
+  local cmd = string.format("%s train --gpu %s --data %s --format csv %s 2>/dev/null", sh(abacus.exe), o.gpu,
+    sh(tmp), extra)
+  local f = assert(io.popen(cmd))
+  local rows, first = {}, true
+  for line in f:lines() do
+    if first then first = false else
+      local k, c, mae, mape = line:match("^([^,]+),([^,]+),([^,]+),([^,]+)$")
+      if k then rows[#rows + 1] = { predictor = k, combination = c, mae_ms = tonumber(mae), mape = tonumber(mape) } end
+    end
+  end
+  if not f:close() then error("abacus train " .. extra .. " failed") end
+  return rows
+end
+
+local out = {}
+local function add(rows, how)
+  for _, r in ipairs(rows) do
+    r.how = how
+    out[#out + 1] = r
+  end
+end
+add(train("--mode one --folds " .. folds), "per pair")
+add(train("--mode all --folds " .. folds), "all")
+add(train("--mode all --lopo"), "held out")
+ok("rm -rf " .. sh(tmp))
+
+-- the paper's figures, per predictor and pair ("svm" is its SVR)
+local paper = {}
+for _, r in ipairs(P.read_csv(P.root .. "/data/paper/prediction-error-2in7.csv")) do
+  -- "resnet50_inception_v3": the models joined by "_", one of which has one
+  local ms = {}
+  local rest = r.combinations:gsub("inception_v3", "inception@v3")
+  for m in rest:gmatch("[^_]+") do ms[#ms + 1] = (m:gsub("@", "_")) end
+  table.sort(ms)
+  paper[r.predictor .. ":" .. table.concat(ms, "+")] = r
+end
+for _, r in ipairs(out) do
+  local key = r.predictor .. ":" .. (r.how == "all" and "all" or r.combination)
+  local p = r.how ~= "held out" and paper[key]
+  if p then r.paper_mae, r.paper_mape = p.mae, 100 * p.mape end
+end
+abacus.print_table(out, {
+  { "how", "trained" }, { "predictor", "learner" }, { "combination", "combination" },
+  { "mae_ms", "MAE ms", "%.4f" }, { "paper_mae", "paper", "%.3f" },
+  { "mape", "MAPE %", "%.2f" }, { "paper_mape", "paper", "%.2f" },
+})
+-- the mean over pairs of each learner, the paper's contrast
+local sum = {}
+for _, how in ipairs{ "per pair", "all", "held out" } do
+  for _, k in ipairs{ "mlp", "lr", "svm" } do
+    local s = { how = how, predictor = k, n = 0, mape = 0, pn = 0, paper_mape = 0 }
+    for _, r in ipairs(out) do
+      if r.how == how and r.predictor == k and r.combination ~= "mean" and not r.combination:find("+.*+") then
+        s.n, s.mape = s.n + 1, s.mape + r.mape
+        if r.paper_mape then s.pn, s.paper_mape = s.pn + 1, s.paper_mape + r.paper_mape end
+      end
+    end
+    if s.n > 0 then
+      s.mape = s.mape / s.n
+      s.paper_mape = s.pn > 0 and s.paper_mape / s.pn or nil
+      sum[#sum + 1] = s
+    end
+  end
+end
+print("\nmean MAPE over the pairs (triplets and the quadruplet left out, as the paper's table has none)")
+abacus.print_table(sum, {
+  { "how", "trained" }, { "predictor", "learner" }, { "n", "pairs" },
+  { "mape", "MAPE %", "%.2f" }, { "paper_mape", "paper", "%.2f" },
+})
+local dir = abacus.db:match("^(.*)/[^/]*$") or "."
+local f = assert(io.open(dir .. "/paper-prediction.csv", "w"))
+f:write("how,predictor,combination,mae_ms,mape,paper_mae_ms,paper_mape\n")
+for _, r in ipairs(out) do
+  f:write(string.format("%s,%s,%s,%.6f,%.4f,%s,%s\n", r.how, r.predictor, r.combination, r.mae_ms, r.mape,
+    r.paper_mae and string.format("%.6f", r.paper_mae) or "", r.paper_mape and string.format("%.4f", r.paper_mape) or ""))
+end
+f:close()
