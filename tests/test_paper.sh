@@ -118,8 +118,8 @@ awk '/^peak load within QoS/ { on = 1; next } on && /^(mean|$)/ { on = 0 } on &&
 # §5.5: every learner per combination, for all, and held out
 n=$(($(wc -l <paper-prediction.csv) - 1))
 [ "$n" = 162 ] && ok || bad "paper-prediction.csv: $n rows, expected 26 x 3 per pair + 3 all + 27 x 3 held out"
-awk -F, '$1 == "all" && $2 == "mlp" { exit !($5 > 0 && $5 < 10 && $7 > 5.7 && $7 < 5.75) }' paper-prediction.csv && ok ||
-	bad "mlp trained on all: MAPE in (0, 10) and the paper's 5.72: $(grep '^all,mlp' paper-prediction.csv)"
+awk -F, '$1 == "all" && $2 == "mlp" { exit !($5 > 0 && $5 < 10 && $7 > 5.8 && $7 < 5.9) }' paper-prediction.csv && ok ||
+	bad "mlp trained on all: MAPE in (0, 10) and the paper's 5.84 (the mean of its two rows): $(grep '^all,mlp' paper-prediction.csv)"
 [ "$(wc -l <paper-search.csv)" = 13 ] && ok || bad "paper-search.csv: $(wc -l <paper-search.csv) lines"
 # every figure, PNG and PDF, not empty
 figs="fig14-p99-qos fig15-violations fig16-small fig17-completed fig17-peak-load fig18-beyond-qos fig19-beyond-completed sweep-load tail-latency fig23-search fig-prediction"
