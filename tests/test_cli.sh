@@ -276,11 +276,23 @@ elif [ "$(id -u)" != 0 ]; then
 fi
 
 # --- interrupted and killed runs are visible; earlier runs intact -------------------
+# wait_long_run N: until results.db holds more than N runs named long (at
+# most 30 s), and a moment more for the run to be under way
+wait_long_run() {
+	local _
+	for _ in $(seq 300); do
+		[ "$(sql "$T/r.db" "select count(*) from runs where name = 'long'" 2>/dev/null)" -gt "$1" ] 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.3
+}
 scenario long.lua 'base.load.qps = 2000; base.queries = 1000000; base.name = "long"
 for i = 1, 1000 do abacus.run(base) end'
 "$BIN" --db "$T/r.db" run long.lua >/dev/null 2>"$T/err" &
 pid=$!
-sleep 1.5
+# the signal goes once a run has started (a sanitizer build on a loaded
+# machine can take longer than any fixed delay to get there)
+wait_long_run 0
 kill -INT $pid
 wait $pid
 rc=$?
@@ -288,9 +300,10 @@ rc=$?
 grep -qF "interrupted" "$T/err" && ok || bad "SIGINT message: $(cat "$T/err")"
 sql "$T/r.db" "select status from runs where name = 'long' order by id desc limit 1" | grep -q interrupted && ok || bad "interrupted run not marked"
 
+n_long=$(sql "$T/r.db" "select count(*) from runs where name = 'long'")
 "$BIN" --db "$T/r.db" run long.lua >/dev/null 2>&1 &
 pid=$!
-sleep 1.5
+wait_long_run "$n_long"
 kill -KILL $pid
 wait $pid 2>/dev/null
 "$BIN" --db "$T/r.db" runs --all >"$T/out" 2>&1
