@@ -5,6 +5,12 @@
  *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
  *                    [--fp16 (cuda_exec_cfg.half: fp16 storage, float accumulation)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
+ *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
+ *   bench_gpu --kernels MODEL:BATCH [--fp16]
+ *                                   one eager run of the whole model between
+ *                                   cudaProfilerStart and Stop (for
+ *                                   ncu --profile-from-start off), after
+ *                                   printing how each conv runs at that batch
  *   bench_gpu --sanitize-run [--models a,b] [--fp16]
  *                                   one short run of every model (for
  *                                   compute-sanitizer), no timing: fp32 and
@@ -12,12 +18,10 @@
  *   bench_gpu --info
  *
  * Tables, each written as OUTDIR/<name>.csv and printed:
- *   whole    every model (bert at seq 64), batch 1, 4, 8, 16, eager and from
- *            CUDA graphs: median and p99 of 200 isolated runs (CUDA events
- *            around each run, the stream idle before it) after warm-up, and
- *            p99 / median
- *   overlap  every pair of the 7 big models at batch 4: both launched
- *            together on two streams vs one after the other
+ *   whole    every model (bert at seq 64), batch 1, 4, 8, 16 (--batches), eager
+ *            (unless --graphs-only) and from CUDA graphs: median and p99 of 200 isolated runs (CUDA
+ * events around each run, the stream idle before it) after warm-up, and p99 / median overlap  every
+ * pair of the 7 big models at batch 4: both launched together on two streams vs one after the other
  *   ops      the solo op profile the simulator reads: every op of every
  *            model alone, at every batch (bert: every seq x batch), median
  *            and p99 of >= 20 runs timed back to back (an event between
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 #include <sys/stat.h>
 
@@ -57,6 +62,9 @@ typedef struct opts {
 	const char *models; /* comma list or NULL for all */
 	int max_batch;      /* whole table's executors (default 16) */
 	int find;           /* time conv algorithms at load (default 0) */
+	int batches[16];    /* whole table's batches */
+	int n_batches;
+	int graphs_only; /* whole table: no eager executor */
 } opts;
 
 static int cmp_double(const void *a, const void *b)
@@ -225,7 +233,7 @@ static void row(FILE *f, const char *fmt, ...)
 
 static int bench_whole(const opts *o)
 {
-	static const int batches[] = {1, 4, 8, 16};
+	const int *batches = o->batches;
 	int runs = o->quick ? 30 : 200, warm = o->quick ? 5 : 20;
 	FILE *f =
 	    open_csv(o, "whole", "model,batch,seq,mode,median_ms,p99_ms,p99_over_median,runs");
@@ -244,13 +252,13 @@ static int bench_whole(const opts *o)
 			break;
 		}
 		int seq = m->has_seq ? 64 : 0;
-		for (int graphs = 0; graphs <= 1 && !rc; graphs++) {
+		for (int graphs = o->graphs_only; graphs <= 1 && !rc; graphs++) {
 			cuda_exec *x = open_exec(m, o->max_batch, seq, graphs, o->find);
 			if (!x) {
 				rc = -1;
 				break;
 			}
-			for (int bi = 0; bi < 4 && !rc; bi++) {
+			for (int bi = 0; bi < o->n_batches && !rc; bi++) {
 				int b = batches[bi];
 				if (b > o->max_batch)
 					break;
@@ -497,21 +505,83 @@ static int sanitize_run(const opts *o)
 	return rc;
 }
 
+/* --kernels MODEL:BATCH: how each conv runs at that batch, then one eager
+ * run of the whole model inside cudaProfilerStart / Stop, so that a
+ * profiler started with collection off (ncu --profile-from-start off)
+ * sees that run's kernels and none of the load's timing runs. */
+static int kernels_run(const char *spec)
+{
+	char name[64];
+	int b = 0;
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon - spec >= (long)sizeof name || (b = atoi(colon + 1)) < 1) {
+		fprintf(stderr, "bench_gpu: --kernels wants MODEL:BATCH, got '%s'\n", spec);
+		return -1;
+	}
+	memcpy(name, spec, (size_t)(colon - spec));
+	name[colon - spec] = 0;
+	char err[ERRLEN];
+	zoo_model *m = zoo_model_new(name, err, sizeof err);
+	if (!m) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	int seq = m->has_seq ? 64 : 0, rc = -1;
+	cuda_exec *x = open_exec(m, b, seq, 0, 0);
+	if (x && !cuda_exec_run(x, 0, m->n_ops, b, seq, err, sizeof err) &&
+	    !cuda_exec_run(x, 0, m->n_ops, b, seq, err, sizeof err) &&
+	    !cuda_exec_sync(x, err, sizeof err)) {
+		cuda_exec_describe(x, b, stdout);
+		fflush(stdout);
+		rc = cudaProfilerStart() != cudaSuccess ||
+		             cuda_exec_run(x, 0, m->n_ops, b, seq, err, sizeof err) ||
+		             cuda_exec_sync(x, err, sizeof err) || cudaProfilerStop() != cudaSuccess
+		         ? -1
+		         : 0;
+	}
+	if (rc && x)
+		fprintf(stderr, "%s batch %d: %s\n", name, b, err);
+	cuda_exec_free(x);
+	zoo_model_free(m);
+	return rc;
+}
+
+/* "1,4,8" into o->batches; 0, or -1 with a message. */
+static int parse_batches(opts *o, const char *list)
+{
+	o->n_batches = 0;
+	for (const char *p = list; *p;) {
+		char *end;
+		long b = strtol(p, &end, 10);
+		if (end == p || b < 1 || b > 4096 ||
+		    o->n_batches == (int)(sizeof o->batches / sizeof o->batches[0]) ||
+		    (*end && *end != ',')) {
+			fprintf(stderr, "bench_gpu: bad --batches '%s'\n", list);
+			return -1;
+		}
+		o->batches[o->n_batches++] = (int)b;
+		p = *end ? end + 1 : end;
+	}
+	return o->n_batches ? 0 : -1;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
 	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16]\n"
-	        "                [--whole 0|1]\n"
-	        "       bench_gpu --sanitize-run [--models a,b] [--fp16] | --info\n");
+	        "                [--whole 0|1] [--batches 1,4,8,16] [--graphs-only]\n"
+	        "       bench_gpu --sanitize-run [--models a,b] [--fp16] | --info\n"
+	        "       bench_gpu --kernels MODEL:BATCH [--fp16]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0};
+	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0, {1, 4, 8, 16}, 4, 0};
 	char err[ERRLEN];
 	int sanitize = 0;
+	const char *kernels = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sanitize-run"))
 			sanitize = 1;
@@ -538,6 +608,13 @@ int main(int argc, char **argv)
 			half = 1;
 		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
 			whole_graph = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
+			if (parse_batches(&o, argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--graphs-only"))
+			o.graphs_only = 1;
+		else if (!strcmp(argv[i], "--kernels") && i + 1 < argc)
+			kernels = argv[++i];
 		else if (argv[i][0] == '-')
 			return usage();
 		else
@@ -545,6 +622,8 @@ int main(int argc, char **argv)
 	}
 	if (sanitize)
 		return sanitize_run(&o) ? 1 : 0;
+	if (kernels)
+		return kernels_run(kernels) ? 1 : 0;
 	if (!o.outdir)
 		return usage();
 	mkdir(o.outdir, 0755);

@@ -1690,3 +1690,29 @@ int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
 		n += x->m->layers[l].kind == ZOO_CONV && x->lp[l].bd[batch].gemm;
 	return n;
 }
+
+void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
+{
+	static const char *const algos[] = {
+	    "IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT", "FFT", "FFT_TILING",
+	    "WINOGRAD",      "WINOGRAD_NONFUSED"};
+	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
+		return;
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		if (L->kind != ZOO_CONV)
+			continue;
+		const bdesc *bd = &x->lp[l].bd[batch];
+		zoo_dims o = zoo_layer_dims(x->m, l, 0);
+		fprintf(f, "# conv %s b%d %dx%dx%d k%dx%d/%d g%d: ", L->name, batch, o.d[0], o.d[1],
+		        o.d[2], L->kh, L->kw, L->sh, L->groups);
+		if (bd->gemm)
+			fprintf(f, "im2col + GEMM, split %d\n", bd->gemm);
+		else
+			fprintf(f, "cuDNN %s%s, workspace %zu\n",
+			        (unsigned)bd->algo < sizeof algos / sizeof algos[0]
+			            ? algos[bd->algo]
+			            : "?",
+			        bd->fused ? " fused" : " + epilogue", bd->ws);
+	}
+}

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cuda_runtime_api.h>
 
@@ -117,5 +118,9 @@ int cuda_exec_graphs(const cuda_exec *x);
 /* Number of conv layers that run as im2col + GEMM at `batch` (0 before
  * that batch first ran), for the benchmark. */
 int cuda_exec_gemm_convs(const cuda_exec *x, int batch);
+/* One line per conv layer saying how it runs at `batch` (cuDNN algorithm
+ * and whether bias + activation are fused into it, or the GEMM form and
+ * its split), after that batch first ran; for the benchmark. */
+void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f);
 
 #endif
