@@ -1,114 +1,87 @@
--- mig.lua: the Abacus paper's section 7.5 on SM partitions of one GPU.
+-- mig.lua: the paper's §7.5, four services on SM partitions of one GPU:
+-- Fig 20 (p99 over completed queries / QoS target at the QoS load) and
+-- Fig 21 (queries completed, late ones included, at the throughput load),
+-- per placement and policy, beside the paper's numbers.
 --
---   abacus run scenarios/paper/mig.lua [DEVICE] [GPU] [QUERIES]
---   (defaults: sim h200 2000)
+--   abacus run scenarios/paper/mig.lua [DEVICE] [GPU] [quick]
+--   (defaults: sim h200; the rules are in common.lua)
 --
--- Four services, resnet101, resnet152, vgg19 and bert, served three ways:
---  * 1in4: four quarters of the GPU (sms = 0.25: 32 SMs of an H200), one
---    model each;
+-- resnet101, resnet152, vgg19 and bert (the 7.5-mig row of
+-- data/paper/protocol.csv: its QoS rule and loads, over the whole GPU's
+-- solo latencies and serial capacity), placed three ways:
+--  * 1in4: four quarters (sms = 0.25: 32 SMs of an H200), one model each;
 --  * 2in4: two halves (sms = 0.5: 64 SMs each), a pair on each, in the
 --    paper's three pairings;
 --  * 4in4: all four on the whole GPU.
--- Every policy, at a QoS load and a throughput load.
---
--- The rules, from the paper's protocol (data/paper/mig.csv, the 7.5-mig
--- row of its protocol table):
---  * QoS target of every service: qos_factor x the sum of the four
---    services' solo latencies at their largest batch (and sequence) on the
---    whole GPU (abacus.largest_solo_ms);
---  * loads: load_qos_over_capacity and load_thr_over_capacity times the
---    whole GPU's serial capacity C of the four (abacus.serial_capacity),
---    one Poisson stream, each query picking a service uniformly;
---  * every policy abandons as in the paper: the baselines drop a head
---    already past its deadline ("late"), abacus predictively (true);
---  * measures: at the QoS load, p99 over QoS (the paper's tail figure);
---    at the throughput load, queries completed, late ones included (the
---    paper's throughput figure), beside goodput.
--- Batches are ours (1, 2, 4, 8; bert 1, 2, 4 at sequence 16 to 128), as
--- in pairs.lua: the profiles hold those.
---
--- On the simulator a partition replays a profile scaled from the whole
--- GPU's by the model of docs/partitions.md, not one measured at its size.
-local device = arg[1] or "sim"
-local gpu = arg[2] or "h200"
-local queries = math.tointeger(tonumber(arg[3] or 2000))
-assert(queries and queries > 0, "QUERIES must be a positive integer, got " .. tostring(arg[3]))
+-- The paper ran MIG instances of an A100 (1in4: 1g slices, 2in4: 3g). On
+-- the simulator a partition replays a profile scaled from the whole GPU's
+-- by the model of docs/partitions.md, not one measured at its size, and
+-- partitions do not contend for memory bandwidth.
+local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
+local o = P.args(arg)
+print(string.format("§7.5 on %s %s, %d queries a run, seeds 1-%d%s", o.device, o.gpu, o.queries,
+  #o.seeds, o.quick and " (quick)" or ""))
+local su = P.setup(P.protocol("7.5-mig")[1], o)
+local idx = {}
+for i, m in ipairs(su.models) do idx[m] = i end
 
--- the 7.5-mig row of the protocol
-local proto
-do
-  local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-  local f = assert(io.open(here .. "../../data/paper/mig.csv"), "mig.lua: data/paper/mig.csv not found")
-  local head = {}
-  for k in f:read("l"):gsub("\r$", ""):gmatch("[^,]+") do head[#head + 1] = k end
-  for line in f:lines() do
-    local row, i = {}, 1
-    for v in line:gsub("\r$", ""):gmatch("[^,]+") do row[head[i]] = v; i = i + 1 end
-    if row.experiment == "7.5-mig" then proto = row end
-  end
-  f:close()
-  assert(proto, "mig.lua: no 7.5-mig row in data/paper/mig.csv")
-end
-local QOS_FACTOR = tonumber(proto.qos_factor)
-local LOADS = {
-  { "qos", tonumber(proto.load_qos_over_capacity) },
-  { "throughput", tonumber(proto.load_thr_over_capacity) },
+-- a placement: its paper file, and its partitions as lists of models
+local placements = {
+  { "1in4", 0.25, { { "resnet101" }, { "resnet152" }, { "vgg19" }, { "bert" } } },
+  { "2in4", 0.5, { { "resnet101", "bert" }, { "resnet152", "vgg19" } } },
+  { "2in4", 0.5, { { "resnet101", "resnet152" }, { "vgg19", "bert" } } },
+  { "2in4", 0.5, { { "resnet101", "vgg19" }, { "resnet152", "bert" } } },
+  { "4in4", 1, { { "resnet101", "resnet152", "vgg19", "bert" } } },
 }
+if o.quick then placements = { placements[1], placements[2], placements[5] } end
 
-local function service(model)
-  if model == "bert" then
-    return { model = model, batch = {1, 2, 4}, seq = {16, 32, 64, 128} }
-  end
-  return { model = model, batch = {1, 2, 4, 8} }
-end
-local models = { "resnet101", "resnet152", "vgg19", "bert" }
-local S = {}
-for i, m in ipairs(models) do S[i] = service(m) end
-local sum = 0
-for _, s in ipairs(S) do sum = sum + abacus.largest_solo_ms(s, gpu) end
-local qos = QOS_FACTOR * sum
-for _, s in ipairs(S) do s.qos_ms = qos end
-local capacity = abacus.serial_capacity(S, gpu)
-
--- service numbers: 1 resnet101, 2 resnet152, 3 vgg19, 4 bert
-local configs = {
-  { "1in4", "r101|r152|vgg19|bert", {
-      { sms = 0.25, services = {1} }, { sms = 0.25, services = {2} },
-      { sms = 0.25, services = {3} }, { sms = 0.25, services = {4} } } },
-  { "2in4", "r101+bert|r152+vgg19", {
-      { sms = 0.5, services = {1, 4} }, { sms = 0.5, services = {2, 3} } } },
-  { "2in4", "r101+r152|vgg19+bert", {
-      { sms = 0.5, services = {1, 2} }, { sms = 0.5, services = {3, 4} } } },
-  { "2in4", "r101+vgg19|r152+bert", {
-      { sms = 0.5, services = {1, 3} }, { sms = 0.5, services = {2, 4} } } },
-  { "4in4", "all four", nil },
-}
-
-local rows = {}
-for _, cfg in ipairs(configs) do
-  for _, ld in ipairs(LOADS) do
-    for _, policy in ipairs(abacus.policies()) do
-      local r = abacus.run{
-        name = "mig-" .. cfg[1] .. "-" .. ld[1], device = device, gpu = gpu,
-        services = S, partitions = cfg[3], policy = policy,
-        load = { kind = "poisson", qps = ld[2] * capacity },
-        queries = queries, seed = 1, abandon = policy == "abacus" or "late",
-        tags = { config = cfg[1], placement = cfg[2], load = ld[1] },
-      }
-      r.config, r.placement, r.load = cfg[1], cfg[2], ld[1]
-      r.qps = ld[2] * capacity
-      r.tail = r.p99_ms / qos
-      rows[#rows + 1] = r
+local function run_all(load, kind)
+  local out = {}
+  for _, pl in ipairs(placements) do
+    local paper = P.paper_results(kind, "mig-" .. pl[1])
+    local parts, names, key = {}, {}, {}
+    for k, ms in ipairs(pl[3]) do
+      local svc = {}
+      for _, m in ipairs(ms) do
+        svc[#svc + 1] = idx[m]
+        key[#key + 1] = m
+      end
+      parts[k] = { sms = pl[2], services = svc }
+      names[k] = table.concat(ms, "+")
+    end
+    local placement = table.concat(names, " | ")
+    for _, pol in ipairs(P.policies) do
+      local rs = {}
+      for _, seed in ipairs(o.seeds) do
+        local t = P.run_table(su, o, pol, load, seed, "paper-mig-" .. pl[1],
+          { experiment = "7.5", placement = placement, config = pl[1] })
+        if pl[2] < 1 then t.partitions = parts end -- 4in4 is the plain GPU
+        rs[#rs + 1] = abacus.run(t)
+      end
+      local m = P.summarise(rs)
+      m.config, m.placement, m.policy = pl[1], placement, pol
+      local pp = paper[table.concat(key, "+")]
+      pp = pp and pp[pol]
+      if pp then m.paper_tail, m.paper_completed, m.paper_violation = pp.tail, pp.completed, pp.violation end
+      m.ours_tail = P.pm(m.p99_qos, m.p99_qos_sd)
+      m.ours_viol = P.pm(m.violation_ratio, m.violation_ratio_sd, "%.3f")
+      m.ours_done = P.pm(m.completed, m.completed_sd, "%.0f")
+      out[#out + 1] = m
     end
   end
+  return out
 end
 
-print(string.format("QoS %.2f ms (%.2f x %.2f ms), serial capacity %.1f q/s, %d queries a run",
-  qos, QOS_FACTOR, sum, capacity, queries))
-print()
-abacus.print_table(rows, {
-  { "config", "config" }, { "placement", "placement" }, { "load", "load" },
-  { "policy", "policy" }, { "qps", "q/s", "%.0f" }, { "p99_ms", "p99 ms", "%.2f" },
-  { "tail", "p99/QoS", "%.3f" }, { "violation_ratio", "viol", "%.3f" },
-  { "completed", "completed" }, { "throughput_qps", "goodput", "%.1f" },
-})
+local cols = {
+  { "config", "config" }, { "placement", "partitions" }, { "policy", "policy" },
+  { "ours_tail", "p99/QoS" }, { "paper_tail", "paper", "%.2f" },
+  { "ours_viol", "violations" }, { "paper_violation", "paper", "%.3f" },
+  { "ours_done", "completed" }, { "paper_completed", "paper", "%.0f" },
+  { "throughput_qps", "goodput q/s", "%.1f" },
+}
+print(string.format("QoS %.2f ms for every service, serial capacity %.1f q/s (whole GPU)",
+  su.qos_ms, su.capacity))
+print(string.format("\nFig 20: the QoS load, %.0f q/s (paper: A100 MIG, ours: %s partitions)", su.qps.qos, o.gpu))
+abacus.print_table(run_all("qos", "qos"), cols)
+print(string.format("\nFig 21: the throughput load, %.0f q/s", su.qps.thr))
+abacus.print_table(run_all("thr", "throughput"), cols)
