@@ -276,15 +276,17 @@ elif [ "$(id -u)" != 0 ]; then
 fi
 
 # --- interrupted and killed runs are visible; earlier runs intact -------------------
-# wait_long_run N: until results.db holds more than N runs named long (at
-# most 30 s), and a moment more for the run to be under way
+# wait_long_run N: until results.db holds more than N runs named long and
+# one of them is under way (at most 30 s): a signal between two runs would
+# interrupt the script with no run to mark
 wait_long_run() {
 	local _
-	for _ in $(seq 300); do
-		[ "$(sql "$T/r.db" "select count(*) from runs where name = 'long'" 2>/dev/null)" -gt "$1" ] 2>/dev/null && break
-		sleep 0.1
+	for _ in $(seq 600); do
+		[ "$(sql "$T/r.db" "select count(*) from runs where name = 'long'" 2>/dev/null)" -gt "$1" ] 2>/dev/null &&
+			[ "$(sql "$T/r.db" "select count(*) from runs where name = 'long' and status = 'running'" 2>/dev/null)" -gt 0 ] 2>/dev/null &&
+			break
+		sleep 0.05
 	done
-	sleep 0.3
 }
 scenario long.lua 'base.load.qps = 2000; base.queries = 1000000; base.name = "long"
 for i = 1, 1000 do abacus.run(base) end'
