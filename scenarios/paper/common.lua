@@ -224,6 +224,15 @@ function P.pm(mean, sd, fmt)
   return string.format(fmt .. " +- " .. fmt, mean, sd or 0)
 end
 
+-- The printed columns of a summary m: ours as mean +- spread, and the
+-- paper's figures of the same combination and policy (pp; nil: none).
+function P.beside_paper(m, pp)
+  if pp then m.paper_tail, m.paper_completed, m.paper_violation = pp.tail, pp.completed, pp.violation end
+  m.ours_tail = P.pm(m.p99_qos, m.p99_qos_sd)
+  m.ours_viol = P.pm(m.violation_ratio, m.violation_ratio_sd, "%.3f")
+  m.ours_done = P.pm(m.completed, m.completed_sd, "%.0f")
+end
+
 -- The combinations of an experiment, fewer in quick mode.
 function P.rows(experiment, o, quick_n)
   local rows = P.protocol(experiment)
@@ -253,11 +262,7 @@ function P.experiment(e)
       end
       local m = P.summarise(rs)
       m.combo, m.policy, m.qos_ms, m.qps = su.combo, pol, su.qos_ms, su.qps[e.load]
-      local pp = e.paper and e.paper[su.combo] and e.paper[su.combo][pol]
-      if pp then m.paper_tail, m.paper_completed, m.paper_violation = pp.tail, pp.completed, pp.violation end
-      m.ours_tail = P.pm(m.p99_qos, m.p99_qos_sd)
-      m.ours_viol = P.pm(m.violation_ratio, m.violation_ratio_sd, "%.3f")
-      m.ours_done = P.pm(m.completed, m.completed_sd, "%.0f")
+      P.beside_paper(m, e.paper and e.paper[su.combo] and e.paper[su.combo][pol])
       out[#out + 1] = m
     end
   end

@@ -61,11 +61,7 @@ local function run_all(load, kind)
       local m = P.summarise(rs)
       m.config, m.placement, m.policy = pl[1], placement, pol
       local pp = paper[table.concat(key, "+")]
-      pp = pp and pp[pol]
-      if pp then m.paper_tail, m.paper_completed, m.paper_violation = pp.tail, pp.completed, pp.violation end
-      m.ours_tail = P.pm(m.p99_qos, m.p99_qos_sd)
-      m.ours_viol = P.pm(m.violation_ratio, m.violation_ratio_sd, "%.3f")
-      m.ours_done = P.pm(m.completed, m.completed_sd, "%.0f")
+      P.beside_paper(m, pp and pp[pol])
       out[#out + 1] = m
     end
   end
