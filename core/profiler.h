@@ -46,7 +46,7 @@
 #define PROFL_SCHEMA_VERSION 1
 #define PROFL_MAX_MODELS 16
 #define PROFL_MAX_GRID 32
-#define PROFL_BERT_MAX_BATCH 16 /* bert's queries never carry more */
+#define PROFL_BERT_MAX_BATCH 32 /* the paper's mix gives bert batch 32 */
 #define PROFL_COMMIT_MS 2000
 
 typedef struct profl_config {

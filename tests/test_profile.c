@@ -54,7 +54,7 @@ static void small_config(profl_config *c, const char *db, int samples)
 	c->models[0] = "resnet50";
 	c->models[1] = "bert";
 	c->n_models = 2;
-	c->batches[0] = 1, c->batches[1] = 4, c->batches[2] = 32;
+	c->batches[0] = 1, c->batches[1] = 4, c->batches[2] = 64;
 	c->n_batches = 3;
 	c->seqs[0] = 8, c->seqs[1] = 32;
 	c->n_seqs = 2;
@@ -140,8 +140,8 @@ static void check_solo(const char *dbpath, const prof *p)
 	int checked = 0;
 	for (int k = 0; k < 2; k++) {
 		zoo_model *m = zoo_model_new(names[k], err, sizeof err);
-		/* bert is capped at batch 16: grid 1,4,32 becomes 1,4,16 */
-		int batches[3] = {1, 4, m->has_seq ? 16 : 32};
+		/* bert is capped at batch 32: grid 1,4,64 becomes 1,4,32 */
+		int batches[3] = {1, 4, m->has_seq ? 32 : 64};
 		int seqs[2] = {m->has_seq ? 8 : 0, 32};
 		/* op n_ops: the whole model as one run, which on this simulator
 		 * (its profile has no whole rows) costs the sum of the ops */
@@ -191,7 +191,7 @@ static void check_group_latency(const prof *p, const row *r)
 		/* the drawn range is never empty and within the model */
 		CHECK(seg[n].start >= 0 && seg[n].start < seg[n].end && seg[n].end <= m[n]->n_ops);
 		seg[n].service = n;
-		svc[n] = (dev_service){.model = m[n], .max_batch = 32, .max_seq = m[n]->has_seq ? 512 : 0};
+		svc[n] = (dev_service){.model = m[n], .max_batch = 64, .max_seq = m[n]->has_seq ? 512 : 0};
 	}
 	sim_options o;
 	sim_options_default(&o);
@@ -575,8 +575,8 @@ int main(void)
 	                    "'time_ops'"),
 	          1);
 	CHECK_INT(count(db, "PRAGMA user_version"), PROFL_SCHEMA_VERSION);
-	/* bert never draws a batch above 16, seqs only from the grid */
-	CHECK_INT(count(db, "SELECT count(*) FROM groups WHERE segments LIKE '%bert:32:%' OR "
+	/* bert never draws a batch above 32, seqs only from the grid */
+	CHECK_INT(count(db, "SELECT count(*) FROM groups WHERE segments LIKE '%bert:64:%' OR "
 	                    "segments LIKE '%bert:1:16:%'"),
 	          0);
 	sqlite3_close(db);
@@ -783,7 +783,7 @@ int main(void)
 	check_bad(&c, "measured with --seed 7 (now 8)");
 	small_config(&c, path_in("a.db"), 30);
 	c.batches[2] = 16;
-	check_bad(&c, "--batches 1,4,32 (now 1,4,16)");
+	check_bad(&c, "--batches 1,4,64 (now 1,4,16)");
 
 	/* files that are not profiles, and places that cannot be written */
 	small_config(&c, "/nonexistent-dir/x.db", 5);
