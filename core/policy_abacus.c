@@ -26,7 +26,23 @@
  *     keep their place and compete again.
  * Any number of services: the loops run over the heads, whatever their
  * count.
+ *
+ * With batching (sched_options.batching), each service's segment carries
+ * the head and the queries queued behind it that may merge (sched.h),
+ * merged into one batch, as many as the headroom allows:
+ *  - the most urgent service takes the largest run of its waiting queries
+ *    whose merged batch, alone, still ends by the earliest deadline among
+ *    them (at least the urgent query itself); the group's budget is the
+ *    urgent query's deadline as above;
+ *  - each next service takes the largest run whose merged batch, added
+ *    whole, keeps the group within the budget and within the earliest
+ *    deadline of the run (one batched predictor call evaluates every run
+ *    length); when none fits whole, the largest run is cut by the search
+ *    above, so a cut advances every query it merged.
+ * Without batching every run is one query long and the policy makes the
+ * very predictor calls it always made.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +55,14 @@ typedef struct head {
 
 typedef struct abacus_ctx {
 	int n_svc, ways;
+	int n_cand;           /* candidate groups one predictor call may hold */
 	head *heads;
-	dev_group *cand;      /* `ways` candidate groups */
-	dev_segment *cand_seg; /* ways x n_svc segments */
+	dev_group *cand;      /* n_cand candidate groups */
+	dev_segment *cand_seg; /* n_cand x n_svc segments */
 	int64_t *cand_ns;
 	int *cut;
+	int *ends;            /* n_cand ends, for the whole-run candidates */
+	int64_t *deadline;    /* n_cand: the earliest deadline of each run length */
 } abacus_ctx;
 
 static void abacus_free(void *p)
@@ -56,7 +75,22 @@ static void abacus_free(void *p)
 	free(c->cand_seg);
 	free(c->cand_ns);
 	free(c->cut);
+	free(c->ends);
+	free(c->deadline);
 	free(c);
+}
+
+/* The largest run of queries a segment of the run may merge: every
+ * service's max_batch of queries of batch 1, at most. */
+static int most_merged(sched *s)
+{
+	int most = 1;
+	if (!sched_opts(s)->batching)
+		return 1;
+	for (int i = 0; i < sched_n_services(s); i++)
+		if (sched_service_at(s, i)->max_batch > most)
+			most = sched_service_at(s, i)->max_batch;
+	return most;
 }
 
 static int abacus_init(sched *s, void **out, char *err, size_t errlen)
@@ -65,16 +99,21 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 	int n = sched_n_services(s), w = sched_opts(s)->ways;
 	if (w < 1)
 		w = 1;
+	int most = most_merged(s), nc = w > most ? w : most;
 	if (c) {
 		c->n_svc = n;
 		c->ways = w;
+		c->n_cand = nc;
 		c->heads = calloc((size_t)n, sizeof *c->heads);
-		c->cand = calloc((size_t)w, sizeof *c->cand);
-		c->cand_seg = calloc((size_t)w * (size_t)n, sizeof *c->cand_seg);
-		c->cand_ns = calloc((size_t)w, sizeof *c->cand_ns);
+		c->cand = calloc((size_t)nc, sizeof *c->cand);
+		c->cand_seg = calloc((size_t)nc * (size_t)n, sizeof *c->cand_seg);
+		c->cand_ns = calloc((size_t)nc, sizeof *c->cand_ns);
 		c->cut = calloc((size_t)w, sizeof *c->cut);
+		c->ends = calloc((size_t)nc, sizeof *c->ends);
+		c->deadline = calloc((size_t)nc, sizeof *c->deadline);
 	}
-	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut) {
+	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut || !c->ends ||
+	    !c->deadline) {
 		abacus_free(c);
 		snprintf(err, errlen, "out of memory creating the abacus policy");
 		return -1;
@@ -91,16 +130,17 @@ static int by_headroom(const void *a, const void *b)
 	return x->svc - y->svc;
 }
 
-/* Predicted duration of g with the head of `svc` added as [next_op, end),
- * padded by the run's margin (sched_padded). */
-static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, const int *ends,
-                        int n_ends, int64_t *out)
+/* Predicted duration of g with the first `merge` queries of `svc`
+ * added as [next_op, end), for each of n_ends ends (merge 0: the first
+ * k + 1 queries for the k-th end), padded by the run's margin
+ * (sched_padded). */
+static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, int merge,
+                        const int *ends, int n_ends, int64_t *out)
 {
-	sched_query *q = sched_head(s, svc);
 	for (int k = 0; k < n_ends; k++) {
 		dev_segment *seg = &c->cand_seg[(size_t)k * (size_t)c->n_svc];
 		memcpy(seg, g->seg, (size_t)g->n * sizeof *seg);
-		seg[g->n] = (dev_segment){svc, q->batch, q->seq, q->next_op, ends[k]};
+		seg[g->n] = sched_merged_seg(s, svc, merge ? merge : k + 1, ends[k]);
 		c->cand[k] = (dev_group){g->n + 1, seg};
 	}
 	if (pred_predict(sched_group_pred(s), c->cand, n_ends, out))
@@ -120,8 +160,8 @@ static int fail(sched *s, const char *what)
 
 /* Largest end in (lo, hi) whose group fits in budget, by multi-way search;
  * lo when none does. hi is known not to fit. */
-static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo, int hi,
-                  int64_t budget, int64_t base_ns, int64_t threshold, int *best)
+static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int merge, int lo,
+                  int hi, int64_t budget, int64_t base_ns, int64_t threshold, int *best)
 {
 	int64_t lo_ns = base_ns; /* predicted duration with the cut at lo */
 	*best = lo;
@@ -138,7 +178,7 @@ static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo
 		}
 		if (n == 0)
 			break;
-		if (predict_with(s, c, g, svc, c->cut, n, c->cand_ns))
+		if (predict_with(s, c, g, svc, merge, c->cut, n, c->cand_ns))
 			return fail(s, "searching a cut point");
 		int new_lo = lo, new_hi = hi;
 		int64_t new_lo_ns = lo_ns;
@@ -156,6 +196,74 @@ static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo
 		hi = new_hi;
 		*best = lo;
 	}
+	return 0;
+}
+
+/* The earliest deadline of each run of the first k + 1 queries of svc,
+ * into c->deadline[k], for k < n. */
+static void run_deadlines(sched *s, abacus_ctx *c, int svc, int n)
+{
+	int64_t d = INT64_MAX;
+	for (int k = 0; k < n; k++) {
+		const sched_query *q = sched_queued(s, svc, (size_t)k);
+		if (q->deadline < d)
+			d = q->deadline;
+		c->deadline[k] = d;
+	}
+}
+
+/* Batching, the urgent service: the longest run of its waiting queries
+ * whose merged batch alone ends by the run's earliest deadline; 1 when
+ * not even two do. *solo becomes that batch's padded time, and the
+ * budget ends by that deadline. */
+static void urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int *k_out, int64_t *solo,
+                       int64_t *budget)
+{
+	int n = sched_mergeable(s, svc, c->n_cand);
+	run_deadlines(s, c, svc, n);
+	for (int k = n; k > 1; k--) {
+		int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
+		if (now + ns <= c->deadline[k - 1]) {
+			*k_out = k;
+			*solo = ns;
+			if (c->deadline[k - 1] - now < *budget)
+				*budget = c->deadline[k - 1] - now;
+			return;
+		}
+	}
+}
+
+/* Batching, a service after the urgent one: adds the longest run of its
+ * waiting queries that fits whole (*added = 1, the budget and the
+ * group's predicted time updated), or cuts the longest run by the search
+ * and closes the group (*added = 0). */
+static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t now,
+                       int64_t *budget, int64_t *base_ns, int64_t threshold, int *added)
+{
+	int n_ops = sched_service_at(s, svc)->model->n_ops;
+	int n = sched_mergeable(s, svc, c->n_cand);
+	for (int k = 0; k < n; k++)
+		c->ends[k] = n_ops;
+	if (predict_with(s, c, g, svc, 0, c->ends, n, c->cand_ns))
+		return fail(s, "adding a whole batch");
+	run_deadlines(s, c, svc, n);
+	*added = 0;
+	for (int k = n; k >= 1; k--) {
+		int64_t whole = c->cand_ns[k - 1], own = c->deadline[k - 1] - now;
+		if (whole <= *budget && whole <= own) {
+			sched_group_add_merged(s, g, svc, k, n_ops);
+			*base_ns = whole;
+			if (own < *budget)
+				*budget = own;
+			*added = 1;
+			return 0;
+		}
+	}
+	int best, start = sched_head(s, svc)->next_op;
+	if (search(s, c, g, svc, n, start, n_ops, *budget, *base_ns, threshold, &best))
+		return -1;
+	if (best > start)
+		sched_group_add_merged(s, g, svc, n, best);
 	return 0;
 }
 
@@ -187,7 +295,10 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
 		budget = solo;
-	sched_group_add(s, g, urgent, sched_service_at(s, urgent)->model->n_ops);
+	int k_urgent = 1;
+	if (sched_opts(s)->batching)
+		urgent_run(s, c, urgent, now, &k_urgent, &solo, &budget);
+	sched_group_add_merged(s, g, urgent, k_urgent, sched_service_at(s, urgent)->model->n_ops);
 	if (nh == 1)
 		return 0;
 
@@ -199,8 +310,16 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		int svc = c->heads[h].svc;
 		sched_query *q = sched_head(s, svc);
 		int n_ops = sched_service_at(s, svc)->model->n_ops;
+		if (sched_opts(s)->batching) {
+			int added;
+			if (add_batched(s, c, g, svc, now, &budget, &base_ns, threshold, &added))
+				return -1;
+			if (added)
+				continue;
+			break;
+		}
 		int64_t whole;
-		if (predict_with(s, c, g, svc, &n_ops, 1, &whole))
+		if (predict_with(s, c, g, svc, 1, &n_ops, 1, &whole))
 			return fail(s, "adding a whole query");
 		/* a query added whole finishes with the group, so the group must
 		 * also end by its own deadline, which can come before the urgent
@@ -214,7 +333,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 			continue;
 		}
 		int best;
-		if (search(s, c, g, svc, q->next_op, n_ops, budget, base_ns, threshold, &best))
+		if (search(s, c, g, svc, 1, q->next_op, n_ops, budget, base_ns, threshold, &best))
 			return -1;
 		if (best > q->next_op)
 			sched_group_add(s, g, svc, best);
@@ -226,7 +345,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
-    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR,
+    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

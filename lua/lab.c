@@ -255,9 +255,9 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", NULL};
+	"partitions", "router", "batching", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
-static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
+static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
 static void read_services(lua_State *L, int t, run_config *c)
@@ -302,6 +302,11 @@ static void read_services(lua_State *L, int t, run_config *c)
 		if (!present)
 			luaL_error(L, "abacus.run: field '%sqos_ms' is missing", where);
 		rs->qps = opt_number(L, s, "qps", where, 0, NULL);
+		lua_Integer mb = opt_integer(L, s, "max_batch", where, 0);
+		if (has_field(L, s, "max_batch") && (mb < 1 || mb > 4096)) /* before the cast */
+			luaL_error(L, "abacus.run: field '%smax_batch' must be between 1 and 4096, got %I",
+			           where, mb);
+		rs->max_batch = (int)mb;
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -797,6 +802,8 @@ static int l_run(lua_State *L)
 	           (has_field(L, 1, "ways") ? KIND_WAYS : 0);
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_abandon(L, 1);
+	c.batching = opt_bool(L, 1, "batching", "", 0);
+	c.given |= has_field(L, 1, "batching") ? KIND_BATCHING : 0;
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
@@ -928,10 +935,19 @@ static void push_names(lua_State *L, const char *name, int i)
  * each table, in its order (the default first). */
 static int l_policies(lua_State *L)
 {
+	/* abacus.policies() lists the paper's policies, which run one query
+	 * per segment unless asked to batch; abacus.policies("all") adds the
+	 * batching baselines (sched_policy.batches), so the scenarios that
+	 * compare the paper's four keep their tables */
+	const char *which = luaL_optstring(L, 1, "paper");
+	int all = strcmp(which, "all") == 0;
+	if (!all && strcmp(which, "paper") != 0)
+		return luaL_error(L, "abacus.policies: 'paper' (the default) or 'all', got '%s'", which);
 	const sched_policy *const *p = sched_policies();
 	lua_newtable(L);
-	for (int i = 0; p[i]; i++)
-		push_names(L, p[i]->name, i + 1);
+	for (int i = 0, n = 0; p[i]; i++)
+		if (all || !p[i]->batches)
+			push_names(L, p[i]->name, ++n);
 	return 1;
 }
 
