@@ -62,7 +62,8 @@ typedef struct abacus_ctx {
 	int64_t *cand_ns;
 	int *cut;
 	int *ends;            /* n_cand ends, for the whole-run candidates */
-	int64_t *deadline;    /* n_cand: the earliest deadline of each run length */
+	int64_t *dl;          /* batching: deadlines of the queries the group ends */
+	int n_dl;
 } abacus_ctx;
 
 static void abacus_free(void *p)
@@ -76,7 +77,7 @@ static void abacus_free(void *p)
 	free(c->cand_ns);
 	free(c->cut);
 	free(c->ends);
-	free(c->deadline);
+	free(c->dl);
 	free(c);
 }
 
@@ -110,10 +111,10 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 		c->cand_ns = calloc((size_t)nc, sizeof *c->cand_ns);
 		c->cut = calloc((size_t)w, sizeof *c->cut);
 		c->ends = calloc((size_t)nc, sizeof *c->ends);
-		c->deadline = calloc((size_t)nc, sizeof *c->deadline);
+		c->dl = calloc((size_t)nc * (size_t)n, sizeof *c->dl);
 	}
 	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut || !c->ends ||
-	    !c->deadline) {
+	    !c->dl) {
 		abacus_free(c);
 		snprintf(err, errlen, "out of memory creating the abacus policy");
 		return -1;
@@ -199,46 +200,64 @@ static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int me
 	return 0;
 }
 
-/* The earliest deadline of each run of the first k + 1 queries of svc,
- * into c->deadline[k], for k < n. */
-static void run_deadlines(sched *s, abacus_ctx *c, int svc, int n)
+/* Batching: of the queries the group ends (c->dl) and the first k of
+ * svc's queue, how many end by their deadline if the group ends at t. */
+static int on_time(sched *s, const abacus_ctx *c, int svc, int k, int64_t t)
+{
+	int n = 0;
+	for (int i = 0; i < c->n_dl; i++)
+		n += c->dl[i] >= t;
+	for (int j = 0; j < k; j++)
+		n += sched_queued(s, svc, (size_t)j)->deadline >= t;
+	return n;
+}
+
+/* The first k of svc's queue end with the group. */
+static void ends_with_group(sched *s, abacus_ctx *c, int svc, int k)
+{
+	for (int j = 0; j < k; j++)
+		c->dl[c->n_dl++] = sched_queued(s, svc, (size_t)j)->deadline;
+}
+
+/* How long the group, ending its queries at now + ns, may still take
+ * without making one that is on time late: to the earliest deadline among
+ * them; ns when none is on time (a late query is not slowed further). */
+static int64_t group_budget(const abacus_ctx *c, int64_t now, int64_t ns)
 {
 	int64_t d = INT64_MAX;
-	for (int k = 0; k < n; k++) {
-		const sched_query *q = sched_queued(s, svc, (size_t)k);
-		if (q->deadline < d)
-			d = q->deadline;
-		c->deadline[k] = d;
-	}
+	for (int i = 0; i < c->n_dl; i++)
+		if (c->dl[i] >= now + ns && c->dl[i] < d)
+			d = c->dl[i];
+	return d == INT64_MAX ? ns : d - now;
 }
 
-/* Batching, the urgent service: the longest run of its waiting queries
- * whose merged batch alone ends by the run's earliest deadline; 1 when
- * not even two do. *solo becomes that batch's padded time, and the
- * budget ends by that deadline. */
-static void urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int *k_out, int64_t *solo,
-                       int64_t *budget)
+/* Batching, the urgent service: the run of its waiting queries whose
+ * merged batch, alone, ends the most of them by their deadlines (the
+ * longest such run); *solo becomes that batch's padded time. */
+static int urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int64_t *solo)
 {
-	int n = sched_mergeable(s, svc, c->n_cand);
-	run_deadlines(s, c, svc, n);
-	for (int k = n; k > 1; k--) {
+	int n = sched_mergeable(s, svc, c->n_cand), best = 1, best_on = -1;
+	c->n_dl = 0;
+	for (int k = n; k >= 1; k--) {
 		int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
-		if (now + ns <= c->deadline[k - 1]) {
-			*k_out = k;
+		int on = on_time(s, c, svc, k, now + ns);
+		if (on > best_on) {
+			best_on = on;
+			best = k;
 			*solo = ns;
-			if (c->deadline[k - 1] - now < *budget)
-				*budget = c->deadline[k - 1] - now;
-			return;
 		}
 	}
+	ends_with_group(s, c, svc, best);
+	return best;
 }
 
-/* Batching, a service after the urgent one: adds the longest run of its
- * waiting queries that fits whole (*added = 1, the budget and the
- * group's predicted time updated), or cuts the longest run by the search
- * and closes the group (*added = 0). */
+/* Batching, a service after the urgent one: adds the run of its waiting
+ * queries that, whole, ends the most queries of the group by their
+ * deadlines, the longest such run, where that is no fewer than without it
+ * (*added = 1); else cuts its longest run by the search within the group's
+ * budget and closes the group (*added = 0). */
 static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t now,
-                       int64_t *budget, int64_t *base_ns, int64_t threshold, int *added)
+                       int64_t *base_ns, int64_t threshold, int *added)
 {
 	int n_ops = sched_service_at(s, svc)->model->n_ops;
 	int n = sched_mergeable(s, svc, c->n_cand);
@@ -246,24 +265,27 @@ static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t
 		c->ends[k] = n_ops;
 	if (predict_with(s, c, g, svc, 0, c->ends, n, c->cand_ns))
 		return fail(s, "adding a whole batch");
-	run_deadlines(s, c, svc, n);
-	*added = 0;
+	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns);
 	for (int k = n; k >= 1; k--) {
-		int64_t whole = c->cand_ns[k - 1], own = c->deadline[k - 1] - now;
-		if (whole <= *budget && whole <= own) {
-			sched_group_add_merged(s, g, svc, k, n_ops);
-			*base_ns = whole;
-			if (own < *budget)
-				*budget = own;
-			*added = 1;
-			return 0;
+		int on = on_time(s, c, svc, k, now + c->cand_ns[k - 1]);
+		if (on > best_on || (on == best_on && best == 0)) {
+			best_on = on;
+			best = k;
 		}
 	}
-	int best, start = sched_head(s, svc)->next_op;
-	if (search(s, c, g, svc, n, start, n_ops, *budget, *base_ns, threshold, &best))
+	*added = best > 0;
+	if (best > 0) {
+		sched_group_add_merged(s, g, svc, best, n_ops);
+		ends_with_group(s, c, svc, best);
+		*base_ns = c->cand_ns[best - 1];
+		return 0;
+	}
+	int cut, start = sched_head(s, svc)->next_op;
+	int64_t budget = group_budget(c, now, *base_ns);
+	if (search(s, c, g, svc, n, start, n_ops, budget, *base_ns, threshold, &cut))
 		return -1;
-	if (best > start)
-		sched_group_add_merged(s, g, svc, n, best);
+	if (cut > start)
+		sched_group_add_merged(s, g, svc, n, cut);
 	return 0;
 }
 
@@ -294,10 +316,8 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	int64_t solo = sched_padded(s, sched_remaining(s, uq));
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
-		budget = solo;
-	int k_urgent = 1;
-	if (sched_opts(s)->batching)
-		urgent_run(s, c, urgent, now, &k_urgent, &solo, &budget);
+		budget = sched_opts(s)->pair_late ? INT64_MAX / 4 : solo;
+	int k_urgent = sched_opts(s)->batching ? urgent_run(s, c, urgent, now, &solo) : 1;
 	sched_group_add_merged(s, g, urgent, k_urgent, sched_service_at(s, urgent)->model->n_ops);
 	if (nh == 1)
 		return 0;
@@ -312,7 +332,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		int n_ops = sched_service_at(s, svc)->model->n_ops;
 		if (sched_opts(s)->batching) {
 			int added;
-			if (add_batched(s, c, g, svc, now, &budget, &base_ns, threshold, &added))
+			if (add_batched(s, c, g, svc, now, &base_ns, threshold, &added))
 				return -1;
 			if (added)
 				continue;
@@ -332,6 +352,8 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 				budget = own;
 			continue;
 		}
+		if (sched_opts(s)->pair_late && own < budget)
+			budget = own; /* the late urgent query does not bound the cut */
 		int best;
 		if (search(s, c, g, svc, 1, q->next_op, n_ops, budget, base_ns, threshold, &best))
 			return -1;
@@ -345,7 +367,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
-    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING,
+    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

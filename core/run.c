@@ -381,8 +381,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->threshold_qos >= 0 && c->threshold_qos <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1 (a share of the QoS target), got %g",
 		           "threshold_qos", c->threshold_qos);
-	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_LATE)
-		return bad(err, errlen, "%s must be off, predictive or late, got %g", "abandon",
+	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_PAIRED)
+		return bad(err, errlen, "%s must be off, predictive, late or paired, got %g", "abandon",
 		           c->abandon);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
@@ -756,6 +756,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	}
 	so.margin = c->margin;
 	so.batching = c->batching;
+	so.pair_late = c->pair_late;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
 	if (p->n_w > 1)
 		so.expect_queries /= (size_t)p->n_w;

@@ -389,6 +389,11 @@ int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)
 		int64_t ns = need ? *need : sched_remaining(s, q);
 		return s->now + sched_padded(s, ns) > q->deadline;
 	}
+	case SCHED_ABANDON_PAIRED: {
+		int64_t ns = sched_padded(s, need ? *need : sched_remaining(s, q));
+		return s->now + ns > q->deadline ||
+		       (s->queue[q->service].len > 1 && s->now + 2 * ns > q->deadline);
+	}
 	default:
 		return 0;
 	}

@@ -107,6 +107,12 @@ enum sched_abandon {
 	 * when it comes up is dropped; one that starts in time runs to its end
 	 * even if it ends late */
 	SCHED_ABANDON_LATE = 2,
+	/* the predictive rule, and, while another query waits behind it, a
+	 * head that could not finish in time sharing the GPU (twice its
+	 * predicted remaining time, padded) is dropped too: at overload such a
+	 * head can only run alone, which costs the overlap every query behind
+	 * it would get */
+	SCHED_ABANDON_PAIRED = 3,
 };
 
 typedef struct sched_options {
@@ -117,6 +123,10 @@ typedef struct sched_options {
 	                       * as (1 + margin) times itself (sched_padded) */
 	size_t expect_queries; /* capacity hint */
 	int batching;          /* abacus: merge each service's waiting queries (KIND_BATCHING) */
+	/* abacus: pair an urgent query that is already late anyway (the
+	 * next query whole if it ends by its own deadline, else cut within
+	 * it) instead of running it alone (KIND_PAIR_LATE) */
+	int pair_late;
 } sched_options;
 
 typedef struct sched_stats {
@@ -181,8 +191,10 @@ void sched_drop_head(sched *s, int i);
 /* 1 when the run's abandon rule gives up the waiting query q now: never
  * with abandon off; when it is past its deadline already with
  * SCHED_ABANDON_LATE; when it cannot finish in time even alone with
- * SCHED_ABANDON_PREDICTIVE. need: its sched_remaining when the caller
- * has it, else NULL (computed only where the rule reads it). */
+ * SCHED_ABANDON_PREDICTIVE; that, or not in time sharing the GPU while
+ * another query waits behind it, with SCHED_ABANDON_PAIRED. need: its
+ * sched_remaining when the caller has it, else NULL (computed only where
+ * the rule reads it). */
 int sched_gives_up(sched *s, const sched_query *q, const int64_t *need);
 /* Predicted time to run the query's remaining ops alone. */
 int64_t sched_remaining(sched *s, const sched_query *q);

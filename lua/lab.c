@@ -97,7 +97,7 @@ static lua_Integer opt_integer(lua_State *L, int t, const char *key, const char 
  * name (enum sched_abandon). */
 static int opt_abandon(lua_State *L, int t)
 {
-	static const char *const names[] = {"off", "predictive", "late", NULL};
+	static const char *const names[] = {"off", "predictive", "late", "paired", NULL};
 	int ty = lua_getfield(L, t, "abandon");
 	int v = SCHED_ABANDON_OFF;
 	if (ty == LUA_TBOOLEAN) {
@@ -109,11 +109,11 @@ static int opt_abandon(lua_State *L, int t)
 			if (strcmp(k, names[i]) == 0)
 				v = i;
 		if (v < 0)
-			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive or late "
-			           "(or a boolean), got '%s'", k);
+			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive, late or "
+			           "paired (or a boolean), got '%s'", k);
 	} else if (ty != LUA_TNIL) {
-		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive or "
-		           "late, got %s", luaL_typename(L, -1));
+		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive, "
+		           "late or paired, got %s", luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
 	return v;
@@ -255,7 +255,7 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "batching", NULL};
+	"partitions", "router", "batching", "pair_late", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -803,7 +803,9 @@ static int l_run(lua_State *L)
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_abandon(L, 1);
 	c.batching = opt_bool(L, 1, "batching", "", 0);
-	c.given |= has_field(L, 1, "batching") ? KIND_BATCHING : 0;
+	c.pair_late = opt_bool(L, 1, "pair_late", "", 0);
+	c.given |= (has_field(L, 1, "batching") ? KIND_BATCHING : 0) |
+	           (has_field(L, 1, "pair_late") ? KIND_PAIR_LATE : 0);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);

@@ -20,14 +20,24 @@
 -- for the CNNs, 16 for bert), priced at its own cost (interpolated
 -- between measured sizes: docs/batching.md).
 --
+-- Policies (labels): fcfs; abacus as pairs.lua runs it; abacus+pair_late
+-- (pair_late = true: a late urgent query is paired, not run alone);
+-- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
+-- the second without and with pair_late); clockwork; triton;
+-- abacus+batching (batching = true, with abacus's predictive drop rule at
+-- the peak, as clockwork drops hopeless queries by design, and the paired
+-- rule at the overload); abacus+batching,no_drop (batching, abandon off at
+-- the peak, predictive at the overload).
+--
 -- Measures, each stored in results.db and tagged (experiment =
 -- "batching", workload, pair, label, phase, qps):
 --  * peak: each policy's peak load within QoS, as a multiple of C: the
 --    largest rate at which at least 99% of the queries end within their
---    target, drops counted as misses (abacus.capacity), abandon off
---    (clockwork drops hopeless queries by design);
+--    target, drops counted as misses (abacus.capacity, searched between
+--    0.1 and 4 x C to within 0.5%);
 --  * over: goodput (queries within QoS per second) at OVERLOAD x C (1.5)
---    with every policy abandoning (abandon = "predictive").
+--    with every policy abandoning (abandon = "predictive" unless the
+--    label says otherwise).
 -- scripts/batching-figures.sh draws the peak loads per pair from the
 -- database and writes the tables bench/results/h200/ keeps.
 local QOS_FACTOR, OVERLOAD = 4.5, 1.5
@@ -64,13 +74,21 @@ local workloads = {
 local MAX_BATCH = { bert = 16 }
 local function max_batch(model) return MAX_BATCH[model] or 32 end
 
--- label -> the run's policy and fields
+-- label -> the run's policy and fields; peak: measured for the peak load
+-- (abandon off there, so an abandon rule would change nothing), over:
+-- the abandon rule at the overload (default predictive)
 local policies = {
-  { label = "fcfs", policy = "fcfs" },
-  { label = "abacus", policy = "abacus" },
-  { label = "clockwork", policy = "clockwork", merges = true },
-  { label = "triton", policy = "triton", merges = true },
-  { label = "abacus+batching", policy = "abacus", batching = true, merges = true },
+  { label = "fcfs", policy = "fcfs", peak = true },
+  { label = "abacus", policy = "abacus", peak = true },
+  { label = "abacus+pair_late", policy = "abacus", pair_late = true, peak = true },
+  { label = "abacus+paired_drop", policy = "abacus", over = "paired" },
+  { label = "abacus+fixes", policy = "abacus", pair_late = true, over = "paired" },
+  { label = "clockwork", policy = "clockwork", merges = true, peak = true },
+  { label = "triton", policy = "triton", merges = true, peak = true },
+  { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
+    peak_abandon = "predictive", over = "paired" },
+  { label = "abacus+batching,no_drop", policy = "abacus", batching = true, merges = true,
+    peak = true },
 }
 
 local function service(model, wl, merges)
@@ -86,9 +104,10 @@ local function base_run(pr, wl, p, qos, phase)
   local pair = pr[1] .. "+" .. pr[2]
   return {
     name = "batching-" .. phase .. "-" .. wl.name .. "-" .. pair, device = "sim", gpu = gpu,
-    services = { sa, sb }, policy = p.policy, batching = p.batching,
+    services = { sa, sb }, policy = p.policy, batching = p.batching, pair_late = p.pair_late,
     load = { kind = "poisson", qps = 1 }, queries = queries, seed = 1,
-    abandon = phase == "over" and "predictive" or false, store_queries = false,
+    abandon = phase == "over" and (p.over or "predictive") or (p.peak_abandon or false),
+    store_queries = false,
     tags = { experiment = "batching", workload = wl.name, pair = pair, label = p.label,
              phase = phase },
   }
@@ -104,11 +123,13 @@ for _, wl in ipairs(workloads) do
     local prow = { workload = wl.name, pair = pair, qos_ms = qos, capacity = cap }
     local orow = { workload = wl.name, pair = pair, qos_ms = qos, qps = OVERLOAD * cap }
     for _, p in ipairs(policies) do
-      local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, "peak"), {
-        lo = 0.1 * cap, hi = 4 * cap, rel = quick and 0.05 or 0.005,
-      })
-      assert(not at_hi, pair .. " " .. p.label .. ": served 4 x C, the range is too small")
-      prow[p.label] = peak / cap
+      if p.peak then
+        local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, "peak"), {
+          lo = 0.1 * cap, hi = 4 * cap, rel = quick and 0.05 or 0.005,
+        })
+        assert(not at_hi, pair .. " " .. p.label .. ": served 4 x C, the range is too small")
+        prow[p.label] = peak / cap
+      end
       local r = base_run(pr, wl, p, qos, "over")
       r.load.qps = OVERLOAD * cap
       r.tags.qps = OVERLOAD * cap
@@ -119,27 +140,32 @@ for _, wl in ipairs(workloads) do
   end
 end
 
-local cols = { { "workload", "load" }, { "pair", "pair" } }
-for _, p in ipairs(policies) do cols[#cols + 1] = { p.label, p.label, "%.3f" } end
+local pcols, ocols = { { "workload", "load" }, { "pair", "pair" } }, { { "workload", "load" }, { "pair", "pair" } }
+for _, p in ipairs(policies) do
+  if p.peak then pcols[#pcols + 1] = { p.label, p.label, "%.3f" } end
+  ocols[#ocols + 1] = { p.label, p.label, "%.1f" }
+end
 print("peak load within QoS (x C, 99% of queries within QoS), simulated " .. gpu)
-abacus.print_table(peaks, cols)
+abacus.print_table(peaks, pcols)
 print()
 print(string.format("goodput (q/s within QoS) at %.1f x C, every policy abandoning", OVERLOAD))
-abacus.print_table(over, cols)
+abacus.print_table(over, ocols)
 
 -- means over pairs of each ratio, per workload
 local function ratio_rows(rows, what)
   local out = {}
   local ratios = {
     { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
-    { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "clockwork", "fcfs" },
-    { "triton", "fcfs" },
+    { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
+    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "clockwork", "fcfs" },
+    { "triton", "fcfs" }, { "abacus+batching,no_drop", "fcfs" },
+    { "abacus+batching,no_drop", "clockwork" }, { "abacus+batching,no_drop", "triton" },
   }
   for _, wl in ipairs(workloads) do
     for _, rt in ipairs(ratios) do
       local sum, n, lo, hi = 0, 0, math.huge, -math.huge
       for _, r in ipairs(rows) do
-        if r.workload == wl.name and r[rt[2]] > 0 then
+        if r.workload == wl.name and r[rt[1]] and r[rt[2]] and r[rt[2]] > 0 then
           local x = r[rt[1]] / r[rt[2]]
           sum, n = sum + x, n + 1
           lo, hi = math.min(lo, x), math.max(hi, x)

@@ -289,17 +289,57 @@ static void test_abacus_batching(void)
 }
 
 /* A merged batch cut at an op: abacus with batching cuts the second
- * service's run to the budget; its queries all advance to the cut and
- * finish together later, from the op they reached. */
+ * service's run to the group's budget when adding it whole would end
+ * fewer queries in time; its queries all advance to the cut and finish
+ * together later, from the op they reached. */
 static void test_cut_together(void)
 {
-	/* resnet18 q0 (batch 1) runs alone [0, 12.5 ms). bert q1, q2 (batch 2
-	 * each) come at 1 ms, resnet18 q3 at 2 ms (deadline 22 ms). At 12.5 ms
-	 * q3 is urgent and already late (12.5 ms of work, 9.5 ms left): its
-	 * budget is its own time, 12.5 ms. bert's run of both (batch 4, 2 ms
-	 * an op, 24 ms whole) does not fit whole, nor does q1 alone (18 ms):
-	 * the search (ways 2, threshold 0) cuts the run of both at op 6
-	 * (12 ms) */
+	/* resnet18 q0 (batch 1) runs alone [0, 12.5 ms). bert q1, q2 (batch 4
+	 * each) come at 1 ms, resnet18 q3..q5 (batch 1) at 2 ms, deadline 32
+	 * ms. At 12.5 ms resnet18 is urgent: its run of three (batch 3, 17.5
+	 * ms) ends at 30, all in time. bert whole, q1 alone (24 ms) or both
+	 * (batch 8, 3 ms an op, 36 ms), would end the group past 32 ms: one or
+	 * two in time instead of three, so the run of both is cut within the
+	 * budget, 32 - 12.5 = 19.5 ms: op 6 (18 ms; the search, ways 2,
+	 * threshold 0, tries 4, 8, 6, 7) */
+	load_arrival a[] = {
+	    {0, 0, 1, 0},      {1 * MS, 1, 4, 16}, {1 * MS, 1, 4, 16},
+	    {2 * MS, 0, 1, 0}, {2 * MS, 0, 1, 0},  {2 * MS, 0, 1, 0},
+	};
+	int64_t qos[2] = {30 * MS, 1000 * MS};
+	int mb[2] = {16, 16};
+	sched_options o = plain;
+	o.batching = 1;
+	bworld w;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 6) == 0);
+	CHECK_INT(w.dev.n, 4);
+	CHECK_INT(w.dev.seg[1].service, 0);
+	CHECK_INT(w.dev.seg[1].queries, 3);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].queries, 2);
+	CHECK_INT(w.dev.seg[2].batch, 8);
+	CHECK_INT(w.dev.seg[2].start, 0);
+	CHECK_INT(w.dev.seg[2].end, 6);
+	CHECK_INT(w.dev.launch[2], 12500000);
+	for (int i = 3; i <= 5; i++)
+		CHECK_INT(w.q[i].end, 30 * MS);
+	/* the rest of q1, q2 as one merged segment from op 6 */
+	CHECK_INT(w.dev.seg[3].queries, 2);
+	CHECK_INT(w.dev.seg[3].start, 6);
+	CHECK_INT(w.dev.seg[3].end, 12);
+	CHECK_INT(w.dev.launch[3], 30500000);
+	CHECK_INT(w.q[1].start, 12500000);
+	CHECK_INT(w.q[2].start, 12500000);
+	CHECK_INT(w.q[1].end, 48500000);
+	CHECK_INT(w.q[2].end, w.q[1].end);
+	bworld_free(&w);
+}
+
+static void test_late_paired(void)
+{
+	/* resnet18 q0 runs [0, 12.5 ms); q3 (deadline 22 ms) comes at 2 ms and
+	 * is late at 12.5 ms (12.5 ms of work); bert q1, q2 (batch 2) ride
+	 * along whole, 24 ms */
 	load_arrival a[] = {
 	    {0, 0, 1, 0}, {1 * MS, 1, 2, 16}, {1 * MS, 1, 2, 16}, {2 * MS, 0, 1, 0},
 	};
@@ -309,24 +349,69 @@ static void test_cut_together(void)
 	o.batching = 1;
 	bworld w;
 	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 4) == 0);
-	CHECK_INT(w.dev.n, 4);
-	CHECK_INT(w.dev.seg[1].service, 0);
-	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.launch[1], w.dev.launch[2]);
 	CHECK_INT(w.dev.seg[2].queries, 2);
-	CHECK_INT(w.dev.seg[2].batch, 4);
-	CHECK_INT(w.dev.seg[2].start, 0);
-	CHECK_INT(w.dev.seg[2].end, 6);
-	CHECK_INT(w.dev.launch[2], 12500000);
-	/* the rest of q1, q2 as one merged segment from op 6, after q3 */
-	CHECK_INT(w.dev.seg[3].queries, 2);
-	CHECK_INT(w.dev.seg[3].start, 6);
-	CHECK_INT(w.dev.seg[3].end, 12);
-	CHECK_INT(w.dev.launch[3], 25 * MS);
+	CHECK_INT(w.dev.seg[2].end, 12);
 	CHECK_INT(w.q[3].end, 25 * MS);
-	CHECK_INT(w.q[1].start, 12500000);
-	CHECK_INT(w.q[2].start, 12500000);
-	CHECK_INT(w.q[1].end, 25 * MS + 6 * op_ns(4));
-	CHECK_INT(w.q[2].end, w.q[1].end);
+	CHECK_INT(w.q[1].end, 36500000);
+	bworld_free(&w);
+}
+
+/* abandon = "paired": a head that could finish in time alone but not
+ * sharing the GPU is dropped while a query waits behind it, and kept when
+ * none does. */
+static void test_paired_drop(void)
+{
+	/* resnet18 (10 ops x 1.25 ms alone): q0 runs [0, 12.5 ms); at 12.5 ms
+	 * q1 (deadline 31 ms) could end at 25 alone, not at 37.5 sharing, and
+	 * q2 waits behind it: dropped. q2 (deadline 32) is then alone in its
+	 * queue: it runs, and ends at 25 ms, in time. */
+	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {2 * MS, 0, 1, 0}};
+	int64_t qos[1] = {30 * MS};
+	int mb[1] = {0};
+	sched_options o = plain;
+	o.abandon = SCHED_ABANDON_PAIRED;
+	bworld w;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
+	CHECK_INT(w.q[1].state, SCHED_DROPPED);
+	CHECK_INT(w.q[2].state, SCHED_DONE);
+	CHECK_INT(w.q[2].end, 25 * MS);
+	bworld_free(&w);
+	/* the predictive rule keeps q1 (ends at 25 ms), and q2 could then end
+	 * no sooner than 37.5 ms: dropped */
+	o.abandon = SCHED_ABANDON_PREDICTIVE;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
+	CHECK_INT(w.q[1].state, SCHED_DONE);
+	CHECK_INT(w.q[1].end, 25 * MS);
+	CHECK_INT(w.q[2].state, SCHED_DROPPED);
+	bworld_free(&w);
+}
+
+/* pair_late (without batching): an urgent query already late no longer
+ * bounds the group to its own time; the next query joins whole when it
+ * ends by its own deadline. */
+static void test_pair_late(void)
+{
+	/* resnet18 q0 runs [0, 12.5 ms); bert q1 (batch 1, 12 x 1.25 = 15 ms)
+	 * comes at 1 ms, resnet18 q2 (deadline 22 ms) at 2 ms, late at 12.5
+	 * ms. Without pair_late the group may take q2's own 12.5 ms: bert is
+	 * cut at op 10; with it, bert runs whole. */
+	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 1, 1, 16}, {2 * MS, 0, 1, 0}};
+	int64_t qos[2] = {20 * MS, 1000 * MS};
+	int mb[2] = {0, 0};
+	sched_options o = plain;
+	bworld w;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].end, 10);
+	bworld_free(&w);
+	o.pair_late = 1;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].end, 12);
+	CHECK_INT(w.dev.launch[2], w.dev.launch[1]);
+	CHECK_INT(w.q[1].end, 27500000);
 	bworld_free(&w);
 }
 
@@ -352,6 +437,9 @@ int main(void)
 	test_triton_pad();
 	test_abacus_batching();
 	test_cut_together();
+	test_late_paired();
 	test_no_merge();
+	test_paired_drop();
+	test_pair_late();
 	return check_report("test_batch");
 }
