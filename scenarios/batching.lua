@@ -26,7 +26,7 @@
 -- the second without and with pair_late); clockwork; triton;
 -- abacus+batching (batching = true, with abacus's predictive drop rule at
 -- the peak, as clockwork drops hopeless queries by design, and the paired
--- rule at the overload); abacus+batching,no_drop (batching, abandon off at
+-- rule at the overload); abacus+batching_no_drop (batching, abandon off at
 -- the peak, predictive at the overload).
 --
 -- Measures, each stored in results.db and tagged (experiment =
@@ -87,7 +87,7 @@ local policies = {
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
     peak_abandon = "predictive", over = "paired" },
-  { label = "abacus+batching,no_drop", policy = "abacus", batching = true, merges = true,
+  { label = "abacus+batching_no_drop", policy = "abacus", batching = true, merges = true,
     peak = true },
 }
 
@@ -98,7 +98,7 @@ local function service(model, wl, merges)
   return s
 end
 
-local function base_run(pr, wl, p, qos, phase)
+local function base_run(pr, wl, p, qos, cap, phase)
   local sa, sb = service(pr[1], wl, p.merges), service(pr[2], wl, p.merges)
   sa.qos_ms, sb.qos_ms = qos, qos
   local pair = pr[1] .. "+" .. pr[2]
@@ -109,7 +109,7 @@ local function base_run(pr, wl, p, qos, phase)
     abandon = phase == "over" and (p.over or "predictive") or (p.peak_abandon or false),
     store_queries = false,
     tags = { experiment = "batching", workload = wl.name, pair = pair, label = p.label,
-             phase = phase },
+             phase = phase, capacity = cap },
   }
 end
 
@@ -124,13 +124,13 @@ for _, wl in ipairs(workloads) do
     local orow = { workload = wl.name, pair = pair, qos_ms = qos, qps = OVERLOAD * cap }
     for _, p in ipairs(policies) do
       if p.peak then
-        local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, "peak"), {
+        local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, cap, "peak"), {
           lo = 0.1 * cap, hi = 4 * cap, rel = quick and 0.05 or 0.005,
         })
         assert(not at_hi, pair .. " " .. p.label .. ": served 4 x C, the range is too small")
         prow[p.label] = peak / cap
       end
-      local r = base_run(pr, wl, p, qos, "over")
+      local r = base_run(pr, wl, p, qos, cap, "over")
       r.load.qps = OVERLOAD * cap
       r.tags.qps = OVERLOAD * cap
       orow[p.label] = abacus.run(r).throughput_qps
@@ -158,8 +158,8 @@ local function ratio_rows(rows, what)
     { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
     { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
     { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "clockwork", "fcfs" },
-    { "triton", "fcfs" }, { "abacus+batching,no_drop", "fcfs" },
-    { "abacus+batching,no_drop", "clockwork" }, { "abacus+batching,no_drop", "triton" },
+    { "triton", "fcfs" }, { "abacus+batching_no_drop", "fcfs" },
+    { "abacus+batching_no_drop", "clockwork" }, { "abacus+batching_no_drop", "triton" },
   }
   for _, wl in ipairs(workloads) do
     for _, rt in ipairs(ratios) do
