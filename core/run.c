@@ -1000,6 +1000,7 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	}
 	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
+	out->segments = ss->segments;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
 	size_t n = p.res.n;
 	const sched_query *q = p.res.q;

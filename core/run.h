@@ -116,6 +116,7 @@ typedef struct run_result {
 	int interrupted;
 	double wall_s; /* host seconds the run took (scheduling loop only) */
 	int64_t groups;
+	int64_t segments; /* over every group: groups * 2 - segments of a pair ran alone */
 	double decision_us; /* mean host time per scheduling decision */
 } run_result;
 

@@ -732,6 +732,8 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 	lua_setfield(L, -2, "duration_ms");
 	lua_pushinteger(L, r->groups);
 	lua_setfield(L, -2, "groups");
+	lua_pushinteger(L, r->segments);
+	lua_setfield(L, -2, "segments");
 	lua_pushnumber(L, r->wall_s);
 	lua_setfield(L, -2, "wall_s");
 	lua_pushnumber(L, r->decision_us);

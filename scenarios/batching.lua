@@ -37,10 +37,19 @@
 --    0.1 and 4 x C to within 0.5%);
 --  * over: goodput (queries within QoS per second) at OVERLOAD x C (1.5)
 --    with every policy abandoning (abandon = "predictive" unless the
---    label says otherwise).
+--    label says otherwise), and the share of its groups that ran one
+--    segment alone (serial ones always do).
 -- scripts/batching-figures.sh draws the peak loads per pair from the
 -- database and writes the tables bench/results/h200/ keeps.
 local QOS_FACTOR, OVERLOAD = 4.5, 1.5
+-- THRESHOLD_MS replaces abacus's search threshold (threshold_ms, default
+-- 5, as pairs.lua runs it) in its runs
+local THRESHOLD_MS
+if os.getenv("THRESHOLD_MS") then
+  THRESHOLD_MS = tonumber(os.getenv("THRESHOLD_MS"))
+  assert(THRESHOLD_MS and THRESHOLD_MS >= 0,
+    "THRESHOLD_MS must be a non-negative number, got " .. os.getenv("THRESHOLD_MS"))
+end
 
 local quick = arg[1] == "quick"
 local gpu = (quick and arg[2]) or (not quick and arg[1]) or "h200"
@@ -105,6 +114,7 @@ local function base_run(pr, wl, p, qos, cap, phase)
   return {
     name = "batching-" .. phase .. "-" .. wl.name .. "-" .. pair, device = "sim", gpu = gpu,
     services = { sa, sb }, policy = p.policy, batching = p.batching, pair_late = p.pair_late,
+    threshold_ms = p.policy == "abacus" and THRESHOLD_MS or nil,
     load = { kind = "poisson", qps = 1 }, queries = queries, seed = 1,
     abandon = phase == "over" and (p.over or "predictive") or (p.peak_abandon or false),
     store_queries = false,
@@ -113,7 +123,7 @@ local function base_run(pr, wl, p, qos, cap, phase)
   }
 end
 
-local peaks, over = {}, {}
+local peaks, over, solo = {}, {}, {}
 for _, wl in ipairs(workloads) do
   for _, pr in ipairs(pairs_to_run) do
     local sa, sb = service(pr[1], wl), service(pr[2], wl)
@@ -122,6 +132,7 @@ for _, wl in ipairs(workloads) do
     local pair = pr[1] .. "+" .. pr[2]
     local prow = { workload = wl.name, pair = pair, qos_ms = qos, capacity = cap }
     local orow = { workload = wl.name, pair = pair, qos_ms = qos, qps = OVERLOAD * cap }
+    local srow = { workload = wl.name, pair = pair }
     for _, p in ipairs(policies) do
       if p.peak then
         local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, cap, "peak"), {
@@ -133,10 +144,14 @@ for _, wl in ipairs(workloads) do
       local r = base_run(pr, wl, p, qos, cap, "over")
       r.load.qps = OVERLOAD * cap
       r.tags.qps = OVERLOAD * cap
-      orow[p.label] = abacus.run(r).throughput_qps
+      local res = abacus.run(r)
+      orow[p.label] = res.throughput_qps
+      -- groups of one segment: two services, so 2 x groups - segments
+      srow[p.label] = (2 * res.groups - res.segments) / res.groups
     end
     peaks[#peaks + 1] = prow
     over[#over + 1] = orow
+    solo[#solo + 1] = srow
   end
 end
 
@@ -150,6 +165,24 @@ abacus.print_table(peaks, pcols)
 print()
 print(string.format("goodput (q/s within QoS) at %.1f x C, every policy abandoning", OVERLOAD))
 abacus.print_table(over, ocols)
+print()
+print(string.format("share of groups run with one segment at %.1f x C (the rest overlap both services)", OVERLOAD))
+local scols = {}
+for i, c in ipairs(ocols) do scols[i] = i > 2 and { c[1], c[2], "%.3f" } or c end
+abacus.print_table(solo, scols)
+local smean = {}
+for _, wl in ipairs(workloads) do
+  local row = { workload = wl.name, pair = "mean" }
+  for _, p in ipairs(policies) do
+    local sum, n = 0, 0
+    for _, r in ipairs(solo) do
+      if r.workload == wl.name then sum, n = sum + r[p.label], n + 1 end
+    end
+    row[p.label] = n > 0 and sum / n or nil
+  end
+  smean[#smean + 1] = row
+end
+abacus.print_table(smean, scols)
 
 -- means over pairs of each ratio, per workload
 local function ratio_rows(rows, what)

@@ -113,7 +113,7 @@ SCN
 if "$BIN" --db "$T/s.db" run "$SRC/scenarios/batching.lua" quick >got.txt 2>err.txt; then
 	grep -q "abacus+batching / clockwork" got.txt && ok || bad "batching.lua: no ratio: $(tail got.txt)"
 	n=$(grep -cE '^(pairs|paper) +[a-z0-9_]+\+[a-z0-9_]+ ' got.txt)
-	[ "$n" = 8 ] && ok || bad "batching.lua quick: $n of 8 table rows: $(cat got.txt)"
+	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 table rows: $(cat got.txt)"
 	n=$(sql "$T/s.db" "SELECT count(DISTINCT json_extract(tags, '\$.label')) FROM runs
 	                   WHERE json_extract(tags, '\$.experiment') = 'batching'")
 	[ "$n" = 9 ] && ok || bad "batching.lua quick: $n of 9 labels in results.db"
