@@ -24,10 +24,10 @@
 -- (pair_late = true: a late urgent query is paired, not run alone);
 -- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
 -- the second without and with pair_late); clockwork; triton;
--- abacus+batching (batching = true, with abacus's predictive drop rule at
--- the peak, as clockwork drops hopeless queries by design, and the paired
--- rule at the overload); abacus+batching_no_drop (batching, abandon off at
--- the peak, predictive at the overload).
+-- abacus+batching (batching = true, with the paired drop rule, at the
+-- peak too, as clockwork drops hopeless queries by design);
+-- abacus+batching_no_drop (batching, abandon off at the peak, predictive
+-- at the overload).
 --
 -- Measures, each stored in results.db and tagged (experiment =
 -- "batching", workload, pair, label, phase, qps):
@@ -95,7 +95,7 @@ local policies = {
   { label = "clockwork", policy = "clockwork", merges = true, peak = true },
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
-    peak_abandon = "predictive", over = "paired" },
+    peak_abandon = "paired", over = "paired" },
   { label = "abacus+batching_no_drop", policy = "abacus", batching = true, merges = true,
     peak = true },
 }
