@@ -236,18 +236,20 @@ static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 			                                : "appears twice in the group");
 		}
 		seen[s] = 1;
-		/* a size setup did not prepare would capture its graphs on a
-		 * query's critical path: merged batches of any size are the
-		 * simulator's until the executor prepares every size */
+		/* a merged batch of a size setup did not prepare would capture
+		 * its graphs on the critical path of every query in it: merged
+		 * batches of any size are the simulator's until the executor
+		 * prepares every size (one query of an odd size, from a trace,
+		 * runs as it always did) */
 		int b = g->seg[i].batch;
-		if (!d->opt.any_start && d->prepared && d->prepared[s] &&
+		if (!d->opt.any_start && g->seg[i].queries > 1 && d->prepared && d->prepared[s] &&
 		    (b < 1 || b > d->prepared_max[s] || !d->prepared[s][b])) {
 			free(seen);
 			return dfail(d,
-			             "service %d (%s): batch %d was not prepared at setup (only the sizes "
-			             "of its batch list are); merged batches of any size run on the "
-			             "simulator",
-			             s, cuda_exec_model(d->ex[s])->name, b);
+			             "service %d (%s): a merged batch of %d queries, batch %d, was not "
+			             "prepared at setup (only the sizes of its batch list are); merged "
+			             "batches of any size run on the simulator",
+			             s, cuda_exec_model(d->ex[s])->name, g->seg[i].queries, b);
 		}
 	}
 	free(seen);

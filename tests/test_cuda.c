@@ -457,6 +457,11 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	dev_group gb = {1, &bad};
 	CHECK(device_run_group(&d, &gb, end) != 0);
 	CHECK_STR_HAS(device_errmsg(&d), "resnet50");
+	/* a merged batch of a size setup did not prepare: refused, in words */
+	dev_segment merged = {0, 3, 0, 0, r50->n_ops, 2};
+	dev_group gm = {1, &merged};
+	CHECK(device_run_group(&d, &gm, end) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "batch 3, was not prepared at setup");
 	/* a service twice in one group */
 	dev_segment twice[2] = {{1, 1, 16, 0, 1, 1}, {1, 1, 16, 0, 1, 1}};
 	dev_group gt = {2, twice};
