@@ -29,20 +29,24 @@
  *
  * With batching (sched_options.batching), each service's segment carries
  * the head and the queries queued behind it that may merge (sched.h),
- * merged into one batch, as many as the headroom allows:
- *  - the most urgent service takes the largest run of its waiting queries
- *    whose merged batch, alone, still ends by the earliest deadline among
- *    them (at least the urgent query itself); the group's budget is the
- *    urgent query's deadline as above;
- *  - each next service takes the largest run whose merged batch, added
- *    whole, keeps the group within the budget and within the earliest
- *    deadline of the run (one batched predictor call evaluates every run
- *    length); when none fits whole, the largest run is cut by the search
- *    above, so a cut advances every query it merged.
- * Without batching every run is one query long and the policy makes the
- * very predictor calls it always made.
+ * merged into one batch, a run of them chosen by the deadlines it meets:
+ *  - the most urgent service takes the run whose merged batch, alone,
+ *    ends the most of its queries by their deadlines (the longest such
+ *    run: a late urgent query rides in a full batch rather than alone);
+ *  - each next service takes the run that, added whole, ends the most of
+ *    the group's queries by their deadlines (one batched predictor call
+ *    evaluates every run length), the longest such, as long as that is no
+ *    fewer than without it; otherwise its longest run is cut by the
+ *    search above within the time the group's on-time queries leave (to
+ *    the earliest of their deadlines), so a cut advances every query it
+ *    merged, and the group is closed.
+ * So a query already late is paired, and a partner is cut only where
+ * adding it whole would make an on-time query late. Without batching
+ * every run is one query long and the policy makes the very predictor
+ * calls it always made; pair_late (sched_options) then lets a late urgent
+ * query be paired too: the next query joins whole if it ends by its own
+ * deadline, else is cut within it.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -55,6 +55,13 @@ fi
 [ -z "$(sql "$T/r.db" "SELECT id FROM runs WHERE status = 'running'" 2>/dev/null)" ] && ok ||
 	bad "a refused run was stored as running"
 
+# the paper's policies by default, every one with "all"
+echo 'print(table.concat(abacus.policies(), ",") .. " " .. table.concat(abacus.policies("all"), ","))' >list.lua
+[ "$("$BIN" --db "$T/r.db" run list.lua 2>&1)" = "fcfs,sjf,edf,abacus fcfs,sjf,edf,abacus,clockwork,triton" ] &&
+	ok || bad "abacus.policies: $("$BIN" --db "$T/r.db" run list.lua 2>&1)"
+echo 'abacus.policies("some")' >list2.lua
+expect_fail policies "abacus.policies: 'paper' (the default) or 'all', got 'some'" "$BIN" --db "$T/r.db" run list2.lua
+
 # a trace row past the service's largest batch
 printf 'time_ms,model,batch\n1,resnet50,9\n' >over.csv
 cat >trace.lua <<'SCN'
