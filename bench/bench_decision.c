@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 			sched_service svc[4];
 			for (int i = 0; i < ns; i++) {
 				sm[i] = m[quad[i]];
-				svc[i] = (sched_service){m[quad[i]], 0};
+				svc[i] = (sched_service){m[quad[i]], 0, 0};
 			}
 			predictor solo, group;
 			train_model *copy = NULL; /* the predictor takes ownership */

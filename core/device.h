@@ -50,11 +50,16 @@ typedef struct dev_service {
 
 /* One query's ops [start, end) on service `service`, continuing from the
  * activation left by the segment that ended at `start` (op 0 starts from a
- * fresh input). */
+ * fresh input). A segment may carry several queries of the service merged
+ * into one batch (sched.h says which may merge): batch is then their
+ * batches summed, seq the longest of their sequence lengths (the shorter
+ * ones padded to it), and queries how many there are, their inputs back
+ * to back along the batch dimension in queue order. */
 typedef struct dev_segment {
 	int service;
 	int batch, seq;
 	int start, end;
+	int queries; /* queries merged into batch; 0 or 1: one */
 } dev_segment;
 
 /* At most one segment per service, launched together. */
@@ -152,6 +157,11 @@ typedef struct dev_kind {
 	/* Optional: why this build or machine cannot split the GPU (no green
 	 * contexts); NULL: it can where open_parts is set. */
 	int (*parts_check)(const dev_open_options *o, char *err, size_t errlen);
+	/* 1: it runs any batch size up to a service's max_batch, as merged
+	 * batches need (the simulator); 0: only the sizes of the service's
+	 * batch list, prepared at setup (the CUDA executor, one captured graph
+	 * per size), so a run whose policy merges queries is refused. */
+	int any_batch;
 } dev_kind;
 
 /* The kind called name in a NULL-terminated table, or NULL. */

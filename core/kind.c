@@ -23,6 +23,8 @@ static const field fields[] = {
     {.bit = KIND_WAYS, .name = "ways", .what = "the width of its multi-way search"},
     {.bit = KIND_THRESHOLD, .name = "threshold_ms", .what = "when its search stops"},
     {.bit = KIND_PREDICTOR, .name = "predictor", .what = "the predictor of its groups"},
+    {.bit = KIND_BATCHING, .name = "batching", .what = "whether it merges queries into batches"},
+    {.bit = KIND_PAIR_LATE, .name = "pair_late", .what = "whether a late query is paired"},
 };
 
 static const field *field_of(unsigned bit)

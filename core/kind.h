@@ -32,11 +32,13 @@ enum kind_field {
 	KIND_WAYS = 1u << 5,       /* ways */
 	KIND_THRESHOLD = 1u << 6,  /* threshold_ms */
 	KIND_PREDICTOR = 1u << 7,  /* predictor */
+	KIND_BATCHING = 1u << 8,   /* batching */
+	KIND_PAIR_LATE = 1u << 9,  /* pair_late */
 };
 
 /* The fields each family of kinds may read. */
 #define KIND_LOAD_FIELDS (KIND_QPS | KIND_FILE | KIND_TIME_SCALE | KIND_QPS_SCALE | KIND_SVC_QPS)
-#define KIND_POLICY_FIELDS (KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR)
+#define KIND_POLICY_FIELDS (KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE)
 
 /* The field's name as a scenario writes it ("load.qps", "services[2].qps":
  * svc is the 0-based service of a per-service field, ignored otherwise). */

@@ -6,10 +6,11 @@
 #include "sched.h"
 
 extern const sched_policy sched_policy_fcfs, sched_policy_sjf, sched_policy_edf,
-    sched_policy_abacus;
+    sched_policy_abacus, sched_policy_clockwork, sched_policy_triton;
 
-static const sched_policy *const policies[] = {&sched_policy_fcfs, &sched_policy_sjf,
-                                               &sched_policy_edf, &sched_policy_abacus, NULL};
+static const sched_policy *const policies[] = {
+    &sched_policy_fcfs,      &sched_policy_sjf,    &sched_policy_edf, &sched_policy_abacus,
+    &sched_policy_clockwork, &sched_policy_triton, NULL};
 
 const sched_policy *const *sched_policies(void)
 {

@@ -26,6 +26,26 @@
  *     keep their place and compete again.
  * Any number of services: the loops run over the heads, whatever their
  * count.
+ *
+ * With batching (sched_options.batching), each service's segment carries
+ * the head and the queries queued behind it that may merge (sched.h),
+ * merged into one batch, a run of them chosen by the deadlines it meets:
+ *  - the most urgent service takes the run whose merged batch, alone,
+ *    ends the most of its queries by their deadlines (the longest such
+ *    run: a late urgent query rides in a full batch rather than alone);
+ *  - each next service takes the run that, added whole, ends the most of
+ *    the group's queries by their deadlines (one batched predictor call
+ *    evaluates every run length), the longest such, as long as that is no
+ *    fewer than without it; otherwise its longest run is cut by the
+ *    search above within the time the group's on-time queries leave (to
+ *    the earliest of their deadlines), so a cut advances every query it
+ *    merged, and the group is closed.
+ * So a query already late is paired, and a partner is cut only where
+ * adding it whole would make an on-time query late. Without batching
+ * every run is one query long and the policy makes the very predictor
+ * calls it always made; pair_late (sched_options) then lets a late urgent
+ * query be paired too: the next query joins whole if it ends by its own
+ * deadline, else is cut within it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +59,15 @@ typedef struct head {
 
 typedef struct abacus_ctx {
 	int n_svc, ways;
+	int n_cand;           /* candidate groups one predictor call may hold */
 	head *heads;
-	dev_group *cand;      /* `ways` candidate groups */
-	dev_segment *cand_seg; /* ways x n_svc segments */
+	dev_group *cand;      /* n_cand candidate groups */
+	dev_segment *cand_seg; /* n_cand x n_svc segments */
 	int64_t *cand_ns;
 	int *cut;
+	int *ends;            /* n_cand ends, for the whole-run candidates */
+	int64_t *dl;          /* batching: deadlines of the queries the group ends */
+	int n_dl;
 } abacus_ctx;
 
 static void abacus_free(void *p)
@@ -56,7 +80,22 @@ static void abacus_free(void *p)
 	free(c->cand_seg);
 	free(c->cand_ns);
 	free(c->cut);
+	free(c->ends);
+	free(c->dl);
 	free(c);
+}
+
+/* The largest run of queries a segment of the run may merge: every
+ * service's max_batch of queries of batch 1, at most. */
+static int most_merged(sched *s)
+{
+	int most = 1;
+	if (!sched_opts(s)->batching)
+		return 1;
+	for (int i = 0; i < sched_n_services(s); i++)
+		if (sched_service_at(s, i)->max_batch > most)
+			most = sched_service_at(s, i)->max_batch;
+	return most;
 }
 
 static int abacus_init(sched *s, void **out, char *err, size_t errlen)
@@ -65,16 +104,21 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 	int n = sched_n_services(s), w = sched_opts(s)->ways;
 	if (w < 1)
 		w = 1;
+	int most = most_merged(s), nc = w > most ? w : most;
 	if (c) {
 		c->n_svc = n;
 		c->ways = w;
+		c->n_cand = nc;
 		c->heads = calloc((size_t)n, sizeof *c->heads);
-		c->cand = calloc((size_t)w, sizeof *c->cand);
-		c->cand_seg = calloc((size_t)w * (size_t)n, sizeof *c->cand_seg);
-		c->cand_ns = calloc((size_t)w, sizeof *c->cand_ns);
+		c->cand = calloc((size_t)nc, sizeof *c->cand);
+		c->cand_seg = calloc((size_t)nc * (size_t)n, sizeof *c->cand_seg);
+		c->cand_ns = calloc((size_t)nc, sizeof *c->cand_ns);
 		c->cut = calloc((size_t)w, sizeof *c->cut);
+		c->ends = calloc((size_t)nc, sizeof *c->ends);
+		c->dl = calloc((size_t)nc * (size_t)n, sizeof *c->dl);
 	}
-	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut) {
+	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut || !c->ends ||
+	    !c->dl) {
 		abacus_free(c);
 		snprintf(err, errlen, "out of memory creating the abacus policy");
 		return -1;
@@ -91,16 +135,17 @@ static int by_headroom(const void *a, const void *b)
 	return x->svc - y->svc;
 }
 
-/* Predicted duration of g with the head of `svc` added as [next_op, end),
- * padded by the run's margin (sched_padded). */
-static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, const int *ends,
-                        int n_ends, int64_t *out)
+/* Predicted duration of g with the first `merge` queries of `svc`
+ * added as [next_op, end), for each of n_ends ends (merge 0: the first
+ * k + 1 queries for the k-th end), padded by the run's margin
+ * (sched_padded). */
+static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, int merge,
+                        const int *ends, int n_ends, int64_t *out)
 {
-	sched_query *q = sched_head(s, svc);
 	for (int k = 0; k < n_ends; k++) {
 		dev_segment *seg = &c->cand_seg[(size_t)k * (size_t)c->n_svc];
 		memcpy(seg, g->seg, (size_t)g->n * sizeof *seg);
-		seg[g->n] = (dev_segment){svc, q->batch, q->seq, q->next_op, ends[k]};
+		seg[g->n] = sched_merged_seg(s, svc, merge ? merge : k + 1, ends[k]);
 		c->cand[k] = (dev_group){g->n + 1, seg};
 	}
 	if (pred_predict(sched_group_pred(s), c->cand, n_ends, out))
@@ -120,8 +165,8 @@ static int fail(sched *s, const char *what)
 
 /* Largest end in (lo, hi) whose group fits in budget, by multi-way search;
  * lo when none does. hi is known not to fit. */
-static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo, int hi,
-                  int64_t budget, int64_t base_ns, int64_t threshold, int *best)
+static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int merge, int lo,
+                  int hi, int64_t budget, int64_t base_ns, int64_t threshold, int *best)
 {
 	int64_t lo_ns = base_ns; /* predicted duration with the cut at lo */
 	*best = lo;
@@ -138,7 +183,7 @@ static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo
 		}
 		if (n == 0)
 			break;
-		if (predict_with(s, c, g, svc, c->cut, n, c->cand_ns))
+		if (predict_with(s, c, g, svc, merge, c->cut, n, c->cand_ns))
 			return fail(s, "searching a cut point");
 		int new_lo = lo, new_hi = hi;
 		int64_t new_lo_ns = lo_ns;
@@ -156,6 +201,95 @@ static int search(sched *s, abacus_ctx *c, const sched_group *g, int svc, int lo
 		hi = new_hi;
 		*best = lo;
 	}
+	return 0;
+}
+
+/* Batching: of the queries the group ends (c->dl) and the first k of
+ * svc's queue, how many end by their deadline if the group ends at t. */
+static int on_time(sched *s, const abacus_ctx *c, int svc, int k, int64_t t)
+{
+	int n = 0;
+	for (int i = 0; i < c->n_dl; i++)
+		n += c->dl[i] >= t;
+	for (int j = 0; j < k; j++)
+		n += sched_queued(s, svc, (size_t)j)->deadline >= t;
+	return n;
+}
+
+/* The first k of svc's queue end with the group. */
+static void ends_with_group(sched *s, abacus_ctx *c, int svc, int k)
+{
+	for (int j = 0; j < k; j++)
+		c->dl[c->n_dl++] = sched_queued(s, svc, (size_t)j)->deadline;
+}
+
+/* How long the group, ending its queries at now + ns, may still take
+ * without making one that is on time late: to the earliest deadline among
+ * them; ns when none is on time (a late query is not slowed further). */
+static int64_t group_budget(const abacus_ctx *c, int64_t now, int64_t ns)
+{
+	int64_t d = INT64_MAX;
+	for (int i = 0; i < c->n_dl; i++)
+		if (c->dl[i] >= now + ns && c->dl[i] < d)
+			d = c->dl[i];
+	return d == INT64_MAX ? ns : d - now;
+}
+
+/* Batching, the urgent service: the run of its waiting queries whose
+ * merged batch, alone, ends the most of them by their deadlines (the
+ * longest such run); *solo becomes that batch's padded time. */
+static int urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int64_t *solo)
+{
+	int n = sched_mergeable(s, svc, c->n_cand), best = 1, best_on = -1;
+	c->n_dl = 0;
+	for (int k = n; k >= 1; k--) {
+		int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
+		int on = on_time(s, c, svc, k, now + ns);
+		if (on > best_on) {
+			best_on = on;
+			best = k;
+			*solo = ns;
+		}
+	}
+	ends_with_group(s, c, svc, best);
+	return best;
+}
+
+/* Batching, a service after the urgent one: adds the run of its waiting
+ * queries that, whole, ends the most queries of the group by their
+ * deadlines, the longest such run, where that is no fewer than without it
+ * (*added = 1); else cuts its longest run by the search within the group's
+ * budget and closes the group (*added = 0). */
+static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t now,
+                       int64_t *base_ns, int64_t threshold, int *added)
+{
+	int n_ops = sched_service_at(s, svc)->model->n_ops;
+	int n = sched_mergeable(s, svc, c->n_cand);
+	for (int k = 0; k < n; k++)
+		c->ends[k] = n_ops;
+	if (predict_with(s, c, g, svc, 0, c->ends, n, c->cand_ns))
+		return fail(s, "adding a whole batch");
+	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns);
+	for (int k = n; k >= 1; k--) {
+		int on = on_time(s, c, svc, k, now + c->cand_ns[k - 1]);
+		if (on > best_on || (on == best_on && best == 0)) {
+			best_on = on;
+			best = k;
+		}
+	}
+	*added = best > 0;
+	if (best > 0) {
+		sched_group_add_merged(s, g, svc, best, n_ops);
+		ends_with_group(s, c, svc, best);
+		*base_ns = c->cand_ns[best - 1];
+		return 0;
+	}
+	int cut, start = sched_head(s, svc)->next_op;
+	int64_t budget = group_budget(c, now, *base_ns);
+	if (search(s, c, g, svc, n, start, n_ops, budget, *base_ns, threshold, &cut))
+		return -1;
+	if (cut > start)
+		sched_group_add_merged(s, g, svc, n, cut);
 	return 0;
 }
 
@@ -186,8 +320,9 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	int64_t solo = sched_padded(s, sched_remaining(s, uq));
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
-		budget = solo;
-	sched_group_add(s, g, urgent, sched_service_at(s, urgent)->model->n_ops);
+		budget = sched_opts(s)->pair_late ? INT64_MAX / 4 : solo;
+	int k_urgent = sched_opts(s)->batching ? urgent_run(s, c, urgent, now, &solo) : 1;
+	sched_group_add_merged(s, g, urgent, k_urgent, sched_service_at(s, urgent)->model->n_ops);
 	if (nh == 1)
 		return 0;
 
@@ -199,8 +334,16 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		int svc = c->heads[h].svc;
 		sched_query *q = sched_head(s, svc);
 		int n_ops = sched_service_at(s, svc)->model->n_ops;
+		if (sched_opts(s)->batching) {
+			int added;
+			if (add_batched(s, c, g, svc, now, &base_ns, threshold, &added))
+				return -1;
+			if (added)
+				continue;
+			break;
+		}
 		int64_t whole;
-		if (predict_with(s, c, g, svc, &n_ops, 1, &whole))
+		if (predict_with(s, c, g, svc, 1, &n_ops, 1, &whole))
 			return fail(s, "adding a whole query");
 		/* a query added whole finishes with the group, so the group must
 		 * also end by its own deadline, which can come before the urgent
@@ -213,8 +356,10 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 				budget = own;
 			continue;
 		}
+		if (sched_opts(s)->pair_late && own < budget)
+			budget = own; /* the late urgent query does not bound the cut */
 		int best;
-		if (search(s, c, g, svc, q->next_op, n_ops, budget, base_ns, threshold, &best))
+		if (search(s, c, g, svc, 1, q->next_op, n_ops, budget, base_ns, threshold, &best))
 			return -1;
 		if (best > q->next_op)
 			sched_group_add(s, g, svc, best);
@@ -226,7 +371,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
-    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR,
+    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

@@ -377,6 +377,15 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
 	return ns;
 }
 
+int prof_max_batch(const prof *p, const zoo_model *m)
+{
+	int most = 0;
+	for (size_t i = find(p, m->name, 0); i < p->n && strcmp(p->rows[i].model, m->name) == 0;
+	     i++)
+		most = p->rows[i].batch > most ? p->rows[i].batch : most;
+	return most;
+}
+
 int prof_sms(const prof *p)
 {
 	return p->sms ? p->sms : p->gpu->sms;

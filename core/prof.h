@@ -54,6 +54,9 @@ int prof_measured(const prof *p, const char *model);
 int prof_check_model(const prof *p, const zoo_model *m, char *err, size_t errlen);
 
 int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq);
+/* The largest batch measured for the model (any op, any seq); 0 when the
+ * model has no rows (the roofline). */
+int prof_max_batch(const prof *p, const zoo_model *m);
 /* The whole model run as one range (rows with op = n_ops), interpolated
  * like an op; 0 when the profile has no such rows for the model. */
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);

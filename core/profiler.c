@@ -893,7 +893,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					continue;
 				}
 				double t0 = wall_ms();
-				dev_segment seg = {s, b, q, 0, m->n_ops};
+				dev_segment seg = {s, b, q, 0, m->n_ops, 1};
 				for (int r = 0; r < c->warmup; r++)
 					if (time_ops_once(p, dev, &seg, use_time_ops, ns))
 						goto out;

@@ -98,8 +98,48 @@ static int check_service(const run_service *s, int idx, char *err, size_t errlen
 			snprintf(err, errlen, "%s.seq must be between %d and %d for %s, got %d", where,
 			         m->seq_min, m->seq_max, m->name, s->seqs[i]),
 			    rc = -1;
+	if (rc == 0 && s->max_batch) {
+		int most = 0;
+		for (int i = 0; i < s->n_batches; i++)
+			most = s->batches[i] > most ? s->batches[i] : most;
+		if (s->max_batch < most || s->max_batch > 4096)
+			rc = text_fail(err, errlen,
+			               "%s.max_batch = %d: it must be at least the service's largest "
+			               "batch, %d, and at most 4096",
+			               where, s->max_batch, most);
+	}
 	zoo_model_free(m);
 	return rc;
+}
+
+/* 1 when the run's segments may carry merged queries (sched.h). */
+static int run_merges(const run_config *c, const sched_policy *policy)
+{
+	return policy->batches || c->batching;
+}
+
+/* Batching: a device that runs any batch size, and max_batch only where
+ * queries merge. */
+static int check_batching(const run_config *c, const dev_kind *kind,
+                          const sched_policy *policy, char *err, size_t errlen)
+{
+	if (!run_merges(c, policy)) {
+		for (int i = 0; i < c->n_svc; i++)
+			if (c->svc[i].max_batch)
+				return text_fail(err, errlen,
+				                 "services[%d].max_batch applies to a policy that merges "
+				                 "queries (clockwork, triton, abacus with batching = true), "
+				                 "not to policy '%s'",
+				                 i + 1, policy->name);
+		return 0;
+	}
+	if (!kind->any_batch)
+		return text_fail(err, errlen,
+		                 "device '%s' runs only the batch sizes of each service's batch list, "
+		                 "prepared ahead, and policy '%s'%s merges queries into batches of "
+		                 "any size: use the simulator (sim)",
+		                 kind->name, policy->name, policy->batches ? "" : " with batching");
+	return 0;
 }
 
 /* The options the run's device kind opens with. */
@@ -341,8 +381,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->threshold_qos >= 0 && c->threshold_qos <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1 (a share of the QoS target), got %g",
 		           "threshold_qos", c->threshold_qos);
-	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_LATE)
-		return bad(err, errlen, "%s must be off, predictive or late, got %g", "abandon",
+	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_PAIRED)
+		return bad(err, errlen, "%s must be off, predictive, late or paired, got %g", "abandon",
 		           c->abandon);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
@@ -355,8 +395,10 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	}
 	char subject[96];
 	snprintf(subject, sizeof subject, "policy '%s'", policy->name);
-	return kind_fields_check(KIND_POLICY_FIELDS, policy->reads, 0, given, subject, svc,
-	                         policy_readers, err, errlen);
+	if (kind_fields_check(KIND_POLICY_FIELDS, policy->reads, 0, given, subject, svc,
+	                      policy_readers, err, errlen))
+		return -1;
+	return check_batching(c, kind, policy, err, errlen);
 }
 
 /* A worker of the run (worker.h): the whole GPU, or one partition. */
@@ -617,6 +659,20 @@ static int make_workers(const run_config *c, run_parts *p, char *err, size_t err
 	return 0;
 }
 
+/* A merged batch is priced from the profile: past the largest batch it
+ * measures it would be extrapolated, not measured. */
+static int check_max_batch(const run_config *c, const run_parts *p, int i, char *err,
+                           size_t errlen)
+{
+	int most = prof_max_batch(p->prof, p->models[i]);
+	if (!p->ssvc[i].max_batch || most == 0 || p->ssvc[i].max_batch <= most)
+		return 0;
+	return text_fail(err, errlen,
+	                 "services[%d].max_batch = %d: the %s profile measures %s up to batch %d, "
+	                 "and a larger merged batch would be priced by extrapolation",
+	                 i + 1, p->ssvc[i].max_batch, c->gpu, p->models[i]->name, most);
+}
+
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
 	int n = c->n_svc;
@@ -638,6 +694,11 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		for (int k = 0; k < rs->n_batches; k++)
 			if (rs->batches[k] > p->dsvc[i].max_batch)
 				p->dsvc[i].max_batch = rs->batches[k];
+		if (run_merges(c, sched_policy_find(c->policy))) {
+			if (rs->max_batch > p->dsvc[i].max_batch)
+				p->dsvc[i].max_batch = rs->max_batch;
+			p->ssvc[i].max_batch = p->dsvc[i].max_batch;
+		}
 		for (int k = 0; k < rs->n_seqs; k++)
 			if (rs->seqs[k] > p->dsvc[i].max_seq)
 				p->dsvc[i].max_seq = rs->seqs[k];
@@ -661,7 +722,8 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	if (!p->prof)
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (prof_check_model(p->prof, p->models[i], err, errlen))
+		if (prof_check_model(p->prof, p->models[i], err, errlen) ||
+		    check_max_batch(c, p, i, err, errlen))
 			return -1;
 	if (make_workers(c, p, err, errlen) || open_devices(c, p, err, errlen))
 		return -1;
@@ -693,6 +755,8 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		so.threshold = (int64_t)(c->threshold_qos * (double)least);
 	}
 	so.margin = c->margin;
+	so.batching = c->batching;
+	so.pair_late = c->pair_late;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
 	if (p->n_w > 1)
 		so.expect_queries /= (size_t)p->n_w;
@@ -936,6 +1000,7 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	}
 	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
+	out->segments = ss->segments;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
 	size_t n = p.res.n;
 	const sched_query *q = p.res.q;

@@ -31,6 +31,10 @@ typedef struct run_service {
 	int n_seqs;
 	double qos_ms;
 	double qps; /* per-service rate (poisson); 0 = share `qps` */
+	/* A policy that merges queries (sched.h's batching): the largest
+	 * batch a merged segment carries; 0: the largest of batches. At most
+	 * the largest batch the GPU's profile measures for the model. */
+	int max_batch;
 } run_service;
 
 #define RUN_MAX_PARTS 64
@@ -78,6 +82,8 @@ typedef struct run_config {
 	double threshold_qos;
 	double margin; /* sched_options.margin, default 0.05 */
 	int abandon; /* enum sched_abandon (sched.h); default off */
+	int batching; /* abacus: merge each service's waiting queries (KIND_BATCHING) */
+	int pair_late; /* abacus: pair an urgent query already late (sched_options) */
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	int tf32, graphs;    /* cuda */
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
@@ -110,6 +116,7 @@ typedef struct run_result {
 	int interrupted;
 	double wall_s; /* host seconds the run took (scheduling loop only) */
 	int64_t groups;
+	int64_t segments; /* over every group: groups * 2 - segments of a pair ran alone */
 	double decision_us; /* mean host time per scheduling decision */
 } run_result;
 

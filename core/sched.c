@@ -128,7 +128,7 @@ void sched_free(sched *s)
  * backlog when it comes and takes off when it leaves. */
 static int64_t solo_whole(sched *s, const sched_query *q)
 {
-	dev_segment seg = {q->service, q->batch, q->seq, 0, s->svc[q->service].model->n_ops};
+	dev_segment seg = {q->service, q->batch, q->seq, 0, s->svc[q->service].model->n_ops, 1};
 	dev_group g = {1, &seg};
 	int64_t ns = 0;
 	return pred_predict(s->pred, &g, 1, &ns) ? 0 : ns;
@@ -192,6 +192,20 @@ static int group_ok(const sched *s, const sched_group *g)
 		if (seg->start != q->next_op || seg->end <= seg->start ||
 		    seg->end > s->svc[seg->service].model->n_ops)
 			return 0;
+		int nq = seg->queries > 1 ? seg->queries : 1;
+		if ((size_t)nq > qu->len)
+			return 0;
+		int batch = 0, seq = 0;
+		for (int j = 0; j < nq; j++) {
+			const sched_query *m = &s->q[qu->id[(qu->head + (size_t)j) & (qu->cap - 1)]];
+			if (m->next_op != q->next_op || m->state != SCHED_WAITING)
+				return 0; /* merged queries stand at one op */
+			batch += m->batch;
+			seq = m->seq > seq ? m->seq : seq;
+		}
+		if (batch != seg->batch || seq != seg->seq ||
+		    (nq > 1 && batch > s->svc[seg->service].max_batch))
+			return 0;
 		for (int j = 0; j < k; j++)
 			if (g->seg[j].service == seg->service)
 				return 0;
@@ -231,19 +245,25 @@ void sched_ended(sched *s, int64_t launch)
 	s->stats.groups++;
 	s->stats.segments += g->n;
 	for (int k = 0; k < g->n; k++) {
-		sched_query *q = &s->q[s->group.qid[k]];
 		const dev_segment *seg = &s->group.seg[k];
-		if (q->start < 0)
-			q->start = launch;
-		sched_check(seg->end > q->next_op, "next_op only grows");
-		q->next_op = (int16_t)seg->end;
-		if (seg->end == s->svc[seg->service].model->n_ops) {
-			q->end = s->seg_end[k];
-			q->state = SCHED_DONE;
-			queue_pop(&s->queue[seg->service]);
-			leave(s, q);
-			if (q->end > s->stats.last_end)
-				s->stats.last_end = q->end;
+		queue *qu = &s->queue[seg->service];
+		int nq = seg->queries > 1 ? seg->queries : 1, done = 0;
+		/* the merged queries, from the head on, each advanced as one */
+		for (int j = 0; j < nq; j++) {
+			sched_query *q = &s->q[qu->id[(qu->head + (size_t)(j - done)) & (qu->cap - 1)]];
+			if (q->start < 0)
+				q->start = launch;
+			sched_check(seg->end > q->next_op, "next_op only grows");
+			q->next_op = (int16_t)seg->end;
+			if (seg->end == s->svc[seg->service].model->n_ops) {
+				q->end = s->seg_end[k];
+				q->state = SCHED_DONE;
+				queue_pop(qu);
+				done++;
+				leave(s, q);
+				if (q->end > s->stats.last_end)
+					s->stats.last_end = q->end;
+			}
 		}
 	}
 }
@@ -369,6 +389,11 @@ int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)
 		int64_t ns = need ? *need : sched_remaining(s, q);
 		return s->now + sched_padded(s, ns) > q->deadline;
 	}
+	case SCHED_ABANDON_PAIRED: {
+		int64_t ns = sched_padded(s, need ? *need : sched_remaining(s, q));
+		return s->now + ns > q->deadline ||
+		       (s->queue[q->service].len > 1 && s->now + 2 * ns > q->deadline);
+	}
 	default:
 		return 0;
 	}
@@ -377,7 +402,7 @@ int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)
 int64_t sched_remaining(sched *s, const sched_query *q)
 {
 	dev_segment seg = {q->service, q->batch, q->seq, q->next_op,
-	                   s->svc[q->service].model->n_ops};
+	                   s->svc[q->service].model->n_ops, 1};
 	dev_group g = {1, &seg};
 	int64_t ns = 0;
 	if (pred_predict(s->pred, &g, 1, &ns))
@@ -393,19 +418,73 @@ int64_t sched_padded(const sched *s, int64_t ns)
 
 void sched_group_add(sched *s, sched_group *g, int i, int end)
 {
+	sched_group_add_merged(s, g, i, 1, end);
+}
+
+sched_query *sched_queued(sched *s, int i, size_t k)
+{
+	sched_check(i >= 0 && i < s->n_svc, "a service of the run");
+	queue *qu = &s->queue[i];
+	return k < qu->len ? &s->q[qu->id[(qu->head + k) & (qu->cap - 1)]] : NULL;
+}
+
+int sched_mergeable(sched *s, int i, int most)
+{
+	sched_query *h = sched_queued(s, i, 0);
+	if (!h)
+		return 0;
+	int k = 1, batch = h->batch, cap = s->svc[i].max_batch;
+	sched_query *q;
+	while (k < most && (q = sched_queued(s, i, (size_t)k)) && q->next_op == h->next_op &&
+	       batch + q->batch <= cap) {
+		batch += q->batch;
+		k++;
+	}
+	return k;
+}
+
+void sched_merged(sched *s, int i, int k, int *batch, int *seq)
+{
+	int b = 0, sq = 0;
+	for (int j = 0; j < k; j++) {
+		const sched_query *q = sched_queued(s, i, (size_t)j);
+		sched_check(q, "merging queries the queue holds");
+		b += q->batch;
+		sq = q->seq > sq ? q->seq : sq;
+	}
+	*batch = b;
+	*seq = sq;
+}
+
+dev_segment sched_merged_seg(sched *s, int i, int k, int end)
+{
+	dev_segment seg = {i, 0, 0, sched_head(s, i)->next_op, end, k};
+	sched_merged(s, i, k, &seg.batch, &seg.seq);
+	return seg;
+}
+
+int64_t sched_merged_remaining(sched *s, int i, int k)
+{
+	dev_segment seg = sched_merged_seg(s, i, k, s->svc[i].model->n_ops);
+	dev_group g = {1, &seg};
+	int64_t ns = 0;
+	if (pred_predict(s->pred, &g, 1, &ns))
+		return INT64_MAX / 4;
+	return ns;
+}
+
+void sched_group_add_merged(sched *s, sched_group *g, int i, int k, int end)
+{
 	sched_query *q = sched_head(s, i);
+	(void)q; /* read by the checks alone */
 	sched_check(q && q->state == SCHED_WAITING, "only a waiting head is scheduled");
 	sched_check(end > q->next_op && end <= s->svc[i].model->n_ops,
 	            "a segment is non-empty and within the model");
 	sched_check(g->n < s->n_svc, "at most one segment per service");
-	for (int k = 0; k < g->n; k++)
-		sched_check(g->seg[k].service != i, "at most one segment per service");
-	dev_segment *seg = &g->seg[g->n];
-	seg->service = i;
-	seg->batch = q->batch;
-	seg->seq = q->seq;
-	seg->start = q->next_op;
-	seg->end = end;
+	sched_check(k >= 1 && k <= sched_mergeable(s, i, k), "merged queries may merge");
+	for (int j = 0; j < g->n; j++)
+		sched_check(g->seg[j].service != i, "at most one segment per service");
+	g->seg[g->n] = sched_merged_seg(s, i, k, end);
 	g->qid[g->n] = sched_head_id(s, i);
 	g->n++;
 }

@@ -13,7 +13,18 @@
  *    queries run in arrival order;
  *  - q->next_op is the first op not yet run; it only grows;
  *  - a group holds at most one segment per service, each non-empty, each
- *    starting at its query's next_op.
+ *    starting at its query's next_op;
+ *  - batching: a segment may carry several queries of its service merged
+ *    into one batch (dev_segment.queries). Those that may merge are the
+ *    head and the queries right behind it in its queue, in queue order,
+ *    that stand at the head's next_op (queries not yet started, or a batch
+ *    that ran together and was cut at one op), while their batches summed
+ *    stay within the service's max_batch. Sequence lengths may differ:
+ *    the merged batch runs at the longest, the others padded, and its
+ *    cost is predicted at that length. Merging never skips a query, so
+ *    arrival order holds; each merged query keeps its own arrival,
+ *    deadline, start, end and state, so latency, drops and on-time are
+ *    counted per query, never per batch.
  * Debug builds check them with assert where policies and callers reach
  * the core (sched_group_add, sched_drop_head, the group a policy picked,
  * sched_admit), as Lua's api_check does.
@@ -38,6 +49,9 @@
 typedef struct sched_service {
 	const zoo_model *model; /* borrowed */
 	int64_t qos;            /* ns */
+	/* The largest batch a merged segment of this service may carry (its
+	 * queries' batches summed); 0: no merging. */
+	int max_batch;
 } sched_service;
 
 enum sched_state { SCHED_WAITING, SCHED_DONE, SCHED_DROPPED };
@@ -51,7 +65,9 @@ typedef struct sched_query {
 	uint8_t state;
 } sched_query;
 
-/* The group being built: segment i belongs to query qid[i]. */
+/* The group being built: segment i belongs to query qid[i], the head of
+ * its service's queue, and to the seg[i].queries - 1 queries queued right
+ * behind it when it carries a merged batch. */
 typedef struct sched_group {
 	int n;
 	dev_segment *seg; /* capacity n_svc */
@@ -69,6 +85,10 @@ typedef struct sched_policy {
 	 * that this one does: giving another is an error. A policy that reads
 	 * KIND_PREDICTOR gets the run's group predictor (sched_group_pred). */
 	unsigned reads;
+	/* 1: it always merges queries into batches (sched.h's batching
+	 * invariant), as a Clockwork- or Triton-like batcher does; a policy
+	 * that reads KIND_BATCHING merges when the run asks it to. */
+	int batches;
 	/* Optional: per-run state. */
 	int (*init)(sched *s, void **ctx, char *err, size_t errlen);
 	/* Fills g (g->n == 0 is allowed only if the policy dropped every
@@ -87,6 +107,12 @@ enum sched_abandon {
 	 * when it comes up is dropped; one that starts in time runs to its end
 	 * even if it ends late */
 	SCHED_ABANDON_LATE = 2,
+	/* the predictive rule, and, while another query waits behind it, a
+	 * head that could not finish in time sharing the GPU (twice its
+	 * predicted remaining time, padded) is dropped too: at overload such a
+	 * head can only run alone, which costs the overlap every query behind
+	 * it would get */
+	SCHED_ABANDON_PAIRED = 3,
 };
 
 typedef struct sched_options {
@@ -96,6 +122,11 @@ typedef struct sched_options {
 	double margin;        /* >= 0: a prediction held against a deadline counts
 	                       * as (1 + margin) times itself (sched_padded) */
 	size_t expect_queries; /* capacity hint */
+	int batching;          /* abacus: merge each service's waiting queries (KIND_BATCHING) */
+	/* abacus: pair an urgent query that is already late anyway (the
+	 * next query whole if it ends by its own deadline, else cut within
+	 * it) instead of running it alone (KIND_PAIR_LATE) */
+	int pair_late;
 } sched_options;
 
 typedef struct sched_stats {
@@ -160,8 +191,10 @@ void sched_drop_head(sched *s, int i);
 /* 1 when the run's abandon rule gives up the waiting query q now: never
  * with abandon off; when it is past its deadline already with
  * SCHED_ABANDON_LATE; when it cannot finish in time even alone with
- * SCHED_ABANDON_PREDICTIVE. need: its sched_remaining when the caller
- * has it, else NULL (computed only where the rule reads it). */
+ * SCHED_ABANDON_PREDICTIVE; that, or not in time sharing the GPU while
+ * another query waits behind it, with SCHED_ABANDON_PAIRED. need: its
+ * sched_remaining when the caller has it, else NULL (computed only where
+ * the rule reads it). */
 int sched_gives_up(sched *s, const sched_query *q, const int64_t *need);
 /* Predicted time to run the query's remaining ops alone. */
 int64_t sched_remaining(sched *s, const sched_query *q);
@@ -171,6 +204,24 @@ int64_t sched_remaining(sched *s, const sched_query *q);
 int64_t sched_padded(const sched *s, int64_t ns);
 /* Appends the head of service i with ops [next_op, end) to g. */
 void sched_group_add(sched *s, sched_group *g, int i, int end);
+
+/* ---- batching (the header's invariants) ---- */
+/* The k-th query of service i's queue (0: the head), NULL past its end. */
+sched_query *sched_queued(sched *s, int i, size_t k);
+/* How many queries from the head of service i's queue may merge into one
+ * segment: at least 1 when the queue is not empty, at most `most`. */
+int sched_mergeable(sched *s, int i, int most);
+/* The batch and (padded) sequence length of the first k queries of
+ * service i's queue merged, k from 1 to sched_mergeable. */
+void sched_merged(sched *s, int i, int k, int *batch, int *seq);
+/* The segment of those k queries, ops [next_op, end): what a policy
+ * predicts before it adds it. */
+dev_segment sched_merged_seg(sched *s, int i, int k, int end);
+/* Predicted time to run the k merged queries' remaining ops alone. */
+int64_t sched_merged_remaining(sched *s, int i, int k);
+/* Appends the first k queries of service i, merged, with ops [next_op,
+ * end) to g; k = 1 is sched_group_add. */
+void sched_group_add_merged(sched *s, sched_group *g, int i, int k, int end);
 /* Error buffer for policies. */
 char *sched_errbuf(sched *s, size_t *len);
 

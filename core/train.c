@@ -161,7 +161,7 @@ int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err
 			while (strcmp(models[m]->name, g->seg[k].model) != 0)
 				m++;
 			seg[k] = (dev_segment){m, g->seg[k].batch, g->seg[k].seq, g->seg[k].start,
-			                       g->seg[k].end};
+			                       g->seg[k].end, 1};
 			names[k] = g->seg[k].model;
 		}
 		dev_group grp = {g->n, seg};

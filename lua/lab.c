@@ -97,7 +97,7 @@ static lua_Integer opt_integer(lua_State *L, int t, const char *key, const char 
  * name (enum sched_abandon). */
 static int opt_abandon(lua_State *L, int t)
 {
-	static const char *const names[] = {"off", "predictive", "late", NULL};
+	static const char *const names[] = {"off", "predictive", "late", "paired", NULL};
 	int ty = lua_getfield(L, t, "abandon");
 	int v = SCHED_ABANDON_OFF;
 	if (ty == LUA_TBOOLEAN) {
@@ -109,11 +109,11 @@ static int opt_abandon(lua_State *L, int t)
 			if (strcmp(k, names[i]) == 0)
 				v = i;
 		if (v < 0)
-			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive or late "
-			           "(or a boolean), got '%s'", k);
+			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive, late or "
+			           "paired (or a boolean), got '%s'", k);
 	} else if (ty != LUA_TNIL) {
-		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive or "
-		           "late, got %s", luaL_typename(L, -1));
+		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive, "
+		           "late or paired, got %s", luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
 	return v;
@@ -255,9 +255,9 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", NULL};
+	"partitions", "router", "batching", "pair_late", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
-static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
+static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
 static void read_services(lua_State *L, int t, run_config *c)
@@ -302,6 +302,11 @@ static void read_services(lua_State *L, int t, run_config *c)
 		if (!present)
 			luaL_error(L, "abacus.run: field '%sqos_ms' is missing", where);
 		rs->qps = opt_number(L, s, "qps", where, 0, NULL);
+		lua_Integer mb = opt_integer(L, s, "max_batch", where, 0);
+		if (has_field(L, s, "max_batch") && (mb < 1 || mb > 4096)) /* before the cast */
+			luaL_error(L, "abacus.run: field '%smax_batch' must be between 1 and 4096, got %I",
+			           where, mb);
+		rs->max_batch = (int)mb;
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -727,6 +732,8 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 	lua_setfield(L, -2, "duration_ms");
 	lua_pushinteger(L, r->groups);
 	lua_setfield(L, -2, "groups");
+	lua_pushinteger(L, r->segments);
+	lua_setfield(L, -2, "segments");
 	lua_pushnumber(L, r->wall_s);
 	lua_setfield(L, -2, "wall_s");
 	lua_pushnumber(L, r->decision_us);
@@ -797,6 +804,10 @@ static int l_run(lua_State *L)
 	           (has_field(L, 1, "ways") ? KIND_WAYS : 0);
 	c.margin = opt_number(L, 1, "margin", "", c.margin, NULL);
 	c.abandon = opt_abandon(L, 1);
+	c.batching = opt_bool(L, 1, "batching", "", 0);
+	c.pair_late = opt_bool(L, 1, "pair_late", "", 0);
+	c.given |= (has_field(L, 1, "batching") ? KIND_BATCHING : 0) |
+	           (has_field(L, 1, "pair_late") ? KIND_PAIR_LATE : 0);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
@@ -928,10 +939,19 @@ static void push_names(lua_State *L, const char *name, int i)
  * each table, in its order (the default first). */
 static int l_policies(lua_State *L)
 {
+	/* abacus.policies() lists the paper's policies, which run one query
+	 * per segment unless asked to batch; abacus.policies("all") adds the
+	 * batching baselines (sched_policy.batches), so the scenarios that
+	 * compare the paper's four keep their tables */
+	const char *which = luaL_optstring(L, 1, "paper");
+	int all = strcmp(which, "all") == 0;
+	if (!all && strcmp(which, "paper") != 0)
+		return luaL_error(L, "abacus.policies: 'paper' (the default) or 'all', got '%s'", which);
 	const sched_policy *const *p = sched_policies();
 	lua_newtable(L);
-	for (int i = 0; p[i]; i++)
-		push_names(L, p[i]->name, i + 1);
+	for (int i = 0, n = 0; p[i]; i++)
+		if (all || !p[i]->batches)
+			push_names(L, p[i]->name, ++n);
 	return 1;
 }
 

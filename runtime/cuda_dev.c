@@ -28,6 +28,10 @@ typedef struct cuda_dev {
 	int n;
 	cuda_exec **ex;
 	cudaEvent_t *ev;
+	/* [service][batch]: 1 where setup prepared (warmed, captured) that
+	 * batch size; NULL where the service named none (any size runs) */
+	unsigned char **prepared;
+	int *prepared_max; /* [service]: the largest batch prepared may index */
 	dev_info info;
 	char err[1024];
 } cuda_dev;
@@ -79,11 +83,17 @@ static void release(cuda_dev *d)
 		cuda_exec_free(d->ex[i]);
 		if (d->ev && d->ev[i])
 			cudaEventDestroy(d->ev[i]);
+		if (d->prepared)
+			free(d->prepared[i]);
 	}
 	free(d->ex);
 	free(d->ev);
+	free(d->prepared);
+	free(d->prepared_max);
 	d->ex = NULL;
 	d->ev = NULL;
+	d->prepared = NULL;
+	d->prepared_max = NULL;
 	d->n = 0;
 }
 
@@ -104,7 +114,9 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
 	d->ex = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ex);
 	d->ev = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ev);
-	if (!d->ex || !d->ev) {
+	d->prepared = calloc((size_t)(n > 0 ? n : 1), sizeof *d->prepared);
+	d->prepared_max = calloc((size_t)(n > 0 ? n : 1), sizeof *d->prepared_max);
+	if (!d->ex || !d->ev || !d->prepared || !d->prepared_max) {
 		release(d);
 		return dfail(d, "out of memory");
 	}
@@ -165,6 +177,17 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		 * that arrivals follow starts, not on a query's critical path. */
 		int one_seq = 0;
 		int nb = svc[i].n_batches, ns = svc[i].n_seqs > 0 ? svc[i].n_seqs : 1;
+		if (nb > 0) {
+			d->prepared[i] = calloc((size_t)svc[i].max_batch + 1, 1);
+			if (!d->prepared[i]) {
+				release(d);
+				return dfail(d, "out of memory");
+			}
+			d->prepared_max[i] = svc[i].max_batch;
+			for (int b = 0; b < nb; b++)
+				if (svc[i].batches[b] >= 1 && svc[i].batches[b] <= svc[i].max_batch)
+					d->prepared[i][svc[i].batches[b]] = 1;
+		}
 		const int *seqs = svc[i].n_seqs > 0 ? svc[i].seqs : &one_seq;
 		for (int b = 0; b < nb; b++)
 			for (int q = 0; q < ns; q++) {
@@ -213,6 +236,21 @@ static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 			                                : "appears twice in the group");
 		}
 		seen[s] = 1;
+		/* a merged batch of a size setup did not prepare would capture
+		 * its graphs on the critical path of every query in it: merged
+		 * batches of any size are the simulator's until the executor
+		 * prepares every size (one query of an odd size, from a trace,
+		 * runs as it always did) */
+		int b = g->seg[i].batch;
+		if (!d->opt.any_start && g->seg[i].queries > 1 && d->prepared && d->prepared[s] &&
+		    (b < 1 || b > d->prepared_max[s] || !d->prepared[s][b])) {
+			free(seen);
+			return dfail(d,
+			             "service %d (%s): a merged batch of %d queries, batch %d, was not "
+			             "prepared at setup (only the sizes of its batch list are); merged "
+			             "batches of any size run on the simulator",
+			             s, cuda_exec_model(d->ex[s])->name, g->seg[i].queries, b);
+		}
 	}
 	free(seen);
 	for (int i = 0; i < g->n; i++) {

@@ -99,7 +99,7 @@ static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed,
 				return -1;
 			}
 			c->seg[i * SMP_MAX_SEG + k] =
-			    (dev_segment){m, ss->batch, ss->seq, ss->start, ss->end};
+			    (dev_segment){m, ss->batch, ss->seq, ss->start, ss->end, 1};
 		}
 		c->idx[i] = i;
 	}

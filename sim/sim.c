@@ -500,4 +500,5 @@ const dev_kind sim_kind = {
 	.check = sim_kind_check,
 	.open = sim_kind_open,
 	.open_parts = sim_kind_open_parts,
+	.any_batch = 1,
 };

@@ -47,7 +47,7 @@ static void generate(const prof *p, double kappa, double scale_c, double noise, 
 			int end = start + 1 + (int)rng_below(&r, (uint32_t)(zm->n_ops - start));
 			int batch = batches[rng_below(&r, 4)];
 			int seq = zm->has_seq ? seqs[rng_below(&r, 3)] : 0;
-			seg[k] = (dev_segment){ms[k], batch, seq, start, end};
+			seg[k] = (dev_segment){ms[k], batch, seq, start, end, 1};
 			snprintf(g.seg[k].model, sizeof g.seg[k].model, "%s", zm->name);
 			g.seg[k].batch = batch;
 			g.seg[k].seq = seq;

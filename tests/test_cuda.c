@@ -409,7 +409,7 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		device_free(&d);
 		return;
 	}
-	dev_segment seg[2] = {{0, 4, 0, 0, 5}, {1, 2, 32, 0, bert->n_ops}};
+	dev_segment seg[2] = {{0, 4, 0, 0, 5, 1}, {1, 2, 32, 0, bert->n_ops, 1}};
 	dev_group g = {2, seg};
 	int64_t end[2] = {0, 0};
 	for (int rep = 0; rep < 3; rep++) {
@@ -425,7 +425,7 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		printf("  group %d: resnet50 [0,5) ends %.3f ms, bert ends %.3f ms after launch\n",
 		       rep, (end[0] - t0) / 1e6, (end[1] - t0) / 1e6);
 		/* continue resnet50 alone */
-		dev_segment rest = {0, 4, 0, 5, r50->n_ops};
+		dev_segment rest = {0, 4, 0, 5, r50->n_ops, 1};
 		dev_group g1 = {1, &rest};
 		CHECK(device_run_group(&d, &g1, end) == 0);
 	}
@@ -433,7 +433,7 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	 * make up the whole model's time (measured twice, for a rough bound) */
 	{
 		int64_t op_ns[64] = {0}, sum = 0;
-		dev_segment all = {0, 4, 0, 0, r50->n_ops};
+		dev_segment all = {0, 4, 0, 0, r50->n_ops, 1};
 		dev_group ga = {1, &all};
 		int64_t t0 = device_now(&d);
 		CHECK(device_run_group(&d, &ga, end) == 0);
@@ -448,17 +448,22 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		CHECK(sum > whole / 2 && sum < whole * 3 / 2);
 		printf("  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
 		       r50->n_ops, sum / 1e6, whole / 1e6);
-		dev_segment none = {0, 4, 0, 3, 3};
+		dev_segment none = {0, 4, 0, 3, 3, 1};
 		CHECK(device_time_ops(&d, &none, op_ns) != 0);
 		CHECK_STR_HAS(device_errmsg(&d), "resnet50");
 	}
 	/* not a continuation: refused with a message naming the model */
-	dev_segment bad = {0, 4, 0, 7, 9};
+	dev_segment bad = {0, 4, 0, 7, 9, 1};
 	dev_group gb = {1, &bad};
 	CHECK(device_run_group(&d, &gb, end) != 0);
 	CHECK_STR_HAS(device_errmsg(&d), "resnet50");
+	/* a merged batch of a size setup did not prepare: refused, in words */
+	dev_segment merged = {0, 3, 0, 0, r50->n_ops, 2};
+	dev_group gm = {1, &merged};
+	CHECK(device_run_group(&d, &gm, end) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "batch 3, was not prepared at setup");
 	/* a service twice in one group */
-	dev_segment twice[2] = {{1, 1, 16, 0, 1}, {1, 1, 16, 0, 1}};
+	dev_segment twice[2] = {{1, 1, 16, 0, 1, 1}, {1, 1, 16, 0, 1, 1}};
 	dev_group gt = {2, twice};
 	CHECK(device_run_group(&d, &gt, end) != 0);
 	/* wait_until sleeps on the device clock */

@@ -38,7 +38,7 @@ int main(void)
 
 	/* the summary on hand-made queries */
 	zoo_model *m = NULL; /* metrics only reads svc[].qos */
-	sched_service svc[2] = {{m, 10000000}, {m, 5000000}};
+	sched_service svc[2] = {{m, 10000000, 0}, {m, 5000000, 0}};
 	sched_query q[4];
 	memset(q, 0, sizeof q);
 	/* done in time (4 ms), done late (7 ms > 5), dropped, done (9 ms) */

@@ -23,7 +23,7 @@ static void test_features(const prof *p, zoo_model *const *m)
 	const zoo_model *two[2] = {m[0], m[6]}; /* resnet50, bert */
 	feat *f = feat_new(p, two, 2, err, sizeof err);
 	CHECK(f != NULL);
-	dev_segment a[2] = {{0, 4, 0, 2, 9}, {1, 8, 64, 0, 5}};
+	dev_segment a[2] = {{0, 4, 0, 2, 9, 1}, {1, 8, 64, 0, 5, 1}};
 	dev_segment b[2] = {a[1], a[0]};
 	dev_group ga = {2, a}, gb = {2, b};
 	float xa[FEAT_COUNT], xb[FEAT_COUNT];
@@ -58,11 +58,11 @@ static void test_features(const prof *p, zoo_model *const *m)
 	CHECK_NEAR(xa[slot * FEAT_PER_SLOT + 8], 2, 0); /* log2 batch 4 */
 
 	/* an empty group: no base, all zeros; a bad range is refused */
-	dev_segment e = {0, 4, 0, 3, 3};
+	dev_segment e = {0, 4, 0, 3, 3, 1};
 	dev_group ge = {1, &e};
 	CHECK_INT(feat_group(f, &ge, xa, &base_a), 0);
 	CHECK(base_a == 0 && xa[0] == 0);
-	dev_segment bad = {0, 4, 0, 3, 99};
+	dev_segment bad = {0, 4, 0, 3, 99, 1};
 	dev_group gbad = {1, &bad};
 	CHECK_INT(feat_group(f, &gbad, xa, &base_a), -1);
 	prof_table_free(t0);
@@ -209,7 +209,7 @@ int main(void)
 			while (strcmp(gen_models[sv], sg->seg[k].model) != 0)
 				sv++;
 			seg[i][k] = (dev_segment){sv, sg->seg[k].batch, sg->seg[k].seq, sg->seg[k].start,
-			                          sg->seg[k].end};
+			                          sg->seg[k].end, 1};
 		}
 		grp[i] = (dev_group){2, seg[i]};
 	}

@@ -99,7 +99,7 @@ static int world_run_opt(world *w, const char *policy, const sched_options *o,
 			fprintf(stderr, "%s\n", err);
 			return -1;
 		}
-		w->svc[i] = (sched_service){w->m[i], qos[i]};
+		w->svc[i] = (sched_service){w->m[i], qos[i], 0};
 	}
 	w->d = (device){&fake_iface, &w->dev};
 	w->pred = (predictor){&fake_pred_iface, NULL, ""};
@@ -386,7 +386,12 @@ static void test_registry(void)
 	CHECK_STR_HAS(names, "fcfs, sjf, edf, abacus");
 	/* what each kind declares it reads: the run's checks come from it */
 	CHECK_INT(sched_policy_find("fcfs")->reads, 0);
-	CHECK_INT(sched_policy_find("abacus")->reads, KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR);
+	CHECK_INT(sched_policy_find("abacus")->reads,
+	          KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE);
+	CHECK_INT(sched_policy_find("clockwork")->reads, 0);
+	CHECK_INT(sched_policy_find("clockwork")->batches, 1);
+	CHECK_INT(sched_policy_find("triton")->batches, 1);
+	CHECK_INT(sched_policy_find("abacus")->batches, 0);
 	CHECK_INT(load_kind_find("poisson")->reads, KIND_QPS | KIND_SVC_QPS);
 	CHECK_INT(load_kind_find("trace")->needs, KIND_FILE);
 	CHECK(load_kind_find("burst") == NULL);

@@ -126,7 +126,7 @@ int main(void)
 	/* solo: exactly the sum of op latencies, clock advances, waits jump */
 	device d = open_sim(p, m, 0.0, 0.1, 1);
 	CHECK_INT(device_now(&d), 0);
-	dev_segment s0 = {0, 1, 0, 2, 7};
+	dev_segment s0 = {0, 1, 0, 2, 7, 1};
 	dev_group g1 = {1, &s0};
 	CHECK_INT(device_run_group(&d, &g1, seg_end), 0);
 	CHECK_INT(seg_end[0], 5000000);
@@ -140,7 +140,7 @@ int main(void)
 	/* two small-demand segments with kappa 0 overlap perfectly: each ends
 	 * as if alone */
 	d = open_sim(p, m, 0.0, 0.0, 1);
-	dev_segment two[2] = {{0, 1, 0, 0, 3}, {1, 1, 0, 0, 5}};
+	dev_segment two[2] = {{0, 1, 0, 0, 3, 1}, {1, 1, 0, 0, 5, 1}};
 	dev_group g2 = {2, two};
 	CHECK_INT(device_run_group(&d, &g2, seg_end), 0);
 	CHECK_INT(seg_end[0], 3000000);
@@ -163,7 +163,7 @@ int main(void)
 	prof *roof = prof_new_file("h100", NULL, err, sizeof err);
 	zoo_model *vv[2] = {m[1], m[1]};
 	d = open_sim(roof, vv, 0.0, 0.0, 1);
-	dev_segment big[2] = {{0, 16, 0, 1, 4}, {1, 16, 0, 1, 4}};
+	dev_segment big[2] = {{0, 16, 0, 1, 4, 1}, {1, 16, 0, 1, 4, 1}};
 	int64_t solo = 0;
 	for (int op = 1; op < 4; op++)
 		solo += prof_op_ns(roof, m[1], op, 16, 0);
@@ -221,7 +221,7 @@ int main(void)
 		CHECK(pw != NULL);
 		int n = m[0]->n_ops;
 		d = open_sim(pw, m, 0.0, 0.0, 1);
-		dev_segment whole = {0, 1, 0, 0, n}, cut = {0, 1, 0, 0, n - 1};
+		dev_segment whole = {0, 1, 0, 0, n, 1}, cut = {0, 1, 0, 0, n - 1, 1};
 		dev_group gw = {1, &whole}, gc = {1, &cut};
 		CHECK_INT(device_run_group(&d, &gw, seg_end), 0);
 		CHECK_INT(seg_end[0], (int64_t)(n - 2) * 1000000);
@@ -229,7 +229,7 @@ int main(void)
 		CHECK_INT(device_run_group(&d, &gc, seg_end), 0);
 		CHECK_INT(seg_end[0] - t0, (int64_t)(n - 1) * 1000000);
 		t0 = device_now(&d);
-		dev_segment pair[2] = {{0, 1, 0, 0, n}, {1, 1, 0, 0, 3}};
+		dev_segment pair[2] = {{0, 1, 0, 0, n, 1}, {1, 1, 0, 0, 3, 1}};
 		dev_group gp = {2, pair};
 		CHECK_INT(device_run_group(&d, &gp, seg_end), 0);
 		CHECK_NEAR(seg_end[0] - t0, (n - 2) * 1e6, 2);

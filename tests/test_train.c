@@ -165,7 +165,7 @@ int main(void)
 	train_data d;
 	CHECK_INT(train_data_build(&d, &s, p, err, sizeof err), 0);
 	const zoo_model *pair[2] = {m[0], m[6]}; /* resnet50 + bert */
-	dev_segment seg[2] = {{0, 8, 0, 3, 15}, {1, 4, 64, 2, 10}};
+	dev_segment seg[2] = {{0, 8, 0, 3, 15, 1}, {1, 4, 64, 2, 10, 1}};
 	dev_group g = {2, seg};
 
 	/* no groups: no predictor, and the message says what is missing */

@@ -136,7 +136,7 @@ static int world_run(world *x, const char *router, const int place[2][3], const 
 		int ns = 0;
 		for (int i = 0; place[k][i] >= 0; i++) {
 			x->map[k][ns] = place[k][i];
-			x->svc[k][ns] = (sched_service){x->m[place[k][i]], 1000 * MS};
+			x->svc[k][ns] = (sched_service){x->m[place[k][i]], 1000 * MS, 0};
 			ns++;
 		}
 		x->per[k] = per[k];

@@ -1,0 +1,222 @@
+-- batching.lua: headroom-aware batching with overlap (abacus, batching =
+-- true) against overlap alone (abacus), time sharing (fcfs) and the
+-- batchers users would pick (clockwork, triton), on the 21 pairs of
+-- pairs.lua, on the simulated GPU.
+--
+--   abacus run scenarios/batching.lua [quick] [GPU] [QUERIES] [PAIR ...]
+--   (defaults: h200, 4000 queries a run, all 21 pairs; `quick`: two
+--   pairs, 600 queries, a coarse search, for CI)
+--
+-- Two workloads, each with pairs.lua's QoS rule (both services' target
+-- 4.5 x (L(a) + L(b)), L a service's solo latency at its largest batch)
+-- and its load unit C (the serial capacity of the services' draws):
+--   pairs  pairs.lua's batch mix: CNNs draw batch 1, 2, 4 or 8, bert 1, 2
+--          or 4 at sequence length 16, 32, 64 or 128;
+--   paper  the Abacus paper's mix: CNNs draw 4, 8, 16 or 32, bert 4, 8
+--          or 16 (data/h200/ops.csv measures bert up to 16, not 32) at
+--          the same sequence lengths.
+-- The policies that merge queries (clockwork, triton, abacus+batching)
+-- merge up to the largest batch the profile measures for the model (32
+-- for the CNNs, 16 for bert), priced at its own cost (interpolated
+-- between measured sizes: docs/batching.md).
+--
+-- Policies (labels): fcfs; abacus as pairs.lua runs it; abacus+pair_late
+-- (pair_late = true: a late urgent query is paired, not run alone);
+-- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
+-- the second without and with pair_late); clockwork; triton;
+-- abacus+batching (batching = true, with the paired drop rule, at the
+-- peak too, as clockwork drops hopeless queries by design);
+-- abacus+batching_no_drop (batching, abandon off at the peak, predictive
+-- at the overload).
+--
+-- Measures, each stored in results.db and tagged (experiment =
+-- "batching", workload, pair, label, phase, qps):
+--  * peak: each policy's peak load within QoS, as a multiple of C: the
+--    largest rate at which at least 99% of the queries end within their
+--    target, drops counted as misses (abacus.capacity, searched between
+--    0.1 and 4 x C to within 0.5%);
+--  * over: goodput (queries within QoS per second) at OVERLOAD x C (1.5)
+--    with every policy abandoning (abandon = "predictive" unless the
+--    label says otherwise), and the share of its groups that ran one
+--    segment alone (serial ones always do).
+-- scripts/batching-figures.sh draws the peak loads per pair from the
+-- database and writes the tables bench/results/h200/ keeps.
+local QOS_FACTOR, OVERLOAD = 4.5, 1.5
+-- THRESHOLD_MS replaces abacus's search threshold (threshold_ms, default
+-- 5, as pairs.lua runs it) in its runs
+local THRESHOLD_MS
+if os.getenv("THRESHOLD_MS") then
+  THRESHOLD_MS = tonumber(os.getenv("THRESHOLD_MS"))
+  assert(THRESHOLD_MS and THRESHOLD_MS >= 0,
+    "THRESHOLD_MS must be a non-negative number, got " .. os.getenv("THRESHOLD_MS"))
+end
+
+local quick = arg[1] == "quick"
+local gpu = (quick and arg[2]) or (not quick and arg[1]) or "h200"
+local nq_arg = quick and arg[3] or arg[2]
+local queries = math.tointeger(tonumber(nq_arg or (quick and 600 or 4000)))
+assert(queries and queries >= 100, "QUERIES must be an integer of at least 100, got " .. tostring(nq_arg))
+local first_pair = 3
+local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
+
+local pairs_to_run = {}
+for i = first_pair + (quick and 1 or 0), #arg do
+  local a, b = arg[i]:match("^([%w_]+)%+([%w_]+)$")
+  assert(a, "a pair is written model+model, got " .. arg[i])
+  pairs_to_run[#pairs_to_run + 1] = { a, b }
+end
+if #pairs_to_run == 0 then
+  if quick then
+    pairs_to_run = { { "resnet50", "bert" }, { "vgg16", "inception_v3" } }
+  else
+    for i = 1, #models do
+      for j = i + 1, #models do pairs_to_run[#pairs_to_run + 1] = { models[i], models[j] } end
+    end
+  end
+end
+
+local workloads = {
+  { name = "pairs", cnn = { 1, 2, 4, 8 }, bert = { 1, 2, 4 } },
+  { name = "paper", cnn = { 4, 8, 16, 32 }, bert = { 4, 8, 16 } },
+}
+-- the largest batch data/<gpu>/ops.csv measures, what merging may reach
+local MAX_BATCH = { bert = 16 }
+local function max_batch(model) return MAX_BATCH[model] or 32 end
+
+-- label -> the run's policy and fields; peak: measured for the peak load
+-- (abandon off there, so an abandon rule would change nothing), over:
+-- the abandon rule at the overload (default predictive)
+local policies = {
+  { label = "fcfs", policy = "fcfs", peak = true },
+  { label = "abacus", policy = "abacus", peak = true },
+  { label = "abacus+pair_late", policy = "abacus", pair_late = true, peak = true },
+  { label = "abacus+paired_drop", policy = "abacus", over = "paired" },
+  { label = "abacus+fixes", policy = "abacus", pair_late = true, over = "paired" },
+  { label = "clockwork", policy = "clockwork", merges = true, peak = true },
+  { label = "triton", policy = "triton", merges = true, peak = true },
+  { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
+    peak_abandon = "paired", over = "paired" },
+  { label = "abacus+batching_no_drop", policy = "abacus", batching = true, merges = true,
+    peak = true },
+}
+
+local function service(model, wl, merges)
+  local s = { model = model, batch = model == "bert" and wl.bert or wl.cnn }
+  if model == "bert" then s.seq = { 16, 32, 64, 128 } end
+  if merges then s.max_batch = max_batch(model) end
+  return s
+end
+
+local function base_run(pr, wl, p, qos, cap, phase)
+  local sa, sb = service(pr[1], wl, p.merges), service(pr[2], wl, p.merges)
+  sa.qos_ms, sb.qos_ms = qos, qos
+  local pair = pr[1] .. "+" .. pr[2]
+  return {
+    name = "batching-" .. phase .. "-" .. wl.name .. "-" .. pair, device = "sim", gpu = gpu,
+    services = { sa, sb }, policy = p.policy, batching = p.batching, pair_late = p.pair_late,
+    threshold_ms = p.policy == "abacus" and THRESHOLD_MS or nil,
+    load = { kind = "poisson", qps = 1 }, queries = queries, seed = 1,
+    abandon = phase == "over" and (p.over or "predictive") or (p.peak_abandon or false),
+    store_queries = false,
+    tags = { experiment = "batching", workload = wl.name, pair = pair, label = p.label,
+             phase = phase, capacity = cap },
+  }
+end
+
+local peaks, over, solo = {}, {}, {}
+for _, wl in ipairs(workloads) do
+  for _, pr in ipairs(pairs_to_run) do
+    local sa, sb = service(pr[1], wl), service(pr[2], wl)
+    local qos = QOS_FACTOR * (abacus.largest_solo_ms(sa, gpu) + abacus.largest_solo_ms(sb, gpu))
+    local cap = abacus.serial_capacity({ sa, sb }, gpu)
+    local pair = pr[1] .. "+" .. pr[2]
+    local prow = { workload = wl.name, pair = pair, qos_ms = qos, capacity = cap }
+    local orow = { workload = wl.name, pair = pair, qos_ms = qos, qps = OVERLOAD * cap }
+    local srow = { workload = wl.name, pair = pair }
+    for _, p in ipairs(policies) do
+      if p.peak then
+        local peak, at_hi = abacus.capacity(base_run(pr, wl, p, qos, cap, "peak"), {
+          lo = 0.1 * cap, hi = 4 * cap, rel = quick and 0.05 or 0.005,
+        })
+        assert(not at_hi, pair .. " " .. p.label .. ": served 4 x C, the range is too small")
+        prow[p.label] = peak / cap
+      end
+      local r = base_run(pr, wl, p, qos, cap, "over")
+      r.load.qps = OVERLOAD * cap
+      r.tags.qps = OVERLOAD * cap
+      local res = abacus.run(r)
+      orow[p.label] = res.throughput_qps
+      -- groups of one segment: two services, so 2 x groups - segments
+      srow[p.label] = (2 * res.groups - res.segments) / res.groups
+    end
+    peaks[#peaks + 1] = prow
+    over[#over + 1] = orow
+    solo[#solo + 1] = srow
+  end
+end
+
+local pcols, ocols = { { "workload", "load" }, { "pair", "pair" } }, { { "workload", "load" }, { "pair", "pair" } }
+for _, p in ipairs(policies) do
+  if p.peak then pcols[#pcols + 1] = { p.label, p.label, "%.3f" } end
+  ocols[#ocols + 1] = { p.label, p.label, "%.1f" }
+end
+print("peak load within QoS (x C, 99% of queries within QoS), simulated " .. gpu)
+abacus.print_table(peaks, pcols)
+print()
+print(string.format("goodput (q/s within QoS) at %.1f x C, every policy abandoning", OVERLOAD))
+abacus.print_table(over, ocols)
+print()
+print(string.format("share of groups run with one segment at %.1f x C (the rest overlap both services)", OVERLOAD))
+local scols = {}
+for i, c in ipairs(ocols) do scols[i] = i > 2 and { c[1], c[2], "%.3f" } or c end
+abacus.print_table(solo, scols)
+local smean = {}
+for _, wl in ipairs(workloads) do
+  local row = { workload = wl.name, pair = "mean" }
+  for _, p in ipairs(policies) do
+    local sum, n = 0, 0
+    for _, r in ipairs(solo) do
+      if r.workload == wl.name then sum, n = sum + r[p.label], n + 1 end
+    end
+    row[p.label] = n > 0 and sum / n or nil
+  end
+  smean[#smean + 1] = row
+end
+abacus.print_table(smean, scols)
+
+-- means over pairs of each ratio, per workload
+local function ratio_rows(rows, what)
+  local out = {}
+  local ratios = {
+    { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
+    { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
+    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "clockwork", "fcfs" },
+    { "triton", "fcfs" }, { "abacus+batching_no_drop", "fcfs" },
+    { "abacus+batching_no_drop", "clockwork" }, { "abacus+batching_no_drop", "triton" },
+  }
+  for _, wl in ipairs(workloads) do
+    for _, rt in ipairs(ratios) do
+      local sum, n, lo, hi = 0, 0, math.huge, -math.huge
+      for _, r in ipairs(rows) do
+        if r.workload == wl.name and r[rt[1]] and r[rt[2]] and r[rt[2]] > 0 then
+          local x = r[rt[1]] / r[rt[2]]
+          sum, n = sum + x, n + 1
+          lo, hi = math.min(lo, x), math.max(hi, x)
+        end
+      end
+      if n > 0 then
+        out[#out + 1] = { workload = wl.name, what = what, ratio = rt[1] .. " / " .. rt[2],
+                          mean = sum / n, lo = lo, hi = hi, n = n }
+      end
+    end
+  end
+  return out
+end
+local summary = ratio_rows(peaks, "peak")
+for _, r in ipairs(ratio_rows(over, "goodput")) do summary[#summary + 1] = r end
+print()
+print("means over pairs")
+abacus.print_table(summary, {
+  { "workload", "load" }, { "what", "measure" }, { "ratio", "ratio" },
+  { "mean", "mean", "%.3f" }, { "lo", "min", "%.3f" }, { "hi", "max", "%.3f" }, { "n", "pairs" },
+})
