@@ -65,10 +65,14 @@ typedef struct train_data {
 	int *combo;       /* index into combos */
 	char (*combos)[4 * ZOO_NAME_MAX];
 	int n_combos;
+	const feat_set *fs; /* what x holds */
 } train_data;
 
 int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err,
                      size_t errlen);
+/* The same on another feature set (feat.h). */
+int train_data_build_set(train_data *out, const smp_set *s, const prof *p, const feat_set *fs,
+                         char *err, size_t errlen);
 void train_data_free(train_data *d);
 
 /* The canonical name of a set of models ("bert+resnet50"). */
@@ -77,7 +81,8 @@ void train_combo_name(const char *const *names, int n, char *out, size_t len);
 typedef struct train_model train_model;
 
 /* The learner called kind if it trains (pred_learners' entries with a
- * fit), or NULL. */
+ * fit), or NULL. A kind "lr@paper" is learner lr on the paper's features
+ * (feat.h); its files are lr@paper.pred. */
 const pred_learner *train_learner(const char *kind);
 
 /* Fits a model of the given kind on rows[0..n) of d (all rows when rows
@@ -115,7 +120,7 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 /* What a predictor file's header says. */
 typedef struct train_meta {
 	int format, features_version;
-	char gpu[32], kind[16], mode[8], combo[4 * ZOO_NAME_MAX];
+	char gpu[32], kind[32], mode[8], combo[4 * ZOO_NAME_MAX];
 	uint64_t digest;
 	int n_train;
 	double mae_ms, mape;
@@ -172,6 +177,7 @@ typedef struct train_config {
 	const char *groups; /* groups CSV; NULL: DATA/<gpu>/groups.csv */
 	const char *data;   /* data folder; NULL: the one data_find finds */
 	const char *predictor, *mode, *format; /* mode "all" | "one"; format "table" | "csv" */
+	const char *features; /* "ours" | "paper" (feat.h): what every learner is trained on */
 	double test_frac;   /* held out, in (0, 1), unless folds or lopo */
 	int folds;          /* 0 (a split) or 2 to 100 */
 	int lopo;           /* 1: hold out each combination in turn */
@@ -179,7 +185,8 @@ typedef struct train_config {
 	struct progress *progress; /* a task of all the fits; NULL: none */
 } train_config;
 
-/* h200, every learner, mode all, a table, 0.2 held out, seed 1. */
+/* h200, every learner on our features, mode all, a table, 0.2 held out,
+ * seed 1. */
 void train_config_default(train_config *c);
 
 /* Checks, trains, writes and prints. Returns 0, 1 for a failure or 2 for
