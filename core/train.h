@@ -18,10 +18,12 @@
  *     abacus predictor
  *     format 1               (TRAIN_FILE_VERSION)
  *     gpu h100
- *     kind mlp               (mlp, lr, svm)
+ *     kind mlp               (mlp, lr, svm, lsvr; lr@paper on the
+ *                             paper's features, feat.h)
  *     mode all               (all, one)
  *     combo *                (* for mode all, else "bert+resnet50")
- *     features_version 1     (FEAT_VERSION)
+ *     features_version 1     (FEAT_VERSION, or the version of the kind's
+ *                             feature set)
  *     data_digest 16 hex     (data_digest of the ops.csv and groups.csv it
  *                             was trained on)
  *     n_train 3120
@@ -31,7 +33,7 @@
  *     blob N CHECKSUM        (bytes that follow, FNV-1a 64 of them in hex)
  * and then N bytes of blob, little-endian (u32, f64 as in pred_trained.h):
  *     "ABPR"  u32 format (TRAIN_BLOB_VERSION)  u32 features_version
- *     u32 d   u32 length of kind, kind bytes ("mlp", "lr", "svm")
+ *     u32 d   u32 length of kind, kind bytes ("mlp", "lr@paper", ...)
  *     f64 x_mean[d]  f64 x_scale[d]  f64 y_mean  f64 y_scale
  *     the learner's own state (its encode)
  * A predictor whose digest, features version or format is not today's is
