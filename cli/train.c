@@ -17,6 +17,10 @@ static const opt_spec train_opts[] = {
     {.name = "--predictor", .kind = OPT_STR, .meta = "LEARNER|all",
      .off = offsetof(train_config, predictor),
      .help = "which learner, by name (core/pred_learners.c), or all (default)"},
+    {.name = "--features", .kind = OPT_STR, .meta = "ours|paper",
+     .off = offsetof(train_config, features),
+     .help = "what the learners see: our features, or the paper's (one-hot model, start, end, "
+             "batch, seq), stored as <learner>@paper.pred (default ours)"},
     {.name = "--mode", .kind = OPT_STR, .meta = "all|one", .off = offsetof(train_config, mode),
      .help = "one predictor for all combinations, or one per combination (default all)"},
     {.name = "--test-frac", .kind = OPT_NUM, .meta = "F", .off = offsetof(train_config, test_frac),

@@ -13,6 +13,28 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+const feat_set feat_ours = {
+    .name = "ours", .version = FEAT_VERSION, .count = FEAT_COUNT, .log_ratio = 1};
+const feat_set feat_paper = {
+    .name = "paper", .version = FEAT_PAPER_VERSION, .count = FEAT_PAPER_COUNT, .log_ratio = 0};
+
+static const feat_set *const feat_sets[] = {&feat_ours, &feat_paper, NULL};
+
+const feat_set *feat_set_find(const char *name)
+{
+	for (int i = 0; name && feat_sets[i]; i++)
+		if (strcmp(feat_sets[i]->name, name) == 0)
+			return feat_sets[i];
+	return NULL;
+}
+
+const feat_set *feat_set_of_kind(const char *kind)
+{
+	const char *at = kind ? strchr(kind, '@') : NULL;
+	return at ? feat_set_find(at + 1) : &feat_ours;
+}
 
 typedef struct cost_entry {
 	int batch, seq;
@@ -21,6 +43,7 @@ typedef struct cost_entry {
 
 typedef struct feat_svc {
 	const zoo_model *m;
+	int id; /* the model's place in zoo_names(), for the paper's one-hot */
 	prof_table *t;
 	cost_entry *e;
 	int n, last;
@@ -28,6 +51,7 @@ typedef struct feat_svc {
 } feat_svc;
 
 struct feat {
+	const feat_set *set;
 	int n_svc;
 	feat_svc *svc;
 	double flops_per_ns, bytes_per_ns;
@@ -60,6 +84,28 @@ const char *feat_name(int i)
 feat *feat_new(const prof *p, const zoo_model *const *models, int n_svc, char *err,
                size_t errlen)
 {
+	return feat_new_set(&feat_ours, p, models, n_svc, err, errlen);
+}
+
+const feat_set *feat_set_get(const feat *f)
+{
+	return f->set;
+}
+
+feat *feat_new_set(const feat_set *set, const prof *p, const zoo_model *const *models,
+                   int n_svc, char *err, size_t errlen)
+{
+	const char *const *names = zoo_names();
+	int n_zoo = 0;
+	while (names[n_zoo])
+		n_zoo++;
+	if (set == &feat_paper && n_zoo != FEAT_PAPER_IDS) {
+		snprintf(err, errlen,
+		         "the paper's features one-hot %d models and the zoo has %d: change "
+		         "FEAT_PAPER_IDS and FEAT_PAPER_VERSION",
+		         FEAT_PAPER_IDS, n_zoo);
+		return NULL;
+	}
 	feat *f = calloc(1, sizeof *f);
 	if (f)
 		f->svc = calloc((size_t)(n_svc > 0 ? n_svc : 1), sizeof *f->svc);
@@ -68,9 +114,13 @@ feat *feat_new(const prof *p, const zoo_model *const *models, int n_svc, char *e
 		snprintf(err, errlen, "out of memory creating the group features");
 		return NULL;
 	}
+	f->set = set;
 	f->n_svc = n_svc;
 	for (int i = 0; i < n_svc; i++) {
 		f->svc[i].m = models[i];
+		f->svc[i].id = 0;
+		while (names[f->svc[i].id] && strcmp(names[f->svc[i].id], models[i]->name) != 0)
+			f->svc[i].id++;
 		if (!(f->svc[i].t = prof_table_new(p, models[i]))) {
 			feat_free(f);
 			snprintf(err, errlen, "out of memory creating the group features");
@@ -140,8 +190,56 @@ static double clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* The paper's features: one-hot model, start, end, batch, seq per
+ * segment, segments ordered by model then start; the target is the
+ * duration (base 1 ms). */
+static int feat_group_paper(feat *f, const dev_group *g, float *x, double *base_ns)
+{
+	const dev_segment *top[FEAT_SLOTS];
+	int n_top = 0;
+	for (int k = 0; k < g->n; k++) {
+		const dev_segment *sg = &g->seg[k];
+		if (sg->service < 0 || sg->service >= f->n_svc)
+			return -1;
+		const feat_svc *s = &f->svc[sg->service];
+		if (sg->start < 0 || sg->end > s->m->n_ops || sg->start > sg->end)
+			return -1;
+		if (sg->start == sg->end)
+			continue;
+		int pos = n_top < FEAT_SLOTS ? n_top++ : FEAT_SLOTS;
+		while (pos > 0) {
+			const dev_segment *o = top[pos - 1];
+			int oid = f->svc[o->service].id;
+			if (oid < s->id || (oid == s->id && o->start <= sg->start))
+				break;
+			if (pos < FEAT_SLOTS)
+				top[pos] = top[pos - 1];
+			pos--;
+		}
+		if (pos < FEAT_SLOTS)
+			top[pos] = sg;
+	}
+	for (int i = 0; i < FEAT_PAPER_COUNT; i++)
+		x[i] = 0.0f;
+	*base_ns = n_top ? 1e6 : 0.0;
+	for (int i = 0; i < n_top; i++) {
+		const dev_segment *sg = top[i];
+		const feat_svc *s = &f->svc[sg->service];
+		float *o = x + i * FEAT_PAPER_PER_SLOT;
+		if (s->id < FEAT_PAPER_IDS)
+			o[s->id] = 1.0f;
+		o[FEAT_PAPER_IDS + 0] = (float)sg->start;
+		o[FEAT_PAPER_IDS + 1] = (float)sg->end;
+		o[FEAT_PAPER_IDS + 2] = (float)sg->batch;
+		o[FEAT_PAPER_IDS + 3] = (float)(s->m->has_seq ? sg->seq : 0);
+	}
+	return 0;
+}
+
 int feat_group(feat *f, const dev_group *g, float *x, double *base_ns)
 {
+	if (f->set == &feat_paper)
+		return feat_group_paper(f, g, x, base_ns);
 	/* The FEAT_SLOTS longest segments, longest first; aggregates over all. */
 	seg_stat top[FEAT_SLOTS];
 	int n_top = 0, active = 0;

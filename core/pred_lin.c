@@ -10,10 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
-typedef struct lin {
-	int d;
-	double w[PRED_MAX_FEAT + 1]; /* w[d] is the intercept */
-} lin;
+typedef pred_linear lin;
 
 static int lin_fit(const pred_rows *r, uint64_t seed, void **out, char *err, size_t errlen)
 {
@@ -64,7 +61,7 @@ static int lin_fit(const pred_rows *r, uint64_t seed, void **out, char *err, siz
 	return 0;
 }
 
-static void lin_predict(const void *m, const float *x, int n, int d, float *y)
+void pred_linear_predict(const void *m, const float *x, int n, int d, float *y)
 {
 	const lin *l = m;
 	for (int i = 0; i < n; i++) {
@@ -76,7 +73,7 @@ static void lin_predict(const void *m, const float *x, int n, int d, float *y)
 	}
 }
 
-static int lin_encode(const void *m, pred_buf *b)
+int pred_linear_encode(const void *m, pred_buf *b)
 {
 	const lin *l = m;
 	pred_put_u32(b, (uint32_t)l->d + 1);
@@ -85,17 +82,17 @@ static int lin_encode(const void *m, pred_buf *b)
 	return b->oom ? -1 : 0;
 }
 
-static int lin_decode(pred_rd *r, int d, void **out, char *err, size_t errlen)
+int pred_linear_decode(pred_rd *r, int d, void **out, char *err, size_t errlen)
 {
 	uint32_t m = pred_get_u32(r);
 	if (r->bad || d > PRED_MAX_FEAT || m != (uint32_t)d + 1) {
-		snprintf(err, errlen, "linear regression blob: %u coefficients for %d features",
+		snprintf(err, errlen, "linear model blob: %u coefficients for %d features",
 		         (unsigned)m, d);
 		return -1;
 	}
 	lin *l = calloc(1, sizeof *l);
 	if (!l) {
-		snprintf(err, errlen, "out of memory loading the linear regression");
+		snprintf(err, errlen, "out of memory loading the linear model");
 		return -1;
 	}
 	l->d = d;
@@ -103,14 +100,14 @@ static int lin_decode(pred_rd *r, int d, void **out, char *err, size_t errlen)
 		l->w[j] = pred_get_f64(r);
 	if (r->bad) {
 		free(l);
-		snprintf(err, errlen, "linear regression blob is truncated");
+		snprintf(err, errlen, "linear model blob is truncated");
 		return -1;
 	}
 	*out = l;
 	return 0;
 }
 
-static void lin_free(void *m)
+void pred_linear_free(void *m)
 {
 	free(m);
 }
@@ -119,8 +116,8 @@ const pred_learner pred_lin_learner = {
     .kind = "lr",
     .what = "linear least squares",
     .fit = lin_fit,
-    .predict = lin_predict,
-    .encode = lin_encode,
-    .decode = lin_decode,
-    .free = lin_free,
+    .predict = pred_linear_predict,
+    .encode = pred_linear_encode,
+    .decode = pred_linear_decode,
+    .free = pred_linear_free,
 };

@@ -9,6 +9,7 @@
  *   lr    pred_lin.c   least squares (Cholesky of the normal equations in
  *                      double, with a tiny ridge for constant features)
  *   svm   pred_svm.c   libsvm epsilon-SVR with an RBF kernel
+ *   lsvr  pred_lsvr.c  liblinear's linear epsilon-SVR (the paper's SVM)
  *   solo  pred_solo.c  learns nothing: the sum of the segments' solo
  *                      latencies, no overlap credit
  * Adding a learner is adding a file and one line in that table; a run's
@@ -76,9 +77,21 @@ typedef struct pred_learner {
 	void (*free)(void *m);
 } pred_learner;
 
+/* A linear model, y = w . x + w[d] (pred_lin.c): lr and lsvr fit it
+ * each their own way and share how it predicts and is stored. */
+typedef struct pred_linear {
+	int d;
+	double w[PRED_MAX_FEAT + 1]; /* w[d] is the intercept */
+} pred_linear;
+void pred_linear_predict(const void *m, const float *x, int n, int d, float *y);
+int pred_linear_encode(const void *m, pred_buf *b);
+int pred_linear_decode(pred_rd *r, int d, void **out, char *err, size_t errlen);
+void pred_linear_free(void *m);
+
 /* NULL-terminated, the default first. */
 extern const pred_learner *const pred_learners[];
-/* The learner called kind, or NULL. */
+/* The learner called kind ("lr"; "lr@paper" is the same learner on
+ * another feature set, feat.h), or NULL. */
 const pred_learner *pred_learner_find(const char *kind);
 /* "mlp, lr, svm, solo", or with trained_only those that fit. */
 void pred_learner_names(int trained_only, char *buf, size_t len);

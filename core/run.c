@@ -521,7 +521,8 @@ static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, cha
 	train_source src;
 	if (run_source(c, p->data_dir, &src, err, errlen))
 		return -1;
-	return train_load_predictor(&w->group_pred, &src, L->kind, w->prof, models, w->n,
+	return train_load_predictor(&w->group_pred, &src, c->predictor ? c->predictor : L->kind,
+	                            w->prof, models, w->n,
 	                            c->train_log, err, errlen);
 }
 

@@ -40,6 +40,8 @@ enum { TRAIN_CHUNK = 16 };
 
 struct train_model {
 	const pred_learner *L;
+	const feat_set *fs;
+	char kind[32]; /* the learner's, with "@<set>" for a set not ours */
 	void *state;
 	int d;
 	double xm[PRED_MAX_FEAT], xs[PRED_MAX_FEAT]; /* x_std = (x - xm) / xs */
@@ -62,12 +64,22 @@ const pred_learner *train_learner(const char *kind)
 	return L && L->fit ? L : NULL;
 }
 
-/* "unknown predictor 'x' (trained ones: mlp, lr, svm)" */
+/* "lr" for ours, "lr@paper" for the paper's features. */
+static void train_kind_name(char *buf, size_t len, const pred_learner *L, const feat_set *fs)
+{
+	if (fs == &feat_ours)
+		snprintf(buf, len, "%s", L->kind);
+	else
+		snprintf(buf, len, "%s@%s", L->kind, fs->name);
+}
+
+/* "unknown predictor 'x' (trained ones: mlp, lr, svm, each also @paper)" */
 static int unknown_learner(const char *kind, char *err, size_t errlen)
 {
 	char names[128];
 	pred_learner_names(1, names, sizeof names);
-	snprintf(err, errlen, "unknown predictor '%s' (trained ones: %s)", kind ? kind : "", names);
+	snprintf(err, errlen, "unknown predictor '%s' (trained ones: %s, each also as "
+	         "<name>@paper on the paper's features)", kind ? kind : "", names);
 	return -1;
 }
 
@@ -105,6 +117,12 @@ void train_data_free(train_data *d)
 
 int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err, size_t errlen)
 {
+	return train_data_build_set(out, s, p, &feat_ours, err, errlen);
+}
+
+int train_data_build_set(train_data *out, const smp_set *s, const prof *p, const feat_set *fs,
+                         char *err, size_t errlen)
+{
 	zoo_model *models[64];
 	int n_models = 0, status = -1;
 	feat *f = NULL;
@@ -117,8 +135,9 @@ int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err
 	}
 	size_t n = s->n;
 	d.n = (int)n;
-	d.d = FEAT_COUNT;
-	d.x = malloc(n * FEAT_COUNT * sizeof *d.x);
+	d.d = fs->count;
+	d.fs = fs;
+	d.x = malloc(n * (size_t)fs->count * sizeof *d.x);
 	d.base_ns = malloc(n * sizeof *d.base_ns);
 	d.truth_ns = malloc(n * sizeof *d.truth_ns);
 	d.combo = malloc(n * sizeof *d.combo);
@@ -150,7 +169,7 @@ int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err
 			if (prof_check_model(p, models[n_models - 1], err, errlen))
 				goto done;
 		}
-	if (!(f = feat_new(p, (const zoo_model *const *)models, n_models, err, errlen)))
+	if (!(f = feat_new_set(fs, p, (const zoo_model *const *)models, n_models, err, errlen)))
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		const smp_group *g = &s->g[i];
@@ -165,7 +184,7 @@ int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err
 			names[k] = g->seg[k].model;
 		}
 		dev_group grp = {g->n, seg};
-		if (feat_group(f, &grp, d.x + i * FEAT_COUNT, &d.base_ns[i])) {
+		if (feat_group(f, &grp, d.x + i * (size_t)fs->count, &d.base_ns[i])) {
 			snprintf(err, errlen,
 			         "sample %zu (%s): an op range lies outside its model, or out of memory",
 			         i + 1, g->combo);
@@ -211,18 +230,22 @@ void train_model_free(train_model *m)
 
 const char *train_model_kind(const train_model *m)
 {
-	return m->L->kind;
+	return m->kind;
 }
 
 /* log(duration / base), kept in a range that no real group leaves: it
- * guards exp() against a wild extrapolation. */
-static double train_target(double truth, double base)
+ * guards exp() against a wild extrapolation. A set that learns durations
+ * (the paper's) has base 1 ms and its target is duration / base; a
+ * prediction under 1 us is taken as 1 us. */
+static double train_target(const feat_set *fs, double truth, double base)
 {
-	return log(truth / base);
+	return fs->log_ratio ? log(truth / base) : truth / base;
 }
 
-static double train_untarget(double y, double base)
+static double train_untarget(const feat_set *fs, double y, double base)
 {
+	if (!fs->log_ratio)
+		return (y > 1e-3 ? y : 1e-3) * base;
 	if (!(y > -2))
 		y = -2;
 	if (y > 4)
@@ -234,8 +257,14 @@ int train_fit(const char *kind, const train_data *d, const int *rows, int n, uin
               train_model **out, char *err, size_t errlen)
 {
 	const pred_learner *L = train_learner(kind);
-	if (!L)
+	const feat_set *fs = feat_set_of_kind(kind);
+	if (!L || !fs)
 		return unknown_learner(kind, err, errlen);
+	if (d->fs != fs || d->d != fs->count) {
+		snprintf(err, errlen, "%s: the training rows hold %s features, not %s", kind,
+		         d->fs ? d->fs->name : "other", fs->name);
+		return -1;
+	}
 	if (n < 2) {
 		snprintf(err, errlen, "%s: %d training rows are too few", kind, n);
 		return -1;
@@ -249,6 +278,8 @@ int train_fit(const char *kind, const train_data *d, const int *rows, int n, uin
 		goto done;
 	}
 	m->L = L;
+	m->fs = fs;
+	train_kind_name(m->kind, sizeof m->kind, L, fs);
 	m->d = d->d;
 	for (int j = 0; j < d->d; j++) {
 		double s = 0, ss = 0;
@@ -265,7 +296,7 @@ int train_fit(const char *kind, const train_data *d, const int *rows, int n, uin
 	double s = 0, ss = 0;
 	for (int i = 0; i < n; i++) {
 		int r = rows ? rows[i] : i;
-		double t = train_target(d->truth_ns[r], d->base_ns[r]);
+		double t = train_target(fs, d->truth_ns[r], d->base_ns[r]);
 		s += t;
 		ss += t * t;
 	}
@@ -277,7 +308,7 @@ int train_fit(const char *kind, const train_data *d, const int *rows, int n, uin
 		const float *src = d->x + (size_t)r * (size_t)d->d;
 		for (int j = 0; j < d->d; j++)
 			x[(size_t)i * (size_t)d->d + (size_t)j] = (float)((src[j] - m->xm[j]) / m->xs[j]);
-		y[i] = (float)((train_target(d->truth_ns[r], d->base_ns[r]) - m->ym) / m->ys);
+		y[i] = (float)((train_target(fs, d->truth_ns[r], d->base_ns[r]) - m->ym) / m->ys);
 	}
 	train_model_prepare(m);
 	pred_rows pr = {n, d->d, x, y};
@@ -305,7 +336,7 @@ static void train_chunk(const train_model *m, const float *raw, const double *ba
 			scratch[i * d + j] = (raw[i * d + j] - m->fxm[j]) * m->fxinv[j];
 	m->L->predict(m->state, scratch, n, d, y);
 	for (int i = 0; i < n; i++)
-		out_ns[i] = base[i] > 0 ? train_untarget(y[i] * m->ys + m->ym, base[i]) : 0;
+		out_ns[i] = base[i] > 0 ? train_untarget(m->fs, y[i] * m->ys + m->ym, base[i]) : 0;
 }
 
 int train_model_predict_rows(const train_model *m, const train_data *d, const int *rows, int n,
@@ -352,13 +383,13 @@ int train_model_encode(const train_model *m, uint8_t **blob, size_t *len, char *
                        size_t errlen)
 {
 	pred_buf b = {0};
-	size_t kl = strlen(m->L->kind);
+	size_t kl = strlen(m->kind);
 	pred_put(&b, "ABPR", 4);
 	pred_put_u32(&b, TRAIN_BLOB_VERSION);
-	pred_put_u32(&b, FEAT_VERSION);
+	pred_put_u32(&b, (uint32_t)m->fs->version);
 	pred_put_u32(&b, (uint32_t)m->d);
 	pred_put_u32(&b, (uint32_t)kl);
-	pred_put(&b, m->L->kind, kl);
+	pred_put(&b, m->kind, kl);
 	for (int j = 0; j < m->d; j++)
 		pred_put_f64(&b, m->xm[j]);
 	for (int j = 0; j < m->d; j++)
@@ -367,7 +398,7 @@ int train_model_encode(const train_model *m, uint8_t **blob, size_t *len, char *
 	pred_put_f64(&b, m->ys);
 	if (b.oom || m->L->encode(m->state, &b) || b.oom) {
 		free(b.p);
-		snprintf(err, errlen, "out of memory encoding the %s predictor", m->L->kind);
+		snprintf(err, errlen, "out of memory encoding the %s predictor", m->kind);
 		return -1;
 	}
 	*blob = b.p;
@@ -391,20 +422,21 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
 		         TRAIN_BLOB_VERSION);
 		return -1;
 	}
-	if (fver != FEAT_VERSION || d != FEAT_COUNT) {
-		snprintf(err, errlen,
-		         "predictor was trained on features version %u with %u features; this abacus "
-		         "computes version %d with %d",
-		         (unsigned)fver, (unsigned)d, FEAT_VERSION, FEAT_COUNT);
-		return -1;
-	}
-	char kind[16] = "";
+	char kind[32] = "";
 	const uint8_t *kp = kl < sizeof kind ? pred_get(&r, kl) : NULL;
 	if (kp)
 		memcpy(kind, kp, kl);
 	const pred_learner *L = kp ? train_learner(kind) : NULL;
-	if (!L) {
+	const feat_set *fs = kp ? feat_set_of_kind(kind) : NULL;
+	if (!L || !fs) {
 		snprintf(err, errlen, "predictor blob names an unknown kind");
+		return -1;
+	}
+	if (fver != (uint32_t)fs->version || d != (uint32_t)fs->count) {
+		snprintf(err, errlen,
+		         "predictor was trained on features version %u with %u features; this abacus "
+		         "computes version %d with %d",
+		         (unsigned)fver, (unsigned)d, fs->version, fs->count);
 		return -1;
 	}
 	train_model *m = calloc(1, sizeof *m);
@@ -413,6 +445,8 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
 		return -1;
 	}
 	m->L = L;
+	m->fs = fs;
+	train_kind_name(m->kind, sizeof m->kind, L, fs);
 	m->d = (int)d;
 	for (int j = 0; j < m->d; j++)
 		m->xm[j] = pred_get_f64(&r);
@@ -449,8 +483,8 @@ typedef struct trained {
 	pred_iface iface; /* named after the learner */
 	feat *f;
 	train_model *m;
-	float raw[TRAIN_CHUNK * FEAT_COUNT];
-	float scratch[TRAIN_CHUNK * FEAT_COUNT];
+	float raw[TRAIN_CHUNK * PRED_MAX_FEAT];
+	float scratch[TRAIN_CHUNK * PRED_MAX_FEAT];
 	double base[TRAIN_CHUNK];
 } trained;
 
@@ -461,7 +495,7 @@ static int trained_predict(void *ctx, const dev_group *g, int n, int64_t *out)
 	for (int s = 0; s < n; s += TRAIN_CHUNK) {
 		int c = n - s < TRAIN_CHUNK ? n - s : TRAIN_CHUNK;
 		for (int i = 0; i < c; i++)
-			if (feat_group(t->f, &g[s + i], t->raw + i * FEAT_COUNT, &t->base[i]))
+			if (feat_group(t->f, &g[s + i], t->raw + i * t->m->d, &t->base[i]))
 				return -1;
 		train_chunk(t->m, t->raw, t->base, c, t->scratch, ns);
 		for (int i = 0; i < c; i++)
@@ -483,26 +517,26 @@ static void trained_free(void *ctx)
 int train_predictor_open(predictor *out, train_model *m, const prof *p,
                          const zoo_model *const *models, int n_svc, char *err, size_t errlen)
 {
-	if (m->d != FEAT_COUNT) {
-		snprintf(err, errlen, "predictor %s with %d features cannot run here", m->L->kind,
+	if (m->d != m->fs->count || m->d > PRED_MAX_FEAT) {
+		snprintf(err, errlen, "predictor %s with %d features cannot run here", m->kind,
 		         m->d);
 		train_model_free(m);
 		return -1;
 	}
 	trained *t = calloc(1, sizeof *t);
 	if (!t) {
-		snprintf(err, errlen, "out of memory opening the %s predictor", m->L->kind);
+		snprintf(err, errlen, "out of memory opening the %s predictor", m->kind);
 		train_model_free(m);
 		return -1;
 	}
 	t->m = m;
-	if (!(t->f = feat_new(p, models, n_svc, err, errlen))) {
+	if (!(t->f = feat_new_set(m->fs, p, models, n_svc, err, errlen))) {
 		trained_free(t);
 		return -1;
 	}
 	/* the predictor's iface lives in its context: pred_free reads free
 	 * before calling it */
-	t->iface = (pred_iface){.name = m->L->kind, .predict = trained_predict, .free = trained_free};
+	t->iface = (pred_iface){.name = m->kind, .predict = trained_predict, .free = trained_free};
 	out->iface = &t->iface;
 	out->ctx = t;
 	out->err[0] = '\0';
@@ -545,7 +579,7 @@ int train_file_write(const char *path, const train_meta *meta, const train_model
 	        "abacus predictor\nformat %d\ngpu %s\nkind %s\nmode %s\ncombo %s\n"
 	        "features_version %d\ndata_digest %s\nn_train %d\nmae_ms %.6f\nmape %.4f\n"
 	        "seed %llu\nblob %zu %s\n",
-	        TRAIN_FILE_VERSION, meta->gpu, m->L->kind, meta->mode, meta->combo, FEAT_VERSION, dig,
+	        TRAIN_FILE_VERSION, meta->gpu, m->kind, meta->mode, meta->combo, m->fs->version, dig,
 	        meta->n_train, meta->mae_ms, meta->mape, (unsigned long long)meta->seed, len, sum);
 	fwrite(blob, 1, len, f);
 	free(blob);
@@ -685,9 +719,9 @@ int train_file_read(const char *path, train_meta *meta, train_model **out, char 
 		text_fail(err, errlen, "%s is refused: %s", path, derr);
 		goto done;
 	}
-	if (strcmp((*out)->L->kind, meta->kind) != 0) {
+	if (strcmp((*out)->kind, meta->kind) != 0) {
 		text_fail(err, errlen, "%s says kind %s but holds a %s predictor", path, meta->kind,
-		          (*out)->L->kind);
+		          (*out)->kind);
 		train_model_free(*out);
 		*out = NULL;
 		goto done;
@@ -763,9 +797,10 @@ static int train_current(const train_source *s, const char *path, const char *ki
 	if (meta.format != TRAIN_FILE_VERSION)
 		snprintf(why, wlen, "it is in file format %d, this abacus writes %d", meta.format,
 		         TRAIN_FILE_VERSION);
-	else if (meta.features_version != FEAT_VERSION)
+	else if (!feat_set_of_kind(kind) || meta.features_version != feat_set_of_kind(kind)->version)
 		snprintf(why, wlen, "it was trained on features version %d, this abacus computes %d",
-		         meta.features_version, FEAT_VERSION);
+		         meta.features_version,
+		         feat_set_of_kind(kind) ? feat_set_of_kind(kind)->version : 0);
 	else if (meta.digest != s->digest)
 		snprintf(why, wlen, "it was trained on data %s, the data is now %s", have, want);
 	else if (strcmp(meta.gpu, s->gpu) != 0 || strcmp(meta.kind, kind) != 0)
@@ -803,7 +838,7 @@ static int train_find(const train_source *s, const char *kind, const char *combo
 /* ---- abacus train ----------------------------------------------------- */
 
 typedef struct train_result {
-	char kind[8];
+	char kind[32];
 	char combo[4 * ZOO_NAME_MAX];
 	int n_train, n_test;
 	double mae_ms, mape;
@@ -925,7 +960,7 @@ static int train_store_final(const train_source *src, const train_config *o, con
 	if (o->progress)
 		progress_step(o->progress);
 	const char *combo = strcmp(mode, "all") == 0 ? "*" : res->combo;
-	train_meta meta = {.format = TRAIN_FILE_VERSION, .features_version = FEAT_VERSION,
+	train_meta meta = {.format = TRAIN_FILE_VERSION, .features_version = d->fs->version,
 	                   .digest = src->digest, .n_train = n, .mae_ms = res->mae_ms,
 	                   .mape = res->mape, .seed = o->seed};
 	snprintf(meta.gpu, sizeof meta.gpu, "%s", src->gpu);
@@ -1058,20 +1093,22 @@ static int train_print(FILE *out, const train_config *o, const train_results *rs
 			fprintf(out, "%s,%s,%.4f,%.3f\n", rs->r[i].kind, rs->r[i].combo, rs->r[i].mae_ms,
 			        rs->r[i].mape);
 	} else {
-		int w = (int)strlen("combination");
+		int w = (int)strlen("combination"), kw = (int)strlen("predictor");
 		const char *dir = NULL;
 		for (int i = 0; i < rs->n; i++) {
 			if ((int)strlen(rs->r[i].combo) > w)
 				w = (int)strlen(rs->r[i].combo);
+			if ((int)strlen(rs->r[i].kind) > kw)
+				kw = (int)strlen(rs->r[i].kind);
 			if (rs->r[i].stored[0])
 				dir = rs->r[i].stored;
 		}
-		fprintf(out, "%-9s  %-*s  %7s  %6s  %8s  %7s  %s\n", "predictor", w, "combination",
+		fprintf(out, "%-*s  %-*s  %7s  %6s  %8s  %7s  %s\n", kw, "predictor", w, "combination",
 		        "n_train", "n_test", "mae_ms", "mape%", "stored");
 		for (int i = 0; i < rs->n; i++) {
 			const train_result *r = &rs->r[i];
 			const char *slash = strrchr(r->stored, '/');
-			fprintf(out, "%-9s  %-*s  %7d  %6d  %8.4f  %7.2f  %s\n", r->kind, w, r->combo,
+			fprintf(out, "%-*s  %-*s  %7d  %6d  %8.4f  %7.2f  %s\n", kw, r->kind, w, r->combo,
 			        r->n_train, r->n_test, r->mae_ms, r->mape,
 			        r->stored[0] ? (slash ? slash + 1 : r->stored) : "-");
 		}
@@ -1091,40 +1128,49 @@ void train_config_default(train_config *c)
 {
 	*c = (train_config){.gpu = "h200",
 	                    .predictor = "all",
+	                    .features = "ours",
 	                    .mode = "all",
 	                    .format = "table",
 	                    .test_frac = 0.2,
 	                    .seed = 1};
 }
 
-/* Reads the profile and groups of s and trains `kind` (or every kind:
- * NULL) under o into rs. */
+/* Reads the profile and groups of s and trains `kind` (or every kind on
+ * o's features: NULL) under o into rs. */
 static int train_source_run(const train_source *src, const train_config *o, const char *kind,
                             train_results *rs, char *err, size_t errlen)
 {
 	smp_set s = {0};
 	train_data d = {0};
 	int status = -1;
+	const feat_set *fs = kind ? feat_set_of_kind(kind) : feat_set_find(o->features);
 	prof *p = prof_new_file(src->gpu, src->ops, err, errlen);
 	if (!p)
 		goto done;
+	if (!fs) {
+		unknown_learner(kind, err, errlen);
+		goto done;
+	}
 	if (smp_read_csv(src->groups, &s, err, errlen))
 		goto done;
-	if (train_data_build(&d, &s, p, err, errlen)) {
+	if (train_data_build_set(&d, &s, p, fs, err, errlen)) {
 		size_t n = strlen(err);
 		snprintf(err + n, errlen - n, " (in %s)", src->groups);
 		goto done;
 	}
 	int64_t fits = 0;
-	for (int k = 0; pred_learners[k]; k++)
-		if (pred_learners[k]->fit && (!kind || strcmp(kind, pred_learners[k]->kind) == 0))
+	char name[32];
+	for (int k = 0; pred_learners[k]; k++) {
+		train_kind_name(name, sizeof name, pred_learners[k], fs);
+		if (pred_learners[k]->fit && (!kind || strcmp(kind, name) == 0))
 			fits += train_count_fits(o, &d);
+	}
 	if (o->progress) {
 		progress_task(o->progress, NULL, fits);
 		o->progress->unit = "fits";
 	}
 	for (int k = 0; pred_learners[k]; k++) {
-		const char *name = pred_learners[k]->kind;
+		train_kind_name(name, sizeof name, pred_learners[k], fs);
 		if (!pred_learners[k]->fit || (kind && strcmp(kind, name) != 0))
 			continue;
 		if (o->progress) {
@@ -1222,7 +1268,20 @@ int train_run(const train_config *c, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "--folds must be 0 (off) or 2 to 100, got %d", o.folds);
 		return 2;
 	}
-	if (strcmp(o.predictor, "all") != 0 && !train_learner(o.predictor)) {
+	if (!o.features || !feat_set_find(o.features)) {
+		snprintf(err, errlen, "--features must be ours or paper, got '%s'",
+		         o.features ? o.features : "");
+		return 2;
+	}
+	/* "lr" with --features paper is "lr@paper"; "lr@paper" says it itself */
+	char full[32];
+	if (strcmp(o.predictor, "all") != 0 && !strchr(o.predictor, '@') &&
+	    strcmp(o.features, "ours") != 0) {
+		snprintf(full, sizeof full, "%s@%s", o.predictor, o.features);
+		o.predictor = full;
+	}
+	if (strcmp(o.predictor, "all") != 0 &&
+	    (!train_learner(o.predictor) || !feat_set_of_kind(o.predictor))) {
 		char names[128];
 		pred_learner_names(1, names, sizeof names);
 		snprintf(err, errlen, "--predictor must be one of %s or all, got '%s'", names,

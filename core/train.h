@@ -18,10 +18,12 @@
  *     abacus predictor
  *     format 1               (TRAIN_FILE_VERSION)
  *     gpu h100
- *     kind mlp               (mlp, lr, svm)
+ *     kind mlp               (mlp, lr, svm, lsvr; lr@paper on the
+ *                             paper's features, feat.h)
  *     mode all               (all, one)
  *     combo *                (* for mode all, else "bert+resnet50")
- *     features_version 1     (FEAT_VERSION)
+ *     features_version 1     (FEAT_VERSION, or the version of the kind's
+ *                             feature set)
  *     data_digest 16 hex     (data_digest of the ops.csv and groups.csv it
  *                             was trained on)
  *     n_train 3120
@@ -31,7 +33,7 @@
  *     blob N CHECKSUM        (bytes that follow, FNV-1a 64 of them in hex)
  * and then N bytes of blob, little-endian (u32, f64 as in pred_trained.h):
  *     "ABPR"  u32 format (TRAIN_BLOB_VERSION)  u32 features_version
- *     u32 d   u32 length of kind, kind bytes ("mlp", "lr", "svm")
+ *     u32 d   u32 length of kind, kind bytes ("mlp", "lr@paper", ...)
  *     f64 x_mean[d]  f64 x_scale[d]  f64 y_mean  f64 y_scale
  *     the learner's own state (its encode)
  * A predictor whose digest, features version or format is not today's is
@@ -65,10 +67,14 @@ typedef struct train_data {
 	int *combo;       /* index into combos */
 	char (*combos)[4 * ZOO_NAME_MAX];
 	int n_combos;
+	const feat_set *fs; /* what x holds */
 } train_data;
 
 int train_data_build(train_data *out, const smp_set *s, const prof *p, char *err,
                      size_t errlen);
+/* The same on another feature set (feat.h). */
+int train_data_build_set(train_data *out, const smp_set *s, const prof *p, const feat_set *fs,
+                         char *err, size_t errlen);
 void train_data_free(train_data *d);
 
 /* The canonical name of a set of models ("bert+resnet50"). */
@@ -77,7 +83,8 @@ void train_combo_name(const char *const *names, int n, char *out, size_t len);
 typedef struct train_model train_model;
 
 /* The learner called kind if it trains (pred_learners' entries with a
- * fit), or NULL. */
+ * fit), or NULL. A kind "lr@paper" is learner lr on the paper's features
+ * (feat.h); its files are lr@paper.pred. */
 const pred_learner *train_learner(const char *kind);
 
 /* Fits a model of the given kind on rows[0..n) of d (all rows when rows
@@ -115,7 +122,7 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 /* What a predictor file's header says. */
 typedef struct train_meta {
 	int format, features_version;
-	char gpu[32], kind[16], mode[8], combo[4 * ZOO_NAME_MAX];
+	char gpu[32], kind[32], mode[8], combo[4 * ZOO_NAME_MAX];
 	uint64_t digest;
 	int n_train;
 	double mae_ms, mape;
@@ -172,6 +179,7 @@ typedef struct train_config {
 	const char *groups; /* groups CSV; NULL: DATA/<gpu>/groups.csv */
 	const char *data;   /* data folder; NULL: the one data_find finds */
 	const char *predictor, *mode, *format; /* mode "all" | "one"; format "table" | "csv" */
+	const char *features; /* "ours" | "paper" (feat.h): what every learner is trained on */
 	double test_frac;   /* held out, in (0, 1), unless folds or lopo */
 	int folds;          /* 0 (a split) or 2 to 100 */
 	int lopo;           /* 1: hold out each combination in turn */
@@ -179,7 +187,8 @@ typedef struct train_config {
 	struct progress *progress; /* a task of all the fits; NULL: none */
 } train_config;
 
-/* h200, every learner, mode all, a table, 0.2 held out, seed 1. */
+/* h200, every learner on our features, mode all, a table, 0.2 held out,
+ * seed 1. */
 void train_config_default(train_config *c);
 
 /* Checks, trains, writes and prints. Returns 0, 1 for a failure or 2 for

@@ -45,7 +45,7 @@ policies="fcfs sjf edf abacus"
 # the newest finished run of each point of a figure
 newest="SELECT max(id) FROM runs WHERE status = 'done' AND json_extract(tags, '\$.figure') IS NOT NULL
         GROUP BY name, policy, json_extract(tags, '\$.seed'), json_extract(tags, '\$.qps'),
-                 json_extract(tags, '\$.ways'), json_extract(tags, '\$.load')"
+                 json_extract(tags, '\$.ways'), json_extract(tags, '\$.load'), json_extract(tags, '\$.combo')"
 # p: those runs with their tags as columns, the first table of every query
 pv="p AS (SELECT r.*, json_extract(tags, '\$.figure') AS fig, json_extract(tags, '\$.combo') AS combo,
           json_extract(tags, '\$.seed') AS s
@@ -88,10 +88,21 @@ paper_cols() { # paper_cols "FILE..." SUFFIX > rows "combo v_fcfs v_sjf v_edf v_
 			return ""
 		}
 		function len(s) { return s ~ /^Resn152/ ? 7 : s ~ /^Res(101|152)/ ? 6 : s ~ /^Res50/ ? 5 : s ~ /^IncepV3/ ? 7 : s ~ /^VGG/ ? 5 : 4 }
+		function models(s,   c, m) { # "Res101Bert" -> "resnet101+bert"
+			gsub(/[+_]/, "", s); c = ""
+			while (length(s) > 0) { m = model(s); if (m == "") break; c = c (c == "" ? "" : "+") m; s = substr(s, len(s) + 1) }
+			return c
+		}
+		{ sub(/\r$/, "") } # CRLF line ends, as data/paper/ has them
 		FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		{
-			s = $1; gsub(/[+_]/, "", s); c = ""
-			while (length(s) > 0) { m = model(s); if (m == "") break; c = c (c == "" ? "" : "+") m; s = substr(s, len(s) + 1) }
+			if (match(FILENAME, /mig-[0-9]in4/)) {
+				# a MIG placement, as mig.lua labels it: "2in4:resnet101+bert|resnet152+vgg19"
+				# (1in4 separates its partitions by +, 2in4 by _, 4in4 is one)
+				cfg = substr(FILENAME, RSTART + 4, 4)
+				n = split($1, part, cfg == "1in4" ? "+" : "_"); c = cfg ":"
+				for (i = 1; i <= n; i++) c = c (i > 1 ? "|" : "") models(part[i])
+			} else c = models($1)
 			printf "%s %s %s %s %s\n", c, $col["FCFS" suf], $col["SJF" suf], $col["EDF" suf], $col["Abacus" suf]
 		}' $(for f in $1; do printf '%s ' "$src/data/paper/$f"; done)
 }
@@ -113,6 +124,18 @@ bars() {
 			}
 			print ns > "/dev/stderr"
 		}' "$tmp/raw" >"$3" 2>"$tmp/nseeds"
+}
+
+# line_style POLICY: a line per policy that stays visible where two
+# coincide (fcfs and edf do whenever every service has one QoS target:
+# deadlines then come in arrival order): fcfs thick beneath, edf dashed
+line_style() {
+	case $1 in
+	fcfs) echo "lw 6 dt 1 pt 7 lc 1" ;;
+	sjf) echo "lw 2 dt 1 pt 5 lc 2" ;;
+	edf) echo "lw 2 dt 2 pt 9 lc 3" ;;
+	*) echo "lw 3 dt 1 pt 13 lc 4" ;;
+	esac
 }
 
 # bar_style N: gnuplot settings of a bar chart of N groups with error bars
@@ -140,19 +163,32 @@ bar_figure() {
 		echo "paper-figures.sh: no runs for figure $fig in $db, $name left out" >&2
 		return 0
 	}
-	local seeds n
+	local seeds n ymax ref=""
 	seeds=$(cat "$tmp/nseeds")
 	n=$(wc -l <"$tmp/$name.dat")
-	local body="set multiplot layout $([ -n "$pfile" ] && echo 2 || echo 1),1 title \"$title\"
-$(bar_style "$n")
-set ylabel \"$ylabel\"
-set title \"ours: $where, mean +- sd over $seeds seeds\"
-plot $(bar_plot "$tmp/$name.dat")"
 	if [ -n "$pfile" ]; then
 		# the paper's rows in our order; a combination it lacks is ?
 		paper_cols "$pfile" "$psuf" >"$tmp/$name.paper.raw"
 		awk 'NR == FNR { v[$1] = $2 " " $3 " " $4 " " $5; next } { print $1, ($1 in v ? v[$1] : "? ? ? ?") }' \
 			"$tmp/$name.paper.raw" "$tmp/$name.dat" >"$tmp/$name.paper"
+	fi
+	# one y range for both panels, so that their bars compare by eye
+	ymax=$(awk 'FILENAME ~ /paper/ { for (i = 2; i <= NF; i++) if ($i != "?" && $i + 0 > m) m = $i + 0; next }
+		{ for (i = 2; i < NF; i += 2) if ($i != "?" && $i + $(i + 1) > m) m = $i + $(i + 1) }
+		END { print (m > 0 ? m * 1.08 : 1) }' "$tmp/$name.dat" ${pfile:+"$tmp/$name.paper"})
+	# a ratio to the QoS target: the target itself, dashed
+	case $ylabel in *"/ QoS target"*)
+		ref="set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb 'red' front"
+		title="$title (dashed: the QoS target)" ;;
+	esac
+	local body="set multiplot layout $([ -n "$pfile" ] && echo 2 || echo 1),1 title \"$title\"
+$(bar_style "$n")
+set yrange [0:$ymax]
+$ref
+set ylabel \"$ylabel\"
+set title \"ours: $where, $(q "SELECT max(completed + dropped) FROM runs WHERE id IN ($newest)") queries a run, mean +- sd over $seeds seeds\"
+plot $(bar_plot "$tmp/$name.dat")"
+	if [ -n "$pfile" ]; then
 		local pplot="" k=2
 		for p in $policies; do
 			pplot+="${pplot:+, }\"$tmp/$name.paper\" using $k:xtic(1) title \"$p\""
@@ -160,7 +196,7 @@ plot $(bar_plot "$tmp/$name.dat")"
 		done
 		body+="
 set style histogram clustered gap 1
-set title \"the paper: one A100, PyTorch eager (data/paper/: $pfile)\"
+set title \"the paper: one A100, PyTorch eager, 1000 queries a run, one run (data/paper/: $pfile)\"
 plot $pplot"
 	fi
 	body+="
@@ -180,6 +216,12 @@ bar_figure fig18-beyond-qos 18 p99_qos "p99 latency / QoS target" \
 	"Fig 18: three and four services, p99 / QoS target at the QoS load" "result-qos-3in4.csv result-qos-4in4.csv" _tail
 bar_figure fig19-beyond-completed 19 completed "queries completed (late included)" \
 	"Fig 19: three and four services, queries completed at the higher load" "result-throughput-3in4.csv result-throughput-4in4.csv" _throughput
+bar_figure fig20-mig-qos 20 p99_qos "p99 latency / QoS target" \
+	"Fig 20: four services on SM partitions (paper: A100 MIG slices), p99 / QoS target at the QoS load" \
+	"result-qos-mig-1in4.csv result-qos-mig-2in4.csv result-qos-mig-4in4.csv" _tail
+bar_figure fig21-mig-completed 21 completed "queries completed (late included)" \
+	"Fig 21: four services on SM partitions (paper: A100 MIG slices), queries completed at the higher load" \
+	"result-throughput-mig-1in4.csv result-throughput-mig-2in4.csv result-throughput-mig-4in4.csv" _throughput
 
 # the peak load within QoS: per pair, policy and seed the largest rate
 # that kept 99% of the queries within QoS, over the serial capacity
@@ -219,10 +261,10 @@ if [ -s "$tmp/sweep.raw" ]; then
 	p1="" p2=""
 	for p in $policies; do
 		awk -F'\t' -v p="$p" '$1 == p { print $2, $3, $4, $5, $6 }' "$tmp/sweep.raw" >"$tmp/sweep.$p"
-		p1+="${p1:+, }\"$tmp/sweep.$p\" using 1:2:3 with yerrorlines lw 2 title \"$p\""
-		p2+="${p2:+, }\"$tmp/sweep.$p\" using 1:4:5 with yerrorlines lw 2 title \"$p\""
+		p1+="${p1:+, }\"$tmp/sweep.$p\" using 1:2:3 with yerrorlines $(line_style "$p") title \"$p\""
+		p2+="${p2:+, }\"$tmp/sweep.$p\" using 1:4:5 with yerrorlines $(line_style "$p") title \"$p\""
 	done
-	gp sweep-load "set multiplot layout 1,2 title \"$combo against load: $where, mean +- sd over seeds\"
+	gp sweep-load "set multiplot layout 1,2 title \"$combo against load: $where, mean +- sd over seeds (fcfs and edf coincide: one QoS target for both services)\"
 set grid
 set key top left
 set xlabel 'load / serial capacity'
@@ -248,11 +290,11 @@ if [ -n "$first" ]; then
 		   SELECT v, max(1.0 - (k * 1.0) / (SELECT count(*) FROM queries q JOIN p ON p.id = q.run_id
 		                                      WHERE p.fig = '14-15' AND p.combo = '$first' AND p.policy = '$p'), 1e-5)
 		   FROM r WHERE k % max(1, n / 400) = 0 OR k = n OR k > n - 20 ORDER BY v" | tr '\t' ' ' >"$tmp/tail.$p"
-		[ -s "$tmp/tail.$p" ] && plots+="${plots:+, }\"$tmp/tail.$p\" using 1:2 with lines lw 2 title \"$p\""
+		[ -s "$tmp/tail.$p" ] && plots+="${plots:+, }\"$tmp/tail.$p\" using 1:2 with lines $(line_style "$p") title \"$p\""
 	done
 	qos=$(qp "SELECT max(json_extract(tags, '\$.qos_ms')) FROM p WHERE fig = '14-15' AND combo = '$first'")
 	if [ -n "$plots" ]; then
-		gp tail-latency "set title \"latency tail of $first at the QoS load (seeds pooled; dashed: QoS target): $where\"
+		gp tail-latency "set title \"latency tail of $first at the QoS load (seeds pooled; gray: the QoS target; fcfs and edf coincide): $where\"
 set logscale y
 set grid
 set xlabel 'latency (ms)'
@@ -278,44 +320,65 @@ if [ -s "$dbdir/paper-search.csv" ]; then
 set grid
 set key top left
 set xlabel 'ways'
-set ylabel 'one decision (us; median and range over seeds)'
+set xrange [0.5:16.5]
+# a run slowed by other work on the host shows as a long bar: a log scale
+# keeps the medians' trend readable beside it
+set logscale y
+set yrange [0.5:*]
+set ylabel 'one decision (us, log scale; median and range over seeds)'
 plot $p1
-set ylabel 'p99 latency / QoS target'
+unset logscale y
+# from 0.9 to the QoS target, goodput from 0: how little ways moves them
+set yrange [0.9:1.01]
+set ylabel 'p99 latency / QoS target (dashed: the target)'
+set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb 'red' back
 plot $p2
+unset arrow 1
+set yrange [0:*]
 set ylabel 'goodput (queries within QoS per second)'
 plot $p3
 unset multiplot"
 fi
 
 # §5.5: the predictors' error (prediction.lua's table), mean MAPE over the
-# pairs, ours beside the paper's
+# pairs per way of training, on our features and on the paper's, ours
+# beside the paper's (its svm was linear: beside lsvr)
 if [ -s "$dbdir/paper-prediction.csv" ]; then
-	awk -F, 'NR > 1 && $3 != "mean" && split($3, m, "+") == 2 || (NR > 1 && $1 == "all") {
-			k = $1 SUBSEP $2; s[k] += $5; c[k]++
-			if ($7 != "") { ps[k] += $7; pc[k]++ }
-		}
-		END {
-			split("per pair,all,held out", H, ",")
-			for (h = 1; h <= 3; h++) {
-				line = "\"" H[h] "\""
-				split("mlp lr svm", L, " ")
-				for (l = 1; l <= 3; l++) {
-					k = H[h] SUBSEP L[l]
-					line = line " " (c[k] ? s[k] / c[k] : "?") " " (pc[k] ? ps[k] / pc[k] : "?")
-				}
-				print line
+	for fs in ours paper; do
+		awk -F, -v fs="$fs" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			# rows of older tables, without the features column, are ours
+			(col["features"] ? $col["features"] : "ours") == fs && (split($3, m, "+") == 2 || $1 == "all") {
+				k = $1 SUBSEP $2; s[k] += $5; c[k]++
+				if ($7 != "") { ps[k] += $7; pc[k]++ }
 			}
-		}' "$dbdir/paper-prediction.csv" >"$tmp/pred.dat"
-	gp fig-prediction "set title \"§5.5: prediction error, mean MAPE over the pairs (ours: measured groups of data/$(qp "SELECT gpu FROM p LIMIT 1"); the paper: A100; svm is its SVR)\"
+			END {
+				split("per pair,all,held out", H, ",")
+				for (h = 1; h <= 3; h++) {
+					line = "\"" H[h] "\""
+					split("mlp lr svm lsvr", L, " ")
+					for (l = 1; l <= 4; l++) { k = H[h] SUBSEP L[l]; line = line " " (c[k] ? s[k] / c[k] : "?") }
+					split("mlp lr lsvr", L, " ")
+					for (l = 1; l <= 3; l++) { k = H[h] SUBSEP L[l]; line = line " " (pc[k] ? ps[k] / pc[k] : "?") }
+					print line
+				}
+			}' "$dbdir/paper-prediction.csv" >"$tmp/pred.$fs"
+	done
+	pplot="'FILE' using 2:xtic(1) title 'mlp' lc 1, '' using 3 title 'lr' lc 2, '' using 4 title 'svm (RBF)' lc 3, '' using 5 title 'lsvr (linear)' lc 4, '' using 6 title 'the paper: mlp' fs pattern 4 lc 1, '' using 7 title 'the paper: lr' fs pattern 4 lc 2, '' using 8 title 'the paper: svm (linear)' fs pattern 4 lc 4"
+	gp fig-prediction "set multiplot layout 1,2 title \"§5.5: prediction error, mean MAPE over the pairs (ours: the measured groups of data/$(qp "SELECT gpu FROM p LIMIT 1"); the paper: its A100 groups, hatched)\"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set grid ytics
-set key outside right top
+set key top left font ',9'
 set datafile missing '?'
-set yrange [0:*]
-set ylabel 'MAPE (%)'
-plot '$tmp/pred.dat' using 2:xtic(1) title 'mlp (ours)' lc 1, '' using 4 title 'lr (ours)' lc 2, '' using 6 title 'svm (ours)' lc 3, \
-     '' using 3 title 'mlp (paper)' fs pattern 4 lc 1, '' using 5 title 'lr (paper)' fs pattern 4 lc 2, '' using 7 title 'svm (paper)' fs pattern 4 lc 3"
+set logscale y
+set yrange [1:300]
+set ylabel 'MAPE (%, log scale)'
+set xlabel 'trained per pair / on all combinations (cross-validated) / each combination held out'
+set title 'our features (solo times, FLOPs, bytes per segment)'
+plot ${pplot//FILE/$tmp/pred.ours}
+set title \"the paper's features (one-hot model, start, end, batch, seq per segment)\"
+plot ${pplot//FILE/$tmp/pred.paper}
+unset multiplot"
 fi

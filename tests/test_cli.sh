@@ -133,7 +133,7 @@ expect_fail ways-wrap "ways must be between 1 and 64, got 4294967298" "$BIN" --d
 scenario kappa.lua 'base.kappa = 1e300; abacus.run(base)'
 expect_fail kappa "kappa must be between 0 and 100" "$BIN" --db "$T/r.db" run kappa.lua
 scenario pred.lua 'base.predictor = "xgb"; abacus.run(base)'
-expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, solo)" "$BIN" --db "$T/r.db" run pred.lua
+expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, lsvr, solo)" "$BIN" --db "$T/r.db" run pred.lua
 
 # a results database is not a profile, whatever its schema version says
 sum_r=$(md5sum <r.db)

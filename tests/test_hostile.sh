@@ -65,14 +65,14 @@ hostile poisson-file "field 'load.file' does not apply to a poisson load (only t
 	'base.load.file = "x.csv"; abacus.run(base)'
 hostile load-kind "unknown load kind 'burst' (valid: poisson, trace, rates)" \
 	'base.load = { kind = "burst" }; abacus.run(base)'
-hostile predictor-name "unknown predictor 'knn' (valid: mlp, lr, svm, solo)" \
+hostile predictor-name "unknown predictor 'knn' (valid: mlp, lr, svm, lsvr, solo)" \
 	'base.policy = "abacus"; base.predictor = "knn"; abacus.run(base)'
 
 # --- what the tables list, and fields that do apply --------------------------
 scenario lists.lua 'print(table.concat(abacus.policies(), ","), table.concat(abacus.loads(), ","),
   table.concat(abacus.predictors(), ","))'
 "$BIN" --db "$T/r.db" run lists.lua >"$T/out" 2>"$T/err" &&
-	[ "$(cat "$T/out")" = "$(printf 'fcfs,sjf,edf,abacus\tpoisson,trace,rates\tmlp,lr,svm,solo')" ] && ok ||
+	[ "$(cat "$T/out")" = "$(printf 'fcfs,sjf,edf,abacus\tpoisson,trace,rates\tmlp,lr,svm,lsvr,solo')" ] && ok ||
 	bad "the tables' lists: $(cat "$T/out" "$T/err")"
 # the abacus policy reads all three; solo needs no training
 scenario fits.lua 'base.policy = "abacus"; base.ways = 4; base.threshold_ms = 2; base.predictor = "solo"

@@ -1,5 +1,5 @@
-/* test_pred.c: group features and the trained predictors (mlp, lr, svm)
- * on groups measured on the simulated GPU.
+/* test_pred.c: group features (ours and the paper's) and the trained
+ * predictors (mlp, lr, svm, lsvr) on groups measured on the simulated GPU.
  *
  * The bounds come from measurements on this generator (21 pairs x 100
  * groups, seeded 80/20 split): the longest segment's solo latency alone
@@ -68,6 +68,69 @@ static void test_features(const prof *p, zoo_model *const *m)
 	prof_table_free(t0);
 	prof_table_free(t1);
 	feat_free(f);
+}
+
+/* The paper's features: one-hot model id in the zoo's order, start, end,
+ * batch, seq per segment, segments ordered by model then start; base 1 ms
+ * (the target is the duration). */
+static void test_paper_features(const prof *p, zoo_model *const *m)
+{
+	char err[256];
+	const zoo_model *two[2] = {m[6], m[0]}; /* bert, resnet50 */
+	feat *f = feat_new_set(&feat_paper, p, two, 2, err, sizeof err);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(feat_set_get(f) == &feat_paper);
+	dev_segment a[2] = {{0, 8, 64, 0, 5}, {1, 4, 0, 2, 9}};
+	dev_segment b[2] = {a[1], a[0]};
+	dev_group ga = {2, a}, gb = {2, b};
+	float xa[FEAT_PAPER_COUNT], xb[FEAT_PAPER_COUNT];
+	double base_a, base_b;
+	CHECK_INT(feat_group(f, &ga, xa, &base_a), 0);
+	CHECK_INT(feat_group(f, &gb, xb, &base_b), 0);
+	CHECK(memcmp(xa, xb, sizeof xa) == 0);
+	CHECK_NEAR(base_a, 1e6, 0);
+	/* zoo order: resnet18 0, resnet50 1, ..., bert 8: resnet50 comes first */
+	const char *const *names = zoo_names();
+	int id50 = 0, idbert = 0;
+	while (strcmp(names[id50], "resnet50") != 0)
+		id50++;
+	while (strcmp(names[idbert], "bert") != 0)
+		idbert++;
+	CHECK(id50 < idbert);
+	float want[FEAT_PAPER_COUNT] = {0};
+	want[id50] = 1;
+	want[FEAT_PAPER_IDS + 0] = 2; /* start */
+	want[FEAT_PAPER_IDS + 1] = 9; /* end */
+	want[FEAT_PAPER_IDS + 2] = 4; /* batch */
+	want[FEAT_PAPER_IDS + 3] = 0; /* no seq */
+	want[FEAT_PAPER_PER_SLOT + idbert] = 1;
+	want[FEAT_PAPER_PER_SLOT + FEAT_PAPER_IDS + 0] = 0;
+	want[FEAT_PAPER_PER_SLOT + FEAT_PAPER_IDS + 1] = 5;
+	want[FEAT_PAPER_PER_SLOT + FEAT_PAPER_IDS + 2] = 8;
+	want[FEAT_PAPER_PER_SLOT + FEAT_PAPER_IDS + 3] = 64;
+	for (int i = 0; i < FEAT_PAPER_COUNT; i++)
+		CHECK_NEAR(xa[i], want[i], 0);
+	/* an empty group has no base; a bad range is refused */
+	dev_segment e = {0, 4, 16, 3, 3};
+	dev_group ge = {1, &e};
+	CHECK_INT(feat_group(f, &ge, xa, &base_a), 0);
+	CHECK(base_a == 0 && xa[idbert] == 0);
+	dev_segment bad = {1, 4, 0, 3, 99};
+	dev_group gbad = {1, &bad};
+	CHECK_INT(feat_group(f, &gbad, xa, &base_a), -1);
+	feat_free(f);
+
+	/* kinds name their set after '@' */
+	CHECK(feat_set_of_kind("lr") == &feat_ours);
+	CHECK(feat_set_of_kind("lr@paper") == &feat_paper);
+	CHECK(feat_set_of_kind("lr@nope") == NULL);
+	CHECK(pred_learner_find("lsvr@paper") == pred_learner_find("lsvr"));
+	CHECK(pred_learner_find("lsvr") != NULL);
+	CHECK(pred_learner_find("solo@paper") == NULL); /* learns nothing: no features */
+	CHECK(pred_learner_find("lr@nope") == NULL);
+	CHECK(pred_learner_find("lr@") == NULL);
 }
 
 static double eval(const char *kind, const train_data *d, const int *idx, int n_te,
@@ -144,6 +207,7 @@ int main(void)
 	for (int i = 0; i < GEN_N_MODELS; i++)
 		m[i] = zoo_model_new(gen_models[i], err, sizeof err);
 	test_features(p, m);
+	test_paper_features(p, m);
 
 	smp_set s = {0};
 	CHECK_INT(gen_groups(p, m, 100, 7, &s, err, sizeof err), 0);
@@ -222,6 +286,50 @@ int main(void)
 	test_roundtrip(mlp, &d, idx, n_te);
 	test_roundtrip(lr, &d, idx, n_te);
 	test_roundtrip(svm, &d, idx, n_te);
+
+	/* liblinear's linear SVR: a linear model like lr's, fitted to the
+	 * epsilon-insensitive loss; seeded, so the same rows give the same */
+	train_model *lsvr = NULL;
+	double mape_lsvr = eval("lsvr", &d, idx, n_te, &lsvr);
+	CHECK(mape_lsvr < base_mape);
+	CHECK(mape_lsvr < 1.2 * mape_lr); /* measured: 3.27% against lr's 3.35% */
+	CHECK_NEAR(eval("lsvr", &d, idx, n_te, NULL), mape_lsvr, 0);
+	if (lsvr)
+		test_roundtrip(lsvr, &d, idx, n_te);
+	train_model_free(lsvr);
+
+	/* the paper's features on the same groups: rows of that set, kinds
+	 * with its suffix; a kind of one set refuses rows of the other */
+	train_data dp;
+	CHECK_INT(train_data_build_set(&dp, &s, p, &feat_paper, err, sizeof err), 0);
+	CHECK_INT(dp.d, FEAT_PAPER_COUNT);
+	CHECK(dp.fs == &feat_paper);
+	train_model *x = NULL;
+	CHECK_INT(train_fit("lr@paper", &d, NULL, n, 1, &x, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "not paper");
+	CHECK_INT(train_fit("lr", &dp, NULL, n, 1, &x, err, sizeof err), -1);
+	CHECK_INT(train_fit("lr@nope", &dp, NULL, n, 1, &x, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "unknown predictor 'lr@nope'");
+	CHECK(x == NULL);
+	train_model *mlp_p = NULL, *lr_p = NULL;
+	double pm_lr = eval("lr@paper", &dp, idx, n_te, &lr_p);
+	double pm_lsvr = eval("lsvr@paper", &dp, idx, n_te, NULL);
+	double pm_mlp = eval("mlp@paper", &dp, idx, n_te, &mlp_p);
+	printf("paper features: mlp %.2f%%, lr %.2f%%, lsvr %.2f%%\n", pm_mlp, pm_lr, pm_lsvr);
+	/* measured here: mlp 30%, lr 70%, lsvr 61%. The paper's contrast (the
+	 * MLP well under the linear ones) holds on these groups; all three are
+	 * far worse than on our features, which know each op range's cost. */
+	CHECK(pm_mlp < 0.6 * pm_lr && pm_mlp < 0.6 * pm_lsvr);
+	CHECK(pm_mlp > 3 * mape_mlp);
+	if (mlp_p) {
+		CHECK_STR_HAS(train_model_kind(mlp_p), "mlp@paper");
+		test_roundtrip(mlp_p, &dp, idx, n_te);
+	}
+	if (lr_p)
+		test_roundtrip(lr_p, &dp, idx, n_te);
+	train_model_free(mlp_p);
+	train_model_free(lr_p);
+	train_data_free(&dp);
 
 	/* unknown kind and too little data are errors, not crashes */
 	train_model *none = NULL;

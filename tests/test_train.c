@@ -388,6 +388,36 @@ int main(void)
 	CHECK_INT(train_file_read(path, &back, NULL, err, sizeof err), 0);
 	CHECK(back.seed == 5);
 
+	/* the paper's features: every learner as <kind>@paper, files of their
+	 * own beside ours, a predictor that loads for a run's services */
+	snprintf(args, sizeof args,
+	         "train --gpu h100 --groups %s --features paper --predictor all --format csv", other_csv);
+	CHECK_INT(run_cli(args, out, sizeof out), 0);
+	CHECK_INT(count_lines(out, "mlp@paper,all,"), 1);
+	CHECK_INT(count_lines(out, "lr@paper,all,"), 1);
+	CHECK_INT(count_lines(out, "svm@paper,all,"), 1);
+	CHECK_INT(count_lines(out, "lsvr@paper,all,"), 1);
+	CHECK_INT(count_lines(out, "lr,"), 0);
+	snprintf(path, sizeof path, "%s/lsvr@paper.pred", os.cache);
+	CHECK_INT(train_file_read(path, &back, NULL, err, sizeof err), 0);
+	CHECK_STR_HAS(back.kind, "lsvr@paper");
+	CHECK_INT(back.features_version, FEAT_PAPER_VERSION);
+	CHECK_INT(train_load_predictor(&pr, &os, "lsvr@paper", p, pair, 2, NULL, err, sizeof err), 0);
+	CHECK_STR_HAS(pr.iface->name, "lsvr@paper");
+	got = 0;
+	CHECK_INT(pred_predict(&pr, &g, 1, &got), 0);
+	CHECK(got > 0);
+	pred_free(&pr);
+	/* "--predictor lr --features paper" is lr@paper; the suffix is checked */
+	snprintf(args, sizeof args,
+	         "train --gpu h100 --groups %s --features paper --predictor lr --format csv", other_csv);
+	CHECK_INT(run_cli(args, out, sizeof out), 0);
+	CHECK_INT(count_lines(out, "lr@paper,all,"), 1);
+	CHECK_INT(run_cli("train --features theirs", out, sizeof out), 2);
+	CHECK_STR_HAS(cli_err(), "--features must be ours or paper, got 'theirs'");
+	CHECK_INT(run_cli("train --predictor lr@nope", out, sizeof out), 2);
+	CHECK_INT(run_cli("train --predictor solo@paper", out, sizeof out), 2);
+
 	/* bad usage and a missing groups file */
 	CHECK_INT(run_cli("train --predictor knn", out, sizeof out), 2);
 	snprintf(args, sizeof args, "train --gpu h200 --data %s", data);

@@ -22,6 +22,10 @@
 --  * 1000 queries a run, seeds 1, 2, 3 (SEEDS=n for more).
 -- Quick mode (the word `quick` among the arguments, or QUICK=1) runs a
 -- few combinations with 2 seeds and 300 queries, for tests.
+-- The word `eager` (cuda only) runs the live engine without CUDA graphs
+-- (graphs = false), as the paper's launch-bound eager executors ran: its
+-- runs are named "...-eager" and tagged engine = "eager", beside the
+-- graphs runs of the same database.
 local P = {}
 
 P.dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
@@ -110,10 +114,15 @@ function P.args(argv)
   local o = { device = "sim", gpu = "h200", quick = os.getenv("QUICK") == "1" }
   local pos = {}
   for _, a in ipairs(argv or {}) do
-    if a == "quick" then o.quick = true else pos[#pos + 1] = a end
+    if a == "quick" then o.quick = true
+    elseif a == "eager" then o.eager = true
+    else pos[#pos + 1] = a end
   end
   o.device = pos[1] or o.device
   o.gpu = pos[2] or o.gpu
+  if o.eager and o.device ~= "cuda" then
+    error("eager turns the live engine's CUDA graphs off: it needs device cuda, not " .. o.device, 0)
+  end
   local n = tonumber(os.getenv("SEEDS") or (o.quick and 2 or 3))
   assert(n and n >= 1 and n == math.floor(n), "SEEDS must be a positive integer")
   o.seeds = {}
@@ -201,6 +210,9 @@ function P.run_table(su, o, policy, load, seed, name, tags)
                          seed = seed, qos_ms = su.qos_ms, capacity = su.capacity }, tags),
   }
   if policy == "abacus" then t.ways, t.threshold_qos = 2, su.threshold_qos end
+  if o.eager then
+    t.graphs, t.name, t.tags.engine = false, name .. "-eager", "eager"
+  end
   return t
 end
 

@@ -50,11 +50,14 @@ local function run_all(load, kind)
       names[k] = table.concat(ms, "+")
     end
     local placement = table.concat(names, " | ")
+    -- the figures' x label and key, "2in4:resnet101+bert|resnet152+vgg19"
+    local label = pl[1] .. ":" .. table.concat(names, "|")
     for _, pol in ipairs(P.policies) do
       local rs = {}
       for _, seed in ipairs(o.seeds) do
         local t = P.run_table(su, o, pol, load, seed, "paper-mig-" .. pl[1],
-          { experiment = "7.5", placement = placement, config = pl[1] })
+          { experiment = "7.5", placement = placement, config = pl[1], combo = label,
+            figure = load == "qos" and "20" or "21" })
         if pl[2] < 1 then t.partitions = parts end -- 4in4 is the plain GPU
         rs[#rs + 1] = abacus.run(t)
       end
