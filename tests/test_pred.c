@@ -82,7 +82,7 @@ static void test_paper_features(const prof *p, zoo_model *const *m)
 	if (!f)
 		return;
 	CHECK(feat_set_get(f) == &feat_paper);
-	dev_segment a[2] = {{0, 8, 64, 0, 5}, {1, 4, 0, 2, 9}};
+	dev_segment a[2] = {{0, 8, 64, 0, 5, 1}, {1, 4, 0, 2, 9, 1}};
 	dev_segment b[2] = {a[1], a[0]};
 	dev_group ga = {2, a}, gb = {2, b};
 	float xa[FEAT_PAPER_COUNT], xb[FEAT_PAPER_COUNT];
@@ -113,11 +113,11 @@ static void test_paper_features(const prof *p, zoo_model *const *m)
 	for (int i = 0; i < FEAT_PAPER_COUNT; i++)
 		CHECK_NEAR(xa[i], want[i], 0);
 	/* an empty group has no base; a bad range is refused */
-	dev_segment e = {0, 4, 16, 3, 3};
+	dev_segment e = {0, 4, 16, 3, 3, 1};
 	dev_group ge = {1, &e};
 	CHECK_INT(feat_group(f, &ge, xa, &base_a), 0);
 	CHECK(base_a == 0 && xa[idbert] == 0);
-	dev_segment bad = {1, 4, 0, 3, 99};
+	dev_segment bad = {1, 4, 0, 3, 99, 1};
 	dev_group gbad = {1, &bad};
 	CHECK_INT(feat_group(f, &gbad, xa, &base_a), -1);
 	feat_free(f);
