@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# parts.sh: SM partitions (green contexts) on the GPU machine, in one call.
+#
+#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig pairs
+#   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32"  PROFILE_ARGS=...  LIMIT=120
+#
+# The binaries are built elsewhere (the GPU machine has no Lua or SQLite
+# headers) and carried in $BUILD. Everything lands in $OUT as few files
+# (only eight come back): parts.log (all output), summary.txt, and
+# tarballs of profiles and databases. Each stage runs under a time limit
+# (LIMIT seconds) so one stuck stage cannot take the call. The last thing
+# printed is the summary.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-parts-out}
+LIMIT=${LIMIT:-150}
+mkdir -p "$OUT"
+LOG=$OUT/parts.log
+SUM=$OUT/summary.txt
+STAGES=${*:-info exp conn smoke profile}
+
+CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
+export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+
+status=()
+stage() { # name command...
+	local name=$1
+	shift
+	echo "=== $name: $*" | tee -a "$LOG"
+	local t0=$SECONDS
+	timeout "$LIMIT" "$@" >>"$LOG" 2>&1
+	local rc=$?
+	echo "=== $name: exit $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
+	status+=("$name=$rc ($((SECONDS - t0)) s)")
+	return $rc
+}
+
+A="$BUILD/abacus"
+P="$BUILD/bench_parts"
+for s in $STAGES; do
+	case $s in
+	info)
+		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
+		stage gpu "$A" gpu
+		;;
+	exp) # (a) and (b): how to split, clusters, GEMMs, concurrency, outputs
+		stage units-64x2 "$P" --reps 20
+		stage direct-64x2 "$P" --split direct --only sm,cluster,gemm,synth --reps 10
+		stage maxcluster-64x2 "$P" --flags 2 --only sm,cluster,gemm --reps 10
+		stage ignore-66x2 "$P" --flags 1 --sms 66,66 --only sm,cluster,gemm,synth,models \
+			--pairs resnet152:4+resnet101:4,vgg19:4+bert:4 --reps 10
+		stage quarters "$P" --sms 32,32,32,32 --only sm,cluster,gemm,synth --reps 10
+		;;
+	conn) # hardware queues: one, and more than the default 8
+		for c in 1 32; do
+			CUDA_DEVICE_MAX_CONNECTIONS=$c stage conn-$c "$P" --only synth,models \
+				--pairs resnet152:4+resnet101:4,resnet50:8+vgg16:8 --reps 10
+		done
+		;;
+	smoke)
+		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300
+		;;
+	profile) # solo ops of the §7.5 models at each size in SIZES
+		for n in ${SIZES:-64 32}; do
+			stage profile-$n "$A" profile --gpu h200 --sms "$n" --db "$OUT/profile-$n.db" \
+				--models resnet101,resnet152,vgg19,bert --batches 4,8,16,32 --seqs 8,16,32,64 \
+				--no-groups ${PROFILE_ARGS:-} --export "$OUT/sms$n"
+		done
+		;;
+	mig)
+		stage mig "$A" --db "$OUT/mig.db" run scenarios/paper/mig.lua cuda h200 ${MIG_ARGS:-quick}
+		;;
+	*)
+		echo "unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+
+{
+	grep -E "^(green ctx|config|sm |cluster|gemm|synth|models|check|whole |halves |quarters )" "$LOG"
+	printf '%s\n' "${status[@]}"
+} >"$SUM"
+(cd "$OUT" && ls -d sms* >/dev/null 2>&1 && tar czf profiles.tgz sms* && rm -rf sms*)
+(cd "$OUT" && ls *.db >/dev/null 2>&1 && tar czf dbs.tgz *.db && rm -f *.db)
+cat "$SUM"
