@@ -2,7 +2,7 @@
 # parts.sh: SM partitions (green contexts) on the GPU machine, in one call.
 #
 #   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig pairs
-#   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32"  PROFILE_ARGS=...  LIMIT=120
+#   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32 132 96"  PROFILE_ARGS=...  LIMIT=120
 #
 # The binaries are built elsewhere (the GPU machine has no Lua or SQLite
 # headers) and carried in $BUILD. Everything lands in $OUT as few files
@@ -62,14 +62,20 @@ for s in $STAGES; do
 		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300
 		;;
 	profile) # solo ops of the §7.5 models at each size in SIZES
-		for n in ${SIZES:-64 32}; do
+		for n in ${SIZES:-64 32 132 96}; do
 			stage profile-$n "$A" profile --gpu h200 --sms "$n" --db "$OUT/profile-$n.db" \
 				--models resnet101,resnet152,vgg19,bert --batches 4,8,16,32 --seqs 8,16,32,64 \
 				--no-groups ${PROFILE_ARGS:-} --export "$OUT/sms$n"
 		done
 		;;
 	mig)
-		stage mig "$A" --db "$OUT/mig.db" run scenarios/paper/mig.lua cuda h200 ${MIG_ARGS:-quick}
+		SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda h200 ${MIG_ARGS:-quick}
+		;;
+	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
+		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
+			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick pairs
+		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick isolation
+		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick split
 		;;
 	*)
 		echo "unknown stage $s" >&2
@@ -79,7 +85,7 @@ for s in $STAGES; do
 done
 
 {
-	grep -E "^(green ctx|config|sm |cluster|gemm|synth|models|check|whole |halves |quarters )" "$LOG"
+	grep -E "^(green ctx|config|sm |cluster|gemm|synth|models|check|whole |halves |quarters |profile:)" "$LOG"
 	printf '%s\n' "${status[@]}"
 } >"$SUM"
 (cd "$OUT" && ls -d sms* >/dev/null 2>&1 && tar czf profiles.tgz sms* && rm -rf sms*)
