@@ -59,23 +59,23 @@ for s in $STAGES; do
 		done
 		;;
 	smoke)
-		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300
+		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300 "${GPU:-h200}"
 		;;
 	profile) # solo ops of the §7.5 models at each size in SIZES
 		for n in ${SIZES:-64 32 132 96}; do
-			stage profile-$n "$A" profile --gpu h200 --sms "$n" --db "$OUT/profile-$n.db" \
+			stage profile-$n "$A" profile --gpu "${GPU:-h200}" --sms "$n" --db "$OUT/profile-$n.db" \
 				--models resnet101,resnet152,vgg19,bert --batches 4,8,16,32 --seqs 8,16,32,64 \
 				--no-groups ${PROFILE_ARGS:-} --export "$OUT/sms$n"
 		done
 		;;
 	mig)
-		SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda h200 ${MIG_ARGS:-quick}
+		SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
 		;;
 	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
 		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
-			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick pairs
-		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick isolation
-		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda h200 quick split
+			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
+		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
+		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
 		;;
 	*)
 		echo "unknown stage $s" >&2

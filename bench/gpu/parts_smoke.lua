@@ -1,8 +1,8 @@
 -- parts_smoke.lua: a short live run on SM partitions (green contexts):
 -- §7.5's four services on two halves and on four quarters, fcfs and
 -- abacus, beside the whole GPU. Run by bench/gpu/parts.sh's smoke stage.
---   abacus run bench/gpu/parts_smoke.lua [DEVICE] [QUERIES]
-local device, n = arg[1] or "cuda", tonumber(arg[2] or "300")
+--   abacus run bench/gpu/parts_smoke.lua [DEVICE] [QUERIES] [GPU]
+local device, n, gpu = arg[1] or "cuda", tonumber(arg[2] or "300"), arg[3] or "h200"
 local svc = {
   { model = "resnet101", batch = { 4, 8, 16, 32 }, qos_ms = 49.2 },
   { model = "resnet152", batch = { 4, 8, 16, 32 }, qos_ms = 49.2 },
@@ -18,7 +18,7 @@ local placements = {
 for _, pl in ipairs(placements) do
   for _, policy in ipairs({ "fcfs", "abacus" }) do
     local r = abacus.run{
-      name = "parts-smoke", device = device, gpu = "h200", policy = policy,
+      name = "parts-smoke", device = device, gpu = gpu, policy = policy,
       services = svc, partitions = pl[2], abandon = false,
       load = { kind = "poisson", qps = 216 }, queries = n, seed = 1,
     }
