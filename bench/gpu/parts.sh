@@ -46,16 +46,16 @@ for s in $STAGES; do
 		;;
 	exp) # (a) and (b): how to split, clusters, GEMMs, concurrency, outputs
 		stage units-64x2 "$P" --reps 20
-		stage direct-64x2 "$P" --split direct --only sm,cluster,gemm,synth --reps 10
-		stage maxcluster-64x2 "$P" --flags 2 --only sm,cluster,gemm --reps 10
-		stage ignore-66x2 "$P" --flags 1 --sms 66,66 --only sm,cluster,gemm,synth,models \
-			--pairs resnet152:4+resnet101:4,vgg19:4+bert:4 --reps 10
-		stage quarters "$P" --sms 32,32,32,32 --only sm,cluster,gemm,synth --reps 10
+		stage direct-64x2 "$P" --split direct --only sm,cluster --reps 10
+		stage maxcluster-64x2 "$P" --flags 2 --only sm,cluster --reps 10
+		stage ignore-66x2 "$P" --flags 1 --sms 66,66 --only sm,cluster,gemm,models \
+			--pairs resnet152:4+resnet101:4 --reps 10
+		stage quarters "$P" --sms 32,32,32,32 --only sm,cluster,gemm --reps 10
 		;;
 	conn) # hardware queues: one, and more than the default 8
-		for c in 1 32; do
+		for c in ${CONNS:-1 32}; do
 			CUDA_DEVICE_MAX_CONNECTIONS=$c stage conn-$c "$P" --only synth,models \
-				--pairs resnet152:4+resnet101:4,resnet50:8+vgg16:8 --reps 10
+				--pairs resnet152:4+resnet101:4 --reps 10
 		done
 		;;
 	smoke)
