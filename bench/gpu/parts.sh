@@ -69,13 +69,15 @@ for s in $STAGES; do
 		done
 		;;
 	mig)
-		SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
+		LIMIT=${MIG_LIMIT:-$LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
 		;;
 	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
 		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
 			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
 		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
 		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
+		;;
+	summary) # nothing to run: the summary and tarballs below, after a run cut short
 		;;
 	*)
 		echo "unknown stage $s" >&2
@@ -86,6 +88,7 @@ done
 
 {
 	grep -E "^(green ctx|config|sm |cluster|gemm|synth|models|check|whole |halves |quarters |profile:)" "$LOG"
+	sed -n '/^=== mig:/,/^=== mig: exit/p' "$LOG" | grep -E "^(Fig|1in4|2in4|4in4|QoS)"
 	printf '%s\n' "${status[@]}"
 } >"$SUM"
 (cd "$OUT" && ls -d sms* >/dev/null 2>&1 && tar czf profiles.tgz sms* && rm -rf sms*)
