@@ -488,12 +488,14 @@ static int plan_build(profl *p)
 		char perr[256];
 		int got;
 		part_size ps = {.sms = c->sms};
-		if (!p->kind->open_parts || !p->kind->real)
-			return failf(p, "--sms: device '%s' cannot measure an SM partition (the "
-			                "simulator plays partitions from profiles measured on the GPU)",
-			             c->device);
 		if (part_resolve(gpu_find(c->gpu), &ps, "--sms", &got, perr, sizeof perr))
 			return failf(p, "%s", perr);
+		if (!p->kind->open_parts || !p->kind->real)
+			return failf(p, "--sms: device '%s' cannot measure an SM partition (%s)",
+			             c->device,
+			             p->kind->real ? "this build has no green contexts"
+			                           : "the simulator plays partitions from profiles "
+			                             "measured on the GPU");
 	}
 	if (!c->db || !*c->db)
 		return failf(p, "--db needs a file name");
