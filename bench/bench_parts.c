@@ -1,6 +1,6 @@
 /* bench_parts.c: SM partitions (green contexts) of one GPU, measured.
  *
- *   bench_parts [--split units|direct] [--flags F] [--sms A,B,...]
+ *   bench_parts [--split auto|units|direct] [--flags F] [--sms A,B,...]
  *               [--only sm,cluster,gemm,synth,models,check] [--reps N]
  *               [--pairs a:b+c:d,...]
  *
@@ -479,7 +479,7 @@ int main(int argc, char **argv)
 {
 	const char *only = "sm,cluster,gemm,synth,models,check";
 	const char *pairs = "resnet152:4+resnet101:4,resnet50:8+vgg16:8,vgg19:4+bert:4";
-	cuda_part_split how = CUDA_PART_UNITS;
+	cuda_part_split how = CUDA_PART_AUTO;
 	unsigned flags = 0;
 	int sms[MAXP] = {64, 64}, n = 2;
 	for (int i = 1; i < argc; i++) {
@@ -487,7 +487,9 @@ int main(int argc, char **argv)
 		if (!v)
 			die("%s needs a value", a);
 		if (!strcmp(a, "--split"))
-			how = strcmp(v, "direct") == 0 ? CUDA_PART_DIRECT : CUDA_PART_UNITS;
+			how = strcmp(v, "direct") == 0  ? CUDA_PART_DIRECT
+			      : strcmp(v, "units") == 0 ? CUDA_PART_UNITS
+			                                : CUDA_PART_AUTO;
 		else if (!strcmp(a, "--flags"))
 			flags = (unsigned)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--only"))
@@ -514,8 +516,8 @@ int main(int argc, char **argv)
 	if (cuda_part_caps_get(0, &caps, err, sizeof err))
 		die("%s", err);
 	cuda_part_print(stdout, &caps);
-	printf("config split %s, flags %#x, sizes", how == CUDA_PART_DIRECT ? "direct" : "units",
-	       flags);
+	printf("config split %s, flags %#x, sizes",
+	       how == CUDA_PART_DIRECT ? "direct" : how == CUDA_PART_UNITS ? "units" : "auto", flags);
 	for (int k = 0; k < n; k++)
 		printf(" %d", sms[k]);
 	printf(", CUDA_DEVICE_MAX_CONNECTIONS=%s\n",

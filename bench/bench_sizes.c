@@ -8,7 +8,9 @@
  * as a run builds it (prof_new_partition) from every size but HOLD, and
  * from no size at all (the model of docs/partitions.md), and compared
  * with the measured sms<HOLD>/ops.csv on every row both have: each op at
- * every batch (bert: and seq), and the whole model (op n_ops). Prints the
+ * every batch (bert: and seq), and the whole model (op n_ops); "model
+ * only" is the model of docs/partitions.md applied to the whole GPU's
+ * profile (sms<total>/ops.csv where measured, else ops.csv). Prints the
  * mean and worst absolute error in percent, per model and in all, for
  * ops and whole-model rows. Default models: the four of §7.5.
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "prof.h"
 #include "zoo.h"
@@ -57,7 +60,13 @@ int main(int argc, char **argv)
 	const char *gpu = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	snprintf(path, sizeof path, "%s/ops.csv", dir);
 	prof *whole = prof_new_file(gpu, path, err, sizeof err);
-	prof *bare = whole ? prof_new_file(gpu, path, err, sizeof err) : NULL;
+	/* the model's base: the whole GPU measured with the sizes' engine
+	 * (sms<total>/ops.csv) where there is one, else ops.csv */
+	char base[1200];
+	struct stat st;
+	snprintf(base, sizeof base, "%s/sms%d/ops.csv", dir, whole ? prof_gpu(whole)->sms : 0);
+	prof *bare = whole ? prof_new_file(gpu, stat(base, &st) == 0 ? base : path, err, sizeof err)
+	                   : NULL;
 	snprintf(path, sizeof path, "%s/sms%d/ops.csv", dir, hold);
 	prof *meas = bare ? prof_new_file(gpu, path, err, sizeof err) : NULL;
 	if (!meas) {
@@ -71,6 +80,7 @@ int main(int argc, char **argv)
 		n = prof_sizes(all, sizes, PROF_MAX_SIZES);
 	prof_free(all);
 	printf("held out: %d SMs; interpolating from", hold);
+	int total = prof_gpu(whole)->sms;
 	for (int i = 0; i < n; i++) {
 		if (sizes[i] == hold)
 			continue;
@@ -79,9 +89,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_sizes: %s\n", err);
 			return 1;
 		}
-		printf(" %d", sizes[i]);
+		if (sizes[i] < total)
+			printf(" %d", sizes[i]);
 	}
-	printf(" and the whole GPU (%d)\n", prof_gpu(whole)->sms);
+	printf(" and the whole GPU (%d SMs, %s)\n", total,
+	       sizes[n > 0 ? n - 1 : 0] == total ? "its sms<total> profile" : "ops.csv");
 	prof *interp = prof_new_partition(whole, hold, err, sizeof err);
 	prof *model = interp ? prof_new_partition(bare, hold, err, sizeof err) : NULL;
 	if (!model) {

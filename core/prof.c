@@ -399,9 +399,9 @@ int prof_sms(const prof *p)
 
 int prof_add_size(prof *p, int sms, const char *path, char *err, size_t errlen)
 {
-	if (p->sms || sms < 1 || sms >= p->gpu->sms) {
+	if (p->sms || sms < 1 || sms > p->gpu->sms) {
 		snprintf(err, errlen, "%s: a profile of a partition of %s has 1 to %d SMs, got %d", path,
-		         p->gpu->name, p->gpu->sms - 1, sms);
+		         p->gpu->name, p->gpu->sms, sms);
 		return -1;
 	}
 	if (p->n_sized == PROF_MAX_SIZES) {
@@ -493,7 +493,8 @@ static double model_us(const prof *p, const zoo_model *m, const prof_row *r, int
 
 /* Row r of the whole GPU's profile at sms SMs (prof.h): measured there,
  * interpolated in 1/sms between the measured sizes around it (the whole
- * GPU being one), or below the smallest measured size, that size's time
+ * GPU being one: its sms<total> profile where there is one, measured with
+ * the partitions' engine, else its ops.csv row), or below the smallest measured size, that size's time
  * scaled as the model scales; the model alone where nothing is measured
  * for the row. *how: 0 model, 1 measured, 2 interpolated, 3 scaled from a
  * measured size. */
@@ -550,6 +551,21 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 		memcpy(q->rows, p->rows, p->n * sizeof *q->rows);
 	if (sms == p->gpu->sms)
 		return q;
+	/* Rows ops.csv lacks (whole-model rows, most often) but the whole GPU's
+	 * sms<total> profile has: taken from it, then scaled as the others. */
+	const prof *top = p->n_sized ? p->sized[p->n_sized - 1] : NULL;
+	if (top && top->sms == p->gpu->sms)
+		for (size_t i = 0; i < top->n; i++) {
+			const prof_row *t = &top->rows[i];
+			if (exact_us(p, t->model, t->op, t->batch, t->seq) >= 0)
+				continue;
+			if (buf_grow(&q->rows, &q->cap, q->n + 1, sizeof *q->rows)) {
+				prof_free(q);
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+			q->rows[q->n++] = *t;
+		}
 	zoo_set ms = {{NULL}, 0};
 	int rc = 0, count[4] = {0};
 	for (size_t i = 0; rc == 0 && i < q->n; i++) {
@@ -560,9 +576,11 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 			break;
 		}
 		int how;
-		r->us = sized_us(p, m, &p->rows[i], sms, &how);
+		prof_row base = *r;
+		r->us = sized_us(p, m, &base, sms, &how);
 		count[how]++;
 	}
+	qsort(q->rows, q->n, sizeof *q->rows, row_cmp);
 	zoo_set_free(&ms);
 	if (rc) {
 		prof_free(q);

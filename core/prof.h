@@ -62,7 +62,10 @@ int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
  * is the profile measured in a green context of N SMs (abacus profile
  * --sms N); prof_new loads every such file beside the whole GPU's
  * (prof_load_sizes), prof_add_size one explicitly. At most
- * PROF_MAX_SIZES sizes. */
+ * PROF_MAX_SIZES sizes. N may be the GPU's whole SM count: that profile
+ * then serves only as the whole-GPU end of the interpolation (measured
+ * with the same engine and grid as the sizes), never as a plain run's,
+ * which stays ops.csv. */
 #define PROF_MAX_SIZES 8
 int prof_add_size(prof *p, int sms, const char *path, char *err, size_t errlen);
 int prof_load_sizes(prof *p, const char *gpu_dir, char *err, size_t errlen);
@@ -72,7 +75,8 @@ int prof_sizes(const prof *p, int *sms, int max);
 /* The profile of an SM partition of `sms` of the GPU's SMs. Row by row
  * (model, op, batch, seq) of the whole GPU's profile p:
  *  - measured at that size: the measured time;
- *  - measured at sizes around it (the whole GPU counting as one): linear
+ *  - measured at sizes around it (the whole GPU counting as one, from its
+ *    sms<total> profile where there is one, else ops.csv): linear
  *    in 1/sms between the nearest two, since compute time goes as 1/sms
  *    and memory time not at all (bench/results/h200/partitions/ has the
  *    error of this on a measured size left out);

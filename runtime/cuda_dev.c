@@ -664,8 +664,12 @@ static int cuda_kind_open_parts(device *out, int n, const dev_open_options *o, c
 	for (int k = 0; k < n; k++)
 		sms[k] = o[k].sms > 0 ? o[k].sms : caps.sms;
 	cuda_part *p;
-	if (cuda_part_sizes_check(&caps, sms, n, 0, err, errlen) ||
-	    cuda_part_open(co.gpu, sms, n, CUDA_PART_UNITS, 0, &p, err, errlen))
+	/* MAX_CLUSTER: without it a 64-SM green context takes clusters of at
+	 * most 8 blocks, and cuBLAS, choosing its kernels for the whole GPU,
+	 * launched bert's GEMMs with larger ones: cudaErrorInvalidClusterSize
+	 * (bench_parts and parts_smoke.lua on an H100, docs/partitions.md). */
+	if (cuda_part_sizes_check(&caps, sms, n, CUDA_PART_MAX_CLUSTER, err, errlen) ||
+	    cuda_part_open(co.gpu, sms, n, CUDA_PART_AUTO, CUDA_PART_MAX_CLUSTER, &p, err, errlen))
 		return -1;
 	int rc = 0, k = 0;
 	for (; k < n && rc == 0; k++) {

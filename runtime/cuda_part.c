@@ -230,6 +230,12 @@ static int make_groups(cuda_part *p, const CUdevResource *all, cuda_part_split h
                        int *want, char *err, size_t errlen)
 {
 	unsigned count;
+	if (how == CUDA_PART_AUTO) {
+		how = CUDA_PART_DIRECT;
+		for (int k = 1; k < p->n; k++)
+			if (sms[k] != sms[0])
+				how = CUDA_PART_UNITS;
+	}
 	if (how == CUDA_PART_DIRECT) {
 		for (int k = 1; k < p->n; k++)
 			if (sms[k] != sms[0])

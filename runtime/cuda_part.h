@@ -41,7 +41,11 @@
 #define CUDA_PART_IGNORE_COSCHEDULING 0x1
 #define CUDA_PART_MAX_CLUSTER 0x2
 
-typedef enum { CUDA_PART_UNITS = 0, CUDA_PART_DIRECT = 1 } cuda_part_split;
+/* AUTO: DIRECT where every partition has the same size, else UNITS. On
+ * an H100 the driver splits 132 SMs into only 15 co-scheduled groups of 8
+ * (bench_parts, H100, CUDA 13.0), so 64 + 64 exists only as a direct
+ * split, and unequal splits may use at most 15 groups of 8 SMs. */
+typedef enum { CUDA_PART_UNITS = 0, CUDA_PART_DIRECT = 1, CUDA_PART_AUTO = 2 } cuda_part_split;
 
 /* What the driver says of green contexts on GPU `gpu`. */
 typedef struct cuda_part_caps {

@@ -339,8 +339,21 @@ int main(void)
 				prof_free(bare);
 			}
 			/* a size equal to the GPU's, or a second file of one size */
-			CHECK_INT(prof_add_size(w, 132, "x.csv", err, sizeof err), -1);
-			CHECK_STR_HAS(err, "has 1 to 131 SMs, got 132");
+			/* a whole-GPU profile measured with the sizes' engine is the
+			 * interpolation's upper end; plain runs keep ops.csv */
+			CHECK_INT(prof_add_size(w, 132, write_file("h200/w132.csv", HEAD "resnet50,0,4,0,90,95\n"), err, sizeof err), 0);
+			prof *q96 = prof_new_partition(w, 96, err, sizeof err);
+			prof *q132 = prof_new_partition(w, 132, err, sizeof err);
+			CHECK(q96 && q132);
+			if (q96 && q132) {
+				double f2 = (1.0 / 96 - 1.0 / 64) / (1.0 / 132 - 1.0 / 64);
+				CHECK_NEAR((double)prof_op_ns(q96, r50, 0, 4, 0), 150000 + (90000 - 150000) * f2, 1);
+				CHECK_INT(prof_op_ns(q132, r50, 0, 4, 0), 100000);
+			}
+			prof_free(q96);
+			prof_free(q132);
+			CHECK_INT(prof_add_size(w, 133, "x.csv", err, sizeof err), -1);
+			CHECK_STR_HAS(err, "has 1 to 132 SMs, got 133");
 			snprintf(sub, sizeof sub, "%s/h200/sms64/ops.csv", dir);
 			CHECK_INT(prof_add_size(w, 64, sub, err, sizeof err), -1);
 			CHECK_STR_HAS(err, "a profile of 64 SMs is already loaded");
@@ -355,7 +368,7 @@ int main(void)
 		write_file("h200/sms32/ops.csv", HEAD "resnet50,0,4,0,-3,310\n");
 		CHECK(prof_new("h200", dir, err, sizeof err) == NULL);
 		CHECK_STR_HAS(err, "sms32/ops.csv:2:");
-		static const char *const sized[] = {"h200/sms32/ops.csv", "h200/sms64/ops.csv",
+		static const char *const sized[] = {"h200/w132.csv", "h200/sms32/ops.csv", "h200/sms64/ops.csv",
 		                                    "h200/ops.csv", "h200/sms32", "h200/sms64", "h200"};
 		for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
 			char path[300];

@@ -20,6 +20,7 @@ LOG=$OUT/parts.log
 SUM=$OUT/summary.txt
 STAGES=${*:-info exp conn smoke profile}
 
+export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
 CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
 export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 
@@ -45,8 +46,8 @@ for s in $STAGES; do
 		stage gpu "$A" gpu
 		;;
 	exp) # (a) and (b): how to split, clusters, GEMMs, concurrency, outputs
-		stage units-64x2 "$P" --reps 20
-		stage direct-64x2 "$P" --split direct --only sm,cluster --reps 10
+		stage auto-64x2 "$P" --reps 20
+		stage units-56x2 "$P" --split units --sms 56,56 --only sm,cluster,gemm --reps 10
 		stage maxcluster-64x2 "$P" --flags 2 --only sm,cluster --reps 10
 		stage ignore-66x2 "$P" --flags 1 --sms 66,66 --only sm,cluster,gemm,models \
 			--pairs resnet152:4+resnet101:4 --reps 10
@@ -76,6 +77,10 @@ for s in $STAGES; do
 			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
 		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
 		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
+		;;
+	fix) # the cluster fix: quarters and halves with MAX_POTENTIAL_CLUSTER_SIZE, then partitions after the whole GPU
+		stage maxcluster-32x4 "$P" --flags 2 --sms 32,32,32,32 --only sm,cluster,gemm --reps 5
+		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300 "${GPU:-h200}"
 		;;
 	summary) # nothing to run: the summary and tarballs below, after a run cut short
 		;;
