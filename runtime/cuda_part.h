@@ -20,14 +20,16 @@
  * binary does not link libcuda and a driver without green contexts (before
  * CUDA 12.4) is reported, not a failure to start.
  *
- * How SMs are split (cuda_part_split): "units" (the default) splits the
- * GPU once into groups of the co-scheduling alignment the driver reports
- * (8 SMs on an H100/H200) and gives each partition as many groups as its
- * size needs, in one descriptor; "direct" splits once into n equal groups
- * of the partitions' size (all sizes equal). Flags are those of
- * cuDevSmResourceSplitByCount (CUDA_PART_IGNORE_COSCHEDULING lowers the
- * granularity and breaks thread-block clusters; the measurement in
- * bench/bench_parts.c says so with numbers).
+ * How SMs are split (cuda_part_split): "units" splits the GPU once into
+ * groups of the co-scheduling alignment the driver reports (8 SMs on an
+ * H100/H200) and gives each partition as many groups as its size needs,
+ * in one descriptor; "direct" splits once into n equal groups of the
+ * partitions' size; "auto" is direct where all sizes are equal. Flags are
+ * those of cuDevSmResourceSplitByCount: the GPU device asks for
+ * CUDA_PART_MAX_CLUSTER, without which library kernels launched with
+ * clusters of 16 fail in a 64-SM context; CUDA_PART_IGNORE_COSCHEDULING
+ * lowers the granularity and breaks clusters of 8 (bench/bench_parts.c,
+ * docs/partitions.md).
  */
 #ifndef ABACUS_CUDA_PART_H
 #define ABACUS_CUDA_PART_H
