@@ -46,6 +46,8 @@ static const opt_spec profile_opts[] = {
      .help = "seed of the sampled groups (default 1)"},
     {.name = "--noise", .kind = OPT_NUM, .meta = "X", .off = AT(noise),
      .help = "sim only: the simulator's noise (default 0.02)"},
+    {.name = "--sms", .kind = OPT_INT, .meta = "N", .min = 1, .max = 1 << 20, .off = AT(sms),
+     .help = "measure inside an SM partition of N SMs (a green context; default the whole GPU)"},
     {.name = "--export", .kind = OPT_STR, .meta = "DIR", .off = AT(export_dir),
      .help = "write DIR/ops.csv and DIR/groups.csv from the database"},
     OPT_END,

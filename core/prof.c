@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "data.h"
@@ -26,6 +27,11 @@ struct prof {
 	prof_row *rows;
 	size_t n, cap;
 	int sms; /* 0: the whole GPU; else a partition's (prof_new_partition) */
+	/* Profiles measured inside partitions (prof_add_size), by SMs
+	 * ascending; owned. */
+	struct prof *sized[PROF_MAX_SIZES];
+	int n_sized;
+	char origin[96]; /* prof_origin */
 };
 
 static size_t find(const prof *p, const char *model, int op);
@@ -210,8 +216,15 @@ prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen)
 	if (!gpu_find(gpu))
 		return prof_new_file(gpu, NULL, err, errlen); /* says which GPUs are known */
 	snprintf(path, sizeof path, "%s/%s/ops.csv", data_dir, gpu);
-	if (stat(path, &st) == 0)
-		return prof_new_file(gpu, path, err, errlen);
+	if (stat(path, &st) == 0) {
+		prof *p = prof_new_file(gpu, path, err, errlen);
+		snprintf(path, sizeof path, "%s/%s", data_dir, gpu);
+		if (p && prof_load_sizes(p, path, err, errlen)) {
+			prof_free(p);
+			return NULL;
+		}
+		return p;
+	}
 	/* Running on roofline estimates instead is a result nobody asked
 	 * for: a scenario that wants them says profile = "roofline". */
 	if (stat(data_dir, &st) != 0)
@@ -250,6 +263,8 @@ void prof_free(prof *p)
 {
 	if (!p)
 		return;
+	for (int i = 0; i < p->n_sized; i++)
+		prof_free(p->sized[i]);
 	free(p->rows);
 	free(p);
 }
@@ -391,6 +406,140 @@ int prof_sms(const prof *p)
 	return p->sms ? p->sms : p->gpu->sms;
 }
 
+int prof_add_size(prof *p, int sms, const char *path, char *err, size_t errlen)
+{
+	if (p->sms || sms < 1 || sms > p->gpu->sms) {
+		snprintf(err, errlen, "%s: a profile of a partition of %s has 1 to %d SMs, got %d", path,
+		         p->gpu->name, p->gpu->sms, sms);
+		return -1;
+	}
+	if (p->n_sized == PROF_MAX_SIZES) {
+		snprintf(err, errlen, "%s: at most %d partition sizes per GPU", path, PROF_MAX_SIZES);
+		return -1;
+	}
+	for (int i = 0; i < p->n_sized; i++)
+		if (p->sized[i]->sms == sms) {
+			snprintf(err, errlen, "%s: a profile of %d SMs is already loaded (%s)", path, sms,
+			         p->sized[i]->path);
+			return -1;
+		}
+	prof *q = prof_new_file(p->gpu->name, path, err, errlen);
+	if (!q)
+		return -1;
+	q->sms = sms;
+	int k = p->n_sized++;
+	while (k > 0 && p->sized[k - 1]->sms > sms) {
+		p->sized[k] = p->sized[k - 1];
+		k--;
+	}
+	p->sized[k] = q;
+	return 0;
+}
+
+int prof_load_sizes(prof *p, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0; /* no folder, no sizes */
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d))) {
+		int n = 0, used = 0;
+		if (sscanf(e->d_name, "sms%d%n", &n, &used) != 1 || e->d_name[used] != '\0')
+			continue;
+		char path[1400];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s/ops.csv", dir, e->d_name);
+		if (stat(path, &st) != 0)
+			continue;
+		rc = prof_add_size(p, n, path, err, errlen);
+	}
+	closedir(d);
+	return rc;
+}
+
+int prof_sizes(const prof *p, int *sms, int max)
+{
+	int n = 0;
+	for (int i = 0; i < p->n_sized && n < max; i++)
+		sms[n++] = p->sized[i]->sms;
+	return p->n_sized;
+}
+
+const char *prof_origin(const prof *p)
+{
+	return p->origin[0] ? p->origin : "the whole GPU's profile";
+}
+
+/* The measured time of exactly this row, in us, or -1. */
+static double exact_us(const prof *p, const char *model, int op, int batch, int seq)
+{
+	for (size_t i = find(p, model, op); i < p->n; i++) {
+		const prof_row *r = &p->rows[i];
+		if (r->op != op || strcmp(r->model, model) != 0)
+			break;
+		if (r->batch == batch && r->seq == seq)
+			return r->us;
+	}
+	return -1;
+}
+
+/* The model's time of row r (us, measured t on the whole GPU) at sms. */
+static double model_us(const prof *p, const zoo_model *m, const prof_row *r, int sms)
+{
+	double ns = r->us * 1e3;
+	if (r->op < m->n_ops)
+		return partition_ns(p->gpu, sms, m, r->op, r->batch, r->seq, ns) / 1e3;
+	/* the whole model: as the sum of its ops scales */
+	double sum = 0, scaled = 0;
+	for (int op = 0; op < m->n_ops; op++) {
+		double t = (double)op_ns_whole_gpu(p, m, op, r->batch, r->seq);
+		sum += t;
+		scaled += partition_ns(p->gpu, sms, m, op, r->batch, r->seq, t);
+	}
+	return sum > 0 ? ns * scaled / sum / 1e3 : ns / 1e3;
+}
+
+/* Row r of the whole GPU's profile at sms SMs (prof.h): measured there,
+ * interpolated in 1/sms between the measured sizes around it (the whole
+ * GPU being one: its sms<total> profile where there is one, measured with
+ * the partitions' engine, else its ops.csv row), or below the smallest measured size, that size's time
+ * scaled as the model scales; the model alone where nothing is measured
+ * for the row. *how: 0 model, 1 measured, 2 interpolated, 3 scaled from a
+ * measured size. */
+static double sized_us(const prof *p, const zoo_model *m, const prof_row *r, int sms, int *how)
+{
+	int lo = -1, hi = -1; /* indices into sized, -1; hi == n_sized: the whole GPU */
+	double t_lo = -1, t_hi = r->us;
+	for (int i = 0; i < p->n_sized; i++) {
+		double t = exact_us(p->sized[i], r->model, r->op, r->batch, r->seq);
+		if (t < 0)
+			continue;
+		int n = p->sized[i]->sms;
+		if (n == sms) {
+			*how = 1;
+			return t;
+		}
+		if (n < sms)
+			lo = i, t_lo = t;
+		else if (hi < 0)
+			hi = i, t_hi = t;
+	}
+	if (lo >= 0) {
+		double a = 1.0 / p->sized[lo]->sms;
+		double b = 1.0 / (hi >= 0 ? p->sized[hi]->sms : p->gpu->sms);
+		*how = 2;
+		return t_lo + (t_hi - t_lo) * (1.0 / sms - a) / (b - a);
+	}
+	if (hi >= 0) {
+		int n = p->sized[hi]->sms;
+		*how = 3;
+		return t_hi * model_us(p, m, r, sms) / model_us(p, m, r, n);
+	}
+	*how = 0;
+	return model_us(p, m, r, sms);
+}
+
 prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 {
 	if (p->sms || sms < 1 || sms > p->gpu->sms) {
@@ -411,8 +560,23 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 		memcpy(q->rows, p->rows, p->n * sizeof *q->rows);
 	if (sms == p->gpu->sms)
 		return q;
+	/* Rows ops.csv lacks (whole-model rows, most often) but the whole GPU's
+	 * sms<total> profile has: taken from it, then scaled as the others. */
+	const prof *top = p->n_sized ? p->sized[p->n_sized - 1] : NULL;
+	if (top && top->sms == p->gpu->sms)
+		for (size_t i = 0; i < top->n; i++) {
+			const prof_row *t = &top->rows[i];
+			if (exact_us(p, t->model, t->op, t->batch, t->seq) >= 0)
+				continue;
+			if (buf_grow(&q->rows, &q->cap, q->n + 1, sizeof *q->rows)) {
+				prof_free(q);
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+			q->rows[q->n++] = *t;
+		}
 	zoo_set ms = {{NULL}, 0};
-	int rc = 0;
+	int rc = 0, count[4] = {0};
 	for (size_t i = 0; rc == 0 && i < q->n; i++) {
 		prof_row *r = &q->rows[i];
 		const zoo_model *m = zoo_set_get(&ms, r->model, err, errlen);
@@ -420,28 +584,21 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
-		double ns = r->us * 1e3;
-		if (r->op < m->n_ops) {
-			ns = partition_ns(p->gpu, sms, m, r->op, r->batch, r->seq, ns);
-		} else {
-			/* the whole model: as the sum of its ops scales */
-			double sum = 0, scaled = 0;
-			for (int op = 0; op < m->n_ops; op++) {
-				double t = (double)op_ns_whole_gpu(p, m, op, r->batch, r->seq);
-				sum += t;
-				scaled += partition_ns(p->gpu, sms, m, op, r->batch, r->seq, t);
-			}
-			if (sum > 0)
-				ns *= scaled / sum;
-		}
-		r->us = ns / 1e3;
+		int how;
+		prof_row base = *r;
+		r->us = sized_us(p, m, &base, sms, &how);
+		count[how]++;
 	}
+	qsort(q->rows, q->n, sizeof *q->rows, row_cmp);
 	zoo_set_free(&ms);
 	if (rc) {
 		prof_free(q);
 		return NULL;
 	}
 	q->sms = sms;
+	snprintf(q->origin, sizeof q->origin,
+	         "%d SMs: %d rows measured, %d interpolated, %d scaled from a size, %d modelled",
+	         sms, count[1], count[2], count[3], count[0]);
 	return q;
 }
 

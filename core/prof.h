@@ -61,19 +61,43 @@ int prof_max_batch(const prof *p, const zoo_model *m);
  * like an op; 0 when the profile has no such rows for the model. */
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);
 
-/* The profile of an SM partition of `sms` of the GPU's SMs, derived from
- * the whole GPU's profile p by a model, until profiles measured at that
- * size exist (docs/partitions.md): of an op's measured time t, the first
- * gpu_spec.launch_ns (launch and tail, at most t) does not scale; the rest
- * scales as the op's roofline time does when the compute peak shrinks to
- * sms/total of itself and memory bandwidth stays whole,
- *     max(F/P * total/sms, B/W) / max(F/P, B/W)
- * (F, B the op's FLOPs and bytes, P, W the spec's achievable peaks): a
- * compute-bound op slows by total/sms, a memory-bound one not until
- * compute becomes its bound. A whole-model row scales as the sum of its
- * ops does. The roofline profile (no rows) scales the same way, op by op.
- * sms must be 1 to the GPU's SM count; sms == total gives a copy. */
+/* Profiles measured inside SM partitions. data_dir/<gpu>/sms<N>/ops.csv
+ * is the profile measured in a green context of N SMs (abacus profile
+ * --sms N); prof_new loads every such file beside the whole GPU's
+ * (prof_load_sizes), prof_add_size one explicitly. At most
+ * PROF_MAX_SIZES sizes. N may be the GPU's whole SM count: that profile
+ * then serves only as the whole-GPU end of the interpolation (measured
+ * with the same engine and grid as the sizes), never as a plain run's,
+ * which stays ops.csv. */
+#define PROF_MAX_SIZES 8
+int prof_add_size(prof *p, int sms, const char *path, char *err, size_t errlen);
+int prof_load_sizes(prof *p, const char *gpu_dir, char *err, size_t errlen);
+/* The measured sizes, ascending, into sms[0..max); returns how many. */
+int prof_sizes(const prof *p, int *sms, int max);
+
+/* The profile of an SM partition of `sms` of the GPU's SMs. Row by row
+ * (model, op, batch, seq) of the whole GPU's profile p:
+ *  - measured at that size: the measured time;
+ *  - measured at sizes around it (the whole GPU counting as one, from its
+ *    sms<total> profile where there is one, else ops.csv): linear
+ *    in 1/sms between the nearest two, since compute time goes as 1/sms
+ *    and memory time not at all (bench/results/h200/partitions/ has the
+ *    error of this on a measured size left out);
+ *  - below the smallest measured size: that size's time, scaled as the
+ *    model below scales from it to sms;
+ *  - measured at no size: the model (docs/partitions.md). Of an op's
+ *    measured time t, the first gpu_spec.launch_ns (launch and tail, at
+ *    most t) does not scale; the rest scales as the op's roofline time
+ *    does when the compute peak shrinks to sms/total of itself and memory
+ *    bandwidth stays whole,
+ *        max(F/P * total/sms, B/W) / max(F/P, B/W)
+ *    (F, B the op's FLOPs and bytes, P, W the spec's achievable peaks). A
+ *    whole-model row scales as the sum of its ops does.
+ * The roofline profile (no rows) scales by the model, op by op. sms must
+ * be 1 to the GPU's SM count; sms == total gives a copy. */
 prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen);
+/* How a partition's profile was made: "64 SMs: 1200 rows measured, ...". */
+const char *prof_origin(const prof *p);
 /* The SMs a profile's latencies are for: the GPU's, or the partition's. */
 int prof_sms(const prof *p);
 

@@ -34,6 +34,7 @@
 #include "db.h"
 #include "gpu.h"
 #include "hash.h"
+#include "part.h"
 #include "prof.h"
 #include "progress.h"
 #include "rng.h"
@@ -481,6 +482,21 @@ static int plan_build(profl *p)
 		gpu_names_join(names, sizeof names);
 		return failf(p, "unknown gpu '%s' (valid: %s)", c->gpu ? c->gpu : "", names);
 	}
+	if (c->sms < 0)
+		return failf(p, "--sms must be positive, got %d", c->sms);
+	if (c->sms > 0) {
+		char perr[256];
+		int got;
+		part_size ps = {.sms = c->sms};
+		if (part_resolve(gpu_find(c->gpu), &ps, "--sms", &got, perr, sizeof perr))
+			return failf(p, "%s", perr);
+		if (!p->kind->open_parts || !p->kind->real)
+			return failf(p, "--sms: device '%s' cannot measure an SM partition (%s)",
+			             c->device,
+			             p->kind->real ? "this build has no green contexts"
+			                           : "the simulator plays partitions from profiles "
+			                             "measured on the GPU");
+	}
 	if (!c->db || !*c->db)
 		return failf(p, "--db needs a file name");
 	if (c->samples < 1 || c->samples > PROFL_MAX_SAMPLES)
@@ -644,6 +660,7 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	s[n].name = "seqs", s[n++].must_match = 1;
 	SET("repeats", 1, "%d", c->repeats);
 	SET("warmup", 1, "%d", c->warmup);
+	SET("sms", 1, "%d", c->sms ? c->sms : gpu_find(c->gpu)->sms);
 	if (!p->kind->real) {
 		SET("noise", 1, "%.15g", c->noise);
 		SET("kappa", 1, "%.15g", c->kappa);
@@ -1398,6 +1415,7 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.data_dir = c->data_dir;
 		o.seed = c->seed;
 		o.any_start = 1; /* samples start at random ops */
+		o.sms = c->sms;
 		/* A simulator's ground truth plays the GPU: the measured profile
 		 * of that GPU, or the roofline estimate where asked for, with the
 		 * contention the profile asks for rather than a calibration of it. */

@@ -75,6 +75,10 @@ typedef struct profl_config {
 	const char *export_dir; /* NULL: no export */
 	double noise, kappa;    /* sim only */
 	int commit_ms;          /* wall time between commits */
+	/* SMs of the partition measured (a green context of that many SMs on
+	 * the GPU: profile --sms); 0: the whole GPU. Stored with the settings,
+	 * so one database never mixes sizes. */
+	int sms;
 	/* The progress line (NULL: none): one task over all the work, solo
 	 * units and group samples. */
 	struct progress *progress;

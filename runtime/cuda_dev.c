@@ -21,6 +21,7 @@
 
 #include "clk.h"
 #include "cuda_exec.h"
+#include "cuda_part.h"
 
 typedef struct cuda_dev {
 	cuda_options opt;
@@ -33,6 +34,14 @@ typedef struct cuda_dev {
 	unsigned char **prepared;
 	int *prepared_max; /* [service]: the largest batch prepared may index */
 	dev_info info;
+	/* The partition this device runs on (cuda_part.h); NULL: the whole
+	 * GPU on the primary context, as before partitions existed. */
+	cuda_part *part;
+	int pk;
+	size_t held; /* bytes its executors took (the partitions' memory check) */
+	/* The group in flight (launch, wait_group): its services in order. */
+	int fly_n;
+	int *fly;
 	char err[1024];
 } cuda_dev;
 
@@ -43,6 +52,19 @@ static int dfail(cuda_dev *d, const char *fmt, ...)
 	vsnprintf(d->err, sizeof d->err, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Makes this device's context current: the primary context, or its
+ * partition's green context (every stream, handle and graph of its
+ * executors belongs to that one). */
+static int bind(cuda_dev *d)
+{
+	if (d->part)
+		return cuda_part_bind(d->part, d->pk, d->err, sizeof d->err);
+	cudaError_t e = cudaSetDevice(d->opt.gpu);
+	if (e != cudaSuccess)
+		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	return 0;
 }
 
 void cuda_options_default(cuda_options *o)
@@ -90,11 +112,16 @@ static void release(cuda_dev *d)
 	free(d->ev);
 	free(d->prepared);
 	free(d->prepared_max);
+	free(d->fly);
 	d->ex = NULL;
 	d->ev = NULL;
 	d->prepared = NULL;
 	d->prepared_max = NULL;
+	d->fly = NULL;
+	d->fly_n = 0;
 	d->n = 0;
+	cuda_part_hold(d->part, -(double)d->held);
+	d->held = 0;
 }
 
 static double gib(double bytes)
@@ -109,14 +136,15 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 {
 	cuda_dev *d = ctx;
 	release(d);
-	cudaError_t e = cudaSetDevice(d->opt.gpu);
-	if (e != cudaSuccess)
-		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	if (bind(d))
+		return -1;
+	cudaError_t e;
 	d->ex = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ex);
 	d->ev = calloc((size_t)(n > 0 ? n : 1), sizeof *d->ev);
 	d->prepared = calloc((size_t)(n > 0 ? n : 1), sizeof *d->prepared);
 	d->prepared_max = calloc((size_t)(n > 0 ? n : 1), sizeof *d->prepared_max);
-	if (!d->ex || !d->ev || !d->prepared || !d->prepared_max) {
+	d->fly = calloc((size_t)(n > 0 ? n : 1), sizeof *d->fly);
+	if (!d->ex || !d->ev || !d->prepared || !d->prepared_max || !d->fly) {
 		release(d);
 		return dfail(d, "out of memory");
 	}
@@ -156,10 +184,18 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		return dfail(d, "cudaMemGetInfo failed: %s", cudaGetErrorString(e));
 	}
 	if (need > (double)free_b) {
+		double others = cuda_part_held(d->part);
 		release(d);
+		if (d->part && others > 0)
+			return dfail(d,
+			             "needs %.2f GiB of GPU memory, %.2f GiB free after the other "
+			             "partitions took %.2f GiB (%s)",
+			             gib(need), gib((double)free_b), gib(others), parts);
 		return dfail(d, "needs %.2f GiB of GPU memory, %.2f GiB free (%s)", gib(need),
 		             gib((double)free_b), parts);
 	}
+	d->held = (size_t)need;
+	cuda_part_hold(d->part, need);
 	for (int i = 0; i < n; i++) {
 		char msg[768];
 		if (cuda_exec_load(d->ex[i], msg, sizeof msg)) {
@@ -203,27 +239,28 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 	return 0;
 }
 
-/* Waits for every stream of the group, used on failure paths so no work
- * is left running against the next group. */
-static void drain(cuda_dev *d, const dev_group *g)
+/* Waits for every stream of the group in flight, used on failure paths so
+ * no work is left running against the next group. */
+static void drain(cuda_dev *d)
 {
-	for (int i = 0; i < g->n; i++) {
-		int s = g->seg[i].service;
-		if (s >= 0 && s < d->n)
-			cudaStreamSynchronize(cuda_exec_stream(d->ex[s]));
-	}
+	for (int i = 0; i < d->fly_n; i++)
+		cudaStreamSynchronize(cuda_exec_stream(d->ex[d->fly[i]]));
+	d->fly_n = 0;
 }
 
-static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+/* Starts a group: every segment enqueued on its service's stream, an
+ * event recorded after each; returns without waiting. */
+static int dev_launch(void *ctx, const dev_group *g)
 {
 	cuda_dev *d = ctx;
 	if (g->n < 1)
 		return dfail(d, "empty operator group");
-	/* The current device is per host thread; the caller may not be the
-	 * thread that opened the device. */
-	cudaError_t se = cudaSetDevice(d->opt.gpu);
-	if (se != cudaSuccess)
-		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(se));
+	if (d->fly_n)
+		return dfail(d, "a group is already in flight");
+	/* The current context is per host thread; the caller may not be the
+	 * thread that opened the device, and partitions take turns. */
+	if (bind(d))
+		return -1;
 	unsigned char *seen = calloc((size_t)d->n + 1, 1);
 	if (!seen)
 		return dfail(d, "out of memory");
@@ -257,55 +294,99 @@ static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 		const dev_segment *sg = &g->seg[i];
 		cuda_exec *x = d->ex[sg->service];
 		char msg[768];
+		d->fly[d->fly_n++] = sg->service;
 		int rc =
 		    d->opt.any_start
 		        ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg,
 		                                  sizeof msg)
 		        : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, sizeof msg);
 		if (rc) {
-			drain(d, g);
+			drain(d);
 			return dfail(d, "service %d: %s", sg->service, msg);
 		}
 		cudaError_t e = cudaEventRecord(d->ev[sg->service], cuda_exec_stream(x));
 		if (e != cudaSuccess) {
-			drain(d, g);
+			drain(d);
 			return dfail(d, "cudaEventRecord failed for %s ops [%d, %d), batch %d: %s",
 			             cuda_exec_model(x)->name, sg->start, sg->end, sg->batch,
 			             cudaGetErrorString(e));
 		}
 	}
-	for (int i = 0; i < g->n; i++) {
-		const dev_segment *sg = &g->seg[i];
-		cudaError_t e = cudaEventSynchronize(d->ev[sg->service]);
-		if (e != cudaSuccess) {
-			drain(d, g);
-			return dfail(
-			    d, "cudaEventSynchronize failed for %s ops [%d, %d), batch %d: %s",
-			    cuda_exec_model(d->ex[sg->service])->name, sg->start, sg->end,
-			    sg->batch, cudaGetErrorString(e));
-		}
-	}
+	return 0;
+}
+
+/* The group in flight has ended: places each segment's end on the clock
+ * by anchoring the last event to now and spacing the others by their
+ * event differences. */
+static int finish(cuda_dev *d, int64_t *seg_end)
+{
 	int64_t t_end = dev_now(d);
+	int n = d->fly_n;
+	d->fly_n = 0;
 	/* Offsets of each end event from the first, in ms; the latest is the
 	 * group's end. */
 	float off_max = 0.0f;
-	for (int i = 0; i < g->n; i++) {
+	for (int i = 0; i < n; i++) {
 		float ms = 0.0f;
 		if (i > 0) {
-			cudaError_t e = cudaEventElapsedTime(&ms, d->ev[g->seg[0].service],
-			                                     d->ev[g->seg[i].service]);
+			cudaError_t e = cudaEventElapsedTime(&ms, d->ev[d->fly[0]], d->ev[d->fly[i]]);
 			if (e != cudaSuccess)
 				return dfail(d, "cudaEventElapsedTime failed for service %d: %s",
-				             g->seg[i].service, cudaGetErrorString(e));
+				             d->fly[i], cudaGetErrorString(e));
 		}
 		seg_end[i] = (int64_t)((double)ms * 1e6); /* temporarily: offset in ns */
 		if (ms > off_max)
 			off_max = ms;
 	}
 	int64_t max_ns = (int64_t)((double)off_max * 1e6);
-	for (int i = 0; i < g->n; i++)
+	for (int i = 0; i < n; i++)
 		seg_end[i] = t_end - (max_ns - seg_end[i]);
 	return 0;
+}
+
+static int fly_fail(cuda_dev *d, const char *call, int i, cudaError_t e)
+{
+	const zoo_model *m = cuda_exec_model(d->ex[d->fly[i]]);
+	drain(d);
+	return dfail(d, "%s failed for service %d (%s): %s", call, d->fly[i], m->name,
+	             cudaGetErrorString(e));
+}
+
+/* device.h's wait_group: polls the group's events until they have all
+ * fired or the clock reaches t. Polling, not blocking, so that a run's
+ * loop can watch several partitions from one thread. */
+static int dev_wait_group(void *ctx, int64_t t, int64_t *seg_end)
+{
+	cuda_dev *d = ctx;
+	if (!d->fly_n)
+		return dfail(d, "no group in flight");
+	for (;;) {
+		int done = 1;
+		for (int i = 0; i < d->fly_n && done; i++) {
+			cudaError_t e = cudaEventQuery(d->ev[d->fly[i]]);
+			if (e == cudaErrorNotReady)
+				done = 0;
+			else if (e != cudaSuccess)
+				return fly_fail(d, "cudaEventQuery", i, e);
+		}
+		if (done)
+			return finish(d, seg_end) ? -1 : 1;
+		if (dev_now(d) >= t)
+			return 0;
+	}
+}
+
+static int dev_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
+{
+	cuda_dev *d = ctx;
+	if (dev_launch(d, g))
+		return -1;
+	for (int i = 0; i < d->fly_n; i++) {
+		cudaError_t e = cudaEventSynchronize(d->ev[d->fly[i]]);
+		if (e != cudaSuccess)
+			return fly_fail(d, "cudaEventSynchronize", i, e);
+	}
+	return finish(d, seg_end);
 }
 
 /* The solo profile: the segment's ops enqueued back to back on the
@@ -324,9 +405,9 @@ static int dev_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
 	int n = seg->end - seg->start;
 	if (seg->start < 0 || n < 1 || seg->end > cuda_exec_model(x)->n_ops)
 		return dfail(d, "%s: no ops [%d, %d) to time", name, seg->start, seg->end);
-	cudaError_t e = cudaSetDevice(d->opt.gpu);
-	if (e != cudaSuccess)
-		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	if (bind(d))
+		return -1;
+	cudaError_t e;
 	cudaEvent_t *ev = calloc((size_t)n + 1, sizeof *ev);
 	if (!ev)
 		return dfail(d, "out of memory");
@@ -396,6 +477,7 @@ static void dev_free(void *ctx)
 	if (!d)
 		return;
 	release(d);
+	cuda_part_free(d->part);
 	free(d);
 }
 
@@ -409,6 +491,8 @@ static const dev_iface cuda_iface = {
     .errmsg = dev_errmsg,
     .free = dev_free,
     .time_ops = dev_time_ops,
+    .launch = dev_launch,
+    .wait_group = dev_wait_group,
 };
 
 /* The kernel driver's version ("580.159.04") through NVML when the library
@@ -457,8 +541,40 @@ static int gpu_count(char *err, size_t errlen)
 	return n;
 }
 
+static int open_on(device *out, const cuda_options *opt, cuda_part *part, int k, char *err,
+                   size_t errlen);
+
 int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen)
 {
+	return open_on(out, opt, NULL, 0, err, errlen);
+}
+
+int cuda_device_open_part(device *out, const cuda_options *opt, cuda_part *part, int k,
+                          const device *clock, char *err, size_t errlen)
+{
+	if (k < 0 || k >= cuda_part_count(part)) {
+		snprintf(err, errlen, "partition %d of %d", k + 1, cuda_part_count(part));
+		return -1;
+	}
+	if (open_on(out, opt, part, k, err, errlen))
+		return -1;
+	cuda_dev *d = out->ctx;
+	cuda_part_retain(part);
+	d->part = part;
+	d->pk = k;
+	char *end = d->info.gpu + strlen(d->info.gpu);
+	snprintf(end, sizeof d->info.gpu - (size_t)(end - d->info.gpu), " (%d SMs)",
+	         cuda_part_sms(part, k));
+	if (clock && clock->iface == &cuda_iface)
+		d->t0 = ((cuda_dev *)clock->ctx)->t0;
+	return 0;
+}
+
+static int open_on(device *out, const cuda_options *opt, cuda_part *part, int k, char *err,
+                   size_t errlen)
+{
+	(void)part;
+	(void)k;
 	out->iface = NULL;
 	out->ctx = NULL;
 	cuda_options def;
@@ -549,21 +665,85 @@ int cuda_print_info(FILE *f, char *err, size_t errlen)
 		        "GPU %d         %s, sm_%d%d, %d SMs, %.1f GiB (%.1f GiB free), L2 %d MiB\n",
 		        i, p.name, p.major, p.minor, p.multiProcessorCount,
 		        gib((double)p.totalGlobalMem), gib((double)fr), p.l2CacheSize >> 20);
+		cuda_part_caps caps;
+		if (cuda_part_caps_get(i, &caps, err, errlen))
+			return -1;
+		cuda_part_print(f, &caps);
 	}
 	return 0;
 }
 
-static int cuda_kind_open(device *out, const dev_open_options *o, char *err, size_t errlen)
+static void kind_options(const dev_open_options *o, cuda_options *co)
+{
+	cuda_options_default(co);
+	co->tf32 = o->tf32;
+	co->graphs = o->graphs;
+	co->half = o->fp16;
+	co->conv_gemm = o->conv_gemm;
+	co->any_start = o->any_start;
+	co->seed = o->seed;
+}
+
+/* Opens n partitions, partition k with o[k].sms SMs, as n devices on one
+ * clock (the first's). */
+static int cuda_kind_open_parts(device *out, int n, const dev_open_options *o, char *err,
+                                size_t errlen)
 {
 	cuda_options co;
-	cuda_options_default(&co);
-	co.tf32 = o->tf32;
-	co.graphs = o->graphs;
-	co.half = o->fp16;
-	co.conv_gemm = o->conv_gemm;
-	co.any_start = o->any_start;
-	co.seed = o->seed;
+	kind_options(&o[0], &co);
+	cuda_part_caps caps;
+	if (cuda_part_caps_get(co.gpu, &caps, err, errlen))
+		return -1;
+	int sms[CUDA_PART_MAX];
+	if (n > CUDA_PART_MAX) {
+		snprintf(err, errlen, "partitions: at most %d, got %d", CUDA_PART_MAX, n);
+		return -1;
+	}
+	for (int k = 0; k < n; k++)
+		sms[k] = o[k].sms > 0 ? o[k].sms : caps.sms;
+	cuda_part *p;
+	/* MAX_CLUSTER: without it a 64-SM green context takes clusters of at
+	 * most 8 blocks, and cuBLAS, choosing its kernels for the whole GPU,
+	 * launched bert's GEMMs with larger ones: cudaErrorInvalidClusterSize
+	 * (bench_parts and parts_smoke.lua on an H100, docs/partitions.md). */
+	if (cuda_part_sizes_check(&caps, sms, n, CUDA_PART_MAX_CLUSTER, err, errlen) ||
+	    cuda_part_open(co.gpu, sms, n, CUDA_PART_AUTO, CUDA_PART_MAX_CLUSTER, &p, err, errlen))
+		return -1;
+	int rc = 0, k = 0;
+	for (; k < n && rc == 0; k++) {
+		kind_options(&o[k], &co);
+		rc = cuda_device_open_part(&out[k], &co, p, k, k ? &out[0] : NULL, err, errlen);
+	}
+	if (rc)
+		for (int j = 0; j < k - 1; j++)
+			device_free(&out[j]);
+	cuda_part_free(p); /* the devices hold their own references */
+	return rc;
+}
+
+/* A run or a profile on `sms` SMs of the GPU (profile --sms) opens one
+ * partition of that size. */
+static int cuda_kind_open(device *out, const dev_open_options *o, char *err, size_t errlen)
+{
+	if (o->sms > 0)
+		return cuda_kind_open_parts(out, 1, o, err, errlen);
+	cuda_options co;
+	kind_options(o, &co);
 	return cuda_device_open(out, &co, err, errlen);
+}
+
+static int cuda_kind_parts_check(const dev_open_options *o, char *err, size_t errlen)
+{
+	(void)o;
+	cuda_part_caps caps;
+	if (cuda_part_caps_get(0, &caps, err, errlen))
+		return -1;
+	if (!caps.available) {
+		snprintf(err, errlen, "this GPU or driver cannot make SM partitions (green contexts): %s",
+		         caps.why);
+		return -1;
+	}
+	return 0;
 }
 
 const dev_kind cuda_kind = {
@@ -571,4 +751,6 @@ const dev_kind cuda_kind = {
 	.what = "the GPU through CUDA, cuDNN and cuBLAS",
 	.real = 1,
 	.open = cuda_kind_open,
+	.open_parts = cuda_kind_open_parts,
+	.parts_check = cuda_kind_parts_check,
 };

@@ -42,6 +42,15 @@ extern const dev_kind cuda_kind;
  * GPU ("no CUDA GPU found: ..."). */
 int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen);
 
+struct cuda_part;
+/* Opens the GPU as partition k of a set opened with cuda_part_open
+ * (cuda_part.h): its executors' streams, handles and graphs belong to
+ * that partition's green context. The device keeps a reference to the
+ * set. clock: a device of the same set whose clock this one shares (NULL:
+ * its own, from now). */
+int cuda_device_open_part(device *out, const cuda_options *opt, struct cuda_part *part, int k,
+                          const device *clock, char *err, size_t errlen);
+
 /* Prints what the process sees: GPUs, memory, SMs, driver, runtime, cuDNN
  * and cuBLAS versions. Returns -1 with a message when there is no GPU. */
 int cuda_print_info(FILE *f, char *err, size_t errlen);

@@ -111,9 +111,40 @@ part router-alone "router = \"random\" applies to a run with partitions" 'router
 if "$BIN" gpu 2>&1 | grep -q "built without CUDA"; then
 	part live "device 'cuda': this abacus was built without CUDA" \
 		'device = "cuda", partitions = { { sms = 64, services = {1, 2} } }'
+elif ! "$BIN" gpu >/dev/null 2>&1; then
+	# built with CUDA on a machine without a GPU: the partitions' check
+	# (green contexts) says why, before the run
+	part live "no CUDA GPU found" 'device = "cuda", partitions = { { sms = 64, services = {1, 2} } }'
+fi
+
+# profile --sms: the grid and a device that can measure a partition, before anything runs
+if "$BIN" profile --db "$T/p.db" --sms 60 --models resnet50 --no-groups >/dev/null 2>"$T/err"; then
+	bad "profile --sms 60 ran"
 else
-	part live "device 'cuda' cannot split the GPU into SM partitions" \
-		'device = "cuda", partitions = { { sms = 64, services = {1, 2} } }'
+	grep -q -- "--sms = 60: h200 partitions have at least 8 SMs, in multiples of 8 (56 or 64 here)" "$T/err" &&
+		[ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "profile --sms 60: $(cat "$T/err")"
+fi
+if "$BIN" profile --db "$T/p.db" --device sim --sms 64 --models resnet50 --no-groups >/dev/null 2>"$T/err"; then
+	bad "profile --device sim --sms 64 ran"
+else
+	grep -q -- "--sms: device 'sim' cannot measure an SM partition" "$T/err" && ok ||
+		bad "profile --device sim --sms 64: $(cat "$T/err")"
+fi
+[ ! -e "$T/p.db" ] && ok || bad "a refused profile left a database"
+
+# spatial.lua on the simulator: whole-GPU sharing carries at least the
+# halves' peak load, halves stay isolated (within 5%), and the split
+# search's pick is at least as good as halves
+if "$BIN" --db "$T/s.db" run "$SRC/scenarios/paper/spatial.lua" sim h200 quick >sp.out 2>sp.err; then
+	ok
+	awk '/^resnet50\+resnet101 |^vgg19\+bert /{ n++; if ($4 < $3 || $4 <= 0) bad++ } END { exit !(n == 2 && !bad) }' sp.out &&
+		ok || bad "spatial pairs table: $(cat sp.out)"
+	awk '/change %/{ on = 1; next } on && /^[a-z]/ && NF == 5 { n++; c = $5 + 0; if (c > 5 || c < -5) bad++ } END { exit !(n == 3 && !bad) }' sp.out &&
+		ok || bad "isolation table: $(cat sp.out)"
+	awk '/^pick:/{ split($0, a, " "); pick = a[4] + 0; half = a[8] + 0 } END { exit !(pick > 0 && pick >= half) }' sp.out &&
+		ok || bad "split search: $(grep pick sp.out)"
+else
+	bad "spatial.lua quick: $(cat sp.err)"
 fi
 
 echo "test_partitions: $pass passed, $fail failed"

@@ -284,6 +284,98 @@ int main(void)
 		prof_free(part);
 		zoo_model_free(r50p);
 	}
+	{
+		/* Profiles measured in partitions: a folder h200/ with ops.csv and
+		 * sms32/, sms64/. Op 0 of resnet50 at batch 4: 100 us on 132 SMs,
+		 * 150 on 64, 300 on 32. */
+		char g[256], sub[300];
+		snprintf(g, sizeof g, "%s/h200", dir);
+		CHECK(mkdir(g, 0700) == 0);
+		write_file("h200/ops.csv", HEAD "resnet50,0,4,0,100,110\nresnet50,1,4,0,50,60\n");
+		snprintf(sub, sizeof sub, "%s/sms64", g);
+		CHECK(mkdir(sub, 0700) == 0);
+		write_file("h200/sms64/ops.csv", HEAD "resnet50,0,4,0,150,160\n");
+		snprintf(sub, sizeof sub, "%s/sms32", g);
+		CHECK(mkdir(sub, 0700) == 0);
+		write_file("h200/sms32/ops.csv", HEAD "resnet50,0,4,0,300,310\n");
+		prof *w = prof_new("h200", dir, err, sizeof err);
+		CHECK(w != NULL);
+		if (w) {
+			int sz[PROF_MAX_SIZES];
+			CHECK_INT(prof_sizes(w, sz, PROF_MAX_SIZES), 2);
+			CHECK_INT(sz[0], 32);
+			CHECK_INT(sz[1], 64);
+			prof *p64 = prof_new_partition(w, 64, err, sizeof err);
+			prof *p96 = prof_new_partition(w, 96, err, sizeof err);
+			prof *p48 = prof_new_partition(w, 48, err, sizeof err);
+			prof *p16 = prof_new_partition(w, 16, err, sizeof err);
+			prof *m16 = NULL;
+			CHECK(p64 && p96 && p48 && p16);
+			if (p64 && p96 && p48 && p16) {
+				/* measured at the size: taken as is */
+				CHECK_INT(prof_op_ns(p64, r50, 0, 4, 0), 150000);
+				CHECK_STR_HAS(prof_origin(p64), "64 SMs: 1 rows measured");
+				/* between 64 and the whole GPU, linear in 1/sms */
+				double f = (1.0 / 96 - 1.0 / 64) / (1.0 / 132 - 1.0 / 64);
+				CHECK_NEAR((double)prof_op_ns(p96, r50, 0, 4, 0), 150000 + (100000 - 150000) * f, 1);
+				f = (1.0 / 48 - 1.0 / 32) / (1.0 / 64 - 1.0 / 32);
+				CHECK_NEAR((double)prof_op_ns(p48, r50, 0, 4, 0), 300000 + (150000 - 300000) * f, 1);
+				/* below the smallest size: scaled from it as the model
+				 * scales from 32 to 16 SMs */
+				prof *bare = prof_new_file("h200", write_file("h200/ops.csv", HEAD "resnet50,0,4,0,100,110\nresnet50,1,4,0,50,60\n"), err, sizeof err);
+				prof *s16 = bare ? prof_new_partition(bare, 16, err, sizeof err) : NULL;
+				prof *s32 = bare ? prof_new_partition(bare, 32, err, sizeof err) : NULL;
+				CHECK(s16 && s32);
+				if (s16 && s32)
+					CHECK_NEAR((double)prof_op_ns(p16, r50, 0, 4, 0),
+					           300000.0 * (double)prof_op_ns(s16, r50, 0, 4, 0) /
+					               (double)prof_op_ns(s32, r50, 0, 4, 0),
+					           2);
+				/* a row measured at no size: the model, as without sizes */
+				if (s16)
+					CHECK_INT(prof_op_ns(p16, r50, 1, 4, 0), prof_op_ns(s16, r50, 1, 4, 0));
+				m16 = s16;
+				prof_free(s32);
+				prof_free(bare);
+			}
+			/* a size equal to the GPU's, or a second file of one size */
+			/* a whole-GPU profile measured with the sizes' engine is the
+			 * interpolation's upper end; plain runs keep ops.csv */
+			CHECK_INT(prof_add_size(w, 132, write_file("h200/w132.csv", HEAD "resnet50,0,4,0,90,95\n"), err, sizeof err), 0);
+			prof *q96 = prof_new_partition(w, 96, err, sizeof err);
+			prof *q132 = prof_new_partition(w, 132, err, sizeof err);
+			CHECK(q96 && q132);
+			if (q96 && q132) {
+				double f2 = (1.0 / 96 - 1.0 / 64) / (1.0 / 132 - 1.0 / 64);
+				CHECK_NEAR((double)prof_op_ns(q96, r50, 0, 4, 0), 150000 + (90000 - 150000) * f2, 1);
+				CHECK_INT(prof_op_ns(q132, r50, 0, 4, 0), 100000);
+			}
+			prof_free(q96);
+			prof_free(q132);
+			CHECK_INT(prof_add_size(w, 133, "x.csv", err, sizeof err), -1);
+			CHECK_STR_HAS(err, "has 1 to 132 SMs, got 133");
+			snprintf(sub, sizeof sub, "%s/h200/sms64/ops.csv", dir);
+			CHECK_INT(prof_add_size(w, 64, sub, err, sizeof err), -1);
+			CHECK_STR_HAS(err, "a profile of 64 SMs is already loaded");
+			prof_free(m16);
+			prof_free(p64);
+			prof_free(p96);
+			prof_free(p48);
+			prof_free(p16);
+		}
+		prof_free(w);
+		/* a broken size file stops the load, naming it */
+		write_file("h200/sms32/ops.csv", HEAD "resnet50,0,4,0,-3,310\n");
+		CHECK(prof_new("h200", dir, err, sizeof err) == NULL);
+		CHECK_STR_HAS(err, "sms32/ops.csv:2:");
+		static const char *const sized[] = {"h200/w132.csv", "h200/sms32/ops.csv", "h200/sms64/ops.csv",
+		                                    "h200/ops.csv", "h200/sms32", "h200/sms64", "h200"};
+		for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
+			char path[300];
+			snprintf(path, sizeof path, "%s/%s", dir, sized[i]);
+			remove(path);
+		}
+	}
 	/* write_file's paths share one buffer: remove the files by name */
 	static const char *const made[] = {
 	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",

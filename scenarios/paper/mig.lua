@@ -14,9 +14,10 @@
 --    paper's three pairings;
 --  * 4in4: all four on the whole GPU.
 -- The paper ran MIG instances of an A100 (1in4: 1g slices, 2in4: 3g). On
--- the simulator a partition replays a profile scaled from the whole GPU's
--- by the model of docs/partitions.md, not one measured at its size, and
--- partitions do not contend for memory bandwidth.
+-- the simulator a partition replays the profile measured at its size
+-- (data/<gpu>/sms<N>/), or where none is, one scaled from the whole GPU's
+-- by the model of docs/partitions.md, and partitions do not contend for
+-- memory bandwidth; live (cuda), each partition is a green context.
 local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
 local o = P.args(arg)
 print(string.format("§7.5 on %s %s, %d queries a run, seeds 1-%d%s", o.device, o.gpu, o.queries,

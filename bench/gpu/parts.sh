@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# parts.sh: SM partitions (green contexts) on the GPU machine, in one call.
+#
+#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig pairs
+#   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32 132 96"  PROFILE_ARGS=...  LIMIT=120
+#
+# The binaries are built elsewhere (the GPU machine has no Lua or SQLite
+# headers) and carried in $BUILD. Everything lands in $OUT as few files
+# (only eight come back): parts.log (all output), summary.txt, and
+# tarballs of profiles and databases. Each stage runs under a time limit
+# (LIMIT seconds) so one stuck stage cannot take the call. The last thing
+# printed is the summary.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-parts-out}
+LIMIT=${LIMIT:-150}
+mkdir -p "$OUT"
+LOG=$OUT/parts.log
+SUM=$OUT/summary.txt
+STAGES=${*:-info exp conn smoke profile}
+
+export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
+CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
+export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+
+status=()
+stage() { # name command...
+	local name=$1
+	shift
+	echo "=== $name: $*" | tee -a "$LOG"
+	local t0=$SECONDS
+	timeout "$LIMIT" "$@" >>"$LOG" 2>&1
+	local rc=$?
+	echo "=== $name: exit $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
+	status+=("$name=$rc ($((SECONDS - t0)) s)")
+	return $rc
+}
+
+A="$BUILD/abacus"
+P="$BUILD/bench_parts"
+for s in $STAGES; do
+	case $s in
+	info)
+		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
+		stage gpu "$A" gpu
+		;;
+	exp) # (a) and (b): how to split, clusters, GEMMs, concurrency, outputs
+		stage auto-64x2 "$P" --reps 20
+		stage units-56x2 "$P" --split units --sms 56,56 --only sm,cluster,gemm --reps 10
+		stage maxcluster-64x2 "$P" --flags 2 --only sm,cluster --reps 10
+		stage ignore-66x2 "$P" --flags 1 --sms 66,66 --only sm,cluster,gemm,models \
+			--pairs resnet152:4+resnet101:4 --reps 10
+		stage quarters "$P" --sms 32,32,32,32 --only sm,cluster,gemm --reps 10
+		;;
+	conn) # hardware queues: one, and more than the default 8
+		for c in ${CONNS:-1 32}; do
+			CUDA_DEVICE_MAX_CONNECTIONS=$c stage conn-$c "$P" --only synth,models \
+				--pairs resnet152:4+resnet101:4 --reps 10
+		done
+		;;
+	smoke)
+		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300 "${GPU:-h200}"
+		;;
+	profile) # solo ops of the §7.5 models at each size in SIZES
+		for n in ${SIZES:-64 32 132 96}; do
+			stage profile-$n "$A" profile --gpu "${GPU:-h200}" --sms "$n" --db "$OUT/profile-$n.db" \
+				--models resnet101,resnet152,vgg19,bert --batches 4,8,16,32 --seqs 8,16,32,64 \
+				--no-groups ${PROFILE_ARGS:-} --export "$OUT/sms$n"
+		done
+		;;
+	mig)
+		LIMIT=${MIG_LIMIT:-$LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
+		;;
+	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
+		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
+			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
+		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
+		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
+		;;
+	fix) # the cluster fix: quarters and halves with MAX_POTENTIAL_CLUSTER_SIZE, then partitions after the whole GPU
+		stage maxcluster-32x4 "$P" --flags 2 --sms 32,32,32,32 --only sm,cluster,gemm --reps 5
+		stage smoke "$A" --db "$OUT/smoke.db" run bench/gpu/parts_smoke.lua cuda 300 "${GPU:-h200}"
+		;;
+	summary) # nothing to run: the summary and tarballs below, after a run cut short
+		;;
+	*)
+		echo "unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+
+{
+	grep -E "^(green ctx|config|sm |cluster|gemm|synth|models|check|whole |halves |quarters |profile:)" "$LOG"
+	sed -n '/^=== mig:/,/^=== mig: exit/p' "$LOG" | grep -E "^(Fig|1in4|2in4|4in4|QoS)"
+	printf '%s\n' "${status[@]}"
+} >"$SUM"
+(cd "$OUT" && ls -d sms* >/dev/null 2>&1 && tar czf profiles.tgz sms* && rm -rf sms*)
+(cd "$OUT" && ls *.db >/dev/null 2>&1 && tar czf dbs.tgz *.db && rm -f *.db)
+cat "$SUM"
