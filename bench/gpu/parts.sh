@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build-cuda}
 OUT=${OUT:-/tmp/abacus-parts-out}
-LIMIT=${LIMIT:-150}
+STAGE_LIMIT=${LIMIT:-150}
 mkdir -p "$OUT"
 LOG=$OUT/parts.log
 SUM=$OUT/summary.txt
@@ -24,18 +24,7 @@ export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
 CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
 export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 
-status=()
-stage() { # name command...
-	local name=$1
-	shift
-	echo "=== $name: $*" | tee -a "$LOG"
-	local t0=$SECONDS
-	timeout "$LIMIT" "$@" >>"$LOG" 2>&1
-	local rc=$?
-	echo "=== $name: exit $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
-	status+=("$name=$rc ($((SECONDS - t0)) s)")
-	return $rc
-}
+. bench/gpu/stage.sh
 
 A="$BUILD/abacus"
 P="$BUILD/bench_parts"
@@ -70,7 +59,7 @@ for s in $STAGES; do
 		done
 		;;
 	mig)
-		LIMIT=${MIG_LIMIT:-$LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
+		STAGE_LIMIT=${MIG_LIMIT:-$STAGE_LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" run scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
 		;;
 	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
 		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \

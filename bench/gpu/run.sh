@@ -33,18 +33,7 @@ if [ -n "$SRC_DIR" ] && [ "$SRC_DIR" != "$ROOT" ] && [ ! -e "$SRC_DIR" ]; then
 	mkdir -p "$(dirname "$SRC_DIR")" && ln -s "$ROOT" "$SRC_DIR"
 fi
 
-status=()
-stage() { # name command...
-	local name=$1
-	shift
-	echo "=== $name: $*" | tee -a "$LOG"
-	local t0=$SECONDS
-	"$@" >>"$LOG" 2>&1
-	local rc=$?
-	echo "=== $name: exit $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
-	status+=("$name=$rc ($((SECONDS - t0)) s)")
-	return $rc
-}
+. bench/gpu/stage.sh
 
 for s in $STAGES; do
 	case $s in
