@@ -210,6 +210,63 @@ int run_partition_sms(const run_config *c, int k, int *sms, char *err, size_t er
 	return part_resolve(gpu_find(c->gpu), &c->parts[k].size, where, sms, err, errlen);
 }
 
+/* Each service on at least one worker, and on one only unless the router
+ * chooses. on[s]: the workers service s is on. */
+static int check_placed(const run_config *c, const router_kind *r, const int *on,
+                        const char *in, const char *what, char *err, size_t errlen)
+{
+	for (int s = 0; s < c->n_svc; s++) {
+		if (on[s] == 0)
+			return text_fail(err, errlen, "services[%d] (%s) is %s no %s: place it %s one",
+			                 s + 1, c->svc[s].model, in, what, in);
+		if (on[s] > 1 && !r->chooses)
+			return text_fail(err, errlen,
+			                 "services[%d] (%s) is %s %d %ss, and router '%s' cannot "
+			                 "choose between them: place it %s one, or name a router that "
+			                 "chooses (random, least_loaded, headroom, clockwork)",
+			                 s + 1, c->svc[s].model, in, on[s], what, r->name, in);
+	}
+	return 0;
+}
+
+/* A cluster of simulated GPUs (gpus = N): a count in range, not beside
+ * partitions, a device whose GPUs share one clock, every service placed
+ * and every GPU serving one. */
+static int check_gpus(const run_config *c, const dev_kind *kind, const router_kind *r,
+                      char *err, size_t errlen)
+{
+	if (c->gpus < 1 || c->gpus > RUN_MAX_GPUS)
+		return text_fail(err, errlen, "gpus must be between 1 and %d, got %d", RUN_MAX_GPUS,
+		                 c->gpus);
+	if (c->n_parts)
+		return text_fail(err, errlen, "gpus and partitions cannot be given together: a "
+		                 "cluster's GPUs are whole (give one or the other)");
+	if (c->gpus > 1 && (kind->real || !kind->open_parts))
+		return text_fail(err, errlen,
+		                 "gpus = %d needs device 'sim' in one process (a live cluster runs "
+		                 "one worker per MPI rank)",
+		                 c->gpus);
+	int *on = calloc((size_t)c->n_svc, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < c->gpus; k++) {
+		int serves = 0;
+		for (int s = 0; s < c->n_svc; s++)
+			if (!c->place || c->place[(size_t)s * (size_t)c->gpus + (size_t)k]) {
+				on[s]++;
+				serves++;
+			}
+		if (!serves)
+			rc = text_fail(err, errlen, "GPU %d serves no service: place one on it, or "
+			               "give fewer gpus", k + 1);
+	}
+	if (rc == 0)
+		rc = check_placed(c, r, on, "on", "GPU", err, errlen);
+	free(on);
+	return rc;
+}
+
 /* Partitions: sizes the GPU allows, each service placed where the router
  * can take it, and a device that can split the GPU. */
 static int check_parts(const run_config *c, const dev_kind *kind, const dev_open_options *o,
@@ -221,11 +278,13 @@ static int check_parts(const run_config *c, const dev_kind *kind, const dev_open
 		router_names(names, sizeof names);
 		return text_fail(err, errlen, "unknown router '%s' (valid: %s)", c->router, names);
 	}
+	if (c->gpus != 0 || c->place)
+		return check_gpus(c, kind, r, err, errlen);
 	if (!c->n_parts) {
 		if (c->router)
 			return text_fail(err, errlen,
-			                 "router = \"%s\" applies to a run with partitions, and this "
-			                 "one has none",
+			                 "router = \"%s\" applies to a run with partitions or gpus, and "
+			                 "this one has neither",
 			                 c->router);
 		return 0;
 	}
@@ -269,22 +328,16 @@ static int check_parts(const run_config *c, const dev_kind *kind, const dev_open
 	}
 	if (part_check_total(g, sms, c->n_parts, err, errlen))
 		return -1;
-	for (int s = 0; s < c->n_svc; s++) {
-		int on = 0;
+	int *on = calloc((size_t)c->n_svc, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	for (int s = 0; s < c->n_svc; s++)
 		for (int k = 0; k < c->n_parts; k++)
 			for (int i = 0; i < c->parts[k].n_services; i++)
-				on += c->parts[k].services[i] == s;
-		if (on == 0)
-			return text_fail(err, errlen, "services[%d] (%s) is in no partition: place it in "
-			                 "one", s + 1, c->svc[s].model);
-		if (on > 1 && !r->chooses)
-			return text_fail(err, errlen,
-			                 "services[%d] (%s) is in %d partitions, and router '%s' cannot "
-			                 "choose between them: place it in one, or name a router that "
-			                 "chooses (random, least_loaded, headroom)",
-			                 s + 1, c->svc[s].model, on, r->name);
-	}
-	return 0;
+				on[s] += c->parts[k].services[i] == s;
+	int rc = check_placed(c, r, on, "in", "partition", err, errlen);
+	free(on);
+	return rc;
 }
 
 int run_config_check(const run_config *c, char *err, size_t errlen)
@@ -437,7 +490,7 @@ static int open_devices(const run_config *c, run_parts *p, char *err, size_t err
 			o[k].data_dir = p->data_dir;
 		o[k].sms = c->n_parts ? prof_sms(p->w[k].prof) : 0;
 	}
-	if (!c->n_parts) {
+	if (p->n_w == 1 && !c->n_parts) {
 		rc = dev_kind_open(c->devices, c->device, &o[0], &d[0], err, errlen);
 	} else {
 		const dev_kind *kind = dev_kind_find(c->devices, c->device);
@@ -569,43 +622,80 @@ int run_prepare(const run_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Worker w serves the run's services svc[0..n), in that order, with
+ * arrays of its own. */
+static int worker_serve(run_parts *p, run_worker *w, const int *svc, int n, char *err,
+                        size_t errlen)
+{
+	w->n = n;
+	w->models = calloc((size_t)n, sizeof *w->models);
+	w->ssvc = calloc((size_t)n, sizeof *w->ssvc);
+	w->dsvc = calloc((size_t)n, sizeof *w->dsvc);
+	w->services = calloc((size_t)n, sizeof *w->services);
+	if (!w->models || !w->ssvc || !w->dsvc || !w->services)
+		return text_fail(err, errlen, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int s = svc[i];
+		w->services[i] = s;
+		w->models[i] = p->models[s];
+		w->ssvc[i] = p->ssvc[s];
+		w->dsvc[i] = p->dsvc[s];
+	}
+	return 0;
+}
+
+/* Whole GPU k of the run: every service, in the run's order, sharing the
+ * run's arrays; or those placed on it (a cluster's place). */
+static int place_gpu(const run_config *c, run_parts *p, int k, char *err, size_t errlen)
+{
+	run_worker *w = &p->w[k];
+	w->prof = p->prof;
+	if (p->n_w == 1)
+		snprintf(w->name, sizeof w->name, "the GPU");
+	else
+		snprintf(w->name, sizeof w->name, "GPU %d", k + 1);
+	int n = 0;
+	for (int s = 0; s < c->n_svc; s++)
+		n += !c->place || c->place[(size_t)s * (size_t)c->gpus + (size_t)k];
+	if (n == c->n_svc) {
+		w->models = p->models;
+		w->ssvc = p->ssvc;
+		w->dsvc = p->dsvc;
+		w->n = c->n_svc;
+		return 0;
+	}
+	int *on = calloc((size_t)n, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	n = 0;
+	for (int s = 0; s < c->n_svc; s++)
+		if (c->place[(size_t)s * (size_t)c->gpus + (size_t)k])
+			on[n++] = s;
+	int rc = worker_serve(p, w, on, n, err, errlen);
+	free(on);
+	return rc;
+}
+
 /* The run's workers: the whole GPU, or one per partition with the
  * services placed there and the profile of its SM count. */
 static int make_workers(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	p->n_w = c->n_parts ? c->n_parts : 1;
+	p->n_w = c->n_parts ? c->n_parts : c->gpus > 1 ? c->gpus : 1;
 	p->w = calloc((size_t)p->n_w, sizeof *p->w);
 	p->wk = calloc((size_t)p->n_w, sizeof *p->wk);
 	if (!p->w || !p->wk)
 		return text_fail(err, errlen, "out of memory");
 	if (!c->n_parts) {
-		run_worker *w = &p->w[0];
-		w->prof = p->prof;
-		w->models = p->models;
-		w->ssvc = p->ssvc;
-		w->dsvc = p->dsvc;
-		w->n = c->n_svc;
-		snprintf(w->name, sizeof w->name, "the GPU");
+		for (int k = 0; k < p->n_w; k++)
+			if (place_gpu(c, p, k, err, errlen))
+				return -1;
 		return 0;
 	}
 	for (int k = 0; k < c->n_parts; k++) {
 		const run_partition *rp = &c->parts[k];
 		run_worker *w = &p->w[k];
-		int n = rp->n_services;
-		w->n = n;
-		w->models = calloc((size_t)n, sizeof *w->models);
-		w->ssvc = calloc((size_t)n, sizeof *w->ssvc);
-		w->dsvc = calloc((size_t)n, sizeof *w->dsvc);
-		w->services = calloc((size_t)n, sizeof *w->services);
-		if (!w->models || !w->ssvc || !w->dsvc || !w->services)
-			return text_fail(err, errlen, "out of memory");
-		for (int i = 0; i < n; i++) {
-			int s = rp->services[i];
-			w->services[i] = s;
-			w->models[i] = p->models[s];
-			w->ssvc[i] = p->ssvc[s];
-			w->dsvc[i] = p->dsvc[s];
-		}
+		if (worker_serve(p, w, rp->services, rp->n_services, err, errlen))
+			return -1;
 		int sms;
 		if (run_partition_sms(c, k, &sms, err, errlen))
 			return -1;
@@ -668,7 +758,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
 		if (device_setup(&w->dev, w->dsvc, w->n)) {
-			if (c->n_parts)
+			if (p->n_w > 1 || c->n_parts)
 				snprintf(err, errlen, "%s: %s", w->name, device_errmsg(&w->dev));
 			else
 				snprintf(err, errlen, "%s", device_errmsg(&w->dev));

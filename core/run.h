@@ -34,6 +34,7 @@ typedef struct run_service {
 } run_service;
 
 #define RUN_MAX_PARTS 64
+#define RUN_MAX_GPUS 10000
 
 /* An SM partition of the GPU (part.h): its size as the scenario gave it
  * and the services placed on it (0-based indices into run_config.svc). */
@@ -61,8 +62,13 @@ typedef struct run_config {
 	run_partition *parts;
 	int n_parts;
 	/* Which partition an arrival goes to when its service is on several
-	 * (router.h's table); NULL: direct. Only with partitions. */
+	 * (router.h's table); NULL: direct. Only with partitions or gpus. */
 	const char *router;
+	/* A cluster: gpus > 1 simulated GPUs, each a worker on one virtual
+	 * clock (not with partitions). place: NULL (every service on every
+	 * GPU) or [s * gpus + k] != 0 where service s is on GPU k. */
+	int gpus;
+	const unsigned char *place;
 	const char *load;      /* a load kind's name (load.h's table) */
 	double qps;            /* poisson total rate */
 	const char *load_file; /* trace / rates */

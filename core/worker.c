@@ -27,6 +27,24 @@ typedef struct loop {
 	size_t n_at, cap_at;
 	router_view view;
 	rng rng;
+	/* A controller's (router_kind.holds): its state, the queries it
+	 * holds, the arrivals so far (each one's id), its admissions in
+	 * order (id, worker) and the queries it dropped. */
+	const router_kind *router;
+	void *rctx;
+	size_t n_held;
+	uint32_t n_arr;
+	struct adm {
+		uint32_t id;
+		uint16_t k;
+	} *adm;
+	size_t n_adm, cap_adm;
+	struct dropped {
+		uint32_t id;
+		sched_query q;
+	} *drop;
+	size_t n_drop, cap_drop;
+	int oom;
 } loop;
 
 static size_t view_waiting(const router_view *v, int w)
@@ -47,6 +65,47 @@ static int64_t view_solo(const router_view *v, int w, const load_arrival *a)
 	return sched_solo_ns(lp->w[w].sched, lp->local[w * lp->n_svc + a->service], a->batch, a->seq);
 }
 
+static int64_t view_qos(const router_view *v, int s)
+{
+	const loop *lp = v->loop;
+	int k = lp->cand[s * lp->n_w];
+	return sched_service_at(lp->w[k].sched, lp->local[k * lp->n_svc + s])->qos;
+}
+
+static int view_serves(const router_view *v, int w, int s)
+{
+	const loop *lp = v->loop;
+	return lp->local[w * lp->n_svc + s] >= 0;
+}
+
+static int64_t view_padded(const router_view *v, int w, int64_t ns)
+{
+	const loop *lp = v->loop;
+	return sched_padded(lp->w[w].sched, ns);
+}
+
+/* A query the controller gave up: dropped where it waited, never run. */
+static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
+{
+	loop *lp = v->loop;
+	lp->n_held--;
+	if (buf_grow(&lp->drop, &lp->cap_drop, lp->n_drop + 1, sizeof *lp->drop)) {
+		lp->oom = 1;
+		return;
+	}
+	lp->drop[lp->n_drop++] = (struct dropped){
+	    .id = id,
+	    .q = {.arrival = a->t,
+	          .deadline = a->t + view_qos(v, a->service),
+	          .start = -1,
+	          .end = -1,
+	          .service = a->service,
+	          .batch = a->batch,
+	          .seq = a->seq,
+	          .state = SCHED_DROPPED},
+	};
+}
+
 static int sched_count(const worker *w)
 {
 	return sched_n_services(w->sched);
@@ -64,6 +123,10 @@ static void loop_free(loop *lp)
 	free(lp->cand);
 	free(lp->n_cand);
 	free(lp->at);
+	free(lp->adm);
+	free(lp->drop);
+	if (lp->router && lp->router->close)
+		lp->router->close(lp->rctx);
 }
 
 static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
@@ -96,7 +159,14 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	    .solo = view_solo,
 	    .rng = &lp->rng,
 	    .loop = lp,
+	    .qos = view_qos,
+	    .serves = view_serves,
+	    .drop = view_drop,
+	    .padded = view_padded,
 	};
+	lp->router = p->router;
+	if (p->router->open && p->router->open(&lp->rctx, lp->n_svc, n_w))
+		return -1;
 	if (p->router->reads_backlog)
 		for (int k = 0; k < n_w; k++)
 			sched_track_backlog(w[k].sched);
@@ -123,6 +193,14 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 {
 	if (a->service < 0 || a->service >= lp->n_svc)
 		return text_fail(err, errlen, "load produced service %d of %d", a->service, lp->n_svc);
+	if (r->holds) {
+		lp->view.now = a->t;
+		if (lp->n_arr == UINT32_MAX || r->hold(lp->rctx, &lp->view, a, lp->n_arr))
+			return text_fail(err, errlen, "out of memory holding query %u", lp->n_arr);
+		lp->n_arr++;
+		lp->n_held++;
+		return 0;
+	}
 	int n = lp->n_cand[a->service];
 	const int *cand = &lp->cand[a->service * lp->n_w];
 	int k = cand[0];
@@ -141,6 +219,31 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
 	if (lp->n_w > 1)
 		lp->at[lp->n_at++] = (uint16_t)k;
+	return 0;
+}
+
+/* A controller's turn: every idle worker with nothing queued gets the
+ * query the controller sends it, if any. */
+static int dispatch_idle(loop *lp, int64_t now, char *err, size_t errlen)
+{
+	for (int k = 0; k < lp->n_w && lp->n_held; k++) {
+		if (lp->st[k].busy || sched_waiting(lp->w[k].sched))
+			continue;
+		load_arrival a;
+		uint32_t id;
+		lp->view.now = now;
+		int r = lp->router->dispatch(lp->rctx, &lp->view, k, &a, &id);
+		if (r < 0 || lp->oom ||
+		    buf_grow(&lp->adm, &lp->cap_adm, lp->n_adm + 1, sizeof *lp->adm))
+			return text_fail(err, errlen, "out of memory dispatching query %u", lp->n_arr);
+		if (r == 0)
+			continue;
+		lp->n_held--;
+		a.service = lp->local[k * lp->n_svc + a.service];
+		if (sched_admit(lp->w[k].sched, &a))
+			return text_fail(err, errlen, "out of memory queueing query %u", id);
+		lp->adm[lp->n_adm++] = (struct adm){id, (uint16_t)k};
+	}
 	return 0;
 }
 
@@ -271,9 +374,20 @@ static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
 		}
 		if (have < 0)
 			continue;
+		size_t held = lp->n_held;
+		if (held && dispatch_idle(lp, now, err, errlen))
+			return -1;
 		if (launch_idle(lp, now, err, errlen))
 			return -1;
 		if (busy_count(lp) == 0) {
+			/* every worker idle: the controller has handed each one a
+			 * query or dropped what it held, or a policy dropped what it
+			 * got; ask again */
+			if (lp->n_held && lp->n_held < held)
+				continue;
+			if (lp->n_held)
+				return text_fail(err, errlen, "router '%s' holds %zu queries and sends "
+				                 "none to an idle worker", lp->router->name, lp->n_held);
 			if (have == 0)
 				return 0;
 			if (device_wait_until(lp->w[0].dev, next.t))
@@ -285,9 +399,48 @@ static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
 	}
 }
 
+/* A controller's queries in arrival order: those it sent to a worker and
+ * those it dropped; any it still held when the run stopped early are
+ * left out. */
+static int merge_held(loop *lp, worker_result *out)
+{
+	size_t *cursor = calloc((size_t)lp->n_w, sizeof *cursor);
+	unsigned char *have = calloc(lp->n_arr ? lp->n_arr : 1, 1);
+	out->owned = malloc((lp->n_arr ? lp->n_arr : 1) * sizeof *out->owned);
+	if (!cursor || !have || !out->owned) {
+		free(cursor);
+		free(have);
+		return -1;
+	}
+	for (size_t i = 0; i < lp->n_adm; i++) {
+		int k = lp->adm[i].k;
+		size_t n;
+		const sched_query *q = sched_queries(lp->w[k].sched, &n);
+		sched_query x = q[cursor[k]++];
+		x.service = svc_of(&lp->w[k], x.service);
+		out->owned[lp->adm[i].id] = x;
+		have[lp->adm[i].id] = 1;
+	}
+	for (size_t i = 0; i < lp->n_drop; i++) {
+		out->owned[lp->drop[i].id] = lp->drop[i].q;
+		have[lp->drop[i].id] = 1;
+	}
+	size_t n = 0;
+	for (uint32_t i = 0; i < lp->n_arr; i++)
+		if (have[i])
+			out->owned[n++] = out->owned[i];
+	free(cursor);
+	free(have);
+	out->q = out->owned;
+	out->n = n;
+	return 0;
+}
+
 /* Every query in arrival order, with the run's service indices. */
 static int merge(loop *lp, worker_result *out)
 {
+	if (lp->router->holds)
+		return merge_held(lp, out);
 	if (lp->n_w == 1 && !lp->w[0].services) {
 		out->q = sched_queries(lp->w[0].sched, &out->n);
 		return 0;

@@ -26,6 +26,7 @@
 #include "pred_trained.h"
 #include "hash.h"
 #include "prof.h"
+#include "router.h"
 #include "run.h"
 #include "sched.h"
 #include "zoo.h"
@@ -255,9 +256,9 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", NULL};
+	"partitions", "router", "gpus", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
-static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", NULL};
+static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
 static void read_services(lua_State *L, int t, run_config *c)
@@ -394,6 +395,63 @@ static void read_partitions(lua_State *L, int t, run_config *c)
 		lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
+}
+
+/* gpus = N, and services[i].gpus = {1, 3}: the GPUs a service is placed
+ * on (every GPU where no service says). The matrix lives in a userdata
+ * on this call's stack, as the services do. */
+static void read_gpus(lua_State *L, int t, run_config *c)
+{
+	lua_Integer g = opt_integer(L, t, "gpus", "", 0);
+	int given = has_field(L, t, "gpus");
+	if (given && (g < 1 || g > RUN_MAX_GPUS))
+		luaL_error(L, "abacus.run: field 'gpus' must be between 1 and %d, got %I", RUN_MAX_GPUS,
+		           g);
+	c->gpus = (int)g;
+	lua_getfield(L, t, "services");
+	int st = lua_gettop(L);
+	unsigned char *place = NULL;
+	for (int i = 1; i <= c->n_svc; i++) {
+		lua_rawgeti(L, st, i);
+		int ty = lua_getfield(L, -1, "gpus");
+		if (ty == LUA_TNIL) {
+			lua_pop(L, 2);
+			continue;
+		}
+		char where[48];
+		snprintf(where, sizeof where, "services[%d].", i);
+		if (!given)
+			luaL_error(L, "abacus.run: field '%sgpus' places a service on GPUs of a cluster: "
+			           "give the run's gpus too", where);
+		if (ty != LUA_TTABLE)
+			luaL_error(L, "abacus.run: field '%sgpus' must be a list of GPU numbers, got %s",
+			           where, luaL_typename(L, -1));
+		if (!place) {
+			size_t bytes = (size_t)c->n_svc * (size_t)c->gpus;
+			place = lua_newuserdatauv(L, bytes, 0);
+			memset(place, 1, bytes);
+			lua_insert(L, st); /* below the services table, kept until the run ends */
+			st++;
+		}
+		memset(place + (size_t)(i - 1) * (size_t)c->gpus, 0, (size_t)c->gpus);
+		lua_Integer n = list_len(L, -1, where, "gpus");
+		if (n < 1)
+			luaL_error(L, "abacus.run: field '%sgpus' is empty: a service is on at least one GPU",
+			           where);
+		for (lua_Integer k = 1; k <= n; k++) {
+			int ok;
+			list_item(L, -1, k, where, "gpus");
+			lua_Integer v = lua_tointegerx(L, -1, &ok);
+			if (!ok || v < 1 || v > c->gpus)
+				luaL_error(L, "abacus.run: field '%sgpus[%d]' must be a GPU number, 1 to %d, "
+				           "got %s", where, (int)k, c->gpus, luaL_tolstring(L, -1, NULL));
+			place[(size_t)(i - 1) * (size_t)c->gpus + (size_t)(v - 1)] = 1;
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	c->place = place;
 }
 
 static void read_load(lua_State *L, int t, run_config *c)
@@ -777,6 +835,7 @@ static int l_run(lua_State *L)
 	read_services(L, 1, &c);
 	read_partitions(L, 1, &c);
 	c.router = opt_string(L, 1, "router", "", NULL);
+	read_gpus(L, 1, &c);
 	read_load(L, 1, &c);
 	/* the kind's default: a trace or rate file plays to its end unless
 	 * queries limits it */
@@ -951,6 +1010,15 @@ static int l_predictors(lua_State *L)
 	return 1;
 }
 
+static int l_routers(lua_State *L)
+{
+	const router_kind *const *r = router_kinds();
+	lua_newtable(L);
+	for (int i = 0; r[i]; i++)
+		push_names(L, r[i]->name, i + 1);
+	return 1;
+}
+
 /* Builds the abacus table, sets it as a global and as package.loaded's. */
 static void open_abacus(lua_State *L, lab *b)
 {
@@ -968,6 +1036,8 @@ static void open_abacus(lua_State *L, lab *b)
 	lua_setfield(L, -2, "loads");
 	lua_pushcfunction(L, l_predictors);
 	lua_setfield(L, -2, "predictors");
+	lua_pushcfunction(L, l_routers);
+	lua_setfield(L, -2, "routers");
 	lua_pushstring(L, b->db_path);
 	lua_setfield(L, -2, "db");
 	/* the running abacus, for a scenario that runs one of its other
