@@ -936,6 +936,20 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	    .services = svc,
 	    .n_services = svc ? out->n_services : 0,
 	};
+	store_minute *mins = calloc(out->n_minutes ? out->n_minutes : 1, sizeof *mins);
+	for (size_t k = 0; mins && k < out->n_minutes; k++) {
+		const metrics *x = &out->minutes[k];
+		mins[k] = (store_minute){
+		    .offered = x->completed + x->dropped + x->waiting,
+		    .completed = x->completed,
+		    .on_time = x->completed - x->late,
+		    .dropped = x->dropped,
+		    .p99_ms = x->p99_ms,
+		    .mean_ms = x->mean_ms,
+		};
+	}
+	sum.minutes = mins;
+	sum.n_minutes = mins ? out->n_minutes : 0;
 	int64_t stored = 0;
 	int wrc = 0;
 
@@ -984,6 +998,7 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		rc = -1;
 	}
 	free(svc);
+	free(mins);
 	return rc;
 }
 
@@ -1033,6 +1048,12 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 		snprintf(err, errlen, "out of memory computing metrics");
 		rc = -1;
 	}
+	if (rc >= 0 && c->per_minute &&
+	    metrics_windows(q, n, p.ssvc, ss->t0, (int64_t)(60e9 / c->time_scale), &out->minutes,
+	                    &out->n_minutes)) {
+		snprintf(err, errlen, "out of memory computing the figures per minute");
+		rc = -1;
+	}
 	if (rc == 0 && n == 0) {
 		/* nothing to measure: a header-only trace, a rate file of zeros */
 		snprintf(err, errlen, "the %s load gave no queries%s%s", c->load,
@@ -1056,4 +1077,7 @@ void run_result_free(run_result *r)
 	free(r->services);
 	r->services = NULL;
 	r->n_services = 0;
+	free(r->minutes);
+	r->minutes = NULL;
+	r->n_minutes = 0;
 }

@@ -89,6 +89,9 @@ typedef struct run_config {
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
+	/* figures per minute of the load's time (60 s / time_scale: a rate
+	 * file's minute) in run_result.minutes and the minutes table */
+	int per_minute;
 	const char *data_dir; /* NULL: the folder data_find finds (data.h) */
 	/* An explicit ops.csv instead of the bundle's, "roofline" for the
 	 * estimate of gpu.h (and the simulator's default contention), or NULL. */
@@ -117,6 +120,8 @@ typedef struct run_result {
 	double wall_s; /* host seconds the run took (scheduling loop only) */
 	int64_t groups;
 	double decision_us; /* mean host time per scheduling decision */
+	metrics *minutes;   /* per_minute: each minute's arrivals' figures (owned) */
+	size_t n_minutes;
 } run_result;
 
 /* Defaults for every optional field. */

@@ -256,7 +256,7 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "gpus", NULL};
+	"partitions", "router", "gpus", "per_minute", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -808,6 +808,27 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "services");
+	if (!c->per_minute)
+		return;
+	lua_createtable(L, (int)r->n_minutes, 0);
+	for (size_t k = 0; k < r->n_minutes; k++) {
+		const metrics *x = &r->minutes[k];
+		lua_createtable(L, 0, 6);
+		lua_pushinteger(L, x->completed + x->dropped + x->waiting);
+		lua_setfield(L, -2, "offered");
+		lua_pushinteger(L, x->completed);
+		lua_setfield(L, -2, "completed");
+		lua_pushinteger(L, x->completed - x->late);
+		lua_setfield(L, -2, "on_time");
+		lua_pushinteger(L, x->dropped);
+		lua_setfield(L, -2, "dropped");
+		lua_pushnumber(L, x->p99_ms);
+		lua_setfield(L, -2, "p99_ms");
+		lua_pushnumber(L, x->mean_ms);
+		lua_setfield(L, -2, "mean_ms");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	lua_setfield(L, -2, "minutes");
 }
 
 static int l_push_result(lua_State *L)
@@ -863,6 +884,7 @@ static int l_run(lua_State *L)
 	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);
 	c.conv_gemm = opt_bool(L, 1, "conv_gemm", "", c.conv_gemm);
 	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
+	c.per_minute = opt_bool(L, 1, "per_minute", "", c.per_minute);
 	c.profile = opt_string(L, 1, "profile", "", NULL);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;

@@ -319,3 +319,33 @@ set ylabel 'MAPE (%)'
 plot '$tmp/pred.dat' using 2:xtic(1) title 'mlp (ours)' lc 1, '' using 4 title 'lr (ours)' lc 2, '' using 6 title 'svm (ours)' lc 3, \
      '' using 3 title 'mlp (paper)' fs pattern 4 lc 1, '' using 5 title 'lr (paper)' fs pattern 4 lc 2, '' using 7 title 'svm (paper)' fs pattern 4 lc 3"
 fi
+
+# §7.6: the cluster over the rate file's minutes (cluster.lua): completed
+# per second, p99 and mean latency of each arm, minute by minute, from the
+# minutes table (each minute's p99 is computed as the run ends: a run at
+# scale stores no query rows; test_cluster.sh checks it against the
+# nearest-rank p99 in SQL over a quick run's rows)
+if [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'minutes'")" = 1 ]; then
+	p1="" p2="" p3=""
+	while IFS=$'\t' read -r id arm; do
+		q "SELECT minute, completed / 60.0, coalesce(p99_ms, '?'), coalesce(mean_ms, '?')
+		   FROM minutes WHERE run_id = $id ORDER BY minute" >"$tmp/cluster.$id"
+		[ -s "$tmp/cluster.$id" ] || continue
+		p1+="${p1:+, }\"$tmp/cluster.$id\" using 1:2 with lines lw 2 title \"$arm\""
+		p2+="${p2:+, }\"$tmp/cluster.$id\" using 1:3 with lines lw 2 title \"$arm\""
+		p3+="${p3:+, }\"$tmp/cluster.$id\" using 1:4 with lines lw 2 title \"$arm\""
+	done < <(qp "SELECT id, json_extract(tags, '\$.arm') || ' (' || json_extract(tags, '\$.gpus') || ' GPUs)'
+	             FROM p WHERE fig = 'fig-cluster' ORDER BY id")
+	[ -n "$p1" ] && gp fig-cluster "set multiplot layout 1,3 title \"§7.6: a cluster over the paper's per-minute load, each arm: $where\"
+set grid
+set key bottom right
+set datafile missing '?'
+set xlabel 'minute'
+set ylabel 'completed queries per second'
+plot $p1
+set ylabel 'p99 latency (ms)'
+plot $p2
+set ylabel 'mean latency (ms)'
+plot $p3
+unset multiplot"
+fi
