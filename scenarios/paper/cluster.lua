@@ -27,6 +27,9 @@
 --    central EDF queue, one query at a time to an idle GPU, dropped when
 --    it can no longer make its deadline), fcfs on each GPU.
 -- Quick mode (tests): 4 GPUs, the first 3 minutes, query rows stored.
+-- From the environment: GPUS=n, MINUTES=m (the file's first m), ARMS=a,b
+-- (by name), ROWS=0|1 (store query rows; default only in quick mode),
+-- QUERIES=n (stop after n arrivals; bench/cluster_scale.sh).
 local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
 local o = P.args(arg)
 -- the row has no loads of its own (the rate file is the load)
@@ -65,15 +68,25 @@ local arms = {
   { name = "abacus+headroom", policy = "abacus", router = "headroom" },
   { name = "clockwork", policy = "fcfs", router = "clockwork" },
 }
+if os.getenv("ARMS") then
+  local keep = {}
+  for _, a in ipairs(arms) do
+    if ("," .. os.getenv("ARMS") .. ","):find("," .. a.name .. ",", 1, true) then keep[#keep + 1] = a end
+  end
+  assert(#keep > 0, "ARMS names none of abacus+random, abacus+headroom, clockwork")
+  arms = keep
+end
+local rows_on = o.quick
+if os.getenv("ROWS") then rows_on = os.getenv("ROWS") == "1" end
 local out = {}
 for _, arm in ipairs(arms) do
   local t = P.run_table(su, o, arm.policy, 0, 1, "paper-cluster-" .. arm.name,
     { figure = "fig-cluster", experiment = "7.6", arm = arm.name, gpus = gpus, minutes = minutes,
       qps_scale = factor })
   t.load = { kind = "rates", file = file, qps_scale = factor }
-  t.queries = nil
+  t.queries = tonumber(os.getenv("QUERIES") or "")
   t.gpus, t.router, t.per_minute = gpus, arm.router, true
-  t.store_queries = o.quick
+  t.store_queries = rows_on
   -- the controller drops at dispatch; its GPUs run what they are sent
   if arm.router == "clockwork" then t.abandon = "off" end
   local r = abacus.run(t)
@@ -99,7 +112,7 @@ abacus.print_table(out, {
   { "arm", "arm" }, { "run_id", "run" }, { "offered", "offered q/s", "%.0f" },
   { "thr", "completed q/s", "%.0f" }, { "lo", "min", "%.0f" }, { "hi", "max", "%.0f" },
   { "good", "within QoS q/s", "%.0f" }, { "p99", "p99 ms", "%.2f" }, { "mean", "mean ms", "%.2f" },
-  { "dropped", "dropped" }, { "late", "late" }, { "wall", "wall s", "%.1f" },
+  { "dropped", "dropped" }, { "late", "late" }, { "wall", "wall s", "%.2f" },
 })
 print(string.format("paper (16 V100s, its artifact's figure): Abacus 8.3k to 10k r/s, Clockwork 7.2k to 7.9k; "
   .. "QoS target here %.2f ms", su.qos_ms))
