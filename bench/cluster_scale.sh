@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cluster_scale.sh: the section 7.6 cluster (scenarios/paper/cluster.lua) on
 # many simulated GPUs: simulated queries per second of the run's loop, wall
-# time and peak RSS of the whole abacus process, with query rows off and
-# on, for each arm named.
+# time and peak RSS of the whole abacus process, with query rows off (the
+# figures streamed: stream = true, memory flat in the number of queries)
+# and on (every query kept and stored), for each arm named.
 #   bench/cluster_scale.sh [BUILD_DIR] [GPUS] [QUERIES...]
 # (defaults: build, 1000 GPUs, 1,000,000 and 2,000,000 queries: the first
 # arrivals of the rate file's first minute, the load scaled to the GPUs)
@@ -20,7 +21,7 @@ for arm in $ARMS_LIST; do
 	for n in $NS; do
 		for rows in 0 1; do
 			rm -f "$tmp/r.db"*
-			GPUS=$G MINUTES=1 ARMS=$arm ROWS=$rows QUERIES=$n /usr/bin/time -v -o "$tmp/time" \
+			GPUS=$G MINUTES=1 ARMS=$arm ROWS=$rows STREAM=$((1 - rows)) QUERIES=$n /usr/bin/time -v -o "$tmp/time" \
 				"$B/abacus" --db "$tmp/r.db" run "$src/scenarios/paper/cluster.lua" >"$tmp/out" 2>"$tmp/err" ||
 				{ cat "$tmp/err" >&2; exit 1; }
 			loop=$(awk -v a="$arm" '$1 == a { print $NF }' "$tmp/out")

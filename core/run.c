@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "router.h"
 #include "sched.h"
+#include "stream.h"
 #include "train.h"
 #include "worker.h"
 #include "zoo.h"
@@ -383,6 +384,9 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return -1;
 	if (check_parts(c, kind, &dopt, err, errlen))
 		return -1;
+	if (c->stream && c->store_queries)
+		return text_fail(err, errlen, "stream = true keeps no query rows: give store_queries "
+		                 "= false too");
 	if (c->ways < 1 || c->ways > 64)
 		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
 	if (!(c->margin >= 0 && c->margin < 1))
@@ -783,7 +787,8 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		so.threshold = (int64_t)(c->threshold_qos * (double)least);
 	}
 	so.margin = c->margin;
-	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
+	so.expect_queries = c->queries > 0 && c->queries < 100000000 && !c->stream
+	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)
 		so.expect_queries /= (size_t)p->n_w;
 	const sched_policy *policy = sched_policy_find(c->policy);
@@ -1002,6 +1007,39 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	return rc;
 }
 
+/* A streaming run's queries go to st as they leave (worker_params.sink);
+ * windows count from the run's start, which the first worker knows once
+ * the run has begun. */
+typedef struct run_sink {
+	stream *st;
+	const sched *first;
+	int t0_set, oom;
+} run_sink;
+
+static void run_sink_add(void *ctx, const sched_query *q)
+{
+	run_sink *s = ctx;
+	if (!s->t0_set) {
+		stream_set_t0(s->st, sched_get_stats(s->first)->t0);
+		s->t0_set = 1;
+	}
+	if (stream_add(s->st, q))
+		s->oom = 1;
+}
+
+/* run_metrics' figures, and the windows', from a streaming run. */
+static int stream_figures(const stream *st, int n_svc, run_result *out)
+{
+	stream_metrics(st, -1, &out->m);
+	out->services = calloc((size_t)n_svc, sizeof *out->services);
+	if (!out->services)
+		return -1;
+	out->n_services = n_svc;
+	for (int i = 0; i < n_svc; i++)
+		stream_metrics(st, i, &out->services[i]);
+	return stream_windows(st, &out->minutes, &out->n_minutes);
+}
+
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -1033,24 +1071,36 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	    .stop = c->stop,
 	    .progress = c->progress,
 	};
+	int64_t width = c->per_minute ? (int64_t)(60e9 / c->time_scale) : 0;
+	run_sink sink = {.first = p.w[0].sched};
+	if (c->stream) {
+		if (!(sink.st = stream_new(p.ssvc, c->n_svc, width))) {
+			parts_free(&p, c->n_svc);
+			return text_fail(err, errlen, "out of memory");
+		}
+		wp.sink = run_sink_add;
+		wp.sink_ctx = &sink;
+	}
 	int rc = worker_run(p.wk, p.n_w, &wp, &p.res, err, errlen);
 	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
+	size_t n = sink.st ? (size_t)stream_count(sink.st) : p.res.n;
 	if (c->progress) {
-		progress_update(c->progress, (int64_t)p.res.n);
+		progress_update(c->progress, (int64_t)n);
 		progress_end(c->progress, 0);
 	}
 	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
-	size_t n = p.res.n;
 	const sched_query *q = p.res.q;
-	if (rc >= 0 && run_metrics(q, n, p.ssvc, c->n_svc, out)) {
+	if (rc >= 0 && sink.oom)
+		rc = text_fail(err, errlen, "out of memory gathering the figures per minute");
+	if (rc >= 0 && (sink.st ? stream_figures(sink.st, c->n_svc, out)
+	                        : run_metrics(q, n, p.ssvc, c->n_svc, out))) {
 		snprintf(err, errlen, "out of memory computing metrics");
 		rc = -1;
 	}
-	if (rc >= 0 && c->per_minute &&
-	    metrics_windows(q, n, p.ssvc, ss->t0, (int64_t)(60e9 / c->time_scale), &out->minutes,
-	                    &out->n_minutes)) {
+	if (rc >= 0 && c->per_minute && !sink.st &&
+	    metrics_windows(q, n, p.ssvc, ss->t0, width, &out->minutes, &out->n_minutes)) {
 		snprintf(err, errlen, "out of memory computing the figures per minute");
 		rc = -1;
 	}
@@ -1066,6 +1116,7 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	}
 	if (st)
 		rc = store_end(c, &p, st, run_id, rc, out, err, errlen);
+	stream_free(sink.st);
 	parts_free(&p, c->n_svc);
 	return rc;
 }

@@ -90,8 +90,12 @@ typedef struct run_config {
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
 	/* figures per minute of the load's time (60 s / time_scale: a rate
-	 * file's minute) in run_result.minutes and the minutes table */
+	 * file's minute) in run_result.minutes and the run_minutes table */
 	int per_minute;
+	/* gather the figures query by query and forget each query (stream.h:
+	 * memory flat in the number of queries, percentiles within 0.2%);
+	 * only with store_queries off */
+	int stream;
 	const char *data_dir; /* NULL: the folder data_find finds (data.h) */
 	/* An explicit ops.csv instead of the bundle's, "roofline" for the
 	 * estimate of gpu.h (and the simulator's default contention), or NULL. */

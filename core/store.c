@@ -208,7 +208,7 @@ static const char *const store_migrations[] = {
      * cluster experiment's throughput and latency over its rate file's
      * minutes. Kept apart from the query rows so that a run that stores
      * none still has them. */
-    "CREATE TABLE minutes (\n"
+    "CREATE TABLE run_minutes (\n"
     "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
     "  minute INTEGER NOT NULL,   -- 0.. of the load's time from the run's start\n"
     "  offered INTEGER NOT NULL,  -- queries that arrived in it\n"
@@ -674,7 +674,7 @@ static int store_minutes_tx(store *s, int64_t run_id, const store_summary *sum,
 {
 	sqlite3_stmt *st;
 	if (db_prepare(s->d,
-	               "INSERT INTO minutes (run_id, minute, offered, completed, on_time, dropped, "
+	               "INSERT INTO run_minutes (run_id, minute, offered, completed, on_time, dropped, "
 	               "p99_ms, mean_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	               &st, doing))
 		return -1;
@@ -691,7 +691,7 @@ static int store_minutes_tx(store *s, int64_t run_id, const store_summary *sum,
 		db_bind_double(st, 7, m->p99_ms, &rc);
 		db_bind_double(st, 8, m->mean_ms, &rc);
 		if (rc != SQLITE_OK)
-			store_fail(s, rc, "sqlite3_bind(INSERT INTO minutes)", "%s", doing);
+			store_fail(s, rc, "sqlite3_bind(INSERT INTO run_minutes)", "%s", doing);
 		else if (db_step(s->d, st, doing) != SQLITE_DONE)
 			rc = SQLITE_ERROR;
 	}

@@ -86,7 +86,7 @@ typedef struct store_service_summary {
 } store_service_summary;
 
 /* One window of a run's arrivals (a minute of a rate file's load): the
- * queries that arrived in it and what became of them (minutes table). */
+ * queries that arrived in it and what became of them (run_minutes table). */
 typedef struct store_minute {
 	int64_t offered, completed, on_time, dropped;
 	double p99_ms, mean_ms; /* over the completed; NaN (NULL) when none */

@@ -14,7 +14,19 @@ typedef struct wstate {
 	int ended;      /* the device ran the group at launch (no launch of its own) */
 	int64_t launch; /* when the group in flight started */
 	int64_t end;    /* of a group that ended at launch */
+	uint32_t gen;   /* launches so far: tells a stale entry of the ends heap */
+	uint8_t ready;  /* on the ready list */
+	uint8_t unknown; /* its group's end is learnt only when it comes */
+	uint8_t idle;   /* in the idle heap */
 } wstate;
+
+/* A group's known end, in a min-heap by (end, worker): the earliest
+ * first, ties to the first worker, as a scan in the workers' order picks. */
+typedef struct wend {
+	int64_t end;
+	int k;
+	uint32_t gen;
+} wend;
 
 typedef struct loop {
 	worker *w;
@@ -45,6 +57,28 @@ typedef struct loop {
 	} *drop;
 	size_t n_drop, cap_drop;
 	int oom;
+	/* The events of many workers in O(log workers), not a scan of them:
+	 * the busy count, the workers that may have a group to launch (idle,
+	 * queries waiting), the known ends of the groups in flight (stale
+	 * entries skipped as they surface), how many in flight end at a time
+	 * learnt only then (a GPU: those are asked in turn, as before), and,
+	 * for a controller, the idle workers with nothing queued, lowest index
+	 * first. */
+	int n_busy;
+	int *ready, n_ready;
+	wend *ends;
+	int n_ends;
+	size_t cap_ends;
+	int n_unknown;
+	int *idle, n_idle;
+	int *none; /* dispatch_idle's */
+	/* A streaming run's sink (worker_params.sink), and each worker's
+	 * way to it */
+	const worker_params *p;
+	struct wsink {
+		struct loop *lp;
+		int k;
+	} *ws;
 } loop;
 
 static size_t view_waiting(const router_view *v, int w)
@@ -89,21 +123,126 @@ static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
 {
 	loop *lp = v->loop;
 	lp->n_held--;
+	sched_query q = {.arrival = a->t,
+	                 .deadline = a->t + view_qos(v, a->service),
+	                 .start = -1,
+	                 .end = -1,
+	                 .service = a->service,
+	                 .batch = a->batch,
+	                 .seq = a->seq,
+	                 .state = SCHED_DROPPED};
+	if (lp->p->sink) {
+		lp->p->sink(lp->p->sink_ctx, &q);
+		return;
+	}
 	if (buf_grow(&lp->drop, &lp->cap_drop, lp->n_drop + 1, sizeof *lp->drop)) {
 		lp->oom = 1;
 		return;
 	}
-	lp->drop[lp->n_drop++] = (struct dropped){
-	    .id = id,
-	    .q = {.arrival = a->t,
-	          .deadline = a->t + view_qos(v, a->service),
-	          .start = -1,
-	          .end = -1,
-	          .service = a->service,
-	          .batch = a->batch,
-	          .seq = a->seq,
-	          .state = SCHED_DROPPED},
-	};
+	lp->drop[lp->n_drop++] = (struct dropped){.id = id, .q = q};
+}
+
+/* A worker's query leaves: to the run's sink, with the run's service. */
+static void worker_sink(void *ctx, const sched_query *q)
+{
+	const struct wsink *ws = ctx;
+	const loop *lp = ws->lp;
+	sched_query x = *q;
+	const worker *w = &lp->w[ws->k];
+	x.service = w->services ? w->services[q->service] : q->service;
+	lp->p->sink(lp->p->sink_ctx, &x);
+}
+
+static int wend_before(const wend *a, const wend *b)
+{
+	return a->end < b->end || (a->end == b->end && a->k < b->k);
+}
+
+static int ends_push(loop *lp, int64_t end, int k)
+{
+	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
+		return -1;
+	int i = lp->n_ends++;
+	wend e = {end, k, lp->st[k].gen};
+	while (i > 0 && wend_before(&e, &lp->ends[(i - 1) / 2])) {
+		lp->ends[i] = lp->ends[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	lp->ends[i] = e;
+	return 0;
+}
+
+static void ends_pop(loop *lp)
+{
+	wend last = lp->ends[--lp->n_ends];
+	int i = 0, n = lp->n_ends;
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && wend_before(&lp->ends[c + 1], &lp->ends[c]))
+			c++;
+		if (!wend_before(&lp->ends[c], &last))
+			break;
+		lp->ends[i] = lp->ends[c];
+		i = c;
+	}
+	if (n)
+		lp->ends[i] = last;
+}
+
+/* The earliest known end of a group still in flight, or NULL. */
+static const wend *ends_top(loop *lp)
+{
+	while (lp->n_ends) {
+		const wend *e = &lp->ends[0];
+		if (lp->st[e->k].busy && e->gen == lp->st[e->k].gen)
+			return e;
+		ends_pop(lp);
+	}
+	return NULL;
+}
+
+static void ready_push(loop *lp, int k)
+{
+	if (!lp->st[k].ready) {
+		lp->st[k].ready = 1;
+		lp->ready[lp->n_ready++] = k;
+	}
+}
+
+static void idle_push(loop *lp, int k)
+{
+	if (lp->st[k].idle)
+		return;
+	lp->st[k].idle = 1;
+	int i = lp->n_idle++;
+	while (i > 0 && k < lp->idle[(i - 1) / 2]) {
+		lp->idle[i] = lp->idle[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	lp->idle[i] = k;
+}
+
+static int idle_pop(loop *lp)
+{
+	int top = lp->idle[0], last = lp->idle[--lp->n_idle];
+	int i = 0, n = lp->n_idle;
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && lp->idle[c + 1] < lp->idle[c])
+			c++;
+		if (lp->idle[c] >= last)
+			break;
+		lp->idle[i] = lp->idle[c];
+		i = c;
+	}
+	if (n)
+		lp->idle[i] = last;
+	lp->st[top].idle = 0;
+	return top;
 }
 
 static int sched_count(const worker *w)
@@ -125,6 +264,11 @@ static void loop_free(loop *lp)
 	free(lp->at);
 	free(lp->adm);
 	free(lp->drop);
+	free(lp->ws);
+	free(lp->ready);
+	free(lp->ends);
+	free(lp->idle);
+	free(lp->none);
 	if (lp->router && lp->router->close)
 		lp->router->close(lp->rctx);
 }
@@ -137,6 +281,11 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	lp->n_svc = p->n_services ? p->n_services : sched_count(&w[0]);
 	size_t ns = (size_t)lp->n_svc, nw = (size_t)n_w;
 	lp->st = calloc(nw, sizeof *lp->st);
+	lp->ready = malloc(nw * sizeof *lp->ready);
+	lp->idle = malloc(nw * sizeof *lp->idle);
+	lp->none = malloc(nw * sizeof *lp->none);
+	if (!lp->ready || !lp->idle || !lp->none)
+		return -1;
 	lp->local = malloc(nw * ns * sizeof *lp->local);
 	lp->cand = malloc(nw * ns * sizeof *lp->cand);
 	lp->n_cand = calloc(ns, sizeof *lp->n_cand);
@@ -165,8 +314,20 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	    .padded = view_padded,
 	};
 	lp->router = p->router;
+	lp->p = p;
+	if (p->router->holds)
+		for (int k = 0; k < n_w; k++)
+			idle_push(lp, k);
 	if (p->router->open && p->router->open(&lp->rctx, lp->n_svc, n_w))
 		return -1;
+	if (p->sink) {
+		if (!(lp->ws = calloc(nw, sizeof *lp->ws)))
+			return -1;
+		for (int k = 0; k < n_w; k++) {
+			lp->ws[k] = (struct wsink){lp, k};
+			sched_set_sink(w[k].sched, worker_sink, &lp->ws[k]);
+		}
+	}
 	if (p->router->reads_backlog)
 		for (int k = 0; k < n_w; k++)
 			sched_track_backlog(w[k].sched);
@@ -184,8 +345,18 @@ static int worker_fail(const loop *lp, int k, const char *msg, char *err, size_t
 
 static void finish(loop *lp, int k)
 {
-	sched_ended(lp->w[k].sched, lp->st[k].launch);
-	lp->st[k].busy = 0;
+	wstate *st = &lp->st[k];
+	sched_ended(lp->w[k].sched, st->launch);
+	st->busy = 0;
+	lp->n_busy--;
+	if (st->unknown) {
+		st->unknown = 0;
+		lp->n_unknown--;
+	}
+	if (sched_waiting(lp->w[k].sched))
+		ready_push(lp, k);
+	else if (lp->router->holds)
+		idle_push(lp, k);
 }
 
 /* Queues arrival a at one of its service's workers. */
@@ -213,64 +384,93 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 	local.service = lp->local[k * lp->n_svc + a->service];
 	size_t n_q;
 	sched_queries(lp->w[k].sched, &n_q);
-	if (lp->n_w > 1 && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
+	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
+	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
 	if (sched_admit(lp->w[k].sched, &local))
 		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
-	if (lp->n_w > 1)
+	if (keep)
 		lp->at[lp->n_at++] = (uint16_t)k;
+	if (!lp->st[k].busy)
+		ready_push(lp, k);
 	return 0;
 }
 
-/* A controller's turn: every idle worker with nothing queued gets the
- * query the controller sends it, if any. */
+/* A controller's turn: every idle worker with nothing queued, in the
+ * workers' order, gets the query the controller sends it, if any. */
 static int dispatch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 {
-	for (int k = 0; k < lp->n_w && lp->n_held; k++) {
-		if (lp->st[k].busy || sched_waiting(lp->w[k].sched))
-			continue;
+	int n_none = 0; /* asked and given nothing: back in the heap after */
+	int *none = lp->none;
+	while (lp->n_idle && lp->n_held) {
+		int k = idle_pop(lp);
 		load_arrival a;
 		uint32_t id;
 		lp->view.now = now;
 		int r = lp->router->dispatch(lp->rctx, &lp->view, k, &a, &id);
 		if (r < 0 || lp->oom ||
-		    buf_grow(&lp->adm, &lp->cap_adm, lp->n_adm + 1, sizeof *lp->adm))
+		    (!lp->p->sink && buf_grow(&lp->adm, &lp->cap_adm, lp->n_adm + 1, sizeof *lp->adm)))
 			return text_fail(err, errlen, "out of memory dispatching query %u", lp->n_arr);
-		if (r == 0)
+		if (r == 0) {
+			none[n_none++] = k;
 			continue;
+		}
 		lp->n_held--;
 		a.service = lp->local[k * lp->n_svc + a.service];
 		if (sched_admit(lp->w[k].sched, &a))
 			return text_fail(err, errlen, "out of memory queueing query %u", id);
-		lp->adm[lp->n_adm++] = (struct adm){id, (uint16_t)k};
+		if (!lp->p->sink)
+			lp->adm[lp->n_adm++] = (struct adm){id, (uint16_t)k};
+		ready_push(lp, k);
 	}
+	for (int i = 0; i < n_none; i++)
+		idle_push(lp, none[i]);
 	return 0;
 }
 
-/* Every idle worker with queries waiting launches its policy's group. */
+/* Every idle worker with queries waiting launches its policy's group.
+ * Workers are independent here (each its own sched and device; a launch
+ * does not move the clock), so the order they come in changes nothing. */
 static int launch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 {
-	for (int k = 0; k < lp->n_w; k++) {
+	while (lp->n_ready) {
+		int k = lp->ready[--lp->n_ready];
 		wstate *st = &lp->st[k];
 		sched *s = lp->w[k].sched;
+		st->ready = 0;
 		if (st->busy || sched_waiting(s) == 0)
 			continue;
 		const dev_group *g;
 		char msg[768];
 		if (sched_next(s, now, &g, msg, sizeof msg))
 			return worker_fail(lp, k, msg, err, errlen);
-		if (g->n == 0)
-			continue; /* the policy dropped every waiting query */
+		if (g->n == 0) { /* the policy dropped every waiting query */
+			if (lp->router->holds)
+				idle_push(lp, k);
+			continue;
+		}
 		int64_t *seg_end = sched_seg_end(s);
 		if (device_launch(lp->w[k].dev, g, seg_end, &st->ended))
 			return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
 		st->busy = 1;
+		st->gen++;
+		lp->n_busy++;
 		st->launch = now;
 		if (st->ended) {
 			st->end = now;
 			for (int i = 0; i < g->n; i++)
 				if (seg_end[i] > st->end)
 					st->end = seg_end[i];
+			if (ends_push(lp, st->end, k))
+				return text_fail(err, errlen, "out of memory launching a group");
+		} else {
+			int64_t e = device_group_end(lp->w[k].dev);
+			if (e < 0) {
+				st->unknown = 1;
+				lp->n_unknown++;
+			} else if (ends_push(lp, e, k)) {
+				return text_fail(err, errlen, "out of memory launching a group");
+			}
 		}
 	}
 	return 0;
@@ -279,25 +479,16 @@ static int launch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 /* Waits for the first of: arrival time t_arr, a group's end. */
 static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t errlen)
 {
-	int first = -1, known = 1;
-	int64_t e_first = INT64_MAX;
-	for (int k = 0; k < lp->n_w; k++) {
-		if (!lp->st[k].busy)
-			continue;
-		int64_t e = lp->st[k].ended ? lp->st[k].end : device_group_end(lp->w[k].dev);
-		if (e < 0)
-			known = 0;
-		else if (e < e_first) {
-			e_first = e;
-			first = k;
-		}
-	}
-	if (known) {
+	if (lp->n_unknown == 0) {
+		const wend *top = ends_top(lp);
+		int first = top->k;
+		int64_t e_first = top->end;
 		if (e_first > t_arr) {
 			if (device_wait_until(lp->w[0].dev, t_arr))
 				return worker_fail(lp, 0, device_errmsg(lp->w[0].dev), err, errlen);
 			return 0;
 		}
+		ends_pop(lp);
 		if (!lp->st[first].ended) {
 			device *d = lp->w[first].dev;
 			if (device_wait_group(d, e_first, sched_seg_end(lp->w[first].sched)) != 1)
@@ -338,10 +529,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 
 static int busy_count(const loop *lp)
 {
-	int n = 0;
-	for (int k = 0; k < lp->n_w; k++)
-		n += lp->st[k].busy;
-	return n;
+	return lp->n_busy;
 }
 
 static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
@@ -439,6 +627,8 @@ static int merge_held(loop *lp, worker_result *out)
 /* Every query in arrival order, with the run's service indices. */
 static int merge(loop *lp, worker_result *out)
 {
+	if (lp->p->sink)
+		return 0; /* the sink had them */
 	if (lp->router->holds)
 		return merge_held(lp, out);
 	if (lp->n_w == 1 && !lp->w[0].services) {

@@ -59,6 +59,11 @@ typedef struct worker_params {
 	uint64_t seed;  /* of the router's generator */
 	const volatile sig_atomic_t *stop; /* may be NULL */
 	struct progress *progress;         /* may be NULL */
+	/* A streaming run (stream.h): each query, once done or dropped, goes
+	 * to sink (the run's service index) and is forgotten; the result then
+	 * lists none. NULL: the result lists every query. */
+	void (*sink)(void *ctx, const sched_query *q);
+	void *sink_ctx;
 } worker_params;
 
 typedef struct worker_result {

@@ -256,7 +256,7 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "gpus", "per_minute", NULL};
+	"partitions", "router", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -412,7 +412,7 @@ static void read_gpus(lua_State *L, int t, run_config *c)
 	int st = lua_gettop(L);
 	unsigned char *place = NULL;
 	for (int i = 1; i <= c->n_svc; i++) {
-		lua_rawgeti(L, st, i);
+		list_item(L, st, i, "", "services");
 		int ty = lua_getfield(L, -1, "gpus");
 		if (ty == LUA_TNIL) {
 			lua_pop(L, 2);
@@ -885,6 +885,7 @@ static int l_run(lua_State *L)
 	c.conv_gemm = opt_bool(L, 1, "conv_gemm", "", c.conv_gemm);
 	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
 	c.per_minute = opt_bool(L, 1, "per_minute", "", c.per_minute);
+	c.stream = opt_bool(L, 1, "stream", "", c.stream);
 	c.profile = opt_string(L, 1, "profile", "", NULL);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;

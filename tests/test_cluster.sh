@@ -56,16 +56,16 @@ if QUICK=1 "$BIN" --db "$T/q.db" run "$SRC/scenarios/paper/cluster.lua" >got.txt
 	[ "$(grep -cE '^(abacus\+random|abacus\+headroom|clockwork) ' got.txt)" -eq 3 ] && ok || bad "cluster.lua: not 3 arms: $(cat got.txt)"
 	grep -qE "times 0\.[0-9]+ \(7900 q/s" got.txt && ok || bad "cluster.lua: no scale factor: $(cat got.txt)"
 	# every run has its 3 minutes, and they add up to the run
-	[ "$(sql q.db "SELECT count(*) FROM minutes GROUP BY run_id" | sort -u)" = 3 ] && ok || bad "minutes: not 3 a run"
+	[ "$(sql q.db "SELECT count(*) FROM run_minutes GROUP BY run_id" | sort -u)" = 3 ] && ok || bad "minutes: not 3 a run"
 	[ "$(sql q.db "SELECT count(*) FROM runs r WHERE completed + dropped =
-		(SELECT sum(offered) FROM minutes m WHERE m.run_id = r.id) AND completed =
-		(SELECT sum(completed) FROM minutes m WHERE m.run_id = r.id)")" = 3 ] && ok || bad "minutes do not add up to their runs"
+		(SELECT sum(offered) FROM run_minutes m WHERE m.run_id = r.id) AND completed =
+		(SELECT sum(completed) FROM run_minutes m WHERE m.run_id = r.id)")" = 3 ] && ok || bad "minutes do not add up to their runs"
 	# each minute's p99 is the nearest-rank p99, in SQL, of its rows
 	got=$(sql q.db "WITH r AS (SELECT run_id, CAST(arrival_ms / 60000 AS INTEGER) AS minute, latency_ms,
 		  row_number() OVER w AS k, count(*) OVER w AS n FROM queries WHERE latency_ms IS NOT NULL
 		  WINDOW w AS (PARTITION BY run_id, CAST(arrival_ms / 60000 AS INTEGER) ORDER BY latency_ms
 		    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
-		SELECT count(*) FROM minutes m JOIN r ON r.run_id = m.run_id AND r.minute = m.minute
+		SELECT count(*) FROM run_minutes m JOIN r ON r.run_id = m.run_id AND r.minute = m.minute
 		  AND r.k = (r.n * 99 + 99) / 100 WHERE abs(m.p99_ms - r.latency_ms) < 1e-6")
 	[ "$got" = 9 ] && ok || bad "minutes' p99 differ from SQL's on their rows: $got of 9 agree"
 	# at 1.15 times the serial capacity: the controller drops, the
@@ -78,6 +78,38 @@ if QUICK=1 "$BIN" --db "$T/q.db" run "$SRC/scenarios/paper/cluster.lua" >got.txt
 	[ "$(arm clockwork late)" -lt 10 ] && ok || bad "clockwork late $(arm clockwork late)"
 else
 	bad "cluster.lua failed: $(cat err.txt)"
+fi
+
+# stream = true: the same run's figures gathered query by query, counts
+# and means exact, percentiles within 0.2%
+cat >stream.lua <<'SCN'
+local S = {
+  { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 30 },
+  { model = "bert", batch = {1, 2}, seq = {16, 64}, qos_ms = 30 },
+}
+for _, router in ipairs{ "random", "clockwork" } do
+  local function run(stream)
+    return abacus.run{ name = "s", services = S, policy = "abacus", gpus = 4, router = router,
+      load = { kind = "poisson", qps = 6000 }, queries = 40000, seed = 5, abandon = true,
+      stream = stream, store_queries = false, per_minute = true }
+  end
+  local a, b = run(false), run(true)
+  local function near(x, y) return math.abs(x - y) <= 0.002 * y end
+  local same = a.completed == b.completed and a.dropped == b.dropped and a.late == b.late
+    and a.mean_ms == b.mean_ms and a.throughput_qps == b.throughput_qps
+    and a.minutes[1].completed == b.minutes[1].completed
+  local close = near(b.p99_ms, a.p99_ms) and near(b.p50_ms, a.p50_ms) and near(b.p999_ms, a.p999_ms)
+    and near(b.p99_qos, a.p99_qos) and near(b.services[2].p99_ms, a.services[2].p99_ms)
+    and near(b.minutes[1].p99_ms, a.minutes[1].p99_ms)
+  print(router .. " " .. tostring(same and close and a.dropped > 0))
+end
+SCN
+if "$BIN" --db "$T/r.db" run stream.lua >got.txt 2>err.txt; then
+	for w in "random true" "clockwork true"; do
+		grep -qxF "$w" got.txt && ok || bad "stream.lua: no '$w' in: $(cat got.txt)"
+	done
+else
+	bad "stream.lua failed: $(cat err.txt)"
 fi
 
 # bad cluster input: one line, before the run
@@ -97,7 +129,8 @@ cl nogpus "field 'services[1].gpus' places a service on GPUs of a cluster: give 
 	'services = { { model = "resnet50", batch = 1, qos_ms = 10, gpus = {1} } }'
 # a build without CUDA refuses the device itself, one with it the cluster
 if "$BIN" gpu 2>&1 | grep -q "built without CUDA"; then
-	cl live "device 'cuda': this abacus was built without CUDA" 'gpus = 2, router = "random", device = "cuda"'
+	cl stream "stream = true keeps no query rows: give store_queries = false too" 'stream = true'
+cl live "device 'cuda': this abacus was built without CUDA" 'gpus = 2, router = "random", device = "cuda"'
 else
 	cl live "gpus = 2 needs device 'sim'" 'gpus = 2, router = "random", device = "cuda"'
 fi

@@ -1,6 +1,6 @@
 -- cluster.lua: the paper's §7.6, a serving cluster over two hours of load:
 -- per minute, the queries completed, the p99 and the mean latency of
--- three arms, stored in results.db (the minutes table) for
+-- three arms, stored in results.db (the run_minutes table) for
 -- scripts/paper-figures.sh.
 --
 --   abacus run scenarios/paper/cluster.lua [DEVICE] [GPU] [quick]
@@ -29,7 +29,9 @@
 -- Quick mode (tests): 4 GPUs, the first 3 minutes, query rows stored.
 -- From the environment: GPUS=n, MINUTES=m (the file's first m), ARMS=a,b
 -- (by name), ROWS=0|1 (store query rows; default only in quick mode),
--- QUERIES=n (stop after n arrivals; bench/cluster_scale.sh).
+-- QUERIES=n (stop after n arrivals), STREAM=1 (rows off, figures gathered
+-- query by query in flat memory, percentiles within 0.2%: stream.h; for
+-- bench/cluster_scale.sh).
 local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
 local o = P.args(arg)
 -- the row has no loads of its own (the rate file is the load)
@@ -78,6 +80,7 @@ if os.getenv("ARMS") then
 end
 local rows_on = o.quick
 if os.getenv("ROWS") then rows_on = os.getenv("ROWS") == "1" end
+local stream = os.getenv("STREAM") == "1"
 local out = {}
 for _, arm in ipairs(arms) do
   local t = P.run_table(su, o, arm.policy, 0, 1, "paper-cluster-" .. arm.name,
@@ -86,7 +89,7 @@ for _, arm in ipairs(arms) do
   t.load = { kind = "rates", file = file, qps_scale = factor }
   t.queries = tonumber(os.getenv("QUERIES") or "")
   t.gpus, t.router, t.per_minute = gpus, arm.router, true
-  t.store_queries = rows_on
+  t.store_queries, t.stream = rows_on, stream
   -- the controller drops at dispatch; its GPUs run what they are sent
   if arm.router == "clockwork" then t.abandon = "off" end
   local r = abacus.run(t)
@@ -107,7 +110,7 @@ for _, arm in ipairs(arms) do
 end
 if file ~= src then os.remove(file) end
 
-print("\nmeans over the minutes (per-minute figures in results.db: SELECT * FROM minutes WHERE run_id = ...)")
+print("\nmeans over the minutes (per-minute figures in results.db: SELECT * FROM run_minutes WHERE run_id = ...)")
 abacus.print_table(out, {
   { "arm", "arm" }, { "run_id", "run" }, { "offered", "offered q/s", "%.0f" },
   { "thr", "completed q/s", "%.0f" }, { "lo", "min", "%.0f" }, { "hi", "max", "%.0f" },
