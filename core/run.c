@@ -147,6 +147,7 @@ static void load_params_of(const run_config *c, unsigned given, load_params *lp)
 	    .time_scale = c->time_scale,
 	    .qps_scale = c->qps_scale,
 	    .limit = c->queries,
+	    .cap = c->stream ? LOAD_STREAM_MAX_QUERIES : 0,
 	    .seed = c->seed,
 	    .given = given,
 	};
@@ -775,6 +776,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	p->load = load_kind_find(c->load)->open(&lp, p->lsvc, n, err, errlen);
 	if (!p->load)
 		return -1;
+	p->load->cap = lp.cap;
 	sched_options so = {0};
 	so.abandon = c->abandon;
 	so.ways = c->ways;

@@ -150,7 +150,7 @@ static int world_run_qos(world *x, const char *router, const int place[2][3],
 		x->w[k] = (worker){x->s[k], &x->d[k], x->map[k], k == 0 ? "partition 1" : "partition 2"};
 	}
 	x->dev[1].fail_at = fail_at_1;
-	script sc = {{&script_iface, "", 0}, a, n, 0};
+	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
 	worker_params p = {.router = router_find(router), .load = &sc.base, .n_services = 2, .seed = 7};
 	return worker_run(x->w, 2, &p, &x->res, x->err, sizeof x->err);
 }

@@ -106,6 +106,7 @@ for _, arm in ipairs(arms) do
   acc.thr, acc.good, acc.p99, acc.mean = thr / n, good / n, p99 / n, mn / n
   acc.lo, acc.hi, acc.dropped, acc.late = lo, hi, r.dropped, r.late
   acc.p99_all = r.p99_ms
+  print(string.format("%s: %d queries, loop %.3f s", arm.name, r.completed + r.dropped, r.wall_s))
   out[#out + 1] = acc
 end
 if file ~= src then os.remove(file) end
