@@ -992,7 +992,7 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		status = "failed";
 		rc = -1;
 	}
-	if (store_run_end(st, run_id, status, &sum, rc ? err : NULL)) {
+	if (store_run_end(st, run_id, status, &sum, rc ? err : out->lost)) {
 		/* The run must not be left 'running' when a smaller write can
 		 * still mark it: a failure to store its figures is a failure. */
 		size_t len = strlen(err);
@@ -1085,6 +1085,8 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	}
 	int rc = worker_run(p.wk, p.n_w, &wp, &p.res, err, errlen);
 	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
+	out->lost = p.res.lost; /* handed over */
+	p.res.lost = NULL;
 	size_t n = sink.st ? (size_t)stream_count(sink.st) : p.res.n;
 	if (c->progress) {
 		progress_update(c->progress, (int64_t)n);
@@ -1133,4 +1135,6 @@ void run_result_free(run_result *r)
 	free(r->minutes);
 	r->minutes = NULL;
 	r->n_minutes = 0;
+	free(r->lost);
+	r->lost = NULL;
 }

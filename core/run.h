@@ -126,6 +126,9 @@ typedef struct run_result {
 	double decision_us; /* mean host time per scheduling decision */
 	metrics *minutes;   /* per_minute: each minute's arrivals' figures (owned) */
 	size_t n_minutes;
+	/* workers lost on the way (worker_result.lost), stored as the done
+	 * run's error; NULL when none (owned) */
+	char *lost;
 } run_result;
 
 /* Defaults for every optional field. */

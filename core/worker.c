@@ -17,6 +17,7 @@ typedef struct wstate {
 	uint32_t gen;   /* launches so far: tells a stale entry of the ends heap */
 	uint8_t ready;  /* on the ready list */
 	uint8_t unknown; /* its group's end is learnt only when it comes */
+	uint8_t dead;    /* its device was lost (device_lost): it takes nothing more */
 	uint8_t idle;   /* in the idle heap */
 } wstate;
 
@@ -72,6 +73,13 @@ typedef struct loop {
 	int n_unknown;
 	int *idle, n_idle;
 	int *none; /* dispatch_idle's */
+	/* Workers lost (device_lost): for each service, the last one lost
+	 * that served it (where an arrival with no live worker left is
+	 * recorded, dropped), and what the run reports. */
+	int *gone;
+	int n_dead;
+	char *lost;
+	size_t lost_len;
 	/* A streaming run's sink (worker_params.sink), and each worker's
 	 * way to it */
 	const worker_params *p;
@@ -213,7 +221,7 @@ static void ready_push(loop *lp, int k)
 
 static void idle_push(loop *lp, int k)
 {
-	if (lp->st[k].idle)
+	if (lp->st[k].idle || lp->st[k].dead)
 		return;
 	lp->st[k].idle = 1;
 	int i = lp->n_idle++;
@@ -269,6 +277,8 @@ static void loop_free(loop *lp)
 	free(lp->ends);
 	free(lp->idle);
 	free(lp->none);
+	free(lp->gone);
+	free(lp->lost);
 	if (lp->router && lp->router->close)
 		lp->router->close(lp->rctx);
 }
@@ -284,7 +294,8 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	lp->ready = malloc(nw * sizeof *lp->ready);
 	lp->idle = malloc(nw * sizeof *lp->idle);
 	lp->none = malloc(nw * sizeof *lp->none);
-	if (!lp->ready || !lp->idle || !lp->none)
+	lp->gone = malloc(ns * sizeof *lp->gone);
+	if (!lp->ready || !lp->idle || !lp->none || !lp->gone)
 		return -1;
 	lp->local = malloc(nw * ns * sizeof *lp->local);
 	lp->cand = malloc(nw * ns * sizeof *lp->cand);
@@ -343,6 +354,59 @@ static int worker_fail(const loop *lp, int k, const char *msg, char *err, size_t
 	return text_fail(err, errlen, "%s: %s", lp->w[k].name ? lp->w[k].name : "worker", msg);
 }
 
+/* Worker k's device is gone (device_lost): every query queued there,
+ * the group in flight's included, is dropped; the routers pass it over
+ * from now on; the run goes on with the others and says so. */
+static void lose(loop *lp, int k, int64_t now)
+{
+	wstate *st = &lp->st[k];
+	sched *s = lp->w[k].sched;
+	size_t before = sched_waiting(s);
+	for (int i = 0; i < sched_count(&lp->w[k]); i++)
+		while (sched_head(s, i))
+			sched_drop_head(s, i);
+	if (st->busy) {
+		st->busy = 0;
+		lp->n_busy--;
+	}
+	if (st->unknown) {
+		st->unknown = 0;
+		lp->n_unknown--;
+	}
+	st->dead = 1;
+	lp->n_dead++;
+	for (int sv = 0; sv < lp->n_svc; sv++) {
+		int *cand = &lp->cand[sv * lp->n_w], n = lp->n_cand[sv];
+		for (int i = 0; i < n; i++)
+			if (cand[i] == k) {
+				memmove(&cand[i], &cand[i + 1], (size_t)(n - i - 1) * sizeof *cand);
+				lp->n_cand[sv]--;
+				lp->gone[sv] = k;
+				break;
+			}
+	}
+	size_t len = lp->lost ? strlen(lp->lost) : 0;
+	char line[1024];
+	int n = snprintf(line, sizeof line, "%s%s lost %.3f ms into the run (%s): its %zu queries "
+	                 "in flight or queued dropped, %d of %d workers left",
+	                 len ? "; " : "", lp->w[k].name ? lp->w[k].name : "a worker",
+	                 (double)(now - sched_get_stats(s)->t0) / 1e6, device_errmsg(lp->w[k].dev),
+	                 before, lp->n_w - lp->n_dead, lp->n_w);
+	if (n > 0 && !buf_grow(&lp->lost, &lp->lost_len, len + (size_t)n + 1, 1))
+		memcpy(lp->lost + len, line, (size_t)n + 1);
+}
+
+/* A device call on worker k failed: the run fails, unless the device is
+ * gone for good and other workers remain (lose). */
+static int device_fail(loop *lp, int k, int64_t now, char *err, size_t errlen)
+{
+	if (device_lost(lp->w[k].dev) && lp->n_w - lp->n_dead > 1) {
+		lose(lp, k, now);
+		return 0;
+	}
+	return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+}
+
 static void finish(loop *lp, int k)
 {
 	wstate *st = &lp->st[k];
@@ -366,6 +430,11 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 		return text_fail(err, errlen, "load produced service %d of %d", a->service, lp->n_svc);
 	if (r->holds) {
 		lp->view.now = a->t;
+		if (lp->n_dead && lp->n_arr < UINT32_MAX && lp->n_cand[a->service] == 0) {
+			lp->n_held++; /* no live worker serves it: dropped as it comes */
+			view_drop(&lp->view, a, lp->n_arr++);
+			return 0;
+		}
 		if (lp->n_arr == UINT32_MAX || r->hold(lp->rctx, &lp->view, a, lp->n_arr))
 			return text_fail(err, errlen, "out of memory holding query %u", lp->n_arr);
 		lp->n_arr++;
@@ -374,7 +443,7 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 	}
 	int n = lp->n_cand[a->service];
 	const int *cand = &lp->cand[a->service * lp->n_w];
-	int k = cand[0];
+	int k = n ? cand[0] : lp->gone[a->service]; /* none left: recorded there, dropped */
 	if (n > 1) {
 		lp->view.now = a->t;
 		int i = r->route(&lp->view, a, cand, n);
@@ -391,7 +460,9 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
 	if (keep)
 		lp->at[lp->n_at++] = (uint16_t)k;
-	if (!lp->st[k].busy)
+	if (lp->st[k].dead)
+		sched_drop_head(lp->w[k].sched, local.service);
+	else if (!lp->st[k].busy)
 		ready_push(lp, k);
 	return 0;
 }
@@ -451,7 +522,7 @@ static int launch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 		}
 		int64_t *seg_end = sched_seg_end(s);
 		if (device_launch(lp->w[k].dev, g, seg_end, &st->ended))
-			return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+			return device_fail(lp, k, now, err, errlen);
 		st->busy = 1;
 		st->gen++;
 		lp->n_busy++;
@@ -492,7 +563,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 		if (!lp->st[first].ended) {
 			device *d = lp->w[first].dev;
 			if (device_wait_group(d, e_first, sched_seg_end(lp->w[first].sched)) != 1)
-				return worker_fail(lp, first, device_errmsg(d), err, errlen);
+				return device_fail(lp, first, now, err, errlen);
 		}
 		finish(lp, first);
 		return 0;
@@ -509,7 +580,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 		}
 		int r = device_wait_group(lp->w[k].dev, now, sched_seg_end(lp->w[k].sched));
 		if (r < 0)
-			return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+			return device_fail(lp, k, now, err, errlen);
 		if (r == 1) {
 			finish(lp, k);
 			return 0;
@@ -521,7 +592,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 	device *d = lp->w[waited_on].dev;
 	int r = device_wait_group(d, until, sched_seg_end(lp->w[waited_on].sched));
 	if (r < 0)
-		return worker_fail(lp, waited_on, device_errmsg(d), err, errlen);
+		return device_fail(lp, waited_on, now, err, errlen);
 	if (r == 1)
 		finish(lp, waited_on);
 	return 0;
@@ -670,6 +741,10 @@ int worker_run(worker *w, int n_w, const worker_params *p, worker_result *out, c
 		return text_fail(err, errlen, "out of memory setting up the workers");
 	}
 	int rc = drive(&lp, p, err, errlen);
+	if (lp.lost) {
+		out->lost = lp.lost; /* handed over */
+		lp.lost = NULL;
+	}
 	if (merge(&lp, out) && rc >= 0)
 		rc = text_fail(err, errlen, "out of memory gathering the queries");
 	for (int k = 0; k < n_w; k++) {
@@ -692,6 +767,8 @@ void worker_result_free(worker_result *r)
 {
 	if (!r)
 		return;
+	free(r->lost);
+	r->lost = NULL;
 	free(r->owned);
 	r->owned = NULL;
 	r->q = NULL;

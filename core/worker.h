@@ -73,6 +73,9 @@ typedef struct worker_result {
 	size_t n;
 	sched_query *owned;
 	sched_stats stats; /* summed over workers; t0 the run's start */
+	/* Workers lost on the way (dev_iface.lost), what happened to each, or
+	 * NULL: the run went on without them (owned) */
+	char *lost;
 } worker_result;
 
 /* Runs the load to its end: 0 done, 1 stopped (*stop), -1 error (a

@@ -808,6 +808,10 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "services");
+	if (r->lost) {
+		lua_pushstring(L, r->lost);
+		lua_setfield(L, -2, "lost");
+	}
 	if (!c->per_minute)
 		return;
 	lua_createtable(L, (int)r->n_minutes, 0);
@@ -936,6 +940,8 @@ static int l_run(lua_State *L)
 		return luaL_error(L, "abacus.run: %s", err);
 	}
 	b->runs++;
+	if (r.lost) /* the run went on without them: said where it cannot be missed */
+		fprintf(stderr, "abacus: run '%s': %s\n", c.name, r.lost);
 	/* lua_createtable may raise out of memory: r is freed in any case */
 	lua_pushcfunction(L, l_push_result);
 	lua_pushlightuserdata(L, &c);

@@ -2,12 +2,15 @@
  * worker ranks' loop. Messages are bytes packed by the helpers below. */
 #include "mpic.h"
 
+#include <errno.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clk.h"
 #include "prof.h"
@@ -123,12 +126,22 @@ static void sleep_until(int64_t t)
 	}
 }
 
+/* Ranks found dead, so that the end sends them nothing: a message to a
+ * dead rank may keep MPI_Finalize waiting. Process state, as MPI's own
+ * is (one MPI world a process). */
+static unsigned char dead_rank[4096];
+
 /* ---- rank 0: a proxy device per worker rank ---- */
 typedef struct remote {
 	int rank, n_total; /* its rank; the GPUs of the run */
 	dev_open_options o;
 	char kind[16], gpu[64], data_dir[1024];
 	int set_up, inflight, n;
+	/* the worker's process, when on this host: a rank that died is told
+	 * by its pid (Open MPI started with --enable-recovery keeps the other
+	 * ranks running) */
+	int64_t pid;
+	int same_host, lost;
 	dev_info info;
 	pack msg;
 	char err[768];
@@ -187,9 +200,13 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 	if (recv_pack(p, r->rank, TAG_ACK) < 0)
 		return remote_fail(r, "MPI_Recv of the setup's answer failed");
 	int64_t rc = get_i64(p);
-	char msg[512];
+	char msg[512], host[256], here[256] = "";
 	get_str(p, msg, sizeof msg);
 	get_str(p, r->info.gpu, sizeof r->info.gpu);
+	r->pid = get_i64(p);
+	get_str(p, host, sizeof host);
+	gethostname(here, sizeof here - 1);
+	r->same_host = r->pid > 0 && strcmp(host, here) == 0;
 	if (rc != 0) {
 		r->set_up = 0;
 		snprintf(r->err, sizeof r->err, "rank %d: %s", r->rank, msg);
@@ -217,9 +234,28 @@ static int remote_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 	return remote_fail(ctx, "a group must be launched, not run blocking");
 }
 
+/* 1 when the worker's process is known to be gone. */
+static int remote_dead(remote *r)
+{
+	if (!r->lost && r->same_host && kill((pid_t)r->pid, 0) != 0 && errno == ESRCH) {
+		r->lost = 1;
+		if (r->rank < (int)sizeof dead_rank)
+			dead_rank[r->rank] = 1;
+		snprintf(r->err, sizeof r->err, "rank %d (pid %lld) died", r->rank, (long long)r->pid);
+	}
+	return r->lost;
+}
+
+static int remote_lost(void *ctx)
+{
+	return ((remote *)ctx)->lost;
+}
+
 static int remote_launch(void *ctx, const dev_group *g)
 {
 	remote *r = ctx;
+	if (remote_dead(r))
+		return -1;
 	if (r->inflight)
 		return remote_fail(r, "a group is already in flight");
 	pack *p = &r->msg;
@@ -246,6 +282,7 @@ static int remote_wait_group(void *ctx, int64_t t, int64_t *seg_end)
 	remote *r = ctx;
 	if (!r->inflight)
 		return remote_fail(r, "no group in flight to wait for");
+	int64_t checked = clk_ns();
 	for (;;) {
 		int flag = 0;
 		if (MPI_Iprobe(r->rank, TAG_DONE, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE) !=
@@ -268,6 +305,11 @@ static int remote_wait_group(void *ctx, int64_t t, int64_t *seg_end)
 				seg_end[i] = now - (total - get_i64(p));
 			return p->bad ? remote_fail(r, "a group's end came garbled") : 1;
 		}
+		if (now - checked > 20000000 || now >= t) { /* every 20 ms of waiting, and when asked */
+			checked = now;
+			if (remote_dead(r))
+				return -1;
+		}
 		if (now >= t)
 			return 0;
 		sleep_until(now + (t - now < 10000 ? t - now : 10000));
@@ -289,7 +331,7 @@ static void remote_free(void *ctx)
 	remote *r = ctx;
 	if (!r)
 		return;
-	if (r->set_up)
+	if (r->set_up && !remote_dead(r))
 		MPI_Send(NULL, 0, MPI_BYTE, r->rank, TAG_END, MPI_COMM_WORLD);
 	free(r);
 }
@@ -305,6 +347,7 @@ static const dev_iface remote_iface = {
     .free = remote_free,
     .launch = remote_launch,
     .wait_group = remote_wait_group,
+    .lost = remote_lost,
 };
 
 /* n proxies, to ranks 1..n. Worker i > 0 of a simulated cluster draws
@@ -519,6 +562,13 @@ int mpic_serve(const dev_kind *const *kinds, char *err, size_t errlen)
 	static pack in, out; /* 64 KiB each: off the stack, one worker loop a process */
 	served s;
 	memset(&s, 0, sizeof s);
+	/* ABACUS_MPI_KILL=RANK:N: rank RANK dies when its group N + 1 comes
+	 * (fault injection for tests) */
+	int64_t kill_after = -1, groups = 0;
+	const char *kv = getenv("ABACUS_MPI_KILL");
+	int kr, kn;
+	if (kv && sscanf(kv, "%d:%d", &kr, &kn) == 2 && kr == mpic_rank() && kn >= 0)
+		kill_after = kn;
 	for (;;) {
 		/* waits asleep, not in MPI_Recv's spin: the ranks of a test share
 		 * a few cores with rank 0, whose clock the latencies are read on */
@@ -554,14 +604,20 @@ int mpic_serve(const dev_kind *const *kinds, char *err, size_t errlen)
 				served_free(&s);
 			out.n = 0;
 			out.bad = 0;
+			char host[256] = "";
+			gethostname(host, sizeof host - 1);
 			put_i64(&out, rc);
 			put_str(&out, msg);
 			put_str(&out, di.gpu);
+			put_i64(&out, (int64_t)getpid());
+			put_str(&out, host);
 			if (send_pack(&out, 0, TAG_ACK))
 				return text_fail(err, errlen, "MPI_Send to rank 0 failed");
 			continue;
 		}
 		if (tag == TAG_GROUP) {
+			if (kill_after >= 0 && groups++ == kill_after)
+				raise(SIGKILL); /* the fault a test injects: dies holding a group */
 			if (serve_group(&s, &in, &out)) {
 				out.n = 0;
 				put_i64(&out, -1);
@@ -585,6 +641,8 @@ int mpic_begin(int *argc, char ***argv, char *err, size_t errlen)
 {
 	if (MPI_Init(argc, argv) != MPI_SUCCESS)
 		return text_fail(err, errlen, "MPI_Init failed");
+	/* a rank that died makes calls to it fail, not abort this one */
+	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 	return 0;
 }
 
@@ -604,8 +662,14 @@ int mpic_size(void)
 
 void mpic_end(void)
 {
+	/* not waited for: a rank that died never takes its stop */
 	if (mpic_rank() == 0)
-		for (int r = 1; r < mpic_size(); r++)
-			MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD);
+		for (int r = 1; r < mpic_size(); r++) {
+			if (r < (int)sizeof dead_rank && dead_rank[r])
+				continue;
+			MPI_Request q;
+			if (MPI_Isend(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD, &q) == MPI_SUCCESS)
+				MPI_Request_free(&q);
+		}
 	MPI_Finalize();
 }

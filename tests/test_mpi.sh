@@ -3,7 +3,8 @@
 # one process: 3 ranks (rank 0 the router, two simulated GPUs played in
 # real time) give the same queries and completions, and latencies longer
 # by what message passing and pacing add, which stays under the bound
-# below. Ranks that do not match the GPUs are an error before the run.
+# below. A worker rank that dies is noticed and the run goes on; ranks
+# that do not match the GPUs are an error before the run.
 # Skipped (77) where abacus was built without MPI or mpirun is missing.
 #   bash tests/test_mpi.sh ABACUS_BIN SOURCE_DIR
 set -u
@@ -56,6 +57,32 @@ for router in random clockwork; do
 	q="SELECT group_concat(service || ':' || batch, ',') FROM (SELECT service, batch FROM queries
 	   WHERE run_id = (SELECT id FROM runs WHERE name = 'mpi-$router') ORDER BY id)"
 	[ "$(sql one.db "$q")" = "$(sql mpi.db "$q")" ] && ok || bad "$router: the queries differ"
+done
+
+# a worker rank that dies mid-run (killed as its 11th group comes, by the
+# fault injection of mpi/mpic.c): the run goes on with the other GPU, the
+# query it held is dropped, and the run says so, in results.db too
+cat >fault.lua <<'SCN'
+local S = {
+  { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 30 },
+  { model = "bert", batch = {1, 2}, seq = {16, 64}, qos_ms = 30 },
+}
+abacus.run{ name = "mpi-" .. arg[1], services = S, policy = "fcfs", gpus = 2, router = arg[1],
+  load = { kind = "poisson", qps = 20 }, queries = 60, seed = 5 }
+SCN
+for router in random clockwork; do
+	rm -f f.db*
+	if ABACUS_MPI_KILL=1:10 ASAN_OPTIONS=$mpi_asan timeout 120 "${MPIRUN[@]}" --enable-recovery -n 3 \
+		"$BIN" --db f.db run fault.lua $router >f.txt 2>err.txt; then
+		ok
+	else
+		bad "$router: a killed rank: mpirun failed: $(cat err.txt)"
+	fi
+	grep -q "abacus: run 'mpi-$router': GPU 1 lost .* (rank 1 (pid [0-9]*) died): its 1 queries in flight or queued dropped, 1 of 2 workers left" err.txt &&
+		ok || bad "$router: no word of the lost rank: $(cat err.txt)"
+	[ "$(sql f.db "SELECT status || ' ' || completed || ' ' || dropped || ' ' || (error LIKE 'GPU 1 lost%')
+		FROM runs WHERE name = 'mpi-$router'")" = "done 59 1 1" ] && ok ||
+		bad "$router: stored $(sql f.db "SELECT status, completed, dropped, error FROM runs WHERE name = 'mpi-$router'")"
 done
 
 # ranks that do not match the GPUs: one line from rank 0, before the run
