@@ -61,7 +61,7 @@ done
 
 # a worker rank that dies mid-run (killed as its 11th group comes, by the
 # fault injection of mpi/mpic.c): the run goes on with the other GPU, the
-# query it held is dropped, and the run says so, in results.db too
+# queries it held are dropped, and the run says so, in results.db too
 cat >fault.lua <<'SCN'
 local S = {
   { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 30 },
@@ -72,16 +72,19 @@ abacus.run{ name = "mpi-" .. arg[1], services = S, policy = "fcfs", gpus = 2, ro
 SCN
 for router in random clockwork; do
 	rm -f f.db*
-	if ABACUS_MPI_KILL=1:10 ASAN_OPTIONS=$mpi_asan timeout 120 "${MPIRUN[@]}" --enable-recovery -n 3 \
-		"$BIN" --db f.db run fault.lua $router >f.txt 2>err.txt; then
-		ok
-	else
-		bad "$router: a killed rank: mpirun failed: $(cat err.txt)"
-	fi
-	grep -q "abacus: run 'mpi-$router': GPU 1 lost .* (rank 1 (pid [0-9]*) died): its 1 queries in flight or queued dropped, 1 of 2 workers left" err.txt &&
+	# mpirun's own status after a rank was killed is Open MPI's to choose
+	# (it may report the death); a hang (124) or rank 0 failing is ours
+	ABACUS_MPI_KILL=1:10 ASAN_OPTIONS=$mpi_asan timeout 120 "${MPIRUN[@]}" --enable-recovery -n 3 \
+		"$BIN" --db f.db run fault.lua $router >f.txt 2>err.txt
+	rc=$?
+	[ $rc -ne 124 ] && ! grep -q "^abacus: .*abacus.run" err.txt && ok ||
+		bad "$router: a killed rank: mpirun rc $rc: $(cat err.txt)"
+	grep -q "abacus: run 'mpi-$router': GPU 1 lost .* (rank 1 (pid [0-9]*) died): its [0-9]* queries in flight or queued dropped, 1 of 2 workers left" err.txt &&
 		ok || bad "$router: no word of the lost rank: $(cat err.txt)"
-	[ "$(sql f.db "SELECT status || ' ' || completed || ' ' || dropped || ' ' || (error LIKE 'GPU 1 lost%')
-		FROM runs WHERE name = 'mpi-$router'")" = "done 59 1 1" ] && ok ||
+	# what it held (one group in flight, and any queued behind it) is
+	# dropped; the other GPU completes the rest
+	[ "$(sql f.db "SELECT status || ' ' || (completed + dropped) || ' ' || (dropped BETWEEN 1 AND 5) || ' '
+		|| (error LIKE 'GPU 1 lost%') FROM runs WHERE name = 'mpi-$router'")" = "done 60 1 1" ] && ok ||
 		bad "$router: stored $(sql f.db "SELECT status, completed, dropped, error FROM runs WHERE name = 'mpi-$router'")"
 done
 
