@@ -2,6 +2,7 @@
  * worker ranks' loop. Messages are bytes packed by the helpers below. */
 #include "mpic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <mpi.h>
 #include <signal.h>
@@ -435,21 +436,43 @@ static void served_free(served *s)
 	s->n = 0;
 }
 
+/* The GPUs the driver lists on this host (/proc/driver/nvidia/gpus), or
+ * -1 where it lists none there. */
+static int host_gpus(void)
+{
+	DIR *d = opendir("/proc/driver/nvidia/gpus");
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 /* CUDA_VISIBLE_DEVICES for this worker: its local rank among the workers
- * of its host (rank 0's host has one rank fewer of them). */
-static void pick_gpu(void)
+ * of its host (rank 0's host has one rank fewer of them); more workers on
+ * a host than its GPUs is an error. */
+static int pick_gpu(char *err, size_t errlen)
 {
 	const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
 	if (!lr || getenv("CUDA_VISIBLE_DEVICES"))
-		return;
+		return 0;
 	int local = atoi(lr);
 	/* ranks fill hosts in order (mpirun's default): the host whose first
 	 * rank is rank 0 is rank 0's, and its workers start at local rank 1 */
 	if (mpic_rank() - local == 0)
 		local--;
+	int n = host_gpus();
+	if (n >= 0 && local >= n)
+		return text_fail(err, errlen,
+		                 "rank %d is worker %d of its host, which has %d GPU%s: start at "
+		                 "most one worker rank per GPU",
+		                 mpic_rank(), local + 1, n, n == 1 ? "" : "s");
 	char v[16];
 	snprintf(v, sizeof v, "%d", local);
 	setenv("CUDA_VISIBLE_DEVICES", v, 1);
+	return 0;
 }
 
 static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *err,
@@ -503,8 +526,8 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 	if (p->bad)
 		return text_fail(err, errlen, "a setup message came garbled");
 	s->sim = strcmp(kind, "sim") == 0;
-	if (!s->sim)
-		pick_gpu();
+	if (!s->sim && pick_gpu(err, errlen))
+		return -1;
 	if (!(s->prof = prof_new(gpu, o.data_dir, err, errlen)))
 		return -1;
 	o.prof = s->prof;
