@@ -23,8 +23,18 @@
  * in real time, plus what message passing adds.
  *
  * Ranks: a run of N GPUs needs N + 1 ranks; anything else is an error
- * before the run. Rank 0 tells the workers to stop when its scenario ends.
- * Not handled: a worker rank that dies (Open MPI ends the whole job).
+ * before the run. With device = "cuda" a worker takes the GPU of its
+ * local rank among the host's workers, and a host with more worker ranks
+ * than GPUs is an error; CUDA_VISIBLE_DEVICES set for the job (mpirun -x
+ * CUDA_VISIBLE_DEVICES=0) is kept instead, so that workers may share one
+ * GPU. Rank 0 tells the workers to stop when its scenario ends.
+ *
+ * Faults: under mpirun --enable-recovery the other ranks live on when a
+ * worker rank dies; rank 0 notices (the worker's process is gone, where
+ * it shares rank 0's host) and its proxy says the device is lost
+ * (dev_iface.lost), and the run goes on without it (worker.h). Without
+ * --enable-recovery Open MPI ends the whole job. ABACUS_MPI_KILL=R:N
+ * makes rank R die as its group N + 1 comes, for tests.
  */
 #ifndef ABACUS_MPIC_H
 #define ABACUS_MPIC_H
