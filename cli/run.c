@@ -55,12 +55,13 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 	         .progress = &pg};
 	rc = lab_run_file(&b, argv[0], n_pos - 1, argv + 1, err, sizeof err);
 	lab_close(&b);
+	/* the error before the MPI job ends: ending it may not return */
+	if (rc)
+		fprintf(stderr, "abacus: %s\n", err);
 	if (mpi)
 		cli_mpi_end();
-	if (rc) {
-		fprintf(stderr, "abacus: %s\n", err);
+	if (rc)
 		return rc == 130 ? 130 : 1;
-	}
 	return 0;
 }
 

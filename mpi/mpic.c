@@ -686,13 +686,27 @@ int mpic_size(void)
 void mpic_end(void)
 {
 	/* not waited for: a rank that died never takes its stop */
+	int dead = 0;
 	if (mpic_rank() == 0)
 		for (int r = 1; r < mpic_size(); r++) {
-			if (r < (int)sizeof dead_rank && dead_rank[r])
+			if (r < (int)sizeof dead_rank && dead_rank[r]) {
+				dead++;
 				continue;
+			}
 			MPI_Request q;
 			if (MPI_Isend(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD, &q) == MPI_SUCCESS)
 				MPI_Request_free(&q);
 		}
+	/* MPI_Finalize is collective: with a rank dead it may wait for it
+	 * forever (seen under load with Open MPI's --enable-recovery). The
+	 * results are stored by now, so rank 0 ends the job instead, and the
+	 * job's status says that a worker was lost. */
+	if (dead) {
+		fprintf(stderr, "abacus: %d worker rank%s died during the run; the results are stored; "
+		                "ending the MPI job\n",
+		        dead, dead > 1 ? "s" : "");
+		fflush(NULL);
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	}
 	MPI_Finalize();
 }
