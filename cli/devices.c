@@ -2,8 +2,12 @@
 #include "devices.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sim.h"
+#ifdef ABACUS_HAVE_MPI
+#include "mpic.h"
+#endif
 #ifdef ABACUS_HAVE_CUDA
 #include "cuda_dev.h"
 #else
@@ -45,3 +49,64 @@ int cli_gpu_info(FILE *out, char *err, size_t errlen)
 	return 1;
 #endif
 }
+
+#ifdef ABACUS_HAVE_MPI
+int cli_mpi_begin(char *err, size_t errlen)
+{
+	if (!mpic_launched())
+		return 0;
+	return mpic_begin(NULL, NULL, err, errlen) ? -1 : 1;
+}
+
+int cli_mpi_rank(void)
+{
+	return mpic_rank();
+}
+
+const dev_kind *const *cli_mpi_devices(void)
+{
+	return mpic_devices;
+}
+
+int cli_mpi_serve(char *err, size_t errlen)
+{
+	return mpic_serve(cli_devices, err, errlen);
+}
+
+void cli_mpi_end(void)
+{
+	mpic_end();
+}
+#else
+/* Without MPI every rank would run the whole scenario on its own: say so
+ * instead. The launchers' environment names them (mpi/mpic.c reads the
+ * same). */
+int cli_mpi_begin(char *err, size_t errlen)
+{
+	if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
+		return 0;
+	snprintf(err, errlen, "started by mpirun, but this abacus was built without MPI "
+	         "(install libopenmpi-dev and rebuild)");
+	return -1;
+}
+
+int cli_mpi_rank(void)
+{
+	return 0;
+}
+
+const dev_kind *const *cli_mpi_devices(void)
+{
+	return cli_devices;
+}
+
+int cli_mpi_serve(char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return 0;
+}
+
+void cli_mpi_end(void)
+{
+}
+#endif

@@ -27,6 +27,20 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 		fprintf(stderr, "abacus run: which scenario? usage: abacus run FILE.lua [ARGS...]\n");
 		return 2;
 	}
+	char err[2048];
+	int mpi = cli_mpi_begin(err, sizeof err);
+	if (mpi < 0) {
+		fprintf(stderr, "abacus: %s\n", err);
+		return 1;
+	}
+	int rank = mpi ? cli_mpi_rank() : 0;
+	if (rank > 0) { /* a worker rank: rank 0 runs the scenario */
+		rc = cli_mpi_serve(err, sizeof err);
+		cli_mpi_end();
+		if (rc)
+			fprintf(stderr, "abacus: rank %d: %s\n", rank, err);
+		return rc ? 1 : 0;
+	}
 	env->catch_interrupts();
 	/* A run of more than a second or so shows its arrivals; a log gets a
 	 * line every few seconds at most, whatever the script runs. */
@@ -35,14 +49,19 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 	pg.gap_ns = 5000000000LL;
 	pg.unit = "queries";
 	pg.elapsed = 1;
-	lab b = {.db_path = a.db, .devices = cli_devices, .stop = env->stop, .progress = &pg};
-	char err[2048];
+	lab b = {.db_path = a.db,
+	         .devices = mpi ? cli_mpi_devices() : cli_devices,
+	         .stop = env->stop,
+	         .progress = &pg};
 	rc = lab_run_file(&b, argv[0], n_pos - 1, argv + 1, err, sizeof err);
 	lab_close(&b);
-	if (rc) {
+	/* the error before the MPI job ends: ending it may not return */
+	if (rc)
 		fprintf(stderr, "abacus: %s\n", err);
+	if (mpi)
+		cli_mpi_end();
+	if (rc)
 		return rc == 130 ? 130 : 1;
-	}
 	return 0;
 }
 

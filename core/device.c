@@ -123,3 +123,8 @@ int64_t device_group_end(device *d)
 {
 	return d->iface->group_end ? d->iface->group_end(d->ctx) : -1;
 }
+
+int device_lost(device *d)
+{
+	return d->iface->lost ? d->iface->lost(d->ctx) : 0;
+}

@@ -109,6 +109,10 @@ typedef struct dev_iface {
 	 * it ahead (a virtual clock); -1 when it learns it only when the
 	 * group ends (a GPU) or nothing is in flight. */
 	int64_t (*group_end)(void *ctx);
+	/* Optional: 1 when the device is gone for good (a worker process that
+	 * died), so that a failed call loses this worker and the run goes on
+	 * with the others; NULL or 0: a failure fails the run. */
+	int (*lost)(void *ctx);
 } dev_iface;
 
 typedef struct device {
@@ -188,6 +192,8 @@ int device_launch(device *d, const dev_group *g, int64_t *seg_end, int *ended);
 int device_wait_group(device *d, int64_t t, int64_t *seg_end);
 /* -1 where the device has no group_end or does not know. */
 int64_t device_group_end(device *d);
+/* 1 when the device says it is gone for good (dev_iface.lost). */
+int device_lost(device *d);
 /* -1 with "device X cannot time single ops" when time_ops is missing. */
 int device_time_ops(device *d, const dev_segment *seg, int64_t *op_ns);
 

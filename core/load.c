@@ -726,6 +726,13 @@ fail:
 load *load_rates_new(const char *path, const load_service *svc, int n, double time_scale,
                      double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen)
 {
+	return load_rates_capped(path, svc, n, time_scale, qps_scale, limit, 0, seed, err, errlen);
+}
+
+load *load_rates_capped(const char *path, const load_service *svc, int n, double time_scale,
+                        double qps_scale, int64_t limit, int64_t cap, uint64_t seed, char *err,
+                        size_t errlen)
+{
 	if (!(time_scale > 0) || isinf(time_scale)) {
 		text_fail(err, errlen, "time_scale must be a positive number, got %g", time_scale);
 		return NULL;
@@ -768,12 +775,13 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 	double expect = 0;
 	for (int m = 0; m < r->n_min; m++)
 		expect += r->qps[m] * r->min_sec;
-	if (limit == 0 && expect > LOAD_MAX_QUERIES) {
+	int64_t most = cap > 0 ? cap : LOAD_MAX_QUERIES;
+	if (limit == 0 && expect > (double)most) {
 		text_fail(
 		    err, errlen,
-		    "%s at qps_scale %g makes about %.3g queries, more than the %d a run holds: "
+		    "%s at qps_scale %g makes about %.3g queries, more than the %lld a run holds: "
 		    "lower qps_scale or set queries",
-		    path, qps_scale, expect, LOAD_MAX_QUERIES);
+		    path, qps_scale, expect, (long long)most);
 		rates_free(&r->base);
 		return NULL;
 	}
@@ -793,11 +801,12 @@ load *load_rates_new(const char *path, const load_service *svc, int n, double ti
 int load_next(load *l, load_arrival *out)
 {
 	int rc = l->iface->next(l, out);
-	if (rc == 1 && ++l->given > LOAD_MAX_QUERIES) {
+	int64_t most = l->cap > 0 ? l->cap : LOAD_MAX_QUERIES;
+	if (rc == 1 && ++l->given > most) {
 		text_fail(l->err, sizeof l->err,
-		          "the %s load gives more than the %d queries a run holds: set queries, or "
+		          "the %s load gives more than the %lld queries a run holds: set queries, or "
 		          "replay a shorter part",
-		          l->iface->kind, LOAD_MAX_QUERIES);
+		          l->iface->kind, (long long)most);
 		return -1;
 	}
 	return rc;

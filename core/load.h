@@ -67,6 +67,9 @@
 
 #define LOAD_MAX_MS 1e12 /* about 31.7 years */
 #define LOAD_MAX_QUERIES 50000000
+/* The most arrivals of a streaming run (stream.h), which keeps only the
+ * queries in flight: a controller numbers its queries in 32 bits. */
+#define LOAD_STREAM_MAX_QUERIES 4000000000LL
 
 typedef struct load_service {
 	const char *model; /* name, for matching trace rows */
@@ -96,6 +99,7 @@ struct load {
 	const load_iface *iface;
 	char err[512];
 	int64_t given; /* arrivals load_next has returned */
+	int64_t cap;   /* the most it may return; 0: LOAD_MAX_QUERIES */
 };
 
 /* qps > 0 is the total rate over all services; it is ignored when every
@@ -112,6 +116,11 @@ load *load_trace_strict_new(const char *path, const load_service *svc, int n, in
 /* limit 0: until the file's last minute ends. time_scale > 0, qps_scale > 0. */
 load *load_rates_new(const char *path, const load_service *svc, int n, double time_scale,
                      double qps_scale, int64_t limit, uint64_t seed, char *err, size_t errlen);
+/* load_rates_new for a run that holds up to cap arrivals (load_params.cap;
+ * 0: LOAD_MAX_QUERIES), a file that would give more refused up front. */
+load *load_rates_capped(const char *path, const load_service *svc, int n, double time_scale,
+                        double qps_scale, int64_t limit, int64_t cap, uint64_t seed, char *err,
+                        size_t errlen);
 
 /* What a load kind may read of a run. Fields the kind does not read hold
  * their defaults. */
@@ -120,6 +129,7 @@ typedef struct load_params {
 	const char *file; /* the CSV file a kind reads; NULL when not given */
 	double time_scale, qps_scale;
 	int64_t limit; /* the run's `queries` */
+	int64_t cap;   /* the most arrivals the run holds; 0: LOAD_MAX_QUERIES */
 	uint64_t seed;
 	unsigned given; /* the KIND_* fields the scenario gave */
 } load_params;

@@ -11,6 +11,12 @@
 #include "load.h"
 #include "text.h"
 
+/* The most arrivals the run holds (load_params.cap). */
+static int64_t load_cap(const load_params *p)
+{
+	return p->cap > 0 ? p->cap : LOAD_MAX_QUERIES;
+}
+
 static int poisson_check(const load_params *p, const load_service *svc, int n, char *err,
                          size_t errlen)
 {
@@ -26,11 +32,11 @@ static int poisson_check(const load_params *p, const load_service *svc, int n, c
 		return text_fail(err, errlen,
 		                 "load.qps must be a positive number of queries per second, got %g",
 		                 p->qps);
-	if (p->limit < 1 || p->limit > LOAD_MAX_QUERIES)
+	if (p->limit < 1 || p->limit > load_cap(p))
 		return text_fail(err, errlen,
-		                 "queries must be between 1 and %d (the most a run holds), "
+		                 "queries must be between 1 and %lld (the most a run holds), "
 		                 "got %lld",
-		                 LOAD_MAX_QUERIES, (long long)p->limit);
+		                 (long long)load_cap(p), (long long)p->limit);
 	return 0;
 }
 
@@ -45,11 +51,11 @@ static int file_check(const load_params *p, char *err, size_t errlen)
 {
 	if (p->file && !*p->file)
 		return text_fail(err, errlen, "load.file is empty: give the path of a CSV file");
-	if (p->limit < 0 || p->limit > LOAD_MAX_QUERIES)
+	if (p->limit < 0 || p->limit > load_cap(p))
 		return text_fail(err, errlen,
-		                 "queries must be between 0 (all) and %d (the most a run "
+		                 "queries must be between 0 (all) and %lld (the most a run "
 		                 "holds), got %lld",
-		                 LOAD_MAX_QUERIES, (long long)p->limit);
+		                 (long long)load_cap(p), (long long)p->limit);
 	return 0;
 }
 
@@ -86,8 +92,8 @@ static int rates_check(const load_params *p, const load_service *svc, int n, cha
 static load *rates_open(const load_params *p, const load_service *svc, int n, char *err,
                         size_t errlen)
 {
-	return load_rates_new(p->file, svc, n, p->time_scale, p->qps_scale, p->limit, p->seed, err,
-	                      errlen);
+	return load_rates_capped(p->file, svc, n, p->time_scale, p->qps_scale, p->limit, p->cap,
+	                         p->seed, err, errlen);
 }
 
 static const load_kind poisson_kind = {

@@ -2,6 +2,7 @@
  * need no sort). */
 #include "metrics.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -127,4 +128,35 @@ int metrics_compute_service(const sched_query *q, size_t n, const sched_service 
                             int service, metrics *out)
 {
 	return metrics_of(q, n, svc, service, out);
+}
+
+int metrics_windows(const sched_query *q, size_t n, const sched_service *svc, int64_t t0,
+                    int64_t width, metrics **out, size_t *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0 || width <= 0)
+		return 0;
+	int64_t last = q[n - 1].arrival - t0;
+	size_t nw = (size_t)((last > 0 ? last : 0) / width) + 1;
+	metrics *w = calloc(nw, sizeof *w);
+	if (!w)
+		return -1;
+	size_t lo = 0;
+	for (size_t k = 0; k < nw; k++) {
+		size_t hi = lo;
+		int64_t end = t0 + (int64_t)(k + 1) * width;
+		while (hi < n && q[hi].arrival < end) {
+			assert(hi == 0 || q[hi].arrival >= q[hi - 1].arrival);
+			hi++;
+		}
+		if (metrics_of(q + lo, hi - lo, svc, -1, &w[k])) {
+			free(w);
+			return -1;
+		}
+		lo = hi;
+	}
+	*out = w;
+	*n_out = nw;
+	return 0;
 }

@@ -38,6 +38,14 @@ int metrics_compute(const sched_query *q, size_t n, const sched_service *svc, me
 int metrics_compute_service(const sched_query *q, size_t n, const sched_service *svc,
                             int service, metrics *out);
 
+/* The figures of each window of `width` ns of arrival time from t0, over
+ * the queries that arrived in it (q in arrival order, as a run returns
+ * them): *out[k] for arrivals in [t0 + k * width, t0 + (k + 1) * width),
+ * up to the last arrival's window; owned by the caller (free). 0, or -1
+ * out of memory. */
+int metrics_windows(const sched_query *q, size_t n, const sched_service *svc, int64_t t0,
+                    int64_t width, metrics **out, size_t *n_out);
+
 /* The k-th smallest (0-based) of v[0..n), reordering v. n > 0. */
 int64_t metrics_select(int64_t *v, size_t n, size_t k);
 /* Nearest-rank percentile p in (0, 100] of v[0..n), reordering v. */

@@ -83,8 +83,10 @@ static const router_kind headroom = {
     .route = route_headroom,
 };
 
-static const router_kind *const routers[] = {&direct, &random_router, &least_loaded, &headroom,
-                                             NULL};
+extern const router_kind router_clockwork; /* router_clockwork.c */
+
+static const router_kind *const routers[] = {&direct,   &random_router,     &least_loaded,
+                                             &headroom, &router_clockwork, NULL};
 
 const router_kind *const *router_kinds(void)
 {

@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "router.h"
 #include "sched.h"
+#include "stream.h"
 #include "train.h"
 #include "worker.h"
 #include "zoo.h"
@@ -186,6 +187,7 @@ static void load_params_of(const run_config *c, unsigned given, load_params *lp)
 	    .time_scale = c->time_scale,
 	    .qps_scale = c->qps_scale,
 	    .limit = c->queries,
+	    .cap = c->stream ? LOAD_STREAM_MAX_QUERIES : 0,
 	    .seed = c->seed,
 	    .given = given,
 	};
@@ -250,6 +252,63 @@ int run_partition_sms(const run_config *c, int k, int *sms, char *err, size_t er
 	return part_resolve(gpu_find(c->gpu), &c->parts[k].size, where, sms, err, errlen);
 }
 
+/* Each service on at least one worker, and on one only unless the router
+ * chooses. on[s]: the workers service s is on. */
+static int check_placed(const run_config *c, const router_kind *r, const int *on,
+                        const char *in, const char *what, char *err, size_t errlen)
+{
+	for (int s = 0; s < c->n_svc; s++) {
+		if (on[s] == 0)
+			return text_fail(err, errlen, "services[%d] (%s) is %s no %s: place it %s one",
+			                 s + 1, c->svc[s].model, in, what, in);
+		if (on[s] > 1 && !r->chooses)
+			return text_fail(err, errlen,
+			                 "services[%d] (%s) is %s %d %ss, and router '%s' cannot "
+			                 "choose between them: place it %s one, or name a router that "
+			                 "chooses (random, least_loaded, headroom, clockwork)",
+			                 s + 1, c->svc[s].model, in, on[s], what, r->name, in);
+	}
+	return 0;
+}
+
+/* A cluster of simulated GPUs (gpus = N): a count in range, not beside
+ * partitions, a device whose GPUs share one clock, every service placed
+ * and every GPU serving one. */
+static int check_gpus(const run_config *c, const dev_kind *kind, const router_kind *r,
+                      char *err, size_t errlen)
+{
+	if (c->gpus < 1 || c->gpus > RUN_MAX_GPUS)
+		return text_fail(err, errlen, "gpus must be between 1 and %d, got %d", RUN_MAX_GPUS,
+		                 c->gpus);
+	if (c->n_parts)
+		return text_fail(err, errlen, "gpus and partitions cannot be given together: a "
+		                 "cluster's GPUs are whole (give one or the other)");
+	if (c->gpus > 1 && (kind->real || !kind->open_parts))
+		return text_fail(err, errlen,
+		                 "gpus = %d needs device 'sim' in one process (a live cluster runs "
+		                 "one worker per MPI rank)",
+		                 c->gpus);
+	int *on = calloc((size_t)c->n_svc, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < c->gpus; k++) {
+		int serves = 0;
+		for (int s = 0; s < c->n_svc; s++)
+			if (!c->place || c->place[(size_t)s * (size_t)c->gpus + (size_t)k]) {
+				on[s]++;
+				serves++;
+			}
+		if (!serves)
+			rc = text_fail(err, errlen, "GPU %d serves no service: place one on it, or "
+			               "give fewer gpus", k + 1);
+	}
+	if (rc == 0)
+		rc = check_placed(c, r, on, "on", "GPU", err, errlen);
+	free(on);
+	return rc;
+}
+
 /* Partitions: sizes the GPU allows, each service placed where the router
  * can take it, and a device that can split the GPU. */
 static int check_parts(const run_config *c, const dev_kind *kind, const dev_open_options *o,
@@ -261,11 +320,13 @@ static int check_parts(const run_config *c, const dev_kind *kind, const dev_open
 		router_names(names, sizeof names);
 		return text_fail(err, errlen, "unknown router '%s' (valid: %s)", c->router, names);
 	}
+	if (c->gpus != 0 || c->place)
+		return check_gpus(c, kind, r, err, errlen);
 	if (!c->n_parts) {
 		if (c->router)
 			return text_fail(err, errlen,
-			                 "router = \"%s\" applies to a run with partitions, and this "
-			                 "one has none",
+			                 "router = \"%s\" applies to a run with partitions or gpus, and "
+			                 "this one has neither",
 			                 c->router);
 		return 0;
 	}
@@ -309,22 +370,16 @@ static int check_parts(const run_config *c, const dev_kind *kind, const dev_open
 	}
 	if (part_check_total(g, sms, c->n_parts, err, errlen))
 		return -1;
-	for (int s = 0; s < c->n_svc; s++) {
-		int on = 0;
+	int *on = calloc((size_t)c->n_svc, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	for (int s = 0; s < c->n_svc; s++)
 		for (int k = 0; k < c->n_parts; k++)
 			for (int i = 0; i < c->parts[k].n_services; i++)
-				on += c->parts[k].services[i] == s;
-		if (on == 0)
-			return text_fail(err, errlen, "services[%d] (%s) is in no partition: place it in "
-			                 "one", s + 1, c->svc[s].model);
-		if (on > 1 && !r->chooses)
-			return text_fail(err, errlen,
-			                 "services[%d] (%s) is in %d partitions, and router '%s' cannot "
-			                 "choose between them: place it in one, or name a router that "
-			                 "chooses (random, least_loaded, headroom)",
-			                 s + 1, c->svc[s].model, on, r->name);
-	}
-	return 0;
+				on[s] += c->parts[k].services[i] == s;
+	int rc = check_placed(c, r, on, "in", "partition", err, errlen);
+	free(on);
+	return rc;
 }
 
 int run_config_check(const run_config *c, char *err, size_t errlen)
@@ -370,6 +425,9 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return -1;
 	if (check_parts(c, kind, &dopt, err, errlen))
 		return -1;
+	if (c->stream && c->store_queries)
+		return text_fail(err, errlen, "stream = true keeps no query rows: give store_queries "
+		                 "= false too");
 	if (c->ways < 1 || c->ways > 64)
 		return bad(err, errlen, "%s must be between 1 and 64, got %g", "ways", c->ways);
 	if (!(c->margin >= 0 && c->margin < 1))
@@ -479,7 +537,7 @@ static int open_devices(const run_config *c, run_parts *p, char *err, size_t err
 			o[k].data_dir = p->data_dir;
 		o[k].sms = c->n_parts ? prof_sms(p->w[k].prof) : 0;
 	}
-	if (!c->n_parts) {
+	if (p->n_w == 1 && !c->n_parts) {
 		rc = dev_kind_open(c->devices, c->device, &o[0], &d[0], err, errlen);
 	} else {
 		const dev_kind *kind = dev_kind_find(c->devices, c->device);
@@ -612,43 +670,80 @@ int run_prepare(const run_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Worker w serves the run's services svc[0..n), in that order, with
+ * arrays of its own. */
+static int worker_serve(run_parts *p, run_worker *w, const int *svc, int n, char *err,
+                        size_t errlen)
+{
+	w->n = n;
+	w->models = calloc((size_t)n, sizeof *w->models);
+	w->ssvc = calloc((size_t)n, sizeof *w->ssvc);
+	w->dsvc = calloc((size_t)n, sizeof *w->dsvc);
+	w->services = calloc((size_t)n, sizeof *w->services);
+	if (!w->models || !w->ssvc || !w->dsvc || !w->services)
+		return text_fail(err, errlen, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int s = svc[i];
+		w->services[i] = s;
+		w->models[i] = p->models[s];
+		w->ssvc[i] = p->ssvc[s];
+		w->dsvc[i] = p->dsvc[s];
+	}
+	return 0;
+}
+
+/* Whole GPU k of the run: every service, in the run's order, sharing the
+ * run's arrays; or those placed on it (a cluster's place). */
+static int place_gpu(const run_config *c, run_parts *p, int k, char *err, size_t errlen)
+{
+	run_worker *w = &p->w[k];
+	w->prof = p->prof;
+	if (p->n_w == 1)
+		snprintf(w->name, sizeof w->name, "the GPU");
+	else
+		snprintf(w->name, sizeof w->name, "GPU %d", k + 1);
+	int n = 0;
+	for (int s = 0; s < c->n_svc; s++)
+		n += !c->place || c->place[(size_t)s * (size_t)c->gpus + (size_t)k];
+	if (n == c->n_svc) {
+		w->models = p->models;
+		w->ssvc = p->ssvc;
+		w->dsvc = p->dsvc;
+		w->n = c->n_svc;
+		return 0;
+	}
+	int *on = calloc((size_t)n, sizeof *on);
+	if (!on)
+		return text_fail(err, errlen, "out of memory");
+	n = 0;
+	for (int s = 0; s < c->n_svc; s++)
+		if (c->place[(size_t)s * (size_t)c->gpus + (size_t)k])
+			on[n++] = s;
+	int rc = worker_serve(p, w, on, n, err, errlen);
+	free(on);
+	return rc;
+}
+
 /* The run's workers: the whole GPU, or one per partition with the
  * services placed there and the profile of its SM count. */
 static int make_workers(const run_config *c, run_parts *p, char *err, size_t errlen)
 {
-	p->n_w = c->n_parts ? c->n_parts : 1;
+	p->n_w = c->n_parts ? c->n_parts : c->gpus > 1 ? c->gpus : 1;
 	p->w = calloc((size_t)p->n_w, sizeof *p->w);
 	p->wk = calloc((size_t)p->n_w, sizeof *p->wk);
 	if (!p->w || !p->wk)
 		return text_fail(err, errlen, "out of memory");
 	if (!c->n_parts) {
-		run_worker *w = &p->w[0];
-		w->prof = p->prof;
-		w->models = p->models;
-		w->ssvc = p->ssvc;
-		w->dsvc = p->dsvc;
-		w->n = c->n_svc;
-		snprintf(w->name, sizeof w->name, "the GPU");
+		for (int k = 0; k < p->n_w; k++)
+			if (place_gpu(c, p, k, err, errlen))
+				return -1;
 		return 0;
 	}
 	for (int k = 0; k < c->n_parts; k++) {
 		const run_partition *rp = &c->parts[k];
 		run_worker *w = &p->w[k];
-		int n = rp->n_services;
-		w->n = n;
-		w->models = calloc((size_t)n, sizeof *w->models);
-		w->ssvc = calloc((size_t)n, sizeof *w->ssvc);
-		w->dsvc = calloc((size_t)n, sizeof *w->dsvc);
-		w->services = calloc((size_t)n, sizeof *w->services);
-		if (!w->models || !w->ssvc || !w->dsvc || !w->services)
-			return text_fail(err, errlen, "out of memory");
-		for (int i = 0; i < n; i++) {
-			int s = rp->services[i];
-			w->services[i] = s;
-			w->models[i] = p->models[s];
-			w->ssvc[i] = p->ssvc[s];
-			w->dsvc[i] = p->dsvc[s];
-		}
+		if (worker_serve(p, w, rp->services, rp->n_services, err, errlen))
+			return -1;
 		int sms;
 		if (run_partition_sms(c, k, &sms, err, errlen))
 			return -1;
@@ -731,7 +826,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
 		if (device_setup(&w->dev, w->dsvc, w->n)) {
-			if (c->n_parts)
+			if (p->n_w > 1 || c->n_parts)
 				snprintf(err, errlen, "%s: %s", w->name, device_errmsg(&w->dev));
 			else
 				snprintf(err, errlen, "%s", device_errmsg(&w->dev));
@@ -744,6 +839,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	p->load = load_kind_find(c->load)->open(&lp, p->lsvc, n, err, errlen);
 	if (!p->load)
 		return -1;
+	p->load->cap = lp.cap;
 	sched_options so = {0};
 	so.abandon = c->abandon;
 	so.ways = c->ways;
@@ -758,7 +854,8 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.margin = c->margin;
 	so.batching = c->batching;
 	so.pair_late = c->pair_late;
-	so.expect_queries = c->queries > 0 && c->queries < 100000000 ? (size_t)c->queries : 0;
+	so.expect_queries = c->queries > 0 && c->queries < 100000000 && !c->stream
+	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)
 		so.expect_queries /= (size_t)p->n_w;
 	const sched_policy *policy = sched_policy_find(c->policy);
@@ -911,6 +1008,20 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	    .services = svc,
 	    .n_services = svc ? out->n_services : 0,
 	};
+	store_minute *mins = calloc(out->n_minutes ? out->n_minutes : 1, sizeof *mins);
+	for (size_t k = 0; mins && k < out->n_minutes; k++) {
+		const metrics *x = &out->minutes[k];
+		mins[k] = (store_minute){
+		    .offered = x->completed + x->dropped + x->waiting,
+		    .completed = x->completed,
+		    .on_time = x->completed - x->late,
+		    .dropped = x->dropped,
+		    .p99_ms = x->p99_ms,
+		    .mean_ms = x->mean_ms,
+		};
+	}
+	sum.minutes = mins;
+	sum.n_minutes = mins ? out->n_minutes : 0;
 	int64_t stored = 0;
 	int wrc = 0;
 
@@ -946,7 +1057,7 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		status = "failed";
 		rc = -1;
 	}
-	if (store_run_end(st, run_id, status, &sum, rc ? err : NULL)) {
+	if (store_run_end(st, run_id, status, &sum, rc ? err : out->lost)) {
 		/* The run must not be left 'running' when a smaller write can
 		 * still mark it: a failure to store its figures is a failure. */
 		size_t len = strlen(err);
@@ -959,7 +1070,41 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		rc = -1;
 	}
 	free(svc);
+	free(mins);
 	return rc;
+}
+
+/* A streaming run's queries go to st as they leave (worker_params.sink);
+ * windows count from the run's start, which the first worker knows once
+ * the run has begun. */
+typedef struct run_sink {
+	stream *st;
+	const sched *first;
+	int t0_set, oom;
+} run_sink;
+
+static void run_sink_add(void *ctx, const sched_query *q)
+{
+	run_sink *s = ctx;
+	if (!s->t0_set) {
+		stream_set_t0(s->st, sched_get_stats(s->first)->t0);
+		s->t0_set = 1;
+	}
+	if (stream_add(s->st, q))
+		s->oom = 1;
+}
+
+/* run_metrics' figures, and the windows', from a streaming run. */
+static int stream_figures(const stream *st, int n_svc, run_result *out)
+{
+	stream_metrics(st, -1, &out->m);
+	out->services = calloc((size_t)n_svc, sizeof *out->services);
+	if (!out->services)
+		return -1;
+	out->n_services = n_svc;
+	for (int i = 0; i < n_svc; i++)
+		stream_metrics(st, i, &out->services[i]);
+	return stream_windows(st, &out->minutes, &out->n_minutes);
 }
 
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
@@ -993,20 +1138,40 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	    .stop = c->stop,
 	    .progress = c->progress,
 	};
+	int64_t width = c->per_minute ? (int64_t)(60e9 / c->time_scale) : 0;
+	run_sink sink = {.first = p.w[0].sched};
+	if (c->stream) {
+		if (!(sink.st = stream_new(p.ssvc, c->n_svc, width))) {
+			parts_free(&p, c->n_svc);
+			return text_fail(err, errlen, "out of memory");
+		}
+		wp.sink = run_sink_add;
+		wp.sink_ctx = &sink;
+	}
 	int rc = worker_run(p.wk, p.n_w, &wp, &p.res, err, errlen);
 	out->wall_s = (double)(clk_ns() - t0) * 1e-9;
+	out->lost = p.res.lost; /* handed over */
+	p.res.lost = NULL;
+	size_t n = sink.st ? (size_t)stream_count(sink.st) : p.res.n;
 	if (c->progress) {
-		progress_update(c->progress, (int64_t)p.res.n);
+		progress_update(c->progress, (int64_t)n);
 		progress_end(c->progress, 0);
 	}
 	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
 	out->segments = ss->segments;
 	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
-	size_t n = p.res.n;
 	const sched_query *q = p.res.q;
-	if (rc >= 0 && run_metrics(q, n, p.ssvc, c->n_svc, out)) {
+	if (rc >= 0 && sink.oom)
+		rc = text_fail(err, errlen, "out of memory gathering the figures per minute");
+	if (rc >= 0 && (sink.st ? stream_figures(sink.st, c->n_svc, out)
+	                        : run_metrics(q, n, p.ssvc, c->n_svc, out))) {
 		snprintf(err, errlen, "out of memory computing metrics");
+		rc = -1;
+	}
+	if (rc >= 0 && c->per_minute && !sink.st &&
+	    metrics_windows(q, n, p.ssvc, ss->t0, width, &out->minutes, &out->n_minutes)) {
+		snprintf(err, errlen, "out of memory computing the figures per minute");
 		rc = -1;
 	}
 	if (rc == 0 && n == 0) {
@@ -1021,6 +1186,7 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	}
 	if (st)
 		rc = store_end(c, &p, st, run_id, rc, out, err, errlen);
+	stream_free(sink.st);
 	parts_free(&p, c->n_svc);
 	return rc;
 }
@@ -1032,4 +1198,9 @@ void run_result_free(run_result *r)
 	free(r->services);
 	r->services = NULL;
 	r->n_services = 0;
+	free(r->minutes);
+	r->minutes = NULL;
+	r->n_minutes = 0;
+	free(r->lost);
+	r->lost = NULL;
 }

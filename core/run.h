@@ -38,6 +38,7 @@ typedef struct run_service {
 } run_service;
 
 #define RUN_MAX_PARTS 64
+#define RUN_MAX_GPUS 10000
 
 /* An SM partition of the GPU (part.h): its size as the scenario gave it
  * and the services placed on it (0-based indices into run_config.svc). */
@@ -65,8 +66,13 @@ typedef struct run_config {
 	run_partition *parts;
 	int n_parts;
 	/* Which partition an arrival goes to when its service is on several
-	 * (router.h's table); NULL: direct. Only with partitions. */
+	 * (router.h's table); NULL: direct. Only with partitions or gpus. */
 	const char *router;
+	/* A cluster: gpus > 1 simulated GPUs, each a worker on one virtual
+	 * clock (not with partitions). place: NULL (every service on every
+	 * GPU) or [s * gpus + k] != 0 where service s is on GPU k. */
+	int gpus;
+	const unsigned char *place;
 	const char *load;      /* a load kind's name (load.h's table) */
 	double qps;            /* poisson total rate */
 	const char *load_file; /* trace / rates */
@@ -89,6 +95,13 @@ typedef struct run_config {
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int store_queries;   /* write per-query rows */
+	/* figures per minute of the load's time (60 s / time_scale: a rate
+	 * file's minute) in run_result.minutes and the run_minutes table */
+	int per_minute;
+	/* gather the figures query by query and forget each query (stream.h:
+	 * memory flat in the number of queries, percentiles within 0.2%);
+	 * only with store_queries off */
+	int stream;
 	const char *data_dir; /* NULL: the folder data_find finds (data.h) */
 	/* An explicit ops.csv instead of the bundle's, "roofline" for the
 	 * estimate of gpu.h (and the simulator's default contention), or NULL. */
@@ -118,6 +131,11 @@ typedef struct run_result {
 	int64_t groups;
 	int64_t segments; /* over every group: groups * 2 - segments of a pair ran alone */
 	double decision_us; /* mean host time per scheduling decision */
+	metrics *minutes;   /* per_minute: each minute's arrivals' figures (owned) */
+	size_t n_minutes;
+	/* workers lost on the way (worker_result.lost), stored as the done
+	 * run's error; NULL when none (owned) */
+	char *lost;
 } run_result;
 
 /* Defaults for every optional field. */

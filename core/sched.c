@@ -5,6 +5,7 @@
  * amortised growth of the query array and the queues.
  */
 #include "sched.h"
+#include "buf.h"
 #include "clk.h"
 #include "router.h"
 #include "worker.h"
@@ -43,6 +44,12 @@ struct sched {
 	int backlog_on;  /* keep backlog (routers that read it) */
 	int64_t backlog; /* predicted solo ns of the waiting queries, whole */
 	sched_stats stats;
+	/* sched_set_sink: where a query goes once done or dropped, and the
+	 * slots of s->q it left, for the next arrivals */
+	void (*sink)(void *ctx, const sched_query *q);
+	void *sink_ctx;
+	uint32_t *free_q;
+	size_t n_free, cap_free;
 	char err[512];
 };
 
@@ -120,6 +127,7 @@ void sched_free(sched *s)
 	free(s->group.seg);
 	free(s->group.qid);
 	free(s->seg_end);
+	free(s->free_q);
 	free(s->q);
 	free(s);
 }
@@ -140,12 +148,23 @@ static void leave(sched *s, const sched_query *q)
 	s->waiting--;
 	if (s->backlog_on)
 		s->backlog -= solo_whole(s, q);
+	if (s->sink) {
+		s->sink(s->sink_ctx, q);
+		/* the slot's next tenant comes only with sched_admit; the free
+		 * list never outgrows the slots, which were allocated first */
+		s->free_q[s->n_free++] = (uint32_t)(q - s->q);
+	}
 }
 
 int sched_admit(sched *s, const load_arrival *a)
 {
 	sched_check(a->service >= 0 && a->service < s->n_svc, "an arrival for a service of the run");
-	if (s->n_q == s->cap_q) {
+	size_t slot = s->n_q;
+	if (s->n_free)
+		slot = s->free_q[--s->n_free];
+	else if (s->sink && buf_grow(&s->free_q, &s->cap_free, s->n_q + 1, sizeof *s->free_q))
+		return -1;
+	if (slot == s->n_q && s->n_q == s->cap_q) {
 		size_t cap = s->cap_q * 2;
 		sched_query *n = realloc(s->q, cap * sizeof *n);
 		if (!n)
@@ -153,9 +172,9 @@ int sched_admit(sched *s, const load_arrival *a)
 		s->q = n;
 		s->cap_q = cap;
 	}
-	if (s->n_q >= UINT32_MAX)
+	if (slot >= UINT32_MAX)
 		return -1;
-	sched_query *q = &s->q[s->n_q];
+	sched_query *q = &s->q[slot];
 	q->arrival = a->t;
 	q->deadline = a->t + s->svc[a->service].qos;
 	q->start = q->end = -1;
@@ -164,11 +183,12 @@ int sched_admit(sched *s, const load_arrival *a)
 	q->seq = a->seq;
 	q->next_op = 0;
 	q->state = SCHED_WAITING;
-	if (queue_push(&s->queue[a->service], (uint32_t)s->n_q))
+	if (queue_push(&s->queue[a->service], (uint32_t)slot))
 		return -1;
 	if (s->stats.first_arrival < 0)
 		s->stats.first_arrival = a->t;
-	s->n_q++;
+	if (slot == s->n_q)
+		s->n_q++;
 	s->waiting++;
 	if (s->backlog_on)
 		s->backlog += solo_whole(s, q);
@@ -260,9 +280,9 @@ void sched_ended(sched *s, int64_t launch)
 				q->state = SCHED_DONE;
 				queue_pop(qu);
 				done++;
-				leave(s, q);
 				if (q->end > s->stats.last_end)
 					s->stats.last_end = q->end;
+				leave(s, q);
 			}
 		}
 	}
@@ -310,6 +330,12 @@ int sched_decide(sched *s, int64_t now, sched_group *g)
 	s->now = now;
 	g->n = 0;
 	return s->policy->pick(s, s->policy_ctx, g);
+}
+
+void sched_set_sink(sched *s, void (*sink)(void *ctx, const sched_query *q), void *ctx)
+{
+	s->sink = sink;
+	s->sink_ctx = ctx;
 }
 
 const sched_query *sched_queries(const sched *s, size_t *n)

@@ -165,6 +165,11 @@ int64_t sched_solo_ns(sched *s, int service, int batch, int seq);
 void sched_set_t0(sched *s, int64_t t0);
 
 const sched_query *sched_queries(const sched *s, size_t *n);
+/* From now on, each query that is done or dropped is handed to sink (its
+ * fields final, service this sched's index) and then forgotten: its slot
+ * takes a later arrival, so memory holds only the queries in flight and
+ * sched_queries no longer lists the run (a streaming run, stream.h). */
+void sched_set_sink(sched *s, void (*sink)(void *ctx, const sched_query *q), void *ctx);
 
 /* For benchmarks and tools: queue an arrival, and make one scheduling
  * decision at time `now` without running it (the policy may drop queries

@@ -204,6 +204,21 @@ static const char *const store_migrations[] = {
     "  s.qos_ms, s.completed, s.dropped, s.violations, s.p50_ms, s.p90_ms, s.p95_ms,\n"
     "  s.p99_ms, s.p999_ms, s.mean_ms, s.late, s.p99_qos\n"
     "FROM services s JOIN runs r ON r.id = s.run_id;\n",
+    /* 5 -> 6: a run's figures minute by minute (per_minute = true): the
+     * cluster experiment's throughput and latency over its rate file's
+     * minutes. Kept apart from the query rows so that a run that stores
+     * none still has them. */
+    "CREATE TABLE run_minutes (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  minute INTEGER NOT NULL,   -- 0.. of the load's time from the run's start\n"
+    "  offered INTEGER NOT NULL,  -- queries that arrived in it\n"
+    "  completed INTEGER NOT NULL, -- of those, completed (late ones too)\n"
+    "  on_time INTEGER NOT NULL,  -- completed within their QoS target\n"
+    "  dropped INTEGER NOT NULL,\n"
+    "  p99_ms REAL,               -- over the completed; NULL when none\n"
+    "  mean_ms REAL,\n"
+    "  PRIMARY KEY (run_id, minute)\n"
+    ");\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -653,6 +668,37 @@ int store_queries_commit(store *s)
 	return 0;
 }
 
+/* The run's minutes, inside store_end_tx's transaction. */
+static int store_minutes_tx(store *s, int64_t run_id, const store_summary *sum,
+                            const char *doing)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(s->d,
+	               "INSERT INTO run_minutes (run_id, minute, offered, completed, on_time, dropped, "
+	               "p99_ms, mean_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	               &st, doing))
+		return -1;
+	int rc = SQLITE_OK;
+	for (size_t k = 0; k < sum->n_minutes && rc == SQLITE_OK; k++) {
+		const store_minute *m = &sum->minutes[k];
+		sqlite3_reset(st);
+		db_bind_i64(st, 1, run_id, &rc);
+		db_bind_i64(st, 2, (int64_t)k, &rc);
+		db_bind_i64(st, 3, m->offered, &rc);
+		db_bind_i64(st, 4, m->completed, &rc);
+		db_bind_i64(st, 5, m->on_time, &rc);
+		db_bind_i64(st, 6, m->dropped, &rc);
+		db_bind_double(st, 7, m->p99_ms, &rc);
+		db_bind_double(st, 8, m->mean_ms, &rc);
+		if (rc != SQLITE_OK)
+			store_fail(s, rc, "sqlite3_bind(INSERT INTO run_minutes)", "%s", doing);
+		else if (db_step(s->d, st, doing) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* The end of a run in one transaction: its row in runs, then its
  * services' figures. *changed is 0 when no run `run_id` was still running
  * (nothing is written then). */
@@ -735,6 +781,8 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 		if (rc != SQLITE_OK)
 			return -1;
 	}
+	if (sum && sum->n_minutes > 0 && store_minutes_tx(s, run_id, sum, doing))
+		return -1;
 	return db_commit(s->d, doing);
 }
 

@@ -31,7 +31,7 @@ typedef struct store store;
  * commit. Since 4 the config and tags are JSON, a run has pooled
  * p90/p95/p99.9 and the count of query rows it stored, each service its own
  * figures, and the view service_results shows them (docs/queries.md). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* How long a write waits for another connection's lock before it fails
  * with "is locked". Researchers run sweeps in parallel into one file:
@@ -85,6 +85,13 @@ typedef struct store_service_summary {
 	double p99_qos; /* metrics.h */
 } store_service_summary;
 
+/* One window of a run's arrivals (a minute of a rate file's load): the
+ * queries that arrived in it and what became of them (run_minutes table). */
+typedef struct store_minute {
+	int64_t offered, completed, on_time, dropped;
+	double p99_ms, mean_ms; /* over the completed; NaN (NULL) when none */
+} store_minute;
+
 typedef struct store_summary {
 	int64_t completed, dropped;
 	double p50_ms, p99_ms, mean_ms, violation_ratio, throughput_qps;
@@ -94,6 +101,8 @@ typedef struct store_summary {
 	double p99_qos;
 	const store_service_summary *services; /* n_services of them, or NULL */
 	int n_services;
+	const store_minute *minutes; /* n_minutes of them (minute 0 first), or NULL */
+	size_t n_minutes;
 } store_summary;
 
 /* Opens (creating if needed) and checks the database. NULL on failure with

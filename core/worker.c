@@ -14,7 +14,20 @@ typedef struct wstate {
 	int ended;      /* the device ran the group at launch (no launch of its own) */
 	int64_t launch; /* when the group in flight started */
 	int64_t end;    /* of a group that ended at launch */
+	uint32_t gen;   /* launches so far: tells a stale entry of the ends heap */
+	uint8_t ready;  /* on the ready list */
+	uint8_t unknown; /* its group's end is learnt only when it comes */
+	uint8_t dead;    /* its device was lost (device_lost): it takes nothing more */
+	uint8_t idle;   /* in the idle heap */
 } wstate;
+
+/* A group's known end, in a min-heap by (end, worker): the earliest
+ * first, ties to the first worker, as a scan in the workers' order picks. */
+typedef struct wend {
+	int64_t end;
+	int k;
+	uint32_t gen;
+} wend;
 
 typedef struct loop {
 	worker *w;
@@ -27,6 +40,53 @@ typedef struct loop {
 	size_t n_at, cap_at;
 	router_view view;
 	rng rng;
+	/* A controller's (router_kind.holds): its state, the queries it
+	 * holds, the arrivals so far (each one's id), its admissions in
+	 * order (id, worker) and the queries it dropped. */
+	const router_kind *router;
+	void *rctx;
+	size_t n_held;
+	uint32_t n_arr;
+	struct adm {
+		uint32_t id;
+		uint16_t k;
+	} *adm;
+	size_t n_adm, cap_adm;
+	struct dropped {
+		uint32_t id;
+		sched_query q;
+	} *drop;
+	size_t n_drop, cap_drop;
+	int oom;
+	/* The events of many workers in O(log workers), not a scan of them:
+	 * the busy count, the workers that may have a group to launch (idle,
+	 * queries waiting), the known ends of the groups in flight (stale
+	 * entries skipped as they surface), how many in flight end at a time
+	 * learnt only then (a GPU: those are asked in turn, as before), and,
+	 * for a controller, the idle workers with nothing queued, lowest index
+	 * first. */
+	int n_busy;
+	int *ready, n_ready;
+	wend *ends;
+	int n_ends;
+	size_t cap_ends;
+	int n_unknown;
+	int *idle, n_idle;
+	int *none; /* dispatch_idle's */
+	/* Workers lost (device_lost): for each service, the last one lost
+	 * that served it (where an arrival with no live worker left is
+	 * recorded, dropped), and what the run reports. */
+	int *gone;
+	int n_dead;
+	char *lost;
+	size_t lost_len;
+	/* A streaming run's sink (worker_params.sink), and each worker's
+	 * way to it */
+	const worker_params *p;
+	struct wsink {
+		struct loop *lp;
+		int k;
+	} *ws;
 } loop;
 
 static size_t view_waiting(const router_view *v, int w)
@@ -47,6 +107,152 @@ static int64_t view_solo(const router_view *v, int w, const load_arrival *a)
 	return sched_solo_ns(lp->w[w].sched, lp->local[w * lp->n_svc + a->service], a->batch, a->seq);
 }
 
+static int64_t view_qos(const router_view *v, int s)
+{
+	const loop *lp = v->loop;
+	int k = lp->cand[s * lp->n_w];
+	return sched_service_at(lp->w[k].sched, lp->local[k * lp->n_svc + s])->qos;
+}
+
+static int view_serves(const router_view *v, int w, int s)
+{
+	const loop *lp = v->loop;
+	return lp->local[w * lp->n_svc + s] >= 0;
+}
+
+static int64_t view_padded(const router_view *v, int w, int64_t ns)
+{
+	const loop *lp = v->loop;
+	return sched_padded(lp->w[w].sched, ns);
+}
+
+/* A query the controller gave up: dropped where it waited, never run. */
+static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
+{
+	loop *lp = v->loop;
+	lp->n_held--;
+	sched_query q = {.arrival = a->t,
+	                 .deadline = a->t + view_qos(v, a->service),
+	                 .start = -1,
+	                 .end = -1,
+	                 .service = a->service,
+	                 .batch = a->batch,
+	                 .seq = a->seq,
+	                 .state = SCHED_DROPPED};
+	if (lp->p->sink) {
+		lp->p->sink(lp->p->sink_ctx, &q);
+		return;
+	}
+	if (buf_grow(&lp->drop, &lp->cap_drop, lp->n_drop + 1, sizeof *lp->drop)) {
+		lp->oom = 1;
+		return;
+	}
+	lp->drop[lp->n_drop++] = (struct dropped){.id = id, .q = q};
+}
+
+/* A worker's query leaves: to the run's sink, with the run's service. */
+static void worker_sink(void *ctx, const sched_query *q)
+{
+	const struct wsink *ws = ctx;
+	const loop *lp = ws->lp;
+	sched_query x = *q;
+	const worker *w = &lp->w[ws->k];
+	x.service = w->services ? w->services[q->service] : q->service;
+	lp->p->sink(lp->p->sink_ctx, &x);
+}
+
+static int wend_before(const wend *a, const wend *b)
+{
+	return a->end < b->end || (a->end == b->end && a->k < b->k);
+}
+
+static int ends_push(loop *lp, int64_t end, int k)
+{
+	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
+		return -1;
+	int i = lp->n_ends++;
+	wend e = {end, k, lp->st[k].gen};
+	while (i > 0 && wend_before(&e, &lp->ends[(i - 1) / 2])) {
+		lp->ends[i] = lp->ends[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	lp->ends[i] = e;
+	return 0;
+}
+
+static void ends_pop(loop *lp)
+{
+	wend last = lp->ends[--lp->n_ends];
+	int i = 0, n = lp->n_ends;
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && wend_before(&lp->ends[c + 1], &lp->ends[c]))
+			c++;
+		if (!wend_before(&lp->ends[c], &last))
+			break;
+		lp->ends[i] = lp->ends[c];
+		i = c;
+	}
+	if (n)
+		lp->ends[i] = last;
+}
+
+/* The earliest known end of a group still in flight, or NULL. */
+static const wend *ends_top(loop *lp)
+{
+	while (lp->n_ends) {
+		const wend *e = &lp->ends[0];
+		if (lp->st[e->k].busy && e->gen == lp->st[e->k].gen)
+			return e;
+		ends_pop(lp);
+	}
+	return NULL;
+}
+
+static void ready_push(loop *lp, int k)
+{
+	if (!lp->st[k].ready) {
+		lp->st[k].ready = 1;
+		lp->ready[lp->n_ready++] = k;
+	}
+}
+
+static void idle_push(loop *lp, int k)
+{
+	if (lp->st[k].idle || lp->st[k].dead)
+		return;
+	lp->st[k].idle = 1;
+	int i = lp->n_idle++;
+	while (i > 0 && k < lp->idle[(i - 1) / 2]) {
+		lp->idle[i] = lp->idle[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	lp->idle[i] = k;
+}
+
+static int idle_pop(loop *lp)
+{
+	int top = lp->idle[0], last = lp->idle[--lp->n_idle];
+	int i = 0, n = lp->n_idle;
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && lp->idle[c + 1] < lp->idle[c])
+			c++;
+		if (lp->idle[c] >= last)
+			break;
+		lp->idle[i] = lp->idle[c];
+		i = c;
+	}
+	if (n)
+		lp->idle[i] = last;
+	lp->st[top].idle = 0;
+	return top;
+}
+
 static int sched_count(const worker *w)
 {
 	return sched_n_services(w->sched);
@@ -64,6 +270,17 @@ static void loop_free(loop *lp)
 	free(lp->cand);
 	free(lp->n_cand);
 	free(lp->at);
+	free(lp->adm);
+	free(lp->drop);
+	free(lp->ws);
+	free(lp->ready);
+	free(lp->ends);
+	free(lp->idle);
+	free(lp->none);
+	free(lp->gone);
+	free(lp->lost);
+	if (lp->router && lp->router->close)
+		lp->router->close(lp->rctx);
 }
 
 static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
@@ -74,6 +291,12 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	lp->n_svc = p->n_services ? p->n_services : sched_count(&w[0]);
 	size_t ns = (size_t)lp->n_svc, nw = (size_t)n_w;
 	lp->st = calloc(nw, sizeof *lp->st);
+	lp->ready = malloc(nw * sizeof *lp->ready);
+	lp->idle = malloc(nw * sizeof *lp->idle);
+	lp->none = malloc(nw * sizeof *lp->none);
+	lp->gone = malloc(ns * sizeof *lp->gone);
+	if (!lp->ready || !lp->idle || !lp->none || !lp->gone)
+		return -1;
 	lp->local = malloc(nw * ns * sizeof *lp->local);
 	lp->cand = malloc(nw * ns * sizeof *lp->cand);
 	lp->n_cand = calloc(ns, sizeof *lp->n_cand);
@@ -96,7 +319,26 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 	    .solo = view_solo,
 	    .rng = &lp->rng,
 	    .loop = lp,
+	    .qos = view_qos,
+	    .serves = view_serves,
+	    .drop = view_drop,
+	    .padded = view_padded,
 	};
+	lp->router = p->router;
+	lp->p = p;
+	if (p->router->holds)
+		for (int k = 0; k < n_w; k++)
+			idle_push(lp, k);
+	if (p->router->open && p->router->open(&lp->rctx, lp->n_svc, n_w))
+		return -1;
+	if (p->sink) {
+		if (!(lp->ws = calloc(nw, sizeof *lp->ws)))
+			return -1;
+		for (int k = 0; k < n_w; k++) {
+			lp->ws[k] = (struct wsink){lp, k};
+			sched_set_sink(w[k].sched, worker_sink, &lp->ws[k]);
+		}
+	}
 	if (p->router->reads_backlog)
 		for (int k = 0; k < n_w; k++)
 			sched_track_backlog(w[k].sched);
@@ -112,10 +354,73 @@ static int worker_fail(const loop *lp, int k, const char *msg, char *err, size_t
 	return text_fail(err, errlen, "%s: %s", lp->w[k].name ? lp->w[k].name : "worker", msg);
 }
 
+/* Worker k's device is gone (device_lost): every query queued there,
+ * the group in flight's included, is dropped; the routers pass it over
+ * from now on; the run goes on with the others and says so. */
+static void lose(loop *lp, int k, int64_t now)
+{
+	wstate *st = &lp->st[k];
+	sched *s = lp->w[k].sched;
+	size_t before = sched_waiting(s);
+	for (int i = 0; i < sched_count(&lp->w[k]); i++)
+		while (sched_head(s, i))
+			sched_drop_head(s, i);
+	if (st->busy) {
+		st->busy = 0;
+		lp->n_busy--;
+	}
+	if (st->unknown) {
+		st->unknown = 0;
+		lp->n_unknown--;
+	}
+	st->dead = 1;
+	lp->n_dead++;
+	for (int sv = 0; sv < lp->n_svc; sv++) {
+		int *cand = &lp->cand[sv * lp->n_w], n = lp->n_cand[sv];
+		for (int i = 0; i < n; i++)
+			if (cand[i] == k) {
+				memmove(&cand[i], &cand[i + 1], (size_t)(n - i - 1) * sizeof *cand);
+				lp->n_cand[sv]--;
+				lp->gone[sv] = k;
+				break;
+			}
+	}
+	size_t len = lp->lost ? strlen(lp->lost) : 0;
+	char line[1024];
+	int n = snprintf(line, sizeof line, "%s%s lost %.3f ms into the run (%s): its %zu queries "
+	                 "in flight or queued dropped, %d of %d workers left",
+	                 len ? "; " : "", lp->w[k].name ? lp->w[k].name : "a worker",
+	                 (double)(now - sched_get_stats(s)->t0) / 1e6, device_errmsg(lp->w[k].dev),
+	                 before, lp->n_w - lp->n_dead, lp->n_w);
+	if (n > 0 && !buf_grow(&lp->lost, &lp->lost_len, len + (size_t)n + 1, 1))
+		memcpy(lp->lost + len, line, (size_t)n + 1);
+}
+
+/* A device call on worker k failed: the run fails, unless the device is
+ * gone for good and other workers remain (lose). */
+static int device_fail(loop *lp, int k, int64_t now, char *err, size_t errlen)
+{
+	if (device_lost(lp->w[k].dev) && lp->n_w - lp->n_dead > 1) {
+		lose(lp, k, now);
+		return 0;
+	}
+	return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+}
+
 static void finish(loop *lp, int k)
 {
-	sched_ended(lp->w[k].sched, lp->st[k].launch);
-	lp->st[k].busy = 0;
+	wstate *st = &lp->st[k];
+	sched_ended(lp->w[k].sched, st->launch);
+	st->busy = 0;
+	lp->n_busy--;
+	if (st->unknown) {
+		st->unknown = 0;
+		lp->n_unknown--;
+	}
+	if (sched_waiting(lp->w[k].sched))
+		ready_push(lp, k);
+	else if (lp->router->holds)
+		idle_push(lp, k);
 }
 
 /* Queues arrival a at one of its service's workers. */
@@ -123,9 +428,22 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 {
 	if (a->service < 0 || a->service >= lp->n_svc)
 		return text_fail(err, errlen, "load produced service %d of %d", a->service, lp->n_svc);
+	if (r->holds) {
+		lp->view.now = a->t;
+		if (lp->n_dead && lp->n_arr < UINT32_MAX && lp->n_cand[a->service] == 0) {
+			lp->n_held++; /* no live worker serves it: dropped as it comes */
+			view_drop(&lp->view, a, lp->n_arr++);
+			return 0;
+		}
+		if (lp->n_arr == UINT32_MAX || r->hold(lp->rctx, &lp->view, a, lp->n_arr))
+			return text_fail(err, errlen, "out of memory holding query %u", lp->n_arr);
+		lp->n_arr++;
+		lp->n_held++;
+		return 0;
+	}
 	int n = lp->n_cand[a->service];
 	const int *cand = &lp->cand[a->service * lp->n_w];
-	int k = cand[0];
+	int k = n ? cand[0] : lp->gone[a->service]; /* none left: recorded there, dropped */
 	if (n > 1) {
 		lp->view.now = a->t;
 		int i = r->route(&lp->view, a, cand, n);
@@ -135,39 +453,95 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 	local.service = lp->local[k * lp->n_svc + a->service];
 	size_t n_q;
 	sched_queries(lp->w[k].sched, &n_q);
-	if (lp->n_w > 1 && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
+	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
+	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
 	if (sched_admit(lp->w[k].sched, &local))
 		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
-	if (lp->n_w > 1)
+	if (keep)
 		lp->at[lp->n_at++] = (uint16_t)k;
+	if (lp->st[k].dead)
+		sched_drop_head(lp->w[k].sched, local.service);
+	else if (!lp->st[k].busy)
+		ready_push(lp, k);
 	return 0;
 }
 
-/* Every idle worker with queries waiting launches its policy's group. */
+/* A controller's turn: every idle worker with nothing queued, in the
+ * workers' order, gets the query the controller sends it, if any. */
+static int dispatch_idle(loop *lp, int64_t now, char *err, size_t errlen)
+{
+	int n_none = 0; /* asked and given nothing: back in the heap after */
+	int *none = lp->none;
+	while (lp->n_idle && lp->n_held) {
+		int k = idle_pop(lp);
+		load_arrival a;
+		uint32_t id;
+		lp->view.now = now;
+		int r = lp->router->dispatch(lp->rctx, &lp->view, k, &a, &id);
+		if (r < 0 || lp->oom ||
+		    (!lp->p->sink && buf_grow(&lp->adm, &lp->cap_adm, lp->n_adm + 1, sizeof *lp->adm)))
+			return text_fail(err, errlen, "out of memory dispatching query %u", lp->n_arr);
+		if (r == 0) {
+			none[n_none++] = k;
+			continue;
+		}
+		lp->n_held--;
+		a.service = lp->local[k * lp->n_svc + a.service];
+		if (sched_admit(lp->w[k].sched, &a))
+			return text_fail(err, errlen, "out of memory queueing query %u", id);
+		if (!lp->p->sink)
+			lp->adm[lp->n_adm++] = (struct adm){id, (uint16_t)k};
+		ready_push(lp, k);
+	}
+	for (int i = 0; i < n_none; i++)
+		idle_push(lp, none[i]);
+	return 0;
+}
+
+/* Every idle worker with queries waiting launches its policy's group.
+ * Workers are independent here (each its own sched and device; a launch
+ * does not move the clock), so the order they come in changes nothing. */
 static int launch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 {
-	for (int k = 0; k < lp->n_w; k++) {
+	while (lp->n_ready) {
+		int k = lp->ready[--lp->n_ready];
 		wstate *st = &lp->st[k];
 		sched *s = lp->w[k].sched;
+		st->ready = 0;
 		if (st->busy || sched_waiting(s) == 0)
 			continue;
 		const dev_group *g;
 		char msg[768];
 		if (sched_next(s, now, &g, msg, sizeof msg))
 			return worker_fail(lp, k, msg, err, errlen);
-		if (g->n == 0)
-			continue; /* the policy dropped every waiting query */
+		if (g->n == 0) { /* the policy dropped every waiting query */
+			if (lp->router->holds)
+				idle_push(lp, k);
+			continue;
+		}
 		int64_t *seg_end = sched_seg_end(s);
 		if (device_launch(lp->w[k].dev, g, seg_end, &st->ended))
-			return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+			return device_fail(lp, k, now, err, errlen);
 		st->busy = 1;
+		st->gen++;
+		lp->n_busy++;
 		st->launch = now;
 		if (st->ended) {
 			st->end = now;
 			for (int i = 0; i < g->n; i++)
 				if (seg_end[i] > st->end)
 					st->end = seg_end[i];
+			if (ends_push(lp, st->end, k))
+				return text_fail(err, errlen, "out of memory launching a group");
+		} else {
+			int64_t e = device_group_end(lp->w[k].dev);
+			if (e < 0) {
+				st->unknown = 1;
+				lp->n_unknown++;
+			} else if (ends_push(lp, e, k)) {
+				return text_fail(err, errlen, "out of memory launching a group");
+			}
 		}
 	}
 	return 0;
@@ -176,29 +550,20 @@ static int launch_idle(loop *lp, int64_t now, char *err, size_t errlen)
 /* Waits for the first of: arrival time t_arr, a group's end. */
 static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t errlen)
 {
-	int first = -1, known = 1;
-	int64_t e_first = INT64_MAX;
-	for (int k = 0; k < lp->n_w; k++) {
-		if (!lp->st[k].busy)
-			continue;
-		int64_t e = lp->st[k].ended ? lp->st[k].end : device_group_end(lp->w[k].dev);
-		if (e < 0)
-			known = 0;
-		else if (e < e_first) {
-			e_first = e;
-			first = k;
-		}
-	}
-	if (known) {
+	if (lp->n_unknown == 0) {
+		const wend *top = ends_top(lp);
+		int first = top->k;
+		int64_t e_first = top->end;
 		if (e_first > t_arr) {
 			if (device_wait_until(lp->w[0].dev, t_arr))
 				return worker_fail(lp, 0, device_errmsg(lp->w[0].dev), err, errlen);
 			return 0;
 		}
+		ends_pop(lp);
 		if (!lp->st[first].ended) {
 			device *d = lp->w[first].dev;
 			if (device_wait_group(d, e_first, sched_seg_end(lp->w[first].sched)) != 1)
-				return worker_fail(lp, first, device_errmsg(d), err, errlen);
+				return device_fail(lp, first, now, err, errlen);
 		}
 		finish(lp, first);
 		return 0;
@@ -215,7 +580,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 		}
 		int r = device_wait_group(lp->w[k].dev, now, sched_seg_end(lp->w[k].sched));
 		if (r < 0)
-			return worker_fail(lp, k, device_errmsg(lp->w[k].dev), err, errlen);
+			return device_fail(lp, k, now, err, errlen);
 		if (r == 1) {
 			finish(lp, k);
 			return 0;
@@ -227,7 +592,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 	device *d = lp->w[waited_on].dev;
 	int r = device_wait_group(d, until, sched_seg_end(lp->w[waited_on].sched));
 	if (r < 0)
-		return worker_fail(lp, waited_on, device_errmsg(d), err, errlen);
+		return device_fail(lp, waited_on, now, err, errlen);
 	if (r == 1)
 		finish(lp, waited_on);
 	return 0;
@@ -235,10 +600,7 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 
 static int busy_count(const loop *lp)
 {
-	int n = 0;
-	for (int k = 0; k < lp->n_w; k++)
-		n += lp->st[k].busy;
-	return n;
+	return lp->n_busy;
 }
 
 static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
@@ -271,9 +633,20 @@ static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
 		}
 		if (have < 0)
 			continue;
+		size_t held = lp->n_held;
+		if (held && dispatch_idle(lp, now, err, errlen))
+			return -1;
 		if (launch_idle(lp, now, err, errlen))
 			return -1;
 		if (busy_count(lp) == 0) {
+			/* every worker idle: the controller has handed each one a
+			 * query or dropped what it held, or a policy dropped what it
+			 * got; ask again */
+			if (lp->n_held && lp->n_held < held)
+				continue;
+			if (lp->n_held)
+				return text_fail(err, errlen, "router '%s' holds %zu queries and sends "
+				                 "none to an idle worker", lp->router->name, lp->n_held);
 			if (have == 0)
 				return 0;
 			if (device_wait_until(lp->w[0].dev, next.t))
@@ -285,9 +658,50 @@ static int drive(loop *lp, const worker_params *p, char *err, size_t errlen)
 	}
 }
 
+/* A controller's queries in arrival order: those it sent to a worker and
+ * those it dropped; any it still held when the run stopped early are
+ * left out. */
+static int merge_held(loop *lp, worker_result *out)
+{
+	size_t *cursor = calloc((size_t)lp->n_w, sizeof *cursor);
+	unsigned char *have = calloc(lp->n_arr ? lp->n_arr : 1, 1);
+	out->owned = malloc((lp->n_arr ? lp->n_arr : 1) * sizeof *out->owned);
+	if (!cursor || !have || !out->owned) {
+		free(cursor);
+		free(have);
+		return -1;
+	}
+	for (size_t i = 0; i < lp->n_adm; i++) {
+		int k = lp->adm[i].k;
+		size_t n;
+		const sched_query *q = sched_queries(lp->w[k].sched, &n);
+		sched_query x = q[cursor[k]++];
+		x.service = svc_of(&lp->w[k], x.service);
+		out->owned[lp->adm[i].id] = x;
+		have[lp->adm[i].id] = 1;
+	}
+	for (size_t i = 0; i < lp->n_drop; i++) {
+		out->owned[lp->drop[i].id] = lp->drop[i].q;
+		have[lp->drop[i].id] = 1;
+	}
+	size_t n = 0;
+	for (uint32_t i = 0; i < lp->n_arr; i++)
+		if (have[i])
+			out->owned[n++] = out->owned[i];
+	free(cursor);
+	free(have);
+	out->q = out->owned;
+	out->n = n;
+	return 0;
+}
+
 /* Every query in arrival order, with the run's service indices. */
 static int merge(loop *lp, worker_result *out)
 {
+	if (lp->p->sink)
+		return 0; /* the sink had them */
+	if (lp->router->holds)
+		return merge_held(lp, out);
 	if (lp->n_w == 1 && !lp->w[0].services) {
 		out->q = sched_queries(lp->w[0].sched, &out->n);
 		return 0;
@@ -327,6 +741,10 @@ int worker_run(worker *w, int n_w, const worker_params *p, worker_result *out, c
 		return text_fail(err, errlen, "out of memory setting up the workers");
 	}
 	int rc = drive(&lp, p, err, errlen);
+	if (lp.lost) {
+		out->lost = lp.lost; /* handed over */
+		lp.lost = NULL;
+	}
 	if (merge(&lp, out) && rc >= 0)
 		rc = text_fail(err, errlen, "out of memory gathering the queries");
 	for (int k = 0; k < n_w; k++) {
@@ -349,6 +767,8 @@ void worker_result_free(worker_result *r)
 {
 	if (!r)
 		return;
+	free(r->lost);
+	r->lost = NULL;
 	free(r->owned);
 	r->owned = NULL;
 	r->q = NULL;

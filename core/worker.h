@@ -59,6 +59,11 @@ typedef struct worker_params {
 	uint64_t seed;  /* of the router's generator */
 	const volatile sig_atomic_t *stop; /* may be NULL */
 	struct progress *progress;         /* may be NULL */
+	/* A streaming run (stream.h): each query, once done or dropped, goes
+	 * to sink (the run's service index) and is forgotten; the result then
+	 * lists none. NULL: the result lists every query. */
+	void (*sink)(void *ctx, const sched_query *q);
+	void *sink_ctx;
 } worker_params;
 
 typedef struct worker_result {
@@ -68,6 +73,9 @@ typedef struct worker_result {
 	size_t n;
 	sched_query *owned;
 	sched_stats stats; /* summed over workers; t0 the run's start */
+	/* Workers lost on the way (dev_iface.lost), what happened to each, or
+	 * NULL: the run went on without them (owned) */
+	char *lost;
 } worker_result;
 
 /* Runs the load to its end: 0 done, 1 stopped (*stop), -1 error (a

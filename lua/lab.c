@@ -26,6 +26,7 @@
 #include "pred_trained.h"
 #include "hash.h"
 #include "prof.h"
+#include "router.h"
 #include "run.h"
 #include "sched.h"
 #include "zoo.h"
@@ -255,9 +256,9 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
 	"graphs", "conv_gemm", "fp16", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "batching", "pair_late", NULL};
+	"partitions", "router", "batching", "pair_late", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
-static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", NULL};
+static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
 
 static void read_services(lua_State *L, int t, run_config *c)
@@ -399,6 +400,63 @@ static void read_partitions(lua_State *L, int t, run_config *c)
 		lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
+}
+
+/* gpus = N, and services[i].gpus = {1, 3}: the GPUs a service is placed
+ * on (every GPU where no service says). The matrix lives in a userdata
+ * on this call's stack, as the services do. */
+static void read_gpus(lua_State *L, int t, run_config *c)
+{
+	lua_Integer g = opt_integer(L, t, "gpus", "", 0);
+	int given = has_field(L, t, "gpus");
+	if (given && (g < 1 || g > RUN_MAX_GPUS))
+		luaL_error(L, "abacus.run: field 'gpus' must be between 1 and %d, got %I", RUN_MAX_GPUS,
+		           g);
+	c->gpus = (int)g;
+	lua_getfield(L, t, "services");
+	int st = lua_gettop(L);
+	unsigned char *place = NULL;
+	for (int i = 1; i <= c->n_svc; i++) {
+		list_item(L, st, i, "", "services");
+		int ty = lua_getfield(L, -1, "gpus");
+		if (ty == LUA_TNIL) {
+			lua_pop(L, 2);
+			continue;
+		}
+		char where[48];
+		snprintf(where, sizeof where, "services[%d].", i);
+		if (!given)
+			luaL_error(L, "abacus.run: field '%sgpus' places a service on GPUs of a cluster: "
+			           "give the run's gpus too", where);
+		if (ty != LUA_TTABLE)
+			luaL_error(L, "abacus.run: field '%sgpus' must be a list of GPU numbers, got %s",
+			           where, luaL_typename(L, -1));
+		if (!place) {
+			size_t bytes = (size_t)c->n_svc * (size_t)c->gpus;
+			place = lua_newuserdatauv(L, bytes, 0);
+			memset(place, 1, bytes);
+			lua_insert(L, st); /* below the services table, kept until the run ends */
+			st++;
+		}
+		memset(place + (size_t)(i - 1) * (size_t)c->gpus, 0, (size_t)c->gpus);
+		lua_Integer n = list_len(L, -1, where, "gpus");
+		if (n < 1)
+			luaL_error(L, "abacus.run: field '%sgpus' is empty: a service is on at least one GPU",
+			           where);
+		for (lua_Integer k = 1; k <= n; k++) {
+			int ok;
+			list_item(L, -1, k, where, "gpus");
+			lua_Integer v = lua_tointegerx(L, -1, &ok);
+			if (!ok || v < 1 || v > c->gpus)
+				luaL_error(L, "abacus.run: field '%sgpus[%d]' must be a GPU number, 1 to %d, "
+				           "got %s", where, (int)k, c->gpus, luaL_tolstring(L, -1, NULL));
+			place[(size_t)(i - 1) * (size_t)c->gpus + (size_t)(v - 1)] = 1;
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	c->place = place;
 }
 
 static void read_load(lua_State *L, int t, run_config *c)
@@ -757,6 +815,31 @@ static void push_result(lua_State *L, const run_config *c, const run_result *r)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "services");
+	if (r->lost) {
+		lua_pushstring(L, r->lost);
+		lua_setfield(L, -2, "lost");
+	}
+	if (!c->per_minute)
+		return;
+	lua_createtable(L, (int)r->n_minutes, 0);
+	for (size_t k = 0; k < r->n_minutes; k++) {
+		const metrics *x = &r->minutes[k];
+		lua_createtable(L, 0, 6);
+		lua_pushinteger(L, x->completed + x->dropped + x->waiting);
+		lua_setfield(L, -2, "offered");
+		lua_pushinteger(L, x->completed);
+		lua_setfield(L, -2, "completed");
+		lua_pushinteger(L, x->completed - x->late);
+		lua_setfield(L, -2, "on_time");
+		lua_pushinteger(L, x->dropped);
+		lua_setfield(L, -2, "dropped");
+		lua_pushnumber(L, x->p99_ms);
+		lua_setfield(L, -2, "p99_ms");
+		lua_pushnumber(L, x->mean_ms);
+		lua_setfield(L, -2, "mean_ms");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	lua_setfield(L, -2, "minutes");
 }
 
 static int l_push_result(lua_State *L)
@@ -784,6 +867,7 @@ static int l_run(lua_State *L)
 	read_services(L, 1, &c);
 	read_partitions(L, 1, &c);
 	c.router = opt_string(L, 1, "router", "", NULL);
+	read_gpus(L, 1, &c);
 	read_load(L, 1, &c);
 	/* the kind's default: a trace or rate file plays to its end unless
 	 * queries limits it */
@@ -815,6 +899,8 @@ static int l_run(lua_State *L)
 	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);
 	c.conv_gemm = opt_bool(L, 1, "conv_gemm", "", c.conv_gemm);
 	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
+	c.per_minute = opt_bool(L, 1, "per_minute", "", c.per_minute);
+	c.stream = opt_bool(L, 1, "stream", "", c.stream);
 	c.profile = opt_string(L, 1, "profile", "", NULL);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;
@@ -865,6 +951,8 @@ static int l_run(lua_State *L)
 		return luaL_error(L, "abacus.run: %s", err);
 	}
 	b->runs++;
+	if (r.lost) /* the run went on without them: said where it cannot be missed */
+		fprintf(stderr, "abacus: run '%s': %s\n", c.name, r.lost);
 	/* lua_createtable may raise out of memory: r is freed in any case */
 	lua_pushcfunction(L, l_push_result);
 	lua_pushlightuserdata(L, &c);
@@ -971,6 +1059,15 @@ static int l_predictors(lua_State *L)
 	return 1;
 }
 
+static int l_routers(lua_State *L)
+{
+	const router_kind *const *r = router_kinds();
+	lua_newtable(L);
+	for (int i = 0; r[i]; i++)
+		push_names(L, r[i]->name, i + 1);
+	return 1;
+}
+
 /* Builds the abacus table, sets it as a global and as package.loaded's. */
 static void open_abacus(lua_State *L, lab *b)
 {
@@ -988,6 +1085,8 @@ static void open_abacus(lua_State *L, lab *b)
 	lua_setfield(L, -2, "loads");
 	lua_pushcfunction(L, l_predictors);
 	lua_setfield(L, -2, "predictors");
+	lua_pushcfunction(L, l_routers);
+	lua_setfield(L, -2, "routers");
 	lua_pushstring(L, b->db_path);
 	lua_setfield(L, -2, "db");
 	/* the running abacus, for a scenario that runs one of its other

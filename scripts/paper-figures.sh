@@ -382,3 +382,33 @@ set title \"the paper's features (one-hot model, start, end, batch, seq per segm
 plot ${pplot//FILE/$tmp/pred.paper}
 unset multiplot"
 fi
+
+# §7.6: the cluster over the rate file's minutes (cluster.lua): completed
+# per second, p99 and mean latency of each arm, minute by minute, from the
+# run_minutes table (each minute's p99 is computed as the run ends: a run at
+# scale stores no query rows; test_cluster.sh checks it against the
+# nearest-rank p99 in SQL over a quick run's rows)
+if [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'run_minutes'")" = 1 ]; then
+	p1="" p2="" p3=""
+	while IFS=$'\t' read -r id arm; do
+		q "SELECT minute, completed / 60.0, coalesce(p99_ms, '?'), coalesce(mean_ms, '?')
+		   FROM run_minutes WHERE run_id = $id ORDER BY minute" >"$tmp/cluster.$id"
+		[ -s "$tmp/cluster.$id" ] || continue
+		p1+="${p1:+, }\"$tmp/cluster.$id\" using 1:2 with lines lw 2 title \"$arm\""
+		p2+="${p2:+, }\"$tmp/cluster.$id\" using 1:3 with lines lw 2 title \"$arm\""
+		p3+="${p3:+, }\"$tmp/cluster.$id\" using 1:4 with lines lw 2 title \"$arm\""
+	done < <(qp "SELECT id, json_extract(tags, '\$.arm') || ' (' || json_extract(tags, '\$.gpus') || ' GPUs)'
+	             FROM p WHERE fig = 'fig-cluster' ORDER BY id")
+	[ -z "$p1" ] || gp fig-cluster "set multiplot layout 1,3 title \"§7.6: a cluster over the paper's per-minute load, each arm: $where\"
+set grid
+set key bottom right
+set datafile missing '?'
+set xlabel 'minute'
+set ylabel 'completed queries per second'
+plot $p1
+set ylabel 'p99 latency (ms)'
+plot $p2
+set ylabel 'mean latency (ms)'
+plot $p3
+unset multiplot"
+fi

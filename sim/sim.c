@@ -15,6 +15,7 @@
 typedef struct sim_service {
 	const zoo_model *model;
 	prof_table *table;
+	int borrowed; /* the table is the first partition's (sim_setup) */
 } sim_service;
 
 /* One active segment of a multi-segment group. */
@@ -38,6 +39,10 @@ typedef struct sim {
 	const prof *p;
 	sim_options opt;
 	sim_clock *clock;
+	/* the first of the devices opened together (open_parts), NULL for it:
+	 * a device replaying the same profile borrows its solo tables, so a
+	 * thousand simulated GPUs build and cache them once */
+	const struct sim *first;
 	/* the group launched and not yet waited for: it ends at pend_end,
 	 * its segments at pend_seg[] */
 	int inflight, pend_n;
@@ -82,7 +87,8 @@ static void sim_free(void *ctx)
 	if (!s)
 		return;
 	for (int i = 0; i < s->n_svc; i++)
-		prof_table_free(s->svc[i].table);
+		if (!s->svc[i].borrowed)
+			prof_table_free(s->svc[i].table);
 	free(s->svc);
 	free(s->lanes);
 	free(s->pend_seg);
@@ -104,7 +110,13 @@ static int sim_setup(void *ctx, const dev_service *svc, int n)
 	s->n_svc = n;
 	for (int i = 0; i < n; i++) {
 		s->svc[i].model = svc[i].model;
-		if (!(s->svc[i].table = prof_table_new(s->p, svc[i].model))) {
+		const sim *f = s->first;
+		for (int k = 0; f && f->p == s->p && k < f->n_svc; k++)
+			if (f->svc[k].model == svc[i].model && f->svc[k].table) {
+				s->svc[i].table = f->svc[k].table;
+				s->svc[i].borrowed = 1;
+			}
+		if (!s->svc[i].table && !(s->svc[i].table = prof_table_new(s->p, svc[i].model))) {
 			snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
 			return -1;
 		}
@@ -488,6 +500,9 @@ static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, ch
 			free(s->clock);
 			s->clock = first->clock;
 			s->clock->refs++;
+			/* set up after the first, freed with it (devices opened
+			 * together are freed together) */
+			s->first = first;
 		}
 	}
 	return 0;

@@ -8,6 +8,8 @@
 #                                $T/hold.sh, for scenarios that start one
 #   expect_fail NAME PATTERN CMD...        CMD fails, stderr has PATTERN
 #   expect_exit NAME RC PATTERN CMD...     the same, with exit status RC
+#   refused NAME PATTERN FIELDS  a run of two services with FIELDS added
+#                                fails before it starts, in one line
 #   scenario FILE BODY           a scenario with a two-service base table
 #                                (Poisson at $SCENARIO_QPS, default 200)
 # The sqlite3 shell reads the databases; Python's sqlite3 module stands in
@@ -82,4 +84,17 @@ local base = {
 }
 $2
 SCN
+}
+
+# A run of resnet50 and vgg16 with FIELDS added fails with PATTERN, in
+# one line ($BIN and $T set by the test).
+refused() {
+	local name=$1 pat=$2
+	cat >"$T/$name.lua" <<SCN
+abacus.run{ services = { { model = "resnet50", batch = 1, qos_ms = 10 },
+  { model = "vgg16", batch = 1, qos_ms = 10 } }, $3,
+  load = { kind = "poisson", qps = 10 }, queries = 10 }
+SCN
+	expect_fail "$name" "$pat" "$BIN" --db "$T/r.db" run "$T/$name.lua"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "$name: not one line: $(cat "$T/err")"
 }

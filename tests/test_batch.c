@@ -116,7 +116,7 @@ static int bworld_run(bworld *w, const char *policy, const sched_options *o, int
 	}
 	sched_set_group_pred(w->s, &w->gpred);
 	device d = {&rec_iface, &w->dev};
-	script sc = {{&script_iface, "", 0}, a, n, 0};
+	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
 	int rc = sched_run(w->s, &d, &sc.base, NULL, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "sched_run: %s\n", err);

@@ -80,16 +80,7 @@ else
 fi
 
 # bad partitions: one line, before the run
-part() {
-	local name=$1 pat=$2
-	cat >"$name.lua" <<SCN
-abacus.run{ services = { { model = "resnet50", batch = 1, qos_ms = 10 },
-  { model = "vgg16", batch = 1, qos_ms = 10 } }, $3,
-  load = { kind = "poisson", qps = 10 }, queries = 10 }
-SCN
-	expect_fail "$name" "$pat" "$BIN" --db "$T/r.db" run "$name.lua"
-	[ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "$name: not one line: $(cat "$T/err")"
-}
+part() { refused "$@"; }
 part granularity "partitions[1].sms = 66: h200 partitions have at least 8 SMs, in multiples of 8 (64 or 72 here)" \
 	'partitions = { { sms = 66, services = {1} }, { sms = 64, services = {2} } }'
 part too-many "partitions[1].sms = 140: h200 has 132 SMs" 'partitions = { { sms = 140, services = {1, 2} } }'
@@ -104,7 +95,7 @@ part share "field 'partitions[1].sms' = 1.5: a share of the GPU's SMs is above 0
 	'partitions = { { sms = 1.5, services = {1, 2} } }'
 part service "partitions[1].services[2]' must be a service number, 1 to 2, got 3" \
 	'partitions = { { sms = 64, services = {1, 3} } }'
-part router "unknown router 'nearest' (valid: direct, random, least_loaded, headroom)" \
+part router "unknown router 'nearest' (valid: direct, random, least_loaded, headroom, clockwork)" \
 	'router = "nearest", partitions = { { sms = 64, services = {1, 2} } }'
 part router-alone "router = \"random\" applies to a run with partitions" 'router = "random"'
 # a build without CUDA refuses the device itself, one with it the partitions

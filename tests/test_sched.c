@@ -110,7 +110,7 @@ static int world_run_opt(world *w, const char *policy, const sched_options *o,
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	script sc = {{&script_iface, "", 0}, a, n, 0};
+	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
 	int rc = sched_run(w->s, &w->d, &sc.base, NULL, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "sched_run: %s\n", err);

@@ -123,9 +123,11 @@ typedef struct world {
 	char err[512];
 } world;
 
-/* Services: 0 resnet50 (18 ops), 1 resnet18 (10 ops). */
-static int world_run(world *x, const char *router, const int place[2][3], const int64_t per[2],
-                     int known, int fail_at_1, const load_arrival *a, int n)
+/* Services: 0 resnet50 (18 ops), 1 resnet18 (10 ops), with QoS targets
+ * qos[i] ns (NULL: 1000 ms each). */
+static int world_run_qos(world *x, const char *router, const int place[2][3],
+                         const int64_t per[2], const int64_t *qos, int known, int fail_at_1,
+                         const load_arrival *a, int n)
 {
 	static const char *names[2] = {"resnet50", "resnet18"};
 	memset(x, 0, sizeof *x);
@@ -136,7 +138,7 @@ static int world_run(world *x, const char *router, const int place[2][3], const 
 		int ns = 0;
 		for (int i = 0; place[k][i] >= 0; i++) {
 			x->map[k][ns] = place[k][i];
-			x->svc[k][ns] = (sched_service){x->m[place[k][i]], 1000 * MS, 0};
+			x->svc[k][ns] = (sched_service){x->m[place[k][i]], qos ? qos[place[k][i]] : 1000 * MS, 0};
 			ns++;
 		}
 		x->per[k] = per[k];
@@ -148,9 +150,15 @@ static int world_run(world *x, const char *router, const int place[2][3], const 
 		x->w[k] = (worker){x->s[k], &x->d[k], x->map[k], k == 0 ? "partition 1" : "partition 2"};
 	}
 	x->dev[1].fail_at = fail_at_1;
-	script sc = {{&script_iface, "", 0}, a, n, 0};
+	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
 	worker_params p = {.router = router_find(router), .load = &sc.base, .n_services = 2, .seed = 7};
 	return worker_run(x->w, 2, &p, &x->res, x->err, sizeof x->err);
+}
+
+static int world_run(world *x, const char *router, const int place[2][3], const int64_t per[2],
+                     int known, int fail_at_1, const load_arrival *a, int n)
+{
+	return world_run_qos(x, router, place, per, NULL, known, fail_at_1, a, n);
 }
 
 static void world_free(world *x)
@@ -262,6 +270,73 @@ static void test_routers(void)
 	CHECK(!router_find("direct")->chooses && router_find("headroom")->chooses);
 }
 
+/* The Clockwork-like controller: a central EDF queue, one query at a
+ * time to an idle worker, a query dropped when it can no longer make its
+ * deadline alone. */
+static void test_clockwork(void)
+{
+	static const int64_t same[2] = {MS, MS};
+	world x;
+	/* EDF order: two resnet50 (18 ms, QoS 100 ms) arrive before two
+	 * resnet18 (10 ms, QoS 30 ms); the resnet18 ones are due first and
+	 * go first, one to each worker, the resnet50 ones when they end */
+	const int64_t edf_qos[2] = {100 * MS, 30 * MS};
+	const load_arrival e[] = {{0, 0, 1, 0}, {0, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}};
+	CHECK_INT(world_run_qos(&x, "clockwork", both, same, edf_qos, 1, 0, e, 4), 0);
+	CHECK_INT(x.res.n, 4);
+	const int64_t e_start[4] = {10 * MS, 10 * MS, 0, 0};
+	for (int i = 0; i < 4 && (size_t)i < x.res.n; i++) {
+		CHECK_INT(x.res.q[i].service, e[i].service); /* back in arrival order */
+		CHECK_INT(x.res.q[i].state, SCHED_DONE);
+		CHECK_INT(x.res.q[i].start, e_start[i]);
+	}
+	CHECK_INT(groups_of(&x, 0), 2);
+	CHECK_INT(groups_of(&x, 1), 2);
+	CHECK_INT(x.res.stats.segments, x.res.stats.groups); /* one query a group */
+	world_free(&x);
+
+	/* the drop rule: resnet50 takes 18 ms, QoS 30 ms. Two start at 0;
+	 * at 18 the third (due at 30) would end at 36 and is dropped, never
+	 * run; the fourth, arrived at 10 and due at 40, still fits (36) */
+	const int64_t tight[2] = {30 * MS, 30 * MS};
+	const load_arrival d[] = {{0, 0, 1, 0}, {0, 0, 1, 0}, {0, 0, 1, 0}, {10 * MS, 0, 1, 0}};
+	CHECK_INT(world_run_qos(&x, "clockwork", both, same, tight, 1, 0, d, 4), 0);
+	CHECK_INT(x.res.n, 4);
+	if (x.res.n == 4) {
+		CHECK_INT(x.res.q[2].state, SCHED_DROPPED);
+		CHECK_INT(x.res.q[2].start, -1);
+		CHECK_INT(x.res.q[2].arrival, 0);
+		CHECK_INT(x.res.q[3].state, SCHED_DONE);
+		CHECK_INT(x.res.q[3].start, 18 * MS);
+		CHECK_INT(x.res.q[3].end, 36 * MS);
+	}
+	CHECK_INT(groups_of(&x, 0) + groups_of(&x, 1), 3);
+	world_free(&x);
+
+	/* only to idle workers: worker 2 is 4x slower (72 ms a resnet50).
+	 * Five at once: each worker takes one at 0; the rest wait at the
+	 * controller, not at a worker, so worker 1 takes them in turn as it
+	 * comes free (18, 36, 54) while worker 2 is still busy */
+	static const int64_t slow2[2] = {MS, 4 * MS};
+	load_arrival f[5];
+	for (int i = 0; i < 5; i++)
+		f[i] = (load_arrival){0, 0, 1, 0};
+	CHECK_INT(world_run_qos(&x, "clockwork", both, slow2, NULL, 1, 0, f, 5), 0);
+	CHECK_INT(groups_of(&x, 0), 4);
+	CHECK_INT(groups_of(&x, 1), 1);
+	const int64_t f_start[5] = {0, 0, 18 * MS, 36 * MS, 54 * MS};
+	for (int i = 0; i < 5 && (size_t)i < x.res.n; i++)
+		CHECK_INT(x.res.q[i].start, f_start[i]);
+	CHECK_INT(x.res.q[1].end, 72 * MS);
+	world_free(&x);
+	/* random queues them at arrival: worker 2 gets some of the five and
+	 * runs them one after another, at 72 ms each */
+	CHECK_INT(world_run_qos(&x, "random", both, slow2, NULL, 1, 0, f, 5), 0);
+	CHECK(groups_of(&x, 1) >= 2);
+	world_free(&x);
+	CHECK(router_find("clockwork")->holds && !router_find("random")->holds);
+}
+
 static void test_partition_sizes(void)
 {
 	const gpu_spec *h = gpu_find("h200"), *a = gpu_find("a100");
@@ -348,6 +423,7 @@ int main(void)
 	test_order_across_workers(0);
 	test_worker_fails();
 	test_routers();
+	test_clockwork();
 	test_partition_sizes();
 	test_partition_profile();
 	return check_report("test_worker");

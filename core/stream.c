@@ -1,0 +1,227 @@
+/* stream.c: the streaming figures of stream.h. */
+#include "stream.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* Buckets: v < 512 one each; then 256 an octave from 2^9 to 2^44. */
+#define EXACT 512
+#define SUB 256
+#define TOP_OCTAVE 44
+#define NB (EXACT + (TOP_OCTAVE - 9) * SUB)
+
+typedef struct acc {
+	int64_t completed, dropped, waiting, late, good;
+	double sum; /* ns of the completed */
+	int64_t first, last;
+	uint64_t *lat, *rel; /* NB buckets each; rel may be NULL (windows) */
+} acc;
+
+struct stream {
+	const sched_service *svc;
+	int n_svc;
+	int64_t width, t0, count;
+	acc all, *per; /* per[n_svc] */
+	acc *win;
+	size_t n_win, cap_win;
+};
+
+static int bucket(int64_t v)
+{
+	if (v < EXACT)
+		return v < 0 ? 0 : (int)v;
+	if (v >= (int64_t)1 << TOP_OCTAVE)
+		return NB - 1;
+	int e = 63 - __builtin_clzll((unsigned long long)v);
+	return EXACT + (e - 9) * SUB + (int)((v >> (e - 8)) & (SUB - 1));
+}
+
+/* The middle of bucket i. */
+static int64_t bucket_mid(int i)
+{
+	if (i < EXACT)
+		return i;
+	int e = 9 + (i - EXACT) / SUB, sub = (i - EXACT) % SUB;
+	int64_t lo = (int64_t)(SUB + sub) << (e - 8);
+	return lo + ((int64_t)1 << (e - 8)) / 2;
+}
+
+static int acc_init(acc *a, int rel)
+{
+	memset(a, 0, sizeof *a);
+	a->first = a->last = -1;
+	a->lat = calloc(NB, sizeof *a->lat);
+	a->rel = rel ? calloc(NB, sizeof *a->rel) : NULL;
+	return !a->lat || (rel && !a->rel) ? -1 : 0;
+}
+
+static void acc_free(acc *a)
+{
+	free(a->lat);
+	free(a->rel);
+}
+
+static void acc_add(acc *a, const sched_query *q, int64_t qos)
+{
+	if (a->first < 0 || q->arrival < a->first)
+		a->first = q->arrival;
+	if (q->arrival > a->last)
+		a->last = q->arrival;
+	if (q->state == SCHED_DONE) {
+		int64_t l = q->end - q->arrival;
+		a->completed++;
+		a->sum += (double)l;
+		a->lat[bucket(l)]++;
+		if (a->rel)
+			a->rel[bucket(qos > 0 ? (int64_t)((double)l / (double)qos * 1e9) : INT64_MAX)]++;
+		if (q->end > a->last)
+			a->last = q->end;
+		if (l > qos)
+			a->late++;
+		else
+			a->good++;
+	} else if (q->state == SCHED_DROPPED) {
+		a->dropped++;
+	} else {
+		a->waiting++;
+	}
+}
+
+/* The value of nearest rank `rank` (1-based) of n in h. */
+static int64_t at_rank(const uint64_t *h, size_t rank)
+{
+	uint64_t seen = 0;
+	for (int i = 0; i < NB; i++) {
+		seen += h[i];
+		if (seen >= rank)
+			return bucket_mid(i);
+	}
+	return bucket_mid(NB - 1);
+}
+
+/* metrics_percentile's rank of p, and rank_permille's of pm. */
+static size_t rank_of(size_t n, double p)
+{
+	size_t r = (size_t)ceil(p / 100.0 * (double)n);
+	return r < 1 ? 1 : r > n ? n : r;
+}
+
+static size_t rank_pm(size_t n, int64_t pm)
+{
+	size_t r = (size_t)(((int64_t)n * pm + 999) / 1000);
+	return r < 1 ? 1 : r;
+}
+
+static void acc_metrics(const acc *a, metrics *out)
+{
+	*out = (metrics){0};
+	out->completed = a->completed;
+	out->dropped = a->dropped;
+	out->waiting = a->waiting;
+	out->late = a->late;
+	out->violated = a->late + a->dropped;
+	out->mean_ms = out->p99_ms = out->p50_ms = NAN;
+	out->p90_ms = out->p95_ms = out->p999_ms = out->p99_qos = NAN;
+	size_t n = (size_t)a->completed;
+	if (n) {
+		if (a->rel)
+			out->p99_qos = (double)at_rank(a->rel, rank_of(n, 99.0)) / 1e9;
+		out->mean_ms = a->sum / (double)n / 1e6;
+		out->p99_ms = (double)at_rank(a->lat, rank_of(n, 99.0)) / 1e6;
+		out->p50_ms = (double)at_rank(a->lat, rank_of(n, 50.0)) / 1e6;
+		out->p90_ms = (double)at_rank(a->lat, rank_pm(n, 900)) / 1e6;
+		out->p95_ms = (double)at_rank(a->lat, rank_pm(n, 950)) / 1e6;
+		out->p999_ms = (double)at_rank(a->lat, rank_pm(n, 999)) / 1e6;
+	}
+	int64_t finished = a->completed + a->dropped;
+	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
+	out->duration_ms = a->first >= 0 ? (double)(a->last - a->first) / 1e6 : 0.0;
+	out->throughput_qps =
+	    out->duration_ms > 0 ? (double)a->good / (out->duration_ms / 1e3) : 0.0;
+}
+
+stream *stream_new(const sched_service *svc, int n_svc, int64_t width)
+{
+	stream *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->svc = svc;
+	st->n_svc = n_svc;
+	st->width = width;
+	st->per = calloc((size_t)n_svc, sizeof *st->per);
+	int bad = !st->per || acc_init(&st->all, 1);
+	for (int i = 0; !bad && i < n_svc; i++)
+		bad = acc_init(&st->per[i], 1);
+	if (bad) {
+		stream_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void stream_free(stream *st)
+{
+	if (!st)
+		return;
+	acc_free(&st->all);
+	for (int i = 0; st->per && i < st->n_svc; i++)
+		acc_free(&st->per[i]);
+	free(st->per);
+	for (size_t k = 0; k < st->n_win; k++)
+		acc_free(&st->win[k]);
+	free(st->win);
+	free(st);
+}
+
+void stream_set_t0(stream *st, int64_t t0)
+{
+	st->t0 = t0;
+}
+
+int stream_add(stream *st, const sched_query *q)
+{
+	int64_t qos = st->svc[q->service].qos;
+	if (st->width > 0) {
+		int64_t d = q->arrival - st->t0;
+		size_t k = (size_t)((d > 0 ? d : 0) / st->width);
+		if (k >= st->n_win) {
+			if (buf_grow(&st->win, &st->cap_win, k + 1, sizeof *st->win))
+				return -1;
+			for (; st->n_win <= k; st->n_win++)
+				if (acc_init(&st->win[st->n_win], 0)) {
+					acc_free(&st->win[st->n_win]);
+					return -1;
+				}
+		}
+		acc_add(&st->win[k], q, qos);
+	}
+	acc_add(&st->all, q, qos);
+	acc_add(&st->per[q->service], q, qos);
+	st->count++;
+	return 0;
+}
+
+int64_t stream_count(const stream *st)
+{
+	return st->count;
+}
+
+void stream_metrics(const stream *st, int service, metrics *out)
+{
+	acc_metrics(service < 0 ? &st->all : &st->per[service], out);
+}
+
+int stream_windows(const stream *st, metrics **out, size_t *n_out)
+{
+	*out = calloc(st->n_win ? st->n_win : 1, sizeof **out);
+	*n_out = 0;
+	if (!*out)
+		return -1;
+	for (size_t k = 0; k < st->n_win; k++)
+		acc_metrics(&st->win[k], &(*out)[k]);
+	*n_out = st->n_win;
+	return 0;
+}
