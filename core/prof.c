@@ -589,7 +589,8 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 		r->us = sized_us(p, m, &base, sms, &how);
 		count[how]++;
 	}
-	qsort(q->rows, q->n, sizeof *q->rows, row_cmp);
+	if (q->n) /* rows is NULL when none were kept, and qsort must not get NULL */
+		qsort(q->rows, q->n, sizeof *q->rows, row_cmp);
 	zoo_set_free(&ms);
 	if (rc) {
 		prof_free(q);
