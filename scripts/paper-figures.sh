@@ -63,16 +63,19 @@ where=$(q "SELECT device || ' ' || upper(gpu) || ' (data/' || gpu || ')' FROM ru
 where="simulated ${where#sim }"
 case $where in simulated\ cuda*) where="live ${where#simulated cuda }" ;; esac
 
-# gp NAME TITLE BODY: draws BODY as NAME.png and NAME.pdf
+# gp NAME TITLE BODY: draws BODY as NAME.png and NAME.pdf (BODY twice:
+# replot would redraw only the last panel of a multiplot into the PDF)
 gp() {
 	local name=$1 body=$2
 	gnuplot >/dev/null 2>"$tmp/gp.err" <<EOF || die "gnuplot failed drawing $name: $(cat "$tmp/gp.err")"
 set terminal pngcairo size 1400,800 font ",11" noenhanced
 set output "$out/$name.png"
 $body
+set output
+reset
 set terminal pdfcairo size 14in,8in font ",11" noenhanced
 set output "$out/$name.pdf"
-replot
+$body
 EOF
 	[ -s "$out/$name.png" ] && [ -s "$out/$name.pdf" ] || die "gnuplot wrote no $name"
 	echo "wrote $out/$name.png and .pdf"
@@ -389,25 +392,33 @@ fi
 # scale stores no query rows; test_cluster.sh checks it against the
 # nearest-rank p99 in SQL over a quick run's rows)
 if [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'run_minutes'")" = 1 ]; then
-	p1="" p2="" p3=""
+	p1="" p2="" p3="" first=""
 	while IFS=$'\t' read -r id arm; do
-		q "SELECT minute, completed / 60.0, coalesce(p99_ms, '?'), coalesce(mean_ms, '?')
+		q "SELECT minute, completed / 60.0, coalesce(p99_ms, '?'), coalesce(mean_ms, '?'), offered / 60.0
 		   FROM run_minutes WHERE run_id = $id ORDER BY minute" >"$tmp/cluster.$id"
 		[ -s "$tmp/cluster.$id" ] || continue
+		first=${first:-$id}
 		p1+="${p1:+, }\"$tmp/cluster.$id\" using 1:2 with lines lw 2 title \"$arm\""
 		p2+="${p2:+, }\"$tmp/cluster.$id\" using 1:3 with lines lw 2 title \"$arm\""
 		p3+="${p3:+, }\"$tmp/cluster.$id\" using 1:4 with lines lw 2 title \"$arm\""
-	done < <(qp "SELECT id, json_extract(tags, '\$.arm') || ' (' || json_extract(tags, '\$.gpus') || ' GPUs)'
-	             FROM p WHERE fig = 'fig-cluster' ORDER BY id")
-	[ -z "$p1" ] || gp fig-cluster "set multiplot layout 1,3 title \"§7.6: a cluster over the paper's per-minute load, each arm: $where\"
+	done < <(qp "SELECT id, json_extract(tags, '\$.arm') FROM p WHERE fig = 'fig-cluster' ORDER BY id")
+	# the arms share one load (same seed), so one offered line; the QoS
+	# target and the load's scale from the first arm's run
+	IFS=$'\t' read -r gpus qos scale < <(qp "SELECT json_extract(tags, '\$.gpus'),
+		printf('%.2f', json_extract(config, '\$.services[0].qos_ms')), printf('%.3f', json_extract(tags, '\$.qps_scale'))
+		FROM p WHERE id = ${first:-0}")
+	[ -z "$p1" ] || gp fig-cluster "set multiplot layout 1,3 title \"§7.6: $gpus GPUs (resnet101, resnet152, vgg19, bert on each), $where; the paper's per-minute load x $scale, QoS $qos ms\"
 set grid
-set key bottom right
+set key below
 set datafile missing '?'
-set xlabel 'minute'
-set ylabel 'completed queries per second'
-plot $p1
-set ylabel 'p99 latency (ms)'
-plot $p2
+set xlabel 'minute of the trace'
+set yrange [0:*]
+set ylabel 'queries per second (late ones included)'
+plot $p1, \"$tmp/cluster.$first\" using 1:5 with lines lw 1 dt 2 lc rgb 'gray40' title 'offered'
+set yrange [0:$qos * 1.15]
+set ylabel 'p99 latency (ms), over the completed'
+plot $p2, $qos with lines lw 1 dt 2 lc rgb 'red' title 'QoS target'
+set yrange [0:*]
 set ylabel 'mean latency (ms)'
 plot $p3
 unset multiplot"

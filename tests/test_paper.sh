@@ -108,6 +108,27 @@ got=$(sql p.db "SELECT DISTINCT json_extract(tags, '$.combo') FROM runs WHERE js
 # (quick: 0.94, 0.96, 0.68), where the baselines do not on quarters (1.59)
 got=$(sql p.db "SELECT json_extract(tags, '$.config'), policy, round(avg(p99_qos), 3) FROM runs WHERE json_extract(tags, '$.figure') = '20' GROUP BY 1, 2" | awk -F'|' '$2 == "abacus" && $3 < 1 { a++ } $1 == "1in4" && $2 == "fcfs" && $3 > 1 { f++ } END { print a + 0, f + 0 }')
 [ "$got" = "3 1" ] && ok || bad "Fig 20: abacus within QoS on 3 placements and fcfs over it on quarters, got $got"
+# §7.6 (cluster.lua quick: 4 GPUs, the trace's first 3 minutes): three arms,
+# one row each, on the same arrivals; the load scaled to 4 GPUs' serial
+# capacity (4 x 295.7 q/s of the 7,900 the paper's Clockwork reached)
+grep -q "^§7.6 on 4 simulated h200 GPUs (sim), 3 minutes (quick)" all.out && ok || bad "§7.6 heading missing"
+grep -q "times 0.1497 (7900 q/s" all.out && ok || bad "§7.6 load factor: $(grep '^load: the paper' all.out)"
+got=$(awk '/^means over the minutes/ { on = 1; skip = 3; next } on && skip > 1 { skip--; next } on && /^(abacus|clockwork)/ { printf "%s ", $1 } on && !/^(abacus|clockwork)/ { exit }' all.out)
+[ "$got" = "abacus+random abacus+headroom clockwork " ] && ok || bad "§7.6 table rows: $got"
+# per minute in results.db: 3 arms x 3 minutes, minutes 0 to 2, adding up
+# to each run's totals; every arm saw the same arrivals
+got=$(sql p.db "SELECT count(*), count(DISTINCT m.run_id), min(minute), max(minute), count(DISTINCT offered) FROM run_minutes m JOIN runs r ON r.id = m.run_id WHERE json_extract(r.tags, '$.figure') = 'fig-cluster'")
+[ "$got" = "9|3|0|2|3" ] && ok || bad "§7.6 run_minutes: $got, expected 9 rows of 3 runs, minutes 0-2, one offered count a minute"
+got=$(sql p.db "SELECT count(*) FROM runs r WHERE json_extract(tags, '$.figure') = 'fig-cluster' AND status = 'done' AND completed = (SELECT sum(completed) FROM run_minutes WHERE run_id = r.id) AND dropped = (SELECT sum(dropped) FROM run_minutes WHERE run_id = r.id) AND completed + dropped = (SELECT sum(offered) FROM run_minutes WHERE run_id = r.id)")
+[ "$got" = 3 ] && ok || bad "§7.6: minutes add up to the run in $got of 3 runs"
+# over capacity (1.15 x serial on average): the clockwork controller drops
+# (quick: 9109), abacus on randomly chosen GPUs about as many (9613), the
+# headroom router a quarter of that (2390); every p99 within the target
+read -r d_rand d_head d_clock <<<"$(sql p.db "SELECT group_concat(dropped, ' ') FROM (SELECT dropped FROM runs WHERE json_extract(tags, '$.figure') = 'fig-cluster' ORDER BY id)")"
+[ "${d_clock:-0}" -gt 1000 ] && [ "${d_rand:-0}" -gt 1000 ] && [ "${d_head:-0}" -gt 0 ] && [ $((2 * d_head)) -lt "$d_clock" ] && [ $((2 * d_head)) -lt "$d_rand" ] && ok ||
+	bad "§7.6 drops random/headroom/clockwork: ${d_rand:-?} ${d_head:-?} ${d_clock:-?}"
+got=$(sql p.db "SELECT count(*) FROM run_minutes m JOIN runs r ON r.id = m.run_id WHERE json_extract(r.tags, '$.figure') = 'fig-cluster' AND m.p99_ms > 0 AND m.p99_ms <= json_extract(r.config, '$.services[0].qos_ms') * 1.01")
+[ "$got" = 9 ] && ok || bad "§7.6: $got of 9 minutes with a p99 in (0, 1.01 x QoS]"
 # the paper's numbers beside ours: abacus's p99/QoS of resnet50+resnet101 in the paper is 0.84
 grep -E '^resnet50\+resnet101 +abacus +42\.54 +206 .* 0\.84 ' all.out >/dev/null && ok ||
 	bad "resnet50+resnet101 abacus row at the QoS load: QoS 42.54 ms (3.87 x the H200's solo sums at batch 32), 206 q/s, paper 0.84: $(grep '^resnet50+resnet101 *abacus' all.out | head -1)"
@@ -146,7 +167,7 @@ awk -F, '$1 == "all" && $2 == "mlp" { m[$8] = $5 } END { exit !(m["ours"] > 0 &&
 awk -F, 'NR > 1 && !($7 > 0.9 && $7 < 1) { bad++ } END { exit bad > 0 }' paper-search.csv && ok ||
 	bad "paper-search.csv: a p99/QoS outside (0.9, 1): $(cut -d, -f1,3,7 paper-search.csv | tr '\n' ' ')"
 # every figure, PNG and PDF, not empty
-figs="fig14-p99-qos fig15-violations fig16-small fig17-completed fig17-peak-load fig18-beyond-qos fig19-beyond-completed fig20-mig-qos fig21-mig-completed sweep-load tail-latency fig23-search fig-prediction"
+figs="fig14-p99-qos fig15-violations fig16-small fig17-completed fig17-peak-load fig18-beyond-qos fig19-beyond-completed fig20-mig-qos fig21-mig-completed sweep-load tail-latency fig23-search fig-prediction fig-cluster"
 check_figs() {
 	for f in $figs; do
 		[ "$(head -c 8 "paper-figures/$f.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
@@ -166,6 +187,13 @@ if "$BIN" run --db "$T/alone.db" "$SRC/scenarios/paper/beyond.lua" quick >beyond
 a=$(awk '/^§7.4 at the QoS load/,/^$/' beyond.out | cut -c1-90)
 b=$(awk '/^§7.4 at the QoS load/,/^$/' all.out | cut -c1-90)
 [ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "beyond.lua alone and in all.lua differ"
+# cluster.lua takes its settings as words too (all.lua passes MINUTES so)
+expect_fail "cluster.lua unknown setting" "cluster.lua: unknown setting FOO (GPUS, MINUTES, ARMS, ROWS, QUERIES or STREAM)" \
+	"$BIN" run --db "$T/c.db" "$SRC/scenarios/paper/cluster.lua" FOO=1
+expect_fail "cluster.lua MINUTES=0" "MINUTES must be 1 to 120" "$BIN" run --db "$T/c.db" "$SRC/scenarios/paper/cluster.lua" MINUTES=0
+if "$BIN" run --db "$T/c.db" "$SRC/scenarios/paper/cluster.lua" quick MINUTES=1 GPUS=2 ARMS=clockwork >c.out 2>c.err; then ok; else bad "cluster.lua with words: $(tail -3 c.err)"; fi
+[ "$(sql c.db "SELECT count(*), max(minute), json_extract((SELECT tags FROM runs), '$.gpus') FROM run_minutes")" = "1|0|2" ] && ok ||
+	bad "cluster.lua MINUTES=1 GPUS=2: $(sql c.db "SELECT count(*), max(minute) FROM run_minutes")"
 # eager (no CUDA graphs) is the live engine's: refused on the simulator
 if "$BIN" run --db "$T/e.db" "$SRC/scenarios/paper/qos.lua" sim h200 quick eager >/dev/null 2>err; then bad "eager on sim ran"; else
 	grep -q "eager turns the live engine's CUDA graphs off: it needs device cuda, not sim" err && ok || bad "eager on sim: $(cat err)"; fi

@@ -3,7 +3,7 @@
 -- three arms, stored in results.db (the run_minutes table) for
 -- scripts/paper-figures.sh.
 --
---   abacus run scenarios/paper/cluster.lua [DEVICE] [GPU] [quick]
+--   abacus run scenarios/paper/cluster.lua [DEVICE] [GPU] [quick] [NAME=value ...]
 --   (defaults: sim h200; the rules are in common.lua)
 --
 -- resnet101, resnet152, vgg19 and bert on each of 16 GPUs, each query
@@ -27,23 +27,38 @@
 --    central EDF queue, one query at a time to an idle GPU, dropped when
 --    it can no longer make its deadline), fcfs on each GPU.
 -- Quick mode (tests): 4 GPUs, the first 3 minutes, query rows stored.
--- From the environment: GPUS=n, MINUTES=m (the file's first m), ARMS=a,b
+-- From the environment or as words: GPUS=n, MINUTES=m (the file's first m), ARMS=a,b
 -- (by name), ROWS=0|1 (store query rows; default only in quick mode),
 -- QUERIES=n (stop after n arrivals), STREAM=1 (rows off, figures gathered
 -- query by query in flat memory, percentiles within 0.2%: stream.h; for
 -- bench/cluster_scale.sh).
+-- The same knobs as words among the arguments, NAME=value (all.lua passes
+-- MINUTES so); a word wins over the environment.
 local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
-local o = P.args(arg)
+local knobs, rest = {}, {}
+for _, a in ipairs(arg) do
+  local k, v = a:match("^(%u+)=(.*)$")
+  if k then
+    if not ({ GPUS = 1, MINUTES = 1, ARMS = 1, ROWS = 1, QUERIES = 1, STREAM = 1 })[k] then
+      error("cluster.lua: unknown setting " .. k .. " (GPUS, MINUTES, ARMS, ROWS, QUERIES or STREAM)", 0)
+    end
+    knobs[k] = v
+  else
+    rest[#rest + 1] = a
+  end
+end
+local function knob(k) return knobs[k] or os.getenv(k) end
+local o = P.args(rest)
 -- the row has no loads of its own (the rate file is the load)
 local su = P.setup(abacus.with(P.protocol("7.6-cluster")[1],
   { load_qos_over_capacity = 0, load_thr_over_capacity = 0 }), o)
-local gpus = tonumber(os.getenv("GPUS") or (o.quick and 4 or 16))
-local minutes = tonumber(os.getenv("MINUTES") or (o.quick and 3 or 120))
+local gpus = tonumber(knob("GPUS") or (o.quick and 4 or 16))
+local minutes = tonumber(knob("MINUTES") or (o.quick and 3 or 120))
 
 -- the rate file, cut to its first `minutes` minutes where fewer are asked
 local src = P.root .. "/data/paper/cluster-load-per-minute.csv"
 local rows = P.read_csv(src)
-assert(minutes >= 1 and minutes <= #rows, "MINUTES must be 1 to " .. #rows)
+assert(minutes and minutes >= 1 and minutes <= #rows and minutes == math.floor(minutes), "MINUTES must be 1 to " .. #rows)
 local file, sum = src, 0
 for i = 1, #rows do sum = sum + rows[i].qps end
 local mean = sum / #rows
@@ -70,24 +85,24 @@ local arms = {
   { name = "abacus+headroom", policy = "abacus", router = "headroom" },
   { name = "clockwork", policy = "fcfs", router = "clockwork" },
 }
-if os.getenv("ARMS") then
+if knob("ARMS") then
   local keep = {}
   for _, a in ipairs(arms) do
-    if ("," .. os.getenv("ARMS") .. ","):find("," .. a.name .. ",", 1, true) then keep[#keep + 1] = a end
+    if ("," .. knob("ARMS") .. ","):find("," .. a.name .. ",", 1, true) then keep[#keep + 1] = a end
   end
   assert(#keep > 0, "ARMS names none of abacus+random, abacus+headroom, clockwork")
   arms = keep
 end
 local rows_on = o.quick
-if os.getenv("ROWS") then rows_on = os.getenv("ROWS") == "1" end
-local stream = os.getenv("STREAM") == "1"
+if knob("ROWS") then rows_on = knob("ROWS") == "1" end
+local stream = knob("STREAM") == "1"
 local out = {}
 for _, arm in ipairs(arms) do
   local t = P.run_table(su, o, arm.policy, 0, 1, "paper-cluster-" .. arm.name,
     { figure = "fig-cluster", experiment = "7.6", arm = arm.name, gpus = gpus, minutes = minutes,
       qps_scale = factor })
   t.load = { kind = "rates", file = file, qps_scale = factor }
-  t.queries = tonumber(os.getenv("QUERIES") or "")
+  t.queries = tonumber(knob("QUERIES") or "")
   t.gpus, t.router, t.per_minute = gpus, arm.router, true
   t.store_queries, t.stream = rows_on, stream
   -- the controller drops at dispatch; its GPUs run what they are sent
