@@ -877,6 +877,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		    .dev = &w->dev,
 		    .services = w->services,
 		    .name = w->name,
+		    .solo_key = w->prof,
 		};
 	}
 	return 0;
