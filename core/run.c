@@ -584,6 +584,26 @@ static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, cha
 	                            c->train_log, err, errlen);
 }
 
+/* An earlier worker whose group predictor worker k may use as its own:
+ * the same profile and models, so the same predictions (a predictor is a
+ * function of the group; one process runs one worker at a time). A
+ * cluster of GPUs opens one, not one a GPU. NULL: none. */
+static const run_worker *same_group_pred(const run_parts *p, int k)
+{
+	const run_worker *w = &p->w[k];
+	for (int j = 0; j < k; j++) {
+		const run_worker *o = &p->w[j];
+		if (!o->group_pred.iface || o->prof != w->prof || o->n != w->n)
+			continue;
+		int i = 0;
+		while (i < w->n && o->models[i] == w->models[i])
+			i++;
+		if (i == w->n)
+			return o;
+	}
+	return NULL;
+}
+
 /* The data folder of a run: its own data_dir, else the one data_find
  * finds. */
 static int run_data_dir(const run_config *c, char *dir, size_t len, char *err, size_t errlen)
@@ -868,9 +888,14 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		if (!w->sched)
 			return -1;
 		if (policy->reads & KIND_PREDICTOR) {
-			if (open_group_pred(c, p, w, err, errlen))
-				return -1;
-			sched_set_group_pred(w->sched, &w->group_pred);
+			const run_worker *twin = same_group_pred(p, k);
+			if (twin) {
+				sched_set_group_pred(w->sched, (predictor *)&twin->group_pred);
+			} else {
+				if (open_group_pred(c, p, w, err, errlen))
+					return -1;
+				sched_set_group_pred(w->sched, &w->group_pred);
+			}
 		}
 		p->wk[k] = (worker){
 		    .sched = w->sched,
