@@ -584,16 +584,16 @@ static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, cha
 	                            c->train_log, err, errlen);
 }
 
-/* An earlier worker whose group predictor worker k may use as its own:
- * the same profile and models, so the same predictions (a predictor is a
- * function of the group; one process runs one worker at a time). A
- * cluster of GPUs opens one, not one a GPU. NULL: none. */
-static const run_worker *same_group_pred(const run_parts *p, int k)
+/* The first earlier worker whose predictors worker k may use as its
+ * own: the same profile and models, so the same predictions (a predictor
+ * is a function of the group; one process runs one worker at a time). A
+ * cluster of GPUs opens them once, not once a GPU. NULL: none. */
+static const run_worker *twin_of(const run_parts *p, int k)
 {
 	const run_worker *w = &p->w[k];
 	for (int j = 0; j < k; j++) {
 		const run_worker *o = &p->w[j];
-		if (!o->group_pred.iface || o->prof != w->prof || o->n != w->n)
+		if (!o->pred.iface || o->prof != w->prof || o->n != w->n)
 			continue;
 		int i = 0;
 		while (i < w->n && o->models[i] == w->models[i])
@@ -882,15 +882,16 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
 		const zoo_model *const *models = (const zoo_model *const *)w->models;
-		if (pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
+		run_worker *twin = (run_worker *)twin_of(p, k);
+		if (!twin && pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
 			return -1;
-		w->sched = sched_new(w->ssvc, w->n, policy, &w->pred, &so, err, errlen);
+		w->sched = sched_new(w->ssvc, w->n, policy, twin ? &twin->pred : &w->pred, &so, err,
+		                     errlen);
 		if (!w->sched)
 			return -1;
 		if (policy->reads & KIND_PREDICTOR) {
-			const run_worker *twin = same_group_pred(p, k);
 			if (twin) {
-				sched_set_group_pred(w->sched, (predictor *)&twin->group_pred);
+				sched_set_group_pred(w->sched, &twin->group_pred);
 			} else {
 				if (open_group_pred(c, p, w, err, errlen))
 					return -1;
