@@ -895,6 +895,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 			} else {
 				if (open_group_pred(c, p, w, err, errlen))
 					return -1;
+				train_predictor_memo(&w->group_pred);
 				sched_set_group_pred(w->sched, &w->group_pred);
 			}
 		}

@@ -483,8 +483,8 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
  * group's prediction is the same whenever it is asked, and the groups of
  * a run repeat (the same services, batches and cut points on every GPU
  * of a cluster). Direct-mapped, a new group taking its slot's place:
- * bounded memory, made on the first call. Groups of more segments than
- * MEMO_SEGS are predicted every time. */
+ * bounded memory, made on the first call once train_predictor_memo turned
+ * it on. Groups of more segments than MEMO_SEGS are predicted every time. */
 enum { MEMO_SEGS = 4, MEMO_SLOTS = 1 << 16 };
 
 typedef struct memo {
@@ -501,13 +501,14 @@ typedef struct trained {
 	float scratch[TRAIN_CHUNK * PRED_MAX_FEAT];
 	double base[TRAIN_CHUNK];
 	memo *memo;
+	int memo_on;  /* train_predictor_memo */
 	int memo_off; /* out of memory making it: predicted every time */
 } trained;
 
 /* The memo's slot of group g, or NULL where it has none. */
 static memo *memo_slot(trained *t, const dev_group *g)
 {
-	if (g->n < 1 || g->n > MEMO_SEGS || t->memo_off)
+	if (g->n < 1 || g->n > MEMO_SEGS || !t->memo_on || t->memo_off)
 		return NULL;
 	if (!t->memo && !(t->memo = calloc(MEMO_SLOTS, sizeof *t->memo))) {
 		t->memo_off = 1;
@@ -608,6 +609,12 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 	out->ctx = t;
 	out->err[0] = '\0';
 	return 0;
+}
+
+void train_predictor_memo(predictor *p)
+{
+	if (p && p->iface && p->iface->predict == trained_predict)
+		((trained *)p->ctx)->memo_on = 1;
 }
 
 /* ---- predictor files ------------------------------------------------- */
