@@ -588,11 +588,11 @@ static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, cha
  * own: the same profile and models, so the same predictions (a predictor
  * is a function of the group; one process runs one worker at a time). A
  * cluster of GPUs opens them once, not once a GPU. NULL: none. */
-static const run_worker *twin_of(const run_parts *p, int k)
+static run_worker *twin_of(run_parts *p, int k)
 {
 	const run_worker *w = &p->w[k];
 	for (int j = 0; j < k; j++) {
-		const run_worker *o = &p->w[j];
+		run_worker *o = &p->w[j];
 		if (!o->pred.iface || o->prof != w->prof || o->n != w->n)
 			continue;
 		int i = 0;
@@ -882,7 +882,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
 		const zoo_model *const *models = (const zoo_model *const *)w->models;
-		run_worker *twin = (run_worker *)twin_of(p, k);
+		run_worker *twin = twin_of(p, k);
 		if (!twin && pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
 			return -1;
 		w->sched = sched_new(w->ssvc, w->n, policy, twin ? &twin->pred : &w->pred, &so, err,
