@@ -623,7 +623,13 @@ struct prof_table {
 	int n;
 	size_t cap;
 	int last; /* the entry hit last: queries of a service repeat keys */
+	int slot[64]; /* by (batch, seq), an entry + 1 that may be it; 0: none */
 };
+
+static int table_slot(int batch, int seq)
+{
+	return (int)(((unsigned)batch * 31u + (unsigned)seq) & 63u);
+}
 
 prof_table *prof_table_new(const prof *p, const zoo_model *m)
 {
@@ -654,9 +660,15 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 		seq = 0;
 	if (t->n && t->e[t->last].batch == batch && t->e[t->last].seq == seq)
 		return t->e[t->last].prefix;
+	int *slot = &t->slot[table_slot(batch, seq)];
+	if (*slot && t->e[*slot - 1].batch == batch && t->e[*slot - 1].seq == seq) {
+		t->last = *slot - 1;
+		return t->e[t->last].prefix;
+	}
 	for (int i = 0; i < t->n; i++)
 		if (t->e[i].batch == batch && t->e[i].seq == seq) {
 			t->last = i;
+			*slot = i + 1;
 			return t->e[i].prefix;
 		}
 	if (buf_grow(&t->e, &t->cap, (size_t)t->n + 1, sizeof *t->e))
@@ -671,6 +683,7 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 	t->e[t->n] = (table_entry){batch, seq, prefix, whole > 0 ? whole : prefix[t->m->n_ops],
 	                           NULL, NULL};
 	t->last = t->n++;
+	*slot = t->n;
 	return prefix;
 }
 

@@ -45,7 +45,10 @@ static int route_least_loaded(const router_view *v, const load_arrival *a, const
  * deadline the most headroom. */
 static int route_headroom(const router_view *v, const load_arrival *a, const int *cand, int n)
 {
-	int best = 0;
+	int best = v->earliest ? v->earliest(v, a) : -1;
+	if (best >= 0)
+		return best; /* the loop's index: what the scan below finds */
+	best = 0;
 	int64_t first = 0;
 	for (int i = 0; i < n; i++) {
 		int64_t finish = v->backlog(v, cand[i]) + v->solo(v, cand[i], a);

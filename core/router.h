@@ -39,6 +39,12 @@ struct router_view {
 	int64_t (*solo)(const router_view *v, int w, const load_arrival *a);
 	rng *rng;
 	void *loop; /* the loop's, for the functions above */
+	/* The index in the service's candidates (route's cand) of the worker
+	 * where backlog + solo is least, ties to the first, as a scan of them
+	 * finds it; -1 where the loop keeps no index of the service's workers
+	 * by backlog (kept with reads_backlog where they share solo times).
+	 * NULL: none kept. */
+	int (*earliest)(const router_view *v, const load_arrival *a);
 	/* For controllers: service s's QoS target (ns, the run's index); 1
 	 * when worker w serves service s; a query given up (id as hold got
 	 * it); a predicted duration as held against a deadline (the run's

@@ -584,6 +584,26 @@ static int open_group_pred(const run_config *c, run_parts *p, run_worker *w, cha
 	                            c->train_log, err, errlen);
 }
 
+/* The first earlier worker whose predictors worker k may use as its
+ * own: the same profile and models, so the same predictions (a predictor
+ * is a function of the group; one process runs one worker at a time). A
+ * cluster of GPUs opens them once, not once a GPU. NULL: none. */
+static run_worker *twin_of(run_parts *p, int k)
+{
+	const run_worker *w = &p->w[k];
+	for (int j = 0; j < k; j++) {
+		run_worker *o = &p->w[j];
+		if (!o->pred.iface || o->prof != w->prof || o->n != w->n)
+			continue;
+		int i = 0;
+		while (i < w->n && o->models[i] == w->models[i])
+			i++;
+		if (i == w->n)
+			return o;
+	}
+	return NULL;
+}
+
 /* The data folder of a run: its own data_dir, else the one data_find
  * finds. */
 static int run_data_dir(const run_config *c, char *dir, size_t len, char *err, size_t errlen)
@@ -862,21 +882,29 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
 		const zoo_model *const *models = (const zoo_model *const *)w->models;
-		if (pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
+		run_worker *twin = twin_of(p, k);
+		if (!twin && pred_solo_open(&w->pred, w->prof, models, w->n, err, errlen))
 			return -1;
-		w->sched = sched_new(w->ssvc, w->n, policy, &w->pred, &so, err, errlen);
+		w->sched = sched_new(w->ssvc, w->n, policy, twin ? &twin->pred : &w->pred, &so, err,
+		                     errlen);
 		if (!w->sched)
 			return -1;
 		if (policy->reads & KIND_PREDICTOR) {
-			if (open_group_pred(c, p, w, err, errlen))
-				return -1;
-			sched_set_group_pred(w->sched, &w->group_pred);
+			if (twin) {
+				sched_set_group_pred(w->sched, &twin->group_pred);
+			} else {
+				if (open_group_pred(c, p, w, err, errlen))
+					return -1;
+				train_predictor_memo(&w->group_pred);
+				sched_set_group_pred(w->sched, &w->group_pred);
+			}
 		}
 		p->wk[k] = (worker){
 		    .sched = w->sched,
 		    .dev = &w->dev,
 		    .services = w->services,
 		    .name = w->name,
+		    .solo_key = w->prof,
 		};
 	}
 	return 0;

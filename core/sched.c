@@ -43,6 +43,8 @@ struct sched {
 	size_t waiting;  /* queued, not yet done or dropped */
 	int backlog_on;  /* keep backlog (routers that read it) */
 	int64_t backlog; /* predicted solo ns of the waiting queries, whole */
+	void (*on_backlog)(void *ctx); /* sched_on_backlog's */
+	void *on_backlog_ctx;
 	sched_stats stats;
 	/* sched_set_sink: where a query goes once done or dropped, and the
 	 * slots of s->q it left, for the next arrivals */
@@ -146,8 +148,11 @@ static int64_t solo_whole(sched *s, const sched_query *q)
 static void leave(sched *s, const sched_query *q)
 {
 	s->waiting--;
-	if (s->backlog_on)
+	if (s->backlog_on) {
 		s->backlog -= solo_whole(s, q);
+		if (s->on_backlog)
+			s->on_backlog(s->on_backlog_ctx);
+	}
 	if (s->sink) {
 		s->sink(s->sink_ctx, q);
 		/* the slot's next tenant comes only with sched_admit; the free
@@ -190,8 +195,11 @@ int sched_admit(sched *s, const load_arrival *a)
 	if (slot == s->n_q)
 		s->n_q++;
 	s->waiting++;
-	if (s->backlog_on)
+	if (s->backlog_on) {
 		s->backlog += solo_whole(s, q);
+		if (s->on_backlog)
+			s->on_backlog(s->on_backlog_ctx);
+	}
 	return 0;
 }
 
@@ -296,6 +304,12 @@ size_t sched_waiting(const sched *s)
 void sched_track_backlog(sched *s)
 {
 	s->backlog_on = 1;
+}
+
+void sched_on_backlog(sched *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->on_backlog = fn;
+	s->on_backlog_ctx = ctx;
 }
 
 int64_t sched_backlog(const sched *s)

@@ -158,6 +158,9 @@ size_t sched_waiting(const sched *s);
 /* Keeps, from now on, the predicted solo time of the waiting queries'
  * every op (sched_backlog): routers that weigh workers read it. */
 void sched_track_backlog(sched *s);
+/* fn(ctx) after each change of the backlog kept (sched_track_backlog):
+ * a router's index of the workers by backlog follows it. */
+void sched_on_backlog(sched *s, void (*fn)(void *ctx), void *ctx);
 int64_t sched_backlog(const sched *s);
 /* Predicted solo ns of a whole query of service i (this sched's index). */
 int64_t sched_solo_ns(sched *s, int service, int batch, int seq);

@@ -479,6 +479,20 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
 
 /* ---- the predictor ---------------------------------------------------- */
 
+/* A memo of predictions: a learner predicts each row on its own, so a
+ * group's prediction is the same whenever it is asked, and the groups of
+ * a run repeat (the same services, batches and cut points on every GPU
+ * of a cluster). Direct-mapped, a new group taking its slot's place:
+ * bounded memory, made on the first call once train_predictor_memo turned
+ * it on. Groups of more segments than MEMO_SEGS are predicted every time. */
+enum { MEMO_SEGS = 4, MEMO_SLOTS = 1 << 16 };
+
+typedef struct memo {
+	int n; /* 0: empty */
+	dev_segment seg[MEMO_SEGS];
+	int64_t ns;
+} memo;
+
 typedef struct trained {
 	pred_iface iface; /* named after the learner */
 	feat *f;
@@ -486,22 +500,75 @@ typedef struct trained {
 	float raw[TRAIN_CHUNK * PRED_MAX_FEAT];
 	float scratch[TRAIN_CHUNK * PRED_MAX_FEAT];
 	double base[TRAIN_CHUNK];
+	memo *memo;
+	int memo_on;  /* train_predictor_memo */
+	int memo_off; /* out of memory making it: predicted every time */
 } trained;
+
+/* The memo's slot of group g, or NULL where it has none. */
+static memo *memo_slot(trained *t, const dev_group *g)
+{
+	if (g->n < 1 || g->n > MEMO_SEGS || !t->memo_on || t->memo_off)
+		return NULL;
+	if (!t->memo && !(t->memo = calloc(MEMO_SLOTS, sizeof *t->memo))) {
+		t->memo_off = 1;
+		return NULL;
+	}
+	uint64_t h = (uint64_t)g->n;
+	for (int k = 0; k < g->n; k++) {
+		const dev_segment *x = &g->seg[k];
+		const int v[6] = {x->service, x->batch, x->seq, x->start, x->end, x->queries};
+		for (int i = 0; i < 6; i++) {
+			h = (h ^ (uint32_t)v[i]) * 0x9e3779b97f4a7c15ULL;
+			h ^= h >> 29;
+		}
+	}
+	return &t->memo[h & (MEMO_SLOTS - 1)];
+}
+
+static int memo_is(const memo *e, const dev_group *g)
+{
+	return e->n == g->n && !memcmp(e->seg, g->seg, (size_t)g->n * sizeof *g->seg);
+}
+
+/* Rows i[0..c) of g into out, predicted together. */
+static int trained_rows(trained *t, const dev_group *g, const int *i, int c, int64_t *out)
+{
+	double ns[TRAIN_CHUNK];
+	for (int r = 0; r < c; r++)
+		if (feat_group(t->f, &g[i[r]], t->raw + r * t->m->d, &t->base[r]))
+			return -1;
+	train_chunk(t->m, t->raw, t->base, c, t->scratch, ns);
+	for (int r = 0; r < c; r++) {
+		out[i[r]] = (int64_t)(ns[r] + 0.5);
+		memo *e = memo_slot(t, &g[i[r]]);
+		if (e) {
+			e->n = g[i[r]].n;
+			memcpy(e->seg, g[i[r]].seg, (size_t)e->n * sizeof *e->seg);
+			e->ns = out[i[r]];
+		}
+	}
+	return 0;
+}
 
 static int trained_predict(void *ctx, const dev_group *g, int n, int64_t *out)
 {
 	trained *t = ctx;
-	double ns[TRAIN_CHUNK];
-	for (int s = 0; s < n; s += TRAIN_CHUNK) {
-		int c = n - s < TRAIN_CHUNK ? n - s : TRAIN_CHUNK;
-		for (int i = 0; i < c; i++)
-			if (feat_group(t->f, &g[s + i], t->raw + i * t->m->d, &t->base[i]))
+	int miss[TRAIN_CHUNK], c = 0;
+	for (int i = 0; i < n; i++) {
+		const memo *e = memo_slot(t, &g[i]);
+		if (e && memo_is(e, &g[i])) {
+			out[i] = e->ns;
+			continue;
+		}
+		miss[c++] = i;
+		if (c == TRAIN_CHUNK) {
+			if (trained_rows(t, g, miss, c, out))
 				return -1;
-		train_chunk(t->m, t->raw, t->base, c, t->scratch, ns);
-		for (int i = 0; i < c; i++)
-			out[s + i] = (int64_t)(ns[i] + 0.5);
+			c = 0;
+		}
 	}
-	return 0;
+	return c ? trained_rows(t, g, miss, c, out) : 0;
 }
 
 static void trained_free(void *ctx)
@@ -509,6 +576,7 @@ static void trained_free(void *ctx)
 	trained *t = ctx;
 	if (!t)
 		return;
+	free(t->memo);
 	feat_free(t->f);
 	train_model_free(t->m);
 	free(t);
@@ -541,6 +609,12 @@ int train_predictor_open(predictor *out, train_model *m, const prof *p,
 	out->ctx = t;
 	out->err[0] = '\0';
 	return 0;
+}
+
+void train_predictor_memo(predictor *p)
+{
+	if (p && p->iface && p->iface->predict == trained_predict)
+		((trained *)p->ctx)->memo_on = 1;
 }
 
 /* ---- predictor files ------------------------------------------------- */

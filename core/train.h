@@ -114,6 +114,12 @@ uint64_t train_checksum(const uint8_t *p, size_t n);
  * models. */
 int train_predictor_open(predictor *out, train_model *m, const prof *p,
                          const zoo_model *const *models, int n_svc, char *err, size_t errlen);
+/* Turns on, for a predictor train_predictor_open made (any other is left
+ * as it is), a memo of its predictions: a group asked again gets the
+ * value it got, without the model (the same value: each row is predicted
+ * on its own). Bounded (a few MB, made on first use); what runs turn on,
+ * not the benchmarks of the model itself. */
+void train_predictor_memo(predictor *p);
 
 #define TRAIN_FILE_VERSION 1
 /* Room for a predictor file's path (a cache folder and a name). */

@@ -87,6 +87,25 @@ typedef struct loop {
 		struct loop *lp;
 		int k;
 	} *ws;
+	/* For a router that reads backlogs (view.earliest): each service's
+	 * workers in classes of the same solo_key, each class a tournament
+	 * tree of its members by (backlog, place in cand), kept as backlogs
+	 * change (sched_on_backlog, through bk; bl: each worker's backlog as
+	 * the trees last saw it); where[k * n_svc + s] is worker k's class
+	 * and member; a service with the same workers as an earlier one uses
+	 * its trees (of[s]). NULL hx: no index. */
+	struct hclass {
+		const void *key;
+		int m, size;  /* members; leaves (a power of two) */
+		int *pos;     /* [m]: each member's place in the service's cand */
+		int *wk;      /* [m]: each member's worker */
+		int *tree;    /* [2 * size]: node 1 the best member, -1 none */
+	} *hx;
+	int *n_hx;    /* [s]: classes of service s, 0: not indexed */
+	int *of;      /* [s]: the service whose classes s uses */
+	int *where;   /* [k * n_svc + s]: class * n_w + member, or -1 */
+	int64_t *bl;
+	struct wsink *bk;
 } loop;
 
 static size_t view_waiting(const router_view *v, int w)
@@ -263,8 +282,161 @@ static int svc_of(const worker *w, int i)
 	return w->services ? w->services[i] : i;
 }
 
+/* The indexed classes per service: more than this, the scan. */
+#define HX_MAX 8
+
+/* The better of members a and b of class c: less backlog, then the
+ * earlier place in cand (members are in cand's order), as
+ * route_headroom's scan breaks ties. */
+static int hx_better(const loop *lp, const struct hclass *c, int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	int64_t ba = lp->bl[c->wk[a]], bb = lp->bl[c->wk[b]];
+	return bb < ba || (bb == ba && b < a) ? b : a;
+}
+
+static void hx_fix(const loop *lp, struct hclass *c, int j)
+{
+	for (int x = (c->size + j) / 2; x >= 1; x /= 2)
+		c->tree[x] = hx_better(lp, c, c->tree[2 * x], c->tree[2 * x + 1]);
+}
+
+/* Worker k's backlog changed. */
+static void hx_changed(void *ctx)
+{
+	const struct wsink *b = ctx;
+	loop *lp = b->lp;
+	lp->bl[b->k] = sched_backlog(lp->w[b->k].sched);
+	for (int s = 0; s < lp->n_svc; s++) {
+		int at = lp->where[b->k * lp->n_svc + s];
+		if (at >= 0 && lp->n_hx[s] && lp->of[s] == s)
+			hx_fix(lp, &lp->hx[s * HX_MAX + at / lp->n_w], at % lp->n_w);
+	}
+}
+
+static void hx_free(loop *lp)
+{
+	if (lp->hx)
+		for (int i = 0; i < lp->n_svc * HX_MAX; i++) {
+			free(lp->hx[i].pos);
+			free(lp->hx[i].wk);
+			free(lp->hx[i].tree);
+		}
+	free(lp->hx);
+	free(lp->n_hx);
+	free(lp->of);
+	free(lp->where);
+	free(lp->bl);
+	free(lp->bk);
+	lp->hx = NULL;
+}
+
+/* Builds the index anew from the services' candidates (at the start, and
+ * when a lost worker leaves them). A service whose workers fall in more
+ * than HX_MAX classes, or one with no key, is left to the scan. */
+static int hx_build(loop *lp)
+{
+	int n_w = lp->n_w, n_svc = lp->n_svc;
+	if (!lp->hx) {
+		lp->hx = calloc((size_t)n_svc * HX_MAX, sizeof *lp->hx);
+		lp->n_hx = calloc((size_t)n_svc, sizeof *lp->n_hx);
+		lp->of = calloc((size_t)n_svc, sizeof *lp->of);
+		lp->where = malloc((size_t)n_w * (size_t)n_svc * sizeof *lp->where);
+		lp->bl = calloc((size_t)n_w, sizeof *lp->bl);
+		if (!lp->hx || !lp->n_hx || !lp->of || !lp->where || !lp->bl)
+			return -1;
+	}
+	for (int k = 0; k < n_w; k++)
+		lp->bl[k] = sched_backlog(lp->w[k].sched);
+	for (int i = 0; i < n_w * n_svc; i++)
+		lp->where[i] = -1;
+	for (int s = 0; s < n_svc; s++) {
+		const int *cand = &lp->cand[s * n_w];
+		int n = lp->n_cand[s], n_c = 0;
+		struct hclass *cls = &lp->hx[s * HX_MAX];
+		for (int c = 0; c < HX_MAX; c++)
+			cls[c].m = 0;
+		lp->n_hx[s] = 0;
+		lp->of[s] = s;
+		for (int i = 0; i < n && n_c >= 0; i++) {
+			const void *key = lp->w[cand[i]].solo_key;
+			int c = 0;
+			while (c < n_c && cls[c].key != key)
+				c++;
+			if (!key || c == HX_MAX)
+				n_c = -1;
+			else if (c == n_c)
+				cls[n_c++].key = key;
+		}
+		if (n_c <= 0)
+			continue;
+		for (int s2 = 0; s2 < s && lp->of[s] == s; s2++)
+			if (lp->n_hx[s2] && lp->of[s2] == s2 && lp->n_cand[s2] == n &&
+			    !memcmp(&lp->cand[s2 * n_w], cand, (size_t)n * sizeof *cand))
+				lp->of[s] = s2; /* the same workers: the same trees */
+		lp->n_hx[s] = n_c;
+		if (lp->of[s] != s)
+			continue;
+		int size = 1;
+		while (size < n)
+			size *= 2;
+		for (int c = 0; c < n_c; c++) {
+			free(cls[c].pos);
+			free(cls[c].wk);
+			free(cls[c].tree);
+			cls[c].pos = malloc((size_t)n * sizeof *cls[c].pos);
+			cls[c].wk = malloc((size_t)n * sizeof *cls[c].wk);
+			cls[c].tree = malloc(2 * (size_t)size * sizeof *cls[c].tree);
+			if (!cls[c].pos || !cls[c].wk || !cls[c].tree)
+				return -1;
+			cls[c].size = size;
+			for (int x = 0; x < 2 * size; x++)
+				cls[c].tree[x] = -1;
+		}
+		for (int i = 0; i < n; i++) {
+			int c = 0;
+			while (cls[c].key != lp->w[cand[i]].solo_key)
+				c++;
+			int j = cls[c].m++;
+			cls[c].pos[j] = i;
+			cls[c].wk[j] = cand[i];
+			cls[c].tree[cls[c].size + j] = j;
+			lp->where[cand[i] * n_svc + s] = c * n_w + j;
+		}
+		for (int c = 0; c < n_c; c++)
+			for (int x = cls[c].size - 1; x >= 1; x--)
+				cls[c].tree[x] = hx_better(lp, &cls[c], cls[c].tree[2 * x],
+				                           cls[c].tree[2 * x + 1]);
+	}
+	return 0;
+}
+
+/* view.earliest: each class's best member (the least backlog there: its
+ * members add the same solo time), then the least finish among those,
+ * ties to the first in cand. */
+static int view_earliest(const router_view *v, const load_arrival *a)
+{
+	const loop *lp = v->loop;
+	int s = a->service, best = -1;
+	int64_t first = 0;
+	for (int c = 0; c < lp->n_hx[s]; c++) {
+		const struct hclass *cl = &lp->hx[lp->of[s] * HX_MAX + c];
+		int j = cl->tree[1], i = cl->pos[j], k = cl->wk[j];
+		int64_t finish = sched_backlog(lp->w[k].sched) + v->solo(v, k, a);
+		if (best < 0 || finish < first || (finish == first && i < best)) {
+			first = finish;
+			best = i;
+		}
+	}
+	return best;
+}
+
 static void loop_free(loop *lp)
 {
+	hx_free(lp);
 	free(lp->st);
 	free(lp->local);
 	free(lp->cand);
@@ -339,9 +511,17 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 			sched_set_sink(w[k].sched, worker_sink, &lp->ws[k]);
 		}
 	}
-	if (p->router->reads_backlog)
+	if (p->router->reads_backlog) {
 		for (int k = 0; k < n_w; k++)
 			sched_track_backlog(w[k].sched);
+		if (!(lp->bk = calloc(nw, sizeof *lp->bk)) || hx_build(lp))
+			return -1;
+		for (int k = 0; k < n_w; k++) {
+			lp->bk[k] = (struct wsink){lp, k};
+			sched_on_backlog(w[k].sched, hx_changed, &lp->bk[k]);
+		}
+		lp->view.earliest = view_earliest;
+	}
 	return 0;
 }
 
@@ -385,6 +565,9 @@ static void lose(loop *lp, int k, int64_t now)
 				break;
 			}
 	}
+	if (lp->hx && hx_build(lp)) /* out of memory: the scan, which needs none */
+		for (int sv = 0; sv < lp->n_svc; sv++)
+			lp->n_hx[sv] = 0;
 	size_t len = lp->lost ? strlen(lp->lost) : 0;
 	char line[1024];
 	int n = snprintf(line, sizeof line, "%s%s lost %.3f ms into the run (%s): its %zu queries "

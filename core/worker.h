@@ -50,6 +50,11 @@ typedef struct worker {
 	 * (sched service i is the run's service i). */
 	const int *services;
 	const char *name; /* in messages: "partition 2" */
+	/* Workers with the same non-NULL key predict every query of a run's
+	 * service the same solo time (the profile their solo predictors
+	 * read): the loop may then index them by backlog alone. NULL: none
+	 * known to share. */
+	const void *solo_key;
 } worker;
 
 typedef struct worker_params {

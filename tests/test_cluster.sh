@@ -51,6 +51,37 @@ else
 	bad "gpus.lua failed: $(cat err.txt)"
 fi
 
+# the abacus policy on a cluster, bit for bit what it was before the
+# headroom router's index, the predictors' memo and the GPUs' shared group
+# predictor (figures printed by commit 84bedac with this scenario)
+cat >pin.lua <<'SCN'
+local S = {
+  { model = "resnet101", batch = {1, 2, 4}, qos_ms = 40 },
+  { model = "vgg19", batch = {1, 2, 4}, qos_ms = 40 },
+  { model = "bert", batch = {4, 8}, seq = {16, 64}, qos_ms = 40 },
+}
+for _, router in ipairs{ "random", "headroom" } do
+  for _, gpus in ipairs{ 1, 8 } do
+    local r = abacus.run{ name = "pin", services = S, policy = "abacus", abandon = true, gpus = gpus,
+      router = gpus > 1 and router or nil, load = { kind = "poisson", qps = 520 * gpus },
+      queries = 6000, seed = 9 }
+    print(string.format("%s %d %.17g %.17g %d %d %d", router, gpus, r.p99_ms, r.mean_ms,
+      r.completed, r.dropped, r.groups))
+  end
+end
+SCN
+cat >want.txt <<'WANT'
+random 1 5.9251860000000001 1.9335380440000001 6000 0 5207
+random 8 5.7607090000000003 1.9219565013333333 6000 0 5210
+headroom 1 5.9251860000000001 1.9335380440000001 6000 0 5207
+headroom 8 2.357739 1.2150279134999999 6000 0 5995
+WANT
+if "$BIN" --db "$T/p.db" run pin.lua >got.txt 2>err.txt && diff want.txt got.txt >&2; then
+	ok
+else
+	bad "pin.lua: the cluster's figures changed: $(cat err.txt)"
+fi
+
 # the paper's section 7.6, quick: 4 GPUs, 3 minutes of the rate file, 3 arms
 if QUICK=1 "$BIN" --db "$T/q.db" run "$SRC/scenarios/paper/cluster.lua" >got.txt 2>err.txt; then
 	[ "$(grep -cE '^(abacus\+random|abacus\+headroom|clockwork) ' got.txt)" -eq 3 ] && ok || bad "cluster.lua: not 3 arms: $(cat got.txt)"

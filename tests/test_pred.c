@@ -281,6 +281,22 @@ int main(void)
 	train_model_predict_rows(mlp, &d, idx, NG, rows);
 	for (int i = 0; i < NG; i++)
 		CHECK_NEAR((double)out[i], rows[i], 0.5);
+	/* with the memo: the same value for each group, asked alone or in a
+	 * batch, first (the model) or again (the memo), whatever its place */
+	train_predictor_memo(&pr);
+	int same = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		int64_t again[NG];
+		if (pass < 2) {
+			CHECK_INT(pred_predict(&pr, grp, NG, again), 0);
+		} else {
+			for (int i = NG - 1; i >= 0; i--)
+				CHECK_INT(pred_predict(&pr, &grp[i], 1, &again[i]), 0);
+		}
+		for (int i = 0; i < NG; i++)
+			same += again[i] == out[i];
+	}
+	CHECK_INT(same, 3 * NG);
 	pred_free(&pr);
 
 	test_roundtrip(mlp, &d, idx, n_te);

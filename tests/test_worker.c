@@ -147,7 +147,7 @@ static int world_run_qos(world *x, const char *router, const int place[2][3],
 		x->pred[k] = (predictor){&fake_pred_iface, &x->per[k], ""};
 		x->s[k] = sched_new(x->svc[k], ns, sched_policy_find("fcfs"), &x->pred[k], &o, x->err,
 		                    sizeof x->err);
-		x->w[k] = (worker){x->s[k], &x->d[k], x->map[k], k == 0 ? "partition 1" : "partition 2"};
+		x->w[k] = (worker){x->s[k], &x->d[k], x->map[k], k == 0 ? "partition 1" : "partition 2", NULL};
 	}
 	x->dev[1].fail_at = fail_at_1;
 	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
@@ -268,6 +268,88 @@ static void test_routers(void)
 	CHECK(router_find("direct") == router_kinds()[0]);
 	CHECK(!router_find("roundrobin"));
 	CHECK(!router_find("direct")->chooses && router_find("headroom")->chooses);
+}
+
+/* The headroom router's index of workers by backlog (worker.solo_key):
+ * each query lands where the scan of every worker sends it, so every
+ * start and end is the same with the index and without (NULL keys), on
+ * identical workers and on workers of three speeds (classes that
+ * compete), under a load near what they serve. */
+#define HX_W 10
+static void headroom_run(const int64_t per[HX_W], int keyed, const load_arrival *a, int n,
+                         worker_result *res, int64_t groups[HX_W])
+{
+	char err[256] = "";
+	zoo_model *m[2] = {zoo_model_new("resnet50", err, sizeof err),
+	                   zoo_model_new("resnet18", err, sizeof err)};
+	CHECK(m[0] && m[1]);
+	if (!m[0] || !m[1])
+		return;
+	sched_service svc[2] = {{m[0], 1000 * MS, 0}, {m[1], 1000 * MS, 0}};
+	sched_options o = {.ways = 2, .expect_queries = 4};
+	fclock clock = {0};
+	fdev dev[HX_W];
+	device d[HX_W];
+	int64_t pr[HX_W];
+	predictor pred[HX_W];
+	worker w[HX_W];
+	for (int k = 0; k < HX_W; k++) {
+		pr[k] = per[k];
+		dev[k] = (fdev){.clock = &clock, .ns_per_op = per[k], .known = 1};
+		d[k] = (device){&f_iface, &dev[k]};
+		pred[k] = (predictor){&fake_pred_iface, &pr[k], ""};
+		sched *sc = sched_new(svc, 2, sched_policy_find("fcfs"), &pred[k], &o, err, sizeof err);
+		CHECK(sc);
+		/* the key: one per speed, the same for workers of one speed */
+		w[k] = (worker){sc, &d[k], NULL, "gpu", keyed ? (const void *)(intptr_t)per[k] : NULL};
+	}
+	script sc = {{&script_iface, "", 0, 0}, a, n, 0};
+	worker_params p = {.router = router_find("headroom"), .load = &sc.base, .seed = 7};
+	CHECK_INT(worker_run(w, HX_W, &p, res, err, sizeof err), 0);
+	for (int k = 0; k < HX_W; k++) {
+		groups[k] = sched_get_stats(w[k].sched)->groups;
+		sched_free(w[k].sched);
+	}
+	zoo_model_free(m[0]);
+	zoo_model_free(m[1]);
+}
+
+static void test_headroom_index(void)
+{
+	static const int64_t same[HX_W] = {MS, MS, MS, MS, MS, MS, MS, MS, MS, MS};
+	static const int64_t mixed[HX_W] = {2 * MS, MS, 3 * MS, MS, 2 * MS, MS, MS, 3 * MS, MS, 2 * MS};
+	enum { N = 4000 };
+	static load_arrival a[N];
+	uint64_t x = 12345;
+	int64_t t = 0;
+	for (int i = 0; i < N; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		t += (int64_t)((x >> 33) % (3 * MS)); /* 1.5 ms apart: about the identical workers' pace */
+		a[i] = (load_arrival){t - (int64_t)(x >> 60) * MS / 8, (int)((x >> 40) & 1), 1, 0};
+		if (i && a[i].t < a[i - 1].t)
+			a[i].t = a[i - 1].t; /* ties at one time too */
+	}
+	const int64_t *pers[2] = {same, mixed};
+	for (int c = 0; c < 2; c++) {
+		worker_result r[2];
+		int64_t g[2][HX_W];
+		headroom_run(pers[c], 1, a, N, &r[0], g[0]);
+		headroom_run(pers[c], 0, a, N, &r[1], g[1]);
+		CHECK_INT(r[0].n, N);
+		CHECK_INT(r[1].n, N);
+		int differ = 0, waited = 0;
+		for (size_t i = 0; i < r[0].n && i < r[1].n; i++) {
+			differ += r[0].q[i].start != r[1].q[i].start || r[0].q[i].end != r[1].q[i].end ||
+			          r[0].q[i].state != r[1].q[i].state;
+			waited += r[0].q[i].start > r[0].q[i].arrival;
+		}
+		CHECK_INT(differ, 0);
+		CHECK(waited > N / 10); /* queues formed: the backlogs mattered */
+		for (int k = 0; k < HX_W; k++)
+			CHECK_INT(g[0][k], g[1][k]);
+		worker_result_free(&r[0]);
+		worker_result_free(&r[1]);
+	}
 }
 
 /* The Clockwork-like controller: a central EDF queue, one query at a
@@ -424,6 +506,7 @@ int main(void)
 	test_worker_fails();
 	test_routers();
 	test_clockwork();
+	test_headroom_index();
 	test_partition_sizes();
 	test_partition_profile();
 	return check_report("test_worker");
