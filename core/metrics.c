@@ -34,22 +34,32 @@ int64_t metrics_select(int64_t *v, size_t n, size_t k)
 	return v[kk];
 }
 
-int64_t metrics_percentile(int64_t *v, size_t n, double p)
+size_t metrics_rank(size_t n, double p)
 {
 	size_t rank = (size_t)ceil(p / 100.0 * (double)n);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	return metrics_select(v, n, rank - 1);
+	return rank;
 }
 
-/* Nearest rank at pm thousandths, in integers: 99.9 / 100 * 1000
- * is 999.0000000000001 in doubles, whose ceiling is rank 1000, not 999. */
-static int64_t rank_permille(int64_t *v, size_t n, int64_t pm)
+int64_t metrics_percentile(int64_t *v, size_t n, double p)
+{
+	return metrics_select(v, n, metrics_rank(n, p) - 1);
+}
+
+/* In integers: 99.9 / 100 * 1000 is 999.0000000000001 in doubles, whose
+ * ceiling is rank 1000, not 999. */
+size_t metrics_rank_permille(size_t n, int64_t pm)
 {
 	size_t rank = (size_t)(((int64_t)n * pm + 999) / 1000);
-	return metrics_select(v, n, (rank < 1 ? 1 : rank) - 1);
+	return rank < 1 ? 1 : rank;
+}
+
+static int64_t rank_permille(int64_t *v, size_t n, int64_t pm)
+{
+	return metrics_select(v, n, metrics_rank_permille(n, pm) - 1);
 }
 
 /* The figures of the queries of service `only`, or of all when only < 0. */

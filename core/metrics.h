@@ -50,5 +50,10 @@ int metrics_windows(const sched_query *q, size_t n, const sched_service *svc, in
 int64_t metrics_select(int64_t *v, size_t n, size_t k);
 /* Nearest-rank percentile p in (0, 100] of v[0..n), reordering v. */
 int64_t metrics_percentile(int64_t *v, size_t n, double p);
+/* The nearest rank (1-based, 1 to n) of percentile p of n > 0 values, as
+ * metrics_percentile takes it, and of pm thousandths (0 to 1000), as the
+ * p90, p95 and p99.9 figures take it. */
+size_t metrics_rank(size_t n, double p);
+size_t metrics_rank_permille(size_t n, int64_t pm);
 
 #endif

@@ -102,19 +102,6 @@ static int64_t at_rank(const uint64_t *h, size_t rank)
 	return bucket_mid(NB - 1);
 }
 
-/* metrics_percentile's rank of p, and rank_permille's of pm. */
-static size_t rank_of(size_t n, double p)
-{
-	size_t r = (size_t)ceil(p / 100.0 * (double)n);
-	return r < 1 ? 1 : r > n ? n : r;
-}
-
-static size_t rank_pm(size_t n, int64_t pm)
-{
-	size_t r = (size_t)(((int64_t)n * pm + 999) / 1000);
-	return r < 1 ? 1 : r;
-}
-
 static void acc_metrics(const acc *a, metrics *out)
 {
 	*out = (metrics){0};
@@ -128,13 +115,13 @@ static void acc_metrics(const acc *a, metrics *out)
 	size_t n = (size_t)a->completed;
 	if (n) {
 		if (a->rel)
-			out->p99_qos = (double)at_rank(a->rel, rank_of(n, 99.0)) / 1e9;
+			out->p99_qos = (double)at_rank(a->rel, metrics_rank(n, 99.0)) / 1e9;
 		out->mean_ms = a->sum / (double)n / 1e6;
-		out->p99_ms = (double)at_rank(a->lat, rank_of(n, 99.0)) / 1e6;
-		out->p50_ms = (double)at_rank(a->lat, rank_of(n, 50.0)) / 1e6;
-		out->p90_ms = (double)at_rank(a->lat, rank_pm(n, 900)) / 1e6;
-		out->p95_ms = (double)at_rank(a->lat, rank_pm(n, 950)) / 1e6;
-		out->p999_ms = (double)at_rank(a->lat, rank_pm(n, 999)) / 1e6;
+		out->p99_ms = (double)at_rank(a->lat, metrics_rank(n, 99.0)) / 1e6;
+		out->p50_ms = (double)at_rank(a->lat, metrics_rank(n, 50.0)) / 1e6;
+		out->p90_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 900)) / 1e6;
+		out->p95_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 950)) / 1e6;
+		out->p999_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 999)) / 1e6;
 	}
 	int64_t finished = a->completed + a->dropped;
 	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
