@@ -175,6 +175,21 @@ static int list_item(lua_State *L, int t, lua_Integer i, const char *where, cons
 	return ty;
 }
 
+/* Item i of list t, field `where``key`: a 1-based number of a `what`, 1 to
+ * max; its 0-based index. */
+static int list_number(lua_State *L, int t, lua_Integer i, const char *where, const char *key,
+                       const char *what, int max)
+{
+	int ok;
+	list_item(L, t, i, where, key);
+	lua_Integer v = lua_tointegerx(L, -1, &ok);
+	if (!ok || v < 1 || v > max)
+		luaL_error(L, "abacus.run: field '%s%s[%d]' must be a %s number, 1 to %d, got %s", where,
+		           key, (int)i, what, max, luaL_tolstring(L, -1, NULL));
+	lua_pop(L, 1);
+	return (int)v - 1;
+}
+
 static int has_field(lua_State *L, int t, const char *key)
 {
 	int given = lua_getfield(L, t, key) != LUA_TNIL;
@@ -386,16 +401,8 @@ static void read_partitions(lua_State *L, int t, run_config *c)
 		if (ns > c->n_svc)
 			luaL_error(L, "abacus.run: field '%sservices' has %d entries, the run %d services",
 			           where, (int)ns, c->n_svc);
-		for (lua_Integer i = 1; i <= ns; i++) {
-			int ok;
-			list_item(L, -1, i, where, "services");
-			lua_Integer v = lua_tointegerx(L, -1, &ok);
-			if (!ok || v < 1 || v > c->n_svc)
-				luaL_error(L, "abacus.run: field '%sservices[%d]' must be a service number, 1 to "
-				           "%d, got %s", where, (int)i, c->n_svc, luaL_tolstring(L, -1, NULL));
-			rp->services[i - 1] = (int)v - 1;
-			lua_pop(L, 1);
-		}
+		for (lua_Integer i = 1; i <= ns; i++)
+			rp->services[i - 1] = list_number(L, -1, i, where, "services", "service", c->n_svc);
 		rp->n_services = (int)ns;
 		lua_pop(L, 2);
 	}
@@ -443,16 +450,9 @@ static void read_gpus(lua_State *L, int t, run_config *c)
 		if (n < 1)
 			luaL_error(L, "abacus.run: field '%sgpus' is empty: a service is on at least one GPU",
 			           where);
-		for (lua_Integer k = 1; k <= n; k++) {
-			int ok;
-			list_item(L, -1, k, where, "gpus");
-			lua_Integer v = lua_tointegerx(L, -1, &ok);
-			if (!ok || v < 1 || v > c->gpus)
-				luaL_error(L, "abacus.run: field '%sgpus[%d]' must be a GPU number, 1 to %d, "
-				           "got %s", where, (int)k, c->gpus, luaL_tolstring(L, -1, NULL));
-			place[(size_t)(i - 1) * (size_t)c->gpus + (size_t)(v - 1)] = 1;
-			lua_pop(L, 1);
-		}
+		for (lua_Integer k = 1; k <= n; k++)
+			place[(size_t)(i - 1) * (size_t)c->gpus +
+			      (size_t)list_number(L, -1, k, where, "gpus", "GPU", c->gpus)] = 1;
 		lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
