@@ -55,6 +55,12 @@ struct sched {
 	char err[512];
 };
 
+/* The id of the k-th waiting query from the head (k < len). */
+static uint32_t queue_at(const queue *qu, size_t k)
+{
+	return qu->id[(qu->head + k) & (qu->cap - 1)];
+}
+
 static int queue_push(queue *qu, uint32_t id)
 {
 	if (qu->len == qu->cap) {
@@ -63,7 +69,7 @@ static int queue_push(queue *qu, uint32_t id)
 		if (!n)
 			return -1;
 		for (size_t i = 0; i < qu->len; i++)
-			n[i] = qu->id[(qu->head + i) & (qu->cap - 1)];
+			n[i] = queue_at(qu, i);
 		free(qu->id);
 		qu->id = n;
 		qu->head = 0;
@@ -225,7 +231,7 @@ static int group_ok(const sched *s, const sched_group *g)
 			return 0;
 		int batch = 0, seq = 0;
 		for (int j = 0; j < nq; j++) {
-			const sched_query *m = &s->q[qu->id[(qu->head + (size_t)j) & (qu->cap - 1)]];
+			const sched_query *m = &s->q[queue_at(qu, (size_t)j)];
 			if (m->next_op != q->next_op || m->state != SCHED_WAITING)
 				return 0; /* merged queries stand at one op */
 			batch += m->batch;
@@ -278,7 +284,7 @@ void sched_ended(sched *s, int64_t launch)
 		int nq = seg->queries > 1 ? seg->queries : 1, done = 0;
 		/* the merged queries, from the head on, each advanced as one */
 		for (int j = 0; j < nq; j++) {
-			sched_query *q = &s->q[qu->id[(qu->head + (size_t)(j - done)) & (qu->cap - 1)]];
+			sched_query *q = &s->q[queue_at(qu, (size_t)(j - done))];
 			if (q->start < 0)
 				q->start = launch;
 			sched_check(seg->end > q->next_op, "next_op only grows");
@@ -465,7 +471,7 @@ sched_query *sched_queued(sched *s, int i, size_t k)
 {
 	sched_check(i >= 0 && i < s->n_svc, "a service of the run");
 	queue *qu = &s->queue[i];
-	return k < qu->len ? &s->q[qu->id[(qu->head + k) & (qu->cap - 1)]] : NULL;
+	return k < qu->len ? &s->q[queue_at(qu, k)] : NULL;
 }
 
 int sched_mergeable(sched *s, int i, int most)
