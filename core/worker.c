@@ -169,17 +169,6 @@ static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
 	lp->drop[lp->n_drop++] = (struct dropped){.id = id, .q = q};
 }
 
-/* A worker's query leaves: to the run's sink, with the run's service. */
-static void worker_sink(void *ctx, const sched_query *q)
-{
-	const struct wsink *ws = ctx;
-	const loop *lp = ws->lp;
-	sched_query x = *q;
-	const worker *w = &lp->w[ws->k];
-	x.service = w->services ? w->services[q->service] : q->service;
-	lp->p->sink(lp->p->sink_ctx, &x);
-}
-
 static int wend_before(const wend *a, const wend *b)
 {
 	return a->end < b->end || (a->end == b->end && a->k < b->k);
@@ -280,6 +269,16 @@ static int sched_count(const worker *w)
 static int svc_of(const worker *w, int i)
 {
 	return w->services ? w->services[i] : i;
+}
+
+/* A worker's query leaves: to the run's sink, with the run's service. */
+static void worker_sink(void *ctx, const sched_query *q)
+{
+	const struct wsink *ws = ctx;
+	const loop *lp = ws->lp;
+	sched_query x = *q;
+	x.service = svc_of(&lp->w[ws->k], q->service);
+	lp->p->sink(lp->p->sink_ctx, &x);
 }
 
 /* The indexed classes per service: more than this, the scan. */
