@@ -665,7 +665,10 @@ int mpic_begin(int *argc, char ***argv, char *err, size_t errlen)
 	if (MPI_Init(argc, argv) != MPI_SUCCESS)
 		return text_fail(err, errlen, "MPI_Init failed");
 	/* a rank that died makes calls to it fail, not abort this one */
-	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+	if (MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) != MPI_SUCCESS) {
+		MPI_Finalize();
+		return text_fail(err, errlen, "MPI_Comm_set_errhandler(MPI_ERRORS_RETURN) failed");
+	}
 	return 0;
 }
 
