@@ -329,8 +329,12 @@ int cuda_part_open(int gpu, const int *sms, int n, cuda_part_split how, unsigned
 		}
 		p->sms[k] = (int)got.sm.smCount;
 	}
+	cudaError_t e = cudaSetDevice(gpu);
+	if (e != cudaSuccess) {
+		fail(err, errlen, "cudaSetDevice(%d) failed: %s", gpu, cudaGetErrorString(e));
+		goto bad;
+	}
 	free(groups);
-	cudaSetDevice(gpu);
 	*out = p;
 	return 0;
 bad:
