@@ -541,14 +541,6 @@ static int gpu_count(char *err, size_t errlen)
 	return n;
 }
 
-static int open_on(device *out, const cuda_options *opt, cuda_part *part, int k, char *err,
-                   size_t errlen);
-
-int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen)
-{
-	return open_on(out, opt, NULL, 0, err, errlen);
-}
-
 int cuda_device_open_part(device *out, const cuda_options *opt, cuda_part *part, int k,
                           const device *clock, char *err, size_t errlen)
 {
@@ -556,7 +548,7 @@ int cuda_device_open_part(device *out, const cuda_options *opt, cuda_part *part,
 		snprintf(err, errlen, "partition %d of %d", k + 1, cuda_part_count(part));
 		return -1;
 	}
-	if (open_on(out, opt, part, k, err, errlen))
+	if (cuda_device_open(out, opt, err, errlen))
 		return -1;
 	cuda_dev *d = out->ctx;
 	cuda_part_retain(part);
@@ -570,11 +562,8 @@ int cuda_device_open_part(device *out, const cuda_options *opt, cuda_part *part,
 	return 0;
 }
 
-static int open_on(device *out, const cuda_options *opt, cuda_part *part, int k, char *err,
-                   size_t errlen)
+int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen)
 {
-	(void)part;
-	(void)k;
 	out->iface = NULL;
 	out->ctx = NULL;
 	cuda_options def;
