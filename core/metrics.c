@@ -62,6 +62,14 @@ static int64_t rank_permille(int64_t *v, size_t n, int64_t pm)
 	return metrics_select(v, n, metrics_rank_permille(n, pm) - 1);
 }
 
+void metrics_rates(metrics *out, int64_t first, int64_t last, int64_t good)
+{
+	int64_t finished = out->completed + out->dropped;
+	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
+	out->duration_ms = first >= 0 ? (double)(last - first) / 1e6 : 0.0;
+	out->throughput_qps = out->duration_ms > 0 ? (double)good / (out->duration_ms / 1e3) : 0.0;
+}
+
 /* The figures of the queries of service `only`, or of all when only < 0. */
 static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, int only,
                       metrics *out)
@@ -120,10 +128,7 @@ static int metrics_of(const sched_query *q, size_t n, const sched_service *svc, 
 		out->p95_ms = (double)rank_permille(lat, nl, 950) / 1e6;
 		out->p999_ms = (double)rank_permille(lat, nl, 999) / 1e6;
 	}
-	int64_t finished = out->completed + out->dropped;
-	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
-	out->duration_ms = first >= 0 ? (double)(last - first) / 1e6 : 0.0;
-	out->throughput_qps = out->duration_ms > 0 ? (double)good / (out->duration_ms / 1e3) : 0.0;
+	metrics_rates(out, first, last, good);
 	free(lat);
 	free(rel);
 	return 0;

@@ -55,5 +55,9 @@ int64_t metrics_percentile(int64_t *v, size_t n, double p);
  * p90, p95 and p99.9 figures take it. */
 size_t metrics_rank(size_t n, double p);
 size_t metrics_rank_permille(size_t n, int64_t pm);
+/* The figures out's counts give: violation_ratio from completed, dropped
+ * and violated; duration_ms from the first arrival to the last event
+ * (first < 0: none); throughput_qps from the `good` queries (on time). */
+void metrics_rates(metrics *out, int64_t first, int64_t last, int64_t good);
 
 #endif

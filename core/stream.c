@@ -123,11 +123,7 @@ static void acc_metrics(const acc *a, metrics *out)
 		out->p95_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 950)) / 1e6;
 		out->p999_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 999)) / 1e6;
 	}
-	int64_t finished = a->completed + a->dropped;
-	out->violation_ratio = finished ? (double)out->violated / (double)finished : 0.0;
-	out->duration_ms = a->first >= 0 ? (double)(a->last - a->first) / 1e6 : 0.0;
-	out->throughput_qps =
-	    out->duration_ms > 0 ? (double)a->good / (out->duration_ms / 1e3) : 0.0;
+	metrics_rates(out, a->first, a->last, a->good);
 }
 
 stream *stream_new(const sched_service *svc, int n_svc, int64_t width)
