@@ -1085,6 +1085,16 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 		status = "failed";
 		rc = -1;
 	}
+	/* figures that could not be gathered are not stored as if there were
+	 * none: the run ends failed, saying why */
+	if (rc >= 0 && (!svc || !mins)) {
+		snprintf(err, errlen,
+		         "run '%s': out of memory gathering its per-service and per-minute figures "
+		         "to store",
+		         c->name);
+		status = "failed";
+		rc = -1;
+	}
 	if (store_run_end(st, run_id, status, &sum, rc ? err : out->lost)) {
 		/* The run must not be left 'running' when a smaller write can
 		 * still mark it: a failure to store its figures is a failure. */
