@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# profile.sh: the profiles the simulator reads, measured on the GPU machine
+# in one call.
+#
+#   bench/gpu/profile.sh [STAGE...]   STAGE: info sizes parts
+#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240
+#
+#   sizes   solo ops (and the whole model) of the scenarios' models at every
+#           batch 1..32, bert at seq 8..128 (batching merges queries into any
+#           size up to a service's largest, bench/results/<gpu>/interp-*),
+#           and bert at batch 32 for the paper's protocol: sizes.tgz holds
+#           ops.csv to merge into data/<gpu>/ops.csv
+#   parts   solo ops of the §7.5 models inside green contexts of SIZES SMs
+#           (bench/gpu/parts.sh's profile stage): data/<gpu>/sms<N>/
+#
+# The binaries are built elsewhere (this machine has no Lua or SQLite
+# headers) and carried in $BUILD.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-profile-out}
+GPU=${GPU:-h200}
+STAGE_LIMIT=${LIMIT:-240}
+mkdir -p "$OUT"
+LOG=$OUT/profile.log
+export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
+CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
+export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+
+. bench/gpu/stage.sh
+
+A="$BUILD/abacus"
+ALL=$(seq -s, 1 32)
+for s in ${*:-info sizes parts}; do
+	case $s in
+	info)
+		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
+		;;
+	sizes)
+		stage sizes-cnn "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
+			--models resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19 --batches "$ALL"
+		stage sizes-bert "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
+			--models bert --batches "$ALL" --seqs 8,16,32,64,128
+		stage sizes-bert256 "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
+			--models bert --batches 32 --seqs 256 --export "$OUT/sizes"
+		(cd "$OUT" && tar czf sizes.tgz sizes sizes.db && rm -rf sizes sizes.db)
+		;;
+	parts)
+		OUT=$OUT/parts SIZES=${SIZES:-32 64 96 132} LIMIT=$STAGE_LIMIT GPU=$GPU \
+			bash bench/gpu/parts.sh info profile
+		;;
+	*)
+		echo "unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+printf '%s\n' "${status[@]}"
