@@ -317,13 +317,14 @@ sql "$T/r.db" "pragma integrity_check" | grep -q "^ok$" && ok || bad "integrity 
 
 # --- the Lua helpers scenarios build loads from --------------------------------------
 # solo_ms is the whole-model row where a profile has one (h200: resnet50's op
-# 18) and the sum of the ops where not (h100); the rest derive from it
+# 18) and the sum of the ops where not (h100's resnet18, measured before
+# whole rows existed); the rest derive from it
 h200_whole=$(awk -F, '$1 == "resnet50" && $2 == 18 && $3 == 4 && $4 == 0 { printf "%.9f", $5 / 1000 }' "$SRC/data/h200/ops.csv")
-h100_sum=$(awk -F, '$1 == "resnet50" && $3 == 4 && $4 == 0 { s += $5 } END { printf "%.9f", s / 1000 }' "$SRC/data/h100/ops.csv")
+h100_sum=$(awk -F, '$1 == "resnet18" && $3 == 4 && $4 == 0 { s += $5 } END { printf "%.9f", s / 1000 }' "$SRC/data/h100/ops.csv")
 cat >helpers.lua <<EOF
 local function near(a, b, what) assert(math.abs(a - b) < 1e-6 * b, what .. ": " .. a .. " against " .. b) end
 near(abacus.solo_ms("resnet50", 4, 0, "h200"), $h200_whole, "h200 whole row")
-near(abacus.solo_ms("resnet50", 4, 0, "h100"), $h100_sum, "h100 sum of ops")
+near(abacus.solo_ms("resnet18", 4, 0, "h100"), $h100_sum, "h100 sum of ops")
 local function solo(m, b, q) return abacus.solo_ms(m, b, q, "h100") end
 local bert = { model = "bert", batch = {1, 4}, seq = {64, 16} }
 local r50 = { model = "resnet50", batch = 2 }

@@ -2,14 +2,17 @@
 # profile.sh: the profiles the simulator reads, measured on the GPU machine
 # in one call.
 #
-#   bench/gpu/profile.sh [STAGE...]   STAGE: info sizes parts
+#   bench/gpu/profile.sh [STAGE...]   STAGE: info sizes groups parts
 #   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240
 #
 #   sizes   solo ops (and the whole model) of the scenarios' models at every
 #           batch 1..32, bert at seq 8..128 (batching merges queries into any
 #           size up to a service's largest, bench/results/<gpu>/interp-*),
 #           and bert at batch 32 for the paper's protocol: sizes.tgz holds
-#           ops.csv to merge into data/<gpu>/ops.csv
+#           cnn/, bert/, bert256/ ops.csv to merge into data/<gpu>/ops.csv
+#   groups  solo ops at the default sizes and SAMPLES (default 600) sampled
+#           groups of each of the paper's
+#           combinations (groups.tgz), for calibrate and train
 #   parts   solo ops of the §7.5 models inside green contexts of SIZES SMs
 #           (bench/gpu/parts.sh's profile stage): data/<gpu>/sms<N>/
 #
@@ -37,13 +40,20 @@ for s in ${*:-info sizes parts}; do
 		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
 		;;
 	sizes)
-		stage sizes-cnn "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
-			--models resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19 --batches "$ALL"
-		stage sizes-bert "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
-			--models bert --batches "$ALL" --seqs 8,16,32,64,128
-		stage sizes-bert256 "$A" profile --gpu "$GPU" --db "$OUT/sizes.db" --no-groups --repeats 3 --warmup 1 \
-			--models bert --batches 32 --seqs 256 --export "$OUT/sizes"
-		(cd "$OUT" && tar czf sizes.tgz sizes sizes.db && rm -rf sizes sizes.db)
+		# one database each: a profile database holds one set of settings
+		mkdir -p "$OUT/sizes"
+		stage sizes-cnn "$A" profile --gpu "$GPU" --db "$OUT/cnn.db" --no-groups --repeats 3 --warmup 1 \
+			--models resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19 --batches "$ALL" --export "$OUT/sizes/cnn"
+		stage sizes-bert "$A" profile --gpu "$GPU" --db "$OUT/bert.db" --no-groups --repeats 3 --warmup 1 \
+			--models bert --batches "$ALL" --seqs 8,16,32,64,128 --export "$OUT/sizes/bert"
+		stage sizes-bert256 "$A" profile --gpu "$GPU" --db "$OUT/bert256.db" --no-groups --repeats 3 --warmup 1 \
+			--models bert --batches 32 --seqs 256 --export "$OUT/sizes/bert256"
+		(cd "$OUT" && tar czf sizes.tgz sizes ./*.db && rm -rf sizes ./*.db)
+		;;
+	groups)
+		stage groups "$A" profile --gpu "$GPU" --db "$OUT/groups.db" --samples "${SAMPLES:-600}" \
+			--repeats 3 --warmup 1 --seed "${SEED:-1}" --export "$OUT/groups"
+		(cd "$OUT" && tar czf groups.tgz groups groups.db && rm -rf groups groups.db)
 		;;
 	parts)
 		OUT=$OUT/parts SIZES=${SIZES:-32 64 96 132} LIMIT=$STAGE_LIMIT GPU=$GPU \
