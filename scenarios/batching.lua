@@ -23,7 +23,10 @@
 -- Policies (labels): fcfs; abacus as pairs.lua runs it; abacus+pair_late
 -- (pair_late = true: a late urgent query is paired, not run alone);
 -- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
--- the second without and with pair_late); clockwork; triton;
+-- the second without and with pair_late); abacus+shed and fcfs+shed
+-- (overload only: abandon = "shed", Moore and Hodgson's rule over every
+-- waiting query, for abacus and, to tell the rule's share from overlap's,
+-- for fcfs); clockwork; triton;
 -- abacus+batching (batching = true, with the paired drop rule, at the
 -- peak too, as clockwork drops hopeless queries by design);
 -- abacus+batching_no_drop (batching, abandon off at the peak, predictive
@@ -92,6 +95,8 @@ local policies = {
   { label = "abacus+pair_late", policy = "abacus", pair_late = true, peak = true },
   { label = "abacus+paired_drop", policy = "abacus", over = "paired" },
   { label = "abacus+fixes", policy = "abacus", pair_late = true, over = "paired" },
+  { label = "abacus+shed", policy = "abacus", over = "shed" },
+  { label = "fcfs+shed", policy = "fcfs", over = "shed" },
   { label = "clockwork", policy = "clockwork", merges = true, peak = true },
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
@@ -190,7 +195,8 @@ local function ratio_rows(rows, what)
   local ratios = {
     { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
     { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
-    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "clockwork", "fcfs" },
+    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "abacus+shed", "fcfs" },
+    { "fcfs+shed", "fcfs" }, { "abacus+shed", "fcfs+shed" }, { "clockwork", "fcfs" },
     { "triton", "fcfs" }, { "abacus+batching_no_drop", "fcfs" },
     { "abacus+batching_no_drop", "clockwork" }, { "abacus+batching_no_drop", "triton" },
   }

@@ -42,7 +42,7 @@ bad_input max-batch-profile "services[1].max_batch = 64: the h200 profile measur
 	'policy = "abacus", batching = true' ', max_batch = 64'
 bad_input max-batch-type "field 'services[1].max_batch' must be between 1 and 4096, got 0" \
 	'policy = "triton"' ', max_batch = 0'
-bad_input abandon-rule "field 'abandon' must be off, predictive, late or paired" \
+bad_input abandon-rule "field 'abandon' must be off, predictive, late, paired or shed" \
 	'policy = "abacus", abandon = "sometimes"'
 # a build without CUDA refuses the device itself, one with it the batcher
 if "$BIN" gpu 2>&1 | grep -q "built without CUDA"; then
@@ -123,7 +123,7 @@ if "$BIN" --db "$T/s.db" run "$SRC/scenarios/batching.lua" quick >got.txt 2>err.
 	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 table rows: $(cat got.txt)"
 	n=$(sql "$T/s.db" "SELECT count(DISTINCT json_extract(tags, '\$.label')) FROM runs
 	                   WHERE json_extract(tags, '\$.experiment') = 'batching'")
-	[ "$n" = 9 ] && ok || bad "batching.lua quick: $n of 9 labels in results.db"
+	[ "$n" = 11 ] && ok || bad "batching.lua quick: $n of 11 labels in results.db"
 	# the figures and tables from those runs, where the tools are installed
 	if command -v sqlite3 >/dev/null && command -v gnuplot >/dev/null; then
 		if bash "$SRC/scripts/batching-figures.sh" "$T/s.db" "$T/fig" >/dev/null 2>err.txt; then
