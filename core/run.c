@@ -814,6 +814,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 			if (rs->max_batch > p->dsvc[i].max_batch)
 				p->dsvc[i].max_batch = rs->max_batch;
 			p->ssvc[i].max_batch = p->dsvc[i].max_batch;
+			p->dsvc[i].every_batch = 1;
 		}
 		for (int k = 0; k < rs->n_seqs; k++)
 			if (rs->seqs[k] > p->dsvc[i].max_seq)
