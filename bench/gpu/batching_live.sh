@@ -19,7 +19,9 @@
 # built elsewhere (cmake -S . -B build-cuda -DABACUS_WERROR=ON
 # -DCMAKE_CUDA_ARCHITECTURES="80;90") and carried in $BUILD. Everything
 # lands in $OUT: batching-live.log (all output), summary.txt (every table
-# row, and per policy how many runs fall within both bounds), live.db.
+# row, and per policy how many runs fall within both bounds), live-db.tgz
+# (results.db of the runs, live and simulated, tagged experiment =
+# "batching-live").
 # Each stage runs under LIMIT seconds. The last thing printed is the
 # summary.
 set -u
@@ -83,4 +85,5 @@ done
 		        printf "%-16s %5d %12d %22.1f %18.1f\n", l, n[l], ok[l], g[l] / n[l], p[l] / n[l] } }'
 	printf '%s\n' "${status[@]}"
 } >"$SUM"
+(cd "$OUT" && [ -f live.db ] && tar czf live-db.tgz live.db && rm -f live.db)
 cat "$SUM"
