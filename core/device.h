@@ -46,6 +46,10 @@ typedef struct dev_service {
 	int n_batches;
 	const int *seqs;
 	int n_seqs;
+	/* 1: merged batches of any size 1..max_batch will come (the run's
+	 * policy merges queries, sched.h): a device that prepares sizes ahead
+	 * prepares every one, each at every seq of seqs. */
+	int every_batch;
 } dev_service;
 
 /* One query's ops [start, end) on service `service`, continuing from the
@@ -162,9 +166,10 @@ typedef struct dev_kind {
 	 * contexts); NULL: it can where open_parts is set. */
 	int (*parts_check)(const dev_open_options *o, char *err, size_t errlen);
 	/* 1: it runs any batch size up to a service's max_batch, as merged
-	 * batches need (the simulator); 0: only the sizes of the service's
-	 * batch list, prepared at setup (the CUDA executor, one captured graph
-	 * per size), so a run whose policy merges queries is refused. */
+	 * batches need (the simulator; the CUDA executor, which prepares every
+	 * size of a service with dev_service.every_batch at setup, one set of
+	 * captured graphs per size); 0: only the sizes of the service's batch
+	 * list, so a run whose policy merges queries is refused. */
 	int any_batch;
 } dev_kind;
 

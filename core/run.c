@@ -439,8 +439,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->threshold_qos >= 0 && c->threshold_qos <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1 (a share of the QoS target), got %g",
 		           "threshold_qos", c->threshold_qos);
-	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_PAIRED)
-		return bad(err, errlen, "%s must be off, predictive, late or paired, got %g", "abandon",
+	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_SHED)
+		return bad(err, errlen, "%s must be off, predictive, late, paired or shed, got %g", "abandon",
 		           c->abandon);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
@@ -814,6 +814,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 			if (rs->max_batch > p->dsvc[i].max_batch)
 				p->dsvc[i].max_batch = rs->max_batch;
 			p->ssvc[i].max_batch = p->dsvc[i].max_batch;
+			p->dsvc[i].every_batch = 1;
 		}
 		for (int k = 0; k < rs->n_seqs; k++)
 			if (rs->seqs[k] > p->dsvc[i].max_seq)

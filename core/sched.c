@@ -52,6 +52,11 @@ struct sched {
 	void *sink_ctx;
 	uint32_t *free_q;
 	size_t n_free, cap_free;
+	/* SCHED_ABANDON_SHED's scratch: the waiting queries, their order by
+	 * deadline and the heap of those kept */
+	struct shed_item *shed;
+	uint32_t *shed_order, *shed_heap;
+	size_t cap_shed, cap_order, cap_heap;
 	char err[512];
 };
 
@@ -136,6 +141,9 @@ void sched_free(sched *s)
 	free(s->group.qid);
 	free(s->seg_end);
 	free(s->free_q);
+	free(s->shed);
+	free(s->shed_order);
+	free(s->shed_heap);
 	free(s->q);
 	free(s);
 }
@@ -248,11 +256,134 @@ static int group_ok(const sched *s, const sched_group *g)
 }
 #endif
 
+/* ---- SCHED_ABANDON_SHED: Moore and Hodgson's rule over the waiting
+ * queries ---- */
+struct shed_item {
+	int64_t deadline, need; /* need: padded predicted remaining ns */
+	int32_t service;
+	uint8_t shed;
+};
+
+/* Queries in deadline order; ties by service then queue position (the
+ * items are laid out service by service, in queue order). */
+static int shed_before(const struct shed_item *it, uint32_t a, uint32_t b)
+{
+	if (it[a].deadline != it[b].deadline)
+		return it[a].deadline < it[b].deadline;
+	return a < b;
+}
+
+/* The kept query to shed first: the longest; of equals, the later. */
+static int shed_above(const struct shed_item *it, uint32_t a, uint32_t b)
+{
+	if (it[a].need != it[b].need)
+		return it[a].need > it[b].need;
+	return shed_before(it, b, a);
+}
+
+static void heap_push(const struct shed_item *it, uint32_t *h, size_t *n, uint32_t x)
+{
+	size_t i = (*n)++;
+	while (i > 0 && shed_above(it, x, h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = x;
+}
+
+static uint32_t heap_pop(const struct shed_item *it, uint32_t *h, size_t *n)
+{
+	uint32_t top = h[0], x = h[--(*n)];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && shed_above(it, h[c + 1], h[c]))
+			c++;
+		if (!shed_above(it, h[c], x))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = x;
+	return top;
+}
+
+/* Drops the heads the rule sheds (sched.h, SCHED_ABANDON_SHED): each
+ * service's queue is in deadline order already (one QoS, arrival order),
+ * so the queues are merged by deadline, and the kept queries' predicted
+ * times summed from now; whenever that sum ends past the deadline of the
+ * query just taken, the longest kept one is shed. A service's queries
+ * shed from its head on are dropped; one shed behind a kept query waits
+ * to be judged again when it comes up. -1 out of memory. */
+static int shed(sched *s)
+{
+	size_t n = s->waiting, k = 0, nh = 0;
+	if (n == 0)
+		return 0;
+	if (buf_grow(&s->shed, &s->cap_shed, n, sizeof *s->shed) ||
+	    buf_grow(&s->shed_order, &s->cap_order, n, sizeof *s->shed_order) ||
+	    buf_grow(&s->shed_heap, &s->cap_heap, n > (size_t)s->n_svc ? n : (size_t)s->n_svc,
+	             sizeof *s->shed_heap))
+		return -1;
+	for (int i = 0; i < s->n_svc; i++) {
+		const queue *qu = &s->queue[i];
+		for (size_t j = 0; j < qu->len; j++) {
+			const sched_query *q = &s->q[queue_at(qu, j)];
+			s->shed[k++] = (struct shed_item){q->deadline,
+			                                  sched_padded(s, sched_remaining(s, q)), i, 0};
+		}
+	}
+	/* the merge: next[i], the first of service i's items not yet taken;
+	 * shed_heap holds next[] until the merge is done */
+	uint32_t *next = s->shed_heap;
+	size_t base = 0;
+	for (int i = 0; i < s->n_svc; i++) {
+		next[i] = (uint32_t)base;
+		base += s->queue[i].len;
+	}
+	for (size_t j = 0; j < k; j++) {
+		int best = -1;
+		size_t end = 0;
+		for (int i = 0; i < s->n_svc; i++) {
+			end += s->queue[i].len;
+			if (next[i] < end && (best < 0 || shed_before(s->shed, next[i], next[best])))
+				best = i;
+		}
+		s->shed_order[j] = next[best]++;
+	}
+	int64_t t = s->now;
+	for (size_t j = 0; j < k; j++) {
+		uint32_t x = s->shed_order[j];
+		heap_push(s->shed, s->shed_heap, &nh, x);
+		t += s->shed[x].need;
+		while (nh && t > s->shed[x].deadline) {
+			uint32_t y = heap_pop(s->shed, s->shed_heap, &nh);
+			s->shed[y].shed = 1;
+			t -= s->shed[y].need;
+		}
+	}
+	base = 0;
+	for (int i = 0; i < s->n_svc; i++) {
+		size_t len = s->queue[i].len;
+		for (size_t j = 0; j < len && s->shed[base + j].shed; j++)
+			sched_drop_head(s, i);
+		base += len;
+	}
+	return 0;
+}
+
 int sched_next(sched *s, int64_t now, const dev_group **out, char *err, size_t errlen)
 {
 	s->now = now;
 	int64_t decide_start = clk_ns();
 	s->group.n = 0;
+	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
+		snprintf(err, errlen, "out of memory judging which queries to shed");
+		return -1;
+	}
 	if (s->policy->pick(s, s->policy_ctx, &s->group)) {
 		snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
 		return -1;
@@ -349,6 +480,10 @@ int sched_decide(sched *s, int64_t now, sched_group *g)
 {
 	s->now = now;
 	g->n = 0;
+	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
+		snprintf(s->err, sizeof s->err, "out of memory judging which queries to shed");
+		return -1;
+	}
 	return s->policy->pick(s, s->policy_ctx, g);
 }
 
@@ -431,7 +566,8 @@ int sched_gives_up(sched *s, const sched_query *q, const int64_t *need)
 	switch (s->opt.abandon) {
 	case SCHED_ABANDON_LATE:
 		return s->now > q->deadline;
-	case SCHED_ABANDON_PREDICTIVE: {
+	case SCHED_ABANDON_PREDICTIVE:
+	case SCHED_ABANDON_SHED: {
 		int64_t ns = need ? *need : sched_remaining(s, q);
 		return s->now + sched_padded(s, ns) > q->deadline;
 	}

@@ -113,6 +113,15 @@ enum sched_abandon {
 	 * head can only run alone, which costs the overlap every query behind
 	 * it would get */
 	SCHED_ABANDON_PAIRED = 3,
+	/* shedding: the waiting queries of every service, taken in deadline
+	 * order, are run through Moore and Hodgson's rule on their predicted
+	 * remaining times (padded): whenever the ones kept so far would end
+	 * past the deadline of the last, the longest of them is shed. A head
+	 * shed is dropped; one shed deeper in its queue stays, and is judged
+	 * again when it comes up. Of any set of queries run one after the
+	 * other, this keeps the most that end in time; a hopeless query (the
+	 * predictive rule's) is always shed. */
+	SCHED_ABANDON_SHED = 4,
 };
 
 typedef struct sched_options {

@@ -192,6 +192,7 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 		put_i64(p, svc[i].n_seqs);
 		for (int k = 0; k < svc[i].n_seqs; k++)
 			put_i64(p, svc[i].seqs[k]);
+		put_i64(p, svc[i].every_batch);
 	}
 	if (p->bad || n > SVC_MAX)
 		return remote_fail(r, "the run's services do not fit one setup message");
@@ -520,6 +521,7 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 		for (int k = 0; k < d->n_seqs && k < 32; k++)
 			s->seqs[i][k] = (int)get_i64(p);
 		d->seqs = d->n_seqs ? s->seqs[i] : NULL;
+		d->every_batch = (int)get_i64(p);
 		if (d->n_batches > 32 || d->n_seqs > 32)
 			return text_fail(err, errlen, "a setup message came garbled");
 	}

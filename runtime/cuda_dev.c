@@ -129,6 +129,77 @@ static double gib(double bytes)
 	return bytes / (1024.0 * 1024.0 * 1024.0);
 }
 
+/* Room left free after preparing every batch size: for what cuDNN and
+ * cuBLAS load lazily while the run goes on. */
+#define PREP_RESERVE (256.0 * 1024 * 1024)
+
+static int mem_free(cuda_dev *d, size_t *free_b)
+{
+	size_t total = 0;
+	cudaError_t e = cudaMemGetInfo(free_b, &total);
+	if (e != cudaSuccess)
+		return dfail(d, "cudaMemGetInfo failed: %s", cudaGetErrorString(e));
+	return 0;
+}
+
+/* Prepares every batch size 1..max_batch of service i, at each of its
+ * seqs (dev_service.every_batch): one warm-up run of the whole model per
+ * size, which settles its convs' choices and captures its graphs (each
+ * op's, for cut segments, and the whole model's), so a merged batch of
+ * any size replays graphs instead of capturing them on its queries'
+ * critical path. The executor's memory check (cuda_exec_need) counts
+ * the workspace of every size but the graphs of one: what each size's
+ * graphs take is measured as they are captured, and the sizes left are
+ * refused in one line when, at the most one took so far, they would not
+ * fit in what is free. Says on stderr how long it took. */
+static int prepare_every(cuda_dev *d, int i, const dev_service *s)
+{
+	int one_seq = 0, ns = s->n_seqs > 0 ? s->n_seqs : 1, todo = 0;
+	const int *seqs = s->n_seqs > 0 ? s->seqs : &one_seq;
+	const char *name = s->model->name;
+	for (int b = 1; b <= s->max_batch; b++)
+		todo += !d->prepared[i][b];
+	if (todo == 0)
+		return 0;
+	int64_t t0 = clk_ns();
+	int graphs0 = cuda_exec_graphs(d->ex[i]), left = todo;
+	double most = 0; /* bytes the graphs of one size took, the most so far */
+	size_t before = 0, after = 0;
+	if (mem_free(d, &before))
+		return -1;
+	for (int b = 1; b <= s->max_batch; b++) {
+		if (d->prepared[i][b])
+			continue;
+		for (int q = 0; q < ns; q++) {
+			char msg[768];
+			if (cuda_exec_run_unchecked(d->ex[i], 0, s->model->n_ops, b, seqs[q], msg,
+			                            sizeof msg) ||
+			    cuda_exec_sync(d->ex[i], msg, sizeof msg))
+				return dfail(d, "service %d (%s): preparing batch %d: %s", i, name, b, msg);
+		}
+		d->prepared[i][b] = 1;
+		left--;
+		if (mem_free(d, &after))
+			return -1;
+		if (before > after && (double)(before - after) > most)
+			most = (double)(before - after);
+		before = after;
+		if (left > 0 && most * left > (double)after - PREP_RESERVE)
+			return dfail(d,
+			             "service %d (%s): preparing every batch size up to %d needs about "
+			             "%.2f GiB more GPU memory for CUDA graphs (%.1f MiB a size, "
+			             "measured), %.2f GiB free: lower its max_batch",
+			             i, name, s->max_batch, gib(most * left), most / (1024.0 * 1024.0),
+			             gib((double)after));
+	}
+	fprintf(stderr,
+	        "cuda: %s: prepared every batch size up to %d (%d more, %d seq%s each) in "
+	        "%.1f s: %d graphs more\n",
+	        name, s->max_batch, todo, ns, ns == 1 ? "" : "s", (double)(clk_ns() - t0) / 1e9,
+	        cuda_exec_graphs(d->ex[i]) - graphs0);
+	return 0;
+}
+
 /* Builds every executor, adds up what they need and compares it with the
  * free GPU memory before allocating any of it, so an impossible set of
  * services is refused with numbers instead of failing halfway. */
@@ -213,7 +284,7 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		 * that arrivals follow starts, not on a query's critical path. */
 		int one_seq = 0;
 		int nb = svc[i].n_batches, ns = svc[i].n_seqs > 0 ? svc[i].n_seqs : 1;
-		if (nb > 0) {
+		if (nb > 0 || svc[i].every_batch) {
 			d->prepared[i] = calloc((size_t)svc[i].max_batch + 1, 1);
 			if (!d->prepared[i]) {
 				release(d);
@@ -236,6 +307,13 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 				}
 			}
 	}
+	/* every size of the services whose queries merge, once every
+	 * executor holds what the memory check counted for it */
+	for (int i = 0; i < n; i++)
+		if (svc[i].every_batch && prepare_every(d, i, &svc[i])) {
+			release(d); /* keeps d->err */
+			return -1;
+		}
 	return 0;
 }
 
@@ -274,18 +352,28 @@ static int dev_launch(void *ctx, const dev_group *g)
 		}
 		seen[s] = 1;
 		/* a merged batch of a size setup did not prepare would capture
-		 * its graphs on the critical path of every query in it: merged
-		 * batches of any size are the simulator's until the executor
-		 * prepares every size (one query of an odd size, from a trace,
-		 * runs as it always did) */
+		 * its graphs on the critical path of every query in it: setup
+		 * prepares every size of a service whose queries merge
+		 * (dev_service.every_batch), only its batch list's otherwise
+		 * (one query of an odd size, from a trace, runs as it always
+		 * did) */
 		int b = g->seg[i].batch;
 		if (!d->opt.any_start && g->seg[i].queries > 1 && d->prepared && d->prepared[s] &&
-		    (b < 1 || b > d->prepared_max[s] || !d->prepared[s][b])) {
+		    (b < 1 || b > d->prepared_max[s])) {
+			free(seen);
+			return dfail(d,
+			             "service %d (%s): a merged batch of %d queries, batch %d, is past "
+			             "the largest batch it was set up for, %d",
+			             s, cuda_exec_model(d->ex[s])->name, g->seg[i].queries, b,
+			             d->prepared_max[s]);
+		}
+		if (!d->opt.any_start && g->seg[i].queries > 1 && d->prepared && d->prepared[s] &&
+		    !d->prepared[s][b]) {
 			free(seen);
 			return dfail(d,
 			             "service %d (%s): a merged batch of %d queries, batch %d, was not "
-			             "prepared at setup (only the sizes of its batch list are); merged "
-			             "batches of any size run on the simulator",
+			             "prepared at setup (only the sizes of its batch list are, as the "
+			             "service did not ask for every size: dev_service.every_batch)",
 			             s, cuda_exec_model(d->ex[s])->name, g->seg[i].queries, b);
 		}
 	}
@@ -742,4 +830,5 @@ const dev_kind cuda_kind = {
 	.open = cuda_kind_open,
 	.open_parts = cuda_kind_open_parts,
 	.parts_check = cuda_kind_parts_check,
+	.any_batch = 1,
 };

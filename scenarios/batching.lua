@@ -6,6 +6,9 @@
 --   abacus run scenarios/batching.lua [quick] [GPU] [QUERIES] [PAIR ...]
 --   (defaults: h200, 4000 queries a run, all 21 pairs; `quick`: two
 --   pairs, 600 queries, a coarse search, for CI)
+--   abacus run scenarios/batching.lua cuda|sim [GPU] [QUERIES] [PAIR ...]
+--   (the live comparison, below; defaults: h200, 1000 queries a run, four
+--   pairs)
 --
 -- Two workloads, each with pairs.lua's QoS rule (both services' target
 -- 4.5 x (L(a) + L(b)), L a service's solo latency at its largest batch)
@@ -23,7 +26,10 @@
 -- Policies (labels): fcfs; abacus as pairs.lua runs it; abacus+pair_late
 -- (pair_late = true: a late urgent query is paired, not run alone);
 -- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
--- the second without and with pair_late); clockwork; triton;
+-- the second without and with pair_late); abacus+shed and fcfs+shed
+-- (overload only: abandon = "shed", Moore and Hodgson's rule over every
+-- waiting query, for abacus and, to tell the rule's share from overlap's,
+-- for fcfs); clockwork; triton;
 -- abacus+batching (batching = true, with the paired drop rule, at the
 -- peak too, as clockwork drops hopeless queries by design);
 -- abacus+batching_no_drop (batching, abandon off at the peak, predictive
@@ -51,22 +57,38 @@ if os.getenv("THRESHOLD_MS") then
     "THRESHOLD_MS must be a non-negative number, got " .. os.getenv("THRESHOLD_MS"))
 end
 
+-- the live comparison: every policy on the GPU (DEVICE cuda) and the same
+-- runs on the simulator, at LIVE_LOADS x C (default 0.8 and 1.5: the
+-- load pairs.lua judges p99 at, abandon off, and the overload, every
+-- policy abandoning as in `over` below), pairs.lua's batch mix, each run
+-- QUERIES queries (short: the GPU's time is budgeted); the merging
+-- policies merge up to MAX_BATCH (default the profile's largest, 32 and
+-- bert 16), the GPU preparing every size up to it before each run.
+-- Prints each run's goodput and p99, live and simulated, and their
+-- differences against the issue's bounds (goodput within 5%, p99 within
+-- 10%). DEVICE sim runs the simulated side alone (the protocol, for
+-- tests). bench/gpu/batching_live.sh runs it on the GPU machine.
+local live_device = (arg[1] == "cuda" or arg[1] == "sim") and arg[1] or nil
 local quick = arg[1] == "quick"
-local gpu = (quick and arg[2]) or (not quick and arg[1]) or "h200"
-local nq_arg = quick and arg[3] or arg[2]
-local queries = math.tointeger(tonumber(nq_arg or (quick and 600 or 4000)))
+local shifted = quick or live_device
+local gpu = (shifted and arg[2]) or (not shifted and arg[1]) or "h200"
+local nq_arg = shifted and arg[3] or arg[2]
+local queries = math.tointeger(tonumber(nq_arg or (quick and 600 or live_device and 1000 or 4000)))
 assert(queries and queries >= 100, "QUERIES must be an integer of at least 100, got " .. tostring(nq_arg))
 local first_pair = 3
 local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
 
 local pairs_to_run = {}
-for i = first_pair + (quick and 1 or 0), #arg do
+for i = first_pair + (shifted and 1 or 0), #arg do
   local a, b = arg[i]:match("^([%w_]+)%+([%w_]+)$")
   assert(a, "a pair is written model+model, got " .. arg[i])
   pairs_to_run[#pairs_to_run + 1] = { a, b }
 end
 if #pairs_to_run == 0 then
-  if quick then
+  if live_device then
+    pairs_to_run = { { "resnet50", "bert" }, { "resnet101", "inception_v3" },
+                     { "resnet152", "vgg19" }, { "vgg16", "bert" } }
+  elseif quick then
     pairs_to_run = { { "resnet50", "bert" }, { "vgg16", "inception_v3" } }
   else
     for i = 1, #models do
@@ -80,8 +102,12 @@ local workloads = {
   { name = "paper", cnn = { 4, 8, 16, 32 }, bert = { 4, 8, 16 } },
 }
 -- the largest batch data/<gpu>/ops.csv measures, what merging may reach
+-- (the live comparison's MAX_BATCH caps it)
 local MAX_BATCH = { bert = 16 }
-local function max_batch(model) return MAX_BATCH[model] or 32 end
+local CAP = os.getenv("MAX_BATCH") and math.tointeger(tonumber(os.getenv("MAX_BATCH")))
+assert(not os.getenv("MAX_BATCH") or (CAP and CAP >= 8),
+  "MAX_BATCH must be an integer of at least 8 (the CNNs' largest batch), got " .. tostring(os.getenv("MAX_BATCH")))
+local function max_batch(model) return math.min(MAX_BATCH[model] or 32, CAP or 32) end
 
 -- label -> the run's policy and fields; peak: measured for the peak load
 -- (abandon off there, so an abandon rule would change nothing), over:
@@ -92,6 +118,8 @@ local policies = {
   { label = "abacus+pair_late", policy = "abacus", pair_late = true, peak = true },
   { label = "abacus+paired_drop", policy = "abacus", over = "paired" },
   { label = "abacus+fixes", policy = "abacus", pair_late = true, over = "paired" },
+  { label = "abacus+shed", policy = "abacus", over = "shed" },
+  { label = "fcfs+shed", policy = "fcfs", over = "shed" },
   { label = "clockwork", policy = "clockwork", merges = true, peak = true },
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
@@ -105,6 +133,97 @@ local function service(model, wl, merges)
   if model == "bert" then s.seq = { 16, 32, 64, 128 } end
   if merges then s.max_batch = max_batch(model) end
   return s
+end
+
+-- The live comparison (live_device): each policy's run on the device and,
+-- for cuda, the same run on the simulator.
+local function live_compare()
+  local loads = {}
+  for x in (os.getenv("LIVE_LOADS") or "0.8,1.5"):gmatch("[^,]+") do
+    local f = tonumber(x)
+    assert(f and f > 0, "LIVE_LOADS must be a comma-separated list of positive numbers, got " .. tostring(os.getenv("LIVE_LOADS")))
+    loads[#loads + 1] = f
+  end
+  local wl = workloads[1]
+  local labels = { "fcfs", "sjf", "edf", "abacus", "clockwork", "triton", "abacus+batching" }
+  local by_label = {}
+  for _, p in ipairs(policies) do by_label[p.label] = p end
+  local pol = function(label) return by_label[label] or { label = label, policy = label } end
+  local rows = {}
+  for _, pr in ipairs(pairs_to_run) do
+    local sa, sb = service(pr[1], wl), service(pr[2], wl)
+    local qos = QOS_FACTOR * (abacus.largest_solo_ms(sa, gpu) + abacus.largest_solo_ms(sb, gpu))
+    local cap = abacus.serial_capacity({ sa, sb }, gpu)
+    local pair = pr[1] .. "+" .. pr[2]
+    for _, x in ipairs(loads) do
+      for _, label in ipairs(labels) do
+        local p = pol(label)
+        local over = x > 1
+        local function one(device)
+          local ma, mb = service(pr[1], wl, p.merges), service(pr[2], wl, p.merges)
+          ma.qos_ms, mb.qos_ms = qos, qos
+          return abacus.run({
+            name = "batching-live-" .. pair, device = device, gpu = gpu, services = { ma, mb },
+            policy = p.policy, batching = p.batching, pair_late = p.pair_late,
+            load = { kind = "poisson", qps = x * cap }, queries = queries, seed = 1,
+            abandon = over and (p.over or "predictive") or (p.peak_abandon or false),
+            tags = { experiment = "batching-live", side = device, pair = pair, label = label,
+                     load = x, capacity = cap },
+          })
+        end
+        local row = { pair = pair, load = x, label = label, qos_ms = qos }
+        local s = one("sim")
+        row.sim_good, row.sim_p99 = s.throughput_qps, s.p99_ms
+        if live_device == "cuda" then
+          local l = one("cuda")
+          row.live_good, row.live_p99 = l.throughput_qps, l.p99_ms
+          row.d_good = l.throughput_qps > 0 and (s.throughput_qps / l.throughput_qps - 1) * 100 or nil
+          row.d_p99 = l.p99_ms > 0 and (s.p99_ms / l.p99_ms - 1) * 100 or nil
+          row.ok = (row.d_good and math.abs(row.d_good) <= 5 and row.d_p99 and math.abs(row.d_p99) <= 10)
+            and "yes" or "no"
+        end
+        rows[#rows + 1] = row
+      end
+    end
+  end
+  print(string.format("simulated (%s profile) against %s, pairs.lua's batch mix, %d queries a run",
+    gpu, live_device == "cuda" and "live" or "nothing (DEVICE sim)", queries))
+  abacus.print_table(rows, {
+    { "pair", "pair" }, { "load", "x C", "%.2f" }, { "label", "policy" }, { "qos_ms", "QoS ms", "%.2f" },
+    { "live_good", "live goodput", "%.1f" }, { "sim_good", "sim goodput", "%.1f" },
+    { "d_good", "sim/live-1 %", "%+.1f" }, { "live_p99", "live p99 ms", "%.2f" },
+    { "sim_p99", "sim p99 ms", "%.2f" }, { "d_p99", "sim/live-1 %", "%+.1f" },
+    { "ok", "within 5%/10%" },
+  })
+  if live_device ~= "cuda" then return end
+  -- per policy: how many runs fall within both bounds, and the mean of
+  -- each difference's size
+  local sum = {}
+  for _, r in ipairs(rows) do
+    local s = sum[r.label] or { label = r.label, n = 0, ok = 0, g = 0, p = 0 }
+    s.n = s.n + 1
+    s.ok = s.ok + (r.ok == "yes" and 1 or 0)
+    s.g = s.g + math.abs(r.d_good or 0)
+    s.p = s.p + math.abs(r.d_p99 or 0)
+    sum[r.label] = s
+  end
+  local srows = {}
+  for _, label in ipairs(labels) do
+    local s = sum[label]
+    if s then
+      srows[#srows + 1] = { label = label, n = s.n, ok = s.ok, g = s.g / s.n, p = s.p / s.n }
+    end
+  end
+  print()
+  abacus.print_table(srows, {
+    { "label", "policy" }, { "n", "runs" }, { "ok", "within both" },
+    { "g", "mean |goodput diff| %", "%.1f" }, { "p", "mean |p99 diff| %", "%.1f" },
+  })
+end
+
+if live_device then
+  live_compare()
+  return
 end
 
 local function base_run(pr, wl, p, qos, cap, phase)
@@ -190,7 +309,8 @@ local function ratio_rows(rows, what)
   local ratios = {
     { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
     { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
-    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "clockwork", "fcfs" },
+    { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "abacus+shed", "fcfs" },
+    { "fcfs+shed", "fcfs" }, { "abacus+shed", "fcfs+shed" }, { "clockwork", "fcfs" },
     { "triton", "fcfs" }, { "abacus+batching_no_drop", "fcfs" },
     { "abacus+batching_no_drop", "clockwork" }, { "abacus+batching_no_drop", "triton" },
   }

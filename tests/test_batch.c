@@ -415,6 +415,92 @@ static void test_pair_late(void)
 	bworld_free(&w);
 }
 
+/* abandon = "shed": Moore and Hodgson's rule over the waiting queries
+ * sheds the longest where the queries would otherwise end late, so more
+ * end in time than the predictive rule, which keeps whoever comes first. */
+static void test_shed(void)
+{
+	/* resnet18, 10 ops: batch 1 takes 12.5 ms, batch 8 30 ms; QoS 60 ms.
+	 * q0 runs [0, 12.5). At 12.5 ms q1 (batch 8, deadline 61), q2, q3, q4
+	 * (batch 1, deadlines 62, 63, 64) wait: all four would end at 80 ms,
+	 * q3 at 67.5 past its 63; shedding q1, the longest, ends the other
+	 * three by 50 ms. q1 is the head: dropped. */
+	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 8, 0}, {2 * MS, 0, 1, 0},
+	                    {3 * MS, 0, 1, 0}, {4 * MS, 0, 1, 0}};
+	int64_t qos[1] = {60 * MS};
+	int mb[1] = {0};
+	sched_options o = plain;
+	o.abandon = SCHED_ABANDON_SHED;
+	bworld w;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 5) == 0);
+	CHECK_INT(w.q[1].state, SCHED_DROPPED);
+	for (int i = 2; i < 5; i++)
+		CHECK_INT(w.q[i].state, SCHED_DONE);
+	CHECK_INT(w.q[4].end, 50 * MS);
+	CHECK_INT(w.dev.n, 4);
+	bworld_free(&w);
+	/* the predictive rule runs q1 [12.5, 42.5) and q2 to 55 ms; q3 and q4
+	 * could then end no sooner than 67.5 ms: two dropped, not one */
+	o.abandon = SCHED_ABANDON_PREDICTIVE;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 5) == 0);
+	CHECK_INT(w.q[1].state, SCHED_DONE);
+	CHECK_INT(w.q[1].end, 42500000);
+	CHECK_INT(w.q[2].end, 55 * MS);
+	CHECK_INT(w.q[3].state, SCHED_DROPPED);
+	CHECK_INT(w.q[4].state, SCHED_DROPPED);
+	bworld_free(&w);
+	/* the long query behind the head: at 12.5 ms q2 (batch 8) is shed but
+	 * q1 before it is not, so q1 runs; q2 is judged again when it comes
+	 * up at 25 ms, shed again and dropped; q3 and q4 end in time */
+	load_arrival b[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {2 * MS, 0, 8, 0},
+	                    {3 * MS, 0, 1, 0}, {4 * MS, 0, 1, 0}};
+	o.abandon = SCHED_ABANDON_SHED;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, b, 5) == 0);
+	CHECK_INT(w.q[1].end, 25 * MS);
+	CHECK_INT(w.q[2].state, SCHED_DROPPED);
+	CHECK_INT(w.q[3].end, 37500000);
+	CHECK_INT(w.q[4].end, 50 * MS);
+	bworld_free(&w);
+	/* with room for all (QoS 100 ms) nothing is shed */
+	qos[0] = 100 * MS;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 5) == 0);
+	for (int i = 0; i < 5; i++)
+		CHECK_INT(w.q[i].state, SCHED_DONE);
+	bworld_free(&w);
+}
+
+/* The rule judges the queries of every service together, in deadline
+ * order, whatever the policy: with abacus, two services. */
+static void test_shed_services(void)
+{
+	/* resnet18 (QoS 60 ms) and bert (12 ops, 15 ms at batch 1; QoS 40
+	 * ms). q0 (resnet18) runs alone [0, 12.5). At 12.5 ms wait q1
+	 * (resnet18, batch 8, 30 ms, deadline 61), q2 and q3 (bert, batch 1,
+	 * deadlines 42 and 43). In deadline order q2 and q3 end at 27.5 and
+	 * 42.5, q1 at 72.5, past 61: q1, the longest, is shed; it is its
+	 * queue's head: dropped. The bert queries then run and end in time. */
+	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 8, 0}, {2 * MS, 1, 1, 16}, {3 * MS, 1, 1, 16}};
+	int64_t qos[2] = {60 * MS, 40 * MS};
+	int mb[2] = {0, 0};
+	sched_options o = plain;
+	o.abandon = SCHED_ABANDON_SHED;
+	bworld w;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 4) == 0);
+	CHECK_INT(w.q[1].state, SCHED_DROPPED);
+	CHECK_INT(w.q[2].state, SCHED_DONE);
+	CHECK_INT(w.q[3].state, SCHED_DONE);
+	CHECK(w.q[3].end <= w.q[3].deadline);
+	bworld_free(&w);
+	/* the predictive rule keeps q1 (alone it could end by 42.5 ms): it
+	 * runs beside q2 to 42.5 ms, and q3 can then no longer end by 43 */
+	o.abandon = SCHED_ABANDON_PREDICTIVE;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 4) == 0);
+	CHECK_INT(w.q[1].end, 42500000);
+	CHECK_INT(w.q[2].end, 27500000);
+	CHECK_INT(w.q[3].state, SCHED_DROPPED);
+	bworld_free(&w);
+}
+
 /* Without a max_batch (0) nothing merges, whatever the policy. */
 static void test_no_merge(void)
 {
@@ -441,5 +527,7 @@ int main(void)
 	test_no_merge();
 	test_paired_drop();
 	test_pair_late();
+	test_shed();
+	test_shed_services();
 	return check_report("test_batch");
 }

@@ -11,7 +11,13 @@
  *  4. the device interface: a two-service group, end times on the device
  *     clock, continuity checks, and refusal of services that do not fit;
  *  5. the fused attention kernel (cuda_k_attention) on random QKV against
- *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4.
+ *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4;
+ *  6. merged batches of odd sizes (3, 5, 13): each query's outputs from the
+ *     merged batch against the query run alone, <= 1e-3 TF32 off and
+ *     <= 2e-2 on (the whole-model bounds: the two sizes may pick other
+ *     kernels); and a device whose services ask for every batch size
+ *     (dev_service.every_batch) runs merged batches of any size, whole
+ *     and cut.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -483,6 +489,119 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	device_free(&d);
 }
 
+/* Queries of batches q[0..nq) merged into one batch of their sum, run as
+ * a whole model, against each query run alone on its own slice of the
+ * merged input: the merged batch's outputs, slice by slice. */
+static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int seq, int prec)
+{
+	char err[ERRLEN];
+	int total = 0;
+	for (int k = 0; k < nq; k++)
+		total += q[k];
+	zoo_dims id = m->input, od = zoo_layer_dims(m, m->n_layers - 1, seq);
+	size_t per_in = (size_t)zoo_dims_count(&id, seq), per_out = (size_t)zoo_dims_count(&od, seq);
+	unsigned char *in = malloc((size_t)total * per_in * 4);
+	float *merged = malloc((size_t)total * per_out * 4), *alone = malloc((size_t)total * per_out * 4);
+	cuda_exec *x = make_exec(m, total, seq, prec, 1, 0, 1, 5);
+	if (!in || !merged || !alone || !x) {
+		check_failures++;
+		goto out;
+	}
+	wts_input(m, 41, in, (size_t)total * per_in);
+	if (cuda_exec_set_input(x, in, total, seq, err, sizeof err) ||
+	    cuda_exec_run(x, 0, m->n_ops, total, seq, err, sizeof err) ||
+	    cuda_exec_get_output(x, merged, total, seq, err, sizeof err)) {
+		fprintf(stderr, "%s merged batch %d: %s\n", m->name, total, err);
+		check_failures++;
+		goto out;
+	}
+	double tol = prec == FP32 ? 1e-3 : 2e-2, worst = 0;
+	for (int k = 0, off = 0; k < nq; off += q[k], k++) {
+		if (cuda_exec_set_input(x, in + (size_t)off * per_in * 4, q[k], seq, err, sizeof err) ||
+		    cuda_exec_run(x, 0, m->n_ops, q[k], seq, err, sizeof err) ||
+		    cuda_exec_get_output(x, alone, q[k], seq, err, sizeof err)) {
+			fprintf(stderr, "%s query of batch %d alone: %s\n", m->name, q[k], err);
+			check_failures++;
+			goto out;
+		}
+		double e = rel_err(merged + (size_t)off * per_out, alone, (size_t)q[k] * per_out);
+		worst = e > worst ? e : worst;
+		CHECK(e <= tol);
+	}
+	printf("  %s %s: %d queries merged into batch %d, seq %d: worst query rel err %.2e (tol "
+	       "%.0e)\n",
+	       m->name, prec_name(prec), nq, total, seq, worst, tol);
+out:
+	cuda_exec_free(x);
+	free(in);
+	free(merged);
+	free(alone);
+}
+
+/* A device whose services ask for every batch size prepares them all at
+ * setup, and merged batches of sizes off the batch list run, whole and
+ * cut, beside another service's. */
+static void test_merged_device(zoo_model *r50, zoo_model *bert)
+{
+	char err[ERRLEN];
+	device d;
+	if (cuda_device_open(&d, NULL, err, sizeof err)) {
+		fprintf(stderr, "cuda_device_open: %s\n", err);
+		check_failures++;
+		return;
+	}
+	static const int b_r50[] = {1, 2, 4, 8}, b_bert[] = {1, 2}, s_bert[] = {32, 64};
+	dev_service svc[2] = {{.model = r50, .max_batch = 13, .batches = b_r50, .n_batches = 4,
+	                       .every_batch = 1},
+	                      {.model = bert,
+	                       .max_batch = 6,
+	                       .max_seq = 64,
+	                       .batches = b_bert,
+	                       .n_batches = 2,
+	                       .seqs = s_bert,
+	                       .n_seqs = 2,
+	                       .every_batch = 1}};
+	int64_t t0 = device_now(&d);
+	if (device_setup(&d, svc, 2)) {
+		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
+		check_failures++;
+		device_free(&d);
+		return;
+	}
+	printf("  setup with every batch size (resnet50 1..13, bert 1..6 x 2 seqs): %.1f s\n",
+	       (device_now(&d) - t0) / 1e9);
+	int n = r50->n_ops, k = n / 2;
+	/* resnet50: 1 + 2, 1 + 4 and 1 + 4 + 8 queries merged; bert 1 + 4 at
+	 * seq 64 beside the second */
+	static const int sizes[][2] = {{3, 2}, {5, 2}, {13, 3}};
+	int64_t end[2];
+	for (int i = 0; i < 3; i++) {
+		dev_segment seg[2] = {{0, sizes[i][0], 0, 0, n, sizes[i][1]},
+		                      {1, 5, 64, 0, bert->n_ops, 2}};
+		dev_group g = {i == 1 ? 2 : 1, seg};
+		int64_t t = device_now(&d);
+		int rc = device_run_group(&d, &g, end);
+		if (rc)
+			fprintf(stderr, "merged batch %d: %s\n", sizes[i][0], device_errmsg(&d));
+		CHECK(rc == 0);
+		printf("  merged resnet50 batch %d%s: %.3f ms\n", sizes[i][0],
+		       i == 1 ? " beside bert batch 5" : "", (end[0] - t) / 1e6);
+	}
+	/* a merged batch of 13 cut at op k and continued */
+	dev_segment cut = {0, 13, 0, 0, k, 3};
+	dev_group gc = {1, &cut};
+	CHECK(device_run_group(&d, &gc, end) == 0);
+	cut.start = k;
+	cut.end = n;
+	CHECK(device_run_group(&d, &gc, end) == 0);
+	/* past max_batch: refused */
+	dev_segment big = {0, 14, 0, 0, n, 3};
+	dev_group gbig = {1, &big};
+	CHECK(device_run_group(&d, &gbig, end) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "batch 14, is past the largest batch it was set up for, 13");
+	device_free(&d);
+}
+
 int main(void)
 {
 	char err[ERRLEN];
@@ -558,6 +677,18 @@ int main(void)
 
 	printf("attention kernel:\n");
 	test_attention(bert, zw[8]);
+
+	printf("merged batches:\n");
+	{
+		static const int q3[] = {1, 2}, q5[] = {1, 4}, q13[] = {1, 4, 8};
+		test_merged_outputs(r50, q3, 2, 0, FP32);
+		test_merged_outputs(r50, q5, 2, 0, FP32);
+		test_merged_outputs(r50, q13, 3, 0, FP32);
+		test_merged_outputs(r50, q13, 3, 0, TF32);
+		test_merged_outputs(bert, q5, 2, 32, FP32);
+		test_merged_outputs(bert, q3, 2, 64, TF32);
+	}
+	test_merged_device(r50, bert);
 
 	for (int i = 0; i < n; i++) {
 		wts_free(zw[i]);

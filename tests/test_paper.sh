@@ -80,9 +80,9 @@ expect_fail "threshold_qos under fcfs" "does not apply to policy 'fcfs'" "$BIN" 
 scenario share_big.lua 'abacus.run(abacus.with(base, { policy = "abacus", threshold_qos = 2 }))'
 expect_fail "threshold_qos over 1" "threshold_qos must be between 0 and 1" "$BIN" run share_big.lua
 scenario rule.lua 'abacus.run(abacus.with(base, { abandon = "sometimes" }))'
-expect_fail "unknown abandon rule" "field 'abandon' must be off, predictive, late or paired" "$BIN" run rule.lua
+expect_fail "unknown abandon rule" "field 'abandon' must be off, predictive, late, paired or shed" "$BIN" run rule.lua
 scenario rule2.lua 'abacus.run(abacus.with(base, { abandon = 1 }))'
-expect_fail "abandon as a number" "field 'abandon' must be a boolean or off, predictive, late or paired" "$BIN" run rule2.lua
+expect_fail "abandon as a number" "field 'abandon' must be a boolean or off, predictive, late, paired or shed" "$BIN" run rule2.lua
 
 # --- the scenarios of scenarios/paper/, quick, all through all.lua (each
 # run as if alone), then the figures from the database it wrote

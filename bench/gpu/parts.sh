@@ -20,19 +20,15 @@ LOG=$OUT/parts.log
 SUM=$OUT/summary.txt
 STAGES=${*:-info exp conn smoke profile}
 
-export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
-CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
-export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-
 . bench/gpu/stage.sh
+gpu_env
 
 A="$BUILD/abacus"
 P="$BUILD/bench_parts"
 for s in $STAGES; do
 	case $s in
 	info)
-		stage info nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
-		stage gpu "$A" gpu
+		info_stages "$A"
 		;;
 	exp) # (a) and (b): how to split, clusters, GEMMs, concurrency, outputs
 		stage auto-64x2 "$P" --reps 20
