@@ -687,6 +687,11 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 	return prefix;
 }
 
+int prof_table_key(prof_table *t, int batch, int seq)
+{
+	return prof_table_prefix(t, batch, seq) ? t->last : -1;
+}
+
 int64_t prof_table_seg_ns(prof_table *t, int batch, int seq, int start, int end)
 {
 	const int64_t *pre = prof_table_prefix(t, batch, seq);
