@@ -1,6 +1,7 @@
 /* worker.c: the loop of worker.h. */
 #include "worker.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +93,21 @@ typedef struct loop {
 	 * tree of its members by (backlog, place in cand), kept as backlogs
 	 * change (sched_on_backlog, through bk; bl: each worker's backlog as
 	 * the trees last saw it); where[k * n_svc + s] is worker k's class
-	 * and member; a service with the same workers as an earlier one uses
+	 * << 16 | member (members < 2^16: worker_run's bound on workers); a
+	 * service with the same workers as an earlier one uses
 	 * its trees (of[s]). NULL hx: no index. */
 	struct hclass {
 		const void *key;
 		int m, size;  /* members; leaves (a power of two) */
 		int *pos;     /* [m]: each member's place in the service's cand */
 		int *wk;      /* [m]: each member's worker */
-		int *tree;    /* [2 * size]: node 1 the best member, -1 none */
+		/* [2 * size]: node 1 the best member, each node with its
+		 * member's backlog, so that a walk up compares in place; leaves
+		 * past the members hold HX_NONE, which never wins */
+		struct hnode {
+			int64_t bl;
+			int m;
+		} *tree;
 	} *hx;
 	int *n_hx;    /* [s]: classes of service s, 0: not indexed */
 	int *of;      /* [s]: the service whose classes s uses */
@@ -284,23 +292,33 @@ static void worker_sink(void *ctx, const sched_query *q)
 /* The indexed classes per service: more than this, the scan. */
 #define HX_MAX 8
 
-/* The better of members a and b of class c: less backlog, then the
- * earlier place in cand (members are in cand's order), as
- * route_headroom's scan breaks ties. */
-static int hx_better(const loop *lp, const struct hclass *c, int a, int b)
+#define HX_NONE ((struct hnode){INT64_MAX, INT_MAX})
+
+/* The better of two members: less backlog, then the earlier place in
+ * cand (members are in cand's order), as route_headroom's scan breaks
+ * ties. Without a branch: which wins is as hard to foresee as a coin. */
+static struct hnode hx_better(struct hnode a, struct hnode b)
 {
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	int64_t ba = lp->bl[c->wk[a]], bb = lp->bl[c->wk[b]];
-	return bb < ba || (bb == ba && b < a) ? b : a;
+	int64_t b_wins = -(int64_t)((b.bl < a.bl) | ((b.bl == a.bl) & (b.m < a.m)));
+	return (struct hnode){a.bl ^ ((a.bl ^ b.bl) & b_wins), a.m ^ ((a.m ^ b.m) & (int)b_wins)};
 }
 
+/* Member j's backlog changed: up from its leaf while the best changes
+ * (above a node that stays, nothing does). The best so far is carried
+ * up and met with each sibling: hx_better is the least (backlog,
+ * member), whichever side it comes from. */
 static void hx_fix(const loop *lp, struct hclass *c, int j)
 {
-	for (int x = (c->size + j) / 2; x >= 1; x /= 2)
-		c->tree[x] = hx_better(lp, c, c->tree[2 * x], c->tree[2 * x + 1]);
+	int x = c->size + j;
+	struct hnode best = {lp->bl[c->wk[j]], j};
+	c->tree[x] = best;
+	for (; x > 1; x /= 2) {
+		best = hx_better(best, c->tree[x ^ 1]);
+		struct hnode *up = &c->tree[x / 2];
+		if (best.m == up->m && best.bl == up->bl)
+			break;
+		*up = best;
+	}
 }
 
 /* Worker k's backlog changed. */
@@ -312,7 +330,7 @@ static void hx_changed(void *ctx)
 	for (int s = 0; s < lp->n_svc; s++) {
 		int at = lp->where[b->k * lp->n_svc + s];
 		if (at >= 0 && lp->n_hx[s] && lp->of[s] == s)
-			hx_fix(lp, &lp->hx[s * HX_MAX + at / lp->n_w], at % lp->n_w);
+			hx_fix(lp, &lp->hx[s * HX_MAX + (at >> 16)], at & 0xffff);
 	}
 }
 
@@ -393,7 +411,7 @@ static int hx_build(loop *lp)
 				return -1;
 			cls[c].size = size;
 			for (int x = 0; x < 2 * size; x++)
-				cls[c].tree[x] = -1;
+				cls[c].tree[x] = HX_NONE;
 		}
 		for (int i = 0; i < n; i++) {
 			int c = 0;
@@ -402,13 +420,12 @@ static int hx_build(loop *lp)
 			int j = cls[c].m++;
 			cls[c].pos[j] = i;
 			cls[c].wk[j] = cand[i];
-			cls[c].tree[cls[c].size + j] = j;
-			lp->where[cand[i] * n_svc + s] = c * n_w + j;
+			cls[c].tree[cls[c].size + j] = (struct hnode){lp->bl[cand[i]], j};
+			lp->where[cand[i] * n_svc + s] = c << 16 | j;
 		}
 		for (int c = 0; c < n_c; c++)
 			for (int x = cls[c].size - 1; x >= 1; x--)
-				cls[c].tree[x] = hx_better(lp, &cls[c], cls[c].tree[2 * x],
-				                           cls[c].tree[2 * x + 1]);
+				cls[c].tree[x] = hx_better(cls[c].tree[2 * x], cls[c].tree[2 * x + 1]);
 	}
 	return 0;
 }
@@ -423,7 +440,7 @@ static int view_earliest(const router_view *v, const load_arrival *a)
 	int64_t first = 0;
 	for (int c = 0; c < lp->n_hx[s]; c++) {
 		const struct hclass *cl = &lp->hx[lp->of[s] * HX_MAX + c];
-		int j = cl->tree[1], i = cl->pos[j], k = cl->wk[j];
+		int j = cl->tree[1].m, i = cl->pos[j], k = cl->wk[j];
 		int64_t finish = sched_backlog(lp->w[k].sched) + v->solo(v, k, a);
 		if (best < 0 || finish < first || (finish == first && i < best)) {
 			first = finish;
