@@ -55,6 +55,7 @@
 typedef struct head {
 	int svc;
 	int64_t headroom;
+	int64_t need; /* sched_remaining */
 } head;
 
 typedef struct abacus_ctx {
@@ -127,12 +128,23 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 	return 0;
 }
 
-static int by_headroom(const void *a, const void *b)
+/* x before y: less headroom, then the lower service (a strict order:
+ * services are distinct, so the sort below has one result) */
+static int by_headroom(const head *x, const head *y)
 {
-	const head *x = a, *y = b;
-	if (x->headroom != y->headroom)
-		return x->headroom < y->headroom ? -1 : 1;
-	return x->svc - y->svc;
+	return x->headroom < y->headroom || (x->headroom == y->headroom && x->svc < y->svc);
+}
+
+/* A handful of heads, one per service: insertion beats qsort's setup. */
+static void sort_heads(head *h, int n)
+{
+	for (int i = 1; i < n; i++) {
+		head x = h[i];
+		int j = i;
+		for (; j > 0 && by_headroom(&x, &h[j - 1]); j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
 }
 
 /* Predicted duration of g with the first `merge` queries of `svc`
@@ -307,17 +319,17 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 				sched_drop_head(s, i);
 				continue;
 			}
-			c->heads[nh++] = (head){i, hr};
+			c->heads[nh++] = (head){i, hr, need};
 			break;
 		}
 	}
 	if (nh == 0)
 		return 0;
-	qsort(c->heads, (size_t)nh, sizeof *c->heads, by_headroom);
+	sort_heads(c->heads, nh);
 
 	int urgent = c->heads[0].svc;
 	sched_query *uq = sched_head(s, urgent);
-	int64_t solo = sched_padded(s, sched_remaining(s, uq));
+	int64_t solo = sched_padded(s, c->heads[0].need);
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
 		budget = sched_opts(s)->pair_late ? INT64_MAX / 4 : solo;
