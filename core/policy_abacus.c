@@ -69,6 +69,13 @@ typedef struct abacus_ctx {
 	int *ends;            /* n_cand ends, for the whole-run candidates */
 	int64_t *dl;          /* batching: deadlines of the queries the group ends */
 	int n_dl;
+	/* each service's last sched_remaining, by what it reads of the query
+	 * (batch, seq and next op; a predictor gives the same for the same):
+	 * a head waits through many decisions */
+	struct remaining {
+		int batch, seq, op; /* op -1: none yet */
+		int64_t ns;
+	} *rem;
 } abacus_ctx;
 
 static void abacus_free(void *p)
@@ -83,6 +90,7 @@ static void abacus_free(void *p)
 	free(c->cut);
 	free(c->ends);
 	free(c->dl);
+	free(c->rem);
 	free(c);
 }
 
@@ -117,9 +125,12 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 		c->cut = calloc((size_t)w, sizeof *c->cut);
 		c->ends = calloc((size_t)nc, sizeof *c->ends);
 		c->dl = calloc((size_t)nc * (size_t)n, sizeof *c->dl);
+		c->rem = malloc((size_t)n * sizeof *c->rem);
+		for (int i = 0; c->rem && i < n; i++)
+			c->rem[i].op = -1;
 	}
 	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut || !c->ends ||
-	    !c->dl) {
+	    !c->dl || !c->rem) {
 		abacus_free(c);
 		snprintf(err, errlen, "out of memory creating the abacus policy");
 		return -1;
@@ -305,6 +316,15 @@ static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t
 	return 0;
 }
 
+/* sched_remaining of service i's head q, asked again only when it moved */
+static int64_t remaining(sched *s, abacus_ctx *c, int i, const sched_query *q)
+{
+	struct remaining *r = &c->rem[i];
+	if (r->op != q->next_op || r->batch != q->batch || r->seq != q->seq)
+		*r = (struct remaining){q->batch, q->seq, q->next_op, sched_remaining(s, q)};
+	return r->ns;
+}
+
 static int abacus_pick(sched *s, void *p, sched_group *g)
 {
 	abacus_ctx *c = p;
@@ -313,7 +333,7 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	for (int i = 0; i < c->n_svc; i++) {
 		sched_query *q;
 		while ((q = sched_head(s, i))) {
-			int64_t need = sched_remaining(s, q);
+			int64_t need = remaining(s, c, i, q);
 			int64_t hr = q->deadline - now - sched_padded(s, need);
 			if (sched_gives_up(s, q, &need)) {
 				sched_drop_head(s, i);
