@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "heap.h"
 #include "progress.h"
 #include "text.h"
 
@@ -177,8 +178,9 @@ static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
 	lp->drop[lp->n_drop++] = (struct dropped){.id = id, .q = q};
 }
 
-static int wend_before(const wend *a, const wend *b)
+static int wend_before(const void *x, const void *y, const void *ctx)
 {
+	const wend *a = x, *b = y;
 	return a->end < b->end || (a->end == b->end && a->k < b->k);
 }
 
@@ -186,33 +188,15 @@ static int ends_push(loop *lp, int64_t end, int k)
 {
 	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
 		return -1;
-	int i = lp->n_ends++;
-	wend e = {end, k, lp->st[k].gen};
-	while (i > 0 && wend_before(&e, &lp->ends[(i - 1) / 2])) {
-		lp->ends[i] = lp->ends[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	lp->ends[i] = e;
+	lp->ends[lp->n_ends] = (wend){end, k, lp->st[k].gen};
+	heap_up(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends++, wend_before, NULL);
 	return 0;
 }
 
 static void ends_pop(loop *lp)
 {
-	wend last = lp->ends[--lp->n_ends];
-	int i = 0, n = lp->n_ends;
-	for (;;) {
-		int c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && wend_before(&lp->ends[c + 1], &lp->ends[c]))
-			c++;
-		if (!wend_before(&lp->ends[c], &last))
-			break;
-		lp->ends[i] = lp->ends[c];
-		i = c;
-	}
-	if (n)
-		lp->ends[i] = last;
+	lp->ends[0] = lp->ends[--lp->n_ends];
+	heap_down(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends, 0, wend_before, NULL);
 }
 
 /* The earliest known end of a group still in flight, or NULL. */
@@ -235,36 +219,25 @@ static void ready_push(loop *lp, int k)
 	}
 }
 
+static int lower_worker(const void *x, const void *y, const void *ctx)
+{
+	return *(const int *)x < *(const int *)y;
+}
+
 static void idle_push(loop *lp, int k)
 {
 	if (lp->st[k].idle || lp->st[k].dead)
 		return;
 	lp->st[k].idle = 1;
-	int i = lp->n_idle++;
-	while (i > 0 && k < lp->idle[(i - 1) / 2]) {
-		lp->idle[i] = lp->idle[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	lp->idle[i] = k;
+	lp->idle[lp->n_idle] = k;
+	heap_up(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle++, lower_worker, NULL);
 }
 
 static int idle_pop(loop *lp)
 {
-	int top = lp->idle[0], last = lp->idle[--lp->n_idle];
-	int i = 0, n = lp->n_idle;
-	for (;;) {
-		int c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && lp->idle[c + 1] < lp->idle[c])
-			c++;
-		if (lp->idle[c] >= last)
-			break;
-		lp->idle[i] = lp->idle[c];
-		i = c;
-	}
-	if (n)
-		lp->idle[i] = last;
+	int top = lp->idle[0];
+	lp->idle[0] = lp->idle[--lp->n_idle];
+	heap_down(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle, 0, lower_worker, NULL);
 	lp->st[top].idle = 0;
 	return top;
 }
@@ -650,13 +623,12 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 	}
 	load_arrival local = *a;
 	local.service = lp->local[k * lp->n_svc + a->service];
-	size_t n_q;
-	sched_queries(lp->w[k].sched, &n_q);
 	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
 	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
 	if (sched_admit(lp->w[k].sched, &local))
-		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
+		return text_fail(err, errlen, "out of memory queueing a query on %s",
+		                 lp->w[k].name ? lp->w[k].name : "a worker");
 	if (keep)
 		lp->at[lp->n_at++] = (uint16_t)k;
 	if (lp->st[k].dead)
