@@ -21,11 +21,19 @@ typedef struct op_cost {
 	double ns, c, m;
 } op_cost;
 
+/* Of one (batch, seq) of a service: its op costs, and the solo table's
+ * prefix sums and whole-run ns (prof_table_seg_ns's), found with them. */
+typedef struct op_costs {
+	op_cost *op; /* NULL: not yet asked */
+	const int64_t *prefix;
+	int64_t whole;
+} op_costs;
+
 /* A service's op costs by prof_table_key, for the scales they were
  * worked out with (sim_set_contention may change them). */
 typedef struct cost_set {
 	double scale_c, scale_m;
-	op_cost **by_key; /* NULL: not yet asked */
+	op_costs *by_key;
 	int n;
 } cost_set;
 
@@ -104,7 +112,7 @@ static int sim_wait_until(void *ctx, int64_t t)
 static void cost_set_clear(cost_set *c)
 {
 	for (int i = 0; i < c->n; i++)
-		free(c->by_key[i]);
+		free(c->by_key[i].op);
 	free(c->by_key);
 	c->by_key = NULL;
 	c->n = 0;
@@ -177,7 +185,7 @@ static double dmax(double a, double b)
 }
 
 /* The op costs of service i at (batch, seq), NULL when out of memory. */
-static const op_cost *sim_costs(sim *s, int i, int batch, int seq)
+static const op_costs *sim_costs(sim *s, int i, int batch, int seq)
 {
 	sim_service *sv = &s->svc[i];
 	cost_set *c = sv->shared;
@@ -192,21 +200,23 @@ static const op_cost *sim_costs(sim *s, int i, int batch, int seq)
 	if (key < 0)
 		return NULL;
 	if (key >= c->n) {
-		op_cost **n = realloc(c->by_key, (size_t)(key + 1) * sizeof *n);
+		op_costs *n = realloc(c->by_key, (size_t)(key + 1) * sizeof *n);
 		if (!n)
 			return NULL;
 		for (int k = c->n; k <= key; k++)
-			n[k] = NULL;
+			n[k] = (op_costs){NULL, NULL, 0};
 		c->by_key = n;
 		c->n = key + 1;
 	}
-	if (c->by_key[key])
-		return c->by_key[key];
-	const int64_t *pre = prof_table_prefix(sv->table, batch, seq);
-	const double *flops, *bytes;
+	op_costs *e = &c->by_key[key];
+	if (e->op)
+		return e;
 	int n_ops = sv->model->n_ops;
+	const int64_t *pre = prof_table_prefix(sv->table, batch, seq);
+	int64_t whole = prof_table_seg_ns(sv->table, batch, seq, 0, n_ops);
+	const double *flops, *bytes;
 	op_cost *oc = malloc((size_t)(n_ops > 0 ? n_ops : 1) * sizeof *oc);
-	if (!pre || !oc || prof_table_work(sv->table, batch, seq, &flops, &bytes)) {
+	if (!pre || whole < 0 || !oc || prof_table_work(sv->table, batch, seq, &flops, &bytes)) {
 		free(oc);
 		return NULL;
 	}
@@ -214,7 +224,8 @@ static const op_cost *sim_costs(sim *s, int i, int batch, int seq)
 		oc[op] = (op_cost){(double)(pre[op + 1] - pre[op]),
 		                   s->opt.scale_c * (flops[op + 1] - flops[op]) / s->peak_flops,
 		                   s->opt.scale_m * (bytes[op + 1] - bytes[op]) / s->peak_bytes};
-	return c->by_key[key] = oc;
+	*e = (op_costs){oc, pre, whole};
+	return e;
 }
 
 static inline void lane_load_op(lane *ln)
@@ -297,22 +308,24 @@ static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 	int na = 0; /* the active lanes, ln[0, na) */
 	for (int k = 0; k < g->n; k++) {
 		const dev_segment *seg = &g->seg[k];
-		prof_table *t = s->svc[seg->service].table;
 		lane *l = &ln[na];
-		l->cost = sim_costs(s, seg->service, seg->batch, seg->seq);
-		const int64_t *prefix = prof_table_prefix(t, seg->batch, seg->seq);
-		if (!l->cost || !prefix) {
+		const op_costs *oc = sim_costs(s, seg->service, seg->batch, seg->seq);
+		if (!oc) {
 			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
 			return -1;
 		}
+		l->cost = oc->op;
 		l->op = seg->start;
 		l->end = seg->end;
 		l->k = k;
 		l->scale = noise_factor(s);
 		/* a whole run costs what the profile measured for it (prof.h),
-		 * spread over its ops in proportion to their solo times */
-		int64_t solo = prof_table_seg_ns(t, seg->batch, seg->seq, seg->start, seg->end);
-		int64_t sum = prefix[seg->end] - prefix[seg->start];
+		 * spread over its ops in proportion to their solo times; solo is
+		 * prof_table_seg_ns's */
+		int64_t sum = oc->prefix[seg->end] - oc->prefix[seg->start];
+		int64_t solo = seg->start == 0 && seg->end == s->svc[seg->service].model->n_ops
+		                   ? oc->whole
+		                   : sum;
 		if (solo > 0 && sum > 0 && solo != sum)
 			l->scale *= (double)solo / (double)sum;
 		if (l->op < l->end) {
