@@ -287,6 +287,52 @@ static inline __attribute__((always_inline)) int lanes_step(const sim *s, lane *
 	return keep;
 }
 
+/* Lane l's op has ended: loads the next; 1 when there is none. */
+static inline int lane_next(lane *l)
+{
+	if (++l->op >= l->end)
+		return 1;
+	lane_load_op(l);
+	return 0;
+}
+
+/* A step of two lanes where f's op ends first (o's only on a tie), at
+ * slowdown S; 1 when a lane ended its segment. */
+static inline int two_step(lane *f, lane *o, double S, double *t)
+{
+	*t += f->left * S;
+	o->left -= f->left;
+	f->left = 0;
+	int done = lane_next(f);
+	if (o->left <= 1e-9)
+		done |= lane_next(o);
+	return done;
+}
+
+/* lanes_step for two lanes, one branch a step on which lane's op ends
+ * first: two lanes' sums add the same in either order. */
+static int lanes_two(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
+{
+	lane a = ln[0], b = ln[1];
+	double t = *t_io, kappa = s->opt.kappa * (2 - 1);
+	int done;
+	do {
+		double S = dmax(1.0, dmax(a.c + b.c, a.mem + b.mem)) + kappa;
+		done = b.left < a.left ? two_step(&b, &a, S, &t) : two_step(&a, &b, S, &t);
+	} while (!done);
+	int keep = 0;
+	if (a.op >= a.end)
+		seg_end[a.k] = (int64_t)(t + 0.5);
+	else
+		ln[keep++] = a;
+	if (b.op >= b.end)
+		seg_end[b.k] = (int64_t)(t + 0.5);
+	else
+		ln[keep++] = b;
+	*t_io = t;
+	return keep;
+}
+
 /* The group g started at the clock's time: fills seg_end and returns when
  * the group ends (-1 on error), without moving the clock. */
 static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
@@ -339,7 +385,7 @@ static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 	while (na > 1) {
 		switch (na) {
 		case 2:
-			na = lanes_step(s, ln, 2, &t, seg_end);
+			na = lanes_two(s, ln, &t, seg_end);
 			break;
 		case 3:
 			na = lanes_step(s, ln, 3, &t, seg_end);
