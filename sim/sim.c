@@ -309,6 +309,45 @@ static inline int two_step(lane *f, lane *o, double S, double *t)
 	return done;
 }
 
+/* The same with a third lane o2, whose op also runs the step. */
+static inline int three_step(lane *f, lane *o1, lane *o2, double S, double *t)
+{
+	o2->left -= f->left;
+	int done = two_step(f, o1, S, t);
+	if (o2->left <= 1e-9)
+		done |= lane_next(o2);
+	return done;
+}
+
+/* lanes_step for three lanes: their sums add in the group's order, then
+ * two comparisons tell whose op ends first (the first of the least time
+ * left, as lanes_step's minimum), and each case is straight code. */
+static int lanes_three(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
+{
+	lane a = ln[0], b = ln[1], c = ln[2];
+	double t = *t_io, kappa = s->opt.kappa * (3 - 1);
+	int done;
+	do {
+		double sc = a.c + b.c + c.c, sm = a.mem + b.mem + c.mem;
+		double S = dmax(1.0, dmax(sc, sm)) + kappa;
+		if (b.left < a.left)
+			done = c.left < b.left ? three_step(&c, &a, &b, S, &t)
+			                       : three_step(&b, &a, &c, S, &t);
+		else
+			done = c.left < a.left ? three_step(&c, &a, &b, S, &t)
+			                       : three_step(&a, &b, &c, S, &t);
+	} while (!done);
+	lane *l[3] = {&a, &b, &c};
+	int keep = 0;
+	for (int j = 0; j < 3; j++)
+		if (l[j]->op >= l[j]->end)
+			seg_end[l[j]->k] = (int64_t)(t + 0.5);
+		else
+			ln[keep++] = *l[j];
+	*t_io = t;
+	return keep;
+}
+
 /* lanes_step for two lanes, one branch a step on which lane's op ends
  * first: two lanes' sums add the same in either order. */
 static int lanes_two(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
@@ -388,7 +427,7 @@ static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 			na = lanes_two(s, ln, &t, seg_end);
 			break;
 		case 3:
-			na = lanes_step(s, ln, 3, &t, seg_end);
+			na = lanes_three(s, ln, &t, seg_end);
 			break;
 		case 4:
 			na = lanes_step(s, ln, 4, &t, seg_end);
