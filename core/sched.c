@@ -45,6 +45,12 @@ struct sched {
 	int64_t backlog; /* predicted solo ns of the waiting queries, whole */
 	void (*on_backlog)(void *ctx); /* sched_on_backlog's */
 	void *on_backlog_ctx;
+	/* solo_whole's last answer: a router asks it of the query it then
+	 * admits here (service -1: none) */
+	struct {
+		int service, batch, seq;
+		int64_t ns;
+	} last_solo;
 	sched_stats stats;
 	/* sched_set_sink: where a query goes once done or dropped, and the
 	 * slots of s->q it left, for the next arrivals */
@@ -115,6 +121,7 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 		return NULL;
 	}
 	s->stats.first_arrival = -1;
+	s->last_solo.service = -1;
 	return s;
 oom:
 	sched_free(s);
@@ -144,10 +151,19 @@ void sched_free(sched *s)
  * backlog when it comes and takes off when it leaves. */
 static int64_t solo_whole(sched *s, const sched_query *q)
 {
+	if (q->service == s->last_solo.service && q->batch == s->last_solo.batch &&
+	    q->seq == s->last_solo.seq)
+		return s->last_solo.ns; /* a predictor gives the same for the same */
 	dev_segment seg = {q->service, q->batch, q->seq, 0, s->svc[q->service].model->n_ops, 1};
 	dev_group g = {1, &seg};
 	int64_t ns = 0;
-	return pred_predict(s->pred, &g, 1, &ns) ? 0 : ns;
+	if (pred_predict(s->pred, &g, 1, &ns))
+		return 0;
+	s->last_solo.service = q->service;
+	s->last_solo.batch = q->batch;
+	s->last_solo.seq = q->seq;
+	s->last_solo.ns = ns;
+	return ns;
 }
 
 /* A query leaves the queues, done or dropped. */
