@@ -102,13 +102,11 @@ typedef struct loop {
 		int m, size;  /* members; leaves (a power of two) */
 		int *pos;     /* [m]: each member's place in the service's cand */
 		int *wk;      /* [m]: each member's worker */
-		/* [2 * size]: node 1 the best member, each node with its
-		 * member's backlog, so that a walk up compares in place; leaves
-		 * past the members hold HX_NONE, which never wins */
-		struct hnode {
-			int64_t bl;
-			int m;
-		} *tree;
+		/* [2 * size]: node 1 the best member, each node its member's
+		 * backlog and place packed (hx_node), so that a walk up compares
+		 * in place; leaves past the members hold HX_NONE, which never
+		 * wins */
+		uint64_t *tree;
 	} *hx;
 	int *n_hx;    /* [s]: classes of service s, 0: not indexed */
 	int *of;      /* [s]: the service whose classes s uses */
@@ -265,33 +263,44 @@ static void worker_sink(void *ctx, const sched_query *q)
 /* The indexed classes per service: more than this, the scan. */
 #define HX_MAX 8
 
-#define HX_NONE ((struct hnode){INT64_MAX, INT_MAX})
+#define HX_NONE UINT64_MAX
+/* Backlogs the index holds, ns: past it (78 hours queued) the scan. */
+#define HX_BL_MAX ((int64_t)1 << 48)
 
-/* The better of two members: less backlog, then the earlier place in
- * cand (members are in cand's order), as route_headroom's scan breaks
- * ties. Without a branch: which wins is as hard to foresee as a coin. */
-static struct hnode hx_better(struct hnode a, struct hnode b)
+/* Member m with backlog bl as one word: the better of two members (less
+ * backlog, then the earlier place in cand, members being in cand's order,
+ * as route_headroom's scan breaks ties) is the lesser word. */
+static uint64_t hx_node(int64_t bl, int m)
 {
-	int64_t b_wins = -(int64_t)((b.bl < a.bl) | ((b.bl == a.bl) & (b.m < a.m)));
-	return (struct hnode){a.bl ^ ((a.bl ^ b.bl) & b_wins), a.m ^ ((a.m ^ b.m) & (int)b_wins)};
+	return (uint64_t)bl << 16 | (uint64_t)m;
+}
+
+static uint64_t hx_better(uint64_t a, uint64_t b)
+{
+	return b < a ? b : a;
 }
 
 /* Member j's backlog changed: up from its leaf while the best changes
  * (above a node that stays, nothing does). The best so far is carried
- * up and met with each sibling: hx_better is the least (backlog,
- * member), whichever side it comes from. */
+ * up and met with each sibling. */
 static void hx_fix(const loop *lp, struct hclass *c, int j)
 {
 	int x = c->size + j;
-	struct hnode best = {lp->bl[c->wk[j]], j};
+	uint64_t best = hx_node(lp->bl[c->wk[j]], j);
 	c->tree[x] = best;
 	for (; x > 1; x /= 2) {
 		best = hx_better(best, c->tree[x ^ 1]);
-		struct hnode *up = &c->tree[x / 2];
-		if (best.m == up->m && best.bl == up->bl)
+		if (best == c->tree[x / 2])
 			break;
-		*up = best;
+		c->tree[x / 2] = best;
 	}
+}
+
+/* No index (the scan): a backlog out of its range. */
+static void hx_off(loop *lp)
+{
+	for (int s = 0; s < lp->n_svc; s++)
+		lp->n_hx[s] = 0;
 }
 
 /* Worker k's backlog changed. */
@@ -299,7 +308,12 @@ static void hx_changed(void *ctx)
 {
 	const struct wsink *b = ctx;
 	loop *lp = b->lp;
-	lp->bl[b->k] = sched_backlog(lp->w[b->k].sched);
+	int64_t bl = sched_backlog(lp->w[b->k].sched);
+	lp->bl[b->k] = bl;
+	if (bl < 0 || bl >= HX_BL_MAX) {
+		hx_off(lp);
+		return;
+	}
 	for (int s = 0; s < lp->n_svc; s++) {
 		int at = lp->where[b->k * lp->n_svc + s];
 		if (at >= 0 && lp->n_hx[s] && lp->of[s] == s)
@@ -339,8 +353,11 @@ static int hx_build(loop *lp)
 		if (!lp->hx || !lp->n_hx || !lp->of || !lp->where || !lp->bl)
 			return -1;
 	}
-	for (int k = 0; k < n_w; k++)
+	int in_range = 1;
+	for (int k = 0; k < n_w; k++) {
 		lp->bl[k] = sched_backlog(lp->w[k].sched);
+		in_range &= lp->bl[k] >= 0 && lp->bl[k] < HX_BL_MAX;
+	}
 	for (int i = 0; i < n_w * n_svc; i++)
 		lp->where[i] = -1;
 	for (int s = 0; s < n_svc; s++) {
@@ -393,13 +410,15 @@ static int hx_build(loop *lp)
 			int j = cls[c].m++;
 			cls[c].pos[j] = i;
 			cls[c].wk[j] = cand[i];
-			cls[c].tree[cls[c].size + j] = (struct hnode){lp->bl[cand[i]], j};
+			cls[c].tree[cls[c].size + j] = hx_node(lp->bl[cand[i]], j);
 			lp->where[cand[i] * n_svc + s] = c << 16 | j;
 		}
 		for (int c = 0; c < n_c; c++)
 			for (int x = cls[c].size - 1; x >= 1; x--)
 				cls[c].tree[x] = hx_better(cls[c].tree[2 * x], cls[c].tree[2 * x + 1]);
 	}
+	if (!in_range)
+		hx_off(lp);
 	return 0;
 }
 
@@ -413,7 +432,7 @@ static int view_earliest(const router_view *v, const load_arrival *a)
 	int64_t first = 0;
 	for (int c = 0; c < lp->n_hx[s]; c++) {
 		const struct hclass *cl = &lp->hx[lp->of[s] * HX_MAX + c];
-		int j = cl->tree[1].m, i = cl->pos[j], k = cl->wk[j];
+		int j = (int)(cl->tree[1] & 0xffff), i = cl->pos[j], k = cl->wk[j];
 		int64_t finish = sched_backlog(lp->w[k].sched) + v->solo(v, k, a);
 		if (best < 0 || finish < first || (finish == first && i < best)) {
 			first = finish;
