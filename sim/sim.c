@@ -243,8 +243,10 @@ static inline void lane_load_op(lane *ln)
  * ns left), slowed by their summed demands (S). Then takes out those
  * that ended (their seg_end the step's end), keeping the others in the
  * group's order, so that every sum adds in the same order whatever
- * ended; returns how many remain. Inlined with n a constant (2, 3, 4: a
- * group's segments), the loops unroll and the lanes stay in registers. */
+ * ended; returns how many remain. For four lanes and more; inlined with
+ * n a constant (4), the loops unroll and the lanes stay in registers.
+ * lanes_two and lanes_three below take the same steps for two and three
+ * lanes, on a comparison or two instead of a branch a lane. */
 static inline __attribute__((always_inline)) int lanes_step(const sim *s, lane *ln, int n,
                                                             double *t_io, int64_t *seg_end)
 {
