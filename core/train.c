@@ -485,8 +485,9 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
  * of a cluster). Direct-mapped, a new group taking its slot's place:
  * bounded memory, made on the first call once train_predictor_memo turned
  * it on. A group is its segments packed 64 bits each (memo_key), so that
- * an entry is one cache line; groups of more segments than MEMO_SEGS, or
- * with a field too wide to pack, are predicted every time. */
+ * an entry is 40 bytes (a group's dev_segments were 112); groups of more
+ * segments than MEMO_SEGS, or with a field too wide to pack, are
+ * predicted every time. */
 enum { MEMO_SEGS = 4, MEMO_BITS = 18, MEMO_SLOTS = 1 << MEMO_BITS };
 
 typedef struct memo {

@@ -1,7 +1,6 @@
 /* worker.c: the loop of worker.h. */
 #include "worker.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
