@@ -622,7 +622,7 @@ struct prof_table {
 	table_entry *e;
 	int n;
 	size_t cap;
-	int last; /* the entry found last */
+	int last;      /* the entry found last */
 	int slot[256]; /* by (batch, seq), an entry + 1 that may be it; 0: none */
 };
 

@@ -414,7 +414,8 @@ static int hx_build(loop *lp)
 		}
 		for (int c = 0; c < n_c; c++)
 			for (int x = cls[c].size - 1; x >= 1; x--)
-				cls[c].tree[x] = hx_better(cls[c].tree[2 * x], cls[c].tree[2 * x + 1]);
+				cls[c].tree[x] =
+				    hx_better(cls[c].tree[2 * x], cls[c].tree[2 * x + 1]);
 	}
 	if (!in_range)
 		hx_off(lp);

@@ -673,7 +673,8 @@ int mpic_begin(int *argc, char ***argv, char *err, size_t errlen)
 	}
 	if (mpic_rank() < 0 || mpic_size() < 1) {
 		MPI_Finalize();
-		return text_fail(err, errlen, "MPI_Comm_rank or MPI_Comm_size of MPI_COMM_WORLD failed");
+		return text_fail(err, errlen,
+		                 "MPI_Comm_rank or MPI_Comm_size of MPI_COMM_WORLD failed");
 	}
 	return 0;
 }

@@ -308,7 +308,8 @@ int main(void)
 		CHECK_INT(train_model_encode(mlp, &blob, &len, err, sizeof err), 0);
 		CHECK_INT(train_model_decode(blob, len, &again, err, sizeof err), 0);
 		free(blob);
-		CHECK_INT(train_predictor_open(&plain, again, p, svc, GEN_N_MODELS, err, sizeof err), 0);
+		CHECK_INT(
+		    train_predictor_open(&plain, again, p, svc, GEN_N_MODELS, err, sizeof err), 0);
 		dev_segment a = seg[0][0], b = seg[0][1];
 		dev_segment v[][2] = {{a, b}, {b, a}, {a, b}, {a, b}, {a, b}, {a, b}};
 		int nv[] = {1, 2, 2, 2, 2, 2};
@@ -321,7 +322,8 @@ int main(void)
 			CHECK_INT(pred_predict(&plain, &(dev_group){nv[i], v[i]}, 1, &want[i]), 0);
 		for (int r = 0; r < 2; r++)
 			for (int i = 0; i < 6; i++)
-				CHECK_INT(pred_predict(&pr, &(dev_group){nv[i], v[i]}, 1, &got[r][i]), 0);
+				CHECK_INT(
+				    pred_predict(&pr, &(dev_group){nv[i], v[i]}, 1, &got[r][i]), 0);
 		int agree = 0, apart = 0;
 		for (int i = 0; i < 6; i++) {
 			agree += got[0][i] == want[i] && got[1][i] == want[i];

@@ -146,8 +146,8 @@ static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, i
 	double pk[4] = {g->tf32_tflops * 1e3 * g->eff_compute, g->mem_tbs * 1e3 * g->eff_mem, c[1],
 	                c[2]};
 	if (n == 1) {
-		int64_t solo = prof_table_seg_ns(tab[seg->service], seg->batch, seg->seq, seg->start,
-		                                 seg->end);
+		int64_t solo = prof_table_seg_ns(tab[seg->service], seg->batch, seg->seq,
+		                                 seg->start, seg->end);
 		ends[0] = start + (int64_t)((double)solo * ref_noise(r, sg) + 0.5);
 		return;
 	}
@@ -161,7 +161,8 @@ static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, i
 		l->op = seg[k].start;
 		l->end = seg[k].end;
 		l->scale = ref_noise(r, sg);
-		int64_t solo = prof_table_seg_ns(t, seg[k].batch, seg[k].seq, seg[k].start, seg[k].end);
+		int64_t solo =
+		    prof_table_seg_ns(t, seg[k].batch, seg[k].seq, seg[k].start, seg[k].end);
 		int64_t sum = l->pre[seg[k].end] - l->pre[seg[k].start];
 		if (solo > 0 && sum > 0 && solo != sum)
 			l->scale *= (double)solo / (double)sum;
@@ -223,8 +224,14 @@ static void test_reference(void)
 	}
 	dev_open_options oo[2];
 	for (int i = 0; i < 2; i++)
-		oo[i] = (dev_open_options){.gpu = "h100", .prof = p, .noise = 0.05, .kappa = 0.1,
-		                           .seed = 11, .tf32 = 1, .graphs = 1, .conv_gemm = 1};
+		oo[i] = (dev_open_options){.gpu = "h100",
+		                           .prof = p,
+		                           .noise = 0.05,
+		                           .kappa = 0.1,
+		                           .seed = 11,
+		                           .tf32 = 1,
+		                           .graphs = 1,
+		                           .conv_gemm = 1};
 	device d[2], solo;
 	CHECK_INT(sim_kind.open_parts(d, 2, oo, err, sizeof err), 0);
 	sim_options so;
@@ -258,11 +265,17 @@ static void test_reference(void)
 		for (int k = 0; k < n; k++) {
 			const zoo_model *mm = m[order[k]];
 			int a = (int)rng_below(&pick, (uint32_t)mm->n_ops);
-			int b = rng_below(&pick, 2) ? mm->n_ops : a + 1 + (int)rng_below(&pick, (uint32_t)(mm->n_ops - a));
+			int b = rng_below(&pick, 2)
+			            ? mm->n_ops
+			            : a + 1 + (int)rng_below(&pick, (uint32_t)(mm->n_ops - a));
 			if (rng_below(&pick, 3) == 0)
 				a = 0;
-			seg[k] = (dev_segment){order[k], 1 << rng_below(&pick, 5),
-			                       mm->has_seq ? 8 << rng_below(&pick, 4) : 0, a, b, 1};
+			seg[k] = (dev_segment){order[k],
+			                       1 << rng_below(&pick, 5),
+			                       mm->has_seq ? 8 << rng_below(&pick, 4) : 0,
+			                       a,
+			                       b,
+			                       1};
 		}
 		dev_group g = {n, seg};
 		for (int j = 0; j < 3; j++) {
