@@ -34,6 +34,11 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 		return 1;
 	}
 	int rank = mpi ? cli_mpi_rank() : 0;
+	if (rank < 0) {
+		fprintf(stderr, "abacus: MPI_Comm_rank failed\n");
+		cli_mpi_end();
+		return 1;
+	}
 	if (rank > 0) { /* a worker rank: rank 0 runs the scenario */
 		rc = cli_mpi_serve(err, sizeof err);
 		cli_mpi_end();

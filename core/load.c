@@ -8,7 +8,7 @@
  * Poisson and rates generators are a set of "processes": each has its own
  * rng stream, its own rate and the services it picks from uniformly. With a
  * single shared process (the common case) next() is a few rng draws and no
- * branching on the heap; with several, a binary min-heap of processes keyed
+ * branching on the heap; with several, a min-heap (heap.h) of processes keyed
  * by (next time, process index) merges them, so any number of services
  * works and ties break the same way on every run.
  *
@@ -19,6 +19,7 @@
 #include "load.h"
 #include "buf.h"
 #include "csv.h"
+#include "heap.h"
 #include "text.h"
 
 #include <errno.h>
@@ -204,28 +205,18 @@ typedef struct poisson {
 	int64_t left;
 } poisson;
 
-static int proc_before(const proc *ps, int a, int b)
+/* Process a's next arrival before process b's: by time, ties to the
+ * lower index. */
+static int proc_before(const void *x, const void *y, const void *ctx)
 {
+	const proc *ps = ctx;
+	int a = *(const int *)x, b = *(const int *)y;
 	return ps[a].t < ps[b].t || (ps[a].t == ps[b].t && a < b);
 }
 
-static void heap_down(poisson *p, int i)
+static void procs_down(poisson *p, int i)
 {
-	int n = p->n_procs;
-	int *h = p->heap;
-	for (;;) {
-		int l = 2 * i + 1, m = i;
-		if (l < n && proc_before(p->procs, h[l], h[m]))
-			m = l;
-		if (l + 1 < n && proc_before(p->procs, h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		int tmp = h[i];
-		h[i] = h[m];
-		h[m] = tmp;
-		i = m;
-	}
+	heap_down(p->heap, sizeof *p->heap, (size_t)p->n_procs, (size_t)i, proc_before, p->procs);
 }
 
 static int poisson_next(load *l, load_arrival *out)
@@ -241,7 +232,7 @@ static int poisson_next(load *l, load_arrival *out)
 	draw_query(pr, p->s.svc, out);
 	pr->t += rng_exp(&pr->r, pr->rate);
 	if (p->n_procs > 1)
-		heap_down(p, 0);
+		procs_down(p, 0);
 	return 1;
 }
 
@@ -326,8 +317,8 @@ load *load_poisson_new(const load_service *svc, int n, double qps, int64_t limit
 		p->procs[i].t = rng_exp(&p->procs[i].r, p->procs[i].rate);
 		p->heap[i] = i;
 	}
-	for (int i = n_procs / 2 - 1; i >= 0; i--)
-		heap_down(p, i);
+	for (int i = (n_procs - 2) / HEAP_D; i >= 0; i--)
+		procs_down(p, i);
 	return &p->base;
 }
 

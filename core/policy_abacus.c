@@ -55,6 +55,7 @@
 typedef struct head {
 	int svc;
 	int64_t headroom;
+	int64_t need; /* sched_remaining */
 } head;
 
 typedef struct abacus_ctx {
@@ -68,6 +69,13 @@ typedef struct abacus_ctx {
 	int *ends;            /* n_cand ends, for the whole-run candidates */
 	int64_t *dl;          /* batching: deadlines of the queries the group ends */
 	int n_dl;
+	/* each service's last sched_remaining, by what it reads of the query
+	 * (batch, seq and next op; a predictor gives the same for the same):
+	 * a head waits through many decisions */
+	struct remaining {
+		int batch, seq, op; /* op -1: none yet */
+		int64_t ns;
+	} *rem;
 } abacus_ctx;
 
 static void abacus_free(void *p)
@@ -82,6 +90,7 @@ static void abacus_free(void *p)
 	free(c->cut);
 	free(c->ends);
 	free(c->dl);
+	free(c->rem);
 	free(c);
 }
 
@@ -116,9 +125,12 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 		c->cut = calloc((size_t)w, sizeof *c->cut);
 		c->ends = calloc((size_t)nc, sizeof *c->ends);
 		c->dl = calloc((size_t)nc * (size_t)n, sizeof *c->dl);
+		c->rem = malloc((size_t)n * sizeof *c->rem);
+		for (int i = 0; c->rem && i < n; i++)
+			c->rem[i].op = -1;
 	}
 	if (!c || !c->heads || !c->cand || !c->cand_seg || !c->cand_ns || !c->cut || !c->ends ||
-	    !c->dl) {
+	    !c->dl || !c->rem) {
 		abacus_free(c);
 		snprintf(err, errlen, "out of memory creating the abacus policy");
 		return -1;
@@ -127,12 +139,23 @@ static int abacus_init(sched *s, void **out, char *err, size_t errlen)
 	return 0;
 }
 
-static int by_headroom(const void *a, const void *b)
+/* x before y: less headroom, then the lower service (a strict order:
+ * services are distinct, so the sort below has one result) */
+static int by_headroom(const head *x, const head *y)
 {
-	const head *x = a, *y = b;
-	if (x->headroom != y->headroom)
-		return x->headroom < y->headroom ? -1 : 1;
-	return x->svc - y->svc;
+	return x->headroom < y->headroom || (x->headroom == y->headroom && x->svc < y->svc);
+}
+
+/* A handful of heads, one per service: insertion beats qsort's setup. */
+static void sort_heads(head *h, int n)
+{
+	for (int i = 1; i < n; i++) {
+		head x = h[i];
+		int j = i;
+		for (; j > 0 && by_headroom(&x, &h[j - 1]); j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
 }
 
 /* Predicted duration of g with the first `merge` queries of `svc`
@@ -293,6 +316,15 @@ static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t
 	return 0;
 }
 
+/* sched_remaining of service i's head q, asked again only when it moved */
+static int64_t remaining(sched *s, abacus_ctx *c, int i, const sched_query *q)
+{
+	struct remaining *r = &c->rem[i];
+	if (r->op != q->next_op || r->batch != q->batch || r->seq != q->seq)
+		*r = (struct remaining){q->batch, q->seq, q->next_op, sched_remaining(s, q)};
+	return r->ns;
+}
+
 static int abacus_pick(sched *s, void *p, sched_group *g)
 {
 	abacus_ctx *c = p;
@@ -301,23 +333,23 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 	for (int i = 0; i < c->n_svc; i++) {
 		sched_query *q;
 		while ((q = sched_head(s, i))) {
-			int64_t need = sched_remaining(s, q);
+			int64_t need = remaining(s, c, i, q);
 			int64_t hr = q->deadline - now - sched_padded(s, need);
 			if (sched_gives_up(s, q, &need)) {
 				sched_drop_head(s, i);
 				continue;
 			}
-			c->heads[nh++] = (head){i, hr};
+			c->heads[nh++] = (head){i, hr, need};
 			break;
 		}
 	}
 	if (nh == 0)
 		return 0;
-	qsort(c->heads, (size_t)nh, sizeof *c->heads, by_headroom);
+	sort_heads(c->heads, nh);
 
 	int urgent = c->heads[0].svc;
 	sched_query *uq = sched_head(s, urgent);
-	int64_t solo = sched_padded(s, sched_remaining(s, uq));
+	int64_t solo = sched_padded(s, c->heads[0].need);
 	int64_t budget = uq->deadline - now;
 	if (budget < solo)
 		budget = sched_opts(s)->pair_late ? INT64_MAX / 4 : solo;

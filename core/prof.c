@@ -622,13 +622,15 @@ struct prof_table {
 	table_entry *e;
 	int n;
 	size_t cap;
-	int last; /* the entry hit last: queries of a service repeat keys */
-	int slot[64]; /* by (batch, seq), an entry + 1 that may be it; 0: none */
+	int last;      /* the entry found last */
+	int slot[256]; /* by (batch, seq), an entry + 1 that may be it; 0: none */
 };
 
+/* Spread by multiplying: the few keys of a run rarely share a slot (a
+ * sum of batch * 31 and seq put bert's 12 keys of a cluster run in 10 slots of 64) */
 static int table_slot(int batch, int seq)
 {
-	return (int)(((unsigned)batch * 31u + (unsigned)seq) & 63u);
+	return (int)(((unsigned)batch * 0x9e3779b1u ^ (unsigned)seq * 0x85ebca77u) >> 24);
 }
 
 prof_table *prof_table_new(const prof *p, const zoo_model *m)
@@ -658,8 +660,6 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 {
 	if (!t->m->has_seq)
 		seq = 0;
-	if (t->n && t->e[t->last].batch == batch && t->e[t->last].seq == seq)
-		return t->e[t->last].prefix;
 	int *slot = &t->slot[table_slot(batch, seq)];
 	if (*slot && t->e[*slot - 1].batch == batch && t->e[*slot - 1].seq == seq) {
 		t->last = *slot - 1;
@@ -685,6 +685,11 @@ const int64_t *prof_table_prefix(prof_table *t, int batch, int seq)
 	t->last = t->n++;
 	*slot = t->n;
 	return prefix;
+}
+
+int prof_table_key(prof_table *t, int batch, int seq)
+{
+	return prof_table_prefix(t, batch, seq) ? t->last : -1;
 }
 
 int64_t prof_table_seg_ns(prof_table *t, int batch, int seq, int start, int end)

@@ -111,6 +111,10 @@ prof_table *prof_table_new(const prof *p, const zoo_model *m);
 void prof_table_free(prof_table *t);
 /* n_ops + 1 cumulative ns; NULL only when out of memory. */
 const int64_t *prof_table_prefix(prof_table *t, int batch, int seq);
+/* The entry of (batch, seq): 0, 1, ... in the order first asked, the same
+ * for the table's life, so a user may keep what it derives from an entry
+ * in an array beside the table; -1 only when out of memory. */
+int prof_table_key(prof_table *t, int batch, int seq);
 /* Solo ns of the segment [start, end): the prefix difference, except the
  * whole model [0, n_ops), which is prof_whole_ns where measured. -1 only
  * when out of memory. What a segment costs alone: the simulator, the solo

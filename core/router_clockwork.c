@@ -18,18 +18,15 @@
 
 #include <stdlib.h>
 
+#include "ring.h"
+
 typedef struct held {
 	load_arrival a;
 	uint32_t id;
 } held;
 
-typedef struct fifo {
-	held *q;
-	size_t head, n, cap; /* a ring of cap entries */
-} fifo;
-
 typedef struct clockwork {
-	fifo *svc;
+	ring *svc; /* of held, one a service */
 	int n_svc;
 } clockwork;
 
@@ -55,36 +52,14 @@ static void cw_close(void *ctx)
 	if (!c)
 		return;
 	for (int s = 0; s < c->n_svc; s++)
-		free(c->svc[s].q);
+		ring_free(&c->svc[s]);
 	free(c->svc);
 	free(c);
 }
 
-static int fifo_push(fifo *f, const held *h)
+static held *fifo_head(const ring *f)
 {
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		held *q = malloc(cap * sizeof *q);
-		if (!q)
-			return -1;
-		for (size_t i = 0; i < f->n; i++) /* unwrapped into the new ring */
-			q[i] = f->q[(f->head + i) % f->cap];
-		free(f->q);
-		f->q = q;
-		f->cap = cap;
-		f->head = 0;
-	}
-	f->q[(f->head + f->n) % f->cap] = *h;
-	f->n++;
-	return 0;
-}
-
-static held fifo_pop(fifo *f)
-{
-	held h = f->q[f->head];
-	f->head = (f->head + 1) % f->cap;
-	f->n--;
-	return h;
+	return ring_at(f, 0, sizeof(held));
 }
 
 static int cw_hold(void *ctx, const router_view *v, const load_arrival *a, uint32_t id)
@@ -92,7 +67,7 @@ static int cw_hold(void *ctx, const router_view *v, const load_arrival *a, uint3
 	(void)v;
 	clockwork *c = ctx;
 	held h = {*a, id};
-	return fifo_push(&c->svc[a->service], &h);
+	return ring_push(&c->svc[a->service], &h, sizeof h);
 }
 
 static int cw_dispatch(void *ctx, const router_view *v, int w, load_arrival *a, uint32_t *id)
@@ -102,10 +77,10 @@ static int cw_dispatch(void *ctx, const router_view *v, int w, load_arrival *a, 
 		int best = -1;
 		int64_t first = 0;
 		for (int s = 0; s < c->n_svc; s++) {
-			const fifo *f = &c->svc[s];
-			if (!f->n || !v->serves(v, w, s))
+			const ring *f = &c->svc[s];
+			if (!f->len || !v->serves(v, w, s))
 				continue;
-			int64_t d = f->q[f->head].a.t + v->qos(v, s);
+			int64_t d = fifo_head(f)->a.t + v->qos(v, s);
 			if (best < 0 || d < first) {
 				best = s;
 				first = d;
@@ -113,7 +88,8 @@ static int cw_dispatch(void *ctx, const router_view *v, int w, load_arrival *a, 
 		}
 		if (best < 0)
 			return 0;
-		held h = fifo_pop(&c->svc[best]);
+		held h = *fifo_head(&c->svc[best]);
+		ring_pop(&c->svc[best]);
 		if (v->now + v->padded(v, w, v->solo(v, w, &h.a)) <= first) {
 			*a = h.a;
 			*id = h.id;

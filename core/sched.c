@@ -7,6 +7,7 @@
 #include "sched.h"
 #include "buf.h"
 #include "clk.h"
+#include "ring.h"
 #include "router.h"
 #include "worker.h"
 
@@ -21,10 +22,7 @@
  * nothing. */
 #define sched_check(cond, msg) assert((cond) && (msg))
 
-typedef struct queue {
-	uint32_t *id;
-	size_t head, len, cap; /* ring buffer; cap is a power of two */
-} queue;
+typedef ring queue; /* of uint32_t query ids */
 
 struct sched {
 	int n_svc;
@@ -45,6 +43,12 @@ struct sched {
 	int64_t backlog; /* predicted solo ns of the waiting queries, whole */
 	void (*on_backlog)(void *ctx); /* sched_on_backlog's */
 	void *on_backlog_ctx;
+	/* solo_whole's last answer: a router asks it of the query it then
+	 * admits here (service -1: none) */
+	struct {
+		int service, batch, seq;
+		int64_t ns;
+	} last_solo;
 	sched_stats stats;
 	/* sched_set_sink: where a query goes once done or dropped, and the
 	 * slots of s->q it left, for the next arrivals */
@@ -63,32 +67,17 @@ struct sched {
 /* The id of the k-th waiting query from the head (k < len). */
 static uint32_t queue_at(const queue *qu, size_t k)
 {
-	return qu->id[(qu->head + k) & (qu->cap - 1)];
+	return *(const uint32_t *)ring_at(qu, k, sizeof(uint32_t));
 }
 
 static int queue_push(queue *qu, uint32_t id)
 {
-	if (qu->len == qu->cap) {
-		size_t cap = qu->cap ? qu->cap * 2 : 64;
-		uint32_t *n = malloc(cap * sizeof *n);
-		if (!n)
-			return -1;
-		for (size_t i = 0; i < qu->len; i++)
-			n[i] = queue_at(qu, i);
-		free(qu->id);
-		qu->id = n;
-		qu->head = 0;
-		qu->cap = cap;
-	}
-	qu->id[(qu->head + qu->len) & (qu->cap - 1)] = id;
-	qu->len++;
-	return 0;
+	return ring_push(qu, &id, sizeof id);
 }
 
 static void queue_pop(queue *qu)
 {
-	qu->head = (qu->head + 1) & (qu->cap - 1);
-	qu->len--;
+	ring_pop(qu);
 }
 
 sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy,
@@ -120,6 +109,7 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 		return NULL;
 	}
 	s->stats.first_arrival = -1;
+	s->last_solo.service = -1;
 	return s;
 oom:
 	sched_free(s);
@@ -135,7 +125,7 @@ void sched_free(sched *s)
 		s->policy->free(s->policy_ctx);
 	if (s->queue)
 		for (int i = 0; i < s->n_svc; i++)
-			free(s->queue[i].id);
+			ring_free(&s->queue[i]);
 	free(s->queue);
 	free(s->group.seg);
 	free(s->group.qid);
@@ -152,10 +142,19 @@ void sched_free(sched *s)
  * backlog when it comes and takes off when it leaves. */
 static int64_t solo_whole(sched *s, const sched_query *q)
 {
+	if (q->service == s->last_solo.service && q->batch == s->last_solo.batch &&
+	    q->seq == s->last_solo.seq)
+		return s->last_solo.ns; /* a predictor gives the same for the same */
 	dev_segment seg = {q->service, q->batch, q->seq, 0, s->svc[q->service].model->n_ops, 1};
 	dev_group g = {1, &seg};
 	int64_t ns = 0;
-	return pred_predict(s->pred, &g, 1, &ns) ? 0 : ns;
+	if (pred_predict(s->pred, &g, 1, &ns))
+		return 0;
+	s->last_solo.service = q->service;
+	s->last_solo.batch = q->batch;
+	s->last_solo.seq = q->seq;
+	s->last_solo.ns = ns;
+	return ns;
 }
 
 /* A query leaves the queues, done or dropped. */
@@ -228,7 +227,7 @@ static int group_ok(const sched *s, const sched_group *g)
 		if (seg->service < 0 || seg->service >= s->n_svc)
 			return 0;
 		const queue *qu = &s->queue[seg->service];
-		if (!qu->len || qu->id[qu->head] != g->qid[k])
+		if (!qu->len || queue_at(qu, 0) != g->qid[k])
 			return 0; /* only the head of a queue runs */
 		const sched_query *q = &s->q[g->qid[k]];
 		if (seg->start != q->next_op || seg->end <= seg->start ||
@@ -543,13 +542,13 @@ sched_query *sched_head(sched *s, int i)
 {
 	sched_check(i >= 0 && i < s->n_svc, "a service of the run");
 	queue *qu = &s->queue[i];
-	return qu->len ? &s->q[qu->id[qu->head]] : NULL;
+	return qu->len ? &s->q[queue_at(qu, 0)] : NULL;
 }
 
 uint32_t sched_head_id(const sched *s, int i)
 {
 	sched_check(i >= 0 && i < s->n_svc && s->queue[i].len > 0, "the head of a non-empty queue");
-	return s->queue[i].id[s->queue[i].head];
+	return queue_at(&s->queue[i], 0);
 }
 
 void sched_drop_head(sched *s, int i)

@@ -64,7 +64,24 @@ static void acc_free(acc *a)
 	free(a->rel);
 }
 
-static void acc_add(acc *a, const sched_query *q, int64_t qos)
+/* A query's latency bucket and its latency-over-QoS bucket, worked out
+ * once for the accumulators it goes to. */
+typedef struct qbuckets {
+	int lat, rel;
+} qbuckets;
+
+static qbuckets query_buckets(const sched_query *q, int64_t qos)
+{
+	qbuckets b = {0, 0};
+	if (q->state == SCHED_DONE) {
+		int64_t l = q->end - q->arrival;
+		b.lat = bucket(l);
+		b.rel = bucket(qos > 0 ? (int64_t)((double)l / (double)qos * 1e9) : INT64_MAX);
+	}
+	return b;
+}
+
+static void acc_add(acc *a, const sched_query *q, int64_t qos, qbuckets b)
 {
 	if (a->first < 0 || q->arrival < a->first)
 		a->first = q->arrival;
@@ -74,9 +91,9 @@ static void acc_add(acc *a, const sched_query *q, int64_t qos)
 		int64_t l = q->end - q->arrival;
 		a->completed++;
 		a->sum += (double)l;
-		a->lat[bucket(l)]++;
+		a->lat[b.lat]++;
 		if (a->rel)
-			a->rel[bucket(qos > 0 ? (int64_t)((double)l / (double)qos * 1e9) : INT64_MAX)]++;
+			a->rel[b.rel]++;
 		if (q->end > a->last)
 			a->last = q->end;
 		if (l > qos)
@@ -167,6 +184,7 @@ void stream_set_t0(stream *st, int64_t t0)
 int stream_add(stream *st, const sched_query *q)
 {
 	int64_t qos = st->svc[q->service].qos;
+	qbuckets b = query_buckets(q, qos);
 	if (st->width > 0) {
 		int64_t d = q->arrival - st->t0;
 		size_t k = (size_t)((d > 0 ? d : 0) / st->width);
@@ -179,10 +197,10 @@ int stream_add(stream *st, const sched_query *q)
 					return -1;
 				}
 		}
-		acc_add(&st->win[k], q, qos);
+		acc_add(&st->win[k], q, qos, b);
 	}
-	acc_add(&st->all, q, qos);
-	acc_add(&st->per[q->service], q, qos);
+	acc_add(&st->all, q, qos, b);
+	acc_add(&st->per[q->service], q, qos, b);
 	st->count++;
 	return 0;
 }

@@ -484,12 +484,14 @@ int train_model_decode(const uint8_t *blob, size_t len, train_model **out, char 
  * a run repeat (the same services, batches and cut points on every GPU
  * of a cluster). Direct-mapped, a new group taking its slot's place:
  * bounded memory, made on the first call once train_predictor_memo turned
- * it on. Groups of more segments than MEMO_SEGS are predicted every time. */
-enum { MEMO_SEGS = 4, MEMO_SLOTS = 1 << 16 };
+ * it on. A group is its segments packed 64 bits each (memo_key), so that
+ * an entry is 40 bytes (a group's dev_segments were 112); groups of more
+ * segments than MEMO_SEGS, or with a field too wide to pack, are
+ * predicted every time. */
+enum { MEMO_SEGS = 4, MEMO_BITS = 18, MEMO_SLOTS = 1 << MEMO_BITS };
 
 typedef struct memo {
-	int n; /* 0: empty */
-	dev_segment seg[MEMO_SEGS];
+	uint64_t key[MEMO_SEGS]; /* 0 past the group's segments; key[0] 0: empty */
 	int64_t ns;
 } memo;
 
@@ -505,30 +507,51 @@ typedef struct trained {
 	int memo_off; /* out of memory making it: predicted every time */
 } trained;
 
-/* The memo's slot of group g, or NULL where it has none. */
-static memo *memo_slot(trained *t, const dev_group *g)
+/* Group g packed: service 8 bits, batch, seq, start and end 12 each,
+ * queries 8, a segment a word (never 0: its end is at least 1); -1 where
+ * it does not pack. */
+static int memo_key(const dev_group *g, uint64_t *key)
 {
-	if (g->n < 1 || g->n > MEMO_SEGS || !t->memo_on || t->memo_off)
+	if (g->n < 1 || g->n > MEMO_SEGS)
+		return -1;
+	for (int k = 0; k < MEMO_SEGS; k++) {
+		if (k >= g->n) {
+			key[k] = 0;
+			continue;
+		}
+		const dev_segment *x = &g->seg[k];
+		if ((unsigned)x->service > 255 || (unsigned)x->batch > 4095 ||
+		    (unsigned)x->seq > 4095 || (unsigned)x->start > 4095 || x->end < 1 ||
+		    x->end > 4095 || (unsigned)x->queries > 255)
+			return -1;
+		key[k] = (uint64_t)x->service << 56 | (uint64_t)x->batch << 44 |
+		         (uint64_t)x->seq << 32 | (uint64_t)x->start << 20 | (uint64_t)x->end << 8 |
+		         (uint64_t)x->queries;
+	}
+	return 0;
+}
+
+/* The memo's slot of group g (its key in key), or NULL where it has none. */
+static memo *memo_slot(trained *t, const dev_group *g, uint64_t *key)
+{
+	if (!t->memo_on || t->memo_off || memo_key(g, key))
 		return NULL;
 	if (!t->memo && !(t->memo = calloc(MEMO_SLOTS, sizeof *t->memo))) {
 		t->memo_off = 1;
 		return NULL;
 	}
-	uint64_t h = (uint64_t)g->n;
+	uint64_t h = 0;
 	for (int k = 0; k < g->n; k++) {
-		const dev_segment *x = &g->seg[k];
-		const int v[6] = {x->service, x->batch, x->seq, x->start, x->end, x->queries};
-		for (int i = 0; i < 6; i++) {
-			h = (h ^ (uint32_t)v[i]) * 0x9e3779b97f4a7c15ULL;
-			h ^= h >> 29;
-		}
+		h = (h ^ key[k]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
 	}
-	return &t->memo[h & (MEMO_SLOTS - 1)];
+	/* the top bits of a product depend on every bit of the key */
+	return &t->memo[(h * 0xbf58476d1ce4e5b9ULL) >> (64 - MEMO_BITS)];
 }
 
-static int memo_is(const memo *e, const dev_group *g)
+static int memo_is(const memo *e, const uint64_t *key)
 {
-	return e->n == g->n && !memcmp(e->seg, g->seg, (size_t)g->n * sizeof *g->seg);
+	return !memcmp(e->key, key, sizeof e->key);
 }
 
 /* Rows i[0..c) of g into out, predicted together. */
@@ -541,10 +564,10 @@ static int trained_rows(trained *t, const dev_group *g, const int *i, int c, int
 	train_chunk(t->m, t->raw, t->base, c, t->scratch, ns);
 	for (int r = 0; r < c; r++) {
 		out[i[r]] = (int64_t)(ns[r] + 0.5);
-		memo *e = memo_slot(t, &g[i[r]]);
+		uint64_t key[MEMO_SEGS];
+		memo *e = memo_slot(t, &g[i[r]], key);
 		if (e) {
-			e->n = g[i[r]].n;
-			memcpy(e->seg, g[i[r]].seg, (size_t)e->n * sizeof *e->seg);
+			memcpy(e->key, key, sizeof e->key);
 			e->ns = out[i[r]];
 		}
 	}
@@ -556,8 +579,9 @@ static int trained_predict(void *ctx, const dev_group *g, int n, int64_t *out)
 	trained *t = ctx;
 	int miss[TRAIN_CHUNK], c = 0;
 	for (int i = 0; i < n; i++) {
-		const memo *e = memo_slot(t, &g[i]);
-		if (e && memo_is(e, &g[i])) {
+		uint64_t key[MEMO_SEGS];
+		const memo *e = memo_slot(t, &g[i], key);
+		if (e && memo_is(e, key)) {
 			out[i] = e->ns;
 			continue;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "heap.h"
 #include "progress.h"
 #include "text.h"
 
@@ -92,14 +93,19 @@ typedef struct loop {
 	 * tree of its members by (backlog, place in cand), kept as backlogs
 	 * change (sched_on_backlog, through bk; bl: each worker's backlog as
 	 * the trees last saw it); where[k * n_svc + s] is worker k's class
-	 * and member; a service with the same workers as an earlier one uses
+	 * << 16 | member (members < 2^16: worker_run's bound on workers); a
+	 * service with the same workers as an earlier one uses
 	 * its trees (of[s]). NULL hx: no index. */
 	struct hclass {
 		const void *key;
 		int m, size;  /* members; leaves (a power of two) */
 		int *pos;     /* [m]: each member's place in the service's cand */
 		int *wk;      /* [m]: each member's worker */
-		int *tree;    /* [2 * size]: node 1 the best member, -1 none */
+		/* [2 * size]: node 1 the best member, each node its member's
+		 * backlog and place packed (hx_node), so that a walk up compares
+		 * in place; leaves past the members hold HX_NONE, which never
+		 * wins */
+		uint64_t *tree;
 	} *hx;
 	int *n_hx;    /* [s]: classes of service s, 0: not indexed */
 	int *of;      /* [s]: the service whose classes s uses */
@@ -169,8 +175,9 @@ static void view_drop(const router_view *v, const load_arrival *a, uint32_t id)
 	lp->drop[lp->n_drop++] = (struct dropped){.id = id, .q = q};
 }
 
-static int wend_before(const wend *a, const wend *b)
+static int wend_before(const void *x, const void *y, const void *ctx)
 {
+	const wend *a = x, *b = y;
 	return a->end < b->end || (a->end == b->end && a->k < b->k);
 }
 
@@ -178,33 +185,15 @@ static int ends_push(loop *lp, int64_t end, int k)
 {
 	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
 		return -1;
-	int i = lp->n_ends++;
-	wend e = {end, k, lp->st[k].gen};
-	while (i > 0 && wend_before(&e, &lp->ends[(i - 1) / 2])) {
-		lp->ends[i] = lp->ends[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	lp->ends[i] = e;
+	lp->ends[lp->n_ends] = (wend){end, k, lp->st[k].gen};
+	heap_up(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends++, wend_before, NULL);
 	return 0;
 }
 
 static void ends_pop(loop *lp)
 {
-	wend last = lp->ends[--lp->n_ends];
-	int i = 0, n = lp->n_ends;
-	for (;;) {
-		int c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && wend_before(&lp->ends[c + 1], &lp->ends[c]))
-			c++;
-		if (!wend_before(&lp->ends[c], &last))
-			break;
-		lp->ends[i] = lp->ends[c];
-		i = c;
-	}
-	if (n)
-		lp->ends[i] = last;
+	lp->ends[0] = lp->ends[--lp->n_ends];
+	heap_down(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends, 0, wend_before, NULL);
 }
 
 /* The earliest known end of a group still in flight, or NULL. */
@@ -227,36 +216,25 @@ static void ready_push(loop *lp, int k)
 	}
 }
 
+static int lower_worker(const void *x, const void *y, const void *ctx)
+{
+	return *(const int *)x < *(const int *)y;
+}
+
 static void idle_push(loop *lp, int k)
 {
 	if (lp->st[k].idle || lp->st[k].dead)
 		return;
 	lp->st[k].idle = 1;
-	int i = lp->n_idle++;
-	while (i > 0 && k < lp->idle[(i - 1) / 2]) {
-		lp->idle[i] = lp->idle[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	lp->idle[i] = k;
+	lp->idle[lp->n_idle] = k;
+	heap_up(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle++, lower_worker, NULL);
 }
 
 static int idle_pop(loop *lp)
 {
-	int top = lp->idle[0], last = lp->idle[--lp->n_idle];
-	int i = 0, n = lp->n_idle;
-	for (;;) {
-		int c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && lp->idle[c + 1] < lp->idle[c])
-			c++;
-		if (lp->idle[c] >= last)
-			break;
-		lp->idle[i] = lp->idle[c];
-		i = c;
-	}
-	if (n)
-		lp->idle[i] = last;
+	int top = lp->idle[0];
+	lp->idle[0] = lp->idle[--lp->n_idle];
+	heap_down(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle, 0, lower_worker, NULL);
 	lp->st[top].idle = 0;
 	return top;
 }
@@ -284,23 +262,44 @@ static void worker_sink(void *ctx, const sched_query *q)
 /* The indexed classes per service: more than this, the scan. */
 #define HX_MAX 8
 
-/* The better of members a and b of class c: less backlog, then the
- * earlier place in cand (members are in cand's order), as
- * route_headroom's scan breaks ties. */
-static int hx_better(const loop *lp, const struct hclass *c, int a, int b)
+#define HX_NONE UINT64_MAX
+/* Backlogs the index holds, ns: past it (78 hours queued) the scan. */
+#define HX_BL_MAX ((int64_t)1 << 48)
+
+/* Member m with backlog bl as one word: the better of two members (less
+ * backlog, then the earlier place in cand, members being in cand's order,
+ * as route_headroom's scan breaks ties) is the lesser word. */
+static uint64_t hx_node(int64_t bl, int m)
 {
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	int64_t ba = lp->bl[c->wk[a]], bb = lp->bl[c->wk[b]];
-	return bb < ba || (bb == ba && b < a) ? b : a;
+	return (uint64_t)bl << 16 | (uint64_t)m;
 }
 
+static uint64_t hx_better(uint64_t a, uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+/* Member j's backlog changed: up from its leaf while the best changes
+ * (above a node that stays, nothing does). The best so far is carried
+ * up and met with each sibling. */
 static void hx_fix(const loop *lp, struct hclass *c, int j)
 {
-	for (int x = (c->size + j) / 2; x >= 1; x /= 2)
-		c->tree[x] = hx_better(lp, c, c->tree[2 * x], c->tree[2 * x + 1]);
+	int x = c->size + j;
+	uint64_t best = hx_node(lp->bl[c->wk[j]], j);
+	c->tree[x] = best;
+	for (; x > 1; x /= 2) {
+		best = hx_better(best, c->tree[x ^ 1]);
+		if (best == c->tree[x / 2])
+			break;
+		c->tree[x / 2] = best;
+	}
+}
+
+/* No index (the scan): a backlog out of its range. */
+static void hx_off(loop *lp)
+{
+	for (int s = 0; s < lp->n_svc; s++)
+		lp->n_hx[s] = 0;
 }
 
 /* Worker k's backlog changed. */
@@ -308,11 +307,16 @@ static void hx_changed(void *ctx)
 {
 	const struct wsink *b = ctx;
 	loop *lp = b->lp;
-	lp->bl[b->k] = sched_backlog(lp->w[b->k].sched);
+	int64_t bl = sched_backlog(lp->w[b->k].sched);
+	lp->bl[b->k] = bl;
+	if (bl < 0 || bl >= HX_BL_MAX) {
+		hx_off(lp);
+		return;
+	}
 	for (int s = 0; s < lp->n_svc; s++) {
 		int at = lp->where[b->k * lp->n_svc + s];
 		if (at >= 0 && lp->n_hx[s] && lp->of[s] == s)
-			hx_fix(lp, &lp->hx[s * HX_MAX + at / lp->n_w], at % lp->n_w);
+			hx_fix(lp, &lp->hx[s * HX_MAX + (at >> 16)], at & 0xffff);
 	}
 }
 
@@ -348,8 +352,11 @@ static int hx_build(loop *lp)
 		if (!lp->hx || !lp->n_hx || !lp->of || !lp->where || !lp->bl)
 			return -1;
 	}
-	for (int k = 0; k < n_w; k++)
+	int in_range = 1;
+	for (int k = 0; k < n_w; k++) {
 		lp->bl[k] = sched_backlog(lp->w[k].sched);
+		in_range &= lp->bl[k] >= 0 && lp->bl[k] < HX_BL_MAX;
+	}
 	for (int i = 0; i < n_w * n_svc; i++)
 		lp->where[i] = -1;
 	for (int s = 0; s < n_svc; s++) {
@@ -393,7 +400,7 @@ static int hx_build(loop *lp)
 				return -1;
 			cls[c].size = size;
 			for (int x = 0; x < 2 * size; x++)
-				cls[c].tree[x] = -1;
+				cls[c].tree[x] = HX_NONE;
 		}
 		for (int i = 0; i < n; i++) {
 			int c = 0;
@@ -402,14 +409,16 @@ static int hx_build(loop *lp)
 			int j = cls[c].m++;
 			cls[c].pos[j] = i;
 			cls[c].wk[j] = cand[i];
-			cls[c].tree[cls[c].size + j] = j;
-			lp->where[cand[i] * n_svc + s] = c * n_w + j;
+			cls[c].tree[cls[c].size + j] = hx_node(lp->bl[cand[i]], j);
+			lp->where[cand[i] * n_svc + s] = c << 16 | j;
 		}
 		for (int c = 0; c < n_c; c++)
 			for (int x = cls[c].size - 1; x >= 1; x--)
-				cls[c].tree[x] = hx_better(lp, &cls[c], cls[c].tree[2 * x],
-				                           cls[c].tree[2 * x + 1]);
+				cls[c].tree[x] =
+				    hx_better(cls[c].tree[2 * x], cls[c].tree[2 * x + 1]);
 	}
+	if (!in_range)
+		hx_off(lp);
 	return 0;
 }
 
@@ -423,7 +432,7 @@ static int view_earliest(const router_view *v, const load_arrival *a)
 	int64_t first = 0;
 	for (int c = 0; c < lp->n_hx[s]; c++) {
 		const struct hclass *cl = &lp->hx[lp->of[s] * HX_MAX + c];
-		int j = cl->tree[1], i = cl->pos[j], k = cl->wk[j];
+		int j = (int)(cl->tree[1] & 0xffff), i = cl->pos[j], k = cl->wk[j];
 		int64_t finish = sched_backlog(lp->w[k].sched) + v->solo(v, k, a);
 		if (best < 0 || finish < first || (finish == first && i < best)) {
 			first = finish;
@@ -633,13 +642,12 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 	}
 	load_arrival local = *a;
 	local.service = lp->local[k * lp->n_svc + a->service];
-	size_t n_q;
-	sched_queries(lp->w[k].sched, &n_q);
 	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
 	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
 	if (sched_admit(lp->w[k].sched, &local))
-		return text_fail(err, errlen, "out of memory queueing query %zu", n_q);
+		return text_fail(err, errlen, "out of memory queueing a query on %s",
+		                 lp->w[k].name ? lp->w[k].name : "a worker");
 	if (keep)
 		lp->at[lp->n_at++] = (uint16_t)k;
 	if (lp->st[k].dead)

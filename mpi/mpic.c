@@ -160,6 +160,8 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 	/* checked here, not at open: a run's preparation opens one device of
 	 * its kind to read its data, whatever its GPU count */
 	int size = mpic_size();
+	if (size < 0)
+		return remote_fail(r, "MPI_Comm_size failed");
 	if (size != r->n_total + 1) {
 		int k = r->n_total;
 		snprintf(r->err, sizeof r->err,
@@ -671,29 +673,32 @@ int mpic_begin(int *argc, char ***argv, char *err, size_t errlen)
 		MPI_Finalize();
 		return text_fail(err, errlen, "MPI_Comm_set_errhandler(MPI_ERRORS_RETURN) failed");
 	}
+	if (mpic_rank() < 0 || mpic_size() < 1) {
+		MPI_Finalize();
+		return text_fail(err, errlen,
+		                 "MPI_Comm_rank or MPI_Comm_size of MPI_COMM_WORLD failed");
+	}
 	return 0;
 }
 
 int mpic_rank(void)
 {
-	int r = 0;
-	MPI_Comm_rank(MPI_COMM_WORLD, &r);
-	return r;
+	int r;
+	return MPI_Comm_rank(MPI_COMM_WORLD, &r) == MPI_SUCCESS ? r : -1;
 }
 
 int mpic_size(void)
 {
-	int n = 1;
-	MPI_Comm_size(MPI_COMM_WORLD, &n);
-	return n;
+	int n;
+	return MPI_Comm_size(MPI_COMM_WORLD, &n) == MPI_SUCCESS ? n : -1;
 }
 
 void mpic_end(void)
 {
 	/* not waited for: a rank that died never takes its stop */
-	int dead = 0;
-	if (mpic_rank() == 0)
-		for (int r = 1; r < mpic_size(); r++) {
+	int dead = 0, size = mpic_size();
+	if (mpic_rank() == 0) /* a failed call (-1) sends nothing */
+		for (int r = 1; r < size; r++) {
 			if (r < (int)sizeof dead_rank && dead_rank[r]) {
 				dead++;
 				continue;

@@ -48,6 +48,8 @@
 int mpic_launched(void);
 /* MPI_Init; 0, or -1 with a message. */
 int mpic_begin(int *argc, char ***argv, char *err, size_t errlen);
+/* This process's rank and the job's ranks; -1 when the MPI call fails
+ * (mpic_begin checked both once). */
 int mpic_rank(void);
 int mpic_size(void);
 /* Rank 0: the device kinds of a run under MPI, named as the plain ones

@@ -12,18 +12,46 @@
 #include "data.h"
 #include "rng.h"
 
+/* What the contention model reads of one op of a model at one (batch,
+ * seq), worked out once: its solo ns, and its FLOPs and bytes as ns of
+ * the device at its peak, scaled (scale_c * flops / peak_flops). An op's
+ * demands are then these over its noisy time, the very operations (and
+ * so the very doubles) of computing them from the profile each time. */
+typedef struct op_cost {
+	double ns, c, m;
+} op_cost;
+
+/* Of one (batch, seq) of a service: its op costs, and the solo table's
+ * prefix sums and whole-run ns (prof_table_seg_ns's), found with them. */
+typedef struct op_costs {
+	op_cost *op; /* NULL: not yet asked */
+	const int64_t *prefix;
+	int64_t whole;
+} op_costs;
+
+/* A service's op costs by prof_table_key, for the scales they were
+ * worked out with (sim_set_contention may change them). */
+typedef struct cost_set {
+	double scale_c, scale_m;
+	op_costs *by_key;
+	int n;
+} cost_set;
+
 typedef struct sim_service {
 	const zoo_model *model;
 	prof_table *table;
 	int borrowed; /* the table is the first partition's (sim_setup) */
+	cost_set own;
+	/* the first partition's, beside the table borrowed from it: the
+	 * GPUs of a cluster work each op out once; used while its scales
+	 * are this device's, else own */
+	cost_set *shared;
 } sim_service;
 
 /* One active segment of a multi-segment group. */
 typedef struct lane {
-	const zoo_model *m;
-	int batch, seq, op, end;
-	const int64_t *prefix;
-	const double *flops, *bytes; /* cumulative work per op */
+	const op_cost *cost; /* per op */
+	int op, end, k;      /* k: the segment's place in the group */
 	double scale;  /* noise factor */
 	double left;   /* solo ns left of the current op */
 	double c, mem; /* demands of the current op */
@@ -81,14 +109,25 @@ static int sim_wait_until(void *ctx, int64_t t)
 	return 0;
 }
 
+static void cost_set_clear(cost_set *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->by_key[i].op);
+	free(c->by_key);
+	c->by_key = NULL;
+	c->n = 0;
+}
+
 static void sim_free(void *ctx)
 {
 	sim *s = ctx;
 	if (!s)
 		return;
-	for (int i = 0; i < s->n_svc; i++)
+	for (int i = 0; i < s->n_svc; i++) {
 		if (!s->svc[i].borrowed)
 			prof_table_free(s->svc[i].table);
+		cost_set_clear(&s->svc[i].own);
+	}
 	free(s->svc);
 	free(s->lanes);
 	free(s->pend_seg);
@@ -115,6 +154,7 @@ static int sim_setup(void *ctx, const dev_service *svc, int n)
 			if (f->svc[k].model == svc[i].model && f->svc[k].table) {
 				s->svc[i].table = f->svc[k].table;
 				s->svc[i].borrowed = 1;
+				s->svc[i].shared = &((sim *)f)->svc[k].own;
 			}
 		if (!s->svc[i].table && !(s->svc[i].table = prof_table_new(s->p, svc[i].model))) {
 			snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
@@ -144,15 +184,194 @@ static double dmax(double a, double b)
 	return b > a ? b : a;
 }
 
-static void lane_load_op(sim *s, lane *ln)
+/* The op costs of service i at (batch, seq), NULL when out of memory. */
+static const op_costs *sim_costs(sim *s, int i, int batch, int seq)
 {
-	double t = (double)(ln->prefix[ln->op + 1] - ln->prefix[ln->op]) * ln->scale;
-	double flops = ln->flops[ln->op + 1] - ln->flops[ln->op];
-	double bytes = ln->bytes[ln->op + 1] - ln->bytes[ln->op];
+	sim_service *sv = &s->svc[i];
+	cost_set *c = sv->shared;
+	if (!c || (c->n && (c->scale_c != s->opt.scale_c || c->scale_m != s->opt.scale_m)))
+		c = &sv->own;
+	if (c->scale_c != s->opt.scale_c || c->scale_m != s->opt.scale_m) {
+		cost_set_clear(c);
+		c->scale_c = s->opt.scale_c;
+		c->scale_m = s->opt.scale_m;
+	}
+	int key = prof_table_key(sv->table, batch, seq);
+	if (key < 0)
+		return NULL;
+	if (key >= c->n) {
+		op_costs *n = realloc(c->by_key, (size_t)(key + 1) * sizeof *n);
+		if (!n)
+			return NULL;
+		for (int k = c->n; k <= key; k++)
+			n[k] = (op_costs){NULL, NULL, 0};
+		c->by_key = n;
+		c->n = key + 1;
+	}
+	op_costs *e = &c->by_key[key];
+	if (e->op)
+		return e;
+	int n_ops = sv->model->n_ops;
+	const int64_t *pre = prof_table_prefix(sv->table, batch, seq);
+	int64_t whole = prof_table_seg_ns(sv->table, batch, seq, 0, n_ops);
+	const double *flops, *bytes;
+	op_cost *oc = malloc((size_t)(n_ops > 0 ? n_ops : 1) * sizeof *oc);
+	if (!pre || whole < 0 || !oc || prof_table_work(sv->table, batch, seq, &flops, &bytes)) {
+		free(oc);
+		return NULL;
+	}
+	for (int op = 0; op < n_ops; op++)
+		oc[op] = (op_cost){(double)(pre[op + 1] - pre[op]),
+		                   s->opt.scale_c * (flops[op + 1] - flops[op]) / s->peak_flops,
+		                   s->opt.scale_m * (bytes[op + 1] - bytes[op]) / s->peak_bytes};
+	*e = (op_costs){oc, pre, whole};
+	return e;
+}
+
+static inline void lane_load_op(lane *ln)
+{
+	const op_cost *oc = &ln->cost[ln->op];
+	double t = oc->ns * ln->scale;
 	ln->left = t;
 	double tt = t > 1.0 ? t : 1.0;
-	ln->c = dmin(1.0, s->opt.scale_c * flops / s->peak_flops / tt);
-	ln->mem = dmin(1.0, s->opt.scale_m * bytes / s->peak_bytes / tt);
+	ln->c = dmin(1.0, oc->c / tt);
+	ln->mem = dmin(1.0, oc->m / tt);
+}
+
+/* Steps lanes ln[0, n) until one or more end their segments: each step
+ * runs every lane's op until the first among them ends (the least solo
+ * ns left), slowed by their summed demands (S). Then takes out those
+ * that ended (their seg_end the step's end), keeping the others in the
+ * group's order, so that every sum adds in the same order whatever
+ * ended; returns how many remain. For four lanes and more; inlined with
+ * n a constant (4), the loops unroll and the lanes stay in registers.
+ * lanes_two and lanes_three below take the same steps for two and three
+ * lanes, on a comparison or two instead of a branch a lane. */
+static inline __attribute__((always_inline)) int lanes_step(const sim *s, lane *ln, int n,
+                                                            double *t_io, int64_t *seg_end)
+{
+	lane local[4];
+	lane *const all = ln;
+	if (n <= 4) { /* a copy the compiler may hold in registers */
+		for (int j = 0; j < n; j++)
+			local[j] = all[j];
+		ln = local;
+	}
+	double t = *t_io, kappa = s->opt.kappa * (n - 1);
+	int ended = 0;
+	while (!ended) {
+		double sc = 0, sm = 0, step = INFINITY;
+		for (int j = 0; j < n; j++) {
+			sc += ln[j].c;
+			sm += ln[j].mem;
+			step = dmin(step, ln[j].left);
+		}
+		t += step * (dmax(1.0, dmax(sc, sm)) + kappa);
+		for (int j = 0; j < n; j++) {
+			lane *l = &ln[j];
+			l->left -= step;
+			if (l->left <= 1e-9) {
+				if (++l->op >= l->end)
+					ended = 1;
+				else
+					lane_load_op(l);
+			}
+		}
+	}
+	int keep = 0;
+	for (int j = 0; j < n; j++) {
+		if (ln[j].op >= ln[j].end)
+			seg_end[ln[j].k] = (int64_t)(t + 0.5);
+		else
+			all[keep++] = ln[j];
+	}
+	*t_io = t;
+	return keep;
+}
+
+/* Lane l's op has ended: loads the next; 1 when there is none. */
+static inline int lane_next(lane *l)
+{
+	if (++l->op >= l->end)
+		return 1;
+	lane_load_op(l);
+	return 0;
+}
+
+/* A step of two lanes where f's op ends first (o's only on a tie), at
+ * slowdown S; 1 when a lane ended its segment. */
+static inline int two_step(lane *f, lane *o, double S, double *t)
+{
+	*t += f->left * S;
+	o->left -= f->left;
+	f->left = 0;
+	int done = lane_next(f);
+	if (o->left <= 1e-9)
+		done |= lane_next(o);
+	return done;
+}
+
+/* The same with a third lane o2, whose op also runs the step. */
+static inline int three_step(lane *f, lane *o1, lane *o2, double S, double *t)
+{
+	o2->left -= f->left;
+	int done = two_step(f, o1, S, t);
+	if (o2->left <= 1e-9)
+		done |= lane_next(o2);
+	return done;
+}
+
+/* lanes_step for three lanes: their sums add in the group's order, then
+ * two comparisons tell whose op ends first (the first of the least time
+ * left, as lanes_step's minimum), and each case is straight code. */
+static int lanes_three(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
+{
+	lane a = ln[0], b = ln[1], c = ln[2];
+	double t = *t_io, kappa = s->opt.kappa * (3 - 1);
+	int done;
+	do {
+		double sc = a.c + b.c + c.c, sm = a.mem + b.mem + c.mem;
+		double S = dmax(1.0, dmax(sc, sm)) + kappa;
+		if (b.left < a.left)
+			done = c.left < b.left ? three_step(&c, &a, &b, S, &t)
+			                       : three_step(&b, &a, &c, S, &t);
+		else
+			done = c.left < a.left ? three_step(&c, &a, &b, S, &t)
+			                       : three_step(&a, &b, &c, S, &t);
+	} while (!done);
+	lane *l[3] = {&a, &b, &c};
+	int keep = 0;
+	for (int j = 0; j < 3; j++)
+		if (l[j]->op >= l[j]->end)
+			seg_end[l[j]->k] = (int64_t)(t + 0.5);
+		else
+			ln[keep++] = *l[j];
+	*t_io = t;
+	return keep;
+}
+
+/* lanes_step for two lanes, one branch a step on which lane's op ends
+ * first: two lanes' sums add the same in either order. */
+static int lanes_two(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
+{
+	lane a = ln[0], b = ln[1];
+	double t = *t_io, kappa = s->opt.kappa * (2 - 1);
+	int done;
+	do {
+		double S = dmax(1.0, dmax(a.c + b.c, a.mem + b.mem)) + kappa;
+		done = b.left < a.left ? two_step(&b, &a, S, &t) : two_step(&a, &b, S, &t);
+	} while (!done);
+	int keep = 0;
+	if (a.op >= a.end)
+		seg_end[a.k] = (int64_t)(t + 0.5);
+	else
+		ln[keep++] = a;
+	if (b.op >= b.end)
+		seg_end[b.k] = (int64_t)(t + 0.5);
+	else
+		ln[keep++] = b;
+	*t_io = t;
+	return keep;
 }
 
 /* The group g started at the clock's time: fills seg_end and returns when
@@ -172,63 +391,61 @@ static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 		seg_end[0] = start + (int64_t)(dur + 0.5);
 		return seg_end[0];
 	}
-	int active = 0;
+	lane *ln = s->lanes;
+	int na = 0; /* the active lanes, ln[0, na) */
 	for (int k = 0; k < g->n; k++) {
 		const dev_segment *seg = &g->seg[k];
-		lane *ln = &s->lanes[k];
-		ln->m = s->svc[seg->service].model;
-		ln->batch = seg->batch;
-		ln->seq = seg->seq;
-		ln->op = seg->start;
-		ln->end = seg->end;
-		prof_table *t = s->svc[seg->service].table;
-		ln->prefix = prof_table_prefix(t, seg->batch, seg->seq);
-		if (!ln->prefix || prof_table_work(t, seg->batch, seg->seq, &ln->flops, &ln->bytes)) {
+		lane *l = &ln[na];
+		const op_costs *oc = sim_costs(s, seg->service, seg->batch, seg->seq);
+		if (!oc) {
 			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
 			return -1;
 		}
-		ln->scale = noise_factor(s);
+		l->cost = oc->op;
+		l->op = seg->start;
+		l->end = seg->end;
+		l->k = k;
+		l->scale = noise_factor(s);
 		/* a whole run costs what the profile measured for it (prof.h),
-		 * spread over its ops in proportion to their solo times */
-		int64_t solo = prof_table_seg_ns(t, seg->batch, seg->seq, seg->start, seg->end);
-		int64_t sum = ln->prefix[seg->end] - ln->prefix[seg->start];
+		 * spread over its ops in proportion to their solo times; solo is
+		 * prof_table_seg_ns's */
+		int64_t sum = oc->prefix[seg->end] - oc->prefix[seg->start];
+		int64_t solo = seg->start == 0 && seg->end == s->svc[seg->service].model->n_ops
+		                   ? oc->whole
+		                   : sum;
 		if (solo > 0 && sum > 0 && solo != sum)
-			ln->scale *= (double)solo / (double)sum;
-		if (ln->op < ln->end) {
-			lane_load_op(s, ln);
-			active++;
+			l->scale *= (double)solo / (double)sum;
+		if (l->op < l->end) {
+			lane_load_op(l);
+			na++;
 		} else {
 			seg_end[k] = start;
 		}
 	}
 	double t = (double)start;
-	while (active > 0) {
-		double sc = 0, sm = 0;
-		for (int k = 0; k < g->n; k++)
-			if (s->lanes[k].op < s->lanes[k].end) {
-				sc += s->lanes[k].c;
-				sm += s->lanes[k].mem;
-			}
-		double S = dmax(1.0, dmax(sc, sm)) + s->opt.kappa * (active - 1);
-		double step = INFINITY; /* solo ns until the first active op ends */
-		for (int k = 0; k < g->n; k++)
-			if (s->lanes[k].op < s->lanes[k].end && s->lanes[k].left < step)
-				step = s->lanes[k].left;
-		t += step * S;
-		for (int k = 0; k < g->n; k++) {
-			lane *ln = &s->lanes[k];
-			if (ln->op >= ln->end)
-				continue;
-			ln->left -= step;
-			if (ln->left <= 1e-9) {
-				if (++ln->op < ln->end) {
-					lane_load_op(s, ln);
-				} else {
-					seg_end[k] = (int64_t)(t + 0.5);
-					active--;
-				}
-			}
+	while (na > 1) {
+		switch (na) {
+		case 2:
+			na = lanes_two(s, ln, &t, seg_end);
+			break;
+		case 3:
+			na = lanes_three(s, ln, &t, seg_end);
+			break;
+		case 4:
+			na = lanes_step(s, ln, 4, &t, seg_end);
+			break;
+		default:
+			na = lanes_step(s, ln, na, &t, seg_end);
 		}
+	}
+	if (na == 1) {
+		/* alone, an op's demands are at most 1 each, so S is 1: the
+		 * lane runs on at its solo pace */
+		lane *l = &ln[0];
+		t += l->left;
+		while (++l->op < l->end)
+			t += l->cost[l->op].ns * l->scale;
+		seg_end[l->k] = (int64_t)(t + 0.5);
 	}
 	int64_t last = start;
 	for (int k = 0; k < g->n; k++)

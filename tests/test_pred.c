@@ -297,6 +297,42 @@ int main(void)
 			same += again[i] == out[i];
 	}
 	CHECK_INT(same, 3 * NG);
+	/* groups that differ in one field, or in the number of segments, are
+	 * told apart, and one too wide for the memo's key (300 queries) is
+	 * predicted each time: all as a predictor without the memo says */
+	{
+		predictor plain;
+		uint8_t *blob;
+		size_t len;
+		train_model *again = NULL;
+		CHECK_INT(train_model_encode(mlp, &blob, &len, err, sizeof err), 0);
+		CHECK_INT(train_model_decode(blob, len, &again, err, sizeof err), 0);
+		free(blob);
+		CHECK_INT(
+		    train_predictor_open(&plain, again, p, svc, GEN_N_MODELS, err, sizeof err), 0);
+		dev_segment a = seg[0][0], b = seg[0][1];
+		dev_segment v[][2] = {{a, b}, {b, a}, {a, b}, {a, b}, {a, b}, {a, b}};
+		int nv[] = {1, 2, 2, 2, 2, 2};
+		v[2][1].queries = 2;
+		v[3][1].end = b.end < svc[b.service]->n_ops ? b.end + 1 : b.end - 1;
+		v[4][0].queries = 300;
+		v[5][1].start = b.start > 0 ? b.start - 1 : b.start + 1;
+		int64_t want[6], got[2][6];
+		for (int i = 0; i < 6; i++)
+			CHECK_INT(pred_predict(&plain, &(dev_group){nv[i], v[i]}, 1, &want[i]), 0);
+		for (int r = 0; r < 2; r++)
+			for (int i = 0; i < 6; i++)
+				CHECK_INT(
+				    pred_predict(&pr, &(dev_group){nv[i], v[i]}, 1, &got[r][i]), 0);
+		int agree = 0, apart = 0;
+		for (int i = 0; i < 6; i++) {
+			agree += got[0][i] == want[i] && got[1][i] == want[i];
+			apart += want[i] != want[0];
+		}
+		CHECK_INT(agree, 6);
+		CHECK(apart >= 4); /* the variants do predict differently */
+		pred_free(&plain);
+	}
 	pred_free(&pr);
 
 	test_roundtrip(mlp, &d, idx, n_te);

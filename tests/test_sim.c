@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "rng.h"
 #include "sim.h"
 
 static char dir[] = "/tmp/abacus-sim-XXXXXX";
@@ -110,6 +111,193 @@ static void test_calibration(void)
 	CHECK_STR_HAS(err, "sim.csv: it is a folder, not a file");
 	rmdir(path);
 	rmdir(sub);
+}
+
+/* The contention model as first written, op by op, lane by lane: the
+ * reference the simulator's faster stepping must match bit for bit (its
+ * noise drawn as the simulator draws it, from the same seeded stream). */
+typedef struct ref_lane {
+	int op, end, on;
+	const int64_t *pre;
+	const double *fl, *by;
+	double scale, left, c, mem;
+} ref_lane;
+
+static void ref_load(ref_lane *l, const double *pk)
+{
+	double t = (double)(l->pre[l->op + 1] - l->pre[l->op]) * l->scale;
+	double flops = l->fl[l->op + 1] - l->fl[l->op], bytes = l->by[l->op + 1] - l->by[l->op];
+	double tt = t > 1.0 ? t : 1.0;
+	l->left = t;
+	l->c = fmin(1.0, pk[2] * flops / pk[0] / tt);
+	l->mem = fmin(1.0, pk[3] * bytes / pk[1] / tt);
+}
+
+static double ref_noise(rng *r, double sg)
+{
+	return sg <= 0 ? 1.0 : exp(sg * rng_normal(r) - 0.5 * sg * sg);
+}
+
+/* c: kappa, scale_c, scale_m */
+static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, int n,
+                      const double *c, double sg, rng *r, int64_t start, int64_t *ends)
+{
+	const gpu_spec *g = prof_gpu(p);
+	double pk[4] = {g->tf32_tflops * 1e3 * g->eff_compute, g->mem_tbs * 1e3 * g->eff_mem, c[1],
+	                c[2]};
+	if (n == 1) {
+		int64_t solo = prof_table_seg_ns(tab[seg->service], seg->batch, seg->seq,
+		                                 seg->start, seg->end);
+		ends[0] = start + (int64_t)((double)solo * ref_noise(r, sg) + 0.5);
+		return;
+	}
+	ref_lane ln[4];
+	int active = 0;
+	for (int k = 0; k < n; k++) {
+		prof_table *t = tab[seg[k].service];
+		ref_lane *l = &ln[k];
+		l->pre = prof_table_prefix(t, seg[k].batch, seg[k].seq);
+		prof_table_work(t, seg[k].batch, seg[k].seq, &l->fl, &l->by);
+		l->op = seg[k].start;
+		l->end = seg[k].end;
+		l->scale = ref_noise(r, sg);
+		int64_t solo =
+		    prof_table_seg_ns(t, seg[k].batch, seg[k].seq, seg[k].start, seg[k].end);
+		int64_t sum = l->pre[seg[k].end] - l->pre[seg[k].start];
+		if (solo > 0 && sum > 0 && solo != sum)
+			l->scale *= (double)solo / (double)sum;
+		l->on = l->op < l->end;
+		if (l->on) {
+			ref_load(l, pk);
+			active++;
+		} else {
+			ends[k] = start;
+		}
+	}
+	double t = (double)start;
+	while (active > 0) {
+		double sc = 0, sm = 0, step = INFINITY;
+		for (int k = 0; k < n; k++)
+			if (ln[k].on) {
+				sc += ln[k].c;
+				sm += ln[k].mem;
+				if (ln[k].left < step)
+					step = ln[k].left;
+			}
+		t += step * (fmax(1.0, fmax(sc, sm)) + c[0] * (active - 1));
+		for (int k = 0; k < n; k++) {
+			if (!ln[k].on)
+				continue;
+			ln[k].left -= step;
+			if (ln[k].left <= 1e-9) {
+				if (++ln[k].op < ln[k].end) {
+					ref_load(&ln[k], pk);
+				} else {
+					ends[k] = (int64_t)(t + 0.5);
+					ln[k].on = 0;
+					active--;
+				}
+			}
+		}
+	}
+}
+
+/* Thousands of random groups of 1 to 4 segments, whole and cut, on the
+ * roofline profile (demands from small to saturating), with noise: the
+ * simulator's ends are the reference's, to the nanosecond. And GPUs
+ * opened together (sharing the first's tables and op costs) give each
+ * the same, also after one of them changes its contention. */
+static void test_reference(void)
+{
+	char err[256];
+	const char *names[4] = {"resnet50", "vgg16", "bert", "mobilenet_v2"};
+	zoo_model *m[4];
+	for (int i = 0; i < 4; i++)
+		CHECK((m[i] = zoo_model_new(names[i], err, sizeof err)) != NULL);
+	prof *p = prof_new_file("h100", NULL, err, sizeof err);
+	CHECK(p != NULL);
+	dev_service svc[4];
+	prof_table *tab[4];
+	for (int i = 0; i < 4; i++) {
+		svc[i] = (dev_service){.model = m[i], .max_batch = 16, .max_seq = 64};
+		tab[i] = prof_table_new(p, m[i]);
+	}
+	dev_open_options oo[2];
+	for (int i = 0; i < 2; i++)
+		oo[i] = (dev_open_options){.gpu = "h100",
+		                           .prof = p,
+		                           .noise = 0.05,
+		                           .kappa = 0.1,
+		                           .seed = 11,
+		                           .tf32 = 1,
+		                           .graphs = 1,
+		                           .conv_gemm = 1};
+	device d[2], solo;
+	CHECK_INT(sim_kind.open_parts(d, 2, oo, err, sizeof err), 0);
+	sim_options so;
+	sim_options_default(&so);
+	so.noise = 0.05;
+	so.kappa = 0.1;
+	so.seed = 11;
+	CHECK_INT(sim_device_open(&solo, p, &so, err, sizeof err), 0);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(device_setup(&d[i], svc, 4), 0);
+	CHECK_INT(device_setup(&solo, svc, 4), 0);
+	rng pick, noise[2], noise_solo;
+	rng_seed(&pick, 3);
+	rng_seed(&noise[0], 11 ^ 0x5eed5eed5eedULL);
+	rng_seed(&noise[1], (11 ^ 0x9e3779b97f4a7c15ULL) ^ 0x5eed5eed5eedULL);
+	rng_seed(&noise_solo, 11 ^ 0x5eed5eed5eedULL);
+	int bad = 0;
+	for (int i = 0; i < 3000; i++) {
+		if (i == 2000) { /* the second GPU's contention changes: its own op costs */
+			CHECK_INT(sim_set_contention(&d[1], 0.3, 1.5, 0.8), 0);
+			CHECK_INT(sim_set_contention(&solo, 0.3, 1.5, 0.8), 0);
+		}
+		int n = 1 + (int)rng_below(&pick, 4);
+		dev_segment seg[4];
+		int order[4] = {0, 1, 2, 3};
+		for (int k = 3; k > 0; k--) {
+			int j = (int)rng_below(&pick, (uint32_t)k + 1), x = order[k];
+			order[k] = order[j];
+			order[j] = x;
+		}
+		for (int k = 0; k < n; k++) {
+			const zoo_model *mm = m[order[k]];
+			int a = (int)rng_below(&pick, (uint32_t)mm->n_ops);
+			int b = rng_below(&pick, 2)
+			            ? mm->n_ops
+			            : a + 1 + (int)rng_below(&pick, (uint32_t)(mm->n_ops - a));
+			if (rng_below(&pick, 3) == 0)
+				a = 0;
+			seg[k] = (dev_segment){order[k],
+			                       1 << rng_below(&pick, 5),
+			                       mm->has_seq ? 8 << rng_below(&pick, 4) : 0,
+			                       a,
+			                       b,
+			                       1};
+		}
+		dev_group g = {n, seg};
+		for (int j = 0; j < 3; j++) {
+			device *dv = j < 2 ? &d[j] : &solo;
+			rng *nr = j < 2 ? &noise[j] : &noise_solo;
+			double c[2][3] = {{0.1, 1.0, 1.0}, {0.3, 1.5, 0.8}};
+			int64_t start = device_now(dv), got[4], want[4];
+			CHECK_INT(device_run_group(dv, &g, got), 0);
+			ref_group(tab, p, seg, n, c[i >= 2000 && j > 0], 0.05, nr, start, want);
+			for (int k = 0; k < n; k++)
+				bad += got[k] != want[k];
+		}
+	}
+	CHECK_INT(bad, 0);
+	for (int i = 0; i < 2; i++)
+		device_free(&d[i]);
+	device_free(&solo);
+	for (int i = 0; i < 4; i++) {
+		prof_table_free(tab[i]);
+		zoo_model_free(m[i]);
+	}
+	prof_free(p);
 }
 
 int main(void)
@@ -247,6 +435,7 @@ int main(void)
 	CHECK_STR_HAS(err, "noise");
 
 	test_calibration();
+	test_reference();
 
 	prof_free(p);
 	zoo_model_free(m[0]);
