@@ -81,9 +81,11 @@ int data_find(data_where *out, char *err, size_t errlen)
 		if (set_dir(out, src, err, errlen))
 			return -1;
 		out->how = "source tree";
-		snprintf(out->why, sizeof out->why,
-		         "the source tree the binary was built from (ABACUS_DATA not set, no %s)",
-		         inst[0] ? inst : "installed data");
+		/* a long install path only shortens this note */
+		int n = snprintf(out->why, sizeof out->why,
+		                 "the source tree the binary was built from (ABACUS_DATA not set, no %s)",
+		                 inst[0] ? inst : "installed data");
+		(void)n;
 		return 0;
 	}
 	return text_fail(err, errlen,
