@@ -1538,10 +1538,10 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add)
 		    act == ZOO_ACT_RELU ? x->relu : x->ident, bd->y, y);
 		if (s == CUDNN_STATUS_SUCCESS)
 			return 0;
-		/* fp16: a configuration the fused call refuses as a bad parameter
-		 * runs unfused as well */
+		/* fp16, bf16, NHWC or with the residual input: a configuration the
+		 * fused call refuses as a bad parameter runs unfused as well */
 		if (s != CUDNN_STATUS_NOT_SUPPORTED &&
-		    !(x->cfg.half && s == CUDNN_STATUS_BAD_PARAM))
+		    !((x->cfg.half || x->nhwc || z) && s == CUDNN_STATUS_BAD_PARAM))
 			return efail(c, "cudnnConvolutionBiasActivationForward",
 			             cudnnGetErrorString(s));
 		/* This batch's algorithm has no fused form: unfused from now on. */

@@ -9,8 +9,9 @@
 #
 # PRECS are PyTorch's precisions (none: PRECS=""); VARIANTS (default: the
 # same as PRECS) the executor's configurations, each a precision (fp32,
-# fp16, bf16) with +nhwc (bench_gpu --nhwc) and +add (--fuse-add), each
-# written as whole[-fp16|-bf16][-nhwc][-add].csv. With KERNELS, KVARIANTS
+# fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add) and +cg0
+# (--conv-gemm 0: cuDNN only), each written as
+# whole[-fp16|-bf16][-nhwc][-add][-cg0].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
@@ -62,6 +63,7 @@ variant_flags() {
 	case $v in fp16*) flag=--fp16 suffix=-fp16 ;; bf16*) flag=--bf16 suffix=-bf16 ;; esac
 	case $v in *+nhwc*) flag="$flag --nhwc" suffix=$suffix-nhwc ;; esac
 	case $v in *+add*) flag="$flag --fuse-add" suffix=$suffix-add ;; esac
+	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
 	echo "$suffix|$flag"
 }
 

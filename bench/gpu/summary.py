@@ -6,7 +6,8 @@ usage: summary.py DIR   (DIR holds whichever exist of: whole.csv and
                          torch-fp16.csv, whole-bf16.csv and torch-bf16.csv,
                          the executor's layout variants of each precision
                          (whole[-fp16|-bf16]-nhwc.csv, -nhwc-add.csv,
-                         -add.csv: ratio.sh's VARIANTS), overlap.csv, ops.csv)
+                         -add.csv, -nhwc-add-cg0.csv: ratio.sh's VARIANTS),
+                         overlap.csv, ops.csv)
 
 Per precision, per model and batch: the median whole-model time of abacus
 (replayed from CUDA graphs, as it runs; eager too where measured) and of
@@ -25,7 +26,8 @@ import sys
 
 TORCH_MODES = ("eager", "graph", "compile", "compile-ma")
 PRECISIONS = (("fp32", ""), ("fp16", "-fp16"), ("bf16", "-bf16"))
-LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"))
+LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"),
+           ("nhwc+a-cg0", "-nhwc-add-cg0"))
 
 
 def load(path):
