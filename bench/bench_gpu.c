@@ -5,7 +5,8 @@
  *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
  *                    [--fp16 (cuda_exec_cfg.half: fp16 storage, float accumulation)]
  *                    [--bf16 (the same in bfloat16)]
- *                    [--nhwc (cuda_exec_cfg.nhwc: CNNs stored NHWC)]
+ *                    [--nhwc (cuda_exec_cfg.nhwc 1: CNNs without grouped convs
+ *                     stored NHWC) | --nhwc-all (2: every CNN)]
  *                    [--fuse-add (cuda_exec_cfg.fuse_add: residual adds in the conv)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
@@ -580,7 +581,7 @@ static int usage(void)
 	    stderr,
 	    "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
 	    "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16|--bf16]\n"
-	    "                [--nhwc] [--fuse-add] [--whole 0|1] [--batches 1,4,8,16]\n"
+	    "                [--nhwc|--nhwc-all] [--fuse-add] [--whole 0|1] [--batches 1,4,8,16]\n"
 	    "                [--graphs-only]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "       bench_gpu --info\n"
@@ -622,6 +623,8 @@ int main(int argc, char **argv)
 			half = 2;
 		else if (!strcmp(argv[i], "--nhwc"))
 			nhwc = 1;
+		else if (!strcmp(argv[i], "--nhwc-all"))
+			nhwc = 2;
 		else if (!strcmp(argv[i], "--fuse-add"))
 			fuse_add = 1;
 		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)

@@ -81,8 +81,11 @@ typedef struct bdesc {
 	cudnnConvolutionFwdAlgo_t algo;
 	size_t ws;
 	int fused;
-	int gemm; /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
-	             split this many ways (run_conv_gemm); 0: cuDNN */
+	int gemm;   /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
+	               split this many ways (run_conv_gemm); 0: cuDNN */
+	int add_in; /* a conv that does the residual add (cfg.fuse_add): 1 as
+	               cuDNN's fused call's z input, 0 as our add kernel after
+	               the conv, whichever timed faster at this batch */
 } bdesc;
 
 typedef struct lplan {
@@ -862,6 +865,17 @@ static void mark_fused_adds(cuda_exec *x)
 	}
 }
 
+/* Whether the model has grouped (depthwise) convolutions: cuDNN's NHWC
+ * kernels ran mobilenet_v2 1.4x to 2.4x slower than its NCHW ones (H100,
+ * fp32), so cfg.nhwc 1 keeps such models NCHW. */
+static int grouped_convs(const zoo_model *m)
+{
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->layers[l].kind == ZOO_CONV && m->layers[l].groups > 1)
+			return 1;
+	return 0;
+}
+
 /* --- creation and load ------------------------------------------------------ */
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen)
@@ -878,8 +892,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	if (cfg->half < 0 || cfg->half > 2)
 		return text_fail(err, errlen, "half %d is none of 0 (fp32), 1 (fp16), 2 (bf16)",
 		                 cfg->half);
-	if (cfg->nhwc < 0 || cfg->nhwc > 1 || cfg->fuse_add < 0 || cfg->fuse_add > 1)
-		return text_fail(err, errlen, "nhwc %d and fuse_add %d must each be 0 or 1",
+	if (cfg->nhwc < 0 || cfg->nhwc > 2 || cfg->fuse_add < 0 || cfg->fuse_add > 1)
+		return text_fail(err, errlen, "nhwc %d outside [0, 2] or fuse_add %d not 0 or 1",
 		                 cfg->nhwc, cfg->fuse_add);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
@@ -891,7 +905,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	        : cfg->half    ? CUDNN_DATA_HALF
 	                       : CUDNN_DATA_FLOAT;
 	x->bt = cfg->half == 2 ? CUDA_R_16BF : cfg->half ? CUDA_R_16F : CUDA_R_32F;
-	x->nhwc = cfg->nhwc && !m->has_seq;
+	x->nhwc = !m->has_seq && (cfg->nhwc == 2 || (cfg->nhwc == 1 && !grouped_convs(m)));
 	x->fmt = x->nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
@@ -947,7 +961,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		if ((e = cudaGetDevice(&dev)) != cudaSuccess ||
 		    (e = cudaDeviceGetAttribute(&x->sms, cudaDevAttrMultiProcessorCount, dev)) !=
 		        cudaSuccess ||
-		    ((cfg->find || cfg->conv_gemm == 1) &&
+		    ((cfg->find || cfg->conv_gemm == 1 || cfg->fuse_add) &&
 		     ((e = cudaEventCreate(&x->ev0)) != cudaSuccess ||
 		      (e = cudaEventCreate(&x->ev1)) != cudaSuccess))) {
 			char b[160];
@@ -1098,11 +1112,64 @@ static void choose_gemm(cuda_exec *x, int l, int b)
  * set: one run settles whether the fused call takes it (run_conv drops to
  * the unfused path if not), so no capture meets that; then the GEMM choice,
  * and one run of the GEMM form when chosen, before any capture. */
+/* With cfg.fuse_add, whether conv layer l hands the residual add to
+ * cuDNN's fused call at batch b or runs it as our kernel after the conv:
+ * the faster in graph-timed runs (the fused call's z input may take
+ * another, slower kernel: on the H100 in fp32 NHWC it cost resnet50 up to
+ * 6% at batch 1 to 8 and saved 15% at 16 and 32). */
+static void choose_add(cuda_exec *x, int l, int b)
+{
+	enum { REPS = 10 };
+	bdesc *bd = &x->lp[l].bd[b];
+	if (!x->lp[l].add_fused)
+		return;
+	bd->add_in = 1;
+	double t_in = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->add_in = 0;
+	double t_after = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->add_in = t_in >= 0 && (t_after < 0 || t_in <= t_after);
+}
+
+/* After the chosen algorithm failed to run conv layer l at batch b, the
+ * next of cuDNN's ranked candidates that runs (within the workspace);
+ * -1 with the first failure's message when none does. cuDNN 9.19 refused
+ * its own first choice for some fp16 NHWC depthwise convs (mobilenet_v2 at
+ * batch 32) with CUDNN_STATUS_BAD_PARAM. */
+static int retry_algo(cuda_exec *x, int l, int b, char *err, size_t errlen)
+{
+	lplan *p = &x->lp[l];
+	bdesc *bd = &p->bd[b];
+	ectx c = {x, p->op, l, b, 0, err, errlen};
+	cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+	int got = 0;
+	char first[512];
+	snprintf(first, sizeof first, "%s", err);
+	cudnnConvolutionFwdAlgo_t failed = bd->algo;
+	if (cudnnGetConvolutionForwardAlgorithm_v7(x->dnn, bd->x, p->wdesc, p->conv, bd->y,
+	                                           CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got,
+	                                           perf) != CUDNN_STATUS_SUCCESS)
+		got = 0;
+	for (int i = 0; i < got; i++) {
+		if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].algo == failed ||
+		    perf[i].memory > x->ws_bytes || !math_allowed(x, perf[i].mathType))
+			continue;
+		bd->algo = perf[i].algo;
+		bd->ws = perf[i].memory;
+		bd->fused = fusable(x, l, bd->algo);
+		if (run_conv(x, &c, l, b, 1) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "%s", first);
+	return -1;
+}
+
 static int settle_conv(cuda_exec *x, int l, int b, char *err, size_t errlen)
 {
 	ectx c = {x, x->lp[l].op, l, b, 0, err, errlen};
-	if (run_conv(x, &c, l, b, 1))
+	x->lp[l].bd[b].add_in = x->lp[l].add_fused;
+	if (run_conv(x, &c, l, b, 1) && retry_algo(x, l, b, err, errlen))
 		return -1;
+	choose_add(x, l, b);
 	choose_gemm(x, l, b);
 	return x->lp[l].bd[b].gemm ? run_conv(x, &c, l, b, 1) : 0;
 }
@@ -1118,6 +1185,7 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 	for (int l = 0; l < x->m->n_layers && !rc; l++) {
 		if (x->m->layers[l].kind != ZOO_CONV)
 			continue;
+		x->lp[l].bd[B].add_in = x->lp[l].add_fused;
 		if (x->cfg.find && search_algo(x, l, B, x->ev0, x->ev1, err, errlen)) {
 			rc = -1;
 			break;
@@ -1155,6 +1223,9 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
 			return -1;
 		bd->fused = fusable(x, l, bd->algo);
+		bd->add_in = p->add_fused;
+		if (x->cfg.find && search_algo(x, l, b, x->ev0, x->ev1, err, errlen))
+			return -1;
 		if (settle_conv(x, l, b, err, errlen))
 			return -1;
 	}
@@ -1518,6 +1589,11 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add)
 	const void *z = with_add ? conv_z(x, l) : NULL;
 	if (bd->gemm)
 		return run_conv_gemm(x, c, l, b, z);
+	if (z && !bd->add_in) { /* the conv alone, then our add kernel */
+		if (run_conv(x, c, l, b, 0))
+			return -1;
+		return add_after(x, c, l, b, z);
+	}
 	const float one = 1.0f, zero = 0.0f;
 	const void *xin = in_ptr(x, l, 0);
 	void *y = out_ptr(x, l);

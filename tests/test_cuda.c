@@ -19,6 +19,9 @@
  *     fp16 bounds: its 8-bit significand costs 8x fp16's rounding, which
  *     the bounds leave room for).
  *
+ * Arguments, if any, name the parts to run (layers, resnet, models,
+ * segments, device, attention); none: all.
+ *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
 #include <math.h>
@@ -83,7 +86,7 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .conv_gemm = conv_gemm,
 	                     .seed = seed,
 	                     .half = prec == BF16 ? 2 : prec == FP16,
-	                     .nhwc = (layout & NHWC) != 0,
+	                     .nhwc = layout & NHWC ? 2 : 0, /* grouped convs too */
 	                     .fuse_add = (layout & FUSE) != 0};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
@@ -507,7 +510,17 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	device_free(&d);
 }
 
-int main(void)
+/* Whether part `name` runs: every part without arguments, else those
+ * named. */
+static int part(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
 	char err[ERRLEN];
 	device probe;
@@ -548,70 +561,82 @@ int main(void)
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "half 3");
 		bad.half = 0;
-		bad.nhwc = 2;
+		bad.nhwc = 3;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
-		CHECK_STR_HAS(err, "nhwc 2");
+		CHECK_STR_HAS(err, "nhwc 3");
 	}
 
-	printf("layers, TF32 off (tol 1e-4):\n");
-	test_layers(zm, zw, 0, 1e-4, 0, NCHW);
-	printf("layers, TF32 on (tol 1e-2):\n");
-	test_layers(zm, zw, 1, 1e-2, 0, NCHW);
-	printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
-	test_layers(zm, zw, 0, 1e-4, 2, NCHW);
-	test_layers(zm, zw, 1, 1e-2, 2, NCHW);
-	printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
-	test_layers(zm, zw, 0, 1e-4, 3, NCHW);
-	test_layers(zm, zw, 1, 1e-2, 3, NCHW);
-	printf("layers in fp16 and bf16, cuDNN convs, unsplit and split GEMMs (tol 1e-2):\n");
-	for (int prec = FP16; prec <= BF16; prec++)
-		for (int cg = 0; cg <= 3; cg += cg ? 1 : 2)
-			test_layers(zm, zw, prec, 1e-2, cg, NCHW);
-	printf("layers in NHWC (residual adds fused as ops run), TF32 off (tol 1e-4), on, fp16 "
-	       "and bf16 (tol 1e-2), cuDNN convs and 1x1 convs as GEMMs:\n");
-	for (int prec = FP32; prec <= BF16; prec++)
-		for (int cg = 0; cg <= 2; cg += 2)
-			test_layers(zm, zw, prec, prec == FP32 ? 1e-4 : 1e-2, cg, NHWC | FUSE);
+	if (part(argc, argv, "layers")) {
+		printf("layers, TF32 off (tol 1e-4):\n");
+		test_layers(zm, zw, 0, 1e-4, 0, NCHW);
+		printf("layers, TF32 on (tol 1e-2):\n");
+		test_layers(zm, zw, 1, 1e-2, 0, NCHW);
+		printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
+		test_layers(zm, zw, 0, 1e-4, 2, NCHW);
+		test_layers(zm, zw, 1, 1e-2, 2, NCHW);
+		printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4), on (tol 1e-2):\n");
+		test_layers(zm, zw, 0, 1e-4, 3, NCHW);
+		test_layers(zm, zw, 1, 1e-2, 3, NCHW);
+		printf("layers in fp16 and bf16, cuDNN convs, unsplit, split GEMMs (tol 1e-2):\n");
+		for (int prec = FP16; prec <= BF16; prec++)
+			for (int cg = 0; cg <= 3; cg += cg ? 1 : 2)
+				test_layers(zm, zw, prec, 1e-2, cg, NCHW);
+		printf("layers in NHWC (residual adds fused as ops run), TF32 off (tol 1e-4), "
+		       "on, fp16 and bf16 (tol 1e-2), cuDNN convs and 1x1 convs as GEMMs:\n");
+		for (int prec = FP32; prec <= BF16; prec++)
+			for (int cg = 0; cg <= 2; cg += 2)
+				test_layers(zm, zw, prec, prec == FP32 ? 1e-4 : 1e-2, cg,
+				            NHWC | FUSE);
+	}
 
 	static const int nchw[] = {NCHW, -1}, both[] = {NCHW, NHWC, -1},
 	                 every[] = {NCHW, NHWC, NHWC | FUSE, FUSE, -1};
 	printf("whole models:\n");
-	test_model(r50, zw[1], 1, 0, 1, every);
-	test_model(r50, zw[1], 1, 0, 2, both);
-	test_model(r50, zw[1], 1, 0, 3, nchw);
-	test_model(bert, zw[8], 1, 64, 1, both); /* bert ignores nhwc */
-	test_model(bert, zw[8], 4, 64, 1, nchw); /* the fused attention kernel's path */
-	{
-		static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
-		/* inception_v3 and vgg16 at batch 1, mobilenet_v2 at 2 */
-		static const int others[] = {4, 5, 7}, batch[] = {1, 1, 2};
-		for (int i = 0; i < 3; i++)
-			test_model(zm[others[i]], zw[others[i]], batch[i], 0, 1, nhwc);
+	if (part(argc, argv, "resnet")) {
+		test_model(r50, zw[1], 1, 0, 1, every);
+		test_model(r50, zw[1], 1, 0, 2, both);
+		test_model(r50, zw[1], 1, 0, 3, nchw);
+	}
+	if (part(argc, argv, "models")) {
+		test_model(bert, zw[8], 1, 64, 1, both); /* bert ignores nhwc */
+		test_model(bert, zw[8], 4, 64, 1, nchw); /* the fused attention kernel's path */
+		{
+			static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
+			/* inception_v3 and vgg16 at batch 1, mobilenet_v2 at 2 */
+			static const int others[] = {4, 5, 7}, batch[] = {1, 1, 2};
+			for (int i = 0; i < 3; i++)
+				test_model(zm[others[i]], zw[others[i]], batch[i], 0, 1, nhwc);
+		}
 	}
 
-	printf("segments:\n");
-	test_segments(r50, 2, 0, 0, TF32, NCHW);
-	test_segments(r50, 2, 0, 2, TF32, NCHW);
-	test_segments(r50, 2, 0, 3, TF32, NCHW);
-	test_segments(zm[4], 1, 0, 0, TF32, NCHW);
-	test_segments(bert, 2, 32, 0, TF32, NCHW);
-	test_segments(bert, 4, 64, 0, TF32, NCHW); /* the fused attention kernel's path */
-	test_segments(r50, 2, 0, 3, FP16, NCHW);
-	test_segments(bert, 4, 64, 0, FP16, NCHW);
-	test_segments(r50, 2, 0, 0, TF32, FUSE);
-	test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
-	test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);
-	test_segments(r50, 2, 0, 0, FP16, NHWC | FUSE);
-	test_segments(r50, 2, 0, 0, BF16, NHWC | FUSE);
-	test_segments(zm[4], 1, 0, 0, FP16, NHWC);
-	test_segments(zm[7], 2, 0, 0, BF16, NHWC | FUSE);
-	test_segments(vgg, 1, 0, 0, FP16, NHWC);
+	if (part(argc, argv, "segments")) {
+		printf("segments:\n");
+		test_segments(r50, 2, 0, 0, TF32, NCHW);
+		test_segments(r50, 2, 0, 2, TF32, NCHW);
+		test_segments(r50, 2, 0, 3, TF32, NCHW);
+		test_segments(zm[4], 1, 0, 0, TF32, NCHW);
+		test_segments(bert, 2, 32, 0, TF32, NCHW);
+		test_segments(bert, 4, 64, 0, TF32, NCHW); /* the fused attention kernel's path */
+		test_segments(r50, 2, 0, 3, FP16, NCHW);
+		test_segments(bert, 4, 64, 0, FP16, NCHW);
+		test_segments(r50, 2, 0, 0, TF32, FUSE);
+		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
+		test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);
+		test_segments(r50, 2, 0, 0, FP16, NHWC | FUSE);
+		test_segments(r50, 2, 0, 0, BF16, NHWC | FUSE);
+		test_segments(zm[4], 1, 0, 0, FP16, NHWC);
+		test_segments(zm[7], 2, 0, 0, BF16, NHWC | FUSE);
+		test_segments(vgg, 1, 0, 0, FP16, NHWC);
+	}
 
-	printf("device:\n");
-	test_device(r50, bert, vgg);
-
-	printf("attention kernel:\n");
-	test_attention(bert, zw[8]);
+	if (part(argc, argv, "device")) {
+		printf("device:\n");
+		test_device(r50, bert, vgg);
+	}
+	if (part(argc, argv, "attention")) {
+		printf("attention kernel:\n");
+		test_attention(bert, zw[8]);
+	}
 
 	for (int i = 0; i < n; i++) {
 		wts_free(zw[i]);

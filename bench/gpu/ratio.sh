@@ -7,11 +7,14 @@
 #   AB_ARGS="--conv-gemm 1" RUNS=100 KERNELS=resnet50:8 LIMIT=400
 #   VARIANTS="fp32 fp32+nhwc fp32+nhwc+add fp16+nhwc+add bf16+nhwc+add"
 #
+# GPU_FIRST: a command run with the GPU to itself before abacus is timed
+# (while the first PyTorch processes compile); TORCH_MODES: torch_ref.py's
+# modes (default eager,graph,compile in fp32, graph,compile in half).
 # PRECS are PyTorch's precisions (none: PRECS=""); VARIANTS (default: the
 # same as PRECS) the executor's configurations, each a precision (fp32,
-# fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add) and +cg0
-# (--conv-gemm 0: cuDNN only), each written as
-# whole[-fp16|-bf16][-nhwc][-add][-cg0].csv. With KERNELS, KVARIANTS
+# fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
+# (--conv-gemm 0: cuDNN only) and +find (--find: conv algorithms timed),
+# each written as whole[-fp16|-bf16][-nhwc][-add][-cg0][-find].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
@@ -64,6 +67,7 @@ variant_flags() {
 	case $v in *+nhwc*) flag="$flag --nhwc" suffix=$suffix-nhwc ;; esac
 	case $v in *+add*) flag="$flag --fuse-add" suffix=$suffix-add ;; esac
 	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
+	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
 	echo "$suffix|$flag"
 }
 
@@ -91,8 +95,8 @@ abacus() {
 }
 
 torch_one() { # precision model
-	local p=$1 m=$2 modes=graph,compile extra=""
-	[ "$p" = fp32 ] && modes=eager,graph,compile
+	local p=$1 m=$2 modes=${TORCH_MODES:-graph,compile} extra=""
+	[ "$p" = fp32 ] && modes=${TORCH_MODES:-eager,graph,compile}
 	[ "$p" != fp32 ] && extra=--channels-last
 	if [ -n "$KERNELS" ] && [ "${KERNELS%%:*}" = "$m" ]; then
 		extra="$extra --kernels ${KERNELS##*:} --kernels-out $W/kernels-$p-$m.txt"
@@ -108,12 +112,16 @@ export -f torch_one
 
 (
 	flock 9
+	if [ -n "${GPU_FIRST:-}" ]; then
+		echo "=== first: $GPU_FIRST ($((SECONDS - t0)) s)"
+		eval "$GPU_FIRST"
+	fi
 	abacus
 ) 9>"$LOCK" >>"$LOG" 2>&1 &
 ab=$!
 sleep 1
-for m in ${MODELS//,/ }; do
-	for p in $PRECS; do
+for p in $PRECS; do
+	for m in ${MODELS//,/ }; do
 		echo "$p $m"
 	done
 done | xargs -r -P "$JOBS" -L1 bash -c 'torch_one "$@"' _ >>"$LOG" 2>&1

@@ -27,7 +27,8 @@ import sys
 TORCH_MODES = ("eager", "graph", "compile", "compile-ma")
 PRECISIONS = (("fp32", ""), ("fp16", "-fp16"), ("bf16", "-bf16"))
 LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"),
-           ("nhwc+a-cg0", "-nhwc-add-cg0"))
+           ("nhwc+a-cg0", "-nhwc-add-cg0"), ("nchw+find", "-find"),
+           ("nhwc+a+find", "-nhwc-add-find"))
 
 
 def load(path):
