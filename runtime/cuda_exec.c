@@ -1114,14 +1114,17 @@ static void choose_gemm(cuda_exec *x, int l, int b)
  * and one run of the GEMM form when chosen, before any capture. */
 /* With cfg.fuse_add, whether conv layer l hands the residual add to
  * cuDNN's fused call at batch b or runs it as our kernel after the conv:
- * the faster in graph-timed runs (the fused call's z input may take
+ * the faster in graph-timed runs where choices are timed, else cuDNN's
+ * (the fused call's z input may take
  * another, slower kernel: on the H100 in fp32 NHWC it cost resnet50 up to
  * 6% at batch 1 to 8 and saved 15% at 16 and 32). */
 static void choose_add(cuda_exec *x, int l, int b)
 {
 	enum { REPS = 10 };
 	bdesc *bd = &x->lp[l].bd[b];
-	if (!x->lp[l].add_fused)
+	/* only where the executor times its choices (conv_gemm 1 or find):
+	 * otherwise two executors of one model must run the same kernels */
+	if (!x->lp[l].add_fused || (x->cfg.conv_gemm != 1 && !x->cfg.find))
 		return;
 	bd->add_in = 1;
 	double t_in = time_conv(x, l, b, x->ev0, x->ev1, REPS);

@@ -82,7 +82,9 @@ typedef struct cuda_exec_cfg {
 	int fuse_add;  /* 1: a conv followed in its op by the residual add that
 	                  alone reads it does the add: act(conv + bias + other
 	                  input) as one cuDNN call, or the conv then our add
-	                  kernel, whichever timed faster at each batch (the add
+	                  kernel, whichever timed faster at each batch where
+	                  choices are timed (conv_gemm 1 or find; else the
+	                  cuDNN call) (the add
 	                  then does nothing while ops run; op ranges still give
 	                  the whole model's bits) */
 } cuda_exec_cfg;
