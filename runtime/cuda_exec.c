@@ -1115,9 +1115,9 @@ static void choose_gemm(cuda_exec *x, int l, int b)
 /* With cfg.fuse_add, whether conv layer l hands the residual add to
  * cuDNN's fused call at batch b or runs it as our kernel after the conv:
  * the faster in graph-timed runs where choices are timed, else cuDNN's
- * (the fused call's z input may take
- * another, slower kernel: on the H100 in fp32 NHWC it cost resnet50 up to
- * 6% at batch 1 to 8 and saved 15% at 16 and 32). */
+ * call. Its z input may take another, slower kernel: on the H100 in fp32
+ * NHWC the fused add cost resnet50 up to 6% at batch 1 to 8 and saved
+ * 16-17% at 16 and 32. */
 static void choose_add(cuda_exec *x, int l, int b)
 {
 	enum { REPS = 10 };
