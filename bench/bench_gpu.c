@@ -4,14 +4,18 @@
  *                    [--max-batch N (whole table, default 16)] [--find]
  *                    [--conv-gemm 0|1|2|3 (cuda_exec_cfg.conv_gemm, default 1)]
  *                    [--fp16 (cuda_exec_cfg.half: fp16 storage, float accumulation)]
+ *                    [--bf16 (the same in bfloat16)]
+ *                    [--nhwc (cuda_exec_cfg.nhwc 1: CNNs without grouped convs
+ *                     stored NHWC) | --nhwc-all (2: every CNN)]
+ *                    [--fuse-add (cuda_exec_cfg.fuse_add: residual adds in the conv)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
- *   bench_gpu --kernels MODEL:BATCH [--fp16]
+ *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
  *                                   one eager run of the whole model between
  *                                   cudaProfilerStart and Stop (for
  *                                   ncu --profile-from-start off), after
  *                                   printing how each conv runs at that batch
- *   bench_gpu --sanitize-run [--models a,b] [--fp16]
+ *   bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]
  *                                   one short run of every model (for
  *                                   compute-sanitizer), no timing: fp32 and
  *                                   fp16, or only fp16 with --fp16
@@ -113,8 +117,10 @@ static int selected(const opts *o, const char *name)
 
 /* --conv-gemm: how convolutions may run (cuda_exec_cfg.conv_gemm) */
 static int conv_gemm = 1;
-/* --fp16 */
+/* --fp16: 1, --bf16: 2 (cuda_exec_cfg.half) */
 static int half = 0;
+/* --nhwc, --fuse-add */
+static int nhwc = 0, fuse_add = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
 static int whole_graph = 1;
 
@@ -130,7 +136,9 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .find = find,
 	                     .conv_gemm = conv_gemm,
 	                     .seed = 1,
-	                     .half = half};
+	                     .half = half,
+	                     .nhwc = nhwc,
+	                     .fuse_add = fuse_add};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -483,7 +491,9 @@ static int sanitize_run(const opts *o)
 			                     .whole = 1,
 			                     .conv_gemm = graphs ? 1 : 2 + pass % 3,
 			                     .seed = 1,
-			                     .half = pass >= 3};
+			                     .half = pass >= 3 ? (half == 2 ? 2 : 1) : 0,
+			                     .nhwc = nhwc,
+			                     .fuse_add = fuse_add};
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -567,12 +577,15 @@ static int parse_batches(opts *o, const char *list)
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
-	        "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16]\n"
-	        "                [--whole 0|1] [--batches 1,4,8,16] [--graphs-only]\n"
-	        "       bench_gpu --sanitize-run [--models a,b] [--fp16] | --info\n"
-	        "       bench_gpu --kernels MODEL:BATCH [--fp16]\n");
+	fprintf(
+	    stderr,
+	    "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
+	    "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16|--bf16]\n"
+	    "                [--nhwc|--nhwc-all] [--fuse-add] [--whole 0|1] [--batches 1,4,8,16]\n"
+	    "                [--graphs-only]\n"
+	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
+	    "       bench_gpu --info\n"
+	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n");
 	return 2;
 }
 
@@ -606,6 +619,14 @@ int main(int argc, char **argv)
 			conv_gemm = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--fp16"))
 			half = 1;
+		else if (!strcmp(argv[i], "--bf16"))
+			half = 2;
+		else if (!strcmp(argv[i], "--nhwc"))
+			nhwc = 1;
+		else if (!strcmp(argv[i], "--nhwc-all"))
+			nhwc = 2;
+		else if (!strcmp(argv[i], "--fuse-add"))
+			fuse_add = 1;
 		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
 			whole_graph = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {

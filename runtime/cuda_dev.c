@@ -78,6 +78,8 @@ void cuda_options_default(cuda_options *o)
 	o->gpu = 0;
 	o->any_start = 0;
 	o->half = 0;
+	o->nhwc = 0;
+	o->fuse_add = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -232,7 +234,9 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .find = d->opt.find,
 		                     .conv_gemm = d->opt.conv_gemm,
 		                     .seed = d->opt.seed + (uint64_t)i,
-		                     .half = d->opt.half};
+		                     .half = d->opt.half,
+		                     .nhwc = d->opt.nhwc,
+		                     .fuse_add = d->opt.fuse_add};
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);

@@ -29,7 +29,11 @@ typedef struct cuda_options {
 	int any_start; /* 1: a segment may start at any op, reading whatever
 	                  its executor's buffers hold (profiling groups at
 	                  random cut points); 0: segments must continue */
-	int half;      /* 1: fp16 storage, float accumulation (cuda_exec_cfg) */
+	int half;      /* 1: fp16 storage, float accumulation (cuda_exec_cfg);
+	                  2: bf16 */
+	int nhwc;      /* 1: CNNs stored NHWC (cuda_exec_cfg.nhwc), default 0 */
+	int fuse_add;  /* 1: residual adds fused into the conv before them
+	                  (cuda_exec_cfg.fuse_add), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

@@ -6,18 +6,39 @@
  *                  allows it, else convolution + our bias/act epilogue;
  *                  small outputs may instead run as im2col + cuBLAS GEMM
  *                  + epilogue where that timed faster (choose_gemm)
- *   pool           cuDNN pooling
+ *   pool           cuDNN pooling (NHWC and bf16: cuda_k_pool)
  *   fc             cublasSgemm (fp16: cublasGemmEx) + bias/act epilogue
  *   attention      scores + softmax + context as one kernel of ours where
  *                  the sequence fits it (cuda_k_attention), else
  *                  cublasGemmStridedBatchedEx, heads (or samples) batched
- *   concat, take-first   strided device copies, no kernel
+ *   concat, take-first   strided device copies, no kernel (NHWC concat:
+ *                  cuda_k_concat_nhwc)
  *   add, layer norm, softmax, embedding, epilogues   cuda_kernels.cu
  *
- * fp16 (cfg.half): weights, activations and the model input (bert's ids
- * stay int32) are stored as binary16, every matrix product and
- * convolution accumulates in float (cuDNN's pseudo-half configuration,
- * cuBLAS's 32F compute type) and our kernels compute in float.
+ * fp16 (cfg.half 1) and bf16 (cfg.half 2): weights, activations and the
+ * model input (bert's ids stay int32) are stored as binary16 or bfloat16,
+ * every matrix product and convolution accumulates in float (cuDNN's
+ * pseudo-half configuration, cuBLAS's 32F compute type) and our kernels
+ * compute in float.
+ *
+ * NHWC (cfg.nhwc, CNNs only): every activation and the model input are
+ * stored [n][h][w][c], conv filters [k][r][s][c] (repacked at load), so
+ * cuDNN runs its NHWC kernels with no layout transposes around them. Our
+ * kernels that care take the layout: channel concat (cuda_k_concat_nhwc),
+ * pooling (cuda_k_pool), the bias epilogue (channels innermost), and
+ * 1x1 stride-1 convs as GEMMs over the pixels (conv_gemm, no unfolding);
+ * adds are layout-free; a fully connected layer
+ * reading a flattened C x H x W tensor has its weight columns permuted at
+ * load, so its result equals the NCHW model's. The host side keeps
+ * speaking NCHW: set_input, get_output and run_layer transpose on the way.
+ *
+ * Fused residual add (cfg.fuse_add): where a conv without activation is
+ * followed, in the same op, by the add that is the only reader of its
+ * output, the conv does the add: act(conv(x) + bias + z) in one
+ * cudnnConvolutionBiasActivationForward call (z the add's other input,
+ * alpha2 = 1), writing the slot the add's output has (the add takes over
+ * the conv's slot), and the add does nothing when ops run. Both stay
+ * inside one op, so any op range gives the bits the whole model gives.
  *
  * Why the plan is static: the scheduler may stop a query after any op and
  * resume it later, possibly with other services' segments running in
@@ -60,8 +81,11 @@ typedef struct bdesc {
 	cudnnConvolutionFwdAlgo_t algo;
 	size_t ws;
 	int fused;
-	int gemm; /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
-	             split this many ways (run_conv_gemm); 0: cuDNN */
+	int gemm;   /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
+	               split this many ways (run_conv_gemm); 0: cuDNN */
+	int add_in; /* a conv that does the residual add (cfg.fuse_add): 1 as
+	               cuDNN's fused call's z input, 0 as our add kernel after
+	               the conv, whichever timed faster at this batch */
 } bdesc;
 
 typedef struct lplan {
@@ -79,15 +103,20 @@ typedef struct lplan {
 	/* attention scores: 1 when this layer, the softmax after it and the
 	 * context after that run as one kernel (see attn_group) */
 	int attn_fused;
+	/* cfg.fuse_add: on a conv, 1 when it also does the add that follows it
+	 * (mark_fused_adds); on that add, 1 */
+	int add_fused;
 } lplan;
 
 struct cuda_exec {
 	cuda_exec_cfg cfg;
 	const zoo_model *m;
-	int esz;            /* bytes per stored value: 4, or 2 with cfg.half */
-	cudnnDataType_t dt; /* CUDNN_DATA_FLOAT or _HALF */
-	cudaDataType_t bt;  /* CUDA_R_32F or _16F, for cuBLAS */
-	int max_seq;        /* 0 for models without a sequence length */
+	int esz;                 /* bytes per stored value: 4, or 2 with cfg.half */
+	cudnnDataType_t dt;      /* CUDNN_DATA_FLOAT, _HALF or _BFLOAT16 */
+	cudaDataType_t bt;       /* CUDA_R_32F, _16F or _16BF, for cuBLAS */
+	int nhwc;                /* cfg.nhwc for a CNN; 0 for bert */
+	cudnnTensorFormat_t fmt; /* CUDNN_TENSOR_NHWC with nhwc, else _NCHW */
+	int max_seq;             /* 0 for models without a sequence length */
 	cudaStream_t stream;
 	cudnnHandle_t dnn;
 	cublasHandle_t blas;
@@ -292,6 +321,16 @@ static int plan_slots(cuda_exec *x, char *err, size_t errlen)
 		x->lp[l].op = op_of[l];
 		size_t need = align_up((size_t)x->cfg.max_batch *
 		                       (size_t)out_count(x, l, x->max_seq) * (size_t)x->esz);
+		if (m->layers[l].kind == ZOO_ADD && x->lp[l].add_fused) {
+			/* the conv before it writes the sum: its slot, no longer
+			 * read by anything but this add, holds the add's output */
+			int s = x->lp[l - 1].slot;
+			if (x->slot_bytes[s] < need)
+				x->slot_bytes[s] = need;
+			until[s] = last_use(m, op_of, l);
+			x->lp[l].slot = s;
+			continue;
+		}
 		int best = -1, largest = -1;
 		for (int s = 0; s < x->n_slots; s++) {
 			if (until[s] >= l)
@@ -381,10 +420,52 @@ static int check_count(const cuda_exec *x, int l, const char *what, size_t got, 
 /* Value i of the array at byte offset off of the staging memory. */
 static void put(const cuda_exec *x, unsigned char *host, size_t off, size_t i, float v)
 {
-	if (x->esz == 2)
+	if (x->cfg.half == 2)
+		((uint16_t *)(host + off))[i] = bf16_from_float(v);
+	else if (x->esz == 2)
 		((uint16_t *)(host + off))[i] = half_from_float(v);
 	else
 		((float *)(host + off))[i] = v;
+}
+
+/* n floats to stored 16-bit values (fp16 or bf16 as the mode says). */
+static void to16(const cuda_exec *x, uint16_t *dst, const float *src, size_t n)
+{
+	if (x->cfg.half == 2)
+		bf16_from_floats(dst, src, n);
+	else
+		half_from_floats(dst, src, n);
+}
+
+static void from16(const cuda_exec *x, float *dst, const uint16_t *src, size_t n)
+{
+	if (x->cfg.half == 2)
+		bf16_to_floats(dst, src, n);
+	else
+		half_to_floats(dst, src, n);
+}
+
+/* Whether a per-sample tensor of dims d is an image the NHWC layout
+ * reorders (more than one pixel; never bert's token tensors). */
+static int is_image(const cuda_exec *x, zoo_dims d)
+{
+	return x->nhwc && d.d[1] * d.d[2] > 1;
+}
+
+/* batch C x H x W images between NCHW and NHWC (to_nhwc 0: back), host
+ * floats (4-byte values: bert's ids never pass here). */
+static void permute_nhwc(float *dst, const float *src, int batch, zoo_dims d, int to_nhwc)
+{
+	int64_t C = d.d[0], P = (int64_t)d.d[1] * d.d[2];
+	for (int64_t n = 0; n < batch; n++)
+		for (int64_t c = 0; c < C; c++)
+			for (int64_t p = 0; p < P; p++) {
+				int64_t a = (n * C + c) * P + p, b = (n * P + p) * C + c;
+				if (to_nhwc)
+					dst[b] = src[a];
+				else
+					dst[a] = src[b];
+			}
 }
 
 /* Packs the layer parameters as the GPU wants them into host (staging)
@@ -409,6 +490,7 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 				                 "weights of %s layer %d (%s): batch norm missing",
 				                 x->m->name, l, L->name);
 			size_t per = nw / (size_t)L->cout;
+			size_t cig = (size_t)(L->cin / L->groups), rs = (size_t)L->kh * L->kw;
 			for (int c = 0; c < L->cout; c++) {
 				double scale = 1.0, shift = L->bias ? W->b[c] : 0.0;
 				if (L->bn) {
@@ -416,14 +498,29 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 					    W->bn_gamma[c] / sqrt((double)W->bn_var[c] + L->eps);
 					shift = (shift - W->bn_mean[c]) * scale + W->bn_beta[c];
 				}
+				/* NCHW filters [k][c][r][s]; NHWC [k][r][s][c] */
 				for (size_t k = 0; k < per; k++)
-					put(x, host, p->w, (size_t)c * per + k,
+					put(x, host, p->w,
+					    (size_t)c * per + (x->nhwc ? k % rs * cig + k / rs : k),
 					    (float)(W->w[(size_t)c * per + k] * scale));
 				put(x, host, p->b, (size_t)c, (float)shift);
 			}
 			continue;
 		}
 		const float *src[4] = {W->w, W->w2, W->w3, W->b};
+		float *perm = NULL;
+		zoo_dims fin = L->kind == ZOO_FC ? zoo_input_dims(x->m, l, 0, 0) : (zoo_dims){{0}};
+		if (L->kind == ZOO_FC && is_image(x, fin) && W->w && W->n_w == nw &&
+		    (int64_t)fin.d[0] * fin.d[1] * fin.d[2] == L->cin) {
+			/* the flattened input is [h][w][c]: permute each row's
+			 * columns from [c][h][w] to match */
+			perm = malloc(nw * sizeof *perm);
+			if (!perm)
+				return text_fail(err, errlen, "out of memory packing %s",
+				                 x->m->name);
+			permute_nhwc(perm, W->w, L->cout, fin, 1);
+			src[0] = perm;
+		}
 		size_t got[4] = {W->n_w, W->n_w2, W->n_w3, W->n_b};
 		size_t want[4] = {nw, nw2, nw3, nb};
 		size_t off[4] = {p->w, p->w2, p->w3, p->b};
@@ -431,17 +528,22 @@ static int pack_weights(const cuda_exec *x, const wts *w, unsigned char *host, c
 		for (int k = 0; k < 4; k++) {
 			if (!want[k])
 				continue;
-			if (check_count(x, l, names[k], got[k], want[k], err, errlen))
+			if (check_count(x, l, names[k], got[k], want[k], err, errlen)) {
+				free(perm);
 				return -1;
-			if (!src[k])
+			}
+			if (!src[k]) {
+				free(perm);
 				return text_fail(err, errlen,
 				                 "weights of %s layer %d (%s): %s missing",
 				                 x->m->name, l, L->name, names[k]);
+			}
 			if (x->esz == 2)
-				half_from_floats((uint16_t *)(host + off[k]), src[k], want[k]);
+				to16(x, (uint16_t *)(host + off[k]), src[k], want[k]);
 			else
 				memcpy(host + off[k], src[k], want[k] * sizeof(float));
 		}
+		free(perm);
 	}
 	return 0;
 }
@@ -453,7 +555,7 @@ static int set4d(const ectx *c, cudnnTensorDescriptor_t *d, int n, zoo_dims dims
 	if (!*d)
 		DNN(c, cudnnCreateTensorDescriptor, (d));
 	DNN(c, cudnnSetTensor4dDescriptor,
-	    (*d, CUDNN_TENSOR_NCHW, c->x->dt, n, dims.d[0], dims.d[1], dims.d[2]));
+	    (*d, c->x->fmt, c->x->dt, n, dims.d[0], dims.d[1], dims.d[2]));
 	return 0;
 }
 
@@ -495,13 +597,21 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 	return 0;
 }
 
-/* Whether a conv can take the fused bias + activation call with `algo`:
- * cuDNN fuses ReLU with any algorithm, identity only with
- * IMPLICIT_PRECOMP_GEMM, and has no ReLU6. */
-static int fusable(const zoo_layer *L, cudnnConvolutionFwdAlgo_t algo)
+/* The activation conv layer l ends with when it runs within its op: the
+ * add's when it does the add after it (cfg.fuse_add), else its own. */
+static zoo_act conv_act(const cuda_exec *x, int l)
 {
-	return L->act == ZOO_ACT_RELU ||
-	       (L->act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+	return x->lp[l].add_fused ? x->m->layers[l + 1].act : x->m->layers[l].act;
+}
+
+/* Whether conv layer l can take the fused bias + activation call with
+ * `algo`: cuDNN fuses ReLU with any algorithm, identity only with
+ * IMPLICIT_PRECOMP_GEMM, and has no ReLU6. */
+static int fusable(const cuda_exec *x, int l, cudnnConvolutionFwdAlgo_t algo)
+{
+	zoo_act act = conv_act(x, l);
+	return act == ZOO_ACT_RELU ||
+	       (act == ZOO_ACT_NONE && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
 }
 
 /* --- convolutions as im2col + GEMM ------------------------------------------ */
@@ -521,6 +631,10 @@ static int gemm_max_batch(const cuda_exec *x, int l)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	if (!x->cfg.conv_gemm || L->kind != ZOO_CONV || L->groups != 1)
+		return 0;
+	/* NHWC: a 1x1 stride-1 conv is a plain GEMM over the pixels, no
+	 * unfolding; other convs stay with cuDNN */
+	if (x->nhwc && !gemm_direct(L))
 		return 0;
 	if (x->cfg.conv_gemm >= 2)
 		return x->cfg.max_batch;
@@ -546,6 +660,8 @@ static int gemm_splits(const cuda_exec *x, int l, int b)
 {
 	static const int cand[] = {16, 12, 8, 6, 4, 3, 2};
 	const zoo_layer *L = &x->m->layers[l];
+	if (x->nhwc)
+		return 1; /* the pixels of every sample are the GEMM's rows */
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	int64_t P = (int64_t)o.d[1] * o.d[2], K = (int64_t)L->cin * L->kh * L->kw;
 	int64_t co = o.d[0], tiles = ((b * P + 127) / 128) * ((co + 127) / 128);
@@ -565,7 +681,7 @@ static int gemm_splits(const cuda_exec *x, int l, int b)
 static size_t gemm_col_bytes(const cuda_exec *x, int l, int b, int splits)
 {
 	const zoo_layer *L = &x->m->layers[l];
-	if (gemm_direct(L) && (splits == 1 || b == 1))
+	if (x->nhwc || (gemm_direct(L) && (splits == 1 || b == 1)))
 		return 0;
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	return align_up((size_t)b * (size_t)L->cin * (size_t)L->kh * (size_t)L->kw *
@@ -621,8 +737,7 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 				    m->name, l, L->name, in.d[0], L->cin, L->groups);
 			DNN(&c, cudnnCreateFilterDescriptor, (&p->wdesc));
 			DNN(&c, cudnnSetFilter4dDescriptor,
-			    (p->wdesc, x->dt, CUDNN_TENSOR_NCHW, L->cout, L->cin / L->groups, L->kh,
-			     L->kw));
+			    (p->wdesc, x->dt, x->fmt, L->cout, L->cin / L->groups, L->kh, L->kw));
 			DNN(&c, cudnnCreateConvolutionDescriptor, (&p->conv));
 			DNN(&c, cudnnSetConvolution2dDescriptor,
 			    (p->conv, L->ph, L->pw, L->sh, L->sw, 1, 1, CUDNN_CROSS_CORRELATION,
@@ -640,7 +755,7 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 			                            : CUDNN_FMA_MATH));
 			DNN(&c, cudnnCreateTensorDescriptor, (&p->bdesc1));
 			DNN(&c, cudnnSetTensor4dDescriptor,
-			    (p->bdesc1, CUDNN_TENSOR_NCHW, x->dt, 1, L->cout, 1, 1));
+			    (p->bdesc1, x->fmt, x->dt, 1, L->cout, 1, 1));
 			if (set4d(&c, &p->bd[B].x, B, in))
 				return -1;
 			DNN(&c, cudnnGetConvolution2dForwardOutputDim,
@@ -672,7 +787,7 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		size_t ws_any = 0;
 		if (heuristic_algo(x, &c, l, bd, (size_t)-1, &bd->algo, &bd->ws, &ws_any))
 			return -1;
-		bd->fused = fusable(L, bd->algo);
+		bd->fused = fusable(x, l, bd->algo);
 		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
@@ -716,6 +831,51 @@ static void mark_attn_groups(cuda_exec *x)
 	}
 }
 
+/* With cfg.fuse_add, marks each conv that does the add after it: the add
+ * (two inputs) directly follows the conv in the same op, reads the conv's
+ * output once and something computed before the conv (or the op's input)
+ * as its other input, the conv has no activation of its own, and nothing
+ * else reads the conv's output. Called before the slot plan, which gives
+ * such an add the conv's slot. */
+static void mark_fused_adds(cuda_exec *x)
+{
+	const zoo_model *m = x->m;
+	if (!x->cfg.fuse_add)
+		return;
+	for (int o = 0; o < m->n_ops; o++) {
+		const zoo_op *op = &m->ops[o];
+		for (int a = op->first + 1; a < op->first + op->count; a++) {
+			const zoo_layer *A = &m->layers[a], *C = &m->layers[a - 1];
+			int c = a - 1;
+			if (A->kind != ZOO_ADD || A->n_in != 2 || C->kind != ZOO_CONV ||
+			    C->act != ZOO_ACT_NONE)
+				continue;
+			int other = A->in[0] == c ? A->in[1] : A->in[1] == c ? A->in[0] : c;
+			if (other == c)
+				continue;
+			int readers = 0;
+			for (int k = 0; k < m->n_layers; k++)
+				for (int i = 0; i < m->layers[k].n_in; i++)
+					readers += m->layers[k].in[i] == c;
+			if (readers != 1)
+				continue;
+			x->lp[c].add_fused = 1;
+			x->lp[a].add_fused = 1;
+		}
+	}
+}
+
+/* Whether the model has grouped (depthwise) convolutions: cuDNN's NHWC
+ * kernels ran mobilenet_v2 1.4x to 2.4x slower than its NCHW ones (H100,
+ * fp32), so cfg.nhwc 1 keeps such models NCHW. */
+static int grouped_convs(const zoo_model *m)
+{
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->layers[l].kind == ZOO_CONV && m->layers[l].groups > 1)
+			return 1;
+	return 0;
+}
+
 /* --- creation and load ------------------------------------------------------ */
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen)
@@ -729,14 +889,24 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		                 cfg->max_seq, m->seq_max);
 	if (cfg->conv_gemm < 0 || cfg->conv_gemm > 3)
 		return text_fail(err, errlen, "conv_gemm %d outside [0, 3]", cfg->conv_gemm);
+	if (cfg->half < 0 || cfg->half > 2)
+		return text_fail(err, errlen, "half %d is none of 0 (fp32), 1 (fp16), 2 (bf16)",
+		                 cfg->half);
+	if (cfg->nhwc < 0 || cfg->nhwc > 2 || cfg->fuse_add < 0 || cfg->fuse_add > 1)
+		return text_fail(err, errlen, "nhwc %d outside [0, 2] or fuse_add %d not 0 or 1",
+		                 cfg->nhwc, cfg->fuse_add);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return text_fail(err, errlen, "out of memory");
 	x->cfg = *cfg;
 	x->m = m;
 	x->esz = cfg->half ? 2 : 4;
-	x->dt = cfg->half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
-	x->bt = cfg->half ? CUDA_R_16F : CUDA_R_32F;
+	x->dt = cfg->half == 2 ? CUDNN_DATA_BFLOAT16
+	        : cfg->half    ? CUDNN_DATA_HALF
+	                       : CUDNN_DATA_FLOAT;
+	x->bt = cfg->half == 2 ? CUDA_R_16BF : cfg->half ? CUDA_R_16F : CUDA_R_32F;
+	x->nhwc = !m->has_seq && (cfg->nhwc == 2 || (cfg->nhwc == 1 && !grouped_convs(m)));
+	x->fmt = x->nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
 	x->bready = calloc((size_t)cfg->max_batch + 1, 1);
@@ -791,7 +961,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		if ((e = cudaGetDevice(&dev)) != cudaSuccess ||
 		    (e = cudaDeviceGetAttribute(&x->sms, cudaDevAttrMultiProcessorCount, dev)) !=
 		        cudaSuccess ||
-		    ((cfg->find || cfg->conv_gemm == 1) &&
+		    ((cfg->find || cfg->conv_gemm == 1 || cfg->fuse_add) &&
 		     ((e = cudaEventCreate(&x->ev0)) != cudaSuccess ||
 		      (e = cudaEventCreate(&x->ev1)) != cudaSuccess))) {
 			char b[160];
@@ -799,6 +969,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 			      cuda_why(e, b, sizeof b));
 			break;
 		}
+		mark_fused_adds(x);
 		if (plan_slots(x, err, errlen))
 			break;
 		plan_weights(x);
@@ -820,7 +991,7 @@ size_t cuda_exec_need(const cuda_exec *x)
 	return x->w_bytes + x->act_bytes + x->ws_bytes + CUBLAS_WS + LIB_MARGIN;
 }
 
-static int run_conv(cuda_exec *x, const ectx *c, int l, int b);
+static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add);
 
 /* GPU time of one run of conv layer l at batch b as bd sets it up, or a
  * negative value when that setup fails for this layer. The runs are
@@ -830,7 +1001,7 @@ static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t 
 {
 	char msg[256];
 	ectx c = {x, x->lp[l].op, l, b, 0, msg, sizeof msg};
-	if (run_conv(x, &c, l, b)) /* module loading, and the fused fallback if any */
+	if (run_conv(x, &c, l, b, 1)) /* module loading, and the fused fallback if any */
 		return -1.0;
 	cudaGraph_t graph = NULL;
 	cudaGraphExec_t exec = NULL;
@@ -839,7 +1010,7 @@ static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t 
 		return -1.0;
 	int rc = 0;
 	for (int r = 0; r < reps && !rc; r++)
-		rc = run_conv(x, &c, l, b);
+		rc = run_conv(x, &c, l, b, 1);
 	if (cudaStreamEndCapture(x->stream, &graph) != cudaSuccess || rc)
 		goto out;
 	float ms = 0.0f;
@@ -872,7 +1043,6 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
                        size_t errlen)
 {
 	enum { MAX_CAND = 6, REPS = 5 };
-	const zoo_layer *L = &x->m->layers[l];
 	lplan *p = &x->lp[l];
 	bdesc *bd = &p->bd[b];
 	ectx c = {x, -1, l, b, 0, err, errlen};
@@ -892,7 +1062,7 @@ static int search_algo(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e
 		n++;
 		bd->algo = perf[i].algo;
 		bd->ws = perf[i].memory;
-		bd->fused = fusable(L, perf[i].algo);
+		bd->fused = fusable(x, l, perf[i].algo);
 		double t = time_conv(x, l, b, e0, e1, REPS);
 		if (t < 0)
 			continue;
@@ -942,13 +1112,69 @@ static void choose_gemm(cuda_exec *x, int l, int b)
  * set: one run settles whether the fused call takes it (run_conv drops to
  * the unfused path if not), so no capture meets that; then the GEMM choice,
  * and one run of the GEMM form when chosen, before any capture. */
+/* With cfg.fuse_add, whether conv layer l hands the residual add to
+ * cuDNN's fused call at batch b or runs it as our kernel after the conv:
+ * the faster in graph-timed runs where choices are timed, else cuDNN's
+ * call. Its z input may take another, slower kernel: on the H100 in fp32
+ * NHWC the fused add cost resnet50 up to 6% at batch 1 to 8 and saved
+ * 16-17% at 16 and 32. */
+static void choose_add(cuda_exec *x, int l, int b)
+{
+	enum { REPS = 10 };
+	bdesc *bd = &x->lp[l].bd[b];
+	/* only where the executor times its choices (conv_gemm 1 or find):
+	 * otherwise two executors of one model must run the same kernels */
+	if (!x->lp[l].add_fused || (x->cfg.conv_gemm != 1 && !x->cfg.find))
+		return;
+	bd->add_in = 1;
+	double t_in = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->add_in = 0;
+	double t_after = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->add_in = t_in >= 0 && (t_after < 0 || t_in <= t_after);
+}
+
+/* After the chosen algorithm failed to run conv layer l at batch b, the
+ * next of cuDNN's ranked candidates that runs (within the workspace);
+ * -1 with the first failure's message when none does. cuDNN 9.19 refused
+ * its own first choice for some fp16 NHWC depthwise convs (mobilenet_v2 at
+ * batch 32) with CUDNN_STATUS_BAD_PARAM. */
+static int retry_algo(cuda_exec *x, int l, int b, char *err, size_t errlen)
+{
+	lplan *p = &x->lp[l];
+	bdesc *bd = &p->bd[b];
+	ectx c = {x, p->op, l, b, 0, err, errlen};
+	cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+	int got = 0;
+	char first[512];
+	snprintf(first, sizeof first, "%s", err);
+	cudnnConvolutionFwdAlgo_t failed = bd->algo;
+	if (cudnnGetConvolutionForwardAlgorithm_v7(x->dnn, bd->x, p->wdesc, p->conv, bd->y,
+	                                           CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got,
+	                                           perf) != CUDNN_STATUS_SUCCESS)
+		got = 0;
+	for (int i = 0; i < got; i++) {
+		if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].algo == failed ||
+		    perf[i].memory > x->ws_bytes || !math_allowed(x, perf[i].mathType))
+			continue;
+		bd->algo = perf[i].algo;
+		bd->ws = perf[i].memory;
+		bd->fused = fusable(x, l, bd->algo);
+		if (run_conv(x, &c, l, b, 1) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "%s", first);
+	return -1;
+}
+
 static int settle_conv(cuda_exec *x, int l, int b, char *err, size_t errlen)
 {
 	ectx c = {x, x->lp[l].op, l, b, 0, err, errlen};
-	if (run_conv(x, &c, l, b))
+	x->lp[l].bd[b].add_in = x->lp[l].add_fused;
+	if (run_conv(x, &c, l, b, 1) && retry_algo(x, l, b, err, errlen))
 		return -1;
+	choose_add(x, l, b);
 	choose_gemm(x, l, b);
-	return x->lp[l].bd[b].gemm ? run_conv(x, &c, l, b) : 0;
+	return x->lp[l].bd[b].gemm ? run_conv(x, &c, l, b, 1) : 0;
 }
 
 /* Settles each conv's algorithm at the max batch: the heuristic choice made
@@ -962,6 +1188,7 @@ static int choose_algos(cuda_exec *x, char *err, size_t errlen)
 	for (int l = 0; l < x->m->n_layers && !rc; l++) {
 		if (x->m->layers[l].kind != ZOO_CONV)
 			continue;
+		x->lp[l].bd[B].add_in = x->lp[l].add_fused;
 		if (x->cfg.find && search_algo(x, l, B, x->ev0, x->ev1, err, errlen)) {
 			rc = -1;
 			break;
@@ -998,7 +1225,10 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 			continue;
 		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
 			return -1;
-		bd->fused = fusable(L, bd->algo);
+		bd->fused = fusable(x, l, bd->algo);
+		bd->add_in = p->add_fused;
+		if (x->cfg.find && search_algo(x, l, b, x->ev0, x->ev1, err, errlen))
+			return -1;
 		if (settle_conv(x, l, b, err, errlen))
 			return -1;
 	}
@@ -1007,7 +1237,7 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 }
 
 /* Copies n values from the host to dst, synchronously: floats (or int32
- * ids) as they are, or converted to binary16 when to_half. */
+ * ids) as they are, or converted to the 16-bit storage type when to_half. */
 static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_t n, int to_half)
 {
 	if (!to_half) {
@@ -1018,7 +1248,7 @@ static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_
 	uint16_t *h = malloc(n * sizeof *h + 1);
 	if (!h)
 		return efail(c, "upload", "out of memory");
-	half_from_floats(h, src, n);
+	to16(x, h, src, n);
 	cudaError_t e = cudaMemcpyAsync(dst, h, n * sizeof *h, cudaMemcpyHostToDevice, x->stream);
 	if (e == cudaSuccess)
 		e = cudaStreamSynchronize(x->stream);
@@ -1028,6 +1258,42 @@ static int upload(cuda_exec *x, const ectx *c, void *dst, const void *src, size_
 		return efail(c, "cudaMemcpyAsync (upload)", cuda_why(e, b, sizeof b));
 	}
 	return 0;
+}
+
+/* upload() of batch tensors of per-sample dims d given in NCHW: stored
+ * NHWC where the layout says so. */
+static int upload_t(cuda_exec *x, const ectx *c, void *dst, const void *src, int batch, zoo_dims d,
+                    int seq, int to_half)
+{
+	size_t n = (size_t)batch * (size_t)zoo_dims_count(&d, seq);
+	if (!is_image(x, d))
+		return upload(x, c, dst, src, n, to_half);
+	float *t = malloc(n * sizeof *t + 1);
+	if (!t)
+		return efail(c, "upload", "out of memory");
+	permute_nhwc(t, src, batch, d, 1);
+	int rc = upload(x, c, dst, t, n, to_half);
+	free(t);
+	return rc;
+}
+
+static int download(cuda_exec *x, const ectx *c, float *dst, const void *src, size_t n);
+
+/* download() of batch tensors of per-sample dims d into NCHW floats. */
+static int download_t(cuda_exec *x, const ectx *c, float *dst, const void *src, int batch,
+                      zoo_dims d, int seq)
+{
+	size_t n = (size_t)batch * (size_t)zoo_dims_count(&d, seq);
+	if (!is_image(x, d))
+		return download(x, c, dst, src, n);
+	float *t = malloc(n * sizeof *t + 1);
+	if (!t)
+		return efail(c, "download", "out of memory");
+	int rc = download(x, c, t, src, n);
+	if (rc == 0)
+		permute_nhwc(dst, t, batch, d, 0);
+	free(t);
+	return rc;
 }
 
 /* Copies n stored values of src to host floats, after the stream. */
@@ -1043,7 +1309,7 @@ static int download(cuda_exec *x, const ectx *c, float *dst, const void *src, si
 		return efail(c, "download", "out of memory");
 	cudaError_t e = cudaMemcpy(h, src, n * sizeof *h, cudaMemcpyDeviceToHost);
 	if (e == cudaSuccess)
-		half_to_floats(dst, h, n);
+		from16(x, dst, h, n);
 	free(h);
 	if (e != cudaSuccess) {
 		char b[160];
@@ -1099,7 +1365,8 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 	if (!vals)
 		return text_fail(err, errlen, "out of memory");
 	wts_input(m, x->cfg.seed, vals, used); /* floats, or bert's int32 ids */
-	rc = upload(x, &c, x->d_act + x->act_bytes - x->in_bytes, vals, used, input_esz(x) == 2);
+	rc = upload_t(x, &c, x->d_act + x->act_bytes - x->in_bytes, vals, x->cfg.max_batch, d,
+	              x->max_seq, input_esz(x) == 2);
 	free(vals); /* upload waited for the stream, the fill included */
 	if (rc)
 		return -1;
@@ -1204,10 +1471,50 @@ static int act_only(cuda_exec *x, const ectx *c, const zoo_layer *L, void *y, in
  * the samples are folded into the rows, k products of 1/k of the reduction
  * each write partial sums behind the unfolded input, and one pass adds them
  * up with bias and activation into NCHW. */
-static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
+/* The residual add a conv does after its epilogue (fused add on a path
+ * without cuDNN's fused call): y = act(y + z). */
+static int add_after(cuda_exec *x, const ectx *c, int l, int b, const void *z)
+{
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	return launch(c, "cuda_k_add_act",
+	              cuda_k_add_act(out_ptr(x, l), out_ptr(x, l), z,
+	                             (int64_t)b * o.d[0] * o.d[1] * o.d[2], conv_act(x, l),
+	                             x->cfg.half, x->stream));
+}
+
+/* A 1x1 stride-1 conv in NHWC: the pixels of the batch are the rows of
+ * one GEMM, out [b*P][cout] = in [b*P][cin] x W^T, like a fully connected
+ * layer; then bias and activation (and the add, z, where it does it). */
+static int run_conv_gemm_nhwc(cuda_exec *x, const ectx *c, int l, int b, const void *z)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	const lplan *p = &x->lp[l];
+	zoo_dims o = zoo_layer_dims(x->m, l, 0);
+	int rows = b * o.d[1] * o.d[2];
+	const float one = 1.0f, zero = 0.0f;
+	void *y = out_ptr(x, l);
+	if (x->cfg.half)
+		BLAS(c, cublasGemmEx,
+		     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one, wp(x, p->w),
+		      x->bt, L->cin, in_ptr(x, l, 0), x->bt, L->cin, &zero, y, x->bt, L->cout,
+		      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+	else
+		BLAS(c, cublasSgemm,
+		     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one, wp(x, p->w),
+		      L->cin, in_ptr(x, l, 0), L->cin, &zero, y, L->cout));
+	if (launch(c, "cuda_k_bias_act",
+	           cuda_k_bias_act(y, p->has_bias ? wp(x, p->b) : NULL, (int64_t)rows * L->cout, 1,
+	                           L->cout, z ? ZOO_ACT_NONE : L->act, x->cfg.half, x->stream)))
+		return -1;
+	return z ? add_after(x, c, l, b, z) : 0;
+}
+
+static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b, const void *z)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	const lplan *p = &x->lp[l];
+	if (x->nhwc)
+		return run_conv_gemm_nhwc(x, c, l, b, z);
 	int sp = p->bd[b].gemm;
 	zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
 	int P = o.d[1] * o.d[2], K = L->cin * L->kh * L->kw, co = o.d[0];
@@ -1216,6 +1523,7 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 	void *y = out_ptr(x, l);
 	const float one = 1.0f, zero = 0.0f;
 	int half = x->cfg.half;
+	zoo_act act = z ? ZOO_ACT_NONE : L->act;
 	size_t col_bytes = gemm_col_bytes(x, l, b, sp);
 	if (col_bytes > 0) {
 		if (launch(c, "cuda_k_im2col",
@@ -1233,22 +1541,23 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 		float *part = (float *)((unsigned char *)x->d_ws + col_bytes);
 		if (half)
 			BLAS(c, cublasGemmStridedBatchedEx,
-			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, CUDA_R_16F, M,
-			      (long long)ks * M, w, CUDA_R_16F, K, ks, &zero, part, CUDA_R_32F, M,
+			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, x->bt, M,
+			      (long long)ks * M, w, x->bt, K, ks, &zero, part, CUDA_R_32F, M,
 			      (long long)co * M, sp, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 		else
 			BLAS(c, cublasSgemmStridedBatched,
 			     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, M, co, ks, &one, a, M,
 			      (long long)ks * M, w, K, ks, &zero, part, M, (long long)co * M, sp));
-		return launch(
-		    c, "cuda_k_splitk_sum",
-		    cuda_k_splitk_sum(y, part, sp, b, co, P, bias, L->act, half, x->stream));
+		if (launch(c, "cuda_k_splitk_sum",
+		           cuda_k_splitk_sum(y, part, sp, b, co, P, bias, act, half, x->stream)))
+			return -1;
+		return z ? add_after(x, c, l, b, z) : 0;
 	}
 	if (half)
 		BLAS(c, cublasGemmStridedBatchedEx,
-		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, CUDA_R_16F, P, a_stride,
-		      w, CUDA_R_16F, K, 0, &zero, y, CUDA_R_16F, P, (long long)co * P, b,
-		      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, x->bt, P, a_stride, w,
+		      x->bt, K, 0, &zero, y, x->bt, P, (long long)co * P, b, CUBLAS_COMPUTE_32F,
+		      CUBLAS_GEMM_DEFAULT));
 	else if (b == 1)
 		BLAS(c, cublasSgemm,
 		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, w, K, &zero, y, P));
@@ -1256,51 +1565,80 @@ static int run_conv_gemm(cuda_exec *x, const ectx *c, int l, int b)
 		BLAS(c, cublasSgemmStridedBatched,
 		     (x->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, co, K, &one, a, P, a_stride, w, K, 0,
 		      &zero, y, P, (long long)co * P, b));
-	if (!bias && L->act == ZOO_ACT_NONE)
-		return 0;
-	return launch(
-	    c, "cuda_k_bias_act",
-	    cuda_k_bias_act(y, bias, (int64_t)b * co * P, P, co, L->act, half, x->stream));
+	if ((bias || act != ZOO_ACT_NONE) &&
+	    launch(c, "cuda_k_bias_act",
+	           cuda_k_bias_act(y, bias, (int64_t)b * co * P, P, co, act, half, x->stream)))
+		return -1;
+	return z ? add_after(x, c, l, b, z) : 0;
 }
 
-static int run_conv(cuda_exec *x, const ectx *c, int l, int b)
+/* The residual input conv layer l adds when it runs within its op (the
+ * add's other input), or NULL where it does no add. */
+static const void *conv_z(const cuda_exec *x, int l)
+{
+	if (!x->lp[l].add_fused)
+		return NULL;
+	const zoo_layer *A = &x->m->layers[l + 1];
+	return in_ptr(x, l + 1, A->in[0] == l ? 1 : 0);
+}
+
+/* Conv layer l at batch b; with_add: also the residual add after it where
+ * cfg.fuse_add marked it (as ops run), else the conv alone (run_layer). */
+static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	lplan *p = &x->lp[l];
 	bdesc *bd = &p->bd[b];
+	const void *z = with_add ? conv_z(x, l) : NULL;
 	if (bd->gemm)
-		return run_conv_gemm(x, c, l, b);
+		return run_conv_gemm(x, c, l, b, z);
+	if (z && !bd->add_in) { /* the conv alone, then our add kernel */
+		if (run_conv(x, c, l, b, 0))
+			return -1;
+		return add_after(x, c, l, b, z);
+	}
 	const float one = 1.0f, zero = 0.0f;
 	const void *xin = in_ptr(x, l, 0);
 	void *y = out_ptr(x, l);
 	const void *w = x->d_w + p->w;
 	const void *bias = wp(x, p->b);
-	if (bd->fused) {
+	zoo_act act = z ? conv_act(x, l) : L->act;
+	/* bd->fused is for the conv as ops run it; a conv that does the add,
+	 * run alone (run_layer), has no activation, whose fused form needs
+	 * IMPLICIT_PRECOMP_GEMM */
+	int as_ops = z || !p->add_fused;
+	int fused =
+	    as_ops ? bd->fused : bd->algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+	if (fused) {
+		const float alpha2 = z ? 1.0f : 0.0f;
 		cudnnStatus_t s = cudnnConvolutionBiasActivationForward(
 		    x->dnn, &one, bd->x, xin, p->wdesc, w, p->conv, bd->algo, x->d_ws, x->ws_bytes,
-		    &zero, bd->y, y, p->bdesc1, bias, L->act == ZOO_ACT_RELU ? x->relu : x->ident,
-		    bd->y, y);
+		    &alpha2, bd->y, z ? z : y, p->bdesc1, bias,
+		    act == ZOO_ACT_RELU ? x->relu : x->ident, bd->y, y);
 		if (s == CUDNN_STATUS_SUCCESS)
 			return 0;
-		/* fp16: a configuration the fused call refuses as a bad parameter
-		 * runs unfused as well */
+		/* fp16, bf16, NHWC or with the residual input: a configuration the
+		 * fused call refuses as a bad parameter runs unfused as well */
 		if (s != CUDNN_STATUS_NOT_SUPPORTED &&
-		    !(x->cfg.half && s == CUDNN_STATUS_BAD_PARAM))
+		    !((x->cfg.half || x->nhwc || z) && s == CUDNN_STATUS_BAD_PARAM))
 			return efail(c, "cudnnConvolutionBiasActivationForward",
 			             cudnnGetErrorString(s));
 		/* This batch's algorithm has no fused form: unfused from now on. */
-		bd->fused = 0;
+		if (as_ops)
+			bd->fused = 0;
 	}
 	DNN(c, cudnnConvolutionForward,
 	    (x->dnn, &one, bd->x, xin, p->wdesc, w, p->conv, bd->algo, x->d_ws, x->ws_bytes, &zero,
 	     bd->y, y));
 	zoo_dims o = zoo_layer_dims(x->m, l, 0);
 	int64_t hw = (int64_t)o.d[1] * o.d[2];
-	if (!p->has_bias && L->act == ZOO_ACT_NONE)
-		return 0;
-	return launch(c, "cuda_k_bias_act",
-	              cuda_k_bias_act(y, p->has_bias ? bias : NULL, (int64_t)b * o.d[0] * hw, hw,
-	                              o.d[0], L->act, x->cfg.half, x->stream));
+	zoo_act eact = z ? ZOO_ACT_NONE : L->act;
+	if ((p->has_bias || eact != ZOO_ACT_NONE) &&
+	    launch(c, "cuda_k_bias_act",
+	           cuda_k_bias_act(y, p->has_bias ? bias : NULL, (int64_t)b * o.d[0] * hw,
+	                           x->nhwc ? 1 : hw, o.d[0], eact, x->cfg.half, x->stream)))
+		return -1;
+	return z ? add_after(x, c, l, b, z) : 0;
 }
 
 /* Q K^T / sqrt(dh) and P V per head, batched over heads (one call per
@@ -1353,7 +1691,16 @@ static int run_attn(cuda_exec *x, const ectx *c, int l, int b, int S)
 	return act_only(x, c, L, out, (int64_t)b * out_count(x, l, S));
 }
 
-static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
+/* Pooling: cuDNN's in NCHW fp32 and fp16; ours (cuda_k_pool) in NHWC and
+ * in bf16. */
+static int own_pool(const cuda_exec *x)
+{
+	return x->nhwc || x->cfg.half == 2;
+}
+
+/* Runs layer l; alone: by itself (cuda_exec_run_layer), so a conv that
+ * does the add after it as ops run does only the conv. */
+static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S, int alone)
 {
 	const zoo_layer *L = &x->m->layers[l];
 	lplan *p = &x->lp[l];
@@ -1364,19 +1711,47 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 	size_t esz = (size_t)x->esz;
 	switch (L->kind) {
 	case ZOO_CONV:
-		return run_conv(x, c, l, b);
+		return run_conv(x, c, l, b, !alone);
 	case ZOO_POOL_MAX:
 	case ZOO_POOL_AVG: {
 		const float one = 1.0f, zero = 0.0f;
+		if (own_pool(x)) {
+			zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
+			if (launch(c, "cuda_k_pool",
+			           cuda_k_pool(y, in_ptr(x, l, 0), b, in.d[0], in.d[1], in.d[2],
+			                       o.d[1], o.d[2], L->kh, L->kw, L->sh, L->sw, L->ph,
+			                       L->pw, L->kind == ZOO_POOL_MAX, x->nhwc, half,
+			                       x->stream)))
+				return -1;
+			return act_only(x, c, L, y, n_out);
+		}
 		DNN(c, cudnnPoolingForward,
 		    (x->dnn, p->pool, &one, p->bd[b].x, in_ptr(x, l, 0), &zero, p->bd[b].y, y));
 		return act_only(x, c, L, y, n_out);
 	}
 	case ZOO_ADD:
+		if (p->add_fused && !alone)
+			return 0; /* the conv before it did the add */
 		return launch(c, "cuda_k_add_act",
 		              cuda_k_add_act(y, in_ptr(x, l, 0), in_ptr(x, l, 1), n_out, L->act,
 		                             half, x->stream));
 	case ZOO_CONCAT: {
+		zoo_dims o = zoo_layer_dims(x->m, l, S);
+		if (is_image(x, o)) {
+			/* NHWC: per pixel, one kernel for all inputs */
+			const void *src[ZOO_MAX_IN];
+			int width[ZOO_MAX_IN];
+			for (int i = 0; i < L->n_in; i++) {
+				src[i] = in_ptr(x, l, i);
+				width[i] = zoo_input_dims(x->m, l, i, S).d[0];
+			}
+			if (launch(c, "cuda_k_concat_nhwc",
+			           cuda_k_concat_nhwc(y, src, width, L->n_in,
+			                              (int64_t)b * o.d[1] * o.d[2], x->esz,
+			                              x->stream)))
+				return -1;
+			return act_only(x, c, L, y, n_out);
+		}
 		/* Per sample the inputs' channel blocks lie side by side: one
 		 * strided copy per input covers the whole batch. */
 		size_t dst_row = (size_t)out_count(x, l, S) * esz, off = 0;
@@ -1399,9 +1774,8 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S)
 		if (half)
 			BLAS(c, cublasGemmEx,
 			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one,
-			      wp(x, p->w), CUDA_R_16F, L->cin, in_ptr(x, l, 0), CUDA_R_16F, L->cin,
-			      &zero, y, CUDA_R_16F, L->cout, CUBLAS_COMPUTE_32F,
-			      CUBLAS_GEMM_DEFAULT));
+			      wp(x, p->w), x->bt, L->cin, in_ptr(x, l, 0), x->bt, L->cin, &zero, y,
+			      x->bt, L->cout, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 		else
 			BLAS(c, cublasSgemm,
 			     (x->blas, CUBLAS_OP_T, CUBLAS_OP_N, L->cout, rows, L->cin, &one,
@@ -1482,7 +1856,7 @@ static int enqueue(cuda_exec *x, int start, int end, int b, int S, char *err, si
 				l += done;
 				continue;
 			}
-			if (run_layer(x, &c, l, b, S))
+			if (run_layer(x, &c, l, b, S, 0))
 				return -1;
 			l++;
 		}
@@ -1628,9 +2002,8 @@ int cuda_exec_set_input(cuda_exec *x, const void *in, int batch, int seq, char *
 	if (check_args(x, 0, 1, batch, seq, err, errlen))
 		return -1;
 	ectx c = {x, -1, -1, batch, seq, err, errlen};
-	zoo_dims d = x->m->input;
-	size_t n = (size_t)batch * (size_t)zoo_dims_count(&d, seq_of(x, seq));
-	return upload(x, &c, x->d_act + x->act_bytes - x->in_bytes, in, n, input_esz(x) == 2);
+	return upload_t(x, &c, x->d_act + x->act_bytes - x->in_bytes, in, batch, x->m->input,
+	                seq_of(x, seq), input_esz(x) == 2);
 }
 
 int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err, size_t errlen)
@@ -1639,8 +2012,8 @@ int cuda_exec_get_output(cuda_exec *x, float *out, int batch, int seq, char *err
 	int op_end = x->pos == 0 ? m->n_ops : x->pos;
 	int last = m->ops[op_end - 1].first + m->ops[op_end - 1].count - 1;
 	ectx c = {x, op_end - 1, last, batch, seq, err, errlen};
-	return download(x, &c, out, out_ptr(x, last),
-	                (size_t)batch * (size_t)out_count(x, last, seq));
+	return download_t(x, &c, out, out_ptr(x, last), batch,
+	                  zoo_layer_dims(m, last, seq_of(x, seq)), seq_of(x, seq));
 }
 
 int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void *const *in,
@@ -1656,14 +2029,13 @@ int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void 
 		return -1;
 	const zoo_layer *L = &x->m->layers[layer];
 	for (int i = 0; i < L->n_in; i++) /* the embedding reads int32 ids */
-		if (upload(x, &c, in_ptr(x, layer, i), in[i],
-		           (size_t)batch * (size_t)in_count(x, layer, i, S),
-		           x->cfg.half && L->kind != ZOO_EMBED))
+		if (upload_t(x, &c, in_ptr(x, layer, i), in[i], batch,
+		             zoo_input_dims(x->m, layer, i, S), S,
+		             x->cfg.half && L->kind != ZOO_EMBED))
 			return -1;
-	if (run_layer(x, &c, layer, batch, S))
+	if (run_layer(x, &c, layer, batch, S, 1))
 		return -1;
-	return download(x, &c, out, out_ptr(x, layer),
-	                (size_t)batch * (size_t)out_count(x, layer, S));
+	return download_t(x, &c, out, out_ptr(x, layer), batch, zoo_layer_dims(x->m, layer, S), S);
 }
 
 int cuda_exec_pos(const cuda_exec *x)
@@ -1706,13 +2078,16 @@ void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 		zoo_dims o = zoo_layer_dims(x->m, l, 0);
 		fprintf(f, "# conv %s b%d %dx%dx%d k%dx%d/%d g%d: ", L->name, batch, o.d[0], o.d[1],
 		        o.d[2], L->kh, L->kw, L->sh, L->groups);
-		if (bd->gemm)
-			fprintf(f, "im2col + GEMM, split %d\n", bd->gemm);
+		const char *add = x->lp[l].add_fused ? " (and the residual add)" : "";
+		if (bd->gemm && x->nhwc)
+			fprintf(f, "NHWC GEMM%s\n", add);
+		else if (bd->gemm)
+			fprintf(f, "im2col + GEMM, split %d%s\n", bd->gemm, add);
 		else
-			fprintf(f, "cuDNN %s%s, workspace %zu\n",
+			fprintf(f, "cuDNN %s%s%s, workspace %zu\n",
 			        (unsigned)bd->algo < sizeof algos / sizeof algos[0]
 			            ? algos[bd->algo]
 			            : "?",
-			        bd->fused ? " fused" : " + epilogue", bd->ws);
+			        bd->fused ? " fused" : " + epilogue", add, bd->ws);
 	}
 }

@@ -71,7 +71,22 @@ typedef struct cuda_exec_cfg {
 	uint64_t seed; /* weights (wts_new) and the model input (wts_input) */
 	int half;      /* 1: fp16 storage (weights, activations, input; bert's
 	                  ids stay int32), float accumulation in cuDNN, cuBLAS
-	                  and our kernels; tf32 has no effect then */
+	                  and our kernels; 2: the same in bfloat16; tf32 has no
+	                  effect then; 0: fp32 */
+	int nhwc;      /* 1: a CNN without grouped convs (2: any CNN) has its
+	                  activations, input and conv filters stored NHWC
+	                  (KRSC), cuDNN's NHWC kernels; the GEMM forms
+	                  (conv_gemm) only for 1x1 stride-1 convs, as plain
+	                  GEMMs over the pixels. Callers still pass and get
+	                  NCHW floats. Ignored by bert. 0: NCHW */
+	int fuse_add;  /* 1: a conv followed in its op by the residual add that
+	                  alone reads it does the add: act(conv + bias + other
+	                  input) as one cuDNN call, or the conv then our add
+	                  kernel, whichever timed faster at each batch where
+	                  choices are timed (conv_gemm 1 or find; else the
+	                  cuDNN call) (the add
+	                  then does nothing while ops run; op ranges still give
+	                  the whole model's bits) */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);

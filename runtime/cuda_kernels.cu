@@ -7,6 +7,7 @@
  */
 #include "cuda_kernels.h"
 
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <math.h>
 
@@ -25,7 +26,8 @@ unsigned blocks_for(int64_t n)
 	return b < 1 ? 1u : (unsigned)b;
 }
 
-/* Storage is float or __half (the fp16 mode); arithmetic is float. */
+/* Storage is float, __half (the fp16 mode) or __nv_bfloat16 (bf16);
+ * arithmetic is float. */
 __device__ __forceinline__ float ld(const float *p)
 {
 	return *p;
@@ -34,6 +36,10 @@ __device__ __forceinline__ float ld(const __half *p)
 {
 	return __half2float(*p);
 }
+__device__ __forceinline__ float ld(const __nv_bfloat16 *p)
+{
+	return __bfloat162float(*p);
+}
 __device__ __forceinline__ void st(float *p, float v)
 {
 	*p = v;
@@ -41,6 +47,57 @@ __device__ __forceinline__ void st(float *p, float v)
 __device__ __forceinline__ void st(__half *p, float v)
 {
 	*p = __float2half_rn(v);
+}
+__device__ __forceinline__ void st(__nv_bfloat16 *p, float v)
+{
+	*p = __float2bfloat16_rn(v);
+}
+
+/* Eight 16-bit values (one 16-byte load) widened to float and back; the
+ * float form (two loads) only so that DISPATCH compiles every branch. */
+__device__ __forceinline__ void ld8(const float *p, float *v)
+{
+	for (int k = 0; k < 8; k++)
+		v[k] = p[k];
+}
+__device__ __forceinline__ void st8(float *p, const float *v)
+{
+	for (int k = 0; k < 8; k++)
+		p[k] = v[k];
+}
+__device__ __forceinline__ void ld8(const __half *p, float *v)
+{
+	uint4 u = *(const uint4 *)p;
+	const __half2 *h = (const __half2 *)&u;
+	for (int k = 0; k < 4; k++) {
+		float2 f = __half22float2(h[k]);
+		v[2 * k] = f.x, v[2 * k + 1] = f.y;
+	}
+}
+__device__ __forceinline__ void ld8(const __nv_bfloat16 *p, float *v)
+{
+	uint4 u = *(const uint4 *)p;
+	const __nv_bfloat162 *h = (const __nv_bfloat162 *)&u;
+	for (int k = 0; k < 4; k++) {
+		float2 f = __bfloat1622float2(h[k]);
+		v[2 * k] = f.x, v[2 * k + 1] = f.y;
+	}
+}
+__device__ __forceinline__ void st8(__half *p, const float *v)
+{
+	uint4 u;
+	__half2 *h = (__half2 *)&u;
+	for (int k = 0; k < 4; k++)
+		h[k] = __floats2half2_rn(v[2 * k], v[2 * k + 1]);
+	*(uint4 *)p = u;
+}
+__device__ __forceinline__ void st8(__nv_bfloat16 *p, const float *v)
+{
+	uint4 u;
+	__nv_bfloat162 *h = (__nv_bfloat162 *)&u;
+	for (int k = 0; k < 4; k++)
+		h[k] = __floats2bfloat162_rn(v[2 * k], v[2 * k + 1]);
+	*(uint4 *)p = u;
 }
 
 __device__ __forceinline__ float act_apply(float v, int act)
@@ -384,6 +441,112 @@ __global__ void splitk_sum_kernel(T *y, const float *__restrict__ part, int spli
 	}
 }
 
+/* 16-bit storage, eight values per thread (n a multiple of eight, every
+ * pointer 16-byte aligned): bias + activation where eight consecutive
+ * values share a channel (inner % 8 == 0, NCHW planes) or are eight
+ * consecutive channels (inner == 1 with c % 8 == 0: FC rows, NHWC). */
+template <typename T>
+__global__ void bias_act8_kernel(T *y, const T *__restrict__ bias, int64_t n8, int64_t inner, int c,
+                                 int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n8;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		float v[8];
+		ld8(y + i * 8, v);
+		if (bias && inner > 1) {
+			float bb = ld(bias + (i * 8 / inner) % c);
+			for (int k = 0; k < 8; k++)
+				v[k] += bb;
+		} else if (bias) {
+			float bv[8];
+			ld8(bias + (i * 8) % c, bv);
+			for (int k = 0; k < 8; k++)
+				v[k] += bv[k];
+		}
+		for (int k = 0; k < 8; k++)
+			v[k] = act_apply(v[k], act);
+		st8(y + i * 8, v);
+	}
+}
+
+template <typename T>
+__global__ void add_act8_kernel(T *out, const T *a, const T *b, int64_t n8, int act)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n8;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		float x[8], y[8];
+		ld8(a + i * 8, x);
+		ld8(b + i * 8, y);
+		for (int k = 0; k < 8; k++)
+			x[k] = act_apply(x[k] + y[k], act);
+		st8(out + i * 8, x);
+	}
+}
+
+/* Max or average (padding counted in the divisor) pooling, one output
+ * value per thread. NHWC: consecutive threads take consecutive channels of
+ * one output pixel, so every read of a window position is coalesced. */
+template <typename T>
+__global__ void pool_kernel(T *y, const T *__restrict__ x, int64_t n, int c, int h, int w, int ho,
+                            int wo, int kh, int kw, int sh, int sw, int ph, int pw, int is_max,
+                            int nhwc)
+{
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int ch, ox, oy;
+		int64_t t = i, sample;
+		if (nhwc) {
+			ch = (int)(t % c), t /= c;
+			ox = (int)(t % wo), t /= wo;
+			oy = (int)(t % ho), sample = t / ho;
+		} else {
+			ox = (int)(t % wo), t /= wo;
+			oy = (int)(t % ho), t /= ho;
+			ch = (int)(t % c), sample = t / c;
+		}
+		float acc = is_max ? -INFINITY : 0.0f;
+		for (int ky = 0; ky < kh; ky++) {
+			int iy = oy * sh - ph + ky;
+			if (iy < 0 || iy >= h)
+				continue;
+			for (int kx = 0; kx < kw; kx++) {
+				int ix = ox * sw - pw + kx;
+				if (ix < 0 || ix >= w)
+					continue;
+				int64_t at = nhwc ? ((sample * h + iy) * w + ix) * c + ch
+				                  : ((sample * c + ch) * h + iy) * w + ix;
+				float v = ld(x + at);
+				/* NaN propagates, as cuDNN's CUDNN_PROPAGATE_NAN */
+				acc = is_max ? (v > acc || v != v ? v : acc) : acc + v;
+			}
+		}
+		st(y + i, is_max ? acc : acc / (float)(kh * kw));
+	}
+}
+
+/* NHWC channel concat: each of rows pixel rows of the output (c units
+ * wide) is the inputs' rows side by side, input k w[k] units wide. U is
+ * the unit copied: a stored value, or 16 bytes where every width is a
+ * multiple of that. */
+struct concat_args {
+	const void *in[ZOO_MAX_IN];
+	int w[ZOO_MAX_IN];
+	int n;
+};
+
+template <typename U> __global__ void concat_kernel(U *y, concat_args a, int64_t rows, int c)
+{
+	int64_t n = rows * c;
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t r = i / c;
+		int col = (int)(i % c), k = 0;
+		while (k + 1 < a.n && col >= a.w[k])
+			col -= a.w[k++];
+		y[i] = ((const U *)a.in[k])[r * a.w[k] + col];
+	}
+}
+
 bool aligned16(const void *p)
 {
 	return ((uintptr_t)p & 15u) == 0;
@@ -391,10 +554,14 @@ bool aligned16(const void *p)
 
 } /* namespace */
 
-/* The float kernels, or the same for __half when half is set. */
+/* The float kernels, or the same for __half (half 1) or __nv_bfloat16
+ * (half 2). */
 #define DISPATCH(half, ...)                                                                        \
 	do {                                                                                       \
-		if (half) {                                                                        \
+		if (half == 2) {                                                                   \
+			using T = __nv_bfloat16;                                                   \
+			__VA_ARGS__;                                                               \
+		} else if (half) {                                                                 \
 			using T = __half;                                                          \
 			__VA_ARGS__;                                                               \
 		} else {                                                                           \
@@ -412,6 +579,10 @@ extern "C" cudaError_t cuda_k_bias_act(void *y, const void *bias, int64_t n, int
 		int64_t n4 = n / 4;
 		bias_act4_kernel<<<blocks_for(n4), kThreads, 0, s>>>(
 		    (float4 *)y, (const float *)bias, n4, inner == 1 ? 0 : inner / 4, c, (int)act);
+	} else if (half && n % 8 == 0 && aligned16(y) && (!bias || aligned16(bias)) &&
+	           (inner % 8 == 0 || (inner == 1 && c % 8 == 0))) {
+		DISPATCH(half, bias_act8_kernel<T><<<blocks_for(n / 8), kThreads, 0, s>>>(
+		                   (T *)y, (const T *)bias, n / 8, inner, c, (int)act));
 	} else {
 		DISPATCH(half, bias_act_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
 		                   (T *)y, (const T *)bias, n, inner, c, (int)act));
@@ -452,6 +623,9 @@ extern "C" cudaError_t cuda_k_add_act(void *out, const void *a, const void *b, i
 	if (!half && n % 4 == 0 && aligned16(out) && aligned16(a) && aligned16(b))
 		add_act4_kernel<<<blocks_for(n / 4), kThreads, 0, s>>>(
 		    (float4 *)out, (const float4 *)a, (const float4 *)b, n / 4, (int)act);
+	else if (half && n % 8 == 0 && aligned16(out) && aligned16(a) && aligned16(b))
+		DISPATCH(half, add_act8_kernel<T><<<blocks_for(n / 8), kThreads, 0, s>>>(
+		                   (T *)out, (const T *)a, (const T *)b, n / 8, (int)act));
 	else
 		DISPATCH(half, add_act_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(
 		                   (T *)out, (const T *)a, (const T *)b, n, (int)act));
@@ -533,5 +707,50 @@ extern "C" cudaError_t cuda_k_fill(void *p, int64_t n, uint64_t seed, int half, 
 	if (n <= 0)
 		return cudaSuccess;
 	DISPATCH(half, fill_kernel<T><<<blocks_for(n), kThreads, 0, s>>>((T *)p, n, seed));
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int h, int w, int ho,
+                                   int wo, int kh, int kw, int sh, int sw, int ph, int pw,
+                                   int is_max, int nhwc, int half, cudaStream_t s)
+{
+	int64_t n = (int64_t)batch * c * ho * wo;
+	if (n <= 0)
+		return cudaSuccess;
+	DISPATCH(half, pool_kernel<T><<<blocks_for(n), kThreads, 0, s>>>((T *)y, (const T *)x, n, c,
+	                                                                 h, w, ho, wo, kh, kw, sh,
+	                                                                 sw, ph, pw, is_max, nhwc));
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_k_concat_nhwc(void *y, const void *const *in, const int *width,
+                                          int n_in, int64_t rows, int esz, cudaStream_t s)
+{
+	if (n_in < 1 || n_in > ZOO_MAX_IN || (esz != 2 && esz != 4))
+		return cudaErrorInvalidValue;
+	concat_args a;
+	int c = 0, vec = aligned16(y);
+	for (int k = 0; k < n_in; k++) {
+		a.in[k] = in[k];
+		a.w[k] = width[k];
+		c += width[k];
+		vec = vec && aligned16(in[k]) && (width[k] * esz) % 16 == 0;
+	}
+	a.n = n_in;
+	if (rows <= 0 || c <= 0)
+		return cudaSuccess;
+	if (vec) {
+		int per = 16 / esz;
+		for (int k = 0; k < n_in; k++)
+			a.w[k] /= per;
+		concat_kernel<uint4><<<blocks_for(rows * (c / per)), kThreads, 0, s>>>(
+		    (uint4 *)y, a, rows, c / per);
+	} else if (esz == 2) {
+		concat_kernel<uint16_t>
+		    <<<blocks_for(rows * c), kThreads, 0, s>>>((uint16_t *)y, a, rows, c);
+	} else {
+		concat_kernel<uint32_t>
+		    <<<blocks_for(rows * c), kThreads, 0, s>>>((uint32_t *)y, a, rows, c);
+	}
 	return cudaGetLastError();
 }

@@ -8,10 +8,11 @@
  * returns the launch status (cudaGetLastError), so the caller can report
  * which model, op and batch a failed launch belonged to.
  *
- * Tensors are dense, in zoo.h's layouts (batch outermost), and float32, or
- * IEEE binary16 where `half` is set (the executor's fp16 mode: storage in
- * fp16, arithmetic in float). Integer ids and split-K partial sums are the
- * same in both modes.
+ * Tensors are dense, in zoo.h's layouts (batch outermost) or NHWC where a
+ * launcher says so, and float32 (`half` 0), IEEE binary16 (`half` 1, the
+ * executor's fp16 mode: storage in fp16, arithmetic in float) or bfloat16
+ * (`half` 2, likewise). Integer ids and split-K partial sums are the same
+ * in every mode.
  */
 #ifndef ABACUS_CUDA_KERNELS_H
 #define ABACUS_CUDA_KERNELS_H
@@ -79,6 +80,19 @@ cudaError_t cuda_k_im2col(void *col, const void *x, int batch, int c, int h, int
  * n < batch, c < cout, p < pix; bias may be NULL. */
 cudaError_t cuda_k_splitk_sum(void *y, const float *part, int splits, int batch, int cout, int pix,
                               const void *bias, zoo_act act, int half, cudaStream_t s);
+
+/* Max (is_max 1) or average pooling, padding counted in the divisor (the
+ * zoo's count_include_pad), of a batch of c x h x w images into c x ho x
+ * wo, NCHW or, with nhwc, NHWC; NaN propagates through max. */
+cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int h, int w, int ho, int wo,
+                        int kh, int kw, int sh, int sw, int ph, int pw, int is_max, int nhwc,
+                        int half, cudaStream_t s);
+
+/* NHWC channel concat: output pixel row r (rows = batch x h x w) is the
+ * n_in inputs' row r side by side, input k width[k] channels; esz bytes
+ * per value (2 or 4). One launch for all inputs. */
+cudaError_t cuda_k_concat_nhwc(void *y, const void *const *in, const int *width, int n_in,
+                               int64_t rows, int esz, cudaStream_t s);
 
 /* Fills n values with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */

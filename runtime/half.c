@@ -63,3 +63,34 @@ void half_to_floats(float *dst, const uint16_t *src, size_t n)
 	for (size_t i = 0; i < n; i++)
 		dst[i] = half_to_float(src[i]);
 }
+
+uint16_t bf16_from_float(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, sizeof x);
+	if ((x & 0x7fffffffu) > 0x7f800000u) /* NaN: quiet, keep the sign */
+		return (uint16_t)((x >> 16) | 0x0040u);
+	/* round off 16 bits; a carry into the exponent (up to infinity) is right */
+	x += 0x7fffu + ((x >> 16) & 1u);
+	return (uint16_t)(x >> 16);
+}
+
+float bf16_to_float(uint16_t h)
+{
+	uint32_t x = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &x, sizeof f);
+	return f;
+}
+
+void bf16_from_floats(uint16_t *dst, const float *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = bf16_from_float(src[i]);
+}
+
+void bf16_to_floats(float *dst, const uint16_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = bf16_to_float(src[i]);
+}

@@ -20,4 +20,12 @@ float half_to_float(uint16_t h);
 void half_from_floats(uint16_t *dst, const float *src, size_t n);
 void half_to_floats(float *dst, const uint16_t *src, size_t n);
 
+/* bfloat16: float's upper 16 bits, rounded to nearest, ties to even (as
+ * the GPU's __float2bfloat16_rn); NaN stays NaN (quiet), keeping its sign.
+ * The executor's bf16 mode stores values this way. */
+uint16_t bf16_from_float(float f);
+float bf16_to_float(uint16_t h);
+void bf16_from_floats(uint16_t *dst, const float *src, size_t n);
+void bf16_to_floats(float *dst, const uint16_t *src, size_t n);
+
 #endif

@@ -18,6 +18,15 @@
  *     kernels); and a device whose services ask for every batch size
  *     (dev_service.every_batch) runs merged batches of any size, whole
  *     and cut.
+ *  7. the NHWC layout (cuda_exec_cfg.nhwc) and the residual add fused into
+ *     the conv before it (fuse_add): every layer kind as in 1, whole
+ *     models (resnet50, inception_v3, vgg16, mobilenet_v2) as in 2, and
+ *     segments as in 3, in fp32, TF32, fp16 and bf16 (bf16 within the
+ *     fp16 bounds: its 8-bit significand costs 8x fp16's rounding, which
+ *     the bounds leave room for).
+ *
+ * Arguments, if any, name the parts to run (layers, resnet, models,
+ * segments, device, attention, merged); none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -49,19 +58,28 @@ static double rel_err(const float *gpu, const float *ref, size_t n)
 }
 
 /* Precisions the executor runs in: fp32 with TF32 off, with TF32 on, and
- * fp16 storage with float accumulation. */
-enum { FP32, TF32, FP16 };
+ * fp16 or bf16 storage with float accumulation. */
+enum { FP32, TF32, FP16, BF16 };
 
 static const char *prec_name(int prec)
 {
-	return prec == FP16 ? "fp16" : prec == TF32 ? "tf32" : "fp32";
+	return prec == BF16 ? "bf16" : prec == FP16 ? "fp16" : prec == TF32 ? "tf32" : "fp32";
+}
+
+/* Layouts: bits of the executor's nhwc and fuse_add. */
+enum { NCHW = 0, NHWC = 1, FUSE = 2 };
+
+static const char *layout_name(int layout)
+{
+	static const char *const names[] = {"nchw", "nhwc", "nchw+add", "nhwc+add"};
+	return names[layout & 3];
 }
 
 /* find = 1 times the conv algorithms at load, so two executors of one model
  * may pick different ones; find = 0 (heuristics) makes them agree.
  * conv_gemm: cuda_exec_cfg's (1 timed choice, 2 every ungrouped conv). */
 static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int prec, int graphs,
-                            int find, int conv_gemm, uint64_t seed)
+                            int find, int conv_gemm, uint64_t seed, int layout)
 {
 	char err[ERRLEN];
 	cuda_exec_cfg cfg = {.model = m,
@@ -73,7 +91,9 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .find = find,
 	                     .conv_gemm = conv_gemm,
 	                     .seed = seed,
-	                     .half = prec == FP16};
+	                     .half = prec == BF16 ? 2 : prec == FP16,
+	                     .nhwc = layout & NHWC ? 2 : 0, /* grouped convs too */
+	                     .fuse_add = (layout & FUSE) != 0};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -121,7 +141,7 @@ static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int inpu
 /* Each distinct layer once against ref_layer. With conv_gemm 2 or 3 only
  * the ungrouped convs, all of them through im2col + GEMM (3: the reduction
  * split where gemm_splits splits it). */
-static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv_gemm)
+static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv_gemm, int layout)
 {
 	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
 	static pick picks[MAXP];
@@ -163,8 +183,8 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 		const zoo_model *m = zm[mi];
 		const zoo_layer *L = &m->layers[l];
 		if (!ex[mi])
-			ex[mi] =
-			    make_exec(m, BATCH, m->has_seq ? SEQ : 0, prec, 0, 1, conv_gemm, 7);
+			ex[mi] = make_exec(m, BATCH, m->has_seq ? SEQ : 0, prec, 0, 1, conv_gemm, 7,
+			                   layout);
 		if (!ex[mi])
 			continue;
 		void *in[ZOO_MAX_IN] = {0};
@@ -192,7 +212,8 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 			check_failures++;
 		} else {
 			double e = rel_err(gpu, ref, n_out);
-			printf("  %s%s %-14s %-28s %-44s rel err %.2e\n", prec_name(prec),
+			printf("  %s%s%s %-14s %-28s %-44s rel err %.2e\n", prec_name(prec),
+			       layout ? " nhwc" : "",
 			       conv_gemm == 2   ? " gemm"
 			       : conv_gemm == 3 ? " split"
 			                        : "",
@@ -214,8 +235,10 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 		cuda_exec_free(ex[mi]);
 }
 
-/* Whole model on the GPU vs ref_run on the same input. */
-static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int conv_gemm)
+/* Whole model on the GPU vs ref_run on the same input, in each precision
+ * and each layout of the list (-1 ends it). */
+static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int conv_gemm,
+                       const int *layouts)
 {
 	char err[ERRLEN];
 	zoo_dims id = m->input;
@@ -231,8 +254,9 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int
 		check_failures++;
 		goto out;
 	}
-	for (int prec = FP32; prec <= FP16; prec++) {
-		cuda_exec *x = make_exec(m, batch, seq, prec, 1, 0, conv_gemm, 7);
+	for (int run = 0; layouts[run / 4] >= 0; run++) {
+		int prec = run % 4, layout = layouts[run / 4];
+		cuda_exec *x = make_exec(m, batch, seq, prec, 1, 0, conv_gemm, 7, layout);
 		if (!x)
 			continue;
 		for (size_t i = 0; i < n_out; i++)
@@ -245,10 +269,10 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int
 		} else {
 			double e = rel_err(gpu, ref, n_out);
 			double tol = prec == FP32 ? 1e-3 : 2e-2;
-			printf(
-			    "  %s batch %d seq %d %s conv_gemm %d: whole model rel err %.2e "
-			    "(tol %.0e)\n",
-			    m->name, batch, seq, prec_name(prec), conv_gemm, e, tol);
+			printf("  %s batch %d seq %d %s %s conv_gemm %d: whole model rel err %.2e "
+			       "(tol %.0e)\n",
+			       m->name, batch, seq, prec_name(prec), layout_name(layout), conv_gemm,
+			       e, tol);
 			CHECK(e <= tol);
 		}
 		cuda_exec_free(x);
@@ -328,7 +352,8 @@ static void test_attention(const zoo_model *bert, const wts *w)
  * second [0,n) run replays the graph the first one captured). conv_gemm 0,
  * 2 or 3, not the timed choice (1), so both executors run the same
  * kernels. */
-static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm, int prec)
+static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm, int prec,
+                          int layout)
 {
 	char err[ERRLEN];
 	int n = m->n_ops, k = n / 3;
@@ -337,8 +362,8 @@ static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm,
 	float *whole = malloc(n_out * 4), *split = malloc(n_out * 4), *eager = malloc(n_out * 4),
 	      *again = malloc(n_out * 4);
 	for (int graphs = 0; graphs <= 1; graphs++) {
-		cuda_exec *x =
-		    make_exec(m, batch + 1, seq ? seq * 2 : 0, prec, graphs, 0, conv_gemm, 3);
+		cuda_exec *x = make_exec(m, batch + 1, seq ? seq * 2 : 0, prec, graphs, 0,
+		                         conv_gemm, 3, layout);
 		if (!x)
 			continue;
 		int rc = cuda_exec_run(x, 0, n, batch, seq, err, sizeof err) ||
@@ -357,8 +382,10 @@ static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm,
 			CHECK(memcmp(whole, again, n_out * 4) == 0);
 			if (graphs) {
 				double e = rel_err(whole, eager, n_out);
-				printf("  %s batch %d %s: graphs vs eager rel err %.2e\n", m->name,
-				       batch, prec_name(prec), e);
+				printf("  %s batch %d %s %s conv_gemm %d: graphs vs eager rel err "
+				       "%.2e\n",
+				       m->name, batch, prec_name(prec), layout_name(layout),
+				       conv_gemm, e);
 				CHECK(e == 0.0); /* same algorithms, same kernels */
 				CHECK(cuda_exec_graphs(x) == n + 1); /* each op, and the whole */
 			} else {
@@ -502,7 +529,7 @@ static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int se
 	size_t per_in = (size_t)zoo_dims_count(&id, seq), per_out = (size_t)zoo_dims_count(&od, seq);
 	unsigned char *in = malloc((size_t)total * per_in * 4);
 	float *merged = malloc((size_t)total * per_out * 4), *alone = malloc((size_t)total * per_out * 4);
-	cuda_exec *x = make_exec(m, total, seq, prec, 1, 0, 1, 5);
+	cuda_exec *x = make_exec(m, total, seq, prec, 1, 0, 1, 5, NCHW);
 	if (!in || !merged || !alone || !x) {
 		check_failures++;
 		goto out;
@@ -602,7 +629,17 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 	device_free(&d);
 }
 
-int main(void)
+/* Whether part `name` runs: every part without arguments, else those
+ * named. */
+static int part(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
 	char err[ERRLEN];
 	device probe;
@@ -638,57 +675,99 @@ int main(void)
 		cuda_exec *x = NULL;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "conv_gemm 7");
+		bad.conv_gemm = 1;
+		bad.half = 3;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "half 3");
+		bad.half = 0;
+		bad.nhwc = 3;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "nhwc 3");
 	}
 
-	printf("layers, TF32 off (tol 1e-4):\n");
-	test_layers(zm, zw, 0, 1e-4, 0);
-	printf("layers, TF32 on (tol 1e-2):\n");
-	test_layers(zm, zw, 1, 1e-2, 0);
-	printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
-	test_layers(zm, zw, 0, 1e-4, 2);
-	test_layers(zm, zw, 1, 1e-2, 2);
-	printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
-	test_layers(zm, zw, 0, 1e-4, 3);
-	test_layers(zm, zw, 1, 1e-2, 3);
-	printf("layers in fp16, cuDNN convs, unsplit and split GEMMs (tol 1e-2):\n");
-	test_layers(zm, zw, FP16, 1e-2, 0);
-	test_layers(zm, zw, FP16, 1e-2, 2);
-	test_layers(zm, zw, FP16, 1e-2, 3);
+	if (part(argc, argv, "layers")) {
+		printf("layers, TF32 off (tol 1e-4):\n");
+		test_layers(zm, zw, 0, 1e-4, 0, NCHW);
+		printf("layers, TF32 on (tol 1e-2):\n");
+		test_layers(zm, zw, 1, 1e-2, 0, NCHW);
+		printf("conv layers as im2col + GEMM, TF32 off (tol 1e-4) and on (tol 1e-2):\n");
+		test_layers(zm, zw, 0, 1e-4, 2, NCHW);
+		test_layers(zm, zw, 1, 1e-2, 2, NCHW);
+		printf("conv layers as im2col + split GEMM, TF32 off (tol 1e-4), on (tol 1e-2):\n");
+		test_layers(zm, zw, 0, 1e-4, 3, NCHW);
+		test_layers(zm, zw, 1, 1e-2, 3, NCHW);
+		printf("layers in fp16 and bf16, cuDNN convs, unsplit, split GEMMs (tol 1e-2):\n");
+		for (int prec = FP16; prec <= BF16; prec++)
+			for (int cg = 0; cg <= 3; cg += cg ? 1 : 2)
+				test_layers(zm, zw, prec, 1e-2, cg, NCHW);
+		printf("layers in NHWC (residual adds fused as ops run), TF32 off (tol 1e-4), "
+		       "on, fp16 and bf16 (tol 1e-2), cuDNN convs and 1x1 convs as GEMMs:\n");
+		for (int prec = FP32; prec <= BF16; prec++)
+			for (int cg = 0; cg <= 2; cg += 2)
+				test_layers(zm, zw, prec, prec == FP32 ? 1e-4 : 1e-2, cg,
+				            NHWC | FUSE);
+	}
 
+	static const int nchw[] = {NCHW, -1}, both[] = {NCHW, NHWC, -1},
+	                 every[] = {NCHW, NHWC, NHWC | FUSE, FUSE, -1};
 	printf("whole models:\n");
-	test_model(r50, zw[1], 1, 0, 1);
-	test_model(r50, zw[1], 1, 0, 2);
-	test_model(r50, zw[1], 1, 0, 3);
-	test_model(bert, zw[8], 1, 64, 1);
-	test_model(bert, zw[8], 4, 64, 1); /* the fused attention kernel's path */
+	if (part(argc, argv, "resnet")) {
+		test_model(r50, zw[1], 1, 0, 1, every);
+		test_model(r50, zw[1], 1, 0, 2, both);
+		test_model(r50, zw[1], 1, 0, 3, nchw);
+	}
+	if (part(argc, argv, "models")) {
+		test_model(bert, zw[8], 1, 64, 1, both); /* bert ignores nhwc */
+		test_model(bert, zw[8], 4, 64, 1, nchw); /* the fused attention kernel's path */
+		{
+			static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
+			/* inception_v3 and vgg16 at batch 1, mobilenet_v2 at 2 */
+			static const int others[] = {4, 5, 7}, batch[] = {1, 1, 2};
+			for (int i = 0; i < 3; i++)
+				test_model(zm[others[i]], zw[others[i]], batch[i], 0, 1, nhwc);
+		}
+	}
 
-	printf("segments:\n");
-	test_segments(r50, 2, 0, 0, TF32);
-	test_segments(r50, 2, 0, 2, TF32);
-	test_segments(r50, 2, 0, 3, TF32);
-	test_segments(zm[4], 1, 0, 0, TF32);
-	test_segments(bert, 2, 32, 0, TF32);
-	test_segments(bert, 4, 64, 0, TF32); /* the fused attention kernel's path */
-	test_segments(r50, 2, 0, 3, FP16);
-	test_segments(bert, 4, 64, 0, FP16);
+	if (part(argc, argv, "segments")) {
+		printf("segments:\n");
+		test_segments(r50, 2, 0, 0, TF32, NCHW);
+		test_segments(r50, 2, 0, 2, TF32, NCHW);
+		test_segments(r50, 2, 0, 3, TF32, NCHW);
+		test_segments(zm[4], 1, 0, 0, TF32, NCHW);
+		test_segments(bert, 2, 32, 0, TF32, NCHW);
+		test_segments(bert, 4, 64, 0, TF32, NCHW); /* the fused attention kernel's path */
+		test_segments(r50, 2, 0, 3, FP16, NCHW);
+		test_segments(bert, 4, 64, 0, FP16, NCHW);
+		test_segments(r50, 2, 0, 0, TF32, FUSE);
+		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
+		test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);
+		test_segments(r50, 2, 0, 0, FP16, NHWC | FUSE);
+		test_segments(r50, 2, 0, 0, BF16, NHWC | FUSE);
+		test_segments(zm[4], 1, 0, 0, FP16, NHWC);
+		test_segments(zm[7], 2, 0, 0, BF16, NHWC | FUSE);
+		test_segments(vgg, 1, 0, 0, FP16, NHWC);
+	}
 
-	printf("device:\n");
-	test_device(r50, bert, vgg);
+	if (part(argc, argv, "device")) {
+		printf("device:\n");
+		test_device(r50, bert, vgg);
+	}
+	if (part(argc, argv, "attention")) {
+		printf("attention kernel:\n");
+		test_attention(bert, zw[8]);
+	}
 
-	printf("attention kernel:\n");
-	test_attention(bert, zw[8]);
-
-	printf("merged batches:\n");
-	{
+	if (part(argc, argv, "merged")) {
 		static const int q3[] = {1, 2}, q5[] = {1, 4}, q13[] = {1, 4, 8};
+		printf("merged batches:\n");
 		test_merged_outputs(r50, q3, 2, 0, FP32);
 		test_merged_outputs(r50, q5, 2, 0, FP32);
 		test_merged_outputs(r50, q13, 3, 0, FP32);
 		test_merged_outputs(r50, q13, 3, 0, TF32);
 		test_merged_outputs(bert, q5, 2, 32, FP32);
 		test_merged_outputs(bert, q3, 2, 64, TF32);
+		test_merged_device(r50, bert);
 	}
-	test_merged_device(r50, bert);
 
 	for (int i = 0; i < n; i++) {
 		wts_free(zw[i]);

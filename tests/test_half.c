@@ -97,8 +97,48 @@ static void test_against_compiler(void)
 }
 #endif
 
+/* bfloat16: every value through float and back, the midpoints between
+ * neighbours, and the edges. */
+static void test_bf16(void)
+{
+	int bad = 0, nans = 0;
+	for (uint32_t h = 0; h < 65536; h++) {
+		float f = bf16_to_float((uint16_t)h);
+		if ((h & 0x7f80u) == 0x7f80u && (h & 0x7fu)) {
+			nans += isnan(f) && isnan(bf16_to_float(bf16_from_float(f)));
+			continue;
+		}
+		bad += bf16_from_float(f) != h;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(nans, 2 * 127);
+	bad = 0;
+	for (uint32_t a = 0; a < 0x7f7fu; a += 7) {
+		uint32_t b = a + 1;
+		double lo = bf16_to_float((uint16_t)a), hi = bf16_to_float((uint16_t)b);
+		float mid = (float)((lo + hi) / 2);
+		uint16_t even = (a & 1u) ? (uint16_t)b : (uint16_t)a;
+		bad += bf16_from_float(mid) != even;
+		bad += bf16_from_float(nextafterf(mid, INFINITY)) != b;
+		bad += bf16_from_float(nextafterf(mid, 0.0f)) != a;
+		bad += bf16_from_float(-mid) != (even | 0x8000u);
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(bf16_from_float(1.0f), 0x3f80u);
+	CHECK_INT(bf16_from_float(3.4e38f), 0x7f80u); /* past the largest: infinity */
+	CHECK_NEAR(bf16_to_float(0xc000u), -2.0, 0);
+	float in[3] = {1.5f, -0.25f, 1e-3f}, out[3];
+	uint16_t mid[3];
+	bf16_from_floats(mid, in, 3);
+	bf16_to_floats(out, mid, 3);
+	CHECK_NEAR(out[0], 1.5, 0);
+	CHECK_NEAR(out[1], -0.25, 0);
+	CHECK_NEAR(out[2], 1e-3, 1e-3 / 128);
+}
+
 int main(void)
 {
+	test_bf16();
 	test_round_trip();
 	test_midpoints();
 	test_arrays();

@@ -5,6 +5,17 @@
 #   BUILD=build-cuda OUT=/tmp/out bash bench/gpu/ratio.sh
 #   MODELS=resnet50,bert BATCHES=1,4,8,16,32 PRECS="fp32 fp16" JOBS=6
 #   AB_ARGS="--conv-gemm 1" RUNS=100 KERNELS=resnet50:8 LIMIT=400
+#   VARIANTS="fp32 fp32+nhwc fp32+nhwc+add fp16+nhwc+add bf16+nhwc+add"
+#
+# GPU_FIRST: a command run with the GPU to itself before abacus is timed
+# (while the first PyTorch processes compile); TORCH_MODES: torch_ref.py's
+# modes (default eager,graph,compile in fp32, graph,compile in half).
+# PRECS are PyTorch's precisions (none: PRECS=""); VARIANTS (default: the
+# same as PRECS) the executor's configurations, each a precision (fp32,
+# fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
+# (--conv-gemm 0: cuDNN only) and +find (--find: conv algorithms timed),
+# each written as whole[-fp16|-bf16][-nhwc][-add][-cg0][-find].csv. With KERNELS, KVARIANTS
+# (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
 # CPU), so it runs in parallel: one PyTorch process per (model, precision),
@@ -26,7 +37,8 @@ BUILD=${BUILD:-build-cuda}
 OUT=${OUT:-/tmp/abacus-ratio-out}
 MODELS=${MODELS:-resnet18,resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19,mobilenet_v2,bert}
 BATCHES=${BATCHES:-1,4,8,16,32}
-PRECS=${PRECS:-fp32 fp16}
+PRECS=${PRECS-fp32 fp16}
+VARIANTS=${VARIANTS:-$PRECS}
 JOBS=${JOBS:-6}
 RUNS=${RUNS:-100}
 KERNELS=${KERNELS:-}
@@ -48,16 +60,28 @@ left() { echo $((END - $(date +%s))); }
 export -f left
 echo "ratio.sh: $(nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader), $NCPU cores" | tee "$LOG"
 
+# bench_gpu flags and the file suffix of a variant such as fp16+nhwc+add
+variant_flags() {
+	local v=$1 flag="" suffix=""
+	case $v in fp16*) flag=--fp16 suffix=-fp16 ;; bf16*) flag=--bf16 suffix=-bf16 ;; esac
+	case $v in *+nhwc*) flag="$flag --nhwc" suffix=$suffix-nhwc ;; esac
+	case $v in *+add*) flag="$flag --fuse-add" suffix=$suffix-add ;; esac
+	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
+	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
+	echo "$suffix|$flag"
+}
+
 abacus() {
-	for p in $PRECS; do
-		[ "$p" = bf16 ] && continue # the executor has fp32 and fp16
-		local flag="" suffix=""
-		[ "$p" = fp16 ] && flag=--fp16 && suffix=-fp16
+	for p in $VARIANTS; do
+		local vf flag suffix
+		vf=$(variant_flags "$p")
+		suffix=${vf%%|*} flag=${vf#*|}
 		echo "=== abacus $p ($((SECONDS - t0)) s)"
 		taskset -c 0,1 timeout "$(left)" "$BUILD/bench_gpu" "$W/ab-$p" --only whole --graphs-only --models "$MODELS" \
 			--batches "$BATCHES" --max-batch "$maxb" $flag ${AB_ARGS:-} &&
 			cp "$W/ab-$p/whole.csv" "$OUT/whole$suffix.csv"
-		if [ -n "$KERNELS" ]; then
+		[ "$(left)" -gt 5 ] || break
+		if [ -n "$KERNELS" ] && [[ " ${KVARIANTS:-$VARIANTS} " == *" $p "* ]]; then
 			timeout "$(left)" ncu --clock-control none --profile-from-start off --csv --metrics gpu__time_duration.sum \
 				--log-file "$W/ncu-$p.csv" "$BUILD/bench_gpu" --kernels "$KERNELS" $flag ${AB_ARGS:-} \
 				>"$W/describe-$p.txt" 2>&1
@@ -71,8 +95,8 @@ abacus() {
 }
 
 torch_one() { # precision model
-	local p=$1 m=$2 modes=graph,compile extra=""
-	[ "$p" = fp32 ] && modes=eager,graph,compile
+	local p=$1 m=$2 modes=${TORCH_MODES:-graph,compile} extra=""
+	[ "$p" = fp32 ] && modes=${TORCH_MODES:-eager,graph,compile}
 	[ "$p" != fp32 ] && extra=--channels-last
 	if [ -n "$KERNELS" ] && [ "${KERNELS%%:*}" = "$m" ]; then
 		extra="$extra --kernels ${KERNELS##*:} --kernels-out $W/kernels-$p-$m.txt"
@@ -88,15 +112,19 @@ export -f torch_one
 
 (
 	flock 9
+	if [ -n "${GPU_FIRST:-}" ]; then
+		echo "=== first: $GPU_FIRST ($((SECONDS - t0)) s)"
+		eval "$GPU_FIRST"
+	fi
 	abacus
 ) 9>"$LOCK" >>"$LOG" 2>&1 &
 ab=$!
 sleep 1
-for m in ${MODELS//,/ }; do
-	for p in $PRECS; do
+for p in $PRECS; do
+	for m in ${MODELS//,/ }; do
 		echo "$p $m"
 	done
-done | xargs -P "$JOBS" -L1 bash -c 'torch_one "$@"' _ >>"$LOG" 2>&1
+done | xargs -r -P "$JOBS" -L1 bash -c 'torch_one "$@"' _ >>"$LOG" 2>&1
 wait $ab
 echo "=== all done ($((SECONDS - t0)) s)" >>"$LOG"
 

@@ -3,7 +3,10 @@
 
 usage: summary.py DIR   (DIR holds whichever exist of: whole.csv and
                          torch.csv (fp32 with TF32), whole-fp16.csv and
-                         torch-fp16.csv, torch-bf16.csv (and whole-bf16.csv),
+                         torch-fp16.csv, whole-bf16.csv and torch-bf16.csv,
+                         the executor's layout variants of each precision
+                         (whole[-fp16|-bf16]-nhwc.csv, -nhwc-add.csv,
+                         -add.csv, -nhwc-add-cg0.csv: ratio.sh's VARIANTS),
                          overlap.csv, ops.csv)
 
 Per precision, per model and batch: the median whole-model time of abacus
@@ -11,8 +14,11 @@ Per precision, per model and batch: the median whole-model time of abacus
 PyTorch in each mode its file holds (eager, graph = hand-captured CUDA
 graph, compile = torch.compile reduce-overhead, compile-ma = max-autotune),
 with the ratios abacus / PyTorch (below 1: abacus is faster); then the
-targets, each with its worst case; then the overlap table's range and the
-op profile's size.
+targets, each with its worst case. Where a precision has several executor
+variants (NCHW, NHWC, with the residual add fused), each gets its table and
+targets, then one table sets the variants side by side with the fastest per
+model and batch and the targets of that choice (a layout chosen per model
+and batch). Then the overlap table's range and the op profile's size.
 """
 import csv
 import os
@@ -20,6 +26,9 @@ import sys
 
 TORCH_MODES = ("eager", "graph", "compile", "compile-ma")
 PRECISIONS = (("fp32", ""), ("fp16", "-fp16"), ("bf16", "-bf16"))
+LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"),
+           ("nhwc+a-cg0", "-nhwc-add-cg0"), ("nchw+find", "-find"),
+           ("nhwc+a+find", "-nhwc-add-find"))
 
 
 def load(path):
@@ -61,7 +70,7 @@ def targets(prec, whole, torch, keys):
     rows = [("abacus / torch.compile reduce-overhead", 1.0, vs("compile"))]
     if any(k[2] == "compile-ma" for k in torch):
         rows.append(("abacus / torch.compile max-autotune (where run)", 1.0, vs("compile-ma")))
-    if prec == "fp32":
+    if prec.startswith("fp32"):
         rows += [
             ("abacus / PyTorch eager, every model and batch", 1.0, vs("eager")),
             ("abacus / PyTorch eager, batch 1", 0.7, vs("eager", True)),
@@ -104,11 +113,47 @@ def table(prec, whole, torch):
     targets(prec, whole, torch, keys)
 
 
+def best_of(prec, variants, torch):
+    """The variants side by side, the fastest per model and batch, and the
+    targets of running each case in its fastest variant."""
+    names = [n for n, _ in variants]
+    keys = sorted({(m, b) for _, w in variants for (m, b, _) in w})
+    print(f"\n{prec}: abacus variants, graph median ms (best: the fastest; "
+          "x compile = best / torch.compile)")
+    print(f"{'model':14s} {'b':>3s}" + "".join(f" {n:>9s}" for n in names)
+          + f" {'best':>9s} {'x compile':>9s}")
+    best = {}
+    for m, b in keys:
+        vals = [(med(w, m, b, "graph"), n, w) for n, w in variants]
+        have = [v for v in vals if v[0] is not None]
+        line = f"{m:14s} {b:3d}" + "".join(f" {fmt(v[0], 9)}" for v in vals)
+        if have:
+            t, n, w = min(have, key=lambda v: v[0])
+            best[(m, b, "graph")] = w[(m, b, "graph")]
+            line += f" {n:>9s} {fmt(ratio(t, med(torch, m, b, 'compile')), 9)}"
+        print(line)
+    if best and torch:
+        print(f"best variant per model and batch, {prec}:")
+        targets(prec, best, torch, keys)
+
+
 def main():
     d = sys.argv[1]
     for prec, suffix in PRECISIONS:
-        table(prec, load(os.path.join(d, f"whole{suffix}.csv")),
-              load(os.path.join(d, f"torch{suffix}.csv")))
+        torch = load(os.path.join(d, f"torch{suffix}.csv"))
+        variants = []
+        for name, lay in LAYOUTS:
+            whole = load(os.path.join(d, f"whole{suffix}{lay}.csv"))
+            if whole:
+                variants.append((f"{name}", whole))
+        if not variants:
+            table(prec, {}, torch)
+            continue
+        for name, whole in variants:
+            table(f"{prec} {name}" if len(variants) > 1 or name != "nchw" else prec, whole,
+                  torch)
+        if len(variants) > 1:
+            best_of(prec, variants, torch)
     ov = os.path.join(d, "overlap.csv")
     if os.path.exists(ov):
         with open(ov) as f:
