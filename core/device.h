@@ -136,7 +136,7 @@ typedef struct dev_open_options {
 	double noise;             /* simulator: sigma of the per-segment noise */
 	double kappa;             /* simulator: interference; NAN: calibrated */
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
-	int tf32, graphs, conv_gemm, fp16; /* CUDA executor settings */
+	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
 	int any_start;            /* segments may start at any op (profiling) */
 	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;

@@ -47,6 +47,8 @@ void run_config_default(run_config *c)
 	c->graphs = 1; /* CUDA graphs: cuDNN 9 spends tens of us of CPU per eager call */
 	c->conv_gemm = 1;
 	c->fp16 = 0;
+	c->nhwc = 0;
+	c->fuse_add = 0;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -160,6 +162,8 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->graphs = c->graphs;
 	o->conv_gemm = c->conv_gemm;
 	o->fp16 = c->fp16;
+	o->nhwc = c->nhwc;
+	o->fuse_add = c->fuse_add;
 }
 
 /* The per-service view of the load, from the configuration alone (build

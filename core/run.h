@@ -94,6 +94,8 @@ typedef struct run_config {
 	int tf32, graphs;    /* cuda */
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
+	int nhwc, fuse_add;  /* cuda: CNNs stored NHWC, residual adds fused into the conv
+	                        before them (cuda_options) */
 	int store_queries;   /* write per-query rows */
 	/* figures per minute of the load's time (60 s / time_scale: a rate
 	 * file's minute) in run_result.minutes and the run_minutes table */

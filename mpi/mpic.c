@@ -180,7 +180,8 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 	put_f64(p, r->o.noise);
 	put_f64(p, r->o.kappa);
 	const int64_t flags[] = {r->o.calibrated, r->o.tf32,      r->o.graphs, r->o.conv_gemm,
-	                         r->o.fp16,       r->o.any_start, r->o.sms};
+	                         r->o.fp16,       r->o.nhwc,      r->o.fuse_add,
+	                         r->o.any_start,  r->o.sms};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		put_i64(p, flags[i]);
 	put_i64(p, n);
@@ -497,6 +498,8 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 	o.graphs = (int)get_i64(p);
 	o.conv_gemm = (int)get_i64(p);
 	o.fp16 = (int)get_i64(p);
+	o.nhwc = (int)get_i64(p);
+	o.fuse_add = (int)get_i64(p);
 	o.any_start = (int)get_i64(p);
 	o.sms = (int)get_i64(p);
 	int n = (int)get_i64(p);

@@ -760,6 +760,8 @@ static void kind_options(const dev_open_options *o, cuda_options *co)
 	co->tf32 = o->tf32;
 	co->graphs = o->graphs;
 	co->half = o->fp16;
+	co->nhwc = o->nhwc;
+	co->fuse_add = o->fuse_add;
 	co->conv_gemm = o->conv_gemm;
 	co->any_start = o->any_start;
 	co->seed = o->seed;

@@ -660,6 +660,8 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
 	const char *what = o->fp16         ? "fp16 = true"
+	                   : o->nhwc       ? "nhwc = true"
+	                   : o->fuse_add   ? "fuse_add = true"
 	                   : !o->tf32      ? "tf32 = false"
 	                   : !o->graphs    ? "graphs = false"
 	                   : !o->conv_gemm ? "conv_gemm = false"

@@ -71,6 +71,10 @@ scenario margin.lua 'base.margin = 1; abacus.run(base)'
 expect_fail margin "margin must be at least 0 and below 1, got 1" "$BIN" --db "$T/r.db" run margin.lua
 scenario simfp16.lua 'base.fp16 = true; abacus.run(base)'
 expect_fail sim-fp16 "fp16 = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simfp16.lua
+scenario simnhwc.lua 'base.nhwc = true; abacus.run(base)'
+expect_fail sim-nhwc "nhwc = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simnhwc.lua
+scenario simadd.lua 'base.fuse_add = true; abacus.run(base)'
+expect_fail sim-fuse-add "fuse_add = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simadd.lua
 scenario simtf32.lua 'base.tf32 = false; abacus.run(base)'
 expect_fail sim-tf32 "tf32 = false needs device 'cuda'" "$BIN" --db "$T/r.db" run simtf32.lua
 scenario rate.lua 'base.load.qps = -5; abacus.run(base)'
