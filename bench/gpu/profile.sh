@@ -10,6 +10,7 @@
 #           size up to a service's largest, bench/results/<gpu>/interp-*),
 #           and bert at batch 32 for the paper's protocol: sizes.tgz holds
 #           cnn/, bert/, bert256/ ops.csv to merge into data/<gpu>/ops.csv
+#           (bench/gpu/merge_ops.py)
 #   groups  solo ops at the default sizes and SAMPLES (default 600) sampled
 #           groups of each of the paper's
 #           combinations (groups.tgz), for calibrate and train
