@@ -170,6 +170,16 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 		         size, k, k == 1 ? "" : "s", k + 1, size - 1, k + 1);
 		return -1;
 	}
+	/* a rank lost in an earlier run of this job answers nothing: the
+	 * setup would wait for it forever */
+	if (r->rank < (int)sizeof dead_rank && dead_rank[r->rank]) {
+		int k = r->n_total;
+		snprintf(r->err, sizeof r->err,
+		         "rank %d died in an earlier run of this job, and a run of %d GPU%s needs "
+		         "all %d worker ranks: start the job again",
+		         r->rank, k, k == 1 ? "" : "s", k);
+		return -1;
+	}
 	pack *p = &r->msg;
 	p->n = 0;
 	p->bad = 0;

@@ -88,6 +88,28 @@ for router in random clockwork; do
 		bad "$router: stored $(sql f.db "SELECT status, completed, dropped, error FROM runs WHERE name = 'mpi-$router'")"
 done
 
+# a second run in the same job after a rank died: a one-line error before
+# it starts (its setup would wait for the dead rank), the first run kept;
+# mpirun's status is again Open MPI's to choose
+cat >fault2.lua <<'SCN'
+local S = {
+  { model = "resnet50", batch = {1, 2, 4, 8}, qos_ms = 30 },
+  { model = "bert", batch = {1, 2}, seq = {16, 64}, qos_ms = 30 },
+}
+for _, router in ipairs{ "random", "clockwork" } do
+  abacus.run{ name = "mpi2-" .. router, services = S, policy = "fcfs", gpus = 2, router = router,
+    load = { kind = "poisson", qps = 20 }, queries = 60, seed = 5 }
+end
+SCN
+rm -f f.db*
+ABACUS_MPI_KILL=1:10 ASAN_OPTIONS=$mpi_asan timeout 120 "${MPIRUN[@]}" --enable-recovery -n 3 \
+	"$BIN" --db f.db run fault2.lua >f.txt 2>err.txt
+rc=$?
+[ $rc -ne 124 ] && grep -q "rank 1 died in an earlier run of this job" err.txt && ok ||
+	bad "a run after a lost rank: mpirun rc $rc: $(cat err.txt)"
+[ "$(sql f.db "SELECT status FROM runs WHERE name = 'mpi2-random'")" = done ] && ok ||
+	bad "the first run was not kept: $(sql f.db "SELECT name, status FROM runs")"
+
 # ranks that do not match the GPUs: one line from rank 0, before the run
 expect_fail ranks "mpirun started 2 ranks, and a run of 2 GPUs needs 3" \
 	env ASAN_OPTIONS="$mpi_asan" timeout 60 "${MPIRUN[@]}" -n 2 "$BIN" --db bad.db run c.lua

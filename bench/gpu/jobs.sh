@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# jobs.sh: several of bench/gpu's measurements in one device call, each
+# packed as one file, since only eight files come back from the GPU machine.
+#
+#   bench/gpu/jobs.sh JOB...     BUILD=build-cuda  OUT=/tmp/out
+#
+# JOB (each writes its folder, packed as $OUT/JOB.tgz; its last lines are
+# printed):
+#   ratio      bench/gpu/ratio.sh (its MODELS, PRECS, VARIANTS, RUNS, LIMIT)
+#   segtest    test_cuda segments merged: segments against the whole model,
+#              merged batches against the queries run alone
+#   cudatest   test_cuda, every check
+#   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
+#   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
+#   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
+#   mig spatial          bench/gpu/parts.sh's stages
+# Jobs that must run on one card kind: CARD=H200 skips every job when
+# nvidia-smi names another card (so a call served by an H100 files nothing
+# under data/h200), printing why.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+export BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-jobs-out}
+T=$(mktemp -d)
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+echo "jobs.sh: $card, $(nproc) cores"
+if [ -n "${CARD:-}" ] && [[ "$card" != *"$CARD"* ]]; then
+	echo "jobs.sh: the card is not an $CARD: nothing run"
+	exit 3
+fi
+t0=$SECONDS
+for j in "$@"; do
+	o=$T/$j
+	mkdir -p "$o"
+	echo "=== $j ($((SECONDS - t0)) s)"
+	case $j in
+	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
+	segtest)
+		. bench/gpu/stage.sh
+		gpu_env
+		timeout "${LIMIT:-300}" "$BUILD/test_cuda" segments merged >"$o/out.txt" 2>&1
+		echo "exit $?" >>"$o/out.txt"
+		;;
+	cudatest)
+		. bench/gpu/stage.sh
+		gpu_env
+		timeout "${LIMIT:-500}" "$BUILD/test_cuda" >"$o/out.txt" 2>&1
+		echo "exit $?" >>"$o/out.txt"
+		;;
+	mpi) OUT=$o bash bench/gpu/mpi_live.sh >"$o/out.txt" 2>&1 ;;
+	batching) OUT=$o bash bench/gpu/batching_live.sh info pairs >"$o/out.txt" 2>&1 ;;
+	sizes | groups | parts) OUT=$o bash bench/gpu/profile.sh info "$j" >"$o/out.txt" 2>&1 ;;
+	mig | spatial) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
+	*) echo "jobs.sh: unknown job $j" >"$o/out.txt" ;;
+	esac
+	tail -n "${TAIL:-40}" "$o/out.txt"
+	tar czf "$OUT/$j.tgz" -C "$T" "$j"
+	echo "=== $j done ($((SECONDS - t0)) s)"
+done
