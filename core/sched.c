@@ -272,12 +272,13 @@ static int shed_before(const struct shed_item *it, uint32_t a, uint32_t b)
 	return a < b;
 }
 
-/* The kept query to shed first: the longest; of equals, the later. */
+/* The kept query to shed first: the longest; of equals, the earlier due,
+ * so that every query kept ends no later than had the later one gone. */
 static int shed_above(const struct shed_item *it, uint32_t a, uint32_t b)
 {
 	if (it[a].need != it[b].need)
 		return it[a].need > it[b].need;
-	return shed_before(it, b, a);
+	return shed_before(it, a, b);
 }
 
 static void heap_push(const struct shed_item *it, uint32_t *h, size_t *n, uint32_t x)

@@ -116,11 +116,12 @@ enum sched_abandon {
 	/* shedding: the waiting queries of every service, taken in deadline
 	 * order, are run through Moore and Hodgson's rule on their predicted
 	 * remaining times (padded): whenever the ones kept so far would end
-	 * past the deadline of the last, the longest of them is shed. A head
-	 * shed is dropped; one shed deeper in its queue stays, and is judged
-	 * again when it comes up. Of any set of queries run one after the
-	 * other, this keeps the most that end in time; a hopeless query (the
-	 * predictive rule's) is always shed. */
+	 * past the deadline of the last, the longest of them is shed (of equal
+	 * ones the earlier due: every query kept then ends no later than had
+	 * the later one gone). A head shed is dropped; one shed deeper in its
+	 * queue stays, and is judged again when it comes up. Of any set of
+	 * queries run one after the other, this keeps the most that end in
+	 * time; a hopeless query (the predictive rule's) is always shed. */
 	SCHED_ABANDON_SHED = 4,
 };
 

@@ -360,24 +360,32 @@ static void test_late_paired(void)
 
 /* abandon = "paired": a head that could finish in time alone but not
  * sharing the GPU is dropped while a query waits behind it, and kept when
- * none does. */
+ * none does. abandon = "shed" drops the same head for another reason: of
+ * two kept queries equally long, it sheds the earlier due, so the one
+ * kept ends as soon, with more time to spare. */
 static void test_paired_drop(void)
 {
 	/* resnet18 (10 ops x 1.25 ms alone): q0 runs [0, 12.5 ms); at 12.5 ms
 	 * q1 (deadline 31 ms) could end at 25 alone, not at 37.5 sharing, and
 	 * q2 waits behind it: dropped. q2 (deadline 32) is then alone in its
-	 * queue: it runs, and ends at 25 ms, in time. */
+	 * queue: it runs, and ends at 25 ms, in time. The shed rule: one
+	 * after the other q2 would end at 37.5, late, so one of the two goes;
+	 * q1, the earlier due, is the head: dropped, and q2 ends 7 ms before
+	 * its deadline where q1 kept would end 6 ms before its own. */
 	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {2 * MS, 0, 1, 0}};
 	int64_t qos[1] = {30 * MS};
 	int mb[1] = {0};
+	static const int rules[] = {SCHED_ABANDON_PAIRED, SCHED_ABANDON_SHED};
 	sched_options o = plain;
-	o.abandon = SCHED_ABANDON_PAIRED;
 	bworld w;
-	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
-	CHECK_INT(w.q[1].state, SCHED_DROPPED);
-	CHECK_INT(w.q[2].state, SCHED_DONE);
-	CHECK_INT(w.q[2].end, 25 * MS);
-	bworld_free(&w);
+	for (int r = 0; r < 2; r++) {
+		o.abandon = rules[r];
+		CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
+		CHECK_INT(w.q[1].state, SCHED_DROPPED);
+		CHECK_INT(w.q[2].state, SCHED_DONE);
+		CHECK_INT(w.q[2].end, 25 * MS);
+		bworld_free(&w);
+	}
 	/* the predictive rule keeps q1 (ends at 25 ms), and q2 could then end
 	 * no sooner than 37.5 ms: dropped */
 	o.abandon = SCHED_ABANDON_PREDICTIVE;
