@@ -2,7 +2,8 @@
 # test_batching.sh: batching through the binary.
 #  * The batching policies run, merge queries and keep per-query results.
 #  * Bad input fails before the run, in one line naming the problem:
-#    batching on a policy that cannot batch, max_batch where nothing
+#    batching on a policy that cannot batch, keep_plan off abacus, without
+#    the shed rule or with batching, max_batch where nothing
 #    merges, below a service's largest batch or past the largest the
 #    profile measures, a trace row past the largest batch.
 #  * scenarios/batching.lua quick runs and prints its tables, and its live
@@ -34,6 +35,12 @@ bad_input batching-clockwork "field 'batching' does not apply to policy 'clockwo
 	'policy = "clockwork", batching = true'
 bad_input pair-late-triton "field 'pair_late' does not apply to policy 'triton' (only abacus reads it)" \
 	'policy = "triton", pair_late = true'
+bad_input keep-plan-fcfs "field 'keep_plan' does not apply to policy 'fcfs' (only abacus reads it)" \
+	'policy = "fcfs", abandon = "shed", keep_plan = true'
+bad_input keep-plan-rule 'keep_plan = true keeps the plan of abandon = "shed": give that rule too' \
+	'policy = "abacus", abandon = "paired", keep_plan = true'
+bad_input keep-plan-batching "keep_plan = true applies to abacus without batching, not with batching = true" \
+	'policy = "abacus", abandon = "shed", batching = true, keep_plan = true' ', max_batch = 16'
 bad_input max-batch-plain "services[1].max_batch applies to a policy that merges queries" \
 	'policy = "abacus"' ', max_batch = 16'
 bad_input max-batch-small "services[1].max_batch = 4: it must be at least the service's largest batch, 8" \
