@@ -131,15 +131,15 @@ if "$BIN" --db "$T/s.db" run "$SRC/scenarios/batching.lua" quick >got.txt 2>err.
 	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 table rows: $(cat got.txt)"
 	n=$(sql "$T/s.db" "SELECT count(DISTINCT json_extract(tags, '\$.label')) FROM runs
 	                   WHERE json_extract(tags, '\$.experiment') = 'batching'")
-	[ "$n" = 11 ] && ok || bad "batching.lua quick: $n of 11 labels in results.db"
+	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 labels in results.db"
 	# the figures and tables from those runs, where the tools are installed
 	if command -v sqlite3 >/dev/null && command -v gnuplot >/dev/null; then
 		if bash "$SRC/scripts/batching-figures.sh" "$T/s.db" "$T/fig" >/dev/null 2>err.txt; then
 			for f in batching-peak-pairs.png batching-peak-paper.pdf batching-summary.txt; do
 				[ -s "$T/fig/$f" ] && ok || bad "batching-figures.sh wrote no $f"
 			done
-			# 2 workloads x 2 pairs x 7 policies with a peak, and a header
-			[ "$(wc -l <"$T/fig/batching-peak.csv")" = 29 ] && ok ||
+			# 2 workloads x 2 pairs x 10 policies with a peak, and a header
+			[ "$(wc -l <"$T/fig/batching-peak.csv")" = 41 ] && ok ||
 				bad "batching-peak.csv: $(cat "$T/fig/batching-peak.csv")"
 			grep -qE "^pairs +abacus\+batching +2 " "$T/fig/batching-summary.txt" && ok ||
 				bad "batching-summary.txt: $(cat "$T/fig/batching-summary.txt")"
