@@ -11,7 +11,8 @@
 --     model and as the mean over the 21 pairs, for pairs.lua's batch mix
 --     and the paper's;
 --  2. overload: at 1.5 x C, every policy abandoning, fcfs and abacus under
---     the predictive, paired and shed rules (and abacus with batching
+--     the predictive, paired and shed rules, abacus also with the shed
+--     rule and keep_plan (and abacus with batching
 --     under the paired and shed rules), each run stored with its
 --     queries (tags experiment = "batching-why") so that the on-time
 --     queries' solo time per second (the work a policy gets done, however
@@ -98,6 +99,7 @@ local over = {
   { label = "abacus", policy = "abacus", abandon = "predictive" },
   { label = "abacus+paired_drop", policy = "abacus", abandon = "paired" },
   { label = "abacus+shed", policy = "abacus", abandon = "shed" },
+  { label = "abacus+keep_plan", policy = "abacus", abandon = "shed", keep_plan = true },
   { label = "abacus+batching", policy = "abacus", batching = true, abandon = "paired" },
   { label = "abacus+batching+shed", policy = "abacus", batching = true, abandon = "shed" },
 }
@@ -121,7 +123,7 @@ for _, wl in ipairs(mixes) do
         sa.qos_ms, sb.qos_ms = qos, qos
         local r = abacus.run({
           name = "batching-why-" .. phase .. "-" .. wl.name .. "-" .. pair, device = "sim", gpu = gpu,
-          services = { sa, sb }, policy = p.policy, batching = p.batching,
+          services = { sa, sb }, policy = p.policy, batching = p.batching, keep_plan = p.keep_plan,
           load = { kind = "poisson", qps = x * cap }, queries = queries, seed = 1,
           abandon = p.abandon,
           tags = { experiment = "batching-why", workload = wl.name, pair = pair, label = p.label,

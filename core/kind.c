@@ -25,6 +25,7 @@ static const field fields[] = {
     {.bit = KIND_PREDICTOR, .name = "predictor", .what = "the predictor of its groups"},
     {.bit = KIND_BATCHING, .name = "batching", .what = "whether it merges queries into batches"},
     {.bit = KIND_PAIR_LATE, .name = "pair_late", .what = "whether a late query is paired"},
+    {.bit = KIND_KEEP_PLAN, .name = "keep_plan", .what = "whether a group keeps the shed plan"},
 };
 
 static const field *field_of(unsigned bit)

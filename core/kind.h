@@ -34,11 +34,14 @@ enum kind_field {
 	KIND_PREDICTOR = 1u << 7,  /* predictor */
 	KIND_BATCHING = 1u << 8,   /* batching */
 	KIND_PAIR_LATE = 1u << 9,  /* pair_late */
+	KIND_KEEP_PLAN = 1u << 10, /* keep_plan */
 };
 
 /* The fields each family of kinds may read. */
 #define KIND_LOAD_FIELDS (KIND_QPS | KIND_FILE | KIND_TIME_SCALE | KIND_QPS_SCALE | KIND_SVC_QPS)
-#define KIND_POLICY_FIELDS (KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE)
+#define KIND_POLICY_FIELDS                                                                         \
+	(KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |            \
+	 KIND_KEEP_PLAN)
 
 /* The field's name as a scenario writes it ("load.qps", "services[2].qps":
  * svc is the 0-based service of a per-service field, ignored otherwise). */

@@ -46,6 +46,16 @@
  * calls it always made; pair_late (sched_options) then lets a late urgent
  * query be paired too: the next query joins whole if it ends by its own
  * deadline, else is cut within it.
+ *
+ * keep_plan (sched_options, with the shed rule, without batching): the
+ * shed rule keeps the queries that end in time run one after the other
+ * in deadline order, its plan. A partner makes the group outlast the
+ * urgent query's solo time, and every query due between the two waits
+ * that much longer than planned (those due after the partner wait less:
+ * its work is done in the overlap). So before a next query is added,
+ * whole or cut, the budget also shrinks to the urgent query's solo time
+ * plus the plan's least slack among the queries due before that one
+ * (sched_plan_slack): overlap is taken where it makes no kept query late.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +391,11 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		 * also end by its own deadline, which can come before the urgent
 		 * query's when it needs less time */
 		int64_t own = q->deadline - now;
+		if (sched_opts(s)->keep_plan) {
+			int64_t slack = sched_plan_slack(s, q->deadline);
+			if (slack < budget - solo)
+				budget = solo + slack;
+		}
 		if (whole <= budget && whole <= own) {
 			sched_group_add(s, g, svc, n_ops);
 			base_ns = whole;
@@ -403,7 +418,8 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
-    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE,
+    .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |
+             KIND_KEEP_PLAN,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

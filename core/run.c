@@ -460,6 +460,14 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (kind_fields_check(KIND_POLICY_FIELDS, policy->reads, 0, given, subject, svc,
 	                      policy_readers, err, errlen))
 		return -1;
+	if (c->keep_plan && c->abandon != SCHED_ABANDON_SHED)
+		return text_fail(err, errlen,
+		                 "keep_plan = true keeps the plan of abandon = \"shed\": "
+		                 "give that rule too");
+	if (c->keep_plan && c->batching)
+		return text_fail(err, errlen,
+		                 "keep_plan = true applies to abacus without batching, "
+		                 "not with batching = true");
 	return check_batching(c, kind, policy, err, errlen);
 }
 
@@ -879,6 +887,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.margin = c->margin;
 	so.batching = c->batching;
 	so.pair_late = c->pair_late;
+	so.keep_plan = c->keep_plan;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 && !c->stream
 	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)

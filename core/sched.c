@@ -61,6 +61,10 @@ struct sched {
 	struct shed_item *shed;
 	uint32_t *shed_order, *shed_heap;
 	size_t cap_shed, cap_order, cap_heap;
+	/* keep_plan: the kept queries' deadlines in order, and the least
+	 * slack of each and those before it (sched_plan_slack) */
+	int64_t *plan_dl, *plan_slack;
+	size_t n_plan, cap_plan_dl, cap_plan_slack;
 	char err[512];
 };
 
@@ -134,6 +138,8 @@ void sched_free(sched *s)
 	free(s->shed);
 	free(s->shed_order);
 	free(s->shed_heap);
+	free(s->plan_dl);
+	free(s->plan_slack);
 	free(s->q);
 	free(s);
 }
@@ -272,12 +278,13 @@ static int shed_before(const struct shed_item *it, uint32_t a, uint32_t b)
 	return a < b;
 }
 
-/* The kept query to shed first: the longest; of equals, the later. */
+/* The kept query to shed first: the longest; of equals, the earlier due,
+ * so that every query kept ends no later than had the later one gone. */
 static int shed_above(const struct shed_item *it, uint32_t a, uint32_t b)
 {
 	if (it[a].need != it[b].need)
 		return it[a].need > it[b].need;
-	return shed_before(it, b, a);
+	return shed_before(it, a, b);
 }
 
 static void heap_push(const struct shed_item *it, uint32_t *h, size_t *n, uint32_t x)
@@ -310,6 +317,28 @@ static uint32_t heap_pop(const struct shed_item *it, uint32_t *h, size_t *n)
 	return top;
 }
 
+/* keep_plan: the queries kept of the k judged, in deadline order, one
+ * after the other from now; each one's deadline and the least slack of it
+ * and those before it. -1 out of memory. */
+static int plan(sched *s, size_t k)
+{
+	if (buf_grow(&s->plan_dl, &s->cap_plan_dl, k, sizeof *s->plan_dl) ||
+	    buf_grow(&s->plan_slack, &s->cap_plan_slack, k, sizeof *s->plan_slack))
+		return -1;
+	int64_t t = s->now, least = INT64_MAX;
+	for (size_t j = 0; j < k; j++) {
+		const struct shed_item *x = &s->shed[s->shed_order[j]];
+		if (x->shed)
+			continue;
+		t += x->need;
+		if (x->deadline - t < least)
+			least = x->deadline - t;
+		s->plan_dl[s->n_plan] = x->deadline;
+		s->plan_slack[s->n_plan++] = least;
+	}
+	return 0;
+}
+
 /* Drops the heads the rule sheds (sched.h, SCHED_ABANDON_SHED): each
  * service's queue is in deadline order already (one QoS, arrival order),
  * so the queues are merged by deadline, and the kept queries' predicted
@@ -320,6 +349,7 @@ static uint32_t heap_pop(const struct shed_item *it, uint32_t *h, size_t *n)
 static int shed(sched *s)
 {
 	size_t n = s->waiting, k = 0, nh = 0;
+	s->n_plan = 0;
 	if (n == 0)
 		return 0;
 	if (buf_grow(&s->shed, &s->cap_shed, n, sizeof *s->shed) ||
@@ -364,6 +394,8 @@ static int shed(sched *s)
 			t -= s->shed[y].need;
 		}
 	}
+	if (s->opt.keep_plan && plan(s, k))
+		return -1;
 	base = 0;
 	for (int i = 0; i < s->n_svc; i++) {
 		size_t len = s->queue[i].len;
@@ -589,6 +621,20 @@ int64_t sched_remaining(sched *s, const sched_query *q)
 	if (pred_predict(s->pred, &g, 1, &ns))
 		return INT64_MAX / 4;
 	return ns;
+}
+
+int64_t sched_plan_slack(const sched *s, int64_t deadline)
+{
+	/* plan_dl is in deadline order: the first at or past `deadline` */
+	size_t lo = 0, hi = s->n_plan;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->plan_dl[mid] < deadline)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? s->plan_slack[lo - 1] : INT64_MAX;
 }
 
 int64_t sched_padded(const sched *s, int64_t ns)

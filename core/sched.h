@@ -116,11 +116,14 @@ enum sched_abandon {
 	/* shedding: the waiting queries of every service, taken in deadline
 	 * order, are run through Moore and Hodgson's rule on their predicted
 	 * remaining times (padded): whenever the ones kept so far would end
-	 * past the deadline of the last, the longest of them is shed. A head
-	 * shed is dropped; one shed deeper in its queue stays, and is judged
-	 * again when it comes up. Of any set of queries run one after the
-	 * other, this keeps the most that end in time; a hopeless query (the
-	 * predictive rule's) is always shed. */
+	 * past the deadline of the last, the longest of them is shed (of equal
+	 * ones the earlier due: every query kept then ends no later than had
+	 * the later one gone). A head shed is dropped; one shed deeper in its
+	 * queue stays, and is judged again when it comes up. Of any set of
+	 * queries run one after the other, this keeps the most that end in
+	 * time; a hopeless query (the predictive rule's) is always shed. The
+	 * queries kept, run one after the other in deadline order, are the
+	 * shed plan (sched_plan_slack). */
 	SCHED_ABANDON_SHED = 4,
 };
 
@@ -136,6 +139,10 @@ typedef struct sched_options {
 	 * next query whole if it ends by its own deadline, else cut within
 	 * it) instead of running it alone (KIND_PAIR_LATE) */
 	int pair_late;
+	/* abacus with SCHED_ABANDON_SHED: a group may outlast its urgent
+	 * query's solo time only by what leaves every query the shed plan
+	 * keeps, due before a partner, in time (KIND_KEEP_PLAN) */
+	int keep_plan;
 } sched_options;
 
 typedef struct sched_stats {
@@ -215,6 +222,13 @@ void sched_drop_head(sched *s, int i);
 int sched_gives_up(sched *s, const sched_query *q, const int64_t *need);
 /* Predicted time to run the query's remaining ops alone. */
 int64_t sched_remaining(sched *s, const sched_query *q);
+/* With SCHED_ABANDON_SHED and keep_plan: of the queries the shed plan of
+ * this boundary keeps (run one after the other, in deadline order, each
+ * taking its padded predicted remaining time) those due before `deadline`,
+ * the least time one of them would end before its deadline: how much
+ * longer than the plan the time from now may run before one of them ends
+ * late. INT64_MAX when none is due before it, or without a plan. */
+int64_t sched_plan_slack(const sched *s, int64_t deadline);
 /* A predicted duration as the policies hold it against a deadline: ns
  * plus the run's margin of it, so a prediction that comes out a little
  * short does not make a query late. */

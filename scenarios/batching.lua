@@ -27,9 +27,11 @@
 -- (pair_late = true: a late urgent query is paired, not run alone);
 -- abacus+paired_drop and abacus+fixes (overload only: abandon = "paired",
 -- the second without and with pair_late); abacus+shed and fcfs+shed
--- (overload only: abandon = "shed", Moore and Hodgson's rule over every
--- waiting query, for abacus and, to tell the rule's share from overlap's,
--- for fcfs); clockwork; triton;
+-- (abandon = "shed", Moore and Hodgson's rule over every waiting query,
+-- at the peak too, for abacus and, to tell the rule's share from
+-- overlap's, for fcfs); abacus+keep_plan (abandon =
+-- "shed" and keep_plan = true, at the peak too: a group keeps the shed
+-- rule's plan); clockwork; triton;
 -- abacus+batching (batching = true, with the paired drop rule, at the
 -- peak too, as clockwork drops hopeless queries by design);
 -- abacus+batching_no_drop (batching, abandon off at the peak, predictive
@@ -118,8 +120,10 @@ local policies = {
   { label = "abacus+pair_late", policy = "abacus", pair_late = true, peak = true },
   { label = "abacus+paired_drop", policy = "abacus", over = "paired" },
   { label = "abacus+fixes", policy = "abacus", pair_late = true, over = "paired" },
-  { label = "abacus+shed", policy = "abacus", over = "shed" },
-  { label = "fcfs+shed", policy = "fcfs", over = "shed" },
+  { label = "abacus+shed", policy = "abacus", over = "shed", peak = true, peak_abandon = "shed" },
+  { label = "abacus+keep_plan", policy = "abacus", keep_plan = true, over = "shed", peak = true,
+    peak_abandon = "shed" },
+  { label = "fcfs+shed", policy = "fcfs", over = "shed", peak = true, peak_abandon = "shed" },
   { label = "clockwork", policy = "clockwork", merges = true, peak = true },
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
@@ -165,6 +169,7 @@ local function live_compare()
           return abacus.run({
             name = "batching-live-" .. pair, device = device, gpu = gpu, services = { ma, mb },
             policy = p.policy, batching = p.batching, pair_late = p.pair_late,
+            keep_plan = p.keep_plan,
             load = { kind = "poisson", qps = x * cap }, queries = queries, seed = 1,
             abandon = over and (p.over or "predictive") or (p.peak_abandon or false),
             tags = { experiment = "batching-live", side = device, pair = pair, label = label,
@@ -233,7 +238,7 @@ local function base_run(pr, wl, p, qos, cap, phase)
   return {
     name = "batching-" .. phase .. "-" .. wl.name .. "-" .. pair, device = "sim", gpu = gpu,
     services = { sa, sb }, policy = p.policy, batching = p.batching, pair_late = p.pair_late,
-    threshold_ms = p.policy == "abacus" and THRESHOLD_MS or nil,
+    keep_plan = p.keep_plan, threshold_ms = p.policy == "abacus" and THRESHOLD_MS or nil,
     load = { kind = "poisson", qps = 1 }, queries = queries, seed = 1,
     abandon = phase == "over" and (p.over or "predictive") or (p.peak_abandon or false),
     store_queries = false,
@@ -310,7 +315,10 @@ local function ratio_rows(rows, what)
     { "abacus+batching", "fcfs" }, { "abacus+batching", "clockwork" },
     { "abacus+batching", "triton" }, { "abacus", "fcfs" }, { "abacus+pair_late", "fcfs" },
     { "abacus+paired_drop", "fcfs" }, { "abacus+fixes", "fcfs" }, { "abacus+shed", "fcfs" },
-    { "fcfs+shed", "fcfs" }, { "abacus+shed", "fcfs+shed" }, { "clockwork", "fcfs" },
+    { "fcfs+shed", "fcfs" }, { "abacus+shed", "fcfs+shed" }, { "abacus+keep_plan", "fcfs" },
+    { "abacus+keep_plan", "fcfs+shed" }, { "abacus+shed", "abacus" }, { "abacus+keep_plan", "abacus" },
+    { "abacus+keep_plan", "abacus+shed" },
+    { "clockwork", "fcfs" },
     { "triton", "fcfs" }, { "abacus+batching_no_drop", "fcfs" },
     { "abacus+batching_no_drop", "clockwork" }, { "abacus+batching_no_drop", "triton" },
   }

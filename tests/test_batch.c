@@ -360,24 +360,32 @@ static void test_late_paired(void)
 
 /* abandon = "paired": a head that could finish in time alone but not
  * sharing the GPU is dropped while a query waits behind it, and kept when
- * none does. */
+ * none does. abandon = "shed" drops the same head for another reason: of
+ * two kept queries equally long, it sheds the earlier due, so the one
+ * kept ends as soon, with more time to spare. */
 static void test_paired_drop(void)
 {
 	/* resnet18 (10 ops x 1.25 ms alone): q0 runs [0, 12.5 ms); at 12.5 ms
 	 * q1 (deadline 31 ms) could end at 25 alone, not at 37.5 sharing, and
 	 * q2 waits behind it: dropped. q2 (deadline 32) is then alone in its
-	 * queue: it runs, and ends at 25 ms, in time. */
+	 * queue: it runs, and ends at 25 ms, in time. The shed rule: one
+	 * after the other q2 would end at 37.5, late, so one of the two goes;
+	 * q1, the earlier due, is the head: dropped, and q2 ends 7 ms before
+	 * its deadline where q1 kept would end 6 ms before its own. */
 	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {2 * MS, 0, 1, 0}};
 	int64_t qos[1] = {30 * MS};
 	int mb[1] = {0};
+	static const int rules[] = {SCHED_ABANDON_PAIRED, SCHED_ABANDON_SHED};
 	sched_options o = plain;
-	o.abandon = SCHED_ABANDON_PAIRED;
 	bworld w;
-	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
-	CHECK_INT(w.q[1].state, SCHED_DROPPED);
-	CHECK_INT(w.q[2].state, SCHED_DONE);
-	CHECK_INT(w.q[2].end, 25 * MS);
-	bworld_free(&w);
+	for (int r = 0; r < 2; r++) {
+		o.abandon = rules[r];
+		CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 3) == 0);
+		CHECK_INT(w.q[1].state, SCHED_DROPPED);
+		CHECK_INT(w.q[2].state, SCHED_DONE);
+		CHECK_INT(w.q[2].end, 25 * MS);
+		bworld_free(&w);
+	}
 	/* the predictive rule keeps q1 (ends at 25 ms), and q2 could then end
 	 * no sooner than 37.5 ms: dropped */
 	o.abandon = SCHED_ABANDON_PREDICTIVE;
@@ -501,6 +509,60 @@ static void test_shed_services(void)
 	bworld_free(&w);
 }
 
+/* keep_plan: a partner joins the group only where the time the group
+ * takes past the urgent query's solo time leaves every query the shed
+ * plan keeps, due before the partner, in time. The fake group predictor
+ * overlaps for free (a group takes its longest segment). */
+static void test_keep_plan(void)
+{
+	/* resnet18 (QoS 26 ms): u and u2 at 0 (12.5 ms each, deadline 26);
+	 * bert (QoS 60 ms): p at 0 (15 ms, deadline 60). The plan: u ends at
+	 * 12.5, u2 at 25 (1 ms to spare), p at 40. u is the most urgent.
+	 * Without keep_plan p joins whole (the group takes 15 ms, within u's
+	 * deadline), and u2 could then end no sooner than 27.5 ms: shed as
+	 * hopeless. */
+	load_arrival a[] = {{0, 0, 1, 0}, {0, 1, 1, 16}, {0, 0, 1, 0}};
+	int64_t qos[2] = {26 * MS, 60 * MS};
+	int mb[2] = {0, 0};
+	sched_options o = plain;
+	o.abandon = SCHED_ABANDON_SHED;
+	bworld w;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+	CHECK_INT(w.dev.n, 2);
+	CHECK_INT(w.dev.seg[1].service, 1);
+	CHECK_INT(w.dev.seg[1].end, 12);
+	CHECK_INT(w.q[0].end, 12500000);
+	CHECK_INT(w.q[1].end, 15 * MS);
+	CHECK_INT(w.q[2].state, SCHED_DROPPED);
+	bworld_free(&w);
+	/* with keep_plan the group may take 12.5 + 1 ms: p is cut after 10 of
+	 * its 12 ops (12.5 ms; 11 would take 13.75). Then u2 runs with p's
+	 * last two ops and ends at 25, in time, and so do u and p */
+	o.keep_plan = 1;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+	CHECK_INT(w.dev.n, 4);
+	CHECK_INT(w.dev.seg[0].service, 0);
+	CHECK_INT(w.dev.seg[1].service, 1);
+	CHECK_INT(w.dev.seg[1].end, 10);
+	CHECK_INT(w.dev.launch[2], 12500000);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(w.q[i].state, SCHED_DONE);
+	CHECK_INT(w.q[0].end, 12500000);
+	CHECK_INT(w.q[1].end, 15 * MS);
+	CHECK_INT(w.q[2].end, 25 * MS);
+	bworld_free(&w);
+	/* with room in the plan (QoS 40 ms: u2 has 15 ms to spare) keep_plan
+	 * changes nothing: p joins whole */
+	qos[0] = 40 * MS;
+	CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.seg[1].end, 12);
+	CHECK_INT(w.q[1].end, 15 * MS);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(w.q[i].state, SCHED_DONE);
+	bworld_free(&w);
+}
+
 /* Without a max_batch (0) nothing merges, whatever the policy. */
 static void test_no_merge(void)
 {
@@ -529,5 +591,6 @@ int main(void)
 	test_pair_late();
 	test_shed();
 	test_shed_services();
+	test_keep_plan();
 	return check_report("test_batch");
 }

@@ -2,7 +2,8 @@
 # test_batching.sh: batching through the binary.
 #  * The batching policies run, merge queries and keep per-query results.
 #  * Bad input fails before the run, in one line naming the problem:
-#    batching on a policy that cannot batch, max_batch where nothing
+#    batching on a policy that cannot batch, keep_plan off abacus, without
+#    the shed rule or with batching, max_batch where nothing
 #    merges, below a service's largest batch or past the largest the
 #    profile measures, a trace row past the largest batch.
 #  * scenarios/batching.lua quick runs and prints its tables, and its live
@@ -34,6 +35,12 @@ bad_input batching-clockwork "field 'batching' does not apply to policy 'clockwo
 	'policy = "clockwork", batching = true'
 bad_input pair-late-triton "field 'pair_late' does not apply to policy 'triton' (only abacus reads it)" \
 	'policy = "triton", pair_late = true'
+bad_input keep-plan-fcfs "field 'keep_plan' does not apply to policy 'fcfs' (only abacus reads it)" \
+	'policy = "fcfs", abandon = "shed", keep_plan = true'
+bad_input keep-plan-rule 'keep_plan = true keeps the plan of abandon = "shed": give that rule too' \
+	'policy = "abacus", abandon = "paired", keep_plan = true'
+bad_input keep-plan-batching "keep_plan = true applies to abacus without batching, not with batching = true" \
+	'policy = "abacus", abandon = "shed", batching = true, keep_plan = true' ', max_batch = 16'
 bad_input max-batch-plain "services[1].max_batch applies to a policy that merges queries" \
 	'policy = "abacus"' ', max_batch = 16'
 bad_input max-batch-small "services[1].max_batch = 4: it must be at least the service's largest batch, 8" \
@@ -124,15 +131,15 @@ if "$BIN" --db "$T/s.db" run "$SRC/scenarios/batching.lua" quick >got.txt 2>err.
 	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 table rows: $(cat got.txt)"
 	n=$(sql "$T/s.db" "SELECT count(DISTINCT json_extract(tags, '\$.label')) FROM runs
 	                   WHERE json_extract(tags, '\$.experiment') = 'batching'")
-	[ "$n" = 11 ] && ok || bad "batching.lua quick: $n of 11 labels in results.db"
+	[ "$n" = 12 ] && ok || bad "batching.lua quick: $n of 12 labels in results.db"
 	# the figures and tables from those runs, where the tools are installed
 	if command -v sqlite3 >/dev/null && command -v gnuplot >/dev/null; then
 		if bash "$SRC/scripts/batching-figures.sh" "$T/s.db" "$T/fig" >/dev/null 2>err.txt; then
 			for f in batching-peak-pairs.png batching-peak-paper.pdf batching-summary.txt; do
 				[ -s "$T/fig/$f" ] && ok || bad "batching-figures.sh wrote no $f"
 			done
-			# 2 workloads x 2 pairs x 7 policies with a peak, and a header
-			[ "$(wc -l <"$T/fig/batching-peak.csv")" = 29 ] && ok ||
+			# 2 workloads x 2 pairs x 10 policies with a peak, and a header
+			[ "$(wc -l <"$T/fig/batching-peak.csv")" = 41 ] && ok ||
 				bad "batching-peak.csv: $(cat "$T/fig/batching-peak.csv")"
 			grep -qE "^pairs +abacus\+batching +2 " "$T/fig/batching-summary.txt" && ok ||
 				bad "batching-summary.txt: $(cat "$T/fig/batching-summary.txt")"

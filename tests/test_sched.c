@@ -386,8 +386,9 @@ static void test_registry(void)
 	CHECK_STR_HAS(names, "fcfs, sjf, edf, abacus");
 	/* what each kind declares it reads: the run's checks come from it */
 	CHECK_INT(sched_policy_find("fcfs")->reads, 0);
-	CHECK_INT(sched_policy_find("abacus")->reads,
-	          KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE);
+	CHECK_INT(sched_policy_find("abacus")->reads, KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR |
+	                                                  KIND_BATCHING | KIND_PAIR_LATE |
+	                                                  KIND_KEEP_PLAN);
 	CHECK_INT(sched_policy_find("clockwork")->reads, 0);
 	CHECK_INT(sched_policy_find("clockwork")->batches, 1);
 	CHECK_INT(sched_policy_find("triton")->batches, 1);
