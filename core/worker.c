@@ -942,6 +942,7 @@ int worker_run(worker *w, int n_w, const worker_params *p, worker_result *out, c
 		out->stats.groups += s->groups;
 		out->stats.segments += s->segments;
 		out->stats.decisions_ns += s->decisions_ns;
+		out->stats.decisions_timed += s->decisions_timed;
 		if (s->first_arrival >= 0 &&
 		    (out->stats.first_arrival < 0 || s->first_arrival < out->stats.first_arrival))
 			out->stats.first_arrival = s->first_arrival;
