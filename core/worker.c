@@ -35,6 +35,7 @@ typedef struct loop {
 	int n_w, n_svc;
 	wstate *st;
 	int *local;  /* [w * n_svc + s]: the run's service s as worker w's sched's, or -1 */
+	int same;    /* every worker's sched's service s is the run's s: local needs no look */
 	int *cand;   /* [s * n_w + k]: the k-th worker of service s */
 	int *n_cand; /* [s] */
 	uint16_t *at; /* the worker of each arrival, when there are several */
@@ -255,7 +256,8 @@ static void worker_sink(void *ctx, const sched_query *q)
 	const struct wsink *ws = ctx;
 	const loop *lp = ws->lp;
 	sched_query x = *q;
-	x.service = svc_of(&lp->w[ws->k], q->service);
+	if (!lp->same)
+		x.service = svc_of(&lp->w[ws->k], q->service);
 	lp->p->sink(lp->p->sink_ctx, &x);
 }
 
@@ -492,6 +494,9 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 			lp->local[k * lp->n_svc + s] = i;
 			lp->cand[s * n_w + lp->n_cand[s]++] = k;
 		}
+	lp->same = 1;
+	for (size_t i = 0; i < nw * ns; i++)
+		lp->same &= lp->local[i] == (int)(i % ns);
 	rng_seed(&lp->rng, p->seed ^ 0x7a11e57a11e5ULL);
 	lp->view = (router_view){
 	    .waiting = view_waiting,
@@ -641,7 +646,8 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 		k = cand[i >= 0 && i < n ? i : 0];
 	}
 	load_arrival local = *a;
-	local.service = lp->local[k * lp->n_svc + a->service];
+	if (!lp->same)
+		local.service = lp->local[k * lp->n_svc + a->service];
 	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
 	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
