@@ -184,7 +184,8 @@ static int wend_before(const void *x, const void *y, const void *ctx)
 
 static int ends_push(loop *lp, int64_t end, int k)
 {
-	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
+	if ((size_t)lp->n_ends == lp->cap_ends &&
+	    buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
 		return -1;
 	lp->ends[lp->n_ends] = (wend){end, k, lp->st[k].gen};
 	heap_up(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends++, wend_before, NULL);
