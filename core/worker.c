@@ -194,8 +194,7 @@ static int ends_push(loop *lp, int64_t end, int k)
 
 static void ends_pop(loop *lp)
 {
-	lp->ends[0] = lp->ends[--lp->n_ends];
-	heap_down(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends, 0, wend_before, NULL);
+	heap_pop(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends--, wend_before, NULL);
 }
 
 /* The earliest known end of a group still in flight, or NULL. */
@@ -235,8 +234,7 @@ static void idle_push(loop *lp, int k)
 static int idle_pop(loop *lp)
 {
 	int top = lp->idle[0];
-	lp->idle[0] = lp->idle[--lp->n_idle];
-	heap_down(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle, 0, lower_worker, NULL);
+	heap_pop(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle--, lower_worker, NULL);
 	lp->st[top].idle = 0;
 	return top;
 }
