@@ -177,7 +177,8 @@ static int predict_with(sched *s, abacus_ctx *c, const sched_group *g, int svc, 
 {
 	for (int k = 0; k < n_ends; k++) {
 		dev_segment *seg = &c->cand_seg[(size_t)k * (size_t)c->n_svc];
-		memcpy(seg, g->seg, (size_t)g->n * sizeof *seg);
+		for (int j = 0; j < g->n; j++) /* a few: no call to memcpy */
+			seg[j] = g->seg[j];
 		seg[g->n] = sched_merged_seg(s, svc, merge ? merge : k + 1, ends[k]);
 		c->cand[k] = (dev_group){g->n + 1, seg};
 	}

@@ -892,6 +892,9 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)
 		so.expect_queries /= (size_t)p->n_w;
+	/* decision_us: every decision of one GPU timed, one in RUN_TIME_EVERY
+	 * of each of several (run.h) */
+	so.time_every = p->n_w > 1 ? RUN_TIME_EVERY : 1;
 	const sched_policy *policy = sched_policy_find(c->policy);
 	for (int k = 0; k < p->n_w; k++) {
 		run_worker *w = &p->w[k];
@@ -1212,7 +1215,8 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	const sched_stats *ss = &p.res.stats;
 	out->groups = ss->groups;
 	out->segments = ss->segments;
-	out->decision_us = ss->groups ? (double)ss->decisions_ns / (double)ss->groups / 1e3 : 0;
+	out->decision_us =
+	    ss->decisions_timed ? (double)ss->decisions_ns / (double)ss->decisions_timed / 1e3 : 0;
 	const sched_query *q = p.res.q;
 	if (rc >= 0 && sink.oom)
 		rc = text_fail(err, errlen, "out of memory gathering the figures per minute");

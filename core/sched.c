@@ -35,6 +35,7 @@ struct sched {
 	sched_query *q;
 	size_t n_q, cap_q;
 	int64_t now;
+	uint64_t n_decisions, time_mask; /* sched_next's, and the sample's (time_every - 1) */
 	sched_group group;
 	dev_group launched; /* the group sched_next gave, as the device takes it */
 	int64_t *seg_end;
@@ -51,11 +52,13 @@ struct sched {
 	} last_solo;
 	sched_stats stats;
 	/* sched_set_sink: where a query goes once done or dropped, and the
-	 * slots of s->q it left, for the next arrivals */
+	 * slots of s->q it left, for the next arrivals: a list through the
+	 * slots themselves, the last left first (-1: none), each free slot's
+	 * end the next one's index, so that taking a slot reads only the
+	 * slot it then fills */
 	void (*sink)(void *ctx, const sched_query *q);
 	void *sink_ctx;
-	uint32_t *free_q;
-	size_t n_free, cap_free;
+	int64_t free_head;
 	/* SCHED_ABANDON_SHED's scratch: the waiting queries, their order by
 	 * deadline and the heap of those kept */
 	struct shed_item *shed;
@@ -100,6 +103,8 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 	s->policy = policy;
 	s->pred = pred;
 	s->opt = *opt;
+	s->time_mask = opt->time_every > 1 ? (uint64_t)opt->time_every - 1 : 0;
+	sched_check((s->time_mask & (s->time_mask + 1)) == 0, "time_every a power of two");
 	s->queue = calloc((size_t)n_svc, sizeof *s->queue);
 	s->group.seg = calloc((size_t)n_svc, sizeof *s->group.seg);
 	s->group.qid = calloc((size_t)n_svc, sizeof *s->group.qid);
@@ -114,6 +119,7 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 	}
 	s->stats.first_arrival = -1;
 	s->last_solo.service = -1;
+	s->free_head = -1;
 	return s;
 oom:
 	sched_free(s);
@@ -134,7 +140,6 @@ void sched_free(sched *s)
 	free(s->group.seg);
 	free(s->group.qid);
 	free(s->seg_end);
-	free(s->free_q);
 	free(s->shed);
 	free(s->shed_order);
 	free(s->shed_heap);
@@ -164,7 +169,7 @@ static int64_t solo_whole(sched *s, const sched_query *q)
 }
 
 /* A query leaves the queues, done or dropped. */
-static void leave(sched *s, const sched_query *q)
+static void leave(sched *s, sched_query *q)
 {
 	s->waiting--;
 	if (s->backlog_on) {
@@ -174,9 +179,9 @@ static void leave(sched *s, const sched_query *q)
 	}
 	if (s->sink) {
 		s->sink(s->sink_ctx, q);
-		/* the slot's next tenant comes only with sched_admit; the free
-		 * list never outgrows the slots, which were allocated first */
-		s->free_q[s->n_free++] = (uint32_t)(q - s->q);
+		/* forgotten: the slot's next tenant comes only with sched_admit */
+		q->end = s->free_head;
+		s->free_head = q - s->q;
 	}
 }
 
@@ -184,10 +189,10 @@ int sched_admit(sched *s, const load_arrival *a)
 {
 	sched_check(a->service >= 0 && a->service < s->n_svc, "an arrival for a service of the run");
 	size_t slot = s->n_q;
-	if (s->n_free)
-		slot = s->free_q[--s->n_free];
-	else if (s->sink && buf_grow(&s->free_q, &s->cap_free, s->n_q + 1, sizeof *s->free_q))
-		return -1;
+	if (s->free_head >= 0) {
+		slot = (size_t)s->free_head;
+		s->free_head = s->q[slot].end;
+	}
 	if (slot == s->n_q && s->n_q == s->cap_q) {
 		size_t cap = s->cap_q * 2;
 		sched_query *n = realloc(s->q, cap * sizeof *n);
@@ -409,7 +414,8 @@ static int shed(sched *s)
 int sched_next(sched *s, int64_t now, const dev_group **out, char *err, size_t errlen)
 {
 	s->now = now;
-	int64_t decide_start = clk_ns();
+	int timed = (s->n_decisions++ & s->time_mask) == 0;
+	int64_t decide_start = timed ? clk_ns() : 0;
 	s->group.n = 0;
 	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
 		snprintf(err, errlen, "out of memory judging which queries to shed");
@@ -419,7 +425,10 @@ int sched_next(sched *s, int64_t now, const dev_group **out, char *err, size_t e
 		snprintf(err, errlen, "policy %s: %s", s->policy->name, s->err);
 		return -1;
 	}
-	s->stats.decisions_ns += clk_ns() - decide_start;
+	if (timed) {
+		s->stats.decisions_ns += clk_ns() - decide_start;
+		s->stats.decisions_timed++;
+	}
 	sched_check(s->group.n > 0 || s->waiting == 0,
 	            "an empty group only when the policy dropped every waiting query");
 	sched_check(group_ok(s, &s->group), "a group of queue heads, one segment per service, "

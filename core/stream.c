@@ -17,7 +17,11 @@ typedef struct acc {
 	int64_t completed, dropped, waiting, late, good;
 	double sum; /* ns of the completed */
 	int64_t first, last;
-	uint64_t *lat, *rel; /* NB buckets each; rel may be NULL (windows) */
+	/* NB buckets each; rel NULL for windows, both NULL for the run's
+	 * (all): its histograms are the services' summed, bucket by bucket,
+	 * when its figures are asked (counts add exactly), which spares two
+	 * scattered increments a query */
+	uint64_t *lat, *rel;
 } acc;
 
 struct stream {
@@ -49,13 +53,14 @@ static int64_t bucket_mid(int i)
 	return lo + ((int64_t)1 << (e - 8)) / 2;
 }
 
-static int acc_init(acc *a, int rel)
+/* hist: 0 none, 1 latency, 2 latency and latency / QoS */
+static int acc_init(acc *a, int hist)
 {
 	memset(a, 0, sizeof *a);
 	a->first = a->last = -1;
-	a->lat = calloc(NB, sizeof *a->lat);
-	a->rel = rel ? calloc(NB, sizeof *a->rel) : NULL;
-	return !a->lat || (rel && !a->rel) ? -1 : 0;
+	a->lat = hist ? calloc(NB, sizeof *a->lat) : NULL;
+	a->rel = hist > 1 ? calloc(NB, sizeof *a->rel) : NULL;
+	return (hist && !a->lat) || (hist > 1 && !a->rel) ? -1 : 0;
 }
 
 static void acc_free(acc *a)
@@ -91,7 +96,8 @@ static void acc_add(acc *a, const sched_query *q, int64_t qos, qbuckets b)
 		int64_t l = q->end - q->arrival;
 		a->completed++;
 		a->sum += (double)l;
-		a->lat[b.lat]++;
+		if (a->lat)
+			a->lat[b.lat]++;
 		if (a->rel)
 			a->rel[b.rel]++;
 		if (q->end > a->last)
@@ -107,19 +113,23 @@ static void acc_add(acc *a, const sched_query *q, int64_t qos, qbuckets b)
 	}
 }
 
-/* The value of nearest rank `rank` (1-based) of n in h. */
-static int64_t at_rank(const uint64_t *h, size_t rank)
+/* The value of nearest rank `rank` (1-based) in the histogram that is
+ * the sum of h[0..n) (rel: their latency / QoS ones), bucket by bucket. */
+static int64_t at_rank(const acc *h, int n, int rel, size_t rank)
 {
 	uint64_t seen = 0;
 	for (int i = 0; i < NB; i++) {
-		seen += h[i];
+		for (int k = 0; k < n; k++)
+			seen += (rel ? h[k].rel : h[k].lat)[i];
 		if (seen >= rank)
 			return bucket_mid(i);
 	}
 	return bucket_mid(NB - 1);
 }
 
-static void acc_metrics(const acc *a, metrics *out)
+/* The figures of a, its histograms those of parts[0..n_parts) summed
+ * (a itself: parts = a, n_parts = 1). */
+static void acc_metrics(const acc *a, const acc *parts, int n_parts, metrics *out)
 {
 	*out = (metrics){0};
 	out->completed = a->completed;
@@ -131,14 +141,14 @@ static void acc_metrics(const acc *a, metrics *out)
 	out->p90_ms = out->p95_ms = out->p999_ms = out->p99_qos = NAN;
 	size_t n = (size_t)a->completed;
 	if (n) {
-		if (a->rel)
-			out->p99_qos = (double)at_rank(a->rel, metrics_rank(n, 99.0)) / 1e9;
+		if (parts[0].rel)
+			out->p99_qos = (double)at_rank(parts, n_parts, 1, metrics_rank(n, 99.0)) / 1e9;
 		out->mean_ms = a->sum / (double)n / 1e6;
-		out->p99_ms = (double)at_rank(a->lat, metrics_rank(n, 99.0)) / 1e6;
-		out->p50_ms = (double)at_rank(a->lat, metrics_rank(n, 50.0)) / 1e6;
-		out->p90_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 900)) / 1e6;
-		out->p95_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 950)) / 1e6;
-		out->p999_ms = (double)at_rank(a->lat, metrics_rank_permille(n, 999)) / 1e6;
+		out->p99_ms = (double)at_rank(parts, n_parts, 0, metrics_rank(n, 99.0)) / 1e6;
+		out->p50_ms = (double)at_rank(parts, n_parts, 0, metrics_rank(n, 50.0)) / 1e6;
+		out->p90_ms = (double)at_rank(parts, n_parts, 0, metrics_rank_permille(n, 900)) / 1e6;
+		out->p95_ms = (double)at_rank(parts, n_parts, 0, metrics_rank_permille(n, 950)) / 1e6;
+		out->p999_ms = (double)at_rank(parts, n_parts, 0, metrics_rank_permille(n, 999)) / 1e6;
 	}
 	metrics_rates(out, a->first, a->last, a->good);
 }
@@ -152,9 +162,9 @@ stream *stream_new(const sched_service *svc, int n_svc, int64_t width)
 	st->n_svc = n_svc;
 	st->width = width;
 	st->per = calloc((size_t)n_svc, sizeof *st->per);
-	int bad = !st->per || acc_init(&st->all, 1);
+	int bad = !st->per || acc_init(&st->all, 0);
 	for (int i = 0; !bad && i < n_svc; i++)
-		bad = acc_init(&st->per[i], 1);
+		bad = acc_init(&st->per[i], 2);
 	if (bad) {
 		stream_free(st);
 		return NULL;
@@ -192,7 +202,7 @@ int stream_add(stream *st, const sched_query *q)
 			if (buf_grow(&st->win, &st->cap_win, k + 1, sizeof *st->win))
 				return -1;
 			for (; st->n_win <= k; st->n_win++)
-				if (acc_init(&st->win[st->n_win], 0)) {
+				if (acc_init(&st->win[st->n_win], 1)) {
 					acc_free(&st->win[st->n_win]);
 					return -1;
 				}
@@ -212,7 +222,10 @@ int64_t stream_count(const stream *st)
 
 void stream_metrics(const stream *st, int service, metrics *out)
 {
-	acc_metrics(service < 0 ? &st->all : &st->per[service], out);
+	if (service < 0)
+		acc_metrics(&st->all, st->per, st->n_svc, out);
+	else
+		acc_metrics(&st->per[service], &st->per[service], 1, out);
 }
 
 int stream_windows(const stream *st, metrics **out, size_t *n_out)
@@ -222,7 +235,7 @@ int stream_windows(const stream *st, metrics **out, size_t *n_out)
 	if (!*out)
 		return -1;
 	for (size_t k = 0; k < st->n_win; k++)
-		acc_metrics(&st->win[k], &(*out)[k]);
+		acc_metrics(&st->win[k], &st->win[k], 1, &(*out)[k]);
 	*n_out = st->n_win;
 	return 0;
 }

@@ -11,9 +11,10 @@
  * holding the nearest-rank value: exact below 512 ns, else within 0.2% of
  * it. Latencies past 2^44 ns (4.9 hours) count in the last bucket.
  *
- * Memory: one histogram (74 KiB) for the run and one per service for the
- * latency and for latency / QoS, and one per window (a minute of the
- * load, per_minute) for the latency: flat in the number of queries.
+ * Memory: a histogram (74 KiB) per service for the latency and one for
+ * latency / QoS (the run's are theirs summed), and one per window (a
+ * minute of the load, per_minute) for the latency: flat in the number of
+ * queries.
  */
 #ifndef ABACUS_STREAM_H
 #define ABACUS_STREAM_H

@@ -35,6 +35,7 @@ typedef struct loop {
 	int n_w, n_svc;
 	wstate *st;
 	int *local;  /* [w * n_svc + s]: the run's service s as worker w's sched's, or -1 */
+	int same;    /* every worker's sched's service s is the run's s: local needs no look */
 	int *cand;   /* [s * n_w + k]: the k-th worker of service s */
 	int *n_cand; /* [s] */
 	uint16_t *at; /* the worker of each arrival, when there are several */
@@ -183,7 +184,8 @@ static int wend_before(const void *x, const void *y, const void *ctx)
 
 static int ends_push(loop *lp, int64_t end, int k)
 {
-	if (buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
+	if ((size_t)lp->n_ends == lp->cap_ends &&
+	    buf_grow(&lp->ends, &lp->cap_ends, (size_t)lp->n_ends + 1, sizeof *lp->ends))
 		return -1;
 	lp->ends[lp->n_ends] = (wend){end, k, lp->st[k].gen};
 	heap_up(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends++, wend_before, NULL);
@@ -192,8 +194,7 @@ static int ends_push(loop *lp, int64_t end, int k)
 
 static void ends_pop(loop *lp)
 {
-	lp->ends[0] = lp->ends[--lp->n_ends];
-	heap_down(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends, 0, wend_before, NULL);
+	heap_pop(lp->ends, sizeof *lp->ends, (size_t)lp->n_ends--, wend_before, NULL);
 }
 
 /* The earliest known end of a group still in flight, or NULL. */
@@ -233,8 +234,7 @@ static void idle_push(loop *lp, int k)
 static int idle_pop(loop *lp)
 {
 	int top = lp->idle[0];
-	lp->idle[0] = lp->idle[--lp->n_idle];
-	heap_down(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle, 0, lower_worker, NULL);
+	heap_pop(lp->idle, sizeof *lp->idle, (size_t)lp->n_idle--, lower_worker, NULL);
 	lp->st[top].idle = 0;
 	return top;
 }
@@ -255,7 +255,8 @@ static void worker_sink(void *ctx, const sched_query *q)
 	const struct wsink *ws = ctx;
 	const loop *lp = ws->lp;
 	sched_query x = *q;
-	x.service = svc_of(&lp->w[ws->k], q->service);
+	if (!lp->same)
+		x.service = svc_of(&lp->w[ws->k], q->service);
 	lp->p->sink(lp->p->sink_ctx, &x);
 }
 
@@ -492,6 +493,9 @@ static int loop_init(loop *lp, worker *w, int n_w, const worker_params *p)
 			lp->local[k * lp->n_svc + s] = i;
 			lp->cand[s * n_w + lp->n_cand[s]++] = k;
 		}
+	lp->same = 1;
+	for (size_t i = 0; i < nw * ns; i++)
+		lp->same &= lp->local[i] == (int)(i % ns);
 	rng_seed(&lp->rng, p->seed ^ 0x7a11e57a11e5ULL);
 	lp->view = (router_view){
 	    .waiting = view_waiting,
@@ -641,7 +645,8 @@ static int admit(loop *lp, const load_arrival *a, const router_kind *r, char *er
 		k = cand[i >= 0 && i < n ? i : 0];
 	}
 	load_arrival local = *a;
-	local.service = lp->local[k * lp->n_svc + a->service];
+	if (!lp->same)
+		local.service = lp->local[k * lp->n_svc + a->service];
 	int keep = lp->n_w > 1 && !lp->p->sink; /* where each went, for merge */
 	if (keep && buf_grow(&lp->at, &lp->cap_at, lp->n_at + 1, sizeof *lp->at))
 		return text_fail(err, errlen, "out of memory queueing query %zu", lp->n_at);
@@ -942,6 +947,7 @@ int worker_run(worker *w, int n_w, const worker_params *p, worker_result *out, c
 		out->stats.groups += s->groups;
 		out->stats.segments += s->segments;
 		out->stats.decisions_ns += s->decisions_ns;
+		out->stats.decisions_timed += s->decisions_timed;
 		if (s->first_arrival >= 0 &&
 		    (out->stats.first_arrival < 0 || s->first_arrival < out->stats.first_arrival))
 			out->stats.first_arrival = s->first_arrival;

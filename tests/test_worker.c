@@ -133,7 +133,8 @@ static int world_run_qos(world *x, const char *router, const int place[2][3],
 	memset(x, 0, sizeof *x);
 	for (int i = 0; i < 2; i++)
 		x->m[i] = zoo_model_new(names[i], x->err, sizeof x->err);
-	sched_options o = {.ways = 2, .expect_queries = 4};
+	/* one decision in two timed, as run.c times several workers' */
+	sched_options o = {.ways = 2, .expect_queries = 4, .time_every = 2};
 	for (int k = 0; k < 2; k++) {
 		int ns = 0;
 		for (int i = 0; place[k][i] >= 0; i++) {
@@ -199,6 +200,9 @@ static void test_order_across_workers(int known)
 			CHECK_INT(q->end, end[i]);
 	}
 	CHECK_INT(x.res.stats.groups, 5);
+	/* worker 1 decides twice, worker 2 three times: the first of each
+	 * and worker 2's third timed */
+	CHECK_INT(x.res.stats.decisions_timed, 3);
 	CHECK_INT(x.res.stats.last_end, end[4]);
 	world_free(&x);
 }

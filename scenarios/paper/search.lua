@@ -8,7 +8,8 @@
 --   (defaults: sim h200; the rules are in common.lua)
 --
 -- A decision's time is the run's mean host time per decision (predictor
--- calls included), so it is this CPU's, whatever the device; the table
+-- calls included; every decision timed, the run being on one GPU), so it
+-- is this CPU's, whatever the device; the table
 -- gives its median over the seeds and their range. results.db does not
 -- keep a run's decision time, so the table is also written as
 -- paper-search.csv beside the database, for the figure.
