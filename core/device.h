@@ -135,6 +135,7 @@ typedef struct dev_open_options {
 	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
 	double noise;             /* simulator: sigma of the per-segment noise */
 	double kappa;             /* simulator: interference; NAN: calibrated */
+	double group_us;          /* simulator: host time added to each group's start (us) */
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
 	int any_start;            /* segments may start at any op (profiling) */
@@ -143,6 +144,8 @@ typedef struct dev_open_options {
 
 /* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */
 #define DEV_KAPPA_MAX 100.0
+/* The most a run's group_us may be (a second). */
+#define DEV_GROUP_US_MAX 1e6
 
 /* Defaults of a run: CUDA's defaults, simulator calibrated. */
 void dev_open_options_default(dev_open_options *o);

@@ -158,6 +158,7 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->seed = c->seed;
 	o->noise = c->noise;
 	o->kappa = c->kappa;
+	o->group_us = c->group_us;
 	o->tf32 = c->tf32;
 	o->graphs = c->graphs;
 	o->conv_gemm = c->conv_gemm;
@@ -404,6 +405,11 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	device_options(c, NULL, &dopt);
 	if (kind->check && kind->check(&dopt, err, errlen))
 		return -1;
+	if (kind->real && c->group_us > 0)
+		return text_fail(err, errlen,
+		                 "group_us = %g is the simulator's host time per group: device '%s' "
+		                 "pays its own",
+		                 c->group_us, c->device);
 	const sched_policy *policy = sched_policy_find(c->policy);
 	if (!policy) {
 		sched_policy_names(names, sizeof names);
@@ -450,6 +456,9 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
+	if (!(c->group_us >= 0 && c->group_us <= DEV_GROUP_US_MAX))
+		return bad(err, errlen, "%s must be between 0 and 1000000 (us), got %g", "group_us",
+		           c->group_us);
 	if (c->predictor && !pred_learner_find(c->predictor)) {
 		pred_learner_names(0, names, sizeof names);
 		snprintf(err, errlen, "unknown predictor '%s' (valid: %s)", c->predictor, names);

@@ -269,7 +269,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
-	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa",     "tf32",
+	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us",    "tf32",
 	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "store_queries", "profile", "data_dir", "predictor", "tags",
 	"partitions", "router", "batching", "pair_late", "keep_plan", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
@@ -896,6 +896,7 @@ static int l_run(lua_State *L)
 	           (has_field(L, 1, "keep_plan") ? KIND_KEEP_PLAN : 0);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
+	c.group_us = opt_number(L, 1, "group_us", "", c.group_us, NULL);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
 	c.graphs = opt_bool(L, 1, "graphs", "", c.graphs);
 	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);

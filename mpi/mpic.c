@@ -189,6 +189,7 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 	put_i64(p, (int64_t)r->o.seed);
 	put_f64(p, r->o.noise);
 	put_f64(p, r->o.kappa);
+	put_f64(p, r->o.group_us);
 	const int64_t flags[] = {r->o.calibrated, r->o.tf32,      r->o.graphs, r->o.conv_gemm,
 	                         r->o.fp16,       r->o.nhwc,      r->o.fuse_add,
 	                         r->o.any_start,  r->o.sms};
@@ -503,6 +504,7 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 	o.seed = (uint64_t)get_i64(p);
 	o.noise = get_f64(p);
 	o.kappa = get_f64(p);
+	o.group_us = get_f64(p);
 	o.calibrated = (int)get_i64(p);
 	o.tf32 = (int)get_i64(p);
 	o.graphs = (int)get_i64(p);

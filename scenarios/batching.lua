@@ -140,7 +140,12 @@ local function service(model, wl, merges)
 end
 
 -- The live comparison (live_device): each policy's run on the device and,
--- for cuda, the same run on the simulator.
+-- for cuda, the same run on the simulator. GROUP_US (environment; default
+-- 0) is the simulated side's host time per group (run option group_us):
+-- bench/gpu/group_us.py measures it from a live comparison's results.db.
+local GROUP_US = tonumber(os.getenv("GROUP_US") or "0")
+assert(GROUP_US and GROUP_US >= 0, "GROUP_US must be a non-negative number of microseconds, got "
+  .. tostring(os.getenv("GROUP_US")))
 local function live_compare()
   local loads = {}
   for x in (os.getenv("LIVE_LOADS") or "0.8,1.5"):gmatch("[^,]+") do
@@ -169,7 +174,7 @@ local function live_compare()
           return abacus.run({
             name = "batching-live-" .. pair, device = device, gpu = gpu, services = { ma, mb },
             policy = p.policy, batching = p.batching, pair_late = p.pair_late,
-            keep_plan = p.keep_plan,
+            keep_plan = p.keep_plan, group_us = device == "sim" and GROUP_US or nil,
             load = { kind = "poisson", qps = x * cap }, queries = queries, seed = 1,
             abandon = over and (p.over or "predictive") or (p.peak_abandon or false),
             tags = { experiment = "batching-live", side = device, pair = pair, label = label,

@@ -89,6 +89,7 @@ void sim_options_default(sim_options *o)
 	o->kappa = 0.10;
 	o->scale_c = 1.0;
 	o->scale_m = 1.0;
+	o->group_ns = 0;
 	o->seed = 1;
 }
 
@@ -378,7 +379,7 @@ static int lanes_two(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
  * the group ends (-1 on error), without moving the clock. */
 static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 {
-	int64_t start = s->clock->now;
+	int64_t start = s->clock->now + s->opt.group_ns;
 	if (g->n == 1) { /* the common case for time sharing: no contention */
 		const dev_segment *seg = &g->seg[0];
 		int64_t solo = prof_table_seg_ns(s->svc[seg->service].table, seg->batch, seg->seq,
@@ -706,6 +707,7 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 	so.noise = o->noise;
 	if (!isnan(o->kappa))
 		so.kappa = o->kappa;
+	so.group_ns = llround(o->group_us * 1e3);
 	so.seed = o->seed;
 	return sim_device_open(out, o->prof, &so, err, errlen);
 }

@@ -41,6 +41,10 @@ typedef struct sim_options {
 	double noise; /* sigma of the per-segment log-normal factor; 0 = none */
 	double kappa; /* interference per extra concurrent op, fraction of its time */
 	double scale_c, scale_m; /* multiply the demands c_i, m_i (calibrated) */
+	/* host time a group pays on the live device before its ops run
+	 * (launch, the wait for its end): added to each group's start; 0 by
+	 * default (run_config.group_us) */
+	int64_t group_ns;
 	uint64_t seed;
 } sim_options;
 

@@ -136,6 +136,18 @@ scenario ways.lua 'base.ways = 4294967298; abacus.run(base)'
 expect_fail ways-wrap "ways must be between 1 and 64, got 4294967298" "$BIN" --db "$T/r.db" run ways.lua
 scenario kappa.lua 'base.kappa = 1e300; abacus.run(base)'
 expect_fail kappa "kappa must be between 0 and 100" "$BIN" --db "$T/r.db" run kappa.lua
+scenario gus.lua 'base.group_us = -1; abacus.run(base)'
+expect_fail group-us "group_us must be between 0 and 1000000 (us), got -1" "$BIN" --db "$T/r.db" run gus.lua
+# group_us: the simulator's host time per group, added to each group's
+# start: queries that never wait end exactly that much later
+printf 'time_ms,model,batch\n0,resnet50,4\n100,resnet50,2\n200,resnet50,1\n' >gus.csv
+scenario gus2.lua 'base.load = { kind = "trace", file = "gus.csv" }; base.queries = nil
+local a = abacus.run(base)
+base.group_us = 250
+local b = abacus.run(base)
+print("GUS", string.format("%.6f", b.mean_ms - a.mean_ms), b.completed)'
+"$BIN" --db "$T/r.db" run gus2.lua >"$T/out" 2>"$T/err" && grep -q "^GUS	0.250000	3$" "$T/out" && ok ||
+	bad "group_us 250 did not add 0.25 ms to every query: $(cat "$T/out" "$T/err")"
 scenario pred.lua 'base.predictor = "xgb"; abacus.run(base)'
 expect_fail predictor "unknown predictor 'xgb' (valid: mlp, lr, svm, lsvr, solo)" "$BIN" --db "$T/r.db" run pred.lua
 
