@@ -41,7 +41,13 @@
  *    the earliest of their deadlines), so a cut advances every query it
  *    merged, and the group is closed.
  * So a query already late is paired, and a partner is cut only where
- * adding it whole would make an on-time query late. Without batching
+ * adding it whole would make an on-time query late. The count may trade:
+ * a run that makes two of the urgent batch's queries late and brings
+ * three of its own in time is taken, though its queries, left waiting,
+ * could end in time in a later group. keep_on_time (sched_options) takes
+ * no such run: a run joins whole only where every query of the group that
+ * ends on time without it still does; when none does, the longest run is
+ * cut within the group's budget as above. Without batching
  * every run is one query long and the policy makes the very predictor
  * calls it always made; pair_late (sched_options) then lets a late urgent
  * query be paired too: the next query joins whole if it ends by its own
@@ -303,8 +309,13 @@ static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t
 		c->ends[k] = n_ops;
 	if (predict_with(s, c, g, svc, 0, c->ends, n, c->cand_ns))
 		return fail(s, "adding a whole batch");
-	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns);
+	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns), kept = best_on;
 	for (int k = n; k >= 1; k--) {
+		/* keep_on_time: no run that ends a query of the group late that
+		 * would end on time without it, whatever it brings of its own */
+		if (sched_opts(s)->keep_on_time &&
+		    on_time(s, c, svc, 0, now + c->cand_ns[k - 1]) < kept)
+			continue;
 		int on = on_time(s, c, svc, k, now + c->cand_ns[k - 1]);
 		if (on > best_on || (on == best_on && best == 0)) {
 			best_on = on;
@@ -420,7 +431,7 @@ const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
     .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |
-             KIND_KEEP_PLAN,
+             KIND_KEEP_PLAN | KIND_KEEP_ON_TIME,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

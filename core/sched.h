@@ -143,6 +143,10 @@ typedef struct sched_options {
 	 * query's solo time only by what leaves every query the shed plan
 	 * keeps, due before a partner, in time (KIND_KEEP_PLAN) */
 	int keep_plan;
+	/* abacus with batching: a partner's run joins whole only where it
+	 * makes no query of the group that ends on time without it end late
+	 * (KIND_KEEP_ON_TIME); else it is cut within the group's budget */
+	int keep_on_time;
 	/* decision_us's sample: one decision in this many (a power of two;
 	 * 0 or 1: every one) is timed on the host clock, the first of each
 	 * worker's included. Two clock reads a decision were 4% of a
