@@ -44,10 +44,15 @@
  * adding it whole would make an on-time query late. The count may trade:
  * a run that makes two of the urgent batch's queries late and brings
  * three of its own in time is taken, though its queries, left waiting,
- * could end in time in a later group. keep_on_time (sched_options) takes
- * no such run: a run joins whole only where every query of the group that
- * ends on time without it still does; when none does, the longest run is
- * cut within the group's budget as above. Without batching
+ * could end in time in a later group; the urgent service's own run trades
+ * alike (its longest run of the most in time may end its head late where
+ * a shorter one ends it in time). keep_on_time (sched_options) takes no
+ * such run: the urgent service takes its longest run that ends late none
+ * of its queries that end in time in the shortest run holding them
+ * (clockwork's run, where the head can end in time), and a next service's
+ * run joins whole only where every query of the group that ends on time
+ * without it still does; when none does, the longest run is cut within
+ * the group's budget as above. Without batching
  * every run is one query long and the policy makes the very predictor
  * calls it always made; pair_late (sched_options) then lets a late urgent
  * query be paired too: the next query joins whole if it ends by its own
@@ -277,11 +282,29 @@ static int64_t group_budget(const abacus_ctx *c, int64_t now, int64_t ns)
 
 /* Batching, the urgent service: the run of its waiting queries whose
  * merged batch, alone, ends the most of them by their deadlines (the
- * longest such run); *solo becomes that batch's padded time. */
+ * longest such run); *solo becomes that batch's padded time. With
+ * keep_on_time, the longest run that ends late none of its queries that
+ * end on time in the shortest run holding them (clockwork's run when the
+ * head can end on time; a head that cannot still rides in a batch). */
 static int urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int64_t *solo)
 {
 	int n = sched_mergeable(s, svc, c->n_cand), best = 1, best_on = -1;
 	c->n_dl = 0;
+	if (sched_opts(s)->keep_on_time) {
+		int64_t least = INT64_MAX; /* earliest deadline of the run's on-time queries */
+		for (int k = 1; k <= n; k++) {
+			int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
+			int64_t d = sched_queued(s, svc, (size_t)(k - 1))->deadline;
+			if (d >= now + ns && d < least)
+				least = d;
+			if (k == 1 || least >= now + ns) {
+				best = k;
+				*solo = ns;
+			}
+		}
+		ends_with_group(s, c, svc, best);
+		return best;
+	}
 	for (int k = n; k >= 1; k--) {
 		int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
 		int on = on_time(s, c, svc, k, now + ns);

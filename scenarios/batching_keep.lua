@@ -1,6 +1,8 @@
 -- batching_keep.lua: abacus with batching with and without keep_on_time
--- (a partner's run joins whole only where it makes no query of the group
--- that ends on time without it late), against clockwork, on the 21 pairs
+-- (no run trades a query that ends in time for others: the urgent run
+-- ends late none of its queries a shorter run ends in time, a partner's
+-- run joins whole only where it makes no query of the group that ends on
+-- time without it late), against clockwork, on the 21 pairs
 -- of scenarios/batching.lua, as it runs them (its QoS rule, batch mixes,
 -- max_batch, 4000 queries, the paired drop rule for abacus with batching
 -- at the peak and at the overload).

@@ -411,8 +411,9 @@ static void test_paired_drop(void)
 }
 
 /* keep_on_time (abacus with batching): a partner's run joins whole only
- * where it makes no query of the group that is on time without it late.
- * The device is contended, so a partner slows the urgent batch. */
+ * where it makes no query of the group that is on time without it late
+ * (the device contended, so a partner slows the urgent batch), and the
+ * urgent run ends late none of its queries a shorter run ends in time. */
 static void test_keep_on_time(void)
 {
 	/* resnet18 q0 (batch 1) runs alone [0, 12.5 ms). resnet18 q1, q2
@@ -474,6 +475,31 @@ static void test_keep_on_time(void)
 	CHECK_INT(w.dev.launch[2], w.dev.launch[1]);
 	CHECK_INT(w.q[1].end, 42500000);
 	CHECK(w.q[1].end <= w.q[1].deadline);
+	bworld_free(&w);
+
+	/* the urgent run: resnet18 alone, q0 runs [0, 12.5 ms); q1 (deadline
+	 * 29 ms) comes at 1 ms, q2 (38) at 10, q3 (40) at 12. A run of one
+	 * ends at 25, of two at 27.5, of three at 30: the count takes three
+	 * (q2, q3 in time, q1 late, as in the run of two, q1 and q2), the
+	 * longest of the most; keep_on_time the run of two, as q1 ends in time
+	 * in it, and q3 then runs alone, [27.5, 40 ms), in time too. */
+	load_arrival u[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {10 * MS, 0, 1, 0}, {12 * MS, 0, 1, 0}};
+	qos[0] = 28 * MS;
+	o.keep_on_time = 0;
+	CHECK(bworld_run(&w, "abacus", &o, 1, qos, mb, u, 4) == 0);
+	CHECK_INT(w.dev.n, 2);
+	CHECK_INT(w.dev.seg[1].queries, 3);
+	CHECK_INT(w.q[1].end, 30 * MS);
+	CHECK(w.q[1].end > w.q[1].deadline);
+	bworld_free(&w);
+	o.keep_on_time = 1;
+	CHECK(bworld_run(&w, "abacus", &o, 1, qos, mb, u, 4) == 0);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.seg[1].queries, 2);
+	CHECK_INT(w.q[1].end, 27500000);
+	CHECK_INT(w.q[3].end, 40 * MS);
+	for (int i = 0; i < 4; i++)
+		CHECK(w.q[i].state == SCHED_DONE && w.q[i].end <= w.q[i].deadline);
 	bworld_free(&w);
 }
 
