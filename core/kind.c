@@ -26,6 +26,8 @@ static const field fields[] = {
     {.bit = KIND_BATCHING, .name = "batching", .what = "whether it merges queries into batches"},
     {.bit = KIND_PAIR_LATE, .name = "pair_late", .what = "whether a late query is paired"},
     {.bit = KIND_KEEP_PLAN, .name = "keep_plan", .what = "whether a group keeps the shed plan"},
+    {.bit = KIND_KEEP_ON_TIME, .name = "keep_on_time",
+     .what = "whether a partner may make an on-time query late"},
 };
 
 static const field *field_of(unsigned bit)

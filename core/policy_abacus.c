@@ -41,7 +41,18 @@
  *    the earliest of their deadlines), so a cut advances every query it
  *    merged, and the group is closed.
  * So a query already late is paired, and a partner is cut only where
- * adding it whole would make an on-time query late. Without batching
+ * adding it whole would make an on-time query late. The count may trade:
+ * a run that makes two of the urgent batch's queries late and brings
+ * three of its own in time is taken, though its queries, left waiting,
+ * could end in time in a later group; the urgent service's own run trades
+ * alike (its longest run of the most in time may end its head late where
+ * a shorter one ends it in time). keep_on_time (sched_options) takes no
+ * such run: the urgent service takes its longest run that ends late none
+ * of its queries that end in time in the shortest run holding them
+ * (clockwork's run, where the head can end in time), and a next service's
+ * run joins whole only where every query of the group that ends on time
+ * without it still does; when none does, the longest run is cut within
+ * the group's budget as above. Without batching
  * every run is one query long and the policy makes the very predictor
  * calls it always made; pair_late (sched_options) then lets a late urgent
  * query be paired too: the next query joins whole if it ends by its own
@@ -271,11 +282,29 @@ static int64_t group_budget(const abacus_ctx *c, int64_t now, int64_t ns)
 
 /* Batching, the urgent service: the run of its waiting queries whose
  * merged batch, alone, ends the most of them by their deadlines (the
- * longest such run); *solo becomes that batch's padded time. */
+ * longest such run); *solo becomes that batch's padded time. With
+ * keep_on_time, the longest run that ends late none of its queries that
+ * end on time in the shortest run holding them (clockwork's run when the
+ * head can end on time; a head that cannot still rides in a batch). */
 static int urgent_run(sched *s, abacus_ctx *c, int svc, int64_t now, int64_t *solo)
 {
 	int n = sched_mergeable(s, svc, c->n_cand), best = 1, best_on = -1;
 	c->n_dl = 0;
+	if (sched_opts(s)->keep_on_time) {
+		int64_t least = INT64_MAX; /* earliest deadline of the run's on-time queries */
+		for (int k = 1; k <= n; k++) {
+			int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
+			int64_t d = sched_queued(s, svc, (size_t)(k - 1))->deadline;
+			if (d >= now + ns && d < least)
+				least = d;
+			if (k == 1 || least >= now + ns) {
+				best = k;
+				*solo = ns;
+			}
+		}
+		ends_with_group(s, c, svc, best);
+		return best;
+	}
 	for (int k = n; k >= 1; k--) {
 		int64_t ns = sched_padded(s, sched_merged_remaining(s, svc, k));
 		int on = on_time(s, c, svc, k, now + ns);
@@ -303,8 +332,13 @@ static int add_batched(sched *s, abacus_ctx *c, sched_group *g, int svc, int64_t
 		c->ends[k] = n_ops;
 	if (predict_with(s, c, g, svc, 0, c->ends, n, c->cand_ns))
 		return fail(s, "adding a whole batch");
-	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns);
+	int best = 0, best_on = on_time(s, c, svc, 0, now + *base_ns), kept = best_on;
 	for (int k = n; k >= 1; k--) {
+		/* keep_on_time: no run that ends a query of the group late that
+		 * would end on time without it, whatever it brings of its own */
+		if (sched_opts(s)->keep_on_time &&
+		    on_time(s, c, svc, 0, now + c->cand_ns[k - 1]) < kept)
+			continue;
 		int on = on_time(s, c, svc, k, now + c->cand_ns[k - 1]);
 		if (on > best_on || (on == best_on && best == 0)) {
 			best_on = on;
@@ -420,7 +454,7 @@ const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
     .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |
-             KIND_KEEP_PLAN,
+             KIND_KEEP_PLAN | KIND_KEEP_ON_TIME,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

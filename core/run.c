@@ -477,6 +477,10 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return text_fail(err, errlen,
 		                 "keep_plan = true applies to abacus without batching, "
 		                 "not with batching = true");
+	if (c->keep_on_time && !c->batching)
+		return text_fail(err, errlen,
+		                 "keep_on_time = true applies to abacus with batching = true: "
+		                 "give batching too");
 	return check_batching(c, kind, policy, err, errlen);
 }
 
@@ -897,6 +901,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.batching = c->batching;
 	so.pair_late = c->pair_late;
 	so.keep_plan = c->keep_plan;
+	so.keep_on_time = c->keep_on_time;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 && !c->stream
 	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)

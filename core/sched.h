@@ -143,6 +143,13 @@ typedef struct sched_options {
 	 * query's solo time only by what leaves every query the shed plan
 	 * keeps, due before a partner, in time (KIND_KEEP_PLAN) */
 	int keep_plan;
+	/* abacus with batching: no run trades a query that ends in time
+	 * for others (KIND_KEEP_ON_TIME): the urgent service's run ends late
+	 * none of its queries that end in time in a shorter run, and a
+	 * partner's run joins whole only where it ends late no query of the
+	 * group that ends in time without it (else it is cut within the
+	 * group's budget) */
+	int keep_on_time;
 	/* decision_us's sample: one decision in this many (a power of two;
 	 * 0 or 1: every one) is timed on the host clock, the first of each
 	 * worker's included. Two clock reads a decision were 4% of a

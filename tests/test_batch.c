@@ -2,8 +2,10 @@
  * policies that merge queries (clockwork, triton, abacus with batching),
  * driven by a device and a predictor that agree exactly: an op of a
  * segment takes 1 ms plus 0.25 ms per sample of its batch, run alone or
- * beside others (no contention), so every start, end, merge and drop can
- * be asserted. The device records each segment it ran. */
+ * beside others (no contention; or, for the tests that ask, full
+ * contention: a group's segments all end at the sum of their times), so
+ * every start, end, merge and drop can be asserted. The device records
+ * each segment it ran. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,7 @@ static const pred_iface batch_pred_iface = {"batch", batch_predict, NULL};
 
 typedef struct rec_dev {
 	int64_t now;
+	int contended; /* every segment of a group ends at the sum of their times */
 	dev_segment seg[MAX_SEGS];
 	int64_t launch[MAX_SEGS];
 	int n;
@@ -65,9 +68,11 @@ static int rec_wait(void *ctx, int64_t t)
 static int rec_run(void *ctx, const dev_group *g, int64_t *seg_end)
 {
 	rec_dev *d = ctx;
-	int64_t longest = 0;
+	int64_t longest = 0, sum = 0;
+	for (int i = 0; i < g->n; i++)
+		sum += seg_ns(&g->seg[i]);
 	for (int i = 0; i < g->n; i++) {
-		int64_t len = seg_ns(&g->seg[i]);
+		int64_t len = d->contended ? sum : seg_ns(&g->seg[i]);
 		seg_end[i] = d->now + len;
 		longest = len > longest ? len : longest;
 		if (d->n < MAX_SEGS) {
@@ -93,9 +98,11 @@ typedef struct bworld {
 } bworld;
 
 /* Services resnet18 (10 ops) and, when two, bert (12 ops): qos and
- * max_batch each. */
-static int bworld_run(bworld *w, const char *policy, const sched_options *o, int n_svc,
-                      const int64_t *qos, const int *max_batch, const load_arrival *a, int n)
+ * max_batch each; contended: the device and the group predictor sum a
+ * group's segments (no overlap) instead of taking the longest. */
+static int bworld_run_on(bworld *w, int contended, const char *policy, const sched_options *o,
+                         int n_svc, const int64_t *qos, const int *max_batch,
+                         const load_arrival *a, int n)
 {
 	static const char *names[2] = {"resnet18", "bert"};
 	char err[512];
@@ -108,7 +115,8 @@ static int bworld_run(bworld *w, const char *policy, const sched_options *o, int
 		w->svc[i] = (sched_service){w->m[i], qos[i], max_batch[i]};
 	}
 	w->pred = (predictor){&batch_pred_iface, (void *)1, ""};
-	w->gpred = (predictor){&batch_pred_iface, NULL, ""};
+	w->gpred = (predictor){&batch_pred_iface, contended ? (void *)1 : NULL, ""};
+	w->dev.contended = contended;
 	w->s = sched_new(w->svc, n_svc, sched_policy_find(policy), &w->pred, o, err, sizeof err);
 	if (!w->s) {
 		fprintf(stderr, "%s\n", err);
@@ -122,6 +130,12 @@ static int bworld_run(bworld *w, const char *policy, const sched_options *o, int
 		fprintf(stderr, "sched_run: %s\n", err);
 	w->q = sched_queries(w->s, &w->nq);
 	return rc;
+}
+
+static int bworld_run(bworld *w, const char *policy, const sched_options *o, int n_svc,
+                      const int64_t *qos, const int *max_batch, const load_arrival *a, int n)
+{
+	return bworld_run_on(w, 0, policy, o, n_svc, qos, max_batch, a, n);
 }
 
 static void bworld_free(bworld *w)
@@ -396,6 +410,99 @@ static void test_paired_drop(void)
 	bworld_free(&w);
 }
 
+/* keep_on_time (abacus with batching): a partner's run joins whole only
+ * where it makes no query of the group that is on time without it late
+ * (the device contended, so a partner slows the urgent batch), and the
+ * urgent run ends late none of its queries a shorter run ends in time. */
+static void test_keep_on_time(void)
+{
+	/* resnet18 q0 (batch 1) runs alone [0, 12.5 ms). resnet18 q1, q2
+	 * (batch 1, deadline 29 ms) and bert q3..q5 (batch 1, QoS 1 s) come
+	 * at 1 ms. At 12.5 ms resnet18 is urgent: its run of two (batch 2, 15
+	 * ms) ends at 27.5, both in time. bert's run of three (batch 3, 21
+	 * ms) beside it ends the group at 48.5: the two resnet18 queries late,
+	 * three bert queries in time, 3 > 2, so the count takes it; its run of
+	 * one (15 ms) ends the group at 42.5 with one in time, its run of two
+	 * (18 ms) at 45.5 with two. */
+	load_arrival a[] = {
+	    {0, 0, 1, 0},       {1 * MS, 0, 1, 0},  {1 * MS, 0, 1, 0},
+	    {1 * MS, 1, 1, 16}, {1 * MS, 1, 1, 16}, {1 * MS, 1, 1, 16},
+	};
+	int64_t qos[2] = {28 * MS, 1000 * MS};
+	int mb[2] = {16, 16};
+	sched_options o = plain;
+	o.batching = 1;
+	bworld w;
+	CHECK(bworld_run_on(&w, 1, "abacus", &o, 2, qos, mb, a, 6) == 0);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].queries, 3);
+	CHECK_INT(w.dev.launch[2], w.dev.launch[1]);
+	CHECK_INT(w.q[1].end, 48500000);
+	CHECK(w.q[1].end > w.q[1].deadline);
+	CHECK(w.q[2].end > w.q[2].deadline);
+	bworld_free(&w);
+
+	/* keep_on_time: every run of bert makes both resnet18 queries late,
+	 * and no op of it fits in the 16.5 ms their deadline leaves beside
+	 * the 15 ms run (1.75 ms an op at batch 3, summed): resnet18 runs
+	 * alone and ends at 27.5 ms; bert's three then run merged, [27.5,
+	 * 48.5 ms). All six end in time. */
+	o.keep_on_time = 1;
+	CHECK(bworld_run_on(&w, 1, "abacus", &o, 2, qos, mb, a, 6) == 0);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.seg[1].service, 0);
+	CHECK_INT(w.dev.seg[1].queries, 2);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].queries, 3);
+	CHECK_INT(w.dev.launch[2], 27500000);
+	CHECK_INT(w.q[1].end, 27500000);
+	CHECK_INT(w.q[2].end, 27500000);
+	CHECK_INT(w.q[3].end, 48500000);
+	for (int i = 0; i < 6; i++) {
+		CHECK_INT(w.q[i].state, SCHED_DONE);
+		CHECK(w.q[i].end <= w.q[i].deadline);
+	}
+	bworld_free(&w);
+
+	/* with a looser resnet18 deadline (QoS 42 ms: 43 ms) bert's run of
+	 * one (the group ends at 42.5) joins whole, and the run of two (45.5)
+	 * does not: the longest run that keeps them in time */
+	qos[0] = 42 * MS;
+	CHECK(bworld_run_on(&w, 1, "abacus", &o, 2, qos, mb, a, 6) == 0);
+	CHECK_INT(w.dev.seg[2].service, 1);
+	CHECK_INT(w.dev.seg[2].queries, 1);
+	CHECK_INT(w.dev.launch[2], w.dev.launch[1]);
+	CHECK_INT(w.q[1].end, 42500000);
+	CHECK(w.q[1].end <= w.q[1].deadline);
+	bworld_free(&w);
+
+	/* the urgent run: resnet18 alone, q0 runs [0, 12.5 ms); q1 (deadline
+	 * 29 ms) comes at 1 ms, q2 (38) at 10, q3 (40) at 12. A run of one
+	 * ends at 25, of two at 27.5, of three at 30: the count takes three
+	 * (q2, q3 in time, q1 late, as in the run of two, q1 and q2), the
+	 * longest of the most; keep_on_time the run of two, as q1 ends in time
+	 * in it, and q3 then runs alone, [27.5, 40 ms), in time too. */
+	load_arrival u[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {10 * MS, 0, 1, 0}, {12 * MS, 0, 1, 0}};
+	qos[0] = 28 * MS;
+	o.keep_on_time = 0;
+	CHECK(bworld_run(&w, "abacus", &o, 1, qos, mb, u, 4) == 0);
+	CHECK_INT(w.dev.n, 2);
+	CHECK_INT(w.dev.seg[1].queries, 3);
+	CHECK_INT(w.q[1].end, 30 * MS);
+	CHECK(w.q[1].end > w.q[1].deadline);
+	bworld_free(&w);
+	o.keep_on_time = 1;
+	CHECK(bworld_run(&w, "abacus", &o, 1, qos, mb, u, 4) == 0);
+	CHECK_INT(w.dev.n, 3);
+	CHECK_INT(w.dev.seg[1].queries, 2);
+	CHECK_INT(w.q[1].end, 27500000);
+	CHECK_INT(w.q[3].end, 40 * MS);
+	for (int i = 0; i < 4; i++)
+		CHECK(w.q[i].state == SCHED_DONE && w.q[i].end <= w.q[i].deadline);
+	bworld_free(&w);
+}
+
 /* pair_late (without batching): an urgent query already late no longer
  * bounds the group to its own time; the next query joins whole when it
  * ends by its own deadline. */
@@ -592,5 +699,6 @@ int main(void)
 	test_shed();
 	test_shed_services();
 	test_keep_plan();
+	test_keep_on_time();
 	return check_report("test_batch");
 }

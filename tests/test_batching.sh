@@ -41,6 +41,10 @@ bad_input keep-plan-rule 'keep_plan = true keeps the plan of abandon = "shed": g
 	'policy = "abacus", abandon = "paired", keep_plan = true'
 bad_input keep-plan-batching "keep_plan = true applies to abacus without batching, not with batching = true" \
 	'policy = "abacus", abandon = "shed", batching = true, keep_plan = true' ', max_batch = 16'
+bad_input keep-on-time-clockwork "field 'keep_on_time' does not apply to policy 'clockwork' (only abacus reads it)" \
+	'policy = "clockwork", keep_on_time = true' ', max_batch = 16'
+bad_input keep-on-time-plain "keep_on_time = true applies to abacus with batching = true: give batching too" \
+	'policy = "abacus", keep_on_time = true'
 bad_input max-batch-plain "services[1].max_batch applies to a policy that merges queries" \
 	'policy = "abacus"' ', max_batch = 16'
 bad_input max-batch-small "services[1].max_batch = 4: it must be at least the service's largest batch, 8" \
