@@ -3,7 +3,7 @@
 # on one GPU machine, every model and batch, in one go that fits one call.
 #
 #   BUILD=build-cuda OUT=/tmp/out bash bench/gpu/ratio.sh
-#   MODELS=resnet50,bert BATCHES=1,4,8,16,32 PRECS="fp32 fp16" JOBS=6
+#   MODELS=resnet50,bert BATCHES=1,4,8,16,32 PRECS="fp32 fp16" JOBS=6 (default: GPU GiB / 20)
 #   AB_ARGS="--conv-gemm 1" RUNS=100 KERNELS=resnet50:8 LIMIT=400
 #   VARIANTS="fp32 fp32+nhwc fp32+nhwc+add fp16+nhwc+add bf16+nhwc+add"
 #
@@ -39,7 +39,15 @@ MODELS=${MODELS:-resnet18,resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19,
 BATCHES=${BATCHES:-1,4,8,16,32}
 PRECS=${PRECS-fp32 fp16}
 VARIANTS=${VARIANTS:-$PRECS}
-JOBS=${JOBS:-6}
+# PyTorch processes at once: each holds 4 to 17 GiB while it compiles and
+# replays (seven ran an 80 GB H100 out of memory, abacus's runs too), so by
+# default one per 20 GiB of the card, 1 to 6
+if [ -z "${JOBS:-}" ]; then
+	mib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2>/dev/null | head -1)
+	JOBS=$(((${mib:-0} + 0) / 20480))
+	[ "$JOBS" -ge 1 ] || JOBS=1
+	[ "$JOBS" -le 6 ] || JOBS=6
+fi
 RUNS=${RUNS:-100}
 KERNELS=${KERNELS:-}
 W=$(mktemp -d)
