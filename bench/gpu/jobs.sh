@@ -37,16 +37,12 @@ for j in "$@"; do
 	echo "=== $j ($((SECONDS - t0)) s)"
 	case $j in
 	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
-	segtest)
+	segtest | cudatest)
 		. bench/gpu/stage.sh
 		gpu_env
-		timeout "${LIMIT:-300}" "$BUILD/test_cuda" segments merged >"$o/out.txt" 2>&1
-		echo "exit $?" >>"$o/out.txt"
-		;;
-	cudatest)
-		. bench/gpu/stage.sh
-		gpu_env
-		timeout "${LIMIT:-500}" "$BUILD/test_cuda" >"$o/out.txt" 2>&1
+		parts=() lim=${LIMIT:-500}
+		[ "$j" = segtest ] && parts=(segments merged) lim=${LIMIT:-300}
+		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
 		;;
 	mpi) OUT=$o bash bench/gpu/mpi_live.sh >"$o/out.txt" 2>&1 ;;

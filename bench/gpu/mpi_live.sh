@@ -36,14 +36,14 @@ export OPAL_PREFIX=$M PATH=$M/bin:$PATH
 export LD_LIBRARY_PATH=$M/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
 DB=$OUT/mpi-live.db
 stage sim "$BUILD/abacus" --db "$DB" run bench/gpu/mpi_live.lua sim "$GPU" "$QUERIES" "$SHARE"
-stage live env CUDA_VISIBLE_DEVICES=0 orterun --oversubscribe --allow-run-as-root -n 3 \
-	-x CUDA_VISIBLE_DEVICES -x LD_LIBRARY_PATH -x ABACUS_DATA -x OPAL_PREFIX \
+# both worker ranks on GPU 0, the environment passed to every rank
+MPIRUN=(env CUDA_VISIBLE_DEVICES=0 orterun --oversubscribe --allow-run-as-root -n 3
+	-x CUDA_VISIBLE_DEVICES -x LD_LIBRARY_PATH -x ABACUS_DATA -x OPAL_PREFIX)
+stage live "${MPIRUN[@]}" \
 	"$BUILD/abacus" --db "$DB" run bench/gpu/mpi_live.lua cuda "$GPU" "$QUERIES" "$SHARE"
 # a worker rank killed mid-run (mpi/mpic.c's fault injection): noticed,
 # its queries dropped, the other worker goes on
-stage fault env CUDA_VISIBLE_DEVICES=0 ABACUS_MPI_KILL=1:10 orterun --oversubscribe \
-	--allow-run-as-root --enable-recovery -n 3 \
-	-x CUDA_VISIBLE_DEVICES -x LD_LIBRARY_PATH -x ABACUS_DATA -x OPAL_PREFIX -x ABACUS_MPI_KILL \
+stage fault env ABACUS_MPI_KILL=1:10 "${MPIRUN[@]}" --enable-recovery -x ABACUS_MPI_KILL \
 	"$BUILD/abacus" --db "$OUT/mpi-fault.db" run bench/gpu/mpi_live.lua cuda "$GPU" 200 "$SHARE" random
 echo "--- summary"
 grep -E "^(#|sim|cuda) |^abacus: |=== " "$LOG"
