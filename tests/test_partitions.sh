@@ -2,8 +2,10 @@
 # test_partitions.sh: a run as workers behind a router, through the binary.
 #  * A plain run is one worker behind the direct router and gives, bit for
 #    bit, what the single-GPU loop gave before there were workers (the
-#    figures below were printed by that loop, commit 70b541d, with the
-#    same scenario); so does one partition of the whole GPU.
+#    figures were printed by that loop, commit 70b541d, with the same
+#    scenario; when data/h200 was measured again, commit 877e64b, which
+#    still gave those on the old data, printed the ones below on the new);
+#    so does one partition of the whole GPU.
 #  * Partitions and routers run, and a partition of fewer SMs is slower.
 #  * Bad partitions fail before the run with one line naming the field.
 #   bash tests/test_partitions.sh ABACUS_BIN SOURCE_DIR
@@ -30,10 +32,10 @@ for _, policy in ipairs(abacus.policies()) do
 end
 SCN
 cat >want.txt <<'WANT'
-fcfs 9.7851199999999992 2.0970226263333331 686.58558762052417 3000 3000
-sjf 11.496625 1.9703105133333334 686.58558762052417 3000 3000
-edf 9.7851199999999992 2.0970226263333331 686.58558762052417 3000 3000
-abacus 6.3375510000000004 1.75675805 686.58558762052417 3000 2533
+fcfs 7.7641479999999996 1.8376124133333334 686.6089893311979 3000 3000
+sjf 8.5354220000000005 1.7253851820000001 686.6089893311979 3000 3000
+edf 7.7641479999999996 1.8376124133333334 686.6089893311979 3000 3000
+abacus 6.1293530000000001 1.6234948950000001 686.6089893311979 3000 2565
 WANT
 for how in plain whole-partition; do
 	if "$BIN" --db "$T/r.db" run same.lua $how >got.txt 2>err.txt && diff want.txt got.txt >&2; then
