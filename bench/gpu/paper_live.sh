@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# paper_live.sh: the live (cuda) runs of scenarios/paper/ that fit one
+# device call, each stage under LIMIT seconds.
+#
+#   bench/gpu/paper_live.sh [STAGE...]   STAGE: info split qos qos-eager
+#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=150  SEEDS=1
+#
+#   split      spatial.lua's split: SPLIT (default 40) SMs for the first
+#              partition against halves, at SPLIT_QPS (default 250) q/s
+#   qos        qos.lua quick (Figs 14-16, two pairs) with CUDA graphs
+#   qos-eager  the same without graphs (the paper's launch-bound engine)
+#
+# Databases and the log land in $OUT (live.db, paper-live.log).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build-cuda}
+OUT=${OUT:-/tmp/abacus-paper-live-out}
+GPU=${GPU:-h200}
+STAGE_LIMIT=${LIMIT:-150}
+mkdir -p "$OUT"
+LOG=$OUT/paper-live.log
+export SEEDS=${SEEDS:-1}
+. bench/gpu/stage.sh
+gpu_env
+A="$BUILD/abacus"
+for s in ${*:-info split qos qos-eager}; do
+	case $s in
+	info) info_stages "$A" ;;
+	split)
+		SPLIT=${SPLIT:-40} SPLIT_QPS=${SPLIT_QPS:-250} stage split \
+			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "$GPU" quick split
+		;;
+	qos) stage qos "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick ;;
+	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
+	*)
+		echo "unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+grep -v "queries (" "$LOG" | tail -n 120
+printf '%s\n' "${status[@]}"
