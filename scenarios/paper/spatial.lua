@@ -152,13 +152,20 @@ if parts.split then
     end
     return t
   end
-  local total, step = 132, 8
+  -- Unequal partitions are made of co-scheduled groups of 8 SMs, of which
+  -- the driver gives 15 on a 132-SM Hopper (120 SMs); equal halves are
+  -- split directly, 64 + 64 (docs/partitions.md, "Splitting").
+  local total, step, groups = 132, 8, 15
+  local function other(a)
+    if a == 64 then return 64 end
+    return math.min(math.floor((total - a) / step) * step, groups * step - a)
+  end
   local forced = tonumber(os.getenv("SPLIT") or "")
   local out, best = {}, nil
   if forced then
     local qps = tonumber(os.getenv("SPLIT_QPS") or su.qps.thr)
     for _, a in ipairs({ forced, 64 }) do
-      local b = math.floor((total - a) / step) * step
+      local b = other(a)
       local rs = {}
       for _, seed in ipairs(o.seeds) do
         rs[#rs + 1] = abacus.run(run_table(su, qps, seed, "split-" .. a .. "-" .. b, { experiment = "split" }, split_parts(a, b)))
@@ -168,8 +175,8 @@ if parts.split then
     print("\nThe split's pick against halves, at one load")
     abacus.print_table(out, { { "split", "SMs" }, { "qps", "q/s", "%.0f" }, { "tail", "p99/QoS", "%.2f" }, { "good", "goodput", "%.1f" } })
   else
-    for a = step, total - step, step do
-      local b = math.floor((total - a) / step) * step
+    for a = step, groups * step - step, step do
+      local b = other(a)
       if b >= step then
         local q = peak(su, split_parts(a, b), "split-" .. a .. "-" .. b)
         out[#out + 1] = { split = a .. "+" .. b, a = a, qps = q }
