@@ -189,7 +189,7 @@ $(bar_style "$n")
 set yrange [0:$ymax]
 $ref
 set ylabel \"$ylabel\"
-set title \"ours: $where, $(q "SELECT max(completed + dropped) FROM runs WHERE id IN ($newest)") queries a run, mean +- sd over $seeds seeds\"
+set title \"ours: $where, $(qp "SELECT max(completed + dropped) FROM p WHERE fig = '$fig'") queries a run, mean +- sd over $seeds seeds\"
 plot $(bar_plot "$tmp/$name.dat")"
 	if [ -n "$pfile" ]; then
 		local pplot="" k=2

@@ -10,10 +10,10 @@
 --   measured ones, data/<gpu>/groups.csv)
 --
 -- It runs `abacus train` on a copy of the GPU's profile and of the first
--- GROUPS measured groups of each combination (default 200, quick 40; with
--- all 2,000, 5-fold cross-validation of the three learners trained on all
--- took 105 s on two cores, and leaving each combination out many times
--- that), in a temporary
+-- GROUPS measured groups of each combination (default 200, quick 40;
+-- data/h200 holds 600; with the 2,000 of its earlier data, 5-fold
+-- cross-validation of the three learners trained on all took 105 s on two
+-- cores, and leaving each combination out many times that), in a temporary
 -- folder, so the shipped predictors are left as they are. It writes its
 -- table as paper-prediction.csv beside the results database, for the
 -- figures.
