@@ -17,8 +17,8 @@
 --     queries (tags experiment = "batching-why") so that the on-time
 --     queries' solo time per second (the work a policy gets done, however
 --     it mixes cheap and dear queries) can be read beside the goodput;
---  3. merged: abacus with batching and clockwork at 1.99 x C (pairs mix)
---     and 1.14 x C (paper mix), the mean of abacus+batching's peaks in
+--  3. merged: abacus with batching and clockwork at 1.74 x C (pairs mix)
+--     and 1.09 x C (paper mix), the mean of abacus+batching's peaks in
 --     bench/results/h200/batching-summary.txt, stored with their queries:
 --     queries that started together on one service ran as one merged
 --     batch, whose mean size the script reads.
@@ -107,7 +107,7 @@ local merged = {
   { label = "abacus+batching", policy = "abacus", batching = true, abandon = "paired" },
   { label = "clockwork", policy = "clockwork", abandon = false },
 }
-local AT = { pairs = 1.99, paper = 1.14 }
+local AT = { pairs = 1.74, paper = 1.09 }
 local n, solo = 0, {}
 for _, wl in ipairs(mixes) do
   for i = 1, #models do

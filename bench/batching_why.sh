@@ -51,7 +51,7 @@ SELECT w.wl AS load, w.label AS policy, printf('%.4f', avg(w.goodput / f.goodput
 FROM w JOIN w f ON f.wl = w.wl AND f.pair = w.pair AND f.label = 'fcfs'
 GROUP BY w.wl, w.label ORDER BY w.wl, avg(w.goodput / f.goodput);
 .print
-.print "4. merged batches at 1.99 x C (pairs mix) and 1.14 x C (paper mix), abacus+batching's"
+.print "4. merged batches at 1.74 x C (pairs mix) and 1.09 x C (paper mix), abacus+batching's"
 .print "   mean peaks: per segment a query started (queries of one service started together),"
 .print "   how many queries it merged and their batches summed, means over the segments"
 WITH seg AS (SELECT r.wl, r.label, q.run_id, q.service, q.start_ms, count(*) AS n, sum(q.batch) AS b

@@ -16,12 +16,14 @@
 --   pairs  pairs.lua's batch mix: CNNs draw batch 1, 2, 4 or 8, bert 1, 2
 --          or 4 at sequence length 16, 32, 64 or 128;
 --   paper  the Abacus paper's mix: CNNs draw 4, 8, 16 or 32, bert 4, 8
---          or 16 (data/h200/ops.csv measures bert up to 16, not 32) at
---          the same sequence lengths.
+--          or 16 at the same sequence lengths (bert kept to 16, as the
+--          tables were first made when the H200's profile stopped there;
+--          data/h200 measures bert 32 too since 117674a).
 -- The policies that merge queries (clockwork, triton, abacus+batching)
--- merge up to the largest batch the profile measures for the model (32
--- for the CNNs, 16 for bert), priced at its own cost (interpolated
--- between measured sizes: docs/batching.md).
+-- merge up to 32 for the CNNs and 16 for bert (MAX_BATCH below), each
+-- size priced at its own measured cost (data/h200 and data/h100 measure
+-- every size 1-32; a profile that does not is interpolated between
+-- measured sizes: docs/batching.md).
 --
 -- Policies (labels): fcfs; abacus as pairs.lua runs it; abacus+pair_late
 -- (pair_late = true: a late urgent query is paired, not run alone);
@@ -103,8 +105,8 @@ local workloads = {
   { name = "pairs", cnn = { 1, 2, 4, 8 }, bert = { 1, 2, 4 } },
   { name = "paper", cnn = { 4, 8, 16, 32 }, bert = { 4, 8, 16 } },
 }
--- the largest batch data/<gpu>/ops.csv measures, what merging may reach
--- (the live comparison's MAX_BATCH caps it)
+-- what merging may reach: 32, bert 16 (the bert cap the tables were
+-- first made with; the live comparison's MAX_BATCH caps it further)
 local MAX_BATCH = { bert = 16 }
 local CAP = os.getenv("MAX_BATCH") and math.tointeger(tonumber(os.getenv("MAX_BATCH")))
 assert(not os.getenv("MAX_BATCH") or (CAP and CAP >= 8),
@@ -146,7 +148,25 @@ end
 local GROUP_US = tonumber(os.getenv("GROUP_US") or "0")
 assert(GROUP_US and GROUP_US >= 0, "GROUP_US must be a non-negative number of microseconds, got "
   .. tostring(os.getenv("GROUP_US")))
+-- LIVE_UNITS (environment; "PAIR:C:QOS_MS ...") gives a pair's load unit
+-- C (q/s) and QoS target instead of the profile's: the simulated side of
+-- a live comparison run again on a newer profile at the live runs' own
+-- rates and target (their tags and config), bench/gpu/batching_resim.py
+-- setting them side by side.
+local UNITS = {}
+for e in (os.getenv("LIVE_UNITS") or ""):gmatch("%S+") do
+  local pr, c, q = e:match("^([%w_]+%+[%w_]+):([%d.]+):([%d.]+)$")
+  assert(pr and tonumber(c) and tonumber(q) and tonumber(c) > 0 and tonumber(q) > 0,
+    "LIVE_UNITS must be a list of PAIR:C:QOS_MS with C and QOS_MS positive, got " .. e)
+  UNITS[pr] = { cap = tonumber(c), qos = tonumber(q) }
+end
+assert(not next(UNITS) or live_device, "LIVE_UNITS applies to the live comparison (cuda or sim) alone")
 local function live_compare()
+  for pair in pairs(UNITS) do
+    local run = false
+    for _, pr in ipairs(pairs_to_run) do run = run or pr[1] .. "+" .. pr[2] == pair end
+    assert(run, "LIVE_UNITS names " .. pair .. ", a pair this run does not run")
+  end
   local loads = {}
   for x in (os.getenv("LIVE_LOADS") or "0.8,1.5"):gmatch("[^,]+") do
     local f = tonumber(x)
@@ -164,6 +184,7 @@ local function live_compare()
     local qos = QOS_FACTOR * (abacus.largest_solo_ms(sa, gpu) + abacus.largest_solo_ms(sb, gpu))
     local cap = abacus.serial_capacity({ sa, sb }, gpu)
     local pair = pr[1] .. "+" .. pr[2]
+    if UNITS[pair] then cap, qos = UNITS[pair].cap, UNITS[pair].qos end
     for _, x in ipairs(loads) do
       for _, label in ipairs(labels) do
         local p = pol(label)

@@ -7,7 +7,8 @@
 #    merges, below a service's largest batch or past the largest the
 #    profile measures, a trace row past the largest batch.
 #  * scenarios/batching.lua quick runs and prints its tables, and its live
-#    comparison's simulated side runs every policy.
+#    comparison's simulated side runs every policy, at the profile's units
+#    or a live run's (LIVE_UNITS, bench/gpu/batching_resim.py).
 #   bash tests/test_batching.sh ABACUS_BIN SOURCE_DIR
 set -u
 BIN=$1
@@ -165,6 +166,39 @@ else
 fi
 LIVE_LOADS=fast expect_fail live-loads "LIVE_LOADS must be a comma-separated list of positive numbers, got fast" \
 	"$BIN" --db "$T/l.db" run "$SRC/scenarios/batching.lua" sim h200 200 resnet50+bert
+LIVE_UNITS=resnet50+bert:900 expect_fail live-units "LIVE_UNITS must be a list of PAIR:C:QOS_MS with C and QOS_MS positive, got resnet50+bert:900" \
+	"$BIN" --db "$T/l.db" run "$SRC/scenarios/batching.lua" sim h200 200 resnet50+bert
+LIVE_UNITS=vgg16+bert:900:14 expect_fail live-units-pair "LIVE_UNITS names vgg16+bert, a pair this run does not run" \
+	"$BIN" --db "$T/l.db" run "$SRC/scenarios/batching.lua" sim h200 200 resnet50+bert
+LIVE_UNITS=resnet50+bert:900:14 expect_fail live-units-peak "LIVE_UNITS applies to the live comparison (cuda or sim) alone" \
+	"$BIN" --db "$T/l.db" run "$SRC/scenarios/batching.lua" quick
+# a live comparison's simulated side run again at the live runs' own units
+# (bench/gpu/batching_resim.py): the runs above stand in for the live side
+# (tagged cuda); given their C and QoS the simulated side is the same run,
+# every difference 0; at another C every run's rate changes
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[2])
+sqlite3.connect(sys.argv[1]).backup(c)
+c.execute("UPDATE runs SET tags = json_set(tags, ?, ?)", ("$.side", "cuda"))
+c.commit()' "$T/l.db" "$T/live.db"
+	units=$(python3 "$SRC/bench/gpu/batching_resim.py" "$T/live.db" --units 2>err.txt)
+	case $units in resnet50+bert:*:*) ok ;; *) bad "batching_resim.py --units: $units $(cat err.txt)" ;; esac
+	LIVE_UNITS=$units "$BIN" --db "$T/re.db" run "$SRC/scenarios/batching.lua" sim h200 200 resnet50+bert \
+		>/dev/null 2>err.txt || bad "batching.lua with LIVE_UNITS failed: $(cat err.txt)"
+	python3 "$SRC/bench/gpu/batching_resim.py" "$T/live.db" "$T/re.db" >got.txt 2>err.txt
+	n=$(grep -cE '^resnet50\+bert +(0\.80|1\.50) +[a-z+]+ .* \+0\.0 .* \+0\.0 +yes$' got.txt)
+	[ "$n" = 14 ] && ok || bad "batching_resim.py: $n of 14 runs alike: $(cat got.txt err.txt)"
+	LIVE_UNITS=resnet50+bert:900:20 "$BIN" --db "$T/re2.db" run "$SRC/scenarios/batching.lua" sim h200 200 \
+		resnet50+bert >/dev/null 2>err.txt || bad "batching.lua with LIVE_UNITS=...:900:... failed: $(cat err.txt)"
+	n=$(sql "$T/re2.db" "SELECT count(*) FROM runs WHERE abs(json_extract(config, '\$.load.qps') / 900.0
+	                     - json_extract(tags, '\$.load')) < 1e-9
+	                     AND json_extract(config, '\$.services[1].qos_ms') = 20")
+	[ "$n" = 14 ] && ok || bad "LIVE_UNITS: $n of 14 runs at load x 900 q/s, QoS 20 ms"
+	python3 "$SRC/bench/gpu/batching_resim.py" "$T/live.db" "$T/live.db" >/dev/null 2>err.txt &&
+		bad "batching_resim.py took a database without simulated runs" ||
+		{ grep -q "holds no sim run" err.txt && ok || bad "batching_resim.py: $(cat err.txt)"; }
+fi
 
 echo "test_batching: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

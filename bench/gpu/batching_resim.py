@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""batching_resim.py: a live batching comparison's GPU runs against its
+simulated side run again (on a newer profile, say), from two results.db.
+
+  python3 bench/gpu/batching_resim.py LIVE.DB --units
+  python3 bench/gpu/batching_resim.py LIVE.DB SIM.DB
+
+LIVE.DB is bench/gpu/batching_live.sh's live.db (live-db.tgz): runs of
+scenarios/batching.lua cuda ..., tagged experiment = "batching-live".
+--units prints each pair's load unit C and QoS target as the live runs
+had them, for scenarios/batching.lua's LIVE_UNITS, so that the simulated
+side runs the same arrivals against the same target:
+
+  LIVE_UNITS="$(python3 bench/gpu/batching_resim.py live.db --units)" \\
+    MAX_BATCH=16 abacus --db sim.db run scenarios/batching.lua sim h200 500 PAIR...
+
+With SIM.DB (that run's database) it matches the live runs (side cuda) with
+the simulated ones (side sim) by pair, load and policy label, the newest
+of each, and prints the table batching_live.sh prints (sim/live - 1 in %,
+within 5% for goodput and 10% for p99), then per policy how many runs fall
+within both bounds and the mean size of each difference."""
+import json
+import sqlite3
+import sys
+
+
+def runs(path, side):
+    con = sqlite3.connect("file:" + path + "?mode=ro", uri=True)
+    out = {}
+    for rid, tags, config, good, p99 in con.execute(
+            "SELECT id, tags, config, throughput_qps, p99_ms FROM runs "
+            "WHERE status = 'done' ORDER BY id"):
+        t = json.loads(tags or "{}")
+        if t.get("experiment") != "batching-live" or t.get("side") != side:
+            continue
+        qos = json.loads(config)["services"][0]["qos_ms"]
+        out[(t["pair"], float(t["load"]), t["label"])] = (good, p99, qos, t["capacity"], rid)
+    if not out:
+        sys.exit(f"batching_resim.py: {path} holds no {side} run of scenarios/batching.lua's live comparison")
+    return out
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    live = runs(sys.argv[1], "cuda")
+    if sys.argv[2] == "--units":
+        units = {}
+        for (pair, _, _), (_, _, qos, cap, _) in sorted(live.items(), key=lambda kv: kv[1][4]):
+            units.setdefault(pair, f"{pair}:{cap!r}:{qos!r}")
+        print(" ".join(units.values()))
+        return
+    sim = runs(sys.argv[2], "sim")
+    missing = [k for k in live if k not in sim]
+    if missing:
+        sys.exit(f"batching_resim.py: {sys.argv[2]} has no simulated run of {missing[0]}")
+    print("pair                    x C           policy  QoS ms  live goodput  sim goodput  sim/live-1 %"
+          "  live p99 ms  sim p99 ms  sim/live-1 %  within 5%/10%")
+    per, order = {}, []
+    for key in sorted(live, key=lambda k: live[k][4]):
+        pair, load, label = key
+        lg, lp, qos, _, _ = live[key]
+        sg, sp, sqos, _, _ = sim[key]
+        if abs(sqos - qos) > 1e-6 * qos:
+            sys.exit(f"batching_resim.py: {pair}: the simulated runs' QoS target {sqos} is not the live "
+                     f"runs' {qos} (run them with LIVE_UNITS from --units)")
+        dg = (sg / lg - 1) * 100 if lg > 0 else None
+        dp = (sp / lp - 1) * 100 if lp > 0 else None
+        ok = dg is not None and dp is not None and abs(dg) <= 5 and abs(dp) <= 10
+        print(f"{pair:<22}  {load:4.2f}  {label:>15}  {qos:6.2f}  {lg:12.1f}  {sg:11.1f}  "
+              f"{'' if dg is None else format(dg, '+.1f'):>12}  {lp:11.2f}  {sp:10.2f}  "
+              f"{'' if dp is None else format(dp, '+.1f'):>12}  {'yes' if ok else 'no':>13}")
+        if label not in per:
+            per[label] = [0, 0, 0.0, 0.0]
+            order.append(label)
+        s = per[label]
+        s[0] += 1
+        s[1] += ok
+        s[2] += abs(dg or 0)
+        s[3] += abs(dp or 0)
+    print()
+    print(f"{'policy':<16} {'runs':>5} {'within both':>12} {'mean |goodput diff| %':>22} {'mean |p99 diff| %':>18}")
+    for label in order:
+        n, ok, g, p = per[label]
+        print(f"{label:<16} {n:5d} {ok:12d} {g / n:22.1f} {p / n:18.1f}")
+
+
+if __name__ == "__main__":
+    main()
