@@ -11,8 +11,8 @@
 -- database. `figures-only` draws them from the database as it is, running
 -- nothing. An experiment is one line of the list.
 -- cluster.lua runs the first 30 minutes of the paper's 120-minute trace
--- here (about 35 s on two cores, where all 120 take about 2 minutes of
--- loop alone); `full-cluster`, or MINUTES in the environment, runs them
+-- here (23 s on two cores on data/h200 of 117674a, where all 120 took 79 s
+-- of loop, 93 s wall); `full-cluster`, or MINUTES in the environment, runs them
 -- all. Quick mode is cluster.lua's own (4 GPUs, 3 minutes).
 local dir = arg[0]:match("^(.*)/[^/]*$") or "."
 local pass, only, outdir, full = {}, false, nil, false

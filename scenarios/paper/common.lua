@@ -5,8 +5,8 @@
 -- carried over to the GPU a run names:
 --  * services: each query draws batch 4, 8, 16 or 32 (bert: seq 8, 16, 32
 --    or 64); a batch or seq the GPU's profile (data/<gpu>/ops.csv) did not
---    measure is left out, and the scenario says so (the H200's profile
---    has bert up to batch 16);
+--    measure is left out, and the scenario says so (data/h200, since
+--    117674a, and data/h100 measure every batch 1 to 32, bert's too);
 --  * QoS target of a combination: the paper's qos_factor (its target over
 --    the sum of its services' solo latencies at batch 32) times the same
 --    sum on this GPU (each service's solo latency at its largest batch and

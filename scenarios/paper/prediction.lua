@@ -90,7 +90,8 @@ local function add(rows, how, features)
 end
 -- held out: the paper's learners (mlp, lr, its linear SVR); the RBF SVR
 -- is left out there: its 27 fits on every other combination's groups took
--- 56 s of this scenario's time (O(n^2) in rows), more than the rest of it
+-- 56 s of this scenario's time (O(n^2) in rows), more than the rest of it,
+-- on the data/h200 before 117674a (49 s alone on that of 117674a)
 for _, fs in ipairs{ "ours", "paper" } do
   add(train("--features " .. fs .. " --mode one --folds " .. folds), "per pair", fs)
   add(train("--features " .. fs .. " --mode all --folds " .. folds), "all", fs)
