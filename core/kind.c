@@ -28,6 +28,7 @@ static const field fields[] = {
     {.bit = KIND_KEEP_PLAN, .name = "keep_plan", .what = "whether a group keeps the shed plan"},
     {.bit = KIND_KEEP_ON_TIME, .name = "keep_on_time",
      .what = "whether a partner may make an on-time query late"},
+    {.bit = KIND_BY_DEADLINE, .name = "by_deadline", .what = "whether the urgent head is the earliest due"},
 };
 
 static const field *field_of(unsigned bit)

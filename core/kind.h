@@ -36,13 +36,14 @@ enum kind_field {
 	KIND_PAIR_LATE = 1u << 9,  /* pair_late */
 	KIND_KEEP_PLAN = 1u << 10, /* keep_plan */
 	KIND_KEEP_ON_TIME = 1u << 11, /* keep_on_time */
+	KIND_BY_DEADLINE = 1u << 12, /* by_deadline */
 };
 
 /* The fields each family of kinds may read. */
 #define KIND_LOAD_FIELDS (KIND_QPS | KIND_FILE | KIND_TIME_SCALE | KIND_QPS_SCALE | KIND_SVC_QPS)
 #define KIND_POLICY_FIELDS                                                                         \
 	(KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |            \
-	 KIND_KEEP_PLAN | KIND_KEEP_ON_TIME)
+	 KIND_KEEP_PLAN | KIND_KEEP_ON_TIME | KIND_BY_DEADLINE)
 
 /* The field's name as a scenario writes it ("load.qps", "services[2].qps":
  * svc is the 0-based service of a per-service field, ignored otherwise). */

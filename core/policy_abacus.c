@@ -67,6 +67,13 @@
  * whole or cut, the budget also shrinks to the urgent query's solo time
  * plus the plan's least slack among the queries due before that one
  * (sched_plan_slack): overlap is taken where it makes no kept query late.
+ *
+ * by_deadline (sched_options): step 1 orders the heads by deadline,
+ * earliest first, instead of by headroom; the rest is as above. Headroom
+ * puts first the head whose own solo time is longest against its
+ * deadline; with batching that head rides in a merged batch whose time
+ * its own does not tell, and with one QoS target per pair the earliest
+ * due is the oldest waiting query.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +82,7 @@
 
 typedef struct head {
 	int svc;
-	int64_t headroom;
+	int64_t headroom; /* by_deadline: the time to the deadline */
 	int64_t need; /* sched_remaining */
 } head;
 
@@ -379,7 +386,9 @@ static int abacus_pick(sched *s, void *p, sched_group *g)
 		sched_query *q;
 		while ((q = sched_head(s, i))) {
 			int64_t need = remaining(s, c, i, q);
-			int64_t hr = q->deadline - now - sched_padded(s, need);
+			int64_t hr = q->deadline - now;
+			if (!sched_opts(s)->by_deadline)
+				hr -= sched_padded(s, need);
 			if (sched_gives_up(s, q, &need)) {
 				sched_drop_head(s, i);
 				continue;
@@ -454,7 +463,7 @@ const sched_policy sched_policy_abacus = {
     .name = "abacus",
     .summary = "deterministic operator overlap within the most urgent query's headroom",
     .reads = KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR | KIND_BATCHING | KIND_PAIR_LATE |
-             KIND_KEEP_PLAN | KIND_KEEP_ON_TIME,
+             KIND_KEEP_PLAN | KIND_KEEP_ON_TIME | KIND_BY_DEADLINE,
     .init = abacus_init,
     .pick = abacus_pick,
     .free = abacus_free,

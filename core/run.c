@@ -902,6 +902,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 	so.pair_late = c->pair_late;
 	so.keep_plan = c->keep_plan;
 	so.keep_on_time = c->keep_on_time;
+	so.by_deadline = c->by_deadline;
 	so.expect_queries = c->queries > 0 && c->queries < 100000000 && !c->stream
 	                        ? (size_t)c->queries : 0;
 	if (p->n_w > 1)

@@ -95,6 +95,7 @@ typedef struct run_config {
 	int pair_late; /* abacus: pair an urgent query already late (sched_options) */
 	int keep_plan; /* abacus with abandon "shed": a group keeps the shed plan (sched_options) */
 	int keep_on_time; /* abacus with batching: a partner makes no on-time query late (sched_options) */
+	int by_deadline;  /* abacus: the urgent head is the earliest due (sched_options) */
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	double group_us;     /* simulator: host time per group (sim_options.group_ns); 0 */
 	int tf32, graphs;    /* cuda */

@@ -150,6 +150,9 @@ typedef struct sched_options {
 	 * group that ends in time without it (else it is cut within the
 	 * group's budget) */
 	int keep_on_time;
+	/* abacus: the heads ordered by deadline, earliest first, instead of
+	 * by headroom (KIND_BY_DEADLINE) */
+	int by_deadline;
 	/* decision_us's sample: one decision in this many (a power of two;
 	 * 0 or 1: every one) is timed on the host clock, the first of each
 	 * worker's included. Two clock reads a decision were 4% of a

@@ -240,4 +240,16 @@ function M.mean_sd(xs)
   return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, n
 end
 
+-- The seven big models of pairs.lua and every pair of them ({a, b}, a
+-- before b in that order): the 21 pairs the batching scenarios run.
+M.big_models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
+function M.model_pairs(models)
+  models = models or M.big_models
+  local prs = {}
+  for i = 1, #models do
+    for j = i + 1, #models do prs[#prs + 1] = { models[i], models[j] } end
+  end
+  return prs
+end
+
 return M

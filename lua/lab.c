@@ -271,7 +271,7 @@ static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us",    "tf32",
 	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "batching", "pair_late", "keep_plan", "keep_on_time", "gpus", "per_minute", "stream", NULL};
+	"partitions", "router", "batching", "pair_late", "keep_plan", "keep_on_time", "by_deadline", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -892,10 +892,12 @@ static int l_run(lua_State *L)
 	c.pair_late = opt_bool(L, 1, "pair_late", "", 0);
 	c.keep_plan = opt_bool(L, 1, "keep_plan", "", 0);
 	c.keep_on_time = opt_bool(L, 1, "keep_on_time", "", 0);
+	c.by_deadline = opt_bool(L, 1, "by_deadline", "", 0);
 	c.given |= (has_field(L, 1, "batching") ? KIND_BATCHING : 0) |
 	           (has_field(L, 1, "pair_late") ? KIND_PAIR_LATE : 0) |
 	           (has_field(L, 1, "keep_plan") ? KIND_KEEP_PLAN : 0) |
-	           (has_field(L, 1, "keep_on_time") ? KIND_KEEP_ON_TIME : 0);
+	           (has_field(L, 1, "keep_on_time") ? KIND_KEEP_ON_TIME : 0) |
+	           (has_field(L, 1, "by_deadline") ? KIND_BY_DEADLINE : 0);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.group_us = opt_number(L, 1, "group_us", "", c.group_us, NULL);

@@ -17,11 +17,7 @@ local gpu = arg[1] or "h200"
 local seed = math.tointeger(tonumber(arg[2] or "1"))
 assert(seed, "SEED must be an integer, got " .. tostring(arg[2]))
 local QOS_FACTOR, OVERLOAD = 4.5, 1.5
-local models = { "resnet50", "resnet101", "resnet152", "inception_v3", "vgg16", "vgg19", "bert" }
-local prs = {}
-for i = 1, #models do
-  for j = i + 1, #models do prs[#prs + 1] = { models[i], models[j] } end
-end
+local prs = abacus.model_pairs()
 local workloads = {
   { name = "pairs", cnn = { 1, 2, 4, 8 }, bert = { 1, 2, 4 } },
   { name = "paper", cnn = { 4, 8, 16, 32 }, bert = { 4, 8, 16 } },

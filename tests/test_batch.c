@@ -530,6 +530,32 @@ static void test_pair_late(void)
 	bworld_free(&w);
 }
 
+/* by_deadline: the urgent head is the earliest due, not the one with the
+ * least headroom. */
+static void test_by_deadline(void)
+{
+	/* resnet18 q0 runs [0, 12.5 ms). At 12.5 ms resnet18 q1 (12.5 ms,
+	 * due 41) and bert q2 (batch 1, 12 x 1.25 = 15 ms, due 42) wait:
+	 * headroom 16 and 14.5 ms, so bert leads the group; by deadline
+	 * resnet18 does. Overlap is free: both run whole either way. */
+	load_arrival a[] = {{0, 0, 1, 0}, {1 * MS, 0, 1, 0}, {2 * MS, 1, 1, 16}};
+	int64_t qos[2] = {40 * MS, 40 * MS};
+	int mb[2] = {0, 0};
+	sched_options o = plain;
+	bworld w;
+	for (int by = 0; by < 2; by++) {
+		o.by_deadline = by;
+		CHECK(bworld_run(&w, "abacus", &o, 2, qos, mb, a, 3) == 0);
+		CHECK_INT(w.dev.n, 3);
+		CHECK_INT(w.dev.seg[1].service, by ? 0 : 1);
+		CHECK_INT(w.dev.seg[2].service, by ? 1 : 0);
+		CHECK_INT(w.dev.launch[2], w.dev.launch[1]);
+		for (int i = 0; i < 3; i++)
+			CHECK(w.q[i].state == SCHED_DONE && w.q[i].end <= w.q[i].deadline);
+		bworld_free(&w);
+	}
+}
+
 /* abandon = "shed": Moore and Hodgson's rule over the waiting queries
  * sheds the longest where the queries would otherwise end late, so more
  * end in time than the predictive rule, which keeps whoever comes first. */
@@ -700,5 +726,6 @@ int main(void)
 	test_shed_services();
 	test_keep_plan();
 	test_keep_on_time();
+	test_by_deadline();
 	return check_report("test_batch");
 }

@@ -46,6 +46,8 @@ bad_input keep-on-time-clockwork "field 'keep_on_time' does not apply to policy 
 	'policy = "clockwork", keep_on_time = true' ', max_batch = 16'
 bad_input keep-on-time-plain "keep_on_time = true applies to abacus with batching = true: give batching too" \
 	'policy = "abacus", keep_on_time = true'
+bad_input by-deadline-fcfs "field 'by_deadline' does not apply to policy 'fcfs' (only abacus reads it)" \
+	'policy = "fcfs", by_deadline = true'
 bad_input max-batch-plain "services[1].max_batch applies to a policy that merges queries" \
 	'policy = "abacus"' ', max_batch = 16'
 bad_input max-batch-small "services[1].max_batch = 4: it must be at least the service's largest batch, 8" \

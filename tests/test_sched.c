@@ -388,7 +388,8 @@ static void test_registry(void)
 	CHECK_INT(sched_policy_find("fcfs")->reads, 0);
 	CHECK_INT(sched_policy_find("abacus")->reads, KIND_WAYS | KIND_THRESHOLD | KIND_PREDICTOR |
 	                                                  KIND_BATCHING | KIND_PAIR_LATE |
-	                                                  KIND_KEEP_PLAN | KIND_KEEP_ON_TIME);
+	                                                  KIND_KEEP_PLAN | KIND_KEEP_ON_TIME |
+	                                                  KIND_BY_DEADLINE);
 	CHECK_INT(sched_policy_find("clockwork")->reads, 0);
 	CHECK_INT(sched_policy_find("clockwork")->batches, 1);
 	CHECK_INT(sched_policy_find("triton")->batches, 1);
