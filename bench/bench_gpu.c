@@ -280,8 +280,10 @@ static int bench_whole(const opts *o)
 				    graphs ? "graph" : "eager", s.median, s.p99, s.p99 / s.median,
 				    runs);
 				if (graphs)
-					printf("# %s batch %d: %d convs as im2col + GEMM\n",
-					       m->name, b, cuda_exec_gemm_convs(x, b));
+					printf("# %s batch %d: %d convs as im2col + GEMM, %d below "
+					       "cuDNN's first choice for workspace\n",
+					       m->name, b, cuda_exec_gemm_convs(x, b),
+					       cuda_exec_ws_short_convs(x, b));
 			}
 			cuda_exec_free(x);
 		}

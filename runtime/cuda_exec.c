@@ -80,6 +80,9 @@ typedef struct bdesc {
 	cudnnTensorDescriptor_t x, y;
 	cudnnConvolutionFwdAlgo_t algo;
 	size_t ws;
+	size_t ws_first; /* > 0: the workspace cuDNN's first-ranked choice at
+	                    this batch needed, more than the executor's, so a
+	                    lower-ranked one was taken; 0: the first was */
 	int fused;
 	int gemm;   /* > 0: im2col + cuBLAS GEMM instead of cuDNN, the reduction
 	               split this many ways (run_conv_gemm); 0: cuDNN */
@@ -566,9 +569,12 @@ static int math_allowed(const cuda_exec *x, cudnnMathType_t math)
 	return x->cfg.half || x->cfg.tf32 || math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
 }
 
-/* Ranked heuristic choice that fits `ws_limit` and honours TF32 off. */
+/* Ranked heuristic choice that fits `ws_limit` and honours TF32 off;
+ * *ws_first (if given): what the first-ranked allowed choice needed when
+ * it did not fit, else 0. */
 static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, size_t ws_limit,
-                          cudnnConvolutionFwdAlgo_t *algo, size_t *ws, size_t *ws_max_any)
+                          cudnnConvolutionFwdAlgo_t *algo, size_t *ws, size_t *ws_max_any,
+                          size_t *ws_first)
 {
 	lplan *p = &x->lp[l];
 	cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
@@ -576,7 +582,7 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 	DNN(c, cudnnGetConvolutionForwardAlgorithm_v7,
 	    (x->dnn, bd->x, p->wdesc, p->conv, bd->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got,
 	     perf));
-	int chosen = -1;
+	int chosen = -1, top = -1;
 	if (ws_max_any)
 		*ws_max_any = 0;
 	for (int i = 0; i < got; i++) {
@@ -584,6 +590,8 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 			continue;
 		if (!math_allowed(x, perf[i].mathType))
 			continue;
+		if (top < 0)
+			top = i;
 		if (ws_max_any && perf[i].memory <= WS_CAP && perf[i].memory > *ws_max_any)
 			*ws_max_any = perf[i].memory;
 		if (chosen < 0 && perf[i].memory <= ws_limit)
@@ -594,6 +602,8 @@ static int heuristic_algo(cuda_exec *x, const ectx *c, int l, const bdesc *bd, s
 		             "no algorithm fits the workspace");
 	*algo = perf[chosen].algo;
 	*ws = perf[chosen].memory;
+	if (ws_first)
+		*ws_first = top != chosen ? perf[top].memory : 0;
 	return 0;
 }
 
@@ -785,7 +795,7 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		p->has_bias = L->bias || L->bn;
 		bdesc *bd = &p->bd[B];
 		size_t ws_any = 0;
-		if (heuristic_algo(x, &c, l, bd, (size_t)-1, &bd->algo, &bd->ws, &ws_any))
+		if (heuristic_algo(x, &c, l, bd, (size_t)-1, &bd->algo, &bd->ws, &ws_any, NULL))
 			return -1;
 		bd->fused = fusable(x, l, bd->algo);
 		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
@@ -1223,7 +1233,8 @@ static int prepare_batch(cuda_exec *x, int b, char *err, size_t errlen)
 			return -1;
 		if (L->kind != ZOO_CONV)
 			continue;
-		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL))
+		if (heuristic_algo(x, &c, l, bd, x->ws_bytes, &bd->algo, &bd->ws, NULL,
+		                   &bd->ws_first))
 			return -1;
 		bd->fused = fusable(x, l, bd->algo);
 		bd->add_in = p->add_fused;
@@ -2063,6 +2074,18 @@ int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
 	return n;
 }
 
+int cuda_exec_ws_short_convs(const cuda_exec *x, int batch)
+{
+	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
+		return 0;
+	int n = 0;
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const bdesc *bd = &x->lp[l].bd[batch];
+		n += x->m->layers[l].kind == ZOO_CONV && !bd->gemm && bd->ws_first > 0;
+	}
+	return n;
+}
+
 void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 {
 	static const char *const algos[] = {
@@ -2079,15 +2102,19 @@ void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 		fprintf(f, "# conv %s b%d %dx%dx%d k%dx%d/%d g%d: ", L->name, batch, o.d[0], o.d[1],
 		        o.d[2], L->kh, L->kw, L->sh, L->groups);
 		const char *add = x->lp[l].add_fused ? " (and the residual add)" : "";
-		if (bd->gemm && x->nhwc)
-			fprintf(f, "NHWC GEMM%s\n", add);
-		else if (bd->gemm)
-			fprintf(f, "im2col + GEMM, split %d%s\n", bd->gemm, add);
-		else
-			fprintf(f, "cuDNN %s%s%s, workspace %zu\n",
-			        (unsigned)bd->algo < sizeof algos / sizeof algos[0]
-			            ? algos[bd->algo]
-			            : "?",
-			        bd->fused ? " fused" : " + epilogue", add, bd->ws);
+		if (bd->gemm) {
+			if (x->nhwc)
+				fprintf(f, "NHWC GEMM%s\n", add);
+			else
+				fprintf(f, "im2col + GEMM, split %d%s\n", bd->gemm, add);
+			continue;
+		}
+		fprintf(f, "cuDNN %s%s%s, workspace %zu",
+		        (unsigned)bd->algo < sizeof algos / sizeof algos[0] ? algos[bd->algo] : "?",
+		        bd->fused ? " fused" : " + epilogue", add, bd->ws);
+		if (bd->ws_first)
+			fprintf(f, " (cuDNN's first choice needs %zu, over the executor's %zu)",
+			        bd->ws_first, x->ws_bytes);
+		fputc('\n', f);
 	}
 }

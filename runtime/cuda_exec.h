@@ -133,6 +133,11 @@ int cuda_exec_graphs(const cuda_exec *x);
 /* Number of conv layers that run as im2col + GEMM at `batch` (0 before
  * that batch first ran), for the benchmark. */
 int cuda_exec_gemm_convs(const cuda_exec *x, int batch);
+/* Number of cuDNN conv layers at `batch` that took a lower-ranked
+ * algorithm because cuDNN's first choice needed more workspace than the
+ * executor holds (sized at its max batch); 0 before that batch first ran.
+ * For the benchmark. */
+int cuda_exec_ws_short_convs(const cuda_exec *x, int batch);
 /* One line per conv layer saying how it runs at `batch` (cuDNN algorithm
  * and whether bias + activation are fused into it, or the GEMM form and
  * its split), after that batch first ran; for the benchmark. */
