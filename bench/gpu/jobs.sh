@@ -13,9 +13,8 @@
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
 #   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
 #   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
-#   mig spatial          bench/gpu/parts.sh's stages
-#   paper      bench/gpu/paper_live.sh (the split's pick, qos.lua with and
-#              without CUDA graphs)
+#   mig spatial split    bench/gpu/parts.sh's stages
+#   paper      bench/gpu/paper_live.sh (qos.lua with and without CUDA graphs)
 # Jobs that must run on one card kind: CARD=H200 skips every job when
 # nvidia-smi names another card (so a call served by an H100 files nothing
 # under data/h200), printing why.
@@ -50,7 +49,7 @@ for j in "$@"; do
 	mpi) OUT=$o bash bench/gpu/mpi_live.sh >"$o/out.txt" 2>&1 ;;
 	batching) OUT=$o bash bench/gpu/batching_live.sh info pairs >"$o/out.txt" 2>&1 ;;
 	sizes | groups | parts) OUT=$o bash bench/gpu/profile.sh info "$j" >"$o/out.txt" 2>&1 ;;
-	mig | spatial) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
+	mig | spatial | split) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
 	paper) OUT=$o bash bench/gpu/paper_live.sh >"$o/out.txt" 2>&1 ;;
 	*) echo "jobs.sh: unknown job $j" >"$o/out.txt" ;;
 	esac

@@ -2,11 +2,9 @@
 # paper_live.sh: the live (cuda) runs of scenarios/paper/ that fit one
 # device call, each stage under LIMIT seconds.
 #
-#   bench/gpu/paper_live.sh [STAGE...]   STAGE: info split qos qos-eager
+#   bench/gpu/paper_live.sh [STAGE...]   STAGE: info qos qos-eager
 #   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=150  SEEDS=1
 #
-#   split      spatial.lua's split: SPLIT (default 40, the simulated pick) SMs for the first
-#              partition against halves, at SPLIT_QPS (default 240) q/s
 #   qos        qos.lua quick (Figs 14-16, two pairs) with CUDA graphs
 #   qos-eager  the same without graphs (the paper's launch-bound engine)
 #
@@ -23,13 +21,9 @@ export SEEDS=${SEEDS:-1}
 . bench/gpu/stage.sh
 gpu_env
 A="$BUILD/abacus"
-for s in ${*:-info split qos qos-eager}; do
+for s in ${*:-info qos qos-eager}; do
 	case $s in
 	info) info_stages "$A" ;;
-	split)
-		SPLIT=${SPLIT:-40} SPLIT_QPS=${SPLIT_QPS:-240} stage split \
-			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "$GPU" quick split
-		;;
 	qos) stage qos "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick ;;
 	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
 	*)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # parts.sh: SM partitions (green contexts) on the GPU machine, in one call.
 #
-#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig pairs
+#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig spatial split pairs
 #   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32 132 96"  PROFILE_ARGS=...  LIMIT=120
 #
 # The binaries are built elsewhere (the GPU machine has no Lua or SQLite
@@ -25,6 +25,9 @@ gpu_env
 
 A="$BUILD/abacus"
 P="$BUILD/bench_parts"
+split_stage() { # spatial.lua's split part, at SPLIT (and SPLIT_QPS) from the environment
+	SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
+}
 for s in $STAGES; do
 	case $s in
 	info)
@@ -61,7 +64,10 @@ for s in $STAGES; do
 		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
 			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
 		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
-		[ -n "${SPLIT:-}" ] && SEEDS=1 stage split "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick split
+		[ -n "${SPLIT:-}" ] && split_stage
+		;;
+	split) # live: the split's pick (SPLIT SMs, default 40, the simulated pick) and halves at SPLIT_QPS (default 240)
+		SPLIT=${SPLIT:-40} SPLIT_QPS=${SPLIT_QPS:-240} split_stage
 		;;
 	fix) # the cluster fix: quarters and halves with MAX_POTENTIAL_CLUSTER_SIZE, then partitions after the whole GPU
 		stage maxcluster-32x4 "$P" --flags 2 --sms 32,32,32,32 --only sm,cluster,gemm --reps 5
