@@ -8,9 +8,11 @@
  *                    [--nhwc (cuda_exec_cfg.nhwc 1: CNNs without grouped convs
  *                     stored NHWC) | --nhwc-all (2: every CNN)]
  *                    [--fuse-add (cuda_exec_cfg.fuse_add: residual adds in the conv)]
+ *                    [--ws-all (cuda_exec_cfg.ws_all: workspace for any candidate)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
+ *                                   [--ws-all] [--max-batch N (default BATCH)]
  *                                   one eager run of the whole model between
  *                                   cudaProfilerStart and Stop (for
  *                                   ncu --profile-from-start off), after
@@ -119,8 +121,8 @@ static int selected(const opts *o, const char *name)
 static int conv_gemm = 1;
 /* --fp16: 1, --bf16: 2 (cuda_exec_cfg.half) */
 static int half = 0;
-/* --nhwc, --fuse-add */
-static int nhwc = 0, fuse_add = 0;
+/* --nhwc, --fuse-add, --ws-all */
+static int nhwc = 0, fuse_add = 0, ws_all = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
 static int whole_graph = 1;
 
@@ -138,7 +140,8 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .seed = 1,
 	                     .half = half,
 	                     .nhwc = nhwc,
-	                     .fuse_add = fuse_add};
+	                     .fuse_add = fuse_add,
+	                     .ws_all = ws_all};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -521,7 +524,7 @@ static int sanitize_run(const opts *o)
  * run of the whole model inside cudaProfilerStart / Stop, so that a
  * profiler started with collection off (ncu --profile-from-start off)
  * sees that run's kernels and none of the load's timing runs. */
-static int kernels_run(const char *spec)
+static int kernels_run(const char *spec, int max_b)
 {
 	char name[64];
 	int b = 0;
@@ -539,7 +542,7 @@ static int kernels_run(const char *spec)
 		return -1;
 	}
 	int seq = m->has_seq ? 64 : 0, rc = -1;
-	cuda_exec *x = open_exec(m, b, seq, 0, 0);
+	cuda_exec *x = open_exec(m, max_b > b ? max_b : b, seq, 0, 0);
 	if (x && !cuda_exec_run(x, 0, m->n_ops, b, seq, err, sizeof err) &&
 	    !cuda_exec_run(x, 0, m->n_ops, b, seq, err, sizeof err) &&
 	    !cuda_exec_sync(x, err, sizeof err)) {
@@ -583,11 +586,13 @@ static int usage(void)
 	    stderr,
 	    "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
 	    "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16|--bf16]\n"
-	    "                [--nhwc|--nhwc-all] [--fuse-add] [--whole 0|1] [--batches 1,4,8,16]\n"
+	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--whole 0|1]\n"
+	    "                [--batches 1,4,8,16]\n"
 	    "                [--graphs-only]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "       bench_gpu --info\n"
-	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n");
+	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
+	    "                                       [--ws-all] [--max-batch N]\n");
 	return 2;
 }
 
@@ -597,6 +602,7 @@ int main(int argc, char **argv)
 	char err[ERRLEN];
 	int sanitize = 0;
 	const char *kernels = NULL;
+	int kmax = 0; /* --max-batch as given, for --kernels */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sanitize-run"))
 			sanitize = 1;
@@ -614,7 +620,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--models") && i + 1 < argc)
 			o.models = argv[++i];
 		else if (!strcmp(argv[i], "--max-batch") && i + 1 < argc)
-			o.max_batch = atoi(argv[++i]);
+			o.max_batch = kmax = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--find"))
 			o.find = 1;
 		else if (!strcmp(argv[i], "--conv-gemm") && i + 1 < argc)
@@ -629,6 +635,8 @@ int main(int argc, char **argv)
 			nhwc = 2;
 		else if (!strcmp(argv[i], "--fuse-add"))
 			fuse_add = 1;
+		else if (!strcmp(argv[i], "--ws-all"))
+			ws_all = 1;
 		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
 			whole_graph = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
@@ -646,7 +654,7 @@ int main(int argc, char **argv)
 	if (sanitize)
 		return sanitize_run(&o) ? 1 : 0;
 	if (kernels)
-		return kernels_run(kernels) ? 1 : 0;
+		return kernels_run(kernels, kmax) ? 1 : 0;
 	if (!o.outdir)
 		return usage();
 	mkdir(o.outdir, 0755);

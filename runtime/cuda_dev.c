@@ -80,6 +80,7 @@ void cuda_options_default(cuda_options *o)
 	o->half = 0;
 	o->nhwc = 0;
 	o->fuse_add = 0;
+	o->ws_all = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -236,7 +237,8 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .seed = d->opt.seed + (uint64_t)i,
 		                     .half = d->opt.half,
 		                     .nhwc = d->opt.nhwc,
-		                     .fuse_add = d->opt.fuse_add};
+		                     .fuse_add = d->opt.fuse_add,
+		                     .ws_all = d->opt.ws_all};
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);

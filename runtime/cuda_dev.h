@@ -34,6 +34,8 @@ typedef struct cuda_options {
 	int nhwc;      /* 1: CNNs stored NHWC (cuda_exec_cfg.nhwc), default 0 */
 	int fuse_add;  /* 1: residual adds fused into the conv before them
 	                  (cuda_exec_cfg.fuse_add), default 0 */
+	int ws_all;    /* 1: a conv workspace any candidate fits
+	                  (cuda_exec_cfg.ws_all), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

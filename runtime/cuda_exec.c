@@ -716,8 +716,8 @@ static size_t gemm_ws_bytes(const cuda_exec *x, int l)
 }
 
 /* Batch-independent descriptors, shape checks against the zoo, and the
- * workspace: what the max batch's heuristic choice needs (with cfg.find,
- * what any candidate the search may try needs, up to WS_CAP). Smaller
+ * workspace: what the max batch's heuristic choice needs (with cfg.find
+ * or cfg.ws_all, what any candidate needs, up to WS_CAP). Smaller
  * batches choose within it (prepare_batch): a heuristic call per conv and
  * batch costs milliseconds of host time, too much to make for every batch
  * up to a max of hundreds at creation. */
@@ -798,7 +798,7 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 		if (heuristic_algo(x, &c, l, bd, (size_t)-1, &bd->algo, &bd->ws, &ws_any, NULL))
 			return -1;
 		bd->fused = fusable(x, l, bd->algo);
-		size_t want = x->cfg.find && ws_any > bd->ws ? ws_any : bd->ws;
+		size_t want = (x->cfg.find || x->cfg.ws_all) && ws_any > bd->ws ? ws_any : bd->ws;
 		if (want > x->ws_bytes)
 			x->ws_bytes = want;
 		size_t gemm_ws = gemm_ws_bytes(x, l);

@@ -87,6 +87,13 @@ typedef struct cuda_exec_cfg {
 	                  cuDNN call) (the add
 	                  then does nothing while ops run; op ranges still give
 	                  the whole model's bits) */
+	int ws_all;    /* 1: size the workspace to the most any allowed heuristic
+	                  candidate of a conv needs at the max batch (up to 256
+	                  MiB), so that at a smaller batch cuDNN's first choice
+	                  fits too; 0: to what the max batch's first choices
+	                  need (a smaller batch may then take a lower-ranked
+	                  algorithm; cuda_exec_describe counts those). cfg.find
+	                  sizes it as 1 does */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);

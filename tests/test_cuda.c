@@ -24,9 +24,14 @@
  *     segments as in 3, in fp32, TF32, fp16 and bf16 (bf16 within the
  *     fp16 bounds: its 8-bit significand costs 8x fp16's rounding, which
  *     the bounds leave room for).
+ *  8. the workspace any candidate fits (cuda_exec_cfg.ws_all): below the
+ *     max batch no conv takes a lower-ranked algorithm for want of
+ *     workspace, and the outputs agree with the default executor's
+ *     (fp16 and bf16 NHWC + add at batches under a max of 32, within the
+ *     fp16 bound).
  *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, attention, merged); none: all.
+ * segments, device, attention, merged, ws); none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -66,8 +71,9 @@ static const char *prec_name(int prec)
 	return prec == BF16 ? "bf16" : prec == FP16 ? "fp16" : prec == TF32 ? "tf32" : "fp32";
 }
 
-/* Layouts: bits of the executor's nhwc and fuse_add. */
-enum { NCHW = 0, NHWC = 1, FUSE = 2 };
+/* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, which
+ * is not a layout but travels with it). */
+enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4 };
 
 static const char *layout_name(int layout)
 {
@@ -93,7 +99,8 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .seed = seed,
 	                     .half = prec == BF16 ? 2 : prec == FP16,
 	                     .nhwc = layout & NHWC ? 2 : 0, /* grouped convs too */
-	                     .fuse_add = (layout & FUSE) != 0};
+	                     .fuse_add = (layout & FUSE) != 0,
+	                     .ws_all = (layout & WS) != 0};
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -565,6 +572,50 @@ out:
 	free(alone);
 }
 
+/* The same model, weights and input run at `batch` by an executor of max
+ * batch 32 with the default workspace and one with ws_all: the second has
+ * no conv below cuDNN's first choice for want of workspace, and their
+ * outputs agree within the whole-model bound of the precision. */
+static void test_ws_all(const zoo_model *m, int batch, int prec)
+{
+	char err[ERRLEN];
+	zoo_dims id = m->input, od = zoo_layer_dims(m, m->n_layers - 1, 0);
+	size_t n_in = (size_t)batch * (size_t)zoo_dims_count(&id, 0);
+	size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, 0);
+	unsigned char *in = malloc(n_in * 4);
+	float *a = malloc(n_out * 4), *b = malloc(n_out * 4);
+	cuda_exec *xa = make_exec(m, 32, 0, prec, 1, 0, 1, 5, NHWC | FUSE);
+	cuda_exec *xb = make_exec(m, 32, 0, prec, 1, 0, 1, 5, NHWC | FUSE | WS);
+	if (!in || !a || !b || !xa || !xb) {
+		check_failures++;
+		goto out;
+	}
+	wts_input(m, 43, in, n_in);
+	cuda_exec *xs[2] = {xa, xb};
+	float *outs[2] = {a, b};
+	for (int i = 0; i < 2; i++)
+		if (cuda_exec_set_input(xs[i], in, batch, 0, err, sizeof err) ||
+		    cuda_exec_run(xs[i], 0, m->n_ops, batch, 0, err, sizeof err) ||
+		    cuda_exec_get_output(xs[i], outs[i], batch, 0, err, sizeof err)) {
+			fprintf(stderr, "%s batch %d (ws_all %d): %s\n", m->name, batch, i, err);
+			check_failures++;
+			goto out;
+		}
+	int short_a = cuda_exec_ws_short_convs(xa, batch), short_b = cuda_exec_ws_short_convs(xb, batch);
+	double e = rel_err(a, b, n_out), tol = 2e-2;
+	CHECK(short_b == 0);
+	CHECK(e <= tol);
+	printf("  %s %s nhwc+add batch %d of max 32: %d convs below the first choice for "
+	       "workspace by default, %d with ws_all; outputs rel err %.2e (tol %.0e)\n",
+	       m->name, prec_name(prec), batch, short_a, short_b, e, tol);
+out:
+	cuda_exec_free(xa);
+	cuda_exec_free(xb);
+	free(in);
+	free(a);
+	free(b);
+}
+
 /* A device whose services ask for every batch size prepares them all at
  * setup, and merged batches of sizes off the batch list run, whole and
  * cut, beside another service's. */
@@ -767,6 +818,13 @@ int main(int argc, char **argv)
 		test_merged_outputs(bert, q5, 2, 32, FP32);
 		test_merged_outputs(bert, q3, 2, 64, TF32);
 		test_merged_device(r50, bert);
+	}
+	if (part(argc, argv, "ws")) {
+		printf("workspace for any candidate (ws_all):\n");
+		test_ws_all(vgg, 16, FP16);
+		test_ws_all(zm[6], 16, FP16); /* vgg19 */
+		test_ws_all(zm[4], 8, BF16);  /* inception_v3 */
+		test_ws_all(r50, 8, BF16);
 	}
 
 	for (int i = 0; i < n; i++) {

@@ -10,10 +10,11 @@
 #   segtest    test_cuda segments merged: segments against the whole model,
 #              merged batches against the queries run alone
 #   cudatest   test_cuda, every check
+#   wstest     test_cuda ws: the workspace any candidate fits (cuda_exec_cfg.ws_all)
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
 #   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
 #   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
-#   mig spatial split    bench/gpu/parts.sh's stages
+#   mig spatial split iso pairs hw   bench/gpu/parts.sh's stages
 #   paper      bench/gpu/paper_live.sh (qos.lua with and without CUDA graphs)
 # Jobs that must run on one card kind: CARD=H200 skips every job when
 # nvidia-smi names another card (so a call served by an H100 files nothing
@@ -38,18 +39,19 @@ for j in "$@"; do
 	echo "=== $j ($((SECONDS - t0)) s)"
 	case $j in
 	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
-	segtest | cudatest)
+	segtest | cudatest | wstest)
 		. bench/gpu/stage.sh
 		gpu_env
 		parts=() lim=${LIMIT:-500}
 		[ "$j" = segtest ] && parts=(segments merged) lim=${LIMIT:-300}
+		[ "$j" = wstest ] && parts=(ws) lim=${LIMIT:-120}
 		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
 		;;
 	mpi) OUT=$o bash bench/gpu/mpi_live.sh >"$o/out.txt" 2>&1 ;;
 	batching) OUT=$o bash bench/gpu/batching_live.sh info pairs >"$o/out.txt" 2>&1 ;;
 	sizes | groups | parts) OUT=$o bash bench/gpu/profile.sh info "$j" >"$o/out.txt" 2>&1 ;;
-	mig | spatial | split) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
+	mig | spatial | split | iso | pairs | hw) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
 	paper) OUT=$o bash bench/gpu/paper_live.sh >"$o/out.txt" 2>&1 ;;
 	*) echo "jobs.sh: unknown job $j" >"$o/out.txt" ;;
 	esac

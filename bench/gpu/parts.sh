@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # parts.sh: SM partitions (green contexts) on the GPU machine, in one call.
 #
-#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig spatial split pairs
+#   bench/gpu/parts.sh [STAGE...]   STAGE: info exp conn smoke profile mig spatial split
+#                                   iso pairs hw fix summary
 #   BUILD=build-cuda  OUT=/tmp/out  SIZES="64 32 132 96"  PROFILE_ARGS=...  LIMIT=120
 #
 # The binaries are built elsewhere (the GPU machine has no Lua or SQLite
@@ -65,6 +66,23 @@ for s in $STAGES; do
 			"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
 		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick isolation
 		[ -n "${SPLIT:-}" ] && split_stage
+		;;
+	iso) # live: isolation alone, ISO_ARGS (default: none, 1000 watched queries; quick: about 300)
+		SEEDS=1 stage isolation "$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" ${ISO_ARGS:-} isolation
+		;;
+	pairs) # live: the spatial table's pairs in PAIRS, quick, in chunks of PAIRS_CHUNK (default 6) so a cut stage loses one chunk
+		chunk=${PAIRS_CHUNK:-6} k=0
+		IFS=, read -ra all <<<"${PAIRS:?pairs wants PAIRS}"
+		while [ $k -lt ${#all[@]} ]; do
+			some=$(IFS=,; echo "${all[*]:k:chunk}")
+			SEEDS=1 PAIRS=$some stage spatial-pairs-$((k / chunk + 1)) \
+				"$A" --db "$OUT/live.db" run scenarios/paper/spatial.lua cuda "${GPU:-h200}" quick pairs
+			k=$((k + chunk))
+		done
+		;;
+	hw) # what the halves share, without the scheduler: the isolation runs' pairs, each model alone in its half and both at once
+		stage hw-64x2 "$P" --sms 64,64 --only synth,models --reps 20 \
+			--pairs ${HW_PAIRS:-bert:8+resnet152:16,resnet152:8+resnet101:16,resnet101:8+vgg19:16,bert:4+resnet152:32}
 		;;
 	split) # live: the split's pick (SPLIT SMs, default 40, the simulated pick) and halves at SPLIT_QPS (default 240)
 		SPLIT=${SPLIT:-40} SPLIT_QPS=${SPLIT_QPS:-240} split_stage

@@ -13,8 +13,9 @@
 # PRECS are PyTorch's precisions (none: PRECS=""); VARIANTS (default: the
 # same as PRECS) the executor's configurations, each a precision (fp32,
 # fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
-# (--conv-gemm 0: cuDNN only) and +find (--find: conv algorithms timed),
-# each written as whole[-fp16|-bf16][-nhwc][-add][-cg0][-find].csv. With KERNELS, KVARIANTS
+# (--conv-gemm 0: cuDNN only), +find (--find: conv algorithms timed) and
+# +ws (--ws-all: a workspace any candidate fits), each written as
+# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
@@ -76,6 +77,7 @@ variant_flags() {
 	case $v in *+add*) flag="$flag --fuse-add" suffix=$suffix-add ;; esac
 	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
 	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
+	case $v in *+ws*) flag="$flag --ws-all" suffix=$suffix-ws ;; esac
 	echo "$suffix|$flag"
 }
 
