@@ -200,6 +200,13 @@ if "$BIN" run --db "$T/c.db" "$SRC/scenarios/paper/cluster.lua" quick MINUTES=1 
 # eager (no CUDA graphs) is the live engine's: refused on the simulator
 if "$BIN" run --db "$T/e.db" "$SRC/scenarios/paper/qos.lua" sim h200 quick eager >/dev/null 2>err; then bad "eager on sim ran"; else
 	grep -q "eager turns the live engine's CUDA graphs off: it needs device cuda, not sim" err && ok || bad "eager on sim: $(cat err)"; fi
+# PAIRS picks combinations, QUERIES the watched queries a run; bad values are refused
+expect_fail "PAIRS naming no pair" "PAIRS names no combination of 7.2-7.3: foo+bar" env PAIRS=foo+bar "$BIN" run --db "$T/pq.db" "$SRC/scenarios/paper/qos.lua"
+expect_fail "QUERIES not a number" "QUERIES must be a positive integer, not '0'" env QUERIES=0 "$BIN" run --db "$T/pq.db" "$SRC/scenarios/paper/qos.lua"
+if env PAIRS=vgg19+bert,resnet50+vgg16 QUERIES=40 SEEDS=1 SMALL=0 "$BIN" run --db "$T/pq.db" "$SRC/scenarios/paper/qos.lua" >p.out 2>p.err; then ok; else bad "qos.lua with PAIRS: $(tail -3 p.err)"; fi
+[ "$(sql pq.db "SELECT count(*), min(json_extract(config, '$.queries')), max(json_extract(config, '$.queries')) FROM runs")" = "8|40|40" ] && ok ||
+	bad "PAIRS=2 pairs x 4 policies, QUERIES=40: $(sql pq.db "SELECT count(*) FROM runs") runs"
+grep -q "Fig 16 left out" p.out && ok || bad "SMALL=0 did not leave Fig 16 out"
 "$SRC/scripts/paper-figures.sh" "$T/none.db" x >/dev/null 2>err && bad "figures from a missing database succeeded" ||
 	{ grep -q "no database" err && ok || bad "missing database: $(cat err)"; }
 

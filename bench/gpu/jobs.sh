@@ -15,7 +15,7 @@
 #   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
 #   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
 #   mig spatial split iso pairs hw   bench/gpu/parts.sh's stages
-#   paper      bench/gpu/paper_live.sh (qos.lua with and without CUDA graphs)
+#   paper      bench/gpu/paper_live.sh (its PAPER_STAGES; default qos.lua quick with and without CUDA graphs)
 # Jobs that must run on one card kind: CARD=H200 skips every job when
 # nvidia-smi names another card (so a call served by an H100 files nothing
 # under data/h200), printing why.
@@ -52,7 +52,7 @@ for j in "$@"; do
 	batching) OUT=$o bash bench/gpu/batching_live.sh info pairs >"$o/out.txt" 2>&1 ;;
 	sizes | groups | parts) OUT=$o bash bench/gpu/profile.sh info "$j" >"$o/out.txt" 2>&1 ;;
 	mig | spatial | split | iso | pairs | hw) OUT=$o bash bench/gpu/parts.sh info "$j" >"$o/out.txt" 2>&1 ;;
-	paper) OUT=$o bash bench/gpu/paper_live.sh >"$o/out.txt" 2>&1 ;;
+	paper) OUT=$o bash bench/gpu/paper_live.sh ${PAPER_STAGES:-} >"$o/out.txt" 2>&1 ;;
 	*) echo "jobs.sh: unknown job $j" >"$o/out.txt" ;;
 	esac
 	tail -n "${TAIL:-40}" "$o/out.txt"

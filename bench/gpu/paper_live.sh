@@ -7,6 +7,10 @@
 #
 #   qos        qos.lua quick (Figs 14-16, two pairs) with CUDA graphs
 #   qos-eager  the same without graphs (the paper's launch-bound engine)
+#   qos-all    qos.lua for every pair (or PAIRS), QUERIES (default 300)
+#              watched queries a run, Figs 14-15 only (SMALL=0)
+#   thr-all    throughput.lua the same way: Fig 17 (no peak searches live)
+#   qos-all-eager, thr-all-eager   the same without graphs
 #
 # Databases and the log land in $OUT (live.db, paper-live.log).
 set -u
@@ -26,6 +30,13 @@ for s in ${*:-info qos qos-eager}; do
 	info) info_stages "$A" ;;
 	qos) stage qos "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick ;;
 	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
+	qos-all | qos-all-eager | thr-all | thr-all-eager)
+		lua=qos
+		case $s in thr*) lua=throughput ;; esac
+		eager=
+		case $s in *-eager) eager=eager ;; esac
+		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" run scenarios/paper/$lua.lua cuda "$GPU" $eager
+		;;
 	*)
 		echo "unknown stage $s" >&2
 		exit 2

@@ -109,7 +109,8 @@ function P.protocol(experiment)
 end
 
 -- The run's arguments: [DEVICE] [GPU] [quick], in any order after the
--- device; QUICK=1 and SEEDS=n from the environment.
+-- device; QUICK=1, SEEDS=n and QUERIES=n (watched queries a run, default
+-- 1000, quick 300) from the environment.
 function P.args(argv)
   local o = { device = "sim", gpu = "h200", quick = os.getenv("QUICK") == "1" }
   local pos = {}
@@ -128,6 +129,13 @@ function P.args(argv)
   o.seeds = {}
   for s = 1, n do o.seeds[s] = s end
   o.queries = o.quick and 300 or 1000
+  local q = os.getenv("QUERIES")
+  if q then
+    o.queries = tonumber(q)
+    if not o.queries or o.queries < 1 or o.queries ~= math.floor(o.queries) then
+      error("QUERIES must be a positive integer, not '" .. q .. "'", 0)
+    end
+  end
   return o
 end
 
@@ -245,9 +253,19 @@ function P.beside_paper(m, pp)
   m.ours_done = P.pm(m.completed, m.completed_sd, "%.0f")
 end
 
--- The combinations of an experiment, fewer in quick mode.
+-- The combinations of an experiment, fewer in quick mode; PAIRS=a+b,c+d
+-- in the environment picks those combinations (quick or not).
 function P.rows(experiment, o, quick_n)
   local rows = P.protocol(experiment)
+  local want = os.getenv("PAIRS")
+  if want then
+    local some = {}
+    for _, row in ipairs(rows) do
+      if ("," .. want .. ","):find("," .. row.models .. ",", 1, true) then some[#some + 1] = row end
+    end
+    if #some == 0 then error("PAIRS names no combination of " .. experiment .. ": " .. want, 0) end
+    return some
+  end
   if o.quick then
     local few = {}
     for i = 1, math.min(quick_n or 2, #rows) do few[i] = rows[i] end

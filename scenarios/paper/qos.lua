@@ -10,7 +10,7 @@
 -- latencies at batch 4, the load the same share of the serial capacity at
 -- batch 4. The paper's targets for that figure are not among its data
 -- files (data/paper/), so this rule is ours and the figure has no paper
--- column.
+-- column. SMALL=0 leaves Fig 16 out (a live run of every pair at a time).
 local P = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/common.lua")
 local o = P.args(arg)
 print(string.format("§7.2 on %s %s, %d queries a run, seeds 1-%d%s", o.device, o.gpu, o.queries,
@@ -21,6 +21,10 @@ P.experiment{
   paper = P.paper_results("qos", "2in7"), tags = { experiment = "7.2", figure = "14-15" },
   title = "Figs 14, 15: p99/QoS and violations at the QoS load (paper: A100, ours: " .. o.gpu .. ")",
 }
+if os.getenv("SMALL") == "0" then
+  print("(Fig 16 left out: SMALL=0)")
+  return
+end
 P.experiment{
   name = "paper-small", rows = rows, o = o, load = "qos", batches = { 4 },
   tags = { experiment = "7.2", figure = "16" },

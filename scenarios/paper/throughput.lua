@@ -18,37 +18,46 @@ local out = P.experiment{
   title = "Fig 17: queries completed at the higher load (paper: A100, ours: " .. o.gpu .. ")",
 }
 
+-- Live, the peak-load searches and the sweep below take hundreds of runs
+-- each: they run on a GPU only with PEAKS=1.
+local searches = o.device == "sim" or os.getenv("PEAKS") == "1"
+if not searches then
+  print("(live: the peak-load search and the load sweep are left out; PEAKS=1 runs them)")
+end
+
 -- The peak load within QoS, per pair, policy and seed (store_queries off).
-local peaks = {}
-for _, row in ipairs(rows) do
-  local su = P.setup(row, o)
-  local line = { combo = su.combo, capacity = su.capacity }
-  for _, pol in ipairs(P.policies) do
-    local xs = {}
-    for _, seed in ipairs(o.seeds) do
-      local base = P.run_table(su, o, pol, "qos", seed, "paper-peak-" .. su.combo,
-                               { experiment = "7.3", figure = "17-peak" })
-      local qps, saturated = abacus.capacity(base, { lo = 0.05 * su.capacity, hi = 3 * su.capacity,
-                                                     rel = o.quick and 0.05 or 0.01 })
-      assert(not saturated, su.combo .. " " .. pol .. ": peak load above 3x the serial capacity")
-      xs[#xs + 1] = qps / su.capacity
+if searches then
+  local peaks = {}
+  for _, row in ipairs(rows) do
+    local su = P.setup(row, o)
+    local line = { combo = su.combo, capacity = su.capacity }
+    for _, pol in ipairs(P.policies) do
+      local xs = {}
+      for _, seed in ipairs(o.seeds) do
+        local base = P.run_table(su, o, pol, "qos", seed, "paper-peak-" .. su.combo,
+                                 { experiment = "7.3", figure = "17-peak" })
+        local qps, saturated = abacus.capacity(base, { lo = 0.05 * su.capacity, hi = 3 * su.capacity,
+                                                       rel = o.quick and 0.05 or 0.01 })
+        assert(not saturated, su.combo .. " " .. pol .. ": peak load above 3x the serial capacity")
+        xs[#xs + 1] = qps / su.capacity
+      end
+      line[pol], line[pol .. "_sd"] = abacus.mean_sd(xs)
+      line[pol .. "_s"] = P.pm(line[pol], line[pol .. "_sd"], "%.3f")
     end
-    line[pol], line[pol .. "_sd"] = abacus.mean_sd(xs)
-    line[pol .. "_s"] = P.pm(line[pol], line[pol .. "_sd"], "%.3f")
+    if line.fcfs > 0 then line.gain = line.abacus / line.fcfs end
+    peaks[#peaks + 1] = line
   end
-  if line.fcfs > 0 then line.gain = line.abacus / line.fcfs end
-  peaks[#peaks + 1] = line
+  print("\npeak load within QoS (99% of queries within the target), x serial capacity")
+  abacus.print_table(peaks, {
+    { "combo", "combination" }, { "capacity", "C q/s", "%.0f" }, { "fcfs_s", "fcfs" },
+    { "sjf_s", "sjf" }, { "edf_s", "edf" }, { "abacus_s", "abacus" }, { "gain", "abacus/fcfs", "%.3f" },
+  })
+  local g, n = 0, 0
+  for _, l in ipairs(peaks) do
+    if l.gain then g, n = g + l.gain, n + 1 end
+  end
+  print(string.format("mean peak load abacus/fcfs over %d pairs: %.3f", n, n > 0 and g / n or 0))
 end
-print("\npeak load within QoS (99% of queries within the target), x serial capacity")
-abacus.print_table(peaks, {
-  { "combo", "combination" }, { "capacity", "C q/s", "%.0f" }, { "fcfs_s", "fcfs" },
-  { "sjf_s", "sjf" }, { "edf_s", "edf" }, { "abacus_s", "abacus" }, { "gain", "abacus/fcfs", "%.3f" },
-})
-local g, n = 0, 0
-for _, l in ipairs(peaks) do
-  if l.gain then g, n = g + l.gain, n + 1 end
-end
-print(string.format("mean peak load abacus/fcfs over %d pairs: %.3f", n, n > 0 and g / n or 0))
 -- the completed count's gain, the paper's headline
 local done = {}
 for _, m in ipairs(out) do
@@ -65,42 +74,44 @@ if cn > 0 then
   print(string.format("mean completed abacus/fcfs at the higher load over %d pairs: %.3f (paper %.3f)", cn, cg / cn, pg / cn))
 end
 
--- p99 and goodput against load for the first pair, every policy: the
--- sweep the figures draw as curves (abacus.sweep over policy, load, seed)
-local su = P.setup(rows[1], o)
-local shares = o.quick and { 0.4, 0.8, 1.2 } or { 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6 }
-local qps = {}
-for i, f in ipairs(shares) do qps[i] = f * su.capacity end
-local sweep = abacus.sweep(P.run_table(su, o, "fcfs", "qos", 1, "paper-sweep-" .. su.combo,
-                                       { experiment = "7.3", figure = "sweep" }),
-  { { "policy", P.policies, set = function(t, pol)
-      local r = P.run_table(su, o, pol, "qos", 1, t.name, {})
-      t.policy, t.abandon, t.ways, t.threshold_qos = pol, r.abandon, r.ways, r.threshold_qos
-    end },
-    { "qps", qps }, { "seed", o.seeds } },
-  { each = function(t, point)
-      t.tags.share = point.qps / su.capacity
-      t.tags.load = "sweep"
-      t.store_queries = false
-    end })
-local lines = {}
-for _, r in ipairs(sweep) do
-  local key = r.policy .. string.format("%.6f", r.qps)
-  local l = lines[key]
-  if not l then
-    l = { policy = r.policy, share = r.qps / su.capacity, tail = {}, good = {} }
-    lines[key] = l
-    lines[#lines + 1] = l
+if searches then
+  -- p99 and goodput against load for the first pair, every policy: the
+  -- sweep the figures draw as curves (abacus.sweep over policy, load, seed)
+  local su = P.setup(rows[1], o)
+  local shares = o.quick and { 0.4, 0.8, 1.2 } or { 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6 }
+  local qps = {}
+  for i, f in ipairs(shares) do qps[i] = f * su.capacity end
+  local sweep = abacus.sweep(P.run_table(su, o, "fcfs", "qos", 1, "paper-sweep-" .. su.combo,
+                                         { experiment = "7.3", figure = "sweep" }),
+    { { "policy", P.policies, set = function(t, pol)
+        local r = P.run_table(su, o, pol, "qos", 1, t.name, {})
+        t.policy, t.abandon, t.ways, t.threshold_qos = pol, r.abandon, r.ways, r.threshold_qos
+      end },
+      { "qps", qps }, { "seed", o.seeds } },
+    { each = function(t, point)
+        t.tags.share = point.qps / su.capacity
+        t.tags.load = "sweep"
+        t.store_queries = false
+      end })
+  local lines = {}
+  for _, r in ipairs(sweep) do
+    local key = r.policy .. string.format("%.6f", r.qps)
+    local l = lines[key]
+    if not l then
+      l = { policy = r.policy, share = r.qps / su.capacity, tail = {}, good = {} }
+      lines[key] = l
+      lines[#lines + 1] = l
+    end
+    l.tail[#l.tail + 1], l.good[#l.good + 1] = r.p99_qos, r.throughput_qps
   end
-  l.tail[#l.tail + 1], l.good[#l.good + 1] = r.p99_qos, r.throughput_qps
+  for _, l in ipairs(lines) do
+    local m, sd = abacus.mean_sd(l.tail)
+    l.t = P.pm(m, sd, "%.3f")
+    m, sd = abacus.mean_sd(l.good)
+    l.g = P.pm(m, sd, "%.1f")
+  end
+  print("\n" .. su.combo .. ": p99/QoS and goodput against load (x serial capacity " ..
+    string.format("%.0f q/s", su.capacity) .. ")")
+  abacus.print_table(lines, { { "policy", "policy" }, { "share", "load xC", "%.2f" }, { "t", "p99/QoS" },
+                              { "g", "goodput q/s" } })
 end
-for _, l in ipairs(lines) do
-  local m, sd = abacus.mean_sd(l.tail)
-  l.t = P.pm(m, sd, "%.3f")
-  m, sd = abacus.mean_sd(l.good)
-  l.g = P.pm(m, sd, "%.1f")
-end
-print("\n" .. su.combo .. ": p99/QoS and goodput against load (x serial capacity " ..
-  string.format("%.0f q/s", su.capacity) .. ")")
-abacus.print_table(lines, { { "policy", "policy" }, { "share", "load xC", "%.2f" }, { "t", "p99/QoS" },
-                            { "g", "goodput q/s" } })
