@@ -70,16 +70,7 @@ export -f left
 echo "ratio.sh: $(nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader), $NCPU cores" | tee "$LOG"
 
 # bench_gpu flags and the file suffix of a variant such as fp16+nhwc+add
-variant_flags() {
-	local v=$1 flag="" suffix=""
-	case $v in fp16*) flag=--fp16 suffix=-fp16 ;; bf16*) flag=--bf16 suffix=-bf16 ;; esac
-	case $v in *+nhwc*) flag="$flag --nhwc" suffix=$suffix-nhwc ;; esac
-	case $v in *+add*) flag="$flag --fuse-add" suffix=$suffix-add ;; esac
-	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
-	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
-	case $v in *+ws*) flag="$flag --ws-all" suffix=$suffix-ws ;; esac
-	echo "$suffix|$flag"
-}
+. bench/gpu/variant.sh
 
 abacus() {
 	for p in $VARIANTS; do
