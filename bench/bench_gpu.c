@@ -9,6 +9,8 @@
  *                     stored NHWC) | --nhwc-all (2: every CNN)]
  *                    [--fuse-add (cuda_exec_cfg.fuse_add: residual adds in the conv)]
  *                    [--ws-all (cuda_exec_cfg.ws_all: workspace for any candidate)]
+ *                    [--fc-lt (cuda_exec_cfg.fc_lt: fc layers through cuBLASLt,
+ *                     bias in the epilogue)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
@@ -123,6 +125,8 @@ static int conv_gemm = 1;
 static int half = 0;
 /* --nhwc, --fuse-add, --ws-all */
 static int nhwc = 0, fuse_add = 0, ws_all = 0;
+/* --fc-lt: cuda_exec_cfg.fc_lt (also for --kernels and --sanitize-run) */
+static int fc_lt = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
 static int whole_graph = 1;
 
@@ -142,6 +146,7 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .nhwc = nhwc,
 	                     .fuse_add = fuse_add,
 	                     .ws_all = ws_all};
+	cfg.fc_lt = fc_lt;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -499,6 +504,7 @@ static int sanitize_run(const opts *o)
 			                     .half = pass >= 3 ? (half == 2 ? 2 : 1) : 0,
 			                     .nhwc = nhwc,
 			                     .fuse_add = fuse_add};
+			cfg.fc_lt = fc_lt;
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -588,7 +594,7 @@ static int usage(void)
 	    "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16|--bf16]\n"
 	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
-	    "                [--graphs-only]\n"
+	    "                [--graphs-only] [--fc-lt (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "       bench_gpu --info\n"
 	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
@@ -637,6 +643,8 @@ int main(int argc, char **argv)
 			fuse_add = 1;
 		else if (!strcmp(argv[i], "--ws-all"))
 			ws_all = 1;
+		else if (!strcmp(argv[i], "--fc-lt"))
+			fc_lt = 1;
 		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
 			whole_graph = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {

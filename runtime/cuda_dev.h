@@ -36,6 +36,8 @@ typedef struct cuda_options {
 	                  (cuda_exec_cfg.fuse_add), default 0 */
 	int ws_all;    /* 1: a conv workspace any candidate fits
 	                  (cuda_exec_cfg.ws_all), default 0 */
+	int fc_lt;     /* 1: fully connected layers through cuBLASLt with the
+	                  bias in the epilogue (cuda_exec_cfg.fc_lt), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

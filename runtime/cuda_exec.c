@@ -7,7 +7,9 @@
  *                  small outputs may instead run as im2col + cuBLAS GEMM
  *                  + epilogue where that timed faster (choose_gemm)
  *   pool           cuDNN pooling (NHWC and bf16: cuda_k_pool)
- *   fc             cublasSgemm (fp16: cublasGemmEx) + bias/act epilogue
+ *   fc             cublasSgemm (fp16: cublasGemmEx) + bias/act epilogue;
+ *                  cfg.fc_lt: one cublasLtMatmul with the bias (and ReLU)
+ *                  in its epilogue (plan_fc_lt, run_fc_lt)
  *   attention      scores + softmax + context as one kernel of ours where
  *                  the sequence fits it (cuda_k_attention), else
  *                  cublasGemmStridedBatchedEx, heads (or samples) batched
@@ -49,6 +51,7 @@
 #include "cuda_exec.h"
 #include "text.h"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cudnn.h>
 #include <math.h>
@@ -109,7 +112,23 @@ typedef struct lplan {
 	/* cfg.fuse_add: on a conv, 1 when it also does the add that follows it
 	 * (mark_fused_adds); on that add, 1 */
 	int add_fused;
+	/* cfg.fc_lt, fc only: the matmul (transposes, compute type, epilogue,
+	 * bias pointer once loaded), the weight's layout, and per row count
+	 * (batch x rows per sample) up to lt_max_rows the input and output
+	 * layouts and the algorithm, NULL until that count first runs */
+	cublasLtMatmulDesc_t lt_op;
+	cublasLtMatrixLayout_t lt_w;
+	cublasLtEpilogue_t lt_epi;
+	struct ltrows **lt_at;
+	int lt_max_rows;
 } lplan;
+
+/* One fc layer's cuBLASLt plan at one row count (cfg.fc_lt). */
+typedef struct ltrows {
+	cublasLtMatrixLayout_t xl, yl;
+	cublasLtMatmulAlgo_t algo;
+	size_t ws;
+} ltrows;
 
 struct cuda_exec {
 	cuda_exec_cfg cfg;
@@ -123,6 +142,8 @@ struct cuda_exec {
 	cudaStream_t stream;
 	cudnnHandle_t dnn;
 	cublasHandle_t blas;
+	cublasLtHandle_t lt;                /* cfg.fc_lt */
+	cublasLtMatmulPreference_t lt_pref; /* workspace limit: CUBLAS_WS */
 	cudnnActivationDescriptor_t relu, ident;
 	lplan *lp;
 	unsigned char *bready; /* [max_batch + 1]: descriptors made */
@@ -809,6 +830,181 @@ static int make_layer_descs(cuda_exec *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- cuBLASLt fully connected layers (cfg.fc_lt) ---------------------------- */
+
+/* Rows of fc layer l's product at batch b and seq S: the samples times the
+ * rows of cin features each holds (bert's tokens; 1 for a classifier). */
+static int fc_rows(const cuda_exec *x, int l, int b, int S)
+{
+	return (int)((int64_t)b * (in_count(x, l, 0, S) / x->m->layers[l].cin));
+}
+
+static const char *lt_epi_name(cublasLtEpilogue_t e)
+{
+	return e == CUBLASLT_EPILOGUE_RELU_BIAS ? "RELU_BIAS" : "BIAS";
+}
+
+/* A failed cuBLASLt call on fc layer l: the status, the precision and the
+ * epilogue, with the layer, batch and seq efail names. */
+static int lt_fail(const cuda_exec *x, const ectx *c, const char *call, cublasStatus_t s, int l)
+{
+	char why[160];
+	snprintf(why, sizeof why, "%s (%s, epilogue %s)", cublasLtGetStatusName(s),
+	         x->cfg.half == 2 ? "bf16"
+	         : x->cfg.half    ? "fp16"
+	         : x->cfg.tf32    ? "fp32 with TF32"
+	                          : "fp32",
+	         lt_epi_name(x->lp[l].lt_epi));
+	return efail(c, call, why);
+}
+
+#define LT(c, l, fn, args)                                                                         \
+	do {                                                                                       \
+		cublasStatus_t s_ = fn args;                                                       \
+		if (s_ != CUBLAS_STATUS_SUCCESS)                                                   \
+			return lt_fail(x, c, #fn, s_, l);                                          \
+	} while (0)
+
+static void ltrows_free(ltrows *r)
+{
+	if (!r)
+		return;
+	if (r->xl)
+		cublasLtMatrixLayoutDestroy(r->xl);
+	if (r->yl)
+		cublasLtMatrixLayoutDestroy(r->yl);
+	free(r);
+}
+
+/* Each fc layer's matmul descriptor and weight layout, at creation. The
+ * product is the cuBLAS path's cublasSgemm(OP_T, OP_N, m = cout, n = rows,
+ * k = cin, W lda cin, X ldb cin, Y ldc cout), in cuBLAS's column-major
+ * terms:
+ *   A = W, stored [cout][cin] row-major: column-major cin x cout, ld cin;
+ *          TRANSA = OP_T makes op(A) cout x cin
+ *   B = X, stored [rows][cin] row-major: column-major cin x rows, ld cin;
+ *          TRANSB = OP_N
+ *   C = D = Y, stored [rows][cout] row-major: column-major cout x rows,
+ *          ld cout; beta is 0, so C is never read
+ *   D (cout x rows) = op(A) (cout x cin) x B (cin x rows)
+ * The bias epilogue adds a vector of D's row count (m = cout) to every
+ * column, bias[j] to out feature j of every row: the fc bias, packed, in
+ * the storage type (cuBLASLt takes the bias in D's type outside int8 and
+ * fp8 kernels, cublasLt.h). Compute in float: TF32 tensor cores with
+ * cfg.tf32 in fp32 (as the cuBLAS path's math mode), float accumulation
+ * in fp16 and bf16; alpha and beta are floats. ReLU goes into the
+ * epilogue (RELU_BIAS); cuBLASLt's GELU is the tanh approximation while
+ * the zoo's is the erf form, so GELU (and tanh, relu6) keep the BIAS
+ * epilogue and our activation pass after it (run_fc_lt). */
+static int plan_fc_lt(cuda_exec *x, char *err, size_t errlen)
+{
+	const zoo_model *m = x->m;
+	ectx c = {x, -1, -1, x->cfg.max_batch, x->max_seq, err, errlen};
+	cublasComputeType_t ct =
+	    !x->cfg.half && x->cfg.tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+	int32_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N, bias_t = (int32_t)x->bt;
+	for (int l = 0; l < m->n_layers; l++) {
+		const zoo_layer *L = &m->layers[l];
+		lplan *p = &x->lp[l];
+		if (L->kind != ZOO_FC)
+			continue;
+		c.layer = l;
+		if (L->cin <= 0 || L->cout <= 0 || in_count(x, l, 0, x->max_seq) % L->cin)
+			return efail(&c, "fc",
+			             "input size is not a multiple of the layer's in features");
+		p->lt_epi =
+		    L->act == ZOO_ACT_RELU ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+		uint32_t epi = (uint32_t)p->lt_epi;
+		p->lt_max_rows = fc_rows(x, l, x->cfg.max_batch, x->max_seq);
+		p->lt_at = calloc((size_t)p->lt_max_rows + 1, sizeof *p->lt_at);
+		if (!p->lt_at)
+			return text_fail(err, errlen, "out of memory planning %s", m->name);
+		LT(&c, l, cublasLtMatmulDescCreate, (&p->lt_op, ct, CUDA_R_32F));
+		LT(&c, l, cublasLtMatmulDescSetAttribute,
+		   (p->lt_op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta));
+		LT(&c, l, cublasLtMatmulDescSetAttribute,
+		   (p->lt_op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb));
+		LT(&c, l, cublasLtMatmulDescSetAttribute,
+		   (p->lt_op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof epi));
+		LT(&c, l, cublasLtMatmulDescSetAttribute,
+		   (p->lt_op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_t, sizeof bias_t));
+		LT(&c, l, cublasLtMatrixLayoutCreate,
+		   (&p->lt_w, x->bt, (uint64_t)L->cin, (uint64_t)L->cout, L->cin));
+	}
+	return 0;
+}
+
+/* The bias pointers, once the weights have a device address (load). */
+static int bind_fc_lt(cuda_exec *x, char *err, size_t errlen)
+{
+	ectx c = {x, -1, -1, x->cfg.max_batch, x->max_seq, err, errlen};
+	for (int l = 0; l < x->m->n_layers && x->cfg.fc_lt; l++) {
+		if (x->m->layers[l].kind != ZOO_FC)
+			continue;
+		c.layer = l;
+		const void *bias = wp(x, x->lp[l].b);
+		LT(&c, l, cublasLtMatmulDescSetAttribute,
+		   (x->lp[l].lt_op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+	}
+	return 0;
+}
+
+/* Input and output layouts and the algorithm of every fc layer at the row
+ * count batch b and seq S give it, where that count has none yet: the
+ * first of cuBLASLt's heuristic results (ranked by estimated time) that
+ * succeeds within the workspace, which is the cuBLAS handle's (CUBLAS_WS;
+ * both libraries run on the executor's stream, one call after another).
+ * Called after load, before a range or a layer of (b, S) runs or is
+ * captured, so running chooses nothing. */
+static int prepare_fc(cuda_exec *x, int b, int S, char *err, size_t errlen)
+{
+	if (!x->cfg.fc_lt)
+		return 0;
+	ectx c = {x, -1, -1, b, S, err, errlen};
+	for (int l = 0; l < x->m->n_layers; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		lplan *p = &x->lp[l];
+		if (L->kind != ZOO_FC)
+			continue;
+		c.layer = l;
+		int rows = fc_rows(x, l, b, S);
+		if (rows < 1 || rows > p->lt_max_rows)
+			return efail(&c, "cuBLASLt plan", "row count outside the planned range");
+		if (p->lt_at[rows])
+			continue;
+		ltrows *r = calloc(1, sizeof *r);
+		if (!r)
+			return text_fail(err, errlen, "out of memory planning %s", x->m->name);
+		cublasLtMatmulHeuristicResult_t res[8];
+		int n = 0;
+		cublasStatus_t s;
+		const char *call = "cublasLtMatrixLayoutCreate";
+		if ((s = cublasLtMatrixLayoutCreate(&r->xl, x->bt, (uint64_t)L->cin, (uint64_t)rows,
+		                                    L->cin)) == CUBLAS_STATUS_SUCCESS &&
+		    (s = cublasLtMatrixLayoutCreate(&r->yl, x->bt, (uint64_t)L->cout,
+		                                    (uint64_t)rows, L->cout)) ==
+		        CUBLAS_STATUS_SUCCESS) {
+			call = "cublasLtMatmulAlgoGetHeuristic";
+			s = cublasLtMatmulAlgoGetHeuristic(x->lt, p->lt_op, p->lt_w, r->xl, r->yl,
+			                                   r->yl, x->lt_pref, 8, res, &n);
+		}
+		int k = 0;
+		while (s == CUBLAS_STATUS_SUCCESS && k < n &&
+		       (res[k].state != CUBLAS_STATUS_SUCCESS || res[k].workspaceSize > CUBLAS_WS))
+			k++;
+		if (s == CUBLAS_STATUS_SUCCESS && k == n)
+			s = CUBLAS_STATUS_NOT_SUPPORTED; /* no algorithm within the workspace */
+		if (s != CUBLAS_STATUS_SUCCESS) {
+			ltrows_free(r);
+			return lt_fail(x, &c, call, s, l);
+		}
+		r->algo = res[k].algo;
+		r->ws = res[k].workspaceSize;
+		p->lt_at[rows] = r;
+	}
+	return 0;
+}
+
 /* Marks attention groups that may run as one kernel: scores l, a softmax
  * of them at l + 1 and the context of those probabilities and the same QKV
  * at l + 2, all in one op (a segment never ends between them), no
@@ -905,6 +1101,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	if (cfg->nhwc < 0 || cfg->nhwc > 2 || cfg->fuse_add < 0 || cfg->fuse_add > 1)
 		return text_fail(err, errlen, "nhwc %d outside [0, 2] or fuse_add %d not 0 or 1",
 		                 cfg->nhwc, cfg->fuse_add);
+	if (cfg->fc_lt < 0 || cfg->fc_lt > 1)
+		return text_fail(err, errlen, "fc_lt %d not 0 or 1", cfg->fc_lt);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return text_fail(err, errlen, "out of memory");
@@ -956,6 +1154,17 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 			efail(&c, "cublasSetStream/cublasSetMathMode", cublasGetStatusName(bs));
 			break;
 		}
+		uint64_t lt_ws = CUBLAS_WS;
+		if (cfg->fc_lt &&
+		    ((bs = cublasLtCreate(&x->lt)) != CUBLAS_STATUS_SUCCESS ||
+		     (bs = cublasLtMatmulPreferenceCreate(&x->lt_pref)) != CUBLAS_STATUS_SUCCESS ||
+		     (bs = cublasLtMatmulPreferenceSetAttribute(
+		          x->lt_pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &lt_ws,
+		          sizeof lt_ws)) != CUBLAS_STATUS_SUCCESS)) {
+			efail(&c, "cublasLtCreate/cublasLtMatmulPreference",
+			      cublasLtGetStatusName(bs));
+			break;
+		}
 		if ((s = cudnnCreateActivationDescriptor(&x->relu)) != CUDNN_STATUS_SUCCESS ||
 		    (s = cudnnSetActivationDescriptor(x->relu, CUDNN_ACTIVATION_RELU,
 		                                      CUDNN_PROPAGATE_NAN, 0.0)) !=
@@ -984,6 +1193,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 			break;
 		plan_weights(x);
 		if (make_layer_descs(x, err, errlen))
+			break;
+		if (cfg->fc_lt && plan_fc_lt(x, err, errlen))
 			break;
 		mark_attn_groups(x);
 		rc = 0;
@@ -1381,7 +1592,8 @@ int cuda_exec_load(cuda_exec *x, char *err, size_t errlen)
 	free(vals); /* upload waited for the stream, the fill included */
 	if (rc)
 		return -1;
-	if (choose_algos(x, err, errlen))
+	if (choose_algos(x, err, errlen) || bind_fc_lt(x, err, errlen) ||
+	    prepare_fc(x, x->cfg.max_batch, x->max_seq, err, errlen))
 		return -1;
 	CU(&c, cudaStreamSynchronize, (x->stream));
 	x->loaded = 1;
@@ -1406,6 +1618,13 @@ static void free_descs(lplan *p, int max_batch)
 		cudnnDestroyTensorDescriptor(p->bdesc1);
 	if (p->pool)
 		cudnnDestroyPoolingDescriptor(p->pool);
+	for (int r = 0; p->lt_at && r <= p->lt_max_rows; r++)
+		ltrows_free(p->lt_at[r]);
+	free(p->lt_at);
+	if (p->lt_w)
+		cublasLtMatrixLayoutDestroy(p->lt_w);
+	if (p->lt_op)
+		cublasLtMatmulDescDestroy(p->lt_op);
 }
 
 /* Destroys the captured graphs of a table of n slots (NULL: none). */
@@ -1440,6 +1659,10 @@ void cuda_exec_free(cuda_exec *x)
 		cudnnDestroyActivationDescriptor(x->ident);
 	if (x->blas)
 		cublasDestroy(x->blas);
+	if (x->lt_pref)
+		cublasLtMatmulPreferenceDestroy(x->lt_pref);
+	if (x->lt)
+		cublasLtDestroy(x->lt);
 	if (x->dnn)
 		cudnnDestroy(x->dnn);
 	cudaFree(x->d_w);
@@ -1702,6 +1925,27 @@ static int run_attn(cuda_exec *x, const ectx *c, int l, int b, int S)
 	return act_only(x, c, L, out, (int64_t)b * out_count(x, l, S));
 }
 
+/* Fully connected layer l over `rows` rows as one cublasLtMatmul with the
+ * bias (and ReLU) in its epilogue, then our activation pass for any other
+ * activation (plan_fc_lt says why), in place. */
+static int run_fc_lt(cuda_exec *x, const ectx *c, int l, int rows)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	const lplan *p = &x->lp[l];
+	const ltrows *r = rows >= 1 && rows <= p->lt_max_rows ? p->lt_at[rows] : NULL;
+	if (!r)
+		return efail(c, "cublasLtMatmul",
+		             "no cuBLASLt plan for this row count (not prepared)");
+	const float one = 1.0f, zero = 0.0f;
+	void *y = out_ptr(x, l);
+	LT(c, l, cublasLtMatmul,
+	   (x->lt, p->lt_op, &one, wp(x, p->w), p->lt_w, in_ptr(x, l, 0), r->xl, &zero, y, r->yl, y,
+	    r->yl, &r->algo, x->d_blas_ws, CUBLAS_WS, x->stream));
+	if (p->lt_epi == CUBLASLT_EPILOGUE_RELU_BIAS)
+		return 0;
+	return act_only(x, c, L, y, (int64_t)rows * L->cout);
+}
+
 /* Pooling: cuDNN's in NCHW fp32 and fp16; ours (cuda_k_pool) in NHWC and
  * in bf16. */
 static int own_pool(const cuda_exec *x)
@@ -1781,6 +2025,8 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S, int alone)
 			return efail(c, "fc",
 			             "input size is not a multiple of the layer's in features");
 		int rows = (int)((int64_t)b * (cnt / L->cin));
+		if (x->cfg.fc_lt)
+			return run_fc_lt(x, c, l, rows);
 		const float one = 1.0f, zero = 0.0f;
 		if (half)
 			BLAS(c, cublasGemmEx,
@@ -1962,7 +2208,7 @@ static int run_graphs(cuda_exec *x, int start, int end, int b, int S, char *err,
 static int run_range(cuda_exec *x, int start, int end, int batch, int seq, char *err, size_t errlen)
 {
 	int S = seq_of(x, seq);
-	if (prepare_batch(x, batch, err, errlen))
+	if (prepare_batch(x, batch, err, errlen) || prepare_fc(x, batch, S, err, errlen))
 		return -1;
 	int rc = x->cfg.graphs ? run_graphs(x, start, end, batch, S, err, errlen)
 	                       : enqueue(x, start, end, batch, S, err, errlen);
@@ -2036,7 +2282,7 @@ int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void 
 		return text_fail(err, errlen, "%s: no layer %d", x->m->name, layer);
 	int S = seq_of(x, seq);
 	ectx c = {x, x->lp[layer].op, layer, batch, S, err, errlen};
-	if (prepare_batch(x, batch, err, errlen))
+	if (prepare_batch(x, batch, err, errlen) || prepare_fc(x, batch, S, err, errlen))
 		return -1;
 	const zoo_layer *L = &x->m->layers[layer];
 	for (int i = 0; i < L->n_in; i++) /* the embedding reads int32 ids */
@@ -2116,5 +2362,21 @@ void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 			fprintf(f, " (cuDNN's first choice needs %zu, over the executor's %zu)",
 			        bd->ws_first, x->ws_bytes);
 		fputc('\n', f);
+	}
+	for (int l = 0; l < x->m->n_layers && x->cfg.fc_lt; l++) {
+		const zoo_layer *L = &x->m->layers[l];
+		if (L->kind != ZOO_FC)
+			continue;
+		const lplan *p = &x->lp[l];
+		int rows = fc_rows(x, l, batch, x->max_seq);
+		const ltrows *r = rows >= 1 && rows <= p->lt_max_rows ? p->lt_at[rows] : NULL;
+		int own = p->lt_epi == CUBLASLT_EPILOGUE_BIAS && L->act != ZOO_ACT_NONE;
+		fprintf(f, "# fc %s b%d %d rows %dx%d: cuBLASLt epilogue %s%s%s", L->name, batch,
+		        rows, L->cin, L->cout, lt_epi_name(p->lt_epi), own ? " + our " : "",
+		        own ? zoo_act_name(L->act) : "");
+		if (r)
+			fprintf(f, ", workspace %zu\n", r->ws);
+		else
+			fprintf(f, ", not yet run at this row count\n");
 	}
 }

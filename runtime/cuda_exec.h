@@ -94,6 +94,13 @@ typedef struct cuda_exec_cfg {
 	                  need (a smaller batch may then take a lower-ranked
 	                  algorithm; cuda_exec_describe counts those). cfg.find
 	                  sizes it as 1 does */
+	int fc_lt;     /* 1: each fully connected layer is one cublasLtMatmul
+	                  with its bias, and its ReLU, in the GEMM's epilogue
+	                  (other activations, erf GELU included, as our pass
+	                  after it); the algorithm chosen by cuBLASLt's
+	                  heuristics once per layer and row count (batch x
+	                  seq), at load for the max and the first time a
+	                  smaller one runs; 0: cuBLAS GEMM + our bias/act pass */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);
@@ -147,7 +154,8 @@ int cuda_exec_gemm_convs(const cuda_exec *x, int batch);
 int cuda_exec_ws_short_convs(const cuda_exec *x, int batch);
 /* One line per conv layer saying how it runs at `batch` (cuDNN algorithm
  * and whether bias + activation are fused into it, or the GEMM form and
- * its split), after that batch first ran; for the benchmark. */
+ * its split), after that batch first ran; with cfg.fc_lt one more per fc
+ * layer (its cuBLASLt epilogue, at the max seq); for the benchmark. */
 void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f);
 
 #endif

@@ -29,9 +29,15 @@
  *     workspace, and the outputs agree with the default executor's
  *     (fp16 and bf16 NHWC + add at batches under a max of 32, within the
  *     fp16 bound).
+ *  9. fully connected layers through cuBLASLt, bias (and ReLU) in the
+ *     GEMM's epilogue (cuda_exec_cfg.fc_lt): every distinct fc shape and
+ *     activation of the zoo as in 1 in fp32, TF32, fp16 and bf16; bert
+ *     at seq 64, batch 1 and 4, and resnet50 at batch 1 (NCHW, and NHWC
+ *     with the fused add) whole as in 2; segments as in 3; and what
+ *     cuda_exec_describe says of them.
  *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, attention, merged, ws); none: all.
+ * segments, device, attention, merged, ws, lt); none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -73,12 +79,13 @@ static const char *prec_name(int prec)
 
 /* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, which
  * is not a layout but travels with it). */
-enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4 };
+enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, LT = 8 /* fc_lt */ };
 
 static const char *layout_name(int layout)
 {
 	static const char *const names[] = {"nchw", "nhwc", "nchw+add", "nhwc+add"};
-	return names[layout & 3];
+	static const char *const lt[] = {"nchw+lt", "nhwc+lt", "nchw+add+lt", "nhwc+add+lt"};
+	return (layout & LT ? lt : names)[layout & 3];
 }
 
 /* find = 1 times the conv algorithms at load, so two executors of one model
@@ -101,6 +108,7 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .nhwc = layout & NHWC ? 2 : 0, /* grouped convs too */
 	                     .fuse_add = (layout & FUSE) != 0,
 	                     .ws_all = (layout & WS) != 0};
+	cfg.fc_lt = (layout & LT) != 0;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -147,7 +155,8 @@ static void fill_random(rng *r, const zoo_model *m, const zoo_layer *L, int inpu
 
 /* Each distinct layer once against ref_layer. With conv_gemm 2 or 3 only
  * the ungrouped convs, all of them through im2col + GEMM (3: the reduction
- * split where gemm_splits splits it). */
+ * split where gemm_splits splits it). With layout LT only the fc layers,
+ * through cuBLASLt, each distinct shape (in x out features) too. */
 static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv_gemm, int layout)
 {
 	enum { MAXP = 128, BATCH = 2, SEQ = 16 };
@@ -160,7 +169,14 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 			if (conv_gemm >= 2 &&
 			    (m->layers[l].kind != ZOO_CONV || m->layers[l].groups != 1))
 				continue;
+			if ((layout & LT) && m->layers[l].kind != ZOO_FC)
+				continue;
 			signature(&m->layers[l], sig, sizeof sig);
+			if (layout & LT) {
+				size_t len = strlen(sig);
+				snprintf(sig + len, sizeof sig - len, "/%dx%d", m->layers[l].cin,
+				         m->layers[l].cout);
+			}
 			zoo_cost c;
 			zoo_layer_cost(m, l, 1, SEQ, &c);
 			int k = 0;
@@ -220,7 +236,9 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 		} else {
 			double e = rel_err(gpu, ref, n_out);
 			printf("  %s%s%s %-14s %-28s %-44s rel err %.2e\n", prec_name(prec),
-			       layout ? " nhwc" : "",
+			       layout & LT ? " lt"
+			       : layout    ? " nhwc"
+			                   : "",
 			       conv_gemm == 2   ? " gemm"
 			       : conv_gemm == 3 ? " split"
 			                        : "",
@@ -234,7 +252,8 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 		free(ref);
 	}
 	for (int k = 0; k < ZOO_KIND_COUNT; k++)
-		if (!kinds_seen[k] && (conv_gemm < 2 || k == ZOO_CONV)) {
+		if (!kinds_seen[k] && (conv_gemm < 2 || k == ZOO_CONV) &&
+		    (!(layout & LT) || k == ZOO_FC)) {
 			fprintf(stderr, "layer kind %s not checked\n", zoo_kind_name((zoo_kind)k));
 			check_failures++;
 		}
@@ -680,6 +699,49 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 	device_free(&d);
 }
 
+/* What cuda_exec_describe says of the fc layers with fc_lt: one line per
+ * fc layer naming its epilogue (want, e.g. "epilogue RELU_BIAS" for
+ * vgg16's ReLU layers, "epilogue BIAS + our gelu" for bert's FFN), after
+ * the batch ran; none without fc_lt. */
+static void test_lt_describe(const zoo_model *m, int batch, int seq, const char *want)
+{
+	char err[ERRLEN];
+	for (int lt = 0; lt <= 1; lt++) {
+		cuda_exec *x = make_exec(m, batch, seq, TF32, 1, 0, 1, 5, lt ? LT : NCHW);
+		if (!x)
+			continue;
+		FILE *f = tmpfile();
+		if (!f || cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
+		    cuda_exec_sync(x, err, sizeof err)) {
+			fprintf(stderr, "%s describe (fc_lt %d): %s\n", m->name, lt,
+			        f ? err : "tmpfile");
+			check_failures++;
+		} else {
+			cuda_exec_describe(x, batch, f);
+			rewind(f);
+			char line[512];
+			int fc_lines = 0, fc_layers = 0, found = 0;
+			while (fgets(line, sizeof line, f))
+				if (!strncmp(line, "# fc ", 5)) {
+					fc_lines++;
+					found |= strstr(line, want) != NULL;
+					CHECK(strstr(line, "not yet run") == NULL);
+				}
+			for (int l = 0; l < m->n_layers; l++)
+				fc_layers += m->layers[l].kind == ZOO_FC;
+			CHECK(fc_lines == (lt ? fc_layers : 0));
+			if (lt)
+				CHECK(found);
+			printf("  %s batch %d fc_lt %d: %d describe lines for %d fc layers%s%s\n",
+			       m->name, batch, lt, fc_lines, fc_layers, lt ? ", one says " : "",
+			       lt ? want : "");
+		}
+		if (f)
+			fclose(f);
+		cuda_exec_free(x);
+	}
+}
+
 /* Whether part `name` runs: every part without arguments, else those
  * named. */
 static int part(int argc, char **argv, const char *name)
@@ -734,6 +796,10 @@ int main(int argc, char **argv)
 		bad.nhwc = 3;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "nhwc 3");
+		bad.nhwc = 0;
+		bad.fc_lt = 2;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "fc_lt 2");
 	}
 
 	if (part(argc, argv, "layers")) {
@@ -825,6 +891,28 @@ int main(int argc, char **argv)
 		test_ws_all(zm[6], 16, FP16); /* vgg19 */
 		test_ws_all(zm[4], 8, BF16);  /* inception_v3 */
 		test_ws_all(r50, 8, BF16);
+	}
+
+	if (part(argc, argv, "lt")) {
+		static const int lt[] = {LT, -1}, lt_r50[] = {LT, NHWC | FUSE | LT, -1};
+		printf("fc layers through cuBLASLt (fc_lt), every distinct shape, TF32 off (tol "
+		       "1e-4), on, fp16 and bf16 (tol 1e-2):\n");
+		for (int prec = FP32; prec <= BF16; prec++)
+			test_layers(zm, zw, prec, prec == FP32 ? 1e-4 : 1e-2, 0, LT);
+		printf("whole models with fc_lt:\n");
+		test_model(bert, zw[8], 1, 64, 1, lt);
+		test_model(bert, zw[8], 4, 64, 1, lt); /* the fused attention kernel's path */
+		test_model(r50, zw[1], 1, 0, 1, lt_r50);
+		printf("segments with fc_lt:\n");
+		test_segments(bert, 2, 32, 0, FP32, LT);
+		test_segments(bert, 2, 32, 0, TF32, LT);
+		test_segments(bert, 4, 64, 0, TF32, LT);
+		test_segments(bert, 4, 64, 0, FP16, LT);
+		test_segments(bert, 4, 64, 0, BF16, LT);
+		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE | LT);
+		printf("cuda_exec_describe with fc_lt:\n");
+		test_lt_describe(vgg, 1, 0, "epilogue RELU_BIAS");
+		test_lt_describe(bert, 2, 64, "epilogue BIAS + our gelu");
 	}
 
 	for (int i = 0; i < n; i++) {

@@ -14,8 +14,9 @@
 # same as PRECS) the executor's configurations, each a precision (fp32,
 # fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
 # (--conv-gemm 0: cuDNN only), +find (--find: conv algorithms timed) and
-# +ws (--ws-all: a workspace any candidate fits), each written as
-# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws].csv. With KERNELS, KVARIANTS
+# +ws (--ws-all: a workspace any candidate fits) and +lt (--fc-lt: fc layers
+# through cuBLASLt, bias in the epilogue), each written as
+# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-lt].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
@@ -89,6 +90,7 @@ abacus() {
 			{
 				python3 bench/gpu/kernels.py "$W/ncu-$p.csv" "abacus $KERNELS $p"
 				grep '^# conv' "$W/describe-$p.txt"
+				grep '^# fc' "$W/describe-$p.txt"
 			} >>"$W/kernels-ab.txt" 2>&1
 		fi
 	done

@@ -29,6 +29,8 @@ PRECISIONS = (("fp32", ""), ("fp16", "-fp16"), ("bf16", "-bf16"))
 LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"),
            ("nhwc+a-cg0", "-nhwc-add-cg0"), ("nchw+find", "-find"),
            ("nhwc+a+find", "-nhwc-add-find"))
+# fc layers through cuBLASLt (ratio.sh's +lt)
+LAYOUTS += (("nchw+lt", "-lt"), ("nhwc+a+lt", "-nhwc-add-lt"))
 
 
 def load(path):

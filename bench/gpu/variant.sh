@@ -5,7 +5,8 @@
 #
 # A variant is a precision (fp32, fp16, bf16) with +nhwc (--nhwc), +add
 # (--fuse-add), +cg0 (--conv-gemm 0: cuDNN only), +find (--find: conv
-# algorithms timed) and +ws (--ws-all: a workspace any candidate fits).
+# algorithms timed) +ws (--ws-all: a workspace any candidate fits) and +lt (--fc-lt: fc
+# layers through cuBLASLt with the bias in the epilogue).
 variant_flags() {
 	local v=$1 flag="" suffix=""
 	case $v in fp16*) flag=--fp16 suffix=-fp16 ;; bf16*) flag=--bf16 suffix=-bf16 ;; esac
@@ -14,5 +15,6 @@ variant_flags() {
 	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
 	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
 	case $v in *+ws*) flag="$flag --ws-all" suffix=$suffix-ws ;; esac
+	case $v in *+lt*) flag="$flag --fc-lt" suffix=$suffix-lt ;; esac
 	echo "$suffix|$flag"
 }
