@@ -7,6 +7,8 @@
 # JOB (each writes its folder, packed as $OUT/JOB.tgz; its last lines are
 # printed):
 #   ratio      bench/gpu/ratio.sh (its MODELS, PRECS, VARIANTS, RUNS, LIMIT)
+#   kernels    bench/gpu/kernels.sh (its KCASES, TCASES): per-kernel times
+#   lttest     test_cuda lt: fc layers through cuBLASLt (cuda_exec_cfg.fc_lt)
 #   segtest    test_cuda segments merged: segments against the whole model,
 #              merged batches against the queries run alone
 #   cudatest   test_cuda, every check
@@ -39,12 +41,14 @@ for j in "$@"; do
 	echo "=== $j ($((SECONDS - t0)) s)"
 	case $j in
 	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
-	segtest | cudatest | wstest)
+	kernels) OUT=$o bash bench/gpu/kernels.sh >"$o/out.txt" 2>&1 ;;
+	segtest | cudatest | wstest | lttest)
 		. bench/gpu/stage.sh
 		gpu_env
 		parts=() lim=${LIMIT:-500}
 		[ "$j" = segtest ] && parts=(segments merged) lim=${LIMIT:-300}
 		[ "$j" = wstest ] && parts=(ws) lim=${LIMIT:-120}
+		[ "$j" = lttest ] && parts=(lt) lim=${LIMIT:-200}
 		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
 		;;
