@@ -36,6 +36,9 @@ typedef struct cuda_options {
 	                  (cuda_exec_cfg.fuse_add), default 0 */
 	int ws_all;    /* 1: a conv workspace any candidate fits
 	                  (cuda_exec_cfg.ws_all), default 0 */
+	int dw;        /* depthwise convs as our kernel (cuda_exec_cfg.dw): 1
+	                  where timed faster than cuDNN, 2 always; default 0
+	                  until timed on a GPU */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

@@ -14,8 +14,10 @@
 # same as PRECS) the executor's configurations, each a precision (fp32,
 # fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
 # (--conv-gemm 0: cuDNN only), +find (--find: conv algorithms timed) and
-# +ws (--ws-all: a workspace any candidate fits), each written as
-# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws].csv. With KERNELS, KVARIANTS
+# +ws (--ws-all: a workspace any candidate fits) and +dw (--dw 1:
+# depthwise convs as our kernel where timed faster; with +nhwc it also
+# stores mobilenet_v2 NHWC), each written as
+# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-dw].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the
@@ -78,6 +80,7 @@ variant_flags() {
 	case $v in *+cg0*) flag="$flag --conv-gemm 0" suffix=$suffix-cg0 ;; esac
 	case $v in *+find*) flag="$flag --find" suffix=$suffix-find ;; esac
 	case $v in *+ws*) flag="$flag --ws-all" suffix=$suffix-ws ;; esac
+	case $v in *+dw*) flag="$flag --dw 1" suffix=$suffix-dw ;; esac
 	echo "$suffix|$flag"
 }
 
