@@ -11,15 +11,17 @@
  *                    [--ws-all (cuda_exec_cfg.ws_all: workspace for any candidate)]
  *                    [--fc-lt (cuda_exec_cfg.fc_lt: fc layers through cuBLASLt,
  *                     bias in the epilogue)]
+ *                    [--dw 0|1|2 (cuda_exec_cfg.dw: depthwise convs as our kernel,
+ *                     1 where timed faster, 2 always; default 0)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
- *                                   [--ws-all] [--max-batch N (default BATCH)]
+ *                                   [--ws-all] [--dw N] [--max-batch N (default BATCH)]
  *                                   one eager run of the whole model between
  *                                   cudaProfilerStart and Stop (for
  *                                   ncu --profile-from-start off), after
  *                                   printing how each conv runs at that batch
- *   bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]
+ *   bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add] [--dw N]
  *                                   one short run of every model (for
  *                                   compute-sanitizer), no timing: fp32 and
  *                                   fp16, or only fp16 with --fp16
@@ -123,8 +125,8 @@ static int selected(const opts *o, const char *name)
 static int conv_gemm = 1;
 /* --fp16: 1, --bf16: 2 (cuda_exec_cfg.half) */
 static int half = 0;
-/* --nhwc, --fuse-add, --ws-all */
-static int nhwc = 0, fuse_add = 0, ws_all = 0;
+/* --nhwc, --fuse-add, --ws-all, --dw */
+static int nhwc = 0, fuse_add = 0, ws_all = 0, dw = 0;
 /* --fc-lt: cuda_exec_cfg.fc_lt (also for --kernels and --sanitize-run) */
 static int fc_lt = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
@@ -145,7 +147,8 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .half = half,
 	                     .nhwc = nhwc,
 	                     .fuse_add = fuse_add,
-	                     .ws_all = ws_all};
+	                     .ws_all = ws_all,
+	                     .dw = dw};
 	cfg.fc_lt = fc_lt;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
@@ -289,9 +292,11 @@ static int bench_whole(const opts *o)
 				    runs);
 				if (graphs)
 					printf("# %s batch %d: %d convs as im2col + GEMM, %d below "
-					       "cuDNN's first choice for workspace\n",
+					       "cuDNN's first choice for workspace, %d depthwise "
+					       "as ours\n",
 					       m->name, b, cuda_exec_gemm_convs(x, b),
-					       cuda_exec_ws_short_convs(x, b));
+					       cuda_exec_ws_short_convs(x, b),
+					       cuda_exec_dw_convs(x, b));
 			}
 			cuda_exec_free(x);
 		}
@@ -503,7 +508,8 @@ static int sanitize_run(const opts *o)
 			                     .seed = 1,
 			                     .half = pass >= 3 ? (half == 2 ? 2 : 1) : 0,
 			                     .nhwc = nhwc,
-			                     .fuse_add = fuse_add};
+			                     .fuse_add = fuse_add,
+			                     .dw = dw};
 			cfg.fc_lt = fc_lt;
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
@@ -592,13 +598,15 @@ static int usage(void)
 	    stderr,
 	    "usage: bench_gpu OUTDIR [--quick] [--only whole,overlap,ops] [--models a,b]\n"
 	    "                [--max-batch N] [--find] [--conv-gemm 0|1|2|3] [--fp16|--bf16]\n"
-	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--whole 0|1]\n"
+	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--dw 0|1|2]\n"
+	    "                [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
 	    "                [--graphs-only] [--fc-lt (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
+	    "                            [--dw N]\n"
 	    "       bench_gpu --info\n"
 	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
-	    "                                       [--ws-all] [--max-batch N]\n");
+	    "                                       [--ws-all] [--dw N] [--max-batch N]\n");
 	return 2;
 }
 
@@ -645,7 +653,16 @@ int main(int argc, char **argv)
 			ws_all = 1;
 		else if (!strcmp(argv[i], "--fc-lt"))
 			fc_lt = 1;
-		else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--dw") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || v < 0 || v > 2) {
+				fprintf(stderr, "bench_gpu: --dw wants 0, 1 or 2, got '%s'\n",
+				        argv[i]);
+				return 2;
+			}
+			dw = (int)v;
+		} else if (!strcmp(argv[i], "--whole") && i + 1 < argc)
 			whole_graph = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
 			if (parse_batches(&o, argv[++i]))

@@ -82,6 +82,7 @@ void cuda_options_default(cuda_options *o)
 	o->fuse_add = 0;
 	o->ws_all = 0;
 	o->fc_lt = 0;
+	o->dw = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -239,7 +240,8 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .half = d->opt.half,
 		                     .nhwc = d->opt.nhwc,
 		                     .fuse_add = d->opt.fuse_add,
-		                     .ws_all = d->opt.ws_all};
+		                     .ws_all = d->opt.ws_all,
+		                     .dw = d->opt.dw};
 		cfg.fc_lt = d->opt.fc_lt;
 		char msg[768];
 		if (!svc[i].model) {

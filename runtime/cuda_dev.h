@@ -38,6 +38,9 @@ typedef struct cuda_options {
 	                  (cuda_exec_cfg.ws_all), default 0 */
 	int fc_lt;     /* 1: fully connected layers through cuBLASLt with the
 	                  bias in the epilogue (cuda_exec_cfg.fc_lt), default 0 */
+	int dw;        /* depthwise convs as our kernel (cuda_exec_cfg.dw): 1
+	                  where timed faster than cuDNN, 2 always; default 0
+	                  until timed on a GPU */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

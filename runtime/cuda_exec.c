@@ -5,7 +5,9 @@
  *                  (cudnnConvolutionBiasActivationForward) where cuDNN
  *                  allows it, else convolution + our bias/act epilogue;
  *                  small outputs may instead run as im2col + cuBLAS GEMM
- *                  + epilogue where that timed faster (choose_gemm)
+ *                  + epilogue where that timed faster (choose_gemm);
+ *                  depthwise convs may run as our kernel with bias and
+ *                  activation fused (cfg.dw, cuda_k_dwconv, choose_dw)
  *   pool           cuDNN pooling (NHWC and bf16: cuda_k_pool)
  *   fc             cublasSgemm (fp16: cublasGemmEx) + bias/act epilogue;
  *                  cfg.fc_lt: one cublasLtMatmul with the bias (and ReLU)
@@ -27,7 +29,8 @@
  * stored [n][h][w][c], conv filters [k][r][s][c] (repacked at load), so
  * cuDNN runs its NHWC kernels with no layout transposes around them. Our
  * kernels that care take the layout: channel concat (cuda_k_concat_nhwc),
- * pooling (cuda_k_pool), the bias epilogue (channels innermost), and
+ * pooling (cuda_k_pool), the bias epilogue (channels innermost),
+ * depthwise convs (cfg.dw, cuda_k_dwconv: channel vectors per thread), and
  * 1x1 stride-1 convs as GEMMs over the pixels (conv_gemm, no unfolding);
  * adds are layout-free; a fully connected layer
  * reading a flattened C x H x W tensor has its weight columns permuted at
@@ -92,6 +95,7 @@ typedef struct bdesc {
 	int add_in; /* a conv that does the residual add (cfg.fuse_add): 1 as
 	               cuDNN's fused call's z input, 0 as our add kernel after
 	               the conv, whichever timed faster at this batch */
+	int dw;     /* 1: a depthwise conv as our kernel (cfg.dw, choose_dw) */
 } bdesc;
 
 typedef struct lplan {
@@ -1071,13 +1075,30 @@ static void mark_fused_adds(cuda_exec *x)
 	}
 }
 
-/* Whether the model has grouped (depthwise) convolutions: cuDNN's NHWC
- * kernels ran mobilenet_v2 1.4x to 2.4x slower than its NCHW ones (H100,
- * fp32), so cfg.nhwc 1 keeps such models NCHW. */
-static int grouped_convs(const zoo_model *m)
+/* Whether conv layer L is depthwise as our kernel takes it: one group per
+ * channel, as many out as in, a window up to CUDA_K_DW_MAXK a side. */
+static int dw_shape(const zoo_layer *L)
+{
+	return L->kind == ZOO_CONV && L->groups > 1 && L->groups == L->cin && L->cout == L->cin &&
+	       L->kh <= CUDA_K_DW_MAXK && L->kw <= CUDA_K_DW_MAXK;
+}
+
+/* Whether conv layer l may run as our depthwise kernel (cfg.dw). */
+static int dw_able(const cuda_exec *x, int l)
+{
+	return x->cfg.dw && dw_shape(&x->m->layers[l]);
+}
+
+/* Whether the model has grouped (depthwise) convolutions that nhwc 1 keeps
+ * NCHW: cuDNN's NHWC kernels ran mobilenet_v2 1.4x to 2.4x slower than its
+ * NCHW ones (H100, fp32). With dw, a depthwise conv runs our kernel
+ * wherever cuDNN's is slower, so only grouped convs that are not
+ * depthwise count. */
+static int grouped_convs(const zoo_model *m, int dw)
 {
 	for (int l = 0; l < m->n_layers; l++)
-		if (m->layers[l].kind == ZOO_CONV && m->layers[l].groups > 1)
+		if (m->layers[l].kind == ZOO_CONV && m->layers[l].groups > 1 &&
+		    !(dw && dw_shape(&m->layers[l])))
 			return 1;
 	return 0;
 }
@@ -1103,6 +1124,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		                 cfg->nhwc, cfg->fuse_add);
 	if (cfg->fc_lt < 0 || cfg->fc_lt > 1)
 		return text_fail(err, errlen, "fc_lt %d not 0 or 1", cfg->fc_lt);
+	if (cfg->dw < 0 || cfg->dw > 2)
+		return text_fail(err, errlen, "dw %d outside [0, 2]", cfg->dw);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return text_fail(err, errlen, "out of memory");
@@ -1113,7 +1136,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 	        : cfg->half    ? CUDNN_DATA_HALF
 	                       : CUDNN_DATA_FLOAT;
 	x->bt = cfg->half == 2 ? CUDA_R_16BF : cfg->half ? CUDA_R_16F : CUDA_R_32F;
-	x->nhwc = !m->has_seq && (cfg->nhwc == 2 || (cfg->nhwc == 1 && !grouped_convs(m)));
+	x->nhwc = !m->has_seq && (cfg->nhwc == 2 || (cfg->nhwc == 1 && !grouped_convs(m, cfg->dw)));
 	x->fmt = x->nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
 	x->max_seq = m->has_seq ? cfg->max_seq : 0;
 	x->lp = calloc((size_t)m->n_layers, sizeof(lplan));
@@ -1180,7 +1203,7 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		if ((e = cudaGetDevice(&dev)) != cudaSuccess ||
 		    (e = cudaDeviceGetAttribute(&x->sms, cudaDevAttrMultiProcessorCount, dev)) !=
 		        cudaSuccess ||
-		    ((cfg->find || cfg->conv_gemm == 1 || cfg->fuse_add) &&
+		    ((cfg->find || cfg->conv_gemm == 1 || cfg->fuse_add || cfg->dw == 1) &&
 		     ((e = cudaEventCreate(&x->ev0)) != cudaSuccess ||
 		      (e = cudaEventCreate(&x->ev1)) != cudaSuccess))) {
 			char b[160];
@@ -1387,15 +1410,42 @@ static int retry_algo(cuda_exec *x, int l, int b, char *err, size_t errlen)
 	return -1;
 }
 
+/* With cfg.dw 1, whether depthwise conv layer l runs as our kernel at
+ * batch b: where it timed faster than cuDNN as the layer runs (cuDNN's
+ * call with its epilogue and, where fused, the add) in graph-timed runs. */
+static void choose_dw(cuda_exec *x, int l, int b)
+{
+	enum { REPS = 10 };
+	bdesc *bd = &x->lp[l].bd[b];
+	bd->dw = 0;
+	if (!dw_able(x, l) || x->cfg.dw != 1)
+		return;
+	double t_dnn = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->dw = 1;
+	double t_dw = time_conv(x, l, b, x->ev0, x->ev1, REPS);
+	bd->dw = t_dw >= 0 && (t_dnn < 0 || t_dw < t_dnn);
+}
+
 static int settle_conv(cuda_exec *x, int l, int b, char *err, size_t errlen)
 {
 	ectx c = {x, x->lp[l].op, l, b, 0, err, errlen};
-	x->lp[l].bd[b].add_in = x->lp[l].add_fused;
-	if (run_conv(x, &c, l, b, 1) && retry_algo(x, l, b, err, errlen))
-		return -1;
+	bdesc *bd = &x->lp[l].bd[b];
+	bd->add_in = x->lp[l].add_fused;
+	bd->dw = 0;
+	if (dw_able(x, l) && x->cfg.dw == 2) { /* ours, cuDNN not asked */
+		bd->dw = 1;
+		return run_conv(x, &c, l, b, 1);
+	}
+	if (run_conv(x, &c, l, b, 1) && retry_algo(x, l, b, err, errlen)) {
+		if (!dw_able(x, l))
+			return -1;
+		bd->dw = 1; /* cuDNN refused every algorithm: ours */
+		return run_conv(x, &c, l, b, 1);
+	}
 	choose_add(x, l, b);
 	choose_gemm(x, l, b);
-	return x->lp[l].bd[b].gemm ? run_conv(x, &c, l, b, 1) : 0;
+	choose_dw(x, l, b);
+	return bd->gemm || bd->dw ? run_conv(x, &c, l, b, 1) : 0;
 }
 
 /* Settles each conv's algorithm at the max batch: the heuristic choice made
@@ -1816,6 +1866,22 @@ static const void *conv_z(const cuda_exec *x, int l)
 	return in_ptr(x, l + 1, A->in[0] == l ? 1 : 0);
 }
 
+/* Depthwise conv layer l at batch b as our kernel, bias and activation in
+ * it (none where it does the add, z: the add's activation comes after). */
+static int run_conv_dw(cuda_exec *x, const ectx *c, int l, int b, const void *z)
+{
+	const zoo_layer *L = &x->m->layers[l];
+	const lplan *p = &x->lp[l];
+	zoo_dims in = zoo_input_dims(x->m, l, 0, 0), o = zoo_layer_dims(x->m, l, 0);
+	if (launch(c, "cuda_k_dwconv",
+	           cuda_k_dwconv(out_ptr(x, l), in_ptr(x, l, 0), wp(x, p->w),
+	                         p->has_bias ? wp(x, p->b) : NULL, b, L->cin, in.d[1], in.d[2],
+	                         o.d[1], o.d[2], L->kh, L->kw, L->sh, L->sw, L->ph, L->pw,
+	                         z ? ZOO_ACT_NONE : L->act, x->nhwc, x->cfg.half, x->stream)))
+		return -1;
+	return z ? add_after(x, c, l, b, z) : 0;
+}
+
 /* Conv layer l at batch b; with_add: also the residual add after it where
  * cfg.fuse_add marked it (as ops run), else the conv alone (run_layer). */
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add)
@@ -1826,6 +1892,8 @@ static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add)
 	const void *z = with_add ? conv_z(x, l) : NULL;
 	if (bd->gemm)
 		return run_conv_gemm(x, c, l, b, z);
+	if (bd->dw)
+		return run_conv_dw(x, c, l, b, z);
 	if (z && !bd->add_in) { /* the conv alone, then our add kernel */
 		if (run_conv(x, c, l, b, 0))
 			return -1;
@@ -2320,6 +2388,21 @@ int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
 	return n;
 }
 
+int cuda_exec_dw_convs(const cuda_exec *x, int batch)
+{
+	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
+		return 0;
+	int n = 0;
+	for (int l = 0; l < x->m->n_layers; l++)
+		n += x->m->layers[l].kind == ZOO_CONV && x->lp[l].bd[batch].dw;
+	return n;
+}
+
+int cuda_exec_nhwc(const cuda_exec *x)
+{
+	return x->nhwc;
+}
+
 int cuda_exec_ws_short_convs(const cuda_exec *x, int batch)
 {
 	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
@@ -2327,7 +2410,7 @@ int cuda_exec_ws_short_convs(const cuda_exec *x, int batch)
 	int n = 0;
 	for (int l = 0; l < x->m->n_layers; l++) {
 		const bdesc *bd = &x->lp[l].bd[batch];
-		n += x->m->layers[l].kind == ZOO_CONV && !bd->gemm && bd->ws_first > 0;
+		n += x->m->layers[l].kind == ZOO_CONV && !bd->gemm && !bd->dw && bd->ws_first > 0;
 	}
 	return n;
 }
@@ -2348,6 +2431,11 @@ void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 		fprintf(f, "# conv %s b%d %dx%dx%d k%dx%d/%d g%d: ", L->name, batch, o.d[0], o.d[1],
 		        o.d[2], L->kh, L->kw, L->sh, L->groups);
 		const char *add = x->lp[l].add_fused ? " (and the residual add)" : "";
+		if (bd->dw) {
+			fprintf(f, "ours: depthwise kernel %s, bias + %s fused%s\n",
+			        x->nhwc ? "NHWC" : "NCHW", zoo_act_name(L->act), add);
+			continue;
+		}
 		if (bd->gemm) {
 			if (x->nhwc)
 				fprintf(f, "NHWC GEMM%s\n", add);

@@ -73,7 +73,8 @@ typedef struct cuda_exec_cfg {
 	                  ids stay int32), float accumulation in cuDNN, cuBLAS
 	                  and our kernels; 2: the same in bfloat16; tf32 has no
 	                  effect then; 0: fp32 */
-	int nhwc;      /* 1: a CNN without grouped convs (2: any CNN) has its
+	int nhwc;      /* 1: a CNN without grouped convs (2: any CNN; with dw
+	                  see there) has its
 	                  activations, input and conv filters stored NHWC
 	                  (KRSC), cuDNN's NHWC kernels; the GEMM forms
 	                  (conv_gemm) only for 1x1 stride-1 convs, as plain
@@ -101,6 +102,18 @@ typedef struct cuda_exec_cfg {
 	                  heuristics once per layer and row count (batch x
 	                  seq), at load for the max and the first time a
 	                  smaller one runs; 0: cuBLAS GEMM + our bias/act pass */
+	int dw;        /* depthwise convs (groups == cin == cout, windows up to
+	                  CUDA_K_DW_MAXK) as our kernel, cuda_k_dwconv, with
+	                  bias and activation (ReLU6 too) fused, in either
+	                  layout: 1 at every batch the faster of it and cuDNN
+	                  in graph-timed runs (ours also where cuDNN refuses
+	                  the conv), 2 always ours (tests); 0: cuDNN only.
+	                  With dw, nhwc 1 also stores NHWC a CNN whose grouped
+	                  convs are all depthwise (mobilenet_v2): they run
+	                  ours wherever it times faster than cuDNN's NHWC
+	                  kernels (dw 1) or always (dw 2), so the slow NHWC
+	                  depthwise kernels of cuDNN that keep nhwc 1 away
+	                  from grouped convs are avoided */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);
@@ -152,10 +165,16 @@ int cuda_exec_gemm_convs(const cuda_exec *x, int batch);
  * executor holds (sized at its max batch); 0 before that batch first ran.
  * For the benchmark. */
 int cuda_exec_ws_short_convs(const cuda_exec *x, int batch);
+/* Number of depthwise conv layers that run our kernel (cfg.dw) at
+ * `batch`; 0 before that batch first ran. For tests and the benchmark. */
+int cuda_exec_dw_convs(const cuda_exec *x, int batch);
+/* 1 when the executor stores activations NHWC (cfg.nhwc and the model). */
+int cuda_exec_nhwc(const cuda_exec *x);
 /* One line per conv layer saying how it runs at `batch` (cuDNN algorithm
  * and whether bias + activation are fused into it, or the GEMM form and
- * its split), after that batch first ran; with cfg.fc_lt one more per fc
- * layer (its cuBLASLt epilogue, at the max seq); for the benchmark. */
+ * its split, or our depthwise kernel), after that batch first ran; with
+ * cfg.fc_lt one more per fc layer (its cuBLASLt epilogue, at the max
+ * seq); for the benchmark. */
 void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f);
 
 #endif

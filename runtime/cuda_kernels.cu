@@ -547,6 +547,204 @@ template <typename U> __global__ void concat_kernel(U *y, concat_args a, int64_t
 	}
 }
 
+/* Depthwise convolution (groups == channels), bias and activation fused.
+ * Filters are [c][kh][kw] in both layouts (one input channel per filter).
+ * Each thread computes kDwPx neighbouring outputs of one row, so its
+ * filter taps are loaded once for all of them. KH, KW, SW > 0: window and
+ * horizontal stride at compile time (3x3 at stride 1 or 2): per window row
+ * the thread loads the (kDwPx - 1) * SW + KW input columns its outputs
+ * share into registers once (zero in the padding); 0: any window and
+ * stride at run time, each tap read where it lies (L1 serves the
+ * overlaps). */
+constexpr int kDwPx = 4;
+
+/* V stored values widened to float and back: one 16-byte access where V
+ * says so (8 16-bit values, 4 floats), else one value at a time. */
+template <int V, typename T> __device__ __forceinline__ void ldv(const T *p, float *v)
+{
+	if constexpr (V == 8 && sizeof(T) == 2)
+		ld8(p, v);
+	else if constexpr (V == 4 && sizeof(T) == 4) {
+		float4 f = *(const float4 *)p;
+		v[0] = f.x, v[1] = f.y, v[2] = f.z, v[3] = f.w;
+	} else {
+		for (int k = 0; k < V; k++)
+			v[k] = ld(p + k);
+	}
+}
+template <int V, typename T> __device__ __forceinline__ void stv(T *p, const float *v)
+{
+	if constexpr (V == 8 && sizeof(T) == 2)
+		st8(p, v);
+	else if constexpr (V == 4 && sizeof(T) == 4)
+		*(float4 *)p = make_float4(v[0], v[1], v[2], v[3]);
+	else {
+		for (int k = 0; k < V; k++)
+			st(p + k, v[k]);
+	}
+}
+
+/* NCHW: thread i takes outputs [xs*kDwPx, xs*kDwPx + kDwPx) of row oy of
+ * plane (sample, ch); i = ((sample*c + ch)*ho + oy)*nxs + xs, so a warp
+ * covers a row's strips, neighbouring threads reading neighbouring input
+ * columns. */
+template <typename T, int KH, int KW, int SW>
+__global__ void dw_nchw_kernel(T *y, const T *__restrict__ x, const T *__restrict__ wt,
+                               const T *__restrict__ bias, int64_t n, int c, int h, int w, int ho,
+                               int wo, int kh_, int kw_, int sh, int sw_, int ph, int pw, int act)
+{
+	const int kh = KH ? KH : kh_, kw = KW ? KW : kw_, sw = SW ? SW : sw_;
+	const int nxs = (wo + kDwPx - 1) / kDwPx;
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int xs = (int)(i % nxs);
+		int64_t t = i / nxs;
+		int oy = (int)(t % ho);
+		int64_t plane = t / ho; /* sample * c + ch */
+		int ch = (int)(plane % c);
+		const T *xp = x + plane * h * w;
+		const T *wp = wt + (int64_t)ch * kh * kw;
+		float b = bias ? ld(bias + ch) : 0.0f;
+		float acc[kDwPx];
+#pragma unroll
+		for (int p = 0; p < kDwPx; p++)
+			acc[p] = b;
+		const int ox0 = xs * kDwPx;
+#pragma unroll
+		for (int ky = 0; ky < kh; ky++) {
+			int iy = oy * sh - ph + ky;
+			if (iy < 0 || iy >= h)
+				continue;
+			const T *row = xp + (int64_t)iy * w;
+			if constexpr (SW > 0) {
+				constexpr int nwin = (kDwPx - 1) * SW + KW;
+				float r[nwin];
+#pragma unroll
+				for (int j = 0; j < nwin; j++) {
+					int ix = ox0 * SW - pw + j;
+					r[j] = ix >= 0 && ix < w ? ld(row + ix) : 0.0f;
+				}
+#pragma unroll
+				for (int kx = 0; kx < KW; kx++) {
+					float wv = ld(wp + ky * KW + kx);
+#pragma unroll
+					for (int p = 0; p < kDwPx; p++)
+						acc[p] = fmaf(wv, r[p * SW + kx], acc[p]);
+				}
+			} else {
+				for (int kx = 0; kx < kw; kx++) {
+					float wv = ld(wp + ky * kw + kx);
+#pragma unroll
+					for (int p = 0; p < kDwPx; p++) {
+						int ix = (ox0 + p) * sw - pw + kx;
+						if (ox0 + p < wo && ix >= 0 && ix < w)
+							acc[p] = fmaf(wv, ld(row + ix), acc[p]);
+					}
+				}
+			}
+		}
+		T *yp = y + (plane * ho + oy) * wo;
+#pragma unroll
+		for (int p = 0; p < kDwPx; p++)
+			if (ox0 + p < wo)
+				st(yp + ox0 + p, act_apply(acc[p], act));
+	}
+}
+
+/* NHWC: thread i takes channels [g*V, g*V + V) of outputs [xs*kDwPx,
+ * xs*kDwPx + kDwPx) of row oy of a sample; i = ((sample*ho + oy)*nxs +
+ * xs)*(c/V) + g, channels fastest, so a warp's loads and stores are
+ * consecutive V-value vectors of one pixel. c % V == 0. */
+template <typename T, int V, int KH, int KW, int SW>
+__global__ void dw_nhwc_kernel(T *y, const T *__restrict__ x, const T *__restrict__ wt,
+                               const T *__restrict__ bias, int64_t n, int c, int h, int w, int ho,
+                               int wo, int kh_, int kw_, int sh, int sw_, int ph, int pw, int act)
+{
+	const int kh = KH ? KH : kh_, kw = KW ? KW : kw_, sw = SW ? SW : sw_;
+	const int nxs = (wo + kDwPx - 1) / kDwPx, cv = c / V;
+	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+	     i += (int64_t)gridDim.x * blockDim.x) {
+		int c0 = (int)(i % cv) * V;
+		int64_t t = i / cv;
+		int xs = (int)(t % nxs);
+		t /= nxs;
+		int oy = (int)(t % ho);
+		int64_t sample = t / ho;
+		float acc[kDwPx][V];
+#pragma unroll
+		for (int v = 0; v < V; v++) {
+			float b = bias ? ld(bias + c0 + v) : 0.0f;
+#pragma unroll
+			for (int p = 0; p < kDwPx; p++)
+				acc[p][v] = b;
+		}
+		const int ox0 = xs * kDwPx;
+#pragma unroll
+		for (int ky = 0; ky < kh; ky++) {
+			int iy = oy * sh - ph + ky;
+			if (iy < 0 || iy >= h)
+				continue;
+			const T *row = x + (sample * h + iy) * w * (int64_t)c + c0;
+			if constexpr (SW > 0) {
+				constexpr int nwin = (kDwPx - 1) * SW + KW;
+				float r[nwin][V];
+#pragma unroll
+				for (int j = 0; j < nwin; j++) {
+					int ix = ox0 * SW - pw + j;
+					if (ix >= 0 && ix < w) {
+						ldv<V>(row + (int64_t)ix * c, r[j]);
+					} else {
+#pragma unroll
+						for (int v = 0; v < V; v++)
+							r[j][v] = 0.0f;
+					}
+				}
+#pragma unroll
+				for (int kx = 0; kx < KW; kx++) {
+#pragma unroll
+					for (int v = 0; v < V; v++) {
+						float wv = ld(wt + (int64_t)(c0 + v) * (KH * KW) +
+						              ky * KW + kx);
+#pragma unroll
+						for (int p = 0; p < kDwPx; p++)
+							acc[p][v] =
+							    fmaf(wv, r[p * SW + kx][v], acc[p][v]);
+					}
+				}
+			} else {
+				for (int kx = 0; kx < kw; kx++) {
+					float wv[V];
+#pragma unroll
+					for (int v = 0; v < V; v++)
+						wv[v] = ld(wt + (int64_t)(c0 + v) * kh * kw +
+						           ky * kw + kx);
+#pragma unroll
+					for (int p = 0; p < kDwPx; p++) {
+						int ix = (ox0 + p) * sw - pw + kx;
+						if (ox0 + p >= wo || ix < 0 || ix >= w)
+							continue;
+						float xv[V];
+						ldv<V>(row + (int64_t)ix * c, xv);
+#pragma unroll
+						for (int v = 0; v < V; v++)
+							acc[p][v] = fmaf(wv[v], xv[v], acc[p][v]);
+					}
+				}
+			}
+		}
+		T *yr = y + (sample * ho + oy) * wo * (int64_t)c + c0;
+#pragma unroll
+		for (int p = 0; p < kDwPx; p++) {
+			if (ox0 + p >= wo)
+				continue;
+#pragma unroll
+			for (int v = 0; v < V; v++)
+				acc[p][v] = act_apply(acc[p][v], act);
+			stv<V>(yr + (int64_t)(ox0 + p) * c, acc[p]);
+		}
+	}
+}
+
 bool aligned16(const void *p)
 {
 	return ((uintptr_t)p & 15u) == 0;
@@ -699,6 +897,63 @@ extern "C" cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, i
 	dim3 grid((unsigned)(batch * heads), (unsigned)((seq + kAttnQueries - 1) / kAttnQueries));
 	DISPATCH(half, attention_kernel<T><<<grid, kAttnWarps * 32, attn_smem(seq, dh), s>>>(
 	                   (T *)out, (const T *)qkv, seq, feat, heads, 1.0f / sqrtf((float)dh)));
+	return cudaGetLastError();
+}
+
+/* One depthwise kernel instance: 3x3 at horizontal stride 1 or 2
+ * unrolled with its input window in registers, any other window and
+ * stride at run time. */
+#define DW_LAUNCH(kern, ...)                                                                       \
+	do {                                                                                       \
+		if (kh == 3 && kw == 3 && sw == 1)                                                 \
+			kern<__VA_ARGS__, 3, 3, 1><<<blocks_for(n), kThreads, 0, s>>>(             \
+			    (T *)y, (const T *)x, (const T *)wt, (const T *)bias, n, c, h, w, ho,  \
+			    wo, kh, kw, sh, sw, ph, pw, (int)act);                                 \
+		else if (kh == 3 && kw == 3 && sw == 2)                                            \
+			kern<__VA_ARGS__, 3, 3, 2><<<blocks_for(n), kThreads, 0, s>>>(             \
+			    (T *)y, (const T *)x, (const T *)wt, (const T *)bias, n, c, h, w, ho,  \
+			    wo, kh, kw, sh, sw, ph, pw, (int)act);                                 \
+		else                                                                               \
+			kern<__VA_ARGS__, 0, 0, 0><<<blocks_for(n), kThreads, 0, s>>>(             \
+			    (T *)y, (const T *)x, (const T *)wt, (const T *)bias, n, c, h, w, ho,  \
+			    wo, kh, kw, sh, sw, ph, pw, (int)act);                                 \
+	} while (0)
+
+extern "C" cudaError_t cuda_k_dwconv(void *y, const void *x, const void *wt, const void *bias,
+                                     int batch, int c, int h, int w, int ho, int wo, int kh, int kw,
+                                     int sh, int sw, int ph, int pw, zoo_act act, int nhwc,
+                                     int half, cudaStream_t s)
+{
+	if (kh < 1 || kw < 1 || kh > CUDA_K_DW_MAXK || kw > CUDA_K_DW_MAXK || sh < 1 || sw < 1 ||
+	    ph < 0 || pw < 0 || c < 1 || h < 1 || w < 1)
+		return cudaErrorInvalidValue;
+	int64_t nxs = (wo + kDwPx - 1) / kDwPx;
+	if (batch <= 0 || ho <= 0 || wo <= 0)
+		return cudaSuccess;
+	if (!nhwc) {
+		int64_t n = (int64_t)batch * c * ho * nxs;
+		DISPATCH(half, DW_LAUNCH(dw_nchw_kernel, T));
+		return cudaGetLastError();
+	}
+	/* 16 bytes a channel vector where every pixel row starts 16-byte
+	 * aligned: 8 values of 16 bits or 4 floats */
+	int vec = half ? 8 : 4;
+	if (c % vec == 0 && aligned16(x) && aligned16(y)) {
+		int64_t n = (int64_t)batch * ho * nxs * (c / vec);
+		if (half == 2) {
+			using T = __nv_bfloat16;
+			DW_LAUNCH(dw_nhwc_kernel, T, 8);
+		} else if (half) {
+			using T = __half;
+			DW_LAUNCH(dw_nhwc_kernel, T, 8);
+		} else {
+			using T = float;
+			DW_LAUNCH(dw_nhwc_kernel, T, 4);
+		}
+	} else {
+		int64_t n = (int64_t)batch * ho * nxs * c;
+		DISPATCH(half, DW_LAUNCH(dw_nhwc_kernel, T, 1));
+	}
 	return cudaGetLastError();
 }
 

@@ -4,9 +4,10 @@
  * products) goes through them; these kernels cover what they lack or do in
  * several passes: bias + activation epilogues, residual add, layer norm,
  * softmax, the BERT embedding lookup, and filling buffers with seeded
- * noise. Each launcher is callable from C, enqueues on the given stream and
- * returns the launch status (cudaGetLastError), so the caller can report
- * which model, op and batch a failed launch belonged to.
+ * noise, and depthwise convolutions with their epilogue fused (cuDNN runs
+ * them without ReLU6 and in separate passes). Each launcher is callable from C, enqueues on the
+ * given stream and returns the launch status (cudaGetLastError), so the caller can report which
+ * model, op and batch a failed launch belonged to.
  *
  * Tensors are dense, in zoo.h's layouts (batch outermost) or NHWC where a
  * launcher says so, and float32 (`half` 0), IEEE binary16 (`half` 1, the
@@ -93,6 +94,20 @@ cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int h, int w, 
  * per value (2 or 4). One launch for all inputs. */
 cudaError_t cuda_k_concat_nhwc(void *y, const void *const *in, const int *width, int n_in,
                                int64_t rows, int esz, cudaStream_t s);
+
+/* Depthwise convolution (groups == c input == c output channels) with the
+ * per-channel bias (may be NULL) and activation fused: y[n][ch][oy][ox] =
+ * act(bias[ch] + sum over ky < kh, kx < kw of wt[ch][ky][kx] *
+ * x[n][ch][oy*sh - ph + ky][ox*sw - pw + kx]), zero where that falls in the
+ * padding; x is batch x c x h x w, y batch x c x ho x wo, NCHW or, with
+ * nhwc, NHWC; filters [c][kh][kw] in both layouts; float accumulation.
+ * Windows up to CUDA_K_DW_MAXK a side (3x3 unrolled); others, or a stride
+ * or padding below 1 / 0, return cudaErrorInvalidValue. NHWC takes 16-byte
+ * channel vectors where c allows it and x, y are 16-byte aligned. */
+#define CUDA_K_DW_MAXK 7
+cudaError_t cuda_k_dwconv(void *y, const void *x, const void *wt, const void *bias, int batch,
+                          int c, int h, int w, int ho, int wo, int kh, int kw, int sh, int sw,
+                          int ph, int pw, zoo_act act, int nhwc, int half, cudaStream_t s);
 
 /* Fills n values with a hash of (seed, index), uniform in [-1, 1): used to
  * give buffers finite, non-zero contents before algorithm searches. */

@@ -36,8 +36,18 @@
  *     with the fused add) whole as in 2; segments as in 3; and what
  *     cuda_exec_describe says of them.
  *
+ *10. our depthwise conv kernel (cuda_exec_cfg.dw, cuda_k_dwconv): every
+ *     depthwise layer shape of the zoo through the executor with dw 2
+ *     against ref_layer, NCHW and NHWC, fp32 (tol 1e-4: no TF32 in it),
+ *     fp16 and bf16 (tol 1e-2); the kernel alone on windows, strides,
+ *     activations and channel counts the zoo lacks (and unaligned
+ *     pointers) against a host loop; mobilenet_v2 whole at batch 2 with
+ *     dw 2 and the timed dw 1 within the whole-model bounds; its segments
+ *     with dw 2 give the whole model's bits; nhwc 1 stores it NHWC only
+ *     with dw.
+ *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, attention, merged, ws, lt); none: all.
+ * segments, device, attention, merged, ws, lt, dw); none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -52,6 +62,7 @@
 #include "cuda_dev.h"
 #include "cuda_exec.h"
 #include "cuda_kernels.h"
+#include "half.h"
 #include "ref.h"
 #include "rng.h"
 #include "wts.h"
@@ -77,15 +88,20 @@ static const char *prec_name(int prec)
 	return prec == BF16 ? "bf16" : prec == FP16 ? "fp16" : prec == TF32 ? "tf32" : "fp32";
 }
 
-/* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, which
- * is not a layout but travels with it). */
-enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, LT = 8 /* fc_lt */ };
+/* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, dw and
+ * fc_lt, which are not layouts but travel with them: DW is dw 2, our
+ * depthwise kernel always, DW1 dw 1, the timed choice; LT fc_lt). */
+enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32 };
 
 static const char *layout_name(int layout)
 {
-	static const char *const names[] = {"nchw", "nhwc", "nchw+add", "nhwc+add"};
+	static const char *const names[] = {"nchw",     "nhwc",     "nchw+add",     "nhwc+add",
+	                                    "nchw+dw",  "nhwc+dw",  "nchw+add+dw",  "nhwc+add+dw",
+	                                    "nchw+dw1", "nhwc+dw1", "nchw+add+dw1", "nhwc+add+dw1"};
 	static const char *const lt[] = {"nchw+lt", "nhwc+lt", "nchw+add+lt", "nhwc+add+lt"};
-	return (layout & LT ? lt : names)[layout & 3];
+	if (layout & LT)
+		return lt[layout & 3];
+	return names[(layout & 3) + (layout & DW ? 4 : layout & DW1 ? 8 : 0)];
 }
 
 /* find = 1 times the conv algorithms at load, so two executors of one model
@@ -107,7 +123,10 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .half = prec == BF16 ? 2 : prec == FP16,
 	                     .nhwc = layout & NHWC ? 2 : 0, /* grouped convs too */
 	                     .fuse_add = (layout & FUSE) != 0,
-	                     .ws_all = (layout & WS) != 0};
+	                     .ws_all = (layout & WS) != 0,
+	                     .dw = layout & DW    ? 2
+	                           : layout & DW1 ? 1
+	                                          : 0};
 	cfg.fc_lt = (layout & LT) != 0;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
@@ -261,6 +280,340 @@ static void test_layers(zoo_model **zm, wts **zw, int prec, double tol, int conv
 		cuda_exec_free(ex[mi]);
 }
 
+/* Whether layer L is a depthwise conv our kernel takes (cuda_exec's
+ * dw_shape). */
+static int is_dw(const zoo_layer *L)
+{
+	return L->kind == ZOO_CONV && L->groups > 1 && L->groups == L->cin && L->cout == L->cin &&
+	       L->kh <= CUDA_K_DW_MAXK && L->kw <= CUDA_K_DW_MAXK;
+}
+
+static int count_dw(const zoo_model *m)
+{
+	int n = 0;
+	for (int l = 0; l < m->n_layers; l++)
+		n += is_dw(&m->layers[l]);
+	return n;
+}
+
+/* Every distinct depthwise conv shape of the zoo (channels, input size,
+ * window, stride, padding, activation, bias) through an executor with dw
+ * 2 against ref_layer on random inputs; and every depthwise conv of each
+ * model ran ours. */
+static void test_dw_layers(zoo_model **zm, wts **zw, int prec, double tol, int layout)
+{
+	enum { BATCH = 2, MAXS = 64 };
+	char seen[MAXS][96];
+	int ns = 0, tested = 0;
+	rng r;
+	rng_seed(&r, 4321 + (uint64_t)prec);
+	for (int mi = 0; zm[mi]; mi++) {
+		const zoo_model *m = zm[mi];
+		if (!count_dw(m))
+			continue;
+		cuda_exec *x = make_exec(m, BATCH, 0, prec, 0, 0, 1, 7, layout);
+		if (!x)
+			continue;
+		CHECK(cuda_exec_nhwc(x) == ((layout & NHWC) != 0));
+		for (int l = 0; l < m->n_layers; l++) {
+			const zoo_layer *L = &m->layers[l];
+			if (!is_dw(L))
+				continue;
+			zoo_dims d = zoo_input_dims(m, l, 0, 0);
+			char sig[96];
+			snprintf(sig, sizeof sig, "c%d %dx%d k%dx%d s%dx%d p%dx%d %s b%d bn%d",
+			         L->cin, d.d[1], d.d[2], L->kh, L->kw, L->sh, L->sw, L->ph, L->pw,
+			         zoo_act_name(L->act), L->bias, L->bn);
+			int k = 0;
+			while (k < ns && strcmp(seen[k], sig))
+				k++;
+			if (k < ns)
+				continue;
+			if (ns < MAXS)
+				snprintf(seen[ns++], sizeof seen[0], "%s", sig);
+			size_t n_in = (size_t)BATCH * (size_t)zoo_dims_count(&d, 0);
+			zoo_dims od = zoo_layer_dims(m, l, 0);
+			size_t n_out = (size_t)BATCH * (size_t)zoo_dims_count(&od, 0);
+			float *in = malloc(n_in * 4), *gpu = malloc(n_out * 4),
+			      *ref = malloc(n_out * 4);
+			fill_random(&r, m, L, 0, in, n_in);
+			for (size_t i = 0; i < n_out; i++)
+				gpu[i] = NAN;
+			const void *ins[1] = {in};
+			char err[ERRLEN];
+			if (cuda_exec_run_layer(x, l, BATCH, 0, ins, gpu, err, sizeof err)) {
+				fprintf(stderr, "dw %s %s %s layer %d (%s, %s): %s\n",
+				        prec_name(prec), layout_name(layout), m->name, l, L->name,
+				        sig, err);
+				check_failures++;
+			} else if (ref_layer(m, zw[mi], l, BATCH, 0, ins, ref, err, sizeof err)) {
+				fprintf(stderr, "ref_layer %s layer %d: %s\n", m->name, l, err);
+				check_failures++;
+			} else {
+				double e = rel_err(gpu, ref, n_out);
+				printf("  dw %s %-11s %s %-16s %-40s rel err %.2e (tol %.0e)\n",
+				       prec_name(prec), layout_name(layout), m->name, L->name, sig,
+				       e, tol);
+				if (!(e <= tol))
+					fprintf(
+					    stderr,
+					    "FAILED: depthwise %s layer %s (%s), %s %s: rel err "
+					    "%.2e over %.0e\n",
+					    m->name, L->name, sig, prec_name(prec),
+					    layout_name(layout), e, tol);
+				CHECK(e <= tol);
+				tested++;
+			}
+			free(in);
+			free(gpu);
+			free(ref);
+		}
+		/* run_layer prepared batch BATCH: every depthwise conv runs ours */
+		CHECK(cuda_exec_dw_convs(x, BATCH) == count_dw(m));
+		cuda_exec_free(x);
+	}
+	CHECK(tested > 0);
+}
+
+/* act() of the zoo's activations, in double, for the host loop below. */
+static double host_act(double v, zoo_act a)
+{
+	switch (a) {
+	case ZOO_ACT_RELU:
+		return v > 0 ? v : 0;
+	case ZOO_ACT_RELU6:
+		return v < 0 ? 0 : v > 6 ? 6 : v;
+	case ZOO_ACT_GELU:
+		return 0.5 * v * (1.0 + erf(v / sqrt(2.0)));
+	case ZOO_ACT_TANH:
+		return tanh(v);
+	default:
+		return v;
+	}
+}
+
+/* n floats rounded to the storage of prec (and stored as such into dst,
+ * 2 or 4 bytes a value); v keeps the rounded floats. */
+static void to_storage(int prec, float *v, void *dst, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (prec == FP16) {
+			uint16_t h = half_from_float(v[i]);
+			((uint16_t *)dst)[i] = h;
+			v[i] = half_to_float(h);
+		} else if (prec == BF16) {
+			uint16_t h = bf16_from_float(v[i]);
+			((uint16_t *)dst)[i] = h;
+			v[i] = bf16_to_float(h);
+		} else {
+			((float *)dst)[i] = v[i];
+		}
+	}
+}
+
+/* cuda_k_dwconv alone, on what the zoo's depthwise convs (3x3, 16-byte
+ * aligned, channels a multiple of 8) do not cover: other windows up to
+ * 7x7 (the run-time window path), strides 2 and 3, no padding, no bias,
+ * every activation, channel counts that leave no 16-byte vector (the
+ * one-channel NHWC path), unaligned tensors, outputs narrower than a
+ * thread's strip; against a host loop in double over the same rounded
+ * values. NCHW and NHWC, fp32 (tol 1e-5) and fp16 / bf16 (tol 1e-2). */
+static void test_dw_kernel(void)
+{
+	static const struct {
+		int c, h, w, k, s, p, bias, misalign;
+		zoo_act act;
+	} cases[] = {
+	    {3, 9, 11, 5, 2, 2, 1, 0, ZOO_ACT_RELU},    {8, 7, 7, 7, 1, 3, 0, 0, ZOO_ACT_NONE},
+	    {12, 10, 13, 3, 1, 0, 1, 0, ZOO_ACT_RELU6}, {16, 6, 5, 3, 2, 1, 1, 0, ZOO_ACT_TANH},
+	    {24, 5, 9, 1, 1, 0, 1, 0, ZOO_ACT_GELU},    {8, 8, 8, 3, 3, 1, 1, 0, ZOO_ACT_RELU6},
+	    {16, 9, 10, 3, 1, 1, 1, 1, ZOO_ACT_RELU6}};
+	enum { B = 3 };
+	rng r;
+	rng_seed(&r, 77);
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		int c = cases[ci].c, h = cases[ci].h, w = cases[ci].w, k = cases[ci].k;
+		int s = cases[ci].s, p = cases[ci].p;
+		int ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1;
+		size_t nx = (size_t)B * c * h * w, ny = (size_t)B * c * ho * wo,
+		       nw = (size_t)c * k * k;
+		float *xv = malloc(nx * 4), *xt = malloc(nx * 4), *wv = malloc(nw * 4),
+		      *bv = malloc((size_t)c * 4), *ref = malloc(ny * 4), *got = malloc(ny * 4),
+		      *gt = malloc(ny * 4);
+		unsigned char *hx = malloc(nx * 4), *hw = malloc(nw * 4),
+		              *hb = malloc((size_t)c * 4), *hy = malloc(ny * 4);
+		for (int prec = FP32; prec <= BF16; prec++) {
+			if (prec == TF32)
+				continue;
+			int half = prec == BF16 ? 2 : prec == FP16;
+			size_t esz = half ? 2 : 4, off = cases[ci].misalign ? esz : 0;
+			for (size_t i = 0; i < nx; i++)
+				xv[i] = (float)(2.0 * rng_double(&r) - 1.0);
+			for (size_t i = 0; i < nw; i++)
+				wv[i] = (float)(rng_double(&r) - 0.5);
+			for (int i = 0; i < c; i++)
+				bv[i] = cases[ci].bias ? (float)(rng_double(&r) - 0.5) : 0.0f;
+			to_storage(prec, wv, hw, nw);
+			to_storage(prec, bv, hb, (size_t)c);
+			/* the rounded input, NCHW, in xv; the reference from it */
+			for (size_t i = 0; i < nx; i++)
+				xv[i] = half == 2 ? bf16_to_float(bf16_from_float(xv[i]))
+				        : half    ? half_to_float(half_from_float(xv[i]))
+				                  : xv[i];
+			for (int n = 0; n < B; n++)
+				for (int ch = 0; ch < c; ch++)
+					for (int oy = 0; oy < ho; oy++)
+						for (int ox = 0; ox < wo; ox++) {
+							double acc = bv[ch];
+							for (int ky = 0; ky < k; ky++)
+								for (int kx = 0; kx < k; kx++) {
+									int iy = oy * s - p + ky,
+									    ix = ox * s - p + kx;
+									if (iy < 0 || iy >= h ||
+									    ix < 0 || ix >= w)
+										continue;
+									acc +=
+									    (double)
+									        wv[(ch * k + ky) *
+									               k +
+									           kx] *
+									    xv[(((size_t)n * c +
+									         ch) *
+									            h +
+									        iy) *
+									           w +
+									       ix];
+								}
+							ref[(((size_t)n * c + ch) * ho + oy) * wo +
+							    ox] =
+							    (float)host_act(acc, cases[ci].act);
+						}
+			for (int nhwc = 0; nhwc <= 1; nhwc++) {
+				/* the input as stored: NHWC where asked */
+				for (int n = 0; n < B; n++)
+					for (int ch = 0; ch < c; ch++)
+						for (int i = 0; i < h * w; i++)
+							xt[nhwc
+							       ? ((size_t)n * h * w + i) * c + ch
+							       : ((size_t)n * c + ch) * h * w + i] =
+							    xv[((size_t)n * c + ch) * h * w + i];
+				to_storage(prec, xt, hx, nx);
+				unsigned char *dx = NULL, *dwt = NULL, *db = NULL, *dy = NULL;
+				int ok =
+				    cudaMalloc((void **)&dx, nx * esz + 16) == cudaSuccess &&
+				    cudaMalloc((void **)&dwt, nw * esz) == cudaSuccess &&
+				    cudaMalloc((void **)&db, (size_t)c * esz) == cudaSuccess &&
+				    cudaMalloc((void **)&dy, ny * esz + 16) == cudaSuccess &&
+				    cudaMemcpy(dx + off, hx, nx * esz, cudaMemcpyHostToDevice) ==
+				        cudaSuccess &&
+				    cudaMemcpy(dwt, hw, nw * esz, cudaMemcpyHostToDevice) ==
+				        cudaSuccess &&
+				    cudaMemcpy(db, hb, (size_t)c * esz, cudaMemcpyHostToDevice) ==
+				        cudaSuccess &&
+				    cudaMemset(dy, 0xff, ny * esz + 16) == cudaSuccess; /* NaN */
+				cudaError_t ke = ok ? cuda_k_dwconv(dy + off, dx + off, dwt,
+				                                    cases[ci].bias ? db : NULL, B,
+				                                    c, h, w, ho, wo, k, k, s, s, p,
+				                                    p, cases[ci].act, nhwc, half, 0)
+				                    : cudaErrorMemoryAllocation;
+				ok = ok && ke == cudaSuccess &&
+				     cudaDeviceSynchronize() == cudaSuccess &&
+				     cudaMemcpy(hy, dy + off, ny * esz, cudaMemcpyDeviceToHost) ==
+				         cudaSuccess;
+				if (!ok) {
+					fprintf(stderr,
+					        "FAILED: cuda_k_dwconv c%d %dx%d k%d s%d p%d %s "
+					        "%s: %s\n",
+					        c, h, w, k, s, p, prec_name(prec),
+					        nhwc ? "nhwc" : "nchw",
+					        cudaGetErrorString(
+					            ke != cudaSuccess ? ke : cudaGetLastError()));
+					check_failures++;
+				} else {
+					for (size_t i = 0; i < ny; i++)
+						gt[i] = half == 2
+						            ? bf16_to_float(((uint16_t *)hy)[i])
+						        : half ? half_to_float(((uint16_t *)hy)[i])
+						               : ((float *)hy)[i];
+					for (int n = 0; n < B; n++)
+						for (int ch = 0; ch < c; ch++)
+							for (int i = 0; i < ho * wo; i++)
+								got[((size_t)n * c + ch) * ho * wo +
+								    i] =
+								    gt[nhwc ? ((size_t)n * ho * wo +
+								               i) * c +
+								                  ch
+								            : ((size_t)n * c + ch) *
+								                      ho * wo +
+								                  i];
+					double e = rel_err(got, ref, ny),
+					       tol = prec == FP32 ? 1e-5 : 1e-2;
+					printf("  cuda_k_dwconv c%d %dx%d k%d s%d p%d %s%s%s %s "
+					       "%s: rel err "
+					       "%.2e (tol %.0e)\n",
+					       c, h, w, k, s, p, zoo_act_name(cases[ci].act),
+					       cases[ci].bias ? "" : " no bias",
+					       cases[ci].misalign ? " unaligned" : "",
+					       prec_name(prec), nhwc ? "nhwc" : "nchw", e, tol);
+					if (!(e <= tol))
+						fprintf(stderr,
+						        "FAILED: cuda_k_dwconv c%d %dx%d k%d s%d "
+						        "p%d %s %s: "
+						        "rel err %.2e over %.0e\n",
+						        c, h, w, k, s, p, prec_name(prec),
+						        nhwc ? "nhwc" : "nchw", e, tol);
+					CHECK(e <= tol);
+				}
+				cudaFree(dx);
+				cudaFree(dwt);
+				cudaFree(db);
+				cudaFree(dy);
+			}
+		}
+		free(xv);
+		free(xt);
+		free(wv);
+		free(bv);
+		free(ref);
+		free(got);
+		free(gt);
+		free(hx);
+		free(hw);
+		free(hb);
+		free(hy);
+	}
+	/* a window past CUDA_K_DW_MAXK is refused, not run */
+	CHECK(cuda_k_dwconv(NULL, NULL, NULL, NULL, 1, 8, 9, 9, 1, 1, CUDA_K_DW_MAXK + 1,
+	                    CUDA_K_DW_MAXK + 1, 1, 1, 0, 0, ZOO_ACT_NONE, 0, 0,
+	                    0) == cudaErrorInvalidValue);
+	cudaGetLastError();
+}
+
+/* nhwc 1 keeps a model with grouped convs NCHW unless dw is on and every
+ * grouped conv is depthwise (mobilenet_v2); models without grouped convs
+ * go NHWC either way. */
+static void test_dw_nhwc_rule(const zoo_model *mobilenet, const zoo_model *r50)
+{
+	const zoo_model *ms[2] = {mobilenet, r50};
+	for (int mi = 0; mi < 2; mi++)
+		for (int dw = 0; dw <= 2; dw++) {
+			char err[ERRLEN];
+			cuda_exec_cfg cfg = {
+			    .model = ms[mi], .max_batch = 1, .seed = 1, .nhwc = 1, .dw = dw};
+			cuda_exec *x = NULL;
+			if (cuda_exec_new(&cfg, &x, err, sizeof err)) {
+				fprintf(stderr, "%s nhwc 1 dw %d: %s\n", ms[mi]->name, dw, err);
+				check_failures++;
+				continue;
+			}
+			int want = mi == 1 || dw > 0;
+			printf("  %s nhwc 1 dw %d: stored %s\n", ms[mi]->name, dw,
+			       cuda_exec_nhwc(x) ? "NHWC" : "NCHW");
+			CHECK(cuda_exec_nhwc(x) == want);
+			cuda_exec_free(x);
+		}
+}
+
 /* Whole model on the GPU vs ref_run on the same input, in each precision
  * and each layout of the list (-1 ends it). */
 static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int conv_gemm,
@@ -296,10 +649,17 @@ static void test_model(const zoo_model *m, const wts *w, int batch, int seq, int
 			double e = rel_err(gpu, ref, n_out);
 			double tol = prec == FP32 ? 1e-3 : 2e-2;
 			printf("  %s batch %d seq %d %s %s conv_gemm %d: whole model rel err %.2e "
-			       "(tol %.0e)\n",
+			       "(tol %.0e)",
 			       m->name, batch, seq, prec_name(prec), layout_name(layout), conv_gemm,
 			       e, tol);
+			if (layout & (DW | DW1))
+				printf(", %d depthwise convs as ours",
+				       cuda_exec_dw_convs(x, batch));
+			putchar('\n');
 			CHECK(e <= tol);
+			/* dw 2: every depthwise conv of the model runs ours */
+			if (layout & DW)
+				CHECK(cuda_exec_dw_convs(x, batch) == count_dw(m));
 		}
 		cuda_exec_free(x);
 	}
@@ -800,6 +1160,10 @@ int main(int argc, char **argv)
 		bad.fc_lt = 2;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "fc_lt 2");
+		bad.fc_lt = 0;
+		bad.dw = 3;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "dw 3");
 	}
 
 	if (part(argc, argv, "layers")) {
@@ -884,6 +1248,31 @@ int main(int argc, char **argv)
 		test_merged_outputs(bert, q5, 2, 32, FP32);
 		test_merged_outputs(bert, q3, 2, 64, TF32);
 		test_merged_device(r50, bert);
+	}
+	if (part(argc, argv, "dw")) {
+		zoo_model *mb = zm[7];
+		printf("depthwise kernel (dw), every zoo shape against ref_layer: fp32 (tol 1e-4), "
+		       "fp16 and bf16 (tol 1e-2), NCHW and NHWC:\n");
+		for (int prec = FP32; prec <= BF16; prec++)
+			for (int lay = 0; lay <= 1; lay++)
+				if (prec != TF32)
+					test_dw_layers(zm, zw, prec, prec == FP32 ? 1e-4 : 1e-2,
+					               (lay ? NHWC : NCHW) | DW);
+		printf("depthwise kernel alone, shapes the zoo lacks:\n");
+		test_dw_kernel();
+		printf("nhwc 1 with and without dw:\n");
+		test_dw_nhwc_rule(mb, r50);
+		printf("mobilenet_v2 whole with dw 2, and dw 1 (timed):\n");
+		{
+			static const int dw2[] = {DW, NHWC | FUSE | DW, -1},
+			                 dw1[] = {NHWC | FUSE | DW1, -1};
+			test_model(mb, zw[7], 2, 0, 1, dw2);
+			test_model(mb, zw[7], 2, 0, 1, dw1);
+		}
+		printf("mobilenet_v2 segments with dw 2:\n");
+		test_segments(mb, 2, 0, 0, FP32, DW);
+		test_segments(mb, 2, 0, 0, FP16, NHWC | FUSE | DW);
+		test_segments(mb, 2, 0, 0, BF16, NHWC | DW);
 	}
 	if (part(argc, argv, "ws")) {
 		printf("workspace for any candidate (ws_all):\n");

@@ -13,6 +13,7 @@
 #              merged batches against the queries run alone
 #   cudatest   test_cuda, every check
 #   wstest     test_cuda ws: the workspace any candidate fits (cuda_exec_cfg.ws_all)
+#   dwtest     test_cuda dw: our depthwise conv kernel (cuda_exec_cfg.dw)
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
 #   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
 #   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
@@ -42,13 +43,14 @@ for j in "$@"; do
 	case $j in
 	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
 	kernels) OUT=$o bash bench/gpu/kernels.sh >"$o/out.txt" 2>&1 ;;
-	segtest | cudatest | wstest | lttest)
+	segtest | cudatest | wstest | lttest | dwtest)
 		. bench/gpu/stage.sh
 		gpu_env
 		parts=() lim=${LIMIT:-500}
 		[ "$j" = segtest ] && parts=(segments merged) lim=${LIMIT:-300}
 		[ "$j" = wstest ] && parts=(ws) lim=${LIMIT:-120}
 		[ "$j" = lttest ] && parts=(lt) lim=${LIMIT:-200}
+		[ "$j" = dwtest ] && parts=(dw) lim=${LIMIT:-300}
 		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
 		;;

@@ -6,7 +6,8 @@ usage: summary.py DIR   (DIR holds whichever exist of: whole.csv and
                          torch-fp16.csv, whole-bf16.csv and torch-bf16.csv,
                          the executor's layout variants of each precision
                          (whole[-fp16|-bf16]-nhwc.csv, -nhwc-add.csv,
-                         -add.csv, -nhwc-add-cg0.csv: ratio.sh's VARIANTS),
+                         -add.csv, -nhwc-add-cg0.csv, -dw.csv,
+                         -nhwc-add-dw.csv: ratio.sh's VARIANTS),
                          overlap.csv, ops.csv)
 
 Per precision, per model and batch: the median whole-model time of abacus
@@ -28,7 +29,7 @@ TORCH_MODES = ("eager", "graph", "compile", "compile-ma")
 PRECISIONS = (("fp32", ""), ("fp16", "-fp16"), ("bf16", "-bf16"))
 LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "-nhwc-add"),
            ("nhwc+a-cg0", "-nhwc-add-cg0"), ("nchw+find", "-find"),
-           ("nhwc+a+find", "-nhwc-add-find"))
+           ("nhwc+a+find", "-nhwc-add-find"), ("nchw+dw", "-dw"), ("nhwc+a+dw", "-nhwc-add-dw"))
 # fc layers through cuBLASLt (ratio.sh's +lt)
 LAYOUTS += (("nchw+lt", "-lt"), ("nhwc+a+lt", "-nhwc-add-lt"))
 
