@@ -7,7 +7,8 @@
 #   AB_ARGS="--conv-gemm 1" RUNS=100 KERNELS=resnet50:8 LIMIT=400
 #   VARIANTS="fp32 fp32+nhwc fp32+nhwc+add fp16+nhwc+add bf16+nhwc+add"
 #
-# GPU_FIRST: a command run with the GPU to itself before abacus is timed
+# QUIET=1 times abacus's table before any PyTorch process starts (clean
+# p99s, a longer call). GPU_FIRST: a command run with the GPU to itself before abacus is timed
 # (while the first PyTorch processes compile); TORCH_MODES: torch_ref.py's
 # modes (default eager,graph,compile in fp32, graph,compile in half).
 # PRECS are PyTorch's precisions (none: PRECS=""); VARIANTS (default: the
@@ -124,6 +125,10 @@ export -f torch_one
 	abacus
 ) 9>"$LOCK" >>"$LOG" 2>&1 &
 ab=$!
+# QUIET=1: no PyTorch process starts before abacus's table is timed, so
+# that nothing compiling (which runs each new graph once on the GPU, and
+# loads the host) can touch its p99 (the wall time grows by that table's)
+[ "${QUIET:-0}" = 1 ] && wait $ab
 sleep 1
 for p in $PRECS; do
 	for m in ${MODELS//,/ }; do
