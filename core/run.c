@@ -49,6 +49,9 @@ void run_config_default(run_config *c)
 	c->fp16 = 0;
 	c->nhwc = 0;
 	c->fuse_add = 0;
+	c->ws_all = 0;
+	c->fc_lt = 0;
+	c->dw = 0;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -165,6 +168,9 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->fp16 = c->fp16;
 	o->nhwc = c->nhwc;
 	o->fuse_add = c->fuse_add;
+	o->ws_all = c->ws_all;
+	o->fc_lt = c->fc_lt;
+	o->dw = c->dw;
 }
 
 /* The per-service view of the load, from the configuration alone (build

@@ -103,6 +103,9 @@ typedef struct run_config {
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */
 	int nhwc, fuse_add;  /* cuda: CNNs stored NHWC, residual adds fused into the conv
 	                        before them (cuda_options) */
+	int ws_all, fc_lt, dw; /* cuda: a conv workspace any candidate fits, fc layers
+	                          through cuBLASLt, depthwise convs as our kernel where
+	                          timed faster (cuda_options) */
 	int store_queries;   /* write per-query rows */
 	/* figures per minute of the load's time (60 s / time_scale: a rate
 	 * file's minute) in run_result.minutes and the run_minutes table */

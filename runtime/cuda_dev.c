@@ -768,6 +768,9 @@ static void kind_options(const dev_open_options *o, cuda_options *co)
 	co->half = o->fp16;
 	co->nhwc = o->nhwc;
 	co->fuse_add = o->fuse_add;
+	co->ws_all = o->ws_all;
+	co->fc_lt = o->fc_lt;
+	co->dw = o->dw;
 	co->conv_gemm = o->conv_gemm;
 	co->any_start = o->any_start;
 	co->seed = o->seed;
