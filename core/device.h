@@ -136,6 +136,7 @@ typedef struct dev_open_options {
 	double noise;             /* simulator: sigma of the per-segment noise */
 	double kappa;             /* simulator: interference; NAN: calibrated */
 	double group_us;          /* simulator: host time added to each group's start (us) */
+	double share_bw;          /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
 	int ws_all, fc_lt, dw;    /* CUDA: cuda_options' of the same names */
@@ -147,6 +148,8 @@ typedef struct dev_open_options {
 #define DEV_KAPPA_MAX 100.0
 /* The most a run's group_us may be (a second). */
 #define DEV_GROUP_US_MAX 1e6
+/* The most TB/s a run's share_bw may give. */
+#define DEV_SHARE_BW_MAX 1000.0
 
 /* Defaults of a run: CUDA's defaults, simulator calibrated. */
 void dev_open_options_default(dev_open_options *o);

@@ -162,6 +162,7 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->noise = c->noise;
 	o->kappa = c->kappa;
 	o->group_us = c->group_us;
+	o->share_bw = c->share_bw;
 	o->tf32 = c->tf32;
 	o->graphs = c->graphs;
 	o->conv_gemm = c->conv_gemm;
@@ -407,6 +408,11 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown gpu '%s' (valid: %s)", c->gpu, names);
 		return -1;
 	}
+	if (kind->real && c->share_bw != 0)
+		return text_fail(err, errlen,
+		                 "share_bw is the simulator's model of the memory bandwidth partitions "
+		                 "share: device '%s' shares its own",
+		                 c->device);
 	dev_open_options dopt;
 	device_options(c, NULL, &dopt);
 	if (kind->check && kind->check(&dopt, err, errlen))
@@ -462,6 +468,9 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
+	if (!(c->share_bw == -1 || (c->share_bw >= 0 && c->share_bw <= DEV_SHARE_BW_MAX)))
+		return bad(err, errlen, "%s must be true, false or TB/s above 0 and at most 1000, got %g",
+		           "share_bw", c->share_bw);
 	if (!(c->group_us >= 0 && c->group_us <= DEV_GROUP_US_MAX))
 		return bad(err, errlen, "%s must be between 0 and 1000000 (us), got %g", "group_us",
 		           c->group_us);

@@ -98,6 +98,7 @@ typedef struct run_config {
 	int by_deadline;  /* abacus: the urgent head is the earliest due (sched_options) */
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
 	double group_us;     /* simulator: host time per group (sim_options.group_ns); 0 */
+	double share_bw;     /* simulator: TB/s its partitions share (sim.h); 0 off, < 0 the GPU's datasheet */
 	int tf32, graphs;    /* cuda */
 	int conv_gemm;       /* cuda: small convs may run as im2col + GEMM (cuda_options) */
 	int fp16;            /* cuda: fp16 storage, float accumulation (cuda_options.half) */

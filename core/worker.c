@@ -757,7 +757,18 @@ static int wait_event(loop *lp, int64_t now, int64_t t_arr, char *err, size_t er
 		ends_pop(lp);
 		if (!lp->st[first].ended) {
 			device *d = lp->w[first].dev;
-			if (device_wait_group(d, e_first, sched_seg_end(lp->w[first].sched)) != 1)
+			int r = device_wait_group(d, e_first, sched_seg_end(lp->w[first].sched));
+			if (r == 0) {
+				/* its end moved later since it launched (the simulator's
+				 * partitions sharing bandwidth, sim.h): wait for it anew */
+				int64_t e = device_group_end(d);
+				if (e < 0)
+					return device_fail(lp, first, now, err, errlen);
+				if (ends_push(lp, e, first))
+					return text_fail(err, errlen, "out of memory waiting for a group");
+				return 0;
+			}
+			if (r != 1)
 				return device_fail(lp, first, now, err, errlen);
 		}
 		finish(lp, first);

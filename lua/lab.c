@@ -133,6 +133,24 @@ static int opt_bool(lua_State *L, int t, const char *key, const char *where, int
 	return v;
 }
 
+/* share_bw: true (-1, the GPU's datasheet bandwidth), false or absent
+ * (0, off), or TB/s above 0. */
+static double opt_share_bw(lua_State *L, int t)
+{
+	int ty = lua_getfield(L, t, "share_bw");
+	double v = 0;
+	if (ty == LUA_TBOOLEAN)
+		v = lua_toboolean(L, -1) ? -1 : 0;
+	else if (ty == LUA_TNUMBER && (v = lua_tonumber(L, -1), !(v > 0 && isfinite(v))))
+		luaL_error(L, "abacus.run: field 'share_bw' must be true, false or TB/s above 0, got %s",
+		           lua_tostring(L, -1));
+	else if (ty != LUA_TNIL && ty != LUA_TNUMBER)
+		luaL_error(L, "abacus.run: field 'share_bw' must be true, false or TB/s, got %s",
+		           luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
 /* The length of the list at index t, the field where+key of the
  * scenario, read strictly: its keys are exactly 1 to its length, so that a
  * hole ({[1] = a, [3] = b}) or a key that is no index ({1, 2, x = 3}) is
@@ -269,7 +287,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
-	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us",    "tf32",
+	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us", "share_bw",    "tf32",
 	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "ws_all", "fc_lt", "dw", "store_queries", "profile", "data_dir", "predictor", "tags",
 	"partitions", "router", "batching", "pair_late", "keep_plan", "keep_on_time", "by_deadline", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
@@ -901,6 +919,7 @@ static int l_run(lua_State *L)
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.group_us = opt_number(L, 1, "group_us", "", c.group_us, NULL);
+	c.share_bw = opt_share_bw(L, 1);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
 	c.graphs = opt_bool(L, 1, "graphs", "", c.graphs);
 	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);

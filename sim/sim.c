@@ -57,10 +57,22 @@ typedef struct lane {
 	double c, mem; /* demands of the current op */
 } lane;
 
+struct sim;
+
 /* The virtual clock, shared by the partitions of one GPU (open_parts). */
 typedef struct sim_clock {
 	int64_t now;
 	int refs;
+	/* share_bw (sim.h): the partitions on this clock, whose groups in
+	 * flight share bw bytes per ns; n_part 0: not modelled. Every
+	 * partition's sh_done and sh_live are at time t_ref; done and live
+	 * are share_run's scratch, one per partition. */
+	struct sim **part;
+	int n_part;
+	double bw;
+	int64_t t_ref;
+	double *done;
+	int *live;
 } sim_clock;
 
 typedef struct sim {
@@ -75,6 +87,12 @@ typedef struct sim {
 	 * its segments at pend_seg[] */
 	int inflight, pend_n;
 	int64_t pend_end, *pend_seg;
+	/* share_bw: the group in flight as the shared bandwidth sees it */
+	int sh_live;    /* launched and not yet ended at the clock's t_ref */
+	double sh_solo; /* ns from launch to its end alone in its partition */
+	double sh_done; /* of those, the ns done by t_ref */
+	double sh_m;    /* its demand: bytes / (bw * sh_solo), at most 1 */
+	double *sh_off; /* per segment: ns alone from launch to its end */
 	sim_service *svc;
 	int n_svc;
 	lane *lanes;
@@ -90,6 +108,7 @@ void sim_options_default(sim_options *o)
 	o->scale_c = 1.0;
 	o->scale_m = 1.0;
 	o->group_ns = 0;
+	o->share_bw = 0;
 	o->seed = 1;
 }
 
@@ -132,8 +151,13 @@ static void sim_free(void *ctx)
 	free(s->svc);
 	free(s->lanes);
 	free(s->pend_seg);
-	if (s->clock && --s->clock->refs == 0)
+	free(s->sh_off);
+	if (s->clock && --s->clock->refs == 0) {
+		free(s->clock->part);
+		free(s->clock->done);
+		free(s->clock->live);
 		free(s->clock);
+	}
 	free(s);
 }
 
@@ -143,7 +167,8 @@ static int sim_setup(void *ctx, const dev_service *svc, int n)
 	s->svc = calloc((size_t)n, sizeof *s->svc);
 	s->lanes = calloc((size_t)n, sizeof *s->lanes);
 	s->pend_seg = calloc((size_t)n, sizeof *s->pend_seg);
-	if (!s->svc || !s->lanes || !s->pend_seg) {
+	s->sh_off = calloc((size_t)n, sizeof *s->sh_off);
+	if (!s->svc || !s->lanes || !s->pend_seg || !s->sh_off) {
 		snprintf(s->err, sizeof s->err, "out of memory setting up the simulator");
 		return -1;
 	}
@@ -469,8 +494,108 @@ static int sim_run_group(void *ctx, const dev_group *g, int64_t *seg_end)
 	return 0;
 }
 
+/* Runs the partitions' groups on from the clock's t_ref (share_bw,
+ * sim.h): while the demands of the groups not yet ended add to more
+ * than 1, each progresses at 1 / their sum of its pace alone, else at its
+ * pace alone. With commit, stops at `until` and keeps every group's
+ * progress there as the state at the new t_ref; without, runs every
+ * group to its end and writes its pend_seg and pend_end. The groups are
+ * taken in the partitions' order, so the sums add the same every time. */
+static void share_run(sim_clock *c, int64_t until, int commit)
+{
+	int n = c->n_part;
+	double *done = c->done;
+	int *live = c->live;
+	for (int i = 0; i < n; i++) {
+		done[i] = c->part[i]->sh_done;
+		live[i] = c->part[i]->sh_live;
+	}
+	double t = (double)c->t_ref;
+	for (;;) {
+		double sum = 0, dt = INFINITY;
+		for (int i = 0; i < n; i++)
+			if (live[i])
+				sum += c->part[i]->sh_m;
+		double rate = 1.0 / dmax(1.0, sum);
+		for (int i = 0; i < n; i++)
+			if (live[i])
+				dt = dmin(dt, (c->part[i]->sh_solo - done[i]) / rate);
+		if (dt == INFINITY)
+			break;
+		int stop = 0;
+		if (commit && t + dt >= (double)until) {
+			dt = dmax(0.0, (double)until - t);
+			stop = 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!live[i])
+				continue;
+			sim *s = c->part[i];
+			double old = done[i], now = old + dt * rate;
+			int ends = now >= s->sh_solo - 1e-6;
+			if (!commit)
+				for (int k = 0; k < s->pend_n; k++)
+					if (s->sh_off[k] > old && (ends || s->sh_off[k] <= now))
+						s->pend_seg[k] = (int64_t)(t + (s->sh_off[k] - old) / rate + 0.5);
+			done[i] = now;
+			if (ends) {
+				live[i] = 0;
+				if (!commit) {
+					int64_t last = s->pend_end;
+					for (int k = 0; k < s->pend_n; k++)
+						last = s->pend_seg[k] > last ? s->pend_seg[k] : last;
+					s->pend_end = last;
+				}
+			}
+		}
+		t += dt;
+		if (stop)
+			break;
+	}
+	if (!commit)
+		return;
+	for (int i = 0; i < n; i++) {
+		c->part[i]->sh_done = done[i];
+		c->part[i]->sh_live = live[i];
+	}
+	if (until > c->t_ref)
+		c->t_ref = until;
+}
+
+/* Group g launched on s at the clock's time, which simulate found to end
+ * at `end` alone in its partition (its segments at pend_seg): enters it
+ * into the shared bandwidth and works out again the ends of every group
+ * in flight on the clock. */
+static int share_launch(sim *s, const dev_group *g, int64_t end)
+{
+	sim_clock *c = s->clock;
+	int64_t now = c->now;
+	share_run(c, now, 1);
+	double bytes = 0;
+	for (int k = 0; k < g->n; k++) {
+		const dev_segment *seg = &g->seg[k];
+		const double *flops, *b;
+		if (prof_table_work(s->svc[seg->service].table, seg->batch, seg->seq, &flops, &b)) {
+			snprintf(s->err, sizeof s->err, "out of memory in the simulator");
+			return -1;
+		}
+		bytes += b[seg->end] - b[seg->start];
+		s->sh_off[k] = (double)(s->pend_seg[k] - now);
+	}
+	s->sh_solo = (double)(end - now);
+	s->sh_done = 0;
+	s->sh_live = s->sh_solo > 0;
+	s->sh_m = s->sh_live ? dmin(1.0, SIM_SHARE_TRAFFIC * bytes / (c->bw * s->sh_solo)) : 0;
+	s->pend_n = g->n;
+	s->pend_end = now;
+	share_run(c, 0, 0);
+	return 0;
+}
+
 /* A virtual clock knows a group's end when it starts: launch works it out
- * and wait_group moves the clock there. */
+ * and wait_group moves the clock there. With share_bw a later launch on
+ * another partition may move it later (share_launch); wait_group then
+ * answers 0 at the end given before, and group_end gives the new one. */
 static int sim_launch(void *ctx, const dev_group *g)
 {
 	sim *s = ctx;
@@ -484,6 +609,8 @@ static int sim_launch(void *ctx, const dev_group *g)
 	s->inflight = 1;
 	s->pend_n = g->n;
 	s->pend_end = end;
+	if (s->clock->n_part && share_launch(s, g, end))
+		return -1;
 	return 0;
 }
 
@@ -711,6 +838,8 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 	if (!isnan(o->kappa))
 		so.kappa = o->kappa;
 	so.group_ns = llround(o->group_us * 1e3);
+	/* TB/s, 1e3 bytes per ns */
+	so.share_bw = (o->share_bw < 0 ? prof_gpu(o->prof)->mem_tbs : o->share_bw) * 1e3;
 	so.seed = o->seed;
 	return sim_device_open(out, o->prof, &so, err, errlen);
 }
@@ -741,6 +870,23 @@ static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, ch
 			 * together are freed together) */
 			s->first = first;
 		}
+	}
+	sim *first = out[0].ctx;
+	sim_clock *c = first->clock;
+	if (n > 1 && first->opt.share_bw > 0) {
+		c->part = calloc((size_t)n, sizeof *c->part);
+		c->done = calloc((size_t)n, sizeof *c->done);
+		c->live = calloc((size_t)n, sizeof *c->live);
+		if (!c->part || !c->done || !c->live) {
+			for (int k = 0; k < n; k++)
+				device_free(&out[k]);
+			snprintf(err, errlen, "out of memory opening the simulator");
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			c->part[i] = out[i].ctx;
+		c->n_part = n;
+		c->bw = first->opt.share_bw;
 	}
 	return 0;
 }

@@ -27,6 +27,21 @@
  * by one log-normal factor exp(sigma z - sigma^2/2), z ~ N(0,1), drawn
  * from the device's own seeded generator: the same seed gives the same
  * run, bit for bit.
+ *
+ * Partitions (open_parts) share one clock and, by the model above, no
+ * SMs: each runs its groups on its own profile. With share_bw they also
+ * share the GPU's memory bandwidth, BW bytes per ns (a run's share_bw:
+ * TB/s, or true for the datasheet's, gpu.h mem_tbs). A group in flight
+ * demands m_g = min(1, T * bytes_g / (BW d_g)) of it, where d_g is its
+ * duration alone in its partition (the model above), bytes_g the fewest
+ * bytes its ops must move (zoo_cost.c) and T SIM_SHARE_TRAFFIC; while
+ * the groups in flight on the clock demand more than 1 together, each
+ * progresses at 1 / sum m_g of its pace alone (processor sharing of the
+ * bandwidth, whole groups at their mean demand, not op by op). A launch
+ * on one partition works out again the ends of every group in flight,
+ * which only moves them later: wait_group answers 0 at an end given
+ * before and group_end gives the new one. A partition alone (its demand
+ * at most 1) is never slowed, and a run of one device shares nothing.
  */
 #ifndef ABACUS_SIM_H
 #define ABACUS_SIM_H
@@ -45,8 +60,13 @@ typedef struct sim_options {
 	 * (launch, the wait for its end): added to each group's start; 0 by
 	 * default (run_config.group_us) */
 	int64_t group_ns;
+	double share_bw; /* bytes per ns partitions share (sim_kind_open_parts); 0: not modelled */
 	uint64_t seed;
 } sim_options;
+
+/* The bytes a group moves over the fewest its ops must move (zoo_cost.c),
+ * in the shared bandwidth's demand. */
+#define SIM_SHARE_TRAFFIC 4.6
 
 void sim_options_default(sim_options *o);
 

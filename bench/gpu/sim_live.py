@@ -2,6 +2,7 @@
 """sim_live.py: simulated against live runs of one scenario, per partition size.
 
     python3 bench/gpu/sim_live.py SIM.db LIVE.db
+    python3 bench/gpu/sim_live.py SIM.db sim-vs-live.txt   (its live column)
 
 Both results databases hold runs of the same scenario (scenarios/paper/
 mig.lua: names paper-mig-1in4, -2in4, -4in4) with the same seeds, loads
@@ -29,10 +30,24 @@ def runs(path):
     return out
 
 
+def runs_txt(path):
+    """The live side of a table this script printed before (a committed
+    sim-vs-live.txt), its figures rounded as printed there."""
+    out, gpu = {}, ""
+    for line in open(path):
+        f = line.split()
+        if line.startswith("live on: "):
+            gpu = line[len("live on: "):].strip()
+        elif len(f) == 8 and f[0].startswith("paper-mig-") and f[3].isdigit():
+            out[(f[0], f[2], int(f[3]), f[1])] = (float(f[5]), float(f[7]), gpu)
+    return out
+
+
 def main():
     if len(sys.argv) != 3:
-        sys.exit("usage: sim_live.py SIM.db LIVE.db")
-    sim, live = runs(sys.argv[1]), runs(sys.argv[2])
+        sys.exit("usage: sim_live.py SIM.db LIVE.db|LIVE.txt (a table printed by this script)")
+    sim = runs(sys.argv[1])
+    live = runs_txt(sys.argv[2]) if sys.argv[2].endswith(".txt") else runs(sys.argv[2])
     keys = sorted(k for k in live if k in sim)
     if not keys:
         sys.exit("sim_live.py: no run done on both sides")

@@ -136,6 +136,13 @@ function P.args(argv)
       error("QUERIES must be a positive integer, not '" .. q .. "'", 0)
     end
   end
+  -- SHARE_BW=true or TB/s: the simulated partitions share the GPU's
+  -- memory bandwidth (the run option share_bw, sim only)
+  local sb = os.getenv("SHARE_BW")
+  if sb and sb ~= "" then
+    o.share_bw = sb == "true" or tonumber(sb)
+    if not o.share_bw then error("SHARE_BW must be true or TB/s, not '" .. sb .. "'", 0) end
+  end
   return o
 end
 
@@ -218,6 +225,7 @@ function P.run_table(su, o, policy, load, seed, name, tags)
                          seed = seed, qos_ms = su.qos_ms, capacity = su.capacity }, tags),
   }
   if policy == "abacus" then t.ways, t.threshold_qos = 2, su.threshold_qos end
+  t.share_bw = o.share_bw
   if o.eager then
     t.graphs, t.name, t.tags.engine = false, name .. "-eager", "eager"
   end
