@@ -10,7 +10,7 @@ and queries, one on sim and one on cuda. Runs are matched by (name,
 policy, seed, load tag); only runs done on both sides count. Prints each
 pair's p99/QoS and goodput, then per partition size (1in4: quarters,
 2in4: halves, 4in4: the whole GPU) the means and the mean absolute
-difference of p99/QoS.
+differences of p99/QoS and of goodput.
 """
 import json
 import sqlite3
@@ -59,7 +59,7 @@ def main():
         print(f"{k[0]:16} {k[3]:4} {k[1]:6} {k[2]:4d} {s[0]:11.2f} {l[0]:6.2f} {s[1]:11.1f} {l[1]:6.1f}")
     print()
     print(f"{'size':8} {'load':4} {'runs':>4} {'p99/QoS sim':>11} {'live':>6} {'|diff|':>6} "
-          f"{'goodput sim':>11} {'live':>6}")
+          f"{'goodput sim':>11} {'live':>6} {'|diff|':>6}")
     for cfg, size in SIZE.items():
         for load in sorted({k[3] for k in keys}):
             ks = [k for k in keys if k[0].endswith(cfg) and k[3] == load]
@@ -68,8 +68,9 @@ def main():
             n = len(ks)
             mean = lambda d, i: sum(d[k][i] for k in ks) / n
             diff = sum(abs(sim[k][0] - live[k][0]) for k in ks) / n
+            gdiff = sum(abs(sim[k][1] - live[k][1]) for k in ks) / n
             print(f"{size:8} {load:4} {n:4d} {mean(sim, 0):11.2f} {mean(live, 0):6.2f} {diff:6.2f} "
-                  f"{mean(sim, 1):11.1f} {mean(live, 1):6.1f}")
+                  f"{mean(sim, 1):11.1f} {mean(live, 1):6.1f} {gdiff:6.1f}")
 
 
 if __name__ == "__main__":
