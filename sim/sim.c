@@ -873,7 +873,9 @@ static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, ch
 	}
 	sim *first = out[0].ctx;
 	sim_clock *c = first->clock;
-	if (n > 1 && first->opt.share_bw > 0) {
+	/* partitions of one GPU (sms given); a cluster's GPUs, also opened
+	 * together on one clock, share no bandwidth */
+	if (n > 1 && first->opt.share_bw > 0 && o[0].sms > 0) {
 		c->part = calloc((size_t)n, sizeof *c->part);
 		c->done = calloc((size_t)n, sizeof *c->done);
 		c->live = calloc((size_t)n, sizeof *c->live);

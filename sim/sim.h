@@ -41,7 +41,8 @@
  * on one partition works out again the ends of every group in flight,
  * which only moves them later: wait_group answers 0 at an end given
  * before and group_end gives the new one. A partition alone (its demand
- * at most 1) is never slowed, and a run of one device shares nothing.
+ * at most 1) is never slowed; a run of one device, or a cluster's GPUs
+ * (opened together, no SM counts), share nothing.
  */
 #ifndef ABACUS_SIM_H
 #define ABACUS_SIM_H

@@ -7,6 +7,7 @@
 #    0.55 of the H200's bandwidth each, so together more than all of it)
 #    take longer with it on, longer still at 2 TB/s, the same every time
 #    (pinned figures).
+#  * A cluster's GPUs (one clock, no partitions) share nothing.
 #  * Bad values and a live device are refused in one line before the run.
 #   bash tests/test_share.sh ABACUS_BIN SOURCE_DIR
 set -u
@@ -59,6 +60,25 @@ if "$BIN" --db "$T/r.db" run share.lua >got.txt 2>err.txt; then
 		bad "halves on: $(fig halves true)"
 else
 	bad "share.lua failed: $(cat err.txt)"
+fi
+
+# a cluster's GPUs are opened together on one clock too, but share nothing
+cat >cluster.lua <<'SCN'
+local S = {
+  { model = "bert", batch = {16}, seq = {64}, qos_ms = 50 },
+  { model = "bert", batch = {16}, seq = {64}, qos_ms = 50 },
+}
+for _, bw in ipairs{ false, true } do
+  local r = abacus.run{ name = "share", services = S, policy = "fcfs", gpus = 2, router = "random",
+    share_bw = bw, load = { kind = "poisson", qps = 800 }, queries = 1000, seed = 3 }
+  print(string.format("%.17g %.17g %d", r.p99_ms, r.mean_ms, r.completed))
+end
+SCN
+if "$BIN" --db "$T/r.db" run cluster.lua >got.txt 2>err.txt; then
+	[ "$(wc -l <got.txt)" -eq 2 ] && [ "$(sed -n 1p got.txt)" = "$(sed -n 2p got.txt)" ] && ok ||
+		bad "a cluster changed with share_bw: $(cat got.txt)"
+else
+	bad "cluster.lua failed: $(cat err.txt)"
 fi
 
 refused bw-type "field 'share_bw' must be true, false or TB/s, got string" 'share_bw = "fast"'
