@@ -773,12 +773,16 @@ extern "C" cudaError_t cuda_k_bias_act(void *y, const void *bias, int64_t n, int
 {
 	if (n <= 0)
 		return cudaSuccess;
-	if (!half && n % 4 == 0 && aligned16(y) && (inner % 4 == 0 || (inner == 1 && c % 4 == 0))) {
+	/* the vector forms need the bias to line up with their vectors; an
+	 * activation alone (bias NULL, e.g. the GELU after a cuBLASLt
+	 * epilogue) takes them wherever the length and alignment allow */
+	if (!half && n % 4 == 0 && aligned16(y) &&
+	    (!bias || inner % 4 == 0 || (inner == 1 && c % 4 == 0))) {
 		int64_t n4 = n / 4;
 		bias_act4_kernel<<<blocks_for(n4), kThreads, 0, s>>>(
 		    (float4 *)y, (const float *)bias, n4, inner == 1 ? 0 : inner / 4, c, (int)act);
-	} else if (half && n % 8 == 0 && aligned16(y) && (!bias || aligned16(bias)) &&
-	           (inner % 8 == 0 || (inner == 1 && c % 8 == 0))) {
+	} else if (half && n % 8 == 0 && aligned16(y) &&
+	           (!bias || (aligned16(bias) && (inner % 8 == 0 || (inner == 1 && c % 8 == 0))))) {
 		DISPATCH(half, bias_act8_kernel<T><<<blocks_for(n / 8), kThreads, 0, s>>>(
 		                   (T *)y, (const T *)bias, n / 8, inner, c, (int)act));
 	} else {
