@@ -13,6 +13,8 @@
  *                     bias in the epilogue)]
  *                    [--dw 0|1|2 (cuda_exec_cfg.dw: depthwise convs as our kernel,
  *                     1 where timed faster, 2 always; default 0)]
+ *                    [--attn-rt (cuda_exec_cfg.attn_rt: the register-tiled
+ *                     attention kernel; also with --kernels, --sanitize-run)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
@@ -129,6 +131,8 @@ static int half = 0;
 static int nhwc = 0, fuse_add = 0, ws_all = 0, dw = 0;
 /* --fc-lt: cuda_exec_cfg.fc_lt (also for --kernels and --sanitize-run) */
 static int fc_lt = 0;
+/* --attn-rt: cuda_exec_cfg.attn_rt (also for --kernels and --sanitize-run) */
+static int attn_rt = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
 static int whole_graph = 1;
 
@@ -150,6 +154,7 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .ws_all = ws_all,
 	                     .dw = dw};
 	cfg.fc_lt = fc_lt;
+	cfg.attn_rt = attn_rt;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -511,6 +516,7 @@ static int sanitize_run(const opts *o)
 			                     .fuse_add = fuse_add,
 			                     .dw = dw};
 			cfg.fc_lt = fc_lt;
+			cfg.attn_rt = attn_rt;
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -602,6 +608,7 @@ static int usage(void)
 	    "                [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
 	    "                [--graphs-only] [--fc-lt (also with --kernels, --sanitize-run)]\n"
+	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "                            [--dw N]\n"
 	    "       bench_gpu --info\n"
@@ -653,6 +660,8 @@ int main(int argc, char **argv)
 			ws_all = 1;
 		else if (!strcmp(argv[i], "--fc-lt"))
 			fc_lt = 1;
+		else if (!strcmp(argv[i], "--attn-rt"))
+			attn_rt = 1;
 		else if (!strcmp(argv[i], "--dw") && i + 1 < argc) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);

@@ -83,6 +83,7 @@ void cuda_options_default(cuda_options *o)
 	o->ws_all = 0;
 	o->fc_lt = 0;
 	o->dw = 0;
+	o->attn_rt = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -243,6 +244,7 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .ws_all = d->opt.ws_all,
 		                     .dw = d->opt.dw};
 		cfg.fc_lt = d->opt.fc_lt;
+		cfg.attn_rt = d->opt.attn_rt;
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);

@@ -41,6 +41,8 @@ typedef struct cuda_options {
 	int dw;        /* depthwise convs as our kernel (cuda_exec_cfg.dw): 1
 	                  where timed faster than cuDNN, 2 always; default 0
 	                  until timed on a GPU */
+	int attn_rt;   /* 1: fused attention as the register-tiled kernel
+	                  (cuda_exec_cfg.attn_rt), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

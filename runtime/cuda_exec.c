@@ -1126,6 +1126,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		return text_fail(err, errlen, "fc_lt %d not 0 or 1", cfg->fc_lt);
 	if (cfg->dw < 0 || cfg->dw > 2)
 		return text_fail(err, errlen, "dw %d outside [0, 2]", cfg->dw);
+	if (cfg->attn_rt < 0 || cfg->attn_rt > 1)
+		return text_fail(err, errlen, "attn_rt %d not 0 or 1", cfg->attn_rt);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return text_fail(err, errlen, "out of memory");
@@ -2162,7 +2164,7 @@ static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 	c->layer = l + 2;
 	if (launch(c, "cuda_k_attention",
 	           cuda_k_attention(out_ptr(x, l + 2), in_ptr(x, l, 0), b, S, L->cout, L->heads,
-	                            x->cfg.half, x->stream)))
+	                            x->cfg.half, x->cfg.attn_rt, x->stream)))
 		return -1;
 	return 3;
 }

@@ -114,6 +114,9 @@ typedef struct cuda_exec_cfg {
 	                  kernels (dw 1) or always (dw 2), so the slow NHWC
 	                  depthwise kernels of cuDNN that keep nhwc 1 away
 	                  from grouped convs are avoided */
+	int attn_rt;   /* 1: the fused attention groups run the register-tiled
+	                  kernel (cuda_k_attention with rt 1: each warp takes 8
+	                  query rows at once); 0: the one-row-per-warp kernel */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);

@@ -376,6 +376,153 @@ __global__ void attention_kernel(T *out, const T *__restrict__ qkv, int seq, int
 	}
 }
 
+/* Attention, register-tiled (cuda_k_attention with rt): each warp takes
+ * kAttnRows query rows at once, so every K value read from shared memory
+ * feeds kAttnRows score FMAs and every V value kAttnRows output FMAs; the
+ * query rows (and then their probabilities) are read as float4 broadcasts.
+ * The same sums in the same order as attention_kernel.
+ * K rows are padded to an odd number of float4s so that the float4 reads of
+ * eight lanes (one shared-memory wavefront) fall in 32 different banks.
+ * Needs dh % 4 == 0. A block holds one (sample, head)'s K and V and takes
+ * groups_per_block groups of kAttnRows queries (grid.y chunks them), its
+ * warps one group at a time. Under 128 registers (two blocks of 8 warps per
+ * SM) it does not spill; held to 80 (three) it does, and unrolling the
+ * d and j loops spills too. */
+constexpr int kAttnRows = 8;
+
+__host__ __device__ int attn_rt_kst(int dh)
+{
+	return ((dh / 4) | 1) * 4;
+}
+
+__host__ __device__ int attn_rt_pst(int seq)
+{
+	return (seq + 3) & ~3;
+}
+
+size_t attn_rt_smem(int seq, int dh, int warps)
+{
+	return ((size_t)seq * (attn_rt_kst(dh) + dh) +
+	        (size_t)warps * kAttnRows * (dh + attn_rt_pst(seq))) *
+	       sizeof(float);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kAttnWarps * 32, 2)
+    attention_rt_kernel(T *out, const T *__restrict__ qkv, int seq, int feat, int heads,
+                        float scale, int groups_per_block)
+{
+	extern __shared__ float4 sm4[];
+	float *sm = (float *)sm4;
+	const int dh = feat / heads, kst = attn_rt_kst(dh), pst = attn_rt_pst(seq), d4n = dh / 4;
+	const int warps = blockDim.x >> 5;
+	float *K = sm, *V = K + (size_t)seq * kst;
+	int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+	float *q = V + (size_t)seq * dh + (size_t)warp * kAttnRows * dh;
+	float *p =
+	    V + (size_t)seq * dh + (size_t)warps * kAttnRows * dh + (size_t)warp * kAttnRows * pst;
+	int n = blockIdx.x / heads, h = blockIdx.x % heads;
+	const int64_t row = 3LL * feat;
+	const T *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
+	for (int i = threadIdx.x; i < seq * d4n; i += blockDim.x) {
+		int j = i / d4n, d = (i % d4n) * 4;
+		const T *kg = base + j * row + feat + d, *vg = kg + feat;
+		*(float4 *)(K + j * kst + d) =
+		    make_float4(ld(kg), ld(kg + 1), ld(kg + 2), ld(kg + 3));
+		*(float4 *)(V + j * dh + d) =
+		    make_float4(ld(vg), ld(vg + 1), ld(vg + 2), ld(vg + 3));
+	}
+	__syncthreads();
+	const int groups = (seq + kAttnRows - 1) / kAttnRows;
+	const int g1 = min(groups, (int)(blockIdx.y + 1) * groups_per_block);
+	for (int g = blockIdx.y * groups_per_block + warp; g < g1; g += warps) {
+		const int i0 = g * kAttnRows;
+		for (int x = lane; x < kAttnRows * dh; x += 32) {
+			int r = x / dh, d = x % dh;
+			q[x] = i0 + r < seq ? ld(base + (int64_t)(i0 + r) * row + d) : 0.0f;
+		}
+		__syncwarp();
+		for (int j = lane; j < seq; j += 32) {
+			const float4 *k4 = (const float4 *)(K + j * kst);
+			float s[kAttnRows];
+#pragma unroll
+			for (int r = 0; r < kAttnRows; r++)
+				s[r] = 0.0f;
+#pragma unroll 1
+			for (int d4 = 0; d4 < d4n; d4++) {
+				float4 kv = k4[d4];
+#pragma unroll
+				for (int r = 0; r < kAttnRows; r++) {
+					float4 qv = ((const float4 *)(q + r * dh))[d4];
+					s[r] = fmaf(qv.x, kv.x, s[r]);
+					s[r] = fmaf(qv.y, kv.y, s[r]);
+					s[r] = fmaf(qv.z, kv.z, s[r]);
+					s[r] = fmaf(qv.w, kv.w, s[r]);
+				}
+			}
+#pragma unroll
+			for (int r = 0; r < kAttnRows; r++) {
+				s[r] *= scale;
+				p[r * pst + j] = s[r];
+			}
+		}
+		float inv = 0.0f; /* lane r holds row r's 1 / sum */
+#pragma unroll
+		for (int r = 0; r < kAttnRows; r++) {
+			float mr = -INFINITY, sum = 0.0f; /* the max read back from p */
+			for (int j = lane; j < seq; j += 32)
+				mr = fmaxf(mr, p[r * pst + j]);
+			mr = warp_max(mr);
+			for (int j = lane; j < seq; j += 32) {
+				float e = expf(p[r * pst + j] - mr);
+				p[r * pst + j] = e;
+				sum += e;
+			}
+			sum = warp_sum(sum);
+			if (lane == r)
+				inv = 1.0f / sum;
+		}
+		__syncwarp();
+		/* every lane in every pass (the shuffles below): one past dh reads
+		 * column dh - 1 and stores nothing */
+		for (int d0 = 0; d0 < dh; d0 += 32) {
+			const int d = min(d0 + lane, dh - 1);
+			float acc[kAttnRows];
+#pragma unroll
+			for (int r = 0; r < kAttnRows; r++)
+				acc[r] = 0.0f;
+			int j = 0;
+#pragma unroll 1
+			for (; j + 4 <= seq; j += 4) {
+				const float *v = V + j * dh + d;
+				float v0 = v[0], v1 = v[dh], v2 = v[2 * dh], v3 = v[3 * dh];
+#pragma unroll
+				for (int r = 0; r < kAttnRows; r++) {
+					float4 pv = *(const float4 *)(p + r * pst + j);
+					acc[r] = fmaf(pv.x, v0, acc[r]);
+					acc[r] = fmaf(pv.y, v1, acc[r]);
+					acc[r] = fmaf(pv.z, v2, acc[r]);
+					acc[r] = fmaf(pv.w, v3, acc[r]);
+				}
+			}
+			for (; j < seq; j++) {
+				float v = V[j * dh + d];
+#pragma unroll
+				for (int r = 0; r < kAttnRows; r++)
+					acc[r] = fmaf(p[r * pst + j], v, acc[r]);
+			}
+#pragma unroll
+			for (int r = 0; r < kAttnRows; r++) {
+				float ir = __shfl_sync(0xffffffffu, inv, r);
+				if (i0 + r < seq && d0 + lane < dh)
+					st(out + ((int64_t)n * seq + i0 + r) * feat +
+					       (int64_t)h * dh + d,
+					   acc[r] * ir);
+			}
+		}
+		__syncwarp(); /* q and p are rewritten for the next group */
+	}
+}
 template <typename T> __global__ void fill_kernel(T *p, int64_t n, uint64_t seed)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -889,8 +1036,54 @@ extern "C" int cuda_k_attention_fits(int seq, int dh)
 	return seq >= 1 && dh >= 1 && attn_smem(seq, dh) <= kAttnSmemMax;
 }
 
+/* The register-tiled kernel's launch, or 0 where it cannot run (dh not a
+ * multiple of 4, or its shared memory over what the device allows a block):
+ * chunks of query groups per (sample, head) along grid.y only as many as
+ * it takes for batch x heads x chunks to reach two blocks per SM, so that a
+ * large batch loads each head's K and V once; warps per block up to
+ * kAttnWarps, fewer where a chunk has fewer groups or the shared memory
+ * needs it. */
+template <typename T>
+int attention_rt_launch(T *out, const T *qkv, int batch, int seq, int feat, int heads,
+                        cudaStream_t s, cudaError_t *e)
+{
+	int dh = feat / heads, dev = 0, sms = 0, optin = 0;
+	if (dh % 4)
+		return 0;
+	if ((*e = cudaGetDevice(&dev)) != cudaSuccess ||
+	    (*e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev)) !=
+	        cudaSuccess ||
+	    (*e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev)) !=
+	        cudaSuccess)
+		return 1;
+	int groups = (seq + kAttnRows - 1) / kAttnRows;
+	int64_t bh = (int64_t)batch * heads;
+	int chunks = 1;
+	while (chunks < groups && bh * chunks < 2LL * sms)
+		chunks++;
+	int per = (groups + chunks - 1) / chunks; /* groups per chunk */
+	chunks = (groups + per - 1) / per;
+	int warps = per < kAttnWarps ? per : kAttnWarps;
+	while (warps > 1 && attn_rt_smem(seq, dh, warps) > (size_t)optin)
+		warps--;
+	size_t smem = attn_rt_smem(seq, dh, warps);
+	if (smem > (size_t)optin)
+		return 0;
+	/* the device's limit, not smem: a launch of another size elsewhere
+	 * stays allowed whatever order these calls come in */
+	if (smem > kAttnSmemMax &&
+	    (*e = cudaFuncSetAttribute(attention_rt_kernel<T>,
+	                               cudaFuncAttributeMaxDynamicSharedMemorySize, optin)) !=
+	        cudaSuccess)
+		return 1;
+	attention_rt_kernel<T><<<dim3((unsigned)bh, (unsigned)chunks), warps * 32, smem, s>>>(
+	    out, qkv, seq, feat, heads, 1.0f / sqrtf((float)dh), per);
+	*e = cudaGetLastError();
+	return 1;
+}
+
 extern "C" cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat,
-                                        int heads, int half, cudaStream_t s)
+                                        int heads, int half, int rt, cudaStream_t s)
 {
 	if (batch <= 0)
 		return cudaSuccess;
@@ -898,6 +1091,14 @@ extern "C" cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, i
 	    (int64_t)batch * heads > 0x7fffffff)
 		return cudaErrorInvalidValue;
 	int dh = feat / heads;
+	if (rt) {
+		cudaError_t e = cudaSuccess;
+		int done = 0;
+		DISPATCH(half, done = attention_rt_launch<T>((T *)out, (const T *)qkv, batch, seq,
+		                                             feat, heads, s, &e));
+		if (done)
+			return e;
+	}
 	dim3 grid((unsigned)(batch * heads), (unsigned)((seq + kAttnQueries - 1) / kAttnQueries));
 	DISPATCH(half, attention_kernel<T><<<grid, kAttnWarps * 32, attn_smem(seq, dh), s>>>(
 	                   (T *)out, (const T *)qkv, seq, feat, heads, 1.0f / sqrtf((float)dh)));

@@ -60,10 +60,14 @@ cudaError_t cuda_k_softmax(void *out, const void *in, int64_t rows, int len, int
  * One block per (sample, head, 32 queries) holds that head's K and V in
  * shared memory, within the 48 KB every CUDA GPU gives a block (dh 64: up
  * to seq 85), so only seq and dh with cuda_k_attention_fits() run; other
- * sizes return cudaErrorInvalidValue. */
+ * sizes return cudaErrorInvalidValue. With rt 1 a register-tiled kernel runs
+ * instead where dh is a multiple of 4 and its shared memory fits the
+ * device's opt-in limit per block (else the kernel above): each warp takes
+ * 8 query rows at once, and a large batch x heads loads each head's K and
+ * V once; the same sums in the same order as the kernel above. */
 int cuda_k_attention_fits(int seq, int dh);
 cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat, int heads,
-                             int half, cudaStream_t s);
+                             int half, int rt, cudaStream_t s);
 
 /* Unfolds a batch of NCHW images for a convolution as a matrix product.
  * With fold 0, per sample: col[n][(c*kh + ky)*kw + kx][oy*wo + ox] =

@@ -11,7 +11,10 @@
  *  4. the device interface: a two-service group, end times on the device
  *     clock, continuity checks, and refusal of services that do not fit;
  *  5. the fused attention kernel (cuda_k_attention) on random QKV against
- *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4;
+ *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4; the
+ *     register-tiled one (cuda_exec_cfg.attn_rt) too, and in fp16 and
+ *     bf16 (<= 1e-2); bert whole with it at batch 4 seq 64 as in 2, and
+ *     its segments as in 3;
  *  6. merged batches of odd sizes (3, 5, 13): each query's outputs from the
  *     merged batch against the query run alone, <= 1e-3 TF32 off and
  *     <= 2e-2 on (the whole-model bounds: the two sizes may pick other
@@ -90,8 +93,9 @@ static const char *prec_name(int prec)
 
 /* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, dw and
  * fc_lt, which are not layouts but travel with them: DW is dw 2, our
- * depthwise kernel always, DW1 dw 1, the timed choice; LT fc_lt). */
-enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32 };
+ * depthwise kernel always, DW1 dw 1, the timed choice; LT fc_lt; RT
+ * attn_rt). */
+enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32, RT = 64 };
 
 static const char *layout_name(int layout)
 {
@@ -99,6 +103,9 @@ static const char *layout_name(int layout)
 	                                    "nchw+dw",  "nhwc+dw",  "nchw+add+dw",  "nhwc+add+dw",
 	                                    "nchw+dw1", "nhwc+dw1", "nchw+add+dw1", "nhwc+add+dw1"};
 	static const char *const lt[] = {"nchw+lt", "nhwc+lt", "nchw+add+lt", "nhwc+add+lt"};
+	static const char *const rt[] = {"nchw+rt", "nhwc+rt", "nchw+add+rt", "nhwc+add+rt"};
+	if (layout & RT)
+		return rt[layout & 3];
 	if (layout & LT)
 		return lt[layout & 3];
 	return names[(layout & 3) + (layout & DW ? 4 : layout & DW1 ? 8 : 0)];
@@ -128,6 +135,7 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                           : layout & DW1 ? 1
 	                                          : 0};
 	cfg.fc_lt = (layout & LT) != 0;
+	cfg.attn_rt = (layout & RT) != 0;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -671,10 +679,15 @@ out:
 
 /* The fused attention kernel (cuda_k_attention) against ref_layer run
  * through bert's first scores, softmax and context layers, on random QKV,
- * at batch sizes and sequence lengths around the kernel's limits. */
+ * at batch sizes and sequence lengths around the kernel's limits: fp32
+ * (tol 1e-4), and the register-tiled kernel (rt 1) also in fp16 and bf16
+ * (tol 1e-2, on QKV rounded to that precision) at seqs that are not a
+ * multiple of its 8 rows per warp, and at batch 32 (one block per head,
+ * over 48 KB of shared memory). */
 static void test_attention(const zoo_model *bert, const wts *w)
 {
-	static const int cases[][2] = {{4, 64}, {5, 85}, {1, 8}, {6, 33}};
+	static const int cases[][2] = {{4, 64}, {5, 85}, {1, 8},  {6, 33},
+	                               {3, 37}, {2, 62}, {32, 64}};
 	int l = 0;
 	while (l < bert->n_layers && bert->layers[l].kind != ZOO_ATTN_SCORES)
 		l++;
@@ -694,42 +707,83 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
 		float *qkv = malloc(n_in * sizeof *qkv), *prob = malloc(n_p * sizeof *prob);
 		float *ref = malloc(n_out * sizeof *ref), *gpu = malloc(n_out * sizeof *gpu);
+		float *rnd = malloc(n_in * sizeof *rnd), *old = calloc(n_out, sizeof *old);
+		uint16_t *h16 = malloc((n_in > n_out ? n_in : n_out) * sizeof *h16);
 		rng r;
 		rng_seed(&r, 11 + c);
 		for (size_t i = 0; i < n_in; i++)
 			qkv[i] = (float)(2.0 * rng_double(&r) - 1.0);
-		char err[ERRLEN];
-		const void *in_s[1] = {qkv}, *in_p[1] = {prob}, *in_c[2] = {prob, qkv};
-		int rc = ref_layer(bert, w, l, batch, seq, in_s, prob, err, sizeof err) ||
-		         ref_layer(bert, w, l + 1, batch, seq, in_p, prob, err, sizeof err) ||
-		         ref_layer(bert, w, l + 2, batch, seq, in_c, ref, err, sizeof err);
-		if (rc)
-			fprintf(stderr, "ref_layer bert attention: %s\n", err);
-		CHECK(rc == 0);
 		float *d_in = NULL, *d_out = NULL;
-		int ok = cudaMalloc((void **)&d_in, n_in * sizeof *d_in) == cudaSuccess &&
-		         cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess &&
-		         cudaMemcpy(d_in, qkv, n_in * sizeof *qkv, cudaMemcpyHostToDevice) ==
-		             cudaSuccess &&
-		         cuda_k_attention(d_out, d_in, batch, seq, feat, heads, 0, 0) == cudaSuccess &&
-		         cudaMemcpy(gpu, d_out, n_out * sizeof *gpu, cudaMemcpyDeviceToHost) ==
-		             cudaSuccess;
-		CHECK(ok);
-		if (ok && !rc) {
-			double e = rel_err(gpu, ref, n_out);
-			printf("  attention batch %d seq %d: rel err %.2e (tol 1e-4)\n", batch, seq,
-			       e);
-			CHECK(e <= 1e-4);
-		}
-		CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, 0, 0) ==
-		      cudaErrorInvalidValue);
-		cudaGetLastError();
+		CHECK(cudaMalloc((void **)&d_in, n_in * sizeof *d_in) == cudaSuccess &&
+		      cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess);
+		for (int rt = 0; rt <= 1; rt++)
+			for (int prec = FP32; prec <= (rt ? BF16 : FP32); prec++) {
+				if (prec == TF32)
+					continue;
+				int half = prec == BF16 ? 2 : prec == FP16;
+				size_t esz = half ? 2 : 4;
+				for (size_t i = 0; i < n_in; i++)
+					rnd[i] = half == 2 ? bf16_to_float(bf16_from_float(qkv[i]))
+					         : half    ? half_to_float(half_from_float(qkv[i]))
+					                   : qkv[i];
+				if (half == 2)
+					bf16_from_floats(h16, rnd, n_in);
+				else if (half)
+					half_from_floats(h16, rnd, n_in);
+				char err[ERRLEN];
+				const void *in_s[1] = {rnd}, *in_p[1] = {prob},
+				           *in_c[2] = {prob, rnd};
+				int rc = ref_layer(bert, w, l, batch, seq, in_s, prob, err,
+				                   sizeof err) ||
+				         ref_layer(bert, w, l + 1, batch, seq, in_p, prob, err,
+				                   sizeof err) ||
+				         ref_layer(bert, w, l + 2, batch, seq, in_c, ref, err,
+				                   sizeof err);
+				if (rc)
+					fprintf(stderr, "ref_layer bert attention: %s\n", err);
+				CHECK(rc == 0);
+				void *out_h = half ? (void *)h16 : (void *)gpu;
+				int ok =
+				    d_in && d_out &&
+				    cudaMemcpy(d_in, half ? (void *)h16 : (void *)rnd, n_in * esz,
+				               cudaMemcpyHostToDevice) == cudaSuccess &&
+				    cuda_k_attention(d_out, d_in, batch, seq, feat, heads, half, rt,
+				                     0) == cudaSuccess &&
+				    cudaMemcpy(out_h, d_out, n_out * esz, cudaMemcpyDeviceToHost) ==
+				        cudaSuccess;
+				CHECK(ok);
+				if (ok && half == 2)
+					bf16_to_floats(gpu, h16, n_out);
+				else if (ok && half)
+					half_to_floats(gpu, h16, n_out);
+				if (ok && !rc) {
+					double e = rel_err(gpu, ref, n_out),
+					       tol = half ? 1e-2 : 1e-4;
+					printf("  attention%s %s batch %d seq %d: rel err %.2e "
+					       "(tol %.0e)",
+					       rt ? " rt" : "", prec_name(prec), batch, seq, e,
+					       tol);
+					if (!rt)
+						memcpy(old, gpu, n_out * sizeof *gpu);
+					else if (!half)
+						printf(", against rt 0 %.2e",
+						       rel_err(gpu, old, n_out));
+					putchar('\n');
+					CHECK(e <= tol);
+				}
+				CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, half, rt,
+				                       0) == cudaErrorInvalidValue);
+				cudaGetLastError();
+			}
 		cudaFree(d_in);
 		cudaFree(d_out);
 		free(qkv);
 		free(prob);
 		free(ref);
 		free(gpu);
+		free(rnd);
+		free(old);
+		free(h16);
 	}
 }
 
@@ -1164,6 +1218,10 @@ int main(int argc, char **argv)
 		bad.dw = 3;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "dw 3");
+		bad.dw = 0;
+		bad.attn_rt = 2;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "attn_rt 2");
 	}
 
 	if (part(argc, argv, "layers")) {
@@ -1201,6 +1259,10 @@ int main(int argc, char **argv)
 		test_model(bert, zw[8], 1, 64, 1, both); /* bert ignores nhwc */
 		test_model(bert, zw[8], 4, 64, 1, nchw); /* the fused attention kernel's path */
 		{
+			static const int rt[] = {RT, -1}; /* the register-tiled attention kernel */
+			test_model(bert, zw[8], 4, 64, 1, rt);
+		}
+		{
 			static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
 			/* inception_v3 and vgg16 at batch 1, mobilenet_v2 at 2 */
 			static const int others[] = {4, 5, 7}, batch[] = {1, 1, 2};
@@ -1219,6 +1281,9 @@ int main(int argc, char **argv)
 		test_segments(bert, 4, 64, 0, TF32, NCHW); /* the fused attention kernel's path */
 		test_segments(r50, 2, 0, 3, FP16, NCHW);
 		test_segments(bert, 4, 64, 0, FP16, NCHW);
+		test_segments(bert, 4, 64, 0, TF32, RT); /* the register-tiled attention kernel */
+		test_segments(bert, 4, 64, 0, FP16, RT);
+		test_segments(bert, 4, 64, 0, BF16, RT);
 		test_segments(r50, 2, 0, 0, TF32, FUSE);
 		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
 		test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);

@@ -16,10 +16,10 @@
 # fp16, bf16) with +nhwc (bench_gpu --nhwc), +add (--fuse-add), +cg0
 # (--conv-gemm 0: cuDNN only), +find (--find: conv algorithms timed) and
 # +ws (--ws-all: a workspace any candidate fits), +lt (--fc-lt: fc layers
-# through cuBLASLt, bias in the epilogue) and +dw (--dw 1: depthwise convs
+# through cuBLASLt, bias in the epilogue), +dw (--dw 1: depthwise convs
 # as our kernel where timed faster; with +nhwc it also stores mobilenet_v2
-# NHWC), each written as
-# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-lt][-dw].csv. With KERNELS, KVARIANTS
+# NHWC) and +rt (--attn-rt: the register-tiled attention kernel), each
+# written as whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-lt][-dw][-rt].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the

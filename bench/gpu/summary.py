@@ -32,6 +32,9 @@ LAYOUTS = (("nchw", ""), ("nchw+add", "-add"), ("nhwc", "-nhwc"), ("nhwc+add", "
            ("nhwc+a+find", "-nhwc-add-find"), ("nchw+dw", "-dw"), ("nhwc+a+dw", "-nhwc-add-dw"))
 # fc layers through cuBLASLt (ratio.sh's +lt)
 LAYOUTS += (("nchw+lt", "-lt"), ("nhwc+a+lt", "-nhwc-add-lt"))
+# every lever (ratio.sh's +nhwc+add+ws+lt+dw), and with the register-tiled
+# attention kernel (+rt)
+LAYOUTS += (("levers", "-nhwc-add-ws-lt-dw"), ("levers+rt", "-nhwc-add-ws-lt-dw-rt"))
 
 
 def load(path):
