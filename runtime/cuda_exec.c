@@ -2380,24 +2380,34 @@ int cuda_exec_graphs(const cuda_exec *x)
 	return x->n_graphs;
 }
 
-int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
+/* What count_convs counts at a batch: convs as a GEMM, as our depthwise
+ * kernel, or on cuDNN below its first choice for want of workspace. */
+enum { COUNT_GEMM, COUNT_DW, COUNT_WS_SHORT };
+
+static int count_convs(const cuda_exec *x, int batch, int what)
 {
 	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
 		return 0;
 	int n = 0;
-	for (int l = 0; l < x->m->n_layers; l++)
-		n += x->m->layers[l].kind == ZOO_CONV && x->lp[l].bd[batch].gemm;
+	for (int l = 0; l < x->m->n_layers; l++) {
+		if (x->m->layers[l].kind != ZOO_CONV)
+			continue;
+		const bdesc *bd = &x->lp[l].bd[batch];
+		n += what == COUNT_GEMM ? bd->gemm != 0
+		     : what == COUNT_DW ? bd->dw != 0
+		                        : !bd->gemm && !bd->dw && bd->ws_first > 0;
+	}
 	return n;
+}
+
+int cuda_exec_gemm_convs(const cuda_exec *x, int batch)
+{
+	return count_convs(x, batch, COUNT_GEMM);
 }
 
 int cuda_exec_dw_convs(const cuda_exec *x, int batch)
 {
-	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
-		return 0;
-	int n = 0;
-	for (int l = 0; l < x->m->n_layers; l++)
-		n += x->m->layers[l].kind == ZOO_CONV && x->lp[l].bd[batch].dw;
-	return n;
+	return count_convs(x, batch, COUNT_DW);
 }
 
 int cuda_exec_nhwc(const cuda_exec *x)
@@ -2407,14 +2417,7 @@ int cuda_exec_nhwc(const cuda_exec *x)
 
 int cuda_exec_ws_short_convs(const cuda_exec *x, int batch)
 {
-	if (batch < 1 || batch > x->cfg.max_batch || !x->bready[batch])
-		return 0;
-	int n = 0;
-	for (int l = 0; l < x->m->n_layers; l++) {
-		const bdesc *bd = &x->lp[l].bd[batch];
-		n += x->m->layers[l].kind == ZOO_CONV && !bd->gemm && !bd->dw && bd->ws_first > 0;
-	}
-	return n;
+	return count_convs(x, batch, COUNT_WS_SHORT);
 }
 
 void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
