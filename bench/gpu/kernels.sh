@@ -17,8 +17,8 @@ OUT=${OUT:-/tmp/abacus-kernels-out}
 mkdir -p "$OUT"
 W=$(mktemp -d)
 . bench/gpu/variant.sh
-CUDNN_DIR=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
-export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+. bench/gpu/stage.sh
+gpu_env
 export PYTHONUNBUFFERED=1
 K=$OUT/kernels.txt
 echo "kernels.sh: $(nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader)" >"$K"
