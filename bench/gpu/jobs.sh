@@ -11,7 +11,7 @@
 #   lttest     test_cuda lt: fc layers through cuBLASLt (cuda_exec_cfg.fc_lt)
 #   segtest    test_cuda segments merged: segments against the whole model,
 #              merged batches against the queries run alone
-#   cudatest   test_cuda, every check
+#   cudatest   test_cuda, every check (TPARTS="attention lt": those only)
 #   wstest     test_cuda ws: the workspace any candidate fits (cuda_exec_cfg.ws_all)
 #   dwtest     test_cuda dw: our depthwise conv kernel (cuda_exec_cfg.dw)
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
@@ -46,7 +46,8 @@ for j in "$@"; do
 	segtest | cudatest | wstest | lttest | dwtest)
 		. bench/gpu/stage.sh
 		gpu_env
-		parts=() lim=${LIMIT:-500}
+		read -ra parts <<<"${TPARTS:-}"
+		lim=${LIMIT:-500}
 		[ "$j" = segtest ] && parts=(segments merged) lim=${LIMIT:-300}
 		[ "$j" = wstest ] && parts=(ws) lim=${LIMIT:-120}
 		[ "$j" = lttest ] && parts=(lt) lim=${LIMIT:-200}
