@@ -245,6 +245,52 @@ __global__ void layernorm_kernel(T *out, const T *a, const T *b, const T *__rest
 		st(out + base + f, (row[f] - mean) * rstd * ld(gamma + f) + ld(beta + f));
 }
 
+/* One warp per row for rows of at most 32 * kLnPerLane features, a multiple
+ * of 32: lane i holds features i, i + 32, ... in registers, so the mean and
+ * the variance (two-pass, as above) are warp reductions with no block
+ * barrier; a 768-feature row of bert is 24 values a lane. */
+constexpr int kLnPerLane = 32;
+constexpr int kLnWarps = 4;
+
+template <typename T>
+__global__ void layernorm_warp_kernel(T *out, const T *a, const T *b, const T *__restrict__ gamma,
+                                      const T *__restrict__ beta, int64_t rows, int feat,
+                                      float eps)
+{
+	int64_t r = (int64_t)blockIdx.x * kLnWarps + (threadIdx.x >> 5);
+	int lane = threadIdx.x & 31, per = feat >> 5;
+	if (r >= rows)
+		return;
+	int64_t base = r * feat;
+	float v[kLnPerLane];
+	float s = 0.0f;
+#pragma unroll
+	for (int k = 0; k < kLnPerLane; k++)
+		if (k < per) {
+			int f = lane + 32 * k;
+			float x = ld(a + base + f);
+			if (b)
+				x += ld(b + base + f);
+			v[k] = x;
+			s += x;
+		}
+	float mean = warp_sum(s) / feat;
+	float q = 0.0f;
+#pragma unroll
+	for (int k = 0; k < kLnPerLane; k++)
+		if (k < per) {
+			float d = v[k] - mean;
+			q += d * d;
+		}
+	float rstd = rsqrtf(warp_sum(q) / feat + eps);
+#pragma unroll
+	for (int k = 0; k < kLnPerLane; k++)
+		if (k < per) {
+			int f = lane + 32 * k;
+			st(out + base + f, (v[k] - mean) * rstd * ld(gamma + f) + ld(beta + f));
+		}
+}
+
 /* One warp per row, the row held in registers (len <= 32 * kMaxPerLane). */
 constexpr int kMaxPerLane = 16;
 
@@ -1000,6 +1046,13 @@ extern "C" cudaError_t cuda_k_layernorm(void *out, const void *a, const void *b,
 {
 	if (rows <= 0)
 		return cudaSuccess;
+	if (feat % 32 == 0 && feat <= 32 * kLnPerLane) {
+		DISPATCH(half, layernorm_warp_kernel<T>
+		         <<<(unsigned)((rows + kLnWarps - 1) / kLnWarps), kLnWarps * 32, 0, s>>>(
+		             (T *)out, (const T *)a, (const T *)b, (const T *)gamma, (const T *)beta,
+		             rows, feat, eps));
+		return cudaGetLastError();
+	}
 	size_t shm = (size_t)feat * sizeof(float);
 	if (shm > 48 * 1024)
 		return cudaErrorInvalidValue; /* rows of more than 12288 features */
