@@ -11,7 +11,7 @@
 #   lttest     test_cuda lt: fc layers through cuBLASLt (cuda_exec_cfg.fc_lt)
 #   segtest    test_cuda segments merged: segments against the whole model,
 #              merged batches against the queries run alone
-#   cudatest   test_cuda, every check
+#   cudatest   test_cuda, every check (TPARTS="attention models": those parts)
 #   wstest     test_cuda ws: the workspace any candidate fits (cuda_exec_cfg.ws_all)
 #   dwtest     test_cuda dw: our depthwise conv kernel (cuda_exec_cfg.dw)
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
@@ -51,6 +51,7 @@ for j in "$@"; do
 		[ "$j" = wstest ] && parts=(ws) lim=${LIMIT:-120}
 		[ "$j" = lttest ] && parts=(lt) lim=${LIMIT:-200}
 		[ "$j" = dwtest ] && parts=(dw) lim=${LIMIT:-300}
+		[ "$j" = cudatest ] && read -ra parts <<<"${TPARTS:-}"
 		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
 		;;
