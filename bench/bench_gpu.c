@@ -15,6 +15,8 @@
  *                     1 where timed faster, 2 always; default 0)]
  *                    [--attn-rt (cuda_exec_cfg.attn_rt: the register-tiled
  *                     attention kernel; also with --kernels, --sanitize-run)]
+ *                    [--attn-tc (cuda_exec_cfg.attn_tc: the tensor-core
+ *                     attention kernel; also with --kernels, --sanitize-run)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
@@ -133,6 +135,8 @@ static int nhwc = 0, fuse_add = 0, ws_all = 0, dw = 0;
 static int fc_lt = 0;
 /* --attn-rt: cuda_exec_cfg.attn_rt (also for --kernels and --sanitize-run) */
 static int attn_rt = 0;
+/* --attn-tc: cuda_exec_cfg.attn_tc (also for --kernels and --sanitize-run) */
+static int attn_tc = 0;
 /* --whole 0|1: cuda_exec_cfg.whole */
 static int whole_graph = 1;
 
@@ -155,6 +159,7 @@ static cuda_exec *open_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .dw = dw};
 	cfg.fc_lt = fc_lt;
 	cfg.attn_rt = attn_rt;
+	cfg.attn_tc = attn_tc;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
@@ -517,6 +522,7 @@ static int sanitize_run(const opts *o)
 			                     .dw = dw};
 			cfg.fc_lt = fc_lt;
 			cfg.attn_rt = attn_rt;
+			cfg.attn_tc = attn_tc;
 			cuda_exec *x = NULL;
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
@@ -609,6 +615,7 @@ static int usage(void)
 	    "                [--batches 1,4,8,16]\n"
 	    "                [--graphs-only] [--fc-lt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
+	    "                [--attn-tc (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "                            [--dw N]\n"
 	    "       bench_gpu --info\n"
@@ -662,6 +669,8 @@ int main(int argc, char **argv)
 			fc_lt = 1;
 		else if (!strcmp(argv[i], "--attn-rt"))
 			attn_rt = 1;
+		else if (!strcmp(argv[i], "--attn-tc"))
+			attn_tc = 1;
 		else if (!strcmp(argv[i], "--dw") && i + 1 < argc) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);

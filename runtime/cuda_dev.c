@@ -84,6 +84,7 @@ void cuda_options_default(cuda_options *o)
 	o->fc_lt = 0;
 	o->dw = 0;
 	o->attn_rt = 0;
+	o->attn_tc = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -245,6 +246,7 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		                     .dw = d->opt.dw};
 		cfg.fc_lt = d->opt.fc_lt;
 		cfg.attn_rt = d->opt.attn_rt;
+		cfg.attn_tc = d->opt.attn_tc;
 		char msg[768];
 		if (!svc[i].model) {
 			release(d);

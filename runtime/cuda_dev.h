@@ -43,6 +43,8 @@ typedef struct cuda_options {
 	                  until timed on a GPU */
 	int attn_rt;   /* 1: fused attention as the register-tiled kernel
 	                  (cuda_exec_cfg.attn_rt), default 0 */
+	int attn_tc;   /* 1: fused attention on tensor cores where it runs
+	                  (cuda_exec_cfg.attn_tc), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);

@@ -13,7 +13,8 @@
  *                  cfg.fc_lt: one cublasLtMatmul with the bias (and ReLU)
  *                  in its epilogue (plan_fc_lt, run_fc_lt)
  *   attention      scores + softmax + context as one kernel of ours where
- *                  the sequence fits it (cuda_k_attention), else
+ *                  the sequence fits it (cuda_k_attention; cfg.attn_tc:
+ *                  on tensor cores, at every batch), else
  *                  cublasGemmStridedBatchedEx, heads (or samples) batched
  *   concat, take-first   strided device copies, no kernel (NHWC concat:
  *                  cuda_k_concat_nhwc)
@@ -1128,6 +1129,8 @@ int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t e
 		return text_fail(err, errlen, "dw %d outside [0, 2]", cfg->dw);
 	if (cfg->attn_rt < 0 || cfg->attn_rt > 1)
 		return text_fail(err, errlen, "attn_rt %d not 0 or 1", cfg->attn_rt);
+	if (cfg->attn_tc < 0 || cfg->attn_tc > 1)
+		return text_fail(err, errlen, "attn_tc %d not 0 or 1", cfg->attn_tc);
 	cuda_exec *x = calloc(1, sizeof *x);
 	if (!x)
 		return text_fail(err, errlen, "out of memory");
@@ -2151,20 +2154,25 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S, int alone)
 
 /* Runs the attention group starting at scores layer l (scores, softmax,
  * context) as one kernel when the batch is at least ATTN_MIN_BATCH and
- * the sequence fits the kernel: the scores and probabilities never reach
- * device memory, and one launch replaces the per-head or per-sample matrix
- * products and the softmax pass. Returns the number of layers done: 3, or
- * 0 when the group must run layer by layer. */
+ * the sequence fits the kernel, or at any batch where cfg.attn_tc's
+ * tensor-core kernel takes it (it splits the query rows of a head over
+ * blocks, so batch 1 does not leave the GPU nearly empty): the scores and
+ * probabilities never reach device memory, and one launch replaces the
+ * per-head or per-sample matrix products and the softmax pass. Returns the
+ * number of layers done: 3, or 0 when the group must run layer by layer. */
 static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 {
 	const zoo_layer *L = &x->m->layers[l];
-	if (!x->lp[l].attn_fused || b < ATTN_MIN_BATCH ||
-	    !cuda_k_attention_fits(S, L->cout / L->heads))
+	int dh = L->cout / L->heads;
+	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) &&
+	         cuda_k_attention_tc_fits(S, dh, x->cfg.half);
+	if (!x->lp[l].attn_fused || (!tc && (b < ATTN_MIN_BATCH || !cuda_k_attention_fits(S, dh))))
 		return 0;
+	int mode = (x->cfg.attn_rt ? CUDA_K_ATTN_RT : 0) | (tc ? CUDA_K_ATTN_TC : 0);
 	c->layer = l + 2;
 	if (launch(c, "cuda_k_attention",
 	           cuda_k_attention(out_ptr(x, l + 2), in_ptr(x, l, 0), b, S, L->cout, L->heads,
-	                            x->cfg.half, x->cfg.attn_rt, x->stream)))
+	                            x->cfg.half, mode, x->stream)))
 		return -1;
 	return 3;
 }

@@ -117,6 +117,13 @@ typedef struct cuda_exec_cfg {
 	int attn_rt;   /* 1: the fused attention groups run the register-tiled
 	                  kernel (cuda_k_attention with rt 1: each warp takes 8
 	                  query rows at once); 0: the one-row-per-warp kernel */
+	int attn_tc;   /* 1: the fused attention groups run the tensor-core
+	                  kernel (cuda_k_attention with CUDA_K_ATTN_TC) where
+	                  it takes the sequence and head size, in fp16 and
+	                  bf16, and in fp32 only with tf32 (its products are
+	                  TF32); there at every batch, not only from
+	                  ATTN_MIN_BATCH. Where it does not run, attn_rt picks
+	                  as without it. 0: no tensor-core attention */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);

@@ -10,6 +10,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <math.h>
+#include <mma.h>
+#include <stdint.h>
 
 namespace
 {
@@ -569,6 +571,218 @@ __global__ void __launch_bounds__(kAttnWarps * 32, 2)
 		__syncwarp(); /* q and p are rewritten for the next group */
 	}
 }
+
+/* Attention on tensor cores (cuda_k_attention with CUDA_K_ATTN_TC): a block
+ * holds one (sample, head)'s K and V in shared memory, keys padded with
+ * zero rows to a multiple of 16, and its warps take tiles of 16 query rows
+ * in turn (grid.y chunks the tiles as attention_rt_launch chunks its
+ * groups). Per tile, through nvcuda::wmma: the scores Q K^T (16 x s16) into
+ * float accumulators, stored to the warp's float buffer; the softmax in
+ * float, one row at a time across the warp's lanes, the padded keys
+ * (j >= seq) taken as -inf (probability 0, so the zero V rows they meet add
+ * nothing); then P V with the unnormalised probabilities, and the output
+ * times 1 / sum in float, stored in the storage type, rows past seq never
+ * written. fp16 and bf16 (m16n16k16): P is rounded to the storage type for
+ * the P V product, and the sum is taken over the rounded values so that
+ * the weights applied still sum to one. fp32 (m16n16k8, TF32): the
+ * operands are rounded to TF32 as they are loaded into fragments, P is kept
+ * in float in place of the scores. Needs dh a multiple of 16 up to
+ * kAttnTcMaxDh (the output's accumulators stay in registers across the key
+ * loop) and 16-byte aligned QKV and output. */
+constexpr int kAttnTcWarps = 4;
+constexpr int kAttnTcMaxDh = 128;
+
+/* per storage type: the fragments' element type, the k of the wmma
+ * shape, and what a loaded fragment needs before mma_sync (fp32: rounding
+ * to TF32, as wmma's tf32 loads leave the floats as they are) */
+template <typename T> struct tc_op {
+	using prec = T;
+	static constexpr int k = 16;
+	template <typename F> __device__ static void round(F &)
+	{
+	}
+};
+template <> struct tc_op<float> {
+	using prec = nvcuda::wmma::precision::tf32;
+	static constexpr int k = 8;
+	template <typename F> __device__ static void round(F &f)
+	{
+		for (int t = 0; t < f.num_elements; t++)
+			f.x[t] = nvcuda::wmma::__float_to_tf32(f.x[t]);
+	}
+};
+
+/* leading dimensions in elements: Q, K and V rows (storage type), the
+ * float buffer (scores, then the output; fp32's P too) and the 16-bit P;
+ * each a multiple of 16 bytes as wmma needs, and 16 bytes more than a
+ * multiple of 32 so that consecutive rows start in different banks */
+__host__ __device__ inline int attn_tc_ldk(int dh, int esz)
+{
+	return dh + 16 / esz;
+}
+__host__ __device__ inline int attn_tc_s16(int seq)
+{
+	return (seq + 15) & ~15;
+}
+__host__ __device__ inline int attn_tc_lds(int seq, int dh)
+{
+	int s16 = attn_tc_s16(seq);
+	return (s16 > dh ? s16 : dh) + 4;
+}
+__host__ __device__ inline int attn_tc_ldp(int seq)
+{
+	return attn_tc_s16(seq) + 8;
+}
+
+/* One warp's buffers: Q (16 rows), the float buffer (16 rows), the 16-bit
+ * P (16 rows; none for fp32) and 16 floats of 1 / sum; all multiples of
+ * 32 bytes, so that every wmma pointer stays 256-bit aligned. */
+__host__ __device__ inline size_t attn_tc_warp_bytes(int seq, int dh, int esz)
+{
+	return (size_t)16 * attn_tc_ldk(dh, esz) * esz + (size_t)16 * attn_tc_lds(seq, dh) * 4 +
+	       (esz == 4 ? 0 : (size_t)16 * attn_tc_ldp(seq) * 2) + 16 * 4;
+}
+
+size_t attn_tc_smem(int seq, int dh, int esz, int warps)
+{
+	return (size_t)2 * attn_tc_s16(seq) * attn_tc_ldk(dh, esz) * esz +
+	       (size_t)warps * attn_tc_warp_bytes(seq, dh, esz);
+}
+
+/* P's element: 16-bit types rounded (the value returned is the rounded
+ * one, for the sum); float as it is, rounded to TF32 in the fragment */
+__device__ __forceinline__ float put_p(float *p, float e)
+{
+	*p = e;
+	return e;
+}
+template <typename T> __device__ __forceinline__ float put_p(T *p, float e)
+{
+	st(p, e);
+	return ld(p);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kAttnTcWarps * 32)
+    attention_tc_kernel(T *out, const T *__restrict__ qkv, int seq, int feat, int heads,
+                        float scale, int tiles_per_block)
+{
+	namespace wmma = nvcuda::wmma;
+	using prec = typename tc_op<T>::prec;
+	constexpr int KK = tc_op<T>::k, esz = sizeof(T), vec = 16 / esz;
+	extern __shared__ __align__(128) unsigned char tc_sm[];
+	const int dh = feat / heads, s16 = attn_tc_s16(seq), ldk = attn_tc_ldk(dh, esz);
+	const int lds = attn_tc_lds(seq, dh), ldp = esz == 4 ? lds : attn_tc_ldp(seq);
+	const int dv = dh / vec; /* 16-byte vectors per row of a head */
+	const int warps = blockDim.x >> 5, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+	T *K = (T *)tc_sm, *V = K + (size_t)s16 * ldk;
+	unsigned char *wb =
+	    (unsigned char *)(V + (size_t)s16 * ldk) + warp * attn_tc_warp_bytes(seq, dh, esz);
+	T *Q = (T *)wb;
+	float *Sf = (float *)(Q + 16 * ldk);
+	T *P = esz == 4 ? (T *)Sf : (T *)(Sf + 16 * lds);
+	float *inv = esz == 4 ? Sf + 16 * lds : (float *)(P + 16 * ldp);
+	const int n = blockIdx.x / heads, h = blockIdx.x % heads;
+	const int64_t row = 3LL * feat;
+	const T *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
+	for (int i = threadIdx.x; i < s16 * dv; i += blockDim.x) {
+		int j = i / dv, d = (i % dv) * vec;
+		uint4 kv = make_uint4(0, 0, 0, 0), vv = kv;
+		if (j < seq) {
+			const T *kg = base + (int64_t)j * row + feat + d;
+			kv = *(const uint4 *)kg;
+			vv = *(const uint4 *)(kg + feat);
+		}
+		*(uint4 *)(K + j * ldk + d) = kv;
+		*(uint4 *)(V + j * ldk + d) = vv;
+	}
+	__syncthreads();
+	const int tiles = s16 / 16;
+	const int t1 = min(tiles, (int)(blockIdx.y + 1) * tiles_per_block);
+	for (int t = blockIdx.y * tiles_per_block + warp; t < t1; t += warps) {
+		const int i0 = t * 16;
+		for (int x = lane; x < 16 * dv; x += 32) {
+			int r = x / dv, d = (x % dv) * vec;
+			uint4 qv = make_uint4(0, 0, 0, 0);
+			if (i0 + r < seq)
+				qv = *(const uint4 *)(base + (int64_t)(i0 + r) * row + d);
+			*(uint4 *)(Q + r * ldk + d) = qv;
+		}
+		__syncwarp();
+		for (int c = 0; c < s16; c += 16) {
+			wmma::fragment<wmma::accumulator, 16, 16, KK, float> acc;
+			wmma::fill_fragment(acc, 0.0f);
+			for (int d = 0; d < dh; d += KK) {
+				wmma::fragment<wmma::matrix_a, 16, 16, KK, prec, wmma::row_major> a;
+				wmma::fragment<wmma::matrix_b, 16, 16, KK, prec, wmma::col_major> b;
+				wmma::load_matrix_sync(a, Q + d, ldk);
+				/* K^T as a column-major kk x 16: element (d, j) at
+				 * K[(c + j) * ldk + d] */
+				wmma::load_matrix_sync(b, K + c * ldk + d, ldk);
+				tc_op<T>::round(a);
+				tc_op<T>::round(b);
+				wmma::mma_sync(acc, a, b, acc);
+			}
+			wmma::store_matrix_sync(Sf + c, acc, lds, wmma::mem_row_major);
+		}
+		__syncwarp();
+		for (int r = 0; r < 16; r++) {
+			const float *sr = Sf + r * lds;
+			float m = -INFINITY, sum = 0.0f;
+			for (int j = lane; j < seq; j += 32)
+				m = fmaxf(m, sr[j] * scale);
+			m = warp_max(m);
+			/* each lane reads and then writes only its own j, so
+			 * fp32's P may take the scores' place */
+			for (int j = lane; j < s16; j += 32)
+				sum += put_p(P + r * ldp + j,
+				             j < seq ? expf(sr[j] * scale - m) : 0.0f);
+			sum = warp_sum(sum);
+			if (lane == 0)
+				inv[r] = 1.0f / sum;
+		}
+		__syncwarp();
+		wmma::fragment<wmma::accumulator, 16, 16, KK, float> o[kAttnTcMaxDh / 16];
+#pragma unroll
+		for (int c = 0; c < kAttnTcMaxDh / 16; c++)
+			if (c * 16 < dh)
+				wmma::fill_fragment(o[c], 0.0f);
+		for (int j = 0; j < s16; j += KK) {
+			wmma::fragment<wmma::matrix_a, 16, 16, KK, prec, wmma::row_major> a;
+			wmma::load_matrix_sync(a, P + j, ldp);
+			tc_op<T>::round(a);
+#pragma unroll
+			for (int c = 0; c < kAttnTcMaxDh / 16; c++)
+				if (c * 16 < dh) {
+					wmma::fragment<wmma::matrix_b, 16, 16, KK, prec,
+					               wmma::row_major>
+					    b;
+					wmma::load_matrix_sync(b, V + j * ldk + c * 16, ldk);
+					tc_op<T>::round(b);
+					wmma::mma_sync(o[c], a, b, o[c]);
+				}
+		}
+		__syncwarp(); /* fp32: the output takes P's place */
+#pragma unroll
+		for (int c = 0; c < kAttnTcMaxDh / 16; c++)
+			if (c * 16 < dh)
+				wmma::store_matrix_sync(Sf + c * 16, o[c], lds,
+				                        wmma::mem_row_major);
+		__syncwarp();
+		for (int x = lane; x < 16 * (dh / 8); x += 32) {
+			int r = x / (dh / 8), d = (x % (dh / 8)) * 8;
+			if (i0 + r >= seq)
+				continue;
+			float v[8];
+			const float ir = inv[r];
+			for (int k = 0; k < 8; k++)
+				v[k] = Sf[r * lds + d + k] * ir;
+			st8(out + ((int64_t)n * seq + i0 + r) * feat + (int64_t)h * dh + d, v);
+		}
+		__syncwarp(); /* Q, the float buffer and P are rewritten for the next tile */
+	}
+}
+
 template <typename T> __global__ void fill_kernel(T *p, int64_t n, uint64_t seed)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -1089,6 +1303,50 @@ extern "C" int cuda_k_attention_fits(int seq, int dh)
 	return seq >= 1 && dh >= 1 && attn_smem(seq, dh) <= kAttnSmemMax;
 }
 
+/* The current device's SM count and the most shared memory it allows a
+ * block (opt-in); non-zero with *e set where they cannot be read. */
+static int attn_dev(int *sms, int *optin, cudaError_t *e)
+{
+	int dev = 0;
+	return (*e = cudaGetDevice(&dev)) != cudaSuccess ||
+	       (*e = cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, dev)) !=
+	           cudaSuccess ||
+	       (*e = cudaDeviceGetAttribute(optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev)) !=
+	           cudaSuccess;
+}
+
+/* Chunks of a (sample, head)'s units (query groups or tiles) along grid.y:
+ * only as many as it takes for bh x chunks to reach two blocks per SM, so
+ * that a large batch loads each head's K and V once; *per units each. */
+static int attn_chunks(int units, int64_t bh, int sms, int *per)
+{
+	int chunks = 1;
+	while (chunks < units && bh * chunks < 2LL * sms)
+		chunks++;
+	*per = (units + chunks - 1) / chunks;
+	return (units + *per - 1) / *per;
+}
+
+/* Launches a chunked attention kernel (the register-tiled or the
+ * tensor-core one) as its launch function sized it; returns 1 with *e set.
+ * Above the 48 KB every GPU gives, the kernel is opted in to the device's
+ * limit, not smem: a launch of another size elsewhere stays allowed
+ * whatever order these calls come in. */
+template <typename T>
+int attn_launch(void (*kern)(T *, const T *, int, int, int, float, int), T *out, const T *qkv,
+                int64_t bh, int chunks, int warps, size_t smem, int optin, int seq, int feat,
+                int heads, int per, cudaStream_t s, cudaError_t *e)
+{
+	if (smem > kAttnSmemMax &&
+	    (*e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, optin)) !=
+	        cudaSuccess)
+		return 1;
+	kern<<<dim3((unsigned)bh, (unsigned)chunks), warps * 32, smem, s>>>(
+	    out, qkv, seq, feat, heads, 1.0f / sqrtf((float)(feat / heads)), per);
+	*e = cudaGetLastError();
+	return 1;
+}
+
 /* The register-tiled kernel's launch, or 0 where it cannot run (dh not a
  * multiple of 4, or its shared memory over what the device allows a block):
  * chunks of query groups per (sample, head) along grid.y only as many as
@@ -1100,51 +1358,90 @@ template <typename T>
 int attention_rt_launch(T *out, const T *qkv, int batch, int seq, int feat, int heads,
                         cudaStream_t s, cudaError_t *e)
 {
-	int dh = feat / heads, dev = 0, sms = 0, optin = 0;
+	int dh = feat / heads, sms = 0, optin = 0;
 	if (dh % 4)
 		return 0;
-	if ((*e = cudaGetDevice(&dev)) != cudaSuccess ||
-	    (*e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev)) !=
-	        cudaSuccess ||
-	    (*e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev)) !=
-	        cudaSuccess)
+	if (attn_dev(&sms, &optin, e))
 		return 1;
-	int groups = (seq + kAttnRows - 1) / kAttnRows;
 	int64_t bh = (int64_t)batch * heads;
-	int chunks = 1;
-	while (chunks < groups && bh * chunks < 2LL * sms)
-		chunks++;
-	int per = (groups + chunks - 1) / chunks; /* groups per chunk */
-	chunks = (groups + per - 1) / per;
+	int per, chunks = attn_chunks((seq + kAttnRows - 1) / kAttnRows, bh, sms, &per);
 	int warps = per < kAttnWarps ? per : kAttnWarps;
 	while (warps > 1 && attn_rt_smem(seq, dh, warps) > (size_t)optin)
 		warps--;
 	size_t smem = attn_rt_smem(seq, dh, warps);
 	if (smem > (size_t)optin)
 		return 0;
-	/* the device's limit, not smem: a launch of another size elsewhere
-	 * stays allowed whatever order these calls come in */
-	if (smem > kAttnSmemMax &&
-	    (*e = cudaFuncSetAttribute(attention_rt_kernel<T>,
-	                               cudaFuncAttributeMaxDynamicSharedMemorySize, optin)) !=
-	        cudaSuccess)
+	return attn_launch(attention_rt_kernel<T>, out, qkv, bh, chunks, warps, smem, optin, seq,
+	                   feat, heads, per, s, e);
+}
+
+/* Whether the tensor-core kernel takes this seq and dh in this storage
+ * (half as cuda_k_attention's), given the device's opt-in limit: dh a
+ * multiple of 16 up to kAttnTcMaxDh, and one warp's block within it. */
+static int attn_tc_takes(int seq, int dh, int half, int optin)
+{
+	int esz = half ? 2 : 4;
+	return seq >= 1 && dh >= 16 && dh % 16 == 0 && dh <= kAttnTcMaxDh &&
+	       attn_tc_smem(seq, dh, esz, 1) <= (size_t)optin;
+}
+
+extern "C" int cuda_k_attention_tc_fits(int seq, int dh, int half)
+{
+	cudaError_t e = cudaSuccess;
+	int sms = 0, optin = 0;
+	if (attn_dev(&sms, &optin, &e)) {
+		cudaGetLastError();
+		return 0;
+	}
+	return attn_tc_takes(seq, dh, half, optin);
+}
+
+/* The tensor-core kernel's launch, or 0 where it cannot run (sizes
+ * attn_tc_takes refuses, QKV or output not 16-byte aligned): chunks of
+ * 16-row query tiles as attn_chunks makes them (batch 1 of bert, 12
+ * heads, at seq 64: 48 blocks of one tile), warps per block up to
+ * kAttnTcWarps, fewer where a chunk has fewer tiles or the shared memory
+ * needs it. */
+template <typename T>
+int attention_tc_launch(T *out, const T *qkv, int batch, int seq, int feat, int heads,
+                        cudaStream_t s, cudaError_t *e)
+{
+	int dh = feat / heads, sms = 0, optin = 0;
+	if (attn_dev(&sms, &optin, e))
 		return 1;
-	attention_rt_kernel<T><<<dim3((unsigned)bh, (unsigned)chunks), warps * 32, smem, s>>>(
-	    out, qkv, seq, feat, heads, 1.0f / sqrtf((float)dh), per);
-	*e = cudaGetLastError();
-	return 1;
+	if (!attn_tc_takes(seq, dh, sizeof(T) == 4 ? 0 : 1, optin) || (uintptr_t)qkv % 16 ||
+	    (uintptr_t)out % 16)
+		return 0;
+	int64_t bh = (int64_t)batch * heads;
+	int per, chunks = attn_chunks(attn_tc_s16(seq) / 16, bh, sms, &per);
+	int warps = per < kAttnTcWarps ? per : kAttnTcWarps;
+	while (warps > 1 && attn_tc_smem(seq, dh, sizeof(T), warps) > (size_t)optin)
+		warps--;
+	size_t smem = attn_tc_smem(seq, dh, sizeof(T), warps);
+	return attn_launch(attention_tc_kernel<T>, out, qkv, bh, chunks, warps, smem, optin, seq,
+	                   feat, heads, per, s, e);
 }
 
 extern "C" cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat,
-                                        int heads, int half, int rt, cudaStream_t s)
+                                        int heads, int half, int mode, cudaStream_t s)
 {
 	if (batch <= 0)
 		return cudaSuccess;
-	if (heads < 1 || feat % heads || !cuda_k_attention_fits(seq, feat / heads) ||
-	    (int64_t)batch * heads > 0x7fffffff)
+	if (heads < 1 || feat % heads || seq < 1 || (int64_t)batch * heads > 0x7fffffff ||
+	    (mode & ~(CUDA_K_ATTN_RT | CUDA_K_ATTN_TC)))
 		return cudaErrorInvalidValue;
 	int dh = feat / heads;
-	if (rt) {
+	if (mode & CUDA_K_ATTN_TC) {
+		cudaError_t e = cudaSuccess;
+		int done = 0;
+		DISPATCH(half, done = attention_tc_launch<T>((T *)out, (const T *)qkv, batch, seq,
+		                                             feat, heads, s, &e));
+		if (done)
+			return e;
+	}
+	if (!cuda_k_attention_fits(seq, dh))
+		return cudaErrorInvalidValue;
+	if (mode & CUDA_K_ATTN_RT) {
 		cudaError_t e = cudaSuccess;
 		int done = 0;
 		DISPATCH(half, done = attention_rt_launch<T>((T *)out, (const T *)qkv, batch, seq,

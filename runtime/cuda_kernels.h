@@ -60,14 +60,27 @@ cudaError_t cuda_k_softmax(void *out, const void *in, int64_t rows, int len, int
  * One block per (sample, head, 32 queries) holds that head's K and V in
  * shared memory, within the 48 KB every CUDA GPU gives a block (dh 64: up
  * to seq 85), so only seq and dh with cuda_k_attention_fits() run; other
- * sizes return cudaErrorInvalidValue. With rt 1 a register-tiled kernel runs
+ * sizes return cudaErrorInvalidValue (unless the tensor-core kernel below
+ * takes them). With mode RT a register-tiled kernel runs
  * instead where dh is a multiple of 4 and its shared memory fits the
  * device's opt-in limit per block (else the kernel above): each warp takes
  * 8 query rows at once, and a large batch x heads loads each head's K and
  * V once; the same sums in the same order as the kernel above. */
 int cuda_k_attention_fits(int seq, int dh);
+/* mode: 0 the kernel above; CUDA_K_ATTN_RT the register-tiled one;
+ * CUDA_K_ATTN_TC (alone or with RT) a tensor-core kernel (nvcuda::wmma)
+ * where dh is a multiple of 16 up to 128 and its shared memory fits the
+ * device's opt-in limit (cuda_k_attention_tc_fits; dh 64 in fp32: to seq
+ * 368 on an H100 or H200), else the kernel mode & RT picks. One block
+ * per (sample, head, chunk of 16-row query tiles); scores and context as
+ * m16n16k16 fp16 or bf16 products (the probabilities rounded to the
+ * storage type for the second) or, for fp32, m16n16k8 TF32 products, all
+ * with float accumulation and a float softmax: so fp32 callers pass TC only
+ * where TF32 is allowed. */
+enum { CUDA_K_ATTN_RT = 1, CUDA_K_ATTN_TC = 2 };
+int cuda_k_attention_tc_fits(int seq, int dh, int half);
 cudaError_t cuda_k_attention(void *out, const void *qkv, int batch, int seq, int feat, int heads,
-                             int half, int rt, cudaStream_t s);
+                             int half, int mode, cudaStream_t s);
 
 /* Unfolds a batch of NCHW images for a convolution as a matrix product.
  * With fold 0, per sample: col[n][(c*kh + ky)*kw + kx][oy*wo + ox] =

@@ -14,7 +14,10 @@
  *     ref_layer's scores, softmax and context, fp32: rel err <= 1e-4; the
  *     register-tiled one (cuda_exec_cfg.attn_rt) too, and in fp16 and
  *     bf16 (<= 1e-2); bert whole with it at batch 4 seq 64 as in 2, and
- *     its segments as in 3;
+ *     its segments as in 3; the tensor-core one (cuda_exec_cfg.attn_tc)
+ *     in fp32 storage with TF32 products, fp16 and bf16 (<= 1e-2), at
+ *     seqs not a multiple of its 16-row tiles and past 85, batch 1 to 32,
+ *     dh 32 to 128, bert whole and its segments with it;
  *  6. merged batches of odd sizes (3, 5, 13): each query's outputs from the
  *     merged batch against the query run alone, <= 1e-3 TF32 off and
  *     <= 2e-2 on (the whole-model bounds: the two sizes may pick other
@@ -94,8 +97,8 @@ static const char *prec_name(int prec)
 /* Layouts: bits of the executor's nhwc and fuse_add (and ws_all, dw and
  * fc_lt, which are not layouts but travel with them: DW is dw 2, our
  * depthwise kernel always, DW1 dw 1, the timed choice; LT fc_lt; RT
- * attn_rt). */
-enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32, RT = 64 };
+ * attn_rt; TC attn_tc). */
+enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32, RT = 64, TC = 128 };
 
 static const char *layout_name(int layout)
 {
@@ -104,6 +107,11 @@ static const char *layout_name(int layout)
 	                                    "nchw+dw1", "nhwc+dw1", "nchw+add+dw1", "nhwc+add+dw1"};
 	static const char *const lt[] = {"nchw+lt", "nhwc+lt", "nchw+add+lt", "nhwc+add+lt"};
 	static const char *const rt[] = {"nchw+rt", "nhwc+rt", "nchw+add+rt", "nhwc+add+rt"};
+	static const char *const tc[] = {"nchw+tc", "nhwc+tc", "nchw+add+tc", "nhwc+add+tc"};
+	static const char *const rt_tc[] = {"nchw+rt+tc", "nhwc+rt+tc", "nchw+add+rt+tc",
+	                                    "nhwc+add+rt+tc"};
+	if (layout & TC)
+		return layout & RT ? rt_tc[layout & 3] : tc[layout & 3];
 	if (layout & RT)
 		return rt[layout & 3];
 	if (layout & LT)
@@ -136,6 +144,7 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                                          : 0};
 	cfg.fc_lt = (layout & LT) != 0;
 	cfg.attn_rt = (layout & RT) != 0;
+	cfg.attn_tc = (layout & TC) != 0;
 	cuda_exec *x = NULL;
 	if (cuda_exec_new(&cfg, &x, err, sizeof err) || cuda_exec_load(x, err, sizeof err)) {
 		fprintf(stderr, "executor for %s: %s\n", m->name, err);
@@ -677,31 +686,22 @@ out:
 	free(gpu);
 }
 
-/* The fused attention kernel (cuda_k_attention) against ref_layer run
- * through bert's first scores, softmax and context layers, on random QKV,
- * at batch sizes and sequence lengths around the kernel's limits: fp32
- * (tol 1e-4), and the register-tiled kernel (rt 1) also in fp16 and bf16
- * (tol 1e-2, on QKV rounded to that precision) at seqs that are not a
- * multiple of its 8 rows per warp, and at batch 32 (one block per head,
- * over 48 KB of shared memory). */
-static void test_attention(const zoo_model *bert, const wts *w)
+/* One attention kernel set (mode 0, CUDA_K_ATTN_RT, CUDA_K_ATTN_TC) on the
+ * cases' batch and seq, against ref_layer run through m's scores, softmax
+ * and context layers l .. l + 2 on random QKV: mode 0 in fp32 (tol 1e-4),
+ * RT also in fp16 and bf16 (tol 1e-2, on QKV rounded to that precision),
+ * TC in fp32 storage with TF32 products (tol 1e-2, the TF32 bound of the
+ * layers), fp16 and bf16 (1e-2). Sizes the kernel refuses must give
+ * cudaErrorInvalidValue (TC: only where neither it nor mode 0 takes them;
+ * where it does not, it falls back to those). */
+static void attention_cases(const zoo_model *m, const wts *w, int l, const int (*cases)[2],
+                            size_t n_cases, int first_mode)
 {
-	static const int cases[][2] = {{4, 64}, {5, 85}, {1, 8},  {6, 33},
-	                               {3, 37}, {2, 62}, {32, 64}};
-	int l = 0;
-	while (l < bert->n_layers && bert->layers[l].kind != ZOO_ATTN_SCORES)
-		l++;
-	CHECK(l + 2 < bert->n_layers && bert->layers[l + 1].kind == ZOO_SOFTMAX &&
-	      bert->layers[l + 2].kind == ZOO_ATTN_CONTEXT);
-	if (l + 2 >= bert->n_layers)
-		return;
-	const int feat = bert->layers[l].cout, heads = bert->layers[l].heads;
-	CHECK(cuda_k_attention_fits(85, feat / heads));
-	CHECK(!cuda_k_attention_fits(86, feat / heads));
-	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-		int batch = cases[c][0], seq = cases[c][1];
-		zoo_dims qd = zoo_input_dims(bert, l, 0, seq), sd = zoo_layer_dims(bert, l, seq),
-		         od = zoo_layer_dims(bert, l + 2, seq);
+	const int feat = m->layers[l].cout, heads = m->layers[l].heads, dh = feat / heads;
+	for (size_t c = 0; c < n_cases; c++) {
+		int batch = cases[c][0], seq = cases[c][1], have_old = 0;
+		zoo_dims qd = zoo_input_dims(m, l, 0, seq), sd = zoo_layer_dims(m, l, seq),
+		         od = zoo_layer_dims(m, l + 2, seq);
 		size_t n_in = (size_t)batch * (size_t)zoo_dims_count(&qd, seq);
 		size_t n_p = (size_t)batch * (size_t)zoo_dims_count(&sd, seq);
 		size_t n_out = (size_t)batch * (size_t)zoo_dims_count(&od, seq);
@@ -710,18 +710,28 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		float *rnd = malloc(n_in * sizeof *rnd), *old = calloc(n_out, sizeof *old);
 		uint16_t *h16 = malloc((n_in > n_out ? n_in : n_out) * sizeof *h16);
 		rng r;
-		rng_seed(&r, 11 + c);
+		rng_seed(&r, 11 + c + 100 * (uint64_t)heads);
 		for (size_t i = 0; i < n_in; i++)
 			qkv[i] = (float)(2.0 * rng_double(&r) - 1.0);
 		float *d_in = NULL, *d_out = NULL;
 		CHECK(cudaMalloc((void **)&d_in, n_in * sizeof *d_in) == cudaSuccess &&
 		      cudaMalloc((void **)&d_out, n_out * sizeof *d_out) == cudaSuccess);
-		for (int rt = 0; rt <= 1; rt++)
-			for (int prec = FP32; prec <= (rt ? BF16 : FP32); prec++) {
-				if (prec == TF32)
+		for (int mi = first_mode; mi <= 2; mi++)
+			for (int prec = mi == 2 ? TF32 : FP32; prec <= (mi ? BF16 : FP32); prec++) {
+				if (prec == (mi == 2 ? FP32 : TF32))
 					continue;
+				int mode = mi == 2 ? CUDA_K_ATTN_TC : mi;
 				int half = prec == BF16 ? 2 : prec == FP16;
 				size_t esz = half ? 2 : 4;
+				int tc = mode == CUDA_K_ATTN_TC &&
+				         cuda_k_attention_tc_fits(seq, dh, half);
+				if (!tc && !cuda_k_attention_fits(seq, dh)) {
+					CHECK(cuda_k_attention(d_out, d_in, batch, seq, feat, heads,
+					                       half, mode,
+					                       0) == cudaErrorInvalidValue);
+					cudaGetLastError();
+					continue;
+				}
 				for (size_t i = 0; i < n_in; i++)
 					rnd[i] = half == 2 ? bf16_to_float(bf16_from_float(qkv[i]))
 					         : half    ? half_to_float(half_from_float(qkv[i]))
@@ -733,22 +743,22 @@ static void test_attention(const zoo_model *bert, const wts *w)
 				char err[ERRLEN];
 				const void *in_s[1] = {rnd}, *in_p[1] = {prob},
 				           *in_c[2] = {prob, rnd};
-				int rc = ref_layer(bert, w, l, batch, seq, in_s, prob, err,
-				                   sizeof err) ||
-				         ref_layer(bert, w, l + 1, batch, seq, in_p, prob, err,
-				                   sizeof err) ||
-				         ref_layer(bert, w, l + 2, batch, seq, in_c, ref, err,
-				                   sizeof err);
+				int rc =
+				    ref_layer(m, w, l, batch, seq, in_s, prob, err, sizeof err) ||
+				    ref_layer(m, w, l + 1, batch, seq, in_p, prob, err,
+				              sizeof err) ||
+				    ref_layer(m, w, l + 2, batch, seq, in_c, ref, err, sizeof err);
 				if (rc)
-					fprintf(stderr, "ref_layer bert attention: %s\n", err);
+					fprintf(stderr, "ref_layer %s attention: %s\n", m->name,
+					        err);
 				CHECK(rc == 0);
 				void *out_h = half ? (void *)h16 : (void *)gpu;
 				int ok =
 				    d_in && d_out &&
 				    cudaMemcpy(d_in, half ? (void *)h16 : (void *)rnd, n_in * esz,
 				               cudaMemcpyHostToDevice) == cudaSuccess &&
-				    cuda_k_attention(d_out, d_in, batch, seq, feat, heads, half, rt,
-				                     0) == cudaSuccess &&
+				    cuda_k_attention(d_out, d_in, batch, seq, feat, heads, half,
+				                     mode, 0) == cudaSuccess &&
 				    cudaMemcpy(out_h, d_out, n_out * esz, cudaMemcpyDeviceToHost) ==
 				        cudaSuccess;
 				CHECK(ok);
@@ -758,22 +768,22 @@ static void test_attention(const zoo_model *bert, const wts *w)
 					half_to_floats(gpu, h16, n_out);
 				if (ok && !rc) {
 					double e = rel_err(gpu, ref, n_out),
-					       tol = half ? 1e-2 : 1e-4;
-					printf("  attention%s %s batch %d seq %d: rel err %.2e "
-					       "(tol %.0e)",
-					       rt ? " rt" : "", prec_name(prec), batch, seq, e,
-					       tol);
-					if (!rt)
-						memcpy(old, gpu, n_out * sizeof *gpu);
-					else if (!half)
-						printf(", against rt 0 %.2e",
+					       tol = half || prec == TF32 ? 1e-2 : 1e-4;
+					printf(
+					    "  attention%s %s dh %d batch %d seq %d: rel err %.2e "
+					    "(tol %.0e)",
+					    mi == 2 ? (tc ? " tc" : " tc (fallback)")
+					    : mi    ? " rt"
+					            : "",
+					    prec_name(prec), dh, batch, seq, e, tol);
+					if (!mi)
+						memcpy(old, gpu, n_out * sizeof *gpu), have_old = 1;
+					else if (!half && have_old)
+						printf(", against mode 0 %.2e",
 						       rel_err(gpu, old, n_out));
 					putchar('\n');
 					CHECK(e <= tol);
 				}
-				CHECK(cuda_k_attention(d_out, d_in, 1, 86, feat, heads, half, rt,
-				                       0) == cudaErrorInvalidValue);
-				cudaGetLastError();
 			}
 		cudaFree(d_in);
 		cudaFree(d_out);
@@ -785,6 +795,54 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		free(old);
 		free(h16);
 	}
+}
+
+/* The fused attention kernels (cuda_k_attention) on bert's first scores,
+ * softmax and context layers (dh 64) at batch sizes and sequence lengths
+ * around the kernels' limits: the one-row-per-warp kernel, the
+ * register-tiled one (at seqs that are not a multiple of its 8 rows per
+ * warp, and at batch 32: one block per head, over 48 KB of shared memory)
+ * and the tensor-core one (seqs not a multiple of its 16-row tiles, past
+ * the 85 the others take, batch 1 with its query rows split over blocks);
+ * then the tensor-core kernel alone with bert's hidden size cut into other
+ * head counts: dh 128, 48 and 32, and dh 192, which it refuses (the
+ * fallback must still be right). */
+static void test_attention(const zoo_model *bert, const wts *w)
+{
+	static const int cases[][2] = {{4, 64},  {5, 85},  {1, 8},    {6, 33},  {3, 37}, {2, 62},
+	                               {32, 64}, {1, 1},   {1, 23},   {3, 23},  {1, 64}, {1, 128},
+	                               {3, 86},  {3, 128}, {32, 128}, {2, 200}, {32, 8}};
+	static const int other[][2] = {{1, 23}, {3, 64}, {2, 85}, {2, 128}};
+	int l = 0;
+	while (l < bert->n_layers && bert->layers[l].kind != ZOO_ATTN_SCORES)
+		l++;
+	CHECK(l + 2 < bert->n_layers && bert->layers[l + 1].kind == ZOO_SOFTMAX &&
+	      bert->layers[l + 2].kind == ZOO_ATTN_CONTEXT);
+	if (l + 2 >= bert->n_layers)
+		return;
+	const int feat = bert->layers[l].cout, heads = bert->layers[l].heads;
+	CHECK(cuda_k_attention_fits(85, feat / heads));
+	CHECK(!cuda_k_attention_fits(86, feat / heads));
+	for (int half = 0; half <= 2; half++) /* within any GPU's 99 KB opt-in or more */
+		CHECK(cuda_k_attention_tc_fits(128, 64, half) &&
+		      cuda_k_attention_tc_fits(1, 128, half) &&
+		      !cuda_k_attention_tc_fits(64, 192, half) &&
+		      !cuda_k_attention_tc_fits(64, 56, half) &&
+		      !cuda_k_attention_tc_fits(0, 64, half));
+	attention_cases(bert, w, l, cases, sizeof cases / sizeof cases[0], 0);
+	zoo_layer *ls = malloc((size_t)bert->n_layers * sizeof *ls);
+	CHECK(ls != NULL);
+	if (!ls)
+		return;
+	static const int hs[] = {6, 16, 24, 4}; /* dh 128, 48, 32, 192 */
+	for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+		zoo_model mh = *bert;
+		memcpy(ls, bert->layers, (size_t)bert->n_layers * sizeof *ls);
+		ls[l].heads = ls[l + 2].heads = hs[i];
+		mh.layers = ls;
+		attention_cases(&mh, w, l, other, sizeof other / sizeof other[0], 2);
+	}
+	free(ls);
 }
 
 /* [0,k) + [k,n) must give the bits [0,n) gives, and graphs must give what
@@ -1222,6 +1280,10 @@ int main(int argc, char **argv)
 		bad.attn_rt = 2;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "attn_rt 2");
+		bad.attn_rt = 0;
+		bad.attn_tc = -1;
+		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
+		CHECK_STR_HAS(err, "attn_tc -1");
 	}
 
 	if (part(argc, argv, "layers")) {
@@ -1263,6 +1325,16 @@ int main(int argc, char **argv)
 			test_model(bert, zw[8], 4, 64, 1, rt);
 		}
 		{
+			/* the tensor-core attention kernel (fp32 without TF32: the
+			 * kernels above), at batch 1 too, where only it fuses, and
+			 * with rt (tc wins where it runs); seq 23 and 128 beside 64 */
+			static const int tc[] = {TC, RT | TC, -1}, tc1[] = {TC, -1};
+			test_model(bert, zw[8], 1, 64, 1, tc1);
+			test_model(bert, zw[8], 4, 64, 1, tc);
+			test_model(bert, zw[8], 3, 23, 1, tc1);
+			test_model(bert, zw[8], 2, 128, 1, tc1);
+		}
+		{
 			static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
 			/* inception_v3 and vgg16 at batch 1, mobilenet_v2 at 2 */
 			static const int others[] = {4, 5, 7}, batch[] = {1, 1, 2};
@@ -1284,6 +1356,10 @@ int main(int argc, char **argv)
 		test_segments(bert, 4, 64, 0, TF32, RT); /* the register-tiled attention kernel */
 		test_segments(bert, 4, 64, 0, FP16, RT);
 		test_segments(bert, 4, 64, 0, BF16, RT);
+		test_segments(bert, 4, 64, 0, TF32, TC); /* the tensor-core attention kernel */
+		test_segments(bert, 4, 64, 0, FP16, TC);
+		test_segments(bert, 1, 64, 0, BF16, TC);
+		test_segments(bert, 3, 23, 0, FP16, TC);
 		test_segments(r50, 2, 0, 0, TF32, FUSE);
 		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
 		test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);

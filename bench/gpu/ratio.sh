@@ -18,8 +18,9 @@
 # +ws (--ws-all: a workspace any candidate fits), +lt (--fc-lt: fc layers
 # through cuBLASLt, bias in the epilogue), +dw (--dw 1: depthwise convs
 # as our kernel where timed faster; with +nhwc it also stores mobilenet_v2
-# NHWC) and +rt (--attn-rt: the register-tiled attention kernel), each
-# written as whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-lt][-dw][-rt].csv. With KERNELS, KVARIANTS
+# NHWC), +rt (--attn-rt: the register-tiled attention kernel) and +tc
+# (--attn-tc: the tensor-core attention kernel), each written as
+# whole[-fp16|-bf16][-nhwc][-add][-cg0][-find][-ws][-lt][-dw][-rt][-tc].csv. With KERNELS, KVARIANTS
 # (default: every variant) names the variants Nsight Compute profiles.
 #
 # torch.compile is what takes the time (tens of seconds a model, on the

@@ -35,6 +35,9 @@ LAYOUTS += (("nchw+lt", "-lt"), ("nhwc+a+lt", "-nhwc-add-lt"))
 # every lever (ratio.sh's +nhwc+add+ws+lt+dw), and with the register-tiled
 # attention kernel (+rt)
 LAYOUTS += (("levers", "-nhwc-add-ws-lt-dw"), ("levers+rt", "-nhwc-add-ws-lt-dw-rt"))
+# the tensor-core attention kernel (+tc) beside what bert runs without it
+LAYOUTS += (("ws+lt", "-ws-lt"), ("ws+lt+tc", "-ws-lt-tc"), ("nhwc+a+ws+lt", "-nhwc-add-ws-lt"),
+            ("nhwc+a+ws+lt+tc", "-nhwc-add-ws-lt-tc"), ("levers+tc", "-nhwc-add-ws-lt-dw-tc"))
 
 
 def load(path):

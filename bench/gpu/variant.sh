@@ -7,8 +7,9 @@
 # (--fuse-add), +cg0 (--conv-gemm 0: cuDNN only), +find (--find: conv
 # algorithms timed) +ws (--ws-all: a workspace any candidate fits), +lt (--fc-lt: fc
 # layers through cuBLASLt with the bias in the epilogue), +dw (--dw 1:
-# depthwise convs as our kernel where timed faster) and +rt (--attn-rt: the
-# register-tiled attention kernel).
+# depthwise convs as our kernel where timed faster), +rt (--attn-rt: the
+# register-tiled attention kernel) and +tc (--attn-tc: the tensor-core
+# attention kernel).
 variant_flags() {
 	local v=$1 flag="" suffix=""
 	case $v in fp16*) flag=--fp16 suffix=-fp16 ;; bf16*) flag=--bf16 suffix=-bf16 ;; esac
@@ -20,5 +21,6 @@ variant_flags() {
 	case $v in *+lt*) flag="$flag --fc-lt" suffix=$suffix-lt ;; esac
 	case $v in *+dw*) flag="$flag --dw 1" suffix=$suffix-dw ;; esac
 	case $v in *+rt*) flag="$flag --attn-rt" suffix=$suffix-rt ;; esac
+	case $v in *+tc*) flag="$flag --attn-tc" suffix=$suffix-tc ;; esac
 	echo "$suffix|$flag"
 }
