@@ -140,6 +140,7 @@ typedef struct dev_open_options {
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
 	int ws_all, fc_lt, dw;    /* CUDA: cuda_options' of the same names */
+	int attn_tc;              /* CUDA: cuda_options.attn_tc */
 	int any_start;            /* segments may start at any op (profiling) */
 	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;

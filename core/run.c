@@ -52,6 +52,7 @@ void run_config_default(run_config *c)
 	c->ws_all = 0;
 	c->fc_lt = 0;
 	c->dw = 0;
+	c->attn_tc = 0;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -172,6 +173,7 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->ws_all = c->ws_all;
 	o->fc_lt = c->fc_lt;
 	o->dw = c->dw;
+	o->attn_tc = c->attn_tc;
 }
 
 /* The per-service view of the load, from the configuration alone (build

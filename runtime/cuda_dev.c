@@ -775,6 +775,7 @@ static void kind_options(const dev_open_options *o, cuda_options *co)
 	co->ws_all = o->ws_all;
 	co->fc_lt = o->fc_lt;
 	co->dw = o->dw;
+	co->attn_tc = o->attn_tc;
 	co->conv_gemm = o->conv_gemm;
 	co->any_start = o->any_start;
 	co->seed = o->seed;

@@ -794,6 +794,7 @@ static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 	                   : o->ws_all     ? "ws_all = true"
 	                   : o->fc_lt      ? "fc_lt = true"
 	                   : o->dw         ? "dw = true"
+	                   : o->attn_tc    ? "attn_tc = true"
 	                   : !o->tf32      ? "tf32 = false"
 	                   : !o->graphs    ? "graphs = false"
 	                   : !o->conv_gemm ? "conv_gemm = false"

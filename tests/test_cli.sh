@@ -75,7 +75,7 @@ scenario simnhwc.lua 'base.nhwc = true; abacus.run(base)'
 expect_fail sim-nhwc "nhwc = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simnhwc.lua
 scenario simadd.lua 'base.fuse_add = true; abacus.run(base)'
 expect_fail sim-fuse-add "fuse_add = true needs device 'cuda'" "$BIN" --db "$T/r.db" run simadd.lua
-for f in ws_all fc_lt dw; do
+for f in ws_all fc_lt dw attn_tc; do
 	scenario sim-$f.lua "base.$f = true; abacus.run(base)"
 	expect_fail sim-$f "$f = true needs device 'cuda'" "$BIN" --db "$T/r.db" run sim-$f.lua
 done
