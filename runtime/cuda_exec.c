@@ -2163,10 +2163,12 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S, int alone)
 static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 {
 	const zoo_layer *L = &x->m->layers[l];
+	if (!x->lp[l].attn_fused) /* any other layer: its heads may be 0 */
+		return 0;
 	int dh = L->cout / L->heads;
 	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) &&
 	         cuda_k_attention_tc_fits(S, dh, x->cfg.half);
-	if (!x->lp[l].attn_fused || (!tc && (b < ATTN_MIN_BATCH || !cuda_k_attention_fits(S, dh))))
+	if (!tc && (b < ATTN_MIN_BATCH || !cuda_k_attention_fits(S, dh)))
 		return 0;
 	int mode = (x->cfg.attn_rt ? CUDA_K_ATTN_RT : 0) | (tc ? CUDA_K_ATTN_TC : 0);
 	c->layer = l + 2;

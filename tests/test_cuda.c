@@ -840,7 +840,9 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		memcpy(ls, bert->layers, (size_t)bert->n_layers * sizeof *ls);
 		ls[l].heads = ls[l + 2].heads = hs[i];
 		mh.layers = ls;
-		attention_cases(&mh, w, l, other, sizeof other / sizeof other[0], 2);
+		wts wh = *w; /* the same weights, owned by the copy (ref_layer checks) */
+		wh.model = &mh;
+		attention_cases(&mh, &wh, l, other, sizeof other / sizeof other[0], 2);
 	}
 	free(ls);
 }
