@@ -1157,6 +1157,54 @@ bool aligned16(const void *p)
 	return ((uintptr_t)p & 15u) == 0;
 }
 
+/* NHWC pooling, V channels a thread (8 16-bit values or 4 floats in one
+ * 16-byte access where the channel count and the pointers allow, else 1),
+ * the window clipped to the image once rather than tested per tap. I is
+ * the index type: 32-bit where every element index fits (the divisions
+ * that split a thread's index into channel group, column, row and sample
+ * are then 32-bit, several times cheaper than 64-bit ones), else 64-bit.
+ * Average pooling divides by the whole window, padding counted, as
+ * pool_kernel; max propagates NaN as it does. */
+template <typename T, int V, typename I>
+__global__ void pool_nhwc_kernel(T *y, const T *__restrict__ x, I n, int cv, int h, int w,
+                                 int ho, int wo, int kh, int kw, int sh, int sw, int ph, int pw,
+                                 int is_max)
+{
+	const float inv = 1.0f / (float)(kh * kw);
+	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+		I t = i;
+		int cg = (int)(t % (I)cv);
+		t /= (I)cv;
+		int ox = (int)(t % (I)wo);
+		t /= (I)wo;
+		int oy = (int)(t % (I)ho);
+		I sample = t / (I)ho;
+		int y0 = oy * sh - ph, x0 = ox * sw - pw;
+		int ky0 = y0 < 0 ? -y0 : 0, ky1 = h - y0 < kh ? h - y0 : kh;
+		int kx0 = x0 < 0 ? -x0 : 0, kx1 = w - x0 < kw ? w - x0 : kw;
+		float acc[V];
+		for (int k = 0; k < V; k++)
+			acc[k] = is_max ? -INFINITY : 0.0f;
+		for (int ky = ky0; ky < ky1; ky++) {
+			/* every index term is non-negative: the clipped window
+			 * starts inside the image */
+			const T *row = x + (((sample * (I)h + (I)(y0 + ky)) * (I)w + (I)(x0 + kx0)) *
+			                        (I)cv + (I)cg) * (I)V;
+			for (int kx = kx0; kx < kx1; kx++) {
+				float v[V];
+				ldv<V>(row + (I)(kx - kx0) * (I)cv * (I)V, v);
+				for (int k = 0; k < V; k++)
+					acc[k] = is_max ? (v[k] > acc[k] || v[k] != v[k] ? v[k] : acc[k])
+					                : acc[k] + v[k];
+			}
+		}
+		if (!is_max)
+			for (int k = 0; k < V; k++)
+				acc[k] *= inv;
+		stv<V>(y + i * (I)V, acc);
+	}
+}
+
 } /* namespace */
 
 /* The float kernels, or the same for __half (half 1) or __nv_bfloat16
@@ -1527,6 +1575,34 @@ extern "C" cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int
 	int64_t n = (int64_t)batch * c * ho * wo;
 	if (n <= 0)
 		return cudaSuccess;
+	if (nhwc) {
+		/* V channels a thread where the rows stay 16-byte aligned */
+		int v = half ? 8 : 4;
+		if (c % v || !aligned16(x) || !aligned16(y))
+			v = 1;
+		int64_t nv = n / v;
+		/* 32-bit indices where every element index, not only every
+		 * vector's, fits */
+		int narrow = n <= INT32_MAX && (int64_t)batch * c * h * w <= INT32_MAX;
+#define POOL_NHWC(V, I)                                                                            \
+	DISPATCH(half, pool_nhwc_kernel<T, V, I><<<blocks_for(nv), kThreads, 0, s>>>(               \
+	                   (T *)y, (const T *)x, (I)nv, c / V, h, w, ho, wo, kh, kw, sh, sw, ph, pw, \
+	                   is_max))
+		if (v == 8 && narrow)
+			POOL_NHWC(8, uint32_t);
+		else if (v == 8)
+			POOL_NHWC(8, int64_t);
+		else if (v == 4 && narrow)
+			POOL_NHWC(4, uint32_t);
+		else if (v == 4)
+			POOL_NHWC(4, int64_t);
+		else if (narrow)
+			POOL_NHWC(1, uint32_t);
+		else
+			POOL_NHWC(1, int64_t);
+#undef POOL_NHWC
+		return cudaGetLastError();
+	}
 	DISPATCH(half, pool_kernel<T><<<blocks_for(n), kThreads, 0, s>>>((T *)y, (const T *)x, n, c,
 	                                                                 h, w, ho, wo, kh, kw, sh,
 	                                                                 sw, ph, pw, is_max, nhwc));

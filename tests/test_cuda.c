@@ -51,9 +51,13 @@
  *     dw 2 and the timed dw 1 within the whole-model bounds; its segments
  *     with dw 2 give the whole model's bits; nhwc 1 stores it NHWC only
  *     with dw.
+ *11. the NHWC pooling kernel (cuda_k_pool) alone: max and average, edge
+ *     windows, strides 1 to 3, the vector path (8 halves or 4 floats a
+ *     thread) and the scalar one (odd channel counts, unaligned pointers),
+ *     against a host loop: max exact, the average within its rounding.
  *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, attention, merged, ws, lt, dw); none: all.
+ * segments, device, attention, merged, ws, lt, dw, pool); none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
@@ -604,6 +608,106 @@ static void test_dw_kernel(void)
 	                    CUDA_K_DW_MAXK + 1, 1, 1, 0, 0, ZOO_ACT_NONE, 0, 0,
 	                    0) == cudaErrorInvalidValue);
 	cudaGetLastError();
+}
+
+/* cuda_k_pool alone in NHWC (the layout it serves; NCHW fp32 and fp16
+ * pool through cuDNN): max and average (padding in the divisor), windows
+ * clipped at every edge, strides 1 to 3, inception_v3's shapes scaled down
+ * and its 8x8 global pool, channel counts that take the 16-byte vector
+ * path (8 halves or 4 floats a thread) and counts and offsets that do not;
+ * against a host loop in double over the same rounded inputs. Max is a
+ * pick, so it must match exactly; the average within its storage's
+ * rounding (fp32 1e-6, fp16 and bf16 1e-2). */
+static void test_pool_kernel(void)
+{
+	static const struct {
+		int c, h, w, k, s, p, is_max, misalign;
+	} cases[] = {{64, 15, 15, 3, 2, 0, 1, 0}, {24, 9, 9, 3, 1, 1, 0, 0},
+	             {40, 8, 8, 8, 1, 0, 0, 0},   {13, 7, 9, 3, 2, 1, 1, 0},
+	             {12, 6, 7, 3, 1, 1, 0, 0},   {16, 10, 11, 3, 1, 1, 0, 1},
+	             {32, 11, 10, 5, 3, 2, 1, 0}, {8, 5, 5, 3, 1, 1, 1, 1}};
+	enum { B = 3 };
+	rng r;
+	rng_seed(&r, 91);
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		int c = cases[ci].c, h = cases[ci].h, w = cases[ci].w, k = cases[ci].k;
+		int s = cases[ci].s, p = cases[ci].p, is_max = cases[ci].is_max;
+		int ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1;
+		size_t nx = (size_t)B * h * w * c, ny = (size_t)B * ho * wo * c;
+		float *xv = malloc(nx * 4), *ref = malloc(ny * 4), *got = malloc(ny * 4);
+		unsigned char *hx = malloc(nx * 4), *hy = malloc(ny * 4);
+		for (int prec = FP32; prec <= BF16; prec++) {
+			if (prec == TF32)
+				continue;
+			int half = prec == BF16 ? 2 : prec == FP16;
+			size_t esz = half ? 2 : 4, off = cases[ci].misalign ? esz : 0;
+			for (size_t i = 0; i < nx; i++)
+				xv[i] = (float)(4.0 * rng_double(&r) - 2.0);
+			to_storage(prec, xv, hx, nx); /* xv: the rounded values, NHWC */
+			for (int n = 0; n < B; n++)
+				for (int oy = 0; oy < ho; oy++)
+					for (int ox = 0; ox < wo; ox++)
+						for (int ch = 0; ch < c; ch++) {
+							double acc = is_max ? -INFINITY : 0.0;
+							for (int ky = 0; ky < k; ky++)
+								for (int kx = 0; kx < k; kx++) {
+									int iy = oy * s - p + ky,
+									    ix = ox * s - p + kx;
+									if (iy < 0 || iy >= h || ix < 0 ||
+									    ix >= w)
+										continue;
+									double v = xv[(((size_t)n * h + iy) * w +
+									               ix) * c + ch];
+									acc = is_max ? (v > acc ? v : acc)
+									             : acc + v;
+								}
+							ref[(((size_t)n * ho + oy) * wo + ox) * c + ch] =
+							    (float)(is_max ? acc : acc / (k * k));
+						}
+			unsigned char *dx = NULL, *dy = NULL;
+			int ok = cudaMalloc((void **)&dx, nx * esz + 16) == cudaSuccess &&
+			         cudaMalloc((void **)&dy, ny * esz + 16) == cudaSuccess &&
+			         cudaMemcpy(dx + off, hx, nx * esz, cudaMemcpyHostToDevice) ==
+			             cudaSuccess &&
+			         cudaMemset(dy, 0xff, ny * esz + 16) == cudaSuccess; /* NaN */
+			cudaError_t ke = ok ? cuda_k_pool(dy + off, dx + off, B, c, h, w, ho, wo, k,
+			                                  k, s, s, p, p, is_max, 1, half, 0)
+			                    : cudaErrorMemoryAllocation;
+			ok = ok && ke == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess &&
+			     cudaMemcpy(hy, dy + off, ny * esz, cudaMemcpyDeviceToHost) == cudaSuccess;
+			const char *what = is_max ? "max" : "avg";
+			if (!ok) {
+				fprintf(stderr, "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: %s\n",
+				        what, c, h, w, k, s, p, prec_name(prec),
+				        cudaGetErrorString(ke != cudaSuccess ? ke : cudaGetLastError()));
+				check_failures++;
+			} else {
+				for (size_t i = 0; i < ny; i++)
+					got[i] = half == 2 ? bf16_to_float(((uint16_t *)hy)[i])
+					         : half    ? half_to_float(((uint16_t *)hy)[i])
+					                   : ((float *)hy)[i];
+				double e = rel_err(got, ref, ny),
+				       tol = is_max ? 0.0 : prec == FP32 ? 1e-6 : 1e-2;
+				printf("  cuda_k_pool %s c%d %dx%d k%d s%d p%d%s %s nhwc: rel err %.2e "
+				       "(tol %.0e)\n",
+				       what, c, h, w, k, s, p, cases[ci].misalign ? " unaligned" : "",
+				       prec_name(prec), e, tol);
+				if (!(e <= tol))
+					fprintf(stderr,
+					        "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: rel "
+					        "err %.2e over %.0e\n",
+					        what, c, h, w, k, s, p, prec_name(prec), e, tol);
+				CHECK(e <= tol);
+			}
+			cudaFree(dx);
+			cudaFree(dy);
+		}
+		free(xv);
+		free(ref);
+		free(got);
+		free(hx);
+		free(hy);
+	}
 }
 
 /* nhwc 1 keeps a model with grouped convs NCHW unless dw is on and every
@@ -1391,6 +1495,11 @@ int main(int argc, char **argv)
 		test_merged_outputs(bert, q5, 2, 32, FP32);
 		test_merged_outputs(bert, q3, 2, 64, TF32);
 		test_merged_device(r50, bert);
+	}
+	if (part(argc, argv, "pool")) {
+		printf("pooling kernel alone, NHWC, fp32 (avg tol 1e-6), fp16 and bf16 (avg tol "
+		       "1e-2), max exact:\n");
+		test_pool_kernel();
 	}
 	if (part(argc, argv, "dw")) {
 		zoo_model *mb = zm[7];
