@@ -934,23 +934,23 @@ __global__ void pool_kernel(T *y, const T *__restrict__ x, int64_t n, int c, int
 /* NHWC channel concat: each of rows pixel rows of the output (c units
  * wide) is the inputs' rows side by side, input k w[k] units wide. U is
  * the unit copied: a stored value, or 16 bytes where every width is a
- * multiple of that. */
+ * multiple of that. I, the index type: 32-bit where the output's unit
+ * count fits (cheaper divisions), else 64-bit. */
 struct concat_args {
 	const void *in[ZOO_MAX_IN];
 	int w[ZOO_MAX_IN];
 	int n;
 };
 
-template <typename U> __global__ void concat_kernel(U *y, concat_args a, int64_t rows, int c)
+template <typename U, typename I> __global__ void concat_kernel(U *y, concat_args a, I rows, int c)
 {
-	int64_t n = rows * c;
-	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
-	     i += (int64_t)gridDim.x * blockDim.x) {
-		int64_t r = i / c;
-		int col = (int)(i % c), k = 0;
+	I n = rows * (I)c;
+	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+		I r = i / (I)c;
+		int col = (int)(i - r * (I)c), k = 0;
 		while (k + 1 < a.n && col >= a.w[k])
 			col -= a.w[k++];
-		y[i] = ((const U *)a.in[k])[r * a.w[k] + col];
+		y[i] = ((const U *)a.in[k])[r * (I)a.w[k] + (I)col];
 	}
 }
 
@@ -1625,18 +1625,26 @@ extern "C" cudaError_t cuda_k_concat_nhwc(void *y, const void *const *in, const 
 	a.n = n_in;
 	if (rows <= 0 || c <= 0)
 		return cudaSuccess;
-	if (vec) {
-		int per = 16 / esz;
+	int per = vec ? 16 / esz : 1;
+	if (vec)
 		for (int k = 0; k < n_in; k++)
 			a.w[k] /= per;
-		concat_kernel<uint4><<<blocks_for(rows * (c / per)), kThreads, 0, s>>>(
-		    (uint4 *)y, a, rows, c / per);
-	} else if (esz == 2) {
-		concat_kernel<uint16_t>
-		    <<<blocks_for(rows * c), kThreads, 0, s>>>((uint16_t *)y, a, rows, c);
-	} else {
-		concat_kernel<uint32_t>
-		    <<<blocks_for(rows * c), kThreads, 0, s>>>((uint32_t *)y, a, rows, c);
-	}
+	int64_t units = rows * (c / per);
+	int narrow = units <= INT32_MAX;
+#define CONCAT(U, I)                                                                               \
+	concat_kernel<U, I><<<blocks_for(units), kThreads, 0, s>>>((U *)y, a, (I)rows, c / per)
+	if (vec && narrow)
+		CONCAT(uint4, uint32_t);
+	else if (vec)
+		CONCAT(uint4, int64_t);
+	else if (esz == 2 && narrow)
+		CONCAT(uint16_t, uint32_t);
+	else if (esz == 2)
+		CONCAT(uint16_t, int64_t);
+	else if (narrow)
+		CONCAT(uint32_t, uint32_t);
+	else
+		CONCAT(uint32_t, int64_t);
+#undef CONCAT
 	return cudaGetLastError();
 }
