@@ -14,7 +14,8 @@
  *                  in its epilogue (plan_fc_lt, run_fc_lt)
  *   attention      scores + softmax + context as one kernel of ours where
  *                  the sequence fits it (cuda_k_attention; cfg.attn_tc:
- *                  on tensor cores, at every batch), else
+ *                  on tensor cores, from batch 4 in fp16 and bf16, 8 in
+ *                  TF32), else
  *                  cublasGemmStridedBatchedEx, heads (or samples) batched
  *   concat, take-first   strided device copies, no kernel (NHWC concat:
  *                  cuda_k_concat_nhwc)
@@ -78,6 +79,16 @@
  * 64 on 132 SMs, and bert's graph ran 0.89 ms against 0.73 ms with cuBLAS;
  * from batch 4 it ran 8-30% faster (H200, bench/gpu/NOTES.md). */
 #define ATTN_MIN_BATCH 4
+/* The smallest batch at which cfg.attn_tc's tensor-core kernel takes the
+ * group: fp16 and bf16 from 4, TF32 from 8. Below, the group runs as
+ * without it (cuBLAS at batch 1, the scalar fused kernel at TF32's 4). On
+ * the H200 bert seq 64 ran with it against without (graph medians, ms,
+ * bench/results/h200/compile/c13ae6d/bert-tc): b1 fp32 0.863 / 0.609,
+ * fp16 0.617 / 0.472, bf16 0.627 / 0.472; b4 fp32 0.966 / 0.887, fp16
+ * 0.648 / 0.708, bf16 0.659 / 0.710; from b8 faster in all three (b32
+ * fp32 2.043 / 2.441, fp16 1.108 / 1.673). */
+#define ATTN_TC_MIN_BATCH_HALF 4
+#define ATTN_TC_MIN_BATCH_TF32 8
 
 /* Per (conv or pool layer, batch): made the first time the batch runs
  * (the max batch's at creation and load). The algorithm is chosen for this
@@ -2154,9 +2165,10 @@ static int run_layer(cuda_exec *x, ectx *c, int l, int b, int S, int alone)
 
 /* Runs the attention group starting at scores layer l (scores, softmax,
  * context) as one kernel when the batch is at least ATTN_MIN_BATCH and
- * the sequence fits the kernel, or at any batch where cfg.attn_tc's
- * tensor-core kernel takes it (it splits the query rows of a head over
- * blocks, so batch 1 does not leave the GPU nearly empty): the scores and
+ * the sequence fits the kernel, or where cfg.attn_tc's tensor-core kernel
+ * takes it (from ATTN_TC_MIN_BATCH_HALF or _TF32; it splits the query rows
+ * of a head over blocks, so a small batch does not leave the GPU nearly
+ * empty, but below those batches it measured slower): the scores and
  * probabilities never reach device memory, and one launch replaces the
  * per-head or per-sample matrix products and the softmax pass. Returns the
  * number of layers done: 3, or 0 when the group must run layer by layer. */
@@ -2166,7 +2178,8 @@ static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 	if (!x->lp[l].attn_fused) /* any other layer: its heads may be 0 */
 		return 0;
 	int dh = L->cout / L->heads;
-	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) &&
+	int tc_min = x->cfg.half ? ATTN_TC_MIN_BATCH_HALF : ATTN_TC_MIN_BATCH_TF32;
+	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) && b >= tc_min &&
 	         cuda_k_attention_tc_fits(S, dh, x->cfg.half);
 	if (!tc && (b < ATTN_MIN_BATCH || !cuda_k_attention_fits(S, dh)))
 		return 0;

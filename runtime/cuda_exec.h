@@ -121,9 +121,10 @@ typedef struct cuda_exec_cfg {
 	                  kernel (cuda_k_attention with CUDA_K_ATTN_TC) where
 	                  it takes the sequence and head size, in fp16 and
 	                  bf16, and in fp32 only with tf32 (its products are
-	                  TF32); there at every batch, not only from
-	                  ATTN_MIN_BATCH. Where it does not run, attn_rt picks
-	                  as without it. 0: no tensor-core attention */
+	                  TF32); from batch 4 in fp16 and bf16 and 8 in TF32,
+	                  where it measured faster (cuda_exec.c,
+	                  ATTN_TC_MIN_BATCH_*). Where it does not run, attn_rt
+	                  picks as without it. 0: no tensor-core attention */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);

@@ -256,8 +256,7 @@ constexpr int kLnWarps = 4;
 
 template <typename T>
 __global__ void layernorm_warp_kernel(T *out, const T *a, const T *b, const T *__restrict__ gamma,
-                                      const T *__restrict__ beta, int64_t rows, int feat,
-                                      float eps)
+                                      const T *__restrict__ beta, int64_t rows, int feat, float eps)
 {
 	int64_t r = (int64_t)blockIdx.x * kLnWarps + (threadIdx.x >> 5);
 	int lane = threadIdx.x & 31, per = feat >> 5;
@@ -945,7 +944,8 @@ struct concat_args {
 template <typename U, typename I> __global__ void concat_kernel(U *y, concat_args a, I rows, int c)
 {
 	I n = rows * (I)c;
-	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n;
+	     i += (I)gridDim.x * blockDim.x) {
 		I r = i / (I)c;
 		int col = (int)(i - r * (I)c), k = 0;
 		while (k + 1 < a.n && col >= a.w[k])
@@ -1166,12 +1166,12 @@ bool aligned16(const void *p)
  * Average pooling divides by the whole window, padding counted, as
  * pool_kernel; max propagates NaN as it does. */
 template <typename T, int V, typename I>
-__global__ void pool_nhwc_kernel(T *y, const T *__restrict__ x, I n, int cv, int h, int w,
-                                 int ho, int wo, int kh, int kw, int sh, int sw, int ph, int pw,
-                                 int is_max)
+__global__ void pool_nhwc_kernel(T *y, const T *__restrict__ x, I n, int cv, int h, int w, int ho,
+                                 int wo, int kh, int kw, int sh, int sw, int ph, int pw, int is_max)
 {
 	const float inv = 1.0f / (float)(kh * kw);
-	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+	for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n;
+	     i += (I)gridDim.x * blockDim.x) {
 		I t = i;
 		int cg = (int)(t % (I)cv);
 		t /= (I)cv;
@@ -1188,14 +1188,17 @@ __global__ void pool_nhwc_kernel(T *y, const T *__restrict__ x, I n, int cv, int
 		for (int ky = ky0; ky < ky1; ky++) {
 			/* every index term is non-negative: the clipped window
 			 * starts inside the image */
-			const T *row = x + (((sample * (I)h + (I)(y0 + ky)) * (I)w + (I)(x0 + kx0)) *
-			                        (I)cv + (I)cg) * (I)V;
+			const T *row =
+			    x + (((sample * (I)h + (I)(y0 + ky)) * (I)w + (I)(x0 + kx0)) * (I)cv +
+			         (I)cg) *
+			            (I)V;
 			for (int kx = kx0; kx < kx1; kx++) {
 				float v[V];
 				ldv<V>(row + (I)(kx - kx0) * (I)cv * (I)V, v);
 				for (int k = 0; k < V; k++)
-					acc[k] = is_max ? (v[k] > acc[k] || v[k] != v[k] ? v[k] : acc[k])
-					                : acc[k] + v[k];
+					acc[k] =
+					    is_max ? (v[k] > acc[k] || v[k] != v[k] ? v[k] : acc[k])
+					           : acc[k] + v[k];
 			}
 		}
 		if (!is_max)
@@ -1311,8 +1314,8 @@ extern "C" cudaError_t cuda_k_layernorm(void *out, const void *a, const void *b,
 	if (feat % 32 == 0 && feat <= 32 * kLnPerLane) {
 		DISPATCH(half, layernorm_warp_kernel<T>
 		         <<<(unsigned)((rows + kLnWarps - 1) / kLnWarps), kLnWarps * 32, 0, s>>>(
-		             (T *)out, (const T *)a, (const T *)b, (const T *)gamma, (const T *)beta,
-		             rows, feat, eps));
+		             (T *)out, (const T *)a, (const T *)b, (const T *)gamma,
+		             (const T *)beta, rows, feat, eps));
 		return cudaGetLastError();
 	}
 	size_t shm = (size_t)feat * sizeof(float);
@@ -1585,9 +1588,9 @@ extern "C" cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int
 		 * vector's, fits */
 		int narrow = n <= INT32_MAX && (int64_t)batch * c * h * w <= INT32_MAX;
 #define POOL_NHWC(V, I)                                                                            \
-	DISPATCH(half, pool_nhwc_kernel<T, V, I><<<blocks_for(nv), kThreads, 0, s>>>(               \
-	                   (T *)y, (const T *)x, (I)nv, c / V, h, w, ho, wo, kh, kw, sh, sw, ph, pw, \
-	                   is_max))
+	DISPATCH(half, pool_nhwc_kernel<T, V, I>                                                   \
+	         <<<blocks_for(nv), kThreads, 0, s>>>((T *)y, (const T *)x, (I)nv, c / V, h, w,    \
+	                                              ho, wo, kh, kw, sh, sw, ph, pw, is_max))
 		if (v == 8 && narrow)
 			POOL_NHWC(8, uint32_t);
 		else if (v == 8)

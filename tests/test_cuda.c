@@ -653,15 +653,23 @@ static void test_pool_kernel(void)
 								for (int kx = 0; kx < k; kx++) {
 									int iy = oy * s - p + ky,
 									    ix = ox * s - p + kx;
-									if (iy < 0 || iy >= h || ix < 0 ||
-									    ix >= w)
+									if (iy < 0 || iy >= h ||
+									    ix < 0 || ix >= w)
 										continue;
-									double v = xv[(((size_t)n * h + iy) * w +
-									               ix) * c + ch];
-									acc = is_max ? (v > acc ? v : acc)
-									             : acc + v;
+									double v =
+									    xv[(((size_t)n * h +
+									         iy) *
+									            w +
+									        ix) *
+									           c +
+									       ch];
+									acc = is_max
+									          ? (v > acc ? v
+									                     : acc)
+									          : acc + v;
 								}
-							ref[(((size_t)n * ho + oy) * wo + ox) * c + ch] =
+							ref[(((size_t)n * ho + oy) * wo + ox) * c +
+							    ch] =
 							    (float)(is_max ? acc : acc / (k * k));
 						}
 			unsigned char *dx = NULL, *dy = NULL;
@@ -674,29 +682,36 @@ static void test_pool_kernel(void)
 			                                  k, s, s, p, p, is_max, 1, half, 0)
 			                    : cudaErrorMemoryAllocation;
 			ok = ok && ke == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess &&
-			     cudaMemcpy(hy, dy + off, ny * esz, cudaMemcpyDeviceToHost) == cudaSuccess;
+			     cudaMemcpy(hy, dy + off, ny * esz, cudaMemcpyDeviceToHost) ==
+			         cudaSuccess;
 			const char *what = is_max ? "max" : "avg";
 			if (!ok) {
-				fprintf(stderr, "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: %s\n",
+				fprintf(stderr,
+				        "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: %s\n",
 				        what, c, h, w, k, s, p, prec_name(prec),
-				        cudaGetErrorString(ke != cudaSuccess ? ke : cudaGetLastError()));
+				        cudaGetErrorString(ke != cudaSuccess ? ke
+				                                             : cudaGetLastError()));
 				check_failures++;
 			} else {
 				for (size_t i = 0; i < ny; i++)
 					got[i] = half == 2 ? bf16_to_float(((uint16_t *)hy)[i])
 					         : half    ? half_to_float(((uint16_t *)hy)[i])
 					                   : ((float *)hy)[i];
-				double e = rel_err(got, ref, ny),
-				       tol = is_max ? 0.0 : prec == FP32 ? 1e-6 : 1e-2;
-				printf("  cuda_k_pool %s c%d %dx%d k%d s%d p%d%s %s nhwc: rel err %.2e "
+				double e = rel_err(got, ref, ny), tol = is_max         ? 0.0
+				                                        : prec == FP32 ? 1e-6
+				                                                       : 1e-2;
+				printf("  cuda_k_pool %s c%d %dx%d k%d s%d p%d%s %s nhwc: rel err "
+				       "%.2e "
 				       "(tol %.0e)\n",
-				       what, c, h, w, k, s, p, cases[ci].misalign ? " unaligned" : "",
-				       prec_name(prec), e, tol);
+				       what, c, h, w, k, s, p,
+				       cases[ci].misalign ? " unaligned" : "", prec_name(prec), e,
+				       tol);
 				if (!(e <= tol))
-					fprintf(stderr,
-					        "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: rel "
-					        "err %.2e over %.0e\n",
-					        what, c, h, w, k, s, p, prec_name(prec), e, tol);
+					fprintf(
+					    stderr,
+					    "FAILED: cuda_k_pool %s c%d %dx%d k%d s%d p%d %s: rel "
+					    "err %.2e over %.0e\n",
+					    what, c, h, w, k, s, p, prec_name(prec), e, tol);
 				CHECK(e <= tol);
 			}
 			cudaFree(dx);
@@ -1083,8 +1098,9 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		}
 		CHECK(positive);
 		CHECK(sum > whole / 2 && sum < whole * 3 / 2);
-		printf("  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
-		       r50->n_ops, sum / 1e6, whole / 1e6);
+		printf(
+		    "  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
+		    r50->n_ops, sum / 1e6, whole / 1e6);
 		dev_segment none = {0, 4, 0, 3, 3, 1};
 		CHECK(device_time_ops(&d, &none, op_ns) != 0);
 		CHECK_STR_HAS(device_errmsg(&d), "resnet50");
@@ -1130,9 +1146,11 @@ static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int se
 	for (int k = 0; k < nq; k++)
 		total += q[k];
 	zoo_dims id = m->input, od = zoo_layer_dims(m, m->n_layers - 1, seq);
-	size_t per_in = (size_t)zoo_dims_count(&id, seq), per_out = (size_t)zoo_dims_count(&od, seq);
+	size_t per_in = (size_t)zoo_dims_count(&id, seq),
+	       per_out = (size_t)zoo_dims_count(&od, seq);
 	unsigned char *in = malloc((size_t)total * per_in * 4);
-	float *merged = malloc((size_t)total * per_out * 4), *alone = malloc((size_t)total * per_out * 4);
+	float *merged = malloc((size_t)total * per_out * 4),
+	      *alone = malloc((size_t)total * per_out * 4);
 	cuda_exec *x = make_exec(m, total, seq, prec, 1, 0, 1, 5, NCHW);
 	if (!in || !merged || !alone || !x) {
 		check_failures++;
@@ -1148,7 +1166,8 @@ static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int se
 	}
 	double tol = prec == FP32 ? 1e-3 : 2e-2, worst = 0;
 	for (int k = 0, off = 0; k < nq; off += q[k], k++) {
-		if (cuda_exec_set_input(x, in + (size_t)off * per_in * 4, q[k], seq, err, sizeof err) ||
+		if (cuda_exec_set_input(x, in + (size_t)off * per_in * 4, q[k], seq, err,
+		                        sizeof err) ||
 		    cuda_exec_run(x, 0, m->n_ops, q[k], seq, err, sizeof err) ||
 		    cuda_exec_get_output(x, alone, q[k], seq, err, sizeof err)) {
 			fprintf(stderr, "%s query of batch %d alone: %s\n", m->name, q[k], err);
@@ -1198,7 +1217,8 @@ static void test_ws_all(const zoo_model *m, int batch, int prec)
 			check_failures++;
 			goto out;
 		}
-	int short_a = cuda_exec_ws_short_convs(xa, batch), short_b = cuda_exec_ws_short_convs(xb, batch);
+	int short_a = cuda_exec_ws_short_convs(xa, batch),
+	    short_b = cuda_exec_ws_short_convs(xb, batch);
 	double e = rel_err(a, b, n_out), tol = 2e-2;
 	CHECK(short_b == 0);
 	CHECK(e <= tol);
@@ -1226,16 +1246,16 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 		return;
 	}
 	static const int b_r50[] = {1, 2, 4, 8}, b_bert[] = {1, 2}, s_bert[] = {32, 64};
-	dev_service svc[2] = {{.model = r50, .max_batch = 13, .batches = b_r50, .n_batches = 4,
-	                       .every_batch = 1},
-	                      {.model = bert,
-	                       .max_batch = 6,
-	                       .max_seq = 64,
-	                       .batches = b_bert,
-	                       .n_batches = 2,
-	                       .seqs = s_bert,
-	                       .n_seqs = 2,
-	                       .every_batch = 1}};
+	dev_service svc[2] = {
+	    {.model = r50, .max_batch = 13, .batches = b_r50, .n_batches = 4, .every_batch = 1},
+	    {.model = bert,
+	     .max_batch = 6,
+	     .max_seq = 64,
+	     .batches = b_bert,
+	     .n_batches = 2,
+	     .seqs = s_bert,
+	     .n_seqs = 2,
+	     .every_batch = 1}};
 	int64_t t0 = device_now(&d);
 	if (device_setup(&d, svc, 2)) {
 		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
@@ -1273,7 +1293,8 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 	dev_segment big = {0, 14, 0, 0, n, 3};
 	dev_group gbig = {1, &big};
 	CHECK(device_run_group(&d, &gbig, end) != 0);
-	CHECK_STR_HAS(device_errmsg(&d), "batch 14, is past the largest batch it was set up for, 13");
+	CHECK_STR_HAS(device_errmsg(&d),
+	              "batch 14, is past the largest batch it was set up for, 13");
 	device_free(&d);
 }
 
@@ -1361,8 +1382,12 @@ int main(int argc, char **argv)
 	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
 
 	{
-		cuda_exec_cfg bad = {.model = r50, .max_batch = 1, .tf32 = 1, .graphs = 1,
-		                     .conv_gemm = 7, .seed = 1};
+		cuda_exec_cfg bad = {.model = r50,
+		                     .max_batch = 1,
+		                     .tf32 = 1,
+		                     .graphs = 1,
+		                     .conv_gemm = 7,
+		                     .seed = 1};
 		cuda_exec *x = NULL;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "conv_gemm 7");
@@ -1392,6 +1417,11 @@ int main(int argc, char **argv)
 		CHECK_STR_HAS(err, "attn_tc -1");
 	}
 
+	if (part(argc, argv, "pool")) {
+		printf("pooling kernel alone, NHWC, fp32 (avg tol 1e-6), fp16 and bf16 (avg tol "
+		       "1e-2), max exact:\n");
+		test_pool_kernel();
+	}
 	if (part(argc, argv, "layers")) {
 		printf("layers, TF32 off (tol 1e-4):\n");
 		test_layers(zm, zw, 0, 1e-4, 0, NCHW);
@@ -1432,13 +1462,16 @@ int main(int argc, char **argv)
 		}
 		{
 			/* the tensor-core attention kernel (fp32 without TF32: the
-			 * kernels above), at batch 1 too, where only it fuses, and
-			 * with rt (tc wins where it runs); seq 23 and 128 beside 64 */
+			 * kernels above). It takes fp16 and bf16 from batch 4 and
+			 * TF32 from 8 (ATTN_TC_MIN_BATCH_*): batch 1 checks the way
+			 * below, 4 with rt (tc wins where it runs) half precision's
+			 * tc and TF32's scalar kernel, 8 at seq 23 tc in all three,
+			 * 4 at seq 128 a longer sequence */
 			static const int tc[] = {TC, RT | TC, -1}, tc1[] = {TC, -1};
 			test_model(bert, zw[8], 1, 64, 1, tc1);
 			test_model(bert, zw[8], 4, 64, 1, tc);
-			test_model(bert, zw[8], 3, 23, 1, tc1);
-			test_model(bert, zw[8], 2, 128, 1, tc1);
+			test_model(bert, zw[8], 8, 23, 1, tc1);
+			test_model(bert, zw[8], 4, 128, 1, tc1);
 		}
 		{
 			static const int nhwc[] = {NHWC, NHWC | FUSE, -1};
@@ -1462,10 +1495,11 @@ int main(int argc, char **argv)
 		test_segments(bert, 4, 64, 0, TF32, RT); /* the register-tiled attention kernel */
 		test_segments(bert, 4, 64, 0, FP16, RT);
 		test_segments(bert, 4, 64, 0, BF16, RT);
-		test_segments(bert, 4, 64, 0, TF32, TC); /* the tensor-core attention kernel */
+		/* the tensor-core attention kernel, at batches where it runs */
+		test_segments(bert, 8, 64, 0, TF32, TC);
 		test_segments(bert, 4, 64, 0, FP16, TC);
-		test_segments(bert, 1, 64, 0, BF16, TC);
-		test_segments(bert, 3, 23, 0, FP16, TC);
+		test_segments(bert, 4, 64, 0, BF16, TC);
+		test_segments(bert, 5, 23, 0, FP16, TC);
 		test_segments(r50, 2, 0, 0, TF32, FUSE);
 		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE);
 		test_segments(r50, 2, 0, 2, TF32, NHWC | FUSE);
@@ -1495,11 +1529,6 @@ int main(int argc, char **argv)
 		test_merged_outputs(bert, q5, 2, 32, FP32);
 		test_merged_outputs(bert, q3, 2, 64, TF32);
 		test_merged_device(r50, bert);
-	}
-	if (part(argc, argv, "pool")) {
-		printf("pooling kernel alone, NHWC, fp32 (avg tol 1e-6), fp16 and bf16 (avg tol "
-		       "1e-2), max exact:\n");
-		test_pool_kernel();
 	}
 	if (part(argc, argv, "dw")) {
 		zoo_model *mb = zm[7];
