@@ -889,27 +889,22 @@ __global__ void add_act8_kernel(T *out, const T *a, const T *b, int64_t n8, int 
 	}
 }
 
-/* Max or average (padding counted in the divisor) pooling, one output
- * value per thread. NHWC: consecutive threads take consecutive channels of
- * one output pixel, so every read of a window position is coalesced. */
+/* NCHW max or average (padding counted in the divisor) pooling, one
+ * output value per thread: consecutive threads take consecutive columns of
+ * one output row (NHWC pools in pool_nhwc_kernel). */
 template <typename T>
 __global__ void pool_kernel(T *y, const T *__restrict__ x, int64_t n, int c, int h, int w, int ho,
-                            int wo, int kh, int kw, int sh, int sw, int ph, int pw, int is_max,
-                            int nhwc)
+                            int wo, int kh, int kw, int sh, int sw, int ph, int pw, int is_max)
 {
 	for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
 	     i += (int64_t)gridDim.x * blockDim.x) {
-		int ch, ox, oy;
-		int64_t t = i, sample;
-		if (nhwc) {
-			ch = (int)(t % c), t /= c;
-			ox = (int)(t % wo), t /= wo;
-			oy = (int)(t % ho), sample = t / ho;
-		} else {
-			ox = (int)(t % wo), t /= wo;
-			oy = (int)(t % ho), t /= ho;
-			ch = (int)(t % c), sample = t / c;
-		}
+		int64_t t = i;
+		int ox = (int)(t % wo);
+		t /= wo;
+		int oy = (int)(t % ho);
+		t /= ho;
+		int ch = (int)(t % c);
+		int64_t sample = t / c;
 		float acc = is_max ? -INFINITY : 0.0f;
 		for (int ky = 0; ky < kh; ky++) {
 			int iy = oy * sh - ph + ky;
@@ -919,9 +914,7 @@ __global__ void pool_kernel(T *y, const T *__restrict__ x, int64_t n, int c, int
 				int ix = ox * sw - pw + kx;
 				if (ix < 0 || ix >= w)
 					continue;
-				int64_t at = nhwc ? ((sample * h + iy) * w + ix) * c + ch
-				                  : ((sample * c + ch) * h + iy) * w + ix;
-				float v = ld(x + at);
+				float v = ld(x + ((sample * c + ch) * h + iy) * w + ix);
 				/* NaN propagates, as cuDNN's CUDNN_PROPAGATE_NAN */
 				acc = is_max ? (v > acc || v != v ? v : acc) : acc + v;
 			}
@@ -1608,7 +1601,7 @@ extern "C" cudaError_t cuda_k_pool(void *y, const void *x, int batch, int c, int
 	}
 	DISPATCH(half, pool_kernel<T><<<blocks_for(n), kThreads, 0, s>>>((T *)y, (const T *)x, n, c,
 	                                                                 h, w, ho, wo, kh, kw, sh,
-	                                                                 sw, ph, pw, is_max, nhwc));
+	                                                                 sw, ph, pw, is_max));
 	return cudaGetLastError();
 }
 

@@ -610,6 +610,33 @@ static void test_dw_kernel(void)
 	cudaGetLastError();
 }
 
+/* The reference for test_pool_kernel: NHWC k x k pooling at stride s and
+ * padding p, summed in double. */
+static void host_pool_nhwc(float *y, const float *x, int batch, int c, int h, int w, int k, int s,
+                           int p, int is_max)
+{
+	int ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1;
+	for (int n = 0; n < batch; n++)
+		for (int oy = 0; oy < ho; oy++)
+			for (int ox = 0; ox < wo; ox++)
+				for (int ch = 0; ch < c; ch++) {
+					double acc = is_max ? -INFINITY : 0.0;
+					for (int iy = oy * s - p; iy < oy * s - p + k; iy++)
+						for (int ix = ox * s - p; ix < ox * s - p + k;
+						     ix++) {
+							if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+								continue;
+							double v =
+							    x[(((size_t)n * h + iy) * w + ix) * c +
+							      ch];
+							acc =
+							    is_max ? (v > acc ? v : acc) : acc + v;
+						}
+					y[(((size_t)n * ho + oy) * wo + ox) * c + ch] =
+					    (float)(is_max ? acc : acc / (k * k));
+				}
+}
+
 /* cuda_k_pool alone in NHWC (the layout it serves; NCHW fp32 and fp16
  * pool through cuDNN): max and average (padding in the divisor), windows
  * clipped at every edge, strides 1 to 3, inception_v3's shapes scaled down
@@ -644,34 +671,7 @@ static void test_pool_kernel(void)
 			for (size_t i = 0; i < nx; i++)
 				xv[i] = (float)(4.0 * rng_double(&r) - 2.0);
 			to_storage(prec, xv, hx, nx); /* xv: the rounded values, NHWC */
-			for (int n = 0; n < B; n++)
-				for (int oy = 0; oy < ho; oy++)
-					for (int ox = 0; ox < wo; ox++)
-						for (int ch = 0; ch < c; ch++) {
-							double acc = is_max ? -INFINITY : 0.0;
-							for (int ky = 0; ky < k; ky++)
-								for (int kx = 0; kx < k; kx++) {
-									int iy = oy * s - p + ky,
-									    ix = ox * s - p + kx;
-									if (iy < 0 || iy >= h ||
-									    ix < 0 || ix >= w)
-										continue;
-									double v =
-									    xv[(((size_t)n * h +
-									         iy) *
-									            w +
-									        ix) *
-									           c +
-									       ch];
-									acc = is_max
-									          ? (v > acc ? v
-									                     : acc)
-									          : acc + v;
-								}
-							ref[(((size_t)n * ho + oy) * wo + ox) * c +
-							    ch] =
-							    (float)(is_max ? acc : acc / (k * k));
-						}
+			host_pool_nhwc(ref, xv, B, c, h, w, k, s, p, is_max);
 			unsigned char *dx = NULL, *dy = NULL;
 			int ok = cudaMalloc((void **)&dx, nx * esz + 16) == cudaSuccess &&
 			         cudaMalloc((void **)&dy, ny * esz + 16) == cudaSuccess &&
