@@ -2,7 +2,9 @@
  * which optional members a device fills in. */
 #include "device.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,111 @@ void dev_open_options_default(dev_open_options *o)
 	o->graphs = 1;
 	o->conv_gemm = 1;
 	o->seed = 1;
+}
+
+/* dev_engine_apply's words, in canonical order: where each lives in
+ * dev_open_options and the value it sets there. */
+static const struct {
+	const char *word;
+	size_t off;
+	int value;
+} dev_engine_words[] = {
+    {"fp16", offsetof(dev_open_options, fp16), 1},
+    {"nhwc", offsetof(dev_open_options, nhwc), 1},
+    {"fuse_add", offsetof(dev_open_options, fuse_add), 1},
+    {"ws_all", offsetof(dev_open_options, ws_all), 1},
+    {"fc_lt", offsetof(dev_open_options, fc_lt), 1},
+    {"dw", offsetof(dev_open_options, dw), 1},
+    {"attn_tc", offsetof(dev_open_options, attn_tc), 1},
+    {"no_graphs", offsetof(dev_open_options, graphs), 0},
+    {"no_tf32", offsetof(dev_open_options, tf32), 0},
+    {"no_conv_gemm", offsetof(dev_open_options, conv_gemm), 0},
+};
+enum { DEV_ENGINE_WORDS = sizeof dev_engine_words / sizeof dev_engine_words[0] };
+
+void dev_engine_name(const dev_open_options *o, char *canon, size_t canon_len, char *first,
+                     size_t first_len)
+{
+	size_t used = 0;
+	int any = 0;
+	if (canon_len)
+		canon[0] = 0;
+	if (first_len)
+		first[0] = 0;
+	for (int k = 0; k < DEV_ENGINE_WORDS; k++) {
+		const char *w = dev_engine_words[k].word;
+		int v = *(const int *)((const char *)o + dev_engine_words[k].off);
+		if (v != dev_engine_words[k].value)
+			continue;
+		if (!any && first_len) {
+			int off = dev_engine_words[k].value ? 0 : 3; /* "no_" */
+			snprintf(first, first_len, "%s = %s", w + off, v ? "true" : "false");
+		}
+		if (used < canon_len) {
+			int n = snprintf(canon + used, canon_len - used, "%s%s", any ? "," : "", w);
+			used += n > 0 ? (size_t)n : 0;
+		}
+		any = 1;
+	}
+	if (!any && canon_len)
+		snprintf(canon, canon_len, "default");
+}
+
+int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t canon_len,
+                     char *err, size_t errlen)
+{
+	int seen[DEV_ENGINE_WORDS] = {0};
+	const char *s = list ? list : "";
+	if (strcmp(s, "default") == 0)
+		s = "";
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		int k = 0;
+		while (k < DEV_ENGINE_WORDS && (strlen(dev_engine_words[k].word) != n ||
+		                                strncmp(dev_engine_words[k].word, s, n) != 0))
+			k++;
+		if (k == DEV_ENGINE_WORDS || seen[k]) {
+			snprintf(err, errlen,
+			         "%s engine setting '%.*s' (known: fp16, nhwc, fuse_add, ws_all, "
+			         "fc_lt, dw, attn_tc, no_graphs, no_tf32, no_conv_gemm)",
+			         k == DEV_ENGINE_WORDS ? "unknown" : "repeated", (int)n, s);
+			return -1;
+		}
+		seen[k] = 1;
+		s += n + (s[n] == ',');
+	}
+	for (int k = 0; k < DEV_ENGINE_WORDS; k++)
+		if (seen[k])
+			*(int *)((char *)o + dev_engine_words[k].off) = dev_engine_words[k].value;
+	dev_engine_name(o, canon, canon_len, NULL, 0);
+	return 0;
+}
+
+int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *err,
+                    size_t errlen)
+{
+	char path[1200], line[512];
+	snprintf(path, sizeof path, "%s/%s/engine.txt", dir, gpu);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT) {
+			snprintf(canon, canon_len, "default");
+			return 0;
+		}
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	line[got ? strcspn(line, "\r\n") : 0] = 0;
+	dev_open_options o;
+	dev_open_options_default(&o);
+	char why[256];
+	if (dev_engine_apply(line, &o, canon, canon_len, why, sizeof why)) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	return 0;
 }
 
 const dev_kind *dev_kind_find(const dev_kind *const *kinds, const char *name)

@@ -74,7 +74,7 @@ typedef struct dev_group {
 
 /* Facts stored with a run. Empty strings where not applicable. */
 typedef struct dev_info {
-	char gpu[64];    /* profile or GPU name, e.g. "h100" / "NVIDIA H100 80GB HBM3" */
+	char gpu[64]; /* profile or GPU name, e.g. "h100" / "NVIDIA H100 80GB HBM3" */
 	char driver[32];
 	char cuda[32];
 	char cudnn[32];
@@ -129,20 +129,20 @@ struct prof;
 /* What a device kind may read when it opens. A kind reads the fields that
  * concern it and ignores the rest. */
 typedef struct dev_open_options {
-	const char *gpu;          /* the GPU profile a run names ("h200") */
-	const char *data_dir;     /* where <gpu>/ lives; NULL: data_find (data.h) */
-	const struct prof *prof;  /* that GPU's solo profile (borrowed, outlives the device) */
-	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
-	double noise;             /* simulator: sigma of the per-segment noise */
-	double kappa;             /* simulator: interference; NAN: calibrated */
-	double group_us;          /* simulator: host time added to each group's start (us) */
-	double share_bw;          /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
-	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
+	const char *gpu;         /* the GPU profile a run names ("h200") */
+	const char *data_dir;    /* where <gpu>/ lives; NULL: data_find (data.h) */
+	const struct prof *prof; /* that GPU's solo profile (borrowed, outlives the device) */
+	uint64_t seed;           /* simulator noise; weights and inputs on a GPU */
+	double noise;            /* simulator: sigma of the per-segment noise */
+	double kappa;            /* simulator: interference; NAN: calibrated */
+	double group_us;         /* simulator: host time added to each group's start (us) */
+	double share_bw;         /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
+	int calibrated;          /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
-	int ws_all, fc_lt, dw;    /* CUDA: cuda_options' of the same names */
-	int attn_tc;              /* CUDA: cuda_options.attn_tc */
-	int any_start;            /* segments may start at any op (profiling) */
-	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
+	int ws_all, fc_lt, dw; /* CUDA: cuda_options' of the same names */
+	int attn_tc;           /* CUDA: cuda_options.attn_tc */
+	int any_start;         /* segments may start at any op (profiling) */
+	int sms;               /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;
 
 /* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */
@@ -154,6 +154,30 @@ typedef struct dev_open_options {
 
 /* Defaults of a run: CUDA's defaults, simulator calibrated. */
 void dev_open_options_default(dev_open_options *o);
+
+/* The CUDA executor's settings from a comma list of the run options'
+ * words, each turning one away from its default: fp16, nhwc, fuse_add,
+ * ws_all, fc_lt, dw, attn_tc, no_graphs, no_tf32, no_conv_gemm; "default"
+ * or "" for none. Applied to o; canon gets dev_engine_name's list of o
+ * after them (from defaults: the words in that order, "default" for none),
+ * so two lists that say the same compare equal. Returns -1 with a message
+ * naming an unknown or repeated word. */
+int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t canon_len,
+                     char *err, size_t errlen);
+
+/* The canonical list of o's CUDA executor settings away from their
+ * defaults ("default" for none), as dev_engine_apply writes it; the
+ * first of them as a run option ("fp16 = true", "graphs = false") into
+ * first, "" for none. */
+void dev_engine_name(const dev_open_options *o, char *canon, size_t canon_len, char *first,
+                     size_t first_len);
+
+/* The engine a GPU's profile was measured on: <dir>/<gpu>/engine.txt, one
+ * line of dev_engine_apply's words, written by `abacus profile --export`;
+ * "default" when the file is absent (profiles from before it). Returns -1
+ * with a message when the file cannot be read or names an unknown word. */
+int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *err,
+                    size_t errlen);
 
 typedef struct dev_kind {
 	const char *name; /* what a scenario's `device` says */

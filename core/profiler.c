@@ -20,6 +20,7 @@
 #include "profiler.h"
 #include "text.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -120,8 +121,9 @@ typedef struct profl {
 
 	/* progress: work units are solo units and group samples */
 	int64_t solo_total, solo_done, grp_total, grp_done;
-	int64_t solo_new, grp_new;         /* measured by this process */
-	double solo_new_ms, grp_new_ms;    /* wall time they took */
+	int64_t solo_new, grp_new;      /* measured by this process */
+	double solo_new_ms, grp_new_ms; /* wall time they took */
+	char engine[160];               /* c->engine, canonical (dev_engine_apply) */
 	char err[1024];
 } profl;
 
@@ -182,7 +184,8 @@ static int step_int(profl *p, sqlite3_stmt *st, int64_t *out, const char *doing)
 {
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
-		return sql_fail(p, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "sqlite3_step", "%s", doing);
+		return sql_fail(p, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "sqlite3_step", "%s",
+		                doing);
 	*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
@@ -195,7 +198,8 @@ int profl_parse_models(const char *text, char *buf, size_t buflen, const char **
 {
 	*n = 0;
 	if (!text || !*text || strlen(text) >= buflen) {
-		snprintf(err, errlen, "--models needs model names joined by ',' like resnet50,bert");
+		snprintf(err, errlen,
+		         "--models needs model names joined by ',' like resnet50,bert");
 		return -1;
 	}
 	snprintf(buf, buflen, "%s", text);
@@ -208,7 +212,8 @@ int profl_parse_models(const char *text, char *buf, size_t buflen, const char **
 		out[(*n)++] = t;
 	}
 	if (*n == 0) {
-		snprintf(err, errlen, "--models needs model names joined by ',' like resnet50,bert");
+		snprintf(err, errlen,
+		         "--models needs model names joined by ',' like resnet50,bert");
 		return -1;
 	}
 	return 0;
@@ -281,8 +286,8 @@ static int plan_service(profl *p, const char *name, const char *where)
 	if (m->has_seq) {
 		for (int i = 0; i < c->n_seqs; i++) {
 			if (c->seqs[i] < m->seq_min || c->seqs[i] > m->seq_max) {
-				failf(p, "--seqs must be between %d and %d for %s, got %d", m->seq_min,
-				      m->seq_max, m->name, c->seqs[i]);
+				failf(p, "--seqs must be between %d and %d for %s, got %d",
+				      m->seq_min, m->seq_max, m->name, c->seqs[i]);
 				zoo_model_free(m);
 				return -1;
 			}
@@ -307,8 +312,9 @@ static int plan_add_combo(profl *p, const char *const *names, int n, const char 
 			return -1;
 		for (int j = 0; j < k.n; j++)
 			if (k.svc[j] == s)
-				return failf(p, "%s: %s appears twice (a group has one segment per model)",
-				             where, p->svc[s].m->name);
+				return failf(
+				    p, "%s: %s appears twice (a group has one segment per model)",
+				    where, p->svc[s].m->name);
 		k.svc[k.n++] = s;
 		used += (size_t)snprintf(k.name + used, sizeof k.name - used, "%s%s", i ? "+" : "",
 		                         p->svc[s].m->name);
@@ -401,11 +407,12 @@ static int plan_combos(profl *p)
 			if (i == n && n > 0)
 				break;
 			zoo_names_join(valid, sizeof valid);
-			return failf(p,
-			             "%s: unknown model '%s' (valid: default, pairs, or models joined by "
-			             "'+' and combinations by ',', like resnet50+bert,vgg16+bert; "
-			             "models: %s)",
-			             where, i < n ? names[i] : "", valid);
+			return failf(
+			    p,
+			    "%s: unknown model '%s' (valid: default, pairs, or models joined by "
+			    "'+' and combinations by ',', like resnet50+bert,vgg16+bert; "
+			    "models: %s)",
+			    where, i < n ? names[i] : "", valid);
 		}
 		if (plan_add_combo(p, names, n, where))
 			return -1;
@@ -476,7 +483,8 @@ static int plan_build(profl *p)
 	char names[256];
 	if (!c->device || !(p->kind = dev_kind_find(c->devices, c->device))) {
 		dev_kind_names(c->devices, names, sizeof names);
-		return failf(p, "unknown device '%s' (valid: %s)", c->device ? c->device : "", names);
+		return failf(p, "unknown device '%s' (valid: %s)", c->device ? c->device : "",
+		             names);
 	}
 	if (!c->gpu || !gpu_find(c->gpu)) {
 		gpu_names_join(names, sizeof names);
@@ -512,7 +520,8 @@ static int plan_build(profl *p)
 		return failf(p, "--batches and --models need at least one value each");
 	for (int i = 0; i < c->n_batches; i++)
 		if (c->batches[i] < 1 || c->batches[i] > 4096)
-			return failf(p, "--batches must be between 1 and 4096, got %d", c->batches[i]);
+			return failf(p, "--batches must be between 1 and 4096, got %d",
+			             c->batches[i]);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return failf(p, "--noise must be between 0 and 1, got %g", c->noise);
 	if (!(c->kappa >= 0) || !isfinite(c->kappa))
@@ -544,6 +553,13 @@ int profl_check(const profl_config *c, char *err, size_t errlen)
 	profl p;
 	memset(&p, 0, sizeof p);
 	p.c = c;
+	dev_open_options o;
+	dev_open_options_default(&o);
+	char eerr[256];
+	if (dev_engine_apply(c->engine, &o, p.engine, sizeof p.engine, eerr, sizeof eerr)) {
+		snprintf(err, errlen, "--engine: %s", eerr);
+		return -1;
+	}
 	int rc = plan_build(&p);
 	if (rc)
 		snprintf(err, errlen, "%s", p.err);
@@ -643,15 +659,16 @@ typedef struct setting {
 static int settings_sync(profl *p, device *dev, const char *solo_timing)
 {
 	const profl_config *c = p->c;
-	setting s[16];
+	setting s[24];
 	int n = 0;
 	memset(s, 0, sizeof s);
-#define SET(nm, match, ...)                                                    \
-	do {                                                                   \
-		s[n].name = nm;                                                \
-		s[n].must_match = match;                                       \
-		snprintf(s[n].value, sizeof s[n].value, __VA_ARGS__);          \
-		n++;                                                           \
+#define SET(nm, match, ...)                                                                        \
+	do {                                                                                       \
+		assert(n < (int)(sizeof s / sizeof s[0]));                                         \
+		s[n].name = nm;                                                                    \
+		s[n].must_match = match;                                                           \
+		snprintf(s[n].value, sizeof s[n].value, __VA_ARGS__);                              \
+		n++;                                                                               \
 	} while (0)
 	SET("seed", 1, "%llu", (unsigned long long)c->seed);
 	text_join_ints(s[n].value, sizeof s[n].value, c->batches, c->n_batches);
@@ -661,6 +678,7 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	SET("repeats", 1, "%d", c->repeats);
 	SET("warmup", 1, "%d", c->warmup);
 	SET("sms", 1, "%d", c->sms ? c->sms : gpu_find(c->gpu)->sms);
+	SET("engine", 1, "%s", p->engine);
 	if (!p->kind->real) {
 		SET("noise", 1, "%.15g", c->noise);
 		SET("kappa", 1, "%.15g", c->kappa);
@@ -693,12 +711,14 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	    bind_key(p, has, "counting stored rows") ||
 	    step_int(p, has, &rows, "counting stored rows"))
 		goto out;
-	if (sql_prepare(p, "SELECT value FROM settings WHERE gpu = ?1 AND device = ?2 AND name = ?3",
+	if (sql_prepare(p,
+	                "SELECT value FROM settings WHERE gpu = ?1 AND device = ?2 AND name = ?3",
 	                &get, "reading the stored settings") ||
-	    sql_prepare(p,
-	                "INSERT OR REPLACE INTO settings (gpu, device, name, value) VALUES (?1, ?2, "
-	                "?3, ?4)",
-	                &put, "storing the settings"))
+	    sql_prepare(
+	        p,
+	        "INSERT OR REPLACE INTO settings (gpu, device, name, value) VALUES (?1, ?2, "
+	        "?3, ?4)",
+	        &put, "storing the settings"))
 		goto out;
 	for (int i = 0; rows > 0 && i < n; i++) {
 		if (!s[i].must_match)
@@ -715,10 +735,12 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		if (step == SQLITE_ROW) {
 			const char *v = (const char *)sqlite3_column_text(get, 0);
 			if (v && strcmp(v, s[i].value) != 0) {
-				failf(p,
-				      "%s already holds the %s/%s profile measured with --%s %s (now %s); "
-				      "run with the same settings to resume it, or use another --db",
-				      p->dbname, c->gpu, c->device, s[i].name, v, s[i].value);
+				failf(
+				    p,
+				    "%s already holds the %s/%s profile measured with --%s %s (now "
+				    "%s); "
+				    "run with the same settings to resume it, or use another --db",
+				    p->dbname, c->gpu, c->device, s[i].name, v, s[i].value);
 				goto out;
 			}
 		} else if (step != SQLITE_DONE) {
@@ -738,7 +760,8 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		}
 		int step = sqlite3_step(put);
 		if (step != SQLITE_DONE) {
-			sql_fail(p, step, "sqlite3_step(INSERT INTO settings)", "storing the settings");
+			sql_fail(p, step, "sqlite3_step(INSERT INTO settings)",
+			         "storing the settings");
 			goto out;
 		}
 	}
@@ -805,7 +828,8 @@ static int cmp_i64(const void *a, const void *b)
 static void stats_us(int64_t *v, int n, double *median, double *p99)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_i64);
-	*median = (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0) / 1e3;
+	*median =
+	    (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0) / 1e3;
 	int rank = (int)ceil(0.99 * n);
 	*p99 = (double)v[(rank < 1 ? 1 : rank) - 1] / 1e3;
 }
@@ -859,7 +883,8 @@ static int solo_unit_stored(profl *p, sqlite3_stmt *cnt, const zoo_model *m, int
 	db_bind_i64(cnt, 4, b, &brc);
 	db_bind_i64(cnt, 5, q, &brc);
 	if (brc != SQLITE_OK)
-		return sql_fail(p, brc, "sqlite3_bind", "looking for stored solo ops of %s", m->name);
+		return sql_fail(p, brc, "sqlite3_bind", "looking for stored solo ops of %s",
+		                m->name);
 	int64_t n = 0;
 	if (step_int(p, cnt, &n, "looking for stored solo ops"))
 		return -1;
@@ -881,10 +906,11 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 		failf(p, "out of memory for %d repeats of %d ops", c->repeats, maxops);
 		goto out;
 	}
-	if (sql_prepare(p,
-	                "SELECT count(*) FROM solo_ops WHERE gpu = ?1 AND device = ?2 AND model = ?3 "
-	                "AND batch = ?4 AND seq = ?5",
-	                &cnt, "looking for stored solo ops"))
+	if (sql_prepare(
+	        p,
+	        "SELECT count(*) FROM solo_ops WHERE gpu = ?1 AND device = ?2 AND model = ?3 "
+	        "AND batch = ?4 AND seq = ?5",
+	        &cnt, "looking for stored solo ops"))
 		goto out;
 	for (int s = 0; s < p->n_svc; s++) {
 		profl_svc *sv = &p->svc[s];
@@ -915,7 +941,8 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					if (time_ops_once(p, dev, &seg, use_time_ops, ns))
 						goto out;
 				for (int r = 0; r < c->repeats; r++)
-					if (time_ops_once(p, dev, &seg, use_time_ops, ns + (size_t)r * (size_t)maxops))
+					if (time_ops_once(p, dev, &seg, use_time_ops,
+					                  ns + (size_t)r * (size_t)maxops))
 						goto out;
 				/* column n_ops: the whole model as one run, as an uncut
 				 * query runs (prof.h) */
@@ -924,13 +951,15 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					if (run_alone(p, dev, &seg, whole))
 						goto out;
 				for (int r = 0; r < c->repeats; r++)
-					if (run_alone(p, dev, &seg, whole + (size_t)r * (size_t)maxops))
+					if (run_alone(p, dev, &seg,
+					              whole + (size_t)r * (size_t)maxops))
 						goto out;
 				if (tx_row(p))
 					goto out;
 				for (int op = 0; op <= m->n_ops; op++) {
 					for (int r = 0; r < c->repeats; r++)
-						col[r] = ns[(size_t)r * (size_t)maxops + (size_t)op];
+						col[r] =
+						    ns[(size_t)r * (size_t)maxops + (size_t)op];
 					double med, p99;
 					stats_us(col, c->repeats, &med, &p99);
 					int brc = SQLITE_OK;
@@ -943,10 +972,13 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					db_bind_double(p->ins_solo, 7, med, &brc);
 					db_bind_double(p->ins_solo, 8, p99, &brc);
 					db_bind_i64(p->ins_solo, 9, c->repeats, &brc);
-					int step = brc == SQLITE_OK ? sqlite3_step(p->ins_solo) : brc;
+					int step =
+					    brc == SQLITE_OK ? sqlite3_step(p->ins_solo) : brc;
 					if (step != SQLITE_DONE) {
-						sql_fail(p, step, "sqlite3_step(INSERT INTO solo_ops)",
-						         "storing %s op %d batch %d seq %d", m->name, op, b, q);
+						sql_fail(p, step,
+						         "sqlite3_step(INSERT INTO solo_ops)",
+						         "storing %s op %d batch %d seq %d",
+						         m->name, op, b, q);
 						goto out;
 					}
 				}
@@ -994,7 +1026,8 @@ static void draw_sample(profl *p, const profl_combo *k, int64_t idx, dev_segment
 		seg[i].batch = sv->batches[rng_below(&r, (uint32_t)sv->n_batches)];
 		seg[i].seq = sv->seqs[rng_below(&r, (uint32_t)sv->n_seqs)];
 		seg[i].start = (int)rng_below(&r, (uint32_t)n_ops);
-		seg[i].end = seg[i].start + 1 + (int)rng_below(&r, (uint32_t)(n_ops - seg[i].start));
+		seg[i].end =
+		    seg[i].start + 1 + (int)rng_below(&r, (uint32_t)(n_ops - seg[i].start));
 	}
 }
 
@@ -1041,7 +1074,8 @@ static int stored_samples(profl *p, const profl_combo *k, unsigned char *have)
 	db_bind_i64(st, 4, p->c->samples, &brc);
 	if (brc != SQLITE_OK) {
 		sqlite3_finalize(st);
-		return sql_fail(p, brc, "sqlite3_bind", "looking for stored samples of %s", k->name);
+		return sql_fail(p, brc, "sqlite3_bind", "looking for stored samples of %s",
+		                k->name);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		have[sqlite3_column_int64(st, 0)] = 1;
@@ -1090,8 +1124,8 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			for (int r = 0; r < c->repeats && !fail; r++)
 				dur[r] = group_once(dev, &g, &fail);
 			if (fail) {
-				failf(p, "running group %s (sample %lld of %s): %s", segtxt, (long long)i,
-				      k->name, device_errmsg(dev));
+				failf(p, "running group %s (sample %lld of %s): %s", segtxt,
+				      (long long)i, k->name, device_errmsg(dev));
 				goto out;
 			}
 			double med, p99;
@@ -1155,11 +1189,12 @@ static int measure(profl *p, device *dev)
 		return -1;
 	int use_time_ops = dev->iface->time_ops != NULL;
 	if (!use_time_ops && c->solo && c->notes)
-		fprintf(c->notes,
-		        "profile: device %s cannot time single ops (no time_ops): each op is timed as "
-		        "a one-op group through run_group, which includes the per-group "
-		        "synchronisation\n",
-		        c->device);
+		fprintf(
+		    c->notes,
+		    "profile: device %s cannot time single ops (no time_ops): each op is timed as "
+		    "a one-op group through run_group, which includes the per-group "
+		    "synchronisation\n",
+		    c->device);
 	if (settings_sync(p, dev, use_time_ops ? "time_ops" : "run_group"))
 		return -1;
 	if (sql_prepare(p,
@@ -1178,8 +1213,9 @@ static int measure(profl *p, device *dev)
 	if (c->groups)
 		p->grp_total = (int64_t)p->n_combo * c->samples;
 	if (c->groups && p->n_combo == 0 && c->notes)
-		fprintf(c->notes, "profile: no default combination is made of only the models given "
-		                  "with --models; give --combos to measure groups\n");
+		fprintf(c->notes,
+		        "profile: no default combination is made of only the models given "
+		        "with --models; give --combos to measure groups\n");
 	int64_t solo_new = 0, grp_new = 0;
 	if (c->progress) {
 		progress_task(c->progress, NULL, p->solo_total + p->grp_total);
@@ -1195,7 +1231,8 @@ static int measure(profl *p, device *dev)
 		char first[sizeof p->err];
 		snprintf(first, sizeof first, "%s", p->err);
 		if (tx_commit(p, 1))
-			snprintf(p->err, sizeof p->err, "%.900s; the last rows were lost too", first);
+			snprintf(p->err, sizeof p->err, "%.900s; the last rows were lost too",
+			         first);
 		else
 			snprintf(p->err, sizeof p->err, "%s", first);
 		return -1;
@@ -1207,7 +1244,8 @@ static int measure(profl *p, device *dev)
 	progress_fmt_count(b, sizeof b, grp_new);
 	if (rc == 1) {
 		failf(p,
-		      "interrupted: %s solo units and %s group samples measured now are stored in %s; "
+		      "interrupted: %s solo units and %s group samples measured now are stored in "
+		      "%s; "
 		      "re-run the same command to resume",
 		      a, b, p->dbname);
 		return 130;
@@ -1216,10 +1254,11 @@ static int measure(profl *p, device *dev)
 		char d[32], e[32];
 		progress_fmt_count(d, sizeof d, p->solo_done);
 		progress_fmt_count(e, sizeof e, p->grp_done);
-		fprintf(c->notes,
-		        "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
-		        "(%s and %s measured now)\n",
-		        c->gpu, c->device, p->dbname, d, e, a, b);
+		fprintf(
+		    c->notes,
+		    "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
+		    "(%s and %s measured now)\n",
+		    c->gpu, c->device, p->dbname, d, e, a, b);
 	}
 	return 0;
 }
@@ -1242,7 +1281,8 @@ static int parse_segments(const char *txt, smp_group *g)
 		memcpy(s->model, t, (size_t)(c - t));
 		s->model[c - t] = '\0';
 		int used = 0;
-		if (sscanf(c + 1, "%d:%d:%d:%d%n", &s->batch, &s->seq, &s->start, &s->end, &used) != 4 ||
+		if (sscanf(c + 1, "%d:%d:%d:%d%n", &s->batch, &s->seq, &s->start, &s->end, &used) !=
+		        4 ||
 		    c[1 + used] != '\0')
 			return -1;
 		g->n++;
@@ -1256,10 +1296,11 @@ static int export_ops(profl *p, const char *path, int64_t *rows)
 	FILE *f = NULL;
 	int rc = -1, step;
 	*rows = 0;
-	if (sql_prepare(p,
-	                "SELECT model, op, batch, seq, median_us, p99_us FROM solo_ops WHERE gpu = ?1 "
-	                "AND device = ?2 ORDER BY model, op, seq, batch",
-	                &st, "reading solo ops to export") ||
+	if (sql_prepare(
+	        p,
+	        "SELECT model, op, batch, seq, median_us, p99_us FROM solo_ops WHERE gpu = ?1 "
+	        "AND device = ?2 ORDER BY model, op, seq, batch",
+	        &st, "reading solo ops to export") ||
 	    bind_key(p, st, "reading solo ops to export"))
 		goto out;
 	if (!(f = fopen(path, "w"))) {
@@ -1269,12 +1310,14 @@ static int export_ops(profl *p, const char *path, int64_t *rows)
 	fprintf(f, "model,op,batch,seq,median_us,p99_us\n");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(f, "%s,%d,%d,%d,%.3f,%.3f\n", (const char *)sqlite3_column_text(st, 0),
-		        sqlite3_column_int(st, 1), sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		        sqlite3_column_double(st, 4), sqlite3_column_double(st, 5));
+		        sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
+		        sqlite3_column_int(st, 3), sqlite3_column_double(st, 4),
+		        sqlite3_column_double(st, 5));
 		(*rows)++;
 	}
 	if (step != SQLITE_DONE) {
-		sql_fail(p, step, "sqlite3_step(SELECT FROM solo_ops)", "reading solo ops to export");
+		sql_fail(p, step, "sqlite3_step(SELECT FROM solo_ops)",
+		         "reading solo ops to export");
 		goto out;
 	}
 	rc = 0;
@@ -1304,7 +1347,8 @@ static int export_groups(profl *p, const char *path, int64_t *rows)
 		const char *segs = (const char *)sqlite3_column_text(st, 2);
 		if (!segs || parse_segments(segs, &g)) {
 			failf(p, "%s: groups row %s #%lld has bad segments '%s'", p->dbname,
-			      combo ? combo : "", (long long)sqlite3_column_int64(st, 1), segs ? segs : "");
+			      combo ? combo : "", (long long)sqlite3_column_int64(st, 1),
+			      segs ? segs : "");
 			goto out;
 		}
 		g.median_us = sqlite3_column_double(st, 3);
@@ -1316,7 +1360,8 @@ static int export_groups(profl *p, const char *path, int64_t *rows)
 		}
 	}
 	if (step != SQLITE_DONE) {
-		sql_fail(p, step, "sqlite3_step(SELECT FROM groups)", "reading group samples to export");
+		sql_fail(p, step, "sqlite3_step(SELECT FROM groups)",
+		         "reading group samples to export");
 		goto out;
 	}
 	char err[512];
@@ -1330,6 +1375,43 @@ out:
 	sqlite3_finalize(st);
 	smp_set_free(&set);
 	return rc;
+}
+
+/* <dir>/engine.txt: the engine the stored profile was measured on (its
+ * "engine" setting; "default" where a database from before it has none),
+ * which the simulator checks a run's settings against. */
+static int export_engine(profl *p, const char *dir)
+{
+	char path[1200], tmp[1210], engine[160] = "default";
+	sqlite3_stmt *get = NULL;
+	if (sql_prepare(p,
+	                "SELECT value FROM settings WHERE gpu = ?1 AND device = ?2 AND name = "
+	                "'engine'",
+	                &get, "reading the stored engine") ||
+	    bind_key(p, get, "reading the stored engine")) {
+		sqlite3_finalize(get);
+		return -1;
+	}
+	int step = sqlite3_step(get);
+	if (step == SQLITE_ROW && sqlite3_column_text(get, 0))
+		snprintf(engine, sizeof engine, "%s", (const char *)sqlite3_column_text(get, 0));
+	sqlite3_finalize(get);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return sql_fail(p, step, "sqlite3_step", "reading the stored engine");
+	snprintf(path, sizeof path, "%s/engine.txt", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int ok = f && fprintf(f, "%s\n", engine) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (ok && rename(tmp, path) != 0)
+		ok = 0;
+	if (!ok) {
+		int e = errno;
+		unlink(tmp);
+		return failf(p, "--export: cannot write %s: %s", path, strerror(e));
+	}
+	return 0;
 }
 
 /* Writes to a temporary name and renames, so that a failed export never
@@ -1359,14 +1441,20 @@ static int export_all(profl *p)
 	if (n_ops == 0 && n_grp == 0) {
 		unlink(ops_tmp);
 		unlink(grp_tmp);
-		return failf(p, "%s holds no %s/%s profile to export (measure one first, or give the "
-		                "--gpu and --device it was measured with)",
+		return failf(p,
+		             "%s holds no %s/%s profile to export (measure one first, or give the "
+		             "--gpu and --device it was measured with)",
 		             p->dbname, p->c->gpu, p->c->device);
 	}
 	if (n_ops == 0)
 		unlink(ops_tmp);
 	if (n_grp == 0)
 		unlink(grp_tmp);
+	if (export_engine(p, dir)) {
+		unlink(ops_tmp);
+		unlink(grp_tmp);
+		return -1;
+	}
 	if ((n_ops > 0 && rename(ops_tmp, ops) != 0) || (n_grp > 0 && rename(grp_tmp, grp) != 0)) {
 		int e = errno;
 		unlink(ops_tmp);
@@ -1405,6 +1493,13 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 	prof *pr = NULL;
 	device own = {0};
 	device *dev = given;
+	dev_open_options eng; /* the engine's words checked, and named for the settings */
+	dev_open_options_default(&eng);
+	char eerr[256];
+	if (dev_engine_apply(c->engine, &eng, p->engine, sizeof p->engine, eerr, sizeof eerr)) {
+		failf(p, "--engine: %s", eerr);
+		goto out;
+	}
 	if (plan_build(p) || pdb_open(p, !measuring))
 		goto out;
 	if (measuring && !dev) {
@@ -1416,6 +1511,7 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.seed = c->seed;
 		o.any_start = 1; /* samples start at random ops */
 		o.sms = c->sms;
+		dev_engine_apply(c->engine, &o, p->engine, sizeof p->engine, NULL, 0); /* checked */
 		/* A simulator's ground truth plays the GPU: the measured profile
 		 * of that GPU, or the roofline estimate where asked for, with the
 		 * contention the profile asks for rather than a calibration of it. */
@@ -1423,8 +1519,9 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.noise = c->noise;
 		o.kappa = c->kappa;
 		if (!p->kind->real &&
-		    !(o.prof = pr = c->roofline ? prof_new_file(c->gpu, NULL, derr, sizeof derr)
-		                                : prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
+		    !(o.prof = pr = c->roofline
+		                        ? prof_new_file(c->gpu, NULL, derr, sizeof derr)
+		                        : prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
 			failf(p, "%s", derr);
 			goto out;
 		}

@@ -52,9 +52,9 @@ typedef struct sim_service {
 typedef struct lane {
 	const op_cost *cost; /* per op */
 	int op, end, k;      /* k: the segment's place in the group */
-	double scale;  /* noise factor */
-	double left;   /* solo ns left of the current op */
-	double c, mem; /* demands of the current op */
+	double scale;        /* noise factor */
+	double left;         /* solo ns left of the current op */
+	double c, mem;       /* demands of the current op */
 } lane;
 
 struct sim;
@@ -536,14 +536,17 @@ static void share_run(sim_clock *c, int64_t until, int commit)
 			if (!commit)
 				for (int k = 0; k < s->pend_n; k++)
 					if (s->sh_off[k] > old && (ends || s->sh_off[k] <= now))
-						s->pend_seg[k] = (int64_t)(t + (s->sh_off[k] - old) / rate + 0.5);
+						s->pend_seg[k] =
+						    (int64_t)(t + (s->sh_off[k] - old) / rate +
+						              0.5);
 			done[i] = now;
 			if (ends) {
 				live[i] = 0;
 				if (!commit) {
 					int64_t last = s->pend_end;
 					for (int k = 0; k < s->pend_n; k++)
-						last = s->pend_seg[k] > last ? s->pend_seg[k] : last;
+						last =
+						    s->pend_seg[k] > last ? s->pend_seg[k] : last;
 					s->pend_end = last;
 				}
 			}
@@ -671,27 +674,28 @@ static int sim_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
 }
 
 static const dev_iface sim_iface = {
-	.name = "sim",
-	.setup = sim_setup,
-	.now = sim_now,
-	.wait_until = sim_wait_until,
-	.run_group = sim_run_group,
-	.info = sim_info,
-	.errmsg = sim_errmsg,
-	.free = sim_free,
-	.time_ops = sim_time_ops,
-	.launch = sim_launch,
-	.wait_group = sim_wait_group,
-	.group_end = sim_group_end,
+    .name = "sim",
+    .setup = sim_setup,
+    .now = sim_now,
+    .wait_until = sim_wait_until,
+    .run_group = sim_run_group,
+    .info = sim_info,
+    .errmsg = sim_errmsg,
+    .free = sim_free,
+    .time_ops = sim_time_ops,
+    .launch = sim_launch,
+    .wait_group = sim_wait_group,
+    .group_end = sim_group_end,
 };
 
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
 {
 	if (o->noise < 0 || o->noise > 1 || o->kappa < 0 || !isfinite(o->noise) ||
 	    !isfinite(o->kappa) || !(o->scale_c > 0) || !(o->scale_m > 0)) {
-		snprintf(err, errlen,
-		         "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
-		         o->noise, o->kappa, o->scale_c, o->scale_m);
+		snprintf(
+		    err, errlen,
+		    "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
+		    o->noise, o->kappa, o->scale_c, o->scale_m);
 		return -1;
 	}
 	sim *s = calloc(1, sizeof *s);
@@ -711,7 +715,7 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
 	rng_seed(&s->noise, o->seed ^ 0x5eed5eed5eedULL);
 	const gpu_spec *g = prof_gpu(p);
 	s->peak_flops = g->tf32_tflops * 1e3 * g->eff_compute; /* flops per ns */
-	s->peak_bytes = g->mem_tbs * 1e3 * g->eff_mem;          /* bytes per ns */
+	s->peak_bytes = g->mem_tbs * 1e3 * g->eff_mem;         /* bytes per ns */
 	out->iface = &sim_iface;
 	out->ctx = s;
 	return 0;
@@ -783,28 +787,30 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 	return rc;
 }
 
-/* The simulator replays profiles measured with the CUDA defaults (fp32
- * with TF32, graphs, GEMM convolutions where faster): a run asking it for
- * another setting would get the defaults' timings under its name. */
+/* The simulator replays a profile measured on one executor: the CUDA
+ * defaults (fp32 with TF32, graphs, GEMM convolutions) unless the data
+ * folder's <gpu>/engine.txt names another (abacus profile --engine
+ * --export). A run asking for other settings would get that executor's
+ * timings under its name, so it is refused. */
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
-	const char *what = o->fp16         ? "fp16 = true"
-	                   : o->nhwc       ? "nhwc = true"
-	                   : o->fuse_add   ? "fuse_add = true"
-	                   : o->ws_all     ? "ws_all = true"
-	                   : o->fc_lt      ? "fc_lt = true"
-	                   : o->dw         ? "dw = true"
-	                   : o->attn_tc    ? "attn_tc = true"
-	                   : !o->tf32      ? "tf32 = false"
-	                   : !o->graphs    ? "graphs = false"
-	                   : !o->conv_gemm ? "conv_gemm = false"
-	                                   : NULL;
-	if (!what)
+	char want[160], first[64], have[160] = "default", why[512] = "";
+	dev_engine_name(o, want, sizeof want, first, sizeof first);
+	data_where w;
+	const char *dir = o->data_dir;
+	if (!dir && data_find(&w, why, sizeof why) == 0)
+		dir = w.dir;
+	if (dir && dev_engine_read(dir, o->gpu, have, sizeof have, why, sizeof why)) {
+		snprintf(err, errlen, "sim: %s", why);
+		return -1;
+	}
+	if (strcmp(want, have) == 0)
 		return 0;
 	snprintf(err, errlen,
-	         "%s needs device 'cuda': the simulator replays data/%s, measured "
-	         "with the CUDA defaults (fp32 with TF32, graphs, GEMM convolutions)",
-	         what, o->gpu);
+	         "%s needs device 'cuda' or a profile measured with it: the simulator replays "
+	         "data/%s, measured with engine '%s' (the run asks for '%s'; abacus profile "
+	         "--engine measures one)",
+	         first[0] ? first : "engine 'default'", o->gpu, have, want);
 	return -1;
 }
 
@@ -829,7 +835,8 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 		/* the defaults are no model of this GPU's contention */
 		if (rc == 1) {
 			snprintf(err, errlen,
-			         "no contention model for gpu %s: %s/%s/sim.csv is missing (fit one with "
+			         "no contention model for gpu %s: %s/%s/sim.csv is missing (fit "
+			         "one with "
 			         "abacus calibrate --gpu %s --data %s --write)",
 			         o->gpu, dir, o->gpu, o->gpu, dir);
 			return -1;
@@ -895,11 +902,11 @@ static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, ch
 }
 
 const dev_kind sim_kind = {
-	.name = "sim",
-	.what = "a simulated GPU on a virtual clock, replaying a measured profile",
-	.real = 0,
-	.check = sim_kind_check,
-	.open = sim_kind_open,
-	.open_parts = sim_kind_open_parts,
-	.any_batch = 1,
+    .name = "sim",
+    .what = "a simulated GPU on a virtual clock, replaying a measured profile",
+    .real = 0,
+    .check = sim_kind_check,
+    .open = sim_kind_open,
+    .open_parts = sim_kind_open_parts,
+    .any_batch = 1,
 };

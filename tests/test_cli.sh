@@ -163,6 +163,42 @@ expect_fail profile-into-results-global "r.db is not an abacus profile database"
 	"$BIN" --db "$T/r.db" profile --device sim --samples 2 --no-solo
 [ "$(md5sum <r.db)" = "$sum_r" ] && ok || bad "profile modified a results database"
 
+# profile --engine: a word it does not know is refused before anything
+# runs; the simulator measures its defaults only; the engine is stored with
+# the settings, so a profile measured on one executor is not resumed on
+# another (the stored value forged here: no GPU in CI to measure one)
+expect_exit engine-word 2 "abacus profile: --engine: unknown engine setting 'fp64' (known: fp16," \
+	"$BIN" profile --device sim --engine fp16,fp64 --db "$T/pe.db"
+expect_exit engine-twice 2 "repeated engine setting 'dw'" \
+	"$BIN" profile --device sim --engine dw,nhwc,dw --db "$T/pe.db"
+[ ! -e "$T/pe.db" ] && ok || bad "profile --engine with a bad word created a database"
+expect_fail engine-sim "fp16 = true needs device 'cuda'" \
+	"$BIN" profile --device sim --engine fp16 --models resnet50 --batches 1 --no-groups --db "$T/pe.db"
+"$BIN" profile --device sim --engine default --models resnet50 --batches 1 --no-groups \
+	--db "$T/pe.db" >/dev/null 2>"$T/err" && [ "$(sql "$T/pe.db" "SELECT value FROM settings WHERE name = 'engine'")" = default ] &&
+	ok || bad "profile --engine default did not store engine = default: $(cat "$T/err")"
+sql "$T/pe.db" "UPDATE settings SET value = 'nhwc,fuse_add' WHERE name = 'engine'" >/dev/null
+expect_fail engine-resume "pe.db already holds the h200/sim profile measured with --engine nhwc,fuse_add (now default)" \
+	"$BIN" profile --device sim --models resnet50 --batches 1 --no-groups --db "$T/pe.db"
+
+# --export writes the stored engine beside the CSVs, and the simulator
+# replays a profile measured on another engine only for runs that ask for
+# that engine (a copy of data/h100 labelled nhwc + fuse_add)
+"$BIN" profile --device sim --db "$T/pe.db" --no-solo --no-groups --export "$T/ex" >/dev/null 2>"$T/err" &&
+	[ "$(cat "$T/ex/engine.txt")" = nhwc,fuse_add ] && ok || bad "--export's engine.txt: $(cat "$T/err" "$T/ex/engine.txt")"
+mkdir -p "$T/edata" && cp -r "$SRC/data/h100" "$T/edata/" && echo "fuse_add,nhwc" >"$T/edata/h100/engine.txt"
+scenario eng1.lua "base.data_dir = '$T/edata'; base.nhwc = true; base.fuse_add = true; base.queries = 50
+local r = abacus.run(base); print('ENG', r.completed)"
+"$BIN" --db "$T/r.db" run eng1.lua >"$T/out" 2>"$T/err" && grep -q "^ENG	50$" "$T/out" && ok ||
+	bad "a sim run on the engine its profile names: $(cat "$T/out" "$T/err")"
+scenario eng2.lua "base.data_dir = '$T/edata'; abacus.run(base)"
+expect_fail engine-default "engine 'default' needs device 'cuda' or a profile measured with it: the simulator replays data/h100, measured with engine 'nhwc,fuse_add'" \
+	"$BIN" --db "$T/r.db" run eng2.lua
+scenario eng3.lua "base.data_dir = '$T/edata'; base.nhwc = true; abacus.run(base)"
+expect_fail engine-other "nhwc = true needs device 'cuda' or a profile measured with it" "$BIN" --db "$T/r.db" run eng3.lua
+echo "nhwc,bf8" >"$T/edata/h100/engine.txt"
+expect_fail engine-file "edata/h100/engine.txt: unknown engine setting 'bf8'" "$BIN" --db "$T/r.db" run eng1.lua
+
 # fields a load kind does not read, and rates given twice
 scenario lf.lua 'base.load.file = "x.csv"; abacus.run(base)'
 expect_fail load-unused "field 'load.file' does not apply to a poisson load" "$BIN" --db "$T/r.db" run lf.lua
