@@ -74,7 +74,7 @@ typedef struct dev_group {
 
 /* Facts stored with a run. Empty strings where not applicable. */
 typedef struct dev_info {
-	char gpu[64]; /* profile or GPU name, e.g. "h100" / "NVIDIA H100 80GB HBM3" */
+	char gpu[64];    /* profile or GPU name, e.g. "h100" / "NVIDIA H100 80GB HBM3" */
 	char driver[32];
 	char cuda[32];
 	char cudnn[32];
@@ -129,20 +129,20 @@ struct prof;
 /* What a device kind may read when it opens. A kind reads the fields that
  * concern it and ignores the rest. */
 typedef struct dev_open_options {
-	const char *gpu;         /* the GPU profile a run names ("h200") */
-	const char *data_dir;    /* where <gpu>/ lives; NULL: data_find (data.h) */
-	const struct prof *prof; /* that GPU's solo profile (borrowed, outlives the device) */
-	uint64_t seed;           /* simulator noise; weights and inputs on a GPU */
-	double noise;            /* simulator: sigma of the per-segment noise */
-	double kappa;            /* simulator: interference; NAN: calibrated */
-	double group_us;         /* simulator: host time added to each group's start (us) */
-	double share_bw;         /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
-	int calibrated;          /* simulator: read <data_dir>/<gpu>/sim.csv first */
+	const char *gpu;          /* the GPU profile a run names ("h200") */
+	const char *data_dir;     /* where <gpu>/ lives; NULL: data_find (data.h) */
+	const struct prof *prof;  /* that GPU's solo profile (borrowed, outlives the device) */
+	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
+	double noise;             /* simulator: sigma of the per-segment noise */
+	double kappa;             /* simulator: interference; NAN: calibrated */
+	double group_us;          /* simulator: host time added to each group's start (us) */
+	double share_bw;          /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
+	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
-	int ws_all, fc_lt, dw; /* CUDA: cuda_options' of the same names */
-	int attn_tc;           /* CUDA: cuda_options.attn_tc */
-	int any_start;         /* segments may start at any op (profiling) */
-	int sms;               /* SMs of the partition a device runs on; 0: the whole GPU */
+	int ws_all, fc_lt, dw;    /* CUDA: cuda_options' of the same names */
+	int attn_tc;              /* CUDA: cuda_options.attn_tc */
+	int any_start;            /* segments may start at any op (profiling) */
+	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;
 
 /* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */

@@ -184,8 +184,7 @@ static int step_int(profl *p, sqlite3_stmt *st, int64_t *out, const char *doing)
 {
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
-		return sql_fail(p, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "sqlite3_step", "%s",
-		                doing);
+		return sql_fail(p, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "sqlite3_step", "%s", doing);
 	*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
@@ -198,8 +197,7 @@ int profl_parse_models(const char *text, char *buf, size_t buflen, const char **
 {
 	*n = 0;
 	if (!text || !*text || strlen(text) >= buflen) {
-		snprintf(err, errlen,
-		         "--models needs model names joined by ',' like resnet50,bert");
+		snprintf(err, errlen, "--models needs model names joined by ',' like resnet50,bert");
 		return -1;
 	}
 	snprintf(buf, buflen, "%s", text);
@@ -212,8 +210,7 @@ int profl_parse_models(const char *text, char *buf, size_t buflen, const char **
 		out[(*n)++] = t;
 	}
 	if (*n == 0) {
-		snprintf(err, errlen,
-		         "--models needs model names joined by ',' like resnet50,bert");
+		snprintf(err, errlen, "--models needs model names joined by ',' like resnet50,bert");
 		return -1;
 	}
 	return 0;
@@ -286,8 +283,8 @@ static int plan_service(profl *p, const char *name, const char *where)
 	if (m->has_seq) {
 		for (int i = 0; i < c->n_seqs; i++) {
 			if (c->seqs[i] < m->seq_min || c->seqs[i] > m->seq_max) {
-				failf(p, "--seqs must be between %d and %d for %s, got %d",
-				      m->seq_min, m->seq_max, m->name, c->seqs[i]);
+				failf(p, "--seqs must be between %d and %d for %s, got %d", m->seq_min,
+				      m->seq_max, m->name, c->seqs[i]);
 				zoo_model_free(m);
 				return -1;
 			}
@@ -312,9 +309,8 @@ static int plan_add_combo(profl *p, const char *const *names, int n, const char 
 			return -1;
 		for (int j = 0; j < k.n; j++)
 			if (k.svc[j] == s)
-				return failf(
-				    p, "%s: %s appears twice (a group has one segment per model)",
-				    where, p->svc[s].m->name);
+				return failf(p, "%s: %s appears twice (a group has one segment per model)",
+				             where, p->svc[s].m->name);
 		k.svc[k.n++] = s;
 		used += (size_t)snprintf(k.name + used, sizeof k.name - used, "%s%s", i ? "+" : "",
 		                         p->svc[s].m->name);
@@ -407,12 +403,11 @@ static int plan_combos(profl *p)
 			if (i == n && n > 0)
 				break;
 			zoo_names_join(valid, sizeof valid);
-			return failf(
-			    p,
-			    "%s: unknown model '%s' (valid: default, pairs, or models joined by "
-			    "'+' and combinations by ',', like resnet50+bert,vgg16+bert; "
-			    "models: %s)",
-			    where, i < n ? names[i] : "", valid);
+			return failf(p,
+			             "%s: unknown model '%s' (valid: default, pairs, or models joined by "
+			             "'+' and combinations by ',', like resnet50+bert,vgg16+bert; "
+			             "models: %s)",
+			             where, i < n ? names[i] : "", valid);
 		}
 		if (plan_add_combo(p, names, n, where))
 			return -1;
@@ -483,8 +478,7 @@ static int plan_build(profl *p)
 	char names[256];
 	if (!c->device || !(p->kind = dev_kind_find(c->devices, c->device))) {
 		dev_kind_names(c->devices, names, sizeof names);
-		return failf(p, "unknown device '%s' (valid: %s)", c->device ? c->device : "",
-		             names);
+		return failf(p, "unknown device '%s' (valid: %s)", c->device ? c->device : "", names);
 	}
 	if (!c->gpu || !gpu_find(c->gpu)) {
 		gpu_names_join(names, sizeof names);
@@ -520,8 +514,7 @@ static int plan_build(profl *p)
 		return failf(p, "--batches and --models need at least one value each");
 	for (int i = 0; i < c->n_batches; i++)
 		if (c->batches[i] < 1 || c->batches[i] > 4096)
-			return failf(p, "--batches must be between 1 and 4096, got %d",
-			             c->batches[i]);
+			return failf(p, "--batches must be between 1 and 4096, got %d", c->batches[i]);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return failf(p, "--noise must be between 0 and 1, got %g", c->noise);
 	if (!(c->kappa >= 0) || !isfinite(c->kappa))
@@ -711,14 +704,12 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	    bind_key(p, has, "counting stored rows") ||
 	    step_int(p, has, &rows, "counting stored rows"))
 		goto out;
-	if (sql_prepare(p,
-	                "SELECT value FROM settings WHERE gpu = ?1 AND device = ?2 AND name = ?3",
+	if (sql_prepare(p, "SELECT value FROM settings WHERE gpu = ?1 AND device = ?2 AND name = ?3",
 	                &get, "reading the stored settings") ||
-	    sql_prepare(
-	        p,
-	        "INSERT OR REPLACE INTO settings (gpu, device, name, value) VALUES (?1, ?2, "
-	        "?3, ?4)",
-	        &put, "storing the settings"))
+	    sql_prepare(p,
+	                "INSERT OR REPLACE INTO settings (gpu, device, name, value) VALUES (?1, ?2, "
+	                "?3, ?4)",
+	                &put, "storing the settings"))
 		goto out;
 	for (int i = 0; rows > 0 && i < n; i++) {
 		if (!s[i].must_match)
@@ -760,8 +751,7 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 		}
 		int step = sqlite3_step(put);
 		if (step != SQLITE_DONE) {
-			sql_fail(p, step, "sqlite3_step(INSERT INTO settings)",
-			         "storing the settings");
+			sql_fail(p, step, "sqlite3_step(INSERT INTO settings)", "storing the settings");
 			goto out;
 		}
 	}
@@ -828,8 +818,7 @@ static int cmp_i64(const void *a, const void *b)
 static void stats_us(int64_t *v, int n, double *median, double *p99)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_i64);
-	*median =
-	    (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0) / 1e3;
+	*median = (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0) / 1e3;
 	int rank = (int)ceil(0.99 * n);
 	*p99 = (double)v[(rank < 1 ? 1 : rank) - 1] / 1e3;
 }
@@ -883,8 +872,7 @@ static int solo_unit_stored(profl *p, sqlite3_stmt *cnt, const zoo_model *m, int
 	db_bind_i64(cnt, 4, b, &brc);
 	db_bind_i64(cnt, 5, q, &brc);
 	if (brc != SQLITE_OK)
-		return sql_fail(p, brc, "sqlite3_bind", "looking for stored solo ops of %s",
-		                m->name);
+		return sql_fail(p, brc, "sqlite3_bind", "looking for stored solo ops of %s", m->name);
 	int64_t n = 0;
 	if (step_int(p, cnt, &n, "looking for stored solo ops"))
 		return -1;
@@ -906,11 +894,10 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 		failf(p, "out of memory for %d repeats of %d ops", c->repeats, maxops);
 		goto out;
 	}
-	if (sql_prepare(
-	        p,
-	        "SELECT count(*) FROM solo_ops WHERE gpu = ?1 AND device = ?2 AND model = ?3 "
-	        "AND batch = ?4 AND seq = ?5",
-	        &cnt, "looking for stored solo ops"))
+	if (sql_prepare(p,
+	                "SELECT count(*) FROM solo_ops WHERE gpu = ?1 AND device = ?2 AND model = ?3 "
+	                "AND batch = ?4 AND seq = ?5",
+	                &cnt, "looking for stored solo ops"))
 		goto out;
 	for (int s = 0; s < p->n_svc; s++) {
 		profl_svc *sv = &p->svc[s];
@@ -941,8 +928,7 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					if (time_ops_once(p, dev, &seg, use_time_ops, ns))
 						goto out;
 				for (int r = 0; r < c->repeats; r++)
-					if (time_ops_once(p, dev, &seg, use_time_ops,
-					                  ns + (size_t)r * (size_t)maxops))
+					if (time_ops_once(p, dev, &seg, use_time_ops, ns + (size_t)r * (size_t)maxops))
 						goto out;
 				/* column n_ops: the whole model as one run, as an uncut
 				 * query runs (prof.h) */
@@ -951,15 +937,13 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					if (run_alone(p, dev, &seg, whole))
 						goto out;
 				for (int r = 0; r < c->repeats; r++)
-					if (run_alone(p, dev, &seg,
-					              whole + (size_t)r * (size_t)maxops))
+					if (run_alone(p, dev, &seg, whole + (size_t)r * (size_t)maxops))
 						goto out;
 				if (tx_row(p))
 					goto out;
 				for (int op = 0; op <= m->n_ops; op++) {
 					for (int r = 0; r < c->repeats; r++)
-						col[r] =
-						    ns[(size_t)r * (size_t)maxops + (size_t)op];
+						col[r] = ns[(size_t)r * (size_t)maxops + (size_t)op];
 					double med, p99;
 					stats_us(col, c->repeats, &med, &p99);
 					int brc = SQLITE_OK;
@@ -972,13 +956,10 @@ static int solo_phase(profl *p, device *dev, int use_time_ops, int64_t *measured
 					db_bind_double(p->ins_solo, 7, med, &brc);
 					db_bind_double(p->ins_solo, 8, p99, &brc);
 					db_bind_i64(p->ins_solo, 9, c->repeats, &brc);
-					int step =
-					    brc == SQLITE_OK ? sqlite3_step(p->ins_solo) : brc;
+					int step = brc == SQLITE_OK ? sqlite3_step(p->ins_solo) : brc;
 					if (step != SQLITE_DONE) {
-						sql_fail(p, step,
-						         "sqlite3_step(INSERT INTO solo_ops)",
-						         "storing %s op %d batch %d seq %d",
-						         m->name, op, b, q);
+						sql_fail(p, step, "sqlite3_step(INSERT INTO solo_ops)",
+						         "storing %s op %d batch %d seq %d", m->name, op, b, q);
 						goto out;
 					}
 				}
@@ -1026,8 +1007,7 @@ static void draw_sample(profl *p, const profl_combo *k, int64_t idx, dev_segment
 		seg[i].batch = sv->batches[rng_below(&r, (uint32_t)sv->n_batches)];
 		seg[i].seq = sv->seqs[rng_below(&r, (uint32_t)sv->n_seqs)];
 		seg[i].start = (int)rng_below(&r, (uint32_t)n_ops);
-		seg[i].end =
-		    seg[i].start + 1 + (int)rng_below(&r, (uint32_t)(n_ops - seg[i].start));
+		seg[i].end = seg[i].start + 1 + (int)rng_below(&r, (uint32_t)(n_ops - seg[i].start));
 	}
 }
 
@@ -1074,8 +1054,7 @@ static int stored_samples(profl *p, const profl_combo *k, unsigned char *have)
 	db_bind_i64(st, 4, p->c->samples, &brc);
 	if (brc != SQLITE_OK) {
 		sqlite3_finalize(st);
-		return sql_fail(p, brc, "sqlite3_bind", "looking for stored samples of %s",
-		                k->name);
+		return sql_fail(p, brc, "sqlite3_bind", "looking for stored samples of %s", k->name);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		have[sqlite3_column_int64(st, 0)] = 1;
@@ -1124,8 +1103,8 @@ static int group_phase(profl *p, device *dev, int64_t *measured)
 			for (int r = 0; r < c->repeats && !fail; r++)
 				dur[r] = group_once(dev, &g, &fail);
 			if (fail) {
-				failf(p, "running group %s (sample %lld of %s): %s", segtxt,
-				      (long long)i, k->name, device_errmsg(dev));
+				failf(p, "running group %s (sample %lld of %s): %s", segtxt, (long long)i,
+				      k->name, device_errmsg(dev));
 				goto out;
 			}
 			double med, p99;
@@ -1189,12 +1168,11 @@ static int measure(profl *p, device *dev)
 		return -1;
 	int use_time_ops = dev->iface->time_ops != NULL;
 	if (!use_time_ops && c->solo && c->notes)
-		fprintf(
-		    c->notes,
-		    "profile: device %s cannot time single ops (no time_ops): each op is timed as "
-		    "a one-op group through run_group, which includes the per-group "
-		    "synchronisation\n",
-		    c->device);
+		fprintf(c->notes,
+		        "profile: device %s cannot time single ops (no time_ops): each op is timed as "
+		        "a one-op group through run_group, which includes the per-group "
+		        "synchronisation\n",
+		        c->device);
 	if (settings_sync(p, dev, use_time_ops ? "time_ops" : "run_group"))
 		return -1;
 	if (sql_prepare(p,
@@ -1213,9 +1191,8 @@ static int measure(profl *p, device *dev)
 	if (c->groups)
 		p->grp_total = (int64_t)p->n_combo * c->samples;
 	if (c->groups && p->n_combo == 0 && c->notes)
-		fprintf(c->notes,
-		        "profile: no default combination is made of only the models given "
-		        "with --models; give --combos to measure groups\n");
+		fprintf(c->notes, "profile: no default combination is made of only the models given "
+		                  "with --models; give --combos to measure groups\n");
 	int64_t solo_new = 0, grp_new = 0;
 	if (c->progress) {
 		progress_task(c->progress, NULL, p->solo_total + p->grp_total);
@@ -1231,8 +1208,7 @@ static int measure(profl *p, device *dev)
 		char first[sizeof p->err];
 		snprintf(first, sizeof first, "%s", p->err);
 		if (tx_commit(p, 1))
-			snprintf(p->err, sizeof p->err, "%.900s; the last rows were lost too",
-			         first);
+			snprintf(p->err, sizeof p->err, "%.900s; the last rows were lost too", first);
 		else
 			snprintf(p->err, sizeof p->err, "%s", first);
 		return -1;
@@ -1254,11 +1230,10 @@ static int measure(profl *p, device *dev)
 		char d[32], e[32];
 		progress_fmt_count(d, sizeof d, p->solo_done);
 		progress_fmt_count(e, sizeof e, p->grp_done);
-		fprintf(
-		    c->notes,
-		    "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
-		    "(%s and %s measured now)\n",
-		    c->gpu, c->device, p->dbname, d, e, a, b);
+		fprintf(c->notes,
+		        "profile: %s/%s in %s: %s solo units (model, batch, seq) and %s group samples "
+		        "(%s and %s measured now)\n",
+		        c->gpu, c->device, p->dbname, d, e, a, b);
 	}
 	return 0;
 }
@@ -1281,8 +1256,7 @@ static int parse_segments(const char *txt, smp_group *g)
 		memcpy(s->model, t, (size_t)(c - t));
 		s->model[c - t] = '\0';
 		int used = 0;
-		if (sscanf(c + 1, "%d:%d:%d:%d%n", &s->batch, &s->seq, &s->start, &s->end, &used) !=
-		        4 ||
+		if (sscanf(c + 1, "%d:%d:%d:%d%n", &s->batch, &s->seq, &s->start, &s->end, &used) != 4 ||
 		    c[1 + used] != '\0')
 			return -1;
 		g->n++;
@@ -1296,11 +1270,10 @@ static int export_ops(profl *p, const char *path, int64_t *rows)
 	FILE *f = NULL;
 	int rc = -1, step;
 	*rows = 0;
-	if (sql_prepare(
-	        p,
-	        "SELECT model, op, batch, seq, median_us, p99_us FROM solo_ops WHERE gpu = ?1 "
-	        "AND device = ?2 ORDER BY model, op, seq, batch",
-	        &st, "reading solo ops to export") ||
+	if (sql_prepare(p,
+	                "SELECT model, op, batch, seq, median_us, p99_us FROM solo_ops WHERE gpu = ?1 "
+	                "AND device = ?2 ORDER BY model, op, seq, batch",
+	                &st, "reading solo ops to export") ||
 	    bind_key(p, st, "reading solo ops to export"))
 		goto out;
 	if (!(f = fopen(path, "w"))) {
@@ -1310,14 +1283,12 @@ static int export_ops(profl *p, const char *path, int64_t *rows)
 	fprintf(f, "model,op,batch,seq,median_us,p99_us\n");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(f, "%s,%d,%d,%d,%.3f,%.3f\n", (const char *)sqlite3_column_text(st, 0),
-		        sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-		        sqlite3_column_int(st, 3), sqlite3_column_double(st, 4),
-		        sqlite3_column_double(st, 5));
+		        sqlite3_column_int(st, 1), sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		        sqlite3_column_double(st, 4), sqlite3_column_double(st, 5));
 		(*rows)++;
 	}
 	if (step != SQLITE_DONE) {
-		sql_fail(p, step, "sqlite3_step(SELECT FROM solo_ops)",
-		         "reading solo ops to export");
+		sql_fail(p, step, "sqlite3_step(SELECT FROM solo_ops)", "reading solo ops to export");
 		goto out;
 	}
 	rc = 0;
@@ -1347,8 +1318,7 @@ static int export_groups(profl *p, const char *path, int64_t *rows)
 		const char *segs = (const char *)sqlite3_column_text(st, 2);
 		if (!segs || parse_segments(segs, &g)) {
 			failf(p, "%s: groups row %s #%lld has bad segments '%s'", p->dbname,
-			      combo ? combo : "", (long long)sqlite3_column_int64(st, 1),
-			      segs ? segs : "");
+			      combo ? combo : "", (long long)sqlite3_column_int64(st, 1), segs ? segs : "");
 			goto out;
 		}
 		g.median_us = sqlite3_column_double(st, 3);
@@ -1360,8 +1330,7 @@ static int export_groups(profl *p, const char *path, int64_t *rows)
 		}
 	}
 	if (step != SQLITE_DONE) {
-		sql_fail(p, step, "sqlite3_step(SELECT FROM groups)",
-		         "reading group samples to export");
+		sql_fail(p, step, "sqlite3_step(SELECT FROM groups)", "reading group samples to export");
 		goto out;
 	}
 	char err[512];
@@ -1441,9 +1410,8 @@ static int export_all(profl *p)
 	if (n_ops == 0 && n_grp == 0) {
 		unlink(ops_tmp);
 		unlink(grp_tmp);
-		return failf(p,
-		             "%s holds no %s/%s profile to export (measure one first, or give the "
-		             "--gpu and --device it was measured with)",
+		return failf(p, "%s holds no %s/%s profile to export (measure one first, or give the "
+		                "--gpu and --device it was measured with)",
 		             p->dbname, p->c->gpu, p->c->device);
 	}
 	if (n_ops == 0)
@@ -1519,9 +1487,8 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.noise = c->noise;
 		o.kappa = c->kappa;
 		if (!p->kind->real &&
-		    !(o.prof = pr = c->roofline
-		                        ? prof_new_file(c->gpu, NULL, derr, sizeof derr)
-		                        : prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
+		    !(o.prof = pr = c->roofline ? prof_new_file(c->gpu, NULL, derr, sizeof derr)
+		                                : prof_new(c->gpu, c->data_dir, derr, sizeof derr))) {
 			failf(p, "%s", derr);
 			goto out;
 		}

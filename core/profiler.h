@@ -50,10 +50,10 @@
 #define PROFL_COMMIT_MS 2000
 
 typedef struct profl_config {
-	const char *device;             /* a kind's name in `devices` ("cuda", "sim") */
+	const char *device; /* a kind's name in `devices` ("cuda", "sim") */
 	const dev_kind *const *devices; /* NULL-terminated (cli/devices.c) */
-	const char *gpu;                /* profile name, e.g. "h100" */
-	const char *db;                 /* SQLite file */
+	const char *gpu;    /* profile name, e.g. "h100" */
+	const char *db;     /* SQLite file */
 	const char *data_dir; /* sim: where <gpu>/ops.csv is; NULL: data_find's (data.h) */
 	int roofline;         /* sim: play the roofline estimate instead of a profile */
 	/* Models measured solo; the default combinations keep only those made

@@ -256,7 +256,8 @@ constexpr int kLnWarps = 4;
 
 template <typename T>
 __global__ void layernorm_warp_kernel(T *out, const T *a, const T *b, const T *__restrict__ gamma,
-                                      const T *__restrict__ beta, int64_t rows, int feat, float eps)
+                                      const T *__restrict__ beta, int64_t rows, int feat,
+                                      float eps)
 {
 	int64_t r = (int64_t)blockIdx.x * kLnWarps + (threadIdx.x >> 5);
 	int lane = threadIdx.x & 31, per = feat >> 5;
@@ -1307,8 +1308,8 @@ extern "C" cudaError_t cuda_k_layernorm(void *out, const void *a, const void *b,
 	if (feat % 32 == 0 && feat <= 32 * kLnPerLane) {
 		DISPATCH(half, layernorm_warp_kernel<T>
 		         <<<(unsigned)((rows + kLnWarps - 1) / kLnWarps), kLnWarps * 32, 0, s>>>(
-		             (T *)out, (const T *)a, (const T *)b, (const T *)gamma,
-		             (const T *)beta, rows, feat, eps));
+		             (T *)out, (const T *)a, (const T *)b, (const T *)gamma, (const T *)beta,
+		             rows, feat, eps));
 		return cudaGetLastError();
 	}
 	size_t shm = (size_t)feat * sizeof(float);

@@ -190,7 +190,7 @@ static int ref_conv(const zoo_layer *L, const wts_layer *p, int batch, zoo_dims 
 	if (L->groups < 1 || L->cin % L->groups || L->cout % L->groups || xd.d[0] != L->cin ||
 	    yd.d[0] != L->cout)
 		return text_fail(err, errlen, "%s: conv %d -> %d groups %d does not fit input %d",
-		                 L->name, L->cin, L->cout, L->groups, xd.d[0]);
+		                L->name, L->cin, L->cout, L->groups, xd.d[0]);
 	if (!p->w || (L->bias && !p->b) || (L->bn && !p->bn_gamma))
 		return text_fail(err, errlen, "%s: conv parameters missing", L->name);
 	conv_job j = {
@@ -230,8 +230,7 @@ static void ref_pool(const zoo_layer *L, int batch, zoo_dims xd, zoo_dims yd, co
 								best = v;
 						}
 					}
-					yc[(size_t)oh * OW + ow] =
-					    (float)(is_max ? best : sum / div);
+					yc[(size_t)oh * OW + ow] = (float)(is_max ? best : sum / div);
 				}
 			}
 		}
@@ -301,17 +300,14 @@ static int ref_embed(const zoo_layer *L, const wts_layer *p, int batch, int S, c
 	const int F = L->cout;
 	if (S > L->max_pos)
 		return text_fail(err, errlen, "%s: sequence %d longer than max_pos %d", L->name, S,
-		                 L->max_pos);
+		                L->max_pos);
 	for (int n = 0; n < batch; n++) {
 		for (int s = 0; s < S; s++) {
 			int32_t id = ids[(size_t)n * S + s];
 			if (id < 0 || id >= L->vocab)
-				return text_fail(
-				    err, errlen,
-				    "%s: token id %d outside [0, %d) at sample %d, position %d",
-				    L->name, (int)id, L->vocab, n, s);
-			const float *we = p->w + (size_t)id * F, *pe = p->w2 + (size_t)s * F,
-			            *te = p->w3;
+				return text_fail(err, errlen, "%s: token id %d outside [0, %d) at sample %d, position %d",
+				                L->name, (int)id, L->vocab, n, s);
+			const float *we = p->w + (size_t)id * F, *pe = p->w2 + (size_t)s * F, *te = p->w3;
 			float *yr = y + ((size_t)n * S + s) * (size_t)F;
 			for (int f = 0; f < F; f++)
 				yr[f] = (float)((double)we[f] + (double)pe[f] + (double)te[f]);
@@ -325,8 +321,8 @@ static int ref_layernorm(const zoo_layer *L, const wts_layer *p, size_t count, c
 {
 	const int F = L->cout;
 	if (F < 1 || count % (size_t)F)
-		return text_fail(err, errlen, "%s: %zu elements are not rows of %d features",
-		                 L->name, count, F);
+		return text_fail(err, errlen, "%s: %zu elements are not rows of %d features", L->name,
+		                count, F);
 	double *v = malloc((size_t)F * sizeof(double));
 	if (!v)
 		return text_fail(err, errlen, "%s: out of memory", L->name);
@@ -353,10 +349,10 @@ static int ref_attn_check(const zoo_layer *L, int S, zoo_dims qkv, char *err, si
 {
 	if (L->heads < 1 || L->cout % L->heads)
 		return text_fail(err, errlen, "%s: hidden %d not divisible by %d heads", L->name,
-		                 L->cout, L->heads);
+		                L->cout, L->heads);
 	if (qkv.d[0] != S || qkv.d[1] != 3 * L->cout || qkv.d[2] != 1)
-		return text_fail(err, errlen, "%s: fused QKV is %dx%dx%d, expected %dx%dx1",
-		                 L->name, qkv.d[0], qkv.d[1], qkv.d[2], S, 3 * L->cout);
+		return text_fail(err, errlen, "%s: fused QKV is %dx%dx%d, expected %dx%dx1", L->name,
+		                qkv.d[0], qkv.d[1], qkv.d[2], S, 3 * L->cout);
 	return 0;
 }
 
@@ -372,8 +368,7 @@ static void ref_attn_scores(const zoo_layer *L, int batch, int S, const float *q
 			for (int s = 0; s < S; s++) {
 				const float *q = xb + (size_t)s * 3 * F + (size_t)h * dh;
 				for (int t = 0; t < S; t++) {
-					const float *k =
-					    xb + (size_t)t * 3 * F + F + (size_t)h * dh;
+					const float *k = xb + (size_t)t * 3 * F + F + (size_t)h * dh;
 					double sum = 0;
 					for (int j = 0; j < dh; j++)
 						sum += (double)q[j] * k[j];
@@ -402,8 +397,7 @@ static int ref_attn_context(const zoo_layer *L, int batch, int S, const float *P
 				memset(acc, 0, (size_t)dh * sizeof(double));
 				for (int t = 0; t < S; t++) {
 					const double pv = pr[t];
-					const float *v =
-					    xb + (size_t)t * 3 * F + 2 * F + (size_t)h * dh;
+					const float *v = xb + (size_t)t * 3 * F + 2 * F + (size_t)h * dh;
 					for (int j = 0; j < dh; j++)
 						acc[j] += pv * v[j];
 				}
@@ -437,7 +431,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 {
 	if (layer < 0 || layer >= m->n_layers)
 		return text_fail(err, errlen, "%s: layer %d outside [0, %d)", m->name, layer,
-		                 m->n_layers);
+		                m->n_layers);
 	if (batch < 1)
 		return text_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
 	if (m->has_seq && seq < 1)
@@ -461,7 +455,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 	case ZOO_POOL_AVG:
 		if (xd.d[0] != yd.d[0])
 			return text_fail(err, errlen, "%s: pool changes channels %d -> %d", L->name,
-			                 xd.d[0], yd.d[0]);
+			                xd.d[0], yd.d[0]);
 		ref_pool(L, batch, xd, yd, x, out);
 		break;
 	case ZOO_ADD: {
@@ -481,20 +475,19 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 			if (off + n_i > ys)
 				return text_fail(err, errlen, "%s: inputs exceed output", L->name);
 			for (int n = 0; n < batch; n++)
-				memcpy(out + (size_t)n * ys + off,
-				       (const float *)in[i] + (size_t)n * n_i, n_i * sizeof(float));
+				memcpy(out + (size_t)n * ys + off, (const float *)in[i] + (size_t)n * n_i,
+				       n_i * sizeof(float));
 			off += n_i;
 		}
 		if (off != ys)
-			return text_fail(err, errlen, "%s: inputs give %zu of %zu elements",
-			                 L->name, off, ys);
+			return text_fail(err, errlen, "%s: inputs give %zu of %zu elements", L->name, off,
+			                ys);
 		break;
 	}
 	case ZOO_FC:
-		if (L->cin < 1 || xs % (size_t)L->cin ||
-		    ys != xs / (size_t)L->cin * (size_t)L->cout)
-			return text_fail(err, errlen, "%s: fc %d -> %d does not fit %zu -> %zu",
-			                 L->name, L->cin, L->cout, xs, ys);
+		if (L->cin < 1 || xs % (size_t)L->cin || ys != xs / (size_t)L->cin * (size_t)L->cout)
+			return text_fail(err, errlen, "%s: fc %d -> %d does not fit %zu -> %zu", L->name,
+			                L->cin, L->cout, xs, ys);
 		if (!p->w || !p->b)
 			return text_fail(err, errlen, "%s: fc parameters missing", L->name);
 		ref_fc_rows(L, p, (size_t)batch * (xs / (size_t)L->cin), x, out);
@@ -502,20 +495,20 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 	case ZOO_EMBED:
 		if (yd.d[1] != L->cout || (size_t)yd.d[0] != xs)
 			return text_fail(err, errlen, "%s: embed output %dx%d for %zu ids", L->name,
-			                 yd.d[0], yd.d[1], xs);
+			                yd.d[0], yd.d[1], xs);
 		rc = ref_embed(L, p, batch, (int)xs, in[0], out, err, errlen);
 		break;
 	case ZOO_LAYERNORM:
 		if (L->n_in > 2 || xs != ys)
-			return text_fail(err, errlen, "%s: layer norm of %d inputs, %zu -> %zu",
-			                 L->name, L->n_in, xs, ys);
-		rc = ref_layernorm(L, p, (size_t)batch * ys, x, L->n_in == 2 ? in[1] : NULL, out,
-		                   err, errlen);
+			return text_fail(err, errlen, "%s: layer norm of %d inputs, %zu -> %zu", L->name,
+			                L->n_in, xs, ys);
+		rc = ref_layernorm(L, p, (size_t)batch * ys, x, L->n_in == 2 ? in[1] : NULL, out, err,
+		                   errlen);
 		break;
 	case ZOO_ATTN_SCORES:
 		if (yd.d[0] != L->heads || yd.d[1] != xd.d[0] || yd.d[2] != xd.d[0])
 			return text_fail(err, errlen, "%s: scores shape %dx%dx%d", L->name, yd.d[0],
-			                 yd.d[1], yd.d[2]);
+			                yd.d[1], yd.d[2]);
 		if ((rc = ref_attn_check(L, xd.d[0], xd, err, errlen)) == 0)
 			ref_attn_scores(L, batch, xd.d[0], x, out);
 		break;
@@ -537,8 +530,7 @@ int ref_layer(const zoo_model *m, const wts *w, int layer, int batch, int seq,
 	case ZOO_TAKE_FIRST: {
 		const size_t F = (size_t)xd.d[1] * (size_t)xd.d[2];
 		if (ys != F)
-			return text_fail(err, errlen, "%s: take_first output %zu, token %zu",
-			                 L->name, ys, F);
+			return text_fail(err, errlen, "%s: take_first output %zu, token %zu", L->name, ys, F);
 		for (int n = 0; n < batch; n++)
 			memcpy(out + (size_t)n * F, x + (size_t)n * xs, F * sizeof(float));
 		break;
@@ -553,8 +545,8 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
             const void *input, float *output, char *err, size_t errlen)
 {
 	if (start < 0 || end > m->n_ops || start >= end)
-		return text_fail(err, errlen, "%s: ops [%d, %d) outside [0, %d)", m->name, start,
-		                 end, m->n_ops);
+		return text_fail(err, errlen, "%s: ops [%d, %d) outside [0, %d)", m->name, start, end,
+		                m->n_ops);
 	if (batch < 1)
 		return text_fail(err, errlen, "%s: batch %d < 1", m->name, batch);
 
@@ -578,11 +570,10 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
 			const int l = O->first + i;
 			const zoo_layer *L = &m->layers[l];
 			zoo_dims yd = zoo_layer_dims(m, l, seq);
-			buf[i] = malloc((size_t)batch * (size_t)zoo_dims_count(&yd, seq) *
-			                sizeof(float));
+			buf[i] = malloc((size_t)batch * (size_t)zoo_dims_count(&yd, seq) * sizeof(float));
 			if (!buf[i]) {
-				rc = text_fail(err, errlen, "%s op %d layer %s: out of memory",
-				               m->name, op, L->name);
+				rc = text_fail(err, errlen, "%s op %d layer %s: out of memory", m->name, op,
+				              L->name);
 				break;
 			}
 			const void *ins[ZOO_MAX_IN] = {0};
@@ -615,10 +606,8 @@ int ref_run(const zoo_model *m, const wts *w, int start, int end, int batch, int
 		buf = NULL;
 	}
 	if (rc == 0) {
-		zoo_dims od =
-		    zoo_layer_dims(m, m->ops[end - 1].first + m->ops[end - 1].count - 1, seq);
-		memcpy(output, prev_out,
-		       (size_t)batch * (size_t)zoo_dims_count(&od, seq) * sizeof(float));
+		zoo_dims od = zoo_layer_dims(m, m->ops[end - 1].first + m->ops[end - 1].count - 1, seq);
+		memcpy(output, prev_out, (size_t)batch * (size_t)zoo_dims_count(&od, seq) * sizeof(float));
 	}
 	free(prev_out);
 	return rc;

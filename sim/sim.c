@@ -52,9 +52,9 @@ typedef struct sim_service {
 typedef struct lane {
 	const op_cost *cost; /* per op */
 	int op, end, k;      /* k: the segment's place in the group */
-	double scale;        /* noise factor */
-	double left;         /* solo ns left of the current op */
-	double c, mem;       /* demands of the current op */
+	double scale;  /* noise factor */
+	double left;   /* solo ns left of the current op */
+	double c, mem; /* demands of the current op */
 } lane;
 
 struct sim;
@@ -536,17 +536,14 @@ static void share_run(sim_clock *c, int64_t until, int commit)
 			if (!commit)
 				for (int k = 0; k < s->pend_n; k++)
 					if (s->sh_off[k] > old && (ends || s->sh_off[k] <= now))
-						s->pend_seg[k] =
-						    (int64_t)(t + (s->sh_off[k] - old) / rate +
-						              0.5);
+						s->pend_seg[k] = (int64_t)(t + (s->sh_off[k] - old) / rate + 0.5);
 			done[i] = now;
 			if (ends) {
 				live[i] = 0;
 				if (!commit) {
 					int64_t last = s->pend_end;
 					for (int k = 0; k < s->pend_n; k++)
-						last =
-						    s->pend_seg[k] > last ? s->pend_seg[k] : last;
+						last = s->pend_seg[k] > last ? s->pend_seg[k] : last;
 					s->pend_end = last;
 				}
 			}
@@ -674,28 +671,27 @@ static int sim_time_ops(void *ctx, const dev_segment *seg, int64_t *op_ns)
 }
 
 static const dev_iface sim_iface = {
-    .name = "sim",
-    .setup = sim_setup,
-    .now = sim_now,
-    .wait_until = sim_wait_until,
-    .run_group = sim_run_group,
-    .info = sim_info,
-    .errmsg = sim_errmsg,
-    .free = sim_free,
-    .time_ops = sim_time_ops,
-    .launch = sim_launch,
-    .wait_group = sim_wait_group,
-    .group_end = sim_group_end,
+	.name = "sim",
+	.setup = sim_setup,
+	.now = sim_now,
+	.wait_until = sim_wait_until,
+	.run_group = sim_run_group,
+	.info = sim_info,
+	.errmsg = sim_errmsg,
+	.free = sim_free,
+	.time_ops = sim_time_ops,
+	.launch = sim_launch,
+	.wait_group = sim_wait_group,
+	.group_end = sim_group_end,
 };
 
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
 {
 	if (o->noise < 0 || o->noise > 1 || o->kappa < 0 || !isfinite(o->noise) ||
 	    !isfinite(o->kappa) || !(o->scale_c > 0) || !(o->scale_m > 0)) {
-		snprintf(
-		    err, errlen,
-		    "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
-		    o->noise, o->kappa, o->scale_c, o->scale_m);
+		snprintf(err, errlen,
+		         "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
+		         o->noise, o->kappa, o->scale_c, o->scale_m);
 		return -1;
 	}
 	sim *s = calloc(1, sizeof *s);
@@ -715,7 +711,7 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
 	rng_seed(&s->noise, o->seed ^ 0x5eed5eed5eedULL);
 	const gpu_spec *g = prof_gpu(p);
 	s->peak_flops = g->tf32_tflops * 1e3 * g->eff_compute; /* flops per ns */
-	s->peak_bytes = g->mem_tbs * 1e3 * g->eff_mem;         /* bytes per ns */
+	s->peak_bytes = g->mem_tbs * 1e3 * g->eff_mem;          /* bytes per ns */
 	out->iface = &sim_iface;
 	out->ctx = s;
 	return 0;
@@ -902,11 +898,11 @@ static int sim_kind_open_parts(device *out, int n, const dev_open_options *o, ch
 }
 
 const dev_kind sim_kind = {
-    .name = "sim",
-    .what = "a simulated GPU on a virtual clock, replaying a measured profile",
-    .real = 0,
-    .check = sim_kind_check,
-    .open = sim_kind_open,
-    .open_parts = sim_kind_open_parts,
-    .any_batch = 1,
+	.name = "sim",
+	.what = "a simulated GPU on a virtual clock, replaying a measured profile",
+	.real = 0,
+	.check = sim_kind_check,
+	.open = sim_kind_open,
+	.open_parts = sim_kind_open_parts,
+	.any_batch = 1,
 };

@@ -1098,9 +1098,8 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 		}
 		CHECK(positive);
 		CHECK(sum > whole / 2 && sum < whole * 3 / 2);
-		printf(
-		    "  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
-		    r50->n_ops, sum / 1e6, whole / 1e6);
+		printf("  time_ops: resnet50 batch 4, %d ops sum to %.3f ms, the whole run %.3f ms\n",
+		       r50->n_ops, sum / 1e6, whole / 1e6);
 		dev_segment none = {0, 4, 0, 3, 3, 1};
 		CHECK(device_time_ops(&d, &none, op_ns) != 0);
 		CHECK_STR_HAS(device_errmsg(&d), "resnet50");
@@ -1146,11 +1145,9 @@ static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int se
 	for (int k = 0; k < nq; k++)
 		total += q[k];
 	zoo_dims id = m->input, od = zoo_layer_dims(m, m->n_layers - 1, seq);
-	size_t per_in = (size_t)zoo_dims_count(&id, seq),
-	       per_out = (size_t)zoo_dims_count(&od, seq);
+	size_t per_in = (size_t)zoo_dims_count(&id, seq), per_out = (size_t)zoo_dims_count(&od, seq);
 	unsigned char *in = malloc((size_t)total * per_in * 4);
-	float *merged = malloc((size_t)total * per_out * 4),
-	      *alone = malloc((size_t)total * per_out * 4);
+	float *merged = malloc((size_t)total * per_out * 4), *alone = malloc((size_t)total * per_out * 4);
 	cuda_exec *x = make_exec(m, total, seq, prec, 1, 0, 1, 5, NCHW);
 	if (!in || !merged || !alone || !x) {
 		check_failures++;
@@ -1166,8 +1163,7 @@ static void test_merged_outputs(const zoo_model *m, const int *q, int nq, int se
 	}
 	double tol = prec == FP32 ? 1e-3 : 2e-2, worst = 0;
 	for (int k = 0, off = 0; k < nq; off += q[k], k++) {
-		if (cuda_exec_set_input(x, in + (size_t)off * per_in * 4, q[k], seq, err,
-		                        sizeof err) ||
+		if (cuda_exec_set_input(x, in + (size_t)off * per_in * 4, q[k], seq, err, sizeof err) ||
 		    cuda_exec_run(x, 0, m->n_ops, q[k], seq, err, sizeof err) ||
 		    cuda_exec_get_output(x, alone, q[k], seq, err, sizeof err)) {
 			fprintf(stderr, "%s query of batch %d alone: %s\n", m->name, q[k], err);
@@ -1217,8 +1213,7 @@ static void test_ws_all(const zoo_model *m, int batch, int prec)
 			check_failures++;
 			goto out;
 		}
-	int short_a = cuda_exec_ws_short_convs(xa, batch),
-	    short_b = cuda_exec_ws_short_convs(xb, batch);
+	int short_a = cuda_exec_ws_short_convs(xa, batch), short_b = cuda_exec_ws_short_convs(xb, batch);
 	double e = rel_err(a, b, n_out), tol = 2e-2;
 	CHECK(short_b == 0);
 	CHECK(e <= tol);
@@ -1246,16 +1241,16 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 		return;
 	}
 	static const int b_r50[] = {1, 2, 4, 8}, b_bert[] = {1, 2}, s_bert[] = {32, 64};
-	dev_service svc[2] = {
-	    {.model = r50, .max_batch = 13, .batches = b_r50, .n_batches = 4, .every_batch = 1},
-	    {.model = bert,
-	     .max_batch = 6,
-	     .max_seq = 64,
-	     .batches = b_bert,
-	     .n_batches = 2,
-	     .seqs = s_bert,
-	     .n_seqs = 2,
-	     .every_batch = 1}};
+	dev_service svc[2] = {{.model = r50, .max_batch = 13, .batches = b_r50, .n_batches = 4,
+	                       .every_batch = 1},
+	                      {.model = bert,
+	                       .max_batch = 6,
+	                       .max_seq = 64,
+	                       .batches = b_bert,
+	                       .n_batches = 2,
+	                       .seqs = s_bert,
+	                       .n_seqs = 2,
+	                       .every_batch = 1}};
 	int64_t t0 = device_now(&d);
 	if (device_setup(&d, svc, 2)) {
 		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
@@ -1293,8 +1288,7 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
 	dev_segment big = {0, 14, 0, 0, n, 3};
 	dev_group gbig = {1, &big};
 	CHECK(device_run_group(&d, &gbig, end) != 0);
-	CHECK_STR_HAS(device_errmsg(&d),
-	              "batch 14, is past the largest batch it was set up for, 13");
+	CHECK_STR_HAS(device_errmsg(&d), "batch 14, is past the largest batch it was set up for, 13");
 	device_free(&d);
 }
 
@@ -1382,12 +1376,8 @@ int main(int argc, char **argv)
 	zoo_model *r50 = zm[1], *vgg = zm[5], *bert = zm[8];
 
 	{
-		cuda_exec_cfg bad = {.model = r50,
-		                     .max_batch = 1,
-		                     .tf32 = 1,
-		                     .graphs = 1,
-		                     .conv_gemm = 7,
-		                     .seed = 1};
+		cuda_exec_cfg bad = {.model = r50, .max_batch = 1, .tf32 = 1, .graphs = 1,
+		                     .conv_gemm = 7, .seed = 1};
 		cuda_exec *x = NULL;
 		CHECK(cuda_exec_new(&bad, &x, err, sizeof err) != 0 && x == NULL);
 		CHECK_STR_HAS(err, "conv_gemm 7");

@@ -29,22 +29,22 @@ static int failures;
 		}                                                                                  \
 	} while (0)
 
-#define CHECK_NEAR(got, want, tol)                                                                 \
-	do {                                                                                       \
-		double g_ = (got), w_ = (want);                                                    \
-		if (!(fabs(g_ - w_) <= (tol))) {                                                   \
-			fprintf(stderr, "%s:%d: %s = %.9g, want %.9g (tol %g)\n", __FILE__,        \
-			        __LINE__, #got, g_, w_, (double)(tol));                            \
-			failures++;                                                                \
-		}                                                                                  \
+#define CHECK_NEAR(got, want, tol)                                                        \
+	do {                                                                              \
+		double g_ = (got), w_ = (want);                                           \
+		if (!(fabs(g_ - w_) <= (tol))) {                                          \
+			fprintf(stderr, "%s:%d: %s = %.9g, want %.9g (tol %g)\n", __FILE__, \
+			        __LINE__, #got, g_, w_, (double)(tol));                   \
+			failures++;                                                       \
+		}                                                                         \
 	} while (0)
 
-#define CHECK_OK(rc, err)                                                                          \
-	do {                                                                                       \
-		if ((rc) != 0) {                                                                   \
-			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #rc, err);   \
-			failures++;                                                                \
-		}                                                                                  \
+#define CHECK_OK(rc, err)                                                                    \
+	do {                                                                                 \
+		if ((rc) != 0) {                                                             \
+			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #rc, err); \
+			failures++;                                                          \
+		}                                                                            \
 	} while (0)
 
 /* A hand-built model: up to 8 layers in up to 3 ops. */
@@ -224,15 +224,14 @@ static void test_conv_bn(void)
 	set(p->w, wi, 4);
 	/* channel 0: 2 * (x + 0.5 - 0.5) / sqrt(3 + 1) + 1 = x + 1
 	 * channel 1: 1 * (x + 0 - 1) / sqrt(0 + 1) - 2 = x - 3, then relu */
-	p->b[0] = 0.5f, p->bn_gamma[0] = 2, p->bn_beta[0] = 1, p->bn_mean[0] = 0.5f,
-	p->bn_var[0] = 3;
+	p->b[0] = 0.5f, p->bn_gamma[0] = 2, p->bn_beta[0] = 1, p->bn_mean[0] = 0.5f, p->bn_var[0] = 3;
 	p->b[1] = 0, p->bn_gamma[1] = 1, p->bn_beta[1] = -2, p->bn_mean[1] = 1, p->bn_var[1] = 0;
 	const float x[4] = {-4, 2, 1, 7};
 	float y[4];
 	CHECK_OK(ref_run(&t.m, w, 0, 1, 1, 0, x, y, err, sizeof err), err);
-	CHECK_NEAR(y[0], 0, 0); /* relu(-3) */
+	CHECK_NEAR(y[0], 0, 0);  /* relu(-3) */
 	CHECK_NEAR(y[1], 3, 0);
-	CHECK_NEAR(y[2], 0, 0); /* relu(-2) */
+	CHECK_NEAR(y[2], 0, 0);  /* relu(-2) */
 	CHECK_NEAR(y[3], 4, 0);
 	wts_free(w);
 }
@@ -278,8 +277,8 @@ static void test_add_concat(void)
 	char err[256] = "";
 	tmodel t;
 	tm_init(&t, "addcat", dims3(1, 1, 2));
-	tm_conv(&t, dims3(1, 1, 2), ZOO_OP_INPUT, 1, 1, 1, 0, 1);   /* l0 = 2x */
-	tm_conv(&t, dims3(1, 1, 2), ZOO_OP_INPUT, 1, 1, 1, 0, 1);   /* l1 = -3x */
+	tm_conv(&t, dims3(1, 1, 2), ZOO_OP_INPUT, 1, 1, 1, 0, 1);  /* l0 = 2x */
+	tm_conv(&t, dims3(1, 1, 2), ZOO_OP_INPUT, 1, 1, 1, 0, 1);  /* l1 = -3x */
 	zoo_layer *A = tm_layer(&t, ZOO_ADD, dims3(1, 1, 2), 0, 1); /* l2 = relu(-x) */
 	A->act = ZOO_ACT_RELU;
 	zoo_layer *C = tm_layer(&t, ZOO_CONCAT, dims3(4, 1, 2), 1, ZOO_OP_INPUT);
@@ -481,7 +480,7 @@ static void test_attention(void)
 	if (!w)
 		return;
 	/* per token: Q (4) | K (4) | V (4) */
-	const float qkv[24] = {1,    0, 2,  -1, 1,  2,    0, 1, 1, 2, 3, 4,
+	const float qkv[24] = {1,    0, 2,  -1, 1,  2,   0, 1, 1, 2, 3, 4,
 	                       0.5f, 1, -1, 1,  -1, 0.5f, 2, 2, 5, 6, 7, 8};
 	const double r2 = sqrt(0.5);
 	/* head 0: Q0.K0 = 1, Q0.K1 = -1, Q1.K0 = 2.5, Q1.K1 = 0;
@@ -504,9 +503,8 @@ static void test_attention(void)
 	for (int s = 0; s < 2; s++)
 		for (int h = 0; h < 2; h++)
 			for (int j = 0; j < 2; j++)
-				want[s * 4 + h * 2 + j] =
-				    p[(h * 2 + s) * 2] * qkv[8 + h * 2 + j] +
-				    p[(h * 2 + s) * 2 + 1] * qkv[12 + 8 + h * 2 + j];
+				want[s * 4 + h * 2 + j] = p[(h * 2 + s) * 2] * qkv[8 + h * 2 + j] +
+				                          p[(h * 2 + s) * 2 + 1] * qkv[12 + 8 + h * 2 + j];
 	CHECK_NEAR(want[0], 1.78228127, 1e-7); /* the formula, evaluated by hand */
 	CHECK_NEAR(want[7], 5.32095380, 1e-7);
 	float ctx[8];
@@ -536,7 +534,7 @@ static void test_embed_take_first(void)
 	for (int i = 0; i < 10; i++)
 		p->w[i] = (float)(100 * i); /* word id v: {200 v, 200 v + 100} */
 	for (int i = 0; i < 8; i++)
-		p->w2[i] = (float)i;                      /* position s: {2 s, 2 s + 1} */
+		p->w2[i] = (float)i; /* position s: {2 s, 2 s + 1} */
 	const float types[4] = {0.5f, 0.25f, 1000, 1000}; /* type 1 must be unused */
 	set(p->w3, types, 4);
 	const int32_t ids[6] = {3, 1, 4, 0, 2, 2}; /* batch 2, S = 3 */
@@ -593,8 +591,7 @@ static void test_wts_seeded(void)
 		/* same seed, same numbers; another seed, others */
 		int same = 1, diff = 0;
 		for (int l = 0; l < a->n_layers; l++) {
-			const wts_layer *p = &wa->layer[l], *q = &wa2->layer[l],
-			                *r = &wa3->layer[l];
+			const wts_layer *p = &wa->layer[l], *q = &wa2->layer[l], *r = &wa3->layer[l];
 			if (p->n_w && memcmp(p->w, q->w, p->n_w * sizeof(float)))
 				same = 0;
 			if (p->n_w && memcmp(p->w, r->w, p->n_w * sizeof(float)))
@@ -605,8 +602,7 @@ static void test_wts_seeded(void)
 		/* layer 0 (the 7x7 stem) of both resnets: its stream depends only on
 		 * the seed and the layer index, not on the rest of the model */
 		CHECK(wa->layer[0].n_w == wb->layer[0].n_w && wa->layer[0].n_w == 64 * 3 * 49);
-		CHECK(memcmp(wa->layer[0].w, wb->layer[0].w, wa->layer[0].n_w * sizeof(float)) ==
-		      0);
+		CHECK(memcmp(wa->layer[0].w, wb->layer[0].w, wa->layer[0].n_w * sizeof(float)) == 0);
 		CHECK(memcmp(wa->layer[0].bn_var, wb->layer[0].bn_var, 64 * sizeof(float)) == 0);
 		/* the declared ranges */
 		double sum2 = 0, bound = sqrt(6.0 / 147);
@@ -617,8 +613,7 @@ static void test_wts_seeded(void)
 		CHECK_NEAR(sum2 / (double)wa->layer[0].n_w, 2.0 / 147, 0.1 * 2.0 / 147);
 		for (int c = 0; c < 64; c++) {
 			CHECK(wa->layer[0].bn_var[c] >= 0.5f && wa->layer[0].bn_var[c] <= 1.5f);
-			CHECK(wa->layer[0].bn_gamma[c] >= 0.75f &&
-			      wa->layer[0].bn_gamma[c] <= 1.15f);
+			CHECK(wa->layer[0].bn_gamma[c] >= 0.75f && wa->layer[0].bn_gamma[c] <= 1.15f);
 		}
 	}
 	/* resnet50's residual branches end in a small-gamma batch norm; the
@@ -635,8 +630,7 @@ static void test_wts_seeded(void)
 			int shortcut = b->layers[c].in[0] == ZOO_OP_INPUT;
 			float lo = shortcut ? 0.75f : 0.2f, hi = shortcut ? 1.15f : 0.4f;
 			for (int k = 0; k < b->layers[c].cout; k++)
-				CHECK(wb->layer[c].bn_gamma[k] >= lo &&
-				      wb->layer[c].bn_gamma[k] <= hi);
+				CHECK(wb->layer[c].bn_gamma[k] >= lo && wb->layer[c].bn_gamma[k] <= hi);
 			n_end += !shortcut;
 			n_short += shortcut;
 		}
@@ -684,8 +678,7 @@ static void test_model(const char *name, int seq)
 	zoo_dims id = zoo_op_in_dims(m, 0, seq);
 	size_t n_in = (size_t)batch * (size_t)zoo_dims_count(&id, seq);
 	void *in = malloc(n_in * 4);
-	size_t n_out = op_out_count(m, n - 1, batch, seq),
-	       n_mid = op_out_count(m, k - 1, batch, seq);
+	size_t n_out = op_out_count(m, n - 1, batch, seq), n_mid = op_out_count(m, k - 1, batch, seq);
 	float *out = malloc(n_out * sizeof(float)), *out2 = malloc(n_out * sizeof(float));
 	float *mid = malloc(n_mid * sizeof(float));
 	CHECK(in && out && out2 && mid);
@@ -809,16 +802,15 @@ static void test_model_chain(const char *name, int seq)
 			CHECK(next != NULL);
 			if (!next)
 				break;
-			CHECK_OK(ref_run(m, w, op, op + 1, 1, seq, op ? (const void *)cur : in,
-			                 next, err, sizeof err),
+			CHECK_OK(ref_run(m, w, op, op + 1, 1, seq, op ? (const void *)cur : in, next, err,
+			                 sizeof err),
 			         err);
 			double ss = 0;
 			for (size_t i = 0; i < k; i++)
 				ss += (double)next[i] * next[i];
 			double rms = sqrt(ss / (double)k);
 			if (!(rms > 0.05 && rms < 20))
-				fprintf(stderr, "%s op %d (%s): rms %g\n", name, op,
-				        m->ops[op].name, rms);
+				fprintf(stderr, "%s op %d (%s): rms %g\n", name, op, m->ops[op].name, rms);
 			CHECK(rms > 0.05 && rms < 20);
 			free(cur);
 			cur = next;
