@@ -176,6 +176,35 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->attn_tc = c->attn_tc;
 }
 
+int run_engine_note(const run_config *c, char *note, size_t len)
+{
+	const dev_kind *kind = dev_kind_find(c->devices, c->device);
+	if (!kind || !kind->real || run_roofline(c))
+		return 0;
+	dev_open_options o;
+	device_options(c, NULL, &o);
+	char want[160], have[160], why[512];
+	data_where w;
+	const char *dir = c->data_dir;
+	if (!dir && data_find(&w, why, sizeof why))
+		return 0;
+	if (!dir)
+		dir = w.dir;
+	dev_engine_name(&o, want, sizeof want, NULL, 0);
+	if (dev_engine_read(dir, c->gpu, have, sizeof have, why, sizeof why)) {
+		snprintf(note, len, "note: %s", why);
+		return 1;
+	}
+	if (strcmp(want, have) == 0)
+		return 0;
+	snprintf(note, len,
+	         "note: %s/%s was measured with engine '%s' and this run's is '%s': its "
+	         "profile, QoS helpers and predictors describe another engine (abacus profile "
+	         "--engine measures this one)",
+	         dir, c->gpu, have, want);
+	return 1;
+}
+
 /* The per-service view of the load, from the configuration alone (build
  * names the models as the zoo does). */
 static void load_services(const run_config *c, load_service *ls)

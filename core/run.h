@@ -179,6 +179,13 @@ int run_roofline(const run_config *c);
  * first run finds out what a later abacus run would lack. */
 int run_prepare(const run_config *c, char *err, size_t errlen);
 
+/* On a real device, whether the GPU's data folder was measured on another
+ * engine than the run asks for (its engine.txt, dev_engine_read): 1 with
+ * one line saying so in note (the run may go on: its policy then predicts
+ * from another engine's timings), 0 when they agree, the device is
+ * simulated, the run reads the roofline or no data folder is found. */
+int run_engine_note(const run_config *c, char *note, size_t len);
+
 /* st may be NULL (nothing stored). Returns 0 done, 1 interrupted (stored
  * as such), -1 error (message in err; stored as failed if it began).
  * Whatever it returns, out is to be freed with run_result_free.

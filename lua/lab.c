@@ -962,6 +962,9 @@ static int l_run(lua_State *L)
 	if (!seen) {
 		if (run_prepare(&c, err, sizeof err))
 			return luaL_error(L, "abacus.run: %s", err);
+		char note[1024];
+		if (run_engine_note(&c, note, sizeof note))
+			fprintf(stderr, "%s\n", note);
 		if (b->n_prepared < LAB_MAX_PREPARED)
 			b->prepared[b->n_prepared++] = key;
 	}

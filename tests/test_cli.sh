@@ -277,6 +277,14 @@ expect_fail solo-nobatch "ls.lua:1: abacus.largest_solo_ms: service resnet50 has
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
 	scenario cuda.lua 'base.device = "cuda"; abacus.run(base)'
 	expect_fail cuda "CUDA" "$BIN" --db "$T/r.db" run cuda.lua
+	# a live run on a data folder measured with another engine is told so
+	# before it starts (where the CUDA device is built at all)
+	echo "nhwc,fuse_add" >"$T/edata/h100/engine.txt"
+	scenario cudaeng.lua "base.device = 'cuda'; base.data_dir = '$T/edata'; abacus.run(base)"
+	"$BIN" --db "$T/r.db" run cudaeng.lua >"$T/out" 2>"$T/err"
+	grep -q "unknown device 'cuda'" "$T/err" ||
+		{ grep -qF "note: $T/edata/h100 was measured with engine 'nhwc,fuse_add' and this run's is 'default'" "$T/err" &&
+			ok || bad "a live run on another engine's data: $(cat "$T/err")"; }
 elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ -n "$card" ]; then
 	for other in h100 a100 h200; do
 		echo "$card" | grep -qi "$other" && continue
