@@ -1,6 +1,7 @@
 /* device.c: calls through the device interface, so callers need not check
  * which optional members a device fills in. */
 #include "device.h"
+#include "data.h"
 
 #include <errno.h>
 #include <math.h>
@@ -99,17 +100,24 @@ int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t 
 	return 0;
 }
 
-int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *err,
-                    size_t errlen)
+int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *where,
+                    size_t where_len, char *err, size_t errlen)
 {
 	char path[1200], line[512];
+	data_where w;
+	snprintf(canon, canon_len, "default");
+	if (where_len)
+		where[0] = 0;
+	if (!dir && data_find(&w, line, sizeof line))
+		return 0; /* no data folder: nothing measured on any engine */
+	if (!dir)
+		dir = w.dir;
+	snprintf(where, where_len, "%s/%s", dir, gpu);
 	snprintf(path, sizeof path, "%s/%s/engine.txt", dir, gpu);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		if (errno == ENOENT) {
-			snprintf(canon, canon_len, "default");
+		if (errno == ENOENT)
 			return 0;
-		}
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}

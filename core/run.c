@@ -183,25 +183,20 @@ int run_engine_note(const run_config *c, char *note, size_t len)
 		return 0;
 	dev_open_options o;
 	device_options(c, NULL, &o);
-	char want[160], have[160], why[512];
-	data_where w;
-	const char *dir = c->data_dir;
-	if (!dir && data_find(&w, why, sizeof why))
-		return 0;
-	if (!dir)
-		dir = w.dir;
+	char want[160], have[160], where[1100], why[512];
 	dev_engine_name(&o, want, sizeof want, NULL, 0);
-	if (dev_engine_read(dir, c->gpu, have, sizeof have, why, sizeof why)) {
+	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, where, sizeof where, why,
+	                    sizeof why)) {
 		snprintf(note, len, "note: %s", why);
 		return 1;
 	}
-	if (strcmp(want, have) == 0)
+	if (!where[0] || strcmp(want, have) == 0)
 		return 0;
 	snprintf(note, len,
-	         "note: %s/%s was measured with engine '%s' and this run's is '%s': its "
-	         "profile, QoS helpers and predictors describe another engine (abacus profile "
-	         "--engine measures this one)",
-	         dir, c->gpu, have, want);
+	         "note: %s was measured with engine '%s' and this run's is '%s': its profile, "
+	         "QoS helpers and predictors describe another engine (abacus profile --engine "
+	         "measures this one)",
+	         where, have, want);
 	return 1;
 }
 

@@ -790,13 +790,10 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
  * timings under its name, so it is refused. */
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
-	char want[160], first[64], have[160] = "default", why[512] = "";
+	char want[160], first[64], have[160], where[1100], why[512];
 	dev_engine_name(o, want, sizeof want, first, sizeof first);
-	data_where w;
-	const char *dir = o->data_dir;
-	if (!dir && data_find(&w, why, sizeof why) == 0)
-		dir = w.dir;
-	if (dir && dev_engine_read(dir, o->gpu, have, sizeof have, why, sizeof why)) {
+	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, where, sizeof where, why,
+	                    sizeof why)) {
 		snprintf(err, errlen, "sim: %s", why);
 		return -1;
 	}
