@@ -84,10 +84,15 @@ int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t 
 		                                strncmp(dev_engine_words[k].word, s, n) != 0))
 			k++;
 		if (k == DEV_ENGINE_WORDS || seen[k]) {
-			snprintf(err, errlen,
-			         "%s engine setting '%.*s' (known: fp16, nhwc, fuse_add, ws_all, "
-			         "fc_lt, dw, attn_tc, no_graphs, no_tf32, no_conv_gemm)",
-			         k == DEV_ENGINE_WORDS ? "unknown" : "repeated", (int)n, s);
+			char known[256] = "";
+			size_t used = 0;
+			for (int j = 0; j < DEV_ENGINE_WORDS && used < sizeof known; j++) {
+				int w = snprintf(known + used, sizeof known - used, "%s%s",
+				                 j ? ", " : "", dev_engine_words[j].word);
+				used += w > 0 ? (size_t)w : 0;
+			}
+			snprintf(err, errlen, "%s engine setting '%.*s' (known: %s)",
+			         k == DEV_ENGINE_WORDS ? "unknown" : "repeated", (int)n, s, known);
 			return -1;
 		}
 		seen[k] = 1;

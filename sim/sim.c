@@ -790,10 +790,9 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
  * timings under its name, so it is refused. */
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
-	char want[160], first[64], have[160], where[1100], why[512];
+	char want[160], first[64], have[160], why[512];
 	dev_engine_name(o, want, sizeof want, first, sizeof first);
-	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, where, sizeof where, why,
-	                    sizeof why)) {
+	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, NULL, 0, why, sizeof why)) {
 		snprintf(err, errlen, "sim: %s", why);
 		return -1;
 	}
@@ -828,8 +827,7 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 		/* the defaults are no model of this GPU's contention */
 		if (rc == 1) {
 			snprintf(err, errlen,
-			         "no contention model for gpu %s: %s/%s/sim.csv is missing (fit "
-			         "one with "
+			         "no contention model for gpu %s: %s/%s/sim.csv is missing (fit one with "
 			         "abacus calibrate --gpu %s --data %s --write)",
 			         o->gpu, dir, o->gpu, o->gpu, dir);
 			return -1;
