@@ -42,9 +42,14 @@ static const struct {
 };
 enum { DEV_ENGINE_WORDS = sizeof dev_engine_words / sizeof dev_engine_words[0] };
 
-void dev_engine_name(const dev_open_options *o, char *canon, size_t canon_len, char *first,
-                     size_t first_len)
+void dev_engine_name(const dev_open_options *o, const dev_open_options *base, char *canon,
+                     size_t canon_len, char *first, size_t first_len)
 {
+	dev_open_options def;
+	if (!base) {
+		dev_open_options_default(&def);
+		base = &def;
+	}
 	size_t used = 0;
 	int any = 0;
 	if (canon_len)
@@ -54,12 +59,13 @@ void dev_engine_name(const dev_open_options *o, char *canon, size_t canon_len, c
 	for (int k = 0; k < DEV_ENGINE_WORDS; k++) {
 		const char *w = dev_engine_words[k].word;
 		int v = *(const int *)((const char *)o + dev_engine_words[k].off);
-		if (v != dev_engine_words[k].value)
-			continue;
-		if (!any && first_len) {
+		int vb = *(const int *)((const char *)base + dev_engine_words[k].off);
+		if (first_len && !first[0] && v != vb) {
 			int off = dev_engine_words[k].value ? 0 : 3; /* "no_" */
 			snprintf(first, first_len, "%s = %s", w + off, v ? "true" : "false");
 		}
+		if (v != dev_engine_words[k].value)
+			continue;
 		if (used < canon_len) {
 			int n = snprintf(canon + used, canon_len - used, "%s%s", any ? "," : "", w);
 			used += n > 0 ? (size_t)n : 0;
@@ -101,7 +107,7 @@ int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t 
 	for (int k = 0; k < DEV_ENGINE_WORDS; k++)
 		if (seen[k])
 			*(int *)((char *)o + dev_engine_words[k].off) = dev_engine_words[k].value;
-	dev_engine_name(o, canon, canon_len, NULL, 0);
+	dev_engine_name(o, NULL, canon, canon_len, NULL, 0);
 	return 0;
 }
 

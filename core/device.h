@@ -167,10 +167,10 @@ int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t 
 
 /* The canonical list of o's CUDA executor settings away from their
  * defaults ("default" for none), as dev_engine_apply writes it; the
- * first of them as a run option ("fp16 = true", "graphs = false") into
- * first, "" for none. */
-void dev_engine_name(const dev_open_options *o, char *canon, size_t canon_len, char *first,
-                     size_t first_len);
+ * first setting where o differs from base (NULL: the defaults) as a run
+ * option ("fp16 = true", "graphs = false") into first, "" for none. */
+void dev_engine_name(const dev_open_options *o, const dev_open_options *base, char *canon,
+                     size_t canon_len, char *first, size_t first_len);
 
 /* The engine a GPU's profile was measured on: <dir>/<gpu>/engine.txt, one
  * line of dev_engine_apply's words, written by `abacus profile --export`;

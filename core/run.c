@@ -176,6 +176,27 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->attn_tc = c->attn_tc;
 }
 
+int run_engine_adopt(run_config *c, char *err, size_t errlen)
+{
+	char have[160];
+	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, NULL, 0, err, errlen))
+		return -1;
+	dev_open_options o;
+	dev_open_options_default(&o);
+	dev_engine_apply(have, &o, NULL, 0, NULL, 0); /* canonical: it applies */
+	c->tf32 = o.tf32;
+	c->graphs = o.graphs;
+	c->conv_gemm = o.conv_gemm;
+	c->fp16 = o.fp16;
+	c->nhwc = o.nhwc;
+	c->fuse_add = o.fuse_add;
+	c->ws_all = o.ws_all;
+	c->fc_lt = o.fc_lt;
+	c->dw = o.dw;
+	c->attn_tc = o.attn_tc;
+	return 0;
+}
+
 int run_engine_note(const run_config *c, char *note, size_t len)
 {
 	const dev_kind *kind = dev_kind_find(c->devices, c->device);
@@ -184,7 +205,7 @@ int run_engine_note(const run_config *c, char *note, size_t len)
 	dev_open_options o;
 	device_options(c, NULL, &o);
 	char want[160], have[160], where[1100], why[512];
-	dev_engine_name(&o, want, sizeof want, NULL, 0);
+	dev_engine_name(&o, NULL, want, sizeof want, NULL, 0);
 	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, where, sizeof where, why,
 	                    sizeof why)) {
 		snprintf(note, len, "note: %s", why);

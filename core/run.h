@@ -179,6 +179,15 @@ int run_roofline(const run_config *c);
  * first run finds out what a later abacus run would lack. */
 int run_prepare(const run_config *c, char *err, size_t errlen);
 
+/* Sets c's CUDA executor settings (tf32 ... attn_tc) to the engine its
+ * data folder's profile was measured on (dev_engine_read: c->data_dir,
+ * c->gpu), so that a run which sets none of them replays, or runs live,
+ * the engine its profile, QoS helpers and predictors describe; the
+ * defaults where no folder or engine.txt is found. Call before reading
+ * the run's own settings, which then override it. Returns -1 with a
+ * message when engine.txt cannot be read or names an unknown word. */
+int run_engine_adopt(run_config *c, char *err, size_t errlen);
+
 /* On a real device, whether the GPU's data folder was measured on another
  * engine than the run asks for (its engine.txt, dev_engine_read): 1 with
  * one line saying so in note (the run may go on: its policy then predicts

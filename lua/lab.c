@@ -920,6 +920,10 @@ static int l_run(lua_State *L)
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
 	c.group_us = opt_number(L, 1, "group_us", "", c.group_us, NULL);
 	c.share_bw = opt_share_bw(L, 1);
+	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
+	char eerr[1024];
+	if (run_engine_adopt(&c, eerr, sizeof eerr))
+		return luaL_error(L, "abacus.run: %s", eerr);
 	c.tf32 = opt_bool(L, 1, "tf32", "", c.tf32);
 	c.graphs = opt_bool(L, 1, "graphs", "", c.graphs);
 	c.fp16 = opt_bool(L, 1, "fp16", "", c.fp16);
@@ -934,7 +938,6 @@ static int l_run(lua_State *L)
 	c.per_minute = opt_bool(L, 1, "per_minute", "", c.per_minute);
 	c.stream = opt_bool(L, 1, "stream", "", c.stream);
 	c.profile = opt_string(L, 1, "profile", "", NULL);
-	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);
 	c.stop = b->stop;
 	c.train_log = stderr;
 

@@ -786,23 +786,27 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 /* The simulator replays a profile measured on one executor: the CUDA
  * defaults (fp32 with TF32, graphs, GEMM convolutions) unless the data
  * folder's <gpu>/engine.txt names another (abacus profile --engine
- * --export). A run asking for other settings would get that executor's
- * timings under its name, so it is refused. */
+ * --export). A run takes that engine unless it sets its options otherwise
+ * (run_engine_adopt); one that does would get that executor's timings
+ * under another's name, so it is refused. */
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
 	char want[160], first[64], have[160], why[512];
-	dev_engine_name(o, want, sizeof want, first, sizeof first);
 	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, NULL, 0, why, sizeof why)) {
 		snprintf(err, errlen, "sim: %s", why);
 		return -1;
 	}
+	dev_open_options measured;
+	dev_open_options_default(&measured);
+	dev_engine_apply(have, &measured, NULL, 0, NULL, 0); /* canonical: it applies */
+	dev_engine_name(o, &measured, want, sizeof want, first, sizeof first);
 	if (strcmp(want, have) == 0)
 		return 0;
 	snprintf(err, errlen,
 	         "%s needs device 'cuda' or a profile measured with it: the simulator replays "
 	         "data/%s, measured with engine '%s' (the run asks for '%s'; abacus profile "
 	         "--engine measures one)",
-	         first[0] ? first : "engine 'default'", o->gpu, have, want);
+	         first, o->gpu, have, want);
 	return -1;
 }
 

@@ -181,9 +181,10 @@ sql "$T/pe.db" "UPDATE settings SET value = 'nhwc,fuse_add' WHERE name = 'engine
 expect_fail engine-resume "pe.db already holds the h200/sim profile measured with --engine nhwc,fuse_add (now default)" \
 	"$BIN" profile --device sim --models resnet50 --batches 1 --no-groups --db "$T/pe.db"
 
-# --export writes the stored engine beside the CSVs, and the simulator
-# replays a profile measured on another engine only for runs that ask for
-# that engine (a copy of data/h100 labelled nhwc + fuse_add)
+# --export writes the stored engine beside the CSVs; a run takes the
+# engine its data folder names unless it sets its own, and the simulator
+# refuses a run whose engine differs from the one its profile was measured
+# on (a copy of data/h100 labelled nhwc + fuse_add)
 "$BIN" profile --device sim --db "$T/pe.db" --no-solo --no-groups --export "$T/ex" >/dev/null 2>"$T/err" &&
 	[ "$(cat "$T/ex/engine.txt")" = nhwc,fuse_add ] && ok || bad "--export's engine.txt: $(cat "$T/err" "$T/ex/engine.txt")"
 mkdir -p "$T/edata" && cp -r "$SRC/data/h100" "$T/edata/" && echo "fuse_add,nhwc" >"$T/edata/h100/engine.txt"
@@ -191,11 +192,15 @@ scenario eng1.lua "base.data_dir = '$T/edata'; base.nhwc = true; base.fuse_add =
 local r = abacus.run(base); print('ENG', r.completed)"
 "$BIN" --db "$T/r.db" run eng1.lua >"$T/out" 2>"$T/err" && grep -q "^ENG	50$" "$T/out" && ok ||
 	bad "a sim run on the engine its profile names: $(cat "$T/out" "$T/err")"
-scenario eng2.lua "base.data_dir = '$T/edata'; abacus.run(base)"
-expect_fail engine-default "engine 'default' needs device 'cuda' or a profile measured with it: the simulator replays data/h100, measured with engine 'nhwc,fuse_add'" \
-	"$BIN" --db "$T/r.db" run eng2.lua
-scenario eng3.lua "base.data_dir = '$T/edata'; base.nhwc = true; abacus.run(base)"
-expect_fail engine-other "nhwc = true needs device 'cuda' or a profile measured with it" "$BIN" --db "$T/r.db" run eng3.lua
+scenario eng2.lua "base.data_dir = '$T/edata'; base.queries = 50; local r = abacus.run(base); print('ENG', r.completed)"
+"$BIN" --db "$T/r.db" run eng2.lua >"$T/out" 2>"$T/err" && grep -q "^ENG	50$" "$T/out" && ok ||
+	bad "a sim run that sets no engine did not take its profile's: $(cat "$T/out" "$T/err")"
+scenario eng3.lua "base.data_dir = '$T/edata'; base.fuse_add = false; abacus.run(base)"
+expect_fail engine-other "fuse_add = false needs device 'cuda' or a profile measured with it: the simulator replays data/h100, measured with engine 'nhwc,fuse_add' (the run asks for 'nhwc'" \
+	"$BIN" --db "$T/r.db" run eng3.lua
+scenario eng4.lua "base.data_dir = '$T/edata'; base.nhwc = false; base.fuse_add = false; base.dw = true; abacus.run(base)"
+expect_fail engine-default "nhwc = false needs device 'cuda' or a profile measured with it: the simulator replays data/h100, measured with engine 'nhwc,fuse_add' (the run asks for 'dw'" \
+	"$BIN" --db "$T/r.db" run eng4.lua
 echo "nhwc,bf8" >"$T/edata/h100/engine.txt"
 expect_fail engine-file "edata/h100/engine.txt: unknown engine setting 'bf8'" "$BIN" --db "$T/r.db" run eng1.lua
 
@@ -280,10 +285,10 @@ if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
 	# a live run on a data folder measured with another engine is told so
 	# before it starts (where the CUDA device is built at all)
 	echo "nhwc,fuse_add" >"$T/edata/h100/engine.txt"
-	scenario cudaeng.lua "base.device = 'cuda'; base.data_dir = '$T/edata'; abacus.run(base)"
+	scenario cudaeng.lua "base.device = 'cuda'; base.data_dir = '$T/edata'; base.nhwc = false; abacus.run(base)"
 	"$BIN" --db "$T/r.db" run cudaeng.lua >"$T/out" 2>"$T/err"
 	grep -q "unknown device 'cuda'\|built without CUDA" "$T/err" ||
-		{ grep -qF "note: $T/edata/h100 was measured with engine 'nhwc,fuse_add' and this run's is 'default'" "$T/err" &&
+		{ grep -qF "note: $T/edata/h100 was measured with engine 'nhwc,fuse_add' and this run's is 'fuse_add'" "$T/err" &&
 			ok || bad "a live run on another engine's data: $(cat "$T/err")"; }
 elif card=$("$BIN" gpu 2>/dev/null | sed -n 's/^GPU 0 *//p' | cut -d, -f1) && [ -n "$card" ]; then
 	for other in h100 a100 h200; do

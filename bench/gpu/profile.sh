@@ -3,7 +3,7 @@
 # in one call.
 #
 #   bench/gpu/profile.sh [STAGE...]   STAGE: info sizes groups parts
-#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240
+#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240  ENGINE=
 #
 #   sizes   solo ops (and the whole model) of the scenarios' models at every
 #           batch 1..32, bert at seq 8..128 (batching merges queries into any
@@ -16,6 +16,9 @@
 #           combinations (groups.tgz), for calibrate and train
 #   parts   solo ops of the §7.5 models inside green contexts of SIZES SMs
 #           (bench/gpu/parts.sh's profile stage): data/<gpu>/sms<N>/
+#
+# ENGINE: the executor measured, as `abacus profile --engine` words
+# (default: the CUDA defaults); each export's engine.txt names it.
 #
 # The binaries are built elsewhere (this machine has no Lua or SQLite
 # headers) and carried in $BUILD.
@@ -34,6 +37,8 @@ export LD_LIBRARY_PATH=$CUDNN_DIR:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 . bench/gpu/stage.sh
 
 A="$BUILD/abacus"
+EA=()
+[ -n "${ENGINE:-}" ] && EA=(--engine "$ENGINE")
 ALL=$(seq -s, 1 32)
 for s in ${*:-info sizes parts}; do
 	case $s in
@@ -43,21 +48,22 @@ for s in ${*:-info sizes parts}; do
 	sizes)
 		# one database each: a profile database holds one set of settings
 		mkdir -p "$OUT/sizes"
-		stage sizes-cnn "$A" profile --gpu "$GPU" --db "$OUT/cnn.db" --no-groups --repeats 3 --warmup 1 \
+		stage sizes-cnn "$A" profile --gpu "$GPU" --db "$OUT/cnn.db" --no-groups --repeats 3 --warmup 1 "${EA[@]}" \
 			--models resnet50,resnet101,resnet152,inception_v3,vgg16,vgg19 --batches "$ALL" --export "$OUT/sizes/cnn"
-		stage sizes-bert "$A" profile --gpu "$GPU" --db "$OUT/bert.db" --no-groups --repeats 3 --warmup 1 \
+		stage sizes-bert "$A" profile --gpu "$GPU" --db "$OUT/bert.db" --no-groups --repeats 3 --warmup 1 "${EA[@]}" \
 			--models bert --batches "$ALL" --seqs 8,16,32,64,128 --export "$OUT/sizes/bert"
-		stage sizes-bert256 "$A" profile --gpu "$GPU" --db "$OUT/bert256.db" --no-groups --repeats 3 --warmup 1 \
+		stage sizes-bert256 "$A" profile --gpu "$GPU" --db "$OUT/bert256.db" --no-groups --repeats 3 --warmup 1 "${EA[@]}" \
 			--models bert --batches 32 --seqs 256 --export "$OUT/sizes/bert256"
 		(cd "$OUT" && tar czf sizes.tgz sizes ./*.db && rm -rf sizes ./*.db)
 		;;
 	groups)
-		stage groups "$A" profile --gpu "$GPU" --db "$OUT/groups.db" --samples "${SAMPLES:-600}" \
+		stage groups "$A" profile --gpu "$GPU" --db "$OUT/groups.db" --samples "${SAMPLES:-600}" "${EA[@]}" \
 			--repeats 3 --warmup 1 --seed "${SEED:-1}" --export "$OUT/groups"
 		(cd "$OUT" && tar czf groups.tgz groups groups.db && rm -rf groups groups.db)
 		;;
 	parts)
 		OUT=$OUT/parts SIZES=${SIZES:-32 64 96 132} LIMIT=$STAGE_LIMIT GPU=$GPU \
+			PROFILE_ARGS="${PROFILE_ARGS:-}${ENGINE:+ --engine $ENGINE}" \
 			bash bench/gpu/parts.sh info profile
 		;;
 	*)
