@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# take_profile.sh: files what `bench/gpu/jobs.sh sizes groups parts` measured
+# as a GPU's data folder, then fits its contention model and trains its
+# predictors there.
+#
+#   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data
+#
+# FROM holds jobs.sh's sizes.tgz, groups.tgz and parts.tgz (the partition
+# profiles must be of the same engine as the rest: all three are needed).
+# DATA/GPU gets: ops.csv (bench/gpu/merge_ops.py: every batch of sizes/cnn,
+# sizes/bert and sizes/bert256, then the groups stage's solo ops), groups.csv,
+# engine.txt (absent when the measured engine is the defaults), sms<N>/ from
+# the parts stage; then `abacus calibrate --write` (sim.csv) and `abacus train
+# --predictor all`. Every export must name the same engine, or nothing is
+# filed. The old files go; git shows what changed.
+set -euo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+FROM=${1:?FROM folder}
+GPU=${2:?GPU name}
+BIN=${BIN:-build/abacus}
+DATA=${DATA:-data}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for j in sizes groups parts; do
+	[ -f "$FROM/$j.tgz" ] || { echo "take_profile: $FROM/$j.tgz is missing" >&2; exit 1; }
+	tar xzf "$FROM/$j.tgz" -C "$T"
+done
+tar xzf "$T/sizes/sizes.tgz" -C "$T/sizes"
+tar xzf "$T/groups/groups.tgz" -C "$T/groups"
+tar xzf "$T/parts/parts/profiles.tgz" -C "$T/parts/parts"
+
+exports=("$T/sizes/sizes/cnn" "$T/sizes/sizes/bert" "$T/sizes/sizes/bert256" "$T/groups/groups")
+for d in "$T"/parts/parts/sms*; do [ -d "$d" ] && exports+=("$d"); done
+engine=
+for d in "${exports[@]}"; do
+	[ -f "$d/ops.csv" ] || { echo "take_profile: ${d#"$T"/} has no ops.csv (its stage did not finish)" >&2; exit 1; }
+	e=$(cat "$d/engine.txt" 2>/dev/null || echo default)
+	[ -z "$engine" ] && engine=$e
+	[ "$e" = "$engine" ] || { echo "take_profile: ${d#"$T"/} was measured with engine '$e', another with '$engine'" >&2; exit 1; }
+done
+
+dst=$DATA/$GPU
+mkdir -p "$dst"
+for d in "$dst"/sms*; do
+	[ -d "$d" ] && [ ! -d "$T/parts/parts/$(basename "$d")" ] &&
+		{ echo "take_profile: no new $(basename "$d") profile: $d would stay another engine's" >&2; exit 1; }
+done
+python3 bench/gpu/merge_ops.py "$dst/ops.csv" "$T/sizes/sizes/cnn/ops.csv" "$T/sizes/sizes/bert/ops.csv" \
+	"$T/sizes/sizes/bert256/ops.csv" "$T/groups/groups/ops.csv"
+cp "$T/groups/groups/groups.csv" "$dst/groups.csv"
+if [ "$engine" = default ]; then rm -f "$dst/engine.txt"; else echo "$engine" >"$dst/engine.txt"; fi
+for d in "$T"/parts/parts/sms*; do
+	[ -d "$d" ] || continue
+	n=$(basename "$d")
+	mkdir -p "$dst/$n"
+	cp "$d/ops.csv" "$dst/$n/ops.csv"
+done
+ABACUS_DATA=$(realpath "$DATA") "$BIN" calibrate --gpu "$GPU" --write
+ABACUS_DATA=$(realpath "$DATA") "$BIN" train --gpu "$GPU" --predictor all
+echo "take_profile: $dst filed, engine '$engine'"
