@@ -269,6 +269,13 @@ static int bench_whole(const opts *o)
 	if (!f)
 		return -1;
 	double *ms = malloc(sizeof(double) * (size_t)runs);
+	double *order = malloc(sizeof(double) * (size_t)runs);
+	if (!ms || !order) {
+		free(ms);
+		free(order);
+		fclose(f);
+		return -1;
+	}
 	int rc = 0;
 	for (int i = 0; all_models[i] && !rc; i++) {
 		if (!selected(o, all_models[i]))
@@ -296,10 +303,29 @@ static int bench_whole(const opts *o)
 					rc = -1;
 					break;
 				}
+				/* where the slow runs fall, in timing order, before
+				 * stats_of sorts them: early ones mean a warm-up too
+				 * short, scattered ones the card or the host */
+				char where[256] = "";
+				size_t used = 0;
+				int slow = 0;
+				memcpy(order, ms, sizeof(double) * (size_t)runs);
+				double med = stats_of(order, runs).median;
+				for (int r = 0; r < runs; r++)
+					if (ms[r] > 1.03 * med) {
+						slow++;
+						if (used < sizeof where - 8)
+							used += (size_t)snprintf(where + used, sizeof where - used,
+							                         " %d", r);
+					}
 				stats s = stats_of(ms, runs);
 				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq,
 				    graphs ? "graph" : "eager", s.median, s.p99, s.p99 / s.median,
 				    runs);
+				printf("# tail %s batch %d %s: %d of %d runs over 1.03x the median, at%s; "
+				       "max %.4f ms\n",
+				       m->name, b, graphs ? "graph" : "eager", slow, runs,
+				       slow ? where : " none", ms[runs - 1]);
 				if (graphs)
 					printf("# %s batch %d: %d convs as im2col + GEMM, %d below "
 					       "cuDNN's first choice for workspace, %d depthwise "
@@ -313,6 +339,7 @@ static int bench_whole(const opts *o)
 		zoo_model_free(m);
 	}
 	free(ms);
+	free(order);
 	fclose(f);
 	return rc;
 }

@@ -123,7 +123,16 @@ export -f torch_one
 		echo "=== first: $GPU_FIRST ($((SECONDS - t0)) s)"
 		eval "$GPU_FIRST"
 	fi
+	# CLOCKS=1: the card's SM clock, power and temperature every 20 ms
+	# while abacus's table is timed (clocks.csv), to tell a tail the card
+	# makes from one the host makes
+	if [ "${CLOCKS:-0}" = 1 ]; then
+		nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu \
+			--format=csv,noheader -lms 20 >"$OUT/clocks.csv" 2>&1 &
+		smi=$!
+	fi
 	abacus
+	[ -n "${smi:-}" ] && kill "$smi"
 ) 9>"$LOCK" >>"$LOG" 2>&1 &
 ab=$!
 # QUIET=1: no PyTorch process starts before abacus's table is timed, so
