@@ -14,6 +14,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "clk.h"
 #include "cuda_exec.h"
 #include "cuda_part.h"
+#include "zoo.h"
 
 typedef struct cuda_dev {
 	cuda_options opt;
@@ -104,6 +106,105 @@ static int dev_wait_until(void *ctx, int64_t t)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 	return 0;
+}
+
+/* --- executors kept between runs ------------------------------------------- */
+
+/* A scenario runs one set of services under several policies, loads and
+ * seeds, and each run opens the device anew; making an executor (weights,
+ * cuDNN's choices timed at each batch, graphs captured) takes seconds of a
+ * run that may serve its queries in one. With ABACUS_EXEC_CACHE=1 a run on
+ * the whole GPU (no partition) leaves its executors here when it ends,
+ * each lent a model of its own (its run frees the one it was made with),
+ * and the next run takes any whose settings and GPU are its own. The rest
+ * are freed before that run counts free memory, so kept executors never
+ * make a run refuse what it would fit without them. */
+enum { KEPT_MAX = 16 };
+static struct {
+	cuda_exec *x;
+	zoo_model *m; /* the model x borrows while kept */
+	int gpu;
+} kept[KEPT_MAX];
+static int n_kept;
+static long kept_taken;
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int keeping(const cuda_dev *d)
+{
+	const char *v = getenv("ABACUS_EXEC_CACHE");
+	return !d->part && v && strcmp(v, "1") == 0;
+}
+
+static int cfg_same(const cuda_exec_cfg *a, const cuda_exec_cfg *b)
+{
+	return strcmp(a->model->name, b->model->name) == 0 && a->max_batch == b->max_batch &&
+	       (!a->model->has_seq || a->max_seq == b->max_seq) && a->tf32 == b->tf32 &&
+	       a->graphs == b->graphs && a->whole == b->whole && a->find == b->find &&
+	       a->conv_gemm == b->conv_gemm && a->seed == b->seed && a->half == b->half &&
+	       a->nhwc == b->nhwc && a->fuse_add == b->fuse_add && a->ws_all == b->ws_all &&
+	       a->fc_lt == b->fc_lt && a->dw == b->dw && a->attn_rt == b->attn_rt &&
+	       a->attn_tc == b->attn_tc;
+}
+
+/* A kept executor made with cfg on this GPU, lent cfg's model; NULL when
+ * none is kept. */
+static cuda_exec *kept_take(const cuda_exec_cfg *cfg, int gpu)
+{
+	cuda_exec *x = NULL;
+	pthread_mutex_lock(&kept_mu);
+	for (int k = 0; k < n_kept && !x; k++) {
+		if (kept[k].gpu != gpu || !cfg_same(cuda_exec_config(kept[k].x), cfg) ||
+		    cuda_exec_rebind(kept[k].x, cfg->model))
+			continue;
+		x = kept[k].x;
+		zoo_model_free(kept[k].m);
+		kept[k] = kept[--n_kept];
+		kept_taken++;
+	}
+	pthread_mutex_unlock(&kept_mu);
+	return x;
+}
+
+/* Frees every kept executor: before a run counts its free memory. */
+static void kept_flush(void)
+{
+	pthread_mutex_lock(&kept_mu);
+	for (int k = 0; k < n_kept; k++) {
+		cuda_exec_free(kept[k].x);
+		zoo_model_free(kept[k].m);
+	}
+	n_kept = 0;
+	pthread_mutex_unlock(&kept_mu);
+}
+
+/* Keeps x for a later run when it ended clean (its stream drained without
+ * a fault) and there is room; else frees it. */
+static void kept_put(cuda_exec *x, int gpu)
+{
+	char err[256], zerr[256];
+	zoo_model *m = NULL;
+	if (cuda_exec_sync(x, err, sizeof err) == 0 && cudaGetLastError() == cudaSuccess)
+		m = zoo_model_new(cuda_exec_model(x)->name, zerr, sizeof zerr);
+	pthread_mutex_lock(&kept_mu);
+	if (m && n_kept < KEPT_MAX && cuda_exec_rebind(x, m) == 0) {
+		kept[n_kept].x = x;
+		kept[n_kept].m = m;
+		kept[n_kept].gpu = gpu;
+		n_kept++;
+		x = NULL;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&kept_mu);
+	cuda_exec_free(x); /* before its model: it reads it while freeing */
+	zoo_model_free(m);
+}
+
+long cuda_dev_kept_taken(void)
+{
+	pthread_mutex_lock(&kept_mu);
+	long n = kept_taken;
+	pthread_mutex_unlock(&kept_mu);
+	return n;
 }
 
 static void release(cuda_dev *d)
@@ -227,8 +328,14 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		return dfail(d, "out of memory");
 	}
 	d->n = n;
-	double need = 0;
+	double need = 0, had = 0; /* bytes the new executors will take; the kept ones hold */
 	char parts[512] = "";
+	unsigned char *reused = calloc((size_t)(n > 0 ? n : 1), 1);
+	if (!reused) {
+		release(d);
+		return dfail(d, "out of memory");
+	}
+	int keep = keeping(d);
 	for (int i = 0; i < n; i++) {
 		cuda_exec_cfg cfg = {.model = svc[i].model,
 		                     .max_batch = svc[i].max_batch,
@@ -249,27 +356,38 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		cfg.attn_tc = d->opt.attn_tc;
 		char msg[768];
 		if (!svc[i].model) {
+			free(reused);
 			release(d);
 			return dfail(d, "service %d has no model", i);
 		}
-		if (cuda_exec_new(&cfg, &d->ex[i], msg, sizeof msg)) {
+		if (keep && (d->ex[i] = kept_take(&cfg, d->opt.gpu)) != NULL)
+			reused[i] = 1;
+		else if (cuda_exec_new(&cfg, &d->ex[i], msg, sizeof msg)) {
+			free(reused);
 			release(d);
 			return dfail(d, "service %d (%s): %s", i, svc[i].model->name, msg);
 		}
 		double one = (double)cuda_exec_need(d->ex[i]);
-		need += one;
+		if (reused[i])
+			had += one;
+		else
+			need += one;
 		size_t len = strlen(parts);
 		snprintf(parts + len, sizeof parts - len, "%s%s batch %d: %.2f GiB", i ? ", " : "",
 		         svc[i].model->name, svc[i].max_batch, gib(one));
 	}
+	/* what no service of this run took goes before its memory is counted */
+	kept_flush();
 	size_t free_b = 0, total_b = 0;
 	e = cudaMemGetInfo(&free_b, &total_b);
 	if (e != cudaSuccess) {
+		free(reused);
 		release(d);
 		return dfail(d, "cudaMemGetInfo failed: %s", cudaGetErrorString(e));
 	}
 	if (need > (double)free_b) {
 		double others = cuda_part_held(d->part);
+		free(reused);
 		release(d);
 		if (d->part && others > 0)
 			return dfail(d,
@@ -279,14 +397,19 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		return dfail(d, "needs %.2f GiB of GPU memory, %.2f GiB free (%s)", gib(need),
 		             gib((double)free_b), parts);
 	}
-	d->held = (size_t)need;
-	cuda_part_hold(d->part, need);
+	d->held = (size_t)(need + had);
+	cuda_part_hold(d->part, need + had);
 	for (int i = 0; i < n; i++) {
 		char msg[768];
-		if (cuda_exec_load(d->ex[i], msg, sizeof msg)) {
+		if (!reused[i] && cuda_exec_load(d->ex[i], msg, sizeof msg)) {
+			free(reused);
 			release(d);
 			return dfail(d, "service %d: %s", i, msg);
 		}
+	}
+	free(reused);
+	for (int i = 0; i < n; i++) {
+		char msg[768];
 		e = cudaEventCreate(&d->ev[i]);
 		if (e != cudaSuccess) {
 			release(d);
@@ -578,6 +701,11 @@ static void dev_free(void *ctx)
 	cuda_dev *d = ctx;
 	if (!d)
 		return;
+	if (keeping(d) && bind(d) == 0)
+		for (int i = 0; i < d->n; i++) {
+			kept_put(d->ex[i], d->opt.gpu);
+			d->ex[i] = NULL;
+		}
 	release(d);
 	cuda_part_free(d->part);
 	free(d);

@@ -54,8 +54,15 @@ void cuda_options_default(cuda_options *o);
 extern const dev_kind cuda_kind;
 
 /* Opens the GPU as a device. Fails with a clear message when there is no
- * GPU ("no CUDA GPU found: ..."). */
+ * GPU ("no CUDA GPU found: ..."). With ABACUS_EXEC_CACHE=1 in the
+ * environment a device on the whole GPU keeps its executors for the
+ * process's next device when freed, and takes kept ones made with its own
+ * settings instead of making them again (a scenario's runs of one set of
+ * services then build each executor once); what a device does not take
+ * is freed before it counts free memory. */
 int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen);
+/* How many executors devices took from those kept so far (tests). */
+long cuda_dev_kept_taken(void);
 
 struct cuda_part;
 /* Opens the GPU as partition k of a set opened with cuda_part_open

@@ -2398,6 +2398,21 @@ const zoo_model *cuda_exec_model(const cuda_exec *x)
 	return x->m;
 }
 
+const cuda_exec_cfg *cuda_exec_config(const cuda_exec *x)
+{
+	return &x->cfg;
+}
+
+int cuda_exec_rebind(cuda_exec *x, const zoo_model *m)
+{
+	if (!m || strcmp(m->name, x->m->name) != 0 || m->n_ops != x->m->n_ops ||
+	    m->n_layers != x->m->n_layers)
+		return -1;
+	x->m = m;
+	x->cfg.model = m;
+	return 0;
+}
+
 int cuda_exec_graphs(const cuda_exec *x)
 {
 	return x->n_graphs;

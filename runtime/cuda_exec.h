@@ -166,6 +166,12 @@ int cuda_exec_run_layer(cuda_exec *x, int layer, int batch, int seq, const void 
 /* The op the last range ended at (0 before any). */
 int cuda_exec_pos(const cuda_exec *x);
 const zoo_model *cuda_exec_model(const cuda_exec *x);
+/* The settings it was made with (its model: the one it now borrows). */
+const cuda_exec_cfg *cuda_exec_config(const cuda_exec *x);
+/* Lends the executor another copy of its own model (same name, ops and
+ * layers: zoo_model_new of the same name), so that it may outlive the
+ * model it was made with; -1, nothing changed, for any other model. */
+int cuda_exec_rebind(cuda_exec *x, const zoo_model *m);
 /* Number of captured graphs held, for tests and the benchmark. */
 int cuda_exec_graphs(const cuda_exec *x);
 /* Number of conv layers that run as im2col + GEMM at `batch` (0 before

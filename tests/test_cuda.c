@@ -1027,6 +1027,22 @@ static void test_segments(const zoo_model *m, int batch, int seq, int conv_gemm,
 	free(again);
 }
 
+/* resnet50 at batch 4 (executor up to r50_max) and bert at batch 2, seq
+ * 32 (up to seq 64): the services of the device tests, whose warm-up
+ * prepares those sizes. */
+static void r50_bert_services(zoo_model *r50, zoo_model *bert, int r50_max, dev_service svc[2])
+{
+	static const int b_r50[] = {4}, b_bert[] = {2}, s_bert[] = {32};
+	svc[0] = (dev_service){.model = r50, .max_batch = r50_max, .batches = b_r50, .n_batches = 1};
+	svc[1] = (dev_service){.model = bert,
+	                       .max_batch = 2,
+	                       .max_seq = 64,
+	                       .batches = b_bert,
+	                       .n_batches = 1,
+	                       .seqs = s_bert,
+	                       .n_seqs = 1};
+}
+
 static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 {
 	char err[ERRLEN];
@@ -1046,15 +1062,8 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 
 	/* the batches and seqs the groups below use, so setup's warm-up
 	 * captures their graphs (the whole model's too) before any is timed */
-	static const int b_r50[] = {4}, b_bert[] = {2}, s_bert[] = {32};
-	dev_service svc[2] = {{.model = r50, .max_batch = 4, .batches = b_r50, .n_batches = 1},
-	                      {.model = bert,
-	                       .max_batch = 2,
-	                       .max_seq = 64,
-	                       .batches = b_bert,
-	                       .n_batches = 1,
-	                       .seqs = s_bert,
-	                       .n_seqs = 1}};
+	dev_service svc[2];
+	r50_bert_services(r50, bert, 4, svc);
 	if (device_setup(&d, svc, 2)) {
 		fprintf(stderr, "setup: %s\n", device_errmsg(&d));
 		check_failures++;
@@ -1133,6 +1142,70 @@ static void test_device(zoo_model *r50, zoo_model *bert, zoo_model *vgg)
 	CHECK_STR_HAS(device_errmsg(&d), "GiB free");
 	printf("  refused: %s\n", device_errmsg(&d));
 	device_free(&d);
+}
+
+/* Executors kept between devices (ABACUS_EXEC_CACHE=1): a second device
+ * with the same services, on models of its own as a second run has, takes
+ * both kept executors and runs groups on them; a third whose resnet50 goes
+ * to batch 8 takes the bert one only (the other kept one is freed before
+ * its memory check) and makes a new resnet50. */
+static int kept_round(const char *name, zoo_model *r50, zoo_model *bert, int r50_max,
+                      double *ms)
+{
+	char err[ERRLEN];
+	device d;
+	if (cuda_device_open(&d, NULL, err, sizeof err)) {
+		fprintf(stderr, "cuda_device_open: %s\n", err);
+		return -1;
+	}
+	dev_service svc[2];
+	r50_bert_services(r50, bert, r50_max, svc);
+	int64_t t0 = device_now(&d);
+	if (device_setup(&d, svc, 2)) {
+		fprintf(stderr, "%s: setup: %s\n", name, device_errmsg(&d));
+		device_free(&d);
+		return -1;
+	}
+	int64_t t1 = device_now(&d), end[2] = {0, 0};
+	dev_segment seg[2] = {{0, 4, 0, 0, r50->n_ops, 1}, {1, 2, 32, 0, bert->n_ops, 1}};
+	dev_group g = {2, seg};
+	int rc = 0;
+	for (int rep = 0; rep < 5 && !rc; rep++) {
+		int64_t t = device_now(&d);
+		rc = device_run_group(&d, &g, end);
+		*ms = (double)((end[0] > end[1] ? end[0] : end[1]) - t) / 1e6;
+	}
+	printf("  %s: setup %.2f s, resnet50 b4 with bert b2 seq 32: %.3f ms\n", name,
+	       (double)(t1 - t0) / 1e9, *ms);
+	device_free(&d);
+	return rc;
+}
+
+static void test_kept(void)
+{
+	char err[ERRLEN];
+	setenv("ABACUS_EXEC_CACHE", "1", 1);
+	long before = cuda_dev_kept_taken();
+	double ms[3] = {0, 0, 0};
+	for (int round = 0; round < 3; round++) {
+		/* each round's models are its own, freed after its device */
+		zoo_model *r50 = zoo_model_new("resnet50", err, sizeof err);
+		zoo_model *bert = zoo_model_new("bert", err, sizeof err);
+		CHECK(r50 && bert);
+		if (!r50 || !bert)
+			break;
+		static const char *names[] = {"first device", "second (kept executors)",
+		                              "third (resnet50 to batch 8: bert kept)"};
+		CHECK(kept_round(names[round], r50, bert, round == 2 ? 8 : 4, &ms[round]) == 0);
+		long taken = cuda_dev_kept_taken() - before;
+		CHECK(taken == (round == 0 ? 0 : round == 1 ? 2 : 3));
+		zoo_model_free(r50);
+		zoo_model_free(bert);
+	}
+	/* the kept executors run as fast as new ones (a loose bound: any
+	 * state left wrong would show as a fault, not a few percent) */
+	CHECK(ms[1] > 0 && ms[1] < 2 * ms[0] && ms[0] < 2 * ms[1]);
+	unsetenv("ABACUS_EXEC_CACHE");
 }
 
 /* Queries of batches q[0..nq) merged into one batch of their sum, run as
@@ -1500,6 +1573,10 @@ int main(int argc, char **argv)
 		test_segments(vgg, 1, 0, 0, FP16, NHWC);
 	}
 
+	if (part(argc, argv, "kept")) {
+		printf("executors kept between devices:\n");
+		test_kept();
+	}
 	if (part(argc, argv, "device")) {
 		printf("device:\n");
 		test_device(r50, bert, vgg);

@@ -27,6 +27,7 @@ tail -n 12 "$OUT/take.txt"
 tar czf "$OUT/data.tgz" "data/$GPU"
 . bench/gpu/stage.sh
 gpu_env
+LOG=$OUT/kept.log kept_on "$BUILD"
 left=$((${END_S:-590} - (SECONDS - t0)))
 echo "=== pairs live, $left s left"
 [ "$left" -gt 30 ] || exit 0

@@ -3,7 +3,10 @@
 # device call, each stage under LIMIT seconds.
 #
 #   bench/gpu/paper_live.sh [STAGE...]   STAGE: info qos qos-eager
-#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=150  SEEDS=1
+#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=150  SEEDS=1  KEPT=1
+#
+# KEPT=1 (default): executors kept between runs where test_cuda's `kept`
+# part passes first (stage.sh, kept_on).
 #
 #   qos        qos.lua quick (Figs 14-16, two pairs) with CUDA graphs
 #   qos-eager  the same without graphs (the paper's launch-bound engine)
@@ -25,6 +28,7 @@ export SEEDS=${SEEDS:-1}
 . bench/gpu/stage.sh
 gpu_env
 A="$BUILD/abacus"
+[ "${KEPT:-1}" = 1 ] && kept_on "$BUILD"
 for s in ${*:-info qos qos-eager}; do
 	case $s in
 	info) info_stages "$A" ;;

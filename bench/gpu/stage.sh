@@ -6,6 +6,10 @@
 # With STAGE_LIMIT set (seconds), each stage runs under that time limit, so that
 # one stuck stage cannot take the whole call.
 #   info_stages ABACUS      the GPU as nvidia-smi and `abacus gpu` see it.
+#   kept_on BUILD           runs test_cuda's `kept` part and, when it passes,
+#                           exports ABACUS_EXEC_CACHE=1 (a scenario's runs
+#                           of one set of services then make each executor
+#                           once: cuda_dev.h); says which on stdout.
 #   gpu_env                 points abacus at the checkout's data and the
 #                           loader at the GPU machine's cuDNN (PyTorch's
 #                           wheel: the version our headers are) and CUDA.
@@ -31,4 +35,13 @@ gpu_env() {
 	export ABACUS_DATA=${ABACUS_DATA:-$PWD/data}
 	local cudnn=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib
 	export LD_LIBRARY_PATH=$cudnn:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+}
+
+kept_on() {
+	if "$1/test_cuda" kept >"${LOG:-/tmp/abacus}.kept" 2>&1; then
+		export ABACUS_EXEC_CACHE=1
+		echo "kept executors: on (test_cuda kept passed)"
+	else
+		echo "kept executors: off (test_cuda kept failed: $(tail -n 3 "${LOG:-/tmp/abacus}.kept" | tr '\n' ' '))"
+	fi
 }
