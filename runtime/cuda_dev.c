@@ -165,16 +165,21 @@ static cuda_exec *kept_take(const cuda_exec_cfg *cfg, int gpu)
 	return x;
 }
 
-/* Frees every kept executor: before a run counts its free memory. */
-static void kept_flush(void)
+/* Frees every kept executor, each on its GPU's primary context: before a
+ * run counts its free memory. Returns how many; the caller binds its own
+ * context again after any. */
+static int kept_flush(void)
 {
 	pthread_mutex_lock(&kept_mu);
+	int n = n_kept;
 	for (int k = 0; k < n_kept; k++) {
+		cudaSetDevice(kept[k].gpu);
 		cuda_exec_free(kept[k].x);
 		zoo_model_free(kept[k].m);
 	}
 	n_kept = 0;
 	pthread_mutex_unlock(&kept_mu);
+	return n;
 }
 
 /* Keeps x for a later run when it ended clean (its stream drained without
@@ -377,7 +382,11 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 		         svc[i].model->name, svc[i].max_batch, gib(one));
 	}
 	/* what no service of this run took goes before its memory is counted */
-	kept_flush();
+	if (kept_flush() > 0 && bind(d)) {
+		free(reused);
+		release(d);
+		return -1;
+	}
 	size_t free_b = 0, total_b = 0;
 	e = cudaMemGetInfo(&free_b, &total_b);
 	if (e != cudaSuccess) {
