@@ -112,11 +112,13 @@ int dev_engine_apply(const char *list, dev_open_options *o, char *canon, size_t 
 }
 
 int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *where,
-                    size_t where_len, char *err, size_t errlen)
+                    size_t where_len, dev_open_options *eng, char *err, size_t errlen)
 {
 	char path[1200], line[512];
 	data_where w;
 	snprintf(canon, canon_len, "default");
+	if (eng)
+		dev_open_options_default(eng);
 	if (where_len)
 		where[0] = 0;
 	if (!dir && data_find(&w, line, sizeof line))
@@ -142,6 +144,8 @@ int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
+	if (eng)
+		*eng = o;
 	return 0;
 }
 

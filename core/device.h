@@ -176,10 +176,11 @@ void dev_engine_name(const dev_open_options *o, const dev_open_options *base, ch
  * line of dev_engine_apply's words, written by `abacus profile --export`;
  * "default" when the file is absent (profiles from before it). dir NULL:
  * the data folder data_find picks ("default", and where "", when there is
- * none). where gets "<dir>/<gpu>". Returns -1 with a message when the file
- * cannot be read or names an unknown word. */
+ * none). where gets "<dir>/<gpu>"; eng (if given) the defaults with that
+ * engine applied. Returns -1 with a message when the file cannot be read
+ * or names an unknown word. */
 int dev_engine_read(const char *dir, const char *gpu, char *canon, size_t canon_len, char *where,
-                    size_t where_len, char *err, size_t errlen);
+                    size_t where_len, dev_open_options *eng, char *err, size_t errlen);
 
 typedef struct dev_kind {
 	const char *name; /* what a scenario's `device` says */

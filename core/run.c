@@ -179,11 +179,9 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 int run_engine_adopt(run_config *c, char *err, size_t errlen)
 {
 	char have[160];
-	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, NULL, 0, err, errlen))
-		return -1;
 	dev_open_options o;
-	dev_open_options_default(&o);
-	dev_engine_apply(have, &o, NULL, 0, NULL, 0); /* canonical: it applies */
+	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, NULL, 0, &o, err, errlen))
+		return -1;
 	c->tf32 = o.tf32;
 	c->graphs = o.graphs;
 	c->conv_gemm = o.conv_gemm;
@@ -206,7 +204,7 @@ int run_engine_note(const run_config *c, char *note, size_t len)
 	device_options(c, NULL, &o);
 	char want[160], have[160], where[1100], why[512];
 	dev_engine_name(&o, NULL, want, sizeof want, NULL, 0);
-	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, where, sizeof where, why,
+	if (dev_engine_read(c->data_dir, c->gpu, have, sizeof have, where, sizeof where, NULL, why,
 	                    sizeof why)) {
 		snprintf(note, len, "note: %s", why);
 		return 1;

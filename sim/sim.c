@@ -792,13 +792,12 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 static int sim_kind_check(const dev_open_options *o, char *err, size_t errlen)
 {
 	char want[160], first[64], have[160], why[512];
-	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, NULL, 0, why, sizeof why)) {
+	dev_open_options measured;
+	if (dev_engine_read(o->data_dir, o->gpu, have, sizeof have, NULL, 0, &measured, why,
+	                    sizeof why)) {
 		snprintf(err, errlen, "sim: %s", why);
 		return -1;
 	}
-	dev_open_options measured;
-	dev_open_options_default(&measured);
-	dev_engine_apply(have, &measured, NULL, 0, NULL, 0); /* canonical: it applies */
 	dev_engine_name(o, &measured, want, sizeof want, first, sizeof first);
 	if (strcmp(want, have) == 0)
 		return 0;
