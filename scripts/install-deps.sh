@@ -3,7 +3,7 @@
 # Does nothing for packages already there. CUDA (nvcc, cuDNN) is optional:
 # without it abacus builds the simulator alone.
 set -euo pipefail
-pkgs=(cmake make gcc gfortran liblua5.4-dev libsqlite3-dev sqlite3 liblapack-dev liblapacke-dev libblas-dev libsvm-dev liblinear-dev gnuplot-nox libopenmpi-dev openmpi-bin)
+pkgs=(cmake make gcc gfortran liblua5.4-dev libsqlite3-dev sqlite3 liblapack-dev liblapacke-dev libblas-dev libsvm-dev liblinear-dev gnuplot-nox libopenmpi-dev openmpi-bin python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
