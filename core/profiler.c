@@ -1348,7 +1348,8 @@ out:
 
 /* <dir>/engine.txt: the engine the stored profile was measured on (its
  * "engine" setting; "default" where a database from before it has none),
- * which the simulator checks a run's settings against. */
+ * which a run on that folder takes for the settings it does not give and
+ * the simulator checks the rest against (run_engine_adopt, sim.c). */
 static int export_engine(profl *p, const char *dir)
 {
 	char path[1200], tmp[1210], engine[160] = "default";
