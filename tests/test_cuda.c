@@ -958,6 +958,8 @@ static void test_attention(const zoo_model *bert, const wts *w)
 		zoo_model mh = *bert;
 		memcpy(ls, bert->layers, (size_t)bert->n_layers * sizeof *ls);
 		ls[l].heads = ls[l + 2].heads = hs[i];
+		/* the scores and their softmax are heads x seq x seq */
+		ls[l].out.d[0] = ls[l + 1].out.d[0] = hs[i];
 		mh.layers = ls;
 		wts wh = *w; /* the same weights, owned by the copy (ref_layer checks) */
 		wh.model = &mh;
