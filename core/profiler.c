@@ -1464,8 +1464,22 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 	device *dev = given;
 	dev_open_options eng; /* the engine's words checked, and named for the settings */
 	dev_open_options_default(&eng);
-	char eerr[256];
-	if (dev_engine_apply(c->engine, &eng, p->engine, sizeof p->engine, eerr, sizeof eerr)) {
+	char eerr[512], adopted[160];
+	const char *engine = c->engine;
+	const dev_kind *kind = dev_kind_find(c->devices, c->device);
+	/* The simulator replays the engine its data folder was measured on
+	 * (engine.txt): without --engine, that is the engine profiled, as a
+	 * run takes it (run_engine_adopt); an --engine that differs is
+	 * refused when the device opens. */
+	if (!engine && kind && !kind->real) {
+		if (dev_engine_read(c->data_dir, c->gpu, adopted, sizeof adopted, NULL, 0, NULL, eerr,
+		                    sizeof eerr)) {
+			failf(p, "%s", eerr);
+			goto out;
+		}
+		engine = adopted;
+	}
+	if (dev_engine_apply(engine, &eng, p->engine, sizeof p->engine, eerr, sizeof eerr)) {
 		failf(p, "--engine: %s", eerr);
 		goto out;
 	}
@@ -1480,7 +1494,7 @@ static int run_impl(const profl_config *c, device *given, char *err, size_t errl
 		o.seed = c->seed;
 		o.any_start = 1; /* samples start at random ops */
 		o.sms = c->sms;
-		dev_engine_apply(c->engine, &o, p->engine, sizeof p->engine, NULL, 0); /* checked */
+		dev_engine_apply(engine, &o, p->engine, sizeof p->engine, NULL, 0); /* checked */
 		/* A simulator's ground truth plays the GPU: the measured profile
 		 * of that GPU, or the roofline estimate where asked for, with the
 		 * contention the profile asks for rather than a calibration of it. */
