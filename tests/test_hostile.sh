@@ -145,7 +145,7 @@ data_fail ops-extra-field "h100/ops.csv:5:7: extra field (the header has 6 colum
 fresh
 sed -n 2p "$SRC/data/h100/ops.csv" >>"$D/ops.csv"
 n=$(wc -l <"$D/ops.csv")
-data_fail ops-duplicate-row "h100/ops.csv:$n:1: duplicate row: resnet18 op 0 batch 1 seq 0 is also on line 2"
+data_fail ops-duplicate-row "h100/ops.csv:$n:1: duplicate row: $(sed -n 2p "$SRC/data/h100/ops.csv" | awk -F, '{ printf "%s op %s batch %s seq %s", $1, $2, $3, $4 }') is also on line 2"
 
 fresh
 sed -i '1s/batch,//; 2,$s/^\([^,]*,[^,]*\),[^,]*,/\1,/' "$D/ops.csv"
