@@ -89,6 +89,22 @@
  * fp32 2.043 / 2.441, fp16 1.108 / 1.673). */
 #define ATTN_TC_MIN_BATCH_HALF 4
 #define ATTN_TC_MIN_BATCH_TF32 8
+/* ... and only at the sequence lengths where it measured faster. On the
+ * H100, bert's whole graph with it against without (fc_lt on; profile
+ * --engine with and without attn_tc, batch 1 to 32, seq 8 to 256;
+ * bench/results/h100/fast-engine/attn-tc-seq.txt): at seq 8 and 16 it
+ * ran 5-22% slower than the scalar fused kernel at every batch from the
+ * rule's, and at seq 256 21-74% slower than cuBLAS; in fp16 it ran faster
+ * at seq 32 (0.90-0.98), 64 (0.66-0.92) and 128 (0.80-0.99); in TF32 only
+ * at seq 64 (0.82-0.98 from batch 10, 1.007 at 8), while at 32 it ran
+ * 4-10% slower below batch 24 and at 128 up to 24% slower. Between the
+ * measured lengths the bounds sit halfway: fp16 and bf16 take it at seq
+ * 24 to 192, TF32 at 48 to 96. (At seq 64 the H200 had measured the same:
+ * TF32 b32 0.84, fp16 b4 0.92; the H100 gave 0.84 and 0.92.) */
+#define ATTN_TC_SEQ_HALF_MIN 24
+#define ATTN_TC_SEQ_HALF_MAX 192
+#define ATTN_TC_SEQ_TF32_MIN 48
+#define ATTN_TC_SEQ_TF32_MAX 96
 
 /* Per (conv or pool layer, batch): made the first time the batch runs
  * (the max batch's at creation and load). The algorithm is chosen for this
@@ -2179,7 +2195,9 @@ static int attn_group(cuda_exec *x, ectx *c, int l, int b, int S)
 		return 0;
 	int dh = L->cout / L->heads;
 	int tc_min = x->cfg.half ? ATTN_TC_MIN_BATCH_HALF : ATTN_TC_MIN_BATCH_TF32;
-	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) && b >= tc_min &&
+	int seq_ok = x->cfg.half ? S >= ATTN_TC_SEQ_HALF_MIN && S <= ATTN_TC_SEQ_HALF_MAX
+	                         : S >= ATTN_TC_SEQ_TF32_MIN && S <= ATTN_TC_SEQ_TF32_MAX;
+	int tc = x->cfg.attn_tc && (x->cfg.half || x->cfg.tf32) && b >= tc_min && seq_ok &&
 	         cuda_k_attention_tc_fits(S, dh, x->cfg.half);
 	if (!tc && (b < ATTN_MIN_BATCH || !cuda_k_attention_fits(S, dh)))
 		return 0;

@@ -122,8 +122,9 @@ typedef struct cuda_exec_cfg {
 	                  it takes the sequence and head size, in fp16 and
 	                  bf16, and in fp32 only with tf32 (its products are
 	                  TF32); from batch 4 in fp16 and bf16 and 8 in TF32,
-	                  where it measured faster (cuda_exec.c,
-	                  ATTN_TC_MIN_BATCH_*). Where it does not run, attn_rt
+	                  at seq 24 to 192 in fp16 and bf16 and 48 to 96 in
+	                  TF32, where it measured faster (cuda_exec.c,
+	                  ATTN_TC_MIN_BATCH_*, ATTN_TC_SEQ_*). Where it does not run, attn_rt
 	                  picks as without it. 0: no tensor-core attention */
 } cuda_exec_cfg;
 
