@@ -1422,6 +1422,9 @@ static int part(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
+	/* line by line into a file too: a run stopped at a time limit keeps
+	 * what it printed (and its failures' order against stderr's) */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	char err[ERRLEN];
 	device probe;
 	if (cuda_device_open(&probe, NULL, err, sizeof err)) {
