@@ -8,6 +8,7 @@
 # printed):
 #   ratio      bench/gpu/ratio.sh (its MODELS, PRECS, VARIANTS, RUNS, LIMIT)
 #   kernels    bench/gpu/kernels.sh (its KCASES, TCASES): per-kernel times
+#   attnseq    bench/gpu/attn_seq.sh: bert with and without attn_tc per batch and seq
 #   lttest     test_cuda lt: fc layers through cuBLASLt (cuda_exec_cfg.fc_lt)
 #   segtest    test_cuda segments merged: segments against the whole model,
 #              merged batches against the queries run alone
@@ -43,6 +44,7 @@ for j in "$@"; do
 	case $j in
 	ratio) OUT=$o bash bench/gpu/ratio.sh >"$o/out.txt" 2>&1 ;;
 	kernels) OUT=$o bash bench/gpu/kernels.sh >"$o/out.txt" 2>&1 ;;
+	attnseq) OUT=$o GPU=${GPU:-h100} bash bench/gpu/attn_seq.sh >"$o/out.txt" 2>&1 ;;
 	segtest | cudatest | wstest | lttest | dwtest)
 		. bench/gpu/stage.sh
 		gpu_env
