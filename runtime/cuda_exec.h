@@ -124,8 +124,9 @@ typedef struct cuda_exec_cfg {
 	                  TF32); from batch 4 in fp16 and bf16 and 8 in TF32,
 	                  at seq 24 to 192 in fp16 and bf16 and 48 to 96 in
 	                  TF32, where it measured faster (cuda_exec.c,
-	                  ATTN_TC_MIN_BATCH_*, ATTN_TC_SEQ_*). Where it does not run, attn_rt
-	                  picks as without it. 0: no tensor-core attention */
+	                  ATTN_TC_MIN_BATCH_*, ATTN_TC_SEQ_*). Where it does
+	                  not run, attn_rt picks as without it. 0: no
+	                  tensor-core attention */
 } cuda_exec_cfg;
 
 int cuda_exec_new(const cuda_exec_cfg *cfg, cuda_exec **out, char *err, size_t errlen);
