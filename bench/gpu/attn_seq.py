@@ -5,10 +5,10 @@ For TF32 and fp16, bert's whole-graph median with attn_tc over without,
 per batch and sequence length; then every median (us) as CSV rows
 engine,batch,seq,whole_us.
 """
-import collections
-import csv
 import os
 import sys
+
+import whole_ratio
 
 ENGINES = ["fc_lt", "fc_lt,attn_tc", "fp16,fc_lt", "fp16,fc_lt,attn_tc"]
 SEQS = [8, 16, 32, 64, 128, 256]
@@ -16,14 +16,9 @@ BATCHES = [1, 2, 4, 6, 8, 10, 12, 16, 20, 24, 28, 32]
 
 
 def whole(folder):
-    """The whole-model row of each (batch, seq): the op one past the last."""
-    rows = list(csv.DictReader(open(os.path.join(folder, "ops.csv"))))
-    last = collections.defaultdict(int)
-    for r in rows:
-        k = (int(r["batch"]), int(r["seq"]))
-        last[k] = max(last[k], int(r["op"]))
-    return {(int(r["batch"]), int(r["seq"])): float(r["median_us"])
-            for r in rows if int(r["op"]) == last[(int(r["batch"]), int(r["seq"]))]}
+    """bert's whole-model median (us) of each (batch, seq) in an export."""
+    rows = whole_ratio.whole(os.path.join(folder, "ops.csv"))
+    return {(b, s): us for (_, b, s), us in rows.items()}
 
 
 def main():
