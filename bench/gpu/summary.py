@@ -38,6 +38,8 @@ LAYOUTS += (("levers", "-nhwc-add-ws-lt-dw"), ("levers+rt", "-nhwc-add-ws-lt-dw-
 # the tensor-core attention kernel (+tc) beside what bert runs without it
 LAYOUTS += (("ws+lt", "-ws-lt"), ("ws+lt+tc", "-ws-lt-tc"), ("nhwc+a+ws+lt", "-nhwc-add-ws-lt"),
             ("nhwc+a+ws+lt+tc", "-nhwc-add-ws-lt-tc"), ("levers+tc", "-nhwc-add-ws-lt-dw-tc"))
+# and with every convolution's algorithm timed at load (ratio.sh's +find)
+LAYOUTS += (("levers+find+tc", "-nhwc-add-find-ws-lt-dw-tc"),)
 
 
 def load(path):
