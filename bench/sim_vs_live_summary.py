@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """sim_vs_live_summary.py CSV: bench/sim_vs_live.sh's table in a few lines.
 
-For each load of scenarios/pairs.lua (runs named pairs-LOAD-PAIR), the
+For each load of scenarios/pairs.lua (runs named pairs-LOAD-PAIR) or of
+scenarios/paper/'s qos.lua and throughput.lua (paper-LOAD-COMBO), the
 mean and the largest |sim - live| / live of goodput and of p99 over the
 load's runs, then the abacus policy's goodput and p99 differences alone.
 """
 import csv
 import statistics
 import sys
+
+
+PREFIXES = ("pairs-", "paper-")
 
 
 def err(sim, live):
@@ -20,12 +24,13 @@ def main():
     rows = list(csv.DictReader(open(sys.argv[1])))
     loads = []
     for r in rows:
-        load = r["run"].split("-")[1] if r["run"].startswith("pairs-") else r["run"]
+        load = r["run"].split("-")[1] if r["run"].startswith(PREFIXES) else r["run"]
         if load not in loads:
             loads.append(load)
     print("load    runs  goodput mean %  max %  p99 mean %  max %  abacus goodput %, p99 %")
     for load in loads:
-        rs = [r for r in rows if r["run"].startswith(f"pairs-{load}-") or r["run"] == load]
+        rs = [r for r in rows if r["run"].split("-")[1:2] == [load] and r["run"].startswith(PREFIXES)
+              or r["run"] == load]
         g = [err(r["sim_goodput"], r["live_goodput"]) for r in rs]
         p = [err(r["sim_p99_ms"], r["live_p99_ms"]) for r in rs]
         ab = [r for r in rs if r["policy"] == "abacus"]

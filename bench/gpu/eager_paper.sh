@@ -6,6 +6,8 @@
 #   ENGINE=nhwc,fuse_add,...  (the graphs engine; no_graphs is added)
 #   LIMIT=150 (a profile stage)  PLIMIT=130 (a paper stage)  QUERIES=300
 #   STAGES="qos-all-eager thr-all-eager" (paper_live.sh's stages)
+#   RESUME=DIR: an earlier call's sizes.tgz and parts.tgz, taken as they are,
+#   and groups.db, a groups stage cut at its limit, resumed
 #
 # The paper's executors were launch-bound eager PyTorch. Running the eager
 # engine on a data folder measured with CUDA graphs sets its QoS targets and
@@ -28,7 +30,16 @@ case $ENGINE in default | "") ENGINE=no_graphs ;; *no_graphs*) ;; *) ENGINE=$ENG
 export ENGINE
 mkdir -p "$OUT"
 t0=$SECONDS
-LIMIT=${LIMIT:-150} bash bench/gpu/jobs.sh sizes groups parts || exit $?
+jobs=()
+for j in sizes groups parts; do
+	if [ -n "${RESUME:-}" ] && [ -f "$RESUME/$j.tgz" ]; then
+		cp "$RESUME/$j.tgz" "$OUT/$j.tgz"
+	else
+		jobs+=("$j")
+	fi
+done
+[ -n "${RESUME:-}" ] && [ -f "$RESUME/groups.db" ] && export GROUPS_DB=$RESUME/groups.db
+if [ ${#jobs[@]} -gt 0 ]; then LIMIT=${LIMIT:-150} bash bench/gpu/jobs.sh "${jobs[@]}" || exit $?; fi
 D=$(mktemp -d)
 mkdir -p "$D/data"
 cp -r data/paper "$D/data/paper"

@@ -3,7 +3,7 @@
 # in one call.
 #
 #   bench/gpu/profile.sh [STAGE...]   STAGE: info sizes groups parts
-#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240  ENGINE=
+#   BUILD=build-cuda  OUT=/tmp/out  GPU=h200  LIMIT=240  ENGINE=  GROUPS_DB=
 #
 #   sizes   solo ops (and the whole model) of the scenarios' models at every
 #           batch 1..32, bert at seq 8..128 (batching merges queries into any
@@ -57,6 +57,9 @@ for s in ${*:-info sizes parts}; do
 		(cd "$OUT" && tar czf sizes.tgz sizes ./*.db && rm -rf sizes ./*.db)
 		;;
 	groups)
+		# GROUPS_DB: a database an earlier groups stage left when cut at
+		# its limit; the profile resumes it
+		[ -n "${GROUPS_DB:-}" ] && cp "$GROUPS_DB" "$OUT/groups.db"
 		stage groups "$A" profile --gpu "$GPU" --db "$OUT/groups.db" --samples "${SAMPLES:-600}" "${EA[@]}" \
 			--repeats 3 --warmup 1 --seed "${SEED:-1}" --export "$OUT/groups"
 		(cd "$OUT" && tar czf groups.tgz groups groups.db && rm -rf groups groups.db)

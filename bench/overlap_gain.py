@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""overlap_gain.py: how much a data folder's measured groups gained from
+running their segments at once, against one after the other.
+
+    python3 bench/overlap_gain.py DIR [DIR ...]
+
+DIR is a GPU's data folder (ops.csv, groups.csv). For every group sample of
+two or more segments (segments "model:batch:seq:start:end;..."), the serial
+time is the sum of its segments' solo times (each segment's ops' medians in
+ops.csv at its batch and sequence length) and the gain that over the
+group's measured median. Printed per folder: the median gain and its 10th
+and 90th percentiles, over all groups and per combination size.
+"""
+import csv
+import os
+import statistics
+import sys
+
+
+def ops(path):
+    t = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            t[(r["model"], int(r["op"]), int(r["batch"]), int(r["seq"]))] = float(r["median_us"])
+    return t
+
+
+def serial_us(t, segs):
+    total = 0.0
+    for s in segs.split(";"):
+        m, b, q, a, e = s.split(":")
+        for op in range(int(a), int(e)):
+            total += t[(m, op, int(b), int(q))]
+    return total
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: overlap_gain.py DIR [DIR ...]")
+    for d in sys.argv[1:]:
+        try:
+            t = ops(os.path.join(d, "ops.csv"))
+            by = {}
+            with open(os.path.join(d, "groups.csv")) as f:
+                for r in csv.DictReader(f):
+                    n = r["segments"].count(";") + 1
+                    if n < 2:
+                        continue
+                    g = serial_us(t, r["segments"]) / float(r["median_us"])
+                    by.setdefault(n, []).append(g)
+        except (OSError, KeyError, ValueError) as e:
+            sys.exit(f"overlap_gain.py: {d}: {e}")
+        every = [g for v in by.values() for g in v]
+        print(f"{d}: {len(every)} groups, serial / overlapped median {statistics.median(every):.3f} "
+              f"(p10 {pct(every, 0.1):.3f}, p90 {pct(every, 0.9):.3f})")
+        for n in sorted(by):
+            v = by[n]
+            print(f"  {n} segments: {len(v)} groups, median {statistics.median(v):.3f} "
+                  f"(p10 {pct(v, 0.1):.3f}, p90 {pct(v, 0.9):.3f})")
+
+
+if __name__ == "__main__":
+    main()
