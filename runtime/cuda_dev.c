@@ -7,6 +7,14 @@
  * placed on it by anchoring the last event to the moment the host saw the
  * group finish and spacing the others by their event differences, so the
  * group's end equals now() right after run_group returns, as device.h asks.
+ *
+ * With ABACUS_LAUNCH_THREADS=1 each service's segments are launched from a
+ * host thread of its own (one per service, started at the first group of
+ * two or more segments): without CUDA graphs a segment's launches can cost
+ * more than its kernels, and from one thread a group's second segment
+ * would wait for the first's launches, so launch-bound segments would
+ * never overlap on the GPU. launch still returns once every segment is
+ * enqueued, so failures are reported as before.
  */
 #include "cuda_dev.h"
 
@@ -44,8 +52,29 @@ typedef struct cuda_dev {
 	/* The group in flight (launch, wait_group): its services in order. */
 	int fly_n;
 	int *fly;
+	/* Launch threads (ABACUS_LAUNCH_THREADS=1), [service]; NULL until the
+	 * first group of several segments. lmu guards their jobs, lgo wakes
+	 * them, ldone tells the launching thread the last one is enqueued. */
+	struct launcher *ln;
+	int lsync; /* lmu, lgo and ldone are initialised */
+	int lpending;
+	pthread_mutex_t lmu;
+	pthread_cond_t lgo, ldone;
 	char err[1024];
 } cuda_dev;
+
+/* A host thread that launches one service's segments. */
+typedef struct launcher {
+	pthread_t th;
+	int live; /* the thread was started (join it) */
+	cuda_dev *d;
+	/* under d->lmu: */
+	int job; /* 1: seg is posted and not yet enqueued */
+	int quit;
+	dev_segment seg;
+	int rc;
+	char msg[768];
+} launcher;
 
 static int dfail(cuda_dev *d, const char *fmt, ...)
 {
@@ -212,8 +241,11 @@ long cuda_dev_kept_taken(void)
 	return n;
 }
 
+static void launchers_stop(cuda_dev *d);
+
 static void release(cuda_dev *d)
 {
+	launchers_stop(d);
 	for (int i = 0; i < d->n; i++) {
 		cuda_exec_free(d->ex[i]);
 		if (d->ev && d->ev[i])
@@ -472,6 +504,165 @@ static void drain(cuda_dev *d)
 	d->fly_n = 0;
 }
 
+/* Enqueues one segment on its service's stream and records its event
+ * after it; -1 with msg set. Safe from any thread bound to the device's
+ * context, for segments of different services at once (each executor has
+ * its own stream and handles). */
+static int launch_one(cuda_dev *d, const dev_segment *sg, char *msg, size_t len)
+{
+	cuda_exec *x = d->ex[sg->service];
+	int rc = d->opt.any_start
+	             ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg, len)
+	             : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, len);
+	if (rc)
+		return -1;
+	cudaError_t e = cudaEventRecord(d->ev[sg->service], cuda_exec_stream(x));
+	if (e != cudaSuccess) {
+		snprintf(msg, len, "cudaEventRecord failed for %s ops [%d, %d), batch %d: %s",
+		         cuda_exec_model(x)->name, sg->start, sg->end, sg->batch,
+		         cudaGetErrorString(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int launch_threads(void)
+{
+	const char *v = getenv("ABACUS_LAUNCH_THREADS");
+	return v && strcmp(v, "1") == 0;
+}
+
+static void *launcher_main(void *arg)
+{
+	launcher *l = arg;
+	cuda_dev *d = l->d;
+	int bound = 0;
+	char msg[768];
+	pthread_mutex_lock(&d->lmu);
+	for (;;) {
+		while (!l->job && !l->quit)
+			pthread_cond_wait(&d->lgo, &d->lmu);
+		if (l->quit)
+			break;
+		dev_segment sg = l->seg;
+		pthread_mutex_unlock(&d->lmu);
+		/* the current context is per host thread: bound once, as the
+		 * device's context does not change while it has launchers */
+		int rc = 0;
+		if (!bound) {
+			if (d->part) {
+				rc = cuda_part_bind(d->part, d->pk, msg, sizeof msg);
+			} else {
+				cudaError_t e = cudaSetDevice(d->opt.gpu);
+				if (e != cudaSuccess) {
+					snprintf(msg, sizeof msg, "cudaSetDevice(%d) failed: %s",
+					         d->opt.gpu, cudaGetErrorString(e));
+					rc = -1;
+				}
+			}
+			bound = rc == 0;
+		}
+		if (rc == 0)
+			rc = launch_one(d, &sg, msg, sizeof msg);
+		pthread_mutex_lock(&d->lmu);
+		l->rc = rc;
+		if (rc)
+			snprintf(l->msg, sizeof l->msg, "%s", msg);
+		l->job = 0;
+		if (--d->lpending == 0)
+			pthread_cond_signal(&d->ldone);
+	}
+	pthread_mutex_unlock(&d->lmu);
+	return NULL;
+}
+
+/* Stops and joins the launch threads, if any were started. */
+static void launchers_stop(cuda_dev *d)
+{
+	if (!d->lsync)
+		return;
+	pthread_mutex_lock(&d->lmu);
+	for (int i = 0; d->ln && i < d->n; i++)
+		d->ln[i].quit = 1;
+	pthread_cond_broadcast(&d->lgo);
+	pthread_mutex_unlock(&d->lmu);
+	for (int i = 0; d->ln && i < d->n; i++)
+		if (d->ln[i].live)
+			pthread_join(d->ln[i].th, NULL);
+	free(d->ln);
+	d->ln = NULL;
+	pthread_cond_destroy(&d->lgo);
+	pthread_cond_destroy(&d->ldone);
+	pthread_mutex_destroy(&d->lmu);
+	d->lsync = 0;
+}
+
+/* A launch thread per service, started once. */
+static int launchers_start(cuda_dev *d)
+{
+	if (d->ln)
+		return 0;
+	if (!d->lsync) {
+		if (pthread_mutex_init(&d->lmu, NULL))
+			return dfail(d, "pthread_mutex_init failed for the launch threads");
+		if (pthread_cond_init(&d->lgo, NULL)) {
+			pthread_mutex_destroy(&d->lmu);
+			return dfail(d, "pthread_cond_init failed for the launch threads");
+		}
+		if (pthread_cond_init(&d->ldone, NULL)) {
+			pthread_cond_destroy(&d->lgo);
+			pthread_mutex_destroy(&d->lmu);
+			return dfail(d, "pthread_cond_init failed for the launch threads");
+		}
+		d->lsync = 1;
+	}
+	d->ln = calloc((size_t)d->n, sizeof *d->ln);
+	if (!d->ln)
+		return dfail(d, "out of memory for %d launch threads", d->n);
+	for (int i = 0; i < d->n; i++) {
+		d->ln[i].d = d;
+		int e = pthread_create(&d->ln[i].th, NULL, launcher_main, &d->ln[i]);
+		if (e) {
+			launchers_stop(d);
+			return dfail(d, "starting launch thread %d of %d: %s", i + 1, d->n,
+			             strerror(e));
+		}
+		d->ln[i].live = 1;
+	}
+	return 0;
+}
+
+/* launch's path with a thread per service: each segment is handed to its
+ * service's thread, and this one waits until all are enqueued. */
+static int launch_threaded(cuda_dev *d, const dev_group *g)
+{
+	if (launchers_start(d))
+		return -1;
+	pthread_mutex_lock(&d->lmu);
+	for (int i = 0; i < g->n; i++) {
+		launcher *l = &d->ln[g->seg[i].service];
+		d->fly[d->fly_n++] = g->seg[i].service;
+		l->seg = g->seg[i];
+		l->rc = 0;
+		l->job = 1;
+	}
+	d->lpending = g->n;
+	pthread_cond_broadcast(&d->lgo);
+	while (d->lpending)
+		pthread_cond_wait(&d->ldone, &d->lmu);
+	pthread_mutex_unlock(&d->lmu);
+	for (int i = 0; i < g->n; i++) {
+		const launcher *l = &d->ln[g->seg[i].service];
+		if (l->rc) {
+			char msg[sizeof l->msg];
+			snprintf(msg, sizeof msg, "%s", l->msg);
+			drain(d);
+			return dfail(d, "service %d: %s", g->seg[i].service, msg);
+		}
+	}
+	return 0;
+}
+
 /* Starts a group: every segment enqueued on its service's stream, an
  * event recorded after each; returns without waiting. */
 static int dev_launch(void *ctx, const dev_group *g)
@@ -524,26 +715,15 @@ static int dev_launch(void *ctx, const dev_group *g)
 		}
 	}
 	free(seen);
+	if (g->n > 1 && launch_threads())
+		return launch_threaded(d, g);
 	for (int i = 0; i < g->n; i++) {
 		const dev_segment *sg = &g->seg[i];
-		cuda_exec *x = d->ex[sg->service];
 		char msg[768];
 		d->fly[d->fly_n++] = sg->service;
-		int rc =
-		    d->opt.any_start
-		        ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg,
-		                                  sizeof msg)
-		        : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, sizeof msg);
-		if (rc) {
+		if (launch_one(d, sg, msg, sizeof msg)) {
 			drain(d);
 			return dfail(d, "service %d: %s", sg->service, msg);
-		}
-		cudaError_t e = cudaEventRecord(d->ev[sg->service], cuda_exec_stream(x));
-		if (e != cudaSuccess) {
-			drain(d);
-			return dfail(d, "cudaEventRecord failed for %s ops [%d, %d), batch %d: %s",
-			             cuda_exec_model(x)->name, sg->start, sg->end, sg->batch,
-			             cudaGetErrorString(e));
 		}
 	}
 	return 0;
@@ -718,6 +898,16 @@ static void dev_free(void *ctx)
 	release(d);
 	cuda_part_free(d->part);
 	free(d);
+}
+
+static const dev_iface cuda_iface;
+
+cuda_exec *cuda_dev_exec(const device *dv, int s)
+{
+	if (!dv || dv->iface != &cuda_iface)
+		return NULL;
+	const cuda_dev *d = dv->ctx;
+	return s >= 0 && s < d->n ? d->ex[s] : NULL;
 }
 
 static const dev_iface cuda_iface = {

@@ -63,6 +63,12 @@ extern const dev_kind cuda_kind;
 int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t errlen);
 /* How many executors devices took from those kept so far (tests). */
 long cuda_dev_kept_taken(void);
+/* The executor of a cuda device's service s, NULL for another kind or no
+ * such service (tests read its outputs). With ABACUS_LAUNCH_THREADS=1 in
+ * the environment a group of several segments is launched from a host
+ * thread per service (cuda_dev.c says why). */
+struct cuda_exec;
+struct cuda_exec *cuda_dev_exec(const device *d, int s);
 
 struct cuda_part;
 /* Opens the GPU as partition k of a set opened with cuda_part_open
