@@ -3,10 +3,11 @@
 several results databases side by side, per policy, over the combinations
 every database finished.
 
-    python3 bench/paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@eager] ...
+    python3 bench/paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...
 
-DB@eager takes the database's runs tagged engine = "eager" (the scenarios'
-word `eager`, live without CUDA graphs), DB alone those without that tag.
+DB@ENGINE takes the database's runs tagged engine = ENGINE ("eager": the
+scenarios' word `eager`, live without CUDA graphs; "eager+threads" with
+the word `threads` too), DB alone those without an engine tag.
 DB may also be a CSV of its runs table (bench/results keeps those: `sqlite3
 -csv -header DB "SELECT * FROM runs"`). A database is what scenarios/paper/qos.lua and throughput.lua stored (live
 or simulated, with CUDA graphs or `eager`); runs are matched by the tags
@@ -93,13 +94,13 @@ def main():
         pairs.append(tuple(args[1].split(":", 1)))
         args = args[2:]
     if not args or any("=" not in a for a in args):
-        sys.exit("usage: paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@eager] ...")
+        sys.exit("usage: paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...")
     dbs = []
     for a in args:
         label, path = a.split("=", 1)
         engine = ""
-        if path.endswith("@eager"):
-            path, engine = path[:-len("@eager")], "eager"
+        if "@" in path:
+            path, engine = path.rsplit("@", 1)
         try:
             dbs.append((label, read(path, engine)))
         except (sqlite3.Error, OSError, KeyError, ValueError) as e:

@@ -54,7 +54,7 @@ static const opt_spec profile_opts[] = {
      .off = AT(engine),
      .help = "cuda: the executor measured, the run options turned from their defaults: "
              "fp16, nhwc, fuse_add, ws_all, fc_lt, dw, attn_tc, no_graphs, no_tf32, "
-             "no_conv_gemm (default: none)"},
+             "no_conv_gemm, launch_threads (default: none)"},
     {.name = "--export",
      .kind = OPT_STR,
      .meta = "DIR",

@@ -39,6 +39,7 @@ static const struct {
     {"no_graphs", offsetof(dev_open_options, graphs), 0},
     {"no_tf32", offsetof(dev_open_options, tf32), 0},
     {"no_conv_gemm", offsetof(dev_open_options, conv_gemm), 0},
+    {"launch_threads", offsetof(dev_open_options, launch_threads), 1},
 };
 enum { DEV_ENGINE_WORDS = sizeof dev_engine_words / sizeof dev_engine_words[0] };
 

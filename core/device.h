@@ -141,6 +141,7 @@ typedef struct dev_open_options {
 	int tf32, graphs, conv_gemm, fp16, nhwc, fuse_add; /* CUDA executor settings */
 	int ws_all, fc_lt, dw;    /* CUDA: cuda_options' of the same names */
 	int attn_tc;              /* CUDA: cuda_options.attn_tc */
+	int launch_threads;       /* CUDA: cuda_options.launch_threads */
 	int any_start;            /* segments may start at any op (profiling) */
 	int sms;                  /* SMs of the partition a device runs on; 0: the whole GPU */
 } dev_open_options;
@@ -157,7 +158,8 @@ void dev_open_options_default(dev_open_options *o);
 
 /* The CUDA executor's settings from a comma list of the run options'
  * words, each turning one away from its default: fp16, nhwc, fuse_add,
- * ws_all, fc_lt, dw, attn_tc, no_graphs, no_tf32, no_conv_gemm; "default"
+ * ws_all, fc_lt, dw, attn_tc, no_graphs, no_tf32, no_conv_gemm,
+ * launch_threads; "default"
  * or "" for none. Applied to o; canon gets dev_engine_name's list of o
  * after them (from defaults: the words in that order, "default" for none),
  * so two lists that say the same compare equal. Returns -1 with a message

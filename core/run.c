@@ -53,6 +53,7 @@ void run_config_default(run_config *c)
 	c->fc_lt = 0;
 	c->dw = 0;
 	c->attn_tc = 0;
+	c->launch_threads = 0;
 	c->store_queries = 1;
 	c->config_text = "";
 }
@@ -174,6 +175,7 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->fc_lt = c->fc_lt;
 	o->dw = c->dw;
 	o->attn_tc = c->attn_tc;
+	o->launch_threads = c->launch_threads;
 }
 
 int run_engine_adopt(run_config *c, char *err, size_t errlen)
@@ -192,6 +194,7 @@ int run_engine_adopt(run_config *c, char *err, size_t errlen)
 	c->fc_lt = o.fc_lt;
 	c->dw = o.dw;
 	c->attn_tc = o.attn_tc;
+	c->launch_threads = o.launch_threads;
 	return 0;
 }
 

@@ -108,6 +108,8 @@ typedef struct run_config {
 	                          through cuBLASLt, depthwise convs as our kernel where
 	                          timed faster (cuda_options) */
 	int attn_tc;         /* cuda: bert's attention on tensor cores (cuda_options) */
+	int launch_threads;  /* cuda: a host thread per service launches its segments
+	                        (cuda_options) */
 	int store_queries;   /* write per-query rows */
 	/* figures per minute of the load's time (60 s / time_scale: a rate
 	 * file's minute) in run_result.minutes and the run_minutes table */

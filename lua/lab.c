@@ -288,7 +288,7 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 static const char *const run_keys[] = {
 	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
 	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us", "share_bw",    "tf32",
-	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "ws_all", "fc_lt", "dw", "attn_tc", "store_queries", "profile", "data_dir", "predictor", "tags",
+	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "ws_all", "fc_lt", "dw", "attn_tc", "launch_threads", "store_queries", "profile", "data_dir", "predictor", "tags",
 	"partitions", "router", "batching", "pair_late", "keep_plan", "keep_on_time", "by_deadline", "gpus", "per_minute", "stream", NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", "gpus", NULL};
@@ -933,6 +933,7 @@ static int l_run(lua_State *L)
 	c.fc_lt = opt_bool(L, 1, "fc_lt", "", c.fc_lt);
 	c.dw = opt_bool(L, 1, "dw", "", c.dw);
 	c.attn_tc = opt_bool(L, 1, "attn_tc", "", c.attn_tc);
+	c.launch_threads = opt_bool(L, 1, "launch_threads", "", c.launch_threads);
 	c.conv_gemm = opt_bool(L, 1, "conv_gemm", "", c.conv_gemm);
 	c.store_queries = opt_bool(L, 1, "store_queries", "", c.store_queries);
 	c.per_minute = opt_bool(L, 1, "per_minute", "", c.per_minute);

@@ -8,7 +8,7 @@
  * group finish and spacing the others by their event differences, so the
  * group's end equals now() right after run_group returns, as device.h asks.
  *
- * With ABACUS_LAUNCH_THREADS=1 each service's segments are launched from a
+ * With launch_threads (cuda_options) each service's segments are launched from a
  * host thread of its own (one per service, started at the first group of
  * two or more segments): without CUDA graphs a segment's launches can cost
  * more than its kernels, and from one thread a group's second segment
@@ -52,7 +52,7 @@ typedef struct cuda_dev {
 	/* The group in flight (launch, wait_group): its services in order. */
 	int fly_n;
 	int *fly;
-	/* Launch threads (ABACUS_LAUNCH_THREADS=1), [service]; NULL until the
+	/* Launch threads (opt.launch_threads), [service]; NULL until the
 	 * first group of several segments. lmu guards their jobs, lgo wakes
 	 * them, ldone tells the launching thread the last one is enqueued. */
 	struct launcher *ln;
@@ -116,6 +116,7 @@ void cuda_options_default(cuda_options *o)
 	o->dw = 0;
 	o->attn_rt = 0;
 	o->attn_tc = 0;
+	o->launch_threads = 0;
 }
 
 static int64_t dev_now(void *ctx)
@@ -526,12 +527,6 @@ static int launch_one(cuda_dev *d, const dev_segment *sg, char *msg, size_t len)
 	return 0;
 }
 
-static int launch_threads(void)
-{
-	const char *v = getenv("ABACUS_LAUNCH_THREADS");
-	return v && strcmp(v, "1") == 0;
-}
-
 static void *launcher_main(void *arg)
 {
 	launcher *l = arg;
@@ -715,7 +710,7 @@ static int dev_launch(void *ctx, const dev_group *g)
 		}
 	}
 	free(seen);
-	if (g->n > 1 && launch_threads())
+	if (g->n > 1 && d->opt.launch_threads)
 		return launch_threaded(d, g);
 	for (int i = 0; i < g->n; i++) {
 		const dev_segment *sg = &g->seg[i];
@@ -1103,6 +1098,7 @@ static void kind_options(const dev_open_options *o, cuda_options *co)
 	co->fc_lt = o->fc_lt;
 	co->dw = o->dw;
 	co->attn_tc = o->attn_tc;
+	co->launch_threads = o->launch_threads;
 	co->conv_gemm = o->conv_gemm;
 	co->any_start = o->any_start;
 	co->seed = o->seed;

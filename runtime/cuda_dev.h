@@ -45,6 +45,8 @@ typedef struct cuda_options {
 	                  (cuda_exec_cfg.attn_rt), default 0 */
 	int attn_tc;   /* 1: fused attention on tensor cores where it runs
 	                  (cuda_exec_cfg.attn_tc), default 0 */
+	int launch_threads; /* 1: a group's segments launched from a host thread
+	                       per service (cuda_dev.c says why), default 0 */
 } cuda_options;
 
 void cuda_options_default(cuda_options *o);
@@ -64,9 +66,7 @@ int cuda_device_open(device *out, const cuda_options *opt, char *err, size_t err
 /* How many executors devices took from those kept so far (tests). */
 long cuda_dev_kept_taken(void);
 /* The executor of a cuda device's service s, NULL for another kind or no
- * such service (tests read its outputs). With ABACUS_LAUNCH_THREADS=1 in
- * the environment a group of several segments is launched from a host
- * thread per service (cuda_dev.c says why). */
+ * such service (tests read its outputs). */
 struct cuda_exec;
 struct cuda_exec *cuda_dev_exec(const device *d, int s);
 

@@ -199,6 +199,18 @@ expect_fail engine-other "fuse_add = false needs device 'cuda' or a profile meas
 scenario eng4.lua "base.data_dir = '$T/edata'; base.nhwc = false; base.fuse_add = false; base.dw = true; abacus.run(base)"
 expect_fail engine-default "nhwc = false needs device 'cuda' or a profile measured with it: the simulator replays data/h100, measured with engine 'nhwc,fuse_add' (the run asks for 'dw'" \
 	"$BIN" --db "$T/r.db" run eng4.lua
+# launch_threads (a host thread per service on the GPU) is an engine word
+# like the others: a profile measured with it is replayed by a run that
+# sets nothing, and a run asking for it on a profile without it is refused
+scenario eng5.lua "base.launch_threads = true; abacus.run(base)"
+expect_fail engine-threads "launch_threads = true needs device 'cuda' or a profile measured with it" \
+	"$BIN" --db "$T/r.db" run eng5.lua
+echo "nhwc,fuse_add,launch_threads" >"$T/edata/h100/engine.txt"
+"$BIN" --db "$T/r.db" run eng2.lua >"$T/out" 2>"$T/err" && grep -q "^ENG	50$" "$T/out" && ok ||
+	bad "a sim run did not take its profile's launch_threads: $(cat "$T/out" "$T/err")"
+scenario eng6.lua "base.data_dir = '$T/edata'; base.launch_threads = false; abacus.run(base)"
+expect_fail engine-threads-off "launch_threads = false needs device 'cuda' or a profile measured with it" \
+	"$BIN" --db "$T/r.db" run eng6.lua
 echo "nhwc,bf8" >"$T/edata/h100/engine.txt"
 expect_fail engine-file "edata/h100/engine.txt: unknown engine setting 'bf8'" "$BIN" --db "$T/r.db" run eng1.lua
 

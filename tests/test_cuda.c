@@ -1219,13 +1219,10 @@ static int threads_round(int threads, zoo_model *r50, zoo_model *bert, float *o_
                          double *ms)
 {
 	char err[ERRLEN];
-	if (threads)
-		setenv("ABACUS_LAUNCH_THREADS", "1", 1);
-	else
-		unsetenv("ABACUS_LAUNCH_THREADS");
 	cuda_options o;
 	cuda_options_default(&o);
 	o.graphs = 0;
+	o.launch_threads = threads;
 	device d;
 	if (cuda_device_open(&d, &o, err, sizeof err)) {
 		fprintf(stderr, "cuda_device_open: %s\n", err);
@@ -1269,7 +1266,6 @@ static int threads_round(int threads, zoo_model *r50, zoo_model *bert, float *o_
 		CHECK(device_run_group(&d, &g, end) == 0);
 	}
 	device_free(&d);
-	unsetenv("ABACUS_LAUNCH_THREADS");
 	return rc ? -1 : 0;
 }
 
@@ -1284,7 +1280,7 @@ static double max_rel_diff(const float *a, const float *b, size_t n)
 	return most / scale;
 }
 
-/* Launch threads (ABACUS_LAUNCH_THREADS=1): the outputs a group gives
+/* Launch threads (cuda_options.launch_threads): the outputs a group gives
  * launched from a thread per service are those it gives from one thread;
  * the group times of both are printed (a measure, not a check). */
 static void test_threads(zoo_model *r50, zoo_model *bert)

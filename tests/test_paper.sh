@@ -200,6 +200,9 @@ if "$BIN" run --db "$T/c.db" "$SRC/scenarios/paper/cluster.lua" quick MINUTES=1 
 # eager (no CUDA graphs) is the live engine's: refused on the simulator
 if "$BIN" run --db "$T/e.db" "$SRC/scenarios/paper/qos.lua" sim h200 quick eager >/dev/null 2>err; then bad "eager on sim ran"; else
 	grep -q "eager turns the live engine's CUDA graphs off: it needs device cuda, not sim" err && ok || bad "eager on sim: $(cat err)"; fi
+if "$BIN" run --db "$T/e.db" "$SRC/scenarios/paper/qos.lua" sim h200 quick threads >/dev/null 2>err; then bad "threads on sim ran"; else
+	grep -q "threads launches each service from a host thread of its own: it needs device cuda, not sim" err && ok ||
+		bad "threads on sim: $(cat err)"; fi
 # PAIRS picks combinations, QUERIES the watched queries a run; bad values are refused
 expect_fail "PAIRS naming no pair" "PAIRS names no combination of 7.2-7.3: foo+bar" env PAIRS=foo+bar "$BIN" run --db "$T/pq.db" "$SRC/scenarios/paper/qos.lua"
 expect_fail "QUERIES not a number" "QUERIES must be a positive integer, not '0'" env QUERIES=0 "$BIN" run --db "$T/pq.db" "$SRC/scenarios/paper/qos.lua"

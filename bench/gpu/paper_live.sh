@@ -14,6 +14,8 @@
 #              watched queries a run, Figs 14-15 only (SMALL=0)
 #   thr-all    throughput.lua the same way: Fig 17 (no peak searches live)
 #   qos-all-eager, thr-all-eager   the same without graphs
+#   qos-all-eager-threads, thr-all-eager-threads   and a host thread per
+#              service launching (the scenarios' word `threads`)
 #
 # Databases and the log land in $OUT (live.db, paper-live.log).
 set -u
@@ -34,12 +36,13 @@ for s in ${*:-info qos qos-eager}; do
 	info) info_stages "$A" ;;
 	qos) stage qos "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick ;;
 	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
-	qos-all | qos-all-eager | thr-all | thr-all-eager)
+	qos-all | qos-all-eager | thr-all | thr-all-eager | qos-all-eager-threads | thr-all-eager-threads)
 		lua=qos
 		case $s in thr*) lua=throughput ;; esac
-		eager=
-		case $s in *-eager) eager=eager ;; esac
-		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" run scenarios/paper/$lua.lua cuda "$GPU" $eager
+		words=()
+		case $s in *-eager*) words+=(eager) ;; esac
+		case $s in *-threads) words+=(threads) ;; esac
+		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" run scenarios/paper/$lua.lua cuda "$GPU" "${words[@]}"
 		;;
 	*)
 		echo "unknown stage $s" >&2

@@ -25,7 +25,11 @@
 -- The word `eager` (cuda only) runs the live engine without CUDA graphs
 -- (graphs = false), as the paper's launch-bound eager executors ran: its
 -- runs are named "...-eager" and tagged engine = "eager", beside the
--- graphs runs of the same database.
+-- graphs runs of the same database. The word `threads` (cuda only) adds
+-- launch_threads = true, each service's segments launched from a host
+-- thread of its own as the paper's process per model launched them (without
+-- it, launch-bound segments from one thread cannot overlap): runs named
+-- "...-threads", the engine tag gaining "+threads".
 local P = {}
 
 P.dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
@@ -117,12 +121,17 @@ function P.args(argv)
   for _, a in ipairs(argv or {}) do
     if a == "quick" then o.quick = true
     elseif a == "eager" then o.eager = true
+    elseif a == "threads" then o.threads = true
     else pos[#pos + 1] = a end
   end
   o.device = pos[1] or o.device
   o.gpu = pos[2] or o.gpu
   if o.eager and o.device ~= "cuda" then
     error("eager turns the live engine's CUDA graphs off: it needs device cuda, not " .. o.device, 0)
+  end
+  if o.threads and o.device ~= "cuda" then
+    error("threads launches each service from a host thread of its own: it needs device cuda, not "
+          .. o.device, 0)
   end
   local n = tonumber(os.getenv("SEEDS") or (o.quick and 2 or 3))
   assert(n and n >= 1 and n == math.floor(n), "SEEDS must be a positive integer")
@@ -228,6 +237,10 @@ function P.run_table(su, o, policy, load, seed, name, tags)
   t.share_bw = o.share_bw
   if o.eager then
     t.graphs, t.name, t.tags.engine = false, name .. "-eager", "eager"
+  end
+  if o.threads then
+    t.launch_threads, t.name = true, t.name .. "-threads"
+    t.tags.engine = (t.tags.engine and t.tags.engine .. "+" or "") .. "threads"
   end
   return t
 end
