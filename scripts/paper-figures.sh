@@ -404,9 +404,11 @@ if [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'run_minutes'")" = 1 
 	done < <(qp "SELECT id, json_extract(tags, '\$.arm') FROM p WHERE fig = 'fig-cluster' ORDER BY id")
 	# the arms share one load (same seed), so one offered line; the QoS
 	# target and the load's scale from the first arm's run
+	# (a database with minutes but no cluster run reads nothing here)
 	IFS=$'\t' read -r gpus qos scale < <(qp "SELECT json_extract(tags, '\$.gpus'),
 		printf('%.2f', json_extract(config, '\$.services[0].qos_ms')), printf('%.3f', json_extract(tags, '\$.qps_scale'))
-		FROM p WHERE id = ${first:-0}")
+		FROM p WHERE id = ${first:-0}") || true
+	[ -n "$p1" ] || echo "paper-figures.sh: no runs for the cluster figure in $db, fig-cluster left out" >&2
 	[ -z "$p1" ] || gp fig-cluster "set multiplot layout 1,3 title \"§7.6: $gpus GPUs (resnet101, resnet152, vgg19, bert on each), $where; the paper's per-minute load x $scale, QoS $qos ms\"
 set grid
 set key below

@@ -210,6 +210,11 @@ if env PAIRS=vgg19+bert,resnet50+vgg16 QUERIES=40 SEEDS=1 SMALL=0 "$BIN" run --d
 [ "$(sql pq.db "SELECT count(*), min(json_extract(config, '$.queries')), max(json_extract(config, '$.queries')) FROM runs")" = "8|40|40" ] && ok ||
 	bad "PAIRS=2 pairs x 4 policies, QUERIES=40: $(sql pq.db "SELECT count(*) FROM runs") runs"
 grep -q "Fig 16 left out" p.out && ok || bad "SMALL=0 did not leave Fig 16 out"
+# a database of one experiment (as a live call leaves): its figures are
+# drawn and every other is named as left out, the cluster's too
+if "$SRC/scripts/paper-figures.sh" "$T/pq.db" "$T/pqfig" >/dev/null 2>err; then ok; else bad "figures of qos.lua alone: $(cat err)"; fi
+[ -s "$T/pqfig/fig14-p99-qos.png" ] && grep -q "fig-cluster left out" err && ok ||
+	bad "figures of qos.lua alone: $(ls "$T/pqfig" 2>&1) $(cat err)"
 "$SRC/scripts/paper-figures.sh" "$T/none.db" x >/dev/null 2>err && bad "figures from a missing database succeeded" ||
 	{ grep -q "no database" err && ok || bad "missing database: $(cat err)"; }
 
