@@ -3,6 +3,7 @@
 # PNG and PDF, drawn by gnuplot.
 #
 #   scripts/paper-figures.sh DB OUTDIR
+#   ENGINE=eager scripts/paper-figures.sh DB OUTDIR   (the runs without graphs)
 #
 # Reads the newest finished run of each experiment point (name, policy,
 # seed, load, ways) that the paper scenarios tagged (tags.figure), the
@@ -43,7 +44,14 @@ q() { # q SQL: rows, tab-separated; a database error stops the script
 
 policies="fcfs sjf edf abacus"
 # the newest finished run of each point of a figure
+# ENGINE (environment): the runs tagged engine = ENGINE (the scenarios'
+# words `eager`, `threads`: "eager", "eager+threads"); by default those
+# without an engine tag (CUDA graphs), so that a database holding both
+# never mixes them in one figure
+engine=${ENGINE:-}
+case $engine in *[!a-z0-9_+]*) die "ENGINE '$engine' is not an engine tag (letters, digits, _ and +)" ;; esac
 newest="SELECT max(id) FROM runs WHERE status = 'done' AND json_extract(tags, '\$.figure') IS NOT NULL
+          AND coalesce(json_extract(tags, '\$.engine'), '') = '$engine'
         GROUP BY name, policy, json_extract(tags, '\$.seed'), json_extract(tags, '\$.qps'),
                  json_extract(tags, '\$.ways'), json_extract(tags, '\$.load'), json_extract(tags, '\$.combo')"
 # p: those runs with their tags as columns, the first table of every query
@@ -59,9 +67,22 @@ qp() { # qp SQL: q with p defined (SQL may start with its own WITH)
 # what the runs were: device, GPU, how many queries and seeds
 where=$(q "SELECT device || ' ' || upper(gpu) || ' (data/' || gpu || ')' FROM runs
            WHERE id IN ($newest) GROUP BY device, gpu ORDER BY count(*) DESC LIMIT 1")
-[ -n "$where" ] || die "$db holds no run of scenarios/paper/ (run scenarios/paper/all.lua)"
+if [ -z "$where" ]; then
+	others=$(q "SELECT group_concat(e, ', ') FROM (SELECT DISTINCT json_extract(tags, '\$.engine') AS e FROM runs
+	            WHERE status = 'done' AND json_extract(tags, '\$.figure') IS NOT NULL AND e IS NOT NULL)")
+	what="with CUDA graphs"
+	[ -z "$engine" ] || what="tagged engine = $engine"
+	[ -z "$others" ] || die "$db holds no run of scenarios/paper/ $what; its runs tagged engine = $others are drawn with ENGINE set to that"
+	die "$db holds no run of scenarios/paper/${engine:+ tagged engine = $engine} (run scenarios/paper/all.lua)"
+fi
 where="simulated ${where#sim }"
 case $where in simulated\ cuda*) where="live ${where#simulated cuda }" ;; esac
+case $engine in
+"") ;;
+eager) where="$where, without CUDA graphs" ;;
+eager+threads) where="$where, without CUDA graphs, a launch thread per service" ;;
+*) where="$where, engine $engine" ;;
+esac
 
 # gp NAME TITLE BODY: draws BODY as NAME.png and NAME.pdf (BODY twice:
 # replot would redraw only the last panel of a multiplot into the PDF)

@@ -215,6 +215,12 @@ grep -q "Fig 16 left out" p.out && ok || bad "SMALL=0 did not leave Fig 16 out"
 if "$SRC/scripts/paper-figures.sh" "$T/pq.db" "$T/pqfig" >/dev/null 2>err; then ok; else bad "figures of qos.lua alone: $(cat err)"; fi
 [ -s "$T/pqfig/fig14-p99-qos.png" ] && grep -q "fig-cluster left out" err && ok ||
 	bad "figures of qos.lua alone: $(ls "$T/pqfig" 2>&1) $(cat err)"
+# ENGINE picks the runs of one engine (a database may hold runs with and
+# without CUDA graphs): none of it here, said in words; a tag that is not one
+ENGINE=eager "$SRC/scripts/paper-figures.sh" "$T/pq.db" "$T/pqfig" >/dev/null 2>err && bad "ENGINE=eager drew runs with graphs" ||
+	{ grep -q "holds no run of scenarios/paper/ tagged engine = eager" err && ok || bad "ENGINE=eager: $(cat err)"; }
+ENGINE="eager' OR 1" "$SRC/scripts/paper-figures.sh" "$T/pq.db" "$T/pqfig" >/dev/null 2>err && bad "a quote in ENGINE drew figures" ||
+	{ grep -q "is not an engine tag" err && ok || bad "a quote in ENGINE: $(cat err)"; }
 "$SRC/scripts/paper-figures.sh" "$T/none.db" x >/dev/null 2>err && bad "figures from a missing database succeeded" ||
 	{ grep -q "no database" err && ok || bad "missing database: $(cat err)"; }
 
