@@ -14,9 +14,14 @@
 -- here (23 s on two cores on data/h200 of 117674a, where all 120 took 79 s
 -- of loop, 93 s wall); `full-cluster`, or MINUTES in the environment, runs them
 -- all. Quick mode is cluster.lua's own (4 GPUs, 3 minutes).
+-- The words `eager` and `threads` (cuda only: common.lua) pass to every
+-- experiment, and the figures are drawn from those runs (ENGINE of
+-- scripts/paper-figures.sh: "eager", "eager+threads").
 local dir = arg[0]:match("^(.*)/[^/]*$") or "."
 local pass, only, outdir, full = {}, false, nil, false
+local eager, threads = false, false
 for _, a in ipairs(arg) do
+  if a == "eager" then eager = true elseif a == "threads" then threads = true end
   if a == "figures-only" then only = true
   elseif a == "full-cluster" then full = true
   elseif a:match("^OUT=") then outdir = a:sub(5)
@@ -38,7 +43,7 @@ if not only then
   local quick, device = os.getenv("QUICK") == "1", nil
   for _, a in ipairs(pass) do
     if a == "quick" then quick = true
-    elseif a ~= "eager" and not device then device = a end
+    elseif a ~= "eager" and a ~= "threads" and not device then device = a end
   end
   -- a live cluster is one MPI rank per GPU (cluster.lua under mpirun)
   if device and device ~= "sim" then
@@ -61,6 +66,9 @@ if not only then
   end
 end
 local function sh(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-local ok = os.execute(sh(dir .. "/../../scripts/paper-figures.sh") .. " " .. sh(abacus.db) .. " " .. sh(outdir))
+-- the engine tag common.lua gives these runs: the figures draw only them
+local engine = (eager and "eager" or "") .. (eager and threads and "+" or "") .. (threads and "threads" or "")
+local ok = os.execute((engine ~= "" and "ENGINE=" .. engine .. " " or "")
+                      .. sh(dir .. "/../../scripts/paper-figures.sh") .. " " .. sh(abacus.db) .. " " .. sh(outdir))
 if not ok then error("drawing the figures failed") end
 print(string.format("\nall.lua: figures in %s, %d s in all", outdir, os.time() - clock))
