@@ -56,8 +56,14 @@
  *     thread) and the scalar one (odd channel counts, unaligned pointers),
  *     against a host loop: max exact, the average within its rounding.
  *
+ *12. launch threads (threads): a group of resnet50 and bert without CUDA
+ *     graphs launched from a host thread per service gives the outputs it
+ *     gives from one thread, and a segment refused on its thread is
+ *     reported with its model; both group times are printed.
+ *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, attention, merged, ws, lt, dw, pool); none: all.
+ * segments, device, kept, threads, attention, merged, ws, lt, dw, pool);
+ * none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
  */
