@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# test_results.sh: the H100 tables of bench/results/h100/paper/ come back
+# from what is committed beside them: bench/paper_engines.py from the runs
+# kept as CSV, bench/overlap_gain.py from the two data folders, and the
+# launch-thread what-if (bench/threads_bound_data.py, calibrate, then
+# scenarios/paper/beyond.lua on the simulator) to the digit; bad input to
+# the tools is refused in one line.
+#   bash tests/test_results.sh ABACUS_BIN SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/abacus-results-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/cache"
+. "$SRC/tests/cli_lib.sh"
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
+cd "$SRC" || exit 1
+R=bench/results/h100/paper
+
+same() { # same NAME FILE COMMAND...: COMMAND's stdout is FILE byte for byte
+	local name=$1 file=$2
+	shift 2
+	if "$@" >"$T/got" 2>"$T/err"; then
+		cmp -s "$T/got" "$file" && ok || bad "$name: differs from $file: $(diff "$T/got" "$file" | head -5)"
+	else
+		bad "$name: $(cat "$T/err")"
+	fi
+}
+same engines $R/engines.txt python3 bench/paper_engines.py --error graphs-live:graphs-sim \
+	--error eager-live:eager-sim graphs-live=$R/live-graphs.csv graphs-sim=$R/sim-graphs.csv \
+	eager-live=$R/live-eager.csv@eager eager-sim=$R/sim-eager.csv
+same graphs-21 $R/graphs-21.txt python3 bench/paper_engines.py --error graphs-live:graphs-sim \
+	graphs-live=$R/live-graphs.csv graphs-sim=$R/sim-graphs.csv
+same overlap $R/overlap-gain.txt python3 bench/overlap_gain.py data/h100 $R/eager-data/h100
+same bound $R/overlap-bound-threads.txt python3 bench/overlap_gain.py --bound $R/eager-data/h100 data/h100
+
+# the what-if folder, fitted, and §7.4 simulated on it
+mkdir -p "$T/bound"
+if python3 bench/threads_bound_data.py $R/eager-data/h100 data/h100 "$T/bound/h100" >"$T/out" 2>&1 &&
+	grep -q "7800 groups, 7335 set to the bound" "$T/out" &&
+	ABACUS_DATA=$T/bound "$BIN" calibrate --gpu h100 --write >"$T/cal" 2>&1; then
+	ok
+	grep -q "kappa 0.0000" "$T/cal" && ok || bad "what-if calibrate: $(grep kappa "$T/cal")"
+	grep -q "launch_threads" "$T/bound/h100/engine.txt" && ok || bad "what-if engine.txt: $(cat "$T/bound/h100/engine.txt")"
+	(cd "$T" && ABACUS_DATA=$T/bound "$BIN" --db "$T/b.db" run "$SRC/scenarios/paper/beyond.lua" sim h100 2>&1) |
+		grep -v "queries (" | grep -v "^abacus: train" >"$T/beyond"
+	cmp -s "$T/beyond" $R/what-if/sim-bound-beyond.txt && ok ||
+		bad "what-if beyond.lua: $(diff "$T/beyond" $R/what-if/sim-bound-beyond.txt | head -5)"
+else
+	bad "the what-if folder: $(cat "$T/out" "$T/cal" 2>/dev/null | tail -3)"
+fi
+
+# bad input: one line, non-zero
+expect_fail bound-missing "threads_bound_data.py: [Errno 2] No such file or directory: '$T/none/ops.csv'" \
+	python3 bench/threads_bound_data.py "$T/none" data/h100 "$T/x"
+expect_fail engines-label "paper_engines.py: --error a:b: no database of that label" \
+	python3 bench/paper_engines.py --error a:b x=$R/sim-eager.csv
+expect_fail engines-db "paper_engines.py: $T/none.db: unable to open database file" \
+	python3 bench/paper_engines.py x="$T/none.db"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
