@@ -44,6 +44,22 @@ def serial_us(t, segs):
     return total
 
 
+def group_bound(te, gt, combo, segments):
+    """The least time a group of segments could take launched from a thread
+    each: its slowest segment alone (te, the engine without graphs) or the
+    same segments' group time with graphs (gt), whichever is larger; None
+    for a single segment or segments gt lacks."""
+    segs = segments.split(";")
+    if len(segs) < 2 or (combo, segments) not in gt:
+        return None
+    return max(max(serial_us(te, x) for x in segs), gt[(combo, segments)])
+
+
+def graph_groups(folder):
+    with open(os.path.join(folder, "groups.csv")) as f:
+        return {(r["combo"], r["segments"]): float(r["median_us"]) for r in csv.DictReader(f)}
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))]
@@ -64,17 +80,14 @@ def summary(label, by):
 def bound(eager, graphs):
     try:
         te = ops(os.path.join(eager, "ops.csv"))
-        with open(os.path.join(graphs, "groups.csv")) as f:
-            gt = {(r["combo"], r["segments"]): float(r["median_us"]) for r in csv.DictReader(f)}
+        gt = graph_groups(graphs)
         by = {}
         with open(os.path.join(eager, "groups.csv")) as f:
             for r in csv.DictReader(f):
-                segs = r["segments"].split(";")
-                key = (r["combo"], r["segments"])
-                if len(segs) < 2 or key not in gt:
-                    continue
-                alone = [serial_us(te, x) for x in segs]
-                by.setdefault(len(segs), []).append(sum(alone) / max(max(alone), gt[key]))
+                b = group_bound(te, gt, r["combo"], r["segments"])
+                if b is not None:
+                    by.setdefault(r["segments"].count(";") + 1, []).append(
+                        serial_us(te, r["segments"]) / b)
     except (OSError, KeyError, ValueError) as e:
         sys.exit(f"overlap_gain.py: {e}")
     summary(f"{eager} with a launch thread per service, at most (serial / bound)", by)

@@ -21,7 +21,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from overlap_gain import ops, serial_us  # noqa: E402
+from overlap_gain import graph_groups, group_bound, ops  # noqa: E402
 
 
 def main():
@@ -30,8 +30,7 @@ def main():
     eager, graphs, out = sys.argv[1:]
     try:
         te = ops(os.path.join(eager, "ops.csv"))
-        with open(os.path.join(graphs, "groups.csv")) as f:
-            gt = {(r["combo"], r["segments"]): float(r["median_us"]) for r in csv.DictReader(f)}
+        gt = graph_groups(graphs)
         with open(os.path.join(eager, "groups.csv")) as f:
             rows = list(csv.DictReader(f))
         with open(os.path.join(eager, "engine.txt")) as f:
@@ -44,13 +43,10 @@ def main():
             w.writerow(["combo", "segments", "median_us", "p99_us"])
             for r in rows:
                 med, p99 = float(r["median_us"]), float(r["p99_us"])
-                segs = r["segments"].split(";")
-                key = (r["combo"], r["segments"])
-                if len(segs) > 1 and key in gt:
-                    b = max(max(serial_us(te, x) for x in segs), gt[key])
-                    if b < med:
-                        p99, med = p99 * b / med, b
-                        bounded += 1
+                b = group_bound(te, gt, r["combo"], r["segments"])
+                if b is not None and b < med:
+                    p99, med = p99 * b / med, b
+                    bounded += 1
                 w.writerow([r["combo"], r["segments"], f"{med:.3f}", f"{p99:.3f}"])
         words = engine.split(",") if engine and engine != "default" else []
         if "launch_threads" not in words:

@@ -88,14 +88,22 @@ static int dfail(cuda_dev *d, const char *fmt, ...)
 /* Makes this device's context current: the primary context, or its
  * partition's green context (every stream, handle and graph of its
  * executors belongs to that one). */
-static int bind(cuda_dev *d)
+static int bind_to(const cuda_dev *d, char *err, size_t len)
 {
 	if (d->part)
-		return cuda_part_bind(d->part, d->pk, d->err, sizeof d->err);
+		return cuda_part_bind(d->part, d->pk, err, len);
 	cudaError_t e = cudaSetDevice(d->opt.gpu);
-	if (e != cudaSuccess)
-		return dfail(d, "cudaSetDevice(%d) failed: %s", d->opt.gpu, cudaGetErrorString(e));
+	if (e != cudaSuccess) {
+		snprintf(err, len, "cudaSetDevice(%d) failed: %s", d->opt.gpu,
+		         cudaGetErrorString(e));
+		return -1;
+	}
 	return 0;
+}
+
+static int bind(cuda_dev *d)
+{
+	return bind_to(d, d->err, sizeof d->err);
 }
 
 void cuda_options_default(cuda_options *o)
@@ -545,16 +553,7 @@ static void *launcher_main(void *arg)
 		 * device's context does not change while it has launchers */
 		int rc = 0;
 		if (!bound) {
-			if (d->part) {
-				rc = cuda_part_bind(d->part, d->pk, msg, sizeof msg);
-			} else {
-				cudaError_t e = cudaSetDevice(d->opt.gpu);
-				if (e != cudaSuccess) {
-					snprintf(msg, sizeof msg, "cudaSetDevice(%d) failed: %s",
-					         d->opt.gpu, cudaGetErrorString(e));
-					rc = -1;
-				}
-			}
+			rc = bind_to(d, msg, sizeof msg);
 			bound = rc == 0;
 		}
 		if (rc == 0)

@@ -1275,17 +1275,6 @@ static int threads_round(int threads, zoo_model *r50, zoo_model *bert, float *o_
 	return rc ? -1 : 0;
 }
 
-static double max_rel_diff(const float *a, const float *b, size_t n)
-{
-	double most = 0, scale = 1e-30;
-	for (size_t i = 0; i < n; i++) {
-		double d = fabs((double)a[i] - b[i]);
-		most = d > most ? d : most;
-		scale = fabs(a[i]) > scale ? fabs(a[i]) : scale;
-	}
-	return most / scale;
-}
-
 /* Launch threads (cuda_options.launch_threads): the outputs a group gives
  * launched from a thread per service are those it gives from one thread;
  * the group times of both are printed (a measure, not a check). */
@@ -1301,9 +1290,9 @@ static void test_threads(zoo_model *r50, zoo_model *bert)
 	if (a50 && b50 && ab && bb) {
 		CHECK(threads_round(0, r50, bert, a50, ab, &one) == 0);
 		CHECK(threads_round(1, r50, bert, b50, bb, &each) == 0);
-		double e50 = max_rel_diff(a50, b50, n50), eb = max_rel_diff(ab, bb, nb);
+		double e50 = rel_err(b50, a50, n50), eb = rel_err(bb, ab, nb);
 		CHECK(e50 <= 1e-5 && eb <= 1e-5);
-		printf("  outputs, a thread per service against one: resnet50 rel diff %.2e, bert "
+		printf("  outputs, a thread per service against one: resnet50 rel err %.2e, bert "
 		       "%.2e (tol 1e-05)\n",
 		       e50, eb);
 		printf("  without graphs, resnet50 b4 with bert b2 seq 32: one thread %.3f ms, a "
