@@ -15,6 +15,13 @@
  * would wait for the first's launches, so launch-bound segments would
  * never overlap on the GPU. launch still returns once every segment is
  * enqueued, so failures are reported as before.
+ *
+ * With ABACUS_TIMELINE=FILE each group's host and device times are appended
+ * to FILE as a CSV row (tl_* below): where a live group's time goes beyond
+ * its kernels (the scheduler's turn, the launch calls, the launch latency
+ * and the wait for its end), which the profile, timing graph replays back
+ * to back, leaves out. An extra event per segment marks its start on the
+ * GPU; without the variable nothing is recorded.
  */
 #include "cuda_dev.h"
 
@@ -22,8 +29,10 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +69,17 @@ typedef struct cuda_dev {
 	int lpending;
 	pthread_mutex_t lmu;
 	pthread_cond_t lgo, ldone;
+	/* The timeline (ABACUS_TIMELINE): its file, NULL when off; ev0
+	 * [service] recorded before each segment; tl_seg the group in flight,
+	 * launched between tl_l0 and tl_l1; tl_prev when the group before it
+	 * was seen to end (-1: none yet); tl_g groups written. */
+	FILE *tl;
+	char tl_path[512];
+	cudaEvent_t *ev0;
+	dev_segment *tl_seg;
+	float *tl_t; /* [2 n]: tl_row's segment starts and ends */
+	int64_t tl_l0, tl_l1, tl_prev;
+	long tl_g;
 	char err[1024];
 } cuda_dev;
 
@@ -252,9 +272,13 @@ long cuda_dev_kept_taken(void)
 
 static void launchers_stop(cuda_dev *d);
 
+static void tl_close(cuda_dev *d);
+static int tl_open(cuda_dev *d);
+
 static void release(cuda_dev *d)
 {
 	launchers_stop(d);
+	tl_close(d);
 	for (int i = 0; i < d->n; i++) {
 		cuda_exec_free(d->ex[i]);
 		if (d->ev && d->ev[i])
@@ -501,6 +525,134 @@ static int dev_setup(void *ctx, const dev_service *svc, int n)
 			release(d); /* keeps d->err */
 			return -1;
 		}
+	if (tl_open(d)) {
+		release(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the timeline (ABACUS_TIMELINE) ----------------------------------------
+ *
+ * A row per group, written when the host has seen it end:
+ *   open_ns   the device's clock zero (CLOCK_MONOTONIC at open): one value
+ *             per run, in the order the runs opened it
+ *   group     0.. within the run
+ *   t_us      launch's start on the device clock
+ *   gap_us    since the group before it was seen to end (the run loop's
+ *             turn: the policy's choice, arrivals, stores); empty for the
+ *             first
+ *   launch_us launch's own time (checks, the launch calls)
+ *   host_us   from launch's start to the host seeing the group end
+ *   span_us   on the GPU, the first segment's start to the last one's end
+ *   segs      per segment, ';' between them: service:model:batch:seq:
+ *             start-end:queries:start_us:end_us, its GPU start and end
+ *             from the first segment's start
+ * host_us - span_us is what the group took beyond its kernels: launch
+ * latency and the wait for the end. The file is appended to, so one
+ * scenario's runs share it; its header is written when it is empty. */
+
+static void tl_close(cuda_dev *d)
+{
+	if (d->ev0)
+		for (int i = 0; i < d->n; i++)
+			if (d->ev0[i])
+				cudaEventDestroy(d->ev0[i]);
+	free(d->ev0);
+	free(d->tl_seg);
+	free(d->tl_t);
+	d->ev0 = NULL;
+	d->tl_seg = NULL;
+	d->tl_t = NULL;
+	if (d->tl) {
+		/* release has no way to fail a run: a row lost here is said */
+		int bad = ferror(d->tl);
+		if (fclose(d->tl) || bad)
+			fprintf(stderr, "abacus: writing the timeline %s failed: %s\n", d->tl_path,
+			        strerror(errno));
+		d->tl = NULL;
+	}
+}
+
+static int tl_open(cuda_dev *d)
+{
+	const char *path = getenv("ABACUS_TIMELINE");
+	if (!path || !*path)
+		return 0;
+	snprintf(d->tl_path, sizeof d->tl_path, "%s", path);
+	size_t n = (size_t)(d->n > 0 ? d->n : 1);
+	d->ev0 = calloc(n, sizeof *d->ev0);
+	d->tl_seg = calloc(n, sizeof *d->tl_seg);
+	d->tl_t = calloc(2 * n, sizeof *d->tl_t);
+	if (!d->ev0 || !d->tl_seg || !d->tl_t)
+		return dfail(d, "out of memory for the timeline");
+	for (int i = 0; i < d->n; i++) {
+		cudaError_t e = cudaEventCreate(&d->ev0[i]);
+		if (e != cudaSuccess)
+			return dfail(d, "cudaEventCreate failed for the timeline of service %d: %s",
+			             i, cudaGetErrorString(e));
+	}
+	d->tl = fopen(path, "a");
+	if (!d->tl)
+		return dfail(d, "cannot open the timeline (ABACUS_TIMELINE) %s: %s", path,
+		             strerror(errno));
+	/* rows stay in memory until a MiB has gathered: a write per row would
+	 * land on the next group's critical path */
+	setvbuf(d->tl, NULL, _IOFBF, 1 << 20);
+	if (fseek(d->tl, 0, SEEK_END) == 0 && ftell(d->tl) == 0)
+		fputs("open_ns,group,t_us,gap_us,launch_us,host_us,span_us,segs\n", d->tl);
+	d->tl_prev = -1;
+	d->tl_g = 0;
+	return 0;
+}
+
+/* The group g has been enqueued; launch began at l0. */
+static void tl_launched(cuda_dev *d, const dev_group *g, int64_t l0)
+{
+	d->tl_l0 = l0;
+	d->tl_l1 = dev_now(d);
+	memcpy(d->tl_seg, g->seg, (size_t)g->n * sizeof *g->seg);
+}
+
+/* The group of n segments (d->fly, d->tl_seg) was seen to end at t_end. */
+static int tl_row(cuda_dev *d, int n, int64_t t_end)
+{
+	float *st = d->tl_t, *en = d->tl_t + d->n;
+	float lo = 0.0f, hi = 0.0f;
+	for (int i = 0; i < n; i++) {
+		cudaEvent_t first = d->ev0[d->fly[0]];
+		cudaError_t e = cudaSuccess;
+		st[i] = 0.0f;
+		if (i > 0)
+			e = cudaEventElapsedTime(&st[i], first, d->ev0[d->fly[i]]);
+		if (e == cudaSuccess)
+			e = cudaEventElapsedTime(&en[i], first, d->ev[d->fly[i]]);
+		if (e != cudaSuccess)
+			return dfail(
+			    d, "cudaEventElapsedTime failed for the timeline of service %d: %s",
+			    d->fly[i], cudaGetErrorString(e));
+		if (st[i] < lo)
+			lo = st[i];
+		if (en[i] > hi)
+			hi = en[i];
+	}
+	FILE *f = d->tl;
+	fprintf(f, "%lld,%ld,%.3f,", (long long)d->t0, d->tl_g++, (double)d->tl_l0 / 1e3);
+	if (d->tl_prev >= 0)
+		fprintf(f, "%.3f", (double)(d->tl_l0 - d->tl_prev) / 1e3);
+	fprintf(f, ",%.3f,%.3f,%.3f,", (double)(d->tl_l1 - d->tl_l0) / 1e3,
+	        (double)(t_end - d->tl_l0) / 1e3, (double)(hi - lo) * 1e3);
+	for (int i = 0; i < n; i++) {
+		const dev_segment *sg = &d->tl_seg[i];
+		fprintf(f, "%s%d:%s:%d:%d:%d-%d:%d:%.3f:%.3f", i ? ";" : "", sg->service,
+		        cuda_exec_model(d->ex[sg->service])->name, sg->batch, sg->seq, sg->start,
+		        sg->end, sg->queries > 1 ? sg->queries : 1, (double)(st[i] - lo) * 1e3,
+		        (double)(en[i] - lo) * 1e3);
+	}
+	fputc('\n', f);
+	d->tl_prev = t_end;
+	if (ferror(f))
+		return dfail(d, "writing the timeline %s failed: %s", d->tl_path, strerror(errno));
 	return 0;
 }
 
@@ -520,6 +672,17 @@ static void drain(cuda_dev *d)
 static int launch_one(cuda_dev *d, const dev_segment *sg, char *msg, size_t len)
 {
 	cuda_exec *x = d->ex[sg->service];
+	if (d->ev0) {
+		cudaError_t e = cudaEventRecord(d->ev0[sg->service], cuda_exec_stream(x));
+		if (e != cudaSuccess) {
+			snprintf(msg, len,
+			         "cudaEventRecord failed marking the start of %s ops [%d, %d), "
+			         "batch %d: %s",
+			         cuda_exec_model(x)->name, sg->start, sg->end, sg->batch,
+			         cudaGetErrorString(e));
+			return -1;
+		}
+	}
 	int rc = d->opt.any_start
 	             ? cuda_exec_run_unchecked(x, sg->start, sg->end, sg->batch, sg->seq, msg, len)
 	             : cuda_exec_run(x, sg->start, sg->end, sg->batch, sg->seq, msg, len);
@@ -662,6 +825,7 @@ static int launch_threaded(cuda_dev *d, const dev_group *g)
 static int dev_launch(void *ctx, const dev_group *g)
 {
 	cuda_dev *d = ctx;
+	int64_t l0 = d->tl ? dev_now(d) : 0;
 	if (g->n < 1)
 		return dfail(d, "empty operator group");
 	if (d->fly_n)
@@ -709,17 +873,22 @@ static int dev_launch(void *ctx, const dev_group *g)
 		}
 	}
 	free(seen);
-	if (g->n > 1 && d->opt.launch_threads)
-		return launch_threaded(d, g);
-	for (int i = 0; i < g->n; i++) {
-		const dev_segment *sg = &g->seg[i];
-		char msg[768];
-		d->fly[d->fly_n++] = sg->service;
-		if (launch_one(d, sg, msg, sizeof msg)) {
-			drain(d);
-			return dfail(d, "service %d: %s", sg->service, msg);
+	if (g->n > 1 && d->opt.launch_threads) {
+		if (launch_threaded(d, g))
+			return -1;
+	} else {
+		for (int i = 0; i < g->n; i++) {
+			const dev_segment *sg = &g->seg[i];
+			char msg[768];
+			d->fly[d->fly_n++] = sg->service;
+			if (launch_one(d, sg, msg, sizeof msg)) {
+				drain(d);
+				return dfail(d, "service %d: %s", sg->service, msg);
+			}
 		}
 	}
+	if (d->tl)
+		tl_launched(d, g, l0);
 	return 0;
 }
 
@@ -749,7 +918,7 @@ static int finish(cuda_dev *d, int64_t *seg_end)
 	int64_t max_ns = (int64_t)((double)off_max * 1e6);
 	for (int i = 0; i < n; i++)
 		seg_end[i] = t_end - (max_ns - seg_end[i]);
-	return 0;
+	return d->tl ? tl_row(d, n, t_end) : 0;
 }
 
 static int fly_fail(cuda_dev *d, const char *call, int i, cudaError_t e)

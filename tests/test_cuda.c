@@ -60,9 +60,14 @@
  *     graphs launched from a host thread per service gives the outputs it
  *     gives from one thread, and a segment refused on its thread is
  *     reported with its model; both group times are printed.
+ *13. the timeline (timeline): with ABACUS_TIMELINE set, two runs of six
+ *     groups append twelve rows under one header, each naming its
+ *     segments, its GPU span within its host time; a path that cannot be
+ *     opened fails setup naming the variable.
  *
  * Arguments, if any, name the parts to run (layers, resnet, models,
- * segments, device, kept, threads, attention, merged, ws, lt, dw, pool);
+ * segments, device, kept, threads, timeline, attention, merged, ws, lt,
+ * dw, pool);
  * none: all.
  *
  * Exit 77 (skipped) without a GPU, or when built without CUDA.
@@ -72,6 +77,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -1305,6 +1311,98 @@ static void test_threads(zoo_model *r50, zoo_model *bert)
 	free(bb);
 }
 
+/* The timeline (ABACUS_TIMELINE, runtime/cuda_dev.c): a device writes a
+ * row per group (header once), its segments named, the GPU span within
+ * the host's time; a path it cannot open fails setup naming the variable. */
+static void test_timeline(zoo_model *r50, zoo_model *bert)
+{
+	char err[ERRLEN], path[] = "/tmp/abacus-timeline-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	setenv("ABACUS_TIMELINE", path, 1);
+	cuda_options o;
+	cuda_options_default(&o);
+	dev_service svc[2];
+	r50_bert_services(r50, bert, 4, svc);
+	dev_segment seg[2] = {{0, 4, 0, 0, r50->n_ops, 1}, {1, 2, 32, 0, bert->n_ops, 1}};
+	dev_group both = {2, seg}, one = {1, seg};
+	int64_t end[2];
+	for (int round = 0; round < 2; round++) { /* a second run appends */
+		device d;
+		CHECK(cuda_device_open(&d, &o, err, sizeof err) == 0);
+		int rc = device_setup(&d, svc, 2);
+		if (rc)
+			fprintf(stderr, "timeline: setup: %s\n", device_errmsg(&d));
+		CHECK(rc == 0);
+		for (int i = 0; i < 6 && !rc; i++) {
+			rc = device_run_group(&d, i % 2 ? &both : &one, end);
+			CHECK(rc == 0);
+		}
+		device_free(&d);
+	}
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	int rows = 0, headers = 0, good = 0;
+	double beyond[12];
+	char line[1024];
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "open_ns,", 8) == 0) {
+			headers++;
+			continue;
+		}
+		long long open_ns;
+		long g;
+		double t, launch, host, span;
+		char gap[32] = "", segs[512] = "";
+		/* gap_us is empty on a run's first group */
+		int n = sscanf(line, "%lld,%ld,%lf,%31[^,],%lf,%lf,%lf,%511s", &open_ns, &g, &t,
+		               gap, &launch, &host, &span, segs);
+		if (n != 8)
+			n = sscanf(line, "%lld,%ld,%lf,,%lf,%lf,%lf,%511s", &open_ns, &g, &t,
+			           &launch, &host, &span, segs) +
+			    1;
+		int nseg = 1;
+		for (const char *c = segs; *c; c++)
+			nseg += *c == ';';
+		int want = g % 2 ? 2 : 1;
+		if (n == 8 && nseg == want && strstr(segs, "resnet50") &&
+		    (want == 1 || strstr(segs, "bert")) && span > 0 && host + 2.0 >= span &&
+		    launch >= 0 && launch <= host && rows < 12) {
+			beyond[good] = host - span;
+			good++;
+		} else {
+			fprintf(stderr, "timeline: unexpected row: %s", line);
+		}
+		rows++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(headers == 1 && rows == 12 && good == 12);
+	if (good == 12) {
+		for (int i = 1; i < good; i++)
+			for (int j = i; j > 0 && beyond[j] < beyond[j - 1]; j--) {
+				double x = beyond[j];
+				beyond[j] = beyond[j - 1];
+				beyond[j - 1] = x;
+			}
+		printf("  12 rows, one header; host time beyond the GPU span: median %.1f us, "
+		       "range %.1f to %.1f\n",
+		       (beyond[5] + beyond[6]) / 2, beyond[0], beyond[11]);
+	}
+	unlink(path);
+	setenv("ABACUS_TIMELINE", "/nonexistent-dir/timeline.csv", 1);
+	device d;
+	CHECK(cuda_device_open(&d, &o, err, sizeof err) == 0);
+	CHECK(device_setup(&d, svc, 2) != 0);
+	CHECK_STR_HAS(device_errmsg(&d), "ABACUS_TIMELINE");
+	printf("  a path it cannot open: %s\n", device_errmsg(&d));
+	device_free(&d);
+	unsetenv("ABACUS_TIMELINE");
+}
+
 /* Queries of batches q[0..nq) merged into one batch of their sum, run as
  * a whole model, against each query run alone on its own slice of the
  * merged input: the merged batch's outputs, slice by slice. */
@@ -1685,6 +1783,10 @@ int main(int argc, char **argv)
 	if (part(argc, argv, "threads")) {
 		printf("launch threads:\n");
 		test_threads(r50, bert);
+	}
+	if (part(argc, argv, "timeline")) {
+		printf("timeline:\n");
+		test_timeline(r50, bert);
 	}
 	if (part(argc, argv, "attention")) {
 		printf("attention kernel:\n");

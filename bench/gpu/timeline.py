@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""timeline.py: where a live group's time goes, from the rows the CUDA
+device writes with ABACUS_TIMELINE=FILE (runtime/cuda_dev.c, "the
+timeline").
+
+  python3 bench/gpu/timeline.py TIMELINE.csv [--db LIVE.DB] [--ops data/h100/ops.csv]
+
+Per run (one device open), medians over its groups, in microseconds:
+  turn     the run loop's time between one group's end and the next launch,
+           over the groups that followed another at once (gap under 1 ms:
+           the policy's choice and the loop's bookkeeping, not an idle wait)
+  launch   launch's own time (checks and the launch calls)
+  beyond   host time past the kernels: from launch's start to the host
+           seeing the end, less the GPU span (launch latency, the wait)
+  gpu/prof the GPU span of a group of one segment over the profile's time
+           for it (ops.csv: the whole-model row of an uncut query, else the
+           sum of its ops), the kernels' own slowdown live
+  excess   turn + beyond + (span - profile): what each group adds beyond
+           what the simulator charges for it
+With --db the runs are named by the results database's live runs (device
+cuda, in id order, which is the order they opened the device)."""
+import argparse
+import csv
+import json
+import sqlite3
+import statistics
+import sys
+
+
+def load_ops(path):
+    ops, whole = {}, {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            k = (r["model"], int(r["batch"]), int(r["seq"]))
+            op = int(r["op"])
+            ops.setdefault(k, {})[op] = float(r["median_us"])
+    for k, by_op in ops.items():
+        whole[k] = max(by_op)  # the whole-model row has op = n_ops
+    return ops, whole
+
+
+def prof_us(ops, whole, seg):
+    k = (seg["model"], seg["batch"], seg["seq"])
+    by_op = ops.get(k)
+    if by_op is None:
+        return None
+    if seg["start"] == 0 and seg["end"] == whole[k]:
+        return by_op[whole[k]]
+    if any(i not in by_op for i in range(seg["start"], seg["end"])):
+        return None
+    return sum(by_op[i] for i in range(seg["start"], seg["end"]))
+
+
+def parse_segs(text):
+    out = []
+    for s in text.split(";"):
+        svc, model, batch, seq, rng, q, st, en = s.split(":")
+        a, b = rng.split("-")
+        out.append(dict(service=int(svc), model=model, batch=int(batch), seq=int(seq),
+                        start=int(a), end=int(b), queries=int(q), st=float(st),
+                        en=float(en)))
+    return out
+
+
+def run_names(db):
+    con = sqlite3.connect(db)
+    names = []
+    for rid, name, policy, tags in con.execute(
+            "SELECT id, name, policy, tags FROM runs WHERE device = 'cuda' ORDER BY id"):
+        try:
+            t = json.loads(tags or "{}")
+        except json.JSONDecodeError:
+            t = {}
+        load = t.get("load")
+        label = t.get("label") or policy
+        names.append(f"{rid}:{label}" + (f"@{load}" if load is not None else ""))
+    return names
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("timeline")
+    ap.add_argument("--db")
+    ap.add_argument("--ops")
+    a = ap.parse_args()
+    runs = {}
+    with open(a.timeline, newline="") as f:
+        for r in csv.DictReader(f):
+            runs.setdefault(int(r["open_ns"]), []).append(r)
+    if not runs:
+        sys.exit(f"timeline.py: {a.timeline} has no groups")
+    names = run_names(a.db) if a.db else []
+    if names and len(names) != len(runs):
+        print(f"# {len(runs)} device opens against {len(names)} live runs in {a.db}: "
+              "runs numbered instead", file=sys.stderr)
+        names = []
+    ops, whole = load_ops(a.ops) if a.ops else ({}, {})
+    cols = ["run", "groups", "segs", "turn", "launch", "beyond", "gpu/prof", "excess"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + " --- |" * len(cols))
+    for i, key in enumerate(sorted(runs)):
+        rows = runs[key]
+        turn, launch, beyond, ratio, extra, nseg = [], [], [], [], [], []
+        for r in rows:
+            segs = parse_segs(r["segs"])
+            nseg.append(len(segs))
+            span = float(r["span_us"])
+            launch.append(float(r["launch_us"]))
+            beyond.append(float(r["host_us"]) - span)
+            gap = float(r["gap_us"]) if r["gap_us"] else None
+            if gap is not None and gap < 1000:
+                turn.append(gap)
+            if len(segs) == 1 and ops:
+                p = prof_us(ops, whole, segs[0])
+                if p:
+                    ratio.append(span / p)
+                    extra.append(span - p)
+        exc = med(turn) + med(beyond) + (med(extra) if extra else 0.0)
+        name = names[i] if names else str(i + 1)
+        print(f"| {name} | {len(rows)} | {statistics.mean(nseg):.2f} | {med(turn):.1f} | "
+              f"{med(launch):.1f} | {med(beyond):.1f} | "
+              f"{med(ratio):.3f} | {exc:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
