@@ -26,9 +26,12 @@
  *                                   ncu --profile-from-start off), after
  *                                   printing how each conv runs at that batch
  *   bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add] [--dw N]
+ *                            [--ws-all] [--max-batch N (default 2)]
  *                                   one short run of every model (for
  *                                   compute-sanitizer), no timing: fp32 and
- *                                   fp16, or only fp16 with --fp16
+ *                                   fp16, or only fp16 (bf16) with --fp16
+ *                                   (--bf16); whole at batch N, split at 1;
+ *                                   bert at seq 16, 64 with --attn-tc
  *   bench_gpu --info
  *
  * Tables, each written as OUTDIR/<name>.csv and printed:
@@ -529,15 +532,19 @@ static int sanitize_run(const opts *o)
 			fprintf(stderr, "%s\n", err);
 			return -1;
 		}
-		int s = m->has_seq ? 16 : 0;
+		/* the tensor-core attention kernel runs only from its batch and
+		 * sequence rules (cuda_exec.c): bert at seq 64 with it, so that
+		 * a --max-batch of 8 puts it under memcheck in TF32 and half */
+		int s = m->has_seq ? (attn_tc ? 64 : 16) : 0;
+		int b = o->max_batch;
 		/* eager with every ungrouped conv as a GEMM, unsplit then split;
 		 * graphs as chosen (the last whole run replays the whole-model
 		 * graph the first one captured); then fp16 the same three ways */
 		for (int pass = half ? 3 : 0; pass < 6; pass++) {
 			int graphs = pass % 3 == 2;
 			cuda_exec_cfg cfg = {.model = m,
-			                     .max_batch = 2,
-			                     .max_seq = m->has_seq ? 32 : 0,
+			                     .max_batch = b,
+			                     .max_seq = s,
 			                     .tf32 = 1,
 			                     .graphs = graphs,
 			                     .whole = 1,
@@ -546,6 +553,7 @@ static int sanitize_run(const opts *o)
 			                     .half = pass >= 3 ? (half == 2 ? 2 : 1) : 0,
 			                     .nhwc = nhwc,
 			                     .fuse_add = fuse_add,
+			                     .ws_all = ws_all,
 			                     .dw = dw};
 			cfg.fc_lt = fc_lt;
 			cfg.attn_rt = attn_rt;
@@ -554,10 +562,10 @@ static int sanitize_run(const opts *o)
 			int k = m->n_ops / 2;
 			if (cuda_exec_new(&cfg, &x, err, sizeof err) ||
 			    cuda_exec_load(x, err, sizeof err) ||
-			    cuda_exec_run(x, 0, m->n_ops, 2, s, err, sizeof err) ||
+			    cuda_exec_run(x, 0, m->n_ops, b, s, err, sizeof err) ||
 			    cuda_exec_run(x, 0, k, 1, s, err, sizeof err) ||
 			    cuda_exec_run(x, k, m->n_ops, 1, s, err, sizeof err) ||
-			    cuda_exec_run(x, 0, m->n_ops, 2, s, err, sizeof err) ||
+			    cuda_exec_run(x, 0, m->n_ops, b, s, err, sizeof err) ||
 			    cuda_exec_sync(x, err, sizeof err)) {
 				fprintf(stderr, "%s: %s\n", m->name, err);
 				rc = -1;
@@ -644,7 +652,7 @@ static int usage(void)
 	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-tc (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
-	    "                            [--dw N]\n"
+	    "                            [--dw N] [--ws-all] [--max-batch N (default 2)]\n"
 	    "       bench_gpu --info\n"
 	    "       bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
 	    "                                       [--ws-all] [--dw N] [--max-batch N]\n");
@@ -721,8 +729,10 @@ int main(int argc, char **argv)
 		else
 			o.outdir = argv[i];
 	}
-	if (sanitize)
+	if (sanitize) {
+		o.max_batch = kmax > 0 ? kmax : 2;
 		return sanitize_run(&o) ? 1 : 0;
+	}
 	if (kernels)
 		return kernels_run(kernels, kmax) ? 1 : 0;
 	if (!o.outdir)

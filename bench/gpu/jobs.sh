@@ -15,6 +15,11 @@
 #   cudatest   test_cuda, every check (TPARTS="attention lt": those only)
 #   wstest     test_cuda ws: the workspace any candidate fits (cuda_exec_cfg.ws_all)
 #   dwtest     test_cuda dw: our depthwise conv kernel (cuda_exec_cfg.dw)
+#   memcheck   compute-sanitizer memcheck over bench_gpu --sanitize-run of
+#              every model (MODELS: some) with the engine's levers (MCARGS;
+#              default NHWC, fused add, ws_all, fc_lt, our depthwise kernel
+#              always, attn_tc, batch 8 so that its kernel runs): fp32 and
+#              fp16, then bf16, each under LIMIT (default 240) seconds
 #   mpi        bench/gpu/mpi_live.sh (MPI=.mpi, carried)
 #   batching   bench/gpu/batching_live.sh info pairs (its PAIRS, QUERIES)
 #   sizes groups parts   bench/gpu/profile.sh's stages (GPU must match the card)
@@ -56,6 +61,21 @@ for j in "$@"; do
 		[ "$j" = dwtest ] && parts=(dw) lim=${LIMIT:-300}
 		timeout "$lim" "$BUILD/test_cuda" "${parts[@]}" >"$o/out.txt" 2>&1
 		echo "exit $?" >>"$o/out.txt"
+		;;
+	memcheck)
+		. bench/gpu/stage.sh
+		gpu_env
+		read -ra ma <<<"${MCARGS:---nhwc --fuse-add --ws-all --fc-lt --dw 2 --attn-tc --max-batch 8}"
+		[ -n "${MODELS:-}" ] && ma+=(--models "$MODELS")
+		for prec in fp32+fp16 bf16; do
+			extra=()
+			[ "$prec" = bf16 ] && extra=(--bf16)
+			echo "=== memcheck $prec: ${ma[*]} ${extra[*]}" >>"$o/out.txt"
+			PATH=$PATH:/usr/local/cuda/bin timeout "${LIMIT:-240}" compute-sanitizer --tool memcheck \
+				--error-exitcode 3 "$BUILD/bench_gpu" --sanitize-run "${ma[@]}" "${extra[@]}" \
+				>>"$o/out.txt" 2>&1
+			echo "=== memcheck $prec: exit $?" >>"$o/out.txt"
+		done
 		;;
 	mpi) OUT=$o bash bench/gpu/mpi_live.sh >"$o/out.txt" 2>&1 ;;
 	batching) OUT=$o bash bench/gpu/batching_live.sh info pairs >"$o/out.txt" 2>&1 ;;
