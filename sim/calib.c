@@ -270,6 +270,32 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 	return 0;
 }
 
+int calib_check(const prof *p, const smp_set *samples, double kappa, double scale_c, double scale_m,
+                FILE *report, calib_result *out, char *err, size_t errlen)
+{
+	if (samples->n < 1) {
+		snprintf(err, errlen, "no measured groups to check");
+		return -1;
+	}
+	calib c;
+	if (calib_setup(&c, p, samples, 1, err, errlen)) {
+		calib_free(&c);
+		return -1;
+	}
+	if (sim_set_contention(&c.dev, kappa, scale_c, scale_m)) {
+		snprintf(err, errlen, "%s", device_errmsg(&c.dev));
+		calib_free(&c);
+		return -1;
+	}
+	*out = (calib_result){.kappa = kappa, .scale_c = scale_c, .scale_m = scale_m};
+	out->n_test = samples->n;
+	out->mape_test = mape(&c, 0, samples->n);
+	if (report)
+		report_combos(&c, 0, samples->n, report);
+	calib_free(&c);
+	return 0;
+}
+
 int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
                 size_t errlen)
 {
@@ -317,7 +343,36 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 		return -1;
 	smp_set s = {0};
 	calib_result r;
+	if (c->check && c->write) {
+		prof_free(p);
+		snprintf(err, errlen, "--check fits nothing, so it has nothing to --write");
+		return -1;
+	}
 	int rc = smp_read_csv(groups, &s, err, errlen);
+	if (rc == 0 && c->check) {
+		sim_options so;
+		sim_options_default(&so);
+		int have = sim_load_calibration(dir, gpu, &so, err, errlen);
+		if (have == 1) {
+			snprintf(err, errlen,
+			         "%s/%s/sim.csv: no stored fit to check (abacus calibrate "
+			         "--write makes one)",
+			         dir, gpu);
+			have = -1;
+		}
+		rc = have < 0 ? -1
+		              : calib_check(p, &s, so.kappa, so.scale_c, so.scale_m, out, &r, err,
+		                            errlen);
+		if (rc == 0)
+			fprintf(
+			    out,
+			    "\nstored contention model for %s (kappa %.4f  scale_c %.4f  scale_m "
+			    "%.4f): group latency MAPE %.2f%% on all %zu groups of %s\n",
+			    gpu, r.kappa, r.scale_c, r.scale_m, r.mape_test, r.n_test, groups);
+		smp_set_free(&s);
+		prof_free(p);
+		return rc ? -1 : 0;
+	}
 	if (rc == 0)
 		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, c->progress, &r,
 		               err, errlen);

@@ -33,6 +33,14 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
               uint64_t seed, FILE *report, struct progress *pg, calib_result *out, char *err,
               size_t errlen);
 
+/* The error of given contention parameters on every sample (none held
+ * out, nothing fitted): out's mape_test and n_test say it, its other
+ * error fields are 0; the per-combination table goes to report when not
+ * NULL. For measured groups the fit never saw, such as a live run's
+ * (bench/gpu/timeline.py --groups). */
+int calib_check(const prof *p, const smp_set *samples, double kappa, double scale_c, double scale_m,
+                FILE *report, calib_result *out, char *err, size_t errlen);
+
 /* Writes DIR/<gpu>/sim.csv, which sim_load_calibration reads. */
 int calib_write(const char *data_dir, const char *gpu, const calib_result *r, char *err,
                 size_t errlen);
@@ -48,6 +56,7 @@ typedef struct calib_config {
 	uint64_t max_train; /* 0: every training group */
 	uint64_t seed;
 	int write;
+	int check; /* no fit: the stored DATA/<gpu>/sim.csv's error on every group */
 	struct progress *progress; /* the fit's; NULL: none */
 } calib_config;
 

@@ -86,6 +86,20 @@ int main(void)
 	CHECK_INT(r.n_train, 450);
 	CHECK_NEAR(r.kappa, 0.30, 0.051);
 
+	/* checking parameters fits nothing: the truth has no error on every
+	 * sample, a kappa of 0 the error of ignoring contention */
+	calib_result ck;
+	CHECK_INT(calib_check(p, &s, 0.30, 2.0, 1.0, NULL, &ck, err, sizeof err), 0);
+	CHECK_INT(ck.n_test, 600);
+	CHECK(ck.mape_test < 1e-6);
+	CHECK_INT(calib_check(p, &s, 0.0, 2.0, 1.0, NULL, &ck, err, sizeof err), 0);
+	CHECK(ck.mape_test > 1.0);
+	printf("check: kappa 0 against data of 0.3: mape %.2f%% on %zu groups\n", ck.mape_test,
+	       ck.n_test);
+	smp_set none = {0};
+	CHECK_INT(calib_check(p, &none, 0.3, 2.0, 1.0, NULL, &ck, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "no measured groups");
+
 	/* with 5% noise, the error floor is the noise: about 4% (mean
 	 * absolute deviation of a 5% log-normal), and the fit stays close */
 	smp_set sn = {0};

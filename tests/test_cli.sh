@@ -497,6 +497,12 @@ expect_exit missing-value 2 "abacus train: --seed needs a value (N)" "$BIN" trai
 expect_exit bad-int 2 "abacus runs: --limit needs a positive integer, got 'many'" "$BIN" runs --limit=many
 expect_exit bad-number 2 "abacus calibrate: --test-frac needs a number, got '0.2x'" "$BIN" calibrate --test-frac=0.2x
 expect_exit flag-value 2 "abacus runs: --all takes no value, got '--all=yes'" "$BIN" runs --all=yes
+expect_exit check-write 1 "abacus calibrate: --check fits nothing, so it has nothing to --write" \
+	"$BIN" calibrate --gpu h100 --check --write
+# --check prices the shipped groups with the shipped fit: the error it was stored with
+"$BIN" calibrate --gpu h100 --check >"$T/out" 2>&1 &&
+	grep -q "^stored contention model for h100 (kappa 0.6375 .*group latency MAPE 4.9[0-9]% on all 15600 groups" "$T/out" &&
+	ok || bad "calibrate --check: $(tail -n 2 "$T/out")"
 expect_exit bad-list 2 "abacus profile: --batches needs a list of integers" "$BIN" profile --batches=1,x
 # a scenario's own arguments are its, even when they look like options
 printf 'print("ARGS", ...)\n' >args.lua
