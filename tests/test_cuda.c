@@ -1296,10 +1296,15 @@ static void test_threads(zoo_model *r50, zoo_model *bert)
 	if (a50 && b50 && ab && bb) {
 		CHECK(threads_round(0, r50, bert, a50, ab, &one) == 0);
 		CHECK(threads_round(1, r50, bert, b50, bb, &each) == 0);
+		/* the two rounds build their executors apart, with TF32 on:
+		 * cuDNN's kernels need not sum in the same order twice (6.3e-05
+		 * for resnet50 on an H100), so the bound is the whole model's
+		 * against its reference; a launch race would corrupt whole
+		 * tensors, far past it */
 		double e50 = rel_err(b50, a50, n50), eb = rel_err(bb, ab, nb);
-		CHECK(e50 <= 1e-5 && eb <= 1e-5);
+		CHECK(e50 <= 1e-3 && eb <= 1e-3);
 		printf("  outputs, a thread per service against one: resnet50 rel err %.2e, bert "
-		       "%.2e (tol 1e-05)\n",
+		       "%.2e (tol 1e-03)\n",
 		       e50, eb);
 		printf("  without graphs, resnet50 b4 with bert b2 seq 32: one thread %.3f ms, a "
 		       "thread per service %.3f ms\n",

@@ -18,7 +18,11 @@ Per run (one device open), medians over its groups, in microseconds:
   excess   turn + beyond + (span - profile): what each group adds beyond
            what the simulator charges for it
 With --db the runs are named by the results database's live runs (device
-cuda, in id order, which is the order they opened the device)."""
+cuda, in id order, which is the order they opened the device). With
+--groups OUT.csv the groups of two or more segments are written as a
+measured-groups file (data/<gpu>/groups.csv's columns, the GPU span as
+median and p99), for `abacus calibrate --check --groups OUT.csv`: the
+contention model's error on groups that ran live."""
 import argparse
 import csv
 import json
@@ -63,10 +67,18 @@ def parse_segs(text):
 
 
 def run_names(db):
-    con = sqlite3.connect(db)
+    """The live runs' names; db may be a CSV of the runs table (sqlite3 -csv
+    -header DB "SELECT * FROM runs"), as bench/results keeps them."""
+    if db.endswith(".csv"):
+        with open(db, newline="") as f:
+            rows = [(int(r["id"]), r["name"], r["policy"], r["tags"])
+                    for r in csv.DictReader(f) if r["device"] == "cuda"]
+        rows.sort()
+    else:
+        rows = sqlite3.connect(db).execute(
+            "SELECT id, name, policy, tags FROM runs WHERE device = 'cuda' ORDER BY id").fetchall()
     names = []
-    for rid, name, policy, tags in con.execute(
-            "SELECT id, name, policy, tags FROM runs WHERE device = 'cuda' ORDER BY id"):
+    for rid, name, policy, tags in rows:
         try:
             t = json.loads(tags or "{}")
         except json.JSONDecodeError:
@@ -81,11 +93,26 @@ def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def write_groups(runs, path):
+    with open(path, "w") as f:
+        f.write("combo,segments,median_us,p99_us\n")
+        for rows in runs.values():
+            for r in rows:
+                segs = sorted(parse_segs(r["segs"]), key=lambda s: s["service"])
+                if len(segs) < 2:
+                    continue
+                combo = "+".join(s["model"] for s in segs)
+                sg = ";".join(f"{s['model']}:{s['batch']}:{s['seq']}:{s['start']}:{s['end']}"
+                              for s in segs)
+                f.write(f"{combo},{sg},{r['span_us']},{r['span_us']}\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("timeline")
     ap.add_argument("--db")
     ap.add_argument("--ops")
+    ap.add_argument("--groups")
     a = ap.parse_args()
     runs = {}
     with open(a.timeline, newline="") as f:
@@ -99,6 +126,8 @@ def main():
               "runs numbered instead", file=sys.stderr)
         names = []
     ops, whole = load_ops(a.ops) if a.ops else ({}, {})
+    if a.groups:
+        write_groups(runs, a.groups)
     cols = ["run", "groups", "segs", "turn", "launch", "beyond", "gpu/prof", "excess"]
     print("| " + " | ".join(cols) + " |")
     print("|" + " --- |" * len(cols))
