@@ -3,8 +3,10 @@
 # from what is committed beside them: bench/paper_engines.py from the runs
 # kept as CSV, bench/overlap_gain.py from the two data folders, and the
 # launch-thread what-if (bench/threads_bound_data.py, calibrate, then
-# scenarios/paper/beyond.lua on the simulator) to the digit; bad input to
-# the tools is refused in one line.
+# scenarios/paper/beyond.lua on the simulator), the launch threads' live
+# tables, and bench/gpu/timeline.py's summary of the live timeline with
+# calibrate --check on its groups, to the digit; bad input to the tools is
+# refused in one line.
 #   bash tests/test_results.sh ABACUS_BIN SOURCE_DIR
 set -u
 BIN=$1
@@ -33,6 +35,19 @@ same graphs-21 $R/graphs-21.txt python3 bench/paper_engines.py --error graphs-li
 	graphs-live=$R/live-graphs.csv graphs-sim=$R/sim-graphs.csv
 same overlap $R/overlap-gain.txt python3 bench/overlap_gain.py data/h100 $R/eager-data/h100
 same bound $R/overlap-bound-threads.txt python3 bench/overlap_gain.py --bound $R/eager-data/h100 data/h100
+# the launch threads live (and the live timeline of batching_live.sh)
+same engines-threads $R/engines-threads.txt python3 bench/paper_engines.py \
+	--error graphs-live:graphs-sim --error eager-live:eager-sim --error threads-live:threads-sim \
+	graphs-live=$R/live-graphs.csv graphs-sim=$R/sim-graphs.csv eager-live=$R/live-eager.csv@eager \
+	eager-sim=$R/sim-eager.csv threads-live=$R/live-threads.csv@eager+threads \
+	threads-sim=$R/sim-threads.csv
+same overlap-threads $R/overlap-gain-threads.txt sh -c "cd $R && python3 ../../../overlap_gain.py \
+	../../../../data/h100 eager-data/h100 threads-data/h100"
+TL=bench/results/h100/timeline
+same timeline $TL/timeline.txt sh -c "cd $TL && python3 ../../../gpu/timeline.py timeline.csv \
+	--db runs.csv --ops ../../../../data/h100/ops.csv --groups $T/groups.csv"
+cmp -s "$T/groups.csv" $TL/live-groups.csv && ok || bad "timeline.py --groups differs from live-groups.csv"
+same timeline-check $TL/check.txt sh -c "cd $TL && '$BIN' calibrate --gpu h100 --groups live-groups.csv --check"
 
 # the what-if folder, fitted, and §7.4 simulated on it
 mkdir -p "$T/bound"
