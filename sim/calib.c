@@ -324,8 +324,34 @@ void calib_config_default(calib_config *c)
 	*c = (calib_config){.gpu = "h200", .test_frac = 0.2, .max_train = 4000, .seed = 1};
 }
 
+/* --check: the stored DIR/<gpu>/sim.csv priced on every group of s. */
+static int check_stored(const prof *p, const smp_set *s, const char *dir, const char *gpu,
+                        const char *groups, FILE *out, char *err, size_t errlen)
+{
+	sim_options so;
+	sim_options_default(&so);
+	int have = sim_load_calibration(dir, gpu, &so, err, errlen);
+	if (have == 1)
+		snprintf(
+		    err, errlen,
+		    "%s/%s/sim.csv: no stored fit to check (abacus calibrate --write makes one)",
+		    dir, gpu);
+	calib_result r;
+	if (have != 0 || calib_check(p, s, so.kappa, so.scale_c, so.scale_m, out, &r, err, errlen))
+		return -1;
+	fprintf(out,
+	        "\nstored contention model for %s (kappa %.4f  scale_c %.4f  scale_m %.4f): group "
+	        "latency MAPE %.2f%% on all %zu groups of %s\n",
+	        gpu, r.kappa, r.scale_c, r.scale_m, r.mape_test, r.n_test, groups);
+	return 0;
+}
+
 int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 {
+	if (c->check && c->write) {
+		snprintf(err, errlen, "--check fits nothing, so it has nothing to --write");
+		return -1;
+	}
 	const char *gpu = c->gpu, *data = c->data, *groups = c->groups;
 	char path[1100];
 	data_where w;
@@ -343,40 +369,13 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 		return -1;
 	smp_set s = {0};
 	calib_result r;
-	if (c->check && c->write) {
-		prof_free(p);
-		snprintf(err, errlen, "--check fits nothing, so it has nothing to --write");
-		return -1;
-	}
 	int rc = smp_read_csv(groups, &s, err, errlen);
-	if (rc == 0 && c->check) {
-		sim_options so;
-		sim_options_default(&so);
-		int have = sim_load_calibration(dir, gpu, &so, err, errlen);
-		if (have == 1) {
-			snprintf(err, errlen,
-			         "%s/%s/sim.csv: no stored fit to check (abacus calibrate "
-			         "--write makes one)",
-			         dir, gpu);
-			have = -1;
-		}
-		rc = have < 0 ? -1
-		              : calib_check(p, &s, so.kappa, so.scale_c, so.scale_m, out, &r, err,
-		                            errlen);
-		if (rc == 0)
-			fprintf(
-			    out,
-			    "\nstored contention model for %s (kappa %.4f  scale_c %.4f  scale_m "
-			    "%.4f): group latency MAPE %.2f%% on all %zu groups of %s\n",
-			    gpu, r.kappa, r.scale_c, r.scale_m, r.mape_test, r.n_test, groups);
-		smp_set_free(&s);
-		prof_free(p);
-		return rc ? -1 : 0;
-	}
-	if (rc == 0)
+	if (rc == 0 && c->check)
+		rc = check_stored(p, &s, dir, gpu, groups, out, err, errlen);
+	else if (rc == 0)
 		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, c->progress, &r,
 		               err, errlen);
-	if (rc == 0) {
+	if (rc == 0 && !c->check) {
 		fprintf(out, "\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu,
 		        r.kappa, r.scale_c, r.scale_m);
 		fprintf(out,
