@@ -1222,6 +1222,17 @@ static void test_kept(void)
 	unsetenv("ABACUS_EXEC_CACHE");
 }
 
+/* Sorts x[0..n) ascending (insertion sort: the few timings of a check). */
+static void sort_doubles(double *x, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && x[j] < x[j - 1]; j--) {
+			double v = x[j];
+			x[j] = x[j - 1];
+			x[j - 1] = v;
+		}
+}
+
 /* One device without CUDA graphs, resnet50 batch 4 and bert batch 2 seq 32
  * as one group, launched from one thread or (threads) from a thread per
  * service: the median of 20 groups' times and both services' outputs. With
@@ -1257,12 +1268,7 @@ static int threads_round(int threads, zoo_model *r50, zoo_model *bert, float *o_
 	if (rc)
 		fprintf(stderr, "threads %d: group: %s\n", threads, device_errmsg(&d));
 	if (!rc) {
-		for (int i = 1; i < 20; i++) /* insertion sort: the median */
-			for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-				double x = t[j];
-				t[j] = t[j - 1];
-				t[j - 1] = x;
-			}
+		sort_doubles(t, 20);
 		*ms = (t[9] + t[10]) / 2;
 		rc = cuda_exec_get_output(cuda_dev_exec(&d, 0), o_r50, 4, 0, err, sizeof err) ||
 		     cuda_exec_get_output(cuda_dev_exec(&d, 1), o_bert, 2, 32, err, sizeof err);
@@ -1387,12 +1393,7 @@ static void test_timeline(zoo_model *r50, zoo_model *bert)
 		fclose(f);
 	CHECK(headers == 1 && rows == 12 && good == 12);
 	if (good == 12) {
-		for (int i = 1; i < good; i++)
-			for (int j = i; j > 0 && beyond[j] < beyond[j - 1]; j--) {
-				double x = beyond[j];
-				beyond[j] = beyond[j - 1];
-				beyond[j - 1] = x;
-			}
+		sort_doubles(beyond, good);
 		printf("  12 rows, one header; host time beyond the GPU span: median %.1f us, "
 		       "range %.1f to %.1f\n",
 		       (beyond[5] + beyond[6]) / 2, beyond[0], beyond[11]);
