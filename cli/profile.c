@@ -38,6 +38,9 @@ static const opt_spec profile_opts[] = {
      .off = AT(warmup), .help = "untimed runs before them (default 2)"},
     {.name = "--combos", .kind = OPT_STR, .meta = "default|pairs|a+b,c+d", .off = AT(combos),
      .help = "combinations of models measured in groups (default: the paper's)"},
+    {.name = "--whole", .kind = OPT_NUM, .meta = "F", .off = AT(whole),
+     .help = "share of groups whose segments each span their whole model, as batching runs "
+             "them (default 0: every segment from a random start to a random end)"},
     {.name = "--no-solo", .kind = OPT_FLAG, .clears = 1, .off = AT(solo),
      .help = "measure no solo ops"},
     {.name = "--no-groups", .kind = OPT_FLAG, .clears = 1, .off = AT(groups),

@@ -515,6 +515,8 @@ static int plan_build(profl *p)
 	for (int i = 0; i < c->n_batches; i++)
 		if (c->batches[i] < 1 || c->batches[i] > 4096)
 			return failf(p, "--batches must be between 1 and 4096, got %d", c->batches[i]);
+	if (!(c->whole >= 0 && c->whole <= 1))
+		return failf(p, "--whole must be between 0 and 1, got %g", c->whole);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return failf(p, "--noise must be between 0 and 1, got %g", c->noise);
 	if (!(c->kappa >= 0) || !isfinite(c->kappa))
@@ -647,6 +649,9 @@ typedef struct setting {
 	const char *name;
 	char value[256];
 	int must_match;
+	/* The value a database stored before this setting existed holds
+	 * (NULL: a missing row matches anything). */
+	const char *absent;
 } setting;
 
 static int settings_sync(profl *p, device *dev, const char *solo_timing)
@@ -672,6 +677,8 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 	SET("warmup", 1, "%d", c->warmup);
 	SET("sms", 1, "%d", c->sms ? c->sms : gpu_find(c->gpu)->sms);
 	SET("engine", 1, "%s", p->engine);
+	SET("whole", 1, "%.15g", c->whole);
+	s[n - 1].absent = "0";
 	if (!p->kind->real) {
 		SET("noise", 1, "%.15g", c->noise);
 		SET("kappa", 1, "%.15g", c->kappa);
@@ -723,8 +730,10 @@ static int settings_sync(profl *p, device *dev, const char *solo_timing)
 			goto out;
 		}
 		int step = sqlite3_step(get);
-		if (step == SQLITE_ROW) {
-			const char *v = (const char *)sqlite3_column_text(get, 0);
+		if (step == SQLITE_ROW || (step == SQLITE_DONE && s[i].absent)) {
+			const char *v = step == SQLITE_ROW
+			                    ? (const char *)sqlite3_column_text(get, 0)
+			                    : s[i].absent;
 			if (v && strcmp(v, s[i].value) != 0) {
 				failf(
 				    p,
@@ -1009,6 +1018,11 @@ static void draw_sample(profl *p, const profl_combo *k, int64_t idx, dev_segment
 		seg[i].start = (int)rng_below(&r, (uint32_t)n_ops);
 		seg[i].end = seg[i].start + 1 + (int)rng_below(&r, (uint32_t)(n_ops - seg[i].start));
 	}
+	/* drawn after the rest, so that the other draws of a sample are the
+	 * same whatever the share */
+	if (p->c->whole > 0 && rng_double(&r) < p->c->whole)
+		for (int i = 0; i < k->n; i++)
+			seg[i].start = 0, seg[i].end = p->svc[k->svc[i]].m->n_ops;
 }
 
 static void segments_text(const profl *p, const dev_segment *seg, int n, char *buf, size_t len)

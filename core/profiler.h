@@ -70,6 +70,12 @@ typedef struct profl_config {
 	 * quadruplet of resnet101, resnet152, vgg19, bert), "pairs" (every
 	 * pair of the models) or a list "resnet50+bert,vgg16+bert". */
 	const char *combos;
+	/* The share of group samples whose segments each span their whole
+	 * model (op 0 to the last), as a policy that runs whole queries
+	 * (batching, fcfs) forms them; the rest are drawn at random starts and
+	 * ends. 0 (the default) draws every sample at random, as before the
+	 * option; a sample's other draws do not depend on it. */
+	double whole;
 	int solo, groups; /* 1: measure them */
 	uint64_t seed;
 	const char *export_dir; /* NULL: no export */

@@ -609,6 +609,48 @@ int main(void)
 	/* samples differ between draws: not one segment list repeated */
 	CHECK(strcmp(fresh[0].segments, fresh[1].segments) != 0);
 
+	/* --- whole: a share of samples spans every model whole --------------- */
+	/* With --whole 0.5 each sample is fresh.db's draw (same seed), or that
+	 * draw with every segment from op 0 to its model's end. */
+	small_config(&c, path_in("w.db"), 30);
+	c.whole = 0.5;
+	c.export_dir = path_in("w");
+	CHECK_INT(run(&c, err, sizeof err), 0);
+	static row wrows[200];
+	CHECK_INT(read_groups(path_in("w.db"), wrows, 200), 90);
+	smp_set ws = {0};
+	CHECK_INT(smp_read_csv(path_in("w/groups.csv"), &ws, err, sizeof err), 0);
+	CHECK_INT(ws.n, 90);
+	int n_whole = 0;
+	for (size_t i = 0; i < ws.n && i < 90; i++) {
+		const smp_group *g = &ws.g[i];
+		const row *r = find_row(fresh, 90, wrows[i].combo, wrows[i].idx);
+		CHECK(r != NULL && strcmp(g->combo, wrows[i].combo) == 0);
+		int whole = 1;
+		for (int s = 0; s < g->n; s++) {
+			zoo_model *m = zoo_model_new(g->seg[s].model, err, sizeof err);
+			whole &= g->seg[s].start == 0 && m && g->seg[s].end == m->n_ops;
+			zoo_model_free(m);
+		}
+		n_whole += whole;
+		if (r && !whole)
+			CHECK(strcmp(r->segments, wrows[i].segments) == 0);
+	}
+	smp_set_free(&ws);
+	CHECK(n_whole >= 30 && n_whole <= 60); /* 45 expected, sd 4.7 */
+	/* a database from before the option holds whole 0 */
+	CHECK_INT(sqlite3_open(path_in("a.db"), &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DELETE FROM settings WHERE name = 'whole'", NULL, NULL, NULL),
+	          SQLITE_OK);
+	sqlite3_close(db);
+	small_config(&c, path_in("a.db"), 30);
+	c.whole = 0.5;
+	check_bad(&c, "measured with --whole 0 (now 0.5)");
+	small_config(&c, path_in("a.db"), 30);
+	CHECK_INT(run(&c, err, sizeof err), 0);
+	small_config(&c, path_in("w.db"), 30);
+	check_bad(&c, "measured with --whole 0.5 (now 0)");
+
 	/* --- a stop request mid-run: 130, rows kept, resume completes -------- */
 	volatile sig_atomic_t stop = 0;
 	wrap w;
@@ -767,6 +809,9 @@ int main(void)
 	check_bad(&c, "unknown gpu 'h900'");
 	small_config(&c, path_in("bad.db"), 0);
 	check_bad(&c, "--samples must be between 1");
+	small_config(&c, path_in("bad.db"), 5);
+	c.whole = 1.5;
+	check_bad(&c, "--whole must be between 0 and 1, got 1.5");
 	small_config(&c, path_in("bad.db"), 5);
 	c.repeats = 0;
 	check_bad(&c, "--repeats");

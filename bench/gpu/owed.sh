@@ -3,7 +3,9 @@
 # device call got, in one call (binaries carried in BUILD, default .dev).
 #
 #   H200: bench/gpu/engine_data.sh with the levers as the engine (data/h200
-#         measured again, then scenarios/pairs.lua live on it).
+#         measured again, its calibration groups a quarter whole models at
+#         any batch 1-32, as batching runs them; then scenarios/pairs.lua
+#         live on it).
 #   H100: the live timeline of a launch-threads run (two throughput pairs,
 #         eager, a thread per service, on the threads profile of
 #         bench/results/h100/paper/threads-data/h100), and test_cuda's
@@ -18,6 +20,9 @@ case $card in
 *H200*)
 	export GPU=h200 CARD=H200 ENGINE=${ENGINE:-nhwc,fuse_add,ws_all,fc_lt,dw,attn_tc}
 	export LIMIT=${LIMIT:-200} TAIL=${TAIL:-12} END_S=${END_S:-560} QUERIES=${QUERIES:-400}
+	# calibration groups as batching forms them too: a quarter whole
+	# models, batches drawn from every size a merge can give
+	export WHOLE=${WHOLE:-0.25} GROUP_BATCHES=${GROUP_BATCHES:-$(seq -s, 1 32)}
 	exec bash bench/gpu/engine_data.sh
 	;;
 *H100*)

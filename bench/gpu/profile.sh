@@ -11,9 +11,10 @@
 #           and bert at batch 32 for the paper's protocol: sizes.tgz holds
 #           cnn/, bert/, bert256/ ops.csv to merge into data/<gpu>/ops.csv
 #           (bench/gpu/merge_ops.py)
-#   groups  solo ops at the default sizes and SAMPLES (default 600) sampled
-#           groups of each of the paper's
-#           combinations (groups.tgz), for calibrate and train
+#   groups  solo ops at the default sizes (or GROUP_BATCHES) and SAMPLES
+#           (default 600) sampled groups of each of the paper's
+#           combinations (groups.tgz), for calibrate and train; WHOLE (default
+#           0) of them with every segment a whole model, as batching runs them
 #   parts   solo ops of the §7.5 models inside green contexts of SIZES SMs
 #           (bench/gpu/parts.sh's profile stage): data/<gpu>/sms<N>/
 #
@@ -60,8 +61,11 @@ for s in ${*:-info sizes parts}; do
 		# GROUPS_DB: a database an earlier groups stage left when cut at
 		# its limit; the profile resumes it
 		[ -n "${GROUPS_DB:-}" ] && cp "$GROUPS_DB" "$OUT/groups.db"
+		# WHOLE: the share of samples of whole models (profile --whole);
+		# GROUP_BATCHES: the batch grid they draw from (and its solo ops)
 		stage groups "$A" profile --gpu "$GPU" --db "$OUT/groups.db" --samples "${SAMPLES:-600}" "${EA[@]}" \
-			--repeats 3 --warmup 1 --seed "${SEED:-1}" --export "$OUT/groups"
+			--repeats 3 --warmup 1 --seed "${SEED:-1}" --whole "${WHOLE:-0}" \
+			${GROUP_BATCHES:+--batches "$GROUP_BATCHES"} --export "$OUT/groups"
 		(cd "$OUT" && tar czf groups.tgz groups groups.db && rm -rf groups groups.db)
 		;;
 	parts)
