@@ -2,28 +2,55 @@
 # owed.sh: what bench/gpu/NOTES.md owes next on whichever Hopper card the
 # device call got, in one call (binaries carried in BUILD, default .dev).
 #
-#   H200: bench/gpu/engine_data.sh with the levers as the engine (data/h200
-#         measured again, its calibration groups a quarter whole models at
-#         any batch 1-32, as batching runs them; then scenarios/pairs.lua
-#         live on it).
-#   H100: the live timeline of a launch-threads run (two throughput pairs,
-#         eager, a thread per service, on the threads profile of
-#         bench/results/h100/paper/threads-data/h100), and test_cuda's
-#         threads and timeline parts.
+#   bench/gpu/owed.sh [STEP]     OUT=/tmp/out
+#
+# On an H200, STEP (default data):
+#   data   bench/gpu/engine_data.sh with the levers as the engine (data/h200
+#          measured again, its calibration groups a quarter whole models at
+#          any batch 1-32, as batching runs them; then scenarios/pairs.lua
+#          live on it)
+#   ratio  the H200's own torch.compile ratios still owed: bert,
+#          inception_v3 and mobilenet_v2 in fp32, fp16 and bf16 with every
+#          lever (bf16 inception_v3 b8 was the last miss), then vgg19 with
+#          the card's clocks sampled (CLOCKS=1) for its p99 / median
+#   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
+#          with CUDA graphs (paper_live.sh qos-all thr-all, 300 queries)
+# On an H100 (any STEP): the live timeline of a launch-threads run (two
+# throughput pairs, eager, a thread per service, on the threads profile of
+# bench/results/h100/paper/threads-data/h100), and test_cuda's threads and
+# timeline parts.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-.dev} OUT=${OUT:-/tmp/abacus-owed-out}
 mkdir -p "$OUT"
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
-echo "card: $card"
+echo "card: $card, step ${1:-data}"
+LEVERS=nhwc+add+ws+lt+dw+tc
 case $card in
 *H200*)
-	export GPU=h200 CARD=H200 ENGINE=${ENGINE:-nhwc,fuse_add,ws_all,fc_lt,dw,attn_tc}
-	export LIMIT=${LIMIT:-200} TAIL=${TAIL:-12} END_S=${END_S:-560} QUERIES=${QUERIES:-400}
-	# calibration groups as batching forms them too: a quarter whole
-	# models, batches drawn from every size a merge can give
-	export WHOLE=${WHOLE:-0.25} GROUP_BATCHES=${GROUP_BATCHES:-$(seq -s, 1 32)}
-	exec bash bench/gpu/engine_data.sh
+	export GPU=h200 CARD=H200
+	case ${1:-data} in
+	data)
+		export ENGINE=${ENGINE:-nhwc,fuse_add,ws_all,fc_lt,dw,attn_tc}
+		export LIMIT=${LIMIT:-200} TAIL=${TAIL:-12} END_S=${END_S:-560} QUERIES=${QUERIES:-400}
+		# calibration groups as batching forms them too: a quarter whole
+		# models, batches drawn from every size a merge can give
+		export WHOLE=${WHOLE:-0.25} GROUP_BATCHES=${GROUP_BATCHES:-$(seq -s, 1 32)}
+		exec bash bench/gpu/engine_data.sh
+		;;
+	ratio)
+		o=$OUT
+		OUT=$o/models QUIET=1 MODELS=bert,inception_v3,mobilenet_v2 PRECS="fp32 fp16 bf16" \
+			VARIANTS="fp32+$LEVERS fp16+$LEVERS bf16+$LEVERS" LIMIT=${LIMIT:-430} TAIL=30 \
+			bash bench/gpu/jobs.sh ratio
+		OUT=$o/clocks CLOCKS=1 MODELS=vgg19 PRECS="" VARIANTS="fp32+$LEVERS" LIMIT=100 TAIL=20 \
+			bash bench/gpu/jobs.sh ratio
+		;;
+	paper)
+		PAPER_STAGES="qos-all thr-all" LIMIT=${LIMIT:-280} bash bench/gpu/jobs.sh paper
+		;;
+	*) echo "owed.sh: unknown step '$1' (data, ratio, paper)" >&2; exit 2 ;;
+	esac
 	;;
 *H100*)
 	d=$(mktemp -d)
