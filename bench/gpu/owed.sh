@@ -15,10 +15,13 @@
 #          the card's clocks sampled (CLOCKS=1) for its p99 / median
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
 #          with CUDA graphs (paper_live.sh qos-all thr-all, 300 queries)
-# On an H100 (any STEP): the live timeline of a launch-threads run (two
-# throughput pairs, eager, a thread per service, on the threads profile of
-# bench/results/h100/paper/threads-data/h100), and test_cuda's threads and
-# timeline parts.
+# On an H100 (any STEP): calibration groups as batching runs them (the
+# groups stage with data/h100's engine, a quarter of the samples whole
+# models, batches 1-32: groups.tgz, to set against the live groups of
+# bench/results/h100/timeline/), then the live timeline of a launch-threads
+# run (two throughput pairs, eager, a thread per service, on the threads
+# profile of bench/results/h100/paper/threads-data/h100) and test_cuda's
+# threads and timeline parts.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-.dev} OUT=${OUT:-/tmp/abacus-owed-out}
@@ -53,15 +56,17 @@ case $card in
 	esac
 	;;
 *H100*)
+	GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
+		LIMIT=${LIMIT:-240} TAIL=6 bash bench/gpu/jobs.sh groups
 	d=$(mktemp -d)
 	cp -r data/paper bench/results/h100/paper/threads-data/h100 "$d/"
 	. bench/gpu/stage.sh
-	export ABACUS_DATA=$d
 	gpu_env
 	"$BUILD/test_cuda" threads timeline >"$OUT/test_cuda-threads-timeline.txt" 2>&1
 	echo "test_cuda threads timeline: exit $?"
 	tail -n 8 "$OUT/test_cuda-threads-timeline.txt"
 	LOG=$OUT/kept kept_on "$BUILD"
+	export ABACUS_DATA=$d
 	PAIRS=${PAIRS:-resnet101+resnet152,resnet101+inception_v3} QUERIES=${QUERIES:-300} SEEDS=1 \
 		ABACUS_TIMELINE=$OUT/tl.csv timeout "${END_S:-200}" "$BUILD/abacus" --db "$OUT/tl.sqlite" \
 		run scenarios/paper/throughput.lua cuda h100 eager threads >"$OUT/tl-run.txt" 2>&1
