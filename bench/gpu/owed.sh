@@ -14,14 +14,17 @@
 #          lever (bf16 inception_v3 b8 was the last miss), then vgg19 with
 #          the card's clocks sampled (CLOCKS=1) for its p99 / median
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
-#          with CUDA graphs (paper_live.sh qos-all thr-all, 300 queries)
-# On an H100 (any STEP): calibration groups as batching runs them (the
-# groups stage with data/h100's engine, a quarter of the samples whole
-# models, batches 1-32: groups.tgz, to set against the live groups of
-# bench/results/h100/timeline/), then the live timeline of a launch-threads
-# run (two throughput pairs, eager, a thread per service, on the threads
-# profile of bench/results/h100/paper/threads-data/h100) and test_cuda's
-# threads and timeline parts.
+#          with CUDA graphs and beyond.lua (paper_live.sh qos-all thr-all
+#          beyond, 300 queries a run)
+# On an H100 (any STEP), each in what is left of END_S (default 560) s:
+# calibration groups as batching runs them (the groups stage with
+# data/h100's engine, a quarter of the samples whole models, batches 1-32:
+# groups.tgz, for bench/gpu/regroup.sh against the live groups of
+# bench/results/h100/timeline/); §7.4 live (paper_live.sh beyond:
+# paper.tgz); test_cuda's threads and timeline parts and the live timeline
+# of a launch-threads run (two throughput pairs, eager, a thread per
+# service, on the threads profile of
+# bench/results/h100/paper/threads-data/h100).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-.dev} OUT=${OUT:-/tmp/abacus-owed-out}
@@ -50,14 +53,19 @@ case $card in
 			bash bench/gpu/jobs.sh ratio
 		;;
 	paper)
-		PAPER_STAGES="qos-all thr-all" LIMIT=${LIMIT:-280} bash bench/gpu/jobs.sh paper
+		PAPER_STAGES="beyond qos-all thr-all" LIMIT=${LIMIT:-190} bash bench/gpu/jobs.sh paper
 		;;
 	*) echo "owed.sh: unknown step '$1' (data, ratio, paper)" >&2; exit 2 ;;
 	esac
 	;;
 *H100*)
 	GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
-		LIMIT=${LIMIT:-240} TAIL=6 bash bench/gpu/jobs.sh groups
+		LIMIT=${LIMIT:-200} TAIL=6 bash bench/gpu/jobs.sh groups
+	left=$((${END_S:-560} - SECONDS))
+	[ "$left" -gt 60 ] && GPU=h100 PAPER_STAGES=beyond LIMIT=$((left > 260 ? 230 : left - 30)) TAIL=30 \
+		bash bench/gpu/jobs.sh paper
+	left=$((${END_S:-560} - SECONDS))
+	[ "$left" -gt 60 ] || exit 0
 	d=$(mktemp -d)
 	cp -r data/paper bench/results/h100/paper/threads-data/h100 "$d/"
 	. bench/gpu/stage.sh
@@ -68,7 +76,7 @@ case $card in
 	LOG=$OUT/kept kept_on "$BUILD"
 	export ABACUS_DATA=$d
 	PAIRS=${PAIRS:-resnet101+resnet152,resnet101+inception_v3} QUERIES=${QUERIES:-300} SEEDS=1 \
-		ABACUS_TIMELINE=$OUT/tl.csv timeout "${END_S:-200}" "$BUILD/abacus" --db "$OUT/tl.sqlite" \
+		ABACUS_TIMELINE=$OUT/tl.csv timeout $((${END_S:-560} - SECONDS)) "$BUILD/abacus" --db "$OUT/tl.sqlite" \
 		run scenarios/paper/throughput.lua cuda h100 eager threads >"$OUT/tl-run.txt" 2>&1
 	echo "threads run: exit $?, $(wc -l <"$OUT/tl.csv") timeline rows"
 	tail -n 20 "$OUT/tl-run.txt"

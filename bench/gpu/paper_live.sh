@@ -16,6 +16,8 @@
 #   qos-all-eager, thr-all-eager   the same without graphs
 #   qos-all-eager-threads, thr-all-eager-threads   and a host thread per
 #              service launching (the scenarios' word `threads`)
+#   beyond     beyond.lua (§7.4: the four triplets and the quadruplet, Figs
+#              18-19), QUERIES (default 300) a run
 #
 # Databases and the log land in $OUT (live.db, paper-live.log).
 set -u
@@ -44,6 +46,7 @@ for s in ${*:-info qos qos-eager}; do
 		case $s in *-threads) words+=(threads) ;; esac
 		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" run scenarios/paper/$lua.lua cuda "$GPU" "${words[@]}"
 		;;
+	beyond) QUERIES=${QUERIES:-300} stage beyond "$A" --db "$OUT/live.db" run scenarios/paper/beyond.lua cuda "$GPU" ;;
 	*)
 		echo "unknown stage $s" >&2
 		exit 2
