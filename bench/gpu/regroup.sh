@@ -7,12 +7,16 @@
 #
 # GROUPS_TGZ is jobs.sh's groups.tgz (bench/gpu/profile.sh's groups stage,
 # say with WHOLE and GROUP_BATCHES); LIVE_GROUPS a groups CSV of live groups
-# (bench/gpu/timeline.py --groups). Prints, for the stored fit, the fit on
-# the new groups and the fit on the stored and new groups together: the
-# parameters, the held-out error on their own groups, and the error on
-# LIVE_GROUPS (`abacus calibrate --check`). With LIVE_DB (batching_live.sh's
-# live.db) the simulated side of that live comparison is run again on each
-# fit (bench/gpu/batching_resim.py), at the live runs' rates and targets.
+# (bench/gpu/timeline.py --groups). The new groups are fitted against the
+# solo ops of their own call (its ops.csv first, the stored ops for what it
+# lacks): a card of another call may run some model a few % apart, which a
+# fit against the stored ops would read as contention. The fitted model
+# (sim.csv) is then put beside the stored ops, which the live groups' card
+# matched. Prints, for the stored fit and the new one: the parameters, the
+# held-out error on their own groups, and the error on LIVE_GROUPS (`abacus
+# calibrate --check`). With LIVE_DB (batching_live.sh's live.db) the
+# simulated side of that live comparison is run again on each fit
+# (bench/gpu/batching_resim.py), at the live runs' rates and targets.
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 TGZ=${1:?groups.tgz}
@@ -28,16 +32,17 @@ new=$T/groups/groups/groups.csv
 [ -f "$new" ] || { echo "regroup: $TGZ holds no groups/groups.csv" >&2; exit 1; }
 echo "new groups: $(($(wc -l <"$new") - 1)), engine $(cat "$T/groups/groups/engine.txt" 2>/dev/null || echo default)"
 
-for fit in stored new both; do
+for fit in stored new; do
 	d=$T/data-$fit
 	cp -r data "$d"
-	case $fit in
-	new) cp "$new" "$d/$GPU/groups.csv" ;;
-	both) tail -n +2 "$new" >>"$d/$GPU/groups.csv" ;;
-	esac
 	echo "=== $fit"
-	if [ "$fit" != stored ]; then
-		ABACUS_DATA=$d "$BIN" calibrate --gpu "$GPU" --write 2>&1 | grep -E "^contention|MAPE"
+	if [ "$fit" = new ]; then
+		f=$T/data-fit
+		cp -r data "$f"
+		cp "$new" "$f/$GPU/groups.csv"
+		python3 bench/gpu/merge_ops.py "$f/$GPU/ops.csv" "$T/groups/groups/ops.csv" "data/$GPU/ops.csv"
+		ABACUS_DATA=$f "$BIN" calibrate --gpu "$GPU" --write 2>&1 | grep -E "^contention|MAPE"
+		cp "$f/$GPU/sim.csv" "$d/$GPU/sim.csv"
 	fi
 	ABACUS_DATA=$d "$BIN" calibrate --gpu "$GPU" --check --groups "$LIVE" 2>&1 | grep -E "MAPE|bias|^[a-z0-9_]+\+"
 	if [ -n "$LIVE_DB" ]; then
@@ -46,6 +51,6 @@ for fit in stored new both; do
 		# shellcheck disable=SC2086 # pairs is a list
 		ABACUS_DATA=$d LIVE_UNITS=$units MAX_BATCH=16 "$BIN" --db "$T/sim-$fit.sqlite" \
 			run scenarios/batching.lua sim "$GPU" 300 $pairs >/dev/null 2>&1
-		python3 bench/gpu/batching_resim.py "$LIVE_DB" "$T/sim-$fit.sqlite" | tail -n 12
+		python3 bench/gpu/batching_resim.py "$LIVE_DB" "$T/sim-$fit.sqlite"
 	fi
 done
