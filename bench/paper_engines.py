@@ -3,7 +3,7 @@
 several results databases side by side, per policy, over the combinations
 every database finished.
 
-    python3 bench/paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...
+    python3 bench/paper_engines.py [--beyond] [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...
 
 DB@ENGINE takes the database's runs tagged engine = ENGINE ("eager": the
 scenarios' word `eager`, live without CUDA graphs; "eager+threads" with
@@ -18,7 +18,8 @@ QoS per second) and the serial capacity the load was set from; then each
 policy's completed count and goodput over fcfs's. --error LIVE:SIM (two
 labels) adds, per load, |SIM - LIVE| / LIVE of goodput and of p99 over the
 QoS target, mean and largest over the shared runs, and the abacus policy's
-alone.
+alone. --beyond reads §7.4's runs instead (scenarios/paper/beyond.lua: Fig
+18 at the qos load, Fig 19 at the thr load).
 """
 import csv
 import json
@@ -27,6 +28,8 @@ import sys
 
 POLICIES = ("fcfs", "sjf", "edf", "abacus")
 LOADS = (("qos", "§7.2, Figs 14-15"), ("thr", "§7.3, Fig 17"))
+BEYOND = (("qos", "§7.4, Fig 18"), ("thr", "§7.4, Fig 19"))
+FIGURES = ("14-15", "17")  # the figure tags read; --beyond: ("18", "19")
 
 
 def read_csv(path, engine):
@@ -38,7 +41,7 @@ def read_csv(path, engine):
         rows = sorted(csv.DictReader(f), key=lambda r: int(r["id"]))
     for r in rows:
         t = json.loads(r["tags"] or "{}")
-        if r["status"] != "done" or t.get("figure") not in ("14-15", "17") or \
+        if r["status"] != "done" or t.get("figure") not in FIGURES or \
                 t.get("engine", "") != engine:
             continue
         out[(t["combo"], t["load"], r["policy"])] = (
@@ -54,8 +57,9 @@ def read(path, engine):
     rows = con.execute(
         "SELECT json_extract(tags, '$.combo'), json_extract(tags, '$.load'), policy, "
         "p99_qos, violation_ratio, completed, throughput_qps, json_extract(tags, '$.capacity') "
-        "FROM runs WHERE status = 'done' AND json_extract(tags, '$.figure') IN ('14-15', '17') "
-        "AND coalesce(json_extract(tags, '$.engine'), '') = ? ORDER BY id", (engine,)).fetchall()
+        "FROM runs WHERE status = 'done' AND json_extract(tags, '$.figure') IN (?, ?) "
+        "AND coalesce(json_extract(tags, '$.engine'), '') = ? ORDER BY id",
+        (*FIGURES, engine)).fetchall()
     con.close()
     out = {}
     for combo, load, pol, p99q, viol, done, gput, cap in rows:
@@ -86,7 +90,11 @@ def errors(dbs, pairs, load, combos):
 
 
 def main():
+    global FIGURES
     args = sys.argv[1:]
+    loads = LOADS
+    if args[:1] == ["--beyond"]:
+        FIGURES, loads, args = ("18", "19"), BEYOND, args[1:]
     pairs = []
     while len(args) >= 2 and args[0] == "--error":
         if ":" not in args[1]:
@@ -94,7 +102,7 @@ def main():
         pairs.append(tuple(args[1].split(":", 1)))
         args = args[2:]
     if not args or any("=" not in a for a in args):
-        sys.exit("usage: paper_engines.py [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...")
+        sys.exit("usage: paper_engines.py [--beyond] [--error LIVE:SIM ...] LABEL=DB[@ENGINE] ...")
     dbs = []
     for a in args:
         label, path = a.split("=", 1)
@@ -105,7 +113,7 @@ def main():
             dbs.append((label, read(path, engine)))
         except (sqlite3.Error, OSError, KeyError, ValueError) as e:
             sys.exit(f"paper_engines.py: {path}: {e}")
-    for load, what in LOADS:
+    for load, what in loads:
         combos = None
         for _, d in dbs:
             have = {c for (c, l, p) in d if l == load and

@@ -5,7 +5,8 @@
 # launch-thread what-if (bench/threads_bound_data.py, calibrate, then
 # scenarios/paper/beyond.lua on the simulator), the launch threads' live
 # tables, and bench/gpu/timeline.py's summary of the live timeline with
-# calibrate --check on its groups, to the digit; bad input to the tools is
+# calibrate --check on its groups, and bench/gpu/regroup.sh's fit of the
+# whole-model calibration groups, to the digit; bad input to the tools is
 # refused in one line.
 #   bash tests/test_results.sh ABACUS_BIN SOURCE_DIR
 set -u
@@ -44,10 +45,20 @@ same engines-threads $R/engines-threads.txt python3 bench/paper_engines.py \
 same overlap-threads $R/overlap-gain-threads.txt sh -c "cd $R && python3 ../../../overlap_gain.py \
 	../../../../data/h100 eager-data/h100 threads-data/h100"
 TL=bench/results/h100/timeline
+same beyond $R/beyond.txt python3 bench/paper_engines.py --beyond --error live:sim live=$R/live-beyond.csv \
+	sim=$R/sim-beyond.csv
 same timeline $TL/timeline.txt sh -c "cd $TL && python3 ../../../gpu/timeline.py timeline.csv \
 	--db runs.csv --ops ../../../../data/h100/ops.csv --groups $T/groups.csv"
 cmp -s "$T/groups.csv" $TL/live-groups.csv && ok || bad "timeline.py --groups differs from live-groups.csv"
 same timeline-check $TL/check.txt sh -c "cd $TL && '$BIN' calibrate --gpu h100 --groups live-groups.csv --check"
+TT=bench/results/h100/timeline-threads
+same timeline-threads $TT/timeline.txt sh -c "cd $TT && python3 ../../../gpu/timeline.py timeline.csv \
+	--db runs.csv --ops ../paper/threads-data/h100/ops.csv"
+# calibration groups a quarter whole models at batches 1-32, fitted and
+# checked against the live groups (bench/gpu/regroup.sh)
+RG=bench/results/h100/regroup
+same regroup $RG/fit.txt sh -c "BIN='$BIN' bash bench/gpu/regroup.sh $RG/groups.tgz h100 \
+	$TL/live-groups.csv 2>&1 | grep -v '^abacus:' | sed 's|$PWD/||g'"
 
 # the what-if folder, fitted, and §7.4 simulated on it
 mkdir -p "$T/bound"
