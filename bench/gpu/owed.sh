@@ -16,21 +16,25 @@
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
 #          with CUDA graphs and beyond.lua (paper_live.sh qos-all thr-all
 #          beyond, 300 queries a run)
-# On an H100 (any STEP), each in what is left of END_S (default 560) s:
-# calibration groups as batching runs them (the groups stage with
-# data/h100's engine, a quarter of the samples whole models, batches 1-32:
-# groups.tgz, for bench/gpu/regroup.sh against the live groups of
-# bench/results/h100/timeline/); §7.4 live (paper_live.sh beyond:
-# paper.tgz); test_cuda's threads and timeline parts and the live timeline
-# of a launch-threads run (two throughput pairs, eager, a thread per
-# service, on the threads profile of
-# bench/results/h100/paper/threads-data/h100).
+# On an H100, STEP (default next):
+#   next   the whole of test_cuda (the last full run on a card predates
+#          the timeline and launch threads), then the batching comparison
+#          live for four pairs (batching_live.sh, 300 queries a run) with
+#          its timeline (tl.csv: bench/gpu/timeline.py --groups gives the
+#          live groups of four pairs), whose simulated side
+#          bench/gpu/regroup.sh can run again on the whole-model fit of
+#          bench/results/h100/regroup/
+#   whole  the seventh sitting's call, for the record: the calibration
+#          groups as batching runs them (groups.tgz), §7.4 live
+#          (paper.tgz), test_cuda's threads and timeline parts and the live
+#          timeline of a launch-threads run
+# each in what is left of END_S (default 560) s.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-.dev} OUT=${OUT:-/tmp/abacus-owed-out}
 mkdir -p "$OUT"
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
-echo "card: $card, step ${1:-data}"
+echo "card: $card, step ${1:-default}"
 LEVERS=nhwc+add+ws+lt+dw+tc
 case $card in
 *H200*)
@@ -59,27 +63,41 @@ case $card in
 	esac
 	;;
 *H100*)
-	GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
-		LIMIT=${LIMIT:-200} TAIL=6 bash bench/gpu/jobs.sh groups
-	left=$((${END_S:-560} - SECONDS))
-	[ "$left" -gt 60 ] && GPU=h100 PAPER_STAGES=beyond LIMIT=$((left > 260 ? 230 : left - 30)) TAIL=30 \
-		bash bench/gpu/jobs.sh paper
-	left=$((${END_S:-560} - SECONDS))
-	[ "$left" -gt 60 ] || exit 0
-	d=$(mktemp -d)
-	cp -r data/paper bench/results/h100/paper/threads-data/h100 "$d/"
 	. bench/gpu/stage.sh
 	gpu_env
-	"$BUILD/test_cuda" threads timeline >"$OUT/test_cuda-threads-timeline.txt" 2>&1
-	echo "test_cuda threads timeline: exit $?"
-	tail -n 8 "$OUT/test_cuda-threads-timeline.txt"
-	LOG=$OUT/kept kept_on "$BUILD"
-	export ABACUS_DATA=$d
-	PAIRS=${PAIRS:-resnet101+resnet152,resnet101+inception_v3} QUERIES=${QUERIES:-300} SEEDS=1 \
-		ABACUS_TIMELINE=$OUT/tl.csv timeout $((${END_S:-560} - SECONDS)) "$BUILD/abacus" --db "$OUT/tl.sqlite" \
-		run scenarios/paper/throughput.lua cuda h100 eager threads >"$OUT/tl-run.txt" 2>&1
-	echo "threads run: exit $?, $(wc -l <"$OUT/tl.csv") timeline rows"
-	tail -n 20 "$OUT/tl-run.txt"
+	case ${1:-next} in
+	next)
+		timeout 240 "$BUILD/test_cuda" >"$OUT/test_cuda.txt" 2>&1
+		echo "test_cuda: exit $?"
+		tail -n 4 "$OUT/test_cuda.txt"
+		left=$((${END_S:-560} - SECONDS))
+		[ "$left" -gt 90 ] || exit 0
+		GPU=h100 QUERIES=300 LIMIT=$(((left - 20) / 4)) TAIL=40 ABACUS_TIMELINE=$OUT/tl.csv \
+			bash bench/gpu/jobs.sh batching
+		;;
+	whole)
+		GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
+			LIMIT=${LIMIT:-200} TAIL=6 bash bench/gpu/jobs.sh groups
+		left=$((${END_S:-560} - SECONDS))
+		[ "$left" -gt 60 ] && GPU=h100 PAPER_STAGES=beyond LIMIT=$((left > 260 ? 230 : left - 30)) TAIL=30 \
+			bash bench/gpu/jobs.sh paper
+		left=$((${END_S:-560} - SECONDS))
+		[ "$left" -gt 60 ] || exit 0
+		d=$(mktemp -d)
+		cp -r data/paper bench/results/h100/paper/threads-data/h100 "$d/"
+		"$BUILD/test_cuda" threads timeline >"$OUT/test_cuda-threads-timeline.txt" 2>&1
+		echo "test_cuda threads timeline: exit $?"
+		tail -n 8 "$OUT/test_cuda-threads-timeline.txt"
+		LOG=$OUT/kept kept_on "$BUILD"
+		export ABACUS_DATA=$d
+		PAIRS=${PAIRS:-resnet101+resnet152,resnet101+inception_v3} QUERIES=${QUERIES:-300} SEEDS=1 \
+			ABACUS_TIMELINE=$OUT/tl.csv timeout $((${END_S:-560} - SECONDS)) "$BUILD/abacus" --db "$OUT/tl.sqlite" \
+			run scenarios/paper/throughput.lua cuda h100 eager threads >"$OUT/tl-run.txt" 2>&1
+		echo "threads run: exit $?, $(wc -l <"$OUT/tl.csv") timeline rows"
+		tail -n 20 "$OUT/tl-run.txt"
+		;;
+	*) echo "owed.sh: unknown step '$1' on an H100 (next, whole)" >&2; exit 2 ;;
+	esac
 	;;
 *) echo "owed.sh: no work owed on '$card'" >&2; exit 2 ;;
 esac
