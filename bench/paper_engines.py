@@ -29,10 +29,9 @@ import sys
 POLICIES = ("fcfs", "sjf", "edf", "abacus")
 LOADS = (("qos", "§7.2, Figs 14-15"), ("thr", "§7.3, Fig 17"))
 BEYOND = (("qos", "§7.4, Fig 18"), ("thr", "§7.4, Fig 19"))
-FIGURES = ("14-15", "17")  # the figure tags read; --beyond: ("18", "19")
 
 
-def read_csv(path, engine):
+def read_csv(path, engine, figures):
     """The same rows from a CSV of the runs table (its columns name, policy,
     status, p99_qos, violation_ratio, completed, throughput_qps, tags), as
     bench/results keeps them."""
@@ -41,7 +40,7 @@ def read_csv(path, engine):
         rows = sorted(csv.DictReader(f), key=lambda r: int(r["id"]))
     for r in rows:
         t = json.loads(r["tags"] or "{}")
-        if r["status"] != "done" or t.get("figure") not in FIGURES or \
+        if r["status"] != "done" or t.get("figure") not in figures or \
                 t.get("engine", "") != engine:
             continue
         out[(t["combo"], t["load"], r["policy"])] = (
@@ -50,16 +49,16 @@ def read_csv(path, engine):
     return out
 
 
-def read(path, engine):
+def read(path, engine, figures):
     if path.endswith(".csv"):
-        return read_csv(path, engine)
+        return read_csv(path, engine, figures)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = con.execute(
         "SELECT json_extract(tags, '$.combo'), json_extract(tags, '$.load'), policy, "
         "p99_qos, violation_ratio, completed, throughput_qps, json_extract(tags, '$.capacity') "
         "FROM runs WHERE status = 'done' AND json_extract(tags, '$.figure') IN (?, ?) "
         "AND coalesce(json_extract(tags, '$.engine'), '') = ? ORDER BY id",
-        (*FIGURES, engine)).fetchall()
+        (*figures, engine)).fetchall()
     con.close()
     out = {}
     for combo, load, pol, p99q, viol, done, gput, cap in rows:
@@ -90,11 +89,10 @@ def errors(dbs, pairs, load, combos):
 
 
 def main():
-    global FIGURES
     args = sys.argv[1:]
-    loads = LOADS
+    figures, loads = ("14-15", "17"), LOADS  # the figure tags read, per load
     if args[:1] == ["--beyond"]:
-        FIGURES, loads, args = ("18", "19"), BEYOND, args[1:]
+        figures, loads, args = ("18", "19"), BEYOND, args[1:]
     pairs = []
     while len(args) >= 2 and args[0] == "--error":
         if ":" not in args[1]:
@@ -110,7 +108,7 @@ def main():
         if "@" in path:
             path, engine = path.rsplit("@", 1)
         try:
-            dbs.append((label, read(path, engine)))
+            dbs.append((label, read(path, engine, figures)))
         except (sqlite3.Error, OSError, KeyError, ValueError) as e:
             sys.exit(f"paper_engines.py: {path}: {e}")
     for load, what in loads:
