@@ -4,9 +4,10 @@
 -- peak searched between 0.1 and 4 x C to within 0.5%), so that each
 -- target can be read over several seeds, not one.
 --
---   abacus run scenarios/batching_seeds.lua [SEED [WORKLOAD]]
+--   abacus run scenarios/batching_seeds.lua [SEED [WORKLOAD [GPU]]]
 --
--- SEED default 1; WORKLOAD pairs (default) or paper. The environment
+-- SEED default 1; WORKLOAD pairs (default) or paper; GPU the simulated
+-- card's profile (default h200). The environment
 -- variable KAPPA, when set, replaces the simulator's contention (run
 -- option kappa; default the GPU's calibration in data/h200/sim.csv) in
 -- every run: how much room overlap would need to meet a target. fcfs
@@ -20,7 +21,7 @@
 local seed = math.tointeger(tonumber(arg[1] or "1"))
 assert(seed, "SEED must be an integer, got " .. tostring(arg[1]))
 local wl_name = arg[2] or "pairs"
-local gpu = "h200"
+local gpu = arg[3] or "h200"
 local QOS_FACTOR, OVERLOAD = 4.5, 1.5
 local KAPPA
 if os.getenv("KAPPA") then
