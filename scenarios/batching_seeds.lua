@@ -9,7 +9,7 @@
 -- SEED default 1; WORKLOAD pairs (default) or paper; GPU the simulated
 -- card's profile (default h200). The environment
 -- variable KAPPA, when set, replaces the simulator's contention (run
--- option kappa; default the GPU's calibration in data/h200/sim.csv) in
+-- option kappa; default the GPU's calibration in data/GPU/sim.csv) in
 -- every run: how much room overlap would need to meet a target. fcfs
 -- runs one query at a time, so KAPPA does not change its figures.
 --
