@@ -19,6 +19,10 @@
  *                     attention kernel; also with --kernels, --sanitize-run)]
  *                    [--whole 0|1 (cuda_exec_cfg.whole, default 1)]
  *                    [--batches 1,4,8,16 (whole table)] [--graphs-only (whole table)]
+ *                    [--warm-s S (whole table: each batch's warm-up goes on until
+ *                     S seconds of runs have passed, so that the card's power
+ *                     and clocks reach the steady state of a busy server;
+ *                     default 0: 20 runs)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
  *                                   [--ws-all] [--dw N] [--max-batch N (default BATCH)]
  *                                   one eager run of the whole model between
@@ -60,6 +64,7 @@
 #include <cuda_runtime_api.h>
 #include <sys/stat.h>
 
+#include "clk.h"
 #include "cuda_dev.h"
 #include "cuda_exec.h"
 #include "zoo.h"
@@ -82,6 +87,7 @@ typedef struct opts {
 	int batches[16];    /* whole table's batches */
 	int n_batches;
 	int graphs_only; /* whole table: no eager executor */
+	double warm_s;   /* whole table: warm-up of at least this many seconds */
 } opts;
 
 static int cmp_double(const void *a, const void *b)
@@ -301,8 +307,11 @@ static int bench_whole(const opts *o)
 				int b = batches[bi];
 				if (b > o->max_batch)
 					break;
-				if (time_isolated(x, 0, m->n_ops, b, seq, warm, ms) ||
-				    time_isolated(x, 0, m->n_ops, b, seq, runs, ms)) {
+				int64_t t0 = clk_ns();
+				int wrc = time_isolated(x, 0, m->n_ops, b, seq, warm, ms);
+				while (!wrc && (double)(clk_ns() - t0) < 1e9 * o->warm_s)
+					wrc = time_isolated(x, 0, m->n_ops, b, seq, warm, ms);
+				if (wrc || time_isolated(x, 0, m->n_ops, b, seq, runs, ms)) {
 					rc = -1;
 					break;
 				}
@@ -648,7 +657,8 @@ static int usage(void)
 	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--dw 0|1|2]\n"
 	    "                [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
-	    "                [--graphs-only] [--fc-lt (also with --kernels, --sanitize-run)]\n"
+	    "                [--graphs-only] [--warm-s S] [--fc-lt (also with --kernels, "
+	    "--sanitize-run)]\n"
 	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-tc (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
@@ -661,7 +671,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0, {1, 4, 8, 16}, 4, 0};
+	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0, {1, 4, 8, 16}, 4, 0, 0};
 	char err[ERRLEN];
 	int sanitize = 0;
 	const char *kernels = NULL;
@@ -720,6 +730,16 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
 			if (parse_batches(&o, argv[++i]))
 				return 2;
+		} else if (!strcmp(argv[i], "--warm-s") && i + 1 < argc) {
+			char *end;
+			o.warm_s = strtod(argv[++i], &end);
+			if (*end || !(o.warm_s >= 0 && o.warm_s <= 600)) {
+				fprintf(
+				    stderr,
+				    "bench_gpu: --warm-s wants seconds from 0 to 600, got '%s'\n",
+				    argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--graphs-only"))
 			o.graphs_only = 1;
 		else if (!strcmp(argv[i], "--kernels") && i + 1 < argc)

@@ -12,7 +12,9 @@
 #   ratio  the H200's own torch.compile ratios still owed: bert,
 #          inception_v3 and mobilenet_v2 in fp32, fp16 and bf16 with every
 #          lever (bf16 inception_v3 b8 was the last miss), then vgg19 with
-#          the card's clocks sampled (CLOCKS=1) for its p99 / median
+#          the card's clocks sampled (CLOCKS=1) for its p99 / median, with
+#          the usual warm-up and with 2 s of it a batch (bench_gpu --warm-s:
+#          on an H100 the tail was the card reaching its power cap)
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
 #          with CUDA graphs and beyond.lua (paper_live.sh qos-all thr-all
 #          beyond, 300 queries a run)
@@ -56,6 +58,9 @@ case $card in
 			bash bench/gpu/jobs.sh ratio
 		OUT=$o/clocks CLOCKS=1 MODELS=vgg19 PRECS="" VARIANTS="fp32+$LEVERS" LIMIT=100 TAIL=20 \
 			bash bench/gpu/jobs.sh ratio
+		# the same after 2 s of warm-up a batch: at the power cap's steady state
+		OUT=$o/clocks-warm CLOCKS=1 MODELS=vgg19 PRECS="" VARIANTS="fp32+$LEVERS" AB_ARGS="--warm-s 2" \
+			LIMIT=100 TAIL=20 bash bench/gpu/jobs.sh ratio
 		;;
 	paper)
 		PAPER_STAGES="beyond qos-all thr-all" LIMIT=${LIMIT:-190} bash bench/gpu/jobs.sh paper
