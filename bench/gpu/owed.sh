@@ -18,7 +18,7 @@
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
 #          with CUDA graphs and beyond.lua (paper_live.sh qos-all thr-all
 #          beyond, 300 queries a run)
-# On an H100, STEP (default next):
+# On an H100, STEP (default next; an H200 step runs next there):
 #   next   the whole of test_cuda (the last full run on a card predates
 #          the timeline and launch threads), then the batching comparison
 #          live for four pairs (batching_live.sh, 300 queries a run) with
@@ -71,7 +71,14 @@ case $card in
 *H100*)
 	. bench/gpu/stage.sh
 	gpu_env
-	case ${1:-next} in
+	step=${1:-next}
+	case $step in
+	data | ratio | paper)
+		echo "owed.sh: '$step' is owed on an H200; this H100 runs 'next'"
+		step=next
+		;;
+	esac
+	case $step in
 	next)
 		timeout 240 "$BUILD/test_cuda" >"$OUT/test_cuda.txt" 2>&1
 		echo "test_cuda: exit $?"
@@ -102,7 +109,7 @@ case $card in
 		echo "threads run: exit $?, $(wc -l <"$OUT/tl.csv") timeline rows"
 		tail -n 20 "$OUT/tl-run.txt"
 		;;
-	*) echo "owed.sh: unknown step '$1' on an H100 (next, whole)" >&2; exit 2 ;;
+	*) echo "owed.sh: unknown step '$step' on an H100 (next, whole)" >&2; exit 2 ;;
 	esac
 	;;
 *) echo "owed.sh: no work owed on '$card'" >&2; exit 2 ;;
