@@ -32,6 +32,10 @@ new=$T/groups/groups/groups.csv
 [ -f "$new" ] || { echo "regroup: $TGZ holds no groups/groups.csv" >&2; exit 1; }
 echo "new groups: $(($(wc -l <"$new") - 1)), engine $(cat "$T/groups/groups/engine.txt" 2>/dev/null || echo default)"
 
+if [ -n "$LIVE_DB" ]; then
+	units=$(python3 bench/gpu/batching_resim.py "$LIVE_DB" --units)
+	pairs=$(echo "$units" | tr ' ' '\n' | cut -d: -f1 | sort -u | tr '\n' ' ')
+fi
 for fit in stored new; do
 	d=$T/data-$fit
 	cp -r data "$d"
@@ -46,8 +50,6 @@ for fit in stored new; do
 	fi
 	ABACUS_DATA=$d "$BIN" calibrate --gpu "$GPU" --check --groups "$LIVE" 2>&1 | grep -E "MAPE|bias|^[a-z0-9_]+\+"
 	if [ -n "$LIVE_DB" ]; then
-		units=$(python3 bench/gpu/batching_resim.py "$LIVE_DB" --units)
-		pairs=$(echo "$units" | tr ' ' '\n' | cut -d: -f1 | sort -u | tr '\n' ' ')
 		# shellcheck disable=SC2086 # pairs is a list
 		ABACUS_DATA=$d LIVE_UNITS=$units MAX_BATCH=16 "$BIN" --db "$T/sim-$fit.sqlite" \
 			run scenarios/batching.lua sim "$GPU" 300 $pairs >/dev/null 2>&1
