@@ -9,11 +9,15 @@
 
 typedef struct run_args {
 	const char *db;
+	int resume;
 } run_args;
 
 static const opt_spec run_opts[] = {
     {.name = "--db", .kind = OPT_STR, .meta = "PATH", .off = offsetof(run_args, db),
      .help = "the results database (default " CLI_RESULTS_DB ")"},
+    {.name = "--resume", .kind = OPT_FLAG, .off = offsetof(run_args, resume),
+     .help = "give back each run the database holds finished (same name, settings, device, "
+             "GPU and data) instead of running it again"},
     OPT_END,
 };
 
@@ -57,8 +61,12 @@ static int run_main(const cli_command *self, const cli_env *env, int argc, char 
 	lab b = {.db_path = a.db,
 	         .devices = mpi ? cli_mpi_devices() : cli_devices,
 	         .stop = env->stop,
-	         .progress = &pg};
+	         .progress = &pg,
+	         .resume = a.resume};
 	rc = lab_run_file(&b, argv[0], n_pos - 1, argv + 1, err, sizeof err);
+	if (a.resume)
+		fprintf(stderr, "abacus: --resume: %d run%s given back from %s, %d run\n",
+		        b.resumed, b.resumed == 1 ? "" : "s", a.db, b.runs);
 	lab_close(&b);
 	/* the error before the MPI job ends: ending it may not return */
 	if (rc)
@@ -75,7 +83,13 @@ const cli_command cli_run = {
             .args = "FILE.lua [ARGS...]",
             .what = "run a scenario (Lua 5.4)",
             .more = "The scenario sees ARGS as `arg`, as the lua interpreter sets it; what\n"
-                    "follows FILE.lua is the scenario's, options included.",
+                    "follows FILE.lua is the scenario's, options included.\n"
+                    "With --resume a scenario stopped part-way (a time limit, Ctrl-C) goes on\n"
+                    "where it stopped: each run the database already holds 'done' with the\n"
+                    "same name, settings (tags and seed included), device, GPU and data\n"
+                    "digest is given back as stored (its result has resumed = true) and not\n"
+                    "run again; a run that failed or was interrupted runs again. The code's\n"
+                    "version is not compared.",
             .opts = run_opts,
             .rest = 1},
     .main = run_main,

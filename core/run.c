@@ -1128,6 +1128,10 @@ static int store_end(const run_config *c, run_parts *p, store *st, int64_t run_i
 	    .p999_ms = m->p999_ms,
 	    .late = m->late,
 	    .p99_qos = m->p99_qos,
+	    .groups = out->groups,
+	    .segments = out->segments,
+	    .wall_s = out->wall_s,
+	    .decision_us = out->decision_us,
 	    .services = svc,
 	    .n_services = svc ? out->n_services : 0,
 	};
@@ -1323,6 +1327,99 @@ int run_execute(const run_config *c, store *st, run_result *out, char *err, size
 	stream_free(sink.st);
 	parts_free(&p, c->n_svc);
 	return rc;
+}
+
+/* A stored summary's figures as metrics.h's (the per-query counts it
+ * does not keep: violated = late + dropped; waiting from a minute's
+ * offered count). */
+static metrics found_metrics(int64_t completed, int64_t dropped, int64_t late, double p50,
+                             double p90, double p95, double p99, double p999, double mean,
+                             double p99_qos)
+{
+	return (metrics){
+	    .completed = completed,
+	    .dropped = dropped,
+	    .violated = late + dropped,
+	    .late = late,
+	    .p50_ms = p50,
+	    .p90_ms = p90,
+	    .p95_ms = p95,
+	    .p99_ms = p99,
+	    .p999_ms = p999,
+	    .mean_ms = mean,
+	    .p99_qos = p99_qos,
+	    .violation_ratio =
+	        completed + dropped ? (double)(late + dropped) / (double)(completed + dropped) : 0,
+	};
+}
+
+int run_find_stored(const run_config *c, store *st, run_result *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	char dir[1024] = "", digest[17] = "";
+	if (!run_roofline(c) && (run_data_dir(c, dir, sizeof dir, err, errlen) ||
+	                         run_digest(c, dir, digest, err, errlen)))
+		return -1;
+	store_run_info info = {
+	    .name = c->name,
+	    .device = c->device,
+	    .gpu = c->gpu,
+	    .config = c->config_text,
+	    .data_digest = digest[0] ? digest : NULL,
+	};
+	store_found f;
+	int rc = store_find_done(st, &info, &f);
+	if (rc <= 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "%s", store_errmsg(st));
+		return rc;
+	}
+	if (f.sum.n_services != c->n_svc) {
+		snprintf(err, errlen, "run %lld stored for '%s' has %d services, the run %d",
+		         (long long)f.run_id, c->name, f.sum.n_services, c->n_svc);
+		store_found_free(&f);
+		return -1;
+	}
+	const store_summary *s = &f.sum;
+	out->run_id = f.run_id;
+	out->m = found_metrics(s->completed, s->dropped, s->late, s->p50_ms, s->p90_ms, s->p95_ms,
+	                       s->p99_ms, s->p999_ms, s->mean_ms, s->p99_qos);
+	out->m.violation_ratio = s->violation_ratio;
+	out->m.throughput_qps = s->throughput_qps;
+	out->m.duration_ms = s->duration_ms;
+	out->groups = s->groups;
+	out->segments = s->segments;
+	out->wall_s = s->wall_s;
+	out->decision_us = s->decision_us;
+	out->services = calloc((size_t)(c->n_svc ? c->n_svc : 1), sizeof *out->services);
+	out->minutes = calloc(s->n_minutes ? s->n_minutes : 1, sizeof *out->minutes);
+	if (!out->services || !out->minutes || (f.note && !(out->lost = strdup(f.note)))) {
+		store_found_free(&f);
+		run_result_free(out);
+		return text_fail(err, errlen, "out of memory");
+	}
+	out->n_services = c->n_svc;
+	for (int i = 0; i < c->n_svc; i++) {
+		const store_service_summary *x = &s->services[i];
+		out->services[i] =
+		    found_metrics(x->completed, x->dropped, x->late, x->p50_ms, x->p90_ms,
+		                  x->p95_ms, x->p99_ms, x->p999_ms, x->mean_ms, x->p99_qos);
+		out->services[i].violated = x->violations;
+	}
+	out->n_minutes = s->n_minutes;
+	for (size_t k = 0; k < s->n_minutes; k++) {
+		const store_minute *x = &s->minutes[k];
+		out->minutes[k] = (metrics){
+		    .completed = x->completed,
+		    .dropped = x->dropped,
+		    .late = x->completed - x->on_time,
+		    .waiting = x->offered - x->completed - x->dropped,
+		    .p99_ms = x->p99_ms,
+		    .mean_ms = x->mean_ms,
+		};
+	}
+	store_found_free(&f);
+	return 1;
 }
 
 void run_result_free(run_result *r)

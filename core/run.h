@@ -206,6 +206,14 @@ int run_engine_note(const run_config *c, char *note, size_t len);
  * stops there: its error says how many rows it stored, and so does the
  * runs table (queries_stored), which always equals its rows in queries. */
 int run_execute(const run_config *c, store *st, run_result *out, char *err, size_t errlen);
+/* The result of a run of this configuration that st already holds ended
+ * 'done' (store_find_done: the same name, configuration text, device and
+ * GPU, on data of the same digest), for `abacus run --resume`: 1 and *out
+ * filled as run_execute fills it (run_id the stored run's; what the store
+ * does not keep, the counts still waiting in a minute aside, follows from
+ * what it does), 0 when there is none, -1 with one line in err. Free *out
+ * with run_result_free after 1. */
+int run_find_stored(const run_config *c, store *st, run_result *out, char *err, size_t errlen);
 void run_result_free(run_result *r);
 
 #endif

@@ -219,6 +219,15 @@ static const char *const store_migrations[] = {
     "  mean_ms REAL,\n"
     "  PRIMARY KEY (run_id, minute)\n"
     ");\n",
+    /* 6 -> 7: what a run's result holds beside its figures, so that
+     * `abacus run --resume` can give a stored run's result back whole:
+     * its groups, segments, host seconds and decision time. NULL in runs
+     * stored before (those are run again, not resumed). */
+    "ALTER TABLE runs ADD COLUMN groups INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN segments INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN wall_s REAL;      -- host seconds of the scheduling loop\n"
+    "ALTER TABLE runs ADD COLUMN decision_us REAL; -- mean host time a scheduling decision\n"
+    "CREATE INDEX runs_by_name ON runs(name, status);\n",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -709,7 +718,8 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 	    "UPDATE runs SET status = ?2, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
 	    "error = ?3, completed = ?4, dropped = ?5, p50_ms = ?6, p99_ms = ?7, mean_ms = ?8, "
 	    "violation_ratio = ?9, throughput_qps = ?10, duration_ms = ?11, p90_ms = ?12, "
-	    "p95_ms = ?13, p999_ms = ?14, p99_qos = ?15, late = ?16, "
+	    "p95_ms = ?13, p999_ms = ?14, p99_qos = ?15, late = ?16, groups = ?17, segments = ?18, "
+	    "wall_s = ?19, decision_us = ?20, "
 	    "queries_stored = (SELECT count(*) FROM queries WHERE run_id = ?1) "
 	    "WHERE id = ?1 AND status = 'running'";
 	static const char svc_sql[] =
@@ -736,8 +746,12 @@ static int store_end_tx(store *s, int64_t run_id, const char *status, const stor
 		for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
 			db_bind_double(st, 6 + i, v[i], &rc); /* NaN is stored as NULL */
 		db_bind_i64(st, 16, sum->late, &rc);
+		db_bind_i64(st, 17, sum->groups, &rc);
+		db_bind_i64(st, 18, sum->segments, &rc);
+		db_bind_double(st, 19, sum->wall_s, &rc);
+		db_bind_double(st, 20, sum->decision_us, &rc);
 	} else {
-		for (int i = 4; i <= 16; i++)
+		for (int i = 4; i <= 20; i++)
 			db_bind_null(st, i, &rc);
 	}
 	if (rc != SQLITE_OK) {
@@ -925,6 +939,153 @@ static const char *col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
 	return v ? (const char *)v : "";
+}
+
+void store_found_free(store_found *f)
+{
+	free(f->services);
+	free(f->minutes);
+	free(f->note);
+	*f = (store_found){0};
+}
+
+/* The services' and minutes' rows of a found run, into f. */
+static int found_rows(store *s, store_found *f, const char *doing)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0, m = 0;
+	char q[160];
+	snprintf(q, sizeof q, "SELECT count(*) FROM services WHERE run_id = %lld",
+	         (long long)f->run_id);
+	if (db_int(s->d, q, &n, doing))
+		return -1;
+	snprintf(q, sizeof q, "SELECT count(*) FROM run_minutes WHERE run_id = %lld",
+	         (long long)f->run_id);
+	if (db_int(s->d, q, &m, doing))
+		return -1;
+	f->services = calloc((size_t)(n ? n : 1), sizeof *f->services);
+	f->minutes = calloc((size_t)(m ? m : 1), sizeof *f->minutes);
+	if (!f->services || !f->minutes)
+		return store_failf(s, "%s: out of memory", doing);
+	if (db_prepare(s->d,
+	               "SELECT idx, completed, dropped, violations, late, p50_ms, p90_ms, p95_ms, "
+	               "p99_ms, p999_ms, mean_ms, p99_qos FROM services WHERE run_id = ?1 "
+	               "ORDER BY idx",
+	               &st, doing))
+		return -1;
+	int rc = SQLITE_OK, k = 0;
+	db_bind_i64(st, 1, f->run_id, &rc);
+	while (rc == SQLITE_OK && k < n && (rc = db_step(s->d, st, doing)) == SQLITE_ROW) {
+		f->services[k++] = (store_service_summary){
+		    .idx = sqlite3_column_int(st, 0),
+		    .completed = sqlite3_column_int64(st, 1),
+		    .dropped = sqlite3_column_int64(st, 2),
+		    .violations = sqlite3_column_int64(st, 3),
+		    .late = sqlite3_column_int64(st, 4),
+		    .p50_ms = col_real(st, 5),
+		    .p90_ms = col_real(st, 6),
+		    .p95_ms = col_real(st, 7),
+		    .p99_ms = col_real(st, 8),
+		    .p999_ms = col_real(st, 9),
+		    .mean_ms = col_real(st, 10),
+		    .p99_qos = col_real(st, 11),
+		};
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return -1;
+	f->sum.services = f->services;
+	f->sum.n_services = k;
+	if (db_prepare(
+	        s->d,
+	        "SELECT offered, completed, on_time, dropped, p99_ms, mean_ms FROM run_minutes "
+	        "WHERE run_id = ?1 ORDER BY minute",
+	        &st, doing))
+		return -1;
+	rc = SQLITE_OK;
+	size_t j = 0;
+	db_bind_i64(st, 1, f->run_id, &rc);
+	while (rc == SQLITE_OK && (int64_t)j < m && (rc = db_step(s->d, st, doing)) == SQLITE_ROW) {
+		f->minutes[j++] = (store_minute){
+		    .offered = sqlite3_column_int64(st, 0),
+		    .completed = sqlite3_column_int64(st, 1),
+		    .on_time = sqlite3_column_int64(st, 2),
+		    .dropped = sqlite3_column_int64(st, 3),
+		    .p99_ms = col_real(st, 4),
+		    .mean_ms = col_real(st, 5),
+		};
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return -1;
+	f->sum.minutes = f->minutes;
+	f->sum.n_minutes = j;
+	return 0;
+}
+
+int store_find_done(store *s, const store_run_info *info, store_found *out)
+{
+	static const char sql[] =
+	    "SELECT id, completed, dropped, p50_ms, p99_ms, mean_ms, violation_ratio, "
+	    "throughput_qps, duration_ms, p90_ms, p95_ms, p999_ms, late, p99_qos, groups, "
+	    "segments, wall_s, decision_us, error FROM runs WHERE name = ?5 AND status = 'done' "
+	    "AND config = json(?1) AND device = ?2 AND gpu = ?3 AND data_digest IS ?4 "
+	    "AND groups IS NOT NULL "
+	    "ORDER BY id DESC LIMIT 1";
+	const char *doing = "looking for a finished run of the same configuration";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_OK;
+	*out = (store_found){0};
+	if (db_prepare(s->d, sql, &st, doing))
+		return -1;
+	db_bind_text(st, 1, info->config && *info->config ? info->config : "{}", &rc);
+	db_bind_text(st, 2, info->device, &rc);
+	db_bind_text(st, 3, info->gpu, &rc);
+	db_bind_text_null(st, 4, info->data_digest, &rc);
+	db_bind_text(st, 5, info->name, &rc);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, rc, "sqlite3_bind(SELECT FROM runs)", "%s", doing);
+	}
+	rc = db_step(s->d, st, doing);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	store_found *f = out;
+	f->run_id = sqlite3_column_int64(st, 0);
+	f->sum = (store_summary){
+	    .completed = sqlite3_column_int64(st, 1),
+	    .dropped = sqlite3_column_int64(st, 2),
+	    .p50_ms = col_real(st, 3),
+	    .p99_ms = col_real(st, 4),
+	    .mean_ms = col_real(st, 5),
+	    .violation_ratio = col_real(st, 6),
+	    .throughput_qps = col_real(st, 7),
+	    .duration_ms = col_real(st, 8),
+	    .p90_ms = col_real(st, 9),
+	    .p95_ms = col_real(st, 10),
+	    .p999_ms = col_real(st, 11),
+	    .late = sqlite3_column_int64(st, 12),
+	    .p99_qos = col_real(st, 13),
+	    .groups = sqlite3_column_int64(st, 14),
+	    .segments = sqlite3_column_int64(st, 15),
+	    .wall_s = col_real(st, 16),
+	    .decision_us = col_real(st, 17),
+	};
+	const char *note = (const char *)sqlite3_column_text(st, 18);
+	if (note && *note && !(f->note = strdup(note))) {
+		sqlite3_finalize(st);
+		return store_failf(s, "%s: out of memory", doing);
+	}
+	sqlite3_finalize(st);
+	if (found_rows(s, f, doing)) {
+		store_found_free(f);
+		return -1;
+	}
+	return 1;
 }
 
 int store_walk_runs(store *s, int limit, store_run_fn fn, void *ctx, int64_t *total)

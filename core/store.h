@@ -30,8 +30,11 @@ typedef struct store store;
  * run records its data folder and digest, the abacus version and the git
  * commit. Since 4 the config and tags are JSON, a run has pooled
  * p90/p95/p99.9 and the count of query rows it stored, each service its own
- * figures, and the view service_results shows them (docs/queries.md). */
-#define STORE_SCHEMA_VERSION 6
+ * figures, and the view service_results shows them (docs/queries.md).
+ * Since 6 per-minute figures (run_minutes); since 7 a run's groups,
+ * segments, host seconds and decision time, which store_find_done gives
+ * back. */
+#define STORE_SCHEMA_VERSION 7
 
 /* How long a write waits for another connection's lock before it fails
  * with "is locked". Researchers run sweeps in parallel into one file:
@@ -99,6 +102,8 @@ typedef struct store_summary {
 	double p90_ms, p95_ms, p999_ms;
 	int64_t late;   /* metrics.h */
 	double p99_qos;
+	int64_t groups, segments;              /* run.h's run_result */
+	double wall_s, decision_us;            /* NaN: not known (NULL) */
 	const store_service_summary *services; /* n_services of them, or NULL */
 	int n_services;
 	const store_minute *minutes; /* n_minutes of them (minute 0 first), or NULL */
@@ -169,6 +174,26 @@ typedef int (*store_run_fn)(void *ctx, const store_run_entry *run);
  * with the message in store_errmsg, or what fn returned. fn NULL: only
  * the count. */
 int store_walk_runs(store *s, int limit, store_run_fn fn, void *ctx, int64_t *total);
+
+/* A finished run as stored (store_find_done): its figures with its
+ * services' (in idx order) and minutes', owned here. */
+typedef struct store_found {
+	int64_t run_id;
+	store_summary sum;
+	char *note; /* a done run's error column (workers lost), NULL when none */
+	store_service_summary *services;
+	store_minute *minutes;
+} store_found;
+
+/* The newest run ended 'done' with exactly info's name, configuration
+ * (the JSON text run_config.config_text holds), device and GPU, that read
+ * data of info's digest (NULL: none; a run that read other data does not
+ * match); the other fields of info are not read, and the code's commit is
+ * not compared. 1 found (*out filled: store_found_free), 0 none, -1
+ * error. Runs stored before schema 7 do not match: they lack the result's
+ * groups, segments and times. */
+int store_find_done(store *s, const store_run_info *info, store_found *out);
+void store_found_free(store_found *f);
 
 /* Prints the runs as a table (id, name, device, gpu, policy, status,
  * queries, p99, violations, goodput, started). A 'running' run whose

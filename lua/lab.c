@@ -866,6 +866,22 @@ static int l_push_result(lua_State *L)
 	return 1;
 }
 
+/* A stored run's result, as a run's own, with resumed = true (r freed). */
+static int push_stored(lua_State *L, lab *b, run_config *c, run_result *r)
+{
+	b->resumed++;
+	lua_pushcfunction(L, l_push_result);
+	lua_pushlightuserdata(L, c);
+	lua_pushlightuserdata(L, r);
+	int rc = lua_pcall(L, 2, 1, 0);
+	run_result_free(r);
+	if (rc != LUA_OK)
+		return lua_error(L);
+	lua_pushboolean(L, 1);
+	lua_setfield(L, -2, "resumed");
+	return 1;
+}
+
 static int l_run(lua_State *L)
 {
 	lab *b = get_lab(L);
@@ -977,13 +993,20 @@ static int l_run(lua_State *L)
 		if (!b->st)
 			return luaL_error(L, "abacus.run: %s", err);
 	}
+	run_result r;
+	if (b->resume) {
+		int found = run_find_stored(&c, b->st, &r, err, sizeof err);
+		if (found < 0)
+			return luaL_error(L, "abacus.run: %s", err);
+		if (found)
+			return push_stored(L, b, &c, &r);
+	}
 	if (b->progress) {
 		char label[sizeof b->progress->label];
 		snprintf(label, sizeof label, "run %d %s", b->runs + 1, c.name);
 		progress_label(b->progress, label);
 		c.progress = b->progress;
 	}
-	run_result r;
 	int rc = run_execute(&c, b->st, &r, err, sizeof err);
 	if (rc) {
 		run_result_free(&r);

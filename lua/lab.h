@@ -28,6 +28,9 @@ typedef struct lab {
 	store *st;                         /* opened on first use */
 	const volatile sig_atomic_t *stop; /* SIGINT flag, may be NULL */
 	int runs;                          /* runs so far */
+	/* --resume: a run this database holds finished is given back, not
+	 * run again (run_find_stored); resumed counts them */
+	int resume, resumed;
 	/* bundles run_prepare made sure of (gpu, data_dir, profile, device) */
 	uint64_t prepared[LAB_MAX_PREPARED];
 	int n_prepared;
