@@ -18,6 +18,11 @@
 #   paper  issue 16's live rest: qos.lua and throughput.lua for every pair
 #          with CUDA graphs and beyond.lua (paper_live.sh qos-all thr-all
 #          beyond, 300 queries a run)
+#   mig    issue 13's §7.5 as the protocol has it: mig.lua cuda h200, 1000
+#          queries a run, seeds 1-3 (about 650 s a seed, more than a call)
+#   paper and mig go on from RESUME_DB when it names the live.db an earlier
+#   call of the same step gave back (carried, e.g. .resume/live.sqlite):
+#   the runs it holds done are given back, not run again (run --resume)
 # On an H100, STEP (default next; an H200 step runs next there):
 #   next   the whole of test_cuda (the last full run on a card predates
 #          the timeline and launch threads), then the batching comparison
@@ -65,7 +70,11 @@ case $card in
 	paper)
 		PAPER_STAGES="beyond qos-all thr-all" LIMIT=${LIMIT:-190} bash bench/gpu/jobs.sh paper
 		;;
-	*) echo "owed.sh: unknown step '$1' (data, ratio, paper)" >&2; exit 2 ;;
+	mig)
+		OUT=$OUT/mig SEEDS=3 MIG_ARGS="" MIG_LIMIT=$((${END_S:-560} - SECONDS - 30)) \
+			bash bench/gpu/parts.sh info mig
+		;;
+	*) echo "owed.sh: unknown step '$1' (data, ratio, paper, mig)" >&2; exit 2 ;;
 	esac
 	;;
 *H100*)
@@ -73,7 +82,7 @@ case $card in
 	gpu_env
 	step=${1:-next}
 	case $step in
-	data | ratio | paper)
+	data | ratio | paper | mig)
 		echo "owed.sh: '$step' is owed on an H200; this H100 runs 'next'"
 		step=next
 		;;

@@ -19,7 +19,10 @@
 #   beyond     beyond.lua (§7.4: the four triplets and the quadruplet, Figs
 #              18-19), QUERIES (default 300) a run
 #
-# Databases and the log land in $OUT (live.db, paper-live.log).
+# Databases and the log land in $OUT (live.db, paper-live.log). RESUME_DB
+# (an earlier call's live.db, carried) goes on from it: its runs done are
+# given back, not run again (abacus run --resume), so a stage longer than
+# one call finishes over several.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build-cuda}
@@ -32,21 +35,22 @@ export SEEDS=${SEEDS:-1}
 . bench/gpu/stage.sh
 gpu_env
 A="$BUILD/abacus"
+resume_from "$OUT/live.db" || exit 1
 [ "${KEPT:-1}" = 1 ] && kept_on "$BUILD"
 for s in ${*:-info qos qos-eager}; do
 	case $s in
 	info) info_stages "$A" ;;
-	qos) stage qos "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick ;;
-	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" run scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
+	qos) stage qos "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/qos.lua cuda "$GPU" quick ;;
+	qos-eager) stage qos-eager "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/qos.lua cuda "$GPU" quick eager ;;
 	qos-all | qos-all-eager | thr-all | thr-all-eager | qos-all-eager-threads | thr-all-eager-threads)
 		lua=qos
 		case $s in thr*) lua=throughput ;; esac
 		words=()
 		case $s in *-eager*) words+=(eager) ;; esac
 		case $s in *-threads) words+=(threads) ;; esac
-		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" run scenarios/paper/$lua.lua cuda "$GPU" "${words[@]}"
+		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/$lua.lua cuda "$GPU" "${words[@]}"
 		;;
-	beyond) QUERIES=${QUERIES:-300} stage beyond "$A" --db "$OUT/live.db" run scenarios/paper/beyond.lua cuda "$GPU" ;;
+	beyond) QUERIES=${QUERIES:-300} stage beyond "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/beyond.lua cuda "$GPU" ;;
 	*)
 		echo "unknown stage $s" >&2
 		exit 2

@@ -10,6 +10,12 @@
 #                           exports ABACUS_EXEC_CACHE=1 (a scenario's runs
 #                           of one set of services then make each executor
 #                           once: cuda_dev.h); says which on stdout.
+#   resume_from DB          when RESUME_DB names a results database of an
+#                           earlier call (carried, e.g. .resume/live.sqlite),
+#                           copies it to DB and sets RUN=(run --resume): the
+#                           stages that run "$A" --db DB "${RUN[@]}" FILE then
+#                           give back the runs it holds done and run the rest
+#                           (abacus run --resume); else RUN=(run)
 #   gpu_env                 points abacus at the checkout's data and the
 #                           loader at the GPU machine's cuDNN (PyTorch's
 #                           wheel: the version our headers are) and CUDA.
@@ -44,4 +50,14 @@ kept_on() {
 	else
 		echo "kept executors: off (test_cuda kept failed: $(tail -n 3 "${LOG:-/tmp/abacus}.kept" | tr '\n' ' '))"
 	fi
+}
+
+RUN=(run)
+resume_from() {
+	[ -n "${RESUME_DB:-}" ] || return 0
+	[ -f "$RESUME_DB" ] || { echo "resume_from: no database at RESUME_DB=$RESUME_DB" >&2; return 1; }
+	[ -e "$1" ] && { echo "resume_from: $1 exists already; not replaced by $RESUME_DB" >&2; return 1; }
+	cp "$RESUME_DB" "$1" || return 1
+	RUN=(run --resume)
+	echo "resuming from $RESUME_DB ($(du -k "$1" | cut -f 1) kB)"
 }
