@@ -91,7 +91,9 @@ typedef struct cuda_exec_cfg {
 	int ws_all;    /* 1: size the workspace to the most any allowed heuristic
 	                  candidate of a conv needs at the max batch (up to 256
 	                  MiB), so that at a smaller batch cuDNN's first choice
-	                  fits too; 0: to what the max batch's first choices
+	                  fits too, and grow it (up to that cap) the first time
+	                  a batch's first choice still does not; 0: to what the
+	                  max batch's first choices
 	                  need (a smaller batch may then take a lower-ranked
 	                  algorithm; cuda_exec_describe counts those). cfg.find
 	                  sizes it as 1 does */
