@@ -31,6 +31,15 @@
 #          live groups of four pairs), whose simulated side
 #          bench/gpu/regroup.sh can run again on the whole-model fit of
 #          bench/results/h100/regroup/
+#   wsgrow the conv workspace grown where a batch's first choice did not
+#          fit (cuda_exec.c grow_ws, cfg.ws_all): test_cuda ws merged, then
+#          vgg16 and vgg19 whole at batches 8, 11-14, 16 of a max-16
+#          executor with the binary before it (BUILD/old/bench_gpu) and
+#          after, and at 12 and 14 in executors of their own; then the
+#          batching comparison live again for the two pairs with a VGG
+#          (their live goodput was 23% to 38% below the simulator's for the
+#          batchers: VGG at merged batches 12 and 14 ran 2.5x to 4.9x its
+#          profile)
 #   whole  the seventh sitting's call, for the record: the calibration
 #          groups as batching runs them (groups.tgz), §7.4 live
 #          (paper.tgz), test_cuda's threads and timeline parts and the live
@@ -97,6 +106,29 @@ case $card in
 		GPU=h100 QUERIES=300 LIMIT=$(((left - 20) / 4)) TAIL=40 ABACUS_TIMELINE=$OUT/tl.csv \
 			bash bench/gpu/jobs.sh batching
 		;;
+	wsgrow)
+		timeout 150 "$BUILD/test_cuda" ws merged >"$OUT/test_cuda-ws.txt" 2>&1
+		echo "test_cuda ws merged: exit $?"
+		grep -E "of max|FAIL|passed|failed" "$OUT/test_cuda-ws.txt" | tail -n 12
+		L=(--graphs-only --only whole --models vgg16,vgg19 --nhwc --fuse-add --ws-all --fc-lt --dw 1)
+		for v in old new; do
+			bin=$BUILD/bench_gpu
+			[ $v = old ] && bin=$BUILD/old/bench_gpu
+			timeout 120 "$bin" "$OUT/$v-max16" "${L[@]}" --max-batch 16 --batches 8,11,12,13,14,16 \
+				>"$OUT/$v-max16.txt" 2>&1
+			echo "$v max 16: exit $?"
+			grep -E "below|^vgg" "$OUT/$v-max16.txt" | head -n 16
+		done
+		for b in 12 14; do
+			timeout 60 "$BUILD/bench_gpu" "$OUT/own-$b" "${L[@]}" --max-batch $b --batches $b >"$OUT/own-$b.txt" 2>&1
+			echo "own $b: exit $?"
+		done
+		cat "$OUT"/*/whole.csv 2>/dev/null | sort -u | head -n 40
+		left=$((${END_S:-560} - SECONDS))
+		[ "$left" -gt 90 ] || exit 0
+		GPU=h100 QUERIES=300 PAIRS="resnet152+vgg19 vgg16+bert" LIMIT=$(((left - 20) / 2)) TAIL=40 \
+			ABACUS_TIMELINE=$OUT/tl.csv bash bench/gpu/jobs.sh batching
+		;;
 	whole)
 		GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
 			LIMIT=${LIMIT:-200} TAIL=6 bash bench/gpu/jobs.sh groups
@@ -118,7 +150,7 @@ case $card in
 		echo "threads run: exit $?, $(wc -l <"$OUT/tl.csv") timeline rows"
 		tail -n 20 "$OUT/tl-run.txt"
 		;;
-	*) echo "owed.sh: unknown step '$step' on an H100 (next, whole)" >&2; exit 2 ;;
+	*) echo "owed.sh: unknown step '$step' on an H100 (next, wsgrow, whole)" >&2; exit 2 ;;
 	esac
 	;;
 *) echo "owed.sh: no work owed on '$card'" >&2; exit 2 ;;
