@@ -22,7 +22,11 @@ cuda, in id order, which is the order they opened the device). With
 --groups OUT.csv the groups of two or more segments are written as a
 measured-groups file (data/<gpu>/groups.csv's columns, the GPU span as
 median and p99), for `abacus calibrate --check --groups OUT.csv`: the
-contention model's error on groups that ran live."""
+contention model's error on groups that ran live. With --by-batch PREFIX
+(and --ops, --db) the groups of one whole query of a model whose name starts
+with PREFIX are listed instead, per model, batch and policy: how many, and
+the median and largest GPU span over the profile's time (a batch size the
+executor runs slower than its profile stands out)."""
 import argparse
 import csv
 import json
@@ -107,12 +111,33 @@ def write_groups(runs, path):
                 f.write(f"{combo},{sg},{r['span_us']},{r['span_us']}\n")
 
 
+def by_batch(runs, names, ops, whole, prefix):
+    by = {}
+    for i, key in enumerate(sorted(runs)):
+        policy = names[i].split(":", 1)[1].split("@")[0]
+        for r in runs[key]:
+            segs = parse_segs(r["segs"])
+            if len(segs) != 1 or not segs[0]["model"].startswith(prefix):
+                continue
+            s = segs[0]
+            k = (s["model"], s["batch"], s["seq"])
+            if k not in whole or s["start"] != 0 or s["end"] != whole[k]:
+                continue
+            by.setdefault((s["model"], s["batch"], policy), []).append(
+                float(r["span_us"]) / ops[k][whole[k]])
+    print("| model | batch | policy | groups | span/profile, median | max |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (m, b, p), v in sorted(by.items()):
+        print(f"| {m} | {b} | {p} | {len(v)} | {med(v):.3f} | {max(v):.3f} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("timeline")
     ap.add_argument("--db")
     ap.add_argument("--ops")
     ap.add_argument("--groups")
+    ap.add_argument("--by-batch", metavar="PREFIX")
     a = ap.parse_args()
     runs = {}
     with open(a.timeline, newline="") as f:
@@ -126,6 +151,11 @@ def main():
               "runs numbered instead", file=sys.stderr)
         names = []
     ops, whole = load_ops(a.ops) if a.ops else ({}, {})
+    if a.by_batch is not None:
+        if not ops or not names:
+            sys.exit("timeline.py: --by-batch needs --ops and --db")
+        by_batch(runs, names, ops, whole, a.by_batch)
+        return
     if a.groups:
         write_groups(runs, a.groups)
     cols = ["run", "groups", "segs", "turn", "launch", "beyond", "gpu/prof", "excess"]
