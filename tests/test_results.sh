@@ -6,8 +6,9 @@
 # scenarios/paper/beyond.lua on the simulator), the launch threads' live
 # tables, and bench/gpu/timeline.py's summary of the live timeline with
 # calibrate --check on its groups, and bench/gpu/regroup.sh's fit of the
-# whole-model calibration groups, to the digit; bad input to the tools is
-# refused in one line.
+# whole-model calibration groups, and the tables of the merged-batch
+# workspace fix, to the digit; bad input to the tools is refused in one
+# line.
 #   bash tests/test_results.sh ABACUS_BIN SOURCE_DIR
 set -u
 BIN=$1
@@ -59,6 +60,25 @@ same timeline-threads $TT/timeline.txt sh -c "cd $TT && python3 ../../../gpu/tim
 RG=bench/results/h100/regroup
 same regroup $RG/fit.txt sh -c "BIN='$BIN' bash bench/gpu/regroup.sh $RG/groups.tgz h100 \
 	$TL/live-groups.csv 2>&1 | grep -v '^abacus:' | sed 's|$PWD/||g'"
+# the merged-batch workspace fix (bench/results/h100/wsgrow/): the live
+# timelines before and after it, VGG's span over its profile per batch,
+# and the four pairs' sim-against-live tables picked from two calls
+WS=bench/results/h100/wsgrow
+for w in before after; do
+	same wsgrow-timeline-$w $WS/timeline-$w.txt python3 bench/gpu/timeline.py $WS/timeline-$w.csv \
+		--db $WS/runs-$w.csv --ops data/h100/ops.csv
+	same wsgrow-by-batch-$w $WS/vgg-by-batch-$w.txt python3 bench/gpu/timeline.py $WS/timeline-$w.csv \
+		--db $WS/runs-$w.csv --ops data/h100/ops.csv --by-batch vgg
+done
+for f in stored new; do
+	same wsgrow-combined-$f $WS/combined-$f.txt python3 bench/gpu/live_pick.py --section $f \
+		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \
+		$WS/regroup-after.txt=resnet152+vgg19,vgg16+bert
+done
+expect_fail live-pick-missing "live_pick.py: $WS/regroup-after.txt has no rows of resnet50+vgg16" \
+	python3 bench/gpu/live_pick.py $WS/regroup-after.txt=resnet50+vgg16
+expect_fail by-batch-no-db "timeline.py: --by-batch needs --ops and --db" \
+	python3 bench/gpu/timeline.py $WS/timeline-after.csv --by-batch vgg
 
 # the what-if folder, fitted, and §7.4 simulated on it
 mkdir -p "$T/bound"
