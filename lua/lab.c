@@ -866,20 +866,17 @@ static int l_push_result(lua_State *L)
 	return 1;
 }
 
-/* A stored run's result, as a run's own, with resumed = true (r freed). */
-static int push_stored(lua_State *L, lab *b, run_config *c, run_result *r)
+/* Pushes r as the Lua result and frees it, also when lua_createtable
+ * raises out of memory. */
+static void push_freed(lua_State *L, run_config *c, run_result *r)
 {
-	b->resumed++;
 	lua_pushcfunction(L, l_push_result);
 	lua_pushlightuserdata(L, c);
 	lua_pushlightuserdata(L, r);
 	int rc = lua_pcall(L, 2, 1, 0);
 	run_result_free(r);
 	if (rc != LUA_OK)
-		return lua_error(L);
-	lua_pushboolean(L, 1);
-	lua_setfield(L, -2, "resumed");
-	return 1;
+		lua_error(L);
 }
 
 static int l_run(lua_State *L)
@@ -998,8 +995,13 @@ static int l_run(lua_State *L)
 		int found = run_find_stored(&c, b->st, &r, err, sizeof err);
 		if (found < 0)
 			return luaL_error(L, "abacus.run: %s", err);
-		if (found)
-			return push_stored(L, b, &c, &r);
+		if (found) {
+			b->resumed++;
+			push_freed(L, &c, &r);
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, "resumed");
+			return 1;
+		}
 	}
 	if (b->progress) {
 		char label[sizeof b->progress->label];
@@ -1015,14 +1017,7 @@ static int l_run(lua_State *L)
 	b->runs++;
 	if (r.lost) /* the run went on without them: said where it cannot be missed */
 		fprintf(stderr, "abacus: run '%s': %s\n", c.name, r.lost);
-	/* lua_createtable may raise out of memory: r is freed in any case */
-	lua_pushcfunction(L, l_push_result);
-	lua_pushlightuserdata(L, &c);
-	lua_pushlightuserdata(L, &r);
-	rc = lua_pcall(L, 2, 1, 0);
-	run_result_free(&r);
-	if (rc != LUA_OK)
-		return lua_error(L);
+	push_freed(L, &c, &r);
 	return 1;
 }
 
