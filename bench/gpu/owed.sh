@@ -23,7 +23,10 @@
 #   paper and mig go on from RESUME_DB when it names the live.db an earlier
 #   call of the same step gave back (carried, e.g. .resume/live.sqlite):
 #   the runs it holds done are given back, not run again (run --resume)
-# On an H100, STEP (default next; an H200 step runs next there):
+# On an H100, STEP (default next; data, ratio and paper run next there):
+#   mig    as on an H200, on data/h100 (its partition profiles sms32-132),
+#          beside the full protocol simulated on h100
+#          (bench/results/h100/partitions/mig-sim.txt); resumes the same way
 #   next   the whole of test_cuda (the last full run on a card predates
 #          the timeline and launch threads), then the batching comparison
 #          live for four pairs (batching_live.sh, 300 queries a run) with
@@ -91,7 +94,7 @@ case $card in
 	gpu_env
 	step=${1:-next}
 	case $step in
-	data | ratio | paper | mig)
+	data | ratio | paper)
 		echo "owed.sh: '$step' is owed on an H200; this H100 runs 'next'"
 		step=next
 		;;
@@ -128,6 +131,10 @@ case $card in
 		[ "$left" -gt 90 ] || exit 0
 		GPU=h100 QUERIES=300 PAIRS="resnet152+vgg19 vgg16+bert" LIMIT=$(((left - 20) / 2)) TAIL=40 \
 			ABACUS_TIMELINE=$OUT/tl.csv bash bench/gpu/jobs.sh batching
+		;;
+	mig) # §7.5 as the protocol has it on this card's own data (data/h100)
+		OUT=$OUT/mig GPU=h100 SEEDS=3 MIG_ARGS="" MIG_LIMIT=$((${END_S:-560} - SECONDS - 30)) \
+			bash bench/gpu/parts.sh info mig
 		;;
 	whole)
 		GPU=h100 ENGINE=$(cat data/h100/engine.txt) WHOLE=0.25 GROUP_BATCHES=$(seq -s, 1 32) \
