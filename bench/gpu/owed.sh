@@ -11,7 +11,9 @@
 #          live on it)
 #   ratio  the H200's own torch.compile ratios still owed: bert,
 #          inception_v3 and mobilenet_v2 in fp32, fp16 and bf16 with every
-#          lever (bf16 inception_v3 b8 was the last miss), then vgg19 with
+#          lever (bf16 inception_v3 b8 was the last miss: bf16 also with
+#          its conv algorithms timed, +find, the lever its kernels point
+#          at), then vgg19 with
 #          the card's clocks sampled (CLOCKS=1) for its p99 / median, with
 #          the usual warm-up and with 2 s of it a batch (bench_gpu --warm-s:
 #          on an H100 the tail was the card reaching its power cap)
@@ -71,7 +73,7 @@ case $card in
 	ratio)
 		o=$OUT
 		OUT=$o/models QUIET=1 MODELS=bert,inception_v3,mobilenet_v2 PRECS="fp32 fp16 bf16" \
-			VARIANTS="fp32+$LEVERS fp16+$LEVERS bf16+$LEVERS" LIMIT=${LIMIT:-430} TAIL=30 \
+			VARIANTS="fp32+$LEVERS fp16+$LEVERS bf16+$LEVERS bf16+nhwc+add+find+ws+lt+dw+tc" LIMIT=${LIMIT:-430} TAIL=30 \
 			bash bench/gpu/jobs.sh ratio
 		OUT=$o/clocks CLOCKS=1 MODELS=vgg19 PRECS="" VARIANTS="fp32+$LEVERS" LIMIT=100 TAIL=20 \
 			bash bench/gpu/jobs.sh ratio
