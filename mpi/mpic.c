@@ -190,8 +190,12 @@ static int remote_setup(void *ctx, const dev_service *svc, int n)
 	put_f64(p, r->o.noise);
 	put_f64(p, r->o.kappa);
 	put_f64(p, r->o.group_us);
-	const int64_t flags[] = {r->o.calibrated, r->o.tf32,      r->o.graphs, r->o.conv_gemm,
-	                         r->o.fp16,       r->o.nhwc,      r->o.fuse_add,
+	put_f64(p, r->o.share_bw);
+	/* every executor setting: a rank runs the engine rank 0 was asked for
+	 * (and checks it against its data folder's engine as rank 0 did) */
+	const int64_t flags[] = {r->o.calibrated, r->o.tf32, r->o.graphs,   r->o.conv_gemm,
+	                         r->o.fp16,       r->o.nhwc, r->o.fuse_add, r->o.ws_all,
+	                         r->o.fc_lt,      r->o.dw,   r->o.attn_tc,  r->o.launch_threads,
 	                         r->o.any_start,  r->o.sms};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		put_i64(p, flags[i]);
@@ -505,6 +509,7 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 	o.noise = get_f64(p);
 	o.kappa = get_f64(p);
 	o.group_us = get_f64(p);
+	o.share_bw = get_f64(p);
 	o.calibrated = (int)get_i64(p);
 	o.tf32 = (int)get_i64(p);
 	o.graphs = (int)get_i64(p);
@@ -512,6 +517,11 @@ static int serve_setup(served *s, pack *p, const dev_kind *const *kinds, char *e
 	o.fp16 = (int)get_i64(p);
 	o.nhwc = (int)get_i64(p);
 	o.fuse_add = (int)get_i64(p);
+	o.ws_all = (int)get_i64(p);
+	o.fc_lt = (int)get_i64(p);
+	o.dw = (int)get_i64(p);
+	o.attn_tc = (int)get_i64(p);
+	o.launch_threads = (int)get_i64(p);
 	o.any_start = (int)get_i64(p);
 	o.sms = (int)get_i64(p);
 	int n = (int)get_i64(p);
