@@ -335,6 +335,9 @@ static int run_once(store *st, const char *name, int64_t queries, char *err, siz
 	c.seed = 11;
 	c.config_text = "{\"load\":{\"kind\":\"poisson\",\"qps\":300},\"policy\":\"edf\"}";
 	c.tags = "{\"point\":1}";
+	/* the engine the data folder was measured with, as abacus.run takes it */
+	if (run_engine_adopt(&c, err, errlen))
+		return -1;
 	run_result r;
 	int rc = run_execute(&c, st, &r, err, errlen);
 	*run_id = r.run_id;
