@@ -4,7 +4,8 @@
 #    bit, what the single-GPU loop gave before there were workers (the
 #    figures were printed by that loop, commit 70b541d, with the same
 #    scenario; when data/h200 was measured again, commit 877e64b, which
-#    still gave those on the old data, printed the ones below on the new);
+#    still gave those on the old data, printed the ones on the new, and
+#    the ones below are of data/h200 of the levers' engine);
 #    so does one partition of the whole GPU.
 #  * Partitions and routers run, and a partition of fewer SMs is slower.
 #  * Bad partitions fail before the run with one line naming the field.
@@ -32,10 +33,10 @@ for _, policy in ipairs(abacus.policies()) do
 end
 SCN
 cat >want.txt <<'WANT'
-fcfs 7.7641479999999996 1.8376124133333334 686.6089893311979 3000 3000
-sjf 8.5354220000000005 1.7253851820000001 686.6089893311979 3000 3000
-edf 7.7641479999999996 1.8376124133333334 686.6089893311979 3000 3000
-abacus 6.1293530000000001 1.6234948950000001 686.6089893311979 3000 2565
+fcfs 2.927111 0.97177328333333335 686.74916694899548 3000 3000
+sjf 3.2337220000000002 0.958445149 686.74916694899548 3000 3000
+edf 2.927111 0.97177328333333335 686.74916694899548 3000 3000
+abacus 2.8644989999999999 0.95020387333333334 686.74916694899548 3000 2789
 WANT
 for how in plain whole-partition; do
 	if "$BIN" --db "$T/r.db" run same.lua $how >got.txt 2>err.txt && diff want.txt got.txt >&2; then
