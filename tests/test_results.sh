@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test_results.sh: the H100 tables of bench/results/h100/paper/ come back
-# from what is committed beside them: bench/paper_engines.py from the runs
+# test_results.sh: the H100 tables of bench/results/h100/paper/ (and the
+# H200's live §7.2 to §7.4 of bench/results/h200/paper/) come back from
+# what is committed beside them: bench/paper_engines.py from the runs
 # kept as CSV, bench/overlap_gain.py from the two data folders, and the
 # launch-thread what-if (bench/threads_bound_data.py, calibrate, then
 # scenarios/paper/beyond.lua on the simulator), the launch threads' live
@@ -48,6 +49,13 @@ same overlap-threads $R/overlap-gain-threads.txt sh -c "cd $R && python3 ../../.
 TL=bench/results/h100/timeline
 same beyond $R/beyond.txt python3 bench/paper_engines.py --beyond --error live:sim live=$R/live-beyond.csv \
 	sim=$R/sim-beyond.csv
+# the same tables of the H200's live runs of §7.2 to §7.4 (bench/results/h200/paper/)
+H2=bench/results/h200/paper
+same graphs-21-h200 $H2/graphs-21.txt python3 bench/paper_engines.py --error graphs-live:graphs-sim \
+	graphs-live=$H2/live-graphs.csv graphs-sim=$H2/sim-graphs.csv
+same beyond-h200 $H2/beyond.txt python3 bench/paper_engines.py --beyond --error live:sim \
+	live=$H2/live-beyond.csv sim=$H2/sim-beyond.csv
+same sim-vs-live-h200 $H2/sim_vs_live-summary.txt python3 bench/sim_vs_live_summary.py $H2/sim_vs_live.csv
 same timeline $TL/timeline.txt sh -c "cd $TL && python3 ../../../gpu/timeline.py timeline.csv \
 	--db runs.csv --ops ../../../../data/h100/ops.csv --groups $T/groups.csv"
 cmp -s "$T/groups.csv" $TL/live-groups.csv && ok || bad "timeline.py --groups differs from live-groups.csv"
