@@ -83,6 +83,15 @@ for f in stored new; do
 		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \
 		$WS/regroup-after.txt=resnet152+vgg19,vgg16+bert
 done
+# the same tables live on the H200 (bench/results/h200/batching-live-h200/):
+# two calls joined, as stored and with the fitted cost per group
+B2=bench/results/h200/batching-live-h200
+same h200-batching-combined $B2/combined.txt python3 bench/gpu/live_pick.py \
+	$B2/batching-live-1.txt=resnet50+bert,resnet101+inception_v3,vgg16+bert \
+	$B2/batching-live-2.txt=resnet152+vgg19
+same h200-batching-combined-g95 $B2/combined-g95.txt python3 bench/gpu/live_pick.py \
+	$B2/resim-g95-1.txt=resnet50+bert,resnet101+inception_v3,vgg16+bert \
+	$B2/resim-g95-2.txt=resnet152+vgg19
 expect_fail live-pick-missing "live_pick.py: $WS/regroup-after.txt has no rows of resnet50+vgg16" \
 	python3 bench/gpu/live_pick.py $WS/regroup-after.txt=resnet50+vgg16
 expect_fail by-batch-no-db "timeline.py: --by-batch needs --ops and --db" \
