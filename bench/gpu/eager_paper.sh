@@ -19,8 +19,9 @@
 # engine on a data folder measured with CUDA graphs sets its QoS targets and
 # loads from the faster engine's solo latencies and has abacus predict with
 # the wrong times, so here:
-# 1. bench/gpu/jobs.sh sizes groups parts with ENGINE,no_graphs (sizes.tgz,
-#    groups.tgz, parts.tgz in $OUT);
+# 1. bench/gpu/jobs.sh sizes groups with ENGINE,no_graphs (sizes.tgz,
+#    groups.tgz in $OUT; with PARTS=1 parts too, parts.tgz: the partition
+#    profiles, which §7.2/7.3 do not use);
 # 2. bench/gpu/take_profile.sh files them as GPU of a copy of data/ (the
 #    paper's protocol beside it), fits sim.csv and trains the predictors
 #    there (data.tgz in $OUT: that folder's GPU/, take.txt its log);
@@ -42,7 +43,9 @@ export ENGINE
 mkdir -p "$OUT"
 t0=$SECONDS
 jobs=()
-for j in sizes groups parts; do
+js="sizes groups"
+[ "${PARTS:-0}" = 1 ] && js="$js parts"
+for j in $js; do
 	if [ -n "${RESUME:-}" ] && [ -f "$RESUME/$j.tgz" ]; then
 		cp "$RESUME/$j.tgz" "$OUT/$j.tgz"
 	else

@@ -6,7 +6,9 @@
 #   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data
 #
 # FROM holds jobs.sh's sizes.tgz, groups.tgz and parts.tgz (the partition
-# profiles must be of the same engine as the rest: all three are needed).
+# profiles must be of the same engine as the rest). parts.tgz may be left
+# out where DATA/GPU has no partition profiles to replace (a folder for
+# whole-GPU runs only, as bench/gpu/eager_paper.sh files).
 # DATA/GPU gets: ops.csv (bench/gpu/merge_ops.py: every batch of sizes/cnn,
 # sizes/bert and sizes/bert256, then the groups stage's solo ops), groups.csv,
 # engine.txt (absent when the measured engine is the defaults), sms<N>/ from
@@ -21,13 +23,15 @@ BIN=${BIN:-build/abacus}
 DATA=${DATA:-data}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-for j in sizes groups parts; do
+jobs=(sizes groups)
+[ -f "$FROM/parts.tgz" ] && jobs+=(parts)
+for j in "${jobs[@]}"; do
 	[ -f "$FROM/$j.tgz" ] || { echo "take_profile: $FROM/$j.tgz is missing" >&2; exit 1; }
 	tar xzf "$FROM/$j.tgz" -C "$T"
 done
 tar xzf "$T/sizes/sizes.tgz" -C "$T/sizes"
 tar xzf "$T/groups/groups.tgz" -C "$T/groups"
-tar xzf "$T/parts/parts/profiles.tgz" -C "$T/parts/parts"
+[ -f "$FROM/parts.tgz" ] && tar xzf "$T/parts/parts/profiles.tgz" -C "$T/parts/parts"
 
 exports=("$T/sizes/sizes/cnn" "$T/sizes/sizes/bert" "$T/sizes/sizes/bert256" "$T/groups/groups")
 for d in "$T"/parts/parts/sms*; do [ -d "$d" ] && exports+=("$d"); done
