@@ -20,8 +20,9 @@ typedef struct cuda_options {
 	int graphs;    /* 1: replay segments from captured CUDA graphs */
 	int whole;     /* with graphs: 1 (default) an uncut query replays as
 	                  one graph; 0 op by op (cuda_exec_cfg.whole) */
-	int find;      /* 1: time cuDNN's best conv algorithm candidates at
-	                  load and keep the fastest; 0: cuDNN's heuristics */
+	int find;      /* 1: time cuDNN's best conv algorithm candidates (and
+	                  with fc_lt cuBLASLt's fc candidates) at load and keep
+	                  the fastest; 0: the libraries' heuristics */
 	int conv_gemm; /* cuda_exec_cfg.conv_gemm: 1 (default) small convs run
 	                  as im2col + cuBLAS GEMM where timed faster; 0 never */
 	uint64_t seed; /* weights and inputs */

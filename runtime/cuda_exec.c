@@ -160,6 +160,8 @@ typedef struct ltrows {
 	cublasLtMatrixLayout_t xl, yl;
 	cublasLtMatmulAlgo_t algo;
 	size_t ws;
+	int timed;               /* cfg.find: candidates timed, of them: */
+	float first_us, kept_us; /* the heuristics' first choice, the one kept */
 } ltrows;
 
 struct cuda_exec {
@@ -985,11 +987,92 @@ static int bind_fc_lt(cuda_exec *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* GPU time in microseconds of one cublasLtMatmul of fc layer l over r's
+ * layouts with algorithm a, its output in y, as the mean of `reps` runs
+ * replayed from a graph (launched one by one, the host's cost per call
+ * would hide the differences); negative when the algorithm fails. */
+static double time_fc(cuda_exec *x, int l, const ltrows *r, const cublasLtMatmulAlgo_t *a, void *y,
+                      int reps)
+{
+	const lplan *p = &x->lp[l];
+	const float one = 1.0f, zero = 0.0f;
+	const void *w = wp(x, p->w), *in = in_ptr(x, l, 0);
+#define FC_CALL()                                                                                  \
+	cublasLtMatmul(x->lt, p->lt_op, &one, w, p->lt_w, in, r->xl, &zero, y, r->yl, y, r->yl, a, \
+	               x->d_blas_ws, CUBLAS_WS, x->stream)
+	if (FC_CALL() != CUBLAS_STATUS_SUCCESS) /* module loading, and whether it runs */
+		return -1.0;
+	cudaGraph_t graph = NULL;
+	cudaGraphExec_t exec = NULL;
+	double t = -1.0;
+	if (cudaStreamBeginCapture(x->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess)
+		return -1.0;
+	int ok = 1;
+	for (int k = 0; k < reps && ok; k++)
+		ok = FC_CALL() == CUBLAS_STATUS_SUCCESS;
+#undef FC_CALL
+	float ms = 0.0f;
+	if (cudaStreamEndCapture(x->stream, &graph) == cudaSuccess && ok &&
+	    cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess &&
+	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
+	    cudaEventRecord(x->ev0, x->stream) == cudaSuccess &&
+	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
+	    cudaEventRecord(x->ev1, x->stream) == cudaSuccess &&
+	    cudaEventSynchronize(x->ev1) == cudaSuccess &&
+	    cudaEventElapsedTime(&ms, x->ev0, x->ev1) == cudaSuccess)
+		t = 1000.0 * ms / reps;
+	if (exec)
+		cudaGraphExecDestroy(exec);
+	if (graph)
+		cudaGraphDestroy(graph);
+	return t;
+}
+
+/* With cfg.find, settles r's algorithm among the n heuristic results of fc
+ * layer l (res, first the heuristics' choice at index k) by timing each
+ * that fits the workspace, and keeps the fastest unless the first choice
+ * is within 2% of it. The output goes to a scratch buffer of the stream's
+ * own allocator: the layer's slot may hold what the next range reads.
+ * Where that buffer cannot be had, the first choice stays, untimed. */
+static void search_fc(cuda_exec *x, int l, int rows, ltrows *r,
+                      const cublasLtMatmulHeuristicResult_t *res, int n, int k)
+{
+	enum { REPS = 10 };
+	void *y = NULL;
+	size_t bytes = (size_t)rows * (size_t)x->m->layers[l].cout * (size_t)x->esz;
+	if (cudaMallocAsync(&y, bytes, x->stream) != cudaSuccess) {
+		(void)cudaGetLastError();
+		return;
+	}
+	double first = time_fc(x, l, r, &res[k].algo, y, REPS), best = first;
+	int pick = k;
+	for (int i = k + 1; i < n; i++) {
+		if (res[i].state != CUBLAS_STATUS_SUCCESS || res[i].workspaceSize > CUBLAS_WS)
+			continue;
+		double t = time_fc(x, l, r, &res[i].algo, y, REPS);
+		if (t > 0 && (best <= 0 || t < best)) {
+			best = t;
+			pick = i;
+		}
+	}
+	(void)cudaGetLastError(); /* a candidate that failed leaves nothing behind */
+	if (cudaFreeAsync(y, x->stream) != cudaSuccess)
+		(void)cudaGetLastError();
+	if (first > 0 && first <= 1.02 * best)
+		pick = k;
+	r->algo = res[pick].algo;
+	r->ws = res[pick].workspaceSize;
+	r->timed = first > 0 || best > 0;
+	r->first_us = (float)first;
+	r->kept_us = (float)(pick == k ? first : best);
+}
+
 /* Input and output layouts and the algorithm of every fc layer at the row
  * count batch b and seq S give it, where that count has none yet: the
  * first of cuBLASLt's heuristic results (ranked by estimated time) that
  * succeeds within the workspace, which is the cuBLAS handle's (CUBLAS_WS;
- * both libraries run on the executor's stream, one call after another).
+ * both libraries run on the executor's stream, one call after another),
+ * or with cfg.find the fastest of them in graph-timed runs (search_fc).
  * Called after load, before a range or a layer of (b, S) runs or is
  * captured, so running chooses nothing. */
 static int prepare_fc(cuda_exec *x, int b, int S, char *err, size_t errlen)
@@ -1036,6 +1119,8 @@ static int prepare_fc(cuda_exec *x, int b, int S, char *err, size_t errlen)
 		}
 		r->algo = res[k].algo;
 		r->ws = res[k].workspaceSize;
+		if (x->cfg.find)
+			search_fc(x, l, rows, r, res, n, k);
 		p->lt_at[rows] = r;
 	}
 	return 0;
@@ -2557,7 +2642,10 @@ void cuda_exec_describe(const cuda_exec *x, int batch, FILE *f)
 		fprintf(f, "# fc %s b%d %d rows %dx%d: cuBLASLt epilogue %s%s%s", L->name, batch,
 		        rows, L->cin, L->cout, lt_epi_name(p->lt_epi), own ? " + our " : "",
 		        own ? zoo_act_name(L->act) : "");
-		if (r)
+		if (r && r->timed)
+			fprintf(f, ", workspace %zu, timed: %.1f us (first choice %.1f)\n", r->ws,
+			        r->kept_us, r->first_us);
+		else if (r)
 			fprintf(f, ", workspace %zu\n", r->ws);
 		else
 			fprintf(f, ", not yet run at this row count\n");

@@ -58,8 +58,12 @@ typedef struct cuda_exec_cfg {
 	int find;      /* 1: time the best cuDNN heuristic candidates of each
 	                  conv at every batch at load, as the layer really runs
 	                  (fused bias + activation or not), and keep the
-	                  fastest; 0: take the heuristics' first choice for
-	                  each batch (cudnnGetConvolutionForwardAlgorithm_v7) */
+	                  fastest; with fc_lt also cuBLASLt's candidates of
+	                  each fc layer at every row count it prepares (the
+	                  first choice kept unless another is 2% faster);
+	                  0: take the heuristics' first choice for each batch
+	                  (cudnnGetConvolutionForwardAlgorithm_v7,
+	                  cublasLtMatmulAlgoGetHeuristic) */
 	int conv_gemm; /* 1: where a conv's output is small (batch x height x
 	                  width <= CUDA_EXEC_GEMM_PIX) time it as im2col +
 	                  cuBLAS GEMM against cuDNN at every batch and keep the
