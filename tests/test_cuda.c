@@ -114,7 +114,18 @@ static const char *prec_name(int prec)
  * fc_lt, which are not layouts but travel with them: DW is dw 2, our
  * depthwise kernel always, DW1 dw 1, the timed choice; LT fc_lt; RT
  * attn_rt; TC attn_tc). */
-enum { NCHW = 0, NHWC = 1, FUSE = 2, WS = 4, DW = 8, DW1 = 16, LT = 32, RT = 64, TC = 128 };
+enum {
+	NCHW = 0,
+	NHWC = 1,
+	FUSE = 2,
+	WS = 4,
+	DW = 8,
+	DW1 = 16,
+	LT = 32,
+	RT = 64,
+	TC = 128,
+	FIND = 256
+};
 
 static const char *layout_name(int layout)
 {
@@ -131,7 +142,7 @@ static const char *layout_name(int layout)
 	if (layout & RT)
 		return rt[layout & 3];
 	if (layout & LT)
-		return lt[layout & 3];
+		return layout & FIND ? "nchw+lt+find" : lt[layout & 3];
 	return names[(layout & 3) + (layout & DW ? 4 : layout & DW1 ? 8 : 0)];
 }
 
@@ -148,7 +159,7 @@ static cuda_exec *make_exec(const zoo_model *m, int max_batch, int max_seq, int 
 	                     .tf32 = prec == TF32,
 	                     .graphs = graphs,
 	                     .whole = 1,
-	                     .find = find,
+	                     .find = find || (layout & FIND),
 	                     .conv_gemm = conv_gemm,
 	                     .seed = seed,
 	                     .half = prec == BF16 ? 2 : prec == FP16,
@@ -1571,6 +1582,48 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
  * fc layer naming its epilogue (want, e.g. "epilogue RELU_BIAS" for
  * vgg16's ReLU layers, "epilogue BIAS + our gelu" for bert's FFN), after
  * the batch ran; none without fc_lt. */
+/* With find, every fc line of cuda_exec_describe says its candidates were
+ * timed, the time kept at most the first choice's. */
+static void test_lt_find(const zoo_model *m, int batch, int seq)
+{
+	char err[ERRLEN];
+	cuda_exec *x = make_exec(m, batch, seq, TF32, 1, 1, 0, 5, LT);
+	if (!x)
+		return;
+	FILE *f = tmpfile();
+	if (!f || cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
+	    cuda_exec_sync(x, err, sizeof err)) {
+		fprintf(stderr, "%s find describe: %s\n", m->name, f ? err : "tmpfile");
+		check_failures++;
+	} else {
+		cuda_exec_describe(x, batch, f);
+		rewind(f);
+		char line[512];
+		int fc_lines = 0, timed = 0, moved = 0;
+		while (fgets(line, sizeof line, f)) {
+			if (strncmp(line, "# fc ", 5))
+				continue;
+			fc_lines++;
+			const char *t = strstr(line, "timed: ");
+			double kept = 0, first = 0;
+			if (t &&
+			    sscanf(t, "timed: %lf us (first choice %lf)", &kept, &first) == 2) {
+				timed++;
+				CHECK(kept > 0 && kept <= first);
+				moved += kept < first;
+				if (fc_lines <= 4)
+					printf("  %s", line);
+			}
+		}
+		CHECK(fc_lines > 0 && timed == fc_lines);
+		printf("  %s batch %d seq %d: %d of %d fc lines timed, %d off the first choice\n",
+		       m->name, batch, seq, timed, fc_lines, moved);
+	}
+	if (f)
+		fclose(f);
+	cuda_exec_free(x);
+}
+
 static void test_lt_describe(const zoo_model *m, int batch, int seq, const char *want)
 {
 	char err[ERRLEN];
@@ -1865,6 +1918,11 @@ int main(int argc, char **argv)
 		test_segments(bert, 4, 64, 0, FP16, LT);
 		test_segments(bert, 4, 64, 0, BF16, LT);
 		test_segments(r50, 2, 0, 0, TF32, NHWC | FUSE | LT);
+		printf("fc_lt with find (each fc's cuBLASLt candidates timed):\n");
+		static const int lt_find[] = {LT | FIND, -1};
+		test_model(bert, zw[8], 4, 64, 1, lt_find);
+		test_model(bert, zw[8], 3, 23, 1, lt_find);
+		test_lt_find(bert, 8, 64);
 		printf("cuda_exec_describe with fc_lt:\n");
 		test_lt_describe(vgg, 1, 0, "epilogue RELU_BIAS");
 		test_lt_describe(bert, 2, 64, "epilogue BIAS + our gelu");
