@@ -22,7 +22,7 @@
 #          beyond, 300 queries a run)
 #   mig    issue 13's §7.5 as the protocol has it: mig.lua cuda h200, 1000
 #          queries a run, seeds 1-3 (about 650 s a seed, more than a call)
-#   fcfind `find` timing each fc layer's cuBLASLt candidates: test_cuda lt,
+#   fcfind (on either card) `find` timing each fc layer's cuBLASLt candidates: test_cuda lt,
 #          then bert in fp32 and fp16 against torch.compile with and
 #          without it (its kernels under Nsight Compute at b32), then vgg19
 #          and resnet101 (fp32, fp16) after 2 s of warm-up a batch with the
@@ -63,6 +63,23 @@ mkdir -p "$OUT"
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
 echo "card: $card, step ${1:-default}"
 LEVERS=nhwc+add+ws+lt+dw+tc
+fcfind() {
+	. bench/gpu/stage.sh
+	gpu_env
+	timeout 200 "$BUILD/test_cuda" lt >"$OUT/test_cuda-lt.txt" 2>&1
+	echo "test_cuda lt: exit $?"
+	grep -E "find|timed|FAIL|passed|failed" "$OUT/test_cuda-lt.txt" | tail -n 16
+	o=$OUT
+	FIND=nhwc+add+find+ws+lt+dw+tc
+	OUT=$o/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS fp32+$FIND" \
+		VARIANTS="fp32+$LEVERS fp32+$FIND fp16+$LEVERS fp16+$FIND" LIMIT=${LIMIT:-230} TAIL=30 \
+		bash bench/gpu/jobs.sh ratio
+	left=$((${END_S:-560} - SECONDS))
+	[ "$left" -gt 60 ] || return 0
+	OUT=$o/warm CLOCKS=1 MODELS=vgg19,resnet101 PRECS="" VARIANTS="fp32+$LEVERS fp16+$LEVERS" \
+		AB_ARGS="--warm-s 2" LIMIT=$((left - 20)) TAIL=20 bash bench/gpu/jobs.sh ratio
+}
+[ "${1:-}" = fcfind ] && { fcfind; exit 0; }
 case $card in
 *H200*)
 	export GPU=h200 CARD=H200
@@ -94,21 +111,8 @@ case $card in
 		OUT=$OUT/mig SEEDS=3 MIG_ARGS="" MIG_LIMIT=$((${END_S:-560} - SECONDS - 30)) \
 			bash bench/gpu/parts.sh info mig
 		;;
-	fcfind)
-		timeout 200 "$BUILD/test_cuda" lt >"$OUT/test_cuda-lt.txt" 2>&1
-		echo "test_cuda lt: exit $?"
-		grep -E "find|timed|FAIL|passed|failed" "$OUT/test_cuda-lt.txt" | tail -n 16
-		o=$OUT
-		FIND=nhwc+add+find+ws+lt+dw+tc
-		OUT=$o/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS fp32+$FIND" \
-			VARIANTS="fp32+$LEVERS fp32+$FIND fp16+$LEVERS fp16+$FIND" LIMIT=${LIMIT:-230} TAIL=30 \
-			bash bench/gpu/jobs.sh ratio
-		left=$((${END_S:-560} - SECONDS))
-		[ "$left" -gt 60 ] || exit 0
-		OUT=$o/warm CLOCKS=1 MODELS=vgg19,resnet101 PRECS="" VARIANTS="fp32+$LEVERS fp16+$LEVERS" \
-			AB_ARGS="--warm-s 2" LIMIT=$((left - 20)) TAIL=20 bash bench/gpu/jobs.sh ratio
-		;;
-	*) echo "owed.sh: unknown step '$1' (data, ratio, paper, mig, fcfind)" >&2; exit 2 ;;
+
+	*) echo "owed.sh: unknown step '$1' (data, ratio, paper, mig)" >&2; exit 2 ;;
 	esac
 	;;
 *H100*)
