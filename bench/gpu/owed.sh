@@ -71,8 +71,10 @@ fcfind() {
 	grep -E "find|timed|FAIL|passed|failed" "$OUT/test_cuda-lt.txt" | tail -n 16
 	o=$OUT
 	FIND=nhwc+add+find+ws+lt+dw+tc
+	local left=$((${END_S:-560} - SECONDS - 20))
+	[ "$left" -gt 230 ] && left=230
 	OUT=$o/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS fp32+$FIND" \
-		VARIANTS="fp32+$LEVERS fp32+$FIND fp16+$LEVERS fp16+$FIND" LIMIT=${LIMIT:-230} TAIL=30 \
+		VARIANTS="fp32+$LEVERS fp32+$FIND fp16+$LEVERS fp16+$FIND" LIMIT=$left TAIL=30 \
 		bash bench/gpu/jobs.sh ratio
 	left=$((${END_S:-560} - SECONDS))
 	[ "$left" -gt 60 ] || return 0

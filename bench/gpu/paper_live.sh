@@ -12,6 +12,8 @@
 #   qos-eager  the same without graphs (the paper's launch-bound engine)
 #   qos-all    qos.lua for every pair (or PAIRS), QUERIES (default 300)
 #              watched queries a run, Figs 14-15 only (SMALL=0)
+#   small-all  qos.lua for every pair with Fig 16 (the small queries); on
+#              RESUME_DB of a qos-all call only Fig 16's runs are new
 #   thr-all    throughput.lua the same way: Fig 17 (no peak searches live)
 #   qos-all-eager, thr-all-eager   the same without graphs
 #   qos-all-eager-threads, thr-all-eager-threads   and a host thread per
@@ -50,6 +52,8 @@ for s in ${*:-info qos qos-eager}; do
 		case $s in *-threads) words+=(threads) ;; esac
 		SMALL=0 QUERIES=${QUERIES:-300} stage "$s" "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/$lua.lua cuda "$GPU" "${words[@]}"
 		;;
+	small-all) # Figs 14-16: with RESUME_DB of a qos-all call's live.db, only Fig 16 runs
+		QUERIES=${QUERIES:-300} stage small-all "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/qos.lua cuda "$GPU" ;;
 	beyond) QUERIES=${QUERIES:-300} stage beyond "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/beyond.lua cuda "$GPU" ;;
 	*)
 		echo "unknown stage $s" >&2
