@@ -60,7 +60,7 @@ for s in $STAGES; do
 		;;
 	mig)
 		resume_from "$OUT/live.db" || exit 1
-		STAGE_LIMIT=${MIG_LIMIT:-$STAGE_LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS:-quick}
+		STAGE_LIMIT=${MIG_LIMIT:-$STAGE_LIMIT} SEEDS=${SEEDS:-1} stage mig "$A" --db "$OUT/live.db" "${RUN[@]}" scenarios/paper/mig.lua cuda "${GPU:-h200}" ${MIG_ARGS-quick}
 		;;
 	spatial) # live: pairs at the protocol's loads, isolation, the split's pick
 		SEEDS=1 PAIRS=${PAIRS:-resnet50+resnet101,vgg19+bert,resnet152+vgg19} stage spatial-pairs \
