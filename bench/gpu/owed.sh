@@ -86,13 +86,13 @@ fcfind() {
 attn() {
 	. bench/gpu/stage.sh
 	gpu_env
-	timeout 150 "$BUILD/test_cuda" attention models >"$OUT/test_cuda-attn.txt" 2>&1
+	timeout 100 "$BUILD/test_cuda" attention models >"$OUT/test_cuda-attn.txt" 2>&1
 	echo "test_cuda attention models: exit $?"
 	grep -E "FAIL|passed|failed|bert" "$OUT/test_cuda-attn.txt" | tail -n 12
 	local left=$((${END_S:-560} - SECONDS - 20))
 	[ "$left" -gt 230 ] && left=230
 	OUT=$OUT/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS" \
-		VARIANTS="fp32+$LEVERS fp32+nhwc+add+find+ws+lt+dw+tc fp16+$LEVERS" LIMIT=$left TAIL=40 \
+		VARIANTS="fp32+$LEVERS fp16+$LEVERS" LIMIT=$left TAIL=40 \
 		bash bench/gpu/jobs.sh ratio
 }
 [ "${1:-}" = fcfind ] && { fcfind; exit 0; }
