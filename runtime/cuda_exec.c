@@ -987,45 +987,34 @@ static int bind_fc_lt(cuda_exec *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* GPU time in microseconds of one cublasLtMatmul of fc layer l over r's
- * layouts with algorithm a, its output in y, as the mean of `reps` runs
- * replayed from a graph (launched one by one, the host's cost per call
- * would hide the differences); negative when the algorithm fails. */
+static double replay_ms(cuda_exec *x, int (*enqueue)(cuda_exec *, void *), void *arg,
+                        cudaEvent_t e0, cudaEvent_t e1, int reps);
+
+/* One cublasLtMatmul of fc layer l over r's layouts with algorithm a, its
+ * output in y (replay_ms's enqueue; nonzero when it fails). */
+struct fc_run {
+	int l;
+	const ltrows *r;
+	const cublasLtMatmulAlgo_t *a;
+	void *y;
+};
+static int enqueue_fc(cuda_exec *x, void *arg)
+{
+	const struct fc_run *f = arg;
+	const lplan *p = &x->lp[f->l];
+	const float one = 1.0f, zero = 0.0f;
+	return cublasLtMatmul(x->lt, p->lt_op, &one, wp(x, p->w), p->lt_w, in_ptr(x, f->l, 0),
+	                      f->r->xl, &zero, f->y, f->r->yl, f->y, f->r->yl, f->a, x->d_blas_ws,
+	                      CUBLAS_WS, x->stream) != CUBLAS_STATUS_SUCCESS;
+}
+
+/* GPU time in microseconds of fc layer l with algorithm a, negative when
+ * it fails */
 static double time_fc(cuda_exec *x, int l, const ltrows *r, const cublasLtMatmulAlgo_t *a, void *y,
                       int reps)
 {
-	const lplan *p = &x->lp[l];
-	const float one = 1.0f, zero = 0.0f;
-	const void *w = wp(x, p->w), *in = in_ptr(x, l, 0);
-#define FC_CALL()                                                                                  \
-	cublasLtMatmul(x->lt, p->lt_op, &one, w, p->lt_w, in, r->xl, &zero, y, r->yl, y, r->yl, a, \
-	               x->d_blas_ws, CUBLAS_WS, x->stream)
-	if (FC_CALL() != CUBLAS_STATUS_SUCCESS) /* module loading, and whether it runs */
-		return -1.0;
-	cudaGraph_t graph = NULL;
-	cudaGraphExec_t exec = NULL;
-	double t = -1.0;
-	if (cudaStreamBeginCapture(x->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess)
-		return -1.0;
-	int ok = 1;
-	for (int k = 0; k < reps && ok; k++)
-		ok = FC_CALL() == CUBLAS_STATUS_SUCCESS;
-#undef FC_CALL
-	float ms = 0.0f;
-	if (cudaStreamEndCapture(x->stream, &graph) == cudaSuccess && ok &&
-	    cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess &&
-	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
-	    cudaEventRecord(x->ev0, x->stream) == cudaSuccess &&
-	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
-	    cudaEventRecord(x->ev1, x->stream) == cudaSuccess &&
-	    cudaEventSynchronize(x->ev1) == cudaSuccess &&
-	    cudaEventElapsedTime(&ms, x->ev0, x->ev1) == cudaSuccess)
-		t = 1000.0 * ms / reps;
-	if (exec)
-		cudaGraphExecDestroy(exec);
-	if (graph)
-		cudaGraphDestroy(graph);
-	return t;
+	struct fc_run f = {l, r, a, y};
+	return 1000.0 * replay_ms(x, enqueue_fc, &f, x->ev0, x->ev1, reps);
 }
 
 /* With cfg.find, settles r's algorithm among the n heuristic results of fc
@@ -1358,15 +1347,16 @@ size_t cuda_exec_need(const cuda_exec *x)
 
 static int run_conv(cuda_exec *x, const ectx *c, int l, int b, int with_add);
 
-/* GPU time of one run of conv layer l at batch b as bd sets it up, or a
- * negative value when that setup fails for this layer. The runs are
- * replayed from a graph: launched one by one, cuDNN's host cost per call
- * (tens of microseconds) would hide the differences between algorithms. */
-static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1, int reps)
+/* The mean GPU time in ms of one run of enqueue(x, arg) (nonzero when it
+ * fails), or a negative value when it fails: one run first (module
+ * loading, and whether it runs at all), then `reps` runs captured into a
+ * graph, replayed once to warm up and once between e0 and e1. Launched one
+ * by one, a library's host cost per call (tens of microseconds for cuDNN)
+ * would hide the differences between the algorithms timed. */
+static double replay_ms(cuda_exec *x, int (*enqueue)(cuda_exec *, void *), void *arg,
+                        cudaEvent_t e0, cudaEvent_t e1, int reps)
 {
-	char msg[256];
-	ectx c = {x, x->lp[l].op, l, b, 0, msg, sizeof msg};
-	if (run_conv(x, &c, l, b, 1)) /* module loading, and the fused fallback if any */
+	if (enqueue(x, arg))
 		return -1.0;
 	cudaGraph_t graph = NULL;
 	cudaGraphExec_t exec = NULL;
@@ -1375,11 +1365,10 @@ static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t 
 		return -1.0;
 	int rc = 0;
 	for (int r = 0; r < reps && !rc; r++)
-		rc = run_conv(x, &c, l, b, 1);
-	if (cudaStreamEndCapture(x->stream, &graph) != cudaSuccess || rc)
-		goto out;
+		rc = enqueue(x, arg);
 	float ms = 0.0f;
-	if (cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess &&
+	if (cudaStreamEndCapture(x->stream, &graph) == cudaSuccess && !rc &&
+	    cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess &&
 	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
 	    cudaEventRecord(e0, x->stream) == cudaSuccess &&
 	    cudaGraphLaunch(exec, x->stream) == cudaSuccess &&
@@ -1387,12 +1376,33 @@ static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t 
 	    cudaEventSynchronize(e1) == cudaSuccess &&
 	    cudaEventElapsedTime(&ms, e0, e1) == cudaSuccess)
 		t = ms / reps;
-out:
 	if (exec)
 		cudaGraphExecDestroy(exec);
 	if (graph)
 		cudaGraphDestroy(graph);
 	return t;
+}
+
+/* One run of conv layer l at batch b as bd sets it up, the add with it
+ * (replay_ms's enqueue) */
+struct conv_run {
+	ectx c;
+	int l, b;
+};
+static int enqueue_conv(cuda_exec *x, void *arg)
+{
+	struct conv_run *r = arg;
+	return run_conv(x, &r->c, r->l, r->b, 1);
+}
+
+/* GPU time in ms of one run of conv layer l at batch b as bd sets it up
+ * (the fused fallback, if any, taken by the first run), or a negative
+ * value when that setup fails for this layer. */
+static double time_conv(cuda_exec *x, int l, int b, cudaEvent_t e0, cudaEvent_t e1, int reps)
+{
+	char msg[256];
+	struct conv_run r = {{x, x->lp[l].op, l, b, 0, msg, sizeof msg}, l, b};
+	return replay_ms(x, enqueue_conv, &r, e0, e1, reps);
 }
 
 /* With cfg.find, times the best few heuristic candidates of conv layer l at
