@@ -1582,84 +1582,83 @@ static void test_merged_device(zoo_model *r50, zoo_model *bert)
  * fc layer naming its epilogue (want, e.g. "epilogue RELU_BIAS" for
  * vgg16's ReLU layers, "epilogue BIAS + our gelu" for bert's FFN), after
  * the batch ran; none without fc_lt. */
+/* cuda_exec_describe of an executor of m (TF32, graphs, conv_gemm 1) after
+ * one whole run at (batch, seq), in a temporary file rewound for reading;
+ * NULL, the failure counted, when it cannot be had. */
+static FILE *run_described(const zoo_model *m, int batch, int seq, int find, int layout)
+{
+	char err[ERRLEN];
+	cuda_exec *x = make_exec(m, batch, seq, TF32, 1, find, 1, 5, layout);
+	if (!x)
+		return NULL;
+	FILE *f = tmpfile();
+	if (!f || cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
+	    cuda_exec_sync(x, err, sizeof err)) {
+		fprintf(stderr, "%s describe (%s%s): %s\n", m->name, layout_name(layout),
+		        find ? ", find" : "", f ? err : "tmpfile");
+		check_failures++;
+		if (f)
+			fclose(f);
+		f = NULL;
+	} else {
+		cuda_exec_describe(x, batch, f);
+		rewind(f);
+	}
+	cuda_exec_free(x);
+	return f;
+}
+
 /* With find, every fc line of cuda_exec_describe says its candidates were
  * timed, the time kept at most the first choice's. */
 static void test_lt_find(const zoo_model *m, int batch, int seq)
 {
-	char err[ERRLEN];
-	cuda_exec *x = make_exec(m, batch, seq, TF32, 1, 1, 0, 5, LT);
-	if (!x)
+	FILE *f = run_described(m, batch, seq, 1, LT);
+	if (!f)
 		return;
-	FILE *f = tmpfile();
-	if (!f || cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
-	    cuda_exec_sync(x, err, sizeof err)) {
-		fprintf(stderr, "%s find describe: %s\n", m->name, f ? err : "tmpfile");
-		check_failures++;
-	} else {
-		cuda_exec_describe(x, batch, f);
-		rewind(f);
-		char line[512];
-		int fc_lines = 0, timed = 0, moved = 0;
-		while (fgets(line, sizeof line, f)) {
-			if (strncmp(line, "# fc ", 5))
-				continue;
-			fc_lines++;
-			const char *t = strstr(line, "timed: ");
-			double kept = 0, first = 0;
-			if (t &&
-			    sscanf(t, "timed: %lf us (first choice %lf)", &kept, &first) == 2) {
-				timed++;
-				CHECK(kept > 0 && kept <= first);
-				moved += kept < first;
-				if (fc_lines <= 4)
-					printf("  %s", line);
-			}
+	char line[512];
+	int fc_lines = 0, timed = 0, moved = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "# fc ", 5))
+			continue;
+		fc_lines++;
+		const char *t = strstr(line, "timed: ");
+		double kept = 0, first = 0;
+		if (t && sscanf(t, "timed: %lf us (first choice %lf)", &kept, &first) == 2) {
+			timed++;
+			CHECK(kept > 0 && kept <= first);
+			moved += kept < first;
+			if (fc_lines <= 4)
+				printf("  %s", line);
 		}
-		CHECK(fc_lines > 0 && timed == fc_lines);
-		printf("  %s batch %d seq %d: %d of %d fc lines timed, %d off the first choice\n",
-		       m->name, batch, seq, timed, fc_lines, moved);
 	}
-	if (f)
-		fclose(f);
-	cuda_exec_free(x);
+	CHECK(fc_lines > 0 && timed == fc_lines);
+	printf("  %s batch %d seq %d: %d of %d fc lines timed, %d off the first choice\n", m->name,
+	       batch, seq, timed, fc_lines, moved);
+	fclose(f);
 }
 
 static void test_lt_describe(const zoo_model *m, int batch, int seq, const char *want)
 {
-	char err[ERRLEN];
 	for (int lt = 0; lt <= 1; lt++) {
-		cuda_exec *x = make_exec(m, batch, seq, TF32, 1, 0, 1, 5, lt ? LT : NCHW);
-		if (!x)
+		FILE *f = run_described(m, batch, seq, 0, lt ? LT : NCHW);
+		if (!f)
 			continue;
-		FILE *f = tmpfile();
-		if (!f || cuda_exec_run(x, 0, m->n_ops, batch, seq, err, sizeof err) ||
-		    cuda_exec_sync(x, err, sizeof err)) {
-			fprintf(stderr, "%s describe (fc_lt %d): %s\n", m->name, lt,
-			        f ? err : "tmpfile");
-			check_failures++;
-		} else {
-			cuda_exec_describe(x, batch, f);
-			rewind(f);
-			char line[512];
-			int fc_lines = 0, fc_layers = 0, found = 0;
-			while (fgets(line, sizeof line, f))
-				if (!strncmp(line, "# fc ", 5)) {
-					fc_lines++;
-					found |= strstr(line, want) != NULL;
-					CHECK(strstr(line, "not yet run") == NULL);
-				}
-			for (int l = 0; l < m->n_layers; l++)
-				fc_layers += m->layers[l].kind == ZOO_FC;
-			CHECK(fc_lines == (lt ? fc_layers : 0));
-			if (lt)
-				CHECK(found);
-			printf("  %s batch %d fc_lt %d: %d describe lines for %d fc layers%s%s\n",
-			       m->name, batch, lt, fc_lines, fc_layers, lt ? ", one says " : "",
-			       lt ? want : "");
-		}
-		if (f)
-			fclose(f);
-		cuda_exec_free(x);
+		char line[512];
+		int fc_lines = 0, fc_layers = 0, found = 0;
+		while (fgets(line, sizeof line, f))
+			if (!strncmp(line, "# fc ", 5)) {
+				fc_lines++;
+				found |= strstr(line, want) != NULL;
+				CHECK(strstr(line, "not yet run") == NULL);
+			}
+		for (int l = 0; l < m->n_layers; l++)
+			fc_layers += m->layers[l].kind == ZOO_FC;
+		CHECK(fc_lines == (lt ? fc_layers : 0));
+		if (lt)
+			CHECK(found);
+		printf("  %s batch %d fc_lt %d: %d describe lines for %d fc layers%s%s\n", m->name,
+		       batch, lt, fc_lines, fc_layers, lt ? ", one says " : "", lt ? want : "");
+		fclose(f);
 	}
 }
 
