@@ -63,37 +63,33 @@ mkdir -p "$OUT"
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
 echo "card: $card, step ${1:-default}"
 LEVERS=nhwc+add+ws+lt+dw+tc
-fcfind() {
+# test_cuda PARTS (into FILE, within LIMIT s), then bert against
+# torch.compile in fp32 and fp16 for VARIANTS, bert b32's kernels under
+# Nsight Compute for KVARIANTS, in what is left of END_S (at most 230 s)
+bert_check() { # LIMIT FILE PARTS VARIANTS KVARIANTS
 	. bench/gpu/stage.sh
 	gpu_env
-	timeout 200 "$BUILD/test_cuda" lt >"$OUT/test_cuda-lt.txt" 2>&1
-	echo "test_cuda lt: exit $?"
-	grep -E "find|timed|FAIL|passed|failed" "$OUT/test_cuda-lt.txt" | tail -n 16
-	o=$OUT
-	FIND=nhwc+add+find+ws+lt+dw+tc
+	timeout "$1" "$BUILD/test_cuda" $3 >"$OUT/$2" 2>&1
+	echo "test_cuda $3: exit $?"
+	grep -E "find|timed|FAIL|passed|failed|bert" "$OUT/$2" | tail -n 16
 	local left=$((${END_S:-560} - SECONDS - 20))
 	[ "$left" -gt 230 ] && left=230
-	OUT=$o/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS fp32+$FIND" \
-		VARIANTS="fp32+$LEVERS fp32+$FIND fp16+$LEVERS fp16+$FIND" LIMIT=$left TAIL=30 \
-		bash bench/gpu/jobs.sh ratio
-	left=$((${END_S:-560} - SECONDS))
+	OUT=$OUT/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="$5" \
+		VARIANTS="$4" LIMIT=$left TAIL=30 bash bench/gpu/jobs.sh ratio
+}
+fcfind() {
+	local find=nhwc+add+find+ws+lt+dw+tc
+	bert_check 200 test_cuda-lt.txt lt "fp32+$LEVERS fp32+$find fp16+$LEVERS fp16+$find" \
+		"fp32+$LEVERS fp32+$find"
+	local left=$((${END_S:-560} - SECONDS))
 	[ "$left" -gt 60 ] || return 0
-	OUT=$o/warm CLOCKS=1 MODELS=vgg19,resnet101 PRECS="" VARIANTS="fp32+$LEVERS fp16+$LEVERS" \
+	OUT=$OUT/warm CLOCKS=1 MODELS=vgg19,resnet101 PRECS="" VARIANTS="fp32+$LEVERS fp16+$LEVERS" \
 		AB_ARGS="--warm-s 2" LIMIT=$((left - 20)) TAIL=20 bash bench/gpu/jobs.sh ratio
 }
-# attention_tc's asynchronous copies and two-lanes-a-row softmax (92f685c):
-# test_cuda attention and models, then bert against torch.compile
+# the bert-kernels branch's attention and layer norm: test_cuda attention
+# and models (bert whole against the CPU reference), then bert timed
 attn() {
-	. bench/gpu/stage.sh
-	gpu_env
-	timeout 100 "$BUILD/test_cuda" attention models >"$OUT/test_cuda-attn.txt" 2>&1
-	echo "test_cuda attention models: exit $?"
-	grep -E "FAIL|passed|failed|bert" "$OUT/test_cuda-attn.txt" | tail -n 12
-	local left=$((${END_S:-560} - SECONDS - 20))
-	[ "$left" -gt 230 ] && left=230
-	OUT=$OUT/bert QUIET=1 MODELS=bert PRECS="fp32 fp16" KERNELS=bert:32 KVARIANTS="fp32+$LEVERS" \
-		VARIANTS="fp32+$LEVERS fp16+$LEVERS" LIMIT=$left TAIL=40 \
-		bash bench/gpu/jobs.sh ratio
+	bert_check 100 test_cuda-attn.txt "attention models" "fp32+$LEVERS fp16+$LEVERS" "fp32+$LEVERS"
 }
 [ "${1:-}" = fcfind ] && { fcfind; exit 0; }
 [ "${1:-}" = attn ] && { attn; exit 0; }
@@ -128,7 +124,6 @@ case $card in
 		OUT=$OUT/mig SEEDS=3 MIG_ARGS="" MIG_LIMIT=$((${END_S:-560} - SECONDS - 30)) \
 			bash bench/gpu/parts.sh info mig
 		;;
-
 	*) echo "owed.sh: unknown step '$1' (data, ratio, paper, mig)" >&2; exit 2 ;;
 	esac
 	;;
