@@ -212,7 +212,7 @@ function M.capacity(base, opts)
   local function ok(qps)
     local t = M.with(base, { store_queries = opts.store_queries or false })
     set_field(t, "qps", qps)
-    t.tags = M.with(base.tags, { qps = qps })
+    t.tags = M.with(base.tags or {}, { qps = qps })
     runs = runs + 1
     return judge(M.run(t))
   end

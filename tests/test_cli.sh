@@ -422,6 +422,17 @@ near(abacus.largest_solo_ms(r50, "h100"), solo("resnet50", 2, 0), "largest of on
 local mean = (solo("bert", 1, 64) + solo("bert", 1, 16) + solo("bert", 4, 64) + solo("bert", 4, 16)) / 4
 near(abacus.mean_solo_ms(bert, "h100"), mean, "mean over draws")
 near(abacus.serial_capacity({ bert, r50 }, "h100"), 1000 / ((mean + solo("resnet50", 2, 0)) / 2), "capacity")
+-- the capacity search on a run table without tags (a script's first try)
+local one = { device = "sim", gpu = "h100", policy = "fcfs", queries = 300, seed = 3,
+  services = { { model = "resnet50", batch = 2, qos_ms = 4 * solo("resnet50", 2, 0) } },
+  load = { kind = "poisson", qps = 1 } }
+local c1 = 1000 / solo("resnet50", 2, 0)
+local peak, top, runs = abacus.capacity(one, { lo = 0.1 * c1, hi = 2 * c1, rel = 0.01 })
+assert(not top and peak > 0.3 * c1 and peak < c1, "capacity " .. peak .. " of serial " .. c1)
+assert(runs > 2 and one.tags == nil, "runs " .. runs)
+one.load.qps = peak
+local at = abacus.run(one)
+assert(at.violation_ratio <= 0.01, "violations " .. at.violation_ratio .. " at the peak")
 print("helpers ok")
 EOF
 "$BIN" --db "$T/r.db" run helpers.lua >"$T/out" 2>"$T/err" && grep -q "helpers ok" "$T/out" && ok ||
