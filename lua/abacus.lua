@@ -54,10 +54,10 @@ function M.print_table(rows, cols)
 end
 
 -- A shallow copy of t with the fields of over set on it: sweeps build many
--- runs from one base table.
+-- runs from one base table. t or over may be nil (a run without tags).
 function M.with(t, over)
   local c = {}
-  for k, v in pairs(t) do c[k] = v end
+  for k, v in pairs(t or {}) do c[k] = v end
   for k, v in pairs(over or {}) do c[k] = v end
   return c
 end
@@ -212,7 +212,7 @@ function M.capacity(base, opts)
   local function ok(qps)
     local t = M.with(base, { store_queries = opts.store_queries or false })
     set_field(t, "qps", qps)
-    t.tags = M.with(base.tags or {}, { qps = qps })
+    t.tags = M.with(base.tags, { qps = qps })
     runs = runs + 1
     return judge(M.run(t))
   end

@@ -433,6 +433,9 @@ assert(runs > 2 and one.tags == nil, "runs " .. runs)
 one.load.qps = peak
 local at = abacus.run(one)
 assert(at.violation_ratio <= 0.01, "violations " .. at.violation_ratio .. " at the peak")
+local swept = abacus.sweep(one, { { "qps", { 0.2 * c1, 0.4 * c1 } } })
+assert(#swept == 2 and swept[2].qps == 0.4 * c1 and swept[1].throughput_qps < swept[2].throughput_qps,
+  "sweep without tags")
 print("helpers ok")
 EOF
 "$BIN" --db "$T/r.db" run helpers.lua >"$T/out" 2>"$T/err" && grep -q "helpers ok" "$T/out" && ok ||
