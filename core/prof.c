@@ -392,13 +392,27 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
 	return ns;
 }
 
-int prof_max_batch(const prof *p, const zoo_model *m)
+/* The largest batch (seq 0) or sequence length (seq 1) among the model's
+ * rows. */
+static int most_of(const prof *p, const zoo_model *m, int seq)
 {
 	int most = 0;
 	for (size_t i = find(p, m->name, 0); i < p->n && strcmp(p->rows[i].model, m->name) == 0;
-	     i++)
-		most = p->rows[i].batch > most ? p->rows[i].batch : most;
+	     i++) {
+		int v = seq ? p->rows[i].seq : p->rows[i].batch;
+		most = v > most ? v : most;
+	}
 	return most;
+}
+
+int prof_max_batch(const prof *p, const zoo_model *m)
+{
+	return most_of(p, m, 0);
+}
+
+int prof_max_seq(const prof *p, const zoo_model *m)
+{
+	return most_of(p, m, 1);
 }
 
 int prof_sms(const prof *p)

@@ -10,7 +10,8 @@
  * file is the roofline estimate of gpu.h, which a scenario asks for by
  * name (profile = "roofline"); a run checks that the measured profile
  * covers every op of its models (prof_check_model) rather than estimate
- * the ones it lacks.
+ * the ones it lacks, and refuses batches and sequence lengths past the
+ * largest measured (prof_max_batch, prof_max_seq) rather than extrapolate.
  *
  * A row whose op is the model's op count (one past its last op) is the
  * whole model run as one range, as an uncut query runs: the live device
@@ -57,6 +58,8 @@ int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq
 /* The largest batch measured for the model (any op, any seq); 0 when the
  * model has no rows (the roofline). */
 int prof_max_batch(const prof *p, const zoo_model *m);
+/* The same for the sequence length; 0 for a model without one. */
+int prof_max_seq(const prof *p, const zoo_model *m);
 /* The whole model run as one range (rows with op = n_ops), interpolated
  * like an op; 0 when the profile has no such rows for the model. */
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq);

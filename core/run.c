@@ -863,18 +863,38 @@ static int make_workers(const run_config *c, run_parts *p, char *err, size_t err
 	return 0;
 }
 
-/* A merged batch is priced from the profile: past the largest batch it
- * measures it would be extrapolated, not measured. */
-static int check_max_batch(const run_config *c, const run_parts *p, int i, char *err,
-                           size_t errlen)
+/* A query's latency is priced from the profile: past the largest batch or
+ * sequence length it measures for the model it would be extrapolated, not
+ * measured (a roofline profile, with no rows, measures nothing). */
+static int check_sizes(const run_config *c, const run_parts *p, int i, char *err, size_t errlen)
 {
+	const run_service *rs = &c->svc[i];
+	const char *name = p->models[i]->name;
 	int most = prof_max_batch(p->prof, p->models[i]);
-	if (!p->ssvc[i].max_batch || most == 0 || p->ssvc[i].max_batch <= most)
+	if (most == 0)
 		return 0;
-	return text_fail(err, errlen,
-	                 "services[%d].max_batch = %d: the %s profile measures %s up to batch %d, "
-	                 "and a larger merged batch would be priced by extrapolation",
-	                 i + 1, p->ssvc[i].max_batch, c->gpu, p->models[i]->name, most);
+	for (int k = 0; k < rs->n_batches; k++)
+		if (rs->batches[k] > most)
+			return text_fail(
+			    err, errlen,
+			    "services[%d].batch: %d is past the largest batch the %s profile "
+			    "measures for %s (%d): its latency would be extrapolated",
+			    i + 1, rs->batches[k], c->gpu, name, most);
+	if (p->ssvc[i].max_batch > most)
+		return text_fail(
+		    err, errlen,
+		    "services[%d].max_batch = %d: the %s profile measures %s up to batch "
+		    "%d, and a larger merged batch would be priced by extrapolation",
+		    i + 1, p->ssvc[i].max_batch, c->gpu, name, most);
+	int longest = prof_max_seq(p->prof, p->models[i]);
+	for (int k = 0; k < rs->n_seqs; k++)
+		if (longest > 0 && rs->seqs[k] > longest)
+			return text_fail(
+			    err, errlen,
+			    "services[%d].seq: %d is past the longest sequence the %s profile "
+			    "measures for %s (%d): its latency would be extrapolated",
+			    i + 1, rs->seqs[k], c->gpu, name, longest);
+	return 0;
 }
 
 static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
@@ -928,7 +948,7 @@ static int build(const run_config *c, run_parts *p, char *err, size_t errlen)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (prof_check_model(p->prof, p->models[i], err, errlen) ||
-		    check_max_batch(c, p, i, err, errlen))
+		    check_sizes(c, p, i, err, errlen))
 			return -1;
 	if (make_workers(c, p, err, errlen) || open_devices(c, p, err, errlen))
 		return -1;

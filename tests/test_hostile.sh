@@ -68,6 +68,12 @@ hostile load-kind "unknown load kind 'burst' (valid: poisson, trace, rates)" \
 hostile predictor-name "unknown predictor 'knn' (valid: mlp, lr, svm, lsvr, solo)" \
 	'base.policy = "abacus"; base.predictor = "knn"; abacus.run(base)'
 
+# --- sizes the profile does not measure: priced by extrapolation, refused ----
+hostile batch-past "services[1].batch: 64 is past the largest batch the h100 profile measures for resnet50 (32): its latency would be extrapolated" \
+	'base.services[1].batch = { 1, 64 }; abacus.run(base)'
+hostile seq-past "services[2].seq: 512 is past the longest sequence the h100 profile measures for bert (256): its latency would be extrapolated" \
+	'base.services[2].seq = { 16, 512 }; abacus.run(base)'
+
 # --- what the tables list, and fields that do apply --------------------------
 scenario lists.lua 'print(table.concat(abacus.policies(), ","), table.concat(abacus.loads(), ","),
   table.concat(abacus.predictors(), ","))'
