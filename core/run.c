@@ -509,9 +509,10 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 	if (!(c->threshold_qos >= 0 && c->threshold_qos <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1 (a share of the QoS target), got %g",
 		           "threshold_qos", c->threshold_qos);
-	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_SHED)
-		return bad(err, errlen, "%s must be off, predictive, late, paired or shed, got %g", "abandon",
-		           c->abandon);
+	if (c->abandon < SCHED_ABANDON_OFF || c->abandon > SCHED_ABANDON_DEFER)
+		return bad(err, errlen,
+		           "%s must be off, predictive, late, paired, shed or defer, got %g",
+		           "abandon", c->abandon);
 	if (!(c->noise >= 0 && c->noise <= 1))
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))

@@ -411,14 +411,53 @@ static int shed(sched *s)
 	return 0;
 }
 
+/* ---- SCHED_ABANDON_DEFER (sched.h) ------------------------------------- */
+
+/* q has not started and could not end by its deadline even alone */
+static int hopeless(sched *s, const sched_query *q)
+{
+	return q->next_op == 0 && s->now + sched_padded(s, sched_remaining(s, q)) > q->deadline;
+}
+
+static void defer(sched *s)
+{
+	for (int i = 0; i < s->n_svc; i++) {
+		queue *qu = &s->queue[i];
+		size_t k = 0;
+		while (k < qu->len && hopeless(s, &s->q[queue_at(qu, k)]))
+			k++;
+		if (k == qu->len)
+			continue; /* none can end in time: the order stays */
+		for (; k > 0; k--) {
+			uint32_t id = queue_at(qu, 0);
+			queue_pop(qu);
+			/* the slot just popped takes it: the ring cannot grow */
+			(void)queue_push(qu, id);
+		}
+	}
+}
+
+/* What the run's abandon rule does before the policy picks: 0, or -1 (out
+ * of memory) with a message in s->err. */
+static int before_pick(sched *s)
+{
+	if (s->opt.abandon == SCHED_ABANDON_DEFER)
+		defer(s);
+	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
+		snprintf(s->err, sizeof s->err, "out of memory judging which queries to shed");
+		return -1;
+	}
+	return 0;
+}
+
 int sched_next(sched *s, int64_t now, const dev_group **out, char *err, size_t errlen)
 {
 	s->now = now;
 	int timed = (s->n_decisions++ & s->time_mask) == 0;
 	int64_t decide_start = timed ? clk_ns() : 0;
 	s->group.n = 0;
-	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
-		snprintf(err, errlen, "out of memory judging which queries to shed");
+	if (before_pick(s)) {
+		snprintf(err, errlen, "%s", s->err);
 		return -1;
 	}
 	if (s->policy->pick(s, s->policy_ctx, &s->group)) {
@@ -520,10 +559,8 @@ int sched_decide(sched *s, int64_t now, sched_group *g)
 {
 	s->now = now;
 	g->n = 0;
-	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
-		snprintf(s->err, sizeof s->err, "out of memory judging which queries to shed");
+	if (before_pick(s))
 		return -1;
-	}
 	return s->policy->pick(s, s->policy_ctx, g);
 }
 

@@ -10,7 +10,8 @@
  * Invariants:
  *  - a query is in its service's queue from arrival until it completes or
  *    is dropped; only the head of a queue is ever scheduled, so a service's
- *    queries run in arrival order;
+ *    queries run in arrival order (but for SCHED_ABANDON_DEFER, which moves
+ *    a head that has not started to the back of its queue);
  *  - q->next_op is the first op not yet run; it only grows;
  *  - a group holds at most one segment per service, each non-empty, each
  *    starting at its query's next_op;
@@ -125,6 +126,14 @@ enum sched_abandon {
 	 * queries kept, run one after the other in deadline order, are the
 	 * shed plan (sched_plan_slack). */
 	SCHED_ABANDON_SHED = 4,
+	/* deferring: nothing is dropped, but at each group boundary a head
+	 * that has not started and could not end in time even alone (the
+	 * predictive rule's test) goes to the back of its service's queue,
+	 * with every such head before the first query of the queue that can
+	 * still end in time (none moves when none can): a query that will be
+	 * late anyway is served after those it would otherwise make late. A
+	 * query moved is judged again each time it comes up. */
+	SCHED_ABANDON_DEFER = 5,
 };
 
 typedef struct sched_options {

@@ -98,7 +98,8 @@ static lua_Integer opt_integer(lua_State *L, int t, const char *key, const char 
  * name (enum sched_abandon). */
 static int opt_abandon(lua_State *L, int t)
 {
-	static const char *const names[] = {"off", "predictive", "late", "paired", "shed", NULL};
+	static const char *const names[] = {"off",  "predictive", "late", "paired",
+	                                    "shed", "defer",      NULL};
 	int ty = lua_getfield(L, t, "abandon");
 	int v = SCHED_ABANDON_OFF;
 	if (ty == LUA_TBOOLEAN) {
@@ -110,11 +111,15 @@ static int opt_abandon(lua_State *L, int t)
 			if (strcmp(k, names[i]) == 0)
 				v = i;
 		if (v < 0)
-			luaL_error(L, "abacus.run: field 'abandon' must be off, predictive, late, "
-			           "paired or shed (or a boolean), got '%s'", k);
+			luaL_error(L,
+			           "abacus.run: field 'abandon' must be off, predictive, late, "
+			           "paired, shed or defer (or a boolean), got '%s'",
+			           k);
 	} else if (ty != LUA_TNIL) {
-		luaL_error(L, "abacus.run: field 'abandon' must be a boolean or off, predictive, "
-		           "late, paired or shed, got %s", luaL_typename(L, -1));
+		luaL_error(L,
+		           "abacus.run: field 'abandon' must be a boolean or off, predictive, "
+		           "late, paired, shed or defer, got %s",
+		           luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
 	return v;

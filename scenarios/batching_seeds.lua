@@ -48,6 +48,8 @@ local policies = {
   { label = "abacus+keep_plan", policy = "abacus", keep_plan = true, peak = true,
     peak_abandon = "shed", over = "shed" },
   { label = "fcfs+shed", policy = "fcfs", peak = true, peak_abandon = "shed", over = "shed" },
+  { label = "abacus+defer", policy = "abacus", peak = true, peak_abandon = "defer" },
+  { label = "fcfs+defer", policy = "fcfs", peak = true, peak_abandon = "defer" },
   { label = "clockwork", policy = "clockwork", merges = true, peak = true },
   { label = "triton", policy = "triton", merges = true, peak = true },
   { label = "abacus+batching", policy = "abacus", batching = true, merges = true, peak = true,
@@ -121,6 +123,7 @@ for _, b in ipairs({ "abacus+batching", "abacus+batching+keep", "abacus+batching
 end
 ratios[#ratios + 1] = { "abacus+keep_plan", "fcfs+shed", "peak" }
 ratios[#ratios + 1] = { "abacus+keep_plan good", "fcfs+shed good", "goodput" }
+ratios[#ratios + 1] = { "abacus+defer", "fcfs+defer", "peak" }
 ratios[#ratios + 1] = { "abacus+batching+keep+by_deadline", "abacus+batching+keep", "peak" }
 ratios[#ratios + 1] = { "abacus+by_deadline good", "abacus good", "goodput" }
 

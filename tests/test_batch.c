@@ -610,6 +610,37 @@ static void test_shed(void)
 	bworld_free(&w);
 }
 
+/* SCHED_ABANDON_DEFER: nothing is dropped, and a head that cannot end in
+ * time goes behind the first query of its queue that can. */
+static void test_defer(void)
+{
+	/* resnet18, 12.5 ms at batch 1, 30 ms at batch 8; QoS 40 ms. q0 runs
+	 * [0, 30). At 30 ms q1 (batch 8, deadline 41) could end no sooner
+	 * than 60: behind q2 (batch 1, deadline 45), which can end at 42.5.
+	 * At 42.5 q3 (deadline 46) and q1 both cannot: the order stays. */
+	load_arrival a[] = {{0, 0, 8, 0}, {1 * MS, 0, 8, 0}, {5 * MS, 0, 1, 0}, {6 * MS, 0, 1, 0}};
+	int64_t qos[1] = {40 * MS};
+	int mb[1] = {0};
+	sched_options o = plain;
+	o.abandon = SCHED_ABANDON_DEFER;
+	bworld w;
+	for (int p = 0; p < 2; p++) { /* any policy: fcfs and edf alike */
+		CHECK(bworld_run(&w, p ? "edf" : "fcfs", &o, 1, qos, mb, a, 4) == 0);
+		for (int i = 0; i < 4; i++)
+			CHECK_INT(w.q[i].state, SCHED_DONE);
+		CHECK_INT(w.q[2].end, 42500000);
+		CHECK_INT(w.q[3].end, 55 * MS);
+		CHECK_INT(w.q[1].end, 85 * MS);
+		bworld_free(&w);
+	}
+	/* without it, in arrival order: q1 [30, 60), q2 and q3 late too */
+	o.abandon = SCHED_ABANDON_OFF;
+	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 4) == 0);
+	CHECK_INT(w.q[1].end, 60 * MS);
+	CHECK_INT(w.q[2].end, 72500000);
+	bworld_free(&w);
+}
+
 /* The rule judges the queries of every service together, in deadline
  * order, whatever the policy: with abacus, two services. */
 static void test_shed_services(void)
@@ -723,6 +754,7 @@ int main(void)
 	test_paired_drop();
 	test_pair_late();
 	test_shed();
+	test_defer();
 	test_shed_services();
 	test_keep_plan();
 	test_keep_on_time();

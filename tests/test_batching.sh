@@ -56,7 +56,7 @@ bad_input max-batch-profile "services[1].max_batch = 64: the h200 profile measur
 	'policy = "abacus", batching = true' ', max_batch = 64'
 bad_input max-batch-type "field 'services[1].max_batch' must be between 1 and 4096, got 0" \
 	'policy = "triton"' ', max_batch = 0'
-bad_input abandon-rule "field 'abandon' must be off, predictive, late, paired or shed" \
+bad_input abandon-rule "field 'abandon' must be off, predictive, late, paired, shed or defer" \
 	'policy = "abacus", abandon = "sometimes"'
 # a build without CUDA refuses the device itself; one with it runs merged
 # batches of any size (it prepares every size at setup), so on a machine

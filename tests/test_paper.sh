@@ -25,7 +25,7 @@ local base = {
     { model = "resnet50", batch = {4, 8, 16, 32} }, { model = "vgg16", batch = {4, 8, 16, 32} } }, "h200") },
   queries = 1000, seed = 2,
 }
-for _, rule in ipairs{ false, "off", true, "predictive", "late" } do
+for _, rule in ipairs{ false, "off", true, "predictive", "late", "defer" } do
   local r = abacus.run(abacus.with(base, { abandon = rule, tags = { rule = tostring(rule) } }))
   assert(r.completed + r.dropped == 1000, "every query ends")
   assert(r.on_time == r.completed - r.late, "on_time is completed - late")
@@ -44,6 +44,11 @@ read -r _ _ c_la d_la l_la _ < <(grep '^late ' abandon.out)
 [ "${d_off:-1}" -eq 0 ] && [ "${l_off:-0}" -gt 100 ] && ok || bad "abandon off: no drops and many late, got $d_off dropped $l_off late"
 [ "${l_pr:-1}" -eq 0 ] && [ "${d_pr:-0}" -gt 100 ] && ok || bad "predictive: drops and none late, got $d_pr dropped $l_pr late"
 [ "${l_la:-0}" -gt 0 ] && [ "${d_la:-0}" -gt 0 ] && ok || bad "late: drops and some late, got $d_la dropped $l_la late"
+# deferring drops nothing, and a query late anyway waits behind those that
+# can still end in time: more on time than in arrival order
+read -r _ _ c_de d_de l_de _ < <(grep '^defer ' abandon.out)
+[ "${d_de:-1}" -eq 0 ] && [ "${c_de:-0}" -eq 1000 ] && [ $((c_de - l_de)) -gt $((c_off - l_off)) ] && ok ||
+	bad "defer: no drops and more on time than off, got $d_de dropped, $((c_de - l_de)) on time against $((c_off - l_off))"
 # under the late rule no query starts past its deadline, yet some end past
 # it; overloaded, the time they take costs others: fewer on time than with
 # the predictive rule
@@ -80,9 +85,9 @@ expect_fail "threshold_qos under fcfs" "does not apply to policy 'fcfs'" "$BIN" 
 scenario share_big.lua 'abacus.run(abacus.with(base, { policy = "abacus", threshold_qos = 2 }))'
 expect_fail "threshold_qos over 1" "threshold_qos must be between 0 and 1" "$BIN" run share_big.lua
 scenario rule.lua 'abacus.run(abacus.with(base, { abandon = "sometimes" }))'
-expect_fail "unknown abandon rule" "field 'abandon' must be off, predictive, late, paired or shed" "$BIN" run rule.lua
+expect_fail "unknown abandon rule" "field 'abandon' must be off, predictive, late, paired, shed or defer" "$BIN" run rule.lua
 scenario rule2.lua 'abacus.run(abacus.with(base, { abandon = 1 }))'
-expect_fail "abandon as a number" "field 'abandon' must be a boolean or off, predictive, late, paired or shed" "$BIN" run rule2.lua
+expect_fail "abandon as a number" "field 'abandon' must be a boolean or off, predictive, late, paired, shed or defer" "$BIN" run rule2.lua
 
 # --- the scenarios of scenarios/paper/, quick, all through all.lua (each
 # run as if alone), then the figures from the database it wrote
