@@ -23,7 +23,7 @@
  *    stay within the service's max_batch. Sequence lengths may differ:
  *    the merged batch runs at the longest, the others padded, and its
  *    cost is predicted at that length. Merging never skips a query, so
- *    arrival order holds; each merged query keeps its own arrival,
+ *    queue order holds; each merged query keeps its own arrival,
  *    deadline, start, end and state, so latency, drops and on-time are
  *    counted per query, never per batch.
  * Debug builds check them with assert where policies and callers reach
