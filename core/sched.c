@@ -32,6 +32,7 @@ struct sched {
 	predictor *pred, *group_pred;
 	sched_options opt;
 	queue *queue;
+	queue *late; /* SCHED_ABANDON_DEFER: each service's late queries, oldest first */
 	sched_query *q;
 	size_t n_q, cap_q;
 	int64_t now;
@@ -106,12 +107,13 @@ sched *sched_new(const sched_service *svc, int n_svc, const sched_policy *policy
 	s->time_mask = opt->time_every > 1 ? (uint64_t)opt->time_every - 1 : 0;
 	sched_check((s->time_mask & (s->time_mask + 1)) == 0, "time_every a power of two");
 	s->queue = calloc((size_t)n_svc, sizeof *s->queue);
+	s->late = calloc((size_t)n_svc, sizeof *s->late);
 	s->group.seg = calloc((size_t)n_svc, sizeof *s->group.seg);
 	s->group.qid = calloc((size_t)n_svc, sizeof *s->group.qid);
 	s->seg_end = calloc((size_t)n_svc, sizeof *s->seg_end);
 	s->cap_q = opt->expect_queries ? opt->expect_queries : 1024;
 	s->q = malloc(s->cap_q * sizeof *s->q);
-	if (!s->queue || !s->group.seg || !s->group.qid || !s->seg_end || !s->q)
+	if (!s->queue || !s->late || !s->group.seg || !s->group.qid || !s->seg_end || !s->q)
 		goto oom;
 	if (policy->init && policy->init(s, &s->policy_ctx, err, errlen)) {
 		sched_free(s);
@@ -133,10 +135,14 @@ void sched_free(sched *s)
 		return;
 	if (s->policy && s->policy->free)
 		s->policy->free(s->policy_ctx);
-	if (s->queue)
-		for (int i = 0; i < s->n_svc; i++)
+	for (int i = 0; i < s->n_svc; i++) {
+		if (s->queue)
 			ring_free(&s->queue[i]);
+		if (s->late)
+			ring_free(&s->late[i]);
+	}
 	free(s->queue);
+	free(s->late);
 	free(s->group.seg);
 	free(s->group.qid);
 	free(s->seg_end);
@@ -212,6 +218,7 @@ int sched_admit(sched *s, const load_arrival *a)
 	q->seq = a->seq;
 	q->next_op = 0;
 	q->state = SCHED_WAITING;
+	q->moved = 0;
 	if (queue_push(&s->queue[a->service], (uint32_t)slot))
 		return -1;
 	if (s->stats.first_arrival < 0)
@@ -419,30 +426,45 @@ static int hopeless(sched *s, const sched_query *q)
 	return q->next_op == 0 && s->now + sched_padded(s, sched_remaining(s, q)) > q->deadline;
 }
 
-static void defer(sched *s)
+/* Each queue's hopeless heads to its service's late queue (hopeless stays
+ * hopeless: a query not started needs as long later as now), one
+ * predictor call a service and decision beyond the moves; then, where
+ * nothing that can end in time waits, the oldest late query back to the
+ * head of its queue, moved for good. Linear in the queries. */
+static int defer(sched *s)
 {
+	int empty = 1, first = -1;
 	for (int i = 0; i < s->n_svc; i++) {
 		queue *qu = &s->queue[i];
-		size_t k = 0;
-		while (k < qu->len && hopeless(s, &s->q[queue_at(qu, k)]))
-			k++;
-		if (k == qu->len)
-			continue; /* none can end in time: the order stays */
-		for (; k > 0; k--) {
-			uint32_t id = queue_at(qu, 0);
+		sched_query *q;
+		while (qu->len && !(q = &s->q[queue_at(qu, 0)])->moved && hopeless(s, q)) {
+			if (queue_push(&s->late[i], queue_at(qu, 0)))
+				return -1;
 			queue_pop(qu);
-			/* the slot just popped takes it: the ring cannot grow */
-			(void)queue_push(qu, id);
 		}
+		empty &= qu->len == 0;
+		if (s->late[i].len && (first < 0 || s->q[queue_at(&s->late[i], 0)].arrival <
+		                                        s->q[queue_at(&s->late[first], 0)].arrival))
+			first = i;
 	}
+	if (empty && first >= 0) {
+		uint32_t id = queue_at(&s->late[first], 0);
+		if (queue_push(&s->queue[first], id))
+			return -1;
+		queue_pop(&s->late[first]);
+		s->q[id].moved = 1;
+	}
+	return 0;
 }
 
 /* What the run's abandon rule does before the policy picks: 0, or -1 (out
  * of memory) with a message in s->err. */
 static int before_pick(sched *s)
 {
-	if (s->opt.abandon == SCHED_ABANDON_DEFER)
-		defer(s);
+	if (s->opt.abandon == SCHED_ABANDON_DEFER && defer(s)) {
+		snprintf(s->err, sizeof s->err, "out of memory deferring late queries");
+		return -1;
+	}
 	if (s->opt.abandon == SCHED_ABANDON_SHED && shed(s)) {
 		snprintf(s->err, sizeof s->err, "out of memory judging which queries to shed");
 		return -1;

@@ -10,8 +10,8 @@
  * Invariants:
  *  - a query is in its service's queue from arrival until it completes or
  *    is dropped; only the head of a queue is ever scheduled, so a service's
- *    queries run in arrival order (but for SCHED_ABANDON_DEFER, which moves
- *    a head that has not started to the back of its queue);
+ *    queries run in arrival order (but for SCHED_ABANDON_DEFER, which
+ *    holds back a head that can no longer end in time);
  *  - q->next_op is the first op not yet run; it only grows;
  *  - a group holds at most one segment per service, each non-empty, each
  *    starting at its query's next_op;
@@ -64,6 +64,7 @@ typedef struct sched_query {
 	int32_t batch, seq;
 	int16_t next_op;
 	uint8_t state;
+	uint8_t moved; /* SCHED_ABANDON_DEFER: back from the late queue */
 } sched_query;
 
 /* The group being built: segment i belongs to query qid[i], the head of
@@ -126,13 +127,12 @@ enum sched_abandon {
 	 * queries kept, run one after the other in deadline order, are the
 	 * shed plan (sched_plan_slack). */
 	SCHED_ABANDON_SHED = 4,
-	/* deferring: nothing is dropped, but at each group boundary a head
-	 * that has not started and could not end in time even alone (the
-	 * predictive rule's test) goes to the back of its service's queue,
-	 * with every such head before the first query of the queue that can
-	 * still end in time (none moves when none can): a query that will be
-	 * late anyway is served after those it would otherwise make late. A
-	 * query moved is judged again each time it comes up. */
+	/* deferring: nothing is dropped, but a head that has not started and
+	 * could not end in time even alone (the predictive rule's test) leaves
+	 * its queue for its service's late queue (a query not started needs as
+	 * long later as now: it stays late). Late queries run only where no
+	 * query that can still end in time waits in any queue, the oldest
+	 * first: a query late anyway makes no other late. */
 	SCHED_ABANDON_DEFER = 5,
 };
 

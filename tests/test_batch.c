@@ -611,13 +611,14 @@ static void test_shed(void)
 }
 
 /* SCHED_ABANDON_DEFER: nothing is dropped, and a head that cannot end in
- * time goes behind the first query of its queue that can. */
+ * time waits until nothing that can waits. */
 static void test_defer(void)
 {
 	/* resnet18, 12.5 ms at batch 1, 30 ms at batch 8; QoS 40 ms. q0 runs
 	 * [0, 30). At 30 ms q1 (batch 8, deadline 41) could end no sooner
-	 * than 60: behind q2 (batch 1, deadline 45), which can end at 42.5.
-	 * At 42.5 q3 (deadline 46) and q1 both cannot: the order stays. */
+	 * than 60: held back; q2 (batch 1, deadline 45) runs and ends in time
+	 * at 42.5. Then q3 (deadline 46) cannot either, and nothing else
+	 * waits: the late ones run oldest first, q1 then q3. */
 	load_arrival a[] = {{0, 0, 8, 0}, {1 * MS, 0, 8, 0}, {5 * MS, 0, 1, 0}, {6 * MS, 0, 1, 0}};
 	int64_t qos[1] = {40 * MS};
 	int mb[1] = {0};
@@ -629,8 +630,8 @@ static void test_defer(void)
 		for (int i = 0; i < 4; i++)
 			CHECK_INT(w.q[i].state, SCHED_DONE);
 		CHECK_INT(w.q[2].end, 42500000);
-		CHECK_INT(w.q[3].end, 55 * MS);
-		CHECK_INT(w.q[1].end, 85 * MS);
+		CHECK_INT(w.q[1].end, 72500000);
+		CHECK_INT(w.q[3].end, 85 * MS);
 		bworld_free(&w);
 	}
 	/* without it, in arrival order: q1 [30, 60), q2 and q3 late too */
@@ -638,6 +639,21 @@ static void test_defer(void)
 	CHECK(bworld_run(&w, "fcfs", &o, 1, qos, mb, a, 4) == 0);
 	CHECK_INT(w.q[1].end, 60 * MS);
 	CHECK_INT(w.q[2].end, 72500000);
+	bworld_free(&w);
+	/* two services (resnet18; bert, 15 ms at batch 1), QoS 40 ms: at 30
+	 * ms q1 is held back while any query that can end in time waits in
+	 * either queue: q2 (bert, deadline 50) [30, 45), q3 (resnet18, batch
+	 * 1, deadline 60) [45, 57.5), then q1 */
+	load_arrival b[] = {
+	    {0, 0, 8, 0}, {1 * MS, 0, 8, 0}, {10 * MS, 1, 1, 16}, {20 * MS, 0, 1, 0}};
+	int64_t qos2[2] = {40 * MS, 40 * MS};
+	int mb2[2] = {0, 0};
+	o.abandon = SCHED_ABANDON_DEFER;
+	CHECK(bworld_run(&w, "fcfs", &o, 2, qos2, mb2, b, 4) == 0);
+	CHECK_INT(w.q[2].end, 45 * MS);
+	CHECK_INT(w.q[3].end, 57500000);
+	CHECK_INT(w.q[1].end, 87500000);
+	CHECK_INT(w.q[1].state, SCHED_DONE);
 	bworld_free(&w);
 }
 

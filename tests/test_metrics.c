@@ -42,10 +42,10 @@ int main(void)
 	sched_query q[4];
 	memset(q, 0, sizeof q);
 	/* done in time (4 ms), done late (7 ms > 5), dropped, done (9 ms) */
-	q[0] = (sched_query){0, 10000000, 0, 4000000, 0, 1, 0, 18, SCHED_DONE};
-	q[1] = (sched_query){1000000, 6000000, 1000000, 8000000, 1, 1, 0, 19, SCHED_DONE};
-	q[2] = (sched_query){2000000, 7000000, -1, -1, 1, 1, 0, 0, SCHED_DROPPED};
-	q[3] = (sched_query){3000000, 13000000, 8000000, 12000000, 0, 1, 0, 18, SCHED_DONE};
+	q[0] = (sched_query){0, 10000000, 0, 4000000, 0, 1, 0, 18, SCHED_DONE, 0};
+	q[1] = (sched_query){1000000, 6000000, 1000000, 8000000, 1, 1, 0, 19, SCHED_DONE, 0};
+	q[2] = (sched_query){2000000, 7000000, -1, -1, 1, 1, 0, 0, SCHED_DROPPED, 0};
+	q[3] = (sched_query){3000000, 13000000, 8000000, 12000000, 0, 1, 0, 18, SCHED_DONE, 0};
 	metrics s;
 	CHECK_INT(metrics_compute(q, 4, svc, &s), 0);
 	CHECK_INT(s.completed, 3);
@@ -90,8 +90,8 @@ int main(void)
 		if (!many)
 			return check_report("test_metrics");
 		for (int i = 0; i < N; i++)
-			many[i] = (sched_query){0, 0, 0, (int64_t)(N - i) * 1000000, 0, 1, 0, 18,
-			                        SCHED_DONE};
+			many[i] = (sched_query){
+			    0, 0, 0, (int64_t)(N - i) * 1000000, 0, 1, 0, 18, SCHED_DONE, 0};
 		CHECK_INT(metrics_compute(many, N, svc, &s), 0);
 		CHECK_NEAR(s.p50_ms, 500.0, 1e-9);
 		CHECK_NEAR(s.p90_ms, 900.0, 1e-9);
