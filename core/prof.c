@@ -325,6 +325,15 @@ static double at_batch(const prof_row *r, size_t a, size_t b, int batch)
 	return lerp(r[i].batch, r[i].us, r[i + 1].batch, r[i + 1].us, batch);
 }
 
+/* The end of the run of rows [i, end) that share row i's seq. */
+static size_t run_end(const prof_row *r, size_t i, size_t end)
+{
+	size_t j = i + 1;
+	while (j < end && r[j].seq == r[i].seq)
+		j++;
+	return j;
+}
+
 /* Interpolated latency of (model, op) in us; -1 when the model has no rows
  * for that op. */
 static double lookup(const prof *p, const zoo_model *m, int op, int batch, int seq)
@@ -337,23 +346,22 @@ static double lookup(const prof *p, const zoo_model *m, int op, int batch, int s
 		end++;
 	if (!m->has_seq)
 		return at_batch(p->rows, a, end, batch);
-	/* Rows are sorted by seq, then batch: split them into runs of one seq
-	 * and interpolate between the two runs around `seq`. */
-	enum { MAX_RUNS = 64 };
-	size_t run[MAX_RUNS + 1] = {0};
-	int nrun = 0;
-	for (size_t i = a; i < end && nrun < MAX_RUNS; i++)
-		if (i == a || p->rows[i].seq != p->rows[i - 1].seq)
-			run[nrun++] = i;
-	run[nrun] = end;
-	if (nrun == 1)
+	/* Rows are sorted by seq, then batch: walk the runs of one seq to the
+	 * two around `seq` (the first two or the last two beyond the ends) and
+	 * interpolate between them. A file may measure every seq of the
+	 * model's range: the walk keeps no table of runs to outgrow. */
+	size_t b = run_end(p->rows, a, end);
+	if (b == end)
 		return at_batch(p->rows, a, end, batch);
-	int k = 0;
-	while (k + 2 < nrun && p->rows[run[k + 1]].seq < seq)
-		k++;
-	double y0 = at_batch(p->rows, run[k], run[k + 1], batch);
-	double y1 = at_batch(p->rows, run[k + 1], run[k + 2], batch);
-	return lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
+	size_t c = run_end(p->rows, b, end);
+	while (c < end && p->rows[b].seq < seq) {
+		a = b;
+		b = c;
+		c = run_end(p->rows, b, end);
+	}
+	double y0 = at_batch(p->rows, a, b, batch);
+	double y1 = at_batch(p->rows, b, c, batch);
+	return lerp(p->rows[a].seq, y0, p->rows[b].seq, y1, seq);
 }
 
 /* prof.h's partition model: how much longer op takes on sms of the GPU's

@@ -127,6 +127,35 @@ int main(void)
 	}
 	prof_free(shipped);
 
+	/* a profile of more sequence lengths than any fixed table: 70 of
+	 * them, 8 to 146 by 2, at us = seq * seq / 16 + batch. Lookups past
+	 * the 64th interpolate between the two lengths around them, not over
+	 * the rows of several. */
+	{
+		size_t cap = 8192, used = 0;
+		char *body = malloc(cap);
+		CHECK(body != NULL);
+		used += (size_t)snprintf(body, cap, HEAD);
+		for (int seq = 8; seq <= 146; seq += 2)
+			for (int b = 1; b <= 2; b++)
+				used += (size_t)snprintf(
+				    body + used, cap - used, "bert,0,%d,%d,%g,%g\n", b, seq,
+				    seq * seq / 16.0 + b, seq * seq / 16.0 + b);
+		CHECK(used < cap);
+		prof *many = prof_new_file("h100", write_file("seqs.csv", body), err, sizeof err);
+		CHECK(many != NULL);
+		if (many) {
+			CHECK_INT(prof_op_ns(many, bert, 0, 2, 146), 146 * 146 * 1000 / 16 + 2000);
+			CHECK_INT(prof_op_ns(many, bert, 0, 1, 140), 140 * 140 * 1000 / 16 + 1000);
+			/* halfway between 144 and 146 */
+			CHECK_NEAR(prof_op_ns(many, bert, 0, 2, 145),
+			           (144 * 144 + 146 * 146) * 1000 / 32.0 + 2000, 1);
+			CHECK_INT(prof_op_ns(many, bert, 0, 1, 8), 8 * 8 * 1000 / 16 + 1000);
+		}
+		prof_free(many);
+		free(body);
+	}
+
 	/* errors */
 	CHECK(prof_new_file("h900", NULL, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "unknown gpu 'h900'");
@@ -377,10 +406,11 @@ int main(void)
 		}
 	}
 	/* write_file's paths share one buffer: remove the files by name */
-	static const char *const made[] = {
-	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
-	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
-	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv",  "part.csv"};
+	static const char *const made[] = {"ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",
+	                                   "empty.csv", "head.csv",  "alien.csv", "far.csv",
+	                                   "plain",     "huge.csv",  "huge2.csv", "huge3.csv",
+	                                   "huge4.csv", "moved.csv", "extra.csv", "extra2.csv",
+	                                   "twice.csv", "dup.csv",   "part.csv",  "seqs.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);
