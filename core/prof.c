@@ -113,6 +113,15 @@ static int parse_row(const csv *c, zoo_set *ms, prof_row *r, char *err, size_t e
 		                "op %d is out of range for %s (ops 0 to %d, and %d for the whole "
 		                "model)",
 		                r->op, zm->name, zm->n_ops - 1, zm->n_ops);
+	/* A lookup of a model without a seq interpolates over all its rows of
+	 * an op, so a stray seq would be taken as another batch's row. */
+	if (!zm->has_seq && r->seq != 0)
+		return csv_fail(c, PC_SEQ, err, errlen,
+		                "%s has no sequence length, but seq is %d (write 0)", zm->name,
+		                r->seq);
+	if (zm->has_seq && (r->seq < zm->seq_min || r->seq > zm->seq_max))
+		return csv_fail(c, PC_SEQ, err, errlen, "%s seq %d is not between %d and %d",
+		                zm->name, r->seq, zm->seq_min, zm->seq_max);
 	return 0;
 }
 

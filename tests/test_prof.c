@@ -212,6 +212,21 @@ int main(void)
 	CHECK(prof_new_file("h100", far, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "far.csv:3:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
 	                   "for the whole model)");
+	/* a seq the model does not have: resnet50's rows of op 0 at seq 0
+	 * and 7 were interpolated as one line of batches, and batch 8 came
+	 * out of a line through (4, 250) and (2, 9999) */
+	const char *stray = write_file("stray.csv", HEAD "resnet50,0,1,0,100,110\n"
+	                                                 "resnet50,0,4,0,250,260\n"
+	                                                 "resnet50,0,2,7,9999,9999\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err,
+	              "stray.csv:4:4: resnet50 has no sequence length, but seq is 7 (write 0)");
+	stray = write_file("stray2.csv", HEAD "bert,0,1,8,100,110\nbert,0,1,513,100,110\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "stray2.csv:3:4: bert seq 513 is not between 8 and 512");
+	stray = write_file("stray3.csv", HEAD "bert,0,1,0,100,110\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "stray3.csv:2:4: bert seq 0 is not between 8 and 512");
 
 	/* columns by name, in any order, after a byte order mark */
 	const char *moved = write_file("moved.csv", "\xEF\xBB\xBFseq, batch,median_us,model,op\r\n"
@@ -406,11 +421,11 @@ int main(void)
 		}
 	}
 	/* write_file's paths share one buffer: remove the files by name */
-	static const char *const made[] = {"ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",
-	                                   "empty.csv", "head.csv",  "alien.csv", "far.csv",
-	                                   "plain",     "huge.csv",  "huge2.csv", "huge3.csv",
-	                                   "huge4.csv", "moved.csv", "extra.csv", "extra2.csv",
-	                                   "twice.csv", "dup.csv",   "part.csv",  "seqs.csv"};
+	static const char *const made[] = {
+	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
+	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
+	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv",
+	    "part.csv",  "seqs.csv",  "stray.csv", "stray2.csv", "stray3.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);
