@@ -390,12 +390,22 @@ static double partition_ns(const gpu_spec *g, int sms, const zoo_model *m, int o
 	return fixed + (ns - fixed) * ratio;
 }
 
+/* A looked-up latency (us > 0) in ns, at least 1: a row measured at a
+ * large batch scales down in proportion, and a line beyond the measured
+ * points is floored at a tenth of the nearest one, so a lookup may give
+ * well under a nanosecond, which must not round to an op that is free. */
+static int64_t us_to_ns(double us)
+{
+	int64_t ns = (int64_t)(us * 1e3 + 0.5);
+	return ns > 0 ? ns : 1;
+}
+
 static int64_t op_ns_whole_gpu(const prof *p, const zoo_model *m, int op, int batch, int seq)
 {
 	double us = lookup(p, m, op, batch, seq);
 	if (us < 0)
 		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
-	return (int64_t)(us * 1e3 + 0.5);
+	return us_to_ns(us);
 }
 
 int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
@@ -623,7 +633,7 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq)
 {
 	double us = lookup(p, m, m->n_ops, batch, seq);
-	return us < 0 ? 0 : (int64_t)(us * 1e3 + 0.5);
+	return us < 0 ? 0 : us_to_ns(us);
 }
 
 typedef struct table_entry {

@@ -156,6 +156,21 @@ int main(void)
 		free(body);
 	}
 
+	/* a row measured at a large batch, scaled down in proportion and
+	 * then extrapolated past it, gives a small fraction of a ns: still an
+	 * op that takes time, never 0 ns */
+	{
+		prof *tiny = prof_new_file(
+		    "h100", write_file("tiny.csv", HEAD "bert,0,4,8,100\nbert,0,816,491,0.407\n"),
+		    err, sizeof err);
+		CHECK(tiny != NULL);
+		if (tiny) {
+			CHECK_INT(prof_op_ns(tiny, bert, 0, 1, 512), 1);
+			CHECK_INT(prof_op_ns(tiny, bert, 0, 4, 8), 100000);
+		}
+		prof_free(tiny);
+	}
+
 	/* errors */
 	CHECK(prof_new_file("h900", NULL, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "unknown gpu 'h900'");
@@ -422,10 +437,10 @@ int main(void)
 	}
 	/* write_file's paths share one buffer: remove the files by name */
 	static const char *const made[] = {
-	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
-	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
-	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv",
-	    "part.csv",  "seqs.csv",  "stray.csv", "stray2.csv", "stray3.csv"};
+	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv",  "head.csv",
+	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv",  "huge3.csv",
+	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv",  "dup.csv",
+	    "part.csv",  "seqs.csv",  "stray.csv", "stray2.csv", "stray3.csv", "tiny.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);
