@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const smp_group *g = &s.g[i];
 		if (g->n < 1 || g->n > SMP_MAX_SEG)
 			fuzz_wrong("group %zu has %d segments", i, g->n);
-		if (!(g->median_us > 0) || !isfinite(g->median_us) || !isfinite(g->p99_us))
+		if (!(g->median_us > 0) || !isfinite(g->median_us) || !(g->p99_us > 0) ||
+		    !isfinite(g->p99_us))
 			fuzz_wrong("group %zu: median %g us, p99 %g us", i, g->median_us,
 			           g->p99_us);
 		for (int k = 0; k < g->n; k++)
