@@ -113,6 +113,15 @@ static int parse_row(const csv *c, zoo_set *ms, prof_row *r, char *err, size_t e
 		                "op %d is out of range for %s (ops 0 to %d, and %d for the whole "
 		                "model)",
 		                r->op, zm->name, zm->n_ops - 1, zm->n_ops);
+	/* A lookup of a model without a seq interpolates over all its rows of
+	 * an op, so a stray seq would be taken as another batch's row. */
+	if (!zm->has_seq && r->seq != 0)
+		return csv_fail(c, PC_SEQ, err, errlen,
+		                "%s has no sequence length, but seq is %d (write 0)", zm->name,
+		                r->seq);
+	if (zm->has_seq && (r->seq < zm->seq_min || r->seq > zm->seq_max))
+		return csv_fail(c, PC_SEQ, err, errlen, "%s seq %d is not between %d and %d",
+		                zm->name, r->seq, zm->seq_min, zm->seq_max);
 	return 0;
 }
 
@@ -325,6 +334,15 @@ static double at_batch(const prof_row *r, size_t a, size_t b, int batch)
 	return lerp(r[i].batch, r[i].us, r[i + 1].batch, r[i + 1].us, batch);
 }
 
+/* The end of the run of rows [i, end) that share row i's seq. */
+static size_t run_end(const prof_row *r, size_t i, size_t end)
+{
+	size_t j = i + 1;
+	while (j < end && r[j].seq == r[i].seq)
+		j++;
+	return j;
+}
+
 /* Interpolated latency of (model, op) in us; -1 when the model has no rows
  * for that op. */
 static double lookup(const prof *p, const zoo_model *m, int op, int batch, int seq)
@@ -337,23 +355,22 @@ static double lookup(const prof *p, const zoo_model *m, int op, int batch, int s
 		end++;
 	if (!m->has_seq)
 		return at_batch(p->rows, a, end, batch);
-	/* Rows are sorted by seq, then batch: split them into runs of one seq
-	 * and interpolate between the two runs around `seq`. */
-	enum { MAX_RUNS = 64 };
-	size_t run[MAX_RUNS + 1] = {0};
-	int nrun = 0;
-	for (size_t i = a; i < end && nrun < MAX_RUNS; i++)
-		if (i == a || p->rows[i].seq != p->rows[i - 1].seq)
-			run[nrun++] = i;
-	run[nrun] = end;
-	if (nrun == 1)
+	/* Rows are sorted by seq, then batch: walk the runs of one seq to the
+	 * two around `seq` (the first two or the last two beyond the ends) and
+	 * interpolate between them. A file may measure every seq of the
+	 * model's range: the walk keeps no table of runs to outgrow. */
+	size_t b = run_end(p->rows, a, end);
+	if (b == end)
 		return at_batch(p->rows, a, end, batch);
-	int k = 0;
-	while (k + 2 < nrun && p->rows[run[k + 1]].seq < seq)
-		k++;
-	double y0 = at_batch(p->rows, run[k], run[k + 1], batch);
-	double y1 = at_batch(p->rows, run[k + 1], run[k + 2], batch);
-	return lerp(p->rows[run[k]].seq, y0, p->rows[run[k + 1]].seq, y1, seq);
+	size_t c = run_end(p->rows, b, end);
+	while (c < end && p->rows[b].seq < seq) {
+		a = b;
+		b = c;
+		c = run_end(p->rows, b, end);
+	}
+	double y0 = at_batch(p->rows, a, b, batch);
+	double y1 = at_batch(p->rows, b, c, batch);
+	return lerp(p->rows[a].seq, y0, p->rows[b].seq, y1, seq);
 }
 
 /* prof.h's partition model: how much longer op takes on sms of the GPU's
@@ -373,12 +390,22 @@ static double partition_ns(const gpu_spec *g, int sms, const zoo_model *m, int o
 	return fixed + (ns - fixed) * ratio;
 }
 
+/* A looked-up latency (us > 0) in ns, at least 1: a row measured at a
+ * large batch scales down in proportion, and a line beyond the measured
+ * points is floored at a tenth of the nearest one, so a lookup may give
+ * well under a nanosecond, which must not round to an op that is free. */
+static int64_t us_to_ns(double us)
+{
+	int64_t ns = (int64_t)(us * 1e3 + 0.5);
+	return ns > 0 ? ns : 1;
+}
+
 static int64_t op_ns_whole_gpu(const prof *p, const zoo_model *m, int op, int batch, int seq)
 {
 	double us = lookup(p, m, op, batch, seq);
 	if (us < 0)
 		return gpu_roofline_op_ns(p->gpu, m, op, batch, seq);
-	return (int64_t)(us * 1e3 + 0.5);
+	return us_to_ns(us);
 }
 
 int64_t prof_op_ns(const prof *p, const zoo_model *m, int op, int batch, int seq)
@@ -620,7 +647,7 @@ prof *prof_new_partition(const prof *p, int sms, char *err, size_t errlen)
 int64_t prof_whole_ns(const prof *p, const zoo_model *m, int batch, int seq)
 {
 	double us = lookup(p, m, m->n_ops, batch, seq);
-	return us < 0 ? 0 : (int64_t)(us * 1e3 + 0.5);
+	return us < 0 ? 0 : us_to_ns(us);
 }
 
 typedef struct table_entry {

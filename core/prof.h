@@ -38,7 +38,8 @@ typedef struct prof prof;
  * what is missing and where it looked. A malformed file is an error
  * (file:line:column), and so are a file without rows, a row whose model
  * is not in the zoo, an op beyond the model's (n_ops being the whole
- * model) and two rows of one (model, op, batch, seq). */
+ * model), a seq outside the model's range (0 for a model without one) and
+ * two rows of one (model, op, batch, seq). */
 prof *prof_new(const char *gpu, const char *data_dir, char *err, size_t errlen);
 /* Same, from an explicit CSV path; NULL is the roofline estimate alone. */
 prof *prof_new_file(const char *gpu, const char *path, char *err, size_t errlen);

@@ -149,7 +149,7 @@ static int parse_group(const csv *c, zoo_set *ms, smp_group *g, char *err, size_
 	const char *med = csv_get(c, SC_MEDIAN), *p99 = csv_get(c, SC_P99);
 	if (csv_double(med, &g->median_us) || !(g->median_us > 0))
 		return csv_fail(c, SC_MEDIAN, err, errlen, "bad latency '%s'", med);
-	if (csv_double(p99, &g->p99_us))
+	if (csv_double(p99, &g->p99_us) || !(g->p99_us > 0))
 		return csv_fail(c, SC_P99, err, errlen, "bad latency '%s'", p99);
 	if (g->n == 0)
 		return csv_fail(c, SC_SEGMENTS, err, errlen, "no segments");

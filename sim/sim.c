@@ -754,19 +754,31 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 		return -1;
 	int rc = 0, got;
 	sim_options v = *o;
+	/* the line each key was given on: a key given twice would leave one
+	 * of its values unread without a word, which is as wrong as a
+	 * misspelt one */
+	enum { K_KAPPA, K_SCALE_C, K_SCALE_M, K_FIT, NKEYS = K_FIT + 3 };
+	static const char *const keys[NKEYS] = {"kappa",      "scale_c",   "scale_m",
+	                                        "mape_train", "mape_test", "n_test"};
+	long seen[NKEYS] = {0};
 	while (rc == 0 && (got = csv_next(&c, err, errlen)) == 1) {
 		const char *k = csv_get(&c, 0), *val = csv_get(&c, 1);
 		double x;
-		if (csv_double(val, &x))
+		int i = 0;
+		while (i < NKEYS && strcmp(k, keys[i]) != 0)
+			i++;
+		if (i < NKEYS && seen[i])
+			rc = csv_fail(&c, 0, err, errlen, "key '%s' given twice (also line %ld)", k,
+			              seen[i]);
+		else if (csv_double(val, &x))
 			rc = csv_fail(&c, 1, err, errlen, "%s: '%s' is not a number", k, val);
-		else if (strcmp(k, "kappa") == 0 && x >= 0 && x <= SIM_KAPPA_MAX)
+		else if (i == K_KAPPA && x >= 0 && x <= SIM_KAPPA_MAX)
 			v.kappa = x;
-		else if (strcmp(k, "scale_c") == 0 && x > 0 && x <= SIM_SCALE_MAX)
+		else if (i == K_SCALE_C && x > 0 && x <= SIM_SCALE_MAX)
 			v.scale_c = x;
-		else if (strcmp(k, "scale_m") == 0 && x > 0 && x <= SIM_SCALE_MAX)
+		else if (i == K_SCALE_M && x > 0 && x <= SIM_SCALE_MAX)
 			v.scale_m = x;
-		else if (strcmp(k, "mape_train") != 0 && strcmp(k, "mape_test") != 0 &&
-		         strcmp(k, "n_test") != 0)
+		else if (i < K_FIT || i == NKEYS)
 			/* a misspelt key or a zero scale must not leave a default in
 			 * force without a word; the fit's errors are there to be read */
 			rc = csv_fail(
@@ -774,6 +786,8 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 			    "%s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
 			    "at most %g), and the fit's mape_train, mape_test and n_test",
 			    k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
+		if (i < NKEYS)
+			seen[i] = c.lineno;
 	}
 	if (got < 0)
 		rc = -1;

@@ -129,9 +129,17 @@ int main(void)
 	CHECK_INT(sim_load_calibration(dir, "h100", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2");
 	unlink(path);
+	/* a p99 that is no latency, as a median that is none */
+	snprintf(path, sizeof path, "%s/groups.csv", sub);
+	f = fopen(path, "w");
+	fputs("combo,segments,median_us,p99_us\nresnet50,resnet50:4:0:0:18,1000,-1\n", f);
+	fclose(f);
+	smp_set neg = {0};
+	CHECK(smp_read_csv(path, &neg, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "groups.csv:2:4: bad latency '-1'");
+	smp_set_free(&neg);
 	/* a groups file with a line over 64 KiB, and one without newlines,
 	 * are refused instead of read into memory */
-	snprintf(path, sizeof path, "%s/groups.csv", sub);
 	f = fopen(path, "w");
 	fputs("combo,segments,median_us,p99_us\n", f);
 	for (int i = 0; i < 70000; i++)

@@ -127,6 +127,50 @@ int main(void)
 	}
 	prof_free(shipped);
 
+	/* a profile of more sequence lengths than any fixed table: 70 of
+	 * them, 8 to 146 by 2, at us = seq * seq / 16 + batch. Lookups past
+	 * the 64th interpolate between the two lengths around them, not over
+	 * the rows of several. */
+	{
+		size_t cap = 8192, used = 0;
+		char *body = malloc(cap);
+		CHECK(body != NULL);
+		used += (size_t)snprintf(body, cap, HEAD);
+		for (int seq = 8; seq <= 146; seq += 2)
+			for (int b = 1; b <= 2; b++)
+				used += (size_t)snprintf(
+				    body + used, cap - used, "bert,0,%d,%d,%g,%g\n", b, seq,
+				    seq * seq / 16.0 + b, seq * seq / 16.0 + b);
+		CHECK(used < cap);
+		prof *many = prof_new_file("h100", write_file("seqs.csv", body), err, sizeof err);
+		CHECK(many != NULL);
+		if (many) {
+			CHECK_INT(prof_op_ns(many, bert, 0, 2, 146), 146 * 146 * 1000 / 16 + 2000);
+			CHECK_INT(prof_op_ns(many, bert, 0, 1, 140), 140 * 140 * 1000 / 16 + 1000);
+			/* halfway between 144 and 146 */
+			CHECK_NEAR(prof_op_ns(many, bert, 0, 2, 145),
+			           (144 * 144 + 146 * 146) * 1000 / 32.0 + 2000, 1);
+			CHECK_INT(prof_op_ns(many, bert, 0, 1, 8), 8 * 8 * 1000 / 16 + 1000);
+		}
+		prof_free(many);
+		free(body);
+	}
+
+	/* a row measured at a large batch, scaled down in proportion and
+	 * then extrapolated past it, gives a small fraction of a ns: still an
+	 * op that takes time, never 0 ns */
+	{
+		prof *tiny = prof_new_file(
+		    "h100", write_file("tiny.csv", HEAD "bert,0,4,8,100\nbert,0,816,491,0.407\n"),
+		    err, sizeof err);
+		CHECK(tiny != NULL);
+		if (tiny) {
+			CHECK_INT(prof_op_ns(tiny, bert, 0, 1, 512), 1);
+			CHECK_INT(prof_op_ns(tiny, bert, 0, 4, 8), 100000);
+		}
+		prof_free(tiny);
+	}
+
 	/* errors */
 	CHECK(prof_new_file("h900", NULL, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "unknown gpu 'h900'");
@@ -183,6 +227,21 @@ int main(void)
 	CHECK(prof_new_file("h100", far, err, sizeof err) == NULL);
 	CHECK_STR_HAS(err, "far.csv:3:2: op 19 is out of range for resnet50 (ops 0 to 17, and 18 "
 	                   "for the whole model)");
+	/* a seq the model does not have: resnet50's rows of op 0 at seq 0
+	 * and 7 were interpolated as one line of batches, and batch 8 came
+	 * out of a line through (4, 250) and (2, 9999) */
+	const char *stray = write_file("stray.csv", HEAD "resnet50,0,1,0,100,110\n"
+	                                                 "resnet50,0,4,0,250,260\n"
+	                                                 "resnet50,0,2,7,9999,9999\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err,
+	              "stray.csv:4:4: resnet50 has no sequence length, but seq is 7 (write 0)");
+	stray = write_file("stray2.csv", HEAD "bert,0,1,8,100,110\nbert,0,1,513,100,110\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "stray2.csv:3:4: bert seq 513 is not between 8 and 512");
+	stray = write_file("stray3.csv", HEAD "bert,0,1,0,100,110\n");
+	CHECK(prof_new_file("h100", stray, err, sizeof err) == NULL);
+	CHECK_STR_HAS(err, "stray3.csv:2:4: bert seq 0 is not between 8 and 512");
 
 	/* columns by name, in any order, after a byte order mark */
 	const char *moved = write_file("moved.csv", "\xEF\xBB\xBFseq, batch,median_us,model,op\r\n"
@@ -378,9 +437,10 @@ int main(void)
 	}
 	/* write_file's paths share one buffer: remove the files by name */
 	static const char *const made[] = {
-	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv", "head.csv",
-	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv", "huge3.csv",
-	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv", "dup.csv",  "part.csv"};
+	    "ops.csv",   "bad.csv",   "bad2.csv",  "bad3.csv",   "empty.csv",  "head.csv",
+	    "alien.csv", "far.csv",   "plain",     "huge.csv",   "huge2.csv",  "huge3.csv",
+	    "huge4.csv", "moved.csv", "extra.csv", "extra2.csv", "twice.csv",  "dup.csv",
+	    "part.csv",  "seqs.csv",  "stray.csv", "stray2.csv", "stray3.csv", "tiny.csv"};
 	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", dir, made[i]);

@@ -98,6 +98,14 @@ static void test_calibration(void)
 	CHECK_STR_HAS(err, "sim.csv:2:2: scale_m: 'fast");
 	CHECK_INT(read_calibration("key,value\nkappa\n", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2:2: missing field 'value'");
+	/* a key given twice: which value holds would be the reader's guess */
+	CHECK_INT(
+	    read_calibration("key,value\nkappa,0.5\nscale_c,1\nkappa,0.7\n", &o, err, sizeof err),
+	    -1);
+	CHECK_STR_HAS(err, "sim.csv:4:1: key 'kappa' given twice (also line 2)");
+	CHECK_NEAR(o.kappa, def.kappa, 0);
+	CHECK_INT(read_calibration("key,value\nn_test,10\nn_test,10\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:3:1: key 'n_test' given twice (also line 2)");
 	CHECK_INT(sim_load_calibration(dir, "none", &o, err, sizeof err), 1);
 	/* columns are found by name: rows without a header are refused */
 	CHECK_INT(read_calibration("kappa,0.5\n", &o, err, sizeof err), -1);
