@@ -81,6 +81,18 @@ static inline const char *fuzz_subdir(char *buf, size_t len, const char *sub)
 	return buf;
 }
 
+/* The input as <fuzz_dir>/data/h200/<name>, a data folder's one file;
+ * the folder (<fuzz_dir>/data) into dir, what the readers take. */
+static inline void fuzz_data_file(char *dir, size_t len, const char *name, const uint8_t *data,
+                                  size_t n)
+{
+	char gpu[160], path[224];
+	fuzz_subdir(gpu, sizeof gpu, "data/h200");
+	snprintf(dir, len, "%s/data", fuzz_dir());
+	snprintf(path, sizeof path, "%s/%s", gpu, name);
+	fuzz_write(path, data, n);
+}
+
 /* A reader accepted an input, and gave a value it must not: says what,
  * and aborts so that libFuzzer keeps the input. */
 #define fuzz_wrong(...)                                                                            \

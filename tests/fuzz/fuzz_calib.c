@@ -9,11 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char gpu[160], dir[128], path[200], err[1024] = "";
-	fuzz_subdir(gpu, sizeof gpu, "data/h200");
-	snprintf(dir, sizeof dir, "%s/data", fuzz_dir());
-	snprintf(path, sizeof path, "%s/sim.csv", gpu);
-	fuzz_write(path, data, size);
+	char dir[128], err[1024] = "";
+	fuzz_data_file(dir, sizeof dir, "sim.csv", data, size);
 	sim_options o;
 	sim_options_default(&o);
 	int r = sim_load_calibration(dir, "h200", &o, err, sizeof err);

@@ -6,11 +6,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char gpu[160], dir[128], path[200], canon[160], where[256], err[1024] = "";
-	fuzz_subdir(gpu, sizeof gpu, "data/h200");
-	snprintf(dir, sizeof dir, "%s/data", fuzz_dir());
-	snprintf(path, sizeof path, "%s/engine.txt", gpu);
-	fuzz_write(path, data, size);
+	char dir[128], canon[160], where[256], err[1024] = "";
+	fuzz_data_file(dir, sizeof dir, "engine.txt", data, size);
 	dev_open_options o;
 	if (dev_engine_read(dir, "h200", canon, sizeof canon, where, sizeof where, &o, err,
 	                    sizeof err))

@@ -37,11 +37,8 @@ static void check_model(const prof *p, const zoo_model *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char dir[128], gpu[160], path[200], err[1024] = "";
-	fuzz_subdir(gpu, sizeof gpu, "data/h200");
-	snprintf(dir, sizeof dir, "%s/data", fuzz_dir());
-	snprintf(path, sizeof path, "%s/ops.csv", gpu);
-	fuzz_write(path, data, size);
+	char dir[128], err[1024] = "";
+	fuzz_data_file(dir, sizeof dir, "ops.csv", data, size);
 	prof *p = prof_new("h200", dir, err, sizeof err);
 	if (!p) {
 		fuzz_check_message(err);
