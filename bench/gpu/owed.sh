@@ -88,8 +88,24 @@ fcfind() {
 }
 # the bert-kernels branch's attention and layer norm: test_cuda attention
 # and models (bert whole against the CPU reference), then bert timed
+# (BASE, a build without them, e.g. main's, times bert first on the same
+# card into $OUT/base: the before and after of one call)
 attn() {
-	bert_check 100 test_cuda-attn.txt "attention models" "fp32+$LEVERS fp16+$LEVERS" "fp32+$LEVERS"
+	if [ -n "${BASE:-}" ]; then
+		. bench/gpu/stage.sh
+		. bench/gpu/variant.sh
+		gpu_env
+		mkdir -p "$OUT/base"
+		local v vf
+		for v in fp32+$LEVERS fp16+$LEVERS; do
+			vf=$(variant_flags "$v")
+			taskset -c 0,1 timeout 60 "$BASE/bench_gpu" "$OUT/base/$v" --only whole --graphs-only \
+				--models bert --batches 1,4,8,16,32 --max-batch 32 ${vf#*|} >/dev/null 2>&1
+			echo "base $v: exit $?"
+			cp "$OUT/base/$v/whole.csv" "$OUT/base/whole${vf%%|*}.csv" 2>/dev/null
+		done
+	fi
+	bert_check 150 test_cuda-attn.txt "attention layers models" "fp32+$LEVERS fp16+$LEVERS" "fp32+$LEVERS"
 }
 [ "${1:-}" = fcfind ] && { fcfind; exit 0; }
 [ "${1:-}" = attn ] && { attn; exit 0; }
