@@ -11,6 +11,7 @@
 #include "pred_trained.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -56,6 +57,27 @@ static int svr_tmpfile(char *path, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* svm_load_model with libsvm's own complaints about a damaged file
+ * ("unknown svm type.", ...) kept off stderr, where they would stand
+ * beside our one-line error: stderr points at /dev/null while it reads.
+ * Models load before a run's threads start, so nothing else is writing. */
+static struct svm_model *svm_load_quiet(const char *path)
+{
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+	int quiet = saved >= 0 && null >= 0 && dup2(null, STDERR_FILENO) >= 0;
+	struct svm_model *m = svm_load_model(path);
+	if (quiet) {
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+	}
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	return m;
+}
+
 /* Loads model text through a temporary file (libsvm reads files only). */
 static struct svm_model *svr_from_text(const char *text, size_t len, char *err, size_t errlen)
 {
@@ -71,7 +93,7 @@ static struct svm_model *svr_from_text(const char *text, size_t len, char *err, 
 		unlink(path);
 		return NULL;
 	}
-	struct svm_model *m = svm_load_model(path);
+	struct svm_model *m = svm_load_quiet(path);
 	unlink(path);
 	if (!m)
 		snprintf(err, errlen, "svm: libsvm cannot read the stored model text");

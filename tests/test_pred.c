@@ -10,8 +10,10 @@
  * linear regression.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "test_pred_gen.h"
@@ -158,6 +160,47 @@ static double eval(const char *kind, const train_data *d, const int *idx, int n_
 }
 
 /* Encodes, decodes, and checks both predict the same, bit for bit. */
+/* An svm blob whose libsvm text is damaged (an unknown svm type) is
+ * refused with our one-line reason, and libsvm's own complaint does not
+ * reach stderr */
+static void test_svm_damaged(const train_model *svm)
+{
+	char err[512] = "";
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	CHECK_INT(train_model_encode(svm, &blob, &len, err, sizeof err), 0);
+	static const char key[] = "epsilon_svr";
+	uint8_t *at = NULL;
+	for (size_t i = 0; blob && !at && i + sizeof key - 1 <= len; i++)
+		if (!memcmp(blob + i, key, sizeof key - 1))
+			at = blob + i;
+	CHECK(at != NULL);
+	if (!at) {
+		free(blob);
+		return;
+	}
+	at[1] = 'Q'; /* "eQsilon_svr" */
+	FILE *cap = tmpfile();
+	CHECK(cap != NULL);
+	fflush(stderr);
+	int keep = dup(STDERR_FILENO);
+	if (cap)
+		dup2(fileno(cap), STDERR_FILENO);
+	train_model *x = NULL;
+	int rc = train_model_decode(blob, len, &x, err, sizeof err);
+	fflush(stderr);
+	dup2(keep, STDERR_FILENO);
+	close(keep);
+	CHECK_INT(rc, -1);
+	CHECK(x == NULL);
+	CHECK_STR_HAS(err, "libsvm cannot read");
+	if (cap) {
+		CHECK_INT((int)ftell(cap), 0); /* nothing of libsvm's on stderr */
+		fclose(cap);
+	}
+	free(blob);
+}
+
 static void test_roundtrip(const train_model *m, const train_data *d, const int *idx, int n)
 {
 	char err[512];
@@ -338,6 +381,7 @@ int main(void)
 	test_roundtrip(mlp, &d, idx, n_te);
 	test_roundtrip(lr, &d, idx, n_te);
 	test_roundtrip(svm, &d, idx, n_te);
+	test_svm_damaged(svm);
 
 	/* liblinear's linear SVR: a linear model like lr's, fitted to the
 	 * epsilon-insensitive loss; seeded, so the same rows give the same */
