@@ -9,6 +9,7 @@
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_pipeline.h>
 #include <math.h>
 #include <mma.h>
 #include <stdint.h>
@@ -576,9 +577,10 @@ __global__ void __launch_bounds__(kAttnWarps * 32, 2)
  * holds one (sample, head)'s K and V in shared memory, keys padded with
  * zero rows to a multiple of 16, and its warps take tiles of 16 query rows
  * in turn (grid.y chunks the tiles as attention_rt_launch chunks its
- * groups). Per tile, through nvcuda::wmma: the scores Q K^T (16 x s16) into
- * float accumulators, stored to the warp's float buffer; the softmax in
- * float, one row at a time across the warp's lanes, the padded keys
+ * groups). K, V and Q reach shared memory by asynchronous copies (cp.async),
+ * all in flight at once. Per tile, through nvcuda::wmma: the scores Q K^T
+ * (16 x s16) into float accumulators, stored to the warp's float buffer;
+ * the softmax in float, two lanes a row, each every other key, the padded keys
  * (j >= seq) taken as -inf (probability 0, so the zero V rows they meet add
  * nothing); then P V with the unnormalised probabilities, and the output
  * times 1 / sum in float, stored in the storage type, rows past seq never
@@ -685,30 +687,49 @@ __global__ void __launch_bounds__(kAttnTcWarps * 32)
 	const int n = blockIdx.x / heads, h = blockIdx.x % heads;
 	const int64_t row = 3LL * feat;
 	const T *base = qkv + (int64_t)n * seq * row + (int64_t)h * dh;
+	/* K, V and each warp's first Q tile are copied to shared memory
+	 * asynchronously (cp.async on sm_80 and later), every copy in flight
+	 * at once: loaded into registers and stored, a loop's global reads
+	 * waited one after another */
+	const uint4 zero = make_uint4(0, 0, 0, 0);
 	for (int i = threadIdx.x; i < s16 * dv; i += blockDim.x) {
 		int j = i / dv, d = (i % dv) * vec;
-		uint4 kv = make_uint4(0, 0, 0, 0), vv = kv;
 		if (j < seq) {
 			const T *kg = base + (int64_t)j * row + feat + d;
-			kv = *(const uint4 *)kg;
-			vv = *(const uint4 *)(kg + feat);
+			__pipeline_memcpy_async(K + j * ldk + d, kg, 16);
+			__pipeline_memcpy_async(V + j * ldk + d, kg + feat, 16);
+		} else {
+			*(uint4 *)(K + j * ldk + d) = zero;
+			*(uint4 *)(V + j * ldk + d) = zero;
 		}
-		*(uint4 *)(K + j * ldk + d) = kv;
-		*(uint4 *)(V + j * ldk + d) = vv;
 	}
-	__syncthreads();
 	const int tiles = s16 / 16;
+	const int t0 = blockIdx.y * tiles_per_block + warp;
 	const int t1 = min(tiles, (int)(blockIdx.y + 1) * tiles_per_block);
-	for (int t = blockIdx.y * tiles_per_block + warp; t < t1; t += warps) {
-		const int i0 = t * 16;
+	/* this warp's Q tile t into Q, asynchronously */
+	auto copy_q = [&](int t) {
 		for (int x = lane; x < 16 * dv; x += 32) {
-			int r = x / dv, d = (x % dv) * vec;
-			uint4 qv = make_uint4(0, 0, 0, 0);
-			if (i0 + r < seq)
-				qv = *(const uint4 *)(base + (int64_t)(i0 + r) * row + d);
-			*(uint4 *)(Q + r * ldk + d) = qv;
+			int r = x / dv, d = (x % dv) * vec, i = t * 16 + r;
+			if (i < seq)
+				__pipeline_memcpy_async(Q + r * ldk + d,
+				                        base + (int64_t)i * row + d, 16);
+			else
+				*(uint4 *)(Q + r * ldk + d) = zero;
 		}
-		__syncwarp();
+	};
+	if (t0 < t1)
+		copy_q(t0);
+	__pipeline_commit();
+	__pipeline_wait_prior(0);
+	__syncthreads(); /* K and V, copied by the whole block */
+	for (int t = t0; t < t1; t += warps) {
+		const int i0 = t * 16;
+		if (t != t0) {
+			copy_q(t);
+			__pipeline_commit();
+			__pipeline_wait_prior(0);
+			__syncwarp();
+		}
 		for (int c = 0; c < s16; c += 16) {
 			wmma::fragment<wmma::accumulator, 16, 16, KK, float> acc;
 			wmma::fill_fragment(acc, 0.0f);
@@ -726,19 +747,23 @@ __global__ void __launch_bounds__(kAttnTcWarps * 32)
 			wmma::store_matrix_sync(Sf + c, acc, lds, wmma::mem_row_major);
 		}
 		__syncwarp();
-		for (int r = 0; r < 16; r++) {
+		{
+			/* two lanes a row, each every other key: the 16 rows at
+			 * once, where a row at a time across the warp waited on
+			 * two warp-wide reductions per row */
+			const int r = lane >> 1, half = lane & 1;
 			const float *sr = Sf + r * lds;
 			float m = -INFINITY, sum = 0.0f;
-			for (int j = lane; j < seq; j += 32)
+			for (int j = half; j < seq; j += 2)
 				m = fmaxf(m, sr[j] * scale);
-			m = warp_max(m);
+			m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
 			/* each lane reads and then writes only its own j, so
 			 * fp32's P may take the scores' place */
-			for (int j = lane; j < s16; j += 32)
+			for (int j = half; j < s16; j += 2)
 				sum += put_p(P + r * ldp + j,
 				             j < seq ? expf(sr[j] * scale - m) : 0.0f);
-			sum = warp_sum(sum);
-			if (lane == 0)
+			sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+			if (half == 0)
 				inv[r] = 1.0f / sum;
 		}
 		__syncwarp();
