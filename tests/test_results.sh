@@ -78,6 +78,16 @@ for w in before after; do
 	same wsgrow-by-batch-$w $WS/vgg-by-batch-$w.txt python3 bench/gpu/timeline.py $WS/timeline-$w.csv \
 		--db $WS/runs-$w.csv --ops data/h100/ops.csv --by-batch vgg
 done
+same wsgrow-by-run-before $WS/by-run-before.txt python3 bench/gpu/timeline.py $WS/timeline-before.csv \
+	--db $WS/runs-before.csv --by-run
+# the four pairs live in one call (bench/results/h100/batching-live-8ec923c/):
+# its timeline, live groups, and each run's spans against its process's first
+BL=bench/results/h100/batching-live-8ec923c
+same batching-live-timeline $BL/timeline.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
+	--db $BL/runs.csv --ops data/h100/ops.csv --groups $T/bl-groups.csv
+cmp -s "$T/bl-groups.csv" $BL/live-groups.csv && ok || bad "timeline.py --groups differs from $BL/live-groups.csv"
+same batching-live-by-run $BL/by-run.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
+	--db $BL/runs.csv --by-run
 for f in stored new; do
 	same wsgrow-combined-$f $WS/combined-$f.txt python3 bench/gpu/live_pick.py --section $f \
 		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \
@@ -96,6 +106,8 @@ expect_fail live-pick-missing "live_pick.py: $WS/regroup-after.txt has no rows o
 	python3 bench/gpu/live_pick.py $WS/regroup-after.txt=resnet50+vgg16
 expect_fail by-batch-no-db "timeline.py: --by-batch needs --ops and --db" \
 	python3 bench/gpu/timeline.py $WS/timeline-after.csv --by-batch vgg
+expect_fail by-run-no-db "timeline.py: --by-run needs --db" \
+	python3 bench/gpu/timeline.py $WS/timeline-after.csv --by-run
 
 # the what-if folder, fitted, and §7.4 simulated on it
 mkdir -p "$T/bound"

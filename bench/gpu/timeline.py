@@ -26,7 +26,10 @@ contention model's error on groups that ran live. With --by-batch PREFIX
 (and --ops, --db) the groups of one whole query of a model whose name starts
 with PREFIX are listed instead, per model, batch and policy: how many, and
 the median and largest GPU span over the profile's time (a batch size the
-executor runs slower than its profile stands out)."""
+executor runs slower than its profile stands out). With --by-run (and
+--db, whose runs' pids tell the processes apart) each run's groups of one
+segment are set against the same segments in the first run of its process
+that ran them: the median difference in GPU span per model and run."""
 import argparse
 import csv
 import json
@@ -70,19 +73,24 @@ def parse_segs(text):
     return out
 
 
-def run_names(db):
-    """The live runs' names; db may be a CSV of the runs table (sqlite3 -csv
-    -header DB "SELECT * FROM runs"), as bench/results keeps them."""
+def live_runs(db):
+    """The live runs (id, name, policy, tags, pid) in id order; db may be a
+    CSV of the runs table (sqlite3 -csv -header DB "SELECT * FROM runs"),
+    as bench/results keeps them."""
     if db.endswith(".csv"):
         with open(db, newline="") as f:
-            rows = [(int(r["id"]), r["name"], r["policy"], r["tags"])
+            rows = [(int(r["id"]), r["name"], r["policy"], r["tags"], r["pid"])
                     for r in csv.DictReader(f) if r["device"] == "cuda"]
         rows.sort()
-    else:
-        rows = sqlite3.connect(db).execute(
-            "SELECT id, name, policy, tags FROM runs WHERE device = 'cuda' ORDER BY id").fetchall()
+        return rows
+    return sqlite3.connect(db).execute(
+        "SELECT id, name, policy, tags, pid FROM runs WHERE device = 'cuda' ORDER BY id").fetchall()
+
+
+def run_names(db):
+    """The live runs' names, id:label@load."""
     names = []
-    for rid, name, policy, tags in rows:
+    for rid, name, policy, tags, _ in live_runs(db):
         try:
             t = json.loads(tags or "{}")
         except json.JSONDecodeError:
@@ -131,6 +139,50 @@ def by_batch(runs, names, ops, whole, prefix):
         print(f"| {m} | {b} | {p} | {len(v)} | {med(v):.3f} | {max(v):.3f} |")
 
 
+def by_run(runs, names, pids):
+    """Each run's single-segment groups against the same (model, batch, seq,
+    ops) in the first run of its process that ran them: the median
+    difference in GPU span, us, per model (over the keys with 3 groups or
+    more). A process's later runs can run every kernel a little slower than
+    its first (bench/gpu/NOTES.md, twelfth sitting), which a profile
+    measured in fresh processes does not see."""
+    first = {}  # (pid, model) -> {(batch, seq, start, end): median span}
+    cells = {}  # (run name, model) -> median difference, None for a first run
+    for i, key in enumerate(sorted(runs)):
+        spans = {}
+        for r in runs[key]:
+            segs = parse_segs(r["segs"])
+            if len(segs) == 1:
+                s = segs[0]
+                spans.setdefault(s["model"], {}).setdefault(
+                    (s["batch"], s["seq"], s["start"], s["end"]), []).append(float(r["span_us"]))
+        for model, by in spans.items():
+            base = first.get((pids[i], model))
+            if base is None:
+                first[(pids[i], model)] = {k: med(v) for k, v in by.items()}
+                cells[(names[i], model)] = None
+                continue
+            diff = [med(v) - base[k] for k, v in by.items() if k in base and len(v) >= 3]
+            if diff:
+                cells[(names[i], model)] = med(diff)
+    models = sorted({m for _, m in cells})
+    print("| model | first runs of a process | later runs | span - first's, median us (min, max) |")
+    print("| --- | --- | --- | --- |")
+    for m in models:
+        firsts = [n for (n, mm), d in cells.items() if mm == m and d is None]
+        rest = [d for (n, mm), d in cells.items() if mm == m and d is not None]
+        span = f"{med(rest):+.1f} ({min(rest):+.1f}, {max(rest):+.1f})" if rest else "-"
+        print(f"| {m} | {', '.join(firsts)} | {len(rest)} | {span} |")
+    print()
+    print("| run | " + " | ".join(models) + " |")
+    print("|" + " --- |" * (len(models) + 1))
+    for n in names:
+        if any((n, m) in cells for m in models):
+            row = ["first" if cells.get((n, m), 0.0) is None else
+                   f"{cells[(n, m)]:+.1f}" if (n, m) in cells else "" for m in models]
+            print(f"| {n} | " + " | ".join(row) + " |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("timeline")
@@ -138,6 +190,7 @@ def main():
     ap.add_argument("--ops")
     ap.add_argument("--groups")
     ap.add_argument("--by-batch", metavar="PREFIX")
+    ap.add_argument("--by-run", action="store_true")
     a = ap.parse_args()
     runs = {}
     with open(a.timeline, newline="") as f:
@@ -155,6 +208,11 @@ def main():
         if not ops or not names:
             sys.exit("timeline.py: --by-batch needs --ops and --db")
         by_batch(runs, names, ops, whole, a.by_batch)
+        return
+    if a.by_run:
+        if not names:
+            sys.exit("timeline.py: --by-run needs --db")
+        by_run(runs, names, [r[4] for r in live_runs(a.db)])
         return
     if a.groups:
         write_groups(runs, a.groups)
