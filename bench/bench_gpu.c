@@ -23,6 +23,10 @@
  *                     S seconds of runs have passed, so that the card's power
  *                     and clocks reach the steady state of a busy server;
  *                     default 0: 20 runs)]
+ *                    [--again N (whole table: after a model's graph rows,
+ *                     its executor freed and made again N times in the same
+ *                     process, each timed as mode graph-again1..N: whether
+ *                     a process's later executors run slower than its first)]
  *   bench_gpu --kernels MODEL:BATCH [--fp16|--bf16] [--nhwc] [--fuse-add]
  *                                   [--ws-all] [--dw N] [--max-batch N (default BATCH)]
  *                                   one eager run of the whole model between
@@ -88,6 +92,7 @@ typedef struct opts {
 	int n_batches;
 	int graphs_only; /* whole table: no eager executor */
 	double warm_s;   /* whole table: warm-up of at least this many seconds */
+	int again;       /* whole table: graph executors freed and made again */
 } opts;
 
 static int cmp_double(const void *a, const void *b)
@@ -297,7 +302,11 @@ static int bench_whole(const opts *o)
 			break;
 		}
 		int seq = m->has_seq ? 64 : 0;
-		for (int graphs = o->graphs_only; graphs <= 1 && !rc; graphs++) {
+		for (int k = o->graphs_only; k <= 1 + o->again && !rc; k++) {
+			int graphs = k > 0;
+			char mode[32] = "eager";
+			if (graphs)
+				snprintf(mode, sizeof mode, k == 1 ? "graph" : "graph-again%d", k - 1);
 			cuda_exec *x = open_exec(m, o->max_batch, seq, graphs, o->find);
 			if (!x) {
 				rc = -1;
@@ -331,12 +340,11 @@ static int bench_whole(const opts *o)
 							                         " %d", r);
 					}
 				stats s = stats_of(ms, runs);
-				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq,
-				    graphs ? "graph" : "eager", s.median, s.p99, s.p99 / s.median,
-				    runs);
+				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq, mode,
+				    s.median, s.p99, s.p99 / s.median, runs);
 				printf("# tail %s batch %d %s: %d of %d runs over 1.03x the median, at%s; "
 				       "max %.4f ms\n",
-				       m->name, b, graphs ? "graph" : "eager", slow, runs,
+				       m->name, b, mode, slow, runs,
 				       slow ? where : " none", ms[runs - 1]);
 				if (graphs)
 					printf("# %s batch %d: %d convs as im2col + GEMM, %d below "
@@ -657,7 +665,7 @@ static int usage(void)
 	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--dw 0|1|2]\n"
 	    "                [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
-	    "                [--graphs-only] [--warm-s S] [--fc-lt (also with --kernels, "
+	    "                [--graphs-only] [--warm-s S] [--again N] [--fc-lt (also with --kernels, "
 	    "--sanitize-run)]\n"
 	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-tc (also with --kernels, --sanitize-run)]\n"
@@ -671,7 +679,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0, {1, 4, 8, 16}, 4, 0, 0};
+	opts o = {NULL, 0, 1, 1, 1, NULL, 16, 0, {1, 4, 8, 16}, 4, 0, 0, 0};
 	char err[ERRLEN];
 	int sanitize = 0;
 	const char *kernels = NULL;
@@ -740,6 +748,14 @@ int main(int argc, char **argv)
 				    argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--again") && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 0 || n > 20) {
+				fprintf(stderr, "bench_gpu: --again wants 0 to 20, got '%s'\n", argv[i]);
+				return 2;
+			}
+			o.again = (int)n;
 		} else if (!strcmp(argv[i], "--graphs-only"))
 			o.graphs_only = 1;
 		else if (!strcmp(argv[i], "--kernels") && i + 1 < argc)

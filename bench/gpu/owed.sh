@@ -22,6 +22,9 @@
 #          beyond, 300 queries a run)
 #   mig    issue 13's §7.5 as the protocol has it: mig.lua cuda h200, 1000
 #          queries a run, seeds 1-3 (about 650 s a seed, more than a call)
+#   later  (on either card) why a process's later runs are slower than its
+#          first: bench_gpu --again, then one pair live without and with
+#          kept executors, each timeline read by timeline.py --by-run
 #   fcfind (on either card) `find` timing each fc layer's cuBLASLt candidates: test_cuda lt,
 #          then bert in fp32 and fp16 against torch.compile with and
 #          without it (its kernels under Nsight Compute at b32), then vgg19
@@ -114,6 +117,44 @@ attn() {
 	fi
 	bert_check 120 test_cuda-attn.txt "attention models" "fp32+$LEVERS fp16+$LEVERS" "fp32+$LEVERS"
 }
+# why a process's later runs run every kernel slower than its first
+# (NOTES.md, twelfth sitting): bench_gpu --again (bert and resnet50 whole,
+# the executor freed and made again three times in one process), then
+# scenarios/batching.lua live for resnet50+bert (one process, 14 runs)
+# without and with the executors kept (ABACUS_EXEC_CACHE=1), each with
+# its timeline read by timeline.py --by-run
+later() {
+	. bench/gpu/stage.sh
+	. bench/gpu/variant.sh
+	gpu_env
+	local vf k gpu=h100
+	case $card in *H200*) gpu=h200 ;; esac
+	vf=$(variant_flags "fp32+$LEVERS")
+	taskset -c 0,1 timeout 120 "$BUILD/bench_gpu" "$OUT/again" --only whole --graphs-only \
+		--models bert,resnet50 --batches 1,4,8 --max-batch 8 --again 3 ${vf#*|} >"$OUT/again.txt" 2>&1
+	echo "bench_gpu --again 3: exit $?"
+	grep -E "^(bert|resnet50)," "$OUT/again/whole.csv"
+	for k in fresh kept; do
+		local left=$((${END_S:-560} - SECONDS - 20))
+		[ $k = fresh ] && left=$((left / 2))
+		[ "$left" -gt 60 ] || break
+		(
+			[ $k = kept ] && export ABACUS_EXEC_CACHE=1
+			OUT=$OUT/$k GPU=$gpu PAIRS=resnet50+bert QUERIES=300 LIMIT=$left \
+				ABACUS_TIMELINE=$OUT/$k/tl.csv bash bench/gpu/batching_live.sh pairs >/dev/null 2>&1
+		)
+		# the runs table as CSV (the GPU machine has no sqlite3 command)
+		tar xzf "$OUT/$k/live-db.tgz" -C "$OUT/$k" && python3 -c 'import csv, sqlite3, sys
+c = sqlite3.connect(sys.argv[1]).execute("SELECT * FROM runs")
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow([d[0] for d in c.description])
+w.writerows(c)' "$OUT/$k/live.db" >"$OUT/$k/runs.csv"
+		rm -f "$OUT/$k/live.db"
+		echo "== $k executors: timeline.py --by-run"
+		python3 bench/gpu/timeline.py "$OUT/$k/tl.csv" --db "$OUT/$k/runs.csv" --by-run | tee "$OUT/$k/by-run.txt" | head -n 6
+	done
+}
+[ "${1:-}" = later ] && { later; exit 0; }
 [ "${1:-}" = fcfind ] && { fcfind; exit 0; }
 [ "${1:-}" = attn ] && { attn; exit 0; }
 case $card in
