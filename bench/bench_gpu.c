@@ -306,7 +306,8 @@ static int bench_whole(const opts *o)
 			int graphs = k > 0;
 			char mode[32] = "eager";
 			if (graphs)
-				snprintf(mode, sizeof mode, k == 1 ? "graph" : "graph-again%d", k - 1);
+				snprintf(mode, sizeof mode, k == 1 ? "graph" : "graph-again%d",
+				         k - 1);
 			cuda_exec *x = open_exec(m, o->max_batch, seq, graphs, o->find);
 			if (!x) {
 				rc = -1;
@@ -342,10 +343,10 @@ static int bench_whole(const opts *o)
 				stats s = stats_of(ms, runs);
 				row(f, "%s,%d,%d,%s,%.4f,%.4f,%.3f,%d\n", m->name, b, seq, mode,
 				    s.median, s.p99, s.p99 / s.median, runs);
-				printf("# tail %s batch %d %s: %d of %d runs over 1.03x the median, at%s; "
-				       "max %.4f ms\n",
-				       m->name, b, mode, slow, runs,
-				       slow ? where : " none", ms[runs - 1]);
+				printf("# tail %s batch %d %s: %d of %d runs over 1.03x the "
+				       "median, at%s; max %.4f ms\n",
+				       m->name, b, mode, slow, runs, slow ? where : " none",
+				       ms[runs - 1]);
 				if (graphs)
 					printf("# %s batch %d: %d convs as im2col + GEMM, %d below "
 					       "cuDNN's first choice for workspace, %d depthwise "
@@ -665,8 +666,8 @@ static int usage(void)
 	    "                [--nhwc|--nhwc-all] [--fuse-add] [--ws-all] [--dw 0|1|2]\n"
 	    "                [--whole 0|1]\n"
 	    "                [--batches 1,4,8,16]\n"
-	    "                [--graphs-only] [--warm-s S] [--again N] [--fc-lt (also with --kernels, "
-	    "--sanitize-run)]\n"
+	    "                [--graphs-only] [--warm-s S] [--again N]\n"
+	    "                [--fc-lt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-rt (also with --kernels, --sanitize-run)]\n"
 	    "                [--attn-tc (also with --kernels, --sanitize-run)]\n"
 	    "       bench_gpu --sanitize-run [--models a,b] [--fp16|--bf16] [--nhwc] [--fuse-add]\n"
@@ -752,7 +753,8 @@ int main(int argc, char **argv)
 			char *end;
 			long n = strtol(argv[++i], &end, 10);
 			if (*end || n < 0 || n > 20) {
-				fprintf(stderr, "bench_gpu: --again wants 0 to 20, got '%s'\n", argv[i]);
+				fprintf(stderr, "bench_gpu: --again wants 0 to 20, got '%s'\n",
+				        argv[i]);
 				return 2;
 			}
 			o.again = (int)n;
