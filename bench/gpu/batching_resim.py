@@ -18,7 +18,10 @@ With SIM.DB (that run's database) it matches the live runs (side cuda) with
 the simulated ones (side sim) by pair, load and policy label, the newest
 of each, and prints the table batching_live.sh prints (sim/live - 1 in %,
 within 5% for goodput and 10% for p99), then per policy how many runs fall
-within both bounds and the mean size of each difference."""
+within both bounds and the mean size of each difference. With --skip-first
+(after SIM.DB) each pair's first live run is left out: batching_live.sh runs
+a pair in one process, and a process's later runs run every kernel slower
+than its first (bench/gpu/timeline.py --by-run)."""
 import json
 import sqlite3
 import sys
@@ -41,19 +44,28 @@ def runs(path, side):
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    skip_first = args[2:] == ["--skip-first"]
+    if len(args) != 2 and not skip_first:
         sys.exit(__doc__)
-    live = runs(sys.argv[1], "cuda")
-    if sys.argv[2] == "--units":
+    live = runs(args[0], "cuda")
+    if args[1] == "--units":
         units = {}
         for (pair, _, _), (_, _, qos, cap, _) in sorted(live.items(), key=lambda kv: kv[1][4]):
             units.setdefault(pair, f"{pair}:{cap!r}:{qos!r}")
         print(" ".join(units.values()))
         return
-    sim = runs(sys.argv[2], "sim")
+    sim = runs(args[1], "sim")
+    if skip_first:
+        first = {}
+        for key, v in live.items():
+            if key[0] not in first or v[4] < live[first[key[0]]][4]:
+                first[key[0]] = key
+        for key in first.values():
+            del live[key]
     missing = [k for k in live if k not in sim]
     if missing:
-        sys.exit(f"batching_resim.py: {sys.argv[2]} has no simulated run of {missing[0]}")
+        sys.exit(f"batching_resim.py: {args[1]} has no simulated run of {missing[0]}")
     print("pair                    x C           policy  QoS ms  live goodput  sim goodput  sim/live-1 %"
           "  live p99 ms  sim p99 ms  sim/live-1 %  within 5%/10%")
     per, order = {}, []
@@ -83,6 +95,8 @@ def main():
     for label in order:
         n, ok, g, p = per[label]
         print(f"{label:<16} {n:5d} {ok:12d} {g / n:22.1f} {p / n:18.1f}")
+    n, ok, g, p = (sum(v[i] for v in per.values()) for i in range(4))
+    print(f"{'all':<16} {n:5d} {ok:12d} {g / n:22.2f} {p / n:18.2f}")
 
 
 if __name__ == "__main__":
