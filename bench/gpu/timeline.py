@@ -176,11 +176,15 @@ def by_run(runs, names, pids):
     print()
     print("| run | " + " | ".join(models) + " |")
     print("|" + " --- |" * (len(models) + 1))
+
+    def cell(n, m):
+        if (n, m) not in cells:
+            return ""
+        return "first" if cells[(n, m)] is None else f"{cells[(n, m)]:+.1f}"
+
     for n in names:
         if any((n, m) in cells for m in models):
-            row = ["first" if cells.get((n, m), 0.0) is None else
-                   f"{cells[(n, m)]:+.1f}" if (n, m) in cells else "" for m in models]
-            print(f"| {n} | " + " | ".join(row) + " |")
+            print(f"| {n} | " + " | ".join(cell(n, m) for m in models) + " |")
 
 
 def main():
