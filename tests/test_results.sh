@@ -88,6 +88,8 @@ same batching-live-timeline $BL/timeline.txt python3 bench/gpu/timeline.py $BL/t
 cmp -s "$T/bl-groups.csv" $BL/live-groups.csv && ok || bad "timeline.py --groups differs from $BL/live-groups.csv"
 same batching-live-by-run $BL/by-run.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
 	--db $BL/runs.csv --by-run
+same batching-live-by-run-ops $BL/by-run-ops.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
+	--db $BL/runs.csv --ops data/h100/ops.csv --by-run
 for f in stored new; do
 	same wsgrow-combined-$f $WS/combined-$f.txt python3 bench/gpu/live_pick.py --section $f \
 		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \

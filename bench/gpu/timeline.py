@@ -29,7 +29,9 @@ the median and largest GPU span over the profile's time (a batch size the
 executor runs slower than its profile stands out). With --by-run (and
 --db, whose runs' pids tell the processes apart) each run's groups of one
 segment are set against the same segments in the first run of its process
-that ran them: the median difference in GPU span per model and run."""
+that ran them: the median difference in GPU span per model and run; with
+--ops too, a whole query's span in first and later runs against the
+profile's time for it."""
 import argparse
 import csv
 import json
@@ -139,7 +141,7 @@ def by_batch(runs, names, ops, whole, prefix):
         print(f"| {m} | {b} | {p} | {len(v)} | {med(v):.3f} | {max(v):.3f} |")
 
 
-def by_run(runs, names, pids):
+def by_run(runs, names, pids, ops, whole):
     """Each run's single-segment groups against the same (model, batch, seq,
     ops) in the first run of its process that ran them: the median
     difference in GPU span, us, per model (over the keys with 3 groups or
@@ -148,6 +150,7 @@ def by_run(runs, names, pids):
     measured in fresh processes does not see."""
     first = {}  # (pid, model) -> {(batch, seq, start, end): median span}
     cells = {}  # (run name, model) -> median difference, None for a first run
+    whole_q = {}  # (model, batch, seq) -> ([first runs' medians], [later runs' medians])
     for i, key in enumerate(sorted(runs)):
         spans = {}
         for r in runs[key]:
@@ -158,6 +161,9 @@ def by_run(runs, names, pids):
                     (s["batch"], s["seq"], s["start"], s["end"]), []).append(float(r["span_us"]))
         for model, by in spans.items():
             base = first.get((pids[i], model))
+            for (b, sq, st, en), v in by.items():
+                if st == 0 and en == whole.get((model, b, sq)) and len(v) >= 3:
+                    whole_q.setdefault((model, b, sq), ([], []))[base is not None].append(med(v))
             if base is None:
                 first[(pids[i], model)] = {k: med(v) for k, v in by.items()}
                 cells[(names[i], model)] = None
@@ -185,6 +191,19 @@ def by_run(runs, names, pids):
     for n in names:
         if any((n, m) in cells for m in models):
             print(f"| {n} | " + " | ".join(cell(n, m) for m in models) + " |")
+    if not ops:
+        return
+    # with --ops: a whole query's GPU span in first and later runs (median
+    # of the runs' medians) against the profile's time for it
+    print()
+    print("| model | batch | seq | profile us | first runs | later runs | first / profile | later / profile |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for (m, b, sq), (f, later) in sorted(whole_q.items()):
+        if not f or not later:
+            continue
+        p = ops[(m, b, sq)][whole[(m, b, sq)]]
+        print(f"| {m} | {b} | {sq} | {p:.1f} | {med(f):.1f} | {med(later):.1f} | "
+              f"{med(f) / p:.3f} | {med(later) / p:.3f} |")
 
 
 def main():
@@ -216,7 +235,7 @@ def main():
     if a.by_run:
         if not names:
             sys.exit("timeline.py: --by-run needs --db")
-        by_run(runs, names, [r[4] for r in live_runs(a.db)])
+        by_run(runs, names, [r[4] for r in live_runs(a.db)], ops, whole)
         return
     if a.groups:
         write_groups(runs, a.groups)
