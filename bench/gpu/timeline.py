@@ -146,8 +146,8 @@ def by_run(runs, names, pids, ops, whole):
     ops) in the first run of its process that ran them: the median
     difference in GPU span, us, per model (over the keys with 3 groups or
     more). A process's later runs can run every kernel a little slower than
-    its first (bench/gpu/NOTES.md, twelfth sitting), which a profile
-    measured in fresh processes does not see."""
+    its first (bench/gpu/NOTES.md, twelfth sitting); with ops, which of the
+    two states the profile was measured in shows."""
     first = {}  # (pid, model) -> {(batch, seq, start, end): median span}
     cells = {}  # (run name, model) -> median difference, None for a first run
     whole_q = {}  # (model, batch, seq) -> ([first runs' medians], [later runs' medians])
