@@ -305,9 +305,10 @@ static int bench_whole(const opts *o)
 		for (int k = o->graphs_only; k <= 1 + o->again && !rc; k++) {
 			int graphs = k > 0;
 			char mode[32] = "eager";
-			if (graphs)
-				snprintf(mode, sizeof mode, k == 1 ? "graph" : "graph-again%d",
-				         k - 1);
+			if (k == 1)
+				snprintf(mode, sizeof mode, "graph");
+			else if (k > 1)
+				snprintf(mode, sizeof mode, "graph-again%d", k - 1);
 			cuda_exec *x = open_exec(m, o->max_batch, seq, graphs, o->find);
 			if (!x) {
 				rc = -1;
