@@ -21,7 +21,13 @@ within 5% for goodput and 10% for p99), then per policy how many runs fall
 within both bounds and the mean size of each difference. With --skip-first
 (after SIM.DB) each pair's first live run is left out: batching_live.sh runs
 a pair in one process, and a process's later runs run every kernel slower
-than its first (bench/gpu/timeline.py --by-run)."""
+than its first (bench/gpu/timeline.py --by-run).
+
+  python3 bench/gpu/batching_resim.py LIVE.DB SIM.DB --by-model PAIR LOAD LABEL
+
+prints, for one run of each side, each model's p50 and p99 of latency, of
+its wait (arrival to start) and of its service (start to end), ms: where
+a difference in p99 comes from."""
 import json
 import sqlite3
 import sys
@@ -43,8 +49,33 @@ def runs(path, side):
     return out
 
 
+def by_model(live_db, sim_db, pair, load, label):
+    def q(xs, p):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+    print(f"{pair} at {load} x C, {label}: ms")
+    print("side  model           queries  latency p50  p99  wait p50  p99  service p50  p99")
+    for side, db in (("live", live_db), ("sim", sim_db)):
+        key = (pair, load, label)
+        r = runs(db, "cuda" if side == "live" else "sim")
+        if key not in r:
+            sys.exit(f"batching_resim.py: {db} has no {side} run of {pair} at {load} x C under {label}")
+        con = sqlite3.connect("file:" + db + "?mode=ro", uri=True)
+        rows = con.execute(
+            "SELECT model, latency_ms, start_ms - arrival_ms, end_ms - start_ms FROM queries "
+            "WHERE run_id = ? AND latency_ms IS NOT NULL", (r[key][4],)).fetchall()
+        for m in sorted({x[0] for x in rows}):
+            lat, wait, svc = zip(*[x[1:] for x in rows if x[0] == m])
+            print(f"{side:<5} {m:<15} {len(lat):7d}  {q(lat, .5):11.2f} {q(lat, .99):5.2f} "
+                  f"{q(wait, .5):9.2f} {q(wait, .99):5.2f} {q(svc, .5):12.2f} {q(svc, .99):5.2f}")
+
+
 def main():
     args = sys.argv[1:]
+    if len(args) == 6 and args[2] == "--by-model":
+        by_model(args[0], args[1], args[3], float(args[4]), args[5])
+        return
     skip_first = args[2:] == ["--skip-first"]
     if len(args) != 2 and not skip_first:
         sys.exit(__doc__)
