@@ -90,6 +90,8 @@ same batching-live-by-run $BL/by-run.txt python3 bench/gpu/timeline.py $BL/timel
 	--db $BL/runs.csv --by-run
 same batching-live-by-run-ops $BL/by-run-ops.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
 	--db $BL/runs.csv --ops data/h100/ops.csv --by-run
+same batching-live-slowdown $BL/slowdown.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
+	--ops data/h100/ops.csv --slowdown
 for f in stored new; do
 	same wsgrow-combined-$f $WS/combined-$f.txt python3 bench/gpu/live_pick.py --section $f \
 		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \
@@ -110,6 +112,8 @@ expect_fail by-batch-no-db "timeline.py: --by-batch needs --ops and --db" \
 	python3 bench/gpu/timeline.py $WS/timeline-after.csv --by-batch vgg
 expect_fail by-run-no-db "timeline.py: --by-run needs --db" \
 	python3 bench/gpu/timeline.py $WS/timeline-after.csv --by-run
+expect_fail slowdown-no-ops "timeline.py: --slowdown needs --ops" \
+	python3 bench/gpu/timeline.py $WS/timeline-after.csv --slowdown
 
 # the what-if folder, fitted, and §7.4 simulated on it
 mkdir -p "$T/bound"

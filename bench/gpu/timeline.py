@@ -31,7 +31,10 @@ executor runs slower than its profile stands out). With --by-run (and
 segment are set against the same segments in the first run of its process
 that ran them: the median difference in GPU span per model and run; with
 --ops too, a whole query's span in first and later runs against the
-profile's time for it."""
+profile's time for it. With --slowdown (and --ops) the groups of two
+segments that start together are read for the slowdown each model's
+segment met beside the other: the shorter runs wholly beside the longer,
+so its span over its solo time is the GPU's slowdown of it there."""
 import argparse
 import csv
 import json
@@ -206,6 +209,30 @@ def by_run(runs, names, pids, ops, whole):
               f"{med(f) / p:.3f} | {med(later) / p:.3f} |")
 
 
+def slowdown(runs, ops, whole):
+    """Groups of two segments that start together (within 20 us): the
+    shorter one (by profile) runs wholly beside the longer, so its span
+    over its solo time is the slowdown the GPU gave it there. Per (model,
+    partner), the median over the groups (10 or more)."""
+    by = {}
+    for rows in runs.values():
+        for r in rows:
+            segs = parse_segs(r["segs"])
+            if len(segs) != 2 or max(s["st"] for s in segs) > 20:
+                continue
+            solo = [prof_us(ops, whole, s) for s in segs]
+            if not all(solo):
+                continue
+            i = 0 if solo[0] < solo[1] else 1
+            s, o = segs[i], segs[1 - i]
+            by.setdefault((s["model"], o["model"]), []).append((s["en"] - s["st"]) / solo[i])
+    print("| model (the shorter) | beside | groups | span / solo, median |")
+    print("| --- | --- | --- | --- |")
+    for (m, o), v in sorted(by.items()):
+        if len(v) >= 10:
+            print(f"| {m} | {o} | {len(v)} | {med(v):.3f} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("timeline")
@@ -214,6 +241,7 @@ def main():
     ap.add_argument("--groups")
     ap.add_argument("--by-batch", metavar="PREFIX")
     ap.add_argument("--by-run", action="store_true")
+    ap.add_argument("--slowdown", action="store_true")
     a = ap.parse_args()
     runs = {}
     with open(a.timeline, newline="") as f:
@@ -231,6 +259,11 @@ def main():
         if not ops or not names:
             sys.exit("timeline.py: --by-batch needs --ops and --db")
         by_batch(runs, names, ops, whole, a.by_batch)
+        return
+    if a.slowdown:
+        if not ops:
+            sys.exit("timeline.py: --slowdown needs --ops")
+        slowdown(runs, ops, whole)
         return
     if a.by_run:
         if not names:
