@@ -143,15 +143,11 @@ later() {
 			OUT=$OUT/$k GPU=$gpu PAIRS=resnet50+bert QUERIES=300 LIMIT=$left \
 				ABACUS_TIMELINE=$OUT/$k/tl.csv bash bench/gpu/batching_live.sh pairs >/dev/null 2>&1
 		)
-		# the runs table as CSV (the GPU machine has no sqlite3 command)
-		tar xzf "$OUT/$k/live-db.tgz" -C "$OUT/$k" && python3 -c 'import csv, sqlite3, sys
-c = sqlite3.connect(sys.argv[1]).execute("SELECT * FROM runs")
-w = csv.writer(sys.stdout, lineterminator="\n")
-w.writerow([d[0] for d in c.description])
-w.writerows(c)' "$OUT/$k/live.db" >"$OUT/$k/runs.csv"
-		rm -f "$OUT/$k/live.db"
+		# timeline.py reads the runs' pids from the live.db batching_live.sh packed
+		tar xzf "$OUT/$k/live-db.tgz" -C "$OUT/$k" || continue
 		echo "== $k executors: timeline.py --by-run"
-		python3 bench/gpu/timeline.py "$OUT/$k/tl.csv" --db "$OUT/$k/runs.csv" --by-run | tee "$OUT/$k/by-run.txt" | head -n 6
+		python3 bench/gpu/timeline.py "$OUT/$k/tl.csv" --db "$OUT/$k/live.db" --by-run | tee "$OUT/$k/by-run.txt" | head -n 6
+		rm -f "$OUT/$k/live.db"
 	done
 }
 [ "${1:-}" = later ] && { later; exit 0; }
