@@ -43,6 +43,18 @@ static const opt_spec calib_opts[] = {
      .kind = OPT_FLAG,
      .off = offsetof(calib_config, write),
      .help = "store the fit as DATA/<gpu>/sim.csv"},
+    {.name = "--share",
+     .kind = OPT_NUM,
+     .meta = "A",
+     .off = offsetof(calib_config, share),
+     .help = "how overlapped ops split their slowdown (sim.h), held in a fit (default 0) or "
+             "tried by --check in place of the stored one"},
+    {.name = "--segments",
+     .kind = OPT_STR,
+     .meta = "CSV",
+     .off = offsetof(calib_config, segments),
+     .help = "groups measured live with their segment ends (seg_us, bench/gpu/timeline.py "
+             "--groups): share is chosen as the one whose fit ends them best"},
     {.name = "--check",
      .kind = OPT_FLAG,
      .off = offsetof(calib_config, check),

@@ -36,13 +36,20 @@ void smp_set_combo(smp_group *g)
 	memcpy(g->combo, combo, sizeof combo);
 }
 
-void smp_fprint(FILE *f, const smp_group *g)
+/* A row's four columns, without its newline. */
+static void fprint_row(FILE *f, const smp_group *g)
 {
 	fprintf(f, "%s,", g->combo);
 	for (int i = 0; i < g->n; i++)
 		fprintf(f, "%s%s:%d:%d:%d:%d", i ? ";" : "", g->seg[i].model, g->seg[i].batch,
 		        g->seg[i].seq, g->seg[i].start, g->seg[i].end);
-	fprintf(f, ",%.3f,%.3f\n", g->median_us, g->p99_us);
+	fprintf(f, ",%.3f,%.3f", g->median_us, g->p99_us);
+}
+
+void smp_fprint(FILE *f, const smp_group *g)
+{
+	fprint_row(f, g);
+	fputc('\n', f);
 }
 
 int smp_write_csv(const char *path, const smp_set *s, char *err, size_t errlen)
@@ -52,9 +59,19 @@ int smp_write_csv(const char *path, const smp_set *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "combo,segments,median_us,p99_us\n");
+	int seg = 0;
 	for (size_t i = 0; i < s->n; i++)
-		smp_fprint(f, &s->g[i]);
+		seg |= s->g[i].has_seg;
+	fprintf(f, "combo,segments,median_us,p99_us%s\n", seg ? ",seg_us" : "");
+	for (size_t i = 0; i < s->n; i++) {
+		const smp_group *g = &s->g[i];
+		fprint_row(f, g);
+		if (seg)
+			fputc(',', f);
+		for (int k = 0; g->has_seg && k < g->n; k++)
+			fprintf(f, "%s%.3f", k ? ";" : "", g->seg_us[k]);
+		fputc('\n', f);
+	}
 	if (fclose(f)) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
@@ -118,16 +135,33 @@ static int check_segment(zoo_set *ms, const smp_segment *g, char *err, size_t er
 	return -1;
 }
 
-enum { SC_COMBO, SC_SEGMENTS, SC_MEDIAN, SC_P99, SC_NCOL };
+enum { SC_COMBO, SC_SEGMENTS, SC_MEDIAN, SC_P99, SC_SEG, SC_NCOL };
 
 /* combo is written for people reading the file; the reader derives it
  * from the segments (smp_set_combo) */
 static const csv_col smp_cols[SC_NCOL] = {
-    {.name = "combo", .required = 1},
-    {.name = "segments", .required = 1},
-    {.name = "median_us", .required = 1},
-    {.name = "p99_us", .required = 1},
+    {.name = "combo", .required = 1},     {.name = "segments", .required = 1},
+    {.name = "median_us", .required = 1}, {.name = "p99_us", .required = 1},
+    {.name = "seg_us", .required = 0},
 };
+
+/* seg_us into g: as many ends as segments, each above 0 and at most
+ * the group's span (a rounding's 0.001 us over it allowed); -1 else. */
+static int parse_ends(const char *text, smp_group *g)
+{
+	char buf[TEXT_LINE_MAX + 1];
+	snprintf(buf, sizeof buf, "%s", text);
+	char *save = NULL;
+	int k = 0;
+	for (char *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		if (k == g->n || csv_double(tok, &g->seg_us[k]) || !(g->seg_us[k] > 0) ||
+		    g->seg_us[k] > g->median_us + 1e-3)
+			return -1;
+		k++;
+	}
+	g->has_seg = k == g->n;
+	return g->has_seg ? 0 : -1;
+}
 
 /* One row into g: 0, or -1 with the message in err. */
 static int parse_group(const csv *c, zoo_set *ms, smp_group *g, char *err, size_t errlen)
@@ -153,6 +187,12 @@ static int parse_group(const csv *c, zoo_set *ms, smp_group *g, char *err, size_
 		return csv_fail(c, SC_P99, err, errlen, "bad latency '%s'", p99);
 	if (g->n == 0)
 		return csv_fail(c, SC_SEGMENTS, err, errlen, "no segments");
+	const char *ends = csv_get(c, SC_SEG);
+	if (ends && parse_ends(ends, g))
+		return csv_fail(c, SC_SEG, err, errlen,
+		                "bad segment ends '%s' (%d numbers above 0, at most the group's "
+		                "median, joined by ';')",
+		                ends, g->n);
 	smp_set_combo(g);
 	return 0;
 }

@@ -10,6 +10,10 @@
  *
  * combo names the models joined by '+'; segments are
  * model:batch:seq:start:end joined by ';' (seq 0 for models without one).
+ * A fifth column, seg_us, may give when each segment ended, us from the
+ * group's start, joined by ';' in the segments' order (a live timeline
+ * measures them: bench/gpu/timeline.py --groups); a row may leave it
+ * empty. The simulator's share of contention is fitted on them (calib.h).
  */
 #ifndef ABACUS_SAMPLE_H
 #define ABACUS_SAMPLE_H
@@ -33,6 +37,8 @@ typedef struct smp_group {
 	int n;
 	smp_segment seg[SMP_MAX_SEG];
 	double median_us, p99_us;
+	int has_seg;                /* seg_us given */
+	double seg_us[SMP_MAX_SEG]; /* each segment's end from the start */
 } smp_group;
 
 typedef struct smp_set {
@@ -53,7 +59,8 @@ void smp_set_combo(smp_group *g);
  * n_ops. */
 int smp_read_csv(const char *path, smp_set *s, char *err, size_t errlen);
 int smp_write_csv(const char *path, const smp_set *s, char *err, size_t errlen);
-/* One row, no newline checks: for streaming writers. */
+/* One row, no newline checks: for streaming writers, whose header has
+ * no seg_us (smp_write_csv writes it where a group has it). */
 void smp_fprint(FILE *f, const smp_group *g);
 
 #endif

@@ -28,17 +28,46 @@ static int model_index(calib *c, const char *name)
 	return -1;
 }
 
-/* Simulated duration of sample i in ns. */
-static int64_t simulate(calib *c, size_t i)
+/* Simulated duration of sample i in ns; ends (when not NULL) gets each
+ * segment's end, ns from the group's start. */
+static int64_t simulate_ends(calib *c, size_t i, int64_t *ends)
 {
 	const smp_group *g = &c->s->g[i];
 	dev_segment *seg = &c->seg[i * SMP_MAX_SEG];
 	dev_group dg = {g->n, seg};
-	int64_t ends[SMP_MAX_SEG];
+	int64_t e[SMP_MAX_SEG];
 	int64_t t0 = device_now(&c->dev);
-	if (device_run_group(&c->dev, &dg, ends))
+	if (device_run_group(&c->dev, &dg, e))
 		return -1;
+	for (int k = 0; ends && k < g->n; k++)
+		ends[k] = e[k] - t0;
 	return device_now(&c->dev) - t0;
+}
+
+static int64_t simulate(calib *c, size_t i)
+{
+	return simulate_ends(c, i, NULL);
+}
+
+/* The mean absolute percentage error of the simulated segment ends over
+ * every segment of the samples that give theirs (seg_us); *n gets how
+ * many segments that is. */
+static double seg_mape(calib *c, size_t *n)
+{
+	double sum = 0;
+	*n = 0;
+	for (size_t i = 0; i < c->s->n; i++) {
+		const smp_group *g = &c->s->g[i];
+		int64_t ends[SMP_MAX_SEG];
+		if (!g->has_seg || simulate_ends(c, i, ends) < 0)
+			continue;
+		for (int k = 0; k < g->n; k++) {
+			double meas = g->seg_us[k] * 1e3;
+			sum += fabs((double)ends[k] - meas) / meas;
+			(*n)++;
+		}
+	}
+	return *n ? 100.0 * sum / (double)*n : 0.0;
 }
 
 static double mape(calib *c, size_t from, size_t to)
@@ -63,8 +92,8 @@ static void calib_free(calib *c)
 	free(c->idx);
 }
 
-static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed, char *err,
-                       size_t errlen)
+static int calib_setup(calib *c, const prof *p, const smp_set *s, double share, uint64_t seed,
+                       char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	c->s = s;
@@ -114,6 +143,7 @@ static int calib_setup(calib *c, const prof *p, const smp_set *s, uint64_t seed,
 	sim_options o;
 	sim_options_default(&o);
 	o.noise = 0;
+	o.share = share;
 	if (sim_device_open(&c->dev, p, &o, err, errlen))
 		return -1;
 	dev_service *svc = calloc((size_t)c->n_models, sizeof *svc);
@@ -138,7 +168,8 @@ static int by_combo(const void *a, const void *b, void *s)
 }
 
 /* Per-combination MAPE of the test split, and the signed mean error (bias:
- * positive when the simulator is slower than the GPU). */
+ * positive when the simulator is slower than the GPU); where samples give
+ * their segments' ends, the MAPE of those too. */
 static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 {
 	size_t n = to - from;
@@ -156,27 +187,39 @@ static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 		}
 		ord[j] = v;
 	}
-	fprintf(f, "%-40s %8s %9s %9s\n", "combination", "samples", "MAPE %", "bias %");
+	int any_seg = 0;
+	for (size_t i = 0; i < n; i++)
+		any_seg |= c->s->g[ord[i]].has_seg;
+	fprintf(f, "%-40s %8s %9s %9s%s\n", "combination", "samples", "MAPE %", "bias %",
+	        any_seg ? "  segment ends MAPE %" : "");
 	for (size_t a = 0; a < n;) {
-		size_t b = a;
-		double sum = 0, signed_sum = 0;
+		size_t b = a, n_seg = 0;
+		double sum = 0, signed_sum = 0, seg_sum = 0;
 		while (b < n && strcmp(c->s->g[ord[b]].combo, c->s->g[ord[a]].combo) == 0) {
-			double meas = c->s->g[ord[b]].median_us * 1e3;
-			double d = ((double)simulate(c, ord[b]) - meas) / meas;
+			const smp_group *g = &c->s->g[ord[b]];
+			int64_t ends[SMP_MAX_SEG];
+			double meas = g->median_us * 1e3;
+			double d = ((double)simulate_ends(c, ord[b], ends) - meas) / meas;
 			sum += fabs(d);
 			signed_sum += d;
+			for (int k = 0; g->has_seg && k < g->n; k++, n_seg++)
+				seg_sum += fabs((double)ends[k] - g->seg_us[k] * 1e3) /
+				           (g->seg_us[k] * 1e3);
 			b++;
 		}
-		fprintf(f, "%-40s %8zu %9.2f %+9.2f\n", c->s->g[ord[a]].combo, b - a,
+		fprintf(f, "%-40s %8zu %9.2f %+9.2f", c->s->g[ord[a]].combo, b - a,
 		        100.0 * sum / (double)(b - a), 100.0 * signed_sum / (double)(b - a));
+		if (n_seg)
+			fprintf(f, "  %20.2f", 100.0 * seg_sum / (double)n_seg);
+		fputc('\n', f);
 		a = b;
 	}
 	free(ord);
 }
 
-int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t max_train,
-              uint64_t seed, FILE *report, progress *pg, calib_result *out, char *err,
-              size_t errlen)
+int calib_fit(const prof *p, const smp_set *samples, double share, double test_frac,
+              size_t max_train, uint64_t seed, FILE *report, progress *pg, calib_result *out,
+              char *err, size_t errlen)
 {
 	if (samples->n < 10) {
 		snprintf(err, errlen, "calibration needs at least 10 measured groups, got %zu",
@@ -208,7 +251,7 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 		return -1;
 	}
 	calib c;
-	if (calib_setup(&c, p, samples, seed, err, errlen)) {
+	if (calib_setup(&c, p, samples, share, seed, err, errlen)) {
 		calib_free(&c);
 		return -1;
 	}
@@ -260,10 +303,12 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 	out->kappa = theta[0];
 	out->scale_c = theta[1];
 	out->scale_m = theta[2];
+	out->share = share;
 	out->n_train = n_train;
 	out->n_test = n_test;
 	out->mape_train = mape(&c, n_test, samples->n);
 	out->mape_test = mape(&c, 0, n_test);
+	out->mape_seg = seg_mape(&c, &out->n_seg);
 	if (report)
 		report_combos(&c, 0, n_test, report);
 	calib_free(&c);
@@ -271,14 +316,14 @@ int calib_fit(const prof *p, const smp_set *samples, double test_frac, size_t ma
 }
 
 int calib_check(const prof *p, const smp_set *samples, double kappa, double scale_c, double scale_m,
-                FILE *report, calib_result *out, char *err, size_t errlen)
+                double share, FILE *report, calib_result *out, char *err, size_t errlen)
 {
 	if (samples->n < 1) {
 		snprintf(err, errlen, "no measured groups to check");
 		return -1;
 	}
 	calib c;
-	if (calib_setup(&c, p, samples, 1, err, errlen)) {
+	if (calib_setup(&c, p, samples, share, 1, err, errlen)) {
 		calib_free(&c);
 		return -1;
 	}
@@ -287,9 +332,11 @@ int calib_check(const prof *p, const smp_set *samples, double kappa, double scal
 		calib_free(&c);
 		return -1;
 	}
-	*out = (calib_result){.kappa = kappa, .scale_c = scale_c, .scale_m = scale_m};
+	*out =
+	    (calib_result){.kappa = kappa, .scale_c = scale_c, .scale_m = scale_m, .share = share};
 	out->n_test = samples->n;
 	out->mape_test = mape(&c, 0, samples->n);
+	out->mape_seg = seg_mape(&c, &out->n_seg);
 	if (report)
 		report_combos(&c, 0, samples->n, report);
 	calib_free(&c);
@@ -310,8 +357,13 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 	fprintf(f, "# contention model fitted by `abacus calibrate` on %zu measured groups\n",
 	        r->n_train);
 	fprintf(f, "kappa,%.4f\nscale_c,%.4f\nscale_m,%.4f\n", r->kappa, r->scale_c, r->scale_m);
+	/* a fit without shares writes the file it always wrote */
+	if (r->share > 0)
+		fprintf(f, "share,%.4f\n", r->share);
 	fprintf(f, "mape_train,%.3f\nmape_test,%.3f\nn_test,%zu\n", r->mape_train, r->mape_test,
 	        r->n_test);
+	if (r->n_seg_fit)
+		fprintf(f, "mape_segments,%.3f\n", r->mape_seg_fit);
 	if (fclose(f)) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
@@ -321,28 +373,87 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 
 void calib_config_default(calib_config *c)
 {
-	*c = (calib_config){.gpu = "h200", .test_frac = 0.2, .max_train = 4000, .seed = 1};
+	*c = (calib_config){
+	    .gpu = "h200", .test_frac = 0.2, .max_train = 4000, .seed = 1, .share = NAN};
 }
 
-/* --check: the stored DIR/<gpu>/sim.csv priced on every group of s. */
+/* --check: the stored DIR/<gpu>/sim.csv priced on every group of s (at
+ * share, where it is not NAN). */
 static int check_stored(const prof *p, const smp_set *s, const char *dir, const char *gpu,
-                        const char *groups, FILE *out, char *err, size_t errlen)
+                        const char *groups, double share, FILE *out, char *err, size_t errlen)
 {
 	sim_options so;
 	sim_options_default(&so);
 	int have = sim_load_calibration(dir, gpu, &so, err, errlen);
+	if (!isnan(share))
+		so.share = share;
 	if (have == 1)
 		snprintf(
 		    err, errlen,
 		    "%s/%s/sim.csv: no stored fit to check (abacus calibrate --write makes one)",
 		    dir, gpu);
 	calib_result r;
-	if (have != 0 || calib_check(p, s, so.kappa, so.scale_c, so.scale_m, out, &r, err, errlen))
+	if (have != 0 ||
+	    calib_check(p, s, so.kappa, so.scale_c, so.scale_m, so.share, out, &r, err, errlen))
 		return -1;
 	fprintf(out,
-	        "\nstored contention model for %s (kappa %.4f  scale_c %.4f  scale_m %.4f): group "
-	        "latency MAPE %.2f%% on all %zu groups of %s\n",
-	        gpu, r.kappa, r.scale_c, r.scale_m, r.mape_test, r.n_test, groups);
+	        "\nstored contention model for %s (kappa %.4f  scale_c %.4f  scale_m %.4f  share "
+	        "%.4g): group latency MAPE %.2f%% on all %zu groups of %s\n",
+	        gpu, r.kappa, r.scale_c, r.scale_m, r.share, r.mape_test, r.n_test, groups);
+	if (r.n_seg)
+		fprintf(out, "segment ends MAPE %.2f%% on their %zu segments\n", r.mape_seg,
+		        r.n_seg);
+	return 0;
+}
+
+int calib_fit_share(const prof *p, const smp_set *s, const smp_set *seg, const char *seg_name,
+                    double test_frac, size_t max_train, uint64_t seed, FILE *out, progress *pg,
+                    calib_result *r, char *err, size_t errlen)
+{
+	size_t with = 0;
+	for (size_t i = 0; i < seg->n; i++)
+		with += seg->g[i].has_seg;
+	if (with < 10) {
+		snprintf(
+		    err, errlen,
+		    "%s: choosing share needs at least 10 groups with their segment ends (seg_us), "
+		    "got %zu",
+		    seg_name, with);
+		return -1;
+	}
+	enum { N_SHARE = 13 }; /* 0 to 3 by 0.25 */
+	double best = INFINITY, best_share = 0;
+	fprintf(out, "%6s %8s %8s %8s %10s %12s %18s\n", "share", "kappa", "scale_c", "scale_m",
+	        "held-out %", "segments: %", "segment ends %");
+	if (pg) {
+		progress_task(pg, "choosing share", N_SHARE);
+		pg->unit = "fits";
+	}
+	for (int i = 0; i < N_SHARE; i++) {
+		double share = 0.25 * i;
+		calib_result f, ck;
+		if (calib_fit(p, s, share, test_frac, max_train, seed, NULL, NULL, &f, err,
+		              errlen) ||
+		    calib_check(p, seg, f.kappa, f.scale_c, f.scale_m, share, NULL, &ck, err,
+		                errlen))
+			return -1;
+		fprintf(out, "%6.2f %8.4f %8.4f %8.4f %10.2f %12.2f %18.2f\n", share, f.kappa,
+		        f.scale_c, f.scale_m, f.mape_test, ck.mape_test, ck.mape_seg);
+		if (ck.mape_seg < best - 1e-9) {
+			best = ck.mape_seg;
+			best_share = share;
+		}
+		if (pg)
+			progress_step(pg);
+	}
+	if (pg)
+		progress_end(pg, 1);
+	fprintf(out, "share %.2f gives %s's segment ends the least error (%.2f%%)\n\n", best_share,
+	        seg_name, best);
+	if (calib_fit(p, s, best_share, test_frac, max_train, seed, out, pg, r, err, errlen))
+		return -1;
+	r->mape_seg_fit = best;
+	r->n_seg_fit = with;
 	return 0;
 }
 
@@ -350,6 +461,17 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 {
 	if (c->check && c->write) {
 		snprintf(err, errlen, "--check fits nothing, so it has nothing to --write");
+		return -1;
+	}
+	if (c->segments && (c->check || !isnan(c->share))) {
+		snprintf(
+		    err, errlen,
+		    "--segments chooses share in a fit: it goes with neither --check nor --share");
+		return -1;
+	}
+	if (!isnan(c->share) && !(c->share >= 0 && c->share <= SIM_SHARE_MAX)) {
+		snprintf(err, errlen, "--share must be between 0 and %g, got %g", SIM_SHARE_MAX,
+		         c->share);
 		return -1;
 	}
 	const char *gpu = c->gpu, *data = c->data, *groups = c->groups;
@@ -367,17 +489,24 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 	prof *p = prof_new(gpu, dir, err, errlen);
 	if (!p)
 		return -1;
-	smp_set s = {0};
-	calib_result r;
+	smp_set s = {0}, seg = {0};
+	calib_result r = {0};
 	int rc = smp_read_csv(groups, &s, err, errlen);
+	if (rc == 0 && c->segments)
+		rc = smp_read_csv(c->segments, &seg, err, errlen);
 	if (rc == 0 && c->check)
-		rc = check_stored(p, &s, dir, gpu, groups, out, err, errlen);
+		rc = check_stored(p, &s, dir, gpu, groups, c->share, out, err, errlen);
+	else if (rc == 0 && c->segments)
+		rc = calib_fit_share(p, &s, &seg, c->segments, c->test_frac, (size_t)c->max_train,
+		                     c->seed, out, c->progress, &r, err, errlen);
 	else if (rc == 0)
-		rc = calib_fit(p, &s, c->test_frac, (size_t)c->max_train, c->seed, out, c->progress, &r,
-		               err, errlen);
+		rc = calib_fit(p, &s, isnan(c->share) ? 0 : c->share, c->test_frac,
+		               (size_t)c->max_train, c->seed, out, c->progress, &r, err, errlen);
 	if (rc == 0 && !c->check) {
-		fprintf(out, "\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f\n", gpu,
-		        r.kappa, r.scale_c, r.scale_m);
+		fprintf(out,
+		        "\ncontention model for %s: kappa %.4f  scale_c %.4f  scale_m %.4f  share "
+		        "%.4g\n",
+		        gpu, r.kappa, r.scale_c, r.scale_m, r.share);
 		fprintf(out,
 		        "group latency MAPE: train %.2f%% (%zu groups), held-out %.2f%% (%zu groups)\n",
 		        r.mape_train, r.n_train, r.mape_test, r.n_test);
@@ -385,6 +514,7 @@ int calib_run(const calib_config *c, FILE *out, char *err, size_t errlen)
 			fprintf(out, "wrote %s/%s/sim.csv\n", dir, gpu);
 	}
 	smp_set_free(&s);
+	smp_set_free(&seg);
 	prof_free(p);
 	return rc ? -1 : 0;
 }

@@ -55,6 +55,7 @@ typedef struct lane {
 	double scale;  /* noise factor */
 	double left;   /* solo ns left of the current op */
 	double c, mem; /* demands of the current op */
+	double rate;   /* share > 0: solo ns a ns in this step (share_rates) */
 } lane;
 
 struct sim;
@@ -107,6 +108,7 @@ void sim_options_default(sim_options *o)
 	o->kappa = 0.10;
 	o->scale_c = 1.0;
 	o->scale_m = 1.0;
+	o->share = 0.0;
 	o->group_ns = 0;
 	o->share_bw = 0;
 	o->seed = 1;
@@ -264,6 +266,30 @@ static inline void lane_load_op(lane *ln)
 	ln->mem = dmin(1.0, oc->m / tt);
 }
 
+/* Lane l's op has ended: loads the next; 1 when there is none. */
+static inline int lane_next(lane *l)
+{
+	if (++l->op >= l->end)
+		return 1;
+	lane_load_op(l);
+	return 0;
+}
+
+/* After a step at whose end (t) a lane ended its segment: writes the
+ * ended lanes' seg_end and copies the others, in order, to out (which
+ * may be ln); returns how many remain. */
+static inline int lanes_keep(const lane *ln, int n, lane *out, double t, int64_t *seg_end)
+{
+	int keep = 0;
+	for (int j = 0; j < n; j++) {
+		if (ln[j].op >= ln[j].end)
+			seg_end[ln[j].k] = (int64_t)(t + 0.5);
+		else
+			out[keep++] = ln[j];
+	}
+	return keep;
+}
+
 /* Steps lanes ln[0, n) until one or more end their segments: each step
  * runs every lane's op until the first among them ends (the least solo
  * ns left), slowed by their summed demands (S). Then takes out those
@@ -296,32 +322,12 @@ static inline __attribute__((always_inline)) int lanes_step(const sim *s, lane *
 		for (int j = 0; j < n; j++) {
 			lane *l = &ln[j];
 			l->left -= step;
-			if (l->left <= 1e-9) {
-				if (++l->op >= l->end)
-					ended = 1;
-				else
-					lane_load_op(l);
-			}
+			if (l->left <= 1e-9)
+				ended |= lane_next(l);
 		}
 	}
-	int keep = 0;
-	for (int j = 0; j < n; j++) {
-		if (ln[j].op >= ln[j].end)
-			seg_end[ln[j].k] = (int64_t)(t + 0.5);
-		else
-			all[keep++] = ln[j];
-	}
 	*t_io = t;
-	return keep;
-}
-
-/* Lane l's op has ended: loads the next; 1 when there is none. */
-static inline int lane_next(lane *l)
-{
-	if (++l->op >= l->end)
-		return 1;
-	lane_load_op(l);
-	return 0;
+	return lanes_keep(ln, n, all, t, seg_end);
 }
 
 /* A step of two lanes where f's op ends first (o's only on a tie), at
@@ -400,6 +406,69 @@ static int lanes_two(const sim *s, lane *ln, double *t_io, int64_t *seg_end)
 	return keep;
 }
 
+/* share > 0 (sim.h): the rates of lanes ln[0, n) for a step in which
+ * they progress `total` solo ns a ns together, each in proportion to its
+ * weight, none above 1; a lane capped at 1 leaves the rest to those not
+ * capped, in proportion again (at most n rounds). */
+static void share_rates(lane *ln, int n, double total, double a)
+{
+	double w_sum = 0;
+	for (int j = 0; j < n; j++) {
+		/* the weight rides in rate until the lane is given its rate */
+		ln[j].rate = -pow(dmax(1e-3, dmax(ln[j].c, ln[j].mem)), a);
+		w_sum -= ln[j].rate;
+	}
+	for (int round = 0; round < n; round++) {
+		int capped = 0;
+		for (int j = 0; j < n; j++)
+			if (ln[j].rate < 0 && total * -ln[j].rate >= w_sum) {
+				w_sum += ln[j].rate;
+				ln[j].rate = 1.0;
+				total -= 1.0;
+				capped = 1;
+			}
+		if (!capped)
+			break;
+	}
+	for (int j = 0; j < n; j++)
+		if (ln[j].rate < 0)
+			ln[j].rate = w_sum > 0 ? dmax(0.0, total) * -ln[j].rate / w_sum : 0.0;
+}
+
+/* lanes_step when share > 0: each step the lanes progress at their own
+ * rates until the first of their ops ends (the least time left at its
+ * rate); every lane whose op ended moves to its next. Returns how many
+ * lanes remain, taken out as lanes_step does. */
+static int lanes_share(const sim *s, lane *ln, int n, double *t_io, int64_t *seg_end)
+{
+	double t = *t_io, kappa = s->opt.kappa * (n - 1);
+	int ended = 0;
+	while (!ended) {
+		double sc = 0, sm = 0;
+		for (int j = 0; j < n; j++) {
+			sc += ln[j].c;
+			sm += ln[j].mem;
+		}
+		share_rates(ln, n, n / (dmax(1.0, dmax(sc, sm)) + kappa), s->opt.share);
+		double dt = INFINITY;
+		int first = 0;
+		for (int j = 0; j < n; j++)
+			if (ln[j].rate > 0 && ln[j].left / ln[j].rate < dt) {
+				dt = ln[j].left / ln[j].rate;
+				first = j;
+			}
+		t += dt;
+		for (int j = 0; j < n; j++) {
+			lane *l = &ln[j];
+			l->left = j == first ? 0 : l->left - l->rate * dt;
+			if (l->left <= 1e-9)
+				ended |= lane_next(l);
+		}
+	}
+	*t_io = t;
+	return lanes_keep(ln, n, ln, t, seg_end);
+}
+
 /* The group g started at the clock's time: fills seg_end and returns when
  * the group ends (-1 on error), without moving the clock. */
 static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
@@ -449,6 +518,8 @@ static int64_t simulate(sim *s, const dev_group *g, int64_t *seg_end)
 		}
 	}
 	double t = (double)start;
+	while (na > 1 && s->opt.share > 0)
+		na = lanes_share(s, ln, na, &t, seg_end);
 	while (na > 1) {
 		switch (na) {
 		case 2:
@@ -688,10 +759,13 @@ static const dev_iface sim_iface = {
 int sim_device_open(device *out, const prof *p, const sim_options *o, char *err, size_t errlen)
 {
 	if (o->noise < 0 || o->noise > 1 || o->kappa < 0 || !isfinite(o->noise) ||
-	    !isfinite(o->kappa) || !(o->scale_c > 0) || !(o->scale_m > 0)) {
-		snprintf(err, errlen,
-		         "sim: noise must be in [0, 1], kappa >= 0 and scales > 0 (got %g, %g, %g, %g)",
-		         o->noise, o->kappa, o->scale_c, o->scale_m);
+	    !isfinite(o->kappa) || !(o->scale_c > 0) || !(o->scale_m > 0) ||
+	    !(o->share >= 0 && o->share <= SIM_SHARE_MAX)) {
+		snprintf(
+		    err, errlen,
+		    "sim: noise must be in [0, 1], kappa >= 0, scales > 0 and share in [0, %g] "
+		    "(got %g, %g, %g, %g, %g)",
+		    SIM_SHARE_MAX, o->noise, o->kappa, o->scale_c, o->scale_m, o->share);
 		return -1;
 	}
 	sim *s = calloc(1, sizeof *s);
@@ -728,6 +802,14 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m)
 	return 0;
 }
 
+int sim_set_share(device *d, double share)
+{
+	if (d->iface != &sim_iface || !(share >= 0 && share <= SIM_SHARE_MAX))
+		return -1;
+	((sim *)d->ctx)->opt.share = share;
+	return 0;
+}
+
 /* Bound on the scales sim.csv may give (SIM_KAPPA_MAX, sim.h, on kappa).
  * The scales multiply an op's demands before they are clipped at 1, so
  * past the fit's 8 they change little; 1000 lets a hand edit through and
@@ -757,9 +839,10 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 	/* the line each key was given on: a key given twice would leave one
 	 * of its values unread without a word, which is as wrong as a
 	 * misspelt one */
-	enum { K_KAPPA, K_SCALE_C, K_SCALE_M, K_FIT, NKEYS = K_FIT + 3 };
-	static const char *const keys[NKEYS] = {"kappa",      "scale_c",   "scale_m",
-	                                        "mape_train", "mape_test", "n_test"};
+	enum { K_KAPPA, K_SCALE_C, K_SCALE_M, K_SHARE, K_FIT, NKEYS = K_FIT + 4 };
+	static const char *const keys[NKEYS] = {"kappa",  "scale_c",      "scale_m",
+	                                        "share",  "mape_train",   "mape_test",
+	                                        "n_test", "mape_segments"};
 	long seen[NKEYS] = {0};
 	while (rc == 0 && (got = csv_next(&c, err, errlen)) == 1) {
 		const char *k = csv_get(&c, 0), *val = csv_get(&c, 1);
@@ -778,14 +861,17 @@ int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, 
 			v.scale_c = x;
 		else if (i == K_SCALE_M && x > 0 && x <= SIM_SCALE_MAX)
 			v.scale_m = x;
+		else if (i == K_SHARE && x >= 0 && x <= SIM_SHARE_MAX)
+			v.share = x;
 		else if (i < K_FIT || i == NKEYS)
 			/* a misspelt key or a zero scale must not leave a default in
 			 * force without a word; the fit's errors are there to be read */
 			rc = csv_fail(
 			    &c, 0, err, errlen,
 			    "%s,%g: keys are kappa (0 to %g), scale_c and scale_m (above 0, "
-			    "at most %g), and the fit's mape_train, mape_test and n_test",
-			    k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX);
+			    "at most %g), share (0 to %g), and the fit's mape_train, mape_test, "
+			    "n_test and mape_segments",
+			    k, x, SIM_KAPPA_MAX, SIM_SCALE_MAX, SIM_SHARE_MAX);
 		if (i < NKEYS)
 			seen[i] = c.lineno;
 	}

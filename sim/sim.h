@@ -23,6 +23,15 @@
  * proportionally. A lone segment (|A| = 1 throughout) takes exactly the sum
  * of its solo latencies. kappa is calibrated against measured groups.
  *
+ * Shares. Live, the ops beside each other are not slowed alike: a VGG's
+ * convolutions, filling every SM, lose about 20% beside a ResNet whose
+ * smaller kernels lose about 100% (bench/gpu/timeline.py --slowdown).
+ * With share = a > 0 the active ops still progress n / S solo ns a ns
+ * together, but op i takes the part w_i / sum_A w_j of that pace, with
+ * w_i = max(c_i, m_i, 1e-3)^a, and none more than 1 (what an op alone
+ * would not use goes to the others). a = 0 is the rule above, bit for
+ * bit; a is fitted on the ends of segments measured live (calib.h).
+ *
  * Noise. With noise = sigma > 0 each segment's solo latencies are scaled
  * by one log-normal factor exp(sigma z - sigma^2/2), z ~ N(0,1), drawn
  * from the device's own seeded generator: the same seed gives the same
@@ -57,6 +66,12 @@ typedef struct sim_options {
 	double noise; /* sigma of the per-segment log-normal factor; 0 = none */
 	double kappa; /* interference per extra concurrent op, fraction of its time */
 	double scale_c, scale_m; /* multiply the demands c_i, m_i (calibrated) */
+	/* how the slowdown of overlapped ops is split among them: 0, every op
+	 * slowed by one factor; above 0, the ops progress together at the
+	 * same total pace, each in proportion to its demand to this power
+	 * (the op that fills more of the GPU keeps more of it), none faster
+	 * than alone (sim.c, share_rates) */
+	double share;
 	/* host time a group pays on the live device before its ops run
 	 * (launch, the wait for its end): added to each group's start; 0 by
 	 * default (run_config.group_us) */
@@ -82,6 +97,13 @@ int sim_device_open(device *out, const prof *p, const sim_options *o, char *err,
 /* Changes the contention parameters of an open simulator (calibration
  * tries many); -1 if d is not a simulator. */
 int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
+/* The same for share; -1 if d is not a simulator or share is outside
+ * [0, SIM_SHARE_MAX]. */
+int sim_set_share(device *d, double share);
+
+/* The most share may be: a power of demands at most 1, past 8 the op
+ * that demands most takes all the GPU it can. */
+#define SIM_SHARE_MAX 8.0
 
 /* The most kappa may be, in sim.csv or in a run: it multiplies a group's
  * duration by up to 1 + kappa (n - 1); the fit searches 0 to 1.2, and
@@ -89,7 +111,8 @@ int sim_set_contention(device *d, double kappa, double scale_c, double scale_m);
 #define SIM_KAPPA_MAX DEV_KAPPA_MAX
 
 /* Calibrated contention parameters for a GPU, from DIR/<gpu>/sim.csv
- * (a key,value header, then kappa, scale_c, scale_m rows). 0 and the values
+ * (a key,value header, then kappa, scale_c, scale_m rows, and share where
+ * the fit set one). 0 and the values
  * when the file exists, 1 when it does not (o untouched), -1 on a file that
  * is malformed or cannot be read, or a folder in its place. */
 int sim_load_calibration(const char *data_dir, const char *gpu, sim_options *o, char *err,

@@ -515,6 +515,11 @@ expect_exit bad-number 2 "abacus calibrate: --test-frac needs a number, got '0.2
 expect_exit flag-value 2 "abacus runs: --all takes no value, got '--all=yes'" "$BIN" runs --all=yes
 expect_exit check-write 1 "abacus calibrate: --check fits nothing, so it has nothing to --write" \
 	"$BIN" calibrate --gpu h100 --check --write
+expect_exit share-range 1 "abacus calibrate: --share must be between 0 and 8, got 9" \
+	"$BIN" calibrate --gpu h100 --share 9
+expect_exit segments-check 1 \
+	"abacus calibrate: --segments chooses share in a fit: it goes with neither --check nor --share" \
+	"$BIN" calibrate --gpu h100 --check --segments x.csv
 # --check prices the shipped groups with the shipped fit: the error it was stored with
 "$BIN" calibrate --gpu h100 --check >"$T/out" 2>&1 &&
 	grep -q "^stored contention model for h100 (kappa 0.6375 .*group latency MAPE 4.9[0-9]% on all 15600 groups" "$T/out" &&

@@ -75,6 +75,14 @@ static void test_calibration(void)
 	CHECK_NEAR(o.kappa, 0.5, 0);
 	CHECK_NEAR(o.scale_c, 0.25, 0);
 	CHECK_NEAR(o.scale_m, 2, 0);
+	CHECK_NEAR(o.share, 0, 0); /* a file without share: the one-factor model */
+	CHECK_INT(read_calibration("key,value\nkappa,0.5\nshare,0.75\nmape_segments,9.4\n", &o, err,
+	                           sizeof err),
+	          0);
+	CHECK_NEAR(o.share, 0.75, 0);
+	CHECK_INT(read_calibration("key,value\nshare,9\n", &o, err, sizeof err), -1);
+	CHECK_STR_HAS(err, "sim.csv:2:1: share,9: keys are kappa (0 to 100), scale_c and scale_m "
+	                   "(above 0, at most 1000), share (0 to 8)");
 	CHECK_INT(read_calibration("key,value\nkapa,0.5\n", &o, err, sizeof err), -1);
 	CHECK_STR_HAS(err, "sim.csv:2:1: kapa,0.5: keys are kappa (0 to 100), scale_c and scale_m");
 	/* values that would push a group past the int64 ns clock */
@@ -141,25 +149,29 @@ static void ref_load(ref_lane *l, const double *pk)
 	l->mem = fmin(1.0, pk[3] * bytes / pk[1] / tt);
 }
 
+/* Lane l's op ended at t: loads its next, or ends the lane (1). */
+static int ref_next(ref_lane *l, const double *pk, double t, int64_t *end)
+{
+	if (++l->op < l->end) {
+		ref_load(l, pk);
+		return 0;
+	}
+	*end = (int64_t)(t + 0.5);
+	l->on = 0;
+	return 1;
+}
+
 static double ref_noise(rng *r, double sg)
 {
 	return sg <= 0 ? 1.0 : exp(sg * rng_normal(r) - 0.5 * sg * sg);
 }
 
-/* c: kappa, scale_c, scale_m */
-static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, int n,
-                      const double *c, double sg, rng *r, int64_t start, int64_t *ends)
+/* The lanes of segments seg[0, n) at their first ops, each with its
+ * noise (sg > 0: drawn from r) and its whole-run scale; those with no op
+ * end at start. Returns how many are on. */
+static int ref_lanes(prof_table **tab, const dev_segment *seg, int n, const double *pk, double sg,
+                     rng *r, int64_t start, ref_lane *ln, int64_t *ends)
 {
-	const gpu_spec *g = prof_gpu(p);
-	double pk[4] = {g->tf32_tflops * 1e3 * g->eff_compute, g->mem_tbs * 1e3 * g->eff_mem, c[1],
-	                c[2]};
-	if (n == 1) {
-		int64_t solo = prof_table_seg_ns(tab[seg->service], seg->batch, seg->seq,
-		                                 seg->start, seg->end);
-		ends[0] = start + (int64_t)((double)solo * ref_noise(r, sg) + 0.5);
-		return;
-	}
-	ref_lane ln[4];
 	int active = 0;
 	for (int k = 0; k < n; k++) {
 		prof_table *t = tab[seg[k].service];
@@ -182,6 +194,24 @@ static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, i
 			ends[k] = start;
 		}
 	}
+	return active;
+}
+
+/* c: kappa, scale_c, scale_m */
+static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, int n,
+                      const double *c, double sg, rng *r, int64_t start, int64_t *ends)
+{
+	const gpu_spec *g = prof_gpu(p);
+	double pk[4] = {g->tf32_tflops * 1e3 * g->eff_compute, g->mem_tbs * 1e3 * g->eff_mem, c[1],
+	                c[2]};
+	if (n == 1) {
+		int64_t solo = prof_table_seg_ns(tab[seg->service], seg->batch, seg->seq,
+		                                 seg->start, seg->end);
+		ends[0] = start + (int64_t)((double)solo * ref_noise(r, sg) + 0.5);
+		return;
+	}
+	ref_lane ln[4];
+	int active = ref_lanes(tab, seg, n, pk, sg, r, start, ln, ends);
 	double t = (double)start;
 	while (active > 0) {
 		double sc = 0, sm = 0, step = INFINITY;
@@ -197,17 +227,190 @@ static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, i
 			if (!ln[k].on)
 				continue;
 			ln[k].left -= step;
-			if (ln[k].left <= 1e-9) {
-				if (++ln[k].op < ln[k].end) {
-					ref_load(&ln[k], pk);
-				} else {
-					ends[k] = (int64_t)(t + 0.5);
-					ln[k].on = 0;
-					active--;
-				}
-			}
+			if (ln[k].left <= 1e-9)
+				active -= ref_next(&ln[k], pk, t, &ends[k]);
 		}
 	}
+}
+
+/* Four models of every kind of op on the h100's roofline profile, with
+ * their tables: the reference tests' fixture. */
+typedef struct four {
+	zoo_model *m[4];
+	prof *p;
+	dev_service svc[4];
+	prof_table *tab[4];
+} four;
+
+static void four_open(four *f)
+{
+	char err[256];
+	const char *names[4] = {"resnet50", "vgg16", "bert", "mobilenet_v2"};
+	for (int i = 0; i < 4; i++)
+		CHECK((f->m[i] = zoo_model_new(names[i], err, sizeof err)) != NULL);
+	f->p = prof_new_file("h100", NULL, err, sizeof err);
+	CHECK(f->p != NULL);
+	for (int i = 0; i < 4; i++) {
+		f->svc[i] = (dev_service){.model = f->m[i], .max_batch = 16, .max_seq = 64};
+		f->tab[i] = prof_table_new(f->p, f->m[i]);
+	}
+}
+
+static void four_close(four *f)
+{
+	for (int i = 0; i < 4; i++) {
+		prof_table_free(f->tab[i]);
+		zoo_model_free(f->m[i]);
+	}
+	prof_free(f->p);
+}
+
+/* The share model (sim.h) written plainly: each step every active lane's
+ * weight, the rates by water-filling (the heaviest capped at 1 first),
+ * the step to the first op's end at its rate. No noise. */
+static void ref_share(prof_table **tab, const prof *p, const dev_segment *seg, int n,
+                      const double *c, double a, int64_t start, int64_t *ends)
+{
+	const gpu_spec *g = prof_gpu(p);
+	double pk[4] = {g->tf32_tflops * 1e3 * g->eff_compute, g->mem_tbs * 1e3 * g->eff_mem, c[1],
+	                c[2]};
+	ref_lane ln[4];
+	int active = ref_lanes(tab, seg, n, pk, 0, NULL, start, ln, ends);
+	double t = (double)start;
+	while (active > 0) {
+		double sc = 0, sm = 0, w[4], rate[4], w_left = 0;
+		int order[4], m = 0;
+		for (int k = 0; k < n; k++)
+			if (ln[k].on) {
+				sc += ln[k].c;
+				sm += ln[k].mem;
+				w[k] = pow(fmax(1e-3, fmax(ln[k].c, ln[k].mem)), a);
+				w_left += w[k];
+				int j = m++;
+				for (; j > 0 && w[order[j - 1]] < w[k]; j--)
+					order[j] = order[j - 1];
+				order[j] = k;
+			}
+		double left = active / (fmax(1.0, fmax(sc, sm)) + c[0] * (active - 1));
+		for (int j = 0; j < m; j++) {
+			int k = order[j];
+			rate[k] = fmin(1.0, left * w[k] / w_left);
+			left -= rate[k];
+			w_left -= w[k];
+		}
+		double dt = INFINITY;
+		for (int k = 0; k < n; k++)
+			if (ln[k].on)
+				dt = fmin(dt, ln[k].left / rate[k]);
+		t += dt;
+		for (int k = 0; k < n; k++) {
+			if (!ln[k].on)
+				continue;
+			ln[k].left -= rate[k] * dt;
+			while (ln[k].on && ln[k].left <= 1e-6)
+				active -= ref_next(&ln[k], pk, t, &ends[k]);
+		}
+	}
+}
+
+/* share > 0: random groups of 1 to 4 whole or cut segments end where the
+ * plain model above says (to 2 ns of rounding); a lone segment ends as at
+ * share 0; beside vgg16's convolutions at batch 16, which fill the GPU,
+ * resnet50 at batch 1 is slowed more and vgg16 less than at share 0, and
+ * more so at a larger share. A share past SIM_SHARE_MAX is refused. */
+static void test_share(void)
+{
+	char err[256];
+	four f;
+	four_open(&f);
+	const double c[3] = {0.3, 0.5, 0.7};
+	sim_options so;
+	sim_options_default(&so);
+	so.kappa = c[0];
+	so.scale_c = c[1];
+	so.scale_m = c[2];
+	device d[4];
+	const double shares[4] = {0, 0.5, 1, 2};
+	for (int i = 0; i < 4; i++) {
+		so.share = shares[i];
+		CHECK_INT(sim_device_open(&d[i], f.p, &so, err, sizeof err), 0);
+		CHECK_INT(device_setup(&d[i], f.svc, 4), 0);
+	}
+	rng pick;
+	rng_seed(&pick, 7);
+	int bad = 0, alone_bad = 0;
+	for (int i = 0; i < 600; i++) {
+		int n = 1 + (int)rng_below(&pick, 4);
+		dev_segment seg[4];
+		for (int k = 0; k < n; k++) {
+			int mi = (k + (int)rng_below(&pick, 4)) % 4;
+			const zoo_model *mm = f.m[mi];
+			int a = (int)rng_below(&pick, (uint32_t)mm->n_ops);
+			int b = rng_below(&pick, 2)
+			            ? mm->n_ops
+			            : a + 1 + (int)rng_below(&pick, (uint32_t)(mm->n_ops - a));
+			seg[k] = (dev_segment){mi,
+			                       1 << rng_below(&pick, 5),
+			                       mm->has_seq ? 8 << rng_below(&pick, 4) : 0,
+			                       a,
+			                       b,
+			                       1};
+		}
+		dev_group g = {n, seg};
+		int64_t base[4];
+		for (int j = 0; j < 4; j++) {
+			int64_t start = device_now(&d[j]), got[4], want[4];
+			CHECK_INT(device_run_group(&d[j], &g, got), 0);
+			if (j == 0)
+				for (int k = 0; k < n; k++)
+					base[k] = got[k] - start;
+			if (n == 1) {
+				alone_bad += got[0] - start != base[0];
+				continue;
+			}
+			if (j == 0)
+				continue;
+			ref_share(f.tab, f.p, seg, n, c, shares[j], start, want);
+			for (int k = 0; k < n; k++)
+				bad += llabs(got[k] - want[k]) > 2;
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(alone_bad, 0);
+	/* the direction of the split */
+	double slow[4][2];
+	dev_segment pair[2] = {{0, 1, 0, 0, f.m[0]->n_ops, 1}, {1, 16, 0, 0, 8, 1}};
+	int64_t solo[2] = {prof_table_seg_ns(f.tab[0], 1, 0, 0, f.m[0]->n_ops),
+	                   prof_table_seg_ns(f.tab[1], 16, 0, 0, 8)};
+	for (int j = 0; j < 4; j++) {
+		int64_t start = device_now(&d[j]), got[2];
+		dev_group g = {2, pair};
+		CHECK_INT(device_run_group(&d[j], &g, got), 0);
+		for (int k = 0; k < 2; k++)
+			slow[j][k] = (double)(got[k] - start) / (double)solo[k];
+	}
+	printf("share: resnet50 b1 beside vgg16 b16's first 8 ops slowed %.3f %.3f %.3f %.3f, "
+	       "vgg16 %.3f %.3f %.3f %.3f (share 0, 0.5, 1, 2)\n",
+	       slow[0][0], slow[1][0], slow[2][0], slow[3][0], slow[0][1], slow[1][1], slow[2][1],
+	       slow[3][1]);
+	/* vgg16 at a share of 1 already runs as fast as alone: past it,
+	 * nothing changes */
+	for (int j = 1; j < 4; j++) {
+		CHECK(slow[j][0] >= slow[j - 1][0]);
+		CHECK(slow[j][1] <= slow[j - 1][1]);
+	}
+	CHECK(slow[1][0] > slow[0][0] + 0.2 && slow[1][1] < slow[0][1] - 0.05);
+	CHECK_NEAR(slow[3][1], 1.0, 1e-6);
+	CHECK_INT(sim_set_share(&d[0], SIM_SHARE_MAX + 1), -1);
+	CHECK_INT(sim_set_share(&d[0], -0.5), -1);
+	CHECK_INT(sim_set_share(&d[0], 1.5), 0);
+	so.share = 9;
+	device bad_d;
+	CHECK(sim_device_open(&bad_d, f.p, &so, err, sizeof err) != 0);
+	CHECK_STR_HAS(err, "share in [0, 8]");
+	for (int i = 0; i < 4; i++)
+		device_free(&d[i]);
+	four_close(&f);
 }
 
 /* Thousands of random groups of 1 to 4 segments, whole and cut, on the
@@ -218,18 +421,12 @@ static void ref_group(prof_table **tab, const prof *p, const dev_segment *seg, i
 static void test_reference(void)
 {
 	char err[256];
-	const char *names[4] = {"resnet50", "vgg16", "bert", "mobilenet_v2"};
-	zoo_model *m[4];
-	for (int i = 0; i < 4; i++)
-		CHECK((m[i] = zoo_model_new(names[i], err, sizeof err)) != NULL);
-	prof *p = prof_new_file("h100", NULL, err, sizeof err);
-	CHECK(p != NULL);
-	dev_service svc[4];
-	prof_table *tab[4];
-	for (int i = 0; i < 4; i++) {
-		svc[i] = (dev_service){.model = m[i], .max_batch = 16, .max_seq = 64};
-		tab[i] = prof_table_new(p, m[i]);
-	}
+	four f;
+	four_open(&f);
+	zoo_model **m = f.m;
+	prof *p = f.p;
+	dev_service *svc = f.svc;
+	prof_table **tab = f.tab;
 	dev_open_options oo[2];
 	for (int i = 0; i < 2; i++)
 		oo[i] = (dev_open_options){.gpu = "h100",
@@ -301,11 +498,7 @@ static void test_reference(void)
 	for (int i = 0; i < 2; i++)
 		device_free(&d[i]);
 	device_free(&solo);
-	for (int i = 0; i < 4; i++) {
-		prof_table_free(tab[i]);
-		zoo_model_free(m[i]);
-	}
-	prof_free(p);
+	four_close(&f);
 }
 
 int main(void)
@@ -444,6 +637,7 @@ int main(void)
 
 	test_calibration();
 	test_reference();
+	test_share();
 
 	prof_free(p);
 	zoo_model_free(m[0]);

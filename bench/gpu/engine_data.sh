@@ -14,7 +14,9 @@
 #    same files a run here would produce from the three tarballs);
 # 3. scenarios/pairs.lua live on that data for PAIRS (pairs-live.db and
 #    pairs-live.txt in $OUT), stopped END_S seconds after the start so that
-#    its stored runs come back.
+#    its stored runs come back, with its timeline (pairs-tl.csv: each
+#    segment's end in every group, on which `abacus calibrate --segments`
+#    chooses the contention model's share).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 t0=$SECONDS
@@ -32,7 +34,7 @@ left=$((${END_S:-590} - (SECONDS - t0)))
 echo "=== pairs live, $left s left"
 [ "$left" -gt 30 ] || exit 0
 # shellcheck disable=SC2086 # PAIRS is a list
-timeout "$left" "$BUILD/abacus" --db "$OUT/pairs-live.db" run scenarios/pairs.lua cuda "$GPU" \
+ABACUS_TIMELINE=$OUT/pairs-tl.csv timeout "$left" "$BUILD/abacus" --db "$OUT/pairs-live.db" run scenarios/pairs.lua cuda "$GPU" \
 	"${QUERIES:-800}" ${PAIRS:-resnet50+bert vgg16+bert resnet101+inception_v3 resnet152+vgg19} \
 	>"$OUT/pairs-live.txt" 2>&1
 echo "pairs live: exit $? after $((SECONDS - t0)) s"

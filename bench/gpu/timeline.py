@@ -21,8 +21,10 @@ With --db the runs are named by the results database's live runs (device
 cuda, in id order, which is the order they opened the device). With
 --groups OUT.csv the groups of two or more segments are written as a
 measured-groups file (data/<gpu>/groups.csv's columns, the GPU span as
-median and p99), for `abacus calibrate --check --groups OUT.csv`: the
-contention model's error on groups that ran live. With --by-batch PREFIX
+median and p99, and seg_us: each segment's end from the group's start),
+for `abacus calibrate --check --groups OUT.csv`: the contention model's
+error on groups that ran live, and for `abacus calibrate --segments
+OUT.csv`, which chooses the model's share on those ends. With --by-batch PREFIX
 (and --ops, --db) the groups of one whole query of a model whose name starts
 with PREFIX are listed instead, per model, batch and policy: how many, and
 the median and largest GPU span over the profile's time (a batch size the
@@ -112,7 +114,7 @@ def med(xs):
 
 def write_groups(runs, path):
     with open(path, "w") as f:
-        f.write("combo,segments,median_us,p99_us\n")
+        f.write("combo,segments,median_us,p99_us,seg_us\n")
         for rows in runs.values():
             for r in rows:
                 segs = sorted(parse_segs(r["segs"]), key=lambda s: s["service"])
@@ -121,7 +123,8 @@ def write_groups(runs, path):
                 combo = "+".join(s["model"] for s in segs)
                 sg = ";".join(f"{s['model']}:{s['batch']}:{s['seq']}:{s['start']}:{s['end']}"
                               for s in segs)
-                f.write(f"{combo},{sg},{r['span_us']},{r['span_us']}\n")
+                ends = ";".join(f"{s['en']:.3f}" for s in segs)
+                f.write(f"{combo},{sg},{r['span_us']},{r['span_us']},{ends}\n")
 
 
 def by_batch(runs, names, ops, whole, prefix):
