@@ -356,6 +356,9 @@ int calib_write(const char *data_dir, const char *gpu, const calib_result *r, ch
 	fprintf(f, "key,value\n");
 	fprintf(f, "# contention model fitted by `abacus calibrate` on %zu measured groups\n",
 	        r->n_train);
+	if (r->n_seg_fit)
+		fprintf(f, "# share chosen on the ends of %zu groups measured live (--segments)\n",
+		        r->n_seg_fit);
 	fprintf(f, "kappa,%.4f\nscale_c,%.4f\nscale_m,%.4f\n", r->kappa, r->scale_c, r->scale_m);
 	/* a fit without shares writes the file it always wrote */
 	if (r->share > 0)

@@ -522,7 +522,7 @@ expect_exit segments-check 1 \
 	"$BIN" calibrate --gpu h100 --check --segments x.csv
 # --check prices the shipped groups with the shipped fit: the error it was stored with
 "$BIN" calibrate --gpu h100 --check >"$T/out" 2>&1 &&
-	grep -q "^stored contention model for h100 (kappa 0.6375 .*group latency MAPE 4.9[0-9]% on all 15600 groups" "$T/out" &&
+	grep -q "^stored contention model for h100 (kappa 0.6625 .*share 0.75): group latency MAPE 4.7[0-9]% on all 15600 groups" "$T/out" &&
 	ok || bad "calibrate --check: $(tail -n 2 "$T/out")"
 expect_exit bad-list 2 "abacus profile: --batches needs a list of integers" "$BIN" profile --batches=1,x
 # a scenario's own arguments are its, even when they look like options

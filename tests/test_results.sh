@@ -8,7 +8,8 @@
 # tables, and bench/gpu/timeline.py's summary of the live timeline with
 # calibrate --check on its groups, and bench/gpu/regroup.sh's fit of the
 # whole-model calibration groups, and the tables of the merged-batch
-# workspace fix, to the digit; bad input to the tools is refused in one
+# workspace fix, and the contention model's share against the fit before
+# it (bench/gpu/share_check.sh), to the digit; bad input to the tools is refused in one
 # line.
 #   bash tests/test_results.sh ABACUS_BIN SOURCE_DIR
 set -u
@@ -92,6 +93,12 @@ same batching-live-by-run-ops $BL/by-run-ops.txt python3 bench/gpu/timeline.py $
 	--db $BL/runs.csv --ops data/h100/ops.csv --by-run
 same batching-live-slowdown $BL/slowdown.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
 	--ops data/h100/ops.csv --slowdown
+# the contention model's share against the fit it replaced
+# (bench/results/h100/share/): four live timelines, three comparisons
+same share-check bench/results/h100/share/check.txt env BIN="$BIN" bash bench/gpu/share_check.sh h100 \
+	bench/results/h100/share/sim-before.csv $BL/timeline.csv $WS/timeline-after.csv \
+	$WS/timeline-before.csv $TL/timeline.csv -- $BL/live-db.tgz $WS/live-after-db.tgz \
+	$WS/live-before-db.tgz
 for f in stored new; do
 	same wsgrow-combined-$f $WS/combined-$f.txt python3 bench/gpu/live_pick.py --section $f \
 		$WS/regroup-before.txt=resnet50+bert,resnet101+inception_v3 \
