@@ -15,6 +15,7 @@ void dev_open_options_default(dev_open_options *o)
 	o->gpu = "h200";
 	o->noise = 0.02;
 	o->kappa = NAN;
+	o->share = NAN;
 	o->calibrated = 1;
 	o->tf32 = 1;
 	o->graphs = 1;

@@ -135,6 +135,7 @@ typedef struct dev_open_options {
 	uint64_t seed;            /* simulator noise; weights and inputs on a GPU */
 	double noise;             /* simulator: sigma of the per-segment noise */
 	double kappa;             /* simulator: interference; NAN: calibrated */
+	double share;             /* simulator: sim_options.share; NAN: calibrated */
 	double group_us;          /* simulator: host time added to each group's start (us) */
 	double share_bw;          /* simulator: TB/s partitions share; 0 off, < 0 datasheet */
 	int calibrated;           /* simulator: read <data_dir>/<gpu>/sim.csv first */
@@ -148,6 +149,8 @@ typedef struct dev_open_options {
 
 /* The most a run's kappa may be (the simulator's bound, SIM_KAPPA_MAX). */
 #define DEV_KAPPA_MAX 100.0
+/* The most a run's share may be (the simulator's bound, SIM_SHARE_MAX). */
+#define DEV_SHARE_MAX 8.0
 /* The most a run's group_us may be (a second). */
 #define DEV_GROUP_US_MAX 1e6
 /* The most TB/s a run's share_bw may give. */

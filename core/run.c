@@ -43,6 +43,7 @@ void run_config_default(run_config *c)
 	c->abandon = 0;
 	c->noise = 0.02;
 	c->kappa = NAN; /* the GPU's calibration (data/<gpu>/sim.csv), else 0.1 */
+	c->share = NAN; /* the same, else 0 */
 	c->tf32 = 1;
 	c->graphs = 1; /* CUDA graphs: cuDNN 9 spends tens of us of CPU per eager call */
 	c->conv_gemm = 1;
@@ -163,6 +164,7 @@ static void device_options(const run_config *c, const prof *p, dev_open_options 
 	o->seed = c->seed;
 	o->noise = c->noise;
 	o->kappa = c->kappa;
+	o->share = c->share;
 	o->group_us = c->group_us;
 	o->share_bw = c->share_bw;
 	o->tf32 = c->tf32;
@@ -517,6 +519,8 @@ int run_config_check(const run_config *c, char *err, size_t errlen)
 		return bad(err, errlen, "%s must be between 0 and 1, got %g", "noise", c->noise);
 	if (!isnan(c->kappa) && !(c->kappa >= 0 && c->kappa <= DEV_KAPPA_MAX))
 		return bad(err, errlen, "%s must be between 0 and 100, got %g", "kappa", c->kappa);
+	if (!isnan(c->share) && !(c->share >= 0 && c->share <= DEV_SHARE_MAX))
+		return bad(err, errlen, "%s must be between 0 and 8, got %g", "share", c->share);
 	if (!(c->share_bw == -1 || (c->share_bw >= 0 && c->share_bw <= DEV_SHARE_BW_MAX)))
 		return bad(err, errlen, "%s must be true, false or TB/s above 0 and at most 1000, got %g",
 		           "share_bw", c->share_bw);

@@ -97,6 +97,8 @@ typedef struct run_config {
 	int keep_on_time; /* abacus with batching: a partner makes no on-time query late (sched_options) */
 	int by_deadline;  /* abacus: the urgent head is the earliest due (sched_options) */
 	double noise, kappa; /* simulator; kappa NAN: calibrated */
+	double
+	    share; /* simulator: how overlapped ops split their slowdown (sim.h); NAN: calibrated */
 	double group_us;     /* simulator: host time per group (sim_options.group_ns); 0 */
 	double share_bw;     /* simulator: TB/s its partitions share (sim.h); 0 off, < 0 the GPU's datasheet */
 	int tf32, graphs;    /* cuda */

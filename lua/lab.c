@@ -291,10 +291,14 @@ static void check_keys(lua_State *L, int t, const char *where, const char *const
 }
 
 static const char *const run_keys[] = {
-	"name",  "device", "gpu",          "services", "policy",        "load",      "queries",
-	"seed",  "ways",   "threshold_ms", "threshold_qos", "margin", "abandon",  "noise",         "kappa", "group_us", "share_bw",    "tf32",
-	"graphs", "conv_gemm", "fp16", "nhwc", "fuse_add", "ws_all", "fc_lt", "dw", "attn_tc", "launch_threads", "store_queries", "profile", "data_dir", "predictor", "tags",
-	"partitions", "router", "batching", "pair_late", "keep_plan", "keep_on_time", "by_deadline", "gpus", "per_minute", "stream", NULL};
+    "name",       "device",    "gpu",       "services",     "policy",         "load",
+    "queries",    "seed",      "ways",      "threshold_ms", "threshold_qos",  "margin",
+    "abandon",    "noise",     "kappa",     "share",        "group_us",       "share_bw",
+    "tf32",       "graphs",    "conv_gemm", "fp16",         "nhwc",           "fuse_add",
+    "ws_all",     "fc_lt",     "dw",        "attn_tc",      "launch_threads", "store_queries",
+    "profile",    "data_dir",  "predictor", "tags",         "partitions",     "router",
+    "batching",   "pair_late", "keep_plan", "keep_on_time", "by_deadline",    "gpus",
+    "per_minute", "stream",    NULL};
 static const char *const part_keys[] = {"sms", "services", NULL};
 static const char *const svc_keys[] = {"model", "batch", "seq", "qos_ms", "qps", "max_batch", "gpus", NULL};
 static const char *const load_keys[] = {"kind", "qps", "file", "time_scale", "qps_scale", NULL};
@@ -936,6 +940,7 @@ static int l_run(lua_State *L)
 	           (has_field(L, 1, "by_deadline") ? KIND_BY_DEADLINE : 0);
 	c.noise = opt_number(L, 1, "noise", "", c.noise, NULL);
 	c.kappa = opt_number(L, 1, "kappa", "", c.kappa, NULL);
+	c.share = opt_number(L, 1, "share", "", c.share, NULL);
 	c.group_us = opt_number(L, 1, "group_us", "", c.group_us, NULL);
 	c.share_bw = opt_share_bw(L, 1);
 	c.data_dir = opt_string(L, 1, "data_dir", "", NULL);

@@ -939,6 +939,8 @@ static int sim_kind_open(device *out, const dev_open_options *o, char *err, size
 	so.noise = o->noise;
 	if (!isnan(o->kappa))
 		so.kappa = o->kappa;
+	if (!isnan(o->share))
+		so.share = o->share;
 	so.group_ns = llround(o->group_us * 1e3);
 	/* TB/s, 1e3 bytes per ns */
 	so.share_bw = (o->share_bw < 0 ? prof_gpu(o->prof)->mem_tbs : o->share_bw) * 1e3;

@@ -103,7 +103,7 @@ int sim_set_share(device *d, double share);
 
 /* The most share may be: a power of demands at most 1, past 8 the op
  * that demands most takes all the GPU it can. */
-#define SIM_SHARE_MAX 8.0
+#define SIM_SHARE_MAX DEV_SHARE_MAX
 
 /* The most kappa may be, in sim.csv or in a run: it multiplies a group's
  * duration by up to 1 + kappa (n - 1); the fit searches 0 to 1.2, and

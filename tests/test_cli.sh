@@ -138,6 +138,17 @@ scenario ways.lua 'base.ways = 4294967298; abacus.run(base)'
 expect_fail ways-wrap "ways must be between 1 and 64, got 4294967298" "$BIN" --db "$T/r.db" run ways.lua
 scenario kappa.lua 'base.kappa = 1e300; abacus.run(base)'
 expect_fail kappa "kappa must be between 0 and 100" "$BIN" --db "$T/r.db" run kappa.lua
+scenario share.lua 'base.share = 9; abacus.run(base)'
+expect_fail share "share must be between 0 and 8, got 9" "$BIN" --db "$T/r.db" run share.lua
+# share: h100's calibration (0.75) splits an overlapped group's slowdown
+# by demand; 0 is the one-factor model: abacus's overlapped groups end
+# elsewhere, so the latencies differ, and a given share is the run's own
+scenario share2.lua 'base.policy = "abacus"; base.noise = 0; base.load.qps = 900
+local a = abacus.run(base); base.share = 0; local b = abacus.run(base)
+base.share = 0.75; local c = abacus.run(base)
+print("SHARE", a.p99_ms ~= b.p99_ms, a.p99_ms == c.p99_ms)'
+"$BIN" --db "$T/r.db" run share2.lua >"$T/out" 2>"$T/err" && grep -q "^SHARE	true	true$" "$T/out" && ok ||
+	bad "share 0 against h100's calibrated share: $(cat "$T/out" "$T/err")"
 scenario gus.lua 'base.group_us = -1; abacus.run(base)'
 expect_fail group-us "group_us must be between 0 and 1000000 (us), got -1" "$BIN" --db "$T/r.db" run gus.lua
 # group_us: the simulator's host time per group, added to each group's
