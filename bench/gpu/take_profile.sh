@@ -3,7 +3,7 @@
 # as a GPU's data folder, then fits its contention model and trains its
 # predictors there.
 #
-#   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data
+#   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data  SEGMENTS=
 #
 # FROM holds jobs.sh's sizes.tgz, groups.tgz and parts.tgz (the partition
 # profiles must be of the same engine as the rest). parts.tgz may be left
@@ -14,7 +14,10 @@
 # engine.txt (absent when the measured engine is the defaults), sms<N>/ from
 # the parts stage; then `abacus calibrate --write` (sim.csv) and `abacus train
 # --predictor all`. Every export must name the same engine, or nothing is
-# filed. The old files go; git shows what changed.
+# filed. The old files go; git shows what changed. SEGMENTS, a groups file
+# with the segment ends of groups run live on this engine (bench/gpu/
+# timeline.py --groups), has the fit choose the contention model's share on
+# them (calibrate --segments); without it the share is 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 FROM=${1:?FROM folder}
@@ -59,6 +62,6 @@ for d in "$T"/parts/parts/sms*; do
 	mkdir -p "$dst/$n"
 	cp "$d/ops.csv" "$dst/$n/ops.csv"
 done
-ABACUS_DATA=$(realpath "$DATA") "$BIN" calibrate --gpu "$GPU" --write
+ABACUS_DATA=$(realpath "$DATA") "$BIN" calibrate --gpu "$GPU" --write ${SEGMENTS:+--segments "$SEGMENTS"}
 ABACUS_DATA=$(realpath "$DATA") "$BIN" train --gpu "$GPU" --predictor all
 echo "take_profile: $dst filed, engine '$engine'"
