@@ -93,6 +93,9 @@ same batching-live-by-run-ops $BL/by-run-ops.txt python3 bench/gpu/timeline.py $
 	--db $BL/runs.csv --ops data/h100/ops.csv --by-run
 same batching-live-slowdown $BL/slowdown.txt python3 bench/gpu/timeline.py $BL/timeline.csv \
 	--ops data/h100/ops.csv --slowdown
+# how far each live run's p99 could move on which queries it got
+same batching-live-spread $BL/p99-spread.txt sh -c "tar xzf $BL/live-db.tgz -C $T &&
+	python3 bench/gpu/batching_resim.py $T/live.db --spread"
 # the contention model's share against the fit it replaced
 # (bench/results/h100/share/): four live timelines, three comparisons
 same share-check bench/results/h100/share/check.txt env BIN="$BIN" bash bench/gpu/share_check.sh h100 \

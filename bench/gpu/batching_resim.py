@@ -27,9 +27,20 @@ than its first (bench/gpu/timeline.py --by-run).
 
 prints, for one run of each side, each model's p50 and p99 of latency, of
 its wait (arrival to start) and of its service (start to end), ms: where
-a difference in p99 comes from."""
+a difference in p99 comes from.
+
+  python3 bench/gpu/batching_resim.py LIVE.DB --spread
+
+prints, per live run, how far its p99 could move on the luck of which
+queries it got: the 90% interval of the p99 of its served queries'
+latencies resampled with replacement (400 times, seeded), as a half-width
+in % of the p99, then the median and quartiles over the runs. A run of a
+few hundred queries has a p99 of its three or so slowest: the 10% bound
+is to be read beside that."""
 import json
+import random
 import sqlite3
+import statistics
 import sys
 
 
@@ -71,8 +82,36 @@ def by_model(live_db, sim_db, pair, load, label):
                   f"{q(wait, .5):9.2f} {q(wait, .99):5.2f} {q(svc, .5):12.2f} {q(svc, .99):5.2f}")
 
 
+def spread(live_db):
+    def p99(xs):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(0.99 * len(xs)))]
+
+    con = sqlite3.connect("file:" + live_db + "?mode=ro", uri=True)
+    rng = random.Random(1)
+    print("pair                    x C           policy  queries  p99 ms  90% half-width %")
+    widths = []
+    for (pair, load, label), v in sorted(runs(live_db, "cuda").items(), key=lambda kv: kv[1][4]):
+        lat = [r[0] for r in con.execute(
+            "SELECT latency_ms FROM queries WHERE run_id = ? AND latency_ms IS NOT NULL", (v[4],))]
+        if len(lat) < 20:
+            continue
+        base = p99(lat)
+        bs = sorted(p99(rng.choices(lat, k=len(lat))) for _ in range(400))
+        w = (bs[379] - bs[20]) / 2 / base * 100
+        widths.append(w)
+        print(f"{pair:<22}  {load:4.2f}  {label:>15}  {len(lat):7d}  {base:6.2f}  {w:16.1f}")
+    widths.sort()
+    n = len(widths)
+    print(f"\n{n} runs: p99's 90% half-width median {statistics.median(widths):.1f}%, quartiles "
+          f"{widths[n // 4]:.1f}% to {widths[(3 * n) // 4]:.1f}%, largest {widths[-1]:.1f}%")
+
+
 def main():
     args = sys.argv[1:]
+    if args[1:] == ["--spread"]:
+        spread(args[0])
+        return
     if len(args) == 6 and args[2] == "--by-model":
         by_model(args[0], args[1], args[3], float(args[4]), args[5])
         return
