@@ -45,7 +45,10 @@ pack() { # pack OUTDIR ENGINE [ENGINE_OF_GROUPS]
 	for j in sizes groups parts; do (cd "$w" && tar czf "$out/$j.tgz" "$j"); done
 }
 fresh() { rm -rf "$T/data" && mkdir -p "$T/data" && cp -r "$S" "$T/data/"; }
-take() { (cd "$SRC" && BIN=$BIN DATA=$T/data bash bench/gpu/take_profile.sh "$@"); }
+# data/h200's share was chosen on live segment ends and held in its fit
+# (bench/results/h200/share/): the same share reproduces its sim.csv
+share=$(sed -n 's/^share,//p' "$S/sim.csv")
+take() { (cd "$SRC" && BIN=$BIN DATA=$T/data SHARE=$share bash bench/gpu/take_profile.sh "$@"); }
 
 pack "$T/from" nhwc,fuse_add
 fresh

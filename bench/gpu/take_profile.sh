@@ -3,7 +3,7 @@
 # as a GPU's data folder, then fits its contention model and trains its
 # predictors there.
 #
-#   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data  SEGMENTS=
+#   bench/gpu/take_profile.sh FROM GPU      BIN=build/abacus  DATA=data  SEGMENTS=  SHARE=
 #
 # FROM holds jobs.sh's sizes.tgz, groups.tgz and parts.tgz (the partition
 # profiles must be of the same engine as the rest). parts.tgz may be left
@@ -17,7 +17,9 @@
 # filed. The old files go; git shows what changed. SEGMENTS, a groups file
 # with the segment ends of groups run live on this engine (bench/gpu/
 # timeline.py --groups), has the fit choose the contention model's share on
-# them (calibrate --segments); without it the share is 0.
+# them (calibrate --segments); SHARE holds it at a value chosen before
+# (calibrate --share, as data/h200's 0.75: bench/results/h200/share/);
+# without either the share is 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 FROM=${1:?FROM folder}
@@ -62,6 +64,7 @@ for d in "$T"/parts/parts/sms*; do
 	mkdir -p "$dst/$n"
 	cp "$d/ops.csv" "$dst/$n/ops.csv"
 done
-ABACUS_DATA=$(realpath "$DATA") "$BIN" calibrate --gpu "$GPU" --write ${SEGMENTS:+--segments "$SEGMENTS"}
+ABACUS_DATA=$(realpath "$DATA") "$BIN" calibrate --gpu "$GPU" --write ${SEGMENTS:+--segments "$SEGMENTS"} \
+	${SHARE:+--share "$SHARE"}
 ABACUS_DATA=$(realpath "$DATA") "$BIN" train --gpu "$GPU" --predictor all
 echo "take_profile: $dst filed, engine '$engine'"
