@@ -56,6 +56,7 @@ typedef struct lane {
 	double left;   /* solo ns left of the current op */
 	double c, mem; /* demands of the current op */
 	double rate;   /* share > 0: solo ns a ns in this step (share_rates) */
+	double w;      /* share > 0: the current op's weight; < 0 not yet known */
 } lane;
 
 struct sim;
@@ -264,6 +265,7 @@ static inline void lane_load_op(lane *ln)
 	double tt = t > 1.0 ? t : 1.0;
 	ln->c = dmin(1.0, oc->c / tt);
 	ln->mem = dmin(1.0, oc->m / tt);
+	ln->w = -1; /* share_rates works it out once an op, if it needs it */
 }
 
 /* Lane l's op has ended: loads the next; 1 when there is none. */
@@ -414,9 +416,11 @@ static void share_rates(lane *ln, int n, double total, double a)
 {
 	double w_sum = 0;
 	for (int j = 0; j < n; j++) {
+		if (ln[j].w < 0)
+			ln[j].w = pow(dmax(1e-3, dmax(ln[j].c, ln[j].mem)), a);
 		/* the weight rides in rate until the lane is given its rate */
-		ln[j].rate = -pow(dmax(1e-3, dmax(ln[j].c, ln[j].mem)), a);
-		w_sum -= ln[j].rate;
+		ln[j].rate = -ln[j].w;
+		w_sum += ln[j].w;
 	}
 	for (int round = 0; round < n; round++) {
 		int capped = 0;
