@@ -49,6 +49,17 @@ static int64_t simulate(calib *c, size_t i)
 	return simulate_ends(c, i, NULL);
 }
 
+/* The absolute relative errors of simulated segment ends (ns from the
+ * start) against g's measured ones, summed over its segments; 0 where g
+ * gives none. */
+static double seg_err(const smp_group *g, const int64_t *ends)
+{
+	double sum = 0;
+	for (int k = 0; g->has_seg && k < g->n; k++)
+		sum += fabs((double)ends[k] - g->seg_us[k] * 1e3) / (g->seg_us[k] * 1e3);
+	return sum;
+}
+
 /* The mean absolute percentage error of the simulated segment ends over
  * every segment of the samples that give theirs (seg_us); *n gets how
  * many segments that is. */
@@ -61,11 +72,8 @@ static double seg_mape(calib *c, size_t *n)
 		int64_t ends[SMP_MAX_SEG];
 		if (!g->has_seg || simulate_ends(c, i, ends) < 0)
 			continue;
-		for (int k = 0; k < g->n; k++) {
-			double meas = g->seg_us[k] * 1e3;
-			sum += fabs((double)ends[k] - meas) / meas;
-			(*n)++;
-		}
+		sum += seg_err(g, ends);
+		*n += (size_t)g->n;
 	}
 	return *n ? 100.0 * sum / (double)*n : 0.0;
 }
@@ -202,9 +210,8 @@ static void report_combos(calib *c, size_t from, size_t to, FILE *f)
 			double d = ((double)simulate_ends(c, ord[b], ends) - meas) / meas;
 			sum += fabs(d);
 			signed_sum += d;
-			for (int k = 0; g->has_seg && k < g->n; k++, n_seg++)
-				seg_sum += fabs((double)ends[k] - g->seg_us[k] * 1e3) /
-				           (g->seg_us[k] * 1e3);
+			seg_sum += seg_err(g, ends);
+			n_seg += g->has_seg ? (size_t)g->n : 0;
 			b++;
 		}
 		fprintf(f, "%-40s %8zu %9.2f %+9.2f", c->s->g[ord[a]].combo, b - a,
@@ -308,7 +315,6 @@ int calib_fit(const prof *p, const smp_set *samples, double share, double test_f
 	out->n_test = n_test;
 	out->mape_train = mape(&c, n_test, samples->n);
 	out->mape_test = mape(&c, 0, n_test);
-	out->mape_seg = seg_mape(&c, &out->n_seg);
 	if (report)
 		report_combos(&c, 0, n_test, report);
 	calib_free(&c);

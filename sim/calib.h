@@ -28,7 +28,8 @@ typedef struct calib_result {
 	double kappa, scale_c, scale_m, share;
 	double mape_train, mape_test; /* percent */
 	size_t n_train, n_test;
-	/* the segment ends' error on the samples that give theirs (seg_us) */
+	/* calib_check: the segment ends' error on the samples that give
+	 * theirs (seg_us) */
 	double mape_seg;
 	size_t n_seg;
 	/* the same on the groups share was chosen on (calib_run's segments) */
